@@ -1,0 +1,38 @@
+"""Connection pools and per-service databases."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from shared.settings import database_url_with_name
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb columns come and go as Python objects; payloads themselves are stored as bytes.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+    )
+    assert pool is not None
+    return pool
+
+
+async def ensure_database(database_url: str) -> None:
+    """Create the URL's database on its server if it does not exist yet."""
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = await asyncpg.connect(database_url_with_name(database_url, "postgres"))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another process created it between our check and our create
+    finally:
+        await admin.close()

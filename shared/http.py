@@ -1,0 +1,130 @@
+"""What every service's HTTP API shares: error shape, the acting agent, health, serving.
+
+Errors always answer ``{"code": ..., "message": ...}``. Services' APIs are
+internal: only the gateway calls them, and it passes the authenticated agent in
+``X-Kefu-Actor`` / ``X-Kefu-Roles`` and the request's ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import uvicorn
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import Response
+
+from shared.errors import DomainError, InvalidInput
+from shared.telemetry import context_from, tracer
+
+ACTOR_HEADER = "X-Kefu-Actor"
+ROLES_HEADER = "X-Kefu-Roles"
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, **extra}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            error_body("invalid_request", "the request does not match its schema", errors=errors),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        code = codes.get(exc.status_code, f"http_{exc.status_code}")
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or system) a command acts for."""
+
+    username: str
+    roles: frozenset[str]
+
+
+def _actor(
+    x_kefu_actor: Annotated[str | None, Header()] = None,
+    x_kefu_roles: Annotated[str | None, Header()] = None,
+) -> Actor:
+    if not x_kefu_actor:
+        raise InvalidInput("internal call without X-Kefu-Actor", code="actor_required", status=400)
+    roles = frozenset(r for r in (x_kefu_roles or "").split(",") if r)
+    return Actor(x_kefu_actor, roles)
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]
+
+
+def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput(
+            "Idempotency-Key must be 1 to 200 characters", code="invalid_idempotency_key"
+        )
+    return idempotency_key
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+
+
+class TracingMiddleware(BaseHTTPMiddleware):
+    """A SERVER span per request, continuing the caller's ``traceparent``."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        route = request.url.path
+        with tracer("kefu.http").start_as_current_span(
+            f"{request.method} {route}",
+            context=context_from(dict(request.headers)),
+            kind=SpanKind.SERVER,
+            attributes={
+                "http.request.method": request.method,
+                "url.path": route,
+                "server.port": request.url.port or 0,
+            },
+        ) as span:
+            response = await call_next(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            matched = request.scope.get("route")
+            if matched is not None and hasattr(matched, "path"):
+                span.update_name(f"{request.method} {matched.path}")
+                span.set_attribute("http.route", matched.path)
+            if response.status_code >= 500:
+                span.set_status(trace.Status(trace.StatusCode.ERROR))
+            return response
+
+
+def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
+    app = FastAPI(title=title, description=description, lifespan=lifespan, version="1")
+    install_error_handlers(app)
+    app.add_middleware(TracingMiddleware)
+    return app
+
+
+async def serve(app: FastAPI, host: str, port: int) -> None:
+    """Serve until SIGINT or SIGTERM (uvicorn's own handlers), then run the lifespan's close."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    await uvicorn.Server(config).serve()

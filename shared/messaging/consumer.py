@@ -1,0 +1,338 @@
+"""The consumer runtime: validate, dedupe, apply, and route failures.
+
+For every message a subscriber receives:
+
+* headers without CloudEvents ids, or a payload its contract rejects, go to
+  ``<topic>.dlq`` with the reason in headers: retrying cannot fix them;
+* a message seen before (its ``ce_id`` is in the inbox) is skipped;
+* the handler runs in one transaction with the inbox row;
+* a :class:`~shared.errors.DomainError` (a rule broken for good) goes to the DLQ;
+* a :class:`~shared.errors.RetryLater` or an unexpected error parks the message
+  in ``parked_messages``: retried with back-off and DLQ'd only after
+  ``retry_max_attempts``, so nothing accepted is lost and the partition keeps
+  moving;
+* if even parking fails (database away), the batch is nacked after a pause and
+  Kafka redelivers it: no offset is committed for work that did not happen.
+
+Subscriptions with a ``batch_handler`` apply a whole batch in one transaction
+for throughput and fall back to one message at a time when the batch fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from pydantic import ValidationError
+
+from shared.contracts import Contract, Topic
+from shared.errors import DomainError
+from shared.messaging import cloudevents, inbox
+from shared.settings import Settings
+from shared.telemetry import context_from, tracer
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=Contract)
+Conn = asyncpg.Connection
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A message as it came off Kafka (or out of the parking table)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+    value: bytes
+
+    @classmethod
+    def of(cls, record: Any) -> RawMessage:
+        return cls(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            tuple(record.headers or ()),
+            record.value or b"",
+        )
+
+
+@dataclass(frozen=True)
+class Envelope(Generic[M]):
+    payload: M
+    meta: cloudevents.EventMeta
+    raw: RawMessage
+
+
+Handler = Callable[[Conn, Envelope[M]], Awaitable[None]]
+BatchHandler = Callable[[Conn, list[Envelope[M]]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[M]):
+    topic: Topic[M]
+    handler: Handler[M]
+    name: str
+    """The inbox's consumer name: one per handler, stable across releases."""
+    batch_handler: BatchHandler[M] | None = None
+
+
+class Rejected(Exception):
+    """The message can never be applied; ``code`` names why (the DLQ reason)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ConsumerRuntime:
+    def __init__(
+        self,
+        service: str,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        settings: Settings,
+    ) -> None:
+        self.service = service
+        self.pool = pool
+        self.producer = producer
+        self.settings = settings
+        self.subscriptions: dict[str, Subscription[Any]] = {}
+        self.dead_lettered = 0
+        self._tracer = tracer(__name__)
+
+    def add(self, sub: Subscription[Any]) -> None:
+        self.subscriptions[sub.name] = sub
+
+    # --- the path of a batch -------------------------------------------------
+
+    async def process(self, sub: Subscription[Any], records: Sequence[Any]) -> None:
+        envelopes: list[Envelope[Any]] = []
+        for raw in map(RawMessage.of, records):
+            try:
+                envelopes.append(self.parse(sub, raw))
+            except Rejected as rejected:
+                await self.dead_letter(sub, raw, rejected.code, str(rejected))
+        if not envelopes:
+            return
+        if sub.batch_handler is not None and len(envelopes) > 1:
+            try:
+                await self._apply_batch(sub, envelopes)
+                return
+            except Exception as exc:  # one bad message spoils the batch: isolate it
+                log.info(
+                    "batch failed; applying one at a time",
+                    extra={"fields": {"consumer": sub.name, "error": repr(exc)}},
+                )
+        for env in envelopes:
+            await self.apply_or_park(sub, env)
+
+    def parse(self, sub: Subscription[M], raw: RawMessage) -> Envelope[M]:
+        try:
+            meta = cloudevents.parse(raw.headers)
+        except cloudevents.InvalidHeaders as exc:
+            raise Rejected("invalid_headers", str(exc)) from exc
+        try:
+            payload = sub.topic.model.model_validate_json(raw.value)
+        except ValidationError as exc:
+            errors = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5]
+            )
+            raise Rejected("invalid_payload", errors) from exc
+        return Envelope(payload, meta, raw)
+
+    async def _apply_batch(self, sub: Subscription[Any], envelopes: list[Envelope[Any]]) -> None:
+        assert sub.batch_handler is not None
+        links = [
+            Link(trace.get_current_span(context_from(e.meta.carrier)).get_span_context())
+            for e in envelopes[:32]
+            if e.meta.traceparent
+        ]
+        with self._span(sub, links=links, batch=len(envelopes)):
+            async with self.pool.acquire() as conn, conn.transaction():
+                new = await inbox.claim_many(conn, sub.name, [e.meta.id for e in envelopes])
+                fresh = [e for e in envelopes if e.meta.id in new]
+                # two copies of one message in one batch: apply the first only
+                unique = list({e.meta.id: e for e in reversed(fresh)}.values())[::-1]
+                if unique:
+                    await sub.batch_handler(conn, unique)
+
+    async def apply(self, sub: Subscription[Any], env: Envelope[Any]) -> bool:
+        """Apply one message with its inbox row; False if it was seen before."""
+        with self._span(sub, parent=env):
+            async with self.pool.acquire() as conn, conn.transaction():
+                if not await inbox.claim(conn, sub.name, env.meta.id):
+                    return False
+                await sub.handler(conn, env)
+                return True
+
+    async def apply_or_park(self, sub: Subscription[Any], env: Envelope[Any]) -> None:
+        try:
+            await self.apply(sub, env)
+        except DomainError as exc:
+            if exc.retryable:
+                await self.park(sub, env.raw, env.meta.id, f"{exc.code}: {exc.message}")
+            else:
+                await self.dead_letter(sub, env.raw, exc.code, exc.message)
+        except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
+            raise  # the database is away: let Kafka redeliver
+        except Exception as exc:
+            log.exception("handler failed; parking", extra={"fields": {"consumer": sub.name}})
+            await self.park(sub, env.raw, env.meta.id, f"error: {exc!r}")
+
+    # --- failure routes ------------------------------------------------------
+
+    async def dead_letter(
+        self, sub: Subscription[Any], raw: RawMessage, reason: str, error: str
+    ) -> None:
+        headers = [(k, v) for k, v in raw.headers if not k.startswith("kefu_dlq_")]
+        headers += cloudevents.encode(
+            {
+                "kefu_dlq_reason": reason,
+                "kefu_dlq_error": error[:2000],
+                "kefu_dlq_topic": raw.topic,
+                "kefu_dlq_partition": str(raw.partition),
+                "kefu_dlq_offset": str(raw.offset),
+                "kefu_dlq_consumer": sub.name,
+                "kefu_dlq_at": datetime.now(UTC).isoformat(),
+            }
+        )
+        future = await self.producer.send(
+            sub.topic.dlq, value=raw.value, key=raw.key, headers=headers
+        )
+        await future  # the DLQ must have it before the offset moves on
+        self.dead_lettered += 1
+        log.warning(
+            "message dead-lettered",
+            extra={"fields": {"consumer": sub.name, "reason": reason, "error": error[:500]}},
+        )
+
+    async def park(self, sub: Subscription[Any], raw: RawMessage, ce_id: str, reason: str) -> None:
+        due = datetime.now(UTC) + timedelta(seconds=self.settings.retry_base_seconds)
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                'INSERT INTO parked_messages (consumer, ce_id, topic, partition, "offset", key,'
+                " headers, payload, reason, next_attempt_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                " ON CONFLICT (consumer, ce_id) DO NOTHING",
+                sub.name,
+                ce_id,
+                raw.topic,
+                raw.partition,
+                raw.offset,
+                raw.key,
+                [[k, base64.b64encode(v).decode()] for k, v in raw.headers],
+                raw.value,
+                reason[:2000],
+                due,
+            )
+
+    async def retry_parked(self, limit: int = 100) -> int:
+        """Retry the parked messages that are due; return how many were tried."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT * FROM parked_messages WHERE next_attempt_at <= now()"
+                " AND consumer = ANY($1::text[])"
+                " ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                list(self.subscriptions),
+                limit,
+            )
+            for row in rows:
+                await self._retry_one(conn, row)
+        return len(rows)
+
+    async def _retry_one(self, conn: Conn, row: asyncpg.Record) -> None:
+        sub = self.subscriptions[row["consumer"]]
+        raw = RawMessage(
+            row["topic"],
+            row["partition"],
+            row["offset"],
+            row["key"],
+            tuple((k, base64.b64decode(v)) for k, v in row["headers"]),
+            row["payload"],
+        )
+        env = self.parse(sub, raw)
+        try:
+            async with conn.transaction():  # a savepoint: a failure keeps the parked row
+                if await inbox.claim(conn, sub.name, env.meta.id):
+                    await sub.handler(conn, env)
+                await conn.execute("DELETE FROM parked_messages WHERE id = $1", row["id"])
+            return
+        except DomainError as exc:
+            reason, final = f"{exc.code}: {exc.message}", not exc.retryable
+        except Exception as exc:
+            reason, final = f"error: {exc!r}", False
+        attempts = row["attempts"] + 1
+        if final or attempts > self.settings.retry_max_attempts:
+            await self.dead_letter(sub, raw, "retries_exhausted" if not final else reason, reason)
+            await conn.execute("DELETE FROM parked_messages WHERE id = $1", row["id"])
+            return
+        delay = min(
+            self.settings.retry_base_seconds * 2 ** (attempts - 1), self.settings.retry_max_seconds
+        )
+        await conn.execute(
+            "UPDATE parked_messages SET attempts = $2, reason = $3,"
+            " next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",
+            row["id"],
+            attempts,
+            reason[:2000],
+            delay,
+        )
+
+    async def run_parked_retries(self, interval: float = 0.5) -> None:
+        while True:
+            try:
+                while await self.retry_parked():
+                    pass
+            except Exception:
+                log.exception("retrying parked messages failed")
+            await asyncio.sleep(interval)
+
+    @contextlib.contextmanager
+    def _span(
+        self,
+        sub: Subscription[Any],
+        *,
+        parent: Envelope[Any] | None = None,
+        links: Sequence[Link] = (),
+        batch: int | None = None,
+    ) -> Any:
+        attributes: dict[str, Any] = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": sub.topic.name,
+            "messaging.consumer.group.name": f"kefu-{self.service}",
+        }
+        if parent is not None:
+            attributes["messaging.message.id"] = parent.meta.id
+            attributes["messaging.kafka.offset"] = parent.raw.offset
+            attributes["messaging.destination.partition.id"] = str(parent.raw.partition)
+        if batch is not None:
+            attributes["messaging.batch.message_count"] = batch
+        ctx = context_from(parent.meta.carrier) if parent is not None else None
+        with self._tracer.start_as_current_span(
+            f"{sub.topic.name} process",
+            context=ctx,
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes=attributes,
+            record_exception=True,
+            set_status_on_exception=True,
+        ) as span:
+            try:
+                yield span
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, repr(exc)))
+                raise

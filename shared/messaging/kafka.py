@@ -1,0 +1,67 @@
+"""Kafka clients configured from settings, and topic creation.
+
+Nothing here relies on idempotent producers, transactions or end offsets: the
+embedded broker has none of them (see BROKER.md); delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.contracts import Topic
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_BYTES = 5 * 1024 * 1024
+
+
+def make_producer(settings: Settings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=settings.kafka_idempotence,
+        linger_ms=5,
+        max_request_size=MAX_MESSAGE_BYTES,
+        request_timeout_ms=15000,
+    )
+
+
+def topic_names(topics: Iterable[Topic]) -> list[str]:  # type: ignore[type-arg]
+    names: list[str] = []
+    for topic in topics:
+        names += [topic.name, topic.dlq]
+    return names
+
+
+async def ensure_topics(settings: Settings, names: Iterable[str]) -> list[str]:
+    """Create the topics that do not exist yet, with the configured partitions.
+
+    Explicit creation matters: auto-created topics get the broker's default
+    partition count, not ours.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [n for n in dict.fromkeys(names) if n not in existing]
+        if wanted:
+            configs = {"min.insync.replicas": "2"} if settings.topic_replication >= 3 else {}
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        name,
+                        num_partitions=settings.topic_partitions,
+                        replication_factor=settings.topic_replication,
+                        topic_configs=configs,
+                    )
+                    for name in wanted
+                ]
+            )
+            log.info("created topics", extra={"fields": {"topics": wanted}})
+        return wanted
+    finally:
+        await admin.close()

@@ -1,0 +1,185 @@
+"""The transactional outbox and its relay.
+
+A handler calls :func:`enqueue` inside the transaction that changes state, so the
+message exists exactly when the change does. The relay publishes unsent rows in
+id order and marks them sent; ``pg_notify`` fires on commit, which wakes the
+relay at once (a slow poll is the safety net for a missed notification).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from shared.contracts import Contract, Topic
+from shared.messaging import cloudevents
+from shared.telemetry import context_from, current_traceparent, tracer
+
+log = logging.getLogger(__name__)
+CHANNEL = "kefu_outbox"
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    topic: Topic[Any],
+    payload: Contract,
+    *,
+    source: str,
+    ce_id: str | None = None,
+) -> str:
+    """Leave a message in the outbox, in the caller's transaction. Returns its ``ce_id``."""
+    if not isinstance(payload, topic.model):
+        raise TypeError(
+            f"{topic.name} carries {topic.model.__name__}, not {type(payload).__name__}"
+        )
+    ce_id = ce_id or str(uuid.uuid4())
+    headers = cloudevents.make_headers(
+        ce_type=topic.ce_type, source=source, ce_id=ce_id, traceparent=current_traceparent()
+    )
+    await conn.execute(
+        "INSERT INTO outbox (ce_id, topic, key, headers, payload) VALUES ($1, $2, $3, $4, $5)",
+        uuid.UUID(ce_id),
+        topic.name,
+        topic.key_of(payload),
+        headers,
+        payload.model_dump_json().encode(),
+    )
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return ce_id
+
+
+class OutboxRelay:
+    """Publishes the outbox to Kafka. Safe to run in several replicas (SKIP LOCKED)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._batch_size = batch_size
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self.published = 0
+        self._last_purge = 0.0
+        self.healthy = True
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(CHANNEL, self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                while await self.relay_once():
+                    pass
+                self.healthy = True
+                backoff = 0.2
+            except Exception as exc:  # Kafka or the database away: keep the rows, try again
+                self.healthy = False
+                log.warning("outbox relay failed; retrying", extra={"fields": {"error": repr(exc)}})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            self._wake.clear()
+            await self._purge_sent()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def _purge_sent(self) -> None:
+        # Sent rows stay a day for inspection, then go; at most once a minute.
+        now = asyncio.get_running_loop().time()
+        if now - self._last_purge < 60:
+            return
+        self._last_purge = now
+        async with self._pool.acquire() as conn:
+            await conn.execute("DELETE FROM outbox WHERE sent_at < now() - interval '1 day'")
+
+    async def relay_once(self) -> int:
+        """Publish one batch; return how many rows it held (0 when the outbox is drained)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, topic, key, headers, payload FROM outbox WHERE sent_at IS NULL"
+                " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            futures = [await self._send(row) for row in rows]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
+                [r["id"] for r in rows],
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    async def _send(self, row: asyncpg.Record) -> asyncio.Future[Any]:
+        headers: dict[str, str] = row["headers"]
+        if isinstance(headers, str):
+            headers = json.loads(headers)
+        # The publish span is a child of the request that wrote the row, and the
+        # message carries the publish span on: one trace across the relay.
+        with tracer(__name__).start_as_current_span(
+            f"{row['topic']} publish",
+            context=context_from(headers),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": row["topic"],
+                "messaging.message.id": headers.get("ce_id", ""),
+                "messaging.kafka.message.key": row["key"],
+            },
+        ):
+            tp = current_traceparent()
+            if tp and trace.get_current_span().is_recording():
+                headers = {**headers, "traceparent": tp}
+            future: asyncio.Future[Any] = await self._producer.send(
+                row["topic"],
+                value=bytes(row["payload"]),
+                key=row["key"].encode(),
+                headers=cloudevents.encode(headers),
+            )
+        return future
+
+
+async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+    """Unsent messages and the age in seconds of the oldest."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age"
+        " FROM outbox WHERE sent_at IS NULL"
+    )
+    assert row is not None
+    return int(row["n"]), float(row["age"])

@@ -1,0 +1,59 @@
+"""Binds a :class:`Subscription` to a FastStream Kafka subscriber.
+
+Every subscriber is a batch subscriber with ``NACK_ON_ERROR``: the runtime
+settles each message itself (applied, parked or dead-lettered) and raises only
+when nothing could be recorded; the nack then rewinds the partition so Kafka
+delivers the batch again. ``earliest`` because the embedded broker's end
+offsets are wrong (BROKER.md) and a new group must not skip what is there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared.messaging.consumer import ConsumerRuntime, Subscription
+from shared.settings import Settings
+
+_REDELIVERY_PAUSE_SECONDS = 1.0
+
+
+async def _undecoded(message: Any) -> None:
+    """The runtime validates each record against its contract; FastStream must not decode."""
+    return None
+
+
+def subscribe(
+    broker: KafkaBroker, runtime: ConsumerRuntime, sub: Subscription[Any], settings: Settings
+) -> None:
+    runtime.add(sub)
+
+    async def consume(message: KafkaMessage) -> None:
+        raw = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        try:
+            await runtime.process(sub, records)
+        except Exception:
+            await asyncio.sleep(_REDELIVERY_PAUSE_SECONDS)  # don't spin on a dead database
+            raise
+
+    consume.__name__ = f"consume_{sub.name.replace('.', '_')}"
+    broker.subscriber(
+        sub.topic.name,
+        batch=True,
+        max_records=settings.consumer_batch_size,
+        batch_timeout_ms=50,
+        group_id=f"kefu-{runtime.service}.{sub.name}",
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        max_partition_fetch_bytes=5 * 1024 * 1024,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_undecoded,
+        title=sub.name,
+        description=sub.topic.summary,
+    )(consume)

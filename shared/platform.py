@@ -1,0 +1,121 @@
+"""What every service process runs beneath its own code.
+
+``open`` connects the service's own database (created and migrated if new),
+the Kafka producer and the outbox relay; the service then builds its adapters
+and handlers and ``consume``s; ``close`` undoes it all in reverse. Nothing
+connects at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from shared.contracts import Topic
+from shared.db.migrate import SHARED_MIGRATIONS, migrate
+from shared.db.pool import create_pool, ensure_database
+from shared.messaging.consumer import ConsumerRuntime, Subscription
+from shared.messaging.kafka import ensure_topics, make_producer, topic_names
+from shared.messaging.outbox import OutboxRelay, outbox_backlog
+from shared.messaging.subscribe import subscribe
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Platform:
+    def __init__(self, service: str, settings: Settings, migrations: Path | None) -> None:
+        self.service = service
+        self.settings = settings
+        self.migrations = migrations
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self.runtime: ConsumerRuntime | None = None
+        self.broker: KafkaBroker | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, "Platform.open() first"
+        return self._pool
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        assert self._producer is not None, "Platform.open() first"
+        return self._producer
+
+    async def open(self, *, topics: Sequence[Topic[Any]] = ()) -> None:
+        url = self.settings.database_url_for(self.service)
+        await ensure_database(url)
+        self._pool = await create_pool(url)
+        folders = [("shared", SHARED_MIGRATIONS)]
+        if self.migrations is not None:
+            folders.append((self.service, self.migrations))
+        applied = await migrate(self._pool, folders)
+        if applied:
+            log.info("migrated", extra={"fields": {"applied": applied}})
+        if topics:
+            await ensure_topics(self.settings, topic_names(topics))
+        self._producer = make_producer(self.settings)
+        await self._producer.start()
+        self.relay = OutboxRelay(self._pool, self._producer)
+        await self.relay.start()
+        self.runtime = ConsumerRuntime(self.service, self._pool, self._producer, self.settings)
+
+    async def consume(self, subscriptions: Sequence[Subscription[Any]]) -> None:
+        assert self.runtime is not None
+        if not subscriptions:
+            return
+        self.broker = KafkaBroker(
+            self.settings.kafka_bootstrap,
+            client_id=f"kefu-{self.service}",
+            logger=logging.getLogger(f"kefu.{self.service}.broker"),
+        )
+        for sub in subscriptions:
+            subscribe(self.broker, self.runtime, sub, self.settings)
+        await self.broker.start()
+        self.background(self.runtime.run_parked_retries())
+
+    def background(self, coro: Any) -> None:
+        """Run a loop for the life of the process (a saga worker, a timer sweep)."""
+        self._tasks.append(asyncio.create_task(coro))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.broker is not None:
+            await self.broker.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def health(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.pool.acquire() as conn:
+                backlog, age = await outbox_backlog(conn)
+            checks["database"] = "ok"
+            checks["outbox"] = {"backlog": backlog, "oldest_seconds": round(age, 3)}
+        except Exception as exc:
+            checks["database"] = f"failed: {exc!r}"
+        checks["relay"] = "ok" if self.relay is not None and self.relay.healthy else "failing"
+        if self.broker is not None:
+            checks["consumers"] = "ok" if self.broker.running else "stopped"
+        ok = checks["database"] == "ok" and checks["relay"] == "ok"
+        return {"service": self.service, "status": "ok" if ok else "failing", "checks": checks}

@@ -1,0 +1,73 @@
+"""Where tests get a real PostgreSQL and Kafka-protocol broker.
+
+In order: ``KEFU_TEST_DATABASE_URL`` / ``KEFU_TEST_KAFKA_BOOTSTRAP`` when set;
+testcontainers when a Docker engine answers; else the embedded ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Infra:
+    database_url: str
+    kafka_bootstrap: str
+    kind: str
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _embedded() -> Iterator[Infra]:
+    from shared.devstack.broker import EmbeddedBroker, free_port
+    from shared.devstack.postgres import start_postgres
+
+    tmp = Path(tempfile.mkdtemp(prefix="kefu-test-"))
+    url, server = start_postgres(tmp / "pg", keep=False)
+    broker = EmbeddedBroker(free_port(), tmp / "broker.log")
+    broker.start()
+    try:
+        yield Infra(url, broker.bootstrap, "embedded")
+    finally:
+        broker.stop()
+        server.cleanup()
+
+
+@contextlib.contextmanager
+def _containers() -> Iterator[Infra]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16") as pg, KafkaContainer().with_kraft() as kafka:
+        url = pg.get_connection_url().replace("postgresql+psycopg2", "postgresql")
+        yield Infra(url, kafka.get_bootstrap_server(), "testcontainers")
+
+
+@contextlib.contextmanager
+def provide_infra() -> Iterator[Infra]:
+    db, kafka = (
+        os.environ.get("KEFU_TEST_DATABASE_URL"),
+        os.environ.get("KEFU_TEST_KAFKA_BOOTSTRAP"),
+    )
+    if db and kafka:
+        yield Infra(db, kafka, "settings")
+    elif _docker_available():
+        with _containers() as infra:
+            yield infra
+    else:
+        with _embedded() as infra:
+            yield infra

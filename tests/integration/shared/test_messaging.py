@@ -1,0 +1,165 @@
+"""The shared messaging platform on a real PostgreSQL and broker: outbox → Kafka →
+consumer, once per message however often it arrives; poison to the DLQ; parked
+messages retried until they apply."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pydantic import Field
+
+from shared.contracts import Contract, Topic
+from shared.errors import DomainError, RetryLater
+from shared.messaging import cloudevents
+from shared.messaging.consumer import Envelope, Subscription
+from shared.messaging.outbox import enqueue
+from shared.platform import Platform
+from shared.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+class Credit(Contract):
+    account: str
+    cents: int = Field(gt=0)
+
+
+async def until(predicate: Any, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def platform(
+    settings: Settings, unique: str
+) -> AsyncIterator[tuple[Platform, Topic[Credit]]]:
+    topic = Topic(f"test.credit.{unique}.v1", Credit, key="account", summary="t", producer="test")
+    p = Platform(f"t{unique}", settings, None)
+    await p.open(topics=[topic])
+    async with p.pool.acquire() as conn:
+        await conn.execute(
+            "CREATE TABLE credits (account text, cents int, ce_id text);"
+            "CREATE TABLE gate (open boolean); INSERT INTO gate VALUES (false)"
+        )
+
+    async def apply(conn: Any, env: Envelope[Credit]) -> None:
+        if env.payload.account == "poison-rule":
+            raise DomainError("this account can never be credited", code="account_closed")
+        if env.payload.account == "later" and not await conn.fetchval("SELECT open FROM gate"):
+            raise RetryLater("gate closed")
+        await conn.execute(
+            "INSERT INTO credits VALUES ($1, $2, $3)",
+            env.payload.account,
+            env.payload.cents,
+            env.meta.id,
+        )
+
+    async def apply_batch(conn: Any, envs: list[Envelope[Credit]]) -> None:
+        for env in envs:
+            await apply(conn, env)
+
+    await p.consume([Subscription(topic, apply, name="credits", batch_handler=apply_batch)])
+    yield p, topic
+    await p.close()
+
+
+async def raw_publish(
+    settings: Settings, topic: str, value: bytes, headers: dict[str, str]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=b"k", headers=cloudevents.encode(headers))
+    finally:
+        await producer.stop()
+
+
+async def read_dlq(settings: Settings, topic: str, n: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        got: list[Any] = []
+        async with asyncio.timeout(20):
+            while len(got) < n:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    got += records
+        return got
+    finally:
+        await consumer.stop()
+
+
+async def test_outbox_message_applied_once_even_when_redelivered(platform, settings) -> None:
+    p, topic = platform
+    async with p.pool.acquire() as conn, conn.transaction():
+        ce_id = await enqueue(conn, topic, Credit(account="a1", cents=100), source="/test")
+
+    async def applied() -> bool:
+        return bool(await p.pool.fetchval("SELECT count(*) FROM credits WHERE account='a1'"))
+
+    await until(applied)
+    # the same message again, as at-least-once delivery may bring it
+    headers = cloudevents.make_headers(ce_type=topic.ce_type, source="/test", ce_id=ce_id)
+    await raw_publish(settings, topic.name, b'{"account":"a1","cents":100}', headers)
+    await raw_publish(
+        settings, topic.name, b'{"account":"a2","cents":5}', {**headers, "ce_id": "x2"}
+    )
+    await until(lambda: _count(p, "a2"))
+    assert await p.pool.fetchval("SELECT count(*) FROM credits WHERE account='a1'") == 1
+    assert await p.pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+
+
+async def _count(p: Platform, account: str) -> bool:
+    return bool(await p.pool.fetchval("SELECT count(*) FROM credits WHERE account=$1", account))
+
+
+async def test_poison_messages_go_to_dlq_and_consumer_carries_on(platform, settings) -> None:
+    p, topic = platform
+    ok = cloudevents.make_headers(ce_type=topic.ce_type, source="/test")
+    await raw_publish(settings, topic.name, b"not json", ok)
+    await raw_publish(settings, topic.name, b'{"account":"x","cents":-1}', {**ok, "ce_id": "neg"})
+    await raw_publish(settings, topic.name, b'{"account":"x","cents":1}', {"ce_type": "t"})
+    await raw_publish(
+        settings, topic.name, b'{"account":"poison-rule","cents":1}', {**ok, "ce_id": "r"}
+    )
+    await raw_publish(
+        settings, topic.name, b'{"account":"after","cents":1}', {**ok, "ce_id": "after"}
+    )
+    await until(lambda: _count(p, "after"))
+    dlq = await read_dlq(settings, topic.dlq, 4)
+    reasons = sorted(dict(cloudevents.decode(r.headers))["kefu_dlq_reason"] for r in dlq)
+    assert reasons == ["account_closed", "invalid_headers", "invalid_payload", "invalid_payload"]
+    first = cloudevents.decode(dlq[0].headers)
+    assert first["kefu_dlq_topic"] == topic.name and first["kefu_dlq_consumer"] == "credits"
+    assert await p.pool.fetchval("SELECT count(*) FROM credits WHERE account <> 'after'") == 0
+
+
+async def test_retry_later_is_parked_then_applied(platform, settings) -> None:
+    p, topic = platform
+    headers = cloudevents.make_headers(ce_type=topic.ce_type, source="/test")
+    await raw_publish(
+        settings, topic.name, json.dumps({"account": "later", "cents": 7}).encode(), headers
+    )
+
+    async def parked() -> bool:
+        return bool(await p.pool.fetchval("SELECT count(*) FROM parked_messages"))
+
+    await until(parked)
+    assert not await _count(p, "later")
+    await p.pool.execute("UPDATE gate SET open = true")
+    await until(lambda: _count(p, "later"))
+    assert await p.pool.fetchval("SELECT count(*) FROM parked_messages") == 0
