@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     def database_url_for(self, service: str) -> str:
         if not self.database_url:
             raise RuntimeError(
-                "KEFU_DATABASE_URL is not set: run through `kefu up`, or point it at a PostgreSQL server"
+                "KEFU_DATABASE_URL is not set: run through `kefu up`,"
+                " or point it at a PostgreSQL server"
             )
         return database_url_with_name(self.database_url, f"kefu_{service}")
 

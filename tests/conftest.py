@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ def infra() -> Iterator[Infra]:
 
 
 @pytest.fixture
-def settings(infra: Infra, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+def settings(infra: Infra, tmp_path: Path) -> Settings:
     """Settings on the test infrastructure, with fast consumer-group timings."""
     return Settings(
         database_url=infra.database_url,

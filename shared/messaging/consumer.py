@@ -27,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -43,7 +43,7 @@ from shared.telemetry import context_from, tracer
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Contract)
-Conn = asyncpg.Connection
+Conn: TypeAlias = asyncpg.Connection  # asyncpg is untyped: an alias for readability
 
 
 @dataclass(frozen=True)

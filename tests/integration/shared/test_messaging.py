@@ -29,8 +29,8 @@ class Credit(Contract):
     cents: int = Field(gt=0)
 
 
-async def until(predicate: Any, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def until(predicate: Any, within: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
