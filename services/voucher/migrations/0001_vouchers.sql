@@ -9,7 +9,7 @@ CREATE TABLE orders (
     deduction_status  text        NOT NULL CHECK (deduction_status IN ('deducted', 'pending', 'failed', 'refunded')),
     exchanged_at      timestamptz NOT NULL,
     order_status      text        NOT NULL DEFAULT 'exchanged'
-                      CHECK (order_status IN ('exchanged', 'reversing', 'reversed')),
+                      CHECK (order_status IN ('exchanged', 'reversing', 'reversal_failed', 'reversed')),
     received_at       timestamptz NOT NULL DEFAULT now()
 );
 
@@ -29,7 +29,9 @@ CREATE TABLE vouchers (
                       CHECK (status IN ('available', 'used', 'voided')),
     redeemed_at       timestamptz,
     store_id          text,
-    voided_at         timestamptz
+    voided_at         timestamptz,
+    voided_by         uuid
+    -- the operation (void or reversal) that voided it: a resumed reversal skips its own
 );
 
 -- Keyset pagination: newest exchange first, code breaks ties.

@@ -1,0 +1,39 @@
+"""An answer on its way back to the agent: a status and a JSON body, maybe a replay."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from shared.errors import DomainError
+from shared.http import error_body
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    """A JSON value; None when the answer has no body."""
+    replayed: bool = False
+
+    def response(self) -> Response:
+        headers = {REPLAYED_HEADER: "true"} if self.replayed else None
+        if self.body is None:
+            return Response(status_code=self.status, headers=headers)
+        return JSONResponse(self.body, status_code=self.status, headers=headers)
+
+
+Produce = Callable[[], Awaitable[Answer]]
+
+
+async def answered(produce: Produce) -> Answer:
+    """Run ``produce``; a refusal (a domain error) is an answer like any other."""
+    try:
+        return await produce()
+    except DomainError as exc:
+        return Answer(exc.status, error_body(exc.code, exc.message))

@@ -1,0 +1,123 @@
+"""A request on its way through the gateway: who asks, the route rule, and its key.
+
+Every route but the public ones takes a :data:`Call`: the dependency signs the
+caller in, finds the route's rule in the table and checks it (a unit test checks
+that every non-public route takes one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from services.gateway import store
+from services.gateway.answers import Answer, Produce, answered
+from services.gateway.context import Gateway
+from services.gateway.domain.idempotency import IdempotencyKeyRequired, fingerprint
+from services.gateway.domain.routes import RouteRule, may_call, rule_for, upstream_path
+from services.gateway.errors import Unauthorized
+from shared.errors import Forbidden
+from shared.http import Actor, IdempotencyKey
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="The access_token from POST /api/v1/auth/login.",
+)
+
+
+def gateway_of(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+async def sign_in(gateway: Gateway, credentials: HTTPAuthorizationCredentials | None) -> Actor:
+    if credentials is None:
+        raise Unauthorized("sign in first: send Authorization: Bearer <access_token>")
+    claims = gateway.tokens.verify(credentials.credentials)
+    # Roles and the active flag are read now, not trusted from the token: disabling an
+    # account or changing its roles takes effect on its next request.
+    user = await store.get_user(gateway.pool, claims.username)
+    if user is None or not user.active:
+        raise Unauthorized("this account no longer exists or is disabled")
+    return Actor(user.username, user.roles)
+
+
+def rule_of(request: Request) -> RouteRule | None:
+    # Routes are declared with their full path (routers have no prefix), so the matched
+    # route's path is the table's template.
+    route = request.scope.get("route")
+    return rule_for(request.method, getattr(route, "path", ""))
+
+
+@dataclass(frozen=True)
+class GatewayCall:
+    gateway: Gateway
+    request: Request
+    rule: RouteRule
+    actor: Actor
+    idempotency_key: str | None
+
+    async def forward(self, body: BaseModel | None = None) -> Response:
+        """Pass the request to the rule's service at the same path minus the API prefix."""
+        raw_path = self.request.scope.get("raw_path")
+        path = raw_path.decode("ascii") if raw_path else self.request.url.path
+        payload = body.model_dump(mode="json") if body is not None else None
+
+        async def produce() -> Answer:
+            return await self.gateway.upstreams.call(
+                self.rule.service,
+                self.request.method,
+                upstream_path(path),
+                query=self.request.url.query,
+                body=payload,
+                actor=self.actor,
+                idempotency_key=self.idempotency_key,
+            )
+
+        return await self.respond(produce, payload)
+
+    async def respond(self, produce: Produce, body: Any) -> Response:
+        """Produce the answer once per Idempotency-Key (POSTs), else just produce it."""
+        if self.request.method != "POST" or self.idempotency_key is None:
+            return (await answered(produce)).response()
+        request_fingerprint = fingerprint(
+            self.request.method,
+            self.request.url.path,
+            self.request.query_params.multi_items(),
+            body,
+        )
+        answer = await self.gateway.keys.once(
+            username=self.actor.username,
+            key=self.idempotency_key,
+            method=self.request.method,
+            path=self.request.url.path,
+            fingerprint=request_fingerprint,
+            produce=produce,
+        )
+        return answer.response()
+
+
+async def authorized_call(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    idempotency_key: IdempotencyKey,
+) -> GatewayCall:
+    gateway = gateway_of(request)
+    actor = await sign_in(gateway, credentials)
+    rule = rule_of(request)
+    if rule is None or not may_call(rule, actor.roles):
+        roles = ", ".join(sorted(actor.roles)) or "none"
+        raise Forbidden(f"your roles ({roles}) may not {request.method} {request.url.path}")
+    if rule.moves_money and idempotency_key is None:
+        raise IdempotencyKeyRequired(
+            "this command moves money: send an Idempotency-Key header (a new one per command)"
+        )
+    return GatewayCall(gateway, request, rule, actor, idempotency_key)
+
+
+Call = Annotated[GatewayCall, Depends(authorized_call)]

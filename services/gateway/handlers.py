@@ -1,0 +1,92 @@
+"""The gateway's own use cases: signing in, managing accounts, seeding demo accounts, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from services.gateway import store
+from services.gateway.context import Gateway
+from services.gateway.domain.accounts import check_new_account, normalise_username
+from services.gateway.domain.roles import DEMO_ACCOUNTS
+from services.gateway.domain.routes import ROUTES
+from services.gateway.errors import InvalidCredentials
+from services.gateway.passwords import Passwords
+from services.gateway.tokens import IssuedToken
+from shared.errors import DomainError
+from shared.http import Actor
+
+log = logging.getLogger(__name__)
+SERVICES_BEHIND = sorted({rule.service for rule in ROUTES if rule.forwarded})
+
+
+class UsernameTaken(DomainError):
+    code = "username_taken"
+
+
+async def login(gateway: Gateway, username: str, password: str) -> IssuedToken:
+    name = normalise_username(username)
+    user = await store.get_user(gateway.pool, name)
+    valid = await gateway.passwords.verify(user.password_hash if user else None, password)
+    if user is None or not valid or not user.active:
+        log.info("sign-in refused", extra={"fields": {"username": name}})
+        raise InvalidCredentials("wrong username or password")
+    if gateway.passwords.needs_rehash(user.password_hash):
+        new_hash = await gateway.passwords.hash(password)
+        await store.set_password_hash(gateway.pool, user.username, new_hash)
+    return gateway.tokens.issue(user.username, user.roles, datetime.now(UTC))
+
+
+async def create_user(
+    gateway: Gateway, actor: Actor, username: str, password: str, roles: Iterable[str]
+) -> store.User:
+    name = normalise_username(username)
+    wanted = check_new_account(name, password, roles)
+    password_hash = await gateway.passwords.hash(password)
+    user = await store.insert_user(gateway.pool, name, password_hash, wanted, actor.username)
+    if user is None:
+        raise UsernameTaken(f"there is already a user {name}")
+    log.info(
+        "user created",
+        extra={"fields": {"username": name, "roles": sorted(wanted), "by": actor.username}},
+    )
+    return user
+
+
+async def list_users(gateway: Gateway) -> list[store.User]:
+    return await store.list_users(gateway.pool)
+
+
+async def seed_demo_accounts(
+    pool: asyncpg.Pool, passwords: Passwords, demo_password: str | None
+) -> list[str]:
+    """Create or refresh the demo accounts; returns their usernames (none without a password)."""
+    if not demo_password:
+        log.info("KEFU_DEMO_PASSWORD is not set: no demo accounts created")
+        return []
+    for username, roles in DEMO_ACCOUNTS:
+        user = await store.get_user(pool, username)
+        if user is not None and await passwords.verify(user.password_hash, demo_password):
+            if user.roles == roles and user.active:
+                continue
+            password_hash = user.password_hash
+        else:
+            password_hash = await passwords.hash(demo_password)
+        await store.upsert_user(pool, username, password_hash, roles, created_by="kefu-demo")
+    names = [name for name, _ in DEMO_ACCOUNTS]
+    log.info("demo accounts ready", extra={"fields": {"usernames": names}})
+    return names
+
+
+async def health_report(gateway: Gateway) -> tuple[bool, dict[str, Any]]:
+    own, others = await asyncio.gather(
+        gateway.platform.health(), gateway.upstreams.health_of(SERVICES_BEHIND)
+    )
+    services = {"gateway": own, **others}
+    ok = all(report.get("status") == "ok" for report in services.values())
+    return ok, {"status": "ok" if ok else "degraded", "services": services}

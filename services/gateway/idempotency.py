@@ -1,0 +1,88 @@
+"""Idempotency-Key for POSTs: one effect per (user, key), the final answer replayed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from services.gateway import store
+from services.gateway.answers import Answer, Produce, answered
+from services.gateway.domain.idempotency import RequestInProgress, Verdict, is_final, verdict
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IdempotencyKeys:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        lease: timedelta,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._pool = pool
+        self._lease = lease
+        self._clock = clock
+
+    async def once(
+        self,
+        *,
+        username: str,
+        key: str,
+        method: str,
+        path: str,
+        fingerprint: str,
+        produce: Produce,
+    ) -> Answer:
+        """The request's answer: produced now if the key is free, else the stored one."""
+        claim: uuid.UUID | None = None
+        # Twice at most: a key inserted by a concurrent request between our look and our
+        # insert is seen, locked and judged on the second pass.
+        for _ in range(2):
+            async with self._pool.acquire() as conn, conn.transaction():
+                record = await store.lock_key(conn, username, key)
+                now = self._clock()
+                if verdict(record, fingerprint, now) is Verdict.REPLAY:
+                    assert record is not None and record.status is not None
+                    return Answer(record.status, record.body, replayed=True)
+                args = (conn, username, key, method, path, fingerprint, now + self._lease)
+                if record is None:
+                    claim = await store.claim_new_key(*args)
+                else:
+                    claim = await store.reclaim_key(*args)
+            if claim is not None:
+                break
+        if claim is None:
+            raise RequestInProgress("a request with this Idempotency-Key is in progress")
+        try:
+            answer = await answered(produce)
+        except BaseException:
+            # Nothing final came back: free the key so the client can try again. If even
+            # this fails (cancelled, database away), the lease frees it in time.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(store.release_key(self._pool, username, key, claim))
+            raise
+        if is_final(answer.status):
+            await store.complete_key(self._pool, username, key, claim, answer.status, answer.body)
+        else:
+            await store.release_key(self._pool, username, key, claim)
+        return answer
+
+    async def purge_forever(self, every_seconds: float = 3600.0) -> None:
+        while True:
+            try:
+                purged = await store.purge_expired_keys(self._pool, self._clock())
+                if purged:
+                    log.info("purged idempotency keys", extra={"fields": {"purged": purged}})
+            except Exception:
+                log.exception("purging idempotency keys failed")
+            await asyncio.sleep(every_seconds)

@@ -1,0 +1,198 @@
+"""The asyncpg queries of the gateway's own tables: users and idempotency keys."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.gateway.domain.idempotency import RETENTION, KeyRecord
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    password_hash: str
+    roles: frozenset[str]
+    active: bool
+    created_by: str
+    created_at: datetime
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(
+        row["username"],
+        row["password_hash"],
+        frozenset(row["roles"]),
+        row["active"],
+        row["created_by"],
+        row["created_at"],
+    )
+
+
+async def get_user(conn: asyncpg.Connection | asyncpg.Pool, username: str) -> User | None:
+    row = await conn.fetchrow("SELECT * FROM users WHERE username = $1", username)
+    return _user(row) if row is not None else None
+
+
+async def list_users(conn: asyncpg.Connection | asyncpg.Pool) -> list[User]:
+    return [_user(r) for r in await conn.fetch("SELECT * FROM users ORDER BY username")]
+
+
+async def insert_user(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    username: str,
+    password_hash: str,
+    roles: frozenset[str],
+    created_by: str,
+) -> User | None:
+    """The new user, or None if the username is taken."""
+    row = await conn.fetchrow(
+        "INSERT INTO users (username, password_hash, roles, created_by) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (username) DO NOTHING RETURNING *",
+        username,
+        password_hash,
+        sorted(roles),
+        created_by,
+    )
+    return _user(row) if row is not None else None
+
+
+async def upsert_user(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    username: str,
+    password_hash: str,
+    roles: frozenset[str],
+    created_by: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO users (username, password_hash, roles, created_by) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
+        " roles = excluded.roles, active = true, updated_at = now()",
+        username,
+        password_hash,
+        sorted(roles),
+        created_by,
+    )
+
+
+async def set_password_hash(
+    conn: asyncpg.Connection | asyncpg.Pool, username: str, password_hash: str
+) -> None:
+    await conn.execute(
+        "UPDATE users SET password_hash = $2, updated_at = now() WHERE username = $1",
+        username,
+        password_hash,
+    )
+
+
+# --- idempotency keys --------------------------------------------------------
+
+
+async def lock_key(conn: asyncpg.Connection, username: str, key: str) -> KeyRecord | None:
+    """The key's record, locked until the transaction ends (None if the key is new)."""
+    row = await conn.fetchrow(
+        "SELECT fingerprint, status, body, lease_until, created_at FROM idempotency_keys"
+        " WHERE username = $1 AND key = $2 FOR UPDATE",
+        username,
+        key,
+    )
+    if row is None:
+        return None
+    return KeyRecord(
+        row["fingerprint"], row["status"], row["body"], row["lease_until"], row["created_at"]
+    )
+
+
+async def claim_new_key(
+    conn: asyncpg.Connection,
+    username: str,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    lease_until: datetime,
+) -> uuid.UUID | None:
+    """Hold a key nobody holds yet; None if a concurrent request took it first."""
+    claim = uuid.uuid4()
+    row = await conn.fetchval(
+        "INSERT INTO idempotency_keys (username, key, method, path, fingerprint, claim,"
+        " lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (username, key) DO NOTHING RETURNING 1",
+        username,
+        key,
+        method,
+        path,
+        fingerprint,
+        claim,
+        lease_until,
+    )
+    return claim if row is not None else None
+
+
+async def reclaim_key(
+    conn: asyncpg.Connection,
+    username: str,
+    key: str,
+    method: str,
+    path: str,
+    fingerprint: str,
+    lease_until: datetime,
+) -> uuid.UUID:
+    """Take over a key whose record expired or whose holder gave up (locked by the caller)."""
+    claim = uuid.uuid4()
+    await conn.execute(
+        "UPDATE idempotency_keys SET method = $3, path = $4, fingerprint = $5, claim = $6,"
+        " lease_until = $7, status = NULL, body = NULL, created_at = now(), completed_at = NULL"
+        " WHERE username = $1 AND key = $2",
+        username,
+        key,
+        method,
+        path,
+        fingerprint,
+        claim,
+        lease_until,
+    )
+    return claim
+
+
+async def complete_key(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    username: str,
+    key: str,
+    claim: uuid.UUID,
+    status: int,
+    body: Any,
+) -> None:
+    await conn.execute(
+        "UPDATE idempotency_keys SET status = $4, body = $5, claim = NULL, lease_until = NULL,"
+        " completed_at = now() WHERE username = $1 AND key = $2 AND claim = $3",
+        username,
+        key,
+        claim,
+        status,
+        body,
+    )
+
+
+async def release_key(
+    conn: asyncpg.Connection | asyncpg.Pool, username: str, key: str, claim: uuid.UUID
+) -> None:
+    await conn.execute(
+        "DELETE FROM idempotency_keys WHERE username = $1 AND key = $2 AND claim = $3",
+        username,
+        key,
+        claim,
+    )
+
+
+async def purge_expired_keys(conn: asyncpg.Connection | asyncpg.Pool, now: datetime) -> int:
+    result: str = await conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < $1"
+        " AND (status IS NOT NULL OR lease_until < now())",
+        now - RETENTION,
+    )
+    return int(result.split()[-1])

@@ -1,0 +1,85 @@
+"""Short-lived bearer tokens: JWT, HS256, signed with the gateway's secret."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from services.gateway.errors import TokenExpired, Unauthorized
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+ALGORITHM = "HS256"
+ISSUER = "kefu-gateway"
+MIN_SECRET_BYTES = 32
+"""RFC 7518: an HS256 key at least as long as the hash."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    """Seconds until it expires."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    username: str
+    roles: frozenset[str]
+    expires_at: int
+
+
+class Tokens:
+    def __init__(self, secret: str, ttl: timedelta) -> None:
+        self._secret = secret
+        self._ttl = ttl
+
+    def issue(self, username: str, roles: frozenset[str], now: datetime) -> IssuedToken:
+        claims = {
+            "iss": ISSUER,
+            "sub": username,
+            "roles": sorted(roles),
+            "iat": int(now.timestamp()),
+            "exp": int((now + self._ttl).timestamp()),
+            "jti": secrets.token_hex(8),
+        }
+        token = jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return IssuedToken(token, int(self._ttl.total_seconds()))
+
+    def verify(self, token: str) -> TokenClaims:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],  # never trust the token's own "alg"
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired("the token has expired; sign in again") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("the token is not valid") from exc
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Unauthorized("the token is not valid")
+        return TokenClaims(str(claims["sub"]), frozenset(roles), int(claims["exp"]))
+
+
+def token_secret(settings: Settings) -> str:
+    """The configured secret; without one, a random one for this process only."""
+    if settings.jwt_secret is not None and settings.jwt_secret.get_secret_value():
+        secret = settings.jwt_secret.get_secret_value()
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            log.warning(
+                f"KEFU_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes: use a longer one"
+            )
+        return secret
+    log.warning(
+        "KEFU_JWT_SECRET is not set: tokens are signed with a random secret and"
+        " stop working when this process restarts"
+    )
+    return secrets.token_urlsafe(48)

@@ -1,0 +1,80 @@
+"""Calls to the services behind the gateway, over their internal HTTP APIs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from services.gateway.answers import Answer
+from services.gateway.errors import BadServiceAnswer, ServiceTimeout, ServiceUnavailable
+from shared.http import ACTOR_HEADER, ROLES_HEADER, Actor
+from shared.settings import Settings
+from shared.telemetry import current_traceparent
+
+HEALTH_TIMEOUT = httpx.Timeout(2.0)
+
+
+def client_timeout(settings: Settings) -> httpx.Timeout:
+    # A reversal may hold its answer for reversal_wait_seconds; allow that and some.
+    return httpx.Timeout(settings.reversal_wait_seconds + 10.0, connect=2.0)
+
+
+class Upstreams:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        query: str,
+        body: Any,
+        actor: Actor,
+        idempotency_key: str | None,
+    ) -> Answer:
+        url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
+        headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        traceparent = current_traceparent()
+        if traceparent:
+            headers["traceparent"] = traceparent
+        try:
+            response = await self._client.request(
+                method, url, json=body if method != "GET" else None, headers=headers
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ServiceUnavailable(f"the {service} service is unavailable") from exc
+        except httpx.TimeoutException as exc:
+            raise ServiceTimeout(f"the {service} service did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"the {service} service is unavailable: {exc!r}") from exc
+        if not response.content:
+            return Answer(response.status_code, None)
+        try:
+            return Answer(response.status_code, response.json())
+        except ValueError as exc:
+            raise BadServiceAnswer(
+                f"the {service} service answered {response.status_code} without JSON"
+            ) from exc
+
+    async def health(self, service: str) -> dict[str, Any]:
+        try:
+            response = await self._client.get(
+                f"{self._settings.url_of(service)}/health", timeout=HEALTH_TIMEOUT
+            )
+            report = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            return {"service": service, "status": "unreachable", "error": repr(exc)}
+        if not isinstance(report, dict):
+            return {"service": service, "status": "failing", "error": "health is not an object"}
+        return report
+
+    async def health_of(self, services: list[str]) -> dict[str, dict[str, Any]]:
+        reports = await asyncio.gather(*(self.health(s) for s in services))
+        return dict(zip(services, reports, strict=True))

@@ -1,0 +1,1 @@
+"""The points gateway: refunds an order's deducted points at their source provider."""

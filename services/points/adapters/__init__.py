@@ -1,0 +1,1 @@
+"""Outside systems the points gateway talks to: points providers."""

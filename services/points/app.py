@@ -1,0 +1,46 @@
+"""Composition root of the points gateway: settings → platform → provider → subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.points.adapters.provider import SandboxBubbleProvider
+from services.points.api import router
+from services.points.subscribers import subscriptions
+from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
+from shared.http import make_app
+from shared.platform import Platform
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        platform = Platform("points", settings, MIGRATIONS)
+        await platform.open(topics=[POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT])
+        try:
+            provider = SandboxBubbleProvider(
+                platform.pool,
+                delay_ms=settings.sandbox_points_delay_ms,
+                fail_all=settings.sandbox_points_fail_all,
+            )
+            app.state.platform = platform
+            app.state.provider = provider
+            await platform.consume(subscriptions(provider))
+            yield
+        finally:
+            await platform.close()
+
+    app = make_app(
+        "Kefu points gateway",
+        "Internal API of the points gateway: users' bubble-points balances and movements.",
+        lifespan,
+    )
+    app.include_router(router)
+    return app

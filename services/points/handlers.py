@@ -1,0 +1,107 @@
+"""Use cases of the points gateway, each in the caller's one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import asyncpg
+from opentelemetry.trace import SpanKind
+
+from services.points import store
+from services.points.adapters.provider import (
+    PointsAccount,
+    PointsProvider,
+    RefundOrder,
+    RefundRefused,
+)
+from services.points.domain.refunds import (
+    NextStep,
+    PointRefund,
+    ProviderAnswer,
+    RefundRequest,
+    next_step,
+    settle,
+)
+from shared.contracts import POINTS_REVERSAL_RESULT, PointsReversalResult
+from shared.messaging.outbox import enqueue
+from shared.telemetry import tracer
+
+log = logging.getLogger(__name__)
+SOURCE = "/kefu/points"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def refund_points(
+    conn: asyncpg.Connection,
+    request: RefundRequest,
+    provider: PointsProvider,
+    now: Callable[[], datetime] = utc_now,
+) -> PointRefund:
+    """Refund an order's points once, and answer on the result topic (every time asked).
+
+    The provider is called inside this transaction but commits on its own. If we crash
+    or roll back after it applied the refund, the request comes again (Kafka redelivers
+    it, or the parked retry runs it) and the provider, idempotent on ``refund_id``,
+    answers "applied" without moving points a second time.
+    """
+    await store.lock_refund(conn, request.refund_id)
+    refund = await store.get_refund(conn, request.refund_id)
+    if next_step(refund, request) is NextStep.ASK_PROVIDER:
+        answer = await _ask(provider, request)
+        refund = settle(refund, request, answer, now())
+        await store.save_refund(conn, refund)
+        log.info(
+            "points refund settled",
+            extra={
+                "fields": {
+                    "refund_id": refund.refund_id,
+                    "status": refund.status,
+                    "failure": refund.failure,
+                    "attempt": request.attempt,
+                }
+            },
+        )
+    assert refund is not None
+    await enqueue(conn, POINTS_REVERSAL_RESULT, result_of(refund, request.attempt), source=SOURCE)
+    return refund
+
+
+async def _ask(provider: PointsProvider, request: RefundRequest) -> ProviderAnswer:
+    order = RefundOrder(
+        request.refund_id, request.user_id, request.points, request.merchant_order_no
+    )
+    with tracer(__name__).start_as_current_span(
+        "points provider refund",
+        kind=SpanKind.CLIENT,
+        attributes={"kefu.refund_id": request.refund_id, "kefu.points": request.points},
+    ) as span:
+        try:
+            receipt = await provider.refund(order)
+        except RefundRefused as refused:
+            span.set_attribute("kefu.refund.refused", str(refused))
+            return ProviderAnswer(applied=False, failure=str(refused))
+        span.set_attribute("kefu.refund.applied_now", receipt.applied_now)
+        return ProviderAnswer(applied=True)
+
+
+def result_of(refund: PointRefund, attempt: int) -> PointsReversalResult:
+    return PointsReversalResult(
+        refund_id=refund.refund_id,
+        merchant_order_no=refund.merchant_order_no,
+        user_id=refund.user_id,
+        points=refund.points,
+        status=refund.status,
+        failure=refund.failure,
+        attempt=attempt,
+        completed_at=refund.completed_at,
+    )
+
+
+async def user_points(provider: PointsProvider, user_id: str, limit: int) -> PointsAccount:
+    """The user's balance and latest movements, as the provider's books show them."""
+    return await provider.account(user_id, limit)

@@ -1,0 +1,41 @@
+"""Topic → validated contract → handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.points import handlers
+from services.points.adapters.provider import PointsProvider
+from services.points.domain.refunds import RefundRequest
+from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
+from shared.messaging.consumer import Envelope, Subscription
+
+
+def refund_request_of(env: Envelope[PointsReversalRequested]) -> RefundRequest:
+    msg = env.payload
+    return RefundRequest(
+        refund_id=msg.refund_id,
+        merchant_order_no=msg.merchant_order_no,
+        user_id=msg.user_id,
+        points=msg.points,
+        reason=msg.reason,
+        requested_by=msg.requested_by,
+        attempt=msg.attempt,
+        requested_at=handlers.utc_now(),
+    )
+
+
+def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
+    async def on_reversal_requested(
+        conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]
+    ) -> None:
+        await handlers.refund_points(conn, refund_request_of(env), provider)
+
+    # No batch handler: each refund is an outside call, applied one message at a time.
+    return [
+        Subscription(
+            POINTS_REVERSAL_REQUESTED, on_reversal_requested, name="points.reversal_requested"
+        )
+    ]

@@ -1,0 +1,1 @@
+"""The voucher back office: lottery vouchers bought with points, void, order reversal."""

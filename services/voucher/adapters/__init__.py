@@ -1,0 +1,1 @@
+"""Outside systems the voucher service calls: the lottery issuer."""

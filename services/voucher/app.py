@@ -1,0 +1,69 @@
+"""Composition root: settings → platform (database, broker) → issuer → handlers → routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.voucher.adapters.issuer import LotteryIssuer, SandboxIssuer
+from services.voucher.api import router
+from services.voucher.handlers.deps import Deps
+from services.voucher.handlers.timers import run_timers
+from services.voucher.subscribers import subscriptions
+from services.voucher.waiters import OperationWaiters
+from shared.contracts import (
+    POINTS_REVERSAL_REQUESTED,
+    POINTS_REVERSAL_RESULT,
+    VOUCHER_ISSUED,
+    VOUCHER_REDEEMED,
+)
+from shared.http import make_app
+from shared.platform import Platform
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+TOPICS = (VOUCHER_ISSUED, VOUCHER_REDEEMED, POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT)
+
+
+def create_app(
+    settings: Settings, *, service: str = "voucher", issuer: LotteryIssuer | None = None
+) -> FastAPI:
+    """The voucher service. ``service`` names its database (``kefu_<service>``) and consumer
+    groups, so tests can run one of their own; ``issuer`` replaces the sandbox issuer."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        platform = Platform(service, settings, MIGRATIONS)
+        waiters: OperationWaiters | None = None
+        try:
+            await platform.open(topics=TOPICS)
+            waiters = OperationWaiters(platform.pool)
+            await waiters.start()
+            deps = Deps(
+                pool=platform.pool,
+                issuer=issuer or SandboxIssuer(platform.pool, settings),
+                settings=settings,
+                waiters=waiters,
+                source=f"/kefu/{service}",
+            )
+            app.state.platform = platform
+            app.state.deps = deps
+            await platform.consume(subscriptions(deps))
+            platform.background(run_timers(deps))
+            yield
+        finally:
+            if waiters is not None:
+                await waiters.stop()
+            await platform.close()
+
+    app = make_app(
+        "Kefu voucher service",
+        "Internal API: lottery vouchers bought with points; void, order reversal, operation"
+        " records. Only the gateway calls it.",
+        lifespan,
+    )
+    app.include_router(router)
+    return app

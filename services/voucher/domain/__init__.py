@@ -1,0 +1,1 @@
+"""The voucher domain, pure: statuses, named rules, the reversal saga, the query's filters."""

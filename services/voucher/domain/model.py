@@ -1,0 +1,80 @@
+"""Voucher, order and operation vocabulary, and the statuses derived from stored facts."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+
+class VoucherStatus(StrEnum):
+    AVAILABLE = "available"
+    USED = "used"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+    """Never stored: an available voucher whose validity ended before today."""
+
+
+class Source(StrEnum):
+    BUBBLE = "bubble"
+    TELECOM_POINTS = "telecom_points"
+    E_COUPON = "e_coupon"
+
+
+class DeductionStatus(StrEnum):
+    DEDUCTED = "deducted"
+    PENDING = "pending"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class OrderStatus(StrEnum):
+    EXCHANGED = "exchanged"
+    REVERSING = "reversing"
+    REVERSAL_FAILED = "reversal_failed"
+    REVERSED = "reversed"
+
+
+class OperationType(StrEnum):
+    VOID = "void"
+    REVERSAL = "reversal"
+
+
+class OperationStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Failure(StrEnum):
+    """The failure causes the seed names: 作废失败 / 作废成功泡泡退回失败 / 有已使用的券."""
+
+    VOID_FAILED = "void_failed"
+    POINTS_REFUND_FAILED = "points_refund_failed"
+    VOUCHER_USED = "voucher_used"
+
+
+class Action(StrEnum):
+    VOID = "void"
+    REVERSE = "reverse"
+
+
+REVERSIBLE_SOURCES = frozenset({Source.BUBBLE})
+"""Only bubble points has a refund interface (seed 000, section 6)."""
+
+
+def voucher_status(stored: str, valid_to: date, today: date) -> VoucherStatus:
+    """The status an agent sees: a stored 'available' past its validity is expired."""
+    status = VoucherStatus(stored)
+    if status is VoucherStatus.AVAILABLE and valid_to < today:
+        return VoucherStatus.EXPIRED
+    return status
+
+
+def voucher_actions(status: VoucherStatus, source: str, deduction_status: str) -> list[Action]:
+    """The buttons a voucher shows: void when available; reverse also when its order can be."""
+    if status is not VoucherStatus.AVAILABLE:
+        return []
+    actions = [Action.VOID]
+    if source in REVERSIBLE_SOURCES and deduction_status == DeductionStatus.DEDUCTED:
+        actions.append(Action.REVERSE)
+    return actions

@@ -1,0 +1,1 @@
+"""Use cases, one transaction each: ingest, redeem, void_voucher, start_reversal, retry, timers."""

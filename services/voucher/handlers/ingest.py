@@ -1,0 +1,60 @@
+"""What the exchange platform tells us: orders issued, vouchers redeemed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+
+from services.voucher.domain.errors import (
+    VoidedVoucherRedeemed,
+    VoucherCodeTaken,
+    VoucherNotIssuedYet,
+)
+from services.voucher.domain.model import VoucherStatus
+from services.voucher.store import vouchers
+from shared.contracts import VoucherIssued, VoucherRedeemed
+
+log = logging.getLogger(__name__)
+
+
+async def record_exchanges(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> int:
+    """Store new orders and their vouchers in two statements; an order seen before is skipped.
+
+    Returns how many orders were new.
+    """
+    first = list({o.merchant_order_no: o for o in reversed(orders)}.values())[::-1]
+    new = await vouchers.insert_orders(conn, first)
+    fresh = [o for o in first if o.merchant_order_no in new]
+    if fresh:
+        try:
+            await vouchers.insert_vouchers(conn, fresh)
+        except asyncpg.UniqueViolationError as exc:
+            raise VoucherCodeTaken(f"a voucher code is already issued: {exc.detail}") from exc
+    return len(fresh)
+
+
+async def redeem_voucher(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, redemption: VoucherRedeemed, ce_id: str
+) -> None:
+    row = await vouchers.lock_voucher(conn, redemption.code)
+    if row is None:
+        raise VoucherNotIssuedYet(f"voucher {redemption.code} is not issued yet")
+    status = VoucherStatus(row["status"])
+    if status is VoucherStatus.USED:
+        return  # the same redemption reported again
+    if status is VoucherStatus.VOIDED:
+        await vouchers.record_redemption_conflict(
+            pool,
+            ce_id=ce_id,
+            code=redemption.code,
+            redeemed_at=redemption.redeemed_at,
+            store_id=redemption.store_id,
+        )
+        raise VoidedVoucherRedeemed(
+            f"voucher {redemption.code} was redeemed at store {redemption.store_id}"
+            f" at {redemption.redeemed_at.isoformat()} after it was voided"
+        )
+    # An expired voucher is still recorded: the store's redemption is a fact, not a request.
+    await vouchers.mark_used(conn, redemption.code, redemption.redeemed_at, redemption.store_id)

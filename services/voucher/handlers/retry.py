@@ -1,0 +1,44 @@
+"""Retry a failed operation from the step that failed (作废失败 may be retried)."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+from services.voucher.domain.errors import NotRetryable, OperationNotFound
+from services.voucher.domain.model import OperationType
+from services.voucher.handlers import idempotency, reversal, void
+from services.voucher.handlers.deps import Deps, Outcome
+from services.voucher.store import operations, sagas, vouchers
+
+
+async def retry_operation(
+    deps: Deps,
+    operation_id: UUID,
+    *,
+    actor: str,
+    reason: str | None,
+    idempotency_key: str | None,
+) -> Outcome:
+    """A failed void is tried again; a failed reversal resumes (voiding, or the refund)."""
+    started_at = asyncio.get_running_loop().time()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        op = await operations.get(conn, operation_id)
+        if op is None:
+            raise OperationNotFound(f"no operation {operation_id}")
+        command = f"retry:{operation_id}"
+        replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
+        if replay is not None:
+            return replay
+        if op["type"] == OperationType.VOID:
+            await void.restart_void(conn, deps, op, actor=actor, reason=reason)
+            saga_id = None
+        else:
+            await vouchers.lock_order(conn, op["merchant_order_no"])
+            row = await sagas.of_order(conn, op["merchant_order_no"], lock=True)
+            if row is None or not sagas.saga_of(row).retryable:
+                raise NotRetryable(f"a {op['status']} reversal cannot be retried")
+            saga_id = await reversal.resume(conn, deps, row, actor=actor, reason=reason)
+    if saga_id is None:
+        return await void.attempt_void(deps, operation_id)
+    return await reversal.run(deps, saga_id, operation_id, started_at)

@@ -1,0 +1,362 @@
+"""Order reversal (订单返销): void every voucher, then have the points refunded.
+
+The steps of the :class:`ReversalSaga`, each in its own short transaction
+(the issuer is called between them, never inside one):
+
+1. ``start_reversal``: check the order, create the saga (voiding) and its operation;
+2. ``drive``: void each voucher at the issuer, recording each success at once, so
+   a crash or a refusal half-way leaves exactly the vouchers still to void;
+3. all voided: move to refund_requested and leave the refund request in the
+   outbox, in one transaction;
+4. ``apply_points_result``: the points gateway's answer finishes the saga.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.voucher.domain.errors import OperationInProgress, OrderNotFound
+from services.voucher.domain.model import (
+    DeductionStatus,
+    OperationType,
+    OrderStatus,
+    VoucherStatus,
+    voucher_status,
+)
+from services.voucher.domain.rules import (
+    OrderNotReversed,
+    ReasonGiven,
+    check,
+    resume_rules,
+    reversal_rules,
+)
+from services.voucher.domain.saga import (
+    ReversalSaga,
+    SagaState,
+    Transition,
+    saga_id_of_refund,
+)
+from services.voucher.handlers import idempotency
+from services.voucher.handlers.deps import Deps, Outcome, outcome_of
+from services.voucher.handlers.issuer_calls import void_at_issuer
+from services.voucher.handlers.tracing import continuing
+from services.voucher.store import existing, operations, sagas, vouchers
+from shared.contracts import (
+    POINTS_REVERSAL_REQUESTED,
+    PointsReversalRequested,
+    PointsReversalResult,
+)
+from shared.messaging.outbox import enqueue
+from shared.telemetry import current_trace_id, current_traceparent
+
+log = logging.getLogger(__name__)
+
+
+async def start_reversal(
+    deps: Deps,
+    *,
+    merchant_order_no: str,
+    reason: str | None,
+    actor: str,
+    idempotency_key: str | None,
+) -> Outcome:
+    """Start (or resume a failed) reversal; answer once final or after the short wait."""
+    check(ReasonGiven(reason))
+    assert reason is not None
+    started_at = asyncio.get_running_loop().time()
+    operation_id = uuid4()
+    command = f"reversal:{merchant_order_no}"
+    async with deps.pool.acquire() as conn, conn.transaction():
+        replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
+        if replay is not None:
+            return replay
+        order = await vouchers.lock_order(conn, merchant_order_no)
+        if order is None:
+            raise OrderNotFound(f"no order {merchant_order_no}")
+        row = await sagas.of_order(conn, merchant_order_no, lock=True)
+        if row is None:
+            saga_id = await _begin(conn, deps, order, operation_id, actor, reason.strip())
+        else:
+            check(OrderNotReversed(order["order_status"]))
+            operation_id = row["operation_id"]
+            if idempotency_key is not None:
+                await operations.rebind_key(conn, idempotency_key, operation_id)
+            if not sagas.saga_of(row).finished:
+                return await outcome_of(conn, operation_id)  # already under way: follow it
+            saga_id = await resume(conn, deps, row, actor=actor, reason=reason)
+    return await run(deps, saga_id, operation_id, started_at)
+
+
+async def _begin(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    order: asyncpg.Record,
+    operation_id: UUID,
+    actor: str,
+    reason: str,
+) -> UUID:
+    order_no = order["merchant_order_no"]
+    held = await vouchers.vouchers_of_order(conn, order_no, lock=True)
+    today = deps.today()
+    check(
+        OrderNotReversed(order["order_status"]),
+        *reversal_rules(
+            source=order["source"],
+            deduction_status=order["deduction_status"],
+            points=order["points_deducted"],
+            statuses=[voucher_status(v["status"], v["valid_to"], today) for v in held],
+        ),
+    )
+    if await operations.void_pending_on(conn, [v["code"] for v in held]):
+        raise OperationInProgress("a void of one of this order's vouchers is in progress")
+    await operations.insert(
+        conn,
+        operation_id=operation_id,
+        type=OperationType.REVERSAL,
+        merchant_order_no=order_no,
+        code=None,
+        reason=reason,
+        operator=actor,
+        lease_seconds=None,
+        traceparent=current_traceparent(),
+    )
+    started = ReversalSaga.start(uuid4(), order_no)
+    await sagas.insert(
+        conn, started, operation_id, due_in=deps.lease_seconds, trace_id=current_trace_id()
+    )
+    await vouchers.set_order_status(conn, order_no, OrderStatus.REVERSING)
+    return started.after.saga_id
+
+
+async def resume(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    row: asyncpg.Record,
+    *,
+    actor: str,
+    reason: str | None,
+) -> UUID:
+    """Resume a failed saga from its failed step (in the caller's transaction, order locked)."""
+    saga = sagas.saga_of(row)
+    if saga.state is SagaState.FAILED and saga.failure is not None:
+        held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no, lock=True)
+        today = deps.today()
+        unvoided = [v for v in held if v["status"] != VoucherStatus.VOIDED]
+        check(*resume_rules(voucher_status(v["status"], v["valid_to"], today) for v in unvoided))
+        if await operations.void_pending_on(conn, [v["code"] for v in unvoided]):
+            raise OperationInProgress("a void of one of this order's vouchers is in progress")
+    step = saga.resume()
+    reason = (reason or "").strip() or row["reason"]
+    voiding = step.after.state is SagaState.VOIDING
+    await sagas.save(
+        conn,
+        step,
+        due_in=deps.lease_seconds if voiding else deps.settings.points_request_timeout_seconds,
+        trace_id=current_trace_id(),
+    )
+    await operations.restart(
+        conn,
+        row["operation_id"],
+        attempt=step.after.attempt,
+        reason=reason,
+        operator=actor,
+        lease_seconds=None,
+        traceparent=current_traceparent(),
+    )
+    if step.requests_refund:
+        await _request_refund(conn, deps, step.after, row, reason=reason, requested_by=actor)
+    await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSING)
+    return saga.saga_id
+
+
+async def run(deps: Deps, saga_id: UUID, operation_id: UUID, started_at: float) -> Outcome:
+    """Drive the void step now, then wait what is left of the short wait for the answer."""
+    try:
+        await drive(deps, saga_id)
+    except Exception:  # the lease runs out and the timer sweep resumes it
+        log.exception("reversal step failed; the timer sweep will resume it")
+    loop = asyncio.get_running_loop()
+    remaining = deps.settings.reversal_wait_seconds - (loop.time() - started_at)
+    return await deps.waiters.wait(
+        operation_id, remaining, lambda: outcome_of(deps.pool, operation_id)
+    )
+
+
+async def drive(deps: Deps, saga_id: UUID) -> None:
+    """Void what the saga has still to void; then ask for the refund. Safe to run twice."""
+    row = await sagas.get(deps.pool, saga_id)
+    if row is None or row["state"] != SagaState.VOIDING:
+        return
+    step = _Step(saga_id, row["merchant_order_no"], row["attempt"])
+    for voucher in await vouchers.vouchers_of_order(deps.pool, step.order_no):
+        if voucher["status"] == VoucherStatus.VOIDED:
+            continue  # voided before this attempt: never void twice
+        if voucher["status"] == VoucherStatus.USED:
+            await _fail(deps, step, used=True, detail=f"{voucher['code']} was used")
+            return
+        code = voucher["code"]
+        result = await void_at_issuer(
+            deps.issuer, code, request_id=f"{saga_id}-void-{code}-{step.attempt}"
+        )
+        if not result.voided:
+            await _fail(deps, step, used=False, detail=f"{code}: {result.detail}")
+            return
+        if not await _voided(deps, step, code):
+            return
+    await _request_first_refund(deps, step)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The void step of one attempt of one saga, as a driver sees it."""
+
+    saga_id: UUID
+    order_no: str
+    attempt: int
+
+
+async def _locked(conn: asyncpg.Connection, step: _Step) -> asyncpg.Record | None:
+    """The saga locked (order first), if it is still voiding on this attempt."""
+    await vouchers.lock_order(conn, step.order_no)
+    row = await sagas.get(conn, step.saga_id, lock=True)
+    if row is None or row["state"] != SagaState.VOIDING or row["attempt"] != step.attempt:
+        return None  # another driver took over, or it moved on
+    return row
+
+
+async def _voided(deps: Deps, step: _Step, code: str) -> bool:
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await _locked(conn, step)
+        if row is None:
+            return False
+        voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
+        if voucher["status"] == VoucherStatus.USED:
+            await _conclude(conn, row, sagas.saga_of(row).voucher_used(), detail=code)
+            return False
+        await vouchers.mark_voided(conn, code, row["operation_id"])
+        await sagas.extend_lease(conn, step.saga_id, deps.lease_seconds)
+        return True
+
+
+async def _fail(deps: Deps, step: _Step, *, used: bool, detail: str) -> None:
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await _locked(conn, step)
+        if row is None:
+            return
+        saga = sagas.saga_of(row)
+        await _conclude(conn, row, saga.voucher_used() if used else saga.void_failed(), detail)
+
+
+async def _request_first_refund(deps: Deps, step: _Step) -> None:
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await _locked(conn, step)
+        if row is None:
+            return
+        voided = sagas.saga_of(row).vouchers_voided()
+        await sagas.save(
+            conn,
+            voided,
+            due_in=deps.settings.points_request_timeout_seconds,
+            trace_id=current_trace_id(),
+        )
+        await _request_refund(
+            conn, deps, voided.after, row, reason=row["reason"], requested_by=row["operator"]
+        )
+
+
+async def rerequest_overdue_refunds(deps: Deps) -> int:
+    """The durable timer: ask again where the points gateway has not answered in time."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        rows = await sagas.lock_overdue_refunds(conn)
+        for row in rows:
+            with continuing(row["traceparent"], "reversal refund overdue"):
+                step = sagas.saga_of(row).refund_overdue()
+                await sagas.save(
+                    conn,
+                    step,
+                    due_in=deps.settings.points_request_timeout_seconds,
+                    trace_id=current_trace_id(),
+                )
+                await _request_refund(
+                    conn, deps, step.after, row, reason=row["reason"], requested_by=row["operator"]
+                )
+    return len(rows)
+
+
+async def _request_refund(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    saga: ReversalSaga,
+    row: asyncpg.Record,
+    *,
+    reason: str,
+    requested_by: str,
+) -> None:
+    await enqueue(
+        conn,
+        POINTS_REVERSAL_REQUESTED,
+        PointsReversalRequested(
+            refund_id=saga.refund_id,
+            merchant_order_no=saga.merchant_order_no,
+            user_id=row["user_id"],
+            source="bubble",
+            points=row["points_deducted"],
+            reason=reason,
+            requested_by=requested_by,
+            attempt=saga.refund_attempt,
+        ),
+        source=deps.source,
+    )
+
+
+async def apply_points_result(conn: asyncpg.Connection, result: PointsReversalResult) -> None:
+    """The points gateway answered: finish the saga (a late or repeated answer does nothing)."""
+    saga_id = saga_id_of_refund(result.refund_id)
+    row = await sagas.get(conn, saga_id) if saga_id else None
+    if saga_id is None or row is None or row["merchant_order_no"] != result.merchant_order_no:
+        log.warning(
+            "points answer for no reversal of ours; ignored",
+            extra={"fields": {"refund_id": result.refund_id}},
+        )
+        return
+    await vouchers.lock_order(conn, result.merchant_order_no)
+    row = existing(await sagas.get(conn, saga_id, lock=True), "saga")
+    step = sagas.saga_of(row).refund_answered(
+        succeeded=result.status == "succeeded", attempt=result.attempt
+    )
+    if step is not None:
+        await _conclude(conn, row, step, detail=result.failure)
+
+
+async def _conclude(
+    conn: asyncpg.Connection, row: asyncpg.Record, step: Transition, detail: str | None
+) -> None:
+    """A final state for this attempt: the saga, the order, the operation and its records."""
+    saga = step.after
+    await sagas.save(conn, step, due_in=None, trace_id=current_trace_id(), detail=detail)
+    if saga.state is SagaState.SUCCEEDED:
+        await vouchers.set_order_status(
+            conn,
+            saga.merchant_order_no,
+            OrderStatus.REVERSED,
+            deduction_status=DeductionStatus.REFUNDED,
+        )
+    else:
+        await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSAL_FAILED)
+    op = existing(await operations.get(conn, row["operation_id"], lock=True), "operation")
+    held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no)
+    status = saga.operation_status
+    await operations.add_records(
+        conn,
+        operation=op,
+        codes=[v["code"] for v in held],
+        result=status.value,
+        failure=saga.failure,
+        trace_id=current_trace_id(),
+    )
+    await operations.finish(conn, op["operation_id"], status, saga.failure)

@@ -1,0 +1,46 @@
+"""The durable timers, swept by a background loop: nothing waits in ``asyncio.sleep``.
+
+* a voiding saga or a pending void whose driver went silent past its lease
+  (the process died mid-call) is taken over (``FOR UPDATE SKIP LOCKED``, so
+  replicas share the work) and driven on from where it stopped;
+* a refund request the points gateway has not answered in time is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from services.voucher.handlers import reversal, void
+from services.voucher.handlers.deps import Deps
+from services.voucher.handlers.tracing import continuing
+from services.voucher.store import operations, sagas
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 0.5
+
+
+async def sweep(deps: Deps) -> int:
+    """One pass over every due timer; returns how many it acted on."""
+    async with deps.pool.acquire() as conn:
+        stalled_sagas = await sagas.claim_stalled(conn, deps.lease_seconds)
+        stalled_voids = await operations.claim_stalled_voids(conn, deps.lease_seconds)
+    for saga_id in stalled_sagas:
+        row = await sagas.get(deps.pool, saga_id)
+        with continuing(row["traceparent"] if row else None, "reversal resume"):
+            await reversal.drive(deps, saga_id)
+    for operation_id in stalled_voids:
+        op = await operations.get(deps.pool, operation_id)
+        with continuing(op["traceparent"] if op else None, "void resume"):
+            await void.attempt_void(deps, operation_id)
+    rerequested = await reversal.rerequest_overdue_refunds(deps)
+    return len(stalled_sagas) + len(stalled_voids) + rerequested
+
+
+async def run_timers(deps: Deps, interval: float = SWEEP_SECONDS) -> None:
+    while True:
+        try:
+            await sweep(deps)
+        except Exception:
+            log.exception("timer sweep failed; trying again")
+        await asyncio.sleep(interval)

@@ -1,0 +1,126 @@
+"""Void one voucher (券作废): available → voided at the issuer, then here; retry when it fails.
+
+The issuer call happens between two short transactions, never inside one: the
+first records the pending operation (so a crash leaves a trace the timer sweep
+finishes), the second records the outcome.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.voucher.domain.errors import NotRetryable, OperationInProgress, VoucherNotFound
+from services.voucher.domain.model import (
+    Failure,
+    OperationStatus,
+    OperationType,
+    OrderStatus,
+    VoucherStatus,
+    voucher_status,
+)
+from services.voucher.domain.rules import ReasonGiven, check, voidable_rules
+from services.voucher.handlers import idempotency
+from services.voucher.handlers.deps import Deps, Outcome, outcome_of
+from services.voucher.handlers.issuer_calls import void_at_issuer
+from services.voucher.store import existing, operations, vouchers
+from shared.telemetry import current_trace_id, current_traceparent
+
+
+async def void_voucher(
+    deps: Deps, *, code: str, reason: str | None, actor: str, idempotency_key: str | None
+) -> Outcome:
+    check(ReasonGiven(reason))
+    assert reason is not None
+    operation_id = uuid4()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        replay = await idempotency.claim(conn, idempotency_key, f"void:{code}", operation_id)
+        if replay is not None:
+            return replay
+        voucher = await _lock_for_void(conn, deps, code)
+        await operations.insert(
+            conn,
+            operation_id=operation_id,
+            type=OperationType.VOID,
+            merchant_order_no=voucher["merchant_order_no"],
+            code=code,
+            reason=reason.strip(),
+            operator=actor,
+            lease_seconds=deps.lease_seconds,
+            traceparent=current_traceparent(),
+        )
+    return await attempt_void(deps, operation_id)
+
+
+async def restart_void(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    operation: asyncpg.Record,
+    *,
+    actor: str,
+    reason: str | None,
+) -> None:
+    """Make a failed void pending again (in the caller's transaction); then attempt_void."""
+    await vouchers.lock_order(conn, operation["merchant_order_no"])
+    op = existing(await operations.get(conn, operation["operation_id"], lock=True), "operation")
+    if op["status"] != OperationStatus.FAILED or op["failure"] != Failure.VOID_FAILED:
+        raise NotRetryable(f"a {op['status']} void cannot be retried")
+    await _lock_for_void(conn, deps, op["code"])
+    await operations.restart(
+        conn,
+        op["operation_id"],
+        attempt=op["attempt"] + 1,
+        reason=(reason or "").strip() or op["reason"],
+        operator=actor,
+        lease_seconds=deps.lease_seconds,
+        traceparent=current_traceparent(),
+    )
+
+
+async def _lock_for_void(conn: asyncpg.Connection, deps: Deps, code: str) -> asyncpg.Record:
+    order_no = await vouchers.order_no_of(conn, code)
+    if order_no is None:
+        raise VoucherNotFound(f"no voucher {code}")
+    order = existing(await vouchers.lock_order(conn, order_no), "order")
+    voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
+    status = voucher_status(voucher["status"], voucher["valid_to"], deps.today())
+    check(*voidable_rules(status))
+    if order["order_status"] == OrderStatus.REVERSING:
+        raise OperationInProgress("the voucher's order is being reversed")
+    if await operations.void_pending_on(conn, [code]):
+        raise OperationInProgress("a void of this voucher is in progress")
+    return voucher
+
+
+async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
+    """Ask the issuer, then record the outcome, unless another driver got there first."""
+    op = await operations.get(deps.pool, operation_id)
+    if op is None or op["status"] != OperationStatus.PENDING:
+        return await outcome_of(deps.pool, operation_id)
+    attempt, code = op["attempt"], op["code"]
+    result = await void_at_issuer(deps.issuer, code, request_id=f"{operation_id}-{attempt}")
+    async with deps.pool.acquire() as conn, conn.transaction():
+        await vouchers.lock_order(conn, op["merchant_order_no"])
+        op = existing(await operations.get(conn, operation_id, lock=True), "operation")
+        if op["status"] != OperationStatus.PENDING or op["attempt"] != attempt:
+            return Outcome.of(op)
+        voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
+        failure: Failure | None = None
+        if not result.voided:
+            failure = Failure.VOID_FAILED
+        elif voucher["status"] == VoucherStatus.USED:
+            failure = Failure.VOUCHER_USED  # a store took it before the issuer voided it
+        else:
+            await vouchers.mark_voided(conn, code, operation_id)
+        status = OperationStatus.FAILED if failure else OperationStatus.SUCCEEDED
+        await operations.add_records(
+            conn,
+            operation=op,
+            codes=[code],
+            result=status.value,
+            failure=failure,
+            trace_id=current_trace_id(),
+        )
+        await operations.finish(conn, operation_id, status, failure)
+        return await outcome_of(conn, operation_id)

@@ -1,0 +1,168 @@
+"""Operations (void and reversal commands), their per-voucher records, idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import asyncpg
+
+FINISHED_CHANNEL = "kefu_voucher_operation"
+"""pg_notify channel: an operation reached a final status (payload: its id)."""
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    *,
+    operation_id: UUID,
+    type: str,
+    merchant_order_no: str,
+    code: str | None,
+    reason: str,
+    operator: str,
+    lease_seconds: float | None,
+    traceparent: str | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO operations (operation_id, type, merchant_order_no, code, status, reason,"
+        " operator, due_at, traceparent)"
+        " VALUES ($1, $2, $3, $4, 'pending', $5, $6, now() + make_interval(secs => $7), $8)",
+        operation_id,
+        type,
+        merchant_order_no,
+        code,
+        reason,
+        operator,
+        lease_seconds,
+        traceparent,
+    )
+
+
+async def get(
+    conn: asyncpg.Connection, operation_id: UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    sql = "SELECT * FROM operations WHERE operation_id = $1"
+    return await conn.fetchrow(sql + (" FOR UPDATE" if lock else ""), operation_id)
+
+
+async def restart(
+    conn: asyncpg.Connection,
+    operation_id: UUID,
+    *,
+    attempt: int,
+    reason: str,
+    operator: str,
+    lease_seconds: float | None,
+    traceparent: str | None,
+) -> None:
+    """Pending again for a new attempt, by whoever retried it and why."""
+    await conn.execute(
+        "UPDATE operations SET status = 'pending', failure = NULL, attempt = $2, reason = $3,"
+        " operator = $4, due_at = now() + make_interval(secs => $5), traceparent = $6,"
+        " updated_at = now() WHERE operation_id = $1",
+        operation_id,
+        attempt,
+        reason,
+        operator,
+        lease_seconds,
+        traceparent,
+    )
+
+
+async def finish(
+    conn: asyncpg.Connection, operation_id: UUID, status: str, failure: str | None
+) -> None:
+    await conn.execute(
+        "UPDATE operations SET status = $2, failure = $3, due_at = NULL, updated_at = now()"
+        " WHERE operation_id = $1",
+        operation_id,
+        status,
+        failure,
+    )
+    await conn.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(operation_id))
+
+
+async def void_pending_on(conn: asyncpg.Connection, codes: Sequence[str]) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM operations WHERE type = 'void' AND status = 'pending'"
+        " AND code = ANY($1::text[]) LIMIT 1",
+        list(codes),
+    )
+    return found is not None
+
+
+async def claim_stalled_voids(
+    conn: asyncpg.Connection, lease_seconds: float, limit: int = 20
+) -> list[UUID]:
+    """Pending voids whose driver's lease ran out (it crashed): take them over."""
+    rows = await conn.fetch(
+        "UPDATE operations SET due_at = now() + make_interval(secs => $1)"
+        " WHERE operation_id IN (SELECT operation_id FROM operations"
+        "  WHERE type = 'void' AND status = 'pending' AND due_at <= now()"
+        "  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        " RETURNING operation_id",
+        lease_seconds,
+        limit,
+    )
+    return [r["operation_id"] for r in rows]
+
+
+async def add_records(
+    conn: asyncpg.Connection,
+    *,
+    operation: asyncpg.Record,
+    codes: Sequence[str],
+    result: str,
+    failure: str | None,
+    trace_id: str | None,
+) -> None:
+    """One record per voucher for this attempt's outcome, numbered in time order."""
+    await conn.execute(
+        "INSERT INTO operation_records (operation_id, code, type, result, failure, reason,"
+        " operator, attempt, trace_id)"
+        " SELECT $1, code, $3, $4, $5, $6, $7, $8, $9 FROM unnest($2::text[]) AS code",
+        operation["operation_id"],
+        list(codes),
+        operation["type"],
+        result,
+        failure,
+        operation["reason"],
+        operation["operator"],
+        operation["attempt"],
+        trace_id,
+    )
+
+
+async def records_of(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM operation_records WHERE code = $1 ORDER BY operation_no", code
+        )
+    )
+
+
+async def claim_key(
+    conn: asyncpg.Connection, key: str, command: str, operation_id: UUID
+) -> asyncpg.Record | None:
+    """Take ``key`` for this command; if it was taken before, return that claim instead.
+
+    A concurrent request with the same key blocks on the insert until the first
+    commits, then finds the first's claim.
+    """
+    claimed = await conn.fetchval(
+        "INSERT INTO idempotency_keys (key, command, operation_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT (key) DO NOTHING RETURNING 1",
+        key,
+        command,
+        operation_id,
+    )
+    if claimed:
+        return None
+    return await conn.fetchrow("SELECT * FROM idempotency_keys WHERE key = $1", key)
+
+
+async def rebind_key(conn: asyncpg.Connection, key: str, operation_id: UUID) -> None:
+    """The command turned out to act on an existing operation (a resume): point the key there."""
+    await conn.execute(
+        "UPDATE idempotency_keys SET operation_id = $2 WHERE key = $1", key, operation_id
+    )

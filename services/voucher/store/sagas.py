@@ -1,0 +1,152 @@
+"""Reversal sagas: the current state row, its durable timer, and its history."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+from services.voucher.domain.model import Failure
+from services.voucher.domain.saga import ReversalSaga, SagaState, Transition
+
+# The saga with what its steps need: the operation (who, why) and the order (whose points).
+_SELECT = (
+    "SELECT s.*, op.reason, op.operator, op.traceparent, o.user_id, o.points_deducted,"
+    " o.source FROM reversal_sagas s"
+    " JOIN operations op ON op.operation_id = s.operation_id"
+    " JOIN orders o ON o.merchant_order_no = s.merchant_order_no"
+)
+
+
+def saga_of(row: asyncpg.Record) -> ReversalSaga:
+    return ReversalSaga(
+        saga_id=row["saga_id"],
+        merchant_order_no=row["merchant_order_no"],
+        state=SagaState(row["state"]),
+        failure=Failure(row["failure"]) if row["failure"] else None,
+        attempt=row["attempt"],
+        refund_attempt=row["refund_attempt"],
+    )
+
+
+async def get(
+    conn: asyncpg.Connection, saga_id: UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    sql = _SELECT + " WHERE s.saga_id = $1"
+    return await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), saga_id)
+
+
+async def of_order(
+    conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
+) -> asyncpg.Record | None:
+    sql = _SELECT + " WHERE s.merchant_order_no = $1"
+    return await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), merchant_order_no)
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    started: Transition,
+    operation_id: UUID,
+    *,
+    due_in: float,
+    trace_id: str | None,
+) -> None:
+    saga = started.after
+    await conn.execute(
+        "INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no, state, attempt,"
+        " refund_attempt, due_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
+        saga.saga_id,
+        operation_id,
+        saga.merchant_order_no,
+        saga.state.value,
+        saga.attempt,
+        saga.refund_attempt,
+        due_in,
+    )
+    await _history(conn, started, None, trace_id)
+
+
+async def save(
+    conn: asyncpg.Connection,
+    step: Transition,
+    *,
+    due_in: float | None,
+    trace_id: str | None,
+    detail: str | None = None,
+) -> None:
+    """Persist a transition: the new state, its timer (None: no timer), a history row."""
+    saga = step.after
+    await conn.execute(
+        "UPDATE reversal_sagas SET state = $2, failure = $3, attempt = $4, refund_attempt = $5,"
+        " due_at = now() + make_interval(secs => $6), updated_at = now() WHERE saga_id = $1",
+        saga.saga_id,
+        saga.state.value,
+        saga.failure.value if saga.failure else None,
+        saga.attempt,
+        saga.refund_attempt,
+        due_in,
+    )
+    await _history(conn, step, detail, trace_id)
+
+
+async def _history(
+    conn: asyncpg.Connection, step: Transition, detail: str | None, trace_id: str | None
+) -> None:
+    saga = step.after
+    await conn.execute(
+        "INSERT INTO reversal_saga_history (saga_id, event, from_state, to_state, failure,"
+        " attempt, refund_attempt, detail, trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        saga.saga_id,
+        step.event,
+        step.before.state.value if step.before else None,
+        saga.state.value,
+        saga.failure.value if saga.failure else None,
+        saga.attempt,
+        saga.refund_attempt,
+        detail,
+        trace_id,
+    )
+
+
+async def extend_lease(conn: asyncpg.Connection, saga_id: UUID, seconds: float) -> None:
+    await conn.execute(
+        "UPDATE reversal_sagas SET due_at = now() + make_interval(secs => $2) WHERE saga_id = $1",
+        saga_id,
+        seconds,
+    )
+
+
+async def claim_stalled(
+    conn: asyncpg.Connection, lease_seconds: float, limit: int = 20
+) -> list[UUID]:
+    """Voiding sagas whose driver's lease ran out (it crashed): take them over."""
+    rows = await conn.fetch(
+        "UPDATE reversal_sagas SET due_at = now() + make_interval(secs => $1)"
+        " WHERE saga_id IN (SELECT saga_id FROM reversal_sagas"
+        "  WHERE state = 'voiding' AND due_at <= now()"
+        "  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        " RETURNING saga_id",
+        lease_seconds,
+        limit,
+    )
+    return [r["saga_id"] for r in rows]
+
+
+async def lock_overdue_refunds(conn: asyncpg.Connection, limit: int = 100) -> list[asyncpg.Record]:
+    """Sagas still waiting for the points gateway past their timer, locked for this sweep."""
+    return list(
+        await conn.fetch(
+            _SELECT + " WHERE s.state = 'refund_requested' AND s.due_at <= now()"
+            " ORDER BY s.due_at LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
+            limit,
+        )
+    )
+
+
+async def history(conn: asyncpg.Connection, saga_id: UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM reversal_saga_history WHERE saga_id = $1 ORDER BY id", saga_id
+        )
+    )

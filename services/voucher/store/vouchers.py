@@ -1,0 +1,128 @@
+"""Orders and vouchers: bulk ingest, row locks, status changes.
+
+Lock order, everywhere: the order row first, then its saga, then its vouchers
+by code. Two commands on one order then queue instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from shared.contracts import VoucherIssued
+
+
+async def insert_orders(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> set[str]:
+    """Insert the orders not seen before, in one statement; return their numbers."""
+    rows = await conn.fetch(
+        "INSERT INTO orders (merchant_order_no, user_id, phone, source, points_deducted,"
+        " deduction_status, exchanged_at)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[],"
+        " $6::text[], $7::timestamptz[])"
+        " ON CONFLICT (merchant_order_no) DO NOTHING RETURNING merchant_order_no",
+        [o.merchant_order_no for o in orders],
+        [o.user_id for o in orders],
+        [o.phone for o in orders],
+        [o.source for o in orders],
+        [o.points_deducted for o in orders],
+        [o.deduction_status for o in orders],
+        [o.exchanged_at for o in orders],
+    )
+    return {r["merchant_order_no"] for r in rows}
+
+
+async def insert_vouchers(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> None:
+    pairs = [(o, v) for o in orders for v in o.vouchers]
+    await conn.execute(
+        "INSERT INTO vouchers (code, merchant_order_no, user_id, phone, source, exchanged_at,"
+        " face_value, valid_from, valid_to)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::timestamptz[], $7::numeric[], $8::date[], $9::date[])",
+        [v.code for _, v in pairs],
+        [o.merchant_order_no for o, _ in pairs],
+        [o.user_id for o, _ in pairs],
+        [o.phone for o, _ in pairs],
+        [o.source for o, _ in pairs],
+        [o.exchanged_at for o, _ in pairs],
+        [v.face_value for _, v in pairs],
+        [v.valid_from for _, v in pairs],
+        [v.valid_to for _, v in pairs],
+    )
+
+
+async def order_no_of(conn: asyncpg.Connection, code: str) -> str | None:
+    found: str | None = await conn.fetchval(
+        "SELECT merchant_order_no FROM vouchers WHERE code = $1", code
+    )
+    return found
+
+
+async def lock_order(conn: asyncpg.Connection, merchant_order_no: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM orders WHERE merchant_order_no = $1 FOR UPDATE", merchant_order_no
+    )
+
+
+async def lock_voucher(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM vouchers WHERE code = $1 FOR UPDATE", code)
+
+
+async def vouchers_of_order(
+    conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
+) -> list[asyncpg.Record]:
+    sql = "SELECT * FROM vouchers WHERE merchant_order_no = $1 ORDER BY code"
+    return list(await conn.fetch(sql + (" FOR UPDATE" if lock else ""), merchant_order_no))
+
+
+async def mark_used(
+    conn: asyncpg.Connection, code: str, redeemed_at: datetime, store_id: str
+) -> None:
+    await conn.execute(
+        "UPDATE vouchers SET status = 'used', redeemed_at = $2, store_id = $3 WHERE code = $1",
+        code,
+        redeemed_at,
+        store_id,
+    )
+
+
+async def mark_voided(conn: asyncpg.Connection, code: str, operation_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE vouchers SET status = 'voided', voided_at = now(), voided_by = $2"
+        " WHERE code = $1 AND status = 'available'",
+        code,
+        operation_id,
+    )
+
+
+async def set_order_status(
+    conn: asyncpg.Connection,
+    merchant_order_no: str,
+    order_status: str,
+    *,
+    deduction_status: str | None = None,
+) -> None:
+    await conn.execute(
+        "UPDATE orders SET order_status = $2,"
+        " deduction_status = coalesce($3, deduction_status) WHERE merchant_order_no = $1",
+        merchant_order_no,
+        order_status,
+        deduction_status,
+    )
+
+
+async def record_redemption_conflict(
+    pool: asyncpg.Pool, *, ce_id: str, code: str, redeemed_at: datetime, store_id: str
+) -> None:
+    """Kept on a connection of its own: the message's own transaction is about to roll back."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO redemption_conflicts (ce_id, code, redeemed_at, store_id)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (ce_id) DO NOTHING",
+            ce_id,
+            code,
+            redeemed_at,
+            store_id,
+        )

@@ -1,0 +1,44 @@
+"""Topic → validated contract → handler. The consumer runtime owns inbox, parking and DLQ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.voucher.handlers import ingest, reversal
+from services.voucher.handlers.deps import Deps
+from shared.contracts import (
+    POINTS_REVERSAL_RESULT,
+    VOUCHER_ISSUED,
+    VOUCHER_REDEEMED,
+    PointsReversalResult,
+    VoucherIssued,
+    VoucherRedeemed,
+)
+from shared.messaging.consumer import Envelope, Subscription
+
+
+def subscriptions(deps: Deps) -> list[Subscription[Any]]:
+    async def on_issued(conn: asyncpg.Connection, env: Envelope[VoucherIssued]) -> None:
+        await ingest.record_exchanges(conn, [env.payload])
+
+    async def on_issued_batch(
+        conn: asyncpg.Connection, envs: list[Envelope[VoucherIssued]]
+    ) -> None:
+        # throughput: a whole batch in two statements and one transaction
+        await ingest.record_exchanges(conn, [e.payload for e in envs])
+
+    async def on_redeemed(conn: asyncpg.Connection, env: Envelope[VoucherRedeemed]) -> None:
+        await ingest.redeem_voucher(conn, deps.pool, env.payload, env.meta.id)
+
+    async def on_points_result(
+        conn: asyncpg.Connection, env: Envelope[PointsReversalResult]
+    ) -> None:
+        await reversal.apply_points_result(conn, env.payload)
+
+    return [
+        Subscription(VOUCHER_ISSUED, on_issued, "voucher.issued", batch_handler=on_issued_batch),
+        Subscription(VOUCHER_REDEEMED, on_redeemed, "voucher.redeemed"),
+        Subscription(POINTS_REVERSAL_RESULT, on_points_result, "voucher.points_result"),
+    ]

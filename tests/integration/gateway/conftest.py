@@ -1,0 +1,142 @@
+"""The gateway on the test PostgreSQL, in front of two stand-in services on free ports.
+
+The stand-ins are internal HTTP peers, not outside systems: tiny apps that record
+what reached them and answer like the voucher and points services do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+
+from services.gateway.app import create_app
+from shared.devstack.broker import free_port
+from shared.settings import Settings
+from tests.infra import Infra
+
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+@dataclass
+class StandIn:
+    """A service behind the gateway: records each request; some codes behave specially."""
+
+    name: str
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    effects: Counter[str] = field(default_factory=Counter)
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    port: int = 0
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/health")
+        async def health() -> dict[str, str]:
+            return {"service": self.name, "status": "ok"}
+
+        @app.api_route("/{path:path}", methods=["GET", "POST"])
+        async def anything(path: str, request: Request) -> JSONResponse:
+            body = await request.json() if await request.body() else None
+            self.seen.append(
+                {
+                    "method": request.method,
+                    "path": request.scope["raw_path"].decode(),
+                    "query": request.url.query,
+                    "headers": dict(request.headers),
+                    "body": body,
+                }
+            )
+            code = path.split("/")[1] if "/" in path else ""
+            if code.startswith("SLOW"):
+                self.held.set()
+                await self.gate.wait()
+            if code.startswith("BOOM") and not self.effects[f"boom:{code}"]:
+                self.effects[f"boom:{code}"] += 1
+                return JSONResponse({"code": "internal", "message": "boom"}, status_code=500)
+            if code.startswith("MISSING"):
+                return JSONResponse({"code": "voucher_not_found", "message": "no"}, 404)
+            if code.startswith("USED"):
+                return JSONResponse({"code": "not_available", "message": "used"}, 409)
+            if request.method == "POST":
+                self.effects[path] += 1
+            return JSONResponse(
+                {"service": self.name, "path": path, "effect": self.effects[path], "echo": body}
+            )
+
+        return app
+
+    def last(self) -> dict[str, Any]:
+        return self.seen[-1]
+
+
+@dataclass
+class GatewayUnderTest:
+    app: FastAPI
+    settings: Settings
+    http: httpx.AsyncClient
+    voucher: StandIn
+    points: StandIn
+
+    async def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        response = await self.http.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def as_user(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(username, password)}"}
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+async def _serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(1000):  # up to 10 s
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise TimeoutError(f"the stand-in on port {port} did not start")
+    return server, task
+
+
+@pytest.fixture(scope="module")
+async def gateway(infra: Infra) -> AsyncIterator[GatewayUnderTest]:
+    voucher, points = StandIn("voucher", port=free_port()), StandIn("points", port=free_port())
+    servers = [await _serve(s.app(), s.port) for s in (voucher, points)]
+    settings = Settings(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        voucher_port=voucher.port,
+        points_port=points.port,
+        jwt_secret=SecretStr("test-secret-" + "x" * 40),
+        demo_password=SecretStr(DEMO_PASSWORD),
+        log_json=False,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield GatewayUnderTest(app, settings, http, voucher, points)
+    for server, task in servers:
+        server.should_exit = True
+        await task

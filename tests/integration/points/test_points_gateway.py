@@ -1,0 +1,233 @@
+"""The points gateway on the real broker and database: requests in on
+points.reversal.requested.v1, answers out on points.reversal.result.v1, and a refund
+applied exactly once however often it is asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from services.points.adapters.provider import RefundOrder, RefundRefused, SandboxBubbleProvider
+from services.points.domain.refunds import RefundRequest
+from services.points.handlers import refund_points
+from shared.contracts import POINTS_REVERSAL_REQUESTED
+from shared.messaging import cloudevents
+from tests.integration.points.conftest import PointsGateway, ids
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_refund_is_applied_once_however_often_it_is_requested(
+    points: PointsGateway,
+) -> None:
+    refund_id, order, u = ids()
+    user = f"U{u}"
+    req: dict[str, Any] = {
+        "refund_id": refund_id,
+        "merchant_order_no": order,
+        "user_id": user,
+        "points": 2000,
+    }
+    first = await points.request_refund(**req)
+    await points.request_refund(ce_id=first, **req)  # the same message, delivered again
+    await points.request_refund(**req, attempt=2)  # asked again: no answer came in time
+    await points.request_refund(**req, attempt=3)
+    # One order's requests share a partition, so once attempt 3 is answered the copy
+    # of the first (before it) has been seen: the inbox skipped it without an answer.
+    answers = await points.results.wait(refund_id, 3)
+    assert sorted(a["attempt"] for a in answers) == [1, 2, 3]
+    assert {a["status"] for a in answers} == {"succeeded"}
+    assert {(a["user_id"], a["points"], a["merchant_order_no"]) for a in answers} == {
+        (user, 2000, order)
+    }
+    account = await points.points_of(user)
+    assert account["balance"] == 2000
+    assert [(m["refund_id"], m["points"], m["kind"]) for m in account["movements"]] == [
+        (refund_id, 2000, "refund")
+    ]
+    await asyncio.sleep(0.3)
+    assert len(points.results.of(refund_id)) == 3
+
+
+async def test_failpts_users_are_refused_every_time(points: PointsGateway) -> None:
+    refund_id, order, u = ids()
+    user = f"FAILPTS{u}"
+    req: dict[str, Any] = {
+        "refund_id": refund_id,
+        "merchant_order_no": order,
+        "user_id": user,
+        "points": 500,
+    }
+    await points.request_refund(**req)
+    await points.results.wait(refund_id, 1)
+    await points.request_refund(**req, attempt=2)  # the voucher service retries the refund
+    answers = await points.results.wait(refund_id, 2)
+    assert [a["status"] for a in answers] == ["failed", "failed"]
+    assert all("FAILPTS" in a["failure"] for a in answers)
+    assert (await points.points_of(user))["balance"] == 0
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    row = await pool.fetchrow(
+        "SELECT status, provider_calls, last_attempt FROM point_refunds WHERE refund_id = $1",
+        refund_id,
+    )
+    assert dict(row) == {"status": "failed", "provider_calls": 2, "last_attempt": 2}
+
+
+async def test_flakypts_users_are_refused_once_then_refunded_once(points: PointsGateway) -> None:
+    refund_id, order, u = ids()
+    user = f"FLAKYPTS{u}"
+    req: dict[str, Any] = {
+        "refund_id": refund_id,
+        "merchant_order_no": order,
+        "user_id": user,
+        "points": 800,
+    }
+    await points.request_refund(**req)
+    [first] = await points.results.wait(refund_id, 1)
+    assert first["status"] == "failed" and "first attempt" in first["failure"]
+    assert (await points.points_of(user))["balance"] == 0
+    await points.request_refund(**req, attempt=2)
+    await points.results.wait(refund_id, 2)
+    await points.request_refund(**req, attempt=3)  # after success: answered, not re-applied
+    answers = await points.results.wait(refund_id, 3)
+    assert [(a["attempt"], a["status"], a["failure"]) for a in answers[1:]] == [
+        (2, "succeeded", None),
+        (3, "succeeded", None),
+    ]
+    assert (await points.points_of(user))["balance"] == 800
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    asked = await pool.fetchval(
+        "SELECT attempts FROM bubble_refund_attempts WHERE refund_id = $1", refund_id
+    )
+    assert asked == 2  # the third request never reached the provider
+
+
+async def test_a_crash_after_the_provider_applied_does_not_refund_twice(
+    points: PointsGateway,
+) -> None:
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    provider = points.app.state.provider
+    refund_id, order, u = ids()
+    request = RefundRequest(
+        refund_id, order, f"U{u}", 300, "r", "agent", 1, requested_at=datetime.now(UTC)
+    )
+
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash):
+        async with pool.acquire() as conn, conn.transaction():
+            await refund_points(conn, request, provider)
+            raise Crash  # the process dies before its transaction commits
+    assert (
+        await pool.fetchval("SELECT count(*) FROM point_refunds WHERE refund_id = $1", refund_id)
+        == 0
+    )
+    async with pool.acquire() as conn, conn.transaction():  # the request, redelivered
+        refund = await refund_points(conn, request, provider)
+    assert refund.status == "succeeded"
+    account = await points.points_of(f"U{u}")
+    assert account["balance"] == 300 and len(account["movements"]) == 1
+
+
+async def test_a_request_breaking_a_rule_goes_to_the_dlq_and_moves_nothing(
+    points: PointsGateway,
+) -> None:
+    refund_id, order, u = ids()
+    user = f"U{u}"
+    req: dict[str, Any] = {
+        "refund_id": refund_id,
+        "merchant_order_no": order,
+        "user_id": user,
+        "points": 100,
+    }
+    await points.request_refund(**req)
+    await points.results.wait(refund_id, 1)
+    conflict = await points.request_refund(**{**req, "points": 100_000})
+    negative = await points.request_refund(**{**req, "refund_id": f"{refund_id}-neg", "points": -5})
+    dlq = await _read_dlq(points, {conflict, negative})
+    assert dlq == {conflict: "refund_conflict", negative: "invalid_payload"}
+    assert (await points.points_of(user))["balance"] == 100
+    assert len(points.results.of(refund_id)) == 1
+
+
+async def _read_dlq(points: PointsGateway, ce_ids: set[str]) -> dict[str, str]:
+    consumer = AIOKafkaConsumer(
+        POINTS_REVERSAL_REQUESTED.dlq,
+        bootstrap_servers=points.settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(15):
+            while set(found) != ce_ids:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    for r in records:
+                        h = cloudevents.decode(r.headers)
+                        if h.get("ce_id") in ce_ids:
+                            found[h["ce_id"]] = h["kefu_dlq_reason"]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_balance_and_movements_newest_first(points: PointsGateway) -> None:
+    _, _, u = ids()
+    user = f"U{u}"
+    for n, pts in enumerate((100, 250)):
+        await points.request_refund(
+            refund_id=f"R-{u}-{n}", merchant_order_no=f"M-{u}-{n}", user_id=user, points=pts
+        )
+        await points.results.wait(f"R-{u}-{n}", 1)
+    account = await points.points_of(user)
+    assert account["user_id"] == user and account["balance"] == 350
+    assert [m["merchant_order_no"] for m in account["movements"]] == [f"M-{u}-1", f"M-{u}-0"]
+    assert account["movements"][0]["at"] >= account["movements"][1]["at"]
+    limited = await points.http.get(
+        f"/users/{user}/points?limit=1", headers={"X-Kefu-Actor": "agent"}
+    )
+    assert len(limited.json()["movements"]) == 1 and limited.json()["balance"] == 350
+    assert (await points.points_of(f"nobody-{u}")) == {
+        "user_id": f"nobody-{u}",
+        "balance": 0,
+        "movements": [],
+    }
+    anonymous = await points.http.get(f"/users/{user}/points")
+    assert (anonymous.status_code, anonymous.json()["code"]) == (400, "actor_required")
+
+
+async def test_health(points: PointsGateway) -> None:
+    response = await points.http.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok" and response.json()["service"] == "points"
+
+
+async def test_the_sandbox_ledger(points: PointsGateway) -> None:
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    provider: SandboxBubbleProvider = points.app.state.provider
+    refund_id, order, u = ids()
+    refund = RefundOrder(refund_id, f"U{u}", 300, order)
+    receipts = await asyncio.gather(*(provider.refund(refund) for _ in range(5)))
+    assert sum(r.applied_now for r in receipts) == 1  # concurrent calls, one refund
+    assert {r.balance_after for r in receipts} == {300}
+    with pytest.raises(RefundRefused, match="another refund"):
+        await provider.refund(RefundOrder(refund_id, f"U{u}", 999, order))
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await pool.execute("UPDATE bubble_movements SET points = 1 WHERE refund_id = $1", refund_id)
+    slow = SandboxBubbleProvider(pool, delay_ms=200, fail_all=True)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(RefundRefused, match="every refund"):
+        await slow.refund(RefundOrder(f"{refund_id}-2", f"U{u}", 1, order))
+    assert asyncio.get_running_loop().time() - started >= 0.2
+    account = await provider.account(f"U{u}", 10)
+    assert account.balance == 300 and len(account.movements) == 1
+    assert json.dumps([m.kind for m in account.movements]) == '["refund"]'

@@ -1,0 +1,299 @@
+"""One voucher service for every voucher integration test, on the real database and broker.
+
+The app runs inside its lifespan with a unique service name (so its own
+database and consumer groups); tests drive its HTTP API through httpx and feed
+it real CloudEvents messages through aiokafka, as the exchange platform and the
+points gateway would. Each test uses unique codes, orders, users and phones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.voucher.app import create_app
+from shared.contracts import (
+    POINTS_REVERSAL_REQUESTED,
+    POINTS_REVERSAL_RESULT,
+    VOUCHER_ISSUED,
+    VOUCHER_REDEEMED,
+)
+from shared.messaging import cloudevents
+from shared.settings import Settings
+from tests.infra import Infra
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ACTOR = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], within: float = 15.0) -> Any:
+    """Await ``check()`` until it returns something truthy; fail after ``within`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"not true within {within} s: {check}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class RefundRequests:
+    """Every points.reversal.requested.v1 message the service published, as the points
+    gateway would receive them."""
+
+    messages: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
+
+    def of(self, merchant_order_no: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        return [m for m in self.messages if m[0]["merchant_order_no"] == merchant_order_no]
+
+    async def wait(self, merchant_order_no: str, count: int = 1) -> list[dict[str, Any]]:
+        async def arrived() -> bool:
+            return len(self.of(merchant_order_no)) >= count
+
+        await eventually(arrived)
+        return [payload for payload, _ in self.of(merchant_order_no)]
+
+
+@dataclass
+class Voucher:
+    """The running service and the ways a test talks to it."""
+
+    app: Any
+    http: httpx.AsyncClient
+    pool: asyncpg.Pool
+    settings: Settings
+    producer: AIOKafkaProducer
+    refunds: RefundRequests
+
+    async def send(
+        self,
+        topic: str,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        ce_id: str | None = None,
+        traceparent: str | None = None,
+    ) -> tuple[str, asyncio.Future[Any]]:
+        """Hand a CloudEvents message to the producer; returns its ce_id and delivery future."""
+        headers = cloudevents.make_headers(
+            ce_type=f"kefu.{topic}", source="/tests", ce_id=ce_id, traceparent=traceparent
+        )
+        delivered = await self.producer.send(
+            topic,
+            json.dumps(payload).encode(),
+            key=key.encode(),
+            headers=cloudevents.encode(headers),
+        )
+        return headers["ce_id"], delivered
+
+    async def publish(
+        self,
+        topic: str,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        ce_id: str | None = None,
+        traceparent: str | None = None,
+    ) -> str:
+        sent, delivered = await self.send(
+            topic, payload, key=key, ce_id=ce_id, traceparent=traceparent
+        )
+        await delivered
+        return sent
+
+    async def issue(self, order: dict[str, Any], *, ce_id: str | None = None) -> str:
+        return await self.publish(
+            VOUCHER_ISSUED.name, order, key=order["merchant_order_no"], ce_id=ce_id
+        )
+
+    async def redeem(self, code: str, *, store_id: str = "S001", ce_id: str | None = None) -> str:
+        payload = {"code": code, "redeemed_at": "2019-01-02T09:00:00+08:00", "store_id": store_id}
+        return await self.publish(VOUCHER_REDEEMED.name, payload, key=code, ce_id=ce_id)
+
+    async def answer_refund(
+        self,
+        request: dict[str, Any],
+        status: str = "succeeded",
+        *,
+        ce_id: str | None = None,
+        traceparent: str | None = None,
+    ) -> str:
+        """What the points gateway answers to ``request``."""
+        result = {
+            "refund_id": request["refund_id"],
+            "merchant_order_no": request["merchant_order_no"],
+            "user_id": request["user_id"],
+            "points": request["points"],
+            "status": status,
+            "failure": None if status == "succeeded" else "provider refused (test)",
+            "attempt": request["attempt"],
+            "completed_at": datetime.now(SHANGHAI).isoformat(),
+        }
+        return await self.publish(
+            POINTS_REVERSAL_RESULT.name,
+            result,
+            key=request["merchant_order_no"],
+            ce_id=ce_id,
+            traceparent=traceparent,
+        )
+
+    async def voucher(self, code: str) -> dict[str, Any]:
+        response = await self.http.get(f"/vouchers/{code}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def wait_issued(self, *codes: str) -> None:
+        async def present() -> bool:
+            n = await self.pool.fetchval(
+                "SELECT count(*) FROM vouchers WHERE code = ANY($1::text[])", list(codes)
+            )
+            return bool(n == len(codes))
+
+        await eventually(present)
+
+    async def operation(self, operation_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"/operations/{operation_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def wait_operation(self, operation_id: str, status: str) -> dict[str, Any]:
+        async def reached() -> dict[str, Any] | None:
+            op = await self.operation(operation_id)
+            return op if op["status"] == status else None
+
+        result: dict[str, Any] = await eventually(reached)
+        return result
+
+
+def make_order(
+    order_no: str,
+    codes: list[str],
+    *,
+    user_id: str = "U1",
+    phone: str = "13800138000",
+    source: str = "bubble",
+    deduction_status: str = "deducted",
+    points: int = 2000,
+    exchanged_at: datetime | None = None,
+    valid_to: date | None = None,
+) -> dict[str, Any]:
+    at = exchanged_at or datetime.now(SHANGHAI).replace(microsecond=0)
+    until = valid_to or (datetime.now(SHANGHAI).date() + timedelta(days=30))
+    return {
+        "merchant_order_no": order_no,
+        "user_id": user_id,
+        "phone": phone,
+        "source": source,
+        "points_deducted": points,
+        "deduction_status": deduction_status,
+        "exchanged_at": at.isoformat(),
+        "vouchers": [
+            {
+                "code": code,
+                "face_value": "10.00",
+                "valid_from": (until - timedelta(days=60)).isoformat(),
+                "valid_to": until.isoformat(),
+            }
+            for code in codes
+        ],
+    }
+
+
+def random_phone() -> str:
+    return "139" + "".join(random.choices("0123456789", k=8))
+
+
+async def _collect(consumer: AIOKafkaConsumer, refunds: RefundRequests) -> None:
+    async for record in consumer:
+        refunds.messages.append((json.loads(record.value), cloudevents.decode(record.headers)))
+
+
+@pytest.fixture(scope="package")
+async def voucher(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Voucher]:
+    settings = Settings(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=300,
+        topic_partitions=2,
+        retry_base_seconds=0.1,
+        retry_max_seconds=0.5,
+        reversal_wait_seconds=0.3,
+        home=tmp_path_factory.mktemp("voucher") / ".kefu",
+        log_json=False,
+    )
+    app = create_app(settings, service=f"voucher_{uuid.uuid4().hex[:8]}")
+    async with app.router.lifespan_context(app):
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=2)
+        consumer = AIOKafkaConsumer(
+            POINTS_REVERSAL_REQUESTED.name,
+            bootstrap_servers=settings.kafka_bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await producer.start()
+        await consumer.start()
+        refunds = RefundRequests()
+        collector = asyncio.create_task(_collect(consumer, refunds))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://voucher", headers=ACTOR, timeout=30
+        ) as http:
+            try:
+                yield Voucher(app, http, app.state.deps.pool, settings, producer, refunds)
+            finally:
+                collector.cancel()
+                await asyncio.gather(collector, return_exceptions=True)
+                await consumer.stop()
+                await producer.stop()
+
+
+@pytest.fixture
+def ids(unique: str) -> Callable[[str], str]:
+    """Unique alphanumeric ids for this test: ``ids("M")`` → ``M1a2b3c4d``."""
+
+    def make(prefix: str) -> str:
+        return f"{prefix}{unique}"
+
+    return make
+
+
+async def dead_letter(settings: Settings, topic: str, ce_id: str) -> dict[str, str]:
+    """The headers of the message ``ce_id`` once it lands in ``<topic>.dlq``."""
+    consumer = AIOKafkaConsumer(
+        f"{topic}.dlq",
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(20):
+            while True:
+                batch = await consumer.getmany(timeout_ms=300)
+                for records in batch.values():
+                    for record in records:
+                        headers = cloudevents.decode(record.headers)
+                        if headers.get("ce_id") == ce_id:
+                            return headers
+    finally:
+        await consumer.stop()

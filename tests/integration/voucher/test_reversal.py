@@ -1,0 +1,316 @@
+"""The order reversal saga end to end on the real broker and database: the points
+gateway's answers are published here by hand, as the gateway would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from services.voucher.adapters.issuer import void_attempts
+from tests.integration.voucher.conftest import Voucher, eventually, make_order
+
+pytestmark = pytest.mark.integration
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+REASON = "工单 88: 用户要求整单返销"
+
+
+@contextlib.contextmanager
+def tuned(voucher: Voucher, **values: Any) -> Iterator[None]:
+    """Change live settings for one test (the service reads them per command)."""
+    before = {name: getattr(voucher.settings, name) for name in values}
+    for name, value in values.items():
+        setattr(voucher.settings, name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(voucher.settings, name, value)
+
+
+async def order(voucher: Voucher, ids, *codes: str, **fields: Any) -> tuple[str, list[str]]:
+    """An order with these codes made unique, keeping their endings ("B9998")."""
+    full = [ids(c[0]) + c[1:] for c in codes]
+    order_no = f"M{full[0]}"
+    await voucher.issue(make_order(order_no, full, user_id=ids("U"), **fields))
+    await voucher.wait_issued(*full)
+    return order_no, full
+
+
+async def reverse(voucher: Voucher, order_no: str, reason: Any = REASON, **headers: str) -> Any:
+    return await voucher.http.post(
+        f"/orders/{order_no}/reversal", json={"reason": reason}, headers=headers
+    )
+
+
+async def statuses(voucher: Voucher, codes: list[str]) -> list[str]:
+    return [(await voucher.voucher(c))["status"] for c in codes]
+
+
+async def order_row(voucher: Voucher, order_no: str) -> tuple[str, str]:
+    row = await voucher.pool.fetchrow(
+        "SELECT order_status, deduction_status FROM orders WHERE merchant_order_no = $1", order_no
+    )
+    return row["order_status"], row["deduction_status"]
+
+
+async def attempts(voucher: Voucher, codes: list[str]) -> list[int]:
+    return [len(await void_attempts(voucher.pool, c)) for c in codes]
+
+
+async def records(voucher: Voucher, code: str) -> list[tuple[str, str, str | None]]:
+    ops = (await voucher.voucher(code))["operations"]
+    return [(r["type"], r["result"], r["failure"]) for r in ops]
+
+
+async def seen(voucher: Voucher, *ce_ids: str) -> None:
+    """Wait until the points answer consumer has taken these messages in."""
+
+    async def taken() -> bool:
+        n = await voucher.pool.fetchval(
+            "SELECT count(*) FROM inbox WHERE consumer = 'voucher.points_result'"
+            " AND ce_id = ANY($1::text[])",
+            list(ce_ids),
+        )
+        return bool(n == len(ce_ids))
+
+    await eventually(taken)
+
+
+async def test_reversal_voids_every_voucher_then_the_points_come_back(
+    voucher: Voucher, ids
+) -> None:
+    order_no, codes = await order(voucher, ids, "A0001", "A0002", "A0003", points=3000)
+    response = await reverse(voucher, order_no, traceparent=TRACEPARENT)
+    assert response.status_code == 200, response.text
+    started = response.json()
+    assert (started["status"], started["failure"]) == ("pending", None)
+    assert await statuses(voucher, codes) == ["voided"] * 3
+    assert await order_row(voucher, order_no) == ("reversing", "deducted")
+
+    [request] = await voucher.refunds.wait(order_no)
+    assert request["refund_id"].endswith("-refund")
+    assert (request["user_id"], request["points"], request["source"]) == (ids("U"), 3000, "bubble")
+    assert (request["reason"], request["requested_by"], request["attempt"]) == (
+        REASON,
+        "agent.li",
+        1,
+    )
+    [(_, headers)] = voucher.refunds.of(order_no)
+    assert TRACE_ID in headers["traceparent"]  # one trace, through the outbox and Kafka
+
+    answer = await voucher.answer_refund(request, traceparent=headers["traceparent"])
+    op = await voucher.wait_operation(started["operation_id"], "succeeded")
+    assert (op["type"], op["merchant_order_no"], op["code"]) == ("reversal", order_no, None)
+    assert await order_row(voucher, order_no) == ("reversed", "refunded")
+    for code in codes:
+        [record] = (await voucher.voucher(code))["operations"]
+        assert (record["type"], record["result"], record["failure"]) == (
+            "reversal",
+            "succeeded",
+            None,
+        )
+        assert record["reason"] == REASON and record["trace_id"] == TRACE_ID
+    listed = (await voucher.http.get("/vouchers", params={"merchant_order_no": order_no})).json()
+    assert {(i["order_status"], i["deduction_status"], i["status"]) for i in listed["items"]} == {
+        ("reversed", "refunded", "voided")
+    }
+    assert all(i["actions"] == [] for i in listed["items"])
+
+    # the same answer delivered twice, and once more under a new id: nothing moves
+    again = await voucher.answer_refund(request, ce_id=answer)
+    other = await voucher.answer_refund(request)
+    await seen(voucher, answer, other)
+    assert again == answer
+    assert [await records(voucher, c) for c in codes] == [[("reversal", "succeeded", None)]] * 3
+    events = await voucher.pool.fetch(
+        "SELECT h.event FROM reversal_saga_history h JOIN reversal_sagas s USING (saga_id)"
+        " WHERE s.merchant_order_no = $1 ORDER BY h.id",
+        order_no,
+    )
+    assert [e["event"] for e in events] == ["started", "vouchers_voided", "refund_succeeded"]
+
+    refused = await reverse(voucher, order_no)
+    assert refused.status_code == 409 and refused.json()["code"] == "already_reversed"
+    assert len(voucher.refunds.of(order_no)) == 1
+
+
+async def test_an_answer_within_the_short_wait_is_the_final_answer(voucher: Voucher, ids) -> None:
+    order_no, _ = await order(voucher, ids, "W0001")
+
+    async def points_gateway() -> None:
+        [request] = await voucher.refunds.wait(order_no)
+        await voucher.answer_refund(request)
+
+    with tuned(voucher, reversal_wait_seconds=10.0):
+        answering = asyncio.create_task(points_gateway())
+        response = await reverse(voucher, order_no)
+        await answering
+    assert response.json()["status"] == "succeeded"
+
+
+async def test_a_reversal_failing_half_way_resumes_and_never_voids_twice(
+    voucher: Voucher, ids
+) -> None:
+    order_no, codes = await order(voucher, ids, "A0001", "B9998", "C0003")
+    first = (await reverse(voucher, order_no)).json()
+    assert (first["status"], first["failure"]) == ("failed", "void_failed")
+    assert await statuses(voucher, codes) == ["voided", "available", "available"]
+    assert await attempts(voucher, codes) == [1, 1, 0]
+    assert await order_row(voucher, order_no) == ("reversal_failed", "deducted")
+    for code in codes:
+        assert await records(voucher, code) == [("reversal", "failed", "void_failed")]
+    assert voucher.refunds.of(order_no) == []
+
+    # the seed: "若是作废失败,可以重新发起返销": starting it again resumes the same saga
+    again = await reverse(
+        voucher, order_no, "retry after the issuer failed", **{"X-Kefu-Actor": "lead.wang"}
+    )
+    assert again.json() == {**first, "status": "pending", "failure": None}
+    assert await statuses(voucher, codes) == ["voided"] * 3
+    assert await attempts(voucher, codes) == [1, 2, 1]
+    [request] = await voucher.refunds.wait(order_no)
+    assert (request["attempt"], request["requested_by"]) == (1, "lead.wang")
+    await voucher.answer_refund(request)
+    op = await voucher.wait_operation(first["operation_id"], "succeeded")
+    assert (op["attempt"], op["operator"]) == (2, "lead.wang")
+    ops = (await voucher.voucher(codes[0]))["operations"]
+    assert [(r["result"], r["operator"]) for r in ops] == [
+        ("failed", "agent.li"),
+        ("succeeded", "lead.wang"),
+    ]
+
+
+async def test_a_refused_refund_fails_then_its_retry_succeeds(voucher: Voucher, ids) -> None:
+    order_no, codes = await order(voucher, ids, "P0001", "P0002")
+    started = (await reverse(voucher, order_no)).json()
+    [first] = await voucher.refunds.wait(order_no)
+    await voucher.answer_refund(first, "failed")
+    op = await voucher.wait_operation(started["operation_id"], "failed")
+    assert op["failure"] == "points_refund_failed"  # 作废成功泡泡退回失败
+    assert await statuses(voucher, codes) == ["voided", "voided"]
+    assert await order_row(voucher, order_no) == ("reversal_failed", "deducted")
+    assert await records(voucher, codes[1]) == [("reversal", "failed", "points_refund_failed")]
+
+    retry = await voucher.http.post(f"/operations/{started['operation_id']}/retry", json={})
+    assert retry.json()["status"] == "pending"
+    second = (await voucher.refunds.wait(order_no, 2))[1]
+    assert second["refund_id"] == first["refund_id"] and second["attempt"] == 2
+    assert await attempts(voucher, codes) == [1, 1]  # the vouchers are not voided again
+
+    stale = await voucher.answer_refund(first, "failed")  # attempt 1's answer, late
+    await seen(voucher, stale)
+    assert (await voucher.operation(started["operation_id"]))["status"] == "pending"
+    await voucher.answer_refund(second)
+    await voucher.wait_operation(started["operation_id"], "succeeded")
+    assert await order_row(voucher, order_no) == ("reversed", "refunded")
+    assert await records(voucher, codes[0]) == [
+        ("reversal", "failed", "points_refund_failed"),
+        ("reversal", "succeeded", None),
+    ]
+
+
+async def test_ineligible_orders_are_refused_and_nothing_changes(voucher: Voucher, ids) -> None:
+    telecom, telecom_codes = await order(voucher, ids, "T0001", source="telecom_points")
+    pending, pending_codes = await order(voucher, ids, "D0001", deduction_status="pending")
+    used, used_codes = await order(voucher, ids, "E0001", "F0002")
+    voided, voided_codes = await order(voucher, ids, "G0001", "H0002")
+    await voucher.redeem(used_codes[1])
+
+    async def redeemed() -> bool:
+        return (await statuses(voucher, used_codes))[1] == "used"
+
+    await eventually(redeemed)
+    assert (
+        await voucher.http.post(f"/vouchers/{voided_codes[0]}/void", json={"reason": "x"})
+    ).json()["status"] == "succeeded"
+
+    cases = [
+        (telecom, REASON, 409, "source_not_reversible"),
+        (pending, REASON, 409, "points_not_deducted"),
+        (used, REASON, 409, "voucher_used"),
+        (voided, REASON, 409, "not_available"),
+        (telecom, "  ", 422, "reason_required"),
+        (ids("NOSUCH"), REASON, 404, "order_not_found"),
+    ]
+    for order_no, reason, status, code in cases:
+        response = await reverse(voucher, order_no, reason)
+        assert (response.status_code, response.json()["code"]) == (status, code), order_no
+
+    for order_no, order_codes, before in [
+        (telecom, telecom_codes, ["available"]),
+        (pending, pending_codes, ["available"]),
+        (used, used_codes, ["available", "used"]),
+        (voided, voided_codes, ["voided", "available"]),
+    ]:
+        assert await statuses(voucher, order_codes) == before
+        assert (await order_row(voucher, order_no))[0] == "exchanged"
+        assert not await voucher.pool.fetchval(
+            "SELECT count(*) FROM reversal_sagas WHERE merchant_order_no = $1", order_no
+        )
+    assert await records(voucher, used_codes[0]) == []
+
+
+async def test_a_pending_reversal_answers_with_itself_and_blocks_voids(
+    voucher: Voucher, ids
+) -> None:
+    order_no, codes = await order(voucher, ids, "Q0001", "Q0002")
+    key = {"Idempotency-Key": ids("rev-")}
+    first = (await reverse(voucher, order_no, **key)).json()
+    replay = (await reverse(voucher, order_no, **key)).json()
+    without_key = (await reverse(voucher, order_no, "asked twice")).json()
+    assert first == replay == without_key and first["status"] == "pending"
+    blocked = await voucher.http.post(f"/vouchers/{codes[0]}/void", json={"reason": "x"})
+    assert (blocked.status_code, blocked.json()["code"]) == (409, "not_available")
+
+    [request] = await voucher.refunds.wait(order_no)
+    await asyncio.sleep(0.2)
+    assert len(voucher.refunds.of(order_no)) == 1
+    assert await attempts(voucher, codes) == [1, 1]
+    await voucher.answer_refund(request)
+    await voucher.wait_operation(first["operation_id"], "succeeded")
+    assert (await reverse(voucher, order_no, **key)).json()["status"] == "succeeded"
+
+
+async def test_an_unanswered_refund_request_is_sent_again(voucher: Voucher, ids) -> None:
+    order_no, _ = await order(voucher, ids, "O0001")
+    with tuned(voucher, points_request_timeout_seconds=0.4):
+        started = (await reverse(voucher, order_no)).json()
+        first, second = (await voucher.refunds.wait(order_no, 2))[:2]
+    assert first["refund_id"] == second["refund_id"]
+    assert (first["attempt"], second["attempt"]) == (1, 2)
+    await voucher.answer_refund(second)
+    await voucher.wait_operation(started["operation_id"], "succeeded")
+
+
+async def test_a_void_step_cut_off_by_a_crash_is_resumed_by_the_timer(
+    voucher: Voucher, ids
+) -> None:
+    order_no, codes = await order(voucher, ids, "Z0001", "Z0002")
+    with tuned(voucher, sandbox_issuer_delay_ms=3000):
+        command = asyncio.create_task(reverse(voucher, order_no))
+        await asyncio.sleep(0.5)
+        command.cancel()  # the process dies while the issuer is being called
+        with contextlib.suppress(asyncio.CancelledError):
+            await command
+    saga = await voucher.pool.fetchrow(
+        "SELECT state, operation_id FROM reversal_sagas WHERE merchant_order_no = $1", order_no
+    )
+    assert saga["state"] == "voiding"
+    assert await statuses(voucher, codes) == ["available", "available"]
+    blocked = await voucher.http.post(f"/vouchers/{codes[1]}/void", json={"reason": "x"})
+    assert (blocked.status_code, blocked.json()["code"]) == (409, "operation_in_progress")
+    # the driver's lease runs out (30 s in production; here we do not wait for it)
+    await voucher.pool.execute(
+        "UPDATE reversal_sagas SET due_at = now() WHERE merchant_order_no = $1", order_no
+    )
+    [request] = await voucher.refunds.wait(order_no)
+    assert await statuses(voucher, codes) == ["voided", "voided"]
+    assert await attempts(voucher, codes) == [1, 1]
+    await voucher.answer_refund(request)
+    await voucher.wait_operation(str(saga["operation_id"]), "succeeded")

@@ -1,0 +1,202 @@
+"""Void one voucher through the sandbox issuer: success, the documented failures, retry,
+refusals that change nothing, Idempotency-Key replays, and the operation records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.voucher.adapters.issuer import void_attempts
+from shared.contracts import VOUCHER_ISSUED, VOUCHER_REDEEMED
+from tests.integration.voucher.conftest import (
+    ACTOR,
+    Voucher,
+    dead_letter,
+    eventually,
+    make_order,
+)
+
+pytestmark = pytest.mark.integration
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+TRACEPARENT = f"00-{TRACE_ID}-b7ad6b7169203331-01"
+
+
+async def issued(voucher: Voucher, ids, *codes: str, **order: Any) -> list[str]:
+    """Issue one order with these codes made unique, keeping their endings ("N9999")."""
+    full = [ids(c[0]) + c[1:] for c in codes]
+    await voucher.issue(make_order(ids("M"), full, **order))
+    await voucher.wait_issued(*full)
+    return full
+
+
+async def void(
+    voucher: Voucher, code: str, reason: Any = "工单 2019-001: 用户要求作废", **headers: str
+) -> Any:
+    body = {} if reason is ... else {"reason": reason}
+    return await voucher.http.post(f"/vouchers/{code}/void", json=body, headers=headers)
+
+
+async def test_void_succeeds_and_is_recorded(voucher: Voucher, ids) -> None:
+    (code,) = await issued(voucher, ids, "V0001")
+    response = await void(voucher, code, traceparent=TRACEPARENT)
+    assert response.status_code == 200, response.text
+    outcome = response.json()
+    assert outcome["status"] == "succeeded" and outcome["failure"] is None
+
+    detail = await voucher.voucher(code)
+    assert detail["status"] == "voided" and detail["actions"] == []
+    [record] = detail["operations"]
+    assert record["operation_id"] == outcome["operation_id"]
+    assert record["operator"] == ACTOR["X-Kefu-Actor"]
+    assert (record["type"], record["result"], record["failure"]) == ("void", "succeeded", None)
+    assert record["reason"] == "工单 2019-001: 用户要求作废"
+    assert record["trace_id"] == TRACE_ID
+    assert record["at"].endswith("+08:00")
+    assert (await voucher.http.get(f"/vouchers/{code}/operations")).json() == [record]
+
+    op = await voucher.operation(outcome["operation_id"])
+    assert (op["type"], op["status"], op["code"]) == ("void", "succeeded", code)
+    assert [a["succeeded"] for a in await void_attempts(voucher.pool, code)] == [True]
+
+    again = await void(voucher, code)
+    assert again.status_code == 409 and again.json()["code"] == "not_available"
+
+
+@pytest.mark.parametrize("reason", [..., None, "", "   "])
+async def test_no_reason_no_void(voucher: Voucher, ids, reason) -> None:
+    (code,) = await issued(voucher, ids, "R0001")
+    response = await void(voucher, code, reason)
+    assert response.status_code == 422 and response.json()["code"] == "reason_required"
+    assert (await voucher.voucher(code))["status"] == "available"
+    assert await voucher.pool.fetchval("SELECT count(*) FROM operations WHERE code = $1", code) == 0
+    assert await void_attempts(voucher.pool, code) == []
+
+
+async def test_refusals_change_nothing(voucher: Voucher, ids) -> None:
+    used, expired = await issued(voucher, ids, "U0001", "U0002")
+    await voucher.pool.execute(
+        "UPDATE vouchers SET valid_to = '2019-01-01' WHERE code = $1", expired
+    )
+    await voucher.redeem(used)
+
+    async def is_used() -> bool:
+        return bool((await voucher.voucher(used))["status"] == "used")
+
+    await eventually(is_used)
+    answers = {c: await void(voucher, c) for c in (used, expired, ids("NOPE"))}
+    assert [(r.status_code, r.json()["code"]) for r in answers.values()] == [
+        (409, "voucher_used"),
+        (409, "not_available"),
+        (404, "voucher_not_found"),
+    ]
+    assert (
+        await voucher.pool.fetchval(
+            "SELECT count(*) FROM operations WHERE code = ANY($1::text[])", [used, expired]
+        )
+        == 0
+    )
+    no_actor = await voucher.http.post(
+        f"/vouchers/{expired}/void", json={"reason": "x"}, headers={"X-Kefu-Actor": ""}
+    )
+    assert no_actor.status_code == 400 and no_actor.json()["code"] == "actor_required"
+
+
+async def test_a_code_ending_9999_never_voids_and_each_try_is_recorded(
+    voucher: Voucher, ids
+) -> None:
+    (code,) = await issued(voucher, ids, "N9999")
+    first = (await void(voucher, code)).json()
+    assert (first["status"], first["failure"]) == ("failed", "void_failed")
+    retry = await voucher.http.post(f"/operations/{first['operation_id']}/retry", json={})
+    assert retry.status_code == 200
+    assert retry.json() == first  # same operation, failed again
+    records = (await voucher.voucher(code))["operations"]
+    assert [(r["result"], r["failure"]) for r in records] == [("failed", "void_failed")] * 2
+    assert records[0]["operation_no"] < records[1]["operation_no"]
+    assert (await voucher.voucher(code))["status"] == "available"
+    assert [a["succeeded"] for a in await void_attempts(voucher.pool, code)] == [False, False]
+
+
+async def test_a_code_ending_9998_fails_once_then_the_retry_voids_it(voucher: Voucher, ids) -> None:
+    (code,) = await issued(voucher, ids, "F9998")
+    first = (await void(voucher, code)).json()
+    assert first["failure"] == "void_failed"
+    assert (await voucher.voucher(code))["actions"] == ["void", "reverse"]  # may be tried again
+    retry = await voucher.http.post(
+        f"/operations/{first['operation_id']}/retry",
+        json={"reason": "second try after the issuer timed out"},
+        headers={"X-Kefu-Actor": "lead.wang"},
+    )
+    assert retry.json() == {
+        "operation_id": first["operation_id"],
+        "status": "succeeded",
+        "failure": None,
+    }
+    records = (await voucher.voucher(code))["operations"]
+    assert [(r["result"], r["operator"], r["reason"]) for r in records] == [
+        ("failed", "agent.li", "工单 2019-001: 用户要求作废"),
+        ("succeeded", "lead.wang", "second try after the issuer timed out"),
+    ]
+    assert (await voucher.voucher(code))["status"] == "voided"
+    assert [a["succeeded"] for a in await void_attempts(voucher.pool, code)] == [False, True]
+    done = await voucher.http.post(f"/operations/{first['operation_id']}/retry", json={})
+    assert done.status_code == 409 and done.json()["code"] == "not_retryable"
+
+
+async def test_idempotency_key_replays_the_same_operation_once(voucher: Voucher, ids) -> None:
+    code, other = await issued(voucher, ids, "I0001", "I0002")
+    key = {"Idempotency-Key": ids("key-")}
+    first = await void(voucher, code, **key)
+    second = await void(voucher, code, **key)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json() and first.json()["status"] == "succeeded"
+    assert len(await void_attempts(voucher.pool, code)) == 1
+    assert len((await voucher.voucher(code))["operations"]) == 1
+    reused = await void(voucher, other, **key)
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert (await voucher.voucher(other))["status"] == "available"
+
+
+async def test_a_flaky_issuer_retry_replays_by_key(voucher: Voucher, ids) -> None:
+    (code,) = await issued(voucher, ids, "K9998")
+    first = (await void(voucher, code)).json()
+    key = {"Idempotency-Key": ids("retry-")}
+    url = f"/operations/{first['operation_id']}/retry"
+    one = await voucher.http.post(url, json={}, headers=key)
+    two = await voucher.http.post(url, json={}, headers=key)
+    assert one.json() == two.json() and one.json()["status"] == "succeeded"
+    assert len(await void_attempts(voucher.pool, code)) == 2
+
+
+async def test_an_unknown_operation_is_404(voucher: Voucher) -> None:
+    for path in ("/operations/00000000-0000-0000-0000-000000000000", "/operations/nope"):
+        response = await voucher.http.get(path)
+        assert response.status_code == 404 and response.json()["code"] == "operation_not_found"
+    retry = await voucher.http.post("/operations/nope/retry", json={})
+    assert retry.status_code == 404
+
+
+async def test_a_redemption_of_a_voided_voucher_is_kept_and_dead_lettered(
+    voucher: Voucher, ids
+) -> None:
+    (code,) = await issued(voucher, ids, "X0001")
+    assert (await void(voucher, code)).json()["status"] == "succeeded"
+    ce_id = await voucher.redeem(code, store_id="S-404")
+    headers = await dead_letter(voucher.settings, VOUCHER_REDEEMED.name, ce_id)
+    assert headers["kefu_dlq_reason"] == "voided_voucher_redeemed"
+    assert code in headers["kefu_dlq_error"]
+    kept = await voucher.pool.fetchrow("SELECT * FROM redemption_conflicts WHERE ce_id = $1", ce_id)
+    assert kept["code"] == code and kept["store_id"] == "S-404"
+    assert (await voucher.voucher(code))["status"] == "voided"
+
+
+async def test_an_order_reusing_a_voucher_code_is_dead_lettered(voucher: Voucher, ids) -> None:
+    (code,) = await issued(voucher, ids, "T0001")
+    ce_id = await voucher.issue(make_order(ids("MOTHER"), [code]))
+    headers = await dead_letter(voucher.settings, VOUCHER_ISSUED.name, ce_id)
+    assert headers["kefu_dlq_reason"] == "voucher_code_taken"
+    assert not await voucher.pool.fetchval(
+        "SELECT count(*) FROM orders WHERE merchant_order_no = $1", ids("MOTHER")
+    )

@@ -1,0 +1,49 @@
+"""Rules for the gateway's user accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.gateway.domain.accounts import check_new_account, normalise_username
+from services.gateway.domain.roles import DEMO_ACCOUNTS, KNOWN_ROLES
+
+
+def test_a_valid_account_gets_its_roles() -> None:
+    assert check_new_account("li.na", "correct horse battery", ["agent", "duty_lead"]) == {
+        "agent",
+        "duty_lead",
+    }
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "roles", "code"),
+    [
+        ("Li Na", "correct horse battery", ["agent"], "invalid_username"),
+        ("1abc", "correct horse battery", ["agent"], "invalid_username"),
+        ("lina", "short", ["agent"], "weak_password"),
+        ("lina", "lina-password-1", ["agent"], "weak_password"),
+        ("lina", " padded password ", ["agent"], "weak_password"),
+        ("lina", "correct horse battery", [], "roles_required"),
+        ("lina", "correct horse battery", ["agent", "superuser"], "unknown_role"),
+    ],
+)
+def test_bad_accounts_are_refused(
+    username: str, password: str, roles: list[str], code: str
+) -> None:
+    with pytest.raises(Exception) as caught:
+        check_new_account(username, password, roles)
+    assert getattr(caught.value, "code", None) == code
+    assert getattr(caught.value, "status", None) == 422
+
+
+def test_usernames_are_case_insensitive() -> None:
+    assert normalise_username("  Agent ") == "agent"
+
+
+def test_the_demo_accounts_are_agent_lead_and_admin() -> None:
+    assert dict(DEMO_ACCOUNTS) == {
+        "agent": {"agent"},
+        "lead": {"duty_lead"},
+        "admin": {"admin"},
+    }
+    assert all(roles <= KNOWN_ROLES for _, roles in DEMO_ACCOUNTS)
