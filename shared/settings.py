@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("voucher", "points", "gateway")
+SERVICES = ("voucher", "points", "notify", "gateway")
 """Every service that runs as its own process, in start order (the gateway last)."""
 
 
@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     gateway_port: int = 8080
     voucher_port: int = 8101
     points_port: int = 8102
+    notify_port: int = 8103
 
     timezone: str = "Asia/Shanghai"
     """The business's local time zone: voucher validity dates end at midnight here."""
@@ -67,6 +68,24 @@ class Settings(BaseSettings):
     sandbox_issuer_fail_all: bool = False
     sandbox_points_delay_ms: int = 0
     sandbox_points_fail_all: bool = False
+
+    # --- notify: SMS, verification codes, announcements ---
+    sms_rate_limit_count: int = 5
+    sms_rate_limit_window_seconds: int = 600
+    """At most ``count`` SMS to one phone per window; a request beyond it is dead-lettered."""
+    sms_max_attempts: int = 5
+    """Rounds over both SMS providers before an SMS is given up (``notify.sms.failed.v1``).
+    Keep it below ``retry_max_attempts``: the rounds are retried through the parking table."""
+    verification_code_ttl_minutes: int = 5
+    verification_code_max_attempts: int = 5
+    verification_code_resend_seconds: int = 60
+    """A new code for the same phone and purpose only after this many seconds."""
+    verification_code_secret: SecretStr | None = None
+    """HMAC key of stored verification codes; when unset, one is generated under ``home``."""
+    announcement_sweep_seconds: float = 1.0
+    sandbox_sms_delay_ms: int = 0
+    sandbox_sms_primary_fail_all: bool = False
+    sandbox_sms_secondary_fail_all: bool = False
 
     @cached_property
     def tz(self) -> ZoneInfo:

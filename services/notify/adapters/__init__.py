@@ -1,0 +1,1 @@
+"""Outside systems the notify service talks to: SMS providers."""

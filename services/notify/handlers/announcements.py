@@ -1,0 +1,98 @@
+"""Announcements: draft, edit while not online, publish, withdraw, and the schedule sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import asyncpg
+
+from services.notify.domain import announcements as rules
+from services.notify.domain.announcements import Announcement, Content, Due
+from services.notify.domain.errors import AnnouncementNotFound
+from services.notify.handlers.deps import Deps
+from services.notify.store import announcements as store
+from services.notify.store.announcements import announcement_of
+
+log = logging.getLogger(__name__)
+SCHEDULE_ACTOR = "system:schedule"
+
+
+async def create(deps: Deps, content: Content, actor: str) -> asyncpg.Record:
+    checked = rules.draft(content, deps.clock())
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await store.insert(conn, checked, actor)
+        await store.record(conn, announcement_of(row), "created", actor)
+        return row
+
+
+async def _change(
+    deps: Deps,
+    announcement_id: int,
+    actor: str,
+    action: str,
+    change: Callable[[Announcement], Announcement],
+) -> asyncpg.Record:
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await store.get_for_update(conn, announcement_id)
+        if row is None:
+            raise AnnouncementNotFound(f"no announcement {announcement_id}")
+        changed = change(announcement_of(row))
+        saved = await store.save(conn, changed, actor)
+        await store.record(conn, changed, action, actor)
+        return saved
+
+
+async def edit(deps: Deps, announcement_id: int, content: Content, actor: str) -> asyncpg.Record:
+    return await _change(
+        deps, announcement_id, actor, "edited", lambda a: rules.edit(a, content, deps.clock())
+    )
+
+
+async def publish(deps: Deps, announcement_id: int, actor: str) -> asyncpg.Record:
+    return await _change(
+        deps, announcement_id, actor, "published", lambda a: rules.publish(a, deps.clock())
+    )
+
+
+async def withdraw(deps: Deps, announcement_id: int, actor: str) -> asyncpg.Record:
+    return await _change(
+        deps, announcement_id, actor, "withdrawn", lambda a: rules.withdraw(a, deps.clock())
+    )
+
+
+async def sweep(deps: Deps) -> int:
+    """Apply every due schedule once; returns how many announcements changed."""
+    changed = 0
+    async with deps.pool.acquire() as conn, conn.transaction():
+        for row in await store.claim_due(conn):
+            current = announcement_of(row)
+            now = deps.clock()
+            match rules.due(current, now):
+                case Due.PUBLISH:
+                    after, action = rules.publish(current, now), "published"
+                case Due.WITHDRAW:
+                    after, action = rules.withdraw(current, now), "withdrawn"
+                case Due.EXPIRE_SCHEDULE:
+                    after, action = rules.expire_schedule(current), "schedule_expired"
+                case None:
+                    continue
+            await store.save(conn, after, SCHEDULE_ACTOR)
+            await store.record(conn, after, action, SCHEDULE_ACTOR)
+            log.info(
+                "announcement schedule applied",
+                extra={"fields": {"announcement_id": current.id, "action": action}},
+            )
+            changed += 1
+    return changed
+
+
+async def run_schedule(deps: Deps) -> None:
+    """The durable timer: schedule times live in the table; this only looks at them."""
+    while True:
+        try:
+            await sweep(deps)
+        except Exception:
+            log.exception("announcement sweep failed; trying again")
+        await asyncio.sleep(deps.settings.announcement_sweep_seconds)

@@ -1,0 +1,112 @@
+"""Verification codes: issue one (and ask for its SMS), check one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.notify.domain import codes as rules
+from services.notify.handlers.deps import Deps
+from services.notify.store import codes as store
+from shared.contracts import NOTIFY_SMS_REQUESTED, SmsRequested
+from shared.messaging.outbox import enqueue
+
+TEMPLATE = "verification_code"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    id: str
+    phone: str
+    purpose: str
+    issued_at: datetime
+    expires_at: datetime
+    attempts_allowed: int
+    sms_dedupe_key: str
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> IssuedCode:
+        return cls(
+            id=str(row["id"]),
+            phone=row["phone"],
+            purpose=row["purpose"],
+            issued_at=row["issued_at"],
+            expires_at=row["expires_at"],
+            attempts_allowed=row["attempts_left"],
+            sms_dedupe_key=row["sms_dedupe_key"],
+        )
+
+
+def sms_dedupe_key(code_id: str) -> str:
+    return f"verification-code:{code_id}"
+
+
+async def request_code(
+    deps: Deps, *, phone: str, purpose: str, actor: str, idempotency_key: str | None
+) -> IssuedCode:
+    """Issue a code for ``phone`` and leave its SMS request in the outbox, in one transaction.
+
+    The code itself exists in clear only in that request (and the SMS log it becomes);
+    here only its HMAC is kept. The same Idempotency-Key answers with the same code.
+    """
+    rules.check_phone(phone)
+    rules.check_purpose(purpose)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if idempotency_key is not None:
+            prior = await store.by_idempotency_key(conn, idempotency_key)
+            if prior is not None:
+                return IssuedCode.of(prior)
+        await store.lock_phone(conn, phone, purpose)
+        last = await store.latest(conn, phone, purpose)
+        code_id = str(uuid.uuid4())
+        code = rules.new_code()
+        policy = deps.code_policy
+        issued = rules.issue(
+            code_id=code_id,
+            phone=phone,
+            purpose=purpose,
+            code=code,
+            key=deps.code_key,
+            now=deps.clock(),
+            policy=policy,
+            last_issued_at=last.issued_at if last is not None else None,
+        )
+        await store.supersede_older(conn, phone, purpose)
+        dedupe_key = sms_dedupe_key(code_id)
+        row = await store.insert(
+            conn,
+            issued,
+            requested_by=actor,
+            idempotency_key=idempotency_key,
+            sms_dedupe_key=dedupe_key,
+        )
+        minutes = int(policy.ttl.total_seconds() // 60)
+        await enqueue(
+            conn,
+            NOTIFY_SMS_REQUESTED,
+            SmsRequested(
+                phone=phone,
+                template_id=TEMPLATE,
+                params={"code": code, "minutes": minutes},
+                dedupe_key=dedupe_key,
+                requested_by=actor,
+            ),
+            source=deps.source,
+        )
+        return IssuedCode.of(row)
+
+
+async def check_code(deps: Deps, *, phone: str, purpose: str, code: str) -> rules.CheckResult:
+    """Check ``code`` against the latest one sent; a wrong guess uses an attempt."""
+    rules.check_phone(phone)
+    rules.check_purpose(purpose)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        await store.lock_phone(conn, phone, purpose)
+        latest = await store.latest(conn, phone, purpose)
+        result = rules.check(latest, code, deps.code_key, deps.clock())
+        if result.code is not None and result.code != latest:
+            await store.save_check(conn, result.code)
+        return result

@@ -1,0 +1,45 @@
+"""What the use cases need from the outside, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from services.notify.adapters.failover import FailoverSender
+from services.notify.domain.codes import CodePolicy
+from services.notify.domain.rate_limit import RateLimit
+from shared.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    pool: asyncpg.Pool
+    settings: Settings
+    sender: FailoverSender
+    code_key: bytes
+    """The HMAC key of stored verification codes."""
+    source: str = "/kefu/notify"
+    """The CloudEvents source of what this service publishes."""
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        return RateLimit(
+            self.settings.sms_rate_limit_count,
+            timedelta(seconds=self.settings.sms_rate_limit_window_seconds),
+        )
+
+    @property
+    def code_policy(self) -> CodePolicy:
+        return CodePolicy(
+            ttl=timedelta(minutes=self.settings.verification_code_ttl_minutes),
+            max_attempts=self.settings.verification_code_max_attempts,
+            resend_after=timedelta(seconds=self.settings.verification_code_resend_seconds),
+        )

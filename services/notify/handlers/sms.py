@@ -1,0 +1,266 @@
+"""Send requested SMS: once per dedupe key, within the rate limit, failing over.
+
+The subscriber's transaction holds the inbox rows and, at the end, each SMS's final
+status and its event (``notify.sms.sent.v1`` / ``notify.sms.failed.v1``) in the outbox.
+The providers are outside calls, so what must survive a crash is committed on its own
+first: the admission (the rate limit counts it) together with the provider about to be
+asked (``sending``), and any later provider asked. A crash between a provider's answer
+and our commit leaves the SMS ``sending``; Kafka redelivers the request (or the parked
+retry runs it), the next round asks that same provider first, and the provider,
+deduping on our message id (``kefu-sms-<id>``), answers with its first receipt instead
+of sending again.
+
+Both providers unavailable: :class:`RetryLater` parks the request, retried with
+back-off; after ``sms_max_attempts`` rounds it is given up with ``notify.sms.failed.v1``.
+A request that breaks a rule (rate limit, template) is recorded as rejected, answered
+with ``notify.sms.failed.v1``, and dead-lettered with the rule's code as the reason.
+
+A batch sends to different phones concurrently (one phone's requests in order, for its
+rate limit) and records every outcome in the one transaction. If any request of the
+batch cannot be settled now (retry, rule broken), the batch raises and the runtime
+applies its requests one at a time: those already sent are still ``sending`` and their
+provider answers again from its ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+import asyncpg
+
+from services.notify.adapters.failover import RoundResult
+from services.notify.adapters.sms_provider import OutgoingSms
+from services.notify.domain.errors import RateLimited
+from services.notify.domain.rate_limit import check_rate
+from services.notify.domain.sms import SmsStatus, Step, Verdict, judge, next_step
+from services.notify.domain.templates import render
+from services.notify.handlers.deps import Deps
+from services.notify.store import sms as store
+from shared.contracts import NOTIFY_SMS_FAILED, NOTIFY_SMS_SENT, SmsFailed, SmsRequested, SmsSent
+from shared.contracts.notify import SmsFailure
+from shared.errors import DomainError, RetryLater
+from shared.masking import mask_phone
+from shared.messaging.outbox import enqueue
+
+log = logging.getLogger(__name__)
+BATCH_CONCURRENCY = 16
+"""Phones served at once by one batch: enough to overlap the providers' and the
+database's waits, few enough to leave pool connections for the rest."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A round over the providers that ended the SMS (sent or given up)."""
+
+    sms_id: int
+    phone: str
+    attempt: int
+    result: RoundResult
+    verdict: Verdict
+    failure: str | None
+
+
+async def send_sms(conn: asyncpg.Connection, deps: Deps, request: SmsRequested) -> None:
+    await store.lock_keys(conn, [request.dedupe_key])
+    settled = await _send_one(conn, deps, request)
+    if settled is not None:
+        await _record(conn, deps, settled)
+
+
+async def send_sms_batch(
+    conn: asyncpg.Connection, deps: Deps, requests: Sequence[SmsRequested]
+) -> None:
+    unique = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
+    await store.lock_keys(conn, [r.dedupe_key for r in unique])
+    by_phone: dict[str, list[SmsRequested]] = defaultdict(list)
+    for r in unique:
+        by_phone[r.phone].append(r)
+    gate = asyncio.Semaphore(BATCH_CONCURRENCY)
+
+    async def serve(phone_requests: list[SmsRequested]) -> list[Settled]:
+        async with gate:
+            done = []
+            for r in phone_requests:
+                settled = await _send_one(deps.pool, deps, r)
+                if settled is not None:
+                    done.append(settled)
+            return done
+
+    groups = await asyncio.gather(*(serve(rs) for rs in by_phone.values()), return_exceptions=True)
+    # every group has finished before anything is raised: nothing of this batch is still
+    # calling a provider when the runtime falls back to one request at a time
+    for group in groups:
+        if isinstance(group, BaseException):
+            raise group
+    for group in groups:
+        assert not isinstance(group, BaseException)
+        for settled in group:
+            await _record(conn, deps, settled)
+
+
+async def _send_one(db: store.Db, deps: Deps, request: SmsRequested) -> Settled | None:
+    """One round for the request; None when there is nothing (more) to do. Raises
+    :class:`RetryLater` when no provider accepted and rounds remain."""
+    row = await store.by_dedupe_key(db, request.dedupe_key)
+    step = next_step(SmsStatus(row["status"]) if row is not None else None)
+    if step is Step.DONE:
+        return None  # one SMS per dedupe key: this one was sent (or given up) already
+    order = deps.sender.order(row["provider_in_flight"] if row is not None else None)
+    admitted = await _admit(db, deps, request, order[0]) if step is Step.ADMIT else None
+    if admitted is not None:
+        row, attempt = admitted, 1
+    else:
+        row = await store.by_dedupe_key(db, request.dedupe_key)
+        assert row is not None
+        started = await store.start_round(deps.pool, row["id"], order[0])
+        if started is None:
+            return None
+        attempt = started
+    return await _round(deps, row, attempt, order)
+
+
+async def _admit(
+    db: store.Db, deps: Deps, request: SmsRequested, first_provider: str
+) -> asyncpg.Record | None:
+    now = deps.clock()
+    try:
+        rendered = render(request.template_id, request.params, request.text)
+        limit = deps.rate_limit
+        recent = await store.admitted_since(db, request.phone, now - limit.window)
+        check_rate(mask_phone(request.phone), recent, now, limit)
+    except DomainError as broken:
+        await _reject(deps, request, broken, now)
+        raise  # to the DLQ, with the rule's code as the reason
+    return await store.admit(
+        deps.pool,
+        dedupe_key=request.dedupe_key,
+        phone=request.phone,
+        params=request.params,
+        rendered=rendered,
+        requested_by=request.requested_by,
+        first_provider=first_provider,
+        now=now,
+    )
+
+
+async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: datetime) -> None:
+    # Its own transaction: the subscriber's rolls back when the error goes on to the DLQ.
+    async with deps.pool.acquire() as side, side.transaction():
+        row = await store.reject(
+            side,
+            dedupe_key=request.dedupe_key,
+            phone=request.phone,
+            template_id=request.template_id,
+            params=request.params,
+            failure=broken.code,
+            detail=broken.message,
+            requested_by=request.requested_by,
+            now=now,
+        )
+        if row is not None and row["inserted"]:
+            failed = _failed(row, broken.code, broken.message, now)
+            await enqueue(side, NOTIFY_SMS_FAILED, failed, source=deps.source)
+    log.warning(
+        "sms request rejected",
+        extra={
+            "fields": {
+                "dedupe_key": request.dedupe_key,
+                "phone": mask_phone(request.phone),
+                "reason": broken.code,
+                "rate_limited": isinstance(broken, RateLimited),
+            }
+        },
+    )
+
+
+async def _round(deps: Deps, row: asyncpg.Record, attempt: int, order: list[str]) -> Settled:
+    sms_id: int = row["id"]
+    claimed = order[0]  # recorded with the admission or the round's start
+
+    async def before_call(provider: str) -> None:
+        if provider != claimed:
+            await store.begin_call(deps.pool, sms_id, provider)
+
+    result = await deps.sender.send_round(
+        OutgoingSms(f"kefu-sms-{sms_id}", row["phone"], row["text"]),
+        order=order,
+        before_call=before_call,
+    )
+    verdict, failure = judge(result.round, attempt, deps.settings.sms_max_attempts)
+    if verdict is Verdict.RETRY:
+        summary = result.round.summary()
+        await store.record_calls(deps.pool, sms_id, attempt, result.round.calls)
+        await store.requeue(deps.pool, sms_id, summary)
+        raise RetryLater(f"no SMS provider accepted round {attempt}: {summary}")
+    return Settled(sms_id, row["phone"], attempt, result, verdict, failure)
+
+
+async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> None:
+    """The final status and its event, in the subscriber's transaction."""
+    now, calls = deps.clock(), settled.result.round.calls
+    summary = settled.result.round.summary()
+    await store.record_calls(conn, settled.sms_id, settled.attempt, calls)
+    if settled.verdict is Verdict.SENT:
+        receipt = settled.result.receipt
+        assert receipt is not None
+        sent = await store.mark_sent(
+            conn,
+            settled.sms_id,
+            provider=receipt.provider,
+            provider_message_id=receipt.provider_message_id,
+            answer=summary,
+            now=now,
+        )
+        if sent is not None:
+            await enqueue(conn, NOTIFY_SMS_SENT, _sent(sent), source=deps.source)
+        return
+    assert settled.failure is not None
+    failed = await store.mark_failed(
+        conn, settled.sms_id, failure=settled.failure, answer=summary, now=now
+    )
+    if failed is not None:
+        event = _failed(failed, settled.failure, summary, now)
+        await enqueue(conn, NOTIFY_SMS_FAILED, event, source=deps.source)
+    log.warning(
+        "sms given up",
+        extra={
+            "fields": {
+                "sms_id": settled.sms_id,
+                "phone": mask_phone(settled.phone),
+                "reason": settled.failure,
+                "attempts": settled.attempt,
+            }
+        },
+    )
+
+
+def _sent(row: asyncpg.Record) -> SmsSent:
+    return SmsSent(
+        sms_id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        phone=row["phone"],
+        template_id=row["template_id"],
+        provider=row["provider"],
+        provider_message_id=row["provider_message_id"],
+        attempts=row["attempts"],
+        sent_at=row["sent_at"],
+    )
+
+
+def _failed(row: asyncpg.Record, reason: str, detail: str, now: datetime) -> SmsFailed:
+    return SmsFailed(
+        sms_id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        phone=row["phone"],
+        template_id=row["template_id"],
+        reason=cast(SmsFailure, reason),
+        detail=detail[:2000],
+        attempts=row["attempts"],
+        failed_at=now,
+    )

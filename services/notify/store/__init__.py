@@ -1,0 +1,1 @@
+"""The asyncpg queries of the notify service's own tables, one module per part."""

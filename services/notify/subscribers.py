@@ -1,0 +1,48 @@
+"""Topic → validated contract → handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.notify.handlers import inapp, sms
+from services.notify.handlers.deps import Deps
+from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
+    NOTIFY_SMS_REQUESTED,
+    InappRequested,
+    SmsRequested,
+)
+from shared.messaging.consumer import Envelope, Subscription
+
+
+def subscriptions(deps: Deps) -> list[Subscription[Any]]:
+    async def on_sms_requested(conn: asyncpg.Connection, env: Envelope[SmsRequested]) -> None:
+        await sms.send_sms(conn, deps, env.payload)
+
+    async def on_sms_batch(conn: asyncpg.Connection, envs: list[Envelope[SmsRequested]]) -> None:
+        await sms.send_sms_batch(conn, deps, [e.payload for e in envs])
+
+    async def on_inapp_requested(conn: asyncpg.Connection, env: Envelope[InappRequested]) -> None:
+        await inapp.deliver(conn, [env.payload], deps.clock())
+
+    async def on_inapp_batch(
+        conn: asyncpg.Connection, envs: list[Envelope[InappRequested]]
+    ) -> None:
+        await inapp.deliver(conn, [e.payload for e in envs], deps.clock())
+
+    return [
+        Subscription(
+            NOTIFY_SMS_REQUESTED,
+            on_sms_requested,
+            name="notify.sms_requested",
+            batch_handler=on_sms_batch,
+        ),
+        Subscription(
+            NOTIFY_INAPP_REQUESTED,
+            on_inapp_requested,
+            name="notify.inapp_requested",
+            batch_handler=on_inapp_batch,
+        ),
+    ]

