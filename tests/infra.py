@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.settings import Settings
+
 
 @dataclass(frozen=True)
 class Infra:
@@ -71,3 +73,25 @@ def provide_infra() -> Iterator[Infra]:
     else:
         with _embedded() as infra:
             yield infra
+
+
+FAST_TIMINGS: dict[str, object] = {
+    # consumer groups settle in ~1 s instead of ~5 s, and parked retries come quickly
+    "kafka_session_timeout_ms": 2000,
+    "kafka_heartbeat_interval_ms": 300,
+    "topic_partitions": 2,
+    "retry_base_seconds": 0.1,
+    "retry_max_seconds": 0.5,
+}
+
+
+def settings_on(infra: Infra, **overrides: object) -> Settings:
+    """Settings on the test infrastructure with fast timings; ``overrides`` win."""
+    values: dict[str, object] = {
+        "database_url": infra.database_url,
+        "kafka_bootstrap": infra.kafka_bootstrap,
+        "log_json": False,
+        **FAST_TIMINGS,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from shared.devstack.broker import free_port
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.e2e.helpers import Agent, Platform
-from tests.infra import Infra
+from tests.infra import Infra, settings_on
 
 DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 
@@ -28,18 +28,7 @@ DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home: Path = tmp_path_factory.mktemp("kefu-e2e")
     ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
-    return Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        **ports,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=300,
-        topic_partitions=2,
-        retry_base_seconds=0.1,
-        retry_max_seconds=0.5,
-        home=home,
-        demo_password=DEMO_PASSWORD,
-    )
+    return settings_on(infra, **ports, home=home, demo_password=DEMO_PASSWORD, log_json=True)
 
 
 @pytest.fixture(scope="package")

@@ -34,7 +34,7 @@ from shared.contracts import (
 )
 from shared.messaging import cloudevents
 from shared.settings import Settings
-from tests.infra import Infra
+from tests.infra import Infra, settings_on
 
 ACTOR = {"X-Kefu-Actor": "lead.wang", "X-Kefu-Roles": "duty_lead"}
 WATCHED = (
@@ -187,16 +187,9 @@ async def _watch(settings: Settings, seen: Seen, ready: asyncio.Event) -> None:
 
 
 def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
-    return Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=300,
-        topic_partitions=2,
-        retry_base_seconds=0.1,
-        retry_max_seconds=0.5,
+    return settings_on(
+        infra,
         home=home,
-        log_json=False,
         sms_rate_limit_count=3,
         sms_max_attempts=3,
         announcement_sweep_seconds=0.2,

@@ -20,7 +20,7 @@ from services.points.app import create_app
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
 from shared.messaging import cloudevents
 from shared.settings import Settings
-from tests.infra import Infra
+from tests.infra import Infra, settings_on
 
 
 @dataclass
@@ -113,16 +113,7 @@ async def _read_results(settings: Settings, results: Results) -> None:
 
 @pytest.fixture(scope="module")
 async def points(infra: Infra) -> AsyncIterator[PointsGateway]:
-    settings = Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=300,
-        topic_partitions=2,
-        retry_base_seconds=0.1,
-        retry_max_seconds=0.5,
-        log_json=False,
-    )
+    settings = settings_on(infra)
     app = create_app(settings)
     results = Results()
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
