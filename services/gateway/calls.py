@@ -2,13 +2,16 @@
 
 Every route but the public ones takes a :data:`Call`: the dependency signs the
 caller in, finds the route's rule in the table and checks it (a unit test checks
-that every non-public route takes one).
+that every non-public route takes one). A public route that a service answers goes
+through :func:`forward_public`, which checks the table says it is public.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,7 +22,13 @@ from services.gateway import store
 from services.gateway.answers import Answer, Produce, answered
 from services.gateway.context import Gateway
 from services.gateway.domain.idempotency import IdempotencyKeyRequired, fingerprint
-from services.gateway.domain.routes import RouteRule, may_call, rule_for, upstream_path
+from services.gateway.domain.routes import (
+    Audience,
+    RouteRule,
+    may_call,
+    rule_for,
+    upstream_path,
+)
 from services.gateway.errors import Unauthorized
 from shared.errors import Forbidden
 from shared.http import Actor, IdempotencyKey
@@ -47,6 +56,22 @@ async def sign_in(gateway: Gateway, credentials: HTTPAuthorizationCredentials | 
     return Actor(user.username, user.roles)
 
 
+def path_on_service(request: Request, rule: RouteRule) -> str:
+    # The raw path, so the service gets the client's percent-encoding as it came
+    # (a code with a space stays %20), not a decoded path to re-encode.
+    raw_path = request.scope.get("raw_path")
+    path = raw_path.decode("ascii") if raw_path else request.url.path
+    return upstream_path(path, rule.prefix)
+
+
+def query_with(request: Request, fixed: Mapping[str, str] | None) -> str:
+    """The client's query as it came, or with ``fixed`` parameters replacing theirs."""
+    if not fixed:
+        return request.url.query
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in fixed]
+    return urlencode([*kept, *fixed.items()])
+
+
 def rule_of(request: Request) -> RouteRule | None:
     # Routes are declared with their full path (routers have no prefix), so the matched
     # route's path is the table's template.
@@ -62,18 +87,28 @@ class GatewayCall:
     actor: Actor
     idempotency_key: str | None
 
-    async def forward(self, body: BaseModel | None = None) -> Response:
-        """Pass the request to the rule's service at the same path minus the API prefix."""
-        raw_path = self.request.scope.get("raw_path")
-        path = raw_path.decode("ascii") if raw_path else self.request.url.path
+    async def forward(
+        self,
+        body: BaseModel | None = None,
+        *,
+        path: str | None = None,
+        fixed: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Pass the request to the rule's service at the same path minus the route's prefix.
+
+        ``path`` replaces the service's path and ``fixed`` query parameters override the
+        client's, for a route whose public path does not name what the service needs (a
+        staff member's own inbox is named by the sign-in, never by the client).
+        """
         payload = body.model_dump(mode="json") if body is not None else None
+        service_path = path if path is not None else path_on_service(self.request, self.rule)
 
         async def produce() -> Answer:
             return await self.gateway.upstreams.call(
                 self.rule.service,
                 self.request.method,
-                upstream_path(path),
-                query=self.request.url.query,
+                service_path,
+                query=query_with(self.request, fixed),
                 body=payload,
                 actor=self.actor,
                 idempotency_key=self.idempotency_key,
@@ -121,3 +156,25 @@ async def authorized_call(
 
 
 Call = Annotated[GatewayCall, Depends(authorized_call)]
+
+
+async def forward_public(request: Request) -> Response:
+    """Pass a public route's request on with no one acting (the front page's notice board)."""
+    gateway = gateway_of(request)
+    rule = rule_of(request)
+    if rule is None or rule.audience is not Audience.PUBLIC or not rule.forwarded:
+        # Only a route declared public in the table may skip the sign-in (fail closed).
+        raise Forbidden(f"{request.method} {request.url.path} is not a public route")
+
+    async def produce() -> Answer:
+        return await gateway.upstreams.call(
+            rule.service,
+            request.method,
+            path_on_service(request, rule),
+            query=request.url.query,
+            body=None,
+            actor=None,
+            idempotency_key=None,
+        )
+
+    return (await answered(produce)).response()

@@ -34,11 +34,14 @@ class Upstreams:
         *,
         query: str,
         body: Any,
-        actor: Actor,
+        actor: Actor | None,
         idempotency_key: str | None,
     ) -> Answer:
+        """``actor`` None: a public route, answered with no one acting."""
         url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
-        headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
+        headers: dict[str, str] = {}
+        if actor is not None:
+            headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         traceparent = current_traceparent()

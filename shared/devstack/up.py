@@ -14,6 +14,7 @@ DEMO_ACCOUNTS = (
     ("agent", "agent 客服: search, void, reversal"),
     ("lead", "duty lead 值班负责人: the agent's rights and more"),
     ("admin", "admin: accounts and roles, nothing financial"),
+    ("ops", "operations supervisor 运营主管: announcements"),
 )
 
 

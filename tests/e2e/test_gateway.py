@@ -56,3 +56,4 @@ async def test_openapi_is_served(anonymous: httpx.AsyncClient) -> None:
     paths = (await anonymous.get("/openapi.json")).json()["paths"]
     assert "/api/v1/vouchers/{code}/void" in paths
     assert "/api/v1/orders/{merchant_order_no}/reversal" in paths
+    assert "/api/v1/notify/announcements/board" in paths

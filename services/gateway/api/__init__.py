@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.gateway.api import admin, auth, health, points, vouchers
+from services.gateway.api import (
+    admin,
+    auth,
+    health,
+    notify_announcements,
+    notify_inbox,
+    notify_sms,
+    points,
+    vouchers,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     auth.router,
     vouchers.router,
     points.router,
+    notify_sms.router,
+    notify_inbox.router,
+    notify_announcements.router,
     admin.router,
 )

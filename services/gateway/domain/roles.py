@@ -4,6 +4,7 @@ from __future__ import annotations
 
 AGENT = "agent"
 DUTY_LEAD = "duty_lead"
+OPS_SUPERVISOR = "ops_supervisor"
 ADMIN = "admin"
 
 KNOWN_ROLES = frozenset(
@@ -14,7 +15,7 @@ KNOWN_ROLES = frozenset(
         "cashier",
         "accountant",
         "finance_director",
-        "ops_supervisor",
+        OPS_SUPERVISOR,
         "aftersales_reviewer",
         "aftersales_processor",
         ADMIN,
@@ -24,9 +25,23 @@ KNOWN_ROLES = frozenset(
 FRONT_LINE = frozenset({AGENT, DUTY_LEAD})
 """Search everything, void, reverse: the agent's rights, which a duty lead also has."""
 
+CODE_LOOKUP = frozenset({DUTY_LEAD})
+"""Reading the latest verification code sent to a phone, in clear (seed 001: a user who
+did not receive the SMS). DOMAIN.md gives it its own permission because a code in clear
+lets whoever holds it act as the customer: not an agent's everyday right, so a duty lead
+reads it to the caller, and the notify service records every look-up (who, when, phone)."""
+
+CODE_LOOKUP_AUDIT = frozenset({DUTY_LEAD, ADMIN})
+"""Who looked up which code: the duty leads who answer for it, and admins who audit."""
+
+ANNOUNCEMENT_READERS = FRONT_LINE | {OPS_SUPERVISOR}
+ANNOUNCEMENT_EDITORS = frozenset({OPS_SUPERVISOR})
+"""Operations supervisors publish announcements (DOMAIN.md roles)."""
+
 DEMO_ACCOUNTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("agent", frozenset({AGENT})),
     ("lead", frozenset({DUTY_LEAD})),
     ("admin", frozenset({ADMIN})),
+    ("ops", frozenset({OPS_SUPERVISOR})),
 )
 """Seeded when a demo password is configured; all share it."""

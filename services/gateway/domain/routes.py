@@ -9,9 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from services.gateway.domain.roles import ADMIN, FRONT_LINE
+from services.gateway.domain.roles import (
+    ADMIN,
+    ANNOUNCEMENT_EDITORS,
+    ANNOUNCEMENT_READERS,
+    CODE_LOOKUP,
+    CODE_LOOKUP_AUDIT,
+    FRONT_LINE,
+)
 
 API_PREFIX = "/api/v1"
+NOTIFY_PREFIX = f"{API_PREFIX}/notify"
 
 
 class Audience(Enum):
@@ -34,6 +42,8 @@ class RouteRule:
     roles: frozenset[str] = frozenset()
     moves_money: bool = False
     """Money-moving commands must carry an Idempotency-Key."""
+    prefix: str = API_PREFIX
+    """The public part of the path: the service answers at the path without it."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -48,6 +58,12 @@ def _front_line(method: str, path: str, service: str, *, money: bool = False) ->
     return RouteRule(method, API_PREFIX + path, service, Audience.ROLES, FRONT_LINE, money)
 
 
+def _notify(
+    method: str, path: str, roles: frozenset[str] = frozenset(), audience: Audience = Audience.ROLES
+) -> RouteRule:
+    return RouteRule(method, NOTIFY_PREFIX + path, "notify", audience, roles, prefix=NOTIFY_PREFIX)
+
+
 ROUTES: tuple[RouteRule, ...] = (
     RouteRule("GET", "/health", "gateway", Audience.PUBLIC),
     RouteRule("POST", f"{API_PREFIX}/auth/login", "gateway", Audience.PUBLIC),
@@ -60,6 +76,30 @@ ROUTES: tuple[RouteRule, ...] = (
     _front_line("GET", "/operations/{operation_id}", "voucher"),
     _front_line("POST", "/operations/{operation_id}/retry", "voucher", money=True),
     _front_line("GET", "/users/{user_id}/points", "points"),
+    _notify("GET", "/sms", FRONT_LINE),
+    # Its own permission, not the front line's: the code in clear acts as the customer
+    # (see CODE_LOOKUP); the notify service records each look-up.
+    _notify("GET", "/sms/latest-code", CODE_LOOKUP),
+    _notify("GET", "/sms/code-lookups", CODE_LOOKUP_AUDIT),
+    _notify("GET", "/sms/{sms_id}", FRONT_LINE),
+    _notify("POST", "/verification-codes", FRONT_LINE),
+    _notify("POST", "/verification-codes/check", FRONT_LINE),
+    # Staff read only their own inbox: the gateway names the recipient from the sign-in.
+    _notify("GET", "/inbox/me", audience=Audience.SIGNED_IN),
+    _notify("GET", "/inbox/me/unread-count", audience=Audience.SIGNED_IN),
+    _notify("POST", "/inbox/me/messages/{message_id}/read", audience=Audience.SIGNED_IN),
+    _notify("POST", "/inbox/me/read-all", audience=Audience.SIGNED_IN),
+    # A customer's inbox, read-only: marking read is the customer's act, not the agent's.
+    _notify("GET", "/users/{user_id}/inbox", FRONT_LINE),
+    _notify("GET", "/users/{user_id}/inbox/unread-count", FRONT_LINE),
+    _notify("GET", "/announcements", ANNOUNCEMENT_READERS),
+    _notify("POST", "/announcements", ANNOUNCEMENT_EDITORS),
+    # The front page's notice board: what every visitor sees, so nobody signs in for it.
+    _notify("GET", "/announcements/board", audience=Audience.PUBLIC),
+    _notify("GET", "/announcements/{announcement_id}", ANNOUNCEMENT_READERS),
+    _notify("PUT", "/announcements/{announcement_id}", ANNOUNCEMENT_EDITORS),
+    _notify("POST", "/announcements/{announcement_id}/publish", ANNOUNCEMENT_EDITORS),
+    _notify("POST", "/announcements/{announcement_id}/withdraw", ANNOUNCEMENT_EDITORS),
     # Admins manage accounts and roles; nothing financial by default (DOMAIN.md roles).
     RouteRule("GET", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
     RouteRule("POST", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
@@ -81,8 +121,8 @@ def may_call(rule: RouteRule | None, roles: frozenset[str]) -> bool:
     return bool(rule.roles & roles)
 
 
-def upstream_path(path: str) -> str:
-    """The path on the service: the same path without the public API prefix."""
-    if not path.startswith(API_PREFIX + "/"):
-        raise ValueError(f"{path} is not under {API_PREFIX}")
-    return path[len(API_PREFIX) :]
+def upstream_path(path: str, prefix: str = API_PREFIX) -> str:
+    """The path on the service: the same path without the route's public prefix."""
+    if not path.startswith(prefix + "/"):
+        raise ValueError(f"{path} is not under {prefix}")
+    return path[len(prefix) :]

@@ -1,7 +1,7 @@
-"""The gateway on the test PostgreSQL, in front of two stand-in services on free ports.
+"""The gateway on the test PostgreSQL, in front of stand-in services on free ports.
 
 The stand-ins are internal HTTP peers, not outside systems: tiny apps that record
-what reached them and answer like the voucher and points services do.
+what reached them and answer like the voucher, points and notify services do.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class StandIn:
         async def health() -> dict[str, str]:
             return {"service": self.name, "status": "ok"}
 
-        @app.api_route("/{path:path}", methods=["GET", "POST"])
+        @app.api_route("/{path:path}", methods=["GET", "POST", "PUT"])
         async def anything(path: str, request: Request) -> JSONResponse:
             body = await request.json() if await request.body() else None
             self.seen.append(
@@ -88,6 +88,7 @@ class GatewayUnderTest:
     http: httpx.AsyncClient
     voucher: StandIn
     points: StandIn
+    notify: StandIn
 
     async def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
         response = await self.http.post(
@@ -122,12 +123,14 @@ async def _serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, asyncio.Task[
 @pytest.fixture(scope="module")
 async def gateway(infra: Infra) -> AsyncIterator[GatewayUnderTest]:
     voucher, points = StandIn("voucher", port=free_port()), StandIn("points", port=free_port())
-    servers = [await _serve(s.app(), s.port) for s in (voucher, points)]
+    notify = StandIn("notify", port=free_port())
+    servers = [await _serve(s.app(), s.port) for s in (voucher, points, notify)]
     settings = Settings(
         database_url=infra.database_url,
         kafka_bootstrap=infra.kafka_bootstrap,
         voucher_port=voucher.port,
         points_port=points.port,
+        notify_port=notify.port,
         jwt_secret=SecretStr("test-secret-" + "x" * 40),
         demo_password=SecretStr(DEMO_PASSWORD),
         log_json=False,
@@ -136,7 +139,7 @@ async def gateway(infra: Infra) -> AsyncIterator[GatewayUnderTest]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield GatewayUnderTest(app, settings, http, voucher, points)
+            yield GatewayUnderTest(app, settings, http, voucher, points, notify)
     for server, task in servers:
         server.should_exit = True
         await task

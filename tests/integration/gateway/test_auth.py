@@ -135,6 +135,7 @@ async def test_demo_accounts_follow_the_demo_password(gateway: GatewayUnderTest)
             "agent",
             "lead",
             "admin",
+            "ops",
         ]
         assert await gateway.token("lead", "a changed password")
         old = await gateway.http.post(
@@ -146,6 +147,7 @@ async def test_demo_accounts_follow_the_demo_password(gateway: GatewayUnderTest)
     finally:
         await seed_demo_accounts(state.pool, state.passwords, DEMO_PASSWORD)
     count = await state.pool.fetchval(
-        "SELECT count(*) FROM users WHERE username = ANY($1::text[])", ["agent", "lead", "admin"]
+        "SELECT count(*) FROM users WHERE username = ANY($1::text[])",
+        ["agent", "lead", "admin", "ops"],
     )
-    assert count == 3
+    assert count == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.devstack.broker import free_port
+from shared.settings import SERVICES
 from tests.integration.gateway.conftest import GatewayUnderTest, new_key
 
 pytestmark = pytest.mark.integration
@@ -82,7 +83,7 @@ async def test_a_service_down_is_a_503_and_health_says_degraded(
     healthy = await gateway.http.get("/health")
     assert healthy.status_code == 200, healthy.text
     assert healthy.json()["status"] == "ok"
-    assert set(healthy.json()["services"]) == {"gateway", "voucher", "points"}
+    assert set(healthy.json()["services"]) == set(SERVICES)
 
     monkeypatch.setattr(gateway.settings, "points_port", free_port())
     down = await gateway.http.get("/api/v1/users/U1/points", headers=agent)
@@ -92,3 +93,4 @@ async def test_a_service_down_is_a_503_and_health_says_degraded(
     assert degraded.json()["status"] == "degraded"
     assert degraded.json()["services"]["points"]["status"] == "unreachable"
     assert degraded.json()["services"]["voucher"]["status"] == "ok"
+    assert degraded.json()["services"]["notify"]["status"] == "ok"

@@ -6,6 +6,7 @@ import pytest
 
 from services.gateway.domain.accounts import check_new_account, normalise_username
 from services.gateway.domain.roles import DEMO_ACCOUNTS, KNOWN_ROLES
+from shared.devstack import up
 
 
 def test_a_valid_account_gets_its_roles() -> None:
@@ -40,10 +41,15 @@ def test_usernames_are_case_insensitive() -> None:
     assert normalise_username("  Agent ") == "agent"
 
 
-def test_the_demo_accounts_are_agent_lead_and_admin() -> None:
+def test_the_demo_accounts_are_agent_lead_admin_and_ops() -> None:
     assert dict(DEMO_ACCOUNTS) == {
         "agent": {"agent"},
         "lead": {"duty_lead"},
         "admin": {"admin"},
+        "ops": {"ops_supervisor"},
     }
     assert all(roles <= KNOWN_ROLES for _, roles in DEMO_ACCOUNTS)
+
+
+def test_kefu_up_announces_every_demo_account() -> None:
+    assert [name for name, _ in up.DEMO_ACCOUNTS] == [name for name, _ in DEMO_ACCOUNTS]
