@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from services.voucher.adapters.issuer import LotteryIssuer, SandboxIssuer
 from services.voucher.api import router
 from services.voucher.handlers.deps import Deps
+from services.voucher.handlers.expiry import run_expiry
 from services.voucher.handlers.timers import run_timers
 from services.voucher.subscribers import subscriptions
 from services.voucher.waiters import OperationWaiters
 from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
     POINTS_REVERSAL_REQUESTED,
     POINTS_REVERSAL_RESULT,
     VOUCHER_ISSUED,
@@ -25,7 +27,13 @@ from shared.platform import Platform
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-TOPICS = (VOUCHER_ISSUED, VOUCHER_REDEEMED, POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT)
+TOPICS = (
+    VOUCHER_ISSUED,
+    VOUCHER_REDEEMED,
+    POINTS_REVERSAL_REQUESTED,
+    POINTS_REVERSAL_RESULT,
+    NOTIFY_INAPP_REQUESTED,
+)
 
 
 def create_app(
@@ -53,6 +61,7 @@ def create_app(
             app.state.deps = deps
             await platform.consume(subscriptions(deps))
             platform.background(run_timers(deps))
+            platform.background(run_expiry(deps))
             yield
         finally:
             if waiters is not None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from services.voucher.domain.expiry import is_expired
+
 
 class VoucherStatus(StrEnum):
     AVAILABLE = "available"
     USED = "used"
     VOIDED = "voided"
     EXPIRED = "expired"
-    """Never stored: an available voucher whose validity ended before today."""
+    """An available voucher whose validity ended before today. Stored by the expiry
+    sweep; until the sweep reaches it, derived (see :func:`voucher_status`)."""
 
 
 class Source(StrEnum):
@@ -63,9 +66,10 @@ REVERSIBLE_SOURCES = frozenset({Source.BUBBLE})
 
 
 def voucher_status(stored: str, valid_to: date, today: date) -> VoucherStatus:
-    """The status an agent sees: a stored 'available' past its validity is expired."""
+    """The status an agent sees and the rules check: a stored 'available' past its
+    validity is expired already, whether or not the sweep has stored that yet."""
     status = VoucherStatus(stored)
-    if status is VoucherStatus.AVAILABLE and valid_to < today:
+    if status is VoucherStatus.AVAILABLE and is_expired(valid_to, today):
         return VoucherStatus.EXPIRED
     return status
 

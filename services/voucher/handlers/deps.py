@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import asyncpg
 
 from services.voucher.adapters.issuer import LotteryIssuer
 from services.voucher.domain.errors import OperationNotFound
+from services.voucher.domain.expiry import business_day
 from services.voucher.domain.model import Failure, OperationStatus, OperationType
 from services.voucher.waiters import OperationWaiters
 from shared.settings import Settings
 
 LEASE_SECONDS = 30.0
 """How long a driver may go silent before the timer sweep assumes it died and takes over."""
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -27,10 +33,15 @@ class Deps:
     source: str = "/kefu/voucher"
     """The CloudEvents source of what this service publishes."""
     lease_seconds: float = LEASE_SECONDS
+    clock: Callable[[], datetime] = field(default=wall_clock)
+    """The current time, aware; tests pass a fixed one to move "today"."""
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def today(self) -> date:
         """Validity dates end at midnight in the business's time zone, not UTC."""
-        return datetime.now(self.settings.tz).date()
+        return business_day(self.clock(), self.settings.tz)
 
 
 @dataclass(frozen=True)

@@ -56,5 +56,6 @@ async def redeem_voucher(
             f"voucher {redemption.code} was redeemed at store {redemption.store_id}"
             f" at {redemption.redeemed_at.isoformat()} after it was voided"
         )
-    # An expired voucher is still recorded: the store's redemption is a fact, not a request.
+    # An expired voucher (stored so by the sweep or not yet) is still recorded: the
+    # store's redemption is a fact, not a request.
     await vouchers.mark_used(conn, redemption.code, redemption.redeemed_at, redemption.store_id)

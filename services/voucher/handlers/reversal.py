@@ -8,7 +8,8 @@ The steps of the :class:`ReversalSaga`, each in its own short transaction
    a crash or a refusal half-way leaves exactly the vouchers still to void;
 3. all voided: move to refund_requested and leave the refund request in the
    outbox, in one transaction;
-4. ``apply_points_result``: the points gateway's answer finishes the saga.
+4. ``apply_points_result``: the points gateway's answer finishes the saga; on
+   success the customer's in-app note goes into the outbox with it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from services.voucher.domain.saga import (
 from services.voucher.handlers import idempotency
 from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
+from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.handlers.tracing import continuing
 from services.voucher.store import existing, operations, sagas, vouchers
 from shared.contracts import (
@@ -55,6 +57,9 @@ from shared.messaging.outbox import enqueue
 from shared.telemetry import current_trace_id, current_traceparent
 
 log = logging.getLogger(__name__)
+SOURCE = "/kefu/voucher"
+"""The CloudEvents source of what a points answer leads to, unless the caller names its own
+(``Deps.source``); it only labels the message, the dedupe key makes it unique."""
 
 
 async def start_reversal(
@@ -314,8 +319,14 @@ async def _request_refund(
     )
 
 
-async def apply_points_result(conn: asyncpg.Connection, result: PointsReversalResult) -> None:
-    """The points gateway answered: finish the saga (a late or repeated answer does nothing)."""
+async def apply_points_result(
+    conn: asyncpg.Connection, result: PointsReversalResult, *, source: str = SOURCE
+) -> None:
+    """The points gateway answered: finish the saga (a late or repeated answer does nothing).
+
+    Success also tells the customer in-app, in this same transaction: the note exists
+    exactly when the success does.
+    """
     saga_id = saga_id_of_refund(result.refund_id)
     row = await sagas.get(conn, saga_id) if saga_id else None
     if saga_id is None or row is None or row["merchant_order_no"] != result.merchant_order_no:
@@ -329,8 +340,13 @@ async def apply_points_result(conn: asyncpg.Connection, result: PointsReversalRe
     step = sagas.saga_of(row).refund_answered(
         succeeded=result.status == "succeeded", attempt=result.attempt
     )
-    if step is not None:
-        await _conclude(conn, row, step, detail=result.failure)
+    if step is None:
+        return
+    await _conclude(conn, row, step, detail=result.failure)
+    if step.after.state is SagaState.SUCCEEDED:
+        await tell_points_refunded(
+            conn, step.after, user_id=row["user_id"], points=result.points, source=source
+        )
 
 
 async def _conclude(

@@ -2,7 +2,13 @@
 
 Each filter narrows one indexed column and the order is (exchanged_at desc,
 code desc), which every voucher index ends with, so a page is an index range
-scan however deep it is.
+scan however deep it is. The page is cut before orders are joined, so a join
+never runs for more rows than the page holds.
+
+Statuses are what the agent sees (domain.model.voucher_status): an available
+voucher past its validity is expired whether or not the expiry sweep has
+stored that yet. Some conditions below are written in a roundabout form for
+the planner; each says why.
 """
 
 from __future__ import annotations
@@ -15,47 +21,110 @@ import asyncpg
 from services.voucher.domain.model import VoucherStatus
 from services.voucher.domain.query import VoucherQuery
 
+_VOUCHER = (
+    "v.code, v.merchant_order_no, v.exchanged_at, v.source, v.status, v.face_value,"
+    " v.valid_from, v.valid_to, v.phone, v.user_id, v.redeemed_at, v.store_id, v.voided_at"
+)
 _COLUMNS = (
     "SELECT v.code, v.merchant_order_no, v.exchanged_at, o.order_status, v.source,"
     " o.deduction_status, v.status, v.face_value, v.valid_from, v.valid_to, v.phone,"
     " v.user_id, v.redeemed_at, v.store_id, v.voided_at"
-    " FROM vouchers v JOIN orders o ON o.merchant_order_no = v.merchant_order_no"
 )
+_JOIN = " JOIN orders o ON o.merchant_order_no = v.merchant_order_no"
+_PAGE_ORDER = " ORDER BY v.exchanged_at DESC, v.code DESC"
+_KEYS = ("phone", "user_id", "code", "merchant_order_no")
+"""Equality filters that single out a handful of rows, each by its own index."""
+
+
+class _Args:
+    """Positional arguments, numbered as they are added."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
 
 
 def search_sql(query: VoucherQuery, today: date) -> tuple[str, list[Any]]:
     """The SQL and arguments of one page (one row more than the limit, to see if more follow)."""
-    where: list[str] = []
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    for column in ("phone", "user_id", "code", "merchant_order_no"):
-        value = getattr(query, column)
-        if value is not None:
-            where.append(f"v.{column} = {arg(value)}")
+    arg = _Args()
+    keys = [f"v.{k} = {arg(getattr(query, k))}" for k in _KEYS if getattr(query, k) is not None]
+    ranges: list[str] = []
     if query.source is not None:
-        where.append(f"v.source = {arg(query.source.value)}")
-    if query.status is VoucherStatus.AVAILABLE:
-        where.append(f"v.status = 'available' AND v.valid_to >= {arg(today)}")
-    elif query.status is VoucherStatus.EXPIRED:
-        where.append(f"v.status = 'available' AND v.valid_to < {arg(today)}")
-    elif query.status is not None:
-        where.append(f"v.status = {arg(query.status.value)}")
+        ranges.append(f"v.source = {arg(query.source.value)}")
     if query.exchanged_from is not None:
-        where.append(f"v.exchanged_at >= {arg(query.exchanged_from)}")
+        ranges.append(f"v.exchanged_at >= {arg(query.exchanged_from)}")
     if query.exchanged_before is not None:
-        where.append(f"v.exchanged_at < {arg(query.exchanged_before)}")
+        ranges.append(f"v.exchanged_at < {arg(query.exchanged_before)}")
     if query.after is not None:
         at, code = arg(query.after.exchanged_at), arg(query.after.code)
-        where.append(f"(v.exchanged_at, v.code) < ({at}, {code})")
-    sql = _COLUMNS
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY v.exchanged_at DESC, v.code DESC LIMIT {arg(query.limit + 1)}"
-    return sql, args
+        ranges.append(f"(v.exchanged_at, v.code) < ({at}, {code})")
+    limit = arg(query.limit + 1)
+    if query.status is VoucherStatus.EXPIRED:
+        page = _expired_page(keys, ranges, arg(today), limit)
+    else:
+        where = keys + ranges
+        if query.status is VoucherStatus.AVAILABLE:
+            where.append(_available(arg(today)))
+        elif query.status is not None:
+            where.append(f"v.status = {arg(query.status.value)}")
+        page = f"SELECT {_VOUCHER} FROM vouchers v{_where(where)}{_PAGE_ORDER} LIMIT {limit}"
+    return f"{_COLUMNS} FROM ({page}) v{_JOIN}{_PAGE_ORDER}", arg.values
+
+
+def _available(today: str) -> str:
+    """Available and not past its validity.
+
+    Not ``valid_to >= today``: the planner would multiply that condition's share
+    of all rows (small, since most vouchers are old) by the share of available
+    ones, expect a handful of rows, and sort them all instead of walking an
+    index; but after a sweep nearly every available voucher is still valid.
+    Negating "available and past its validity" makes its estimate right both
+    before the first sweep and after one.
+    """
+    return f"v.status = 'available' AND NOT (v.status = 'available' AND v.valid_to < {today})"
+
+
+def _expired_page(keys: list[str], ranges: list[str], today: str, limit: str) -> str:
+    """One page of each of the two sets of expired vouchers, merged into one page.
+
+    Stored: what the expiry sweep marked, read from the status index in page
+    order. Unswept: available vouchers past their validity that the sweep has
+    not reached yet (all of them before its first run, none or nearly none
+    after one).
+    """
+    # "= ANY" and status in the sort order, not "= 'expired'": with an equality
+    # the planner drops status from the order and may walk the newest-first
+    # index instead, skipping every recent voucher, because nothing tells it
+    # that expired vouchers are all old ones. This way only the status index
+    # gives the order.
+    stored = (
+        f"SELECT {_VOUCHER} FROM vouchers v"
+        + _where([*keys, *ranges, "v.status = ANY ('{expired}'::text[])"])
+        + " ORDER BY v.status, v.exchanged_at DESC, v.code DESC"
+        + f" LIMIT {limit}"
+    )
+    # A fenced subquery (OFFSET 0), read in valid_to order, then sorted: the
+    # planner reads it from the partial index of available vouchers by valid_to
+    # (or a key filter's own index), in which these rows come first. Unfenced,
+    # it may walk available vouchers newest first looking for stale ones; and
+    # unordered, it may scan the whole table: statistics from before a sweep
+    # make it expect many, and after a sweep there are none or nearly none.
+    unswept = (
+        f"SELECT {_VOUCHER} FROM (SELECT * FROM vouchers v"
+        + _where([*keys, f"v.status = 'available' AND v.valid_to < {today}"])
+        + " ORDER BY v.valid_to OFFSET 0) v"
+        + _where(ranges)
+        + _PAGE_ORDER
+        + f" LIMIT {limit}"
+    )
+    return f"({stored}) UNION ALL ({unswept}) ORDER BY exchanged_at DESC, code DESC LIMIT {limit}"
+
+
+def _where(conditions: list[str]) -> str:
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
 async def search(conn: asyncpg.Connection, query: VoucherQuery, today: date) -> list[Any]:
@@ -64,4 +133,4 @@ async def search(conn: asyncpg.Connection, query: VoucherQuery, today: date) -> 
 
 
 async def voucher_row(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(_COLUMNS + " WHERE v.code = $1", code)
+    return await conn.fetchrow(f"{_COLUMNS} FROM vouchers v{_JOIN} WHERE v.code = $1", code)

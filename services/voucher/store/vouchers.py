@@ -7,7 +7,7 @@ by code. Two commands on one order then queue instead of deadlocking.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
@@ -89,12 +89,35 @@ async def mark_used(
 
 
 async def mark_voided(conn: asyncpg.Connection, code: str, operation_id: UUID) -> None:
+    """The issuer voided it. 'expired' too: a void checked before midnight may land after
+    the expiry sweep stored the voucher as expired, and the issuer's void still happened."""
     await conn.execute(
         "UPDATE vouchers SET status = 'voided', voided_at = now(), voided_by = $2"
-        " WHERE code = $1 AND status = 'available'",
+        " WHERE code = $1 AND status IN ('available', 'expired')",
         code,
         operation_id,
     )
+
+
+async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int:
+    """Store as expired up to ``limit`` available vouchers whose validity ended before today.
+
+    Read through the partial index of available vouchers by valid_to, oldest
+    first. Rows another transaction holds (a void, a redemption, another
+    replica's sweep) are skipped, not waited for: a later run takes them.
+    """
+    # An array, not "code IN (...)": the planner may hash-join a subquery and
+    # read the whole table for a batch; an array of codes is one index probe each.
+    result: str = await conn.execute(
+        "UPDATE vouchers SET status = 'expired'"
+        " WHERE code = ANY (ARRAY (SELECT code FROM vouchers"
+        "  WHERE status = 'available' AND valid_to < $1"
+        "  ORDER BY valid_to LIMIT $2 FOR UPDATE SKIP LOCKED))"
+        " AND status = 'available'",
+        today,
+        limit,
+    )
+    return int(result.rsplit(" ", 1)[1])
 
 
 async def set_order_status(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
+from shared.contracts import NOTIFY_INAPP_REQUESTED
 from tests.integration.voucher.conftest import Voucher, eventually, make_order
 
 pytestmark = pytest.mark.integration
@@ -82,6 +84,16 @@ async def seen(voucher: Voucher, *ce_ids: str) -> None:
     await eventually(taken)
 
 
+async def inapp_requests(voucher: Voucher, user_id: str) -> list[dict[str, Any]]:
+    """The in-app messages the service left in its outbox for the notify service."""
+    rows = await voucher.pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id",
+        NOTIFY_INAPP_REQUESTED.name,
+        user_id,
+    )
+    return [json.loads(r["payload"]) for r in rows]
+
+
 async def test_reversal_voids_every_voucher_then_the_points_come_back(
     voucher: Voucher, ids
 ) -> None:
@@ -134,6 +146,22 @@ async def test_reversal_voids_every_voucher_then_the_points_come_back(
         order_no,
     )
     assert [e["event"] for e in events] == ["started", "vouchers_voided", "refund_succeeded"]
+    saga_id = await voucher.pool.fetchval(
+        "SELECT saga_id FROM reversal_sagas WHERE merchant_order_no = $1", order_no
+    )
+    # the customer is told once, through the notify service, by the transaction that
+    # recorded the success: the answer delivered again added no second request
+    [told] = await inapp_requests(voucher, ids("U"))
+    assert told == {
+        "recipient": ids("U"),
+        "recipient_kind": "user",
+        "template_id": "points_refunded",
+        "params": {"merchant_order_no": order_no, "points": 3000},
+        "text": None,
+        "title": None,
+        "dedupe_key": f"reversal-{saga_id}-points-refunded",
+        "requested_by": "voucher",
+    }
 
     refused = await reverse(voucher, order_no)
     assert refused.status_code == 409 and refused.json()["code"] == "already_reversed"
@@ -196,6 +224,7 @@ async def test_a_refused_refund_fails_then_its_retry_succeeds(voucher: Voucher, 
     assert await statuses(voucher, codes) == ["voided", "voided"]
     assert await order_row(voucher, order_no) == ("reversal_failed", "deducted")
     assert await records(voucher, codes[1]) == [("reversal", "failed", "points_refund_failed")]
+    assert await inapp_requests(voucher, ids("U")) == []  # no points back: nothing to tell
 
     retry = await voucher.http.post(f"/operations/{started['operation_id']}/retry", json={})
     assert retry.json()["status"] == "pending"
@@ -213,6 +242,8 @@ async def test_a_refused_refund_fails_then_its_retry_succeeds(voucher: Voucher, 
         ("reversal", "failed", "points_refund_failed"),
         ("reversal", "succeeded", None),
     ]
+    [told] = await inapp_requests(voucher, ids("U"))
+    assert (told["template_id"], told["params"]["points"]) == ("points_refunded", 2000)
 
 
 async def test_ineligible_orders_are_refused_and_nothing_changes(voucher: Voucher, ids) -> None:

@@ -16,6 +16,7 @@ TODAY = date(2019, 1, 29)
     [
         ("available", date(2019, 1, 29), VoucherStatus.AVAILABLE),  # its last day still counts
         ("available", date(2019, 1, 28), VoucherStatus.EXPIRED),
+        ("expired", date(2019, 1, 28), VoucherStatus.EXPIRED),  # stored by the expiry sweep
         ("used", date(2019, 1, 28), VoucherStatus.USED),
         ("voided", date(2019, 1, 28), VoucherStatus.VOIDED),
         ("used", date(2030, 1, 1), VoucherStatus.USED),

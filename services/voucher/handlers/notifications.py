@@ -1,0 +1,37 @@
+"""What the voucher service tells customers: it asks the notify service, never sends itself."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.voucher.domain.saga import ReversalSaga
+from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
+from shared.messaging.outbox import enqueue
+
+POINTS_REFUNDED = "points_refunded"
+"""The notify service's template (see its README), which needs merchant_order_no and points:
+您的订单{merchant_order_no}已返销，{points}泡泡积分已退回您的账户。"""
+
+
+def points_refunded(saga: ReversalSaga, *, user_id: str, points: int) -> InappRequested:
+    """The customer's in-app note that a reversal gave their points back.
+
+    The dedupe key is the saga's: one note per reversal however often the points
+    answer arrives or the outbox relays it again.
+    """
+    return InappRequested(
+        recipient=user_id,
+        recipient_kind="user",
+        template_id=POINTS_REFUNDED,
+        params={"merchant_order_no": saga.merchant_order_no, "points": points},
+        dedupe_key=f"reversal-{saga.saga_id}-points-refunded",
+        requested_by="voucher",
+    )
+
+
+async def tell_points_refunded(
+    conn: asyncpg.Connection, saga: ReversalSaga, *, user_id: str, points: int, source: str
+) -> None:
+    """Leave the note in the outbox, in the caller's transaction (the one recording success)."""
+    message = points_refunded(saga, user_id=user_id, points=points)
+    await enqueue(conn, NOTIFY_INAPP_REQUESTED, message, source=source)
