@@ -1,0 +1,503 @@
+"""(c) Order reversals: sagas completed per second, and latency from command to final result.
+
+    python -m bench.reversal --rate 250 --seconds 20 --max-reversals 3000
+
+What is in the loop, all real and on this machine:
+
+* the voucher service as its own process (``python -m services.voucher``), driven
+  through its internal HTTP API, ``POST /orders/{no}/reversal`` with a reason and an
+  Idempotency-Key, as the gateway forwards an agent's command;
+* inside it the reversal saga: eligibility, the saga and operation rows, a void
+  per voucher at the sandbox lottery issuer (its ledger in the voucher
+  database), the refund request through the outbox and relay to Kafka;
+* the points gateway as its own process (``python -m services.points``),
+  consuming ``points.reversal.requested.v1``, refunding through its sandbox
+  provider (a real bubble-points ledger in its own database) and answering on
+  ``points.reversal.result.v1`` through its outbox;
+* the voucher service consuming the answer, finishing the saga, and the HTTP
+  call returning the final status (the service's short wait is raised so that
+  every call returns a final status, never ``pending``);
+* embedded Tansu and the benchmark PostgreSQL (one server, each service its own
+  database).
+
+Not in it: the gateway (authentication, routing). The orders are a synthetic
+data set of ``--size`` vouchers (bench/datagen.py) loaded with COPY; each
+reversal takes a distinct eligible order (bubble points, deducted, every
+voucher available).
+
+Three runs: a closed loop at ``--concurrency`` commands in flight for the
+maximum throughput; an open loop at ``--rate`` (latency measured from each
+command's scheduled send time, so a stall cannot hide queued commands); an open
+loop at half the maximum measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench import cpu, datagen, machine, services, stack
+from bench.http_client import Client
+from bench.load import load
+from bench.results import table, write_section
+from bench.stats import Latency, fmt_ms, rate
+from shared.contracts import TOPICS
+from shared.messaging.kafka import topic_names
+from shared.settings import database_url_with_name
+
+DISTURBED_CORES = 0.3
+TRIES = 3
+TARGET_RATE = 500
+TARGET_P99_MS = 200.0
+WARM_UP = 100
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class RunResult:
+    name: str
+    commands: int
+    seconds: float
+    latency: Latency
+    outcomes: Counter[str]
+    cpu: dict[str, float]
+    commits: dict[str, int] = field(default_factory=dict)
+    """Transactions committed per database during the run."""
+    attempts: int = 1
+
+    @property
+    def others(self) -> float:
+        """Cores other work on the machine used during the run, on average."""
+        return self.cpu.get(cpu.OTHERS, 0.0) / self.seconds if self.seconds else 0.0
+
+    @property
+    def completed(self) -> int:
+        return self.outcomes.get("succeeded", 0)
+
+    @property
+    def per_second(self) -> float:
+        return rate(self.completed, self.seconds)
+
+
+async def eligible_orders(url: str, n: int) -> list[str]:
+    """Orders the reversal rules allow, avoiding the sandbox issuer's failing codes."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT o.merchant_order_no FROM orders o"
+            " WHERE o.source = 'bubble' AND o.deduction_status = 'deducted'"
+            " AND o.order_status = 'exchanged' AND o.points_deducted > 0"
+            " AND NOT EXISTS (SELECT 1 FROM vouchers v"
+            "   WHERE v.merchant_order_no = o.merchant_order_no"
+            "   AND (v.status <> 'available' OR v.valid_to < $1"
+            "        OR right(v.code, 4) IN ('9998', '9999')))"
+            " ORDER BY random() LIMIT $2",
+            datetime.now(TZ).date(),
+            n,
+        )
+    finally:
+        await conn.close()
+    return [r[0] for r in rows]
+
+
+async def reverse(client: Client, order_no: str) -> str:
+    status, body = await client.post_json(
+        f"/orders/{order_no}/reversal",
+        {"reason": "benchmark: customer asked for the order to be reversed"},
+        {
+            "X-Kefu-Actor": "bench",
+            "X-Kefu-Roles": "duty_lead",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+    )
+    if status != 200 or not isinstance(body, dict):
+        return f"http {status}: {str(body)[:120]}"
+    return str(body["status"]) if not body.get("failure") else f"failed: {body['failure']}"
+
+
+async def open_loop(
+    client: Client, orders: list[str], per_second: float, groups: dict[str, list[int]]
+) -> RunResult:
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    meter = cpu.CpuMeter.watching(groups)
+    start = time.perf_counter() + 0.05
+
+    async def one(order_no: str, due: float) -> None:
+        outcome = await reverse(client, order_no)
+        latencies.append(time.perf_counter() - due)
+        outcomes[outcome] += 1
+
+    tasks = []
+    for i, order_no in enumerate(orders):
+        due = start + i / per_second
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(order_no, due)))
+    await asyncio.gather(*tasks)
+    seconds = time.perf_counter() - start
+    return RunResult(
+        f"open loop at {per_second:g}/s",
+        len(orders),
+        seconds,
+        Latency.of_seconds(latencies),
+        outcomes,
+        meter.stop(),
+    )
+
+
+async def closed_loop(
+    client: Client, orders: list[str], concurrency: int, groups: dict[str, list[int]]
+) -> RunResult:
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    queue = list(reversed(orders))
+    meter = cpu.CpuMeter.watching(groups)
+    start = time.perf_counter()
+
+    async def worker() -> None:
+        while queue:
+            order_no = queue.pop()
+            t0 = time.perf_counter()
+            outcome = await reverse(client, order_no)
+            latencies.append(time.perf_counter() - t0)
+            outcomes[outcome] += 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds = time.perf_counter() - start
+    return RunResult(
+        f"closed loop, {concurrency} in flight",
+        len(orders),
+        seconds,
+        Latency.of_seconds(latencies),
+        outcomes,
+        meter.stop(),
+    )
+
+
+async def commits(admin_url: str) -> dict[str, int]:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await asyncio.sleep(1.2)  # backends flush their statistics about once a second
+        rows = await conn.fetch(
+            "SELECT datname, xact_commit FROM pg_stat_database"
+            " WHERE datname IN ('kefu_voucher', 'kefu_points')"
+        )
+    finally:
+        await conn.close()
+    return {r["datname"]: int(r["xact_commit"]) for r in rows}
+
+
+async def measured(admin_url: str, run: Awaitable[RunResult]) -> RunResult:
+    before = await commits(admin_url)
+    result = await run
+    after = await commits(admin_url)
+    result.commits = {db: after[db] - before.get(db, 0) for db in after}
+    return result
+
+
+async def delete_topics(bootstrap: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [t for t in topic_names(TOPICS) if t in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
+async def settled(admin_url: str) -> tuple[int, int]:
+    """Sagas succeeded in the voucher database, refunds applied in the points database."""
+    v = await asyncpg.connect(database_url_with_name(admin_url, "kefu_voucher"))
+    p = await asyncpg.connect(database_url_with_name(admin_url, "kefu_points"))
+    try:
+        sagas = await v.fetchval("SELECT count(*) FROM reversal_sagas WHERE state = 'succeeded'")
+        refunds = await p.fetchval("SELECT count(*) FROM bubble_movements WHERE kind = 'refund'")
+    finally:
+        await v.close()
+        await p.close()
+    return int(sagas), int(refunds)
+
+
+class Orders:
+    """Eligible orders, each handed out once."""
+
+    def __init__(self, order_nos: list[str]) -> None:
+        self._left = order_nos
+
+    def take(self, n: int) -> list[str]:
+        if n > len(self._left):
+            raise SystemExit(f"only {len(self._left)} eligible orders left: raise --size")
+        taken, self._left = self._left[:n], self._left[n:]
+        return taken
+
+
+async def run(per_second: float, seconds: float, maximum: int, concurrency: int, size: int) -> None:
+    async with stack.postgres() as admin:
+        facts = await stack.server_facts(admin)
+        voucher_url = await stack.ensure_database(admin, "kefu_voucher", fresh=True)
+        await stack.ensure_database(admin, "kefu_points", fresh=True)
+        print(f"loading {size:,} vouchers into kefu_voucher ...", flush=True)
+        await load(voucher_url, datagen.Shape(size), force=True)
+        orders = Orders(await eligible_orders(voucher_url, 10**7))
+        with stack.broker() as broker:
+            try:
+                with (
+                    services.service("points", admin, broker.bootstrap) as points,
+                    services.service(
+                        "voucher",
+                        admin,
+                        broker.bootstrap,
+                        {"KEFU_REVERSAL_WAIT_SECONDS": "60"},
+                    ) as voucher,
+                ):
+                    groups = {
+                        "voucher service": [voucher.proc.pid],
+                        "points service": [points.proc.pid],
+                        "PostgreSQL": [p for p in [cpu.postmaster_pid(stack.DATA / "pg")] if p],
+                        "broker": cpu.pids_with_arg(f"127.0.0.1:{broker.port}"),
+                    }
+                    client = Client("127.0.0.1", voucher.port)
+                    try:
+                        warm_up = await closed_loop(client, orders.take(WARM_UP), 10, groups)
+                        print(f"warm-up: {dict(warm_up.outcomes)}", flush=True)
+                        quiet = await cpu.quiet_start()
+                        print(quiet, flush=True)
+                        results = await _runs(
+                            admin,
+                            client,
+                            orders,
+                            groups,
+                            per_second,
+                            seconds,
+                            maximum,
+                            concurrency,
+                        )
+                    finally:
+                        await client.close()
+            finally:
+                await delete_topics(broker.bootstrap)
+        sagas, refunds = await settled(admin)
+    expected = WARM_UP + sum(r.commands for r in results)
+    print(f"settled: {sagas:,} sagas succeeded, {refunds:,} refunds applied (of {expected:,})")
+    write_section(
+        "reversal",
+        render(
+            results,
+            facts,
+            per_second,
+            seconds,
+            maximum,
+            concurrency,
+            size,
+            (sagas, refunds, expected),
+            quiet,
+        ),
+    )
+    print("wrote bench/RESULTS.md (reversal)")
+
+
+async def _runs(
+    admin: str,
+    client: Client,
+    orders: Orders,
+    groups: dict[str, list[int]],
+    per_second: float,
+    seconds: float,
+    maximum: int,
+    concurrency: int,
+) -> list[RunResult]:
+    """Maximum throughput; the target's open loop; an open loop at half the maximum found.
+
+    The machine is shared: a run during which other processes used more than
+    ``DISTURBED_CORES`` is repeated (up to ``TRIES`` attempts, each on fresh orders)
+    and the least disturbed attempt kept.
+    """
+
+    async def least_disturbed(make: Callable[[], Awaitable[RunResult]]) -> RunResult:
+        best: RunResult | None = None
+        for attempt in range(1, TRIES + 1):
+            await cpu.wait_for_quiet()  # also lets the previous run's backlog drain
+            result = await measured(admin, make())
+            result.attempts = attempt
+            print(_line(result), flush=True)
+            if best is None or result.others < best.others:
+                best = result
+            if result.others < DISTURBED_CORES:
+                break
+        assert best is not None
+        return best
+
+    results = [
+        await least_disturbed(
+            lambda: closed_loop(client, orders.take(maximum), concurrency, groups)
+        )
+    ]
+    half = max(1.0, round(results[0].per_second / 2))
+    for r in sorted({per_second, half}, reverse=True):
+        n = round(r * seconds)
+        if r > results[0].per_second * 2:
+            # far past what the machine carries: once is enough to show the overload,
+            # and repeating it would take minutes of queueing each time
+            await cpu.wait_for_quiet()
+            result = await measured(admin, open_loop(client, orders.take(n), r, groups))
+            print(_line(result), flush=True)
+            results.append(result)
+        else:
+
+            def paced(r: float = r, n: int = n) -> Awaitable[RunResult]:
+                return open_loop(client, orders.take(n), r, groups)
+
+            results.append(await least_disturbed(paced))
+    return results
+
+
+def _line(r: RunResult) -> str:
+    return (
+        f"{r.name:<28} {r.completed:,}/{r.commands:,} succeeded in {r.seconds:.1f} s"
+        f" = {r.per_second:,.0f}/s; latency p50 {fmt_ms(r.latency.p50)} ms"
+        f" p99 {fmt_ms(r.latency.p99)} ms max {fmt_ms(r.latency.max)} ms; {dict(r.outcomes)}"
+        f"\n    CPU: {cpu.describe(r.cpu, r.seconds)}"
+    )
+
+
+def render(
+    results: list[RunResult],
+    facts: dict[str, str],
+    per_second: float,
+    seconds: float,
+    maximum: int,
+    concurrency: int,
+    size: int,
+    settled_counts: tuple[int, int, int],
+    quiet: str,
+) -> str:
+    burst = results[0]
+    paced = next(r for r in results[1:] if r.name == f"open loop at {per_second:g}/s")
+    sagas, refunds, expected = settled_counts
+    met_rate = burst.per_second >= TARGET_RATE
+    met_p99 = paced.latency.p99 < TARGET_P99_MS and paced.per_second >= per_second * 0.95
+    verdict = (
+        f"**Targets: {TARGET_RATE} reversals/s: {'met' if met_rate else 'NOT met'}"
+        f" ({burst.per_second:,.0f}/s at most); p99 under {TARGET_P99_MS:g} ms at"
+        f" {per_second:g}/s: {'met' if met_p99 else 'NOT met'}"
+        f" (p99 {fmt_ms(paced.latency.p99)} ms).**"
+    )
+    rows = [
+        [
+            r.name,
+            f"{r.completed:,} / {r.commands:,}",
+            f"{r.seconds:.1f}",
+            f"{r.per_second:,.0f}",
+            fmt_ms(r.latency.p50),
+            fmt_ms(r.latency.p99),
+            fmt_ms(r.latency.max),
+            str(r.attempts),
+        ]
+        for r in results
+    ]
+    cpu_lines = [f"- {r.name}: {cpu.describe(r.cpu, r.seconds)}" for r in results]
+    per_reversal = [
+        f"- {r.name}: "
+        + ", ".join(f"{g} {s / max(1, r.commands) * 1000:.1f} ms" for g, s in r.cpu.items() if s)
+        + "; transactions committed: "
+        + ", ".join(f"{db} {n / max(1, r.commands):.1f}" for db, n in sorted(r.commits.items()))
+        for r in results
+    ]
+    return "\n".join(
+        [
+            "## (c) Order reversal sagas",
+            "",
+            machine.summary(facts.get("PostgreSQL")),
+            "",
+            verdict,
+            "",
+            table(
+                [
+                    "run",
+                    "succeeded / sent",
+                    "seconds",
+                    "completed/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "max ms",
+                    "attempt",
+                ],
+                rows,
+            ),
+            "",
+            f"Afterwards the databases held {sagas:,} succeeded sagas and {refunds:,} applied"
+            f" refunds, of {expected:,} reversals sent (including {WARM_UP} warm-up).",
+            "",
+            "CPU during each run (psutil, user+system; 2 cores = 200 %):",
+            "",
+            *cpu_lines,
+            "",
+            "Per reversal (CPU time, and database transactions):",
+            "",
+            *per_reversal,
+            "",
+            "Method:",
+            "",
+            f"- `python -m bench.reversal --rate {per_second:g} --seconds {seconds:g}"
+            f" --max-reversals {maximum} --concurrency {concurrency} --size {size}`.",
+            "- In the loop: the voucher service process (HTTP API → `start_reversal` → a void"
+            " per voucher at the sandbox issuer → outbox → relay → Kafka), the points service"
+            " process (consumer runtime → sandbox provider ledger → outbox → Kafka), the voucher"
+            " service's `points.reversal.result.v1` consumer finishing the saga and waking the"
+            " waiting request (pg_notify). The HTTP response carries the final status; its"
+            " arrival is the end of a reversal. The gateway is not in the loop.",
+            f"- Runs, in order: a closed loop of {maximum:,} reversals with {concurrency} in"
+            " flight (the maximum throughput); an open loop at the target's"
+            f" {per_second:g}/s for {seconds:g} s; an open loop at half the maximum measured,"
+            f" for {seconds:g} s (the latency at a load this machine can carry).",
+            "- Latency: open loop, from each command's scheduled send time to its response"
+            " (a queue cannot hide); closed loop, from send to response. Completed/s counts"
+            " reversals whose response said `succeeded`, over the run's wall time (from the"
+            " first send to the last response).",
+            f"- Data: {size:,} synthetic vouchers (bench/datagen.py) COPYed into the voucher"
+            " database; each reversal a different eligible order (bubble, deducted, all"
+            " vouchers available; none of the sandbox's failing codes), "
+            f"{datagen.MEAN_VOUCHERS_PER_ORDER} vouchers per order on average.",
+            "- Services run with KEFU_REVERSAL_WAIT_SECONDS=60 (a response is final unless"
+            " the reversal took over a minute; then it says `pending` and is not counted as"
+            " completed, though the saga goes on and finishes: see the totals above), log"
+            " level WARNING, fast consumer-group timings; all else at its default."
+            f" PostgreSQL synchronous_commit={facts.get('synchronous_commit')}.",
+            "- Transactions per reversal are pg_stat_database's xact_commit over the run;"
+            " each statement outside a transaction block counts as one.",
+            f"- {WARM_UP} warm-up reversals first (consumer groups joined, pools filled); then"
+            f" a wait for a quiet machine before each run: {quiet}. The machine is shared:"
+            f" a run during which other processes used more than {DISTURBED_CORES} cores is"
+            f" repeated on fresh orders (up to {TRIES} attempts, the least disturbed kept;"
+            " its number is in the table), except the overloaded open loop, run once.",
+        ]
+    )
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.reversal", description=__doc__)
+    parser.add_argument("--rate", type=float, default=250, help="open-loop reversals per second")
+    parser.add_argument("--seconds", type=float, default=20, help="open-loop duration")
+    parser.add_argument("--max-reversals", type=int, default=3000, help="closed-loop count")
+    parser.add_argument("--concurrency", type=int, default=100, help="closed-loop in flight")
+    parser.add_argument("--size", type=int, default=2_500_000, help="vouchers loaded")
+    args = parser.parse_args(argv)
+    asyncio.run(run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size))
+
+
+if __name__ == "__main__":
+    cli()

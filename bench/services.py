@@ -1,0 +1,102 @@
+"""Run the real service processes (``python -m services.<name>``) against the benchmark
+PostgreSQL and broker, as ``kefu up`` would, and stop them afterwards."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.stack import DATA
+from shared.devstack.broker import free_port
+
+ROOT = Path(__file__).parent.parent
+
+
+@dataclass
+class Running:
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _env(
+    name: str, port: int, database_url: str, bootstrap: str, extra: dict[str, str]
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env.update(
+        {
+            "KEFU_DATABASE_URL": database_url,
+            "KEFU_KAFKA_BOOTSTRAP": bootstrap,
+            f"KEFU_{name.upper()}_PORT": str(port),
+            "KEFU_HOME": str(DATA / "kefu"),
+            "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",
+            "KEFU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
+            "KEFU_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+    return env
+
+
+def wait_healthy(running: Running, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running.proc.poll() is not None:
+            raise RuntimeError(f"{running.name} exited with {running.proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{running.url}/health", timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{running.name} did not become healthy")
+
+
+@contextlib.contextmanager
+def service(
+    name: str, database_url: str, bootstrap: str, extra: dict[str, str] | None = None
+) -> Iterator[Running]:
+    port = free_port()
+    DATA.mkdir(parents=True, exist_ok=True)
+    log = (DATA / f"{name}.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", f"services.{name}"],
+        cwd=ROOT,
+        env=_env(name, port, database_url, bootstrap, extra or {}),
+        stdout=log,
+        stderr=log,
+    )
+    running = Running(name, port, proc)
+    backstop = functools.partial(_stop, proc)
+    atexit.register(backstop)  # if this process is interrupted mid-run
+    try:
+        wait_healthy(running)
+        yield running
+    finally:
+        _stop(proc)
+        atexit.unregister(backstop)
+        log.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
