@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +24,7 @@ from shared.contracts import (
     VoucherRedeemed,
 )
 from shared.messaging import cloudevents
+from tests.infra import eventually as until
 
 PLATFORM = "/exchange-platform"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,21 +35,6 @@ T = TypeVar("T")
 class Sent:
     ce_id: str
     topic: str
-
-
-async def until(
-    probe: Callable[[], Awaitable[T | None]], *, within: float = 20.0, what: str = "condition"
-) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``within`` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    last: T | None = None
-    while True:
-        last = await probe()
-        if last:
-            return last
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what}: not met within {within:.0f} s (last: {last!r})")
-        await asyncio.sleep(0.1)
 
 
 class Platform:

@@ -17,7 +17,8 @@ from shared.contracts import (
     VOUCHER_REDEEMED,
 )
 from shared.messaging import cloudevents
-from tests.e2e.helpers import Agent, Platform, headers_of, order, until
+from tests.e2e.helpers import Agent, Platform, headers_of, order
+from tests.infra import eventually as until
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,8 @@ from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT, Ina
 from shared.devstack.stack import Stack
 from shared.messaging import cloudevents
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Agent, Platform, headers_of, order, phone, until
+from tests.e2e.helpers import Agent, Platform, headers_of, order, phone
+from tests.infra import eventually as until
 
 pytestmark = pytest.mark.e2e
 N = "/api/v1/notify"

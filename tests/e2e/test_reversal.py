@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import Agent, Platform, order, until
+from tests.e2e.helpers import Agent, Platform, order
+from tests.infra import eventually as until
 
 pytestmark = pytest.mark.e2e
 

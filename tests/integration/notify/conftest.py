@@ -14,7 +14,7 @@ import contextlib
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from shared.contracts import (
 )
 from shared.messaging import cloudevents
 from shared.settings import Settings
-from tests.infra import Infra, settings_on
+from tests.infra import Infra, eventually, settings_on
 
 ACTOR = {"X-Kefu-Actor": "lead.wang", "X-Kefu-Roles": "duty_lead"}
 WATCHED = (
@@ -43,19 +43,6 @@ WATCHED = (
     NOTIFY_SMS_REQUESTED.dlq,
     NOTIFY_INAPP_REQUESTED.dlq,
 )
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 15.0) -> Any:
-    """Await ``check()`` until it returns something truthy; fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"not true within {within} s: {check}")
-        await asyncio.sleep(0.05)
 
 
 def phone(ending: str | None = None) -> str:
@@ -85,7 +72,7 @@ class Seen:
         async def arrived() -> bool:
             return len(self.of(topic, dedupe_key)) >= count
 
-        await eventually(arrived, within)
+        await eventually(arrived, within=within)
         return self.of(topic, dedupe_key)
 
 
@@ -147,7 +134,7 @@ class Notify:
             row = await self.sms_row(dedupe_key)
             return row if row is not None and row["status"] in statuses else None
 
-        row: asyncpg.Record = await eventually(reached, within)
+        row: asyncpg.Record = await eventually(reached, within=within)
         return row
 
     async def ledger(self, to: str) -> list[asyncpg.Record]:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.notify.conftest import ACTOR, Notify, eventually
+from tests.infra import eventually
+from tests.integration.notify.conftest import ACTOR, Notify
 
 pytestmark = pytest.mark.integration
 OPS = {"X-Kefu-Actor": "ops.zhao", "X-Kefu-Roles": "ops_supervisor"}

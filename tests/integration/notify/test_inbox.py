@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from shared.contracts import NOTIFY_INAPP_REQUESTED
-from tests.integration.notify.conftest import ACTOR, Notify, eventually, key
+from tests.infra import eventually
+from tests.integration.notify.conftest import ACTOR, Notify, key
 
 pytestmark = pytest.mark.integration
 

@@ -20,6 +20,7 @@ from shared.messaging.consumer import Envelope, Subscription
 from shared.messaging.outbox import enqueue
 from shared.platform import Platform
 from shared.settings import Settings
+from tests.infra import eventually as until
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +28,6 @@ pytestmark = pytest.mark.integration
 class Credit(Contract):
     account: str
     cents: int = Field(gt=0)
-
-
-async def until(predicate: Any, within: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

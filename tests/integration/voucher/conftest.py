@@ -12,7 +12,7 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,23 +32,10 @@ from shared.contracts import (
 )
 from shared.messaging import cloudevents
 from shared.settings import Settings
-from tests.infra import Infra
+from tests.infra import Infra, eventually
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTOR = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 15.0) -> Any:
-    """Await ``check()`` until it returns something truthy; fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"not true within {within} s: {check}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -18,13 +18,8 @@ from services.voucher.adapters.issuer import VoidResult
 from services.voucher.handlers.deps import Deps
 from services.voucher.handlers.expiry import expire_vouchers, run_expiry
 from services.voucher.handlers.void import void_voucher
-from tests.integration.voucher.conftest import (
-    SHANGHAI,
-    Voucher,
-    eventually,
-    make_order,
-    random_phone,
-)
+from tests.infra import eventually
+from tests.integration.voucher.conftest import SHANGHAI, Voucher, make_order, random_phone
 
 pytestmark = pytest.mark.integration
 

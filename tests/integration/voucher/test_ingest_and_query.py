@@ -10,12 +10,8 @@ from typing import Any
 import pytest
 
 from shared.contracts import VOUCHER_ISSUED, VOUCHER_REDEEMED
-from tests.integration.voucher.conftest import (
-    Voucher,
-    eventually,
-    make_order,
-    random_phone,
-)
+from tests.infra import eventually
+from tests.integration.voucher.conftest import Voucher, make_order, random_phone
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,8 @@ import pytest
 
 from services.voucher.adapters.issuer import void_attempts
 from shared.contracts import NOTIFY_INAPP_REQUESTED
-from tests.integration.voucher.conftest import Voucher, eventually, make_order
+from tests.infra import eventually
+from tests.integration.voucher.conftest import Voucher, make_order
 
 pytestmark = pytest.mark.integration
 

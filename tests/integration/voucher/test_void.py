@@ -9,13 +9,8 @@ import pytest
 
 from services.voucher.adapters.issuer import void_attempts
 from shared.contracts import VOUCHER_ISSUED, VOUCHER_REDEEMED
-from tests.integration.voucher.conftest import (
-    ACTOR,
-    Voucher,
-    dead_letter,
-    eventually,
-    make_order,
-)
+from tests.infra import eventually
+from tests.integration.voucher.conftest import ACTOR, Voucher, dead_letter, make_order
 
 pytestmark = pytest.mark.integration
 
