@@ -373,7 +373,9 @@ def render(results: list[SizeResult], facts: dict[str, str], n: int, walks: int)
             " returns; the figure is page 50's own latency.",
             "- Data: bench/datagen.py (about 0.3 distinct users per voucher, one phone each,"
             " 2.15 vouchers per order, bubble 80 % / telecom 12 % / e-coupon 8 %, about 80 %"
-            " available / 17 % used / 3 % voided, two years of exchanges ending today in"
+            " available / 17 % used / 3 % voided, the available ones past their validity"
+            " stored as expired (the schema stores expiry since migration 0005, as the"
+            " service's expiry sweep leaves them), two years of exchanges ending today in"
             " Asia/Shanghai with growth and a day curve, written in time order).",
             "- Load: the voucher service's migrations applied by the shared migration runner;"
             " the key constraints and indexes of `orders` and `vouchers` read from the catalog"
