@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
-ORDER = ("query", "ingest", "reversal", "notify")
+ORDER = ("query", "ingest", "reversal", "notify", "analysis")
+"""``analysis`` is written by hand (it says why); the others by their benchmarks."""
 
 _HEADER = """# Benchmark results
 
-Measured figures only: every number below was printed by the benchmark named in
-its section, on the machine its section describes. Re-run with `make bench`
+Measured figures only: every number in a benchmark's section was printed by that
+benchmark, on the machine the section describes; the last section, written by
+hand, explains the shortfalls from those runs and profiles of the same day. Re-run with `make bench`
 (all) or `python -m bench.<name>` (one); each run rewrites its own section.
 """
 

