@@ -33,6 +33,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import cpu, events, machine, stack
+from bench.datagen import VOUCHER_COLUMNS
 from bench.load import VOUCHER_MIGRATIONS, migrate_voucher_schema
 from bench.results import table, write_section
 from bench.stats import fmt_int, rate
@@ -143,21 +144,7 @@ async def raw_copy(
                 await conn.copy_records_to_table(
                     "vouchers",
                     records=voucher_rows,
-                    columns=[
-                        "code",
-                        "merchant_order_no",
-                        "user_id",
-                        "phone",
-                        "source",
-                        "exchanged_at",
-                        "face_value",
-                        "valid_from",
-                        "valid_to",
-                        "status",
-                        "redeemed_at",
-                        "store_id",
-                        "voided_at",
-                    ],
+                    columns=VOUCHER_COLUMNS,
                 )
         seconds = time.perf_counter() - t0
         used = meter.stop()
