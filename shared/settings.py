@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     voucher_port: int = 8101
     points_port: int = 8102
     notify_port: int = 8103
+    refund_port: int = 8104
+    rental_port: int = 8105
 
     timezone: str = "Asia/Shanghai"
     """The business's local time zone: voucher validity dates end at midnight here."""
@@ -86,6 +88,10 @@ class Settings(BaseSettings):
     sandbox_sms_delay_ms: int = 0
     sandbox_sms_primary_fail_all: bool = False
     sandbox_sms_secondary_fail_all: bool = False
+
+    # --- refund: refund forms, approval chain, time limits, payouts, after-sales ---
+
+    # --- rental: users, orders, accounts, stored value ---
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -11,10 +11,19 @@ from shared.devstack.stack import Stack, StackError, StackStopped
 from shared.settings import Settings
 
 DEMO_ACCOUNTS = (
-    ("agent", "agent 客服: search, void, reversal"),
-    ("lead", "duty lead 值班负责人: the agent's rights and more"),
+    ("agent", "agent 客服: search, void, reversal, refund forms, rental fixes"),
+    ("agent2", "a second agent, to see separation of duties"),
+    ("lead", "duty lead 值班负责人: the agent's rights, form checks, handover"),
+    ("lead2", "a second duty lead"),
+    ("tech", "technical team 技术部: fault verification on refund forms"),
+    ("cashier", "cashier 出纳: the cashier's step of a refund form"),
+    ("accountant", "accountant 会计: the accountant's step"),
+    ("director", "finance director 财务总监: the final approval"),
+    ("ops", "operations supervisor 运营主管: deposits, refund caps, announcements"),
+    ("ops2", "a second operations supervisor"),
+    ("reviewer", "after-sales reviewer: reviews service tickets"),
+    ("processor", "after-sales processor: processes received returns"),
     ("admin", "admin: accounts and roles, nothing financial"),
-    ("ops", "operations supervisor 运营主管: announcements"),
 )
 
 
@@ -57,7 +66,7 @@ def banner(stack: Stack) -> str:
     else:
         password, where = "(the value of KEFU_DEMO_PASSWORD)", "from KEFU_DEMO_PASSWORD"
     lines += ["", f"Demo accounts, password {password} ({where}):"]
-    lines += [f"  {user:<6} {what}" for user, what in DEMO_ACCOUNTS]
+    lines += [f"  {user:<10} {what}" for user, what in DEMO_ACCOUNTS]
     shown = (
         secrets.demo_password if secrets.demo_password_file is not None else "$KEFU_DEMO_PASSWORD"
     )

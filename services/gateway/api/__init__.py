@@ -6,12 +6,16 @@ from fastapi import APIRouter
 
 from services.gateway.api import (
     admin,
+    aftersales,
     auth,
     health,
     notify_announcements,
     notify_inbox,
     notify_sms,
     points,
+    refunds,
+    rental,
+    rental_accounts,
     vouchers,
 )
 
@@ -23,5 +27,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     notify_sms.router,
     notify_inbox.router,
     notify_announcements.router,
+    refunds.router,
+    aftersales.router,
+    rental.router,
+    rental_accounts.router,
     admin.router,
 )

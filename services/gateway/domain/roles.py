@@ -6,18 +6,24 @@ AGENT = "agent"
 DUTY_LEAD = "duty_lead"
 OPS_SUPERVISOR = "ops_supervisor"
 ADMIN = "admin"
+TECH = "tech"
+CASHIER = "cashier"
+ACCOUNTANT = "accountant"
+FINANCE_DIRECTOR = "finance_director"
+AFTERSALES_REVIEWER = "aftersales_reviewer"
+AFTERSALES_PROCESSOR = "aftersales_processor"
 
 KNOWN_ROLES = frozenset(
     {
         AGENT,
         DUTY_LEAD,
-        "tech",
-        "cashier",
-        "accountant",
-        "finance_director",
+        TECH,
+        CASHIER,
+        ACCOUNTANT,
+        FINANCE_DIRECTOR,
         OPS_SUPERVISOR,
-        "aftersales_reviewer",
-        "aftersales_processor",
+        AFTERSALES_REVIEWER,
+        AFTERSALES_PROCESSOR,
         ADMIN,
     }
 )
@@ -40,8 +46,17 @@ ANNOUNCEMENT_EDITORS = frozenset({OPS_SUPERVISOR})
 
 DEMO_ACCOUNTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("agent", frozenset({AGENT})),
+    ("agent2", frozenset({AGENT})),
     ("lead", frozenset({DUTY_LEAD})),
-    ("admin", frozenset({ADMIN})),
+    ("lead2", frozenset({DUTY_LEAD})),
+    ("tech", frozenset({TECH})),
+    ("cashier", frozenset({CASHIER})),
+    ("accountant", frozenset({ACCOUNTANT})),
+    ("director", frozenset({FINANCE_DIRECTOR})),
     ("ops", frozenset({OPS_SUPERVISOR})),
+    ("ops2", frozenset({OPS_SUPERVISOR})),
+    ("reviewer", frozenset({AFTERSALES_REVIEWER})),
+    ("processor", frozenset({AFTERSALES_PROCESSOR})),
+    ("admin", frozenset({ADMIN})),
 )
 """Seeded when a demo password is configured; all share it."""

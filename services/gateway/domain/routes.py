@@ -6,9 +6,12 @@ One place, data not code. A route missing from the table is refused to everyone
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
+from services.gateway.domain import (
+    aftersales_routes,
+    refund_routes,
+    rental_account_routes,
+    rental_routes,
+)
 from services.gateway.domain.roles import (
     ADMIN,
     ANNOUNCEMENT_EDITORS,
@@ -17,41 +20,29 @@ from services.gateway.domain.roles import (
     CODE_LOOKUP_AUDIT,
     FRONT_LINE,
 )
+from services.gateway.domain.route_rule import (
+    AFTERSALES_PREFIX,
+    API_PREFIX,
+    NOTIFY_PREFIX,
+    REFUNDS_PREFIX,
+    RENTAL_PREFIX,
+    Audience,
+    RouteRule,
+)
 
-API_PREFIX = "/api/v1"
-NOTIFY_PREFIX = f"{API_PREFIX}/notify"
-
-
-class Audience(Enum):
-    PUBLIC = "public"
-    """No sign-in: logging in, the health report."""
-    SIGNED_IN = "signed_in"
-    """Any signed-in user, whatever their roles."""
-    ROLES = "roles"
-    """Only users holding one of the rule's roles."""
-
-
-@dataclass(frozen=True)
-class RouteRule:
-    method: str
-    path: str
-    """The path template exactly as declared, ``{name}`` for a path parameter."""
-    service: str
-    """``gateway`` when the gateway answers itself, else the service it forwards to."""
-    audience: Audience
-    roles: frozenset[str] = frozenset()
-    moves_money: bool = False
-    """Money-moving commands must carry an Idempotency-Key."""
-    prefix: str = API_PREFIX
-    """The public part of the path: the service answers at the path without it."""
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.method, self.path)
-
-    @property
-    def forwarded(self) -> bool:
-        return self.service != "gateway"
+__all__ = [
+    "AFTERSALES_PREFIX",
+    "API_PREFIX",
+    "NOTIFY_PREFIX",
+    "REFUNDS_PREFIX",
+    "RENTAL_PREFIX",
+    "ROUTES",
+    "Audience",
+    "RouteRule",
+    "may_call",
+    "rule_for",
+    "upstream_path",
+]
 
 
 def _front_line(method: str, path: str, service: str, *, money: bool = False) -> RouteRule:
@@ -103,6 +94,10 @@ ROUTES: tuple[RouteRule, ...] = (
     # Admins manage accounts and roles; nothing financial by default (DOMAIN.md roles).
     RouteRule("GET", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
     RouteRule("POST", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
+    *refund_routes.ROUTES,
+    *aftersales_routes.ROUTES,
+    *rental_routes.ROUTES,
+    *rental_account_routes.ROUTES,
 )
 
 _BY_KEY = {rule.key: rule for rule in ROUTES}

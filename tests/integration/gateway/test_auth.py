@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.gateway.domain.roles import DEMO_ACCOUNTS
 from services.gateway.handlers import seed_demo_accounts
 from services.gateway.tokens import Tokens
 from tests.integration.gateway.conftest import DEMO_PASSWORD, GatewayUnderTest, new_key
@@ -132,10 +133,7 @@ async def test_demo_accounts_follow_the_demo_password(gateway: GatewayUnderTest)
     state = gateway.app.state.gateway
     try:
         assert await seed_demo_accounts(state.pool, state.passwords, "a changed password") == [
-            "agent",
-            "lead",
-            "admin",
-            "ops",
+            name for name, _ in DEMO_ACCOUNTS
         ]
         assert await gateway.token("lead", "a changed password")
         old = await gateway.http.post(
@@ -148,6 +146,6 @@ async def test_demo_accounts_follow_the_demo_password(gateway: GatewayUnderTest)
         await seed_demo_accounts(state.pool, state.passwords, DEMO_PASSWORD)
     count = await state.pool.fetchval(
         "SELECT count(*) FROM users WHERE username = ANY($1::text[])",
-        ["agent", "lead", "admin", "ops"],
+        [name for name, _ in DEMO_ACCOUNTS],
     )
-    assert count == 4
+    assert count == len(DEMO_ACCOUNTS)

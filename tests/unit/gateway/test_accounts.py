@@ -41,13 +41,14 @@ def test_usernames_are_case_insensitive() -> None:
     assert normalise_username("  Agent ") == "agent"
 
 
-def test_the_demo_accounts_are_agent_lead_admin_and_ops() -> None:
-    assert dict(DEMO_ACCOUNTS) == {
-        "agent": {"agent"},
-        "lead": {"duty_lead"},
-        "admin": {"admin"},
-        "ops": {"ops_supervisor"},
-    }
+def test_the_demo_accounts_give_every_role_and_two_of_each_deciding_front_line_role() -> None:
+    accounts = dict(DEMO_ACCOUNTS)
+    assert accounts["agent"] == accounts["agent2"] == {"agent"}
+    assert accounts["lead"] == accounts["lead2"] == {"duty_lead"}
+    assert accounts["ops"] == accounts["ops2"] == {"ops_supervisor"}
+    assert accounts["admin"] == {"admin"}
+    assert set().union(*accounts.values()) == KNOWN_ROLES
+    assert all(len(roles) == 1 for roles in accounts.values()), "one role each: duties stay apart"
     assert all(roles <= KNOWN_ROLES for _, roles in DEMO_ACCOUNTS)
 
 

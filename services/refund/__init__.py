@@ -1,0 +1,1 @@
+"""The refund service: refund forms and approval sagas, payouts, after-sales, reports."""

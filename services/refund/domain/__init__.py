@@ -1,0 +1,1 @@
+"""Pure rules of refunds: no I/O."""

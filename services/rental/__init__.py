@@ -1,0 +1,1 @@
+"""The rental service: users, blacklist, rental orders, accounts, deposits, stored value."""

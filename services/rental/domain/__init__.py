@@ -1,0 +1,1 @@
+"""Pure rules of rental: no I/O."""
