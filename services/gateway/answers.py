@@ -22,7 +22,9 @@ class Answer:
     replayed: bool = False
 
     def response(self) -> Response:
-        headers = {REPLAYED_HEADER: "true"} if self.replayed else None
+        headers = {REPLAYED_HEADER: "true"} if self.replayed else {}
+        if self.status == 503:  # a service shedding load, or one away: come back soon
+            headers["Retry-After"] = "1"
         if self.body is None:
             return Response(status_code=self.status, headers=headers)
         return JSONResponse(self.body, status_code=self.status, headers=headers)

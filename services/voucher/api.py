@@ -113,13 +113,14 @@ async def post_void(
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
 ) -> OperationOutcome:
-    outcome = await void_voucher(
-        deps,
-        code=code,
-        reason=body.reason if body else None,
-        actor=actor.username,
-        idempotency_key=idempotency_key,
-    )
+    with deps.commands.admit():
+        outcome = await void_voucher(
+            deps,
+            code=code,
+            reason=body.reason if body else None,
+            actor=actor.username,
+            idempotency_key=idempotency_key,
+        )
     return OperationOutcome.of(outcome)
 
 
@@ -131,13 +132,14 @@ async def post_reversal(
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
 ) -> OperationOutcome:
-    outcome = await start_reversal(
-        deps,
-        merchant_order_no=merchant_order_no,
-        reason=body.reason if body else None,
-        actor=actor.username,
-        idempotency_key=idempotency_key,
-    )
+    with deps.commands.admit():
+        outcome = await start_reversal(
+            deps,
+            merchant_order_no=merchant_order_no,
+            reason=body.reason if body else None,
+            actor=actor.username,
+            idempotency_key=idempotency_key,
+        )
     return OperationOutcome.of(outcome)
 
 
@@ -154,11 +156,12 @@ async def post_retry(
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
 ) -> OperationOutcome:
-    outcome = await retry_operation(
-        deps,
-        _operation_id(operation_id),
-        actor=actor.username,
-        reason=body.reason if body else None,
-        idempotency_key=idempotency_key,
-    )
+    with deps.commands.admit():
+        outcome = await retry_operation(
+            deps,
+            _operation_id(operation_id),
+            actor=actor.username,
+            reason=body.reason if body else None,
+            idempotency_key=idempotency_key,
+        )
     return OperationOutcome.of(outcome)

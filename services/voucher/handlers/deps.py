@@ -14,6 +14,7 @@ from services.voucher.domain.errors import OperationNotFound
 from services.voucher.domain.expiry import business_day
 from services.voucher.domain.model import Failure, OperationStatus, OperationType
 from services.voucher.waiters import OperationWaiters
+from shared.admission import Admission
 from shared.settings import Settings
 
 LEASE_SECONDS = 30.0
@@ -35,6 +36,17 @@ class Deps:
     lease_seconds: float = LEASE_SECONDS
     clock: Callable[[], datetime] = field(default=wall_clock)
     """The current time, aware; tests pass a fixed one to move "today"."""
+    admission: Admission | None = None
+    """Bounds the commands (void, reversal, retry) in flight; None: the setting's bound."""
+
+    def __post_init__(self) -> None:
+        if self.admission is None:
+            self.admission = Admission("voucher commands", self.settings.voucher_commands_in_flight)
+
+    @property
+    def commands(self) -> Admission:
+        assert self.admission is not None
+        return self.admission
 
     def now(self) -> datetime:
         return self.clock()

@@ -9,10 +9,11 @@ points gateway would. Each test uses unique codes, orders, users and phones.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -284,3 +285,16 @@ async def dead_letter(settings: Settings, topic: str, ce_id: str) -> dict[str, s
                             return headers
     finally:
         await consumer.stop()
+
+
+@contextlib.contextmanager
+def tuned(voucher: Voucher, **values: Any) -> Iterator[None]:
+    """Change live settings for one test (the service reads them per command)."""
+    before = {name: getattr(voucher.settings, name) for name in values}
+    for name, value in values.items():
+        setattr(voucher.settings, name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(voucher.settings, name, value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,26 +13,13 @@ import pytest
 from services.voucher.adapters.issuer import void_attempts
 from shared.contracts import NOTIFY_INAPP_REQUESTED
 from tests.infra import eventually
-from tests.integration.voucher.conftest import Voucher, make_order
+from tests.integration.voucher.conftest import Voucher, make_order, tuned
 
 pytestmark = pytest.mark.integration
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 REASON = "工单 88: 用户要求整单返销"
-
-
-@contextlib.contextmanager
-def tuned(voucher: Voucher, **values: Any) -> Iterator[None]:
-    """Change live settings for one test (the service reads them per command)."""
-    before = {name: getattr(voucher.settings, name) for name in values}
-    for name, value in values.items():
-        setattr(voucher.settings, name, value)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            setattr(voucher.settings, name, value)
 
 
 async def order(voucher: Voucher, ids, *codes: str, **fields: Any) -> tuple[str, list[str]]:

@@ -3,14 +3,16 @@ refusals that change nothing, Idempotency-Key replays, and the operation records
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
+from shared.admission import Admission
 from shared.contracts import VOUCHER_ISSUED, VOUCHER_REDEEMED
 from tests.infra import eventually
-from tests.integration.voucher.conftest import ACTOR, Voucher, dead_letter, make_order
+from tests.integration.voucher.conftest import ACTOR, Voucher, dead_letter, make_order, tuned
 
 pytestmark = pytest.mark.integration
 
@@ -195,3 +197,33 @@ async def test_an_order_reusing_a_voucher_code_is_dead_lettered(voucher: Voucher
     assert not await voucher.pool.fetchval(
         "SELECT count(*) FROM orders WHERE merchant_order_no = $1", ids("MOTHER")
     )
+
+
+async def test_commands_past_the_admission_bound_are_refused_busy_and_change_nothing(
+    voucher: Voucher, ids
+) -> None:
+    first, second = await issued(voucher, ids, "V0001", "V0002")
+    deps = voucher.app.state.deps
+    bound, deps.admission = deps.admission, Admission("voucher commands", 1)
+
+    async def admitted() -> bool:
+        in_flight: int = deps.commands.in_flight
+        return in_flight == 1
+
+    try:
+        with tuned(voucher, sandbox_issuer_delay_ms=300):  # hold the first void in the bound
+            held = asyncio.create_task(void(voucher, first))
+            await eventually(admitted, what="first void admitted")
+            refused = await void(voucher, second)
+            assert refused.status_code == 503
+            assert refused.json()["code"] == "busy"
+            assert refused.headers["Retry-After"] == "1"
+            assert (await held).json()["status"] == "succeeded"
+    finally:
+        deps.admission = bound
+    assert (await voucher.voucher(second))["status"] == "available"
+    assert await void_attempts(voucher.pool, second) == []
+    assert (await voucher.voucher(second))["operations"] == []
+    # the refusal held nothing back: the same void goes through once there is room
+    again = await void(voucher, second)
+    assert again.status_code == 200 and again.json()["status"] == "succeeded"
