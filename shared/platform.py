@@ -81,7 +81,8 @@ class Platform:
             logger=logging.getLogger(f"kefu.{self.service}.broker"),
         )
         for sub in subscriptions:
-            subscribe(self.broker, self.runtime, sub, self.settings)
+            for _ in range(sub.consumers):
+                subscribe(self.broker, self.runtime, sub, self.settings)
         await self.broker.start()
         self.background(self.runtime.run_parked_retries())
 

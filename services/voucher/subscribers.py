@@ -38,7 +38,13 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
         await reversal.apply_points_result(conn, env.payload)
 
     return [
-        Subscription(VOUCHER_ISSUED, on_issued, "voucher.issued", batch_handler=on_issued_batch),
+        Subscription(
+            VOUCHER_ISSUED,
+            on_issued,
+            "voucher.issued",
+            batch_handler=on_issued_batch,
+            consumers=2,  # the exchange platform's volume: parse one batch while one inserts
+        ),
         Subscription(VOUCHER_REDEEMED, on_redeemed, "voucher.redeemed"),
         Subscription(POINTS_REVERSAL_RESULT, on_points_result, "voucher.points_result"),
     ]

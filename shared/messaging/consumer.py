@@ -87,6 +87,10 @@ class Subscription(Generic[M]):
     name: str
     """The inbox's consumer name: one per handler, stable across releases."""
     batch_handler: BatchHandler[M] | None = None
+    consumers: int = 1
+    """Kafka consumers of this subscription in the process, one group: with two, one
+    parses its batch while the other's is in PostgreSQL (each owns whole partitions,
+    so per-key order holds). For high-volume ingest topics; sagas keep one."""
 
 
 class Rejected(Exception):
