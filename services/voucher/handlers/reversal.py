@@ -4,11 +4,11 @@ The steps of the :class:`ReversalSaga`, each in its own short transaction
 (the issuer is called between them, never inside one):
 
 1. ``start_reversal``: check the order, create the saga (voiding) and its operation;
-2. ``drive``: void each voucher at the issuer, recording each success at once, so
-   a crash or a refusal half-way leaves exactly the vouchers still to void;
-3. all voided: move to refund_requested and leave the refund request in the
-   outbox, in one transaction;
-4. ``apply_points_result``: the points gateway's answer finishes the saga; on
+2. ``drive``: void each voucher at the issuer (no transaction open), then record
+   in one transaction the voids and the next step: all voided, the refund request
+   into the outbox (refund_requested); a refusal half-way, the failure, so a retry
+   resumes with exactly the vouchers still to void;
+3. ``apply_points_result``: the points gateway's answer finishes the saga; on
    success the customer's in-app note goes into the outbox with it.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -48,6 +49,7 @@ from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.handlers.tracing import continuing
 from services.voucher.store import existing, operations, sagas, vouchers
+from shared import metrics
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
     PointsReversalRequested,
@@ -194,26 +196,14 @@ async def run(deps: Deps, saga_id: UUID, operation_id: UUID, started_at: float) 
 
 async def drive(deps: Deps, saga_id: UUID) -> None:
     """Void what the saga has still to void; then ask for the refund. Safe to run twice."""
-    row = await sagas.get(deps.pool, saga_id)
-    if row is None or row["state"] != SagaState.VOIDING:
-        return
+    async with deps.pool.acquire() as conn:
+        row = await sagas.get(conn, saga_id)
+        if row is None or row["state"] != SagaState.VOIDING:
+            return
+        held = await vouchers.vouchers_of_order(conn, row["merchant_order_no"])
     step = _Step(saga_id, row["merchant_order_no"], row["attempt"])
-    for voucher in await vouchers.vouchers_of_order(deps.pool, step.order_no):
-        if voucher["status"] == VoucherStatus.VOIDED:
-            continue  # voided before this attempt: never void twice
-        if voucher["status"] == VoucherStatus.USED:
-            await _fail(deps, step, used=True, detail=f"{voucher['code']} was used")
-            return
-        code = voucher["code"]
-        result = await void_at_issuer(
-            deps.issuer, code, request_id=f"{saga_id}-void-{code}-{step.attempt}"
-        )
-        if not result.voided:
-            await _fail(deps, step, used=False, detail=f"{code}: {result.detail}")
-            return
-        if not await _voided(deps, step, code):
-            return
-    await _request_first_refund(deps, step)
+    voided, stop = await _void_at_issuer(deps, step, held)
+    await _record_voids(deps, step, voided, stop)
 
 
 @dataclass(frozen=True)
@@ -225,6 +215,36 @@ class _Step:
     attempt: int
 
 
+@dataclass(frozen=True)
+class _Stop:
+    """Why voiding stopped before the last voucher."""
+
+    used: bool
+    detail: str
+
+
+async def _void_at_issuer(
+    deps: Deps, step: _Step, held: list[asyncpg.Record]
+) -> tuple[list[str], _Stop | None]:
+    """Void each voucher not yet voided, in order, until one cannot be; no transaction is
+    open meanwhile. A crash before the voids are recorded is safe: the driver that takes
+    over voids them again, and the issuer answers a repeated void with success."""
+    voided: list[str] = []
+    for voucher in held:
+        code = voucher["code"]
+        if voucher["status"] == VoucherStatus.VOIDED:
+            continue  # voided before this attempt: never void twice
+        if voucher["status"] == VoucherStatus.USED:
+            return voided, _Stop(used=True, detail=f"{code} was used")
+        result = await void_at_issuer(
+            deps.issuer, code, request_id=f"{step.saga_id}-void-{code}-{step.attempt}"
+        )
+        if not result.voided:
+            return voided, _Stop(used=False, detail=f"{code}: {result.detail}")
+        voided.append(code)
+    return voided, None
+
+
 async def _locked(conn: asyncpg.Connection, step: _Step) -> asyncpg.Record | None:
     """The saga locked (order first), if it is still voiding on this attempt."""
     await vouchers.lock_order(conn, step.order_no)
@@ -234,44 +254,38 @@ async def _locked(conn: asyncpg.Connection, step: _Step) -> asyncpg.Record | Non
     return row
 
 
-async def _voided(deps: Deps, step: _Step, code: str) -> bool:
-    async with deps.pool.acquire() as conn, conn.transaction():
-        row = await _locked(conn, step)
-        if row is None:
-            return False
-        voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
-        if voucher["status"] == VoucherStatus.USED:
-            await _conclude(conn, row, sagas.saga_of(row).voucher_used(), detail=code)
-            return False
-        await vouchers.mark_voided(conn, code, row["operation_id"])
-        await sagas.extend_lease(conn, step.saga_id, deps.lease_seconds)
-        return True
-
-
-async def _fail(deps: Deps, step: _Step, *, used: bool, detail: str) -> None:
+async def _record_voids(deps: Deps, step: _Step, voided: list[str], stop: _Stop | None) -> None:
+    """One transaction: the issuer's voids, then the saga's next step (the refund request,
+    or the failure that stopped it), so a half-voided order is recorded exactly as far
+    as it got, and a retry resumes from there."""
     async with deps.pool.acquire() as conn, conn.transaction():
         row = await _locked(conn, step)
         if row is None:
             return
         saga = sagas.saga_of(row)
-        await _conclude(conn, row, saga.voucher_used() if used else saga.void_failed(), detail)
-
-
-async def _request_first_refund(deps: Deps, step: _Step) -> None:
-    async with deps.pool.acquire() as conn, conn.transaction():
-        row = await _locked(conn, step)
-        if row is None:
-            return
-        voided = sagas.saga_of(row).vouchers_voided()
-        await sagas.save(
-            conn,
-            voided,
-            due_in=deps.settings.points_request_timeout_seconds,
-            trace_id=current_trace_id(),
-        )
-        await _request_refund(
-            conn, deps, voided.after, row, reason=row["reason"], requested_by=row["operator"]
-        )
+        now = {
+            v["code"]: v["status"]
+            for v in await vouchers.vouchers_of_order(conn, step.order_no, lock=True)
+        }
+        # redeemed at a store after we read it and before the issuer voided it
+        used = [code for code in voided if now[code] == VoucherStatus.USED]
+        await vouchers.mark_voided(conn, [c for c in voided if c not in used], row["operation_id"])
+        if used:
+            await _conclude(conn, row, saga.voucher_used(), detail=f"{used[0]} was used")
+        elif stop is not None:
+            failed = saga.voucher_used() if stop.used else saga.void_failed()
+            await _conclude(conn, row, failed, stop.detail)
+        else:
+            step_done = saga.vouchers_voided()
+            await sagas.save(
+                conn,
+                step_done,
+                due_in=deps.settings.points_request_timeout_seconds,
+                trace_id=current_trace_id(),
+            )
+            await _request_refund(
+                conn, deps, step_done.after, row, reason=row["reason"], requested_by=row["operator"]
+            )
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
@@ -376,3 +390,6 @@ async def _conclude(
         trace_id=current_trace_id(),
     )
     await operations.finish(conn, op["operation_id"], status, saga.failure)
+    started: datetime = row["created_at"]
+    metrics.saga_finished("reversal", saga.state, (datetime.now(UTC) - started).total_seconds())
+    metrics.operation_finished("reversal", status, saga.failure)

@@ -25,6 +25,7 @@ from services.voucher.handlers import idempotency
 from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.store import existing, operations, vouchers
+from shared import metrics
 from shared.telemetry import current_trace_id, current_traceparent
 
 
@@ -112,7 +113,7 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
         elif voucher["status"] == VoucherStatus.USED:
             failure = Failure.VOUCHER_USED  # a store took it before the issuer voided it
         else:
-            await vouchers.mark_voided(conn, code, operation_id)
+            await vouchers.mark_voided(conn, [code], operation_id)
         status = OperationStatus.FAILED if failure else OperationStatus.SUCCEEDED
         await operations.add_records(
             conn,
@@ -123,4 +124,5 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
             trace_id=current_trace_id(),
         )
         await operations.finish(conn, operation_id, status, failure)
+        metrics.operation_finished("void", status, failure)
         return await outcome_of(conn, operation_id)

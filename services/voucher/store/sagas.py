@@ -109,14 +109,6 @@ async def _history(
     )
 
 
-async def extend_lease(conn: asyncpg.Connection, saga_id: UUID, seconds: float) -> None:
-    await conn.execute(
-        "UPDATE reversal_sagas SET due_at = now() + make_interval(secs => $2) WHERE saga_id = $1",
-        saga_id,
-        seconds,
-    )
-
-
 async def claim_stalled(
     conn: asyncpg.Connection, lease_seconds: float, limit: int = 20
 ) -> list[UUID]:

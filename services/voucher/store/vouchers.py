@@ -88,13 +88,15 @@ async def mark_used(
     )
 
 
-async def mark_voided(conn: asyncpg.Connection, code: str, operation_id: UUID) -> None:
-    """The issuer voided it. 'expired' too: a void checked before midnight may land after
+async def mark_voided(conn: asyncpg.Connection, codes: Sequence[str], operation_id: UUID) -> None:
+    """The issuer voided them. 'expired' too: a void checked before midnight may land after
     the expiry sweep stored the voucher as expired, and the issuer's void still happened."""
+    if not codes:
+        return
     await conn.execute(
         "UPDATE vouchers SET status = 'voided', voided_at = now(), voided_by = $2"
-        " WHERE code = $1 AND status IN ('available', 'expired')",
-        code,
+        " WHERE code = ANY($1::text[]) AND status IN ('available', 'expired')",
+        list(codes),
         operation_id,
     )
 
