@@ -10,7 +10,7 @@ from services.points import handlers
 from services.points.adapters.provider import PointsProvider
 from services.points.domain.refunds import RefundRequest
 from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
-from shared.messaging.consumer import Envelope, Subscription
+from shared.messaging.consumer import REPLY_FETCH_WAIT_MS, Envelope, Subscription
 
 
 def refund_request_of(env: Envelope[PointsReversalRequested]) -> RefundRequest:
@@ -36,6 +36,9 @@ def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
     # No batch handler: each refund is an outside call, applied one message at a time.
     return [
         Subscription(
-            POINTS_REVERSAL_REQUESTED, on_reversal_requested, name="points.reversal_requested"
+            POINTS_REVERSAL_REQUESTED,
+            on_reversal_requested,
+            name="points.reversal_requested",
+            fetch_max_wait_ms=REPLY_FETCH_WAIT_MS,  # an agent waits on the reversal's answer
         )
     ]

@@ -16,7 +16,7 @@ from shared.contracts import (
     VoucherIssued,
     VoucherRedeemed,
 )
-from shared.messaging.consumer import Envelope, Subscription
+from shared.messaging.consumer import REPLY_FETCH_WAIT_MS, Envelope, Subscription
 
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
@@ -46,5 +46,10 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             consumers=2,  # the exchange platform's volume: parse one batch while one inserts
         ),
         Subscription(VOUCHER_REDEEMED, on_redeemed, "voucher.redeemed"),
-        Subscription(POINTS_REVERSAL_RESULT, on_points_result, "voucher.points_result"),
+        Subscription(
+            POINTS_REVERSAL_RESULT,
+            on_points_result,
+            "voucher.points_result",
+            fetch_max_wait_ms=REPLY_FETCH_WAIT_MS,  # an agent waits on the reversal's answer
+        ),
     ]
