@@ -7,7 +7,7 @@ internal: only the gateway calls them, and it passes the authenticated agent in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,14 +15,12 @@ import uvicorn
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
-from shared.errors import DomainError, InvalidInput
-from shared.telemetry import context_from, tracer
+from shared.errors import DomainError, InvalidInput, NotFound
+from shared.observability.http_server import TracingMiddleware
+from shared.telemetry import metrics_enabled, prometheus_text
 
 ACTOR_HEADER = "X-Kefu-Actor"
 ROLES_HEADER = "X-Kefu-Roles"
@@ -93,39 +91,35 @@ def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) ->
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
-class TracingMiddleware(BaseHTTPMiddleware):
-    """A SERVER span per request, continuing the caller's ``traceparent``."""
-
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        route = request.url.path
-        with tracer("kefu.http").start_as_current_span(
-            f"{request.method} {route}",
-            context=context_from(dict(request.headers)),
-            kind=SpanKind.SERVER,
-            attributes={
-                "http.request.method": request.method,
-                "url.path": route,
-                "server.port": request.url.port or 0,
-            },
-        ) as span:
-            response = await call_next(request)
-            span.set_attribute("http.response.status_code", response.status_code)
-            matched = request.scope.get("route")
-            if matched is not None and hasattr(matched, "path"):
-                span.update_name(f"{request.method} {matched.path}")
-                span.set_attribute("http.route", matched.path)
-            if response.status_code >= 500:
-                span.set_status(trace.Status(trace.StatusCode.ERROR))
-            return response
+_NATIVE_TELEMETRY_OFF: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
-    app = FastAPI(title=title, description=description, lifespan=lifespan, version="1")
+    # FastAPI's own telemetry off: TracingMiddleware makes the one SERVER span and records
+    # http.server.request.duration once, without the probes (shared.observability.http_server).
+    app = FastAPI(
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        version="1",
+        **_NATIVE_TELEMETRY_OFF,
+    )
     install_error_handlers(app)
     app.add_middleware(TracingMiddleware)
+    app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app
+
+
+async def _metrics() -> Response:
+    """Prometheus text exposition of this process's OpenTelemetry metrics."""
+    if not metrics_enabled():
+        raise NotFound("metrics are off (KEFU_METRICS=false)", code="metrics_disabled")
+    body, content_type = prometheus_text()
+    return Response(body, media_type=content_type)
 
 
 async def serve(app: FastAPI, host: str, port: int) -> None:

@@ -26,6 +26,7 @@ from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.kafka import ensure_topics, make_producer, topic_names
 from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.subscribe import subscribe
+from shared.observability.samplers import sample_lag, sample_outbox
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,15 @@ class Platform:
         await self._producer.start()
         self.relay = OutboxRelay(self._pool, self._producer)
         await self.relay.start()
+        if self.settings.metrics:
+            self.background(
+                sample_outbox(
+                    self._pool,
+                    self.service,
+                    self.settings.metrics_sample_seconds,
+                    lambda: self.runtime.subscriptions if self.runtime is not None else (),
+                )
+            )
         self.runtime = ConsumerRuntime(self.service, self._pool, self._producer, self.settings)
 
     async def consume(self, subscriptions: Sequence[Subscription[Any]]) -> None:
@@ -84,6 +94,10 @@ class Platform:
             for _ in range(sub.consumers):
                 subscribe(self.broker, self.runtime, sub, self.settings)
         await self.broker.start()
+        if self.settings.metrics:
+            self.background(
+                sample_lag(list(self.broker.subscribers), self.settings.lag_poll_seconds)
+            )
         self.background(self.runtime.run_parked_retries())
 
     def background(self, coro: Any) -> None:

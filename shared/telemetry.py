@@ -1,7 +1,9 @@
-"""OpenTelemetry set-up and the trace context carried across Kafka.
+"""OpenTelemetry set-up: traces, metrics, JSON logs, and the trace context carried across Kafka.
 
 Spans are always recorded in-process (so trace ids reach operation records and
-logs); they are exported only when ``KEFU_OTLP_ENDPOINT`` is set.
+logs); they are exported only when ``KEFU_OTLP_ENDPOINT`` is set. Metrics are on
+unless ``KEFU_METRICS=false``: Prometheus text at each service's ``GET /metrics``,
+and OTLP too when the endpoint is set. docs/observability.md says what is emitted.
 """
 
 from __future__ import annotations
@@ -13,35 +15,92 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.propagate import extract, inject
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from shared.observability import db as db_spans
+from shared.observability.redact import redact, redact_value
 from shared.settings import Settings
 
 _configured = False
+_metrics_on = False
+
+
+def _resource(service: str) -> Resource:
+    return Resource.create({"service.name": f"kefu-{service}", "service.namespace": "kefu"})
 
 
 def setup_telemetry(
     service: str, settings: Settings, *, extra_processor: SpanProcessor | None = None
 ) -> None:
-    """Install the tracer provider and JSON logging for this process (once)."""
+    """Install the tracer and meter providers and JSON logging for this process (once)."""
     global _configured
     if _configured:
         return
     _configured = True
-    provider = TracerProvider(resource=Resource.create({"service.name": f"kefu-{service}"}))
+    provider = TracerProvider(resource=_resource(service))
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         endpoint = settings.otlp_endpoint.rstrip("/") + "/v1/traces"
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        provider.add_span_processor(
+            BatchSpanProcessor(
+                OTLPSpanExporter(endpoint=endpoint),
+                schedule_delay_millis=settings.span_flush_delay_ms,
+            )
+        )
     if extra_processor is not None:
         provider.add_span_processor(extra_processor)
     trace.set_tracer_provider(provider)
+    db_spans.enabled = settings.db_spans
+    setup_metrics(service, settings)
     setup_logging(service, settings)
+
+
+def setup_metrics(
+    service: str, settings: Settings, *, extra_readers: tuple[MetricReader, ...] = ()
+) -> bool:
+    """Install the process's MeterProvider (once; a no-op with ``KEFU_METRICS=false``).
+
+    Returns whether metrics are on. The Prometheus reader registers with
+    prometheus_client's default registry, which ``GET /metrics`` serves.
+    """
+    global _metrics_on
+    if _metrics_on or not settings.metrics:
+        return _metrics_on
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+
+    readers: list[MetricReader] = [PrometheusMetricReader(scope_info_enabled=False)]
+    if settings.otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+        endpoint = settings.otlp_endpoint.rstrip("/") + "/v1/metrics"
+        readers.append(
+            PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=endpoint),
+                export_interval_millis=settings.metrics_export_interval_ms,
+            )
+        )
+    readers += extra_readers
+    metrics.set_meter_provider(MeterProvider(resource=_resource(service), metric_readers=readers))
+    _metrics_on = True
+    return True
+
+
+def metrics_enabled() -> bool:
+    return _metrics_on
+
+
+def prometheus_text() -> tuple[bytes, str]:
+    """The text exposition of this process's metrics and its content type."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
 def tracer(name: str) -> trace.Tracer:
@@ -64,7 +123,11 @@ def current_trace_id() -> str | None:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line, with the trace and span ids of the active span."""
+    """One JSON object a line, with the trace and span ids of the active span.
+
+    Phone, card and ID numbers are masked in the message, the exception and every
+    field (shared.observability.redact): logs leave the process, personal numbers don't.
+    """
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -76,7 +139,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         span = trace.get_current_span().get_span_context()
         if span.is_valid:
@@ -84,16 +147,28 @@ class JsonFormatter(logging.Formatter):
             entry["span_id"] = format(span.span_id, "016x")
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            entry.update(fields)
+            entry.update({k: redact_value(v) for k, v in fields.items()})
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            entry["error"] = redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
+        # one line per event: json.dumps escapes the newlines of a traceback
+        return json.dumps(entry, ensure_ascii=False, default=lambda v: redact(str(v)))
+
+
+class PlainFormatter(logging.Formatter):
+    """Human-readable lines (``KEFU_LOG_JSON=false``), masked like the JSON ones."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def setup_logging(service: str, settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if settings.log_json:
-        handler.setFormatter(JsonFormatter(service))
+    handler.setFormatter(JsonFormatter(service) if settings.log_json else PlainFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
 
 from services.gateway.answers import Answer
 from services.gateway.errors import BadServiceAnswer, ServiceTimeout, ServiceUnavailable
 from shared.http import ACTOR_HEADER, ROLES_HEADER, Actor
+from shared.observability.http_client import client_call
 from shared.settings import Settings
-from shared.telemetry import current_traceparent
 
 HEALTH_TIMEOUT = httpx.Timeout(2.0)
 
@@ -44,13 +47,15 @@ class Upstreams:
             headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
-        traceparent = current_traceparent()
-        if traceparent:
-            headers["traceparent"] = traceparent
         try:
-            response = await self._client.request(
-                method, url, json=body if method != "GET" else None, headers=headers
-            )
+            with client_call(method, url, peer=service) as call:
+                response = await self._client.request(
+                    method,
+                    url,
+                    json=body if method != "GET" else None,
+                    headers={**headers, **call.headers()},
+                )
+                call.answered(response.status_code)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise ServiceUnavailable(f"the {service} service is unavailable") from exc
         except httpx.TimeoutException as exc:
@@ -65,6 +70,45 @@ class Upstreams:
             raise BadServiceAnswer(
                 f"the {service} service answered {response.status_code} without JSON"
             ) from exc
+
+    async def download(
+        self, service: str, path: str, *, query: str, actor: Actor
+    ) -> StreamingResponse | Answer:
+        """A GET whose answer is a file (a CSV report), streamed through as the service
+        writes it; an error answer (JSON) comes back as an :class:`Answer`."""
+        url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
+        headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
+        try:
+            with client_call("GET", url, peer=service) as call:
+                request = self._client.build_request(
+                    "GET", url, headers={**headers, **call.headers()}
+                )
+                response = await self._client.send(request, stream=True)
+                call.answered(response.status_code)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ServiceUnavailable(f"the {service} service is unavailable") from exc
+        except httpx.TimeoutException as exc:
+            raise ServiceTimeout(f"the {service} service did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"the {service} service is unavailable: {exc!r}") from exc
+        content_type = response.headers.get("content-type", "application/octet-stream")
+        if response.status_code >= 400 or content_type.startswith("application/json"):
+            body = await response.aread()
+            await response.aclose()
+            try:
+                return Answer(response.status_code, json.loads(body) if body else None)
+            except ValueError as exc:
+                raise BadServiceAnswer(
+                    f"the {service} service answered {response.status_code} without JSON"
+                ) from exc
+        disposition = response.headers.get("content-disposition")
+        return StreamingResponse(
+            response.aiter_raw(),
+            status_code=response.status_code,
+            media_type=content_type,
+            headers={"Content-Disposition": disposition} if disposition else None,
+            background=BackgroundTask(response.aclose),
+        )
 
     async def health(self, service: str) -> dict[str, Any]:
         try:

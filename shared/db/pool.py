@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from shared.observability.db import TracedConnection
 from shared.settings import database_url_with_name
 
 
@@ -35,6 +36,7 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asy
         init=_init_connection,
         reset=_keep_session,
         command_timeout=30,
+        connection_class=TracedConnection,  # a span per statement inside a traced operation
     )
     assert pool is not None
     return pool

@@ -87,6 +87,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         elif isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, dict | list | tuple | set):
+            value = json.dumps(value, default=list)  # pydantic-settings parses these as JSON
         env[f"KEFU_{name.upper()}"] = str(value)
     return env
 

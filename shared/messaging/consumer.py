@@ -24,6 +24,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from pydantic import ValidationError
 from shared.contracts import Contract, Topic
 from shared.errors import DomainError
 from shared.messaging import cloudevents, inbox
+from shared.observability import messaging as observed
 from shared.settings import Settings
 from shared.telemetry import context_from, tracer
 
@@ -132,6 +134,9 @@ class ConsumerRuntime:
     def add(self, sub: Subscription[Any]) -> None:
         self.subscriptions[sub.name] = sub
 
+    def group_of(self, sub: Subscription[Any]) -> str:
+        return observed.group_id(self.service, sub.name)
+
     # --- the path of a batch -------------------------------------------------
 
     async def process(self, sub: Subscription[Any], records: Sequence[Any]) -> None:
@@ -140,7 +145,9 @@ class ConsumerRuntime:
             try:
                 envelopes.append(self.parse(sub, raw))
             except Rejected as rejected:
+                started = time.perf_counter()
                 await self.dead_letter(sub, raw, rejected.code, str(rejected))
+                observed.processed(sub.topic.name, self.group_of(sub), "dlq", started)
         if not envelopes:
             return
         if sub.batch_handler is not None and len(envelopes) > 1:
@@ -176,6 +183,7 @@ class ConsumerRuntime:
             for e in envelopes[:32]
             if e.meta.traceparent
         ]
+        started = time.perf_counter()
         with self._span(sub, links=links, batch=len(envelopes)):
             async with self.pool.acquire() as conn, conn.transaction():
                 new = await inbox.claim_many(conn, sub.name, [e.meta.id for e in envelopes])
@@ -184,6 +192,11 @@ class ConsumerRuntime:
                 unique = list({e.meta.id: e for e in reversed(fresh)}.values())[::-1]
                 if unique:
                     await sub.batch_handler(conn, unique)
+        group = self.group_of(sub)
+        observed.processed(sub.topic.name, group, "ok", started, len(unique))
+        observed.processed(
+            sub.topic.name, group, "duplicate", started, len(envelopes) - len(unique)
+        )
 
     async def apply(self, sub: Subscription[Any], env: Envelope[Any]) -> bool:
         """Apply one message with its inbox row; False if it was seen before."""
@@ -195,18 +208,24 @@ class ConsumerRuntime:
                 return True
 
     async def apply_or_park(self, sub: Subscription[Any], env: Envelope[Any]) -> None:
+        started, outcome = time.perf_counter(), "error"
         try:
-            await self.apply(sub, env)
+            outcome = "ok" if await self.apply(sub, env) else "duplicate"
         except DomainError as exc:
             if exc.retryable:
                 await self.park(sub, env.raw, env.meta.id, f"{exc.code}: {exc.message}")
+                outcome = "parked"
             else:
                 await self.dead_letter(sub, env.raw, exc.code, exc.message)
+                outcome = "dlq"
         except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
             raise  # the database is away: let Kafka redeliver
         except Exception as exc:
             log.exception("handler failed; parking", extra={"fields": {"consumer": sub.name}})
             await self.park(sub, env.raw, env.meta.id, f"error: {exc!r}")
+            outcome = "parked"
+        finally:
+            observed.processed(sub.topic.name, self.group_of(sub), outcome, started)
 
     # --- failure routes ------------------------------------------------------
 
@@ -230,6 +249,7 @@ class ConsumerRuntime:
         )
         await future  # the DLQ must have it before the offset moves on
         self.dead_lettered += 1
+        observed.dead_lettered(sub.topic.dlq, reason)
         log.warning(
             "message dead-lettered",
             extra={"fields": {"consumer": sub.name, "reason": reason, "error": error[:500]}},
@@ -280,11 +300,14 @@ class ConsumerRuntime:
             row["payload"],
         )
         env = self.parse(sub, raw)
+        started = time.perf_counter()
         try:
-            async with conn.transaction():  # a savepoint: a failure keeps the parked row
-                if await inbox.claim(conn, sub.name, env.meta.id):
-                    await sub.handler(conn, env)
-                await conn.execute("DELETE FROM parked_messages WHERE id = $1", row["id"])
+            with self._span(sub, parent=env):
+                async with conn.transaction():  # a savepoint: a failure keeps the parked row
+                    if await inbox.claim(conn, sub.name, env.meta.id):
+                        await sub.handler(conn, env)
+                    await conn.execute("DELETE FROM parked_messages WHERE id = $1", row["id"])
+            observed.processed(sub.topic.name, self.group_of(sub), "ok", started)
             return
         except DomainError as exc:
             reason, final = f"{exc.code}: {exc.message}", not exc.retryable
@@ -294,7 +317,9 @@ class ConsumerRuntime:
         if final or attempts > self.settings.retry_max_attempts:
             await self.dead_letter(sub, raw, "retries_exhausted" if not final else reason, reason)
             await conn.execute("DELETE FROM parked_messages WHERE id = $1", row["id"])
+            observed.processed(sub.topic.name, self.group_of(sub), "dlq", started)
             return
+        observed.processed(sub.topic.name, self.group_of(sub), "parked", started)
         delay = min(
             self.settings.retry_base_seconds * 2 ** (attempts - 1), self.settings.retry_max_seconds
         )
@@ -325,21 +350,20 @@ class ConsumerRuntime:
         links: Sequence[Link] = (),
         batch: int | None = None,
     ) -> Any:
-        attributes: dict[str, Any] = {
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": sub.topic.name,
-            "messaging.consumer.group.name": f"kefu-{self.service}",
-        }
-        if parent is not None:
-            attributes["messaging.message.id"] = parent.meta.id
-            attributes["messaging.kafka.offset"] = parent.raw.offset
-            attributes["messaging.destination.partition.id"] = str(parent.raw.partition)
-        if batch is not None:
-            attributes["messaging.batch.message_count"] = batch
+        raw = parent.raw if parent is not None else None
+        attributes = observed.process_attributes(
+            sub.topic.name,
+            self.group_of(sub),
+            message_id=parent.meta.id if parent is not None else None,
+            partition=raw.partition if raw is not None else None,
+            offset=raw.offset if raw is not None else None,
+            key=raw.key if raw is not None else None,
+            size=len(raw.value) if raw is not None else None,
+            batch=batch,
+        )
         ctx = context_from(parent.meta.carrier) if parent is not None else None
         with self._tracer.start_as_current_span(
-            f"{sub.topic.name} process",
+            f"process {sub.topic.name}",
             context=ctx,
             kind=SpanKind.CONSUMER,
             links=links,

@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind
 
 from shared.contracts import Contract, Topic
 from shared.messaging import cloudevents
+from shared.observability.messaging import end_send_span, send_attributes
 from shared.telemetry import context_from, current_traceparent, tracer
 
 log = logging.getLogger(__name__)
@@ -150,28 +151,32 @@ class OutboxRelay:
         if isinstance(headers, str):
             headers = json.loads(headers)
         # The publish span is a child of the request that wrote the row, and the
-        # message carries the publish span on: one trace across the relay.
-        with tracer(__name__).start_as_current_span(
-            f"{row['topic']} publish",
+        # message carries the publish span on: one trace across the relay. It ends
+        # when the broker acknowledges, with the partition and offset it gave.
+        value = bytes(row["payload"])
+        span = tracer(__name__).start_span(
+            f"send {row['topic']}",
             context=context_from(headers),
             kind=SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "send",
-                "messaging.destination.name": row["topic"],
-                "messaging.message.id": headers.get("ce_id", ""),
-                "messaging.kafka.message.key": row["key"],
-            },
-        ):
+            attributes=send_attributes(
+                row["topic"], row["key"], headers.get("ce_id", ""), len(value)
+            ),
+        )
+        with trace.use_span(span, end_on_exit=False):
             tp = current_traceparent()
-            if tp and trace.get_current_span().is_recording():
+            if tp and span.is_recording():
                 headers = {**headers, "traceparent": tp}
+        try:
             future: asyncio.Future[Any] = await self._producer.send(
                 row["topic"],
-                value=bytes(row["payload"]),
+                value=value,
                 key=row["key"].encode(),
                 headers=cloudevents.encode(headers),
             )
+        except BaseException as exc:
+            end_send_span(span, None, exc)
+            raise
+        future.add_done_callback(lambda done: end_send_span(span, done))
         return future
 
 

@@ -48,7 +48,7 @@ def subscribe(
         max_records=settings.consumer_batch_size,
         batch_timeout_ms=50,
         fetch_max_wait_ms=sub.fetch_max_wait_ms,
-        group_id=f"kefu-{runtime.service}.{sub.name}",
+        group_id=runtime.group_of(sub),
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,

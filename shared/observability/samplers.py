@@ -1,0 +1,103 @@
+"""Background tasks that read what gauges show: the outbox, parked messages, consumer lag.
+
+Each reads every few seconds into :mod:`shared.observability.instruments` gauges;
+the metric reader's callbacks then only copy numbers, never touch a database or
+a broker. A failed read keeps the last values and logs at debug: a gauge is
+never worth a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import asyncpg
+
+from shared.messaging.outbox import outbox_backlog
+from shared.observability.instruments import Attributes, instruments
+from shared.observability.messaging import group_id
+
+log = logging.getLogger(__name__)
+
+
+async def sample_outbox_once(
+    pool: asyncpg.Pool, service: str, consumers: Iterable[str] = ()
+) -> None:
+    """``consumers``: the service's subscriptions, shown at 0 when nothing of theirs is parked."""
+    async with pool.acquire() as conn:
+        backlog, age = await outbox_backlog(conn)
+        rows = await conn.fetch(
+            "SELECT consumer, count(*) AS n FROM parked_messages GROUP BY consumer"
+        )
+    gauges = instruments()
+    gauges.outbox_backlog.set(service, backlog)
+    gauges.outbox_oldest_age.set(service, age)
+    parked = dict.fromkeys(consumers, 0) | {r["consumer"]: r["n"] for r in rows}
+    gauges.parked_messages.replace(
+        service,
+        [({"messaging.consumer.group.name": group_id(service, c)}, n) for c, n in parked.items()],
+    )
+
+
+async def sample_outbox(
+    pool: asyncpg.Pool, service: str, interval: float, consumers: Callable[[], Iterable[str]]
+) -> None:
+    while True:
+        try:
+            await sample_outbox_once(pool, service, list(consumers()))
+        except Exception as exc:
+            log.debug("outbox gauges not read", extra={"fields": {"error": repr(exc)}})
+        await asyncio.sleep(interval)
+
+
+async def partition_lags(consumer: Any) -> list[tuple[Any, int]]:
+    """(partition, lag) for each assigned partition whose end the consumer has seen.
+
+    Lag is the high watermark from the last fetch minus the group's committed
+    offset (the next to process). No ListOffsets request: the embedded broker's
+    end offsets are wrong (BROKER.md), and the fetch already carries the watermark.
+    """
+    lags: list[tuple[Any, int]] = []
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        if end is None:
+            continue
+        committed = await consumer.committed(tp)
+        lags.append((tp, max(end - (committed or 0), 0)))
+    return lags
+
+
+async def sample_lag_once(subscribers: Iterable[Any]) -> None:
+    gauge = instruments().consumer_lag
+    for subscriber in subscribers:
+        consumer, group = getattr(subscriber, "consumer", None), subscriber.group_id
+        if consumer is None or group is None:
+            continue
+        values: list[tuple[Attributes, float]] = [
+            (
+                {
+                    "messaging.destination.name": tp.topic,
+                    "messaging.destination.partition.id": str(tp.partition),
+                    "messaging.consumer.group.name": group,
+                },
+                lag,
+            )
+            for tp, lag in await partition_lags(consumer)
+        ]
+        gauge.replace(group, values)
+
+
+async def sample_lag(subscribers: Iterable[Any], interval: float) -> None:
+    try:
+        while True:
+            try:
+                await sample_lag_once(subscribers)
+            except Exception as exc:
+                log.debug("consumer lag not read", extra={"fields": {"error": repr(exc)}})
+            await asyncio.sleep(interval)
+    finally:
+        for subscriber in subscribers:
+            if subscriber.group_id:
+                instruments().consumer_lag.forget(subscriber.group_id)

@@ -1,0 +1,318 @@
+"""One trace for a reversal, from the agent's request to the customer's in-app note.
+
+The back office runs as processes (the Stack ``kefu up`` runs) exporting spans over
+OTLP/HTTP to a small receiver in this test, which decodes ExportTraceServiceRequest
+and keeps the spans. Its own PostgreSQL and broker, so its consumer groups and
+databases are apart from the package's stack; it runs with ``KEFU_METRICS=false``,
+so it also shows the back office working with metrics off. The tree asserted:
+
+gateway SERVER → gateway CLIENT → voucher SERVER → (issuer CLIENT, send points request)
+→ points process → (points provider CLIENT, send result) → voucher process
+→ send in-app request → notify process.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
+    POINTS_REVERSAL_REQUESTED,
+    POINTS_REVERSAL_RESULT,
+)
+from shared.devstack.broker import EmbeddedBroker, free_port
+from shared.devstack.stack import Stack
+from shared.settings import SERVICES, Settings
+from tests.e2e.helpers import Agent, Platform, order
+from tests.infra import FAST_TIMINGS, eventually
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "trace-" + secrets.token_urlsafe(12)
+KIND = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+
+
+@dataclass(frozen=True)
+class Span:
+    service: str
+    name: str
+    kind: str
+    trace_id: str
+    span_id: str
+    parent_id: str
+    attributes: dict[str, Any]
+
+
+def _value(v: AnyValue) -> Any:
+    field = v.WhichOneof("value")
+    return getattr(v, field) if field else None
+
+
+class Receiver(ThreadingHTTPServer):
+    """An OTLP/HTTP (protobuf) endpoint that keeps the spans it is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.spans: list[Span] = []
+        self.lock = threading.Lock()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def keep(self, body: bytes) -> None:
+        request = ExportTraceServiceRequest.FromString(body)
+        for resource in request.resource_spans:
+            attrs = {a.key: _value(a.value) for a in resource.resource.attributes}
+            for scope in resource.scope_spans:
+                for s in scope.spans:
+                    span = Span(
+                        service=str(attrs.get("service.name", "")),
+                        name=s.name,
+                        kind=KIND.get(s.kind, str(s.kind)),
+                        trace_id=s.trace_id.hex(),
+                        span_id=s.span_id.hex(),
+                        parent_id=s.parent_span_id.hex(),
+                        attributes={a.key: _value(a.value) for a in s.attributes},
+                    )
+                    with self.lock:
+                        self.spans.append(span)
+
+    def of_trace(self, trace_id: str) -> list[Span]:
+        with self.lock:
+            return [s for s in self.spans if s.trace_id == trace_id]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/v1/traces":
+            self.server.keep(body)
+            answer = ExportTraceServiceResponse().SerializeToString()
+        else:  # metrics: accepted, not kept
+            answer = b""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def traced_stack(receiver: Receiver) -> Iterator[Stack]:
+    # not under pytest's tmp folder: that is root-only (0700), and the embedded
+    # PostgreSQL runs as its own system user when the tests run as root
+    home = Path(tempfile.mkdtemp(prefix="kefu-trace-"))
+    broker = EmbeddedBroker(free_port(), home / "broker.log")
+    broker.start()
+    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    settings = Settings(
+        **{
+            **FAST_TIMINGS,
+            **ports,
+            "home": home,
+            "database_url": None,  # its own embedded PostgreSQL under home
+            "kafka_bootstrap": broker.bootstrap,
+            "demo_password": PASSWORD,
+            "otlp_endpoint": receiver.endpoint,
+            "span_flush_delay_ms": 100,
+            "metrics": False,  # and the back office runs with metrics switched off
+            "log_json": True,
+        }
+    )
+    stack = Stack(settings, services=SERVICES, out=print, health_timeout=90.0)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+        broker.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+async def agent(traced_stack: Stack) -> AsyncIterator[Agent]:
+    async with httpx.AsyncClient(base_url=traced_stack.gateway_url, timeout=15.0) as client:
+        response = await client.post(
+            "/api/v1/auth/login", json={"username": "agent", "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        yield Agent(client)
+
+
+def one(spans: list[Span], service: str, name: str, kind: str) -> Span:
+    found = [s for s in spans if (s.service, s.name, s.kind) == (f"kefu-{service}", name, kind)]
+    assert len(found) == 1, f"{service} {kind} {name!r}: {len(found)} in {describe(spans)}"
+    return found[0]
+
+
+def describe(spans: list[Span]) -> str:
+    return "\n".join(f"{s.service} {s.kind} {s.name} {s.span_id}<-{s.parent_id}" for s in spans)
+
+
+def ancestors(span: Span, spans: list[Span]) -> list[Span]:
+    """The span's parents up to the root, nearest first; fails on a missing link."""
+    by_id = {s.span_id: s for s in spans}
+    chain: list[Span] = []
+    while span.parent_id:
+        assert span.parent_id in by_id, f"{span.name}: parent {span.parent_id} never exported"
+        span = by_id[span.parent_id]
+        chain.append(span)
+    return chain
+
+
+async def test_one_trace_from_the_agent_to_the_in_app_note(
+    agent: Agent, traced_stack: Stack, receiver: Receiver
+) -> None:
+    assert traced_stack.infra is not None
+    issued = order(vouchers=2)
+    await Platform(traced_stack.infra.kafka_bootstrap).issue(issued)
+    await agent.arrived(issued)
+    route = "/api/v1/orders/{merchant_order_no}/reversal"
+    response = await agent.post(
+        f"/api/v1/orders/{issued.merchant_order_no}/reversal", {"reason": "客户申请返销"}
+    )
+    assert response.status_code in (200, 202), response.text
+    final = await agent.finished(response.json()["operation_id"])
+    assert final["status"] == "succeeded", final
+
+    def root() -> Span | None:
+        with receiver.lock:
+            spans = list(receiver.spans)
+        for s in spans:
+            if (
+                s.kind == "server"
+                and s.attributes.get("url.path", "").endswith(
+                    f"/orders/{issued.merchant_order_no}/reversal"
+                )
+                and s.service == "kefu-gateway"
+            ):
+                return s
+        return None
+
+    expected = {
+        ("kefu-gateway", "client", "POST"),
+        ("kefu-voucher", "server", "POST /orders/{merchant_order_no}/reversal"),
+        ("kefu-voucher", "producer", f"send {POINTS_REVERSAL_REQUESTED.name}"),
+        ("kefu-points", "consumer", f"process {POINTS_REVERSAL_REQUESTED.name}"),
+        ("kefu-points", "client", "points provider refund"),
+        ("kefu-points", "producer", f"send {POINTS_REVERSAL_RESULT.name}"),
+        ("kefu-voucher", "consumer", f"process {POINTS_REVERSAL_RESULT.name}"),
+        ("kefu-voucher", "producer", f"send {NOTIFY_INAPP_REQUESTED.name}"),
+        ("kefu-notify", "consumer", f"process {NOTIFY_INAPP_REQUESTED.name}"),
+    }
+
+    async def last_effect() -> list[Span] | None:
+        # each process exports on its own schedule: wait for every expected span
+        top = root()
+        if top is None:
+            return None
+        spans = receiver.of_trace(top.trace_id)
+        return spans if expected <= {(s.service, s.kind, s.name) for s in spans} else None
+
+    spans = await eventually(last_effect, within=30, what="every span of the reversal exported")
+    top = root()
+    assert top is not None and top.name == f"POST {route}" and top.parent_id == ""
+    assert top.attributes["http.route"] == route
+    assert top.attributes["http.response.status_code"] == response.status_code
+
+    forward = one(spans, "gateway", "POST", "client")
+    assert forward.attributes["peer.service"] == "voucher"
+    assert forward.attributes["server.port"] == traced_stack.settings.voucher_port
+    served = one(spans, "voucher", "POST /orders/{merchant_order_no}/reversal", "server")
+    issuer = [s for s in spans if s.name == "lottery_issuer void"]
+    assert len(issuer) == 2 and all(s.kind == "client" for s in issuer)
+    ask = one(spans, "voucher", f"send {POINTS_REVERSAL_REQUESTED.name}", "producer")
+    asked = one(spans, "points", f"process {POINTS_REVERSAL_REQUESTED.name}", "consumer")
+    refund = one(spans, "points", "points provider refund", "client")
+    answer = one(spans, "points", f"send {POINTS_REVERSAL_RESULT.name}", "producer")
+    answered = one(spans, "voucher", f"process {POINTS_REVERSAL_RESULT.name}", "consumer")
+    note = one(spans, "voucher", f"send {NOTIFY_INAPP_REQUESTED.name}", "producer")
+    noted = one(spans, "notify", f"process {NOTIFY_INAPP_REQUESTED.name}", "consumer")
+
+    # parent links all the way, in this order
+    chain = [s.span_id for s in ancestors(noted, spans)]
+    path = [note, answered, answer, asked, ask, served, forward, top]
+    positions = [chain.index(s.span_id) for s in path]
+    assert positions == sorted(positions), describe(spans)
+    assert {s.span_id for s in ancestors(refund, spans)} >= {
+        asked.span_id,
+        ask.span_id,
+        served.span_id,
+    }
+    for call in issuer:
+        assert served.span_id in {s.span_id for s in ancestors(call, spans)}
+
+    for producer, consumer in ((ask, asked), (answer, answered), (note, noted)):
+        topic = producer.name.removeprefix("send ")
+        assert consumer.parent_id == producer.span_id
+        assert producer.attributes["messaging.system"] == "kafka"
+        assert producer.attributes["messaging.operation.type"] == "send"
+        assert producer.attributes["messaging.destination.name"] == topic
+        assert producer.attributes["messaging.kafka.message.key"]
+        assert consumer.attributes["messaging.system"] == "kafka"
+        assert consumer.attributes["messaging.operation.type"] == "process"
+        assert consumer.attributes["messaging.destination.name"] == topic
+        assert consumer.attributes["messaging.consumer.group.name"].startswith(
+            consumer.service + "."
+        )
+        assert (
+            consumer.attributes["messaging.destination.partition.id"]
+            == producer.attributes["messaging.destination.partition.id"]
+        )
+        assert (
+            consumer.attributes["messaging.kafka.offset"]
+            == (producer.attributes["messaging.kafka.offset"])
+        )
+        assert (
+            consumer.attributes["messaging.kafka.message.key"]
+            == (producer.attributes["messaging.kafka.message.key"])
+        )
+    async with httpx.AsyncClient() as probe:
+        off = await probe.get(f"{traced_stack.settings.url_of('voucher')}/metrics")
+        assert off.status_code == 404 and off.json()["code"] == "metrics_disabled"
+    for voucher in issued.vouchers:  # the operation records name the trace
+        [record] = await agent.operations(voucher.code)
+        assert record["trace_id"] == top.trace_id, record
+    for name in ("gateway", "voucher", "points", "notify"):  # JSON lines, with trace ids
+        lines = (traced_stack.logs / f"{name}.log").read_text(errors="replace").splitlines()
+        events = [json.loads(line) for line in lines if not line.startswith("--- kefu up")]
+        assert events and all(e["service"] == name for e in events), name
+        assert all(len(e["trace_id"]) == 32 for e in events if "trace_id" in e)
+    sql = [s for s in spans if s.attributes.get("db.system.name") == "postgresql"]
+    assert {s.service for s in sql} >= {"kefu-voucher", "kefu-points", "kefu-notify"}
+    assert all(s.kind == "client" and s.attributes.get("db.query.text") for s in sql)

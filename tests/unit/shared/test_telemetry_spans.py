@@ -1,0 +1,110 @@
+"""Span names and attributes follow OpenTelemetry's conventions (HTTP server and client,
+SQL); the whole tree across processes is tests/e2e/test_trace_tree.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+
+from shared.http import make_app
+from shared.observability.db import describe
+from shared.observability.http_client import client_call
+
+_exporter = InMemorySpanExporter()
+
+
+def _install() -> None:
+    """One tracer provider per process (OpenTelemetry allows no other): ours, or the one set."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+        provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    provider.add_span_processor(SimpleSpanProcessor(_exporter))
+
+
+_install()
+
+CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    _exporter.clear()
+    yield _exporter
+    _exporter.clear()
+
+
+def only(spans: InMemorySpanExporter, kind: SpanKind) -> list[ReadableSpan]:
+    return [s for s in spans.get_finished_spans() if s.kind is kind]
+
+
+async def test_server_span_is_method_and_route_continuing_the_caller(
+    spans: InMemorySpanExporter,
+) -> None:
+    app = make_app("t", "t", None)
+
+    @app.post("/orders/{order_no}/reversal")
+    async def reverse(order_no: str) -> dict[str, str]:
+        return {"order": order_no}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc:8101") as client:
+        response = await client.post("/orders/M1/reversal", headers={"traceparent": CALLER})
+        assert response.status_code == 200
+        await client.get("/health")
+
+    [server] = only(spans, SpanKind.SERVER)
+    assert server.name == "POST /orders/{order_no}/reversal"
+    attrs = dict(server.attributes or {})
+    assert attrs["http.request.method"] == "POST"
+    assert attrs["http.route"] == "/orders/{order_no}/reversal"
+    assert attrs["url.path"] == "/orders/M1/reversal"
+    assert attrs["http.response.status_code"] == 200
+    assert attrs["url.scheme"] == "http"
+    assert server.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    assert server.parent is not None and server.parent.span_id == 0x00F067AA0BA902B7
+
+
+async def test_client_span_carries_its_own_context_to_the_callee(
+    spans: InMemorySpanExporter,
+) -> None:
+    seen: dict[str, str] = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.update(request.headers)
+        return httpx.Response(503)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        with client_call("POST", "http://127.0.0.1:8101/vouchers/x/void", peer="voucher") as call:
+            response = await client.post(
+                "http://127.0.0.1:8101/vouchers/x/void", headers=call.headers()
+            )
+            call.answered(response.status_code)
+
+    [client_span] = only(spans, SpanKind.CLIENT)
+    assert client_span.name == "POST"
+    attrs = dict(client_span.attributes or {})
+    assert attrs["server.address"] == "127.0.0.1" and attrs["server.port"] == 8101
+    assert attrs["url.full"] == "http://127.0.0.1:8101/vouchers/x/void"
+    assert attrs["http.response.status_code"] == 503 and attrs["error.type"] == "503"
+    assert client_span.status.status_code is StatusCode.ERROR
+    assert seen["traceparent"].split("-")[2] == format(client_span.context.span_id, "016x")
+
+
+def test_sql_spans_are_named_by_operation_and_table() -> None:
+    assert describe("INSERT INTO outbox (ce_id) VALUES ($1)") == ("INSERT", "outbox")
+    assert describe("SELECT * FROM reversal_sagas s JOIN orders o ON true") == (
+        "SELECT",
+        "reversal_sagas",
+    )
+    assert describe("  update parked_messages SET attempts = 1") == ("UPDATE", "parked_messages")
+    assert describe("SELECT pg_notify($1, '')") == ("SELECT", None)
