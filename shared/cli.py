@@ -8,6 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from shared.ops.commands import COMMANDS as OPS_COMMANDS
+from shared.ops.commands import add_commands as add_ops_commands
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -38,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the AsyncAPI 3.0 document (YAML) generated from shared/contracts.",
     )
     asyncapi.add_argument("-o", "--output", type=Path, help="write to this file instead")
+    add_ops_commands(commands)
     return parser
 
 
@@ -68,6 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("kefu demo: --orders must be at least 6", file=sys.stderr)
             return 2
         return run_demo(settings, orders=args.orders, seed=args.seed)
+    if args.command in OPS_COMMANDS:
+        import asyncio
+
+        from shared.ops.commands import run as run_ops
+
+        return asyncio.run(run_ops(args, settings))
     raise AssertionError(args.command)
 
 

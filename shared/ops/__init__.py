@@ -1,0 +1,1 @@
+"""Operations tools behind the ``kefu`` command: DLQ, sagas, replay (see docs/runbook.md)."""

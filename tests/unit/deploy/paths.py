@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY = ROOT / "deploy"
+RUNBOOK = ROOT / "docs" / "runbook.md"
+
+
+def service_names() -> list[str]:
+    """Every service that runs as a process (has a ``__main__``), whether or not it is
+    in ``kefu up``'s list yet."""
+    return sorted(p.parent.name for p in (ROOT / "services").glob("*/__main__.py"))

@@ -1,0 +1,131 @@
+"""deploy/k8s: the base and the production overlay render, every manifest is valid
+Kubernetes (schemas shipped with kubernetes-validate: offline), and each service has
+what running it in production takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate  # type: ignore[import-untyped]
+import pytest
+
+from shared.settings import Settings
+from tests.unit.deploy.kustomize import Manifest, build, find, load_all
+from tests.unit.deploy.paths import DEPLOY, service_names
+from tests.unit.deploy.promql import metrics_and_labels
+
+K8S = DEPLOY / "k8s"
+KUBERNETES_VERSION = "1.30"
+BASE = build(K8S / "base")
+PRODUCTION = build(K8S / "overlays" / "production")
+CUSTOM = {("keda.sh/v1alpha1", "ScaledObject")}  # a CRD: checked below, by hand
+
+
+def of_kind(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
+    return {m["metadata"]["name"]: m for m in manifests if m["kind"] == kind}
+
+
+def container(deployment: Manifest) -> dict[str, Any]:
+    [only] = deployment["spec"]["template"]["spec"]["containers"]
+    found: dict[str, Any] = only
+    return found
+
+
+@pytest.mark.parametrize("rendered", [BASE, PRODUCTION], ids=["base", "production"])
+def test_every_manifest_is_valid_kubernetes(rendered: list[Manifest]) -> None:
+    example = load_all(K8S / "base" / "secret.example.yaml")
+    for manifest in rendered + example:
+        if (manifest["apiVersion"], manifest["kind"]) in CUSTOM:
+            continue
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validator_does_reject_a_bad_manifest() -> None:
+    broken = {**find(BASE, "Service", "voucher"), "spec": {"ports": [{"port": "http"}]}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("rendered", [BASE, PRODUCTION], ids=["base", "production"])
+def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
+    rendered: list[Manifest],
+) -> None:
+    settings = Settings()
+    deployments, services = of_kind(rendered, "Deployment"), of_kind(rendered, "Service")
+    budgets, scaled = of_kind(rendered, "PodDisruptionBudget"), of_kind(rendered, "ScaledObject")
+    hpas = of_kind(rendered, "HorizontalPodAutoscaler")
+    assert set(deployments) == set(service_names())
+    for name, deployment in deployments.items():
+        port = settings.port_of(name)
+        c = container(deployment)
+        assert c["command"] == ["python", "-m", f"services.{name}"]
+        assert c["ports"] == [{"name": "http", "containerPort": port}]
+        assert services[name]["spec"]["ports"] == [
+            {"name": "http", "port": port, "targetPort": "http"}
+        ]
+        assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"]
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert c[probe]["httpGet"] == {"path": "/health", "port": "http"}, (name, probe)
+        ready, live = c["readinessProbe"], c["livenessProbe"]
+        # Kafka away for a few minutes takes a replica out of the Service, never restarts it
+        patience = live["periodSeconds"] * live["failureThreshold"]
+        assert (
+            patience >= 240 and patience > 10 * ready["periodSeconds"] * ready["failureThreshold"]
+        )
+        assert {e.get("configMapRef", e.get("secretRef"))["name"] for e in c["envFrom"]} == {
+            "kefu-settings",
+            "kefu-secrets",
+        }
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert budgets[name]["spec"]["selector"]["matchLabels"] == selector
+        assert services[name]["spec"]["selector"] == selector
+        assert budgets[name]["spec"]["minAvailable"] == 1 <= deployment["spec"]["replicas"] - 1
+        if name == "gateway":  # no consumers: it scales on CPU
+            assert hpas[name]["spec"]["scaleTargetRef"]["name"] == name
+            continue
+        autoscaler = scaled[name]["spec"]
+        assert autoscaler["scaleTargetRef"]["name"] == name
+        assert 2 <= autoscaler["minReplicaCount"] < autoscaler["maxReplicaCount"]
+        [trigger] = autoscaler["triggers"]
+        query = trigger["metadata"]["query"]
+        assert trigger["type"] == "prometheus" and int(trigger["metadata"]["threshold"]) > 0
+        assert metrics_and_labels(query) == ({"kefu_consumer_lag"}, {"job"})
+        assert f'job="{name}"' in query
+
+
+def test_settings_are_real_settings_and_point_at_a_replicated_kafka() -> None:
+    config = find(BASE, "ConfigMap", "kefu-settings")["data"]
+    [secret] = load_all(K8S / "base" / "secret.example.yaml")
+    for key in list(config) + list(secret["stringData"]):
+        assert key.startswith("KEFU_") and key[5:].lower() in Settings.model_fields, key
+    settings = Settings(**{k[5:].lower(): v for k, v in config.items()})
+    assert settings.kafka_idempotence and settings.topic_replication == 3
+    assert settings.url_of("voucher") == "http://voucher.kefu.svc:8101"
+    assert settings.host == "0.0.0.0"
+
+
+def test_the_topics_job_runs_the_topics_script() -> None:
+    job = find(BASE, "Job", "kefu-topics")
+    pod = job["spec"]["template"]["spec"]
+    [c] = pod["containers"]
+    assert c["image"].startswith("apache/kafka:")
+    assert c["command"] == ["/bin/bash", "/kefu/kafka-topics.sh"]
+    [volume] = pod["volumes"]
+    script = find(BASE, "ConfigMap", volume["configMap"]["name"])["data"]["kafka-topics.sh"]
+    assert script == (K8S / "base" / "kafka-topics.sh").read_text(encoding="utf-8")
+
+
+def test_the_production_overlay_changes_image_replicas_settings_and_resources() -> None:
+    base, prod = of_kind(BASE, "Deployment"), of_kind(PRODUCTION, "Deployment")
+    for name in prod:
+        assert container(base[name])["image"] == "kefu"
+        assert container(prod[name])["image"] == "registry.example.com/kefu/kefu:0.1.0"
+        assert prod[name]["metadata"]["namespace"] == "kefu"
+    assert prod["gateway"]["spec"]["replicas"] == 3
+    assert container(prod["voucher"])["resources"]["limits"]["memory"] == "1Gi"
+    assert (
+        container(prod["voucher"])["livenessProbe"] == container(base["voucher"])["livenessProbe"]
+    )
+    settings = find(PRODUCTION, "ConfigMap", "kefu-settings")["data"]
+    assert settings["KEFU_KAFKA_BOOTSTRAP"].count(":9092") == 3
+    assert settings["KEFU_TOPIC_REPLICATION"] == "3"  # the patch merged, it did not replace
