@@ -1,0 +1,1 @@
+"""Outside systems the refund service calls: the payment provider."""

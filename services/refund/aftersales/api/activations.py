@@ -1,0 +1,88 @@
+"""Sellers' self-service after-sales activations (开通自主售后) and their review."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from services.refund.aftersales.api.common import AftersalesContext, Limit
+from services.refund.aftersales.api.models import (
+    ActivationDetail,
+    ActivationEvent,
+    ActivationIn,
+    ActivationList,
+    ActivationOut,
+    ActivationReviewIn,
+    ActivationStatus,
+)
+from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain.errors import ActivationNotFound
+from services.refund.aftersales.handlers import activations as handlers
+from services.refund.aftersales.store import activations as store
+from shared.http import CurrentActor
+
+router = APIRouter(tags=["aftersales activations"])
+SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.post("/activations", status_code=status.HTTP_201_CREATED, response_model=ActivationOut)
+async def apply(body: ActivationIn, ctx: AftersalesContext, actor: CurrentActor) -> ActivationOut:
+    """Apply (or, after a rejection, apply again) with a three-level return address."""
+    row = await handlers.apply(ctx, body.seller_id, body.return_address.address(), actor)
+    return ActivationOut.of(row)
+
+
+@router.get("/activations", response_model=ActivationList)
+async def list_activations(
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    status: ActivationStatus | None = None,
+    limit: Limit = 50,
+) -> ActivationList:
+    """Applications, newest first (``status=pending_review`` is the review queue)."""
+    permissions.require(
+        actor.roles,
+        permissions.ACTIVATION_REVIEWERS | permissions.SELLER_STAFF,
+        "listing activations",
+    )
+    rows = await store.page(ctx.pool, status=status, limit=limit)
+    return ActivationList(items=[ActivationOut.of(r, masked=True) for r in rows])
+
+
+@router.get("/activations/{seller_id}", response_model=ActivationDetail)
+async def get_activation(
+    seller_id: SellerPath, ctx: AftersalesContext, actor: CurrentActor
+) -> ActivationDetail:
+    """A seller's application: its status, why it was rejected, and its history."""
+    permissions.require(
+        actor.roles,
+        permissions.ACTIVATION_REVIEWERS | permissions.SELLER_STAFF,
+        "reading an activation",
+    )
+    row = await store.get(ctx.pool, seller_id)
+    if row is None:
+        raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
+    history = await store.history(ctx.pool, seller_id)
+    return ActivationDetail(
+        **ActivationOut.of(row).model_dump(),
+        history=[
+            ActivationEvent(
+                action=h["action"],
+                actor=h["actor"],
+                status=h["status"],
+                reason=h["reason"],
+                at=h["at"],
+            )
+            for h in history
+        ],
+    )
+
+
+@router.post("/activations/{seller_id}/review", response_model=ActivationOut)
+async def review(
+    seller_id: SellerPath, body: ActivationReviewIn, ctx: AftersalesContext, actor: CurrentActor
+) -> ActivationOut:
+    """Approve, or reject with the reason the seller will read."""
+    row = await handlers.review(ctx, seller_id, body.decision == "approve", body.reason, actor)
+    return ActivationOut.of(row)

@@ -1,0 +1,23 @@
+"""What the after-sales routes share: the use cases' context and paging."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from services.refund.aftersales.handlers.context import Context
+
+MAX_LIMIT = 200
+
+
+def _context(request: Request) -> Context:
+    ctx: Context = request.app.state.aftersales
+    return ctx
+
+
+AftersalesContext = Annotated[Context, Depends(_context)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+BeforeId = Annotated[
+    int | None, Query(ge=1, description="Only tickets older than this id (the last one seen)")
+]

@@ -1,0 +1,69 @@
+"""A seller's after-sales service quality, by month (服务质量监控、评价)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from services.refund.aftersales.api.common import AftersalesContext
+from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain.quality import QualityFigures, rate
+from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR
+from services.refund.aftersales.store import tickets as store
+from services.refund.reports.domain import periods
+from shared.http import CurrentActor
+
+router = APIRouter(tags=["aftersales quality"])
+
+
+class QualityOut(BaseModel):
+    seller_id: str
+    month: str
+    opened: int
+    reviewed_by_staff: int
+    auto_approved: int
+    """Left unreviewed for 48 hours: approved by the system."""
+    overdue_tickets: int
+    completed: int
+    average_review_minutes: int | None
+    on_time_percent: int | None
+    """Reviews the seller made, of all reviews (the rest were the system's)."""
+    overdue_percent: int | None
+    grade: str | None
+    """A, B or C; None for a month without reviews."""
+
+
+@router.get("/sellers/{seller_id}/quality", response_model=QualityOut)
+async def seller_quality(
+    seller_id: str,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    month: Annotated[str, Query(description="YYYY-MM, the tickets opened that month")],
+) -> QualityOut:
+    permissions.require(
+        actor.roles,
+        permissions.SELLER_STAFF | permissions.ACTIVATION_REVIEWERS,
+        "reading service quality",
+    )
+    start, end = periods.month_bounds(periods.parse_month(month), ctx.settings.tz)
+    row = await store.quality(ctx.pool, seller_id, start, end, SYSTEM_ACTOR)
+    figures = QualityFigures(
+        opened=row["opened"],
+        reviewed_by_staff=row["reviewed_by_staff"],
+        auto_approved=row["auto_approved"],
+        overdue_tickets=row["overdue_tickets"],
+        completed=row["completed"],
+        average_review_minutes=row["average_review_minutes"],
+    )
+    rating = rate(figures)
+    return QualityOut(
+        seller_id=seller_id,
+        month=month,
+        **asdict(figures),
+        on_time_percent=rating.on_time_percent,
+        overdue_percent=rating.overdue_percent,
+        grade=rating.grade,
+    )

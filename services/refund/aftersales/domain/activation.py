@@ -1,0 +1,128 @@
+"""A seller's self-service after-sales activation (开通自主售后) and its review.
+
+The seller gives a return address of three levels (province, city, district, then
+the street): returns come back there, so it must be exact. The application waits
+for review; approved, the seller's tickets can be opened; rejected, the seller sees
+why and may apply again with a corrected address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from services.refund.aftersales.domain.errors import (
+    ActivationAlreadyApproved,
+    ActivationNotPending,
+    ActivationPending,
+    InvalidAddress,
+    ReasonRequired,
+    SameReviewer,
+)
+
+MAX_LEVEL = 50
+MAX_STREET = 200
+MAX_REASON = 500
+_PHONE = re.compile(r"^\+?[0-9][0-9-]{5,19}$")
+
+
+class ActivationStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ReturnAddress:
+    province: str
+    city: str
+    district: str
+    street: str
+    contact_name: str
+    contact_phone: str
+
+
+@dataclass(frozen=True)
+class Activation:
+    seller_id: str
+    status: ActivationStatus
+    address: ReturnAddress
+    submitted_by: str
+    submitted_at: datetime
+    rejection_reason: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    attempts: int = 1
+
+
+def check_address(address: ReturnAddress) -> ReturnAddress:
+    cleaned = ReturnAddress(*(v.strip() for v in _fields(address)))
+    for label, value in (
+        ("province", cleaned.province),
+        ("city", cleaned.city),
+        ("district", cleaned.district),
+    ):
+        if not 1 <= len(value) <= MAX_LEVEL:
+            raise InvalidAddress(
+                f"the return address needs its {label} (three levels: province, city, district)"
+            )
+    if not 1 <= len(cleaned.street) <= MAX_STREET:
+        raise InvalidAddress(f"the return address needs a street of 1 to {MAX_STREET} characters")
+    if not 1 <= len(cleaned.contact_name) <= MAX_LEVEL:
+        raise InvalidAddress("the return address needs a contact name")
+    if not _PHONE.match(cleaned.contact_phone):
+        raise InvalidAddress("the contact phone is not a phone number")
+    return cleaned
+
+
+def _fields(a: ReturnAddress) -> tuple[str, ...]:
+    return (a.province, a.city, a.district, a.street, a.contact_name, a.contact_phone)
+
+
+def apply(
+    current: Activation | None, seller_id: str, address: ReturnAddress, actor: str, now: datetime
+) -> Activation:
+    """A first application, or a new one after a rejection."""
+    checked = check_address(address)
+    if current is None:
+        return Activation(seller_id, ActivationStatus.PENDING_REVIEW, checked, actor, now)
+    if current.status is ActivationStatus.APPROVED:
+        raise ActivationAlreadyApproved(f"seller {seller_id}'s after-sales is already active")
+    if current.status is ActivationStatus.PENDING_REVIEW:
+        raise ActivationPending(f"seller {seller_id}'s application is waiting for review")
+    return replace(
+        current,
+        status=ActivationStatus.PENDING_REVIEW,
+        address=checked,
+        submitted_by=actor,
+        submitted_at=now,
+        rejection_reason=None,
+        reviewed_by=None,
+        reviewed_at=None,
+        attempts=current.attempts + 1,
+    )
+
+
+def review(
+    current: Activation, approve: bool, reason: str | None, actor: str, now: datetime
+) -> Activation:
+    if current.status is not ActivationStatus.PENDING_REVIEW:
+        raise ActivationNotPending(
+            f"seller {current.seller_id}'s application is {current.status.value}, not pending"
+        )
+    if actor == current.submitted_by:
+        raise SameReviewer("an application is reviewed by someone other than who sent it")
+    why = (reason or "").strip()
+    if not approve and not why:
+        raise ReasonRequired("a rejection says why, so the seller can fix it and apply again")
+    if len(why) > MAX_REASON:
+        raise ReasonRequired(f"a reason is at most {MAX_REASON} characters")
+    return replace(
+        current,
+        status=ActivationStatus.APPROVED if approve else ActivationStatus.REJECTED,
+        rejection_reason=None if approve else why,
+        reviewed_by=actor,
+        reviewed_at=now,
+    )

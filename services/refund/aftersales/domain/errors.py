@@ -1,0 +1,86 @@
+"""After-sales errors, each with the code the gateway and the agent see."""
+
+from __future__ import annotations
+
+from shared.errors import DomainError, Forbidden, InvalidInput, NotFound
+
+
+class InvalidAddress(InvalidInput):
+    """The seed: a return address must have three levels (某省某市某区)."""
+
+    code = "invalid_return_address"
+
+
+class ActivationPending(DomainError):
+    code = "activation_pending"
+
+
+class ActivationAlreadyApproved(DomainError):
+    code = "activation_already_approved"
+
+
+class ActivationNotPending(DomainError):
+    code = "activation_not_pending"
+
+
+class ActivationNotFound(NotFound):
+    code = "activation_not_found"
+
+
+class SellerNotActivated(DomainError):
+    code = "seller_not_activated"
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+
+
+class TicketNotReviewable(DomainError):
+    code = "ticket_not_reviewable"
+
+
+class TicketNotAwaitingReceipt(DomainError):
+    code = "ticket_not_awaiting_receipt"
+
+
+class TicketNotAwaitingProcessing(DomainError):
+    code = "ticket_not_awaiting_processing"
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason_required"
+
+
+class InvalidTicket(InvalidInput):
+    code = "invalid_ticket"
+
+
+class BatchNotAllowed(InvalidInput):
+    code = "batch_not_allowed"
+
+
+class PermissionMissing(Forbidden):
+    """Review and processing are separate permissions (seed 002: 审核和处理权限分开)."""
+
+    code = "permission_missing"
+
+
+class SameReviewer(Forbidden):
+    code = "same_person"
+
+
+class TooManyImages(InvalidInput):
+    code = "too_many_images"
+
+
+class ImageTooLarge(InvalidInput):
+    status = 413
+    code = "image_too_large"
+
+
+class InvalidImage(InvalidInput):
+    code = "invalid_image"
+
+
+class ImageNotFound(NotFound):
+    code = "image_not_found"

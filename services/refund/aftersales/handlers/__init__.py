@@ -1,0 +1,1 @@
+"""After-sales use cases: one transaction each."""

@@ -1,0 +1,48 @@
+"""A seller applies for self-service after-sales; the platform reviews the application."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.refund.aftersales.domain import activation as rules
+from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain.activation import ReturnAddress
+from services.refund.aftersales.domain.errors import ActivationNotFound
+from services.refund.aftersales.handlers.context import Context
+from services.refund.aftersales.store import activations as store
+from services.refund.aftersales.store.activations import activation_of
+from shared.http import Actor
+
+
+async def apply(
+    ctx: Context, seller_id: str, address: ReturnAddress, actor: Actor
+) -> asyncpg.Record:
+    permissions.require(actor.roles, permissions.SELLER_STAFF, "applying for after-sales")
+    now = ctx.now()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        # Two first applications at once: the advisory lock orders them on the seller.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"activation:{seller_id}")
+        row = await store.get(conn, seller_id, lock=True)
+        current = activation_of(row) if row is not None else None
+        applied = rules.apply(current, seller_id, address, actor.username, now)
+        saved = await store.save(conn, applied)
+        await store.record(conn, applied, "applied", actor.username, now)
+        return saved
+
+
+async def review(
+    ctx: Context, seller_id: str, approve: bool, reason: str | None, actor: Actor
+) -> asyncpg.Record:
+    permissions.require(
+        actor.roles, permissions.ACTIVATION_REVIEWERS, "reviewing an after-sales application"
+    )
+    now = ctx.now()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await store.get(conn, seller_id, lock=True)
+        if row is None:
+            raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
+        reviewed = rules.review(activation_of(row), approve, reason, actor.username, now)
+        saved = await store.save(conn, reviewed)
+        action = "approved" if approve else "rejected"
+        await store.record(conn, reviewed, action, actor.username, now)
+        return saved

@@ -1,0 +1,50 @@
+"""What the after-sales use cases need, built from the refund service's own dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from services.refund.aftersales.domain.tickets import TimeLimits
+from shared.settings import Settings
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _names(csv: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in csv.split(",") if n.strip())
+
+
+@dataclass
+class Context:
+    pool: asyncpg.Pool
+    settings: Settings
+    source: str = "/kefu/refund"
+    clock: Callable[[], datetime] = field(default=wall_clock)
+    """Aware; tests move it past the 48 hours."""
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def limits(self) -> TimeLimits:
+        s = self.settings
+        return TimeLimits(
+            auto_approve_after=timedelta(hours=s.aftersales_auto_approve_hours),
+            remind_review_after=timedelta(hours=s.aftersales_review_reminder_hours),
+            receipt_within=timedelta(hours=s.aftersales_receipt_hours),
+            processing_within=timedelta(hours=s.aftersales_processing_hours),
+        )
+
+    @property
+    def review_staff(self) -> tuple[str, ...]:
+        return _names(self.settings.aftersales_review_staff)
+
+    @property
+    def processing_staff(self) -> tuple[str, ...]:
+        return _names(self.settings.aftersales_processing_staff)

@@ -1,0 +1,124 @@
+"""The durable timer of tickets: the 48-hour approval and the overdue reminders.
+
+Due times live in the ticket rows; this loop only looks at them (with the injected
+clock), so a restart loses nothing and replicas share the work (SKIP LOCKED).
+Reminders go to staff inboxes through the notify service, once per ticket and stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.refund.aftersales.domain import tickets as rules
+from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR, Stage
+from services.refund.aftersales.handlers.context import Context
+from services.refund.aftersales.store import tickets as store
+from services.refund.aftersales.store.tickets import ticket_of
+from shared import metrics
+from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
+from shared.messaging.outbox import enqueue
+
+log = logging.getLogger(__name__)
+BATCH = 200
+REMINDER_TEMPLATE = "aftersales_ticket_overdue"
+STAGE_WORDS = {Stage.REVIEW: "待审核", Stage.RECEIPT: "待收货", Stage.PROCESSING: "待处理"}
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    auto_approved: int
+    reminded: int
+
+
+async def auto_approve(ctx: Context) -> int:
+    now = ctx.now()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        rows = await store.claim_auto_approvals(conn, now, BATCH)
+        for row in rows:
+            before = ticket_of(row)
+            after = rules.auto_approve(before, now, ctx.limits)
+            await store.save(conn, after, now)
+            await store.record(
+                conn,
+                before.id,
+                "auto_approved",
+                SYSTEM_ACTOR,
+                at=now,
+                from_status=before.status.value,
+                to_status=after.status.value,
+                outcome=after.outcome.value if after.outcome else None,
+                reason=after.review_reason,
+                system=True,
+            )
+            metrics.operation_finished("aftersales_review", "auto_approved")
+    if rows:
+        log.info("tickets approved by the system", extra={"fields": {"count": len(rows)}})
+    return len(rows)
+
+
+def _recipients(ctx: Context, stage: Stage) -> list[str]:
+    staff = ctx.review_staff if stage is Stage.REVIEW else ctx.processing_staff
+    return list(staff)
+
+
+async def _remind(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    ticket, stage = ticket_of(row), Stage(row["stage"])
+    recipients = _recipients(ctx, stage)
+    key = rules.reminder_key(ticket, stage)
+    for recipient in recipients:
+        await enqueue(
+            conn,
+            NOTIFY_INAPP_REQUESTED,
+            InappRequested(
+                recipient=recipient,
+                recipient_kind="staff",
+                template_id=REMINDER_TEMPLATE,
+                params={
+                    "ticket_id": ticket.id,
+                    "order_no": row["order_no"],
+                    "stage": STAGE_WORDS[stage],
+                },
+                dedupe_key=f"{key}:{recipient}",
+                requested_by="refund",
+            ),
+            source=ctx.source,
+        )
+    await store.remember_reminder(conn, ticket.id, stage.value, recipients, ctx.now())
+    metrics.sla_breached(f"aftersales_{stage.value}")
+
+
+async def remind(ctx: Context) -> int:
+    now = ctx.now()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        rows = await store.claim_unreminded(conn, now, now - ctx.limits.remind_review_after, BATCH)
+        for row in rows:
+            await _remind(ctx, conn, row)
+    return len(rows)
+
+
+async def sweep(ctx: Context) -> SweepResult:
+    # Approve first: a ticket the system approves now is not overdue for review any more.
+    # Each pass takes a bounded batch in one transaction; a full batch means more are due.
+    approved = reminded = 0
+    while (done := await auto_approve(ctx)) > 0:
+        approved += done
+        if done < BATCH:
+            break
+    while (done := await remind(ctx)) > 0:
+        reminded += done
+        if done < BATCH:
+            break
+    return SweepResult(approved, reminded)
+
+
+async def run_sweeps(ctx: Context) -> None:
+    while True:
+        try:
+            await sweep(ctx)
+        except Exception:
+            log.exception("after-sales sweep failed; trying again")
+        await asyncio.sleep(ctx.settings.aftersales_sweep_seconds)

@@ -1,0 +1,210 @@
+"""Service tickets: open, review (one or a batch), receive, process, add images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.refund.aftersales.domain import images as image_rules
+from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain import tickets as rules
+from services.refund.aftersales.domain.errors import (
+    BatchNotAllowed,
+    SellerNotActivated,
+    TicketNotFound,
+)
+from services.refund.aftersales.domain.images import Upload
+from services.refund.aftersales.domain.tickets import (
+    NewTicket,
+    ProcessingResult,
+    Review,
+    Ticket,
+)
+from services.refund.aftersales.handlers.context import Context
+from services.refund.aftersales.store import activations
+from services.refund.aftersales.store import tickets as store
+from services.refund.aftersales.store.tickets import ticket_of
+from shared import metrics
+from shared.errors import DomainError
+from shared.http import Actor
+
+MAX_BATCH = 100
+
+
+async def open_ticket(
+    ctx: Context, new: NewTicket, uploads: list[Upload], actor: Actor
+) -> asyncpg.Record:
+    permissions.require(actor.roles, permissions.TICKET_OPENERS, "opening a service ticket")
+    checked = rules.check_new(new)
+    images = image_rules.decode_all(0, uploads)
+    now = ctx.now()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if await activations.status_of(conn, checked.seller_id) != "approved":
+            raise SellerNotActivated(
+                f"seller {checked.seller_id} has no approved self-service after-sales"
+            )
+        row = await store.insert(
+            conn, checked, actor.username, now, rules.review_due(now, ctx.limits)
+        )
+        await store.record(
+            conn,
+            row["id"],
+            "opened",
+            actor.username,
+            at=now,
+            from_status=None,
+            to_status=row["status"],
+        )
+        if images:
+            await store.add_images(conn, row["id"], images, actor.username, now)
+        return row
+
+
+async def _change(
+    ctx: Context,
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    action: str,
+    actor: Actor,
+    change: Callable[[Ticket], Ticket],
+) -> asyncpg.Record:
+    row = await store.get(conn, ticket_id, lock=True)
+    if row is None:
+        raise TicketNotFound(f"no service ticket {ticket_id}")
+    before = ticket_of(row)
+    after = change(before)
+    now = ctx.now()
+    saved = await store.save(conn, after, now)
+    await store.record(
+        conn,
+        ticket_id,
+        action,
+        actor.username,
+        at=now,
+        from_status=before.status.value,
+        to_status=after.status.value,
+        outcome=_outcome(action, after),
+        reason=after.review_reason if action == "reviewed" else None,
+    )
+    return saved
+
+
+def _outcome(action: str, t: Ticket) -> str | None:
+    """What the history row records as the result: the review's or the processing's."""
+    if action == "reviewed" and t.outcome is not None:
+        return t.outcome.value
+    if action == "processed" and t.processing_result is not None:
+        return t.processing_result.value
+    return None
+
+
+async def review(
+    ctx: Context, ticket_id: int, decision: Review, uploads: list[Upload], actor: Actor
+) -> asyncpg.Record:
+    permissions.require(actor.roles, frozenset({permissions.REVIEWER}), "reviewing a ticket")
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        saved = await _review_one(ctx, conn, ticket_id, decision, actor)
+        if uploads:
+            await _add_images(ctx, conn, ticket_id, uploads, actor)
+    metrics.operation_finished("aftersales_review", decision.outcome.value)
+    return saved
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    ticket_id: int
+    ok: bool
+    status: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+async def review_batch(
+    ctx: Context, ticket_ids: list[int], decision: Review, actor: Actor
+) -> list[BatchResult]:
+    """One outcome for many tickets, each in its own transaction: a ticket that cannot take
+    it (reviewed already, not found) is reported and the others go ahead."""
+    permissions.require(actor.roles, frozenset({permissions.REVIEWER}), "reviewing tickets")
+    ids = list(dict.fromkeys(ticket_ids))
+    if not 1 <= len(ids) <= MAX_BATCH:
+        raise BatchNotAllowed(f"a batch holds 1 to {MAX_BATCH} tickets")
+    rules.check_batch(decision.outcome, [ticket_of(r) for r in await store.get_many(ctx.pool, ids)])
+    rules.check_reason(decision)
+    results: list[BatchResult] = []
+    for ticket_id in ids:
+        try:
+            async with ctx.pool.acquire() as conn, conn.transaction():
+                row = await _review_one(ctx, conn, ticket_id, decision, actor)
+            results.append(BatchResult(ticket_id, True, status=row["status"]))
+            metrics.operation_finished("aftersales_review", decision.outcome.value)
+        except DomainError as exc:
+            results.append(BatchResult(ticket_id, False, code=exc.code, message=exc.message))
+    return results
+
+
+async def _review_one(
+    ctx: Context, conn: asyncpg.Connection, ticket_id: int, decision: Review, actor: Actor
+) -> asyncpg.Record:
+    now = ctx.now()
+
+    def decide(ticket: Ticket) -> Ticket:
+        return rules.decide(ticket, decision, actor.username, now, ctx.limits)
+
+    return await _change(ctx, conn, ticket_id, "reviewed", actor, decide)
+
+
+async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
+    permissions.require(
+        actor.roles, frozenset({permissions.PROCESSOR}), "receiving a returned item"
+    )
+    now = ctx.now()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        return await _change(
+            ctx, conn, ticket_id, "received", actor, lambda t: rules.receive(t, now, ctx.limits)
+        )
+
+
+async def process(
+    ctx: Context, ticket_id: int, result: ProcessingResult, actor: Actor
+) -> asyncpg.Record:
+    permissions.require(actor.roles, frozenset({permissions.PROCESSOR}), "processing a ticket")
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        saved = await _change(
+            ctx, conn, ticket_id, "processed", actor, lambda t: rules.process(t, result)
+        )
+    metrics.operation_finished("aftersales_processing", result.value)
+    return saved
+
+
+async def _add_images(
+    ctx: Context, conn: asyncpg.Connection, ticket_id: int, uploads: list[Upload], actor: Actor
+) -> list[asyncpg.Record]:
+    # The ticket row is locked by the caller, so two uploads cannot both pass the count.
+    images = image_rules.decode_all(await store.image_count(conn, ticket_id), uploads)
+    now = ctx.now()
+    added = await store.add_images(conn, ticket_id, images, actor.username, now)
+    row = await store.get(conn, ticket_id)
+    assert row is not None
+    await store.record(
+        conn,
+        ticket_id,
+        "images_added",
+        actor.username,
+        at=now,
+        from_status=row["status"],
+        to_status=row["status"],
+        reason=", ".join(i.filename for i in images),
+    )
+    return added
+
+
+async def add_images(
+    ctx: Context, ticket_id: int, uploads: list[Upload], actor: Actor
+) -> list[asyncpg.Record]:
+    permissions.require(actor.roles, permissions.TICKET_READERS, "adding images to a ticket")
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if await store.get(conn, ticket_id, lock=True) is None:
+            raise TicketNotFound(f"no service ticket {ticket_id}")
+        return await _add_images(ctx, conn, ticket_id, uploads, actor)

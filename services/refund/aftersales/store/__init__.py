@@ -1,0 +1,1 @@
+"""The asyncpg queries of after-sales."""

@@ -1,0 +1,88 @@
+"""Composition root: settings → platform → payment provider → handlers → subscribers, routes.
+
+Background loops (timer sweeps, payout worker, gauges) are started in the lifespan
+by ``platform.background``; each part of the service adds its own line there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.refund.adapters.payment import PaymentProvider, SandboxPayments
+from services.refund.aftersales import wiring as aftersales
+from services.refund.api import router
+from services.refund.handlers import background
+from services.refund.handlers.deps import Deps, wall_clock
+from services.refund.subscribers import subscriptions
+from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
+    NOTIFY_SMS_REQUESTED,
+    REFUND_COMPLETED,
+    REFUND_REJECTED,
+    REFUND_REQUESTED,
+    REFUND_SLA_BREACHED,
+)
+from shared.http import make_app
+from shared.platform import Platform
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+TOPICS = (
+    REFUND_REQUESTED,
+    REFUND_COMPLETED,
+    REFUND_REJECTED,
+    REFUND_SLA_BREACHED,
+    NOTIFY_SMS_REQUESTED,
+    NOTIFY_INAPP_REQUESTED,
+)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    service: str = "refund",
+    payments: PaymentProvider | None = None,
+    clock: Callable[[], datetime] = wall_clock,
+) -> FastAPI:
+    """The refund service. ``service`` names its database (``kefu_<service>``) and consumer
+    groups, so tests can run one of their own; ``payments`` replaces the sandbox provider;
+    ``clock`` lets tests move time past the limits."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        platform = Platform(service, settings, MIGRATIONS)
+        try:
+            await platform.open(topics=TOPICS)
+            deps = Deps(
+                pool=platform.pool,
+                settings=settings,
+                payments=payments or SandboxPayments(platform.pool, settings),
+                source=f"/kefu/{service}",
+                clock=clock,
+            )
+            app.state.platform = platform
+            app.state.deps = deps
+            aftersales.attach(app, platform, settings, source=deps.source, clock=clock)
+            await platform.consume(subscriptions(deps))
+            background.register_gauges()
+            platform.background(background.run(deps))
+            yield
+        finally:
+            await platform.close()
+
+    app = make_app(
+        "Kefu refund service",
+        "Internal API: refund forms and their approval chain, time limits, payouts, refunds"
+        " requested by other services, after-sales tickets and reports. Only the gateway"
+        " calls it (under /api/v1/refunds and /api/v1/aftersales).",
+        lifespan,
+    )
+    app.include_router(router)
+    for part in aftersales.ROUTERS:
+        app.include_router(part)
+    return app

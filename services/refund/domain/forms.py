@@ -1,0 +1,306 @@
+"""The refund form's approval chain (seed 003, DOMAIN.md 4) as a pure state machine.
+
+    filed ─▶ lead_check ─▶ tech_verification ─▶ finance_submission ─▶ cashier_check
+        ─▶ accountant_review ─▶ director_approval ─▶ paying ─▶ completed
+                                                       │  (paid, agent told, customer told)
+                                                       └▶ payout_failed ─retry─▶ paying
+    any review step ──send back (reason)──▶ sent_back ──resubmit (corrected)──▶ lead_check
+
+Rules, each a named refusal: a step is decided only when the form is at it
+(``wrong_step``; an earlier one is ``already_decided``), only by its role
+(``role_required``), never by whoever filed or resubmitted the form (``own_form``),
+and one person decides at most one kind of step of a form, in any round
+(``same_person_twice``: two duty leads check and submit). Each transition returns
+the new form, the history rows and what the handler owes (timers, payout, notices);
+it never mutates and does no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from services.refund.domain.deadlines import Limit
+from services.refund.domain.errors import (
+    AlreadyDecided,
+    NotRetryable,
+    OwnForm,
+    ReasonRequired,
+    RoleRequired,
+    SamePersonTwice,
+    WrongStep,
+)
+
+SYSTEM = "system"
+AGENT_ROLES = frozenset({"agent", "duty_lead"})
+"""Who files, corrects and resubmits forms, and records waiting on the customer."""
+
+
+class State(StrEnum):
+    LEAD_CHECK = "awaiting_lead_check"
+    TECH_VERIFICATION = "awaiting_tech_verification"
+    FINANCE_SUBMISSION = "awaiting_finance_submission"
+    CASHIER_CHECK = "awaiting_cashier_check"
+    ACCOUNTANT_REVIEW = "awaiting_accountant_review"
+    DIRECTOR_APPROVAL = "awaiting_director_approval"
+    PAYING = "paying"
+    PAYOUT_FAILED = "payout_failed"
+    COMPLETED = "completed"
+    SENT_BACK = "sent_back"
+
+
+class Step(StrEnum):
+    LEAD_CHECK = "lead_check"
+    TECH_VERIFICATION = "tech_verification"
+    FINANCE_SUBMISSION = "finance_submission"
+    CASHIER_CHECK = "cashier_check"
+    ACCOUNTANT_REVIEW = "accountant_review"
+    DIRECTOR_APPROVAL = "director_approval"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    SEND_BACK = "send_back"
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    step: Step
+    waits_in: State
+    role: str
+    then: State
+
+
+CHAIN: tuple[ReviewStep, ...] = (
+    ReviewStep(Step.LEAD_CHECK, State.LEAD_CHECK, "duty_lead", State.TECH_VERIFICATION),
+    ReviewStep(Step.TECH_VERIFICATION, State.TECH_VERIFICATION, "tech", State.FINANCE_SUBMISSION),
+    ReviewStep(Step.FINANCE_SUBMISSION, State.FINANCE_SUBMISSION, "duty_lead", State.CASHIER_CHECK),
+    ReviewStep(Step.CASHIER_CHECK, State.CASHIER_CHECK, "cashier", State.ACCOUNTANT_REVIEW),
+    ReviewStep(
+        Step.ACCOUNTANT_REVIEW, State.ACCOUNTANT_REVIEW, "accountant", State.DIRECTOR_APPROVAL
+    ),
+    ReviewStep(Step.DIRECTOR_APPROVAL, State.DIRECTOR_APPROVAL, "finance_director", State.PAYING),
+)
+BY_STEP = {s.step: s for s in CHAIN}
+BY_STATE = {s.waits_in: s for s in CHAIN}
+FINANCE_STATES = frozenset({State.CASHIER_CHECK, State.ACCOUNTANT_REVIEW, State.DIRECTOR_APPROVAL})
+PAUSABLE = frozenset(BY_STATE) | {State.SENT_BACK}
+STEP_LABEL = {
+    Step.LEAD_CHECK: "值班负责人审核",
+    Step.TECH_VERIFICATION: "技术部核实",
+    Step.FINANCE_SUBMISSION: "提交财务",
+    Step.CASHIER_CHECK: "出纳核实",
+    Step.ACCOUNTANT_REVIEW: "会计复核",
+    Step.DIRECTOR_APPROVAL: "财务总监审批",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One history row: a step done, by whom, with which opinion."""
+
+    step: str
+    decision: str  # approved / sent_back / done
+    executor: str
+    executor_role: str
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    form_id: str
+    state: State
+    round: int
+    filed_by: str
+    resubmitted_by: frozenset[str] = frozenset()
+    deciders: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Per review step, who decided it (any round)."""
+    waiting_customer: bool = False
+
+    @property
+    def authors(self) -> frozenset[str]:
+        return self.resubmitted_by | {self.filed_by}
+
+    def _did(self, step: Step, username: str) -> Form:
+        deciders = dict(self.deciders)
+        deciders[step.value] = deciders.get(step.value, frozenset()) | {username}
+        return replace(self, deciders=deciders)
+
+
+class Timer(StrEnum):
+    START = "start"
+    MEET = "meet"
+
+
+@dataclass(frozen=True)
+class Transition:
+    before: Form
+    after: Form
+    records: tuple[Record, ...]
+    timers: tuple[tuple[Limit, Timer], ...] = ()
+    """Time limits that start (again) or stop with this transition."""
+    pause: bool | None = None
+    """True: every running limit pauses (waiting on the customer); False: they resume."""
+    pay: bool = False
+    """The finance director approved: the payout is owed now."""
+    sent_back_by: Step | None = None
+    completed: bool = False
+    """Paid: the agent and the customer are told, in the same transaction."""
+
+
+def _pick_role(roles: frozenset[str], wanted: str) -> str:
+    if wanted not in roles:
+        raise RoleRequired(f"this step needs the role {wanted}")
+    return wanted
+
+
+def decide(
+    form: Form,
+    step: Step,
+    decision: Decision,
+    *,
+    actor: str,
+    roles: frozenset[str],
+    opinion: str,
+) -> Transition:
+    """A review step's decision: approve (the form moves on) or send back (with a reason)."""
+    spec = BY_STEP[step]
+    current = BY_STATE.get(form.state)
+    if current is None or current.step is not step:
+        _refuse_out_of_order(form, step)
+    role = _pick_role(roles, spec.role)
+    if actor in form.authors:
+        raise OwnForm("you filed (or resubmitted) this form: another person decides its steps")
+    for other, people in form.deciders.items():
+        if other != step.value and actor in people:
+            raise SamePersonTwice(
+                f"you decided {other} of this form: one person decides one step of a form"
+            )
+    opinion = opinion.strip()
+    decided = form._did(step, actor)
+    if decision is Decision.SEND_BACK:
+        if not opinion:
+            raise ReasonRequired("sending a form back needs a reason")
+        after = replace(decided, state=State.SENT_BACK)
+        # the form leaves the step's limit; resubmitting starts the submission limit again
+        running = Limit.FINANCE if form.state in FINANCE_STATES else Limit.SUBMISSION_TO_FINANCE
+        timers: tuple[tuple[Limit, Timer], ...] = ((running, Timer.MEET),)
+        return Transition(
+            form,
+            after,
+            (Record(step.value, "sent_back", actor, role, opinion),),
+            timers=timers,
+            sent_back_by=step,
+        )
+    after = replace(decided, state=spec.then)
+    timers = ()
+    if step is Step.FINANCE_SUBMISSION:
+        timers = ((Limit.SUBMISSION_TO_FINANCE, Timer.MEET), (Limit.FINANCE, Timer.START))
+    return Transition(
+        form,
+        after,
+        (Record(step.value, "approved", actor, role, opinion),),
+        timers=timers,
+        pay=step is Step.DIRECTOR_APPROVAL,
+    )
+
+
+def _refuse_out_of_order(form: Form, step: Step) -> None:
+    order = [s.step for s in CHAIN]
+    current = BY_STATE.get(form.state)
+    if form.state in (State.PAYING, State.PAYOUT_FAILED, State.COMPLETED):
+        raise AlreadyDecided(f"the form is {form.state.value}: every step is decided")
+    if form.state is State.SENT_BACK:
+        raise WrongStep("the form was sent back: the agent corrects and resubmits it first")
+    assert current is not None
+    if order.index(step) < order.index(current.step):
+        raise AlreadyDecided(f"{step.value} is decided; the form waits for {current.step.value}")
+    raise WrongStep(
+        f"the form waits for {current.step.value}: steps are done in order, none skipped"
+    )
+
+
+def resubmit(form: Form, *, actor: str, roles: frozenset[str], note: str) -> Transition:
+    """The agent corrected a sent-back form: a new round starts at the lead check."""
+    if form.state is not State.SENT_BACK:
+        raise WrongStep(f"only a sent-back form is resubmitted; this one is {form.state.value}")
+    role = agent_role(roles)
+    for step, people in form.deciders.items():
+        if actor in people:
+            raise SamePersonTwice(f"you decided {step} of this form: you may not resubmit it")
+    after = replace(
+        form,
+        state=State.LEAD_CHECK,
+        round=form.round + 1,
+        resubmitted_by=form.resubmitted_by | {actor},
+        waiting_customer=False,
+    )
+    return Transition(
+        form,
+        after,
+        (Record("resubmitted", "done", actor, role, note.strip()),),
+        timers=((Limit.SUBMISSION_TO_FINANCE, Timer.START),),
+    )
+
+
+def agent_role(roles: frozenset[str]) -> str:
+    for role in ("agent", "duty_lead"):
+        if role in roles:
+            return role
+    raise RoleRequired("this needs the role agent or duty_lead")
+
+
+def wait_for_customer(
+    form: Form, *, waiting: bool, actor: str, roles: frozenset[str], note: str
+) -> Transition:
+    """Waiting on the customer (a bank statement, a call back) pauses the time limits."""
+    role = agent_role(roles)
+    if form.state not in PAUSABLE:
+        raise WrongStep(f"a {form.state.value} form does not wait on the customer")
+    if form.waiting_customer == waiting:
+        raise WrongStep("already waiting on the customer" if waiting else "not waiting")
+    after = replace(form, waiting_customer=waiting)
+    record = Record(
+        "waiting_customer" if waiting else "customer_replied", "done", actor, role, note
+    )
+    return Transition(form, after, (record,), pause=waiting)
+
+
+def paid(form: Form, *, reference: str) -> Transition:
+    """The payout went through: paid, then the agent and the customer are told."""
+    if form.state is not State.PAYING:
+        raise WrongStep(f"a {form.state.value} form is not being paid")
+    after = replace(form, state=State.COMPLETED, waiting_customer=False)
+    return Transition(
+        form,
+        after,
+        (
+            Record("paid", "done", SYSTEM, SYSTEM, reference),
+            Record("agent_told", "done", SYSTEM, SYSTEM, form.filed_by),
+            Record("customer_told", "done", SYSTEM, SYSTEM, "sms"),
+        ),
+        timers=((Limit.FINANCE, Timer.MEET),),
+        completed=True,
+    )
+
+
+def payout_failed(form: Form, *, detail: str) -> Transition:
+    """Retries ran out: a person must look (the finance limit keeps running)."""
+    if form.state is not State.PAYING:
+        raise WrongStep(f"a {form.state.value} form is not being paid")
+    after = replace(form, state=State.PAYOUT_FAILED)
+    return Transition(form, after, (Record("payout_failed", "done", SYSTEM, SYSTEM, detail),))
+
+
+PAYOUT_ROLES = frozenset({"cashier", "finance_director"})
+
+
+def retry_payout(form: Form, *, actor: str, roles: frozenset[str], note: str) -> Transition:
+    if form.state is not State.PAYOUT_FAILED:
+        raise NotRetryable(f"only a failed payout is retried; this form is {form.state.value}")
+    role = next((r for r in ("cashier", "finance_director") if r in roles), None)
+    if role is None:
+        raise RoleRequired("retrying a payout needs the role cashier or finance_director")
+    after = replace(form, state=State.PAYING)
+    return Transition(form, after, (Record("payout_retried", "done", actor, role, note),), pay=True)

@@ -1,0 +1,1 @@
+"""Use cases of refund forms, requested refunds and payouts: one transaction each."""

@@ -1,0 +1,71 @@
+"""The refund service's background loops: durable timers swept, payouts paid, gauges read.
+
+Each pass reads due work from the database (``FOR UPDATE SKIP LOCKED``), so several
+replicas share it and a restart loses nothing: nothing waits in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from opentelemetry import metrics
+
+from services.refund.handlers import payouts, timers
+from services.refund.handlers.deps import Deps
+from services.refund.store import deadlines
+from shared.observability.instruments import Gauge
+
+log = logging.getLogger(__name__)
+
+STEPS_DUE = Gauge()
+"""``kefu.refund.steps.due``: open time limits by step and window (due_soon, overdue)."""
+_registered = False
+
+
+def register_gauges() -> None:
+    """Register the observable gauge once per process; its callback only reads memory."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    metrics.get_meter("kefu.refund").create_observable_gauge(
+        "kefu.refund.steps.due",
+        callbacks=[STEPS_DUE.observe],
+        unit="{step}",
+        description="Refund form steps with an open time limit: due soon, or overdue.",
+    )
+
+
+async def sample_steps_due(deps: Deps) -> None:
+    now = deps.now()
+    soon = now + timedelta(minutes=deps.settings.refund_due_soon_minutes)
+    rows = await deadlines.due_counts(deps.pool, now, soon)
+    values = []
+    for row in rows:
+        for window in ("due_soon", "overdue"):
+            values.append(({"kefu.step": row["step"], "kefu.window": window}, float(row[window])))
+    STEPS_DUE.replace(deps.source, values)
+
+
+async def sweep(deps: Deps) -> int:
+    """One pass: breaches recorded, due payouts paid; how many things it acted on."""
+    acted = await timers.sweep_breaches(deps)
+    acted += await payouts.pay_due(deps)
+    return acted
+
+
+async def run(deps: Deps) -> None:
+    interval = deps.settings.refund_timer_sweep_seconds
+    passes = 0
+    while True:
+        try:
+            while await sweep(deps):
+                pass
+            if passes % 5 == 0:
+                await sample_steps_due(deps)
+            passes += 1
+        except Exception:
+            log.exception("refund sweep failed; trying again")
+        await asyncio.sleep(interval)

@@ -1,0 +1,30 @@
+"""What the use cases need from the outside, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+
+from services.refund.adapters.payment import PaymentProvider
+from shared.settings import Settings
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    pool: asyncpg.Pool
+    settings: Settings
+    payments: PaymentProvider
+    source: str = "/kefu/refund"
+    """The CloudEvents source of what this service publishes."""
+    clock: Callable[[], datetime] = field(default=wall_clock)
+    """The current time, aware; tests pass a movable one to reach time limits."""
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,263 @@
+"""Refund forms: filing, each review step, send-back and resubmission, waiting on the
+customer, and the payout's outcome. One transaction each; the form row is locked
+first, so two decisions on one form are applied one after the other."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from services.refund.domain import forms as chain
+from services.refund.domain.deadlines import Deadline, Limit, filing_deadline
+from services.refund.domain.errors import FormExists, InvalidForm, OverRefund
+from services.refund.domain.forms import Decision, State, Step, Transition
+from services.refund.domain.payouts import payout_id
+from services.refund.handlers import timers
+from services.refund.handlers.deps import Deps
+from services.refund.handlers.notices import tell_staff, text_customer, yuan
+from services.refund.store import deadlines, forms, payouts
+from shared import metrics
+from shared.http import Actor
+from shared.telemetry import current_trace_id
+
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far in the future a complaint or purchase time may lie (clocks differ)."""
+
+
+@dataclass(frozen=True)
+class FormFields:
+    """What the agent writes on the form (退款申请表)."""
+
+    order_no: str
+    purchased_at: datetime
+    bank: str
+    amount_cents: int
+    paid_cents: int
+    phone: str
+    fault: str
+    cause: str
+    customer_opinion: str
+    complaint_at: datetime
+
+
+def check_fields(f: FormFields, now: datetime) -> None:
+    if f.amount_cents > f.paid_cents:
+        raise OverRefund(
+            f"the refund ({f.amount_cents} cents) is more than was paid ({f.paid_cents} cents)"
+        )
+    if f.purchased_at > now + CLOCK_SKEW or f.complaint_at > now + CLOCK_SKEW:
+        raise InvalidForm("purchase and complaint times cannot be in the future")
+    if f.complaint_at < f.purchased_at:
+        raise InvalidForm("the complaint cannot come before the purchase")
+
+
+def new_form_id() -> str:
+    return f"RF{uuid.uuid4().hex[:12].upper()}"
+
+
+async def file_form(deps: Deps, fields: FormFields, actor: Actor) -> str:
+    """File a form (within 10 minutes of the complaint, or the filing limit is breached)."""
+    now = deps.now()
+    check_fields(fields, now)
+    role = chain.agent_role(actor.roles)
+    form_id = new_form_id()
+    values: dict[str, Any] = {
+        "form_id": form_id,
+        **dataclasses.asdict(fields),
+        "purchased_at": fields.purchased_at.replace(second=0, microsecond=0),
+        "filed_by": actor.username,
+        "filed_at": now,
+        "state": State.LEAD_CHECK.value,
+        "updated_at": now,
+    }
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if not await forms.insert(conn, values):
+            raise FormExists(
+                f"order {fields.order_no} has a refund form already: correct and resubmit it"
+            )
+        await forms.add_records(
+            conn,
+            form_id,
+            1,
+            [chain.Record("filed", "done", actor.username, role, fields.customer_opinion)],
+            None,
+            State.LEAD_CHECK,
+            now,
+            current_trace_id(),
+        )
+        limits = timers.limits_of(deps)
+        filing = filing_deadline(form_id, fields.complaint_at, now, limits)
+        await deadlines.upsert(conn, filing)
+        await deadlines.upsert(
+            conn, Deadline(form_id, Limit.SUBMISSION_TO_FINANCE, now + limits.submission)
+        )
+        if filing.breached_at is not None:
+            await timers.breached(conn, deps, filing, fields.order_no, now)
+    return form_id
+
+
+async def decide(
+    deps: Deps,
+    form_id: str,
+    step: Step,
+    decision: Decision,
+    *,
+    opinion: str,
+    actor: Actor,
+) -> None:
+    """A review step approves the form on, or sends it back to the agent with a reason."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await forms.row_of(conn, form_id, lock=True)
+        form = await forms.form_of(conn, row)
+        move = chain.decide(
+            form, step, decision, actor=actor.username, roles=actor.roles, opinion=opinion
+        )
+        if step is Step.TECH_VERIFICATION and decision is Decision.APPROVE and not opinion.strip():
+            raise InvalidForm("technical verification records what was found (opinion)")
+        columns: dict[str, Any] = {}
+        if move.sent_back_by is not None:
+            columns |= {
+                "sent_back_at": now,
+                "sent_back_step": step.value,
+                "sent_back_reason": opinion.strip(),
+            }
+        elif step is Step.TECH_VERIFICATION:
+            columns["tech_finding"] = opinion.strip()
+        elif step is Step.FINANCE_SUBMISSION:
+            columns["submitted_to_finance_at"] = now
+        elif step is Step.DIRECTOR_APPROVAL:
+            columns["finance_approved_at"] = now
+        await _save(conn, deps, row, move, now, **columns)
+
+
+async def resubmit(
+    deps: Deps, form_id: str, corrections: dict[str, Any], *, note: str, actor: Actor
+) -> None:
+    """The agent corrects a sent-back form and sends it through the chain again."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await forms.row_of(conn, form_id, lock=True)
+        form = await forms.form_of(conn, row)
+        move = chain.resubmit(form, actor=actor.username, roles=actor.roles, note=note)
+        fields = FormFields(
+            **{name: corrections.get(name, row[name]) for name in FormFields.__dataclass_fields__}
+        )
+        if fields.order_no != row["order_no"]:
+            raise InvalidForm("the order number of a form cannot change")
+        check_fields(fields, now)
+        changed = {k: v for k, v in corrections.items() if v != row[k] and k != "order_no"}
+        await _save(conn, deps, row, move, now, **changed)
+
+
+async def wait_for_customer(
+    deps: Deps, form_id: str, *, waiting: bool, note: str, actor: Actor
+) -> None:
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await forms.row_of(conn, form_id, lock=True)
+        form = await forms.form_of(conn, row)
+        move = chain.wait_for_customer(
+            form, waiting=waiting, actor=actor.username, roles=actor.roles, note=note
+        )
+        await _save(conn, deps, row, move, now)
+
+
+async def retry_payout(deps: Deps, form_id: str, *, note: str, actor: Actor) -> None:
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await forms.row_of(conn, form_id, lock=True)
+        form = await forms.form_of(conn, row)
+        move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
+        await _save(conn, deps, row, move, now)
+
+
+async def _save(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    row: asyncpg.Record,
+    move: Transition,
+    now: datetime,
+    **columns: Any,
+) -> None:
+    await forms.save(conn, move, now, trace_id=current_trace_id(), **columns)
+    await timers.apply(conn, deps, move, now)
+    form_id, order_no = row["form_id"], row["order_no"]
+    if move.pay:
+        await payouts.owe(
+            conn,
+            payout_id=payout_id("form", form_id),
+            kind="form",
+            subject_id=form_id,
+            amount_cents=columns.get("amount_cents", row["amount_cents"]),
+            account=f"{row['bank']}:{order_no}",
+            now=now,
+        )
+    if move.sent_back_by is not None:
+        await tell_staff(
+            conn,
+            deps.source,
+            username=row["filed_by"],
+            template_id="refund_form_sent_back",
+            params={
+                "form_id": form_id,
+                "order_no": order_no,
+                "step": chain.STEP_LABEL[move.sent_back_by],
+                "reason": columns["sent_back_reason"],
+            },
+            dedupe_key=f"refund-form-{form_id}-sent-back-{move.after.round}",
+        )
+
+
+async def payout_succeeded(
+    conn: asyncpg.Connection, deps: Deps, form_id: str, reference: str, now: datetime
+) -> None:
+    """Paid: the form completes, the agent is told in-app and the customer by SMS."""
+    row = await forms.row_of(conn, form_id, lock=True)
+    form = await forms.form_of(conn, row)
+    if form.state is not State.PAYING:
+        return  # a person's retry raced a late answer: the form already moved on
+    move = chain.paid(form, reference=reference)
+    await forms.save(
+        conn,
+        move,
+        now,
+        trace_id=current_trace_id(),
+        paid_at=now,
+        payout_reference=reference,
+        completed_at=now,
+    )
+    await timers.apply(conn, deps, move, now)
+    amount, order_no = yuan(row["amount_cents"]), row["order_no"]
+    await tell_staff(
+        conn,
+        deps.source,
+        username=row["filed_by"],
+        template_id="refund_form_paid",
+        params={"form_id": form_id, "order_no": order_no, "amount": amount},
+        dedupe_key=f"refund-form-{form_id}-paid-agent",
+    )
+    await text_customer(
+        conn,
+        deps.source,
+        phone=row["phone"],
+        template_id="refund_paid",
+        params={"order_no": order_no, "amount": amount},
+        dedupe_key=f"refund-form-{form_id}-paid-customer",
+    )
+    metrics.saga_finished("refund_form", "completed", (now - row["filed_at"]).total_seconds())
+
+
+async def payout_gave_up(
+    conn: asyncpg.Connection, deps: Deps, form_id: str, detail: str, now: datetime
+) -> None:
+    row = await forms.row_of(conn, form_id, lock=True)
+    form = await forms.form_of(conn, row)
+    if form.state is not State.PAYING:
+        return
+    await forms.save(conn, chain.payout_failed(form, detail=detail), now, trace_id=None)

@@ -1,0 +1,56 @@
+"""Shift handovers (客服部值班交接单): written by a duty lead, acknowledged by the next."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.refund.reports.api.common import ReportsContext
+from services.refund.reports.api.models import HandoverIn, HandoverOut, HandoverPage
+from services.refund.reports.domain.errors import HandoverNotFound
+from services.refund.reports.handlers import handovers as handlers
+from services.refund.reports.store import handovers as store
+from shared.http import CurrentActor
+
+router = APIRouter(tags=["handovers"])
+
+
+@router.post("/handovers", status_code=status.HTTP_201_CREATED, response_model=HandoverOut)
+async def hand_over(body: HandoverIn, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
+    """Hand the shift over: finished work, follow-ups, and the forms finance handled, was
+    submitted and sent back during the shift (computed from the forms)."""
+    return HandoverOut.of(await handlers.hand_over(ctx, body.draft(), actor))
+
+
+@router.get("/handovers", response_model=HandoverPage)
+async def list_handovers(
+    ctx: ReportsContext,
+    actor: CurrentActor,
+    acknowledged: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+) -> HandoverPage:
+    """Handovers, newest first (``acknowledged=false``: the ones waiting for the next lead)."""
+    handlers.require_duty_lead(actor, "reading handovers")
+    rows = await store.page(ctx.pool, acknowledged=acknowledged, before_id=before_id, limit=limit)
+    return HandoverPage(
+        items=[HandoverOut.of(r, masked=True) for r in rows],
+        next_before_id=rows[-1]["id"] if len(rows) == limit else None,
+    )
+
+
+@router.get("/handovers/{handover_id}", response_model=HandoverOut)
+async def get_handover(handover_id: int, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
+    """One handover in full: the next lead calls the customers it names."""
+    handlers.require_duty_lead(actor, "reading a handover")
+    row = await store.get(ctx.pool, handover_id)
+    if row is None:
+        raise HandoverNotFound(f"no handover {handover_id}")
+    return HandoverOut.of(row)
+
+
+@router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverOut)
+async def acknowledge(handover_id: int, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
+    """The next duty lead takes the shift over (403 ``same_person`` for whoever wrote it)."""
+    return HandoverOut.of(await handlers.acknowledge(ctx, handover_id, actor))

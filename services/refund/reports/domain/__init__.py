@@ -1,0 +1,1 @@
+"""Pure rules of handovers and reports: no I/O."""

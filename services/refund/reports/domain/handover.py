@@ -1,0 +1,130 @@
+"""A shift handover (客服部值班交接单), and its acknowledgement by the next duty lead.
+
+The seed: every section is filled (nothing to say is written 无, here an empty list);
+finished work and follow-ups are listed one by one; a follow-up says its cause, how
+far it got, what the next person does, and the customer's contact, phone, amount and
+bank when it is a refund. The finance lists are computed from the forms, not typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from services.refund.reports.domain.errors import (
+    HandoverAcknowledged,
+    InvalidHandover,
+    InvalidPeriod,
+    SamePerson,
+)
+
+MAX_ITEMS = 50
+MAX_TEXT = 500
+LONGEST_SHIFT = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=5)
+_PHONE = re.compile(r"^\+?[0-9][0-9-]{5,19}$")
+
+
+class Shift(StrEnum):
+    DAY = "day"
+    """白班."""
+    MIDDLE = "middle"
+    """中班."""
+    NIGHT = "night"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    cause: str
+    progress: str
+    next_step: str
+    contact: str
+    phone: str | None = None
+    amount_cents: int | None = None
+    bank: str | None = None
+    form_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    shift: Shift
+    period_start: datetime
+    period_end: datetime
+    finished: tuple[str, ...]
+    follow_ups: tuple[FollowUp, ...]
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Handover:
+    id: int
+    handed_over_by: str
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+
+def _text(value: str, what: str) -> str:
+    cleaned = value.strip()
+    if not 1 <= len(cleaned) <= MAX_TEXT:
+        raise InvalidHandover(f"{what} is 1 to {MAX_TEXT} characters")
+    return cleaned
+
+
+def check_follow_up(item: FollowUp, n: int) -> FollowUp:
+    where = f"follow-up {n}"
+    phone = item.phone.strip() if item.phone else None
+    if phone is not None and not _PHONE.match(phone):
+        raise InvalidHandover(f"{where}: the phone is not a phone number")
+    if item.amount_cents is not None and item.amount_cents <= 0:
+        raise InvalidHandover(f"{where}: an amount is a positive number of cents")
+    return FollowUp(
+        cause=_text(item.cause, f"{where}'s cause"),
+        progress=_text(item.progress, f"{where}'s progress"),
+        next_step=_text(item.next_step, f"{where}'s next step"),
+        contact=_text(item.contact, f"{where}'s contact"),
+        phone=phone,
+        amount_cents=item.amount_cents,
+        bank=item.bank.strip() if item.bank else None,
+        form_id=item.form_id.strip() if item.form_id else None,
+    )
+
+
+def check_draft(draft: Draft, now: datetime) -> Draft:
+    if draft.period_start.tzinfo is None or draft.period_end.tzinfo is None:
+        raise InvalidPeriod("a shift's times need a time zone")
+    if draft.period_end <= draft.period_start:
+        raise InvalidPeriod("the shift ends after it starts")
+    if draft.period_end - draft.period_start > LONGEST_SHIFT:
+        raise InvalidPeriod("a shift is at most 24 hours")
+    if draft.period_end > now + CLOCK_SKEW:
+        raise InvalidPeriod("a shift is handed over when it ends, not before")
+    if len(draft.finished) > MAX_ITEMS or len(draft.follow_ups) > MAX_ITEMS:
+        raise InvalidHandover(f"at most {MAX_ITEMS} finished items and {MAX_ITEMS} follow-ups")
+    finished = tuple(_text(f, f"finished item {i}") for i, f in enumerate(draft.finished, 1))
+    follow_ups = tuple(check_follow_up(f, i) for i, f in enumerate(draft.follow_ups, 1))
+    notes = draft.notes.strip()
+    if len(notes) > MAX_TEXT:
+        raise InvalidHandover(f"notes are at most {MAX_TEXT} characters")
+    return replace(draft, finished=finished, follow_ups=follow_ups, notes=notes)
+
+
+def with_form(item: FollowUp, phone: str, amount_cents: int, bank: str) -> FollowUp:
+    """A follow-up about a refund form: what the handover leaves blank comes from the form."""
+    return replace(
+        item,
+        phone=item.phone or phone,
+        amount_cents=item.amount_cents or amount_cents,
+        bank=item.bank or bank,
+    )
+
+
+def acknowledge(handover: Handover, actor: str, now: datetime) -> Handover:
+    if handover.acknowledged_by is not None:
+        raise HandoverAcknowledged(
+            f"handover {handover.id} was acknowledged by {handover.acknowledged_by}"
+        )
+    if actor == handover.handed_over_by:
+        raise SamePerson("the next shift's duty lead acknowledges a handover, not who wrote it")
+    return replace(handover, acknowledged_by=actor, acknowledged_at=now)

@@ -1,0 +1,1 @@
+"""Handover and report use cases."""

@@ -1,0 +1,1 @@
+"""The asyncpg queries of handovers and reports (the refund forms' tables are read only)."""

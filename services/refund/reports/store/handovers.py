@@ -1,0 +1,86 @@
+"""Shift handovers (``refund_handovers``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeAlias
+
+import asyncpg
+from pydantic import TypeAdapter
+
+from services.refund.reports.domain.finance import FinanceLists, FormLine
+from services.refund.reports.domain.handover import Draft, FollowUp, Handover
+
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+_LINES = TypeAdapter(list[FormLine])
+_FOLLOW_UPS = TypeAdapter(list[FollowUp])
+
+
+def handover_of(row: asyncpg.Record) -> Handover:
+    return Handover(
+        row["id"], row["handed_over_by"], row["acknowledged_by"], row["acknowledged_at"]
+    )
+
+
+def lines(value: Any) -> list[FormLine]:
+    return _LINES.validate_python(value)
+
+
+def follow_ups(value: Any) -> list[FollowUp]:
+    return _FOLLOW_UPS.validate_python(value)
+
+
+async def insert(
+    conn: asyncpg.Connection, draft: Draft, finance: FinanceLists, actor: str, now: datetime
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "INSERT INTO refund_handovers (shift, period_start, period_end, handed_over_by,"
+        " handed_over_at, finished, follow_ups, finance_handled, submitted_to_finance,"
+        " sent_back_by_finance, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " RETURNING *",
+        draft.shift.value,
+        draft.period_start,
+        draft.period_end,
+        actor,
+        now,
+        list(draft.finished),
+        _FOLLOW_UPS.dump_python(list(draft.follow_ups), mode="json"),
+        _LINES.dump_python(finance.handled, mode="json"),
+        _LINES.dump_python(finance.submitted, mode="json"),
+        _LINES.dump_python(finance.sent_back, mode="json"),
+        draft.notes,
+    )
+    assert row is not None
+    return row
+
+
+async def get(db: Db, handover_id: int, *, lock: bool = False) -> asyncpg.Record | None:
+    suffix = " FOR UPDATE" if lock else ""
+    return await db.fetchrow(f"SELECT * FROM refund_handovers WHERE id = $1{suffix}", handover_id)
+
+
+async def acknowledge(conn: asyncpg.Connection, h: Handover) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "UPDATE refund_handovers SET acknowledged_by = $2, acknowledged_at = $3"
+        " WHERE id = $1 RETURNING *",
+        h.id,
+        h.acknowledged_by,
+        h.acknowledged_at,
+    )
+    assert row is not None
+    return row
+
+
+async def page(
+    db: Db, *, acknowledged: bool | None, before_id: int | None, limit: int
+) -> list[asyncpg.Record]:
+    return list(
+        await db.fetch(
+            "SELECT * FROM refund_handovers WHERE ($1::boolean IS NULL"
+            " OR (acknowledged_by IS NOT NULL) = $1) AND ($2::bigint IS NULL OR id < $2)"
+            " ORDER BY id DESC LIMIT $3",
+            acknowledged,
+            before_id,
+            limit,
+        )
+    )

@@ -1,0 +1,1 @@
+"""The asyncpg queries of refund forms, requested refunds and payouts."""

@@ -1,0 +1,149 @@
+"""Refund forms: the current row, the domain form rebuilt from it, and the step history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.refund.domain.errors import FormNotFound
+from services.refund.domain.forms import Form, Record, State, Transition
+
+REVIEW_DECISIONS = ("approved", "sent_back")
+
+
+async def insert(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
+    """A new form; False when the order already has one."""
+    columns = ", ".join(values)
+    marks = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO refund_forms ({columns}) VALUES ({marks})"
+        " ON CONFLICT (order_no) DO NOTHING RETURNING form_id",
+        *values.values(),
+    )
+    return row is not None
+
+
+async def row_of(
+    conn: asyncpg.Connection | asyncpg.Pool, form_id: str, *, lock: bool = False
+) -> asyncpg.Record:
+    sql = "SELECT * FROM refund_forms WHERE form_id = $1" + (" FOR UPDATE" if lock else "")
+    row = await conn.fetchrow(sql, form_id)
+    if row is None:
+        raise FormNotFound(f"no refund form {form_id}")
+    return row
+
+
+async def form_of(conn: asyncpg.Connection, row: asyncpg.Record) -> Form:
+    """The domain form: its state and who did what so far (for separation of duties)."""
+    steps = await conn.fetch(
+        "SELECT step, decision, executor FROM refund_form_steps WHERE form_id = $1",
+        row["form_id"],
+    )
+    deciders: dict[str, frozenset[str]] = {}
+    resubmitters: set[str] = set()
+    for s in steps:
+        if s["decision"] in REVIEW_DECISIONS:
+            deciders[s["step"]] = deciders.get(s["step"], frozenset()) | {s["executor"]}
+        elif s["step"] == "resubmitted":
+            resubmitters.add(s["executor"])
+    return Form(
+        form_id=row["form_id"],
+        state=State(row["state"]),
+        round=row["round"],
+        filed_by=row["filed_by"],
+        resubmitted_by=frozenset(resubmitters),
+        deciders=deciders,
+        waiting_customer=row["waiting_customer_since"] is not None,
+    )
+
+
+async def save(
+    conn: asyncpg.Connection,
+    step: Transition,
+    now: datetime,
+    *,
+    trace_id: str | None,
+    **columns: Any,
+) -> None:
+    """Persist a transition: the state, any extra columns, and its history rows."""
+    form = step.after
+    sets = {"state": form.state.value, "round": form.round, "updated_at": now, **columns}
+    if step.pause is True:
+        sets["waiting_customer_since"] = now
+    elif step.pause is False or (step.before.waiting_customer and not form.waiting_customer):
+        sets["waiting_customer_since"] = None
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(sets, start=2))
+    await conn.execute(
+        f"UPDATE refund_forms SET {assignments} WHERE form_id = $1", form.form_id, *sets.values()
+    )
+    await add_records(
+        conn, form.form_id, form.round, step.records, step.before.state, form.state, now, trace_id
+    )
+
+
+async def add_records(
+    conn: asyncpg.Connection,
+    form_id: str,
+    round_: int,
+    records: Sequence[Record],
+    from_state: State | None,
+    to_state: State,
+    now: datetime,
+    trace_id: str | None,
+) -> None:
+    await conn.executemany(
+        "INSERT INTO refund_form_steps (form_id, round, step, decision, opinion, executor,"
+        " executor_role, from_state, to_state, trace_id, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        [
+            (
+                form_id,
+                round_,
+                r.step,
+                r.decision,
+                r.opinion,
+                r.executor,
+                r.executor_role,
+                from_state.value if from_state else None,
+                to_state.value,
+                trace_id,
+                now,
+            )
+            for r in records
+        ],
+    )
+
+
+async def steps(conn: asyncpg.Connection | asyncpg.Pool, form_id: str) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch("SELECT * FROM refund_form_steps WHERE form_id = $1 ORDER BY id", form_id)
+    )
+
+
+async def page(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    state: str | None,
+    order_no: str | None,
+    filed_by: str | None,
+    before: str | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Forms newest first by filing time; ``before`` is the last form id of the previous page."""
+    return list(
+        await conn.fetch(
+            "SELECT * FROM refund_forms WHERE ($1::text IS NULL OR state = $1)"
+            " AND ($2::text IS NULL OR order_no = $2) AND ($3::text IS NULL OR filed_by = $3)"
+            " AND ($4::text IS NULL OR (filed_at, form_id) < (SELECT filed_at, form_id"
+            "  FROM refund_forms WHERE form_id = $4))"
+            " ORDER BY filed_at DESC, form_id DESC LIMIT $5",
+            state,
+            order_no,
+            filed_by,
+            before,
+            limit,
+        )
+    )

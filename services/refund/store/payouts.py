@@ -1,0 +1,99 @@
+"""Payouts owed: one row per form or requested refund, claimed by the payout worker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+
+async def owe(
+    conn: asyncpg.Connection,
+    *,
+    payout_id: str,
+    kind: str,
+    subject_id: str,
+    amount_cents: int,
+    account: str,
+    now: datetime,
+) -> None:
+    """Owe the payout (due now); owing it again (a retry by a person) makes it due again."""
+    await conn.execute(
+        "INSERT INTO payouts (payout_id, subject_kind, subject_id, amount_cents, account,"
+        " status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)"
+        " ON CONFLICT (payout_id) DO UPDATE SET status = 'pending', attempts = 0,"
+        " next_attempt_at = $6 WHERE payouts.status = 'failed'",
+        payout_id,
+        kind,
+        subject_id,
+        amount_cents,
+        account,
+        now,
+    )
+
+
+async def claim_due(
+    conn: asyncpg.Connection, now: datetime, lease_until: datetime, limit: int = 20
+) -> list[asyncpg.Record]:
+    """Due payouts (or ones whose worker died past its lease), leased to this worker."""
+    return list(
+        await conn.fetch(
+            "UPDATE payouts SET next_attempt_at = $2, attempts = attempts + 1"
+            " WHERE payout_id IN (SELECT payout_id FROM payouts"
+            "  WHERE status = 'pending' AND next_attempt_at <= $1"
+            "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " RETURNING *",
+            now,
+            lease_until,
+            limit,
+        )
+    )
+
+
+async def lock(conn: asyncpg.Connection, payout_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM payouts WHERE payout_id = $1 FOR UPDATE", payout_id)
+
+
+async def mark_paid(
+    conn: asyncpg.Connection, payout_id: str, reference: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE payouts SET status = 'paid', reference = $2, paid_at = $3, last_error = NULL"
+        " WHERE payout_id = $1",
+        payout_id,
+        reference,
+        now,
+    )
+
+
+async def mark_failed(
+    conn: asyncpg.Connection, payout_id: str, error: str, retry_at: datetime | None
+) -> None:
+    """Try again at ``retry_at``, or (None) give it to a person."""
+    if retry_at is None:
+        await conn.execute(
+            "UPDATE payouts SET status = 'failed', last_error = $2 WHERE payout_id = $1",
+            payout_id,
+            error,
+        )
+    else:
+        await conn.execute(
+            "UPDATE payouts SET last_error = $2, next_attempt_at = $3 WHERE payout_id = $1",
+            payout_id,
+            error,
+            retry_at,
+        )
+
+
+async def of_subject(
+    conn: asyncpg.Connection | asyncpg.Pool, kind: str, subject_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM payouts WHERE subject_kind = $1 AND subject_id = $2", kind, subject_id
+    )
+
+
+async def needing_attention(conn: asyncpg.Connection | asyncpg.Pool) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch("SELECT * FROM payouts WHERE status = 'failed' ORDER BY created_at")
+    )

@@ -1,0 +1,114 @@
+"""Requested refunds, the supervisor's policy, and each business day's approved totals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from services.refund.domain.errors import RefundNotFound
+from services.refund.domain.requested import DayTotals, Policy
+
+
+async def insert(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
+    """A new requested refund; False when its request_id is known already."""
+    columns = ", ".join(values)
+    marks = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO requested_refunds ({columns}) VALUES ({marks})"
+        " ON CONFLICT (request_id) DO NOTHING RETURNING refund_id",
+        *values.values(),
+    )
+    return row is not None
+
+
+async def by_request(conn: asyncpg.Connection, request_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM requested_refunds WHERE request_id = $1", request_id)
+
+
+async def row_of(
+    conn: asyncpg.Connection | asyncpg.Pool, refund_id: str, *, lock: bool = False
+) -> asyncpg.Record:
+    sql = "SELECT * FROM requested_refunds WHERE refund_id = $1" + (" FOR UPDATE" if lock else "")
+    row = await conn.fetchrow(sql, refund_id)
+    if row is None:
+        raise RefundNotFound(f"no requested refund {refund_id}")
+    return row
+
+
+async def update(conn: asyncpg.Connection, refund_id: str, now: datetime, **columns: Any) -> None:
+    sets = {**columns, "updated_at": now}
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(sets, start=2))
+    await conn.execute(
+        f"UPDATE requested_refunds SET {assignments} WHERE refund_id = $1",
+        refund_id,
+        *sets.values(),
+    )
+
+
+async def page(
+    conn: asyncpg.Connection | asyncpg.Pool, *, state: str | None, limit: int
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM requested_refunds WHERE ($1::text IS NULL OR state = $1)"
+            " ORDER BY received_at DESC LIMIT $2",
+            state,
+            limit,
+        )
+    )
+
+
+async def policy(conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record:
+    row = await conn.fetchrow("SELECT * FROM requested_refund_policy")
+    assert row is not None, "the policy row is seeded by migration 0003"
+    return row
+
+
+def policy_of(row: asyncpg.Record) -> Policy:
+    return Policy(
+        row["window_start"],
+        row["window_end"],
+        row["daily_amount_cap_cents"],
+        row["daily_count_cap"],
+    )
+
+
+async def set_policy(conn: asyncpg.Connection, p: Policy, actor: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE requested_refund_policy SET window_start = $1, window_end = $2,"
+        " daily_amount_cap_cents = $3, daily_count_cap = $4, updated_by = $5, updated_at = $6",
+        p.window_start,
+        p.window_end,
+        p.daily_amount_cap_cents,
+        p.daily_count_cap,
+        actor,
+        now,
+    )
+
+
+async def lock_day(conn: asyncpg.Connection, day: date) -> DayTotals:
+    """The day's totals, locked until the transaction ends: approvals of one day queue here."""
+    await conn.execute(
+        "INSERT INTO requested_refund_days (day) VALUES ($1) ON CONFLICT DO NOTHING", day
+    )
+    row = await conn.fetchrow("SELECT * FROM requested_refund_days WHERE day = $1 FOR UPDATE", day)
+    assert row is not None
+    return DayTotals(day, row["approved_cents"], row["approved_count"])
+
+
+async def save_day(conn: asyncpg.Connection, totals: DayTotals) -> None:
+    await conn.execute(
+        "UPDATE requested_refund_days SET approved_cents = $2, approved_count = $3 WHERE day = $1",
+        totals.day,
+        totals.approved_cents,
+        totals.approved_count,
+    )
+
+
+async def day_totals(conn: asyncpg.Connection | asyncpg.Pool, day: date) -> DayTotals:
+    row = await conn.fetchrow("SELECT * FROM requested_refund_days WHERE day = $1", day)
+    if row is None:
+        return DayTotals(day, 0, 0)
+    return DayTotals(day, row["approved_cents"], row["approved_count"])

@@ -1,0 +1,294 @@
+"""One refund service per test module, on the real database and broker.
+
+The app runs inside its lifespan with a unique service name (its own database and
+consumer groups) and a movable clock, so tests reach time limits without waiting.
+Tests drive its HTTP API through httpx as the gateway would (actor headers), feed
+it refund requests through aiokafka as the rental service would, and read what it
+publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+
+from services.refund.app import create_app
+from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
+    NOTIFY_SMS_REQUESTED,
+    REFUND_COMPLETED,
+    REFUND_REJECTED,
+    REFUND_REQUESTED,
+    REFUND_SLA_BREACHED,
+)
+from shared.messaging import cloudevents
+from shared.settings import Settings
+from tests.infra import Infra, eventually, settings_on
+
+WATCHED = (
+    REFUND_COMPLETED.name,
+    REFUND_REJECTED.name,
+    REFUND_SLA_BREACHED.name,
+    NOTIFY_SMS_REQUESTED.name,
+    NOTIFY_INAPP_REQUESTED.name,
+    REFUND_REQUESTED.dlq,
+)
+ROLES = {
+    "agent": "agent",
+    "agent2": "agent",
+    "lead": "duty_lead",
+    "lead2": "duty_lead",
+    "tech": "tech",
+    "cashier": "cashier",
+    "accountant": "accountant",
+    "director": "finance_director",
+    "ops": "ops_supervisor",
+    "ops2": "ops_supervisor",
+}
+CHAIN = (
+    ("lead-check", "lead"),
+    ("tech-verification", "tech"),
+    ("finance-submission", "lead2"),
+    ("cashier-check", "cashier"),
+    ("accountant-review", "accountant"),
+    ("director-approval", "director"),
+)
+
+
+class Clock:
+    """The wall clock plus an offset tests move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **kwargs: float) -> None:
+        self.offset += timedelta(**kwargs)
+
+
+def as_(username: str) -> dict[str, str]:
+    return {"X-Kefu-Actor": username, "X-Kefu-Roles": ROLES[username]}
+
+
+def order_no() -> str:
+    return f"TK{uuid.uuid4().hex[:14].upper()}"
+
+
+def phone() -> str:
+    return f"139{random.randrange(10**8):08d}"
+
+
+@dataclass
+class Seen:
+    records: dict[str, list[tuple[dict[str, Any], dict[str, str]]]] = field(
+        default_factory=lambda: {t: [] for t in WATCHED}
+    )
+
+    def of(self, topic: str, **match: Any) -> list[dict[str, Any]]:
+        return [p for p, _ in self.records[topic] if all(p.get(k) == v for k, v in match.items())]
+
+    async def wait(
+        self, topic: str, count: int = 1, within: float = 15.0, **match: Any
+    ) -> list[dict[str, Any]]:
+        async def arrived() -> bool:
+            return len(self.of(topic, **match)) >= count
+
+        await eventually(arrived, within=within, what=f"{count} on {topic} {match}")
+        return self.of(topic, **match)
+
+
+@dataclass
+class Refund:
+    app: FastAPI
+    http: httpx.AsyncClient
+    pool: asyncpg.Pool
+    settings: Settings
+    clock: Clock
+    producer: AIOKafkaProducer
+    seen: Seen
+
+    async def call(
+        self, method: str, path: str, who: str, body: Any = None, status: int = 200
+    ) -> Any:
+        response = await self.http.request(method, path, json=body, headers=as_(who))
+        assert response.status_code == status, response.text
+        return response.json()
+
+    async def file(self, who: str = "agent", status: int = 201, **fields: Any) -> Any:
+        now = self.clock()
+        body = {
+            "order_no": order_no(),
+            "purchased_at": (now - timedelta(hours=1)).isoformat(),
+            "bank": "工商银行",
+            "amount_cents": 5000,
+            "paid_cents": 5000,
+            "phone": phone(),
+            "fault": "扣款成功但未收到订单号",
+            "cause": "no_order_no",
+            "customer_opinion": "要求全额退款",
+            "complaint_at": (now - timedelta(minutes=2)).isoformat(),
+            **fields,
+        }
+        return await self.call("POST", "/refunds/forms", who, body, status)
+
+    async def step(
+        self,
+        form_id: str,
+        path: str,
+        who: str,
+        decision: str = "approve",
+        opinion: str = "ok",
+        status: int = 200,
+    ) -> Any:
+        return await self.call(
+            "POST",
+            f"/refunds/forms/{form_id}/{path}",
+            who,
+            {"decision": decision, "opinion": opinion},
+            status,
+        )
+
+    async def through_finance(self, form_id: str) -> Any:
+        form = None
+        for path, who in CHAIN:
+            form = await self.step(form_id, path, who, opinion=f"{path} ok")
+        return form
+
+    async def form(self, form_id: str) -> Any:
+        return await self.call("GET", f"/refunds/forms/{form_id}", "agent")
+
+    async def wait_state(self, form_id: str, state: str, within: float = 15.0) -> Any:
+        async def reached() -> Any:
+            form = await self.form(form_id)
+            return form if form["state"] == state else None
+
+        return await eventually(reached, within=within, what=f"{form_id} {state}")
+
+    async def request_refund(self, *, ce_id: str | None = None, **fields: Any) -> dict[str, Any]:
+        payload = {
+            "request_id": f"rental-deposit-{uuid.uuid4().hex[:10]}",
+            "requester": "rental",
+            "kind": "deposit",
+            "user_id": f"U{uuid.uuid4().hex[:8]}",
+            "amount_cents": 19900,
+            "phone": phone(),
+            "reason": "用户申请退押金",
+            "requested_by": "agent",
+            "requested_at": self.clock().isoformat(),
+            **fields,
+        }
+        await self.publish(REFUND_REQUESTED.name, payload, key=payload["user_id"], ce_id=ce_id)
+        return payload
+
+    async def publish(self, topic: str, payload: Any, *, key: str, ce_id: str | None = None) -> str:
+        headers = cloudevents.make_headers(ce_type=f"kefu.{topic}", source="/tests", ce_id=ce_id)
+        value = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        await self.producer.send_and_wait(
+            topic, value, key=key.encode(), headers=cloudevents.encode(headers)
+        )
+        return headers["ce_id"]
+
+    async def requested(self, request_id: str) -> asyncpg.Record:
+        async def there() -> asyncpg.Record | None:
+            row: asyncpg.Record | None = await self.pool.fetchrow(
+                "SELECT * FROM requested_refunds WHERE request_id = $1", request_id
+            )
+            return row
+
+        row: asyncpg.Record = await eventually(there, what=f"refund for {request_id}")
+        return row
+
+    async def open_window(self, amount_cap: int = 10**9, count_cap: int = 10**6) -> Any:
+        body = {
+            "window_start": "00:00:00",
+            "window_end": "23:59:59.999999",
+            "daily_amount_cap_cents": amount_cap,
+            "daily_count_cap": count_cap,
+        }
+        return await self.call("PUT", "/refunds/policy", "ops", body)
+
+    async def sandbox_payouts(self, payout_id: str) -> list[asyncpg.Record]:
+        return list(
+            await self.pool.fetch(
+                "SELECT * FROM sandbox_payment.payouts WHERE payout_id = $1", payout_id
+            )
+        )
+
+
+async def _watch(settings: Settings, seen: Seen, ready: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(
+        *WATCHED,
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    ready.set()
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            for records in batch.values():
+                for r in records:
+                    seen.records[r.topic].append(
+                        (json.loads(r.value), cloudevents.decode(r.headers))
+                    )
+    finally:
+        await consumer.stop()
+
+
+def refund_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
+    return settings_on(
+        infra,
+        home=home,
+        refund_timer_sweep_seconds=0.1,
+        refund_payout_retry_base_seconds=0.1,
+        refund_payout_lease_seconds=1.0,
+        refund_payout_max_attempts=3,
+        **overrides,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_refund(settings: Settings, service: str | None = None) -> AsyncIterator[Refund]:
+    clock = Clock()
+    app = create_app(settings, service=service or f"refund{uuid.uuid4().hex[:8]}", clock=clock)
+    seen = Seen()
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        async with app.router.lifespan_context(app):
+            ready = asyncio.Event()
+            watcher = asyncio.create_task(_watch(settings, seen, ready))
+            await ready.wait()
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://refund") as http:
+                yield Refund(app, http, app.state.platform.pool, settings, clock, producer, seen)
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture(scope="module")
+async def refund(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Refund]:
+    settings = refund_settings(infra, tmp_path_factory.mktemp("refund"))
+    async with running_refund(settings) as running:
+        yield running

@@ -1,0 +1,97 @@
+"""The handover's rules: a checked draft, the finance lists from step events, the
+acknowledgement by another duty lead."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.refund.reports.domain import handover as rules
+from services.refund.reports.domain.errors import (
+    HandoverAcknowledged,
+    InvalidHandover,
+    InvalidPeriod,
+    SamePerson,
+)
+from services.refund.reports.domain.finance import FormFacts, StepEvent, classify
+from services.refund.reports.domain.handover import Draft, FollowUp, Handover, Shift
+
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+FOLLOW = FollowUp("扣款成功未出票", "已提交财务", "跟进出纳核实", "王先生", "13800138000")
+DRAFT = Draft(Shift.DAY, NOW - timedelta(hours=8), NOW, ("回复张先生",), (FOLLOW,))
+
+
+def test_a_draft_is_checked_and_trimmed() -> None:
+    checked = rules.check_draft(replace(DRAFT, finished=(" 回复张先生 ",)), NOW)
+    assert checked.finished == ("回复张先生",)
+    assert rules.check_draft(replace(DRAFT, finished=(), follow_ups=()), NOW).finished == ()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        replace(DRAFT, period_end=DRAFT.period_start),
+        replace(DRAFT, period_start=NOW - timedelta(hours=25)),
+        replace(DRAFT, period_end=NOW + timedelta(hours=1)),
+    ],
+)
+def test_a_shift_period_is_sensible(bad: Draft) -> None:
+    with pytest.raises(InvalidPeriod):
+        rules.check_draft(bad, NOW)
+
+
+@pytest.mark.parametrize(
+    "follow",
+    [
+        replace(FOLLOW, next_step=" "),
+        replace(FOLLOW, phone="not a phone"),
+        replace(FOLLOW, amount_cents=0),
+    ],
+)
+def test_a_follow_up_says_cause_progress_next_step_and_contact(follow: FollowUp) -> None:
+    with pytest.raises(InvalidHandover):
+        rules.check_draft(replace(DRAFT, follow_ups=(follow,)), NOW)
+
+
+def test_a_follow_up_about_a_form_takes_its_phone_amount_and_bank() -> None:
+    filled = rules.with_form(replace(FOLLOW, phone=None, form_id="RF1"), "139", 2550, "工商银行")
+    assert (filled.phone, filled.amount_cents, filled.bank) == ("139", 2550, "工商银行")
+    kept = rules.with_form(FOLLOW, "139", 2550, "工商银行")
+    assert kept.phone == "13800138000"
+
+
+def test_the_next_duty_lead_acknowledges_once_never_the_writer() -> None:
+    h = Handover(1, "lead.wang")
+    with pytest.raises(SamePerson):
+        rules.acknowledge(h, "lead.wang", NOW)
+    done = rules.acknowledge(h, "lead.zhou", NOW)
+    assert (done.acknowledged_by, done.acknowledged_at) == ("lead.zhou", NOW)
+    with pytest.raises(HandoverAcknowledged):
+        rules.acknowledge(done, "lead.li", NOW)
+
+
+def test_the_finance_lists_come_from_the_steps() -> None:
+    def at(minutes: int) -> datetime:
+        return NOW + timedelta(minutes=minutes)
+
+    forms = {
+        f: FormFacts(f, f"O{f}", "13800138000", amount, "工商银行", "x")
+        for f, amount in (("A", 10000), ("B", 2550), ("C", 800))
+    }
+    events = [
+        StepEvent("A", "finance_submission", "approved", "", "lead.zhou", at(1)),
+        StepEvent("B", "finance_submission", "approved", "", "lead.zhou", at(2)),
+        StepEvent("B", "cashier_check", "sent_back", "卡号不符", "cashier.liu", at(3)),
+        StepEvent("A", "cashier_check", "approved", "", "cashier.liu", at(4)),
+        StepEvent("A", "paid", "done", "", "system", at(5)),
+        StepEvent("C", "lead_check", "sent_back", "信息不全", "lead.wang", at(6)),
+        StepEvent("GONE", "paid", "done", "", "system", at(7)),
+    ]
+    lists = classify(events, forms)
+    assert [(x.form_id, x.amount_cents) for x in lists.submitted] == [("A", 10000), ("B", 2550)]
+    assert [(x.form_id, x.reason, x.by) for x in lists.sent_back] == [
+        ("B", "卡号不符", "cashier.liu")
+    ]
+    assert [(x.form_id, x.result) for x in lists.handled] == [("A", "已退款")]
