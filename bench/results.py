@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
-ORDER = ("query", "ingest", "reversal", "notify", "analysis")
+ORDER = ("query", "ingest", "reversal", "notify", "rental", "rental_accounts", "refund", "analysis")
 """``analysis`` is written by hand (it says why); the others by their benchmarks."""
 
 _HEADER = """# Benchmark results

@@ -8,7 +8,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("query", "ingest", "reversal", "notify")
+BENCHMARKS = ("query", "ingest", "reversal", "notify", "refund", "rental", "rental_accounts")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("voucher", "points", "notify", "gateway")
+SERVICES = ("voucher", "points", "notify", "refund", "rental", "gateway")
 """Every service that runs as its own process, in start order (the gateway last)."""
 
 
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     topic_replication: int = 1
 
     host: str = "127.0.0.1"
+    upstream_host: str | None = None
+    """Where the other services are called when they are not on ``host``: a host name with
+    ``{service}`` in it (``{service}`` in compose, ``{service}.kefu.svc`` in Kubernetes)."""
     gateway_port: int = 8080
     voucher_port: int = 8101
     points_port: int = 8102
@@ -91,9 +94,87 @@ class Settings(BaseSettings):
     sandbox_sms_primary_fail_all: bool = False
     sandbox_sms_secondary_fail_all: bool = False
 
+    # --- observability ---
+    metrics: bool = True
+    """OpenTelemetry metrics: Prometheus text at ``GET /metrics`` (and OTLP with
+    ``otlp_endpoint``). Off: no meter provider, ``/metrics`` answers 404, nothing else changes."""
+    span_flush_delay_ms: int = 2000
+    """How long finished spans wait in the batch before export (tests use 100)."""
+    metrics_export_interval_ms: int = 15000
+    """How often metrics are pushed over OTLP (Prometheus scrapes whenever it likes)."""
+    metrics_sample_seconds: float = 5.0
+    """How often the outbox backlog and parked-message gauges are read from the database."""
+    lag_poll_seconds: float = 5.0
+    """How often consumer lag per partition is read from the Kafka consumers."""
+    db_spans: bool = True
+    """A CLIENT span per SQL statement (OpenTelemetry database conventions)."""
+
     # --- refund: refund forms, approval chain, time limits, payouts, after-sales ---
+    refund_filing_limit_minutes: int = 10
+    """A refund form is filed within this many minutes of the customer's complaint."""
+    refund_submission_limit_minutes: int = 60
+    """From filing to the duty lead's submission to finance (waiting on the customer pauses)."""
+    refund_finance_limit_hours: int = 12
+    """From submission to finance until the refund is paid."""
+    refund_due_soon_minutes: int = 10
+    """A step due within this many minutes counts as ``due_soon`` in ``kefu.refund.steps.due``."""
+    refund_duty_lead_inbox: str = "lead"
+    """The staff inbox (username) told in-app when a refund form misses a time limit."""
+    refund_timer_sweep_seconds: float = 1.0
+    """How often the durable timers (time limits, payouts due) are swept."""
+    refund_payout_max_attempts: int = 5
+    """Payout attempts (back-off doubling) before a payout is flagged for a person."""
+    refund_payout_retry_base_seconds: float = 30.0
+    refund_payout_lease_seconds: float = 15.0
+    """A payout whose worker went silent this long (it crashed) is taken over."""
+    sandbox_payment_delay_ms: int = 0
+    sandbox_payment_fail_all: bool = False
+
+    # refund, after-sales tickets (seed 002):
+    aftersales_auto_approve_hours: int = 48
+    """A ticket nobody reviewed within this many hours is approved by the system."""
+    aftersales_review_reminder_hours: int = 24
+    """A ticket still unreviewed after this many hours is overdue: its reviewers are reminded."""
+    aftersales_receipt_hours: int = 168
+    """After approval, the customer's return is due back within this many hours."""
+    aftersales_processing_hours: int = 48
+    """A received return (or a resend) is processed within this many hours."""
+    aftersales_review_staff: str = "reviewer"
+    """Staff inboxes (usernames, comma-separated) reminded of tickets overdue for review."""
+    aftersales_processing_staff: str = "processor"
+    """Staff inboxes reminded of tickets overdue for receipt or processing."""
+    aftersales_sweep_seconds: float = 5.0
+    """How often overdue tickets are looked for (48 h approval, reminders)."""
+    refund_report_service_staff: str = "lead"
+    """Inboxes told when the service department's monthly refund statistics are due."""
+    refund_report_finance_staff: str = "accountant"
+    """Inboxes told when the finance department's monthly refund statistics are due."""
+    refund_report_check_seconds: float = 60.0
+    """How often the monthly statistics' due day is checked."""
 
     # --- rental: users, orders, accounts, stored value ---
+    rental_tariff_unit_cents: int = 100
+    rental_tariff_unit_minutes: int = 30
+    """The rental tariff: ``unit_cents`` per started ``unit_minutes`` of a trip (1 元 per half
+    hour); it prices a trip the exception fix ends (services/rental/domain/tariff.py)."""
+    rental_tariff_daily_cap_cents: int = 2000
+    """At most this much per 24 hours of one trip."""
+    rental_tariff_free_minutes: int = 2
+    """A trip this short or shorter is free."""
+    rental_topup_limits: dict[str, dict[str, int]] = {
+        "standard": {"per_top_up_cents": 100_000, "per_day_cents": 200_000, "count_per_day": 5},
+        "student": {"per_top_up_cents": 50_000, "per_day_cents": 100_000, "count_per_day": 3},
+        "senior": {"per_top_up_cents": 50_000, "per_day_cents": 100_000, "count_per_day": 3},
+    }
+    """Counter top-up limits per card type, in cents: per top-up, per (local) day, count a day.
+    JSON, e.g. ``{"standard": {"per_top_up_cents": 100000, "per_day_cents": 200000,
+    "count_per_day": 5}}``; a card type missing from it gets ``standard``'s."""
+    rental_identity_ttl_minutes: int = 10
+    """An identity verification (SMS code or ID check) is good for one top-up this long."""
+    rental_code_secret: SecretStr | None = None
+    """HMAC key of the top-up SMS codes; when unset, one is generated under ``home``."""
+    sandbox_counter_delay_ms: int = 0
+    sandbox_counter_fail_all: bool = False
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -104,7 +185,8 @@ class Settings(BaseSettings):
         return port
 
     def url_of(self, service: str) -> str:
-        return f"http://{self.host}:{self.port_of(service)}"
+        host = self.upstream_host.format(service=service) if self.upstream_host else self.host
+        return f"http://{host}:{self.port_of(service)}"
 
     def database_url_for(self, service: str) -> str:
         if not self.database_url:

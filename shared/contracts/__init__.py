@@ -28,6 +28,8 @@ from shared.contracts.refund import (
     RefundSlaBreached,
 )
 from shared.contracts.rental import (
+    RENTAL_FEEDBACK_SUBMITTED,
+    RENTAL_INSURANCE_APPLIED,
     RENTAL_LOCK_STATE_REPORTED,
     RENTAL_PAYMENT_RECEIVED,
     RENTAL_TRIP_ENDED,
@@ -35,6 +37,8 @@ from shared.contracts.rental import (
     RENTAL_USER_BLACKLISTED,
     RENTAL_USER_REGISTERED,
     RENTAL_USER_RESTORED,
+    FeedbackSubmitted,
+    InsuranceApplied,
     LockStateReported,
     PaymentReceived,
     RentalPoint,
@@ -72,6 +76,8 @@ TOPICS: tuple[Topic, ...] = (  # type: ignore[type-arg]
     RENTAL_PAYMENT_RECEIVED,
     RENTAL_USER_BLACKLISTED,
     RENTAL_USER_RESTORED,
+    RENTAL_FEEDBACK_SUBMITTED,
+    RENTAL_INSURANCE_APPLIED,
 )
 
 __all__ = [
@@ -85,6 +91,8 @@ __all__ = [
     "REFUND_REJECTED",
     "REFUND_REQUESTED",
     "REFUND_SLA_BREACHED",
+    "RENTAL_FEEDBACK_SUBMITTED",
+    "RENTAL_INSURANCE_APPLIED",
     "RENTAL_LOCK_STATE_REPORTED",
     "RENTAL_PAYMENT_RECEIVED",
     "RENTAL_TRIP_ENDED",
@@ -96,7 +104,9 @@ __all__ = [
     "VOUCHER_ISSUED",
     "VOUCHER_REDEEMED",
     "Contract",
+    "FeedbackSubmitted",
     "InappRequested",
+    "InsuranceApplied",
     "IssuedVoucher",
     "LockStateReported",
     "PaymentReceived",

@@ -82,6 +82,34 @@ class PaymentReceived(Contract):
     trip_id: str | None = None
     """The trip a rental charge pays for."""
     paid_at: AwareDatetime
+    from_balance: bool = False
+    """A rental charge or insurance fee taken from the user's stored value (not through the
+    payment provider): the rental service debits the balance."""
+
+
+class FeedbackSubmitted(Contract):
+    """A user sent feedback from the app (反馈): customer service accepts or rejects it."""
+
+    event_id: Id
+    feedback_id: Id
+    user_id: Id
+    content: str = Field(min_length=1, max_length=2000)
+    trip_id: str | None = Field(default=None, max_length=64)
+    """The trip it is about, if the user picked one."""
+    submitted_at: AwareDatetime
+
+
+class InsuranceApplied(Contract):
+    """A user applied for the trip insurance to pay out (保险申请): accepted or rejected."""
+
+    event_id: Id
+    application_id: Id
+    user_id: Id
+    trip_id: Id
+    description: str = Field(min_length=1, max_length=2000)
+    claimed_cents: Cents | None = None
+    """What the user asks for, if they said."""
+    applied_at: AwareDatetime
 
 
 class RentalUserBlacklisted(Contract):
@@ -136,6 +164,20 @@ RENTAL_PAYMENT_RECEIVED = Topic(
     PaymentReceived,
     key="user_id",
     summary="The platform took a payment: top-up, trip charge, insurance fee or deposit.",
+    producer="platform",
+)
+RENTAL_FEEDBACK_SUBMITTED = Topic(
+    "rental.feedback.submitted.v1",
+    FeedbackSubmitted,
+    key="user_id",
+    summary="A user sent feedback from the app.",
+    producer="platform",
+)
+RENTAL_INSURANCE_APPLIED = Topic(
+    "rental.insurance.applied.v1",
+    InsuranceApplied,
+    key="user_id",
+    summary="A user applied for a trip's insurance to pay out.",
     producer="platform",
 )
 RENTAL_USER_BLACKLISTED = Topic(

@@ -1,153 +1,38 @@
-"""Verification codes: generated here, stored only as a keyed hash, expiring, few attempts.
-
-A code is checked against the latest one issued for its phone and purpose; issuing
-a new one retires the older. Each wrong guess uses an attempt; a right one uses the
-code up. Six digits are guessable at scale, so the attempt limit is what protects
-them; the HMAC (with a key outside the database and a salt per code) keeps a copy of
-the table from revealing live codes.
-"""
+"""Verification codes: the pure rules live in :mod:`shared.verification`, one place for every
+service that sends a code (the rental service checks identity before a top-up with them)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Literal
+from shared.verification import (
+    CODE_LENGTH,
+    PHONE,
+    PURPOSE,
+    CheckFailure,
+    CheckResult,
+    CodePolicy,
+    CodeState,
+    VerificationCode,
+    check,
+    check_phone,
+    check_purpose,
+    code_hash,
+    issue,
+    new_code,
+)
 
-from services.notify.domain.errors import CodeRequestedTooSoon
-from shared.errors import InvalidInput
-
-CODE_LENGTH = 6
-PURPOSE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-PHONE = re.compile(r"^\+?[0-9]{6,20}$")
-
-
-@dataclass(frozen=True)
-class CodePolicy:
-    ttl: timedelta
-    max_attempts: int
-    resend_after: timedelta
-
-
-class CodeState(StrEnum):
-    ACTIVE = "active"
-    USED = "used"
-    EXPIRED = "expired"
-    EXHAUSTED = "exhausted"
-    SUPERSEDED = "superseded"
-
-
-@dataclass(frozen=True)
-class VerificationCode:
-    id: str
-    phone: str
-    purpose: str
-    salt: bytes
-    code_hash: bytes
-    issued_at: datetime
-    expires_at: datetime
-    attempts_left: int
-    used_at: datetime | None = None
-    superseded: bool = False
-
-    def state(self, now: datetime) -> CodeState:
-        if self.used_at is not None:
-            return CodeState.USED
-        if self.superseded:
-            return CodeState.SUPERSEDED
-        if now >= self.expires_at:
-            return CodeState.EXPIRED
-        if self.attempts_left <= 0:
-            return CodeState.EXHAUSTED
-        return CodeState.ACTIVE
-
-
-CheckFailure = Literal["mismatch", "expired", "attempts_exhausted", "used", "no_code"]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    valid: bool
-    reason: CheckFailure | None
-    attempts_left: int
-    code: VerificationCode | None
-    """The code after the check (to be saved), None when there was none."""
-
-
-def check_phone(phone: str) -> str:
-    if not PHONE.match(phone):
-        raise InvalidInput("a phone number is 6 to 20 digits", code="invalid_phone")
-    return phone
-
-
-def check_purpose(purpose: str) -> str:
-    if not PURPOSE.match(purpose):
-        raise InvalidInput(
-            "a purpose is 1 to 32 lower-case letters, digits or '_'", code="invalid_purpose"
-        )
-    return purpose
-
-
-def new_code(length: int = CODE_LENGTH) -> str:
-    return "".join(str(secrets.randbelow(10)) for _ in range(length))
-
-
-def code_hash(key: bytes, salt: bytes, phone: str, purpose: str, code: str) -> bytes:
-    message = b"\x00".join((salt, phone.encode(), purpose.encode(), code.encode()))
-    return hmac.new(key, message, hashlib.sha256).digest()
-
-
-def issue(
-    *,
-    code_id: str,
-    phone: str,
-    purpose: str,
-    code: str,
-    key: bytes,
-    now: datetime,
-    policy: CodePolicy,
-    last_issued_at: datetime | None,
-) -> VerificationCode:
-    """A new code for ``phone``; refused if the last one for this purpose was just sent."""
-    check_phone(phone)
-    check_purpose(purpose)
-    if last_issued_at is not None and now - last_issued_at < policy.resend_after:
-        wait = policy.resend_after - (now - last_issued_at)
-        raise CodeRequestedTooSoon(
-            f"a code was sent to this phone {int((now - last_issued_at).total_seconds())} s ago;"
-            f" ask again in {int(wait.total_seconds()) + 1} s"
-        )
-    salt = secrets.token_bytes(16)
-    return VerificationCode(
-        id=code_id,
-        phone=phone,
-        purpose=purpose,
-        salt=salt,
-        code_hash=code_hash(key, salt, phone, purpose, code),
-        issued_at=now,
-        expires_at=now + policy.ttl,
-        attempts_left=policy.max_attempts,
-    )
-
-
-def check(latest: VerificationCode | None, given: str, key: bytes, now: datetime) -> CheckResult:
-    """The verdict on ``given`` against the latest code, and the code as it is afterwards."""
-    if latest is None:
-        return CheckResult(False, "no_code", 0, None)
-    state = latest.state(now)
-    if state is CodeState.USED:
-        return CheckResult(False, "used", 0, latest)
-    if state in (CodeState.EXPIRED, CodeState.SUPERSEDED):
-        return CheckResult(False, "expired", 0, latest)
-    if state is CodeState.EXHAUSTED:
-        return CheckResult(False, "attempts_exhausted", 0, latest)
-    expected = code_hash(key, latest.salt, latest.phone, latest.purpose, given.strip())
-    if hmac.compare_digest(expected, latest.code_hash):
-        return CheckResult(True, None, latest.attempts_left, replace(latest, used_at=now))
-    left = latest.attempts_left - 1
-    after = replace(latest, attempts_left=left)
-    return CheckResult(False, "mismatch" if left > 0 else "attempts_exhausted", left, after)
+__all__ = [
+    "CODE_LENGTH",
+    "PHONE",
+    "PURPOSE",
+    "CheckFailure",
+    "CheckResult",
+    "CodePolicy",
+    "CodeState",
+    "VerificationCode",
+    "check",
+    "check_phone",
+    "check_purpose",
+    "code_hash",
+    "issue",
+    "new_code",
+]

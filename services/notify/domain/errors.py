@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from shared.errors import DomainError, InvalidInput, NotFound
 
+# The rule moved to shared.verification; re-exported for this service's callers.
+from shared.verification import CodeRequestedTooSoon as CodeRequestedTooSoon
+
 
 class TemplateUnknown(DomainError):
     status = 422
@@ -25,11 +28,6 @@ class MessageTooLong(DomainError):
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
-
-
-class CodeRequestedTooSoon(DomainError):
-    status = 429
-    code = "code_requested_too_soon"
 
 
 class AnnouncementOnline(DomainError):

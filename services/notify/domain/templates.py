@@ -94,6 +94,31 @@ TEMPLATES: dict[str, Template] = {
             "退款单超时",
             "退款单{form_id}（订单号{order_no}）在“{step}”环节已超过{limit}时限，请尽快处理。",
         ),
+        Template(
+            "aftersales_ticket_overdue",
+            "售后服务单超时",
+            "售后服务单{ticket_id}（订单号{order_no}）{stage}已超时，请尽快处理。",
+        ),
+        Template(
+            "refund_monthly_report_due",
+            "退款统计表待提交",
+            "{month}{department}退款统计表已可导出，请审核后于{due_on}提交行政人事部。",
+        ),
+        Template(
+            "refund_form_paid",
+            "退款已支付",
+            "退款单{form_id}（订单号{order_no}）已退款{amount}元，请告知客户。",
+        ),
+        Template(
+            "refund_form_sent_back",
+            "退款单被退回",
+            "退款单{form_id}（订单号{order_no}）在“{step}”环节被退回，原因：{reason}。请更正后重新提交。",
+        ),
+        Template(
+            "stored_value_refunded",
+            "储值已退款",
+            "您的储值退款{amount}元已退回原支付账户，预计3-7个工作日到账。",
+        ),
     )
 }
 

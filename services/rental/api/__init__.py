@@ -1,0 +1,26 @@
+"""The rental service's internal HTTP API: the gateway forwards ``/api/v1/rental/...`` here.
+
+One module per area, each with its own ``router``; add yours to ``PARTS``.
+"""
+
+from fastapi import APIRouter
+
+from services.rental.api import (
+    accounts,
+    feedback,
+    fund_flows,
+    guide,
+    health,
+    orders,
+    statistics,
+    topups,
+    users,
+)
+
+PARTS = (health, users, orders, feedback, guide, statistics, accounts, topups, fund_flows)
+
+router = APIRouter()
+for part in PARTS:
+    router.include_router(part.router)
+
+__all__ = ["router"]

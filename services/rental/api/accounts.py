@@ -1,0 +1,166 @@
+"""Accounts: the balance first, the ledger, the card's state, the deposit, refunds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Query, status
+
+from services.rental.api.account_common import Accounts, key_required
+from services.rental.api.account_models import (
+    AccountOut,
+    BooksOut,
+    CardChangeOut,
+    CardStateIn,
+    DepositIn,
+    LimitsOut,
+    MovementOut,
+    MovementPageOut,
+    RefundIn,
+    RefundOut,
+    TodayOut,
+    money,
+)
+from services.rental.domain.card import CardState
+from services.rental.handlers import accounts as handlers
+from services.rental.handlers import refunds as refund_handlers
+from services.rental.store import accounts as store
+from services.rental.store import refunds as refund_store
+from shared.errors import InvalidInput
+from shared.http import CurrentActor, IdempotencyKey
+from shared.masking import mask_phone
+
+router = APIRouter(tags=["accounts"])
+
+
+def refund_out(row: asyncpg.Record) -> RefundOut:
+    return RefundOut(
+        request_id=row["request_id"],
+        kind=row["kind"],
+        amount_cents=row["amount_cents"],
+        status=row["status"],
+        reason=row["reason"],
+        requested_by=row["requested_by"],
+        requested_at=row["requested_at"],
+        outcome=row["outcome"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+    )
+
+
+@router.get("/accounts/{user_id}", response_model=AccountOut)
+async def get_account(user_id: str, deps: Accounts, _actor: CurrentActor) -> AccountOut:
+    """The account, balance first; the card's state, type and limits, today's top-ups, refunds."""
+    view = await handlers.view(deps, user_id)
+    return AccountOut(
+        balance_cents=view.books.balance_cents,
+        balance_yuan=money(view.books.balance_cents),
+        deposit_cents=view.books.deposit_cents,
+        held_cents=view.books.held_cents,
+        user_id=view.user_id,
+        card_state=CardState(view.card_state),
+        card_type=view.card_type,
+        registered=view.registered,
+        phone=mask_phone(view.phone) if view.phone else None,
+        name=view.name,
+        limits=LimitsOut(**view.limits.model_dump()),
+        today=TodayOut(topped_up_cents=view.today.amount_cents, top_ups=view.today.count),
+        refunds=[refund_out(r) for r in view.refunds],
+    )
+
+
+@router.get("/accounts/{user_id}/movements", response_model=MovementPageOut)
+async def get_movements(
+    user_id: str,
+    deps: Accounts,
+    _actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> MovementPageOut:
+    """Every movement of the account, newest first (the append-only ledger)."""
+    before: int | None = None
+    if cursor:
+        if not cursor.isdigit():
+            raise InvalidInput("the cursor is not one this service gave out", code="invalid_cursor")
+        before = int(cursor)
+    rows = await store.movements(deps.pool, user_id, before_id=before, limit=limit)
+    items = [MovementOut(**dict(r)) for r in rows]
+    return MovementPageOut(
+        items=items, next_cursor=str(items[-1].id) if len(items) == limit else None
+    )
+
+
+@router.get("/accounts/{user_id}/card-changes", response_model=list[CardChangeOut])
+async def get_card_changes(
+    user_id: str, deps: Accounts, _actor: CurrentActor
+) -> list[CardChangeOut]:
+    """Every change of the card's state, newest first: who, when, why."""
+    return [CardChangeOut(**dict(r)) for r in await store.card_history(deps.pool, user_id)]
+
+
+@router.post("/accounts/{user_id}/card-state", response_model=CardChangeOut)
+async def post_card_state(
+    user_id: str, body: CardStateIn, deps: Accounts, actor: CurrentActor
+) -> CardChangeOut:
+    """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid)."""
+    await handlers.change_card_state(
+        deps, user_id=user_id, state=body.state, reason=body.reason, actor=actor.username
+    )
+    latest = (await store.card_history(deps.pool, user_id))[0]
+    return CardChangeOut(**dict(latest))
+
+
+@router.post("/accounts/{user_id}/deposit", response_model=BooksOut)
+async def post_deposit(
+    user_id: str,
+    body: DepositIn,
+    deps: Accounts,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> BooksOut:
+    """Set the deposit (押金修改): operations supervisors only (403
+    ops_supervisor_required), with a reason; the difference goes in the ledger."""
+    books = await handlers.change_deposit(
+        deps,
+        user_id=user_id,
+        deposit_cents=body.deposit_cents,
+        reason=body.reason,
+        actor=actor,
+        idempotency_key=key_required(idempotency_key),
+    )
+    return BooksOut(
+        balance_cents=books.balance_cents,
+        deposit_cents=books.deposit_cents,
+        held_cents=books.held_cents,
+    )
+
+
+@router.post(
+    "/accounts/{user_id}/refunds", status_code=status.HTTP_202_ACCEPTED, response_model=RefundOut
+)
+async def post_refund(
+    user_id: str,
+    body: RefundIn,
+    deps: Accounts,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> RefundOut:
+    """Ask the refund service to refund the deposit or stored value; the money is held
+    until its answer (202: pending)."""
+    row = await refund_handlers.request_refund(
+        deps,
+        user_id=user_id,
+        kind=body.kind,
+        amount_cents=body.amount_cents,
+        reason=body.reason,
+        proof=body.proof,
+        actor=actor.username,
+        idempotency_key=key_required(idempotency_key),
+    )
+    return refund_out(row)
+
+
+@router.get("/accounts/{user_id}/refunds", response_model=list[RefundOut])
+async def get_refunds(user_id: str, deps: Accounts, _actor: CurrentActor) -> list[RefundOut]:
+    return [refund_out(r) for r in await refund_store.of_user(deps.pool, user_id)]

@@ -1,0 +1,141 @@
+"""Feedback (反馈列表) and insurance applications (保险申请列表): list, detail, decide."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Query
+
+from services.rental.api.common import Cursor, Limit, RentalDeps
+from services.rental.api.models import DecisionOut, DecisionPage, ReasonIn, local
+from services.rental.domain import cursor as cursors
+from services.rental.domain.cursor import Position
+from services.rental.domain.model import Decision
+from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
+from services.rental.handlers.deps import Deps
+from services.rental.store import decisions as store
+from shared.http import CurrentActor
+
+router = APIRouter(tags=["feedback and insurance"])
+StatusFilter = Annotated[Decision | None, Query(description="pending, accepted or rejected")]
+
+
+def _out(kind: Kind, row: asyncpg.Record, deps: Deps) -> DecisionOut:
+    tz = deps.settings.tz
+    is_feedback = kind is FEEDBACK
+    return DecisionOut(
+        id=row[kind.id_column],
+        user_id=row["user_id"],
+        trip_id=row["trip_id"],
+        text=row["content"] if is_feedback else row["description"],
+        claimed_cents=None if is_feedback else row["claimed_cents"],
+        at=row["submitted_at" if is_feedback else "applied_at"].astimezone(tz),
+        status=Decision(row["status"]),
+        decided_by=row["decided_by"],
+        decided_at=local(row["decided_at"], tz),
+        decision_reason=row["decision_reason"],
+    )
+
+
+async def _page(
+    kind: Kind,
+    deps: Deps,
+    status: Decision | None,
+    user_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> DecisionPage:
+    rows = await store.page(
+        deps.pool,
+        kind.table,
+        kind.id_column,
+        status=status.value if status else None,
+        user_id=user_id,
+        after=cursors.decode(cursor),
+        limit=limit,
+    )
+    at = store.TIME_COLUMN[kind.table]
+    return DecisionPage(
+        items=[_out(kind, r, deps) for r in rows[:limit]],
+        next_cursor=cursors.next_cursor([Position(r[at], r[kind.id_column]) for r in rows], limit),
+    )
+
+
+async def _one(kind: Kind, deps: Deps, item_id: str) -> DecisionOut:
+    row = await store.get(deps.pool, kind.table, kind.id_column, item_id)
+    if row is None:
+        raise kind.not_found(f"no {kind.name} {item_id}")
+    return _out(kind, row, deps)
+
+
+@router.get("/feedback", response_model=DecisionPage)
+async def list_feedback(
+    deps: RentalDeps,
+    _actor: CurrentActor,
+    status: StatusFilter = None,
+    user_id: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> DecisionPage:
+    """Feedback, newest first."""
+    return await _page(FEEDBACK, deps, status, user_id, limit, cursor)
+
+
+@router.get("/feedback/{feedback_id}", response_model=DecisionOut)
+async def feedback_detail(feedback_id: str, deps: RentalDeps, _actor: CurrentActor) -> DecisionOut:
+    return await _one(FEEDBACK, deps, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/accept", response_model=DecisionOut)
+async def accept_feedback(
+    feedback_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> DecisionOut:
+    """Accept (the reason is optional); the user is told in-app."""
+    row = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
+    return _out(FEEDBACK, row, deps)
+
+
+@router.post("/feedback/{feedback_id}/reject", response_model=DecisionOut)
+async def reject_feedback(
+    feedback_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> DecisionOut:
+    """Reject with a reason (required): the user reads it in-app."""
+    row = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
+    return _out(FEEDBACK, row, deps)
+
+
+@router.get("/insurance-applications", response_model=DecisionPage)
+async def list_applications(
+    deps: RentalDeps,
+    _actor: CurrentActor,
+    status: StatusFilter = None,
+    user_id: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> DecisionPage:
+    """Insurance applications, newest first."""
+    return await _page(INSURANCE, deps, status, user_id, limit, cursor)
+
+
+@router.get("/insurance-applications/{application_id}", response_model=DecisionOut)
+async def application_detail(
+    application_id: str, deps: RentalDeps, _actor: CurrentActor
+) -> DecisionOut:
+    return await _one(INSURANCE, deps, application_id)
+
+
+@router.post("/insurance-applications/{application_id}/accept", response_model=DecisionOut)
+async def accept_application(
+    application_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> DecisionOut:
+    row = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
+    return _out(INSURANCE, row, deps)
+
+
+@router.post("/insurance-applications/{application_id}/reject", response_model=DecisionOut)
+async def reject_application(
+    application_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> DecisionOut:
+    row = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
+    return _out(INSURANCE, row, deps)

@@ -1,0 +1,75 @@
+"""The user guide (用户指南): read the current one or any version; save a new version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Query
+
+from services.rental.api.common import Limit, RentalDeps
+from services.rental.api.models import GuideIn, GuideOut, GuideVersionOut, GuideVersions
+from services.rental.domain.errors import GuideVersionNotFound
+from services.rental.handlers import guide as handlers
+from services.rental.handlers.deps import Deps
+from services.rental.store import guide as store
+from shared.http import CurrentActor
+
+router = APIRouter(tags=["user guide"])
+
+
+def _out(row: asyncpg.Record, deps: Deps) -> GuideOut:
+    return GuideOut(
+        version=row["version"],
+        content=row["content"],
+        note=row["note"],
+        saved_by=row["saved_by"],
+        saved_at=row["saved_at"].astimezone(deps.settings.tz),
+    )
+
+
+@router.get("/guide", response_model=GuideOut)
+async def current_guide(deps: RentalDeps, _actor: CurrentActor) -> GuideOut:
+    """The guide users see now: the latest version (404 before the first save)."""
+    row = await store.latest(deps.pool)
+    if row is None:
+        raise GuideVersionNotFound("the guide has not been written yet")
+    return _out(row, deps)
+
+
+@router.put("/guide", response_model=GuideOut)
+async def save_guide(body: GuideIn, deps: RentalDeps, actor: CurrentActor) -> GuideOut:
+    """Save a new version; ``based_on`` must be the latest (409 guide_version_conflict)."""
+    return _out(await handlers.save(deps, body.content, body.based_on, body.note, actor), deps)
+
+
+@router.get("/guide/versions", response_model=GuideVersions)
+async def guide_versions(
+    deps: RentalDeps,
+    _actor: CurrentActor,
+    limit: Limit = 50,
+    before: Annotated[int | None, Query(ge=1, description="Versions older than this")] = None,
+) -> GuideVersions:
+    rows = await store.versions(deps.pool, before, limit)
+    tz = deps.settings.tz
+    return GuideVersions(
+        items=[
+            GuideVersionOut(
+                version=r["version"],
+                note=r["note"],
+                saved_by=r["saved_by"],
+                saved_at=r["saved_at"].astimezone(tz),
+                length=r["length"],
+            )
+            for r in rows
+        ],
+        next_cursor=rows[-1]["version"] if len(rows) == limit and rows[-1]["version"] > 1 else None,
+    )
+
+
+@router.get("/guide/versions/{version}", response_model=GuideOut)
+async def guide_version(version: int, deps: RentalDeps, _actor: CurrentActor) -> GuideOut:
+    row = await store.version(deps.pool, version)
+    if row is None:
+        raise GuideVersionNotFound(f"no guide version {version}")
+    return _out(row, deps)

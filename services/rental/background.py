@@ -1,0 +1,16 @@
+"""Loops that run for the life of the process (timer sweeps, saga workers).
+
+Add a coroutine to the list; the composition root runs each with
+``Platform.background`` and cancels it on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any
+
+from services.rental.handlers.deps import Deps
+
+
+def background_tasks(deps: Deps) -> list[Coroutine[Any, Any, None]]:
+    return []

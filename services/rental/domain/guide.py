@@ -1,0 +1,24 @@
+"""The user guide: every save is a new version; a save names the version it edits."""
+
+from __future__ import annotations
+
+from services.rental.domain.errors import GuideVersionConflict, InvalidQuery
+
+MAX_GUIDE_CHARS = 50_000
+
+
+def next_version(current: int | None, based_on: int | None, content: str) -> int:
+    """The number of the version a save creates; refused if someone saved in between."""
+    if not content.strip():
+        raise InvalidQuery("the guide cannot be empty", code="guide_empty")
+    if len(content) > MAX_GUIDE_CHARS:
+        raise InvalidQuery(
+            f"the guide is at most {MAX_GUIDE_CHARS} characters", code="guide_too_long"
+        )
+    latest = current or 0
+    if (based_on or 0) != latest:
+        raise GuideVersionConflict(
+            f"the guide is at version {latest}, this edit is based on {based_on or 0}:"
+            " read the latest and save again"
+        )
+    return latest + 1

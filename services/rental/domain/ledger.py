@@ -1,0 +1,140 @@
+"""The account's books: a balance, a deposit, money held for pending refunds, and the
+append-only ledger of every movement whose deltas sum to them.
+
+Each movement has a kind, a positive amount (what the fund flows report) and its effect
+on the three sums. A movement that would take any of them below zero is refused:
+balances are never negative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from services.rental.domain.account_errors import BalanceInsufficient, InvalidAmount
+
+MAX_CENTS = 100_000_000
+"""A million yuan: far above any limit, a guard against a slipped digit."""
+
+
+class MovementKind(StrEnum):
+    TOP_UP = "top_up"
+    """Stored value paid in, at the counter or in the app."""
+    DEPOSIT_PAID = "deposit_paid"
+    DEPOSIT_ADJUSTED = "deposit_adjusted"
+    """The operations supervisor changed the deposit (with a reason)."""
+    RENTAL_CHARGE = "rental_charge"
+    INSURANCE_FEE = "insurance_fee"
+    REFUND_HELD = "refund_held"
+    """Money moved aside while its refund is pending."""
+    REFUND_PAID = "refund_paid"
+    """The refund was paid out: the held money left."""
+    REFUND_RESTORED = "refund_restored"
+    """The refund was rejected: the held money went back where it came from."""
+
+
+FUND_FLOW_KINDS: tuple[MovementKind, ...] = (
+    MovementKind.RENTAL_CHARGE,
+    MovementKind.TOP_UP,
+    MovementKind.REFUND_PAID,
+    MovementKind.INSURANCE_FEE,
+    MovementKind.DEPOSIT_PAID,
+)
+"""Movements where money crossed between the user and the company (资金流水): rentals,
+top-ups and refunds, insurance fees, deposits. Holds and adjustments are internal."""
+
+OUTFLOWS = frozenset({MovementKind.REFUND_PAID})
+
+
+@dataclass(frozen=True)
+class Books:
+    balance_cents: int = 0
+    deposit_cents: int = 0
+    held_cents: int = 0
+
+
+@dataclass(frozen=True)
+class Effect:
+    balance_cents: int = 0
+    deposit_cents: int = 0
+    held_cents: int = 0
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: MovementKind
+    amount_cents: int
+    effect: Effect
+    after: Books
+
+
+def check_amount(amount_cents: int) -> int:
+    if not 0 < amount_cents <= MAX_CENTS:
+        raise InvalidAmount(f"an amount is 1 to {MAX_CENTS} cents, not {amount_cents}")
+    return amount_cents
+
+
+def apply(books: Books, kind: MovementKind, amount_cents: int, effect: Effect) -> Movement:
+    """The movement and the books after it; refused if any sum would go below zero."""
+    check_amount(amount_cents)
+    after = Books(
+        books.balance_cents + effect.balance_cents,
+        books.deposit_cents + effect.deposit_cents,
+        books.held_cents + effect.held_cents,
+    )
+    short = [
+        name
+        for name, value in (
+            ("balance", after.balance_cents),
+            ("deposit", after.deposit_cents),
+            ("held money", after.held_cents),
+        )
+        if value < 0
+    ]
+    if short:
+        raise BalanceInsufficient(
+            f"{kind.value} of {amount_cents} cents would take the {' and '.join(short)}"
+            f" below zero (balance {books.balance_cents}, deposit {books.deposit_cents},"
+            f" held {books.held_cents})"
+        )
+    return Movement(kind, amount_cents, effect, after)
+
+
+def top_up(books: Books, amount_cents: int) -> Movement:
+    return apply(books, MovementKind.TOP_UP, amount_cents, Effect(balance_cents=amount_cents))
+
+
+def deposit_paid(books: Books, amount_cents: int) -> Movement:
+    return apply(books, MovementKind.DEPOSIT_PAID, amount_cents, Effect(deposit_cents=amount_cents))
+
+
+def deposit_adjusted(books: Books, new_deposit_cents: int) -> Movement:
+    if not 0 <= new_deposit_cents <= MAX_CENTS:
+        raise InvalidAmount(f"a deposit is 0 to {MAX_CENTS} cents")
+    delta = new_deposit_cents - books.deposit_cents
+    if delta == 0:
+        raise InvalidAmount(f"the deposit is already {new_deposit_cents} cents")
+    return apply(books, MovementKind.DEPOSIT_ADJUSTED, abs(delta), Effect(deposit_cents=delta))
+
+
+def charged(books: Books, kind: MovementKind, amount_cents: int, *, from_balance: bool) -> Movement:
+    """A rental charge or insurance fee: from stored value, or paid through the provider
+    (then recorded for the fund flows with no effect on the books)."""
+    effect = Effect(balance_cents=-amount_cents) if from_balance else Effect()
+    return apply(books, kind, amount_cents, effect)
+
+
+def refund_held(books: Books, amount_cents: int, *, deposit: bool) -> Movement:
+    source = Effect(deposit_cents=-amount_cents) if deposit else Effect(balance_cents=-amount_cents)
+    effect = Effect(source.balance_cents, source.deposit_cents, amount_cents)
+    return apply(books, MovementKind.REFUND_HELD, amount_cents, effect)
+
+
+def refund_paid(books: Books, amount_cents: int) -> Movement:
+    return apply(books, MovementKind.REFUND_PAID, amount_cents, Effect(held_cents=-amount_cents))
+
+
+def refund_restored(books: Books, amount_cents: int, *, deposit: bool) -> Movement:
+    back = Effect(deposit_cents=amount_cents) if deposit else Effect(balance_cents=amount_cents)
+    effect = Effect(back.balance_cents, back.deposit_cents, -amount_cents)
+    return apply(books, MovementKind.REFUND_RESTORED, amount_cents, effect)

@@ -1,0 +1,73 @@
+"""Accept or reject feedback and insurance applications; the user is told in-app.
+
+The decision, its record and the notify request commit together, so the user is told
+exactly when the decision stands; the dedupe key makes it one message however often
+the request is relayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.rental.domain.decisions import check_decision
+from services.rental.domain.errors import ApplicationNotFound, FeedbackNotFound
+from services.rental.domain.model import Decision
+from services.rental.handlers.deps import Deps
+from services.rental.store import decisions as store
+from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
+from shared.errors import NotFound
+from shared.http import Actor
+from shared.messaging.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    table: str
+    id_column: str
+    template_prefix: str
+    id_param: str
+    not_found: type[NotFound]
+
+
+FEEDBACK = Kind("feedback", "feedback", "feedback_id", "feedback", "feedback_id", FeedbackNotFound)
+INSURANCE = Kind(
+    "insurance application",
+    "insurance_applications",
+    "application_id",
+    "insurance",
+    "application_id",
+    ApplicationNotFound,
+)
+
+
+async def decide(
+    deps: Deps, kind: Kind, item_id: str, to: Decision, reason: str | None, actor: Actor
+) -> asyncpg.Record:
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await store.lock(conn, kind.table, kind.id_column, item_id)
+        if row is None:
+            raise kind.not_found(f"no {kind.name} {item_id}")
+        why = check_decision(kind.name, item_id, Decision(row["status"]), to, reason)
+        decided = await store.decide(
+            conn, kind.table, kind.id_column, item_id, to.value, actor.username, now, why
+        )
+        params: dict[str, str | int] = {kind.id_param: item_id}
+        if why is not None:
+            params["reason"] = why
+        await enqueue(
+            conn,
+            NOTIFY_INAPP_REQUESTED,
+            InappRequested(
+                recipient=row["user_id"],
+                template_id=f"{kind.template_prefix}_{to.value}",
+                params=params,
+                dedupe_key=f"rental:{kind.template_prefix}:{item_id}:decided",
+                requested_by="rental",
+            ),
+            source=deps.source,
+        )
+        return decided

@@ -1,0 +1,92 @@
+"""What the bike platform tells us: users, trips, lock states, feedback, insurance applications.
+
+Each function takes a batch (one message is a batch of one) and applies it in the
+caller's transaction. Events may come twice (the inbox drops a repeated id; a
+repeated fact with a new id changes nothing) or out of order: an event about a
+user or trip not seen yet raises :class:`NotYetKnown`, so the consumer runtime
+parks it and retries it later, never losing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import asyncpg
+
+from services.rental.domain.errors import NotYetKnown
+from services.rental.store import ingest as store
+from shared.contracts import (
+    FeedbackSubmitted,
+    InsuranceApplied,
+    LockStateReported,
+    TripEnded,
+    TripStarted,
+    UserRegistered,
+)
+
+T = TypeVar("T")
+
+
+def _first_of_each(items: Sequence[T], key: str) -> list[T]:
+    """One per id, the first: the same fact twice in a batch is applied once."""
+    seen: dict[str, T] = {}
+    for item in items:
+        seen.setdefault(getattr(item, key), item)
+    return list(seen.values())
+
+
+async def register_users(conn: asyncpg.Connection, events: Sequence[UserRegistered]) -> int:
+    return await store.insert_users(conn, _first_of_each(events, "user_id"))
+
+
+async def start_trips(conn: asyncpg.Connection, events: Sequence[TripStarted]) -> int:
+    trips = _first_of_each(events, "trip_id")
+    new = await store.insert_trips(conn, trips)
+    if len(new) < len(trips):  # seen before, or of a user not registered yet?
+        await _require_users(conn, [t.user_id for t in trips], "trip started")
+    return len(new)
+
+
+def _final_ends(events: Sequence[TripEnded]) -> list[TripEnded]:
+    """One end per trip, as if applied one by one: the first end at a rental point (a
+    temporary return before it is overtaken by it), else the first temporary return."""
+    chosen: dict[str, TripEnded] = {}
+    for e in events:
+        seen = chosen.get(e.trip_id)
+        if seen is None or (seen.end_point is None and e.end_point is not None):
+            chosen[e.trip_id] = e
+    return list(chosen.values())
+
+
+async def end_trips(conn: asyncpg.Connection, events: Sequence[TripEnded]) -> int:
+    ends = _final_ends(events)
+    changed = await store.end_trips(conn, ends)
+    if len(changed) < len(ends):  # ended before (a repeat, a fix), or not started yet?
+        wanted = {e.trip_id for e in ends} - {r["trip_id"] for r in changed}
+        missing = sorted(wanted - await store.known_trips(conn, list(wanted)))
+        if missing:
+            raise NotYetKnown(f"trip ended before its start arrived: {', '.join(missing[:5])}")
+    return len(changed)
+
+
+async def record_lock_states(conn: asyncpg.Connection, events: Sequence[LockStateReported]) -> None:
+    await store.record_lock_states(conn, events)
+
+
+async def receive_feedback(conn: asyncpg.Connection, events: Sequence[FeedbackSubmitted]) -> int:
+    items = _first_of_each(events, "feedback_id")
+    await _require_users(conn, [f.user_id for f in items], "feedback")
+    return await store.insert_feedback(conn, items)
+
+
+async def receive_applications(conn: asyncpg.Connection, events: Sequence[InsuranceApplied]) -> int:
+    items = _first_of_each(events, "application_id")
+    await _require_users(conn, [a.user_id for a in items], "insurance application")
+    return await store.insert_applications(conn, items)
+
+
+async def _require_users(conn: asyncpg.Connection, user_ids: Sequence[str], what: str) -> None:
+    missing = sorted(set(user_ids) - await store.known_users(conn, user_ids))
+    if missing:
+        raise NotYetKnown(f"{what} of a user not registered yet: {', '.join(missing[:5])}")

@@ -1,0 +1,86 @@
+"""The exception fix of a rental order: one transaction, the rule in domain.exception_fix."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from services.rental.domain.errors import OrderNotFound
+from services.rental.domain.exception_fix import FixFacts, decide_fix
+from services.rental.domain.model import OPEN, OrderStatus, UserStatus, required_reason
+from services.rental.handlers.deps import Deps
+from services.rental.store import trips as store
+from services.rental.store import users as user_store
+from shared.errors import DomainError
+from shared.http import Actor
+from shared.metrics import operation_finished
+
+
+async def fix_exception(
+    deps: Deps, trip_id: str, reported_end: datetime, reason: str | None, actor: Actor
+) -> asyncpg.Record:
+    """End a stuck order at the time the user reports; refused (nothing changed) unless the
+    lock reported locked or the bike is rented by someone else now."""
+    try:
+        fix = await _fix(deps, trip_id, reported_end, reason, actor)
+    except DomainError as exc:
+        operation_finished("exception_fix", "refused", exc.code)
+        raise
+    operation_finished("exception_fix", "succeeded")
+    return fix
+
+
+async def _fix(
+    deps: Deps, trip_id: str, reported_end: datetime, reason: str | None, actor: Actor
+) -> asyncpg.Record:
+    why = required_reason(reason)
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        # Lock order: the user, then the order (as the event handlers touch them).
+        found = await store.get(conn, trip_id)
+        if found is None:
+            raise OrderNotFound(f"no rental order {trip_id}")
+        user = await user_store.lock(conn, found["user_id"])
+        order = await store.lock(conn, trip_id)
+        assert user is not None and order is not None
+        latest = await store.latest_of_user(conn, order["user_id"])
+        bike_latest = await store.latest_of_bike(conn, order["bike_id"])
+        lock = await store.lock_state(conn, order["bike_id"])
+        rented_by_other = (
+            bike_latest is not None
+            and bike_latest["trip_id"] != trip_id
+            and bike_latest["user_id"] != order["user_id"]
+            and OrderStatus(bike_latest["status"]) in OPEN
+        )
+        facts = FixFacts(
+            trip_id=trip_id,
+            order_status=OrderStatus(order["status"]),
+            started_at=order["started_at"],
+            lock_state=lock["state"] if lock is not None else None,
+            bike_rented_by_other=rented_by_other,
+            is_users_latest=latest is not None and latest["trip_id"] == trip_id,
+            user_status=UserStatus(user["status"]),
+        )
+        outcome = decide_fix(facts, reported_end, now, deps.tariff)
+        await store.end_by_fix(conn, trip_id, outcome.ended_at, outcome.charge_cents, now)
+        if outcome.user_status_after.value != user["status"]:
+            await user_store.set_status(conn, order["user_id"], outcome.user_status_after)
+        fix: asyncpg.Record = await store.record_fix(
+            conn,
+            trip_id=trip_id,
+            user_id=order["user_id"],
+            bike_id=order["bike_id"],
+            actor=actor.username,
+            reason=why,
+            at=now,
+            reported_end=outcome.ended_at,
+            lock_state=facts.lock_state,
+            bike_rented_by_other=rented_by_other,
+            old_status=order["status"],
+            old_charge_cents=order["charge_cents"],
+            new_charge_cents=outcome.charge_cents,
+            user_status_before=user["status"],
+            user_status_after=outcome.user_status_after.value,
+        )
+        return fix

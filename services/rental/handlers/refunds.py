@@ -1,0 +1,167 @@
+"""Deposit and stored-value refunds: ask the refund service, hold the money meanwhile,
+and move it exactly once on the outcome (paid: it leaves; rejected: it goes back)."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+
+from services.rental.domain import ledger
+from services.rental.domain.account_errors import (
+    AccountNotFound,
+    RefundPending,
+    UnknownRefundRequest,
+)
+from services.rental.domain.refund_request import (
+    REQUESTER,
+    RefundKind,
+    RefundStatus,
+    check_outcome,
+    refund_amount,
+    request_id,
+)
+from services.rental.handlers.account_deps import AccountDeps
+from services.rental.store import accounts as account_store
+from services.rental.store import refunds as store
+from shared import metrics
+from shared.contracts import REFUND_REQUESTED, RefundCompleted, RefundRejected, RefundRequested
+from shared.messaging.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+
+async def request_refund(
+    deps: AccountDeps,
+    *,
+    user_id: str,
+    kind: RefundKind,
+    amount_cents: int | None,
+    reason: str | None,
+    proof: str | None,
+    actor: str,
+    idempotency_key: str | None,
+) -> asyncpg.Record:
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if idempotency_key is not None:
+            prior = await store.by_idempotency_key(conn, idempotency_key)
+            if prior is not None:
+                return prior
+        if await account_store.view(conn, user_id) is None:
+            raise AccountNotFound(f"no account {user_id}: nothing to refund")
+        account = await account_store.lock(conn, user_id)
+        if await store.pending_of_kind(conn, user_id, kind) is not None:
+            raise RefundPending(f"a {kind.value} refund is already pending for {user_id}")
+        books = account_store.books_of(account)
+        amount = refund_amount(kind, books, amount_cents, reason)
+        assert reason is not None
+        movement = ledger.refund_held(books, amount, deposit=kind is RefundKind.DEPOSIT)
+        rid = request_id(kind, user_id, await store.next_sequence(conn, user_id))
+        now = deps.clock()
+        await account_store.record(
+            conn, user_id, movement, reference=rid, actor=actor, reason=reason.strip(), at=now
+        )
+        user = await account_store.user(conn, user_id)
+        row = await store.insert(
+            conn,
+            request_id=rid,
+            user_id=user_id,
+            kind=kind,
+            amount_cents=amount,
+            reason=reason.strip(),
+            proof=proof,
+            requested_by=actor,
+            requested_at=now,
+            idempotency_key=idempotency_key,
+        )
+        await enqueue(
+            conn,
+            REFUND_REQUESTED,
+            RefundRequested(
+                request_id=rid,
+                requester=REQUESTER,
+                kind=kind.value,
+                user_id=user_id,
+                amount_cents=amount,
+                phone=user["phone"] if user is not None else None,
+                reason=reason.strip()[:500],
+                requested_by=actor,
+                requested_at=now,
+            ),
+            source=deps.source,
+            ce_id=None,
+        )
+        return row
+
+
+async def _decide(
+    conn: asyncpg.Connection,
+    deps: AccountDeps,
+    outcome: RefundCompleted | RefundRejected,
+) -> None:
+    if outcome.requester != REQUESTER:
+        return  # another service's refund: not ours to move
+    row = await store.get(conn, outcome.request_id)
+    if row is None:
+        raise UnknownRefundRequest(f"no refund request {outcome.request_id} was made here")
+    # Lock order: the account, then the request (the same order as request_refund).
+    account = await account_store.lock(conn, row["user_id"])
+    row = await store.get_for_update(conn, outcome.request_id)
+    assert row is not None  # requests are never deleted
+    pending = store.pending_of(row)
+    if pending.status is not RefundStatus.PENDING:
+        log.info(
+            "refund outcome for a decided request ignored",
+            extra={"fields": {"request_id": pending.request_id, "status": pending.status}},
+        )
+        return
+    check_outcome(
+        pending, kind=outcome.kind, user_id=outcome.user_id, amount_cents=outcome.amount_cents
+    )
+    books = account_store.books_of(account)
+    deposit = pending.kind is RefundKind.DEPOSIT
+    now = deps.clock()
+    refund_id: str | None
+    if isinstance(outcome, RefundCompleted):
+        movement = ledger.refund_paid(books, pending.amount_cents)
+        status, by, refund_id = RefundStatus.COMPLETED, outcome.approved_by, outcome.refund_id
+        detail = f"paid, payout {outcome.payout_reference}"
+    else:
+        movement = ledger.refund_restored(books, pending.amount_cents, deposit=deposit)
+        status, by, refund_id = RefundStatus.REJECTED, outcome.rejected_by, outcome.refund_id
+        detail = f"{outcome.reason}: {outcome.detail}".rstrip(": ")
+    await account_store.record(
+        conn,
+        pending.user_id,
+        movement,
+        reference=pending.request_id,
+        actor=by,
+        reason=detail,
+        at=now,
+    )
+    await store.decide(
+        conn,
+        pending.request_id,
+        status,
+        refund_id=refund_id,
+        outcome=detail,
+        decided_by=by,
+        decided_at=now,
+    )
+    metrics.saga_finished(
+        f"rental_{pending.kind.value}_refund",
+        status.value,
+        max((now - row["requested_at"]).total_seconds(), 0.0),
+    )
+
+
+async def refund_completed(
+    conn: asyncpg.Connection, deps: AccountDeps, outcome: RefundCompleted
+) -> None:
+    await _decide(conn, deps, outcome)
+
+
+async def refund_rejected(
+    conn: asyncpg.Connection, deps: AccountDeps, outcome: RefundRejected
+) -> None:
+    await _decide(conn, deps, outcome)

@@ -1,0 +1,128 @@
+"""The agent's commands on a user, each in one transaction with its record (and message)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.rental.domain import users as rules
+from services.rental.domain.errors import UserNotFound
+from services.rental.domain.model import UserStatus, required_reason
+from services.rental.handlers.deps import Deps
+from services.rental.store import trips as trip_store
+from services.rental.store import users as store
+from shared.contracts import (
+    RENTAL_USER_BLACKLISTED,
+    RENTAL_USER_RESTORED,
+    RentalUserBlacklisted,
+    RentalUserRestored,
+)
+from shared.http import Actor
+from shared.messaging.outbox import enqueue
+
+
+async def _locked(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
+    row = await store.lock(conn, user_id)
+    if row is None:
+        raise UserNotFound(f"no user {user_id}")
+    return row
+
+
+async def blacklist(deps: Deps, user_id: str, reason: str | None, actor: Actor) -> asyncpg.Record:
+    """Put the user on the blacklist; the platform refuses their new trips (拉黑)."""
+    why = required_reason(reason)
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        rules.check_blacklist(store.state_of(await _locked(conn, user_id)))
+        row = await store.set_blacklisted(conn, user_id, now, why, actor.username)
+        await store.record_action(
+            conn, user_id=user_id, action="blacklist", reason=why, actor=actor.username, at=now
+        )
+        await enqueue(
+            conn,
+            RENTAL_USER_BLACKLISTED,
+            RentalUserBlacklisted(user_id=user_id, reason=why, by=actor.username, at=now),
+            source=deps.source,
+        )
+        return row
+
+
+async def restore_from_blacklist(
+    deps: Deps, user_id: str, reason: str | None, actor: Actor
+) -> asyncpg.Record:
+    why = required_reason(reason)
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        rules.check_restore_from_blacklist(store.state_of(await _locked(conn, user_id)))
+        row = await store.set_blacklisted(conn, user_id, None, None, None)
+        await store.record_action(
+            conn,
+            user_id=user_id,
+            action="restore_from_blacklist",
+            reason=why,
+            actor=actor.username,
+            at=now,
+        )
+        await enqueue(
+            conn,
+            RENTAL_USER_RESTORED,
+            RentalUserRestored(user_id=user_id, reason=why, by=actor.username, at=now),
+            source=deps.source,
+        )
+        return row
+
+
+async def delete(deps: Deps, user_id: str, reason: str | None, actor: Actor) -> asyncpg.Record:
+    """Soft delete: the row stays (restorable), hidden from searches."""
+    why = required_reason(reason)
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        rules.check_delete(store.state_of(await _locked(conn, user_id)))
+        row = await store.set_deleted(conn, user_id, now, why, actor.username)
+        await store.record_action(
+            conn, user_id=user_id, action="delete", reason=why, actor=actor.username, at=now
+        )
+        return row
+
+
+async def restore(deps: Deps, user_id: str, reason: str | None, actor: Actor) -> asyncpg.Record:
+    why = required_reason(reason)
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        rules.check_undelete(store.state_of(await _locked(conn, user_id)))
+        row = await store.set_deleted(conn, user_id, None, None, None)
+        await store.record_action(
+            conn, user_id=user_id, action="restore", reason=why, actor=actor.username, at=now
+        )
+        return row
+
+
+async def fix_status(
+    deps: Deps,
+    user_id: str,
+    trip_id: str,
+    status: UserStatus,
+    reason: str | None,
+    actor: Actor,
+) -> asyncpg.Record:
+    """Set the user's rental state to clear a stuck rental, only against the latest order."""
+    why = required_reason(reason)
+    now = deps.clock()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        user = await _locked(conn, user_id)
+        latest = await trip_store.latest_of_user(conn, user_id)
+        rules.check_status_fix(
+            store.state_of(user), trip_id, latest["trip_id"] if latest is not None else None
+        )
+        row = await store.set_status(conn, user_id, status)
+        await store.record_action(
+            conn,
+            user_id=user_id,
+            action="status_fix",
+            reason=why,
+            actor=actor.username,
+            at=now,
+            old_status=user["status"],
+            new_status=status.value,
+            trip_id=trip_id,
+        )
+        return row

@@ -1,0 +1,171 @@
+"""Bulk statements of the bike platform's events: a whole batch in a few statements each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from shared.contracts import (
+    FeedbackSubmitted,
+    InsuranceApplied,
+    LockStateReported,
+    TripEnded,
+    TripStarted,
+    UserRegistered,
+)
+
+
+async def insert_users(conn: asyncpg.Connection, users: Sequence[UserRegistered]) -> int:
+    """Users not seen before; a registration reported again changes nothing."""
+    rows = await conn.fetch(
+        "INSERT INTO users (user_id, phone, name, card_type, registered_at)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+        " $5::timestamptz[]) ON CONFLICT (user_id) DO NOTHING RETURNING 1",
+        [u.user_id for u in users],
+        [u.phone for u in users],
+        [u.name for u in users],
+        [u.card_type for u in users],
+        [u.registered_at for u in users],
+    )
+    return len(rows)
+
+
+async def known_users(conn: asyncpg.Connection, user_ids: Sequence[str]) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT user_id FROM users WHERE user_id = ANY($1::text[])", list(set(user_ids))
+    )
+    return {r["user_id"] for r in rows}
+
+
+async def known_trips(conn: asyncpg.Connection, trip_ids: Sequence[str]) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT trip_id FROM trips WHERE trip_id = ANY($1::text[])", list(set(trip_ids))
+    )
+    return {r["trip_id"] for r in rows}
+
+
+# Appended to a statement whose CTE ``changed`` holds the trips it inserted or updated
+# (trip_id, user_id, started_at, status): each user whose latest order is one of them
+# takes that order's state, in the same statement. The snapshot does not hold the
+# statement's own inserts, so two new trips of one user both pass NOT EXISTS; both say
+# renting. The state is written only when it differs (and status has no index: a HOT
+# update). An agent's status fix stands until the user's latest order moves on.
+_FOLLOW_LATEST_ORDER = (
+    ", follow AS (UPDATE users u"
+    " SET status = CASE c.status WHEN 'ended' THEN 'idle' ELSE c.status END,"
+    " updated_at = now() FROM changed c"
+    " WHERE u.user_id = c.user_id"
+    " AND u.status <> CASE c.status WHEN 'ended' THEN 'idle' ELSE c.status END"
+    " AND NOT EXISTS (SELECT 1 FROM trips n WHERE n.user_id = c.user_id"
+    "  AND (n.started_at, n.trip_id) > (c.started_at, c.trip_id))"
+    " RETURNING 1)"
+    " SELECT trip_id, user_id FROM changed"
+)
+
+
+async def insert_trips(
+    conn: asyncpg.Connection, trips: Sequence[TripStarted]
+) -> list[asyncpg.Record]:
+    """The new trips of known users (a trip of a user not registered yet is left out),
+    each user's status following their latest order."""
+    rows = await conn.fetch(
+        "WITH changed AS (INSERT INTO trips (trip_id, user_id, bike_id, started_at,"
+        " start_point_id, start_point_name, start_latitude, start_longitude)"
+        " SELECT e.* FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],"
+        " $5::text[], $6::text[], $7::numeric[], $8::numeric[])"
+        " AS e(trip_id, user_id, bike_id, started_at, point_id, point_name, lat, lng)"
+        " WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)"
+        " ON CONFLICT (trip_id) DO NOTHING"
+        " RETURNING trip_id, user_id, started_at, status)" + _FOLLOW_LATEST_ORDER,
+        [t.trip_id for t in trips],
+        [t.user_id for t in trips],
+        [t.bike_id for t in trips],
+        [t.started_at for t in trips],
+        [t.start_point.point_id for t in trips],
+        [t.start_point.name for t in trips],
+        [t.start_point.latitude for t in trips],
+        [t.start_point.longitude for t in trips],
+    )
+    return list(rows)
+
+
+async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> list[asyncpg.Record]:
+    """Record each end on a trip not ended yet, each user's status following their latest
+    order. An end outside a rental point leaves the trip temporarily returned; a later end
+    at a point ends it. An ended trip (by the platform or by an agent's exception fix)
+    stays as it is."""
+    points = [e.end_point for e in ends]
+    rows = await conn.fetch(
+        "WITH changed AS (UPDATE trips t SET ended_at = e.ended_at,"
+        " charge_cents = e.charge_cents,"
+        " end_point_id = e.point_id, end_point_name = e.point_name,"
+        " end_latitude = e.latitude, end_longitude = e.longitude,"
+        " status = CASE WHEN e.point_id IS NULL THEN 'temporarily_returned' ELSE 'ended' END"
+        " FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[],"
+        " $6::numeric[], $7::numeric[])"
+        " AS e(trip_id, ended_at, charge_cents, point_id, point_name, latitude, longitude)"
+        " WHERE t.trip_id = e.trip_id AND t.status <> 'ended'"
+        " AND NOT (t.status = 'temporarily_returned' AND e.point_id IS NULL)"
+        " RETURNING t.trip_id, t.user_id, t.started_at, t.status)" + _FOLLOW_LATEST_ORDER,
+        [e.trip_id for e in ends],
+        [e.ended_at for e in ends],
+        [e.charge_cents for e in ends],
+        [p.point_id if p else None for p in points],
+        [p.name if p else None for p in points],
+        [p.latitude if p else None for p in points],
+        [p.longitude if p else None for p in points],
+    )
+    return list(rows)
+
+
+async def record_lock_states(
+    conn: asyncpg.Connection, reports: Sequence[LockStateReported]
+) -> None:
+    """Keep each bike's newest report; one arriving late never overwrites a newer one."""
+    newest: dict[str, LockStateReported] = {}
+    for r in reports:
+        seen = newest.get(r.bike_id)
+        if seen is None or r.reported_at > seen.reported_at:
+            newest[r.bike_id] = r
+    latest = list(newest.values())
+    await conn.execute(
+        "INSERT INTO bike_locks (bike_id, state, reported_at)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
+        " ON CONFLICT (bike_id) DO UPDATE SET state = excluded.state,"
+        " reported_at = excluded.reported_at"
+        " WHERE bike_locks.reported_at < excluded.reported_at",
+        [r.bike_id for r in latest],
+        [r.state for r in latest],
+        [r.reported_at for r in latest],
+    )
+
+
+async def insert_feedback(conn: asyncpg.Connection, items: Sequence[FeedbackSubmitted]) -> int:
+    rows = await conn.fetch(
+        "INSERT INTO feedback (feedback_id, user_id, content, trip_id, submitted_at)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+        " $5::timestamptz[]) ON CONFLICT (feedback_id) DO NOTHING RETURNING 1",
+        [f.feedback_id for f in items],
+        [f.user_id for f in items],
+        [f.content for f in items],
+        [f.trip_id for f in items],
+        [f.submitted_at for f in items],
+    )
+    return len(rows)
+
+
+async def insert_applications(conn: asyncpg.Connection, items: Sequence[InsuranceApplied]) -> int:
+    rows = await conn.fetch(
+        "INSERT INTO insurance_applications (application_id, user_id, trip_id, description,"
+        " claimed_cents, applied_at)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],"
+        " $6::timestamptz[]) ON CONFLICT (application_id) DO NOTHING RETURNING 1",
+        [a.application_id for a in items],
+        [a.user_id for a in items],
+        [a.trip_id for a in items],
+        [a.description for a in items],
+        [a.claimed_cents for a in items],
+        [a.applied_at for a in items],
+    )
+    return len(rows)

@@ -1,0 +1,31 @@
+"""Payments the platform received (``payments_received``): one row per payment id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+
+async def claim(
+    conn: asyncpg.Connection,
+    *,
+    payment_id: str,
+    user_id: str,
+    kind: str,
+    amount_cents: int,
+    paid_at: datetime,
+) -> asyncpg.Record | None:
+    """None if the payment is new (now recorded); else the row recorded before."""
+    inserted = await conn.fetchval(
+        "INSERT INTO payments_received (payment_id, user_id, kind, amount_cents, paid_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+        payment_id,
+        user_id,
+        kind,
+        amount_cents,
+        paid_at,
+    )
+    if inserted is not None:
+        return None
+    return await conn.fetchrow("SELECT * FROM payments_received WHERE payment_id = $1", payment_id)

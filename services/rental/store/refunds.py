@@ -1,0 +1,118 @@
+"""Refunds asked of the refund service (``refund_requests``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeAlias
+
+import asyncpg
+
+from services.rental.domain.refund_request import PendingRefund, RefundKind, RefundStatus
+
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+
+
+def pending_of(row: asyncpg.Record) -> PendingRefund:
+    return PendingRefund(
+        request_id=row["request_id"],
+        user_id=row["user_id"],
+        kind=RefundKind(row["kind"]),
+        amount_cents=row["amount_cents"],
+        status=RefundStatus(row["status"]),
+    )
+
+
+async def next_sequence(conn: asyncpg.Connection, user_id: str) -> int:
+    """The account's next refund number (the caller holds the account's lock)."""
+    return int(
+        await conn.fetchval(
+            "UPDATE accounts SET refunds = refunds + 1 WHERE user_id = $1 RETURNING refunds",
+            user_id,
+        )
+    )
+
+
+async def pending_of_kind(
+    conn: asyncpg.Connection, user_id: str, kind: RefundKind
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM refund_requests WHERE user_id = $1 AND kind = $2 AND status = 'pending'",
+        user_id,
+        kind.value,
+    )
+
+
+async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
+    return await db.fetchrow("SELECT * FROM refund_requests WHERE idempotency_key = $1", key)
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    *,
+    request_id: str,
+    user_id: str,
+    kind: RefundKind,
+    amount_cents: int,
+    reason: str,
+    proof: str | None,
+    requested_by: str,
+    requested_at: datetime,
+    idempotency_key: str | None,
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "INSERT INTO refund_requests (request_id, user_id, kind, amount_cents, reason, proof,"
+        " requested_by, requested_at, idempotency_key)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        request_id,
+        user_id,
+        kind.value,
+        amount_cents,
+        reason,
+        proof,
+        requested_by,
+        requested_at,
+        idempotency_key,
+    )
+    assert row is not None
+    return row
+
+
+async def get(db: Db, request_id: str) -> asyncpg.Record | None:
+    return await db.fetchrow("SELECT * FROM refund_requests WHERE request_id = $1", request_id)
+
+
+async def get_for_update(conn: asyncpg.Connection, request_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM refund_requests WHERE request_id = $1 FOR UPDATE", request_id
+    )
+
+
+async def decide(
+    conn: asyncpg.Connection,
+    request_id: str,
+    status: RefundStatus,
+    *,
+    refund_id: str | None,
+    outcome: str,
+    decided_by: str,
+    decided_at: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE refund_requests SET status = $2, refund_id = $3, outcome = $4, decided_by = $5,"
+        " decided_at = $6 WHERE request_id = $1",
+        request_id,
+        status.value,
+        refund_id,
+        outcome,
+        decided_by,
+        decided_at,
+    )
+
+
+async def of_user(db: Db, user_id: str) -> list[asyncpg.Record]:
+    return list(
+        await db.fetch(
+            "SELECT * FROM refund_requests WHERE user_id = $1 ORDER BY requested_at DESC",
+            user_id,
+        )
+    )

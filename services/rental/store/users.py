@@ -1,0 +1,161 @@
+"""Users: the search, one user, and the agent's changes (each with its user_actions row)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.rental.domain.model import UserStatus
+from services.rental.domain.query import Deleted, UserQuery
+from services.rental.domain.users import UserState
+from services.rental.store.sql import Args, where
+
+_ORDER = " ORDER BY registered_at DESC, user_id DESC"
+
+
+def search_sql(query: UserQuery) -> tuple[str, list[Any]]:
+    """One page (one row more than the limit, to tell whether more follow).
+
+    Each key filter has an index ending in the page order, so the planner walks one
+    index range newest first and stops at the page.
+    """
+    arg = Args()
+    conditions: list[str] = []
+    for column in ("phone", "name", "user_id"):
+        value = getattr(query, column)
+        if value is not None:
+            conditions.append(f"{column} = {arg(value)}")
+    if query.status is not None:
+        conditions.append(f"status = {arg(query.status.value)}")
+    if query.registered_from is not None:
+        conditions.append(f"registered_at >= {arg(query.registered_from)}")
+    if query.registered_before is not None:
+        conditions.append(f"registered_at < {arg(query.registered_before)}")
+    if query.blacklisted is True:
+        conditions.append("blacklisted_at IS NOT NULL")
+    elif query.blacklisted is False:
+        conditions.append("blacklisted_at IS NULL")
+    if query.deleted is Deleted.EXCLUDE:
+        conditions.append("deleted_at IS NULL")
+    elif query.deleted is Deleted.ONLY:
+        conditions.append("deleted_at IS NOT NULL")
+    if query.after is not None:
+        conditions.append(
+            f"(registered_at, user_id) < ({arg(query.after.at)}, {arg(query.after.id)})"
+        )
+    sql = f"SELECT * FROM users{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
+    return sql, arg.values
+
+
+async def search(conn: asyncpg.Connection | asyncpg.Pool, query: UserQuery) -> list[asyncpg.Record]:
+    sql, args = search_sql(query)
+    return list(await conn.fetch(sql, *args))
+
+
+async def blacklist_page(
+    conn: asyncpg.Connection | asyncpg.Pool, after: tuple[datetime, str] | None, limit: int
+) -> list[asyncpg.Record]:
+    """The blacklist (黑名单), most recently blacklisted first; deleted users left out."""
+    arg = Args()
+    conditions = ["blacklisted_at IS NOT NULL", "deleted_at IS NULL"]
+    if after is not None:
+        conditions.append(f"(blacklisted_at, user_id) < ({arg(after[0])}, {arg(after[1])})")
+    sql = (
+        f"SELECT * FROM users{where(conditions)} ORDER BY blacklisted_at DESC, user_id DESC"
+        f" LIMIT {arg(limit + 1)}"
+    )
+    return list(await conn.fetch(sql, *arg.values))
+
+
+async def get(conn: asyncpg.Connection | asyncpg.Pool, user_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM users WHERE user_id = $1", user_id)
+
+
+async def lock(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM users WHERE user_id = $1 FOR UPDATE", user_id)
+
+
+def state_of(row: asyncpg.Record) -> UserState:
+    return UserState(
+        user_id=row["user_id"],
+        status=UserStatus(row["status"]),
+        blacklisted_at=row["blacklisted_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+async def set_blacklisted(
+    conn: asyncpg.Connection, user_id: str, at: datetime | None, reason: str | None, by: str | None
+) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        "UPDATE users SET blacklisted_at = $2, blacklist_reason = $3, blacklisted_by = $4,"
+        " updated_at = now() WHERE user_id = $1 RETURNING *",
+        user_id,
+        at,
+        reason,
+        by,
+    )
+    return row
+
+
+async def set_deleted(
+    conn: asyncpg.Connection, user_id: str, at: datetime | None, reason: str | None, by: str | None
+) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        "UPDATE users SET deleted_at = $2, delete_reason = $3, deleted_by = $4,"
+        " updated_at = now() WHERE user_id = $1 RETURNING *",
+        user_id,
+        at,
+        reason,
+        by,
+    )
+    return row
+
+
+async def set_status(conn: asyncpg.Connection, user_id: str, status: UserStatus) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        "UPDATE users SET status = $2, updated_at = now() WHERE user_id = $1 RETURNING *",
+        user_id,
+        status.value,
+    )
+    return row
+
+
+async def record_action(
+    conn: asyncpg.Connection,
+    *,
+    user_id: str,
+    action: str,
+    reason: str,
+    actor: str,
+    at: datetime,
+    old_status: str | None = None,
+    new_status: str | None = None,
+    trip_id: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO user_actions (user_id, action, reason, actor, at, old_status, new_status,"
+        " trip_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        user_id,
+        action,
+        reason,
+        actor,
+        at,
+        old_status,
+        new_status,
+        trip_id,
+    )
+
+
+async def actions(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: str, limit: int = 50
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM user_actions WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+            user_id,
+            limit,
+        )
+    )

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.rental.domain import users as rules
+from services.rental.domain.decisions import check_decision
+from services.rental.domain.errors import (
+    AlreadyBlacklisted,
+    AlreadyDecided,
+    GuideVersionConflict,
+    InvalidEndTime,
+    InvalidQuery,
+    LockNotLocked,
+    NotBlacklisted,
+    NotLatestOrder,
+    OrderNotOpen,
+    ReasonRequired,
+    UserDeleted,
+    UserNotDeleted,
+    UserRenting,
+)
+from services.rental.domain.exception_fix import FixFacts, decide_fix
+from services.rental.domain.guide import next_version
+from services.rental.domain.model import (
+    BikeStatus,
+    Decision,
+    OrderStatus,
+    UserStatus,
+    bike_status_of,
+    required_reason,
+    user_status_of,
+)
+from services.rental.domain.tariff import Tariff
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+STARTED = NOW - timedelta(hours=2)
+
+
+def facts(**changes: object) -> FixFacts:
+    values: dict[str, object] = {
+        "trip_id": "t1",
+        "order_status": OrderStatus.RENTING,
+        "started_at": STARTED,
+        "lock_state": "locked",
+        "bike_rented_by_other": False,
+        "is_users_latest": True,
+        "user_status": UserStatus.RENTING,
+    }
+    return FixFacts(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def test_fix_with_the_lock_locked_ends_at_the_reported_time() -> None:
+    outcome = decide_fix(facts(), NOW - timedelta(minutes=60), NOW, Tariff())
+    assert outcome.ended_at == NOW - timedelta(minutes=60)
+    assert outcome.charge_cents == 200
+    assert outcome.user_status_after is UserStatus.IDLE
+
+
+@pytest.mark.parametrize("lock", ["unlocked", "fault", None])
+def test_fix_refused_unless_locked(lock: str | None) -> None:
+    with pytest.raises(LockNotLocked):
+        decide_fix(facts(lock_state=lock), NOW, NOW, Tariff())
+
+
+def test_fix_allowed_when_someone_else_rides_the_bike() -> None:
+    outcome = decide_fix(
+        facts(lock_state="unlocked", bike_rented_by_other=True), NOW, NOW, Tariff()
+    )
+    assert outcome.user_status_after is UserStatus.IDLE
+
+
+def test_fix_keeps_the_user_status_when_not_the_latest_order() -> None:
+    outcome = decide_fix(facts(is_users_latest=False), NOW, NOW, Tariff())
+    assert outcome.user_status_after is UserStatus.RENTING
+
+
+def test_fix_refused_on_an_ended_order_and_for_impossible_times() -> None:
+    with pytest.raises(OrderNotOpen):
+        decide_fix(facts(order_status=OrderStatus.ENDED), NOW, NOW, Tariff())
+    with pytest.raises(InvalidEndTime):
+        decide_fix(facts(), STARTED - timedelta(minutes=1), NOW, Tariff())
+    with pytest.raises(InvalidEndTime):
+        decide_fix(facts(), NOW + timedelta(minutes=1), NOW, Tariff())
+    with pytest.raises(InvalidEndTime):
+        decide_fix(facts(), NOW.replace(tzinfo=None), NOW, Tariff())
+
+
+def user(**changes: object) -> rules.UserState:
+    values: dict[str, object] = {
+        "user_id": "u1",
+        "status": UserStatus.IDLE,
+        "blacklisted_at": None,
+        "deleted_at": None,
+    }
+    return rules.UserState(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def test_user_rules() -> None:
+    rules.check_blacklist(user())
+    with pytest.raises(AlreadyBlacklisted):
+        rules.check_blacklist(user(blacklisted_at=NOW))
+    with pytest.raises(NotBlacklisted):
+        rules.check_restore_from_blacklist(user())
+    with pytest.raises(UserDeleted):
+        rules.check_blacklist(user(deleted_at=NOW))
+    with pytest.raises(UserRenting):
+        rules.check_delete(user(status=UserStatus.TEMPORARILY_RETURNED))
+    with pytest.raises(UserNotDeleted):
+        rules.check_undelete(user())
+    rules.check_undelete(user(deleted_at=NOW))
+    rules.check_status_fix(user(), "t2", "t2")
+    with pytest.raises(NotLatestOrder):
+        rules.check_status_fix(user(), "t1", "t2")
+    with pytest.raises(NotLatestOrder):
+        rules.check_status_fix(user(), "t1", None)
+
+
+def test_states_follow_the_latest_order() -> None:
+    assert user_status_of(OrderStatus.RENTING) is UserStatus.RENTING
+    assert user_status_of(OrderStatus.TEMPORARILY_RETURNED) is UserStatus.TEMPORARILY_RETURNED
+    assert user_status_of(OrderStatus.ENDED) is UserStatus.IDLE
+    assert user_status_of(None) is UserStatus.IDLE
+    assert bike_status_of(OrderStatus.TEMPORARILY_RETURNED) is BikeStatus.RENTED
+    assert bike_status_of(OrderStatus.ENDED) is BikeStatus.IDLE
+
+
+def test_reasons_and_decisions() -> None:
+    with pytest.raises(ReasonRequired):
+        required_reason("   ")
+    with pytest.raises(ReasonRequired):
+        required_reason("x" * 501)
+    assert required_reason(" ok ") == "ok"
+    assert check_decision("feedback", "f1", Decision.PENDING, Decision.ACCEPTED, None) is None
+    with pytest.raises(ReasonRequired):
+        check_decision("feedback", "f1", Decision.PENDING, Decision.REJECTED, "")
+    with pytest.raises(AlreadyDecided):
+        check_decision("feedback", "f1", Decision.REJECTED, Decision.ACCEPTED, None)
+
+
+def test_guide_versions() -> None:
+    assert next_version(None, None, "text") == 1
+    assert next_version(3, 3, "text") == 4
+    with pytest.raises(GuideVersionConflict):
+        next_version(3, 2, "text")
+    with pytest.raises(InvalidQuery):
+        next_version(3, 3, "  ")
