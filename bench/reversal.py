@@ -110,15 +110,16 @@ async def eligible_orders(url: str, n: int) -> list[str]:
     return [r[0] for r in rows]
 
 
-BUSY_PAUSE_SECONDS = 0.05
+BUSY_RETRY_AFTER_SECONDS = 1.0
+"""What the service's 503 ``busy`` says in ``Retry-After``; a polite client waits it out."""
 BUSY_REFUSALS: list[int] = []
 """Every 503 busy the runs met (the service's admission bound at work)."""
 
 
 async def reverse(client: Client, order_no: str) -> str:
     """One reversal as a well-behaved client sends it: refused ``busy`` (503, the service's
-    admission bound), it comes back with the same Idempotency-Key. Latency counts the
-    whole wait, refusals included."""
+    admission bound), it waits the Retry-After and comes back with the same
+    Idempotency-Key. Latency counts the whole wait, refusals included."""
     key = str(uuid.uuid4())
     while True:
         status, body = await client.post_json(
@@ -128,7 +129,7 @@ async def reverse(client: Client, order_no: str) -> str:
         )
         if status == 503 and isinstance(body, dict) and body.get("code") == "busy":
             BUSY_REFUSALS.append(1)
-            await asyncio.sleep(BUSY_PAUSE_SECONDS)
+            await asyncio.sleep(BUSY_RETRY_AFTER_SECONDS)  # the answer's Retry-After
             continue
         if status != 200 or not isinstance(body, dict):
             return f"http {status}: {str(body)[:120]}"
@@ -489,8 +490,9 @@ def render(
             f" PostgreSQL synchronous_commit={facts.get('synchronous_commit')}.",
             f"- The voucher service refuses commands past its admission bound (default"
             f" KEFU_VOUCHER_COMMANDS_IN_FLIGHT) with 503 `busy`; the benchmark's client then"
-            f" waits {BUSY_PAUSE_SECONDS * 1000:.0f} ms and sends again with the same"
-            f" Idempotency-Key, and the latency includes that wait. Refusals over all runs:"
+            f" waits the answer's Retry-After ({BUSY_RETRY_AFTER_SECONDS:g} s) and sends"
+            " again with the same Idempotency-Key, and the latency includes that wait."
+            f" Refusals over all runs:"
             f" {len(BUSY_REFUSALS):,}.",
             "- Transactions per reversal are pg_stat_database's xact_commit over the run;"
             " each statement outside a transaction block counts as one.",
