@@ -6,22 +6,14 @@ issued orders: every voucher available, every order just exchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bench import datagen
+from bench.kafka import Message, message
 from shared.contracts import VOUCHER_ISSUED, IssuedVoucher, VoucherIssued
-from shared.messaging import cloudevents
 
 SOURCE = "/exchange-platform/bench"
-
-
-@dataclass(frozen=True)
-class Message:
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
 
 
 def issued_orders(count: int, seed: int = 7) -> list[VoucherIssued]:
@@ -57,12 +49,7 @@ def issued_orders(count: int, seed: int = 7) -> list[VoucherIssued]:
 
 
 def message_of(order: VoucherIssued) -> Message:
-    headers = cloudevents.make_headers(ce_type=VOUCHER_ISSUED.ce_type, source=SOURCE)
-    return Message(
-        key=VOUCHER_ISSUED.key_of(order).encode(),
-        value=order.model_dump_json().encode(),
-        headers=cloudevents.encode(headers),
-    )
+    return message(VOUCHER_ISSUED, order, source=SOURCE)
 
 
 def rows_of(orders: list[VoucherIssued]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -30,17 +30,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 
 from bench import cpu, events, machine, stack
 from bench.datagen import VOUCHER_COLUMNS
+from bench.kafka import delete_topics, timed_publish
 from bench.load import VOUCHER_MIGRATIONS, migrate_voucher_schema
 from bench.results import table, write_section
 from bench.stats import fmt_int, rate
 from bench.voucher_service import issued_subscription
 from shared.contracts import VOUCHER_ISSUED, VoucherIssued
-from shared.messaging.kafka import MAX_MESSAGE_BYTES, ensure_topics, topic_names
+from shared.messaging.kafka import ensure_topics, topic_names
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -79,31 +79,11 @@ def bench_settings(admin_url: str, bootstrap: str) -> Settings:
     )
 
 
-async def publish(settings: Settings, orders: list[VoucherIssued]) -> float:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        linger_ms=5,
-        max_request_size=MAX_MESSAGE_BYTES,
-        acks="all",
-    )
-    await producer.start()
-    try:
-        t0 = time.perf_counter()
-        futures = []
-        for order in orders:
-            m = events.message_of(order)
-            futures.append(
-                await producer.send(VOUCHER_ISSUED.name, m.value, key=m.key, headers=m.headers)
-            )
-        await asyncio.gather(*futures)
-        return time.perf_counter() - t0
-    finally:
-        await producer.stop()
-
-
-async def raw_consume(settings: Settings, expected: int, groups: dict[str, list[int]]) -> Phase:
+async def raw_consume(
+    settings: Settings, topic: str, expected: int, groups: dict[str, list[int]]
+) -> Phase:
     consumer = AIOKafkaConsumer(
-        VOUCHER_ISSUED.name,
+        topic,
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
         auto_offset_reset="earliest",
@@ -219,18 +199,6 @@ async def product(
     return phase, vouchers
 
 
-async def delete_topics(settings: Settings) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [t for t in topic_names([VOUCHER_ISSUED]) if t in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-
-
 async def run(n: int, what_if: int = 1, write: bool = True) -> None:
     logging.basicConfig(level=logging.WARNING)
     orders = events.issued_orders(n)
@@ -246,9 +214,17 @@ async def run(n: int, what_if: int = 1, write: bool = True) -> None:
                 await ensure_topics(settings, topic_names([VOUCHER_ISSUED]))
                 quiet = await cpu.quiet_start()
                 print(quiet, flush=True)
-                published = await publish(settings, orders)
+                published = await timed_publish(
+                    settings.kafka_bootstrap,
+                    VOUCHER_ISSUED.name,
+                    (events.message_of(o) for o in orders),
+                )
                 print(f"published {n:,} events in {published:.1f} s ({rate(n, published):,.0f}/s)")
-                phases = [await least_disturbed(lambda _: raw_consume(settings, n, groups))]
+                phases = [
+                    await least_disturbed(
+                        lambda _: raw_consume(settings, VOUCHER_ISSUED.name, n, groups)
+                    )
+                ]
                 phases.append(await least_disturbed(lambda _: raw_copy(admin, orders, groups)))
                 counts: dict[str, int] = {}
 
@@ -264,7 +240,7 @@ async def run(n: int, what_if: int = 1, write: bool = True) -> None:
                 if what_if > 0:
                     phases.append(await least_disturbed(lambda a: service_run(a, what_if)))
             finally:
-                await delete_topics(settings)
+                await delete_topics(settings.kafka_bootstrap, [VOUCHER_ISSUED])
     voucher_count = sum(len(o.vouchers) for o in orders)
     assert service.events == n and vouchers == voucher_count, "the service lost or added rows"
     if write:

@@ -36,9 +36,9 @@ from datetime import datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import cpu, machine, services, stack
+from bench.kafka import delete_topics
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate
 from services.notify.adapters.sandbox_sms import BOTH_FAIL, FLAKY, NO_SUCH_NUMBER, PRIMARY_FAILS
@@ -49,7 +49,6 @@ from shared.contracts import (
     TOPICS,
 )
 from shared.messaging import cloudevents
-from shared.messaging.kafka import topic_names
 
 WARM_UP = 200
 SANDBOX_ENDINGS = {PRIMARY_FAILS, BOTH_FAIL, FLAKY, NO_SUCH_NUMBER}
@@ -255,18 +254,6 @@ async def inapp_burst(pub: Publisher, db_url: str, n: int, groups: dict[str, lis
     return Run(f"in-app, burst of {n:,}", n, elapsed, None, None, meter.stop())
 
 
-async def delete_topics(bootstrap: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [t for t in topic_names(TOPICS) if t in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-
-
 async def outcome_counts(db_url: str) -> dict[str, int]:
     conn = await asyncpg.connect(db_url)
     try:
@@ -293,7 +280,7 @@ async def run(per_second: float, seconds: float, burst: int, inapp: int) -> None
                         broker.bootstrap, db_url, per_second, seconds, burst, inapp, groups
                     )
             finally:
-                await delete_topics(broker.bootstrap)
+                await delete_topics(broker.bootstrap, TOPICS)
     write_section("notify", render(results, counts, facts, per_second, seconds, burst, inapp))
     print("wrote bench/RESULTS.md (notify)")
 

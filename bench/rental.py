@@ -34,11 +34,10 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import cpu, machine, stack
-from bench.ingest import BATCH, TARGET_RATE, Phase, bench_settings
+from bench.ingest import BATCH, TARGET_RATE, Phase, bench_settings, raw_consume
+from bench.kafka import delete_topics, message, timed_publish
 from bench.query import TARGET_P99_MS
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_int, fmt_ms
@@ -58,8 +57,7 @@ from shared.contracts import (
 )
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
-from shared.messaging import cloudevents
-from shared.messaging.kafka import MAX_MESSAGE_BYTES, ensure_topics, topic_names
+from shared.messaging.kafka import ensure_topics, topic_names
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -192,32 +190,8 @@ async def copy_users(url: str, rows: list[tuple[Any, ...]]) -> None:
 async def publish(
     settings: Settings, topic: Topic[Any], payloads: list[TripStarted] | list[TripEnded]
 ) -> float:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        linger_ms=5,
-        max_request_size=MAX_MESSAGE_BYTES,
-        acks="all",
-    )
-    await producer.start()
-    try:
-        t0 = time.perf_counter()
-        futures = []
-        for p in payloads:
-            headers = cloudevents.make_headers(
-                ce_type=topic.ce_type, source="/bench/platform", ce_id=p.event_id
-            )
-            futures.append(
-                await producer.send(
-                    topic.name,
-                    p.model_dump_json().encode(),
-                    key=topic.key_of(p).encode(),
-                    headers=cloudevents.encode(headers),
-                )
-            )
-        await asyncio.gather(*futures)
-        return time.perf_counter() - t0
-    finally:
-        await producer.stop()
+    made = (message(topic, p, source="/bench/platform", ce_id=p.event_id) for p in payloads)
+    return await timed_publish(settings.kafka_bootstrap, topic.name, made)
 
 
 async def quiet_then(run: Callable[[], Awaitable[Phase]]) -> Phase:
@@ -231,31 +205,6 @@ async def quiet_then(run: Callable[[], Awaitable[Phase]]) -> Phase:
         flush=True,
     )
     return phase
-
-
-async def raw_consume(settings: Settings, expected: int, groups: dict[str, list[int]]) -> Phase:
-    consumer = AIOKafkaConsumer(
-        RENTAL_TRIP_STARTED.name,
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=5 * 2**20,
-    )
-    await consumer.start()
-    try:
-        seen, first, meter = 0, 0.0, None
-        while seen < expected:
-            for records in (await consumer.getmany(timeout_ms=200, max_records=BATCH)).values():
-                if records and not first:
-                    first, meter = time.perf_counter(), cpu.CpuMeter.watching(groups)
-                seen += len(records)
-        assert meter is not None
-        return Phase(
-            "aiokafka consumer, no processing", seen, time.perf_counter() - first, meter.stop()
-        )
-    finally:
-        await consumer.stop()
 
 
 async def raw_copy(url: str, starts: list[TripStarted], groups: dict[str, list[int]]) -> Phase:
@@ -334,18 +283,6 @@ async def product(
     )
 
 
-async def delete_topics(settings: Settings, topics: list[Topic[Any]]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [t for t in topic_names(topics) if t in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-
-
 @dataclass
 class IngestResult:
     phases: list[Phase]
@@ -371,7 +308,11 @@ async def ingest(admin: str, trips: int, users: int) -> IngestResult:
             await ensure_topics(settings, topic_names(topics))
             published = await publish(settings, RENTAL_TRIP_STARTED, starts[:half])
             published += await publish(settings, RENTAL_TRIP_ENDED, ends[:half])
-            phases = [await quiet_then(lambda: raw_consume(settings, half, groups))]
+            phases = [
+                await quiet_then(
+                    lambda: raw_consume(settings, RENTAL_TRIP_STARTED.name, half, groups)
+                )
+            ]
             copy_url = await fresh_schema(admin, "bench_rental_copy")
             phases.append(await quiet_then(lambda: raw_copy(copy_url, starts[:half], groups)))
             url = await fresh_schema(admin, "kefu_rental_bench", "rental_bench")
@@ -411,7 +352,7 @@ async def ingest(admin: str, trips: int, users: int) -> IngestResult:
             finally:
                 await conn.close()
         finally:
-            await delete_topics(settings, topics)
+            await delete_topics(settings.kafka_bootstrap, topics)
     assert (counts["ended"], counts["renting"]) == (half, trips - half), "trips lost or added"
     return IngestResult(
         phases,

@@ -44,15 +44,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import cpu, datagen, machine, services, stack
 from bench.http_client import Client
+from bench.kafka import delete_topics
 from bench.load import load
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate
 from shared.contracts import TOPICS
-from shared.messaging.kafka import topic_names
 from shared.settings import database_url_with_name
 
 DISTURBED_CORES = 0.3
@@ -218,18 +217,6 @@ async def measured(admin_url: str, run: Awaitable[RunResult]) -> RunResult:
     return result
 
 
-async def delete_topics(bootstrap: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [t for t in topic_names(TOPICS) if t in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-
-
 async def settled(admin_url: str) -> tuple[int, int]:
     """Sagas succeeded in the voucher database, refunds applied in the points database."""
     v = await asyncpg.connect(database_url_with_name(admin_url, "kefu_voucher"))
@@ -300,7 +287,7 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                     finally:
                         await client.close()
             finally:
-                await delete_topics(broker.bootstrap)
+                await delete_topics(broker.bootstrap, TOPICS)
         sagas, refunds = await settled(admin)
     expected = WARM_UP + sum(r.commands for r in results)
     print(f"settled: {sagas:,} sagas succeeded, {refunds:,} refunds applied (of {expected:,})")

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from services.points import handlers
 from services.points.adapters.provider import PointsProvider
+from shared.api.points import PointsMovementOut, PointsOut
 from shared.http import CurrentActor
 from shared.platform import Platform
 
 router = APIRouter()
-
-
-class MovementOut(BaseModel):
-    refund_id: str | None
-    points: int
-    merchant_order_no: str | None
-    at: datetime
-    kind: Literal["refund"]
-
-
-class PointsOut(BaseModel):
-    user_id: str
-    balance: int
-    movements: list[MovementOut]
-    """Newest first."""
 
 
 @router.get("/users/{user_id}/points", response_model=PointsOut)
@@ -45,7 +29,7 @@ async def user_points(
         user_id=account.user_id,
         balance=account.balance,
         movements=[
-            MovementOut(
+            PointsMovementOut(
                 refund_id=m.refund_id,
                 points=m.points,
                 merchant_order_no=m.merchant_order_no,

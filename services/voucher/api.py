@@ -8,7 +8,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from services.voucher.domain.errors import OperationNotFound
 from services.voucher.domain.query import parse_query
@@ -17,15 +16,19 @@ from services.voucher.handlers.retry import retry_operation
 from services.voucher.handlers.reversal import start_reversal
 from services.voucher.handlers.void import void_voucher
 from services.voucher.views import (
-    OperationOutcome,
-    OperationRecord,
-    OperationView,
-    VoucherDetail,
-    VoucherPage,
     list_vouchers,
+    operation_status,
     operation_view,
     voucher_detail,
     voucher_operations,
+)
+from shared.api.voucher import (
+    OperationOut,
+    OperationStatusOut,
+    OperationViewOut,
+    ReasonIn,
+    VoucherDetailOut,
+    VoucherPageOut,
 )
 from shared.http import CurrentActor, IdempotencyKey
 
@@ -38,11 +41,6 @@ async def _deps(request: Request) -> Deps:
 
 
 VoucherDeps = Annotated[Deps, Depends(_deps)]
-
-
-class ReasonIn(BaseModel):
-    reason: str | None = None
-    """Why (操作原因): required for void and reversal; on a retry it replaces the first one."""
 
 
 OptionalReason = Annotated[ReasonIn | None, Body()]
@@ -74,7 +72,7 @@ async def get_vouchers(
     order_date_to: str | None = None,
     limit: str | None = None,
     cursor: str | None = None,
-) -> VoucherPage:
+) -> VoucherPageOut:
     """Vouchers matching every given filter, newest exchange first, a page at a time."""
     tz = deps.settings.tz
     query = parse_query(
@@ -96,12 +94,12 @@ async def get_vouchers(
 
 
 @router.get("/vouchers/{code}")
-async def get_voucher(code: str, deps: VoucherDeps) -> VoucherDetail:
+async def get_voucher(code: str, deps: VoucherDeps) -> VoucherDetailOut:
     return await voucher_detail(deps.pool, code, deps.today(), deps.settings.tz)
 
 
 @router.get("/vouchers/{code}/operations")
-async def get_voucher_operations(code: str, deps: VoucherDeps) -> list[OperationRecord]:
+async def get_voucher_operations(code: str, deps: VoucherDeps) -> list[OperationOut]:
     return await voucher_operations(deps.pool, code, deps.settings.tz)
 
 
@@ -112,7 +110,7 @@ async def post_void(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
-) -> OperationOutcome:
+) -> OperationStatusOut:
     with deps.commands.admit():
         outcome = await void_voucher(
             deps,
@@ -121,7 +119,7 @@ async def post_void(
             actor=actor.username,
             idempotency_key=idempotency_key,
         )
-    return OperationOutcome.of(outcome)
+    return operation_status(outcome)
 
 
 @router.post("/orders/{merchant_order_no}/reversal")
@@ -131,7 +129,7 @@ async def post_reversal(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
-) -> OperationOutcome:
+) -> OperationStatusOut:
     with deps.commands.admit():
         outcome = await start_reversal(
             deps,
@@ -140,11 +138,11 @@ async def post_reversal(
             actor=actor.username,
             idempotency_key=idempotency_key,
         )
-    return OperationOutcome.of(outcome)
+    return operation_status(outcome)
 
 
 @router.get("/operations/{operation_id}")
-async def get_operation(operation_id: str, deps: VoucherDeps) -> OperationView:
+async def get_operation(operation_id: str, deps: VoucherDeps) -> OperationViewOut:
     return await operation_view(deps.pool, _operation_id(operation_id), deps.settings.tz)
 
 
@@ -155,7 +153,7 @@ async def post_retry(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
-) -> OperationOutcome:
+) -> OperationStatusOut:
     with deps.commands.admit():
         outcome = await retry_operation(
             deps,
@@ -164,4 +162,4 @@ async def post_retry(
             reason=body.reason if body else None,
             idempotency_key=idempotency_key,
         )
-    return OperationOutcome.of(outcome)
+    return operation_status(outcome)

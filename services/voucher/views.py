@@ -5,11 +5,10 @@ Times are shown in the business time zone; phone numbers are masked.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from uuid import UUID
 
 import asyncpg
-from pydantic import BaseModel
 
 from services.voucher.domain.cursor import Cursor
 from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
@@ -17,81 +16,29 @@ from services.voucher.domain.model import voucher_actions, voucher_status
 from services.voucher.domain.query import VoucherQuery
 from services.voucher.handlers.deps import Outcome
 from services.voucher.store import operations, search
+from shared.api.voucher import (
+    OperationOut,
+    OperationStatusOut,
+    OperationViewOut,
+    VoucherDetailOut,
+    VoucherOut,
+    VoucherPageOut,
+)
 from shared.masking import mask_phone
 
 
-class VoucherItem(BaseModel):
-    code: str
-    merchant_order_no: str
-    exchanged_at: datetime
-    order_status: str
-    source: str
-    deduction_status: str
-    status: str
-    face_value: str
-    """A decimal string, "10.00": money never travels as a float."""
-    valid_from: date
-    valid_to: date
-    phone: str
-    user_id: str
-    redeemed_at: datetime | None
-    store_id: str | None
-    actions: list[str]
-
-
-class VoucherPage(BaseModel):
-    items: list[VoucherItem]
-    next_cursor: str | None
-
-
-class OperationRecord(BaseModel):
-    operation_no: int
-    operation_id: UUID
-    operator: str
-    at: datetime
-    type: str
-    result: str
-    failure: str | None
-    reason: str
-    trace_id: str | None
-
-
-class VoucherDetail(VoucherItem):
-    operations: list[OperationRecord]
-
-
-class OperationOutcome(BaseModel):
+def operation_status(outcome: Outcome) -> OperationStatusOut:
     """What a void, reversal or retry command answers."""
-
-    operation_id: UUID
-    status: str
-    failure: str | None
-
-    @classmethod
-    def of(cls, outcome: Outcome) -> OperationOutcome:
-        failure = outcome.failure.value if outcome.failure else None
-        return cls(operation_id=outcome.operation_id, status=outcome.status, failure=failure)
+    failure = outcome.failure.value if outcome.failure else None
+    return OperationStatusOut(
+        operation_id=outcome.operation_id, status=outcome.status, failure=failure
+    )
 
 
-class OperationView(BaseModel):
-    operation_id: UUID
-    type: str
-    status: str
-    failure: str | None
-    merchant_order_no: str
-    code: str | None
-    """The voided voucher; null for a reversal, which acts on the whole order."""
-    reason: str
-    operator: str
-    attempt: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def _item(row: asyncpg.Record, today: date, tz: tzinfo) -> VoucherItem:
+def _item(row: asyncpg.Record, today: date, tz: tzinfo) -> VoucherOut:
     status = voucher_status(row["status"], row["valid_to"], today)
     redeemed_at = row["redeemed_at"]
-    return VoucherItem(
+    return VoucherOut(
         code=row["code"],
         merchant_order_no=row["merchant_order_no"],
         exchanged_at=row["exchanged_at"].astimezone(tz),
@@ -110,8 +57,8 @@ def _item(row: asyncpg.Record, today: date, tz: tzinfo) -> VoucherItem:
     )
 
 
-def _record(row: asyncpg.Record, tz: tzinfo) -> OperationRecord:
-    return OperationRecord(
+def _record(row: asyncpg.Record, tz: tzinfo) -> OperationOut:
+    return OperationOut(
         operation_no=row["operation_no"],
         operation_id=row["operation_id"],
         operator=row["operator"],
@@ -126,17 +73,17 @@ def _record(row: asyncpg.Record, tz: tzinfo) -> OperationRecord:
 
 async def list_vouchers(
     pool: asyncpg.Pool, query: VoucherQuery, today: date, tz: tzinfo
-) -> VoucherPage:
+) -> VoucherPageOut:
     async with pool.acquire() as conn:
         rows = await search.search(conn, query, today)
     page = rows[: query.limit]
     more = len(rows) > query.limit
     last = page[-1] if page else None
     next_cursor = Cursor(last["exchanged_at"], last["code"]).encode() if more and last else None
-    return VoucherPage(items=[_item(r, today, tz) for r in page], next_cursor=next_cursor)
+    return VoucherPageOut(items=[_item(r, today, tz) for r in page], next_cursor=next_cursor)
 
 
-async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> list[OperationRecord]:
+async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> list[OperationOut]:
     async with pool.acquire() as conn:
         exists = await conn.fetchval("SELECT 1 FROM vouchers WHERE code = $1", code)
         if not exists:
@@ -144,20 +91,22 @@ async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> list[
         return [_record(r, tz) for r in await operations.records_of(conn, code)]
 
 
-async def voucher_detail(pool: asyncpg.Pool, code: str, today: date, tz: tzinfo) -> VoucherDetail:
+async def voucher_detail(
+    pool: asyncpg.Pool, code: str, today: date, tz: tzinfo
+) -> VoucherDetailOut:
     async with pool.acquire() as conn:
         row = await search.voucher_row(conn, code)
         if row is None:
             raise VoucherNotFound(f"no voucher {code}")
         records = [_record(r, tz) for r in await operations.records_of(conn, code)]
-    return VoucherDetail(**_item(row, today, tz).model_dump(), operations=records)
+    return VoucherDetailOut(**_item(row, today, tz).model_dump(), operations=records)
 
 
-async def operation_view(pool: asyncpg.Pool, operation_id: UUID, tz: tzinfo) -> OperationView:
+async def operation_view(pool: asyncpg.Pool, operation_id: UUID, tz: tzinfo) -> OperationViewOut:
     row = await operations.get(pool, operation_id)
     if row is None:
         raise OperationNotFound(f"no operation {operation_id}")
-    return OperationView(
+    return OperationViewOut(
         operation_id=row["operation_id"],
         type=row["type"],
         status=row["status"],

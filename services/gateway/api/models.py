@@ -1,15 +1,15 @@
-"""Request bodies, and the shapes of the services' answers for the OpenAPI document.
+"""The gateway's own bodies and answers (sign-in, users, health) and its error shape.
 
-The answer models document; they do not filter: the gateway passes each service's
-JSON on as it came.
+The services' bodies and answers live in :mod:`shared.api`, one declaration for the
+service that answers with them and the gateway that documents them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
 class ErrorOut(BaseModel):
@@ -29,73 +29,6 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "A service behind the gateway is unavailable: service_unavailable",
     }
     return {s: {"model": ErrorOut, "description": described.get(s, "Error")} for s in statuses}
-
-
-class ReasonIn(BaseModel):
-    reason: str | None = Field(
-        default=None,
-        description="Why (操作原因). Void and reversal need one: the voucher service answers"
-        " 422 reason_required without it. On a retry it is optional.",
-        examples=["Customer asked to return the points, ticket 20190105-0042"],
-    )
-
-
-class _Documented(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class OperationOut(_Documented):
-    operation_no: str
-    operator: str
-    at: datetime
-    type: Literal["void", "reversal"]
-    result: Literal["succeeded", "failed"]
-    failure: Literal["void_failed", "points_refund_failed", "voucher_used"] | None
-    reason: str
-    trace_id: str | None
-
-
-class VoucherOut(_Documented):
-    code: str
-    merchant_order_no: str
-    exchanged_at: datetime
-    order_status: str
-    source: Literal["bubble", "telecom_points", "e_coupon"]
-    deduction_status: str
-    status: Literal["available", "used", "voided", "expired"]
-    face_value: str
-    valid_from: date
-    valid_to: date
-    actions: list[Literal["void", "reverse"]] = Field(description="The buttons this voucher shows")
-
-
-class VoucherPageOut(_Documented):
-    items: list[VoucherOut]
-    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null at end")
-
-
-class VoucherDetailOut(VoucherOut):
-    operations: list[OperationOut]
-
-
-class OperationStatusOut(_Documented):
-    operation_id: str
-    status: Literal["pending", "succeeded", "failed"]
-    failure: str | None = None
-
-
-class MovementOut(_Documented):
-    refund_id: str | None
-    points: int
-    merchant_order_no: str | None
-    at: datetime
-    kind: str
-
-
-class PointsOut(_Documented):
-    user_id: str
-    balance: int
-    movements: list[MovementOut] = Field(description="Newest first")
 
 
 class LoginIn(BaseModel):

@@ -8,17 +8,16 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from services.gateway.api.models import errors
-from services.gateway.api.notify_models import (
+from services.gateway.api.paging import Cursor, Limit
+from services.gateway.calls import Call, forward_public
+from shared.api.notify import (
     AnnouncementDetailOut,
     AnnouncementIn,
     AnnouncementOut,
     AnnouncementPageOut,
     AnnouncementStatus,
     BoardOut,
-    Cursor,
-    Limit,
 )
-from services.gateway.calls import Call, forward_public
 
 router = APIRouter(tags=["announcements"])
 

@@ -14,15 +14,14 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from services.gateway.api.models import errors
-from services.gateway.api.notify_models import (
-    Cursor,
+from services.gateway.api.paging import Cursor, Limit
+from services.gateway.calls import Call, GatewayCall
+from shared.api.notify import (
     InboxMessageOut,
     InboxPageOut,
-    Limit,
     MarkedReadOut,
     UnreadCountOut,
 )
-from services.gateway.calls import Call, GatewayCall
 
 router = APIRouter(tags=["inbox"])
 STAFF = {"kind": "staff"}

@@ -8,20 +8,19 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from services.gateway.api.models import errors
-from services.gateway.api.notify_models import (
+from services.gateway.api.paging import Cursor, Limit
+from services.gateway.calls import Call
+from shared.api.notify import (
     CodeCheckIn,
     CodeCheckOut,
     CodeIssuedOut,
     CodeLookupPageOut,
     CodeRequestIn,
-    Cursor,
     LatestCodeOut,
-    Limit,
     SmsDetailOut,
     SmsPageOut,
     SmsStatus,
 )
-from services.gateway.calls import Call
 
 router = APIRouter(tags=["sms"])
 PHONE = "The full phone number"

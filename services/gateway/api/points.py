@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from services.gateway.api.models import PointsOut, errors
+from services.gateway.api.models import errors
 from services.gateway.calls import Call
+from shared.api.points import PointsOut
 
 router = APIRouter(tags=["points"])
 

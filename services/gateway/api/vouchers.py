@@ -11,15 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
-from services.gateway.api.models import (
+from services.gateway.api.models import errors
+from services.gateway.calls import Call
+from shared.api.voucher import (
     OperationOut,
     OperationStatusOut,
+    OperationViewOut,
     ReasonIn,
     VoucherDetailOut,
     VoucherPageOut,
-    errors,
 )
-from services.gateway.calls import Call
 
 router = APIRouter(tags=["vouchers"])
 
@@ -104,7 +105,7 @@ async def reverse_order(merchant_order_no: str, call: Call, body: Reason = None)
 
 @router.get(
     "/api/v1/operations/{operation_id}",
-    responses={200: {"model": OperationStatusOut}, **errors(401, 403, 404, 503)},
+    responses={200: {"model": OperationViewOut}, **errors(401, 403, 404, 503)},
 )
 async def operation_status(operation_id: str, call: Call) -> Response:
     """Where an operation stands: pending, succeeded or failed (with its cause)."""

@@ -2,50 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
 
 from services.notify.api.common import NotifyDeps
-from services.notify.domain.codes import CheckFailure
 from services.notify.handlers.codes import check_code, request_code
+from shared.api.notify import CodeCheckIn, CodeCheckOut, CodeIssuedOut, CodeRequestIn
 from shared.http import CurrentActor, IdempotencyKey
 from shared.masking import mask_phone
 
 router = APIRouter(tags=["verification codes"])
-Purpose = Annotated[str, Field(min_length=1, max_length=32, examples=["login", "top_up"])]
-
-
-class CodeRequestIn(BaseModel):
-    phone: str
-    purpose: Purpose = "login"
-    """What the code proves (login, top_up, ...): a code is checked only for its purpose."""
-
-
-class CodeIssuedOut(BaseModel):
-    id: str
-    phone: str
-    """Masked."""
-    purpose: str
-    issued_at: datetime
-    expires_at: datetime
-    attempts_allowed: int
-    sms_dedupe_key: str
-    """The SMS log entry of this code is found by this key."""
-
-
-class CodeCheckIn(BaseModel):
-    phone: str
-    purpose: Purpose = "login"
-    code: Annotated[str, Field(min_length=1, max_length=12)]
-
-
-class CodeCheckOut(BaseModel):
-    valid: bool
-    reason: CheckFailure | None
-    attempts_left: int
 
 
 @router.post(

@@ -2,68 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
 from services.notify.domain import cursor as cursors
 from services.notify.domain.errors import MessageNotFound
 from services.notify.store import inbox as store
+from shared.api.notify import (
+    InboxKind,
+    InboxMessageOut,
+    InboxPageOut,
+    MarkedReadOut,
+    UnreadCountOut,
+)
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["inbox"])
 Kind = Annotated[
-    Literal["user", "staff"],
+    InboxKind,
     Query(description="Whose inbox: a customer's user id, or a staff member's username"),
 ]
 
 
-class InboxMessage(BaseModel):
-    id: int
-    title: str | None
-    body: str
-    template_id: str | None
-    created_at: datetime
-    read: bool
-    read_at: datetime | None
-
-    @classmethod
-    def of(cls, row: asyncpg.Record) -> InboxMessage:
-        return cls(
-            id=row["id"],
-            title=row["title"],
-            body=row["body"],
-            template_id=row["template_id"],
-            created_at=row["created_at"],
-            read=row["read_at"] is not None,
-            read_at=row["read_at"],
-        )
+def _message(row: asyncpg.Record) -> InboxMessageOut:
+    return InboxMessageOut(
+        id=row["id"],
+        title=row["title"],
+        body=row["body"],
+        template_id=row["template_id"],
+        created_at=row["created_at"],
+        read=row["read_at"] is not None,
+        read_at=row["read_at"],
+    )
 
 
-class InboxPage(BaseModel):
-    recipient: str
-    kind: str
-    unread: int
-    items: list[InboxMessage]
-    """Newest first."""
-    next_cursor: str | None
-
-
-class UnreadCount(BaseModel):
-    recipient: str
-    kind: str
-    unread: int
-
-
-class MarkedRead(BaseModel):
-    marked: int
-
-
-@router.get("/inbox/{recipient}", response_model=InboxPage)
+@router.get("/inbox/{recipient}", response_model=InboxPageOut)
 async def get_inbox(
     recipient: str,
     deps: NotifyDeps,
@@ -72,7 +48,7 @@ async def get_inbox(
     unread_only: bool = False,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> InboxPage:
+) -> InboxPageOut:
     rows = await store.page(
         deps.pool,
         kind,
@@ -81,37 +57,37 @@ async def get_inbox(
         before_id=cursors.decode(cursor),
         limit=limit,
     )
-    return InboxPage(
+    return InboxPageOut(
         recipient=recipient,
         kind=kind,
         unread=await store.unread_count(deps.pool, kind, recipient),
-        items=[InboxMessage.of(r) for r in rows],
+        items=[_message(r) for r in rows],
         next_cursor=cursors.next_cursor([r["id"] for r in rows], limit),
     )
 
 
-@router.get("/inbox/{recipient}/unread-count", response_model=UnreadCount)
+@router.get("/inbox/{recipient}/unread-count", response_model=UnreadCountOut)
 async def get_unread_count(
     recipient: str, deps: NotifyDeps, _actor: CurrentActor, kind: Kind = "user"
-) -> UnreadCount:
-    return UnreadCount(
+) -> UnreadCountOut:
+    return UnreadCountOut(
         recipient=recipient, kind=kind, unread=await store.unread_count(deps.pool, kind, recipient)
     )
 
 
-@router.post("/inbox/{recipient}/messages/{message_id}/read", response_model=InboxMessage)
+@router.post("/inbox/{recipient}/messages/{message_id}/read", response_model=InboxMessageOut)
 async def post_read(
     recipient: str, message_id: int, deps: NotifyDeps, _actor: CurrentActor, kind: Kind = "user"
-) -> InboxMessage:
+) -> InboxMessageOut:
     """Mark one message read; again is harmless (the first read time stays)."""
     row = await store.mark_read(deps.pool, kind, recipient, message_id, deps.clock())
     if row is None:
         raise MessageNotFound(f"no message {message_id} in this inbox")
-    return InboxMessage.of(row)
+    return _message(row)
 
 
-@router.post("/inbox/{recipient}/read-all", response_model=MarkedRead)
+@router.post("/inbox/{recipient}/read-all", response_model=MarkedReadOut)
 async def post_read_all(
     recipient: str, deps: NotifyDeps, _actor: CurrentActor, kind: Kind = "user"
-) -> MarkedRead:
-    return MarkedRead(marked=await store.mark_all_read(deps.pool, kind, recipient, deps.clock()))
+) -> MarkedReadOut:
+    return MarkedReadOut(marked=await store.mark_all_read(deps.pool, kind, recipient, deps.clock()))

@@ -24,6 +24,7 @@ from services.gateway.app import create_app
 from shared.devstack.broker import free_port
 from shared.settings import SERVICES, Settings
 from tests.infra import Infra
+from tests.serving import serving
 
 DEMO_PASSWORD = "demo-password-for-tests"
 
@@ -137,10 +138,8 @@ async def gateway(infra: Infra) -> AsyncIterator[GatewayUnderTest]:
         log_json=False,
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield GatewayUnderTest(app, settings, http, **stand_ins)
+    async with serving(app, "http://gateway") as http:
+        yield GatewayUnderTest(app, settings, http, **stand_ins)
     for server, task in servers:
         server.should_exit = True
         await task

@@ -9,20 +9,18 @@ its own phones, recipients and dedupe keys.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import random
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.notify.app import create_app
@@ -32,9 +30,10 @@ from shared.contracts import (
     NOTIFY_SMS_REQUESTED,
     NOTIFY_SMS_SENT,
 )
-from shared.messaging import cloudevents
 from shared.settings import Settings
 from tests.infra import Infra, eventually, settings_on
+from tests.kafka import Record, TopicWatcher, fields, producing, publish
+from tests.serving import serving
 
 ACTOR = {"X-Kefu-Actor": "lead.wang", "X-Kefu-Roles": "duty_lead"}
 WATCHED = (
@@ -57,23 +56,17 @@ def key(label: str = "test") -> str:
 
 @dataclass
 class Seen:
-    """Everything read from a watched topic: (payload, headers)."""
+    """What the service published on the watched topics, found by dedupe key."""
 
-    records: dict[str, list[tuple[dict[str, Any], dict[str, str]]]] = field(
-        default_factory=lambda: {t: [] for t in WATCHED}
-    )
+    watcher: TopicWatcher
 
-    def of(self, topic: str, dedupe_key: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
-        return [r for r in self.records[topic] if r[0].get("dedupe_key") == dedupe_key]
+    def of(self, topic: str, dedupe_key: str) -> list[Record]:
+        return self.watcher.where(topic, fields(dedupe_key=dedupe_key))
 
     async def wait(
         self, topic: str, dedupe_key: str, count: int = 1, within: float = 15.0
-    ) -> list[tuple[dict[str, Any], dict[str, str]]]:
-        async def arrived() -> bool:
-            return len(self.of(topic, dedupe_key)) >= count
-
-        await eventually(arrived, within=within)
-        return self.of(topic, dedupe_key)
+    ) -> list[Record]:
+        return await self.watcher.wait(topic, fields(dedupe_key=dedupe_key), count, within=within)
 
 
 @dataclass
@@ -88,14 +81,7 @@ class Notify:
     async def request(
         self, topic: str, payload: dict[str, Any], *, key: str, ce_id: str | None = None
     ) -> str:
-        headers = cloudevents.make_headers(ce_type=f"kefu.{topic}", source="/tests", ce_id=ce_id)
-        await self.producer.send_and_wait(
-            topic,
-            json.dumps(payload).encode(),
-            key=key.encode(),
-            headers=cloudevents.encode(headers),
-        )
-        return headers["ce_id"]
+        return await publish(self.producer, topic, payload, key=key, ce_id=ce_id)
 
     async def sms(
         self, to: str, dedupe_key: str, *, ce_id: str | None = None, **fields: Any
@@ -151,28 +137,6 @@ class Notify:
         return response.json()
 
 
-async def _watch(settings: Settings, seen: Seen, ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        *WATCHED,
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    ready.set()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                for r in records:
-                    seen.records[r.topic].append(
-                        (json.loads(r.value), cloudevents.decode(r.headers))
-                    )
-    finally:
-        await consumer.stop()
-
-
 def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
     return settings_on(
         infra,
@@ -187,22 +151,12 @@ def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
 @contextlib.asynccontextmanager
 async def running_notify(settings: Settings) -> AsyncIterator[Notify]:
     app = create_app(settings, service=f"notify{uuid.uuid4().hex[:8]}")
-    seen = Seen()
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        async with app.router.lifespan_context(app):
-            ready = asyncio.Event()
-            watcher = asyncio.create_task(_watch(settings, seen, ready))
-            await ready.wait()
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
-                yield Notify(app, http, app.state.platform.pool, settings, producer, seen)
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-    finally:
-        await producer.stop()
+    async with (
+        producing(settings.kafka_bootstrap) as producer,
+        serving(app, "http://notify") as http,
+        TopicWatcher(settings.kafka_bootstrap, *WATCHED) as watcher,
+    ):
+        yield Notify(app, http, app.state.platform.pool, settings, producer, Seen(watcher))
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from shared.ops.reading import read
 from shared.platform import Platform
 from shared.settings import Settings
 from tests.infra import eventually
+from tests.kafka import publish
 
 
 class Effect(Contract):
@@ -48,15 +49,14 @@ class OpsService:
         return "ops.effects"
 
     async def publish(self, key: str, *, poison: bool = False, raw: bytes | None = None) -> str:
-        headers = cloudevents.make_headers(ce_type=self.topic.ce_type, source="/tests")
         value = raw if raw is not None else Effect(key=key, poison=poison).model_dump_json()
-        await self.producer.send_and_wait(
+        return await publish(
+            self.producer,
             self.topic.name,
             value if isinstance(value, bytes) else value.encode(),
-            key=key.encode(),
-            headers=cloudevents.encode(headers),
+            key=key,
+            ce_type=self.topic.ce_type,
         )
-        return headers["ce_id"]
 
     async def effects(self, key: str) -> int:
         n = await self.platform.pool.fetchval("SELECT count(*) FROM effects WHERE key = $1", key)

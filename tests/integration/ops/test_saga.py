@@ -15,24 +15,15 @@ from services.voucher.app import create_app
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT, VOUCHER_ISSUED
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool, ensure_database
-from shared.messaging import cloudevents
 from shared.ops.sagas import sources_of
 from shared.settings import Settings
 from tests.infra import eventually
 from tests.integration.ops.conftest import kefu
 from tests.integration.voucher.conftest import SHANGHAI, make_order
+from tests.kafka import publish
 
 pytestmark = pytest.mark.integration
 ACTOR = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
-
-
-async def publish(
-    producer: AIOKafkaProducer, topic: str, payload: dict[str, Any], key: str
-) -> None:
-    headers = cloudevents.make_headers(ce_type=f"kefu.{topic}", source="/tests")
-    await producer.send_and_wait(
-        topic, json.dumps(payload).encode(), key=key.encode(), headers=cloudevents.encode(headers)
-    )
 
 
 async def test_saga_show_prints_a_reversals_steps(settings: Settings, unique: str) -> None:
@@ -45,7 +36,7 @@ async def test_saga_show_prints_a_reversals_steps(settings: Settings, unique: st
         try:
             pool = app.state.deps.pool
             order = make_order(order_no, codes, user_id=f"U{unique}", points=1500)
-            await publish(producer, VOUCHER_ISSUED.name, order, order_no)
+            await publish(producer, VOUCHER_ISSUED.name, order, key=order_no)
 
             async def issued() -> bool:
                 n = await pool.fetchval("SELECT count(*) FROM vouchers WHERE code = ANY($1)", codes)
@@ -75,7 +66,7 @@ async def test_saga_show_prints_a_reversals_steps(settings: Settings, unique: st
                 "attempt": request["attempt"],
                 "completed_at": datetime.now(SHANGHAI).isoformat(),
             }
-            await publish(producer, POINTS_REVERSAL_RESULT.name, answer, order_no)
+            await publish(producer, POINTS_REVERSAL_RESULT.name, answer, key=order_no)
 
             async def succeeded() -> Any:
                 return await pool.fetchval(

@@ -3,46 +3,45 @@ answers on ``points.reversal.result.v1``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.points.app import create_app
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
-from shared.messaging import cloudevents
 from shared.settings import Settings
 from tests.infra import Infra, settings_on
+from tests.kafka import TopicWatcher, fields, payloads, producing, publish
+from tests.serving import serving
 
 
 @dataclass
 class Results:
-    """Every answer the points gateway published since the module started."""
+    """Every answer the points gateway published, and every request it dead-lettered, since
+    the module started."""
 
-    seen: list[dict[str, Any]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    watcher: TopicWatcher
 
     def of(self, refund_id: str) -> list[dict[str, Any]]:
-        return [r for r in self.seen if r["refund_id"] == refund_id]
-
-    def add(self, answers: list[dict[str, Any]]) -> None:
-        self.seen += answers
-        self.arrived.set()
+        return payloads(
+            self.watcher.where(POINTS_REVERSAL_RESULT.name, fields(refund_id=refund_id))
+        )
 
     async def wait(self, refund_id: str, count: int, within: float = 15.0) -> list[dict[str, Any]]:
-        async with asyncio.timeout(within):
-            while len(self.of(refund_id)) < count:
-                self.arrived.clear()
-                await self.arrived.wait()
-        return self.of(refund_id)
+        found = await self.watcher.wait(
+            POINTS_REVERSAL_RESULT.name, fields(refund_id=refund_id), count, within=within
+        )
+        return payloads(found)
+
+    def dead_letters(self) -> list[dict[str, str]]:
+        """The headers of every dead-lettered request."""
+        return [headers for _, headers in self.watcher.where(POINTS_REVERSAL_REQUESTED.dlq)]
 
 
 @dataclass
@@ -67,16 +66,15 @@ class PointsGateway:
             "requested_by": "agent",
             **fields,
         }
-        headers = cloudevents.make_headers(
-            ce_type=POINTS_REVERSAL_REQUESTED.ce_type, source="/kefu/voucher", ce_id=ce_id
-        )
-        await self.producer.send_and_wait(
+        return await publish(
+            self.producer,
             topic,
-            json.dumps(payload).encode(),
-            key=str(payload.get("merchant_order_no", "")).encode(),
-            headers=cloudevents.encode(headers),
+            payload,
+            key=str(payload.get("merchant_order_no", "")),
+            ce_id=ce_id,
+            ce_type=POINTS_REVERSAL_REQUESTED.ce_type,
+            source="/kefu/voucher",
         )
-        return headers["ce_id"]
 
     async def points_of(self, user_id: str) -> dict[str, Any]:
         response = await self.http.get(
@@ -93,37 +91,14 @@ def ids() -> tuple[str, str, str]:
     return f"R-{u}", f"M-{u}", u
 
 
-async def _read_results(settings: Settings, results: Results) -> None:
-    consumer = AIOKafkaConsumer(
-        POINTS_REVERSAL_RESULT.name,
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                results.add([json.loads(r.value) for r in records])
-    finally:
-        await consumer.stop()
-
-
 @pytest.fixture(scope="module")
 async def points(infra: Infra) -> AsyncIterator[PointsGateway]:
     settings = settings_on(infra)
     app = create_app(settings)
-    results = Results()
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-    await producer.start()
-    async with app.router.lifespan_context(app):
-        reader = asyncio.create_task(_read_results(settings, results))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://points") as http:
-            yield PointsGateway(app, settings, producer, results, http)
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-    await producer.stop()
+    watched = (POINTS_REVERSAL_RESULT.name, POINTS_REVERSAL_REQUESTED.dlq)
+    async with (
+        producing(settings.kafka_bootstrap) as producer,
+        serving(app, "http://points") as http,
+        TopicWatcher(settings.kafka_bootstrap, *watched) as watcher,
+    ):
+        yield PointsGateway(app, settings, producer, Results(watcher), http)

@@ -11,13 +11,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from services.points.adapters.provider import RefundOrder, RefundRefused, SandboxBubbleProvider
 from services.points.domain.refunds import RefundRequest
 from services.points.handlers import refund_points
-from shared.contracts import POINTS_REVERSAL_REQUESTED
-from shared.messaging import cloudevents
+from tests.infra import eventually
 from tests.integration.points.conftest import PointsGateway, ids
 
 pytestmark = pytest.mark.integration
@@ -158,26 +156,15 @@ async def test_a_request_breaking_a_rule_goes_to_the_dlq_and_moves_nothing(
 
 
 async def _read_dlq(points: PointsGateway, ce_ids: set[str]) -> dict[str, str]:
-    consumer = AIOKafkaConsumer(
-        POINTS_REVERSAL_REQUESTED.dlq,
-        bootstrap_servers=points.settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: dict[str, str] = {}
-    try:
-        async with asyncio.timeout(15):
-            while set(found) != ce_ids:
-                for records in (await consumer.getmany(timeout_ms=200)).values():
-                    for r in records:
-                        h = cloudevents.decode(r.headers)
-                        if h.get("ce_id") in ce_ids:
-                            found[h["ce_id"]] = h["kefu_dlq_reason"]
-    finally:
-        await consumer.stop()
-    return found
+    async def all_there() -> dict[str, str] | None:
+        found = {
+            h["ce_id"]: h["kefu_dlq_reason"]
+            for h in points.results.dead_letters()
+            if h.get("ce_id") in ce_ids
+        }
+        return found if set(found) == ce_ids else None
+
+    return await eventually(all_there, within=15, what=f"{ce_ids} dead-lettered")
 
 
 async def test_balance_and_movements_newest_first(points: PointsGateway) -> None:

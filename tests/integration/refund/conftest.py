@@ -9,13 +9,11 @@ publishes.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import random
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.refund.app import create_app
@@ -35,9 +33,10 @@ from shared.contracts import (
     REFUND_REQUESTED,
     REFUND_SLA_BREACHED,
 )
-from shared.messaging import cloudevents
 from shared.settings import Settings
 from tests.infra import Infra, eventually, settings_on
+from tests.kafka import Record, TopicWatcher, fields, payloads, producing, publish
+from tests.serving import serving
 
 WATCHED = (
     REFUND_COMPLETED.name,
@@ -56,6 +55,7 @@ ROLES = {
     "cashier": "cashier",
     "accountant": "accountant",
     "director": "finance_director",
+    "director2": "finance_director",
     "ops": "ops_supervisor",
     "ops2": "ops_supervisor",
 }
@@ -96,21 +96,24 @@ def phone() -> str:
 
 @dataclass
 class Seen:
-    records: dict[str, list[tuple[dict[str, Any], dict[str, str]]]] = field(
-        default_factory=lambda: {t: [] for t in WATCHED}
-    )
+    """What the service published on the watched topics, found by payload fields."""
+
+    watcher: TopicWatcher
+
+    @property
+    def records(self) -> dict[str, list[Record]]:
+        return self.watcher.records
 
     def of(self, topic: str, **match: Any) -> list[dict[str, Any]]:
-        return [p for p, _ in self.records[topic] if all(p.get(k) == v for k, v in match.items())]
+        return payloads(self.watcher.where(topic, fields(**match)))
 
     async def wait(
         self, topic: str, count: int = 1, within: float = 15.0, **match: Any
     ) -> list[dict[str, Any]]:
-        async def arrived() -> bool:
-            return len(self.of(topic, **match)) >= count
-
-        await eventually(arrived, within=within, what=f"{count} on {topic} {match}")
-        return self.of(topic, **match)
+        found = await self.watcher.wait(
+            topic, fields(**match), count, within=within, what=f"{count} on {topic} {match}"
+        )
+        return payloads(found)
 
 
 @dataclass
@@ -124,9 +127,18 @@ class Refund:
     seen: Seen
 
     async def call(
-        self, method: str, path: str, who: str, body: Any = None, status: int = 200
+        self,
+        method: str,
+        path: str,
+        who: str,
+        body: Any = None,
+        status: int = 200,
+        *,
+        key: str | None = None,
     ) -> Any:
-        response = await self.http.request(method, path, json=body, headers=as_(who))
+        """Call as ``who`` (with an Idempotency-Key if given), expecting ``status``."""
+        headers = as_(who) | ({"Idempotency-Key": key} if key else {})
+        response = await self.http.request(method, path, json=body, headers=headers)
         assert response.status_code == status, response.text
         return response.json()
 
@@ -197,12 +209,7 @@ class Refund:
         return payload
 
     async def publish(self, topic: str, payload: Any, *, key: str, ce_id: str | None = None) -> str:
-        headers = cloudevents.make_headers(ce_type=f"kefu.{topic}", source="/tests", ce_id=ce_id)
-        value = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        await self.producer.send_and_wait(
-            topic, value, key=key.encode(), headers=cloudevents.encode(headers)
-        )
-        return headers["ce_id"]
+        return await publish(self.producer, topic, payload, key=key, ce_id=ce_id)
 
     async def requested(self, request_id: str) -> asyncpg.Record:
         async def there() -> asyncpg.Record | None:
@@ -231,28 +238,6 @@ class Refund:
         )
 
 
-async def _watch(settings: Settings, seen: Seen, ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        *WATCHED,
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    ready.set()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                for r in records:
-                    seen.records[r.topic].append(
-                        (json.loads(r.value), cloudevents.decode(r.headers))
-                    )
-    finally:
-        await consumer.stop()
-
-
 def refund_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
     return settings_on(
         infra,
@@ -269,22 +254,13 @@ def refund_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
 async def running_refund(settings: Settings, service: str | None = None) -> AsyncIterator[Refund]:
     clock = Clock()
     app = create_app(settings, service=service or f"refund{uuid.uuid4().hex[:8]}", clock=clock)
-    seen = Seen()
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        async with app.router.lifespan_context(app):
-            ready = asyncio.Event()
-            watcher = asyncio.create_task(_watch(settings, seen, ready))
-            await ready.wait()
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://refund") as http:
-                yield Refund(app, http, app.state.platform.pool, settings, clock, producer, seen)
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-    finally:
-        await producer.stop()
+    async with (
+        producing(settings.kafka_bootstrap) as producer,
+        serving(app, "http://refund") as http,
+        TopicWatcher(settings.kafka_bootstrap, *WATCHED) as watcher,
+    ):
+        pool = app.state.platform.pool
+        yield Refund(app, http, pool, settings, clock, producer, Seen(watcher))
 
 
 @pytest.fixture(scope="module")

@@ -9,20 +9,18 @@ uses its own user, trip and bike ids.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.rental.app import create_app
@@ -37,9 +35,10 @@ from shared.contracts import (
     RENTAL_USER_REGISTERED,
     RENTAL_USER_RESTORED,
 )
-from shared.messaging import cloudevents
 from shared.settings import Settings
 from tests.infra import Infra, eventually, settings_on
+from tests.kafka import Predicate, TopicWatcher, payloads, producing, publish
+from tests.serving import serving
 
 AGENT = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
 WATCHED = (
@@ -80,20 +79,18 @@ class Clock:
 
 @dataclass
 class Seen:
-    records: dict[str, list[tuple[dict[str, Any], dict[str, str]]]] = field(
-        default_factory=lambda: {t: [] for t in WATCHED}
-    )
+    """What the service published on the watched topics, as payloads."""
 
-    def where(self, topic: str, match: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-        return [p for p, _ in self.records[topic] if match(p)]
+    watcher: TopicWatcher
+
+    def where(self, topic: str, match: Predicate) -> list[dict[str, Any]]:
+        return payloads(self.watcher.where(topic, match))
 
     async def wait(
-        self, topic: str, match: Callable[[dict[str, Any]], bool], within: float = 30.0
+        self, topic: str, match: Predicate, within: float = 30.0
     ) -> list[dict[str, Any]]:
-        async def arrived() -> list[dict[str, Any]]:
-            return self.where(topic, match)
-
-        return await eventually(arrived, within=within, what=f"a message on {topic}")
+        found = await self.watcher.wait(topic, match, within=within, what=f"a message on {topic}")
+        return payloads(found)
 
 
 @dataclass
@@ -109,16 +106,9 @@ class Rental:
     async def publish(
         self, topic: str, payload: dict[str, Any], *, key: str, ce_id: str | None = None
     ) -> str:
-        headers = cloudevents.make_headers(
-            ce_type=f"kefu.{topic}", source="/tests/platform", ce_id=ce_id
+        return await publish(
+            self.producer, topic, payload, key=key, ce_id=ce_id, source="/tests/platform"
         )
-        await self.producer.send_and_wait(
-            topic,
-            json.dumps(payload, default=str).encode(),
-            key=key.encode(),
-            headers=cloudevents.encode(headers),
-        )
-        return headers["ce_id"]
 
     async def register(
         self,
@@ -247,7 +237,15 @@ class Rental:
         async def found() -> asyncpg.Record | None:
             return await self.pool.fetchrow(sql, *args)
 
-        row: asyncpg.Record = await eventually(found, within=within, what=sql)
+        try:
+            row: asyncpg.Record = await eventually(found, within=within, what=sql)
+        except AssertionError as missing:
+            # say where the event is: parked (and why), or never consumed
+            parked = await self.pool.fetch("SELECT consumer, attempts, reason FROM parked_messages")
+            seen = await self.pool.fetch("SELECT consumer, count(*) FROM inbox GROUP BY consumer")
+            raise AssertionError(
+                f"{missing}; parked: {[dict(r) for r in parked]}; inbox: {[tuple(r) for r in seen]}"
+            ) from None
         return row
 
     async def get(self, path: str, **params: Any) -> Any:
@@ -263,53 +261,22 @@ class Rental:
         return response.json()
 
 
-async def _watch(settings: Settings, seen: Seen, ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        *WATCHED,
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    ready.set()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                for r in records:
-                    seen.records[r.topic].append(
-                        (json.loads(r.value), cloudevents.decode(r.headers))
-                    )
-    finally:
-        await consumer.stop()
-
-
 @contextlib.asynccontextmanager
 async def running_rental(settings: Settings) -> AsyncIterator[Rental]:
     clock = Clock()
     app = create_app(settings, service=f"rental{uuid.uuid4().hex[:8]}", clock=clock)
-    seen = Seen()
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        async with app.router.lifespan_context(app):
-            ready = asyncio.Event()
-            watcher = asyncio.create_task(_watch(settings, seen, ready))
-            await ready.wait()
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://rental") as http:
-                rental = Rental(app, http, app.state.platform.pool, settings, producer, seen, clock)
-                # the consumer groups join before the first test counts time (a shared
-                # 2-core machine can take seconds)
-                warm = await rental.register()
-                await rental.wait_row("SELECT 1 FROM users WHERE user_id = $1", warm, within=60)
-                yield rental
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-    finally:
-        await producer.stop()
+    async with (
+        producing(settings.kafka_bootstrap) as producer,
+        serving(app, "http://rental") as http,
+        TopicWatcher(settings.kafka_bootstrap, *WATCHED) as watcher,
+    ):
+        pool = app.state.platform.pool
+        rental = Rental(app, http, pool, settings, producer, Seen(watcher), clock)
+        # the consumer groups join before the first test counts time (a shared
+        # 2-core machine can take seconds)
+        warm = await rental.register()
+        await rental.wait_row("SELECT 1 FROM users WHERE user_id = $1", warm, within=60)
+        yield rental
 
 
 @pytest.fixture(scope="module")

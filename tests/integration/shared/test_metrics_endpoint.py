@@ -80,6 +80,7 @@ async def test_metrics_after_requests_messages_and_a_dead_letter(
         text,
         "messaging_process_duration_seconds_count",
         messaging_destination_name=NOTIFY_INAPP_REQUESTED.name,
+        messaging_consumer_group_name=group,  # other tests' consumers share the process
         kefu_outcome="dlq",
     ) == [1.0]
     assert (

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from services.voucher.app import create_app
 from shared.contracts import (
@@ -31,9 +30,10 @@ from shared.contracts import (
     VOUCHER_ISSUED,
     VOUCHER_REDEEMED,
 )
-from shared.messaging import cloudevents
 from shared.settings import Settings
-from tests.infra import Infra, eventually
+from tests.infra import Infra, eventually, settings_on
+from tests.kafka import Record, TopicWatcher, fields, payloads, producing, publish, send
+from tests.serving import serving
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTOR = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
@@ -44,17 +44,18 @@ class RefundRequests:
     """Every points.reversal.requested.v1 message the service published, as the points
     gateway would receive them."""
 
-    messages: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    watcher: TopicWatcher
 
-    def of(self, merchant_order_no: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
-        return [m for m in self.messages if m[0]["merchant_order_no"] == merchant_order_no]
+    def of(self, merchant_order_no: str) -> list[Record]:
+        return self.watcher.where(
+            POINTS_REVERSAL_REQUESTED.name, fields(merchant_order_no=merchant_order_no)
+        )
 
     async def wait(self, merchant_order_no: str, count: int = 1) -> list[dict[str, Any]]:
-        async def arrived() -> bool:
-            return len(self.of(merchant_order_no)) >= count
-
-        await eventually(arrived)
-        return [payload for payload, _ in self.of(merchant_order_no)]
+        found = await self.watcher.wait(
+            POINTS_REVERSAL_REQUESTED.name, fields(merchant_order_no=merchant_order_no), count
+        )
+        return payloads(found)
 
 
 @dataclass
@@ -78,16 +79,9 @@ class Voucher:
         traceparent: str | None = None,
     ) -> tuple[str, asyncio.Future[Any]]:
         """Hand a CloudEvents message to the producer; returns its ce_id and delivery future."""
-        headers = cloudevents.make_headers(
-            ce_type=f"kefu.{topic}", source="/tests", ce_id=ce_id, traceparent=traceparent
+        return await send(
+            self.producer, topic, payload, key=key, ce_id=ce_id, traceparent=traceparent
         )
-        delivered = await self.producer.send(
-            topic,
-            json.dumps(payload).encode(),
-            key=key.encode(),
-            headers=cloudevents.encode(headers),
-        )
-        return headers["ce_id"], delivered
 
     async def publish(
         self,
@@ -98,11 +92,9 @@ class Voucher:
         ce_id: str | None = None,
         traceparent: str | None = None,
     ) -> str:
-        sent, delivered = await self.send(
-            topic, payload, key=key, ce_id=ce_id, traceparent=traceparent
+        return await publish(
+            self.producer, topic, payload, key=key, ce_id=ce_id, traceparent=traceparent
         )
-        await delivered
-        return sent
 
     async def issue(self, order: dict[str, Any], *, ce_id: str | None = None) -> str:
         return await self.publish(
@@ -208,50 +200,18 @@ def random_phone() -> str:
     return "139" + "".join(random.choices("0123456789", k=8))
 
 
-async def _collect(consumer: AIOKafkaConsumer, refunds: RefundRequests) -> None:
-    async for record in consumer:
-        refunds.messages.append((json.loads(record.value), cloudevents.decode(record.headers)))
-
-
 @pytest.fixture(scope="package")
 async def voucher(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Voucher]:
-    settings = Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=300,
-        topic_partitions=2,
-        retry_base_seconds=0.1,
-        retry_max_seconds=0.5,
-        reversal_wait_seconds=0.3,
-        home=tmp_path_factory.mktemp("voucher") / ".kefu",
-        log_json=False,
+    settings = settings_on(
+        infra, reversal_wait_seconds=0.3, home=tmp_path_factory.mktemp("voucher") / ".kefu"
     )
     app = create_app(settings, service=f"voucher_{uuid.uuid4().hex[:8]}")
-    async with app.router.lifespan_context(app):
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=2)
-        consumer = AIOKafkaConsumer(
-            POINTS_REVERSAL_REQUESTED.name,
-            bootstrap_servers=settings.kafka_bootstrap,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await producer.start()
-        await consumer.start()
-        refunds = RefundRequests()
-        collector = asyncio.create_task(_collect(consumer, refunds))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://voucher", headers=ACTOR, timeout=30
-        ) as http:
-            try:
-                yield Voucher(app, http, app.state.deps.pool, settings, producer, refunds)
-            finally:
-                collector.cancel()
-                await asyncio.gather(collector, return_exceptions=True)
-                await consumer.stop()
-                await producer.stop()
+    async with (
+        serving(app, "http://voucher", headers=ACTOR, timeout=30) as http,
+        producing(settings.kafka_bootstrap, linger_ms=2) as producer,
+        TopicWatcher(settings.kafka_bootstrap, POINTS_REVERSAL_REQUESTED.name) as watcher,
+    ):
+        yield Voucher(app, http, app.state.deps.pool, settings, producer, RefundRequests(watcher))
 
 
 @pytest.fixture
@@ -266,25 +226,13 @@ def ids(unique: str) -> Callable[[str], str]:
 
 async def dead_letter(settings: Settings, topic: str, ce_id: str) -> dict[str, str]:
     """The headers of the message ``ce_id`` once it lands in ``<topic>.dlq``."""
-    consumer = AIOKafkaConsumer(
-        f"{topic}.dlq",
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        async with asyncio.timeout(20):
-            while True:
-                batch = await consumer.getmany(timeout_ms=300)
-                for records in batch.values():
-                    for record in records:
-                        headers = cloudevents.decode(record.headers)
-                        if headers.get("ce_id") == ce_id:
-                            return headers
-    finally:
-        await consumer.stop()
+    dlq = f"{topic}.dlq"
+    async with TopicWatcher(settings.kafka_bootstrap, dlq) as watcher:
+
+        async def landed() -> dict[str, str] | None:
+            return next((h for _, h in watcher.where(dlq) if h.get("ce_id") == ce_id), None)
+
+        return await eventually(landed, within=20, what=f"{ce_id} on {dlq}")
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
-"""Request bodies and answer shapes of the notify service's routes, for the OpenAPI document.
+"""The notify service's HTTP bodies and answers: the SMS log, verification codes, inboxes
+and announcements.
 
-As in :mod:`services.gateway.api.models`, the answer models document and do not
-filter: the notify service's JSON is passed on as it came.
+The notify service validates and answers with these; the gateway declares them for its
+OpenAPI document and passes the service's JSON on as it came.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.verification import CheckFailure, CodeState
 
 SmsStatus = Literal["queued", "sending", "sent", "failed", "rejected"]
 AnnouncementStatus = Literal["draft", "online", "offline"]
-
-
-class _Documented(BaseModel):
-    model_config = ConfigDict(extra="allow")
+AnnouncementAction = Literal["edit", "publish", "withdraw"]
+InboxKind = Literal["user", "staff"]
+Purpose = Annotated[str, Field(min_length=1, max_length=32, examples=["login", "top_up"])]
 
 
 # --- bodies ------------------------------------------------------------------
@@ -25,15 +26,16 @@ class _Documented(BaseModel):
 
 class CodeRequestIn(BaseModel):
     phone: str = Field(examples=["13800138000"])
-    purpose: str = Field(
+    purpose: Purpose = Field(
         default="login",
         description="What the code proves (login, top_up, ...): checked only for it",
-        examples=["login"],
     )
 
 
 class CodeCheckIn(CodeRequestIn):
-    code: str = Field(description="The code the customer read out", examples=["493817"])
+    code: Annotated[str, Field(min_length=1, max_length=12)] = Field(
+        description="The code the customer read out", examples=["493817"]
+    )
 
 
 class AnnouncementIn(BaseModel):
@@ -50,20 +52,22 @@ class AnnouncementIn(BaseModel):
 # --- the SMS log and verification codes --------------------------------------
 
 
-class SmsOut(_Documented):
+class SmsOut(BaseModel):
     id: int
     phone: str = Field(description="Masked: 138****8000")
     template_id: str | None
-    text: str | None = Field(description="As sent, a verification code masked")
+    text: str | None = Field(
+        description="As sent, a verification code masked; null if never rendered"
+    )
     status: SmsStatus
     failure: str | None = Field(
         description="rate_limited, template_unknown, template_param_missing,"
         " message_too_long, providers_unavailable or provider_rejected"
     )
     failure_detail: str | None
-    provider: str | None
+    provider: str | None = Field(description="The provider that accepted it")
     provider_message_id: str | None
-    provider_answer: str | None
+    provider_answer: str | None = Field(description="The providers' answers in the last round")
     attempts: int
     dedupe_key: str
     requested_by: str
@@ -72,12 +76,12 @@ class SmsOut(_Documented):
     updated_at: datetime
 
 
-class SmsPageOut(_Documented):
+class SmsPageOut(BaseModel):
     items: list[SmsOut] = Field(description="Newest first")
     next_cursor: str | None
 
 
-class ProviderCallOut(_Documented):
+class ProviderCallOut(BaseModel):
     attempt: int
     provider: str
     accepted: bool
@@ -90,19 +94,19 @@ class SmsDetailOut(SmsOut):
     calls: list[ProviderCallOut] = Field(description="Every provider call: failover and retries")
 
 
-class LatestCodeOut(_Documented):
+class LatestCodeOut(BaseModel):
     sms_id: int
     phone: str
     code: str = Field(description="In clear, to read to the customer; this look-up is recorded")
-    status: SmsStatus
+    status: SmsStatus = Field(description="Whether the SMS itself went out")
     requested_at: datetime
     sent_at: datetime | None
-    code_state: Literal["active", "used", "expired", "exhausted", "superseded"] | None
+    code_state: CodeState | None = Field(description="Null for a code issued elsewhere")
     looked_up_by: str
     looked_up_at: datetime
 
 
-class CodeLookupOut(_Documented):
+class CodeLookupOut(BaseModel):
     id: int
     actor: str
     phone: str
@@ -112,31 +116,31 @@ class CodeLookupOut(_Documented):
     at: datetime
 
 
-class CodeLookupPageOut(_Documented):
+class CodeLookupPageOut(BaseModel):
     items: list[CodeLookupOut] = Field(description="Newest first")
     next_cursor: str | None
 
 
-class CodeIssuedOut(_Documented):
+class CodeIssuedOut(BaseModel):
     id: str
-    phone: str
+    phone: str = Field(description="Masked")
     purpose: str
     issued_at: datetime
     expires_at: datetime
     attempts_allowed: int
-    sms_dedupe_key: str
+    sms_dedupe_key: str = Field(description="The SMS log entry of this code has this key")
 
 
-class CodeCheckOut(_Documented):
+class CodeCheckOut(BaseModel):
     valid: bool
-    reason: Literal["mismatch", "expired", "attempts_exhausted", "used", "no_code"] | None
+    reason: CheckFailure | None
     attempts_left: int
 
 
 # --- inboxes -----------------------------------------------------------------
 
 
-class InboxMessageOut(_Documented):
+class InboxMessageOut(BaseModel):
     id: int
     title: str | None
     body: str
@@ -146,28 +150,28 @@ class InboxMessageOut(_Documented):
     read_at: datetime | None
 
 
-class InboxPageOut(_Documented):
+class InboxPageOut(BaseModel):
     recipient: str
-    kind: Literal["user", "staff"]
+    kind: InboxKind
     unread: int
     items: list[InboxMessageOut] = Field(description="Newest first")
     next_cursor: str | None
 
 
-class UnreadCountOut(_Documented):
+class UnreadCountOut(BaseModel):
     recipient: str
-    kind: Literal["user", "staff"]
+    kind: InboxKind
     unread: int
 
 
-class MarkedReadOut(_Documented):
+class MarkedReadOut(BaseModel):
     marked: int
 
 
 # --- announcements -----------------------------------------------------------
 
 
-class AnnouncementOut(_Documented):
+class AnnouncementOut(BaseModel):
     id: int
     title: str
     body: str
@@ -180,12 +184,12 @@ class AnnouncementOut(_Documented):
     created_at: datetime
     updated_by: str
     updated_at: datetime
-    actions: list[Literal["edit", "publish", "withdraw"]] = Field(
+    actions: list[AnnouncementAction] = Field(
         description="The buttons it shows: edit only while not online"
     )
 
 
-class AnnouncementHistoryOut(_Documented):
+class AnnouncementHistoryOut(BaseModel):
     action: str
     actor: str
     at: datetime
@@ -197,25 +201,17 @@ class AnnouncementDetailOut(AnnouncementOut):
     history: list[AnnouncementHistoryOut] = Field(description="Who did what, when")
 
 
-class AnnouncementPageOut(_Documented):
+class AnnouncementPageOut(BaseModel):
     items: list[AnnouncementOut] = Field(description="Newest first")
     next_cursor: str | None
 
 
-class BoardItemOut(_Documented):
+class BoardItemOut(BaseModel):
     id: int
     title: str
     body: str
     published_at: datetime
 
 
-class BoardOut(_Documented):
+class BoardOut(BaseModel):
     items: list[BoardItemOut] = Field(description="What the front page shows now, newest first")
-
-
-# --- query parameters, passed on as given (the notify service validates) ------
-
-Limit = Annotated[
-    int | None, Query(ge=1, le=200, description="Page size (default 50, at most 200)")
-]
-Cursor = Annotated[str | None, Query(description="The next_cursor of the previous page")]

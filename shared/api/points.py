@@ -1,0 +1,26 @@
+"""The points gateway's HTTP answers: a user's points balance and movements.
+
+The points gateway answers with these; the gateway declares them for its OpenAPI document
+and passes the service's JSON on as it came.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class PointsMovementOut(BaseModel):
+    refund_id: str | None
+    points: int
+    merchant_order_no: str | None
+    at: datetime
+    kind: Literal["refund"]
+
+
+class PointsOut(BaseModel):
+    user_id: str
+    balance: int
+    movements: list[PointsMovementOut] = Field(description="Newest first")
