@@ -64,7 +64,8 @@ def actor(username: str, role: str) -> dict[str, str]:
 
 def form_body() -> dict[str, Any]:
     now = datetime.now(UTC)
-    cents = random.randrange(100, 50_000) * 100 + random.choice((0, 10, 50))
+    # under 10,000 yuan: the regular chain (above it a second finance director approves)
+    cents = random.randrange(100, 10_000) * 100 + random.choice((0, 10, 50))
     return {
         "order_no": f"TK{uuid.uuid4().hex[:16].upper()}",
         "purchased_at": (now - timedelta(hours=1)).isoformat(),

@@ -19,6 +19,7 @@ DEMO_ACCOUNTS = (
     ("cashier", "cashier 出纳: the cashier's step of a refund form"),
     ("accountant", "accountant 会计: the accountant's step"),
     ("director", "finance director 财务总监: the final approval"),
+    ("director2", "a second finance director: the second approval of a large refund"),
     ("ops", "operations supervisor 运营主管: deposits, refund caps, announcements"),
     ("ops2", "a second operations supervisor"),
     ("reviewer", "after-sales reviewer: reviews service tickets"),

@@ -1,7 +1,8 @@
 """After-sales tickets, sellers' activations, shift handovers, refund reports.
 
-All answered by the refund service at the same path without ``/api/v1``. The CSV
-reports are streamed through as the service writes them.
+All answered by the refund service at the same path without ``/api/v1``, with the
+bodies and answers of shared/api/aftersales.py and refund_reports.py. The CSV reports
+are streamed through as the service writes them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response, StreamingResponse
 
 from services.gateway.answers import Answer
-from services.gateway.api.aftersales_models import (
+from services.gateway.api.models import errors
+from services.gateway.calls import Call, path_on_service
+from shared.api.aftersales import (
+    ActivationDetail,
     ActivationIn,
     ActivationListOut,
     ActivationOut,
@@ -20,11 +24,6 @@ from services.gateway.api.aftersales_models import (
     ActivationStatus,
     BatchReviewIn,
     BatchReviewOut,
-    DailyFaultsOut,
-    FinanceMonthlyOut,
-    HandoverIn,
-    HandoverOut,
-    HandoverPageOut,
     ImageDataOut,
     ImageListOut,
     ImagesIn,
@@ -32,7 +31,6 @@ from services.gateway.api.aftersales_models import (
     ProcessIn,
     QualityOut,
     ReviewIn,
-    ServiceMonthlyOut,
     Stage,
     TicketDetailOut,
     TicketIn,
@@ -40,8 +38,14 @@ from services.gateway.api.aftersales_models import (
     TicketPageOut,
     TicketStatus,
 )
-from services.gateway.api.models import errors
-from services.gateway.calls import Call, path_on_service
+from shared.api.refund_reports import (
+    DailyFaultsOut,
+    FinanceMonthlyOut,
+    HandoverIn,
+    HandoverOut,
+    HandoverPageOut,
+    ServiceMonthlyOut,
+)
 
 router = APIRouter(tags=["aftersales"])
 reports = APIRouter(tags=["refund handovers and reports"])
@@ -91,7 +95,7 @@ async def list_activations(
 
 @router.get(
     "/api/v1/aftersales/activations/{seller_id}",
-    responses={200: {"model": ActivationOut}, **errors(401, 403, 404, 503)},
+    responses={200: {"model": ActivationDetail}, **errors(401, 403, 404, 503)},
 )
 async def activation_detail(seller_id: str, call: Call) -> Response:
     """A seller's application, why it was rejected, and its history."""

@@ -43,6 +43,8 @@ ROUTES: tuple[RouteRule, ...] = (
     _refunds("POST", f"{_FORM}/accountant-review", frozenset({ACCOUNTANT})),
     # the last approval releases the money: the payout follows at once
     _refunds("POST", f"{_FORM}/director-approval", frozenset({FINANCE_DIRECTOR}), money=True),
+    # above the threshold, another finance director releases the money
+    _refunds("POST", f"{_FORM}/second-approval", frozenset({FINANCE_DIRECTOR}), money=True),
     _refunds("POST", f"{_FORM}/resubmit", FILERS),
     _refunds("POST", f"{_FORM}/customer-wait", FILERS),
     _refunds("POST", f"{_FORM}/payout-retry", PAYOUT_RETRIERS, money=True),
@@ -52,7 +54,8 @@ ROUTES: tuple[RouteRule, ...] = (
     _refunds("POST", "/requested/{refund_id}/approve", SUPERVISORS, money=True),
     _refunds("POST", "/requested/{refund_id}/reject", SUPERVISORS),
     _refunds("POST", "/requested/{refund_id}/payout-retry", SUPERVISORS, money=True),
-    _refunds("POST", "/requested/{refund_id}/give-up", SUPERVISORS),
+    # gives the day's caps the amount back and tells the requester: once only
+    _refunds("POST", "/requested/{refund_id}/give-up", SUPERVISORS, money=True),
     _refunds("GET", "/policy", FINANCE | SUPERVISORS),
     _refunds("PUT", "/policy", SUPERVISORS),
 )

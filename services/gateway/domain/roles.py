@@ -53,6 +53,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("cashier", frozenset({CASHIER})),
     ("accountant", frozenset({ACCOUNTANT})),
     ("director", frozenset({FINANCE_DIRECTOR})),
+    ("director2", frozenset({FINANCE_DIRECTOR})),
     ("ops", frozenset({OPS_SUPERVISOR})),
     ("ops2", frozenset({OPS_SUPERVISOR})),
     ("reviewer", frozenset({AFTERSALES_REVIEWER})),

@@ -3,54 +3,41 @@ window and caps, and the payouts waiting for a person."""
 
 from __future__ import annotations
 
-from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi.responses import Response
 
-from services.refund.api.common import RefundDeps
-from services.refund.api.views import AttentionItem, PayoutOut, PolicyOut, RequestedRefundOut
+from services.refund.api.common import RefundDeps, answered
+from services.refund.api.views import requested_detail, requested_refund
 from services.refund.domain.requested import Policy, business_day
+from services.refund.handlers import keys
 from services.refund.handlers import requested as handlers
+from services.refund.handlers.keys import Keyed
 from services.refund.store import payouts
 from services.refund.store import requested as store
-from shared.http import CurrentActor
+from shared.api.refund import (
+    ApproveRequestedIn,
+    AttentionOut,
+    GiveUpIn,
+    PolicyIn,
+    PolicyOut,
+    RejectRequestedIn,
+    RequestedRefundOut,
+)
+from shared.http import CurrentActor, IdempotencyKey
 
 router = APIRouter(tags=["requested refunds"])
 
 
-class ApproveIn(BaseModel):
-    amount_cents: Annotated[int, Field(gt=0)]
-    """Must equal the amount requested (409 amount_mismatch otherwise)."""
-    opinion: Annotated[str, Field(max_length=1000)] = ""
+def _keyed(key: str | None, command: str, refund_id: str) -> Keyed:
+    """The command answers with the refund as it left it (kept under the key, if any)."""
 
+    async def render(conn: asyncpg.Connection) -> Any:
+        return (await requested_detail(conn, refund_id)).model_dump(mode="json")
 
-class RejectIn(BaseModel):
-    reason: Literal[
-        "rejected_by_supervisor", "outside_daily_window", "daily_amount_cap", "daily_count_cap"
-    ] = "rejected_by_supervisor"
-    detail: Annotated[str, Field(max_length=1000)] = ""
-
-
-class GiveUpIn(BaseModel):
-    note: Annotated[str, Field(min_length=1, max_length=1000)]
-
-
-class PolicyIn(BaseModel):
-    window_start: time
-    window_end: time
-    """Approvals only from ``window_start`` until before ``window_end``, business time zone."""
-    daily_amount_cap_cents: Annotated[int, Field(ge=0)]
-    daily_count_cap: Annotated[int, Field(ge=0)]
-
-
-async def _detail(deps: RefundDeps, refund_id: str) -> RequestedRefundOut:
-    row = await store.row_of(deps.pool, refund_id)
-    out = RequestedRefundOut.of(row, masked=False)
-    payout = await payouts.of_subject(deps.pool, "requested", refund_id)
-    out.payout = PayoutOut.model_validate(dict(payout)) if payout else None
-    return out
+    return Keyed(key, command, render)
 
 
 @router.get("/refunds/requested", response_model=list[RequestedRefundOut])
@@ -60,46 +47,77 @@ async def list_requested(
     state: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[RequestedRefundOut]:
-    return [RequestedRefundOut.of(r) for r in await store.page(deps.pool, state=state, limit=limit)]
+    return [requested_refund(r) for r in await store.page(deps.pool, state=state, limit=limit)]
 
 
 @router.get("/refunds/requested/{refund_id}", response_model=RequestedRefundOut)
 async def get_requested(
     refund_id: str, deps: RefundDeps, _actor: CurrentActor
 ) -> RequestedRefundOut:
-    return await _detail(deps, refund_id)
+    return await requested_detail(deps.pool, refund_id)
 
 
 @router.post("/refunds/requested/{refund_id}/approve", response_model=RequestedRefundOut)
 async def approve(
-    refund_id: str, body: ApproveIn, deps: RefundDeps, actor: CurrentActor
-) -> RequestedRefundOut:
-    await handlers.approve(
-        deps, refund_id, confirmed_cents=body.amount_cents, opinion=body.opinion, actor=actor
+    refund_id: str,
+    body: ApproveRequestedIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = keys.command(
+        "approve", refund_id, str(body.amount_cents), actor.username, text=body.opinion
     )
-    return await _detail(deps, refund_id)
+    answer = await handlers.approve(
+        deps,
+        refund_id,
+        confirmed_cents=body.amount_cents,
+        opinion=body.opinion,
+        actor=actor,
+        keyed=_keyed(idempotency_key, command, refund_id),
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/requested/{refund_id}/reject", response_model=RequestedRefundOut)
 async def reject(
-    refund_id: str, body: RejectIn, deps: RefundDeps, actor: CurrentActor
+    refund_id: str, body: RejectRequestedIn, deps: RefundDeps, actor: CurrentActor
 ) -> RequestedRefundOut:
     await handlers.reject(deps, refund_id, reason=body.reason, detail=body.detail, actor=actor)
-    return await _detail(deps, refund_id)
+    return await requested_detail(deps.pool, refund_id)
 
 
 @router.post("/refunds/requested/{refund_id}/payout-retry", response_model=RequestedRefundOut)
-async def payout_retry(refund_id: str, deps: RefundDeps, actor: CurrentActor) -> RequestedRefundOut:
-    await handlers.retry_payout(deps, refund_id, actor=actor)
-    return await _detail(deps, refund_id)
+async def payout_retry(
+    refund_id: str, deps: RefundDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = keys.command("payout_retry", refund_id, actor.username)
+    answer = await handlers.retry_payout(
+        deps, refund_id, actor=actor, keyed=_keyed(idempotency_key, command, refund_id)
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/requested/{refund_id}/give-up", response_model=RequestedRefundOut)
 async def give_up(
-    refund_id: str, body: GiveUpIn, deps: RefundDeps, actor: CurrentActor
-) -> RequestedRefundOut:
-    await handlers.give_up(deps, refund_id, note=body.note, actor=actor)
-    return await _detail(deps, refund_id)
+    refund_id: str,
+    body: GiveUpIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = keys.command("give_up", refund_id, actor.username, text=body.note)
+    answer = await handlers.give_up(
+        deps,
+        refund_id,
+        note=body.note,
+        actor=actor,
+        keyed=_keyed(idempotency_key, command, refund_id),
+    )
+    return answered(answer)
 
 
 async def _policy(deps: RefundDeps) -> PolicyOut:
@@ -130,9 +148,9 @@ async def put_policy(body: PolicyIn, deps: RefundDeps, actor: CurrentActor) -> P
     return await _policy(deps)
 
 
-@router.get("/refunds/payouts/attention", response_model=list[AttentionItem])
-async def payouts_needing_attention(deps: RefundDeps, _actor: CurrentActor) -> list[AttentionItem]:
+@router.get("/refunds/payouts/attention", response_model=list[AttentionOut])
+async def payouts_needing_attention(deps: RefundDeps, _actor: CurrentActor) -> list[AttentionOut]:
     """Payouts whose retries ran out: a person retries them (or gives a requested one up)."""
     return [
-        AttentionItem.model_validate(dict(r)) for r in await payouts.needing_attention(deps.pool)
+        AttentionOut.model_validate(dict(r)) for r in await payouts.needing_attention(deps.pool)
     ]

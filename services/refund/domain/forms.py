@@ -2,9 +2,14 @@
 
     filed ─▶ lead_check ─▶ tech_verification ─▶ finance_submission ─▶ cashier_check
         ─▶ accountant_review ─▶ director_approval ─▶ paying ─▶ completed
-                                                       │  (paid, agent told, customer told)
-                                                       └▶ payout_failed ─retry─▶ paying
+                                   │                   │  (paid, agent told, customer told)
+                                   │                   └▶ payout_failed ─retry─▶ paying
+                                   └▶ second_approval (above the threshold) ─▶ paying
     any review step ──send back (reason)──▶ sent_back ──resubmit (corrected)──▶ lead_check
+
+A form above the second-approval threshold (seed 003's further approval for special
+cases) waits after the finance director for another finance director: the rule "one
+person, one step" makes it another person.
 
 Rules, each a named refusal: a step is decided only when the form is at it
 (``wrong_step``; an earlier one is ``already_decided``), only by its role
@@ -44,6 +49,7 @@ class State(StrEnum):
     CASHIER_CHECK = "awaiting_cashier_check"
     ACCOUNTANT_REVIEW = "awaiting_accountant_review"
     DIRECTOR_APPROVAL = "awaiting_director_approval"
+    SECOND_APPROVAL = "awaiting_second_approval"
     PAYING = "paying"
     PAYOUT_FAILED = "payout_failed"
     COMPLETED = "completed"
@@ -57,6 +63,7 @@ class Step(StrEnum):
     CASHIER_CHECK = "cashier_check"
     ACCOUNTANT_REVIEW = "accountant_review"
     DIRECTOR_APPROVAL = "director_approval"
+    SECOND_APPROVAL = "second_approval"
 
 
 class Decision(StrEnum):
@@ -82,9 +89,16 @@ CHAIN: tuple[ReviewStep, ...] = (
     ),
     ReviewStep(Step.DIRECTOR_APPROVAL, State.DIRECTOR_APPROVAL, "finance_director", State.PAYING),
 )
-BY_STEP = {s.step: s for s in CHAIN}
-BY_STATE = {s.waits_in: s for s in CHAIN}
-FINANCE_STATES = frozenset({State.CASHIER_CHECK, State.ACCOUNTANT_REVIEW, State.DIRECTOR_APPROVAL})
+SECOND_APPROVAL = ReviewStep(
+    Step.SECOND_APPROVAL, State.SECOND_APPROVAL, "finance_director", State.PAYING
+)
+"""Only for a form above the threshold, after the director (a different finance director)."""
+ORDER = (*CHAIN, SECOND_APPROVAL)
+BY_STEP = {s.step: s for s in ORDER}
+BY_STATE = {s.waits_in: s for s in ORDER}
+FINANCE_STATES = frozenset(
+    {State.CASHIER_CHECK, State.ACCOUNTANT_REVIEW, State.DIRECTOR_APPROVAL, State.SECOND_APPROVAL}
+)
 PAUSABLE = frozenset(BY_STATE) | {State.SENT_BACK}
 STEP_LABEL = {
     Step.LEAD_CHECK: "值班负责人审核",
@@ -93,7 +107,13 @@ STEP_LABEL = {
     Step.CASHIER_CHECK: "出纳核实",
     Step.ACCOUNTANT_REVIEW: "会计复核",
     Step.DIRECTOR_APPROVAL: "财务总监审批",
+    Step.SECOND_APPROVAL: "大额复核",
 }
+
+
+def needs_second_approval(amount_cents: int, above_cents: int | None) -> bool:
+    """A refund of more than ``above_cents`` needs a second finance director; None: never."""
+    return above_cents is not None and amount_cents > above_cents
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,7 @@ class Form:
     deciders: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Per review step, who decided it (any round)."""
     waiting_customer: bool = False
+    amount_cents: int = 0
 
     @property
     def authors(self) -> frozenset[str]:
@@ -163,8 +184,12 @@ def decide(
     actor: str,
     roles: frozenset[str],
     opinion: str,
+    second_approval_above: int | None = None,
 ) -> Transition:
-    """A review step's decision: approve (the form moves on) or send back (with a reason)."""
+    """A review step's decision: approve (the form moves on) or send back (with a reason).
+
+    The director's approval pays, or waits for a second approval when the refund is
+    above ``second_approval_above`` cents."""
     spec = BY_STEP[step]
     current = BY_STATE.get(form.state)
     if current is None or current.step is not step:
@@ -193,7 +218,12 @@ def decide(
             timers=timers,
             sent_back_by=step,
         )
-    after = replace(decided, state=spec.then)
+    then = spec.then
+    if step is Step.DIRECTOR_APPROVAL and needs_second_approval(
+        form.amount_cents, second_approval_above
+    ):
+        then = State.SECOND_APPROVAL
+    after = replace(decided, state=then)
     timers = ()
     if step is Step.FINANCE_SUBMISSION:
         timers = ((Limit.SUBMISSION_TO_FINANCE, Timer.MEET), (Limit.FINANCE, Timer.START))
@@ -202,12 +232,12 @@ def decide(
         after,
         (Record(step.value, "approved", actor, role, opinion),),
         timers=timers,
-        pay=step is Step.DIRECTOR_APPROVAL,
+        pay=then is State.PAYING,
     )
 
 
 def _refuse_out_of_order(form: Form, step: Step) -> None:
-    order = [s.step for s in CHAIN]
+    order = [s.step for s in ORDER]
     current = BY_STATE.get(form.state)
     if form.state in (State.PAYING, State.PAYOUT_FAILED, State.COMPLETED):
         raise AlreadyDecided(f"the form is {form.state.value}: every step is decided")

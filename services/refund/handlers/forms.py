@@ -17,12 +17,14 @@ from services.refund.domain.deadlines import Deadline, Limit, filing_deadline
 from services.refund.domain.errors import FormExists, InvalidForm, OverRefund
 from services.refund.domain.forms import Decision, State, Step, Transition
 from services.refund.domain.payouts import payout_id
-from services.refund.handlers import timers
+from services.refund.handlers import keys, timers
 from services.refund.handlers.deps import Deps
+from services.refund.handlers.keys import Keyed
 from services.refund.handlers.notices import tell_staff, text_customer, yuan
 from services.refund.store import deadlines, forms, payouts
 from shared import metrics
 from shared.http import Actor
+from shared.idempotency import Answer
 from shared.telemetry import current_trace_id
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -109,14 +111,25 @@ async def decide(
     *,
     opinion: str,
     actor: Actor,
-) -> None:
-    """A review step approves the form on, or sends it back to the agent with a reason."""
+    keyed: Keyed | None = None,
+) -> Answer | None:
+    """A review step approves the form on, or sends it back to the agent with a reason.
+
+    With ``keyed``, answers (and replays under its key) the form as it stands after."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
+            return first
         row = await forms.row_of(conn, form_id, lock=True)
         form = await forms.form_of(conn, row)
         move = chain.decide(
-            form, step, decision, actor=actor.username, roles=actor.roles, opinion=opinion
+            form,
+            step,
+            decision,
+            actor=actor.username,
+            roles=actor.roles,
+            opinion=opinion,
+            second_approval_above=deps.settings.refund_second_approval_above_cents,
         )
         if step is Step.TECH_VERIFICATION and decision is Decision.APPROVE and not opinion.strip():
             raise InvalidForm("technical verification records what was found (opinion)")
@@ -131,9 +144,10 @@ async def decide(
             columns["tech_finding"] = opinion.strip()
         elif step is Step.FINANCE_SUBMISSION:
             columns["submitted_to_finance_at"] = now
-        elif step is Step.DIRECTOR_APPROVAL:
+        elif move.pay:  # the director's approval, or the second one above the threshold
             columns["finance_approved_at"] = now
         await _save(conn, deps, row, move, now, **columns)
+        return await keys.answer(conn, keyed) if keyed else None
 
 
 async def resubmit(
@@ -168,13 +182,18 @@ async def wait_for_customer(
         await _save(conn, deps, row, move, now)
 
 
-async def retry_payout(deps: Deps, form_id: str, *, note: str, actor: Actor) -> None:
+async def retry_payout(
+    deps: Deps, form_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
+) -> Answer | None:
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
+            return first
         row = await forms.row_of(conn, form_id, lock=True)
         form = await forms.form_of(conn, row)
         move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
         await _save(conn, deps, row, move, now)
+        return await keys.answer(conn, keyed) if keyed else None
 
 
 async def _save(

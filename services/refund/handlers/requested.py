@@ -13,7 +13,9 @@ from services.refund.domain import requested as rules
 from services.refund.domain.errors import RequestConflict
 from services.refund.domain.payouts import payout_id
 from services.refund.domain.requested import Policy, RequestedState, business_day
+from services.refund.handlers import keys
 from services.refund.handlers.deps import Deps
+from services.refund.handlers.keys import Keyed
 from services.refund.handlers.notices import text_customer, yuan
 from services.refund.store import payouts
 from services.refund.store import requested as store
@@ -26,6 +28,7 @@ from shared.contracts import (
     RefundRequested,
 )
 from shared.http import Actor
+from shared.idempotency import Answer
 from shared.messaging.outbox import enqueue
 
 SMS_TEMPLATE = {"deposit": "deposit_refunded", "stored_value": "stored_value_refunded"}
@@ -63,10 +66,18 @@ async def receive(conn: asyncpg.Connection, deps: Deps, request: RefundRequested
 
 
 async def approve(
-    deps: Deps, refund_id: str, *, confirmed_cents: int, opinion: str, actor: Actor
-) -> None:
+    deps: Deps,
+    refund_id: str,
+    *,
+    confirmed_cents: int,
+    opinion: str,
+    actor: Actor,
+    keyed: Keyed | None = None,
+) -> Answer | None:
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
+            return first
         # lock order: the refund, then the day's totals (every approval takes both so)
         row = await store.row_of(conn, refund_id, lock=True)
         policy = store.policy_of(await store.policy(conn))
@@ -104,6 +115,7 @@ async def approve(
             account=f"{row['kind']}:{row['user_id']}",
             now=now,
         )
+        return await keys.answer(conn, keyed) if keyed else None
 
 
 async def reject(deps: Deps, refund_id: str, *, reason: str, detail: str, actor: Actor) -> None:
@@ -119,9 +131,13 @@ async def reject(deps: Deps, refund_id: str, *, reason: str, detail: str, actor:
         await _rejected(conn, deps, row, reason, detail.strip(), actor.username, now)
 
 
-async def retry_payout(deps: Deps, refund_id: str, *, actor: Actor) -> None:
+async def retry_payout(
+    deps: Deps, refund_id: str, *, actor: Actor, keyed: Keyed | None = None
+) -> Answer | None:
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
+            return first
         row = await store.row_of(conn, refund_id, lock=True)
         rules.retry_payout(state=RequestedState(row["state"]), roles=actor.roles)
         await store.update(conn, refund_id, now, state=RequestedState.PAYING.value)
@@ -134,12 +150,17 @@ async def retry_payout(deps: Deps, refund_id: str, *, actor: Actor) -> None:
             account=f"{row['kind']}:{row['user_id']}",
             now=now,
         )
+        return await keys.answer(conn, keyed) if keyed else None
 
 
-async def give_up(deps: Deps, refund_id: str, *, note: str, actor: Actor) -> None:
+async def give_up(
+    deps: Deps, refund_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
+) -> Answer | None:
     """A payout that cannot be made: the requester is told, and the day's caps get it back."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
+            return first
         row = await store.row_of(conn, refund_id, lock=True)
         rules.give_up(state=RequestedState(row["state"]), roles=actor.roles, note=note)
         if row["business_day"] is not None:
@@ -153,6 +174,7 @@ async def give_up(deps: Deps, refund_id: str, *, note: str, actor: Actor) -> Non
                 ),
             )
         await _rejected(conn, deps, row, "payout_failed", note.strip(), actor.username, now)
+        return await keys.answer(conn, keyed) if keyed else None
 
 
 async def set_policy(deps: Deps, policy: Policy, *, actor: Actor) -> None:

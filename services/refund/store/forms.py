@@ -57,6 +57,7 @@ async def form_of(conn: asyncpg.Connection, row: asyncpg.Record) -> Form:
         resubmitted_by=frozenset(resubmitters),
         deciders=deciders,
         waiting_customer=row["waiting_customer_since"] is not None,
+        amount_cents=row["amount_cents"],
     )
 
 

@@ -37,10 +37,6 @@ class NotRetryable(DomainError):
     code = "not_retryable"
 
 
-class IdempotencyKeyReused(InvalidInput):
-    code = "idempotency_key_reused"
-
-
 class VoucherNotFound(NotFound):
     code = "voucher_not_found"
 

@@ -6,22 +6,27 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.domain.errors import IdempotencyKeyReused
 from services.voucher.handlers.deps import Outcome, outcome_of
-from services.voucher.store import operations
+from shared import idempotency
 
 
 async def claim(
     conn: asyncpg.Connection, key: str | None, command: str, operation_id: UUID
 ) -> Outcome | None:
-    """Claim ``key`` for this command, or return the outcome of the command that holds it."""
+    """Claim ``key`` for this command, or return the outcome of the command that holds it.
+
+    The answer is the operation as it stands now (it may have finished since), not a
+    stored copy: the operation is what the client asked about.
+    """
     if key is None:
         return None
-    prior = await operations.claim_key(conn, key, command, operation_id)
+    prior = await idempotency.claim(conn, key, command, str(operation_id))
     if prior is None:
         return None
-    if prior["command"] != command:
-        raise IdempotencyKeyReused(
-            f"Idempotency-Key {key!r} was used for another request ({prior['command']})"
-        )
-    return await outcome_of(conn, prior["operation_id"])
+    return await outcome_of(conn, UUID(prior.subject))
+
+
+async def rebind(conn: asyncpg.Connection, key: str | None, operation_id: UUID) -> None:
+    """The command resumed an existing operation: the key answers with that one."""
+    if key is not None:
+        await idempotency.rebind(conn, key, str(operation_id))

@@ -91,8 +91,7 @@ async def start_reversal(
         else:
             check(OrderNotReversed(order["order_status"]))
             operation_id = row["operation_id"]
-            if idempotency_key is not None:
-                await operations.rebind_key(conn, idempotency_key, operation_id)
+            await idempotency.rebind(conn, idempotency_key, operation_id)
             if not sagas.saga_of(row).finished:
                 return await outcome_of(conn, operation_id)  # already under way: follow it
             saga_id = await resume(conn, deps, row, actor=actor, reason=reason)

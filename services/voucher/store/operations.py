@@ -1,4 +1,4 @@
-"""Operations (void and reversal commands), their per-voucher records, idempotency keys."""
+"""Operations (void and reversal commands) and their per-voucher records."""
 
 from __future__ import annotations
 
@@ -138,31 +138,4 @@ async def records_of(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record
         await conn.fetch(
             "SELECT * FROM operation_records WHERE code = $1 ORDER BY operation_no", code
         )
-    )
-
-
-async def claim_key(
-    conn: asyncpg.Connection, key: str, command: str, operation_id: UUID
-) -> asyncpg.Record | None:
-    """Take ``key`` for this command; if it was taken before, return that claim instead.
-
-    A concurrent request with the same key blocks on the insert until the first
-    commits, then finds the first's claim.
-    """
-    claimed = await conn.fetchval(
-        "INSERT INTO idempotency_keys (key, command, operation_id) VALUES ($1, $2, $3)"
-        " ON CONFLICT (key) DO NOTHING RETURNING 1",
-        key,
-        command,
-        operation_id,
-    )
-    if claimed:
-        return None
-    return await conn.fetchrow("SELECT * FROM idempotency_keys WHERE key = $1", key)
-
-
-async def rebind_key(conn: asyncpg.Connection, key: str, operation_id: UUID) -> None:
-    """The command turned out to act on an existing operation (a resume): point the key there."""
-    await conn.execute(
-        "UPDATE idempotency_keys SET operation_id = $2 WHERE key = $1", key, operation_id
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from services.refund.domain import forms as chain
@@ -9,7 +11,7 @@ from services.refund.domain.deadlines import Limit
 from services.refund.domain.forms import CHAIN, Decision, Form, State, Step, Timer
 from shared.errors import DomainError
 
-ROLE_OF = {s.step: s.role for s in CHAIN}
+ROLE_OF = {s.step: s.role for s in chain.ORDER}
 WHO = {
     Step.LEAD_CHECK: "lead",
     Step.TECH_VERIFICATION: "tech",
@@ -17,6 +19,7 @@ WHO = {
     Step.CASHIER_CHECK: "cashier",
     Step.ACCOUNTANT_REVIEW: "accountant",
     Step.DIRECTOR_APPROVAL: "director",
+    Step.SECOND_APPROVAL: "director2",
 }
 
 
@@ -244,3 +247,50 @@ def test_a_failed_payout_waits_for_a_cashier_or_director_to_retry() -> None:
         "not_retryable",
         attempt(chain.retry_payout, paying, actor="cashier", roles=frozenset({"cashier"}), note=""),
     )
+
+
+def director_approves(amount_cents: int, above: int | None) -> chain.Transition:
+    """The director approves a form of ``amount_cents``, the threshold at ``above``."""
+    return chain.decide(
+        replace(at(Step.DIRECTOR_APPROVAL), amount_cents=amount_cents),
+        Step.DIRECTOR_APPROVAL,
+        Decision.APPROVE,
+        actor="director",
+        roles=frozenset({"finance_director"}),
+        opinion="同意",
+        second_approval_above=above,
+    )
+
+
+def test_above_the_threshold_a_second_finance_director_releases_the_money() -> None:
+    first = director_approves(1_000_001, 1_000_000)
+    assert first.after.state is State.SECOND_APPROVAL and not first.pay
+    waiting = first.after
+    refused("same_person_twice", attempt(decide, waiting, Step.SECOND_APPROVAL, "director"))
+    refused(
+        "role_required",
+        attempt(decide, waiting, Step.SECOND_APPROVAL, "cfo", roles=frozenset({"accountant"})),
+    )
+    refused("already_decided", attempt(decide, waiting, Step.DIRECTOR_APPROVAL, "director2"))
+    second = decide(waiting, Step.SECOND_APPROVAL, "director2")
+    assert second.after.state is State.PAYING and second.pay
+    assert second.records[0].step == "second_approval"
+    assert second.records[0].executor_role == "finance_director"
+
+
+def test_at_or_below_the_threshold_the_director_alone_pays() -> None:
+    for amount, above in ((1_000_000, 1_000_000), (5_000_000, None)):
+        move = director_approves(amount, above)
+        assert move.after.state is State.PAYING and move.pay
+    refused("wrong_step", attempt(decide, at(Step.DIRECTOR_APPROVAL), Step.SECOND_APPROVAL))
+    paying = decide(at(Step.DIRECTOR_APPROVAL), Step.DIRECTOR_APPROVAL).after
+    refused("already_decided", attempt(decide, paying, Step.SECOND_APPROVAL, "director2"))
+
+
+def test_the_second_approval_sends_back_like_any_finance_step() -> None:
+    waiting = director_approves(2_000_000, 1_000_000).after
+    back = decide(
+        waiting, Step.SECOND_APPROVAL, "director2", decision=Decision.SEND_BACK, opinion="核对金额"
+    )
+    assert back.after.state is State.SENT_BACK and back.sent_back_by is Step.SECOND_APPROVAL
+    assert back.timers == ((Limit.FINANCE, Timer.MEET),)

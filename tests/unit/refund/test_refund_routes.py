@@ -36,6 +36,7 @@ def who_may(method: str, path: str) -> set[str]:
         ("cashier-check", {"cashier"}),
         ("accountant-review", {"accountant"}),
         ("director-approval", {"finance_director"}),
+        ("second-approval", {"finance_director"}),
         ("resubmit", {"agent", "duty_lead"}),
         ("payout-retry", {"cashier", "finance_director"}),
     ],
@@ -60,8 +61,10 @@ def test_ops_supervisors_decide_requested_refunds_and_set_the_caps() -> None:
 def test_money_moving_refund_routes_need_a_key() -> None:
     assert {r.path.removeprefix(REFUNDS_PREFIX) for r in ROUTES if r.moves_money} == {
         "/forms/{form_id}/director-approval",
+        "/forms/{form_id}/second-approval",
         "/forms/{form_id}/payout-retry",
         "/requested/{refund_id}/approve",
         "/requested/{refund_id}/payout-retry",
+        "/requested/{refund_id}/give-up",
     }
     assert all(r.service == "refund" and r.audience is Audience.ROLES for r in ROUTES)

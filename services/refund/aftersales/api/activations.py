@@ -7,19 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from services.refund.aftersales.api.common import AftersalesContext, Limit
-from services.refund.aftersales.api.models import (
-    ActivationDetail,
-    ActivationEvent,
-    ActivationIn,
-    ActivationList,
-    ActivationOut,
-    ActivationReviewIn,
-    ActivationStatus,
-)
+from services.refund.aftersales.api.views import activation_out, return_address
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.handlers import activations as handlers
 from services.refund.aftersales.store import activations as store
+from shared.api.aftersales import (
+    ActivationDetail,
+    ActivationEvent,
+    ActivationIn,
+    ActivationListOut,
+    ActivationOut,
+    ActivationReviewIn,
+    ActivationStatus,
+)
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["aftersales activations"])
@@ -29,17 +30,17 @@ SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 @router.post("/activations", status_code=status.HTTP_201_CREATED, response_model=ActivationOut)
 async def apply(body: ActivationIn, ctx: AftersalesContext, actor: CurrentActor) -> ActivationOut:
     """Apply (or, after a rejection, apply again) with a three-level return address."""
-    row = await handlers.apply(ctx, body.seller_id, body.return_address.address(), actor)
-    return ActivationOut.of(row)
+    row = await handlers.apply(ctx, body.seller_id, return_address(body.return_address), actor)
+    return activation_out(row)
 
 
-@router.get("/activations", response_model=ActivationList)
+@router.get("/activations", response_model=ActivationListOut)
 async def list_activations(
     ctx: AftersalesContext,
     actor: CurrentActor,
     status: ActivationStatus | None = None,
     limit: Limit = 50,
-) -> ActivationList:
+) -> ActivationListOut:
     """Applications, newest first (``status=pending_review`` is the review queue)."""
     permissions.require(
         actor.roles,
@@ -47,7 +48,7 @@ async def list_activations(
         "listing activations",
     )
     rows = await store.page(ctx.pool, status=status, limit=limit)
-    return ActivationList(items=[ActivationOut.of(r, masked=True) for r in rows])
+    return ActivationListOut(items=[activation_out(r, masked=True) for r in rows])
 
 
 @router.get("/activations/{seller_id}", response_model=ActivationDetail)
@@ -65,7 +66,7 @@ async def get_activation(
         raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
     history = await store.history(ctx.pool, seller_id)
     return ActivationDetail(
-        **ActivationOut.of(row).model_dump(),
+        **activation_out(row).model_dump(),
         history=[
             ActivationEvent(
                 action=h["action"],
@@ -85,4 +86,4 @@ async def review(
 ) -> ActivationOut:
     """Approve, or reject with the reason the seller will read."""
     row = await handlers.review(ctx, seller_id, body.decision == "approve", body.reason, actor)
-    return ActivationOut.of(row)
+    return activation_out(row)

@@ -6,7 +6,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from services.refund.aftersales.api.common import AftersalesContext
 from services.refund.aftersales.domain import permissions
@@ -14,26 +13,10 @@ from services.refund.aftersales.domain.quality import QualityFigures, rate
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR
 from services.refund.aftersales.store import tickets as store
 from services.refund.reports.domain import periods
+from shared.api.aftersales import QualityOut
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["aftersales quality"])
-
-
-class QualityOut(BaseModel):
-    seller_id: str
-    month: str
-    opened: int
-    reviewed_by_staff: int
-    auto_approved: int
-    """Left unreviewed for 48 hours: approved by the system."""
-    overdue_tickets: int
-    completed: int
-    average_review_minutes: int | None
-    on_time_percent: int | None
-    """Reviews the seller made, of all reviews (the rest were the system's)."""
-    overdue_percent: int | None
-    grade: str | None
-    """A, B or C; None for a month without reviews."""
 
 
 @router.get("/sellers/{seller_id}/quality", response_model=QualityOut)

@@ -3,38 +3,45 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from services.refund.aftersales.api.common import AftersalesContext, BeforeId, Limit
-from services.refund.aftersales.api.models import (
-    BatchItem,
-    BatchReviewIn,
-    BatchReviewOut,
-    ImageData,
-    ImageList,
-    ImageOut,
-    ImagesIn,
-    OverdueList,
-    OverdueTicket,
-    ProcessIn,
-    ReviewIn,
-    TicketDetail,
-    TicketEvent,
-    TicketIn,
-    TicketOut,
-    TicketPage,
+from services.refund.aftersales.api.views import (
+    image_out,
+    new_ticket,
+    processing_result,
+    review_of,
+    ticket_out,
+    upload,
 )
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
-from services.refund.aftersales.domain.tickets import Review, TicketStatus
+from services.refund.aftersales.domain.tickets import TicketStatus
 from services.refund.aftersales.handlers import tickets as handlers
 from services.refund.aftersales.store import tickets as store
+from shared.api.aftersales import (
+    BatchItemOut,
+    BatchReviewIn,
+    BatchReviewOut,
+    ImageDataOut,
+    ImageListOut,
+    ImagesIn,
+    OverdueListOut,
+    OverdueTicketOut,
+    ProcessIn,
+    ReviewIn,
+    Stage,
+    TicketDetailOut,
+    TicketEventOut,
+    TicketIn,
+    TicketOut,
+    TicketPageOut,
+)
 from shared.http import Actor, CurrentActor
 
 router = APIRouter(tags=["aftersales tickets"])
-Stage = Literal["review", "receipt", "processing"]
 
 
 def _may_read(actor: Actor) -> None:
@@ -45,11 +52,11 @@ def _may_read(actor: Actor) -> None:
 async def open_ticket(body: TicketIn, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
     """Open a ticket for a customer (the seller's after-sales must be active). It waits for
     review; unreviewed for 48 hours, the system approves it."""
-    uploads = [i.upload() for i in body.images]
-    return TicketOut.of(await handlers.open_ticket(ctx, body.ticket(), uploads, actor))
+    uploads = [upload(i) for i in body.images]
+    return ticket_out(await handlers.open_ticket(ctx, new_ticket(body), uploads, actor))
 
 
-@router.get("/tickets", response_model=TicketPage)
+@router.get("/tickets", response_model=TicketPageOut)
 async def list_tickets(
     ctx: AftersalesContext,
     actor: CurrentActor,
@@ -58,7 +65,7 @@ async def list_tickets(
     application_no: str | None = None,
     limit: Limit = 50,
     before_id: BeforeId = None,
-) -> TicketPage:
+) -> TicketPageOut:
     """Tickets, newest first."""
     _may_read(actor)
     rows = await store.page(
@@ -70,19 +77,19 @@ async def list_tickets(
         limit=limit,
     )
     full = len(rows) == limit
-    return TicketPage(
-        items=[TicketOut.of(r) for r in rows], next_before_id=rows[-1]["id"] if full else None
+    return TicketPageOut(
+        items=[ticket_out(r) for r in rows], next_before_id=rows[-1]["id"] if full else None
     )
 
 
-@router.get("/tickets/overdue", response_model=OverdueList)
+@router.get("/tickets/overdue", response_model=OverdueListOut)
 async def overdue(
     ctx: AftersalesContext,
     actor: CurrentActor,
     stage: Annotated[Stage | None, Query(description="Only tickets late in this stage")] = None,
     seller_id: str | None = None,
     limit: Limit = 100,
-) -> OverdueList:
+) -> OverdueListOut:
     """Tickets overdue for review, receipt or processing (超时待审核、待收货、待处理),
     longest waiting first."""
     _may_read(actor)
@@ -95,10 +102,10 @@ async def overdue(
         seller_id=seller_id,
         limit=limit,
     )
-    return OverdueList(
+    return OverdueListOut(
         items=[
-            OverdueTicket(
-                **TicketOut.of(r).model_dump(),
+            OverdueTicketOut(
+                **ticket_out(r).model_dump(),
                 overdue_stage=r["stage"],
                 reminded_at=r["reminded_at"],
             )
@@ -114,10 +121,10 @@ async def review_batch(
     """One outcome for many tickets, with a result per ticket: those that cannot take it
     are reported, the others are reviewed."""
     results = await handlers.review_batch(
-        ctx, body.ticket_ids, Review(body.outcome, body.reason), actor
+        ctx, body.ticket_ids, review_of(body.outcome, body.reason), actor
     )
     items = [
-        BatchItem(
+        BatchItemOut(
             ticket_id=r.ticket_id,
             ok=r.ok,
             status=TicketStatus(r.status) if r.status else None,
@@ -130,8 +137,10 @@ async def review_batch(
     return BatchReviewOut(reviewed=reviewed, refused=len(results) - reviewed, results=items)
 
 
-@router.get("/tickets/{ticket_id}", response_model=TicketDetail)
-async def get_ticket(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> TicketDetail:
+@router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
+async def get_ticket(
+    ticket_id: int, ctx: AftersalesContext, actor: CurrentActor
+) -> TicketDetailOut:
     """A ticket with its history (who did what; the system's approval marked as such)."""
     _may_read(actor)
     row = await store.get(ctx.pool, ticket_id)
@@ -139,10 +148,10 @@ async def get_ticket(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor
         raise TicketNotFound(f"no service ticket {ticket_id}")
     history = await store.history(ctx.pool, ticket_id)
     images = await store.images(ctx.pool, ticket_id)
-    return TicketDetail(
-        **TicketOut.of(row).model_dump(),
+    return TicketDetailOut(
+        **ticket_out(row).model_dump(),
         history=[
-            TicketEvent(
+            TicketEventOut(
                 action=h["action"],
                 actor=h["actor"],
                 actor_kind=h["actor_kind"],
@@ -154,7 +163,7 @@ async def get_ticket(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor
             )
             for h in history
         ],
-        images=[ImageOut.of(i) for i in images],
+        images=[image_out(i) for i in images],
     )
 
 
@@ -163,14 +172,16 @@ async def review(
     ticket_id: int, body: ReviewIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketOut:
     """One of the five outcomes (aftersales_reviewer), with up to 3 images."""
-    uploads = [i.upload() for i in body.images]
-    return TicketOut.of(await handlers.review(ctx, ticket_id, body.review(), uploads, actor))
+    uploads = [upload(i) for i in body.images]
+    return ticket_out(
+        await handlers.review(ctx, ticket_id, review_of(body.outcome, body.reason), uploads, actor)
+    )
 
 
 @router.post("/tickets/{ticket_id}/receive", response_model=TicketOut)
 async def receive(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
     """The customer's return arrived (aftersales_processor)."""
-    return TicketOut.of(await handlers.receive(ctx, ticket_id, actor))
+    return ticket_out(await handlers.receive(ctx, ticket_id, actor))
 
 
 @router.post("/tickets/{ticket_id}/process", response_model=TicketOut)
@@ -178,35 +189,35 @@ async def process(
     ticket_id: int, body: ProcessIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketOut:
     """What was done with it (aftersales_processor): the ticket is completed."""
-    return TicketOut.of(await handlers.process(ctx, ticket_id, body.result, actor))
+    return ticket_out(await handlers.process(ctx, ticket_id, processing_result(body.result), actor))
 
 
 @router.post(
-    "/tickets/{ticket_id}/images", status_code=status.HTTP_201_CREATED, response_model=ImageList
+    "/tickets/{ticket_id}/images", status_code=status.HTTP_201_CREATED, response_model=ImageListOut
 )
 async def add_images(
     ticket_id: int, body: ImagesIn, ctx: AftersalesContext, actor: CurrentActor
-) -> ImageList:
+) -> ImageListOut:
     """Add images: a ticket holds at most 3, each under 800 KB (422 / 413 otherwise)."""
-    rows = await handlers.add_images(ctx, ticket_id, [i.upload() for i in body.images], actor)
-    return ImageList(items=[ImageOut.of(r) for r in rows])
+    rows = await handlers.add_images(ctx, ticket_id, [upload(i) for i in body.images], actor)
+    return ImageListOut(items=[image_out(r) for r in rows])
 
 
-@router.get("/tickets/{ticket_id}/images", response_model=ImageList)
-async def list_images(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> ImageList:
+@router.get("/tickets/{ticket_id}/images", response_model=ImageListOut)
+async def list_images(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> ImageListOut:
     _may_read(actor)
-    return ImageList(items=[ImageOut.of(r) for r in await store.images(ctx.pool, ticket_id)])
+    return ImageListOut(items=[image_out(r) for r in await store.images(ctx.pool, ticket_id)])
 
 
-@router.get("/tickets/{ticket_id}/images/{image_id}", response_model=ImageData)
+@router.get("/tickets/{ticket_id}/images/{image_id}", response_model=ImageDataOut)
 async def get_image(
     ticket_id: int, image_id: int, ctx: AftersalesContext, actor: CurrentActor
-) -> ImageData:
+) -> ImageDataOut:
     """One image with its bytes (base64)."""
     _may_read(actor)
     row = await store.image(ctx.pool, ticket_id, image_id)
     if row is None:
         raise ImageNotFound(f"ticket {ticket_id} has no image {image_id}")
-    return ImageData(
-        **ImageOut.of(row).model_dump(), data_base64=base64.b64encode(row["data"]).decode()
+    return ImageDataOut(
+        **image_out(row).model_dump(), data_base64=base64.b64encode(row["data"]).decode()
     )

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from services.refund.reports.api.common import ReportsContext
-from services.refund.reports.api.models import HandoverIn, HandoverOut, HandoverPage
+from services.refund.reports.api.views import draft, handover_out
 from services.refund.reports.domain.errors import HandoverNotFound
 from services.refund.reports.handlers import handovers as handlers
 from services.refund.reports.store import handovers as store
+from shared.api.refund_reports import HandoverIn, HandoverOut, HandoverPageOut
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["handovers"])
@@ -20,22 +21,22 @@ router = APIRouter(tags=["handovers"])
 async def hand_over(body: HandoverIn, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
     """Hand the shift over: finished work, follow-ups, and the forms finance handled, was
     submitted and sent back during the shift (computed from the forms)."""
-    return HandoverOut.of(await handlers.hand_over(ctx, body.draft(), actor))
+    return handover_out(await handlers.hand_over(ctx, draft(body), actor))
 
 
-@router.get("/handovers", response_model=HandoverPage)
+@router.get("/handovers", response_model=HandoverPageOut)
 async def list_handovers(
     ctx: ReportsContext,
     actor: CurrentActor,
     acknowledged: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     before_id: Annotated[int | None, Query(ge=1)] = None,
-) -> HandoverPage:
+) -> HandoverPageOut:
     """Handovers, newest first (``acknowledged=false``: the ones waiting for the next lead)."""
     handlers.require_duty_lead(actor, "reading handovers")
     rows = await store.page(ctx.pool, acknowledged=acknowledged, before_id=before_id, limit=limit)
-    return HandoverPage(
-        items=[HandoverOut.of(r, masked=True) for r in rows],
+    return HandoverPageOut(
+        items=[handover_out(r, masked=True) for r in rows],
         next_before_id=rows[-1]["id"] if len(rows) == limit else None,
     )
 
@@ -47,10 +48,10 @@ async def get_handover(handover_id: int, ctx: ReportsContext, actor: CurrentActo
     row = await store.get(ctx.pool, handover_id)
     if row is None:
         raise HandoverNotFound(f"no handover {handover_id}")
-    return HandoverOut.of(row)
+    return handover_out(row)
 
 
 @router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverOut)
 async def acknowledge(handover_id: int, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
     """The next duty lead takes the shift over (403 ``same_person`` for whoever wrote it)."""
-    return HandoverOut.of(await handlers.acknowledge(ctx, handover_id, actor))
+    return handover_out(await handlers.acknowledge(ctx, handover_id, actor))

@@ -9,16 +9,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.refund.reports.api.common import ReportsContext, csv_download
-from services.refund.reports.api.models import (
-    DailyFaultsOut,
-    FinanceMonthlyOut,
-    FinanceRowOut,
-    ServiceMonthlyOut,
-    ServiceRowOut,
-    TotalsOut,
+from services.refund.reports.api.views import (
+    daily_faults_out,
+    finance_row,
+    service_row,
+    totals_out,
 )
 from services.refund.reports.domain import monthly, periods, tables
 from services.refund.reports.handlers import reports as handlers
+from shared.api.refund_reports import DailyFaultsOut, FinanceMonthlyOut, ServiceMonthlyOut
 from shared.http import CurrentActor
 from shared.masking import mask_phone
 
@@ -30,7 +29,7 @@ Day = Annotated[date, Query(alias="date", description="YYYY-MM-DD, in the busine
 @router.get("/reports/daily-faults", response_model=DailyFaultsOut)
 async def daily_faults(day: Day, ctx: ReportsContext, actor: CurrentActor) -> DailyFaultsOut:
     """The day's refund forms by fault cause, and what was submitted, paid, sent back."""
-    return DailyFaultsOut.of(await handlers.daily_faults(ctx, day, actor))
+    return daily_faults_out(await handlers.daily_faults(ctx, day, actor))
 
 
 @router.get("/reports/daily-faults.csv", response_class=StreamingResponse)
@@ -47,8 +46,8 @@ async def service_monthly(
     rows = await handlers.service_monthly(ctx, periods.parse_month(month), actor)
     return ServiceMonthlyOut(
         month=month,
-        rows=[ServiceRowOut.of(r) for r in rows],
-        total=TotalsOut.of(monthly.totals(rows)),
+        rows=[service_row(r) for r in rows],
+        total=totals_out(monthly.totals(rows)),
     )
 
 
@@ -69,8 +68,8 @@ async def finance_monthly(
     rows = await handlers.finance_monthly(ctx, periods.parse_month(month), actor)
     return FinanceMonthlyOut(
         month=month,
-        rows=[FinanceRowOut.of(r) for r in rows],
-        total=TotalsOut.of(monthly.totals(rows)),
+        rows=[finance_row(r) for r in rows],
+        total=totals_out(monthly.totals(rows)),
     )
 
 

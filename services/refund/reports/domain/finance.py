@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-FINANCE_STEPS = frozenset({"cashier_check", "accountant_review", "director_approval"})
+FINANCE_STEPS = frozenset(
+    {"cashier_check", "accountant_review", "director_approval", "second_approval"}
+)
 STEP_WORDS = {
     "lead_check": "值班负责人审核",
     "tech_verification": "技术部核实",
@@ -21,6 +23,7 @@ STEP_WORDS = {
     "cashier_check": "出纳核实",
     "accountant_review": "会计复核",
     "director_approval": "财务总监审批",
+    "second_approval": "大额复核",
     "paid": "已退款",
     "payout_failed": "退款失败",
 }

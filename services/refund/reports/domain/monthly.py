@@ -24,6 +24,7 @@ STATE_WORDS = {
     "awaiting_cashier_check": "待出纳核实",
     "awaiting_accountant_review": "待会计复核",
     "awaiting_director_approval": "待财务总监审批",
+    "awaiting_second_approval": "待大额复核",
     "paying": "退款中",
     "payout_failed": "退款失败，待处理",
     "completed": "已退款",

@@ -1,0 +1,160 @@
+"""From the shared HTTP shapes (shared/api/refund_reports.py) to the domain, and from the
+records and report rows back to the shapes."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.refund.reports.domain.daily import Count, DailyFaults
+from services.refund.reports.domain.finance import FormLine
+from services.refund.reports.domain.handover import Draft, FollowUp, Shift
+from services.refund.reports.domain.monthly import FinanceRow, ServiceRow, Totals, Verdict
+from services.refund.reports.store import handovers as store
+from shared.api.refund_reports import (
+    CauseOut,
+    CountOut,
+    DailyFaultsOut,
+    FinanceRowOut,
+    FollowUpIn,
+    FollowUpOut,
+    FormLineOut,
+    HandoverIn,
+    HandoverOut,
+    ServiceRowOut,
+    TotalsOut,
+    VerdictOut,
+)
+from shared.masking import mask_phone
+
+
+def follow_up(f: FollowUpIn) -> FollowUp:
+    return FollowUp(
+        f.cause, f.progress, f.next_step, f.contact, f.phone, f.amount_cents, f.bank, f.form_id
+    )
+
+
+def draft(body: HandoverIn) -> Draft:
+    return Draft(
+        Shift(body.shift),
+        body.period_start,
+        body.period_end,
+        tuple(body.finished),
+        tuple(follow_up(f) for f in body.follow_ups),
+        body.notes,
+    )
+
+
+def _phone(phone: str | None, masked: bool) -> str | None:
+    return mask_phone(phone) if phone and masked else phone
+
+
+def _follow_up_out(f: FollowUp, masked: bool) -> FollowUpOut:
+    return FollowUpOut(
+        cause=f.cause,
+        progress=f.progress,
+        next_step=f.next_step,
+        contact=f.contact,
+        phone=_phone(f.phone, masked),
+        amount_cents=f.amount_cents,
+        bank=f.bank,
+        form_id=f.form_id,
+    )
+
+
+def _line(line: FormLine, masked: bool) -> FormLineOut:
+    return FormLineOut(
+        form_id=line.form_id,
+        order_no=line.order_no,
+        phone=_phone(line.phone, masked) or "",
+        amount_cents=line.amount_cents,
+        bank=line.bank,
+        at=line.at,
+        by=line.by,
+        result=line.result,
+        reason=line.reason,
+    )
+
+
+def handover_out(row: asyncpg.Record, *, masked: bool = False) -> HandoverOut:
+    def lines(column: str) -> list[FormLineOut]:
+        return [_line(x, masked) for x in store.lines(row[column])]
+
+    return HandoverOut(
+        id=row["id"],
+        shift=row["shift"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        handed_over_by=row["handed_over_by"],
+        handed_over_at=row["handed_over_at"],
+        finished=row["finished"],
+        follow_ups=[_follow_up_out(f, masked) for f in store.follow_ups(row["follow_ups"])],
+        finance_handled=lines("finance_handled"),
+        submitted_to_finance=lines("submitted_to_finance"),
+        sent_back_by_finance=lines("sent_back_by_finance"),
+        notes=row["notes"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+    )
+
+
+def totals_out(t: Totals) -> TotalsOut:
+    return TotalsOut(count=t.count, amount_cents=t.amount_cents)
+
+
+def service_row(r: ServiceRow) -> ServiceRowOut:
+    return ServiceRowOut(
+        seq=r.seq,
+        submitted_at=r.submitted_at,
+        form_id=r.form_id,
+        order_no=r.order_no,
+        contact=mask_phone(r.contact),
+        bank=r.bank,
+        amount_cents=r.amount_cents,
+        submitter=r.submitter,
+        to_tech_at=r.to_tech_at,
+        to_finance_at=r.to_finance_at,
+        finance_feedback_at=r.finance_feedback_at,
+        customer_told_at=r.customer_told_at,
+        remarks=r.remarks,
+    )
+
+
+def _verdict(v: Verdict | None) -> VerdictOut | None:
+    if v is None:
+        return None
+    return VerdictOut(decision=v.decision, executor=v.executor, at=v.at, opinion=v.opinion)
+
+
+def finance_row(r: FinanceRow) -> FinanceRowOut:
+    return FinanceRowOut(
+        seq=r.seq,
+        submitted_at=r.submitted_at,
+        form_id=r.form_id,
+        order_no=r.order_no,
+        bank=r.bank,
+        amount_cents=r.amount_cents,
+        submitter=r.submitter,
+        cashier_check=_verdict(r.cashier),
+        accountant_review=_verdict(r.accountant),
+        director_approval=_verdict(r.director),
+        service_told_at=r.service_told_at,
+        remarks=r.remarks,
+    )
+
+
+def daily_faults_out(d: DailyFaults) -> DailyFaultsOut:
+    def count(c: Count) -> CountOut:
+        return CountOut(forms=c.forms, amount_cents=c.amount_cents)
+
+    return DailyFaultsOut(
+        date=d.day,
+        by_cause=[
+            CauseOut(cause=c.cause, label=c.label, forms=c.forms, amount_cents=c.amount_cents)
+            for c in d.by_cause
+        ],
+        filed=count(d.filed),
+        submitted_to_finance=count(d.submitted_to_finance),
+        paid=count(d.paid),
+        sent_back_by_finance=count(d.sent_back_by_finance),
+        sla_breaches=d.sla_breaches,
+    )

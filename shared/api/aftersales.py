@@ -1,0 +1,262 @@
+"""The refund service's after-sales HTTP bodies and answers (seed 002): sellers'
+activations, service tickets, their images and batch review, service quality.
+
+The refund service validates and answers with these; the gateway declares them for its
+OpenAPI document and passes the service's JSON on as it came. The vocabularies match
+the service's domain enums (a unit test holds them together).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+TicketStatus = Literal[
+    "awaiting_review",
+    "awaiting_customer",
+    "awaiting_receipt",
+    "awaiting_processing",
+    "rejected",
+    "closed",
+    "completed",
+]
+ReviewOutcome = Literal[
+    "approve_shipment", "reject", "resend_without_return", "await_customer", "customer_gave_up"
+]
+ServiceType = Literal["return", "exchange", "repair"]
+ProcessingResult = Literal["refunded", "exchanged", "repaired", "resent", "returned_to_customer"]
+ActivationStatus = Literal["pending_review", "approved", "rejected"]
+Stage = Literal["review", "receipt", "processing"]
+TicketAction = Literal["review", "receive", "process"]
+ImageType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
+SellerId = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["S10001"])
+]
+
+IMAGES_AT_MOST = 8
+"""A bound against abuse only: the service itself refuses a fourth image with
+too_many_images, which says more than a schema error."""
+BASE64_AT_MOST = 1_100_000
+"""Likewise: an image of 800 KB or more is refused by the service (413 image_too_large)."""
+
+
+# --- bodies ------------------------------------------------------------------
+
+
+class AddressIn(BaseModel):
+    province: str = Field(max_length=50, examples=["广东省"], description="省")
+    city: str = Field(max_length=50, examples=["深圳市"], description="市")
+    district: str = Field(
+        max_length=50, examples=["南山区"], description="The third level: 区 / 县"
+    )
+    street: str = Field(max_length=200, examples=["科技园路1号A座101"])
+    contact_name: str = Field(max_length=50, examples=["张三"])
+    contact_phone: str = Field(max_length=20, examples=["13800138000"])
+
+
+class ActivationIn(BaseModel):
+    seller_id: SellerId
+    return_address: AddressIn
+
+
+class ActivationReviewIn(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Required to reject: the seller reads it and applies again",
+    )
+
+
+class ImageIn(BaseModel):
+    filename: str = Field(min_length=1, max_length=200, examples=["broken.jpg"])
+    content_type: ImageType
+    data_base64: str = Field(
+        min_length=1,
+        max_length=BASE64_AT_MOST,
+        description="The image's bytes in base64: under 800 KB once decoded",
+    )
+
+
+Images = Annotated[list[ImageIn], Field(max_length=IMAGES_AT_MOST, description="At most 3")]
+
+
+class TicketIn(BaseModel):
+    seller_id: SellerId
+    application_no: str = Field(
+        min_length=1, max_length=64, examples=["APP20261102001"], description="申请单号"
+    )
+    order_no: str = Field(min_length=1, max_length=64, examples=["O20261101123"])
+    customer_id: str = Field(min_length=1, max_length=64, examples=["U10001"])
+    service_type: ServiceType
+    description: str = Field(min_length=1, max_length=500, examples=["收到的耳机左耳无声"])
+    images: Images = []
+
+
+class ReviewIn(BaseModel):
+    outcome: ReviewOutcome
+    reason: str | None = Field(
+        default=None, max_length=500, description="Required for reject and await_customer"
+    )
+    images: Images = []
+
+
+class BatchReviewIn(BaseModel):
+    ticket_ids: list[int] = Field(min_length=1, max_length=100, examples=[[101, 102, 103]])
+    outcome: ReviewOutcome = Field(
+        description="approve_shipment (tickets of one application), reject or customer_gave_up"
+    )
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ProcessIn(BaseModel):
+    result: ProcessingResult
+
+
+class ImagesIn(BaseModel):
+    images: list[ImageIn] = Field(min_length=1, max_length=IMAGES_AT_MOST)
+
+
+# --- answers -----------------------------------------------------------------
+
+
+class ActivationEvent(BaseModel):
+    action: str
+    actor: str
+    status: str
+    reason: str | None
+    at: datetime
+
+
+class ActivationOut(BaseModel):
+    seller_id: str
+    status: ActivationStatus
+    return_address: AddressIn
+    rejection_reason: str | None = Field(
+        description="Why the last application was refused: shown until the seller applies again"
+    )
+    submitted_by: str
+    submitted_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    attempts: int
+    can_apply_again: bool
+
+
+class ActivationDetail(ActivationOut):
+    history: list[ActivationEvent]
+
+
+class ActivationListOut(BaseModel):
+    items: list[ActivationOut] = Field(description="Contact phones masked")
+
+
+class BatchItemOut(BaseModel):
+    ticket_id: int
+    ok: bool
+    status: TicketStatus | None
+    code: str | None
+    message: str | None
+
+
+class BatchReviewOut(BaseModel):
+    reviewed: int
+    refused: int
+    results: list[BatchItemOut] = Field(description="One per ticket, in the order asked")
+
+
+class ImageOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class ImageDataOut(ImageOut):
+    data_base64: str
+
+
+class ImageListOut(BaseModel):
+    items: list[ImageOut]
+
+
+class TicketOut(BaseModel):
+    id: int
+    seller_id: str
+    application_no: str
+    order_no: str
+    customer_id: str
+    service_type: ServiceType
+    description: str
+    status: TicketStatus
+    outcome: ReviewOutcome | None
+    review_reason: str | None
+    reviewed_by: str | None = Field(description="system:auto_approval after 48 hours unreviewed")
+    reviewed_at: datetime | None
+    processing_result: ProcessingResult | None
+    created_by: str
+    created_at: datetime
+    review_due_at: datetime | None = Field(
+        description="When the system approves it if nobody reviews it (48 hours after opening)"
+    )
+    receipt_due_at: datetime | None
+    processing_due_at: datetime | None
+    actions: list[TicketAction] = Field(
+        description="What can be done next: review (reviewers), receive or process (processors)"
+    )
+
+
+class TicketEventOut(BaseModel):
+    action: str
+    actor: str
+    actor_kind: Literal["staff", "system"] = Field(
+        description="system for the 48-hour approval: never a person"
+    )
+    from_status: str | None
+    to_status: str
+    outcome: str | None
+    reason: str | None
+    at: datetime
+
+
+class TicketDetailOut(TicketOut):
+    history: list[TicketEventOut]
+    images: list[ImageOut]
+
+
+class TicketPageOut(BaseModel):
+    items: list[TicketOut]
+    next_before_id: int | None = Field(
+        description="Pass as before_id for the next page; null on the last page"
+    )
+
+
+class OverdueTicketOut(TicketOut):
+    overdue_stage: Stage
+    reminded_at: datetime | None = Field(
+        description="When its staff were reminded (in-app); null if the sweep has not come by"
+    )
+
+
+class OverdueListOut(BaseModel):
+    items: list[OverdueTicketOut]
+
+
+class QualityOut(BaseModel):
+    seller_id: str
+    month: str
+    opened: int
+    reviewed_by_staff: int
+    auto_approved: int = Field(description="Left unreviewed 48 hours: approved by the system")
+    overdue_tickets: int
+    completed: int
+    average_review_minutes: int | None
+    on_time_percent: int | None = Field(
+        description="Reviews the seller made, of all reviews (the rest were the system's)"
+    )
+    overdue_percent: int | None
+    grade: Literal["A", "B", "C"] | None = Field(description="null for a month without reviews")

@@ -1,0 +1,240 @@
+"""The refund service's HTTP bodies and answers: refund forms and their approval chain,
+requested refunds, the daily caps and the payouts waiting for a person.
+
+The refund service validates and answers with these; the gateway declares them for its
+OpenAPI document and passes the service's JSON on as it came.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$")]
+Cents = Annotated[int, Field(gt=0, le=100_000_000)]
+Text = Annotated[str, Field(min_length=1, max_length=1000)]
+Note = Annotated[str, Field(max_length=1000)]
+Bank = Annotated[str, Field(min_length=1, max_length=64, examples=["工商银行"])]
+Cause = Literal["no_order_no", "order_conflict", "payment_timeout", "other"]
+FormState = Literal[
+    "awaiting_lead_check",
+    "awaiting_tech_verification",
+    "awaiting_finance_submission",
+    "awaiting_cashier_check",
+    "awaiting_accountant_review",
+    "awaiting_director_approval",
+    "awaiting_second_approval",
+    "paying",
+    "payout_failed",
+    "completed",
+    "sent_back",
+]
+RequestedState = Literal["awaiting_approval", "paying", "payout_failed", "completed", "rejected"]
+RejectionReason = Literal[
+    "rejected_by_supervisor", "outside_daily_window", "daily_amount_cap", "daily_count_cap"
+]
+
+
+# --- bodies ------------------------------------------------------------------
+
+
+class FormIn(BaseModel):
+    order_no: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The order number (TK订单号): one form per order"
+    )
+    purchased_at: AwareDatetime = Field(description="Purchase time, to the minute")
+    bank: Bank
+    amount_cents: Cents = Field(description="The refund, in cents; at most paid_cents")
+    paid_cents: Cents = Field(description="What the customer paid for the order, in cents")
+    phone: Phone = Field(description="The registered phone; told by SMS when paid")
+    fault: Text = Field(description="Fault description (故障现象)")
+    cause: Cause
+    customer_opinion: Text
+    complaint_at: AwareDatetime = Field(
+        description="When the customer complained: the form is due within 10 minutes of it"
+    )
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approve", "send_back"] = "approve"
+    opinion: Note = Field(
+        default="",
+        description="The step's opinion (处理意见); a send-back's reason (required then);"
+        " technical verification's finding (required)",
+    )
+
+
+class ResubmitIn(BaseModel):
+    note: Note = Field(default="", description="What was corrected")
+    purchased_at: AwareDatetime | None = None
+    bank: Bank | None = None
+    amount_cents: Cents | None = None
+    paid_cents: Cents | None = None
+    phone: Phone | None = None
+    fault: Text | None = None
+    cause: Cause | None = None
+    customer_opinion: Text | None = None
+    complaint_at: AwareDatetime | None = None
+
+
+class CustomerWaitIn(BaseModel):
+    waiting: bool = Field(
+        description="true: waiting on the customer (time limits pause); false: they answered"
+    )
+    note: Note = ""
+
+
+class NoteIn(BaseModel):
+    note: Note = ""
+
+
+class ApproveRequestedIn(BaseModel):
+    amount_cents: Annotated[int, Field(gt=0)] = Field(
+        description="Must equal the amount requested (409 amount_mismatch otherwise)"
+    )
+    opinion: Note = ""
+
+
+class RejectRequestedIn(BaseModel):
+    reason: RejectionReason = "rejected_by_supervisor"
+    detail: Note = ""
+
+
+class GiveUpIn(BaseModel):
+    note: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
+        description="Why the payout is given up (required)"
+    )
+
+
+class PolicyIn(BaseModel):
+    window_start: time = Field(examples=["09:00:00"])
+    window_end: time = Field(
+        examples=["18:00:00"],
+        description="Approvals from window_start until before this time, business time zone",
+    )
+    daily_amount_cap_cents: Annotated[int, Field(ge=0)]
+    daily_count_cap: Annotated[int, Field(ge=0)]
+
+
+# --- answers -----------------------------------------------------------------
+
+
+class StepOut(BaseModel):
+    round: int
+    step: str
+    decision: Literal["approved", "sent_back", "done"]
+    opinion: str
+    executor: str
+    executor_role: str
+    to_state: str
+    at: datetime
+
+
+class DeadlineOut(BaseModel):
+    step: Literal["filing", "submission_to_finance", "finance"]
+    due_at: datetime
+    paused: bool
+    met_at: datetime | None
+    breached_at: datetime | None = Field(
+        description="Set when the limit was missed (shown on the form; told to the duty lead)"
+    )
+
+
+class PayoutOut(BaseModel):
+    payout_id: str
+    status: Literal["pending", "paid", "failed"]
+    attempts: int
+    last_error: str | None
+    reference: str | None
+    paid_at: datetime | None
+
+
+class RefundFormSummaryOut(BaseModel):
+    form_id: str
+    order_no: str
+    state: FormState
+    amount_cents: int
+    bank: str
+    phone: str = Field(description="Masked in lists: 138****8000")
+    filed_by: str
+    filed_at: datetime
+    round: int
+    waiting_customer: bool
+
+
+class RefundFormOut(RefundFormSummaryOut):
+    purchased_at: datetime
+    paid_cents: int
+    fault: str
+    cause: Cause
+    customer_opinion: str
+    complaint_at: datetime
+    tech_finding: str | None
+    submitted_to_finance_at: datetime | None
+    finance_approved_at: datetime | None
+    sent_back_step: str | None
+    sent_back_reason: str | None
+    paid_at: datetime | None
+    payout_reference: str | None
+    completed_at: datetime | None
+    steps: list[StepOut] = Field(
+        description="Every step of every round, oldest first: opinion, executor and time"
+    )
+    deadlines: list[DeadlineOut]
+    payout: PayoutOut | None
+
+
+class RefundFormPageOut(BaseModel):
+    items: list[RefundFormSummaryOut]
+    next_cursor: str | None
+
+
+class RequestedRefundOut(BaseModel):
+    refund_id: str
+    request_id: str
+    requester: str
+    kind: Literal["deposit", "stored_value"]
+    user_id: str
+    amount_cents: int
+    phone: str | None
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    received_at: datetime
+    state: RequestedState
+    decided_by: str | None
+    decided_at: datetime | None
+    opinion: str | None
+    business_day: date | None
+    rejection: str | None
+    detail: str | None
+    payout_reference: str | None
+    completed_at: datetime | None
+    payout: PayoutOut | None = None
+
+
+class PolicyOut(BaseModel):
+    window_start: time
+    window_end: time
+    daily_amount_cap_cents: int
+    daily_count_cap: int
+    updated_by: str
+    updated_at: datetime
+    today: date
+    approved_today_cents: int
+    approved_today_count: int
+
+
+class AttentionOut(BaseModel):
+    """A payout whose retries ran out: a person retries it (or, for a requested refund,
+    gives it up)."""
+
+    payout_id: str
+    subject_kind: Literal["form", "requested"]
+    subject_id: str
+    amount_cents: int
+    attempts: int
+    last_error: str | None
+    created_at: datetime
