@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     """From filing to the duty lead's submission to finance (waiting on the customer pauses)."""
     refund_finance_limit_hours: int = 12
     """From submission to finance until the refund is paid."""
+    refund_second_approval_above_cents: int | None = 1_000_000
+    """A refund form above this many cents needs a second finance director after the
+    first (seed 003's further approval for special cases); unset: never."""
     refund_due_soon_minutes: int = 10
     """A step due within this many minutes counts as ``due_soon`` in ``kefu.refund.steps.due``."""
     refund_duty_lead_inbox: str = "lead"

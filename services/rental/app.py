@@ -75,9 +75,10 @@ def create_app(
             )
             app.state.platform = platform
             app.state.deps = deps
-            app.state.accounts = AccountDeps.of(deps, service=service)
+            accounts = AccountDeps.of(deps, service=service)
+            app.state.accounts = accounts
             await platform.consume(subscriptions(deps))
-            for task in background_tasks(deps):
+            for task in background_tasks(deps, accounts):
                 platform.background(task)
             yield
         finally:

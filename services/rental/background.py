@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
+from services.rental.handlers import counter_charges
+from services.rental.handlers.account_deps import AccountDeps
 from services.rental.handlers.deps import Deps
 
 
-def background_tasks(deps: Deps) -> list[Coroutine[Any, Any, None]]:
-    return []
+def background_tasks(deps: Deps, accounts: AccountDeps) -> list[Coroutine[Any, Any, None]]:
+    # a top-up whose process died at the payment device is finished here
+    return [counter_charges.run_recovery(accounts)]

@@ -1,208 +1,46 @@
 """Rental users, blacklist, rental orders, feedback, insurance, the user guide, daily statistics.
 
 Every route forwards to the rental service under the same path minus ``/api/v1/rental``.
-The answer models document and do not filter: the service's JSON is passed on as it came.
+The models are the service's own (``shared/api/rental.py``); they document and do not
+filter: the service's JSON is passed on as it came.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from services.gateway.api.models import errors
 from services.gateway.calls import Call
+from shared.api.rental import (
+    DailyStatisticsOut,
+    DecisionOut,
+    DecisionPageOut,
+    DecisionStatus,
+    ExceptionFixIn,
+    ExceptionFixOut,
+    GuideIn,
+    GuideOut,
+    GuideVersionsOut,
+    OrderStatus,
+    RentalOrderDetailOut,
+    RentalOrderPageOut,
+    RentalReasonIn,
+    RentalUserDetailOut,
+    RentalUserOut,
+    RentalUserPageOut,
+    StatusFixIn,
+    UserStatus,
+)
 
 router = APIRouter(tags=["rental"])
 
-UserStatus = Literal["renting", "temporarily_returned", "idle"]
-OrderStatus = Literal["renting", "temporarily_returned", "ended"]
-DecisionStatus = Literal["pending", "accepted", "rejected"]
 Limit = Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50)")]
 Cursor = Annotated[str | None, Query(description="The next_cursor of the previous page")]
 Time = Annotated[datetime | None, Query(description="ISO 8601 with a time zone")]
-
-
-class _Documented(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-# --- bodies ------------------------------------------------------------------
-
-
-class RentalReasonIn(BaseModel):
-    reason: str | None = Field(
-        default=None,
-        description="Why (操作原因); required where the rule says so (reason_required).",
-        examples=["Rode with another person's ID, ticket 20261123-0042"],
-    )
-
-
-class StatusFixIn(BaseModel):
-    trip_id: str = Field(description="The user's latest order (else 409 not_latest_order)")
-    status: UserStatus
-    reason: str = Field(examples=["Trip stuck after the lock closed; user called"])
-
-
-class ExceptionFixIn(BaseModel):
-    ended_at: datetime = Field(
-        description="The end time the user reports, with its time zone",
-        examples=["2026-11-23T20:18:00+08:00"],
-    )
-    reason: str = Field(examples=["Lock will not close at point 12; user called at 20:25"])
-
-
-class GuideIn(BaseModel):
-    content: str = Field(min_length=1, max_length=50_000)
-    based_on: int | None = Field(
-        default=None, description="The version this edit started from (409 if not the latest)"
-    )
-    note: str | None = Field(default=None, max_length=200)
-
-
-# --- answers -----------------------------------------------------------------
-
-
-class RentalUserOut(_Documented):
-    user_id: str
-    phone: str = Field(description="Masked: 138****8000")
-    name: str
-    card_type: str
-    registered_at: datetime
-    status: UserStatus
-    blacklisted: bool
-    blacklist_reason: str | None
-    deleted: bool
-
-
-class RentalUserPageOut(_Documented):
-    items: list[RentalUserOut]
-    next_cursor: str | None
-
-
-class RentalPointOut(_Documented):
-    point_id: str
-    name: str
-    latitude: Decimal
-    longitude: Decimal
-
-
-class RentalOrderOut(_Documented):
-    trip_id: str
-    user_id: str
-    phone: str
-    bike_id: str
-    status: OrderStatus
-    started_at: datetime
-    start_point: RentalPointOut
-    ended_at: datetime | None
-    end_point: RentalPointOut | None
-    charge_cents: int | None
-
-
-class RentalOrderPageOut(_Documented):
-    items: list[RentalOrderOut]
-    next_cursor: str | None
-
-
-class UserActionOut(_Documented):
-    action: str
-    reason: str
-    actor: str
-    at: datetime
-
-
-class RentalUserDetailOut(RentalUserOut):
-    latest_order: RentalOrderOut | None
-    actions: list[UserActionOut]
-
-
-class ExceptionFixOut(_Documented):
-    id: int
-    trip_id: str
-    actor: str
-    reason: str
-    at: datetime
-    reported_end: datetime
-    lock_state: str | None
-    bike_rented_by_other: bool
-    old_charge_cents: int | None
-    new_charge_cents: int
-    user_status_before: UserStatus
-    user_status_after: UserStatus
-
-
-class BikeOut(_Documented):
-    bike_id: str
-    status: Literal["rented", "idle"]
-    lock_state: Literal["locked", "unlocked", "fault"] | None
-    lock_reported_at: datetime | None
-
-
-class RentalOrderDetailOut(RentalOrderOut):
-    bike: BikeOut
-    is_users_latest: bool
-    user_status: UserStatus
-    fixable: bool
-    fixes: list[ExceptionFixOut]
-
-
-class DecisionOut(_Documented):
-    id: str
-    user_id: str
-    trip_id: str | None
-    text: str
-    claimed_cents: int | None
-    at: datetime
-    status: DecisionStatus
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_reason: str | None
-
-
-class DecisionPageOut(_Documented):
-    items: list[DecisionOut]
-    next_cursor: str | None
-
-
-class GuideOut(_Documented):
-    version: int
-    content: str
-    note: str | None
-    saved_by: str
-    saved_at: datetime
-
-
-class GuideVersionOut(_Documented):
-    version: int
-    note: str | None
-    saved_by: str
-    saved_at: datetime
-    length: int
-
-
-class GuideVersionsOut(_Documented):
-    items: list[GuideVersionOut]
-    next_cursor: int | None
-
-
-class DayOut(_Documented):
-    day: date
-    rentals: int
-    returns: int
-    new_users: int
-
-
-class DailyStatisticsOut(_Documented):
-    time_zone: str
-    days: list[DayOut]
-    total_rentals: int
-    total_returns: int
-    total_new_users: int
 
 
 P = "/api/v1/rental"

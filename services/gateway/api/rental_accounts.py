@@ -1,29 +1,43 @@
 """Rental accounts: deposits, stored value, top-ups, receipts, refunds, fund flows.
 
 Every route forwards to the rental service under the same path minus ``/api/v1/rental``.
-Money is integer cents (fen). The answer models document and do not filter. The CSV
+Money is integer cents (fen). The models are the service's own
+(``shared/api/rental_accounts.py``); they document and do not filter. The CSV
 export is streamed through as the service writes it, never held whole here.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from services.gateway.answers import Answer
 from services.gateway.api.models import errors
 from services.gateway.calls import Call, path_on_service
+from shared.api.rental_accounts import (
+    AccountOut,
+    BooksOut,
+    CardChangeOut,
+    CardStateIn,
+    CodeIn,
+    CodeSentOut,
+    DepositIn,
+    FundFlowPageOut,
+    IdentityCheckIn,
+    MovementPageOut,
+    ReceiptOut,
+    ReceiptPageOut,
+    RefundIn,
+    RefundOut,
+    TopUpIn,
+    VerificationOut,
+)
 
 router = APIRouter(tags=["rental accounts"])
 
-CardState = Literal["active", "expired", "reported_lost", "frozen"]
-RefundKind = Literal["deposit", "stored_value"]
-Cents = Annotated[int, Field(gt=0, le=100_000_000, examples=[5000])]
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
 Limit = Annotated[int | None, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[str | None, Query(description="The next_cursor of the previous page")]
 DateFrom = Annotated[date, Query(description="Local date, inclusive", examples=["2026-11-01"])]
@@ -32,7 +46,8 @@ Kinds = Annotated[
     list[str] | None,
     Query(
         alias="kind",
-        description="rental_charge, top_up, refund_paid, insurance_fee, deposit_paid;"
+        description="rental_charge, top_up, refund_paid, insurance_fee, deposit_paid,"
+        " rental_charge_raised, rental_charge_lowered;"
         " repeat for several; all when left out",
     ),
 ]
@@ -40,185 +55,6 @@ UserId = Annotated[str | None, Query(max_length=64)]
 CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "The fund flows as CSV (UTF-8, headed)"}
 }
-
-
-class _Documented(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-# --- bodies ------------------------------------------------------------------
-
-
-class CardStateIn(BaseModel):
-    state: CardState
-    reason: Reason = Field(examples=["Customer reported the card lost by phone"])
-
-
-class DepositIn(BaseModel):
-    deposit_cents: Annotated[int, Field(ge=0, le=100_000_000, examples=[29900])]
-    reason: Reason = Field(examples=["Student deposit standard, notice 2026-11"])
-
-
-class RefundIn(BaseModel):
-    kind: RefundKind
-    amount_cents: Cents | None = Field(
-        default=None,
-        description="Stored value: at most the balance (all of it when left out). Deposit:"
-        " the whole deposit (left out, or equal to it).",
-    )
-    reason: Reason = Field(examples=["Customer no longer uses the service"])
-    proof: str | None = Field(default=None, max_length=500, description="What the customer showed")
-
-
-class CodeIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=64)
-
-
-class IdentityCheckIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=64)
-    method: Literal["sms_code", "id_document", "face_match"]
-    code: str | None = Field(default=None, max_length=12, description="For sms_code")
-    document_last4: str | None = Field(
-        default=None, max_length=4, description="For id_document and face_match"
-    )
-
-
-class TopUpIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=64)
-    amount_cents: Cents
-    confirmed_amount_cents: int = Field(
-        ge=0, le=100_000_000, description="What the customer confirmed: must equal amount_cents"
-    )
-    verification_id: str = Field(description="From POST /api/v1/rental/topups/identity-checks")
-    payment_method: Literal["cash", "bank_card", "wechat", "alipay"]
-    payer_account: str = Field(min_length=1, max_length=40, examples=["6222020000001234"])
-
-
-# --- answers -----------------------------------------------------------------
-
-
-class RefundOut(_Documented):
-    request_id: str
-    kind: RefundKind
-    amount_cents: int
-    status: Literal["pending", "completed", "rejected"]
-    reason: str
-    requested_by: str
-    requested_at: datetime
-    outcome: str | None
-    decided_by: str | None
-    decided_at: datetime | None
-
-
-class AccountOut(_Documented):
-    balance_cents: int = Field(description="First: told to the customer before a top-up")
-    balance_yuan: str
-    deposit_cents: int
-    held_cents: int = Field(description="Set aside for pending refunds")
-    user_id: str
-    card_state: CardState
-    card_type: str
-    registered: bool
-    phone: str | None = Field(description="Masked")
-    name: str | None
-    limits: dict[str, int] = Field(description="per_top_up_cents, per_day_cents, count_per_day")
-    today: dict[str, int] = Field(description="topped_up_cents, top_ups")
-    refunds: list[RefundOut]
-
-
-class MovementOut(_Documented):
-    id: int
-    kind: str
-    amount_cents: int
-    balance_delta: int
-    deposit_delta: int
-    held_delta: int
-    balance_after: int
-    deposit_after: int
-    held_after: int
-    reference: str
-    actor: str
-    reason: str | None
-    at: datetime
-
-
-class MovementPageOut(_Documented):
-    items: list[MovementOut]
-    next_cursor: str | None
-
-
-class CardChangeOut(_Documented):
-    old_state: str
-    new_state: str
-    reason: str
-    actor: str
-    at: datetime
-
-
-class BooksOut(_Documented):
-    balance_cents: int
-    deposit_cents: int
-    held_cents: int
-
-
-class CodeSentOut(_Documented):
-    id: str
-    phone: str = Field(description="Masked")
-    expires_at: datetime
-    sms_dedupe_key: str
-
-
-class VerificationOut(_Documented):
-    verification_id: str
-    user_id: str
-    method: str
-    verified_by: str
-    expires_at: datetime
-
-
-class ReceiptOut(_Documented):
-    serial_no: str = Field(description="The transaction serial number (交易流水号)")
-    user_id: str
-    amount_cents: int
-    amount_yuan: str
-    at: datetime
-    payment_method: str
-    payer_account: str = Field(description="Masked")
-    balance_before_cents: int
-    balance_after_cents: int
-    agent: str
-
-
-class ReceiptPageOut(_Documented):
-    items: list[ReceiptOut]
-    next_cursor: str | None
-
-
-class FundFlowOut(_Documented):
-    id: int
-    at: datetime
-    user_id: str
-    kind: str
-    direction: Literal["in", "out"]
-    amount_cents: int
-    amount_yuan: str
-    reference: str
-    actor: str
-
-
-class FundFlowTotalOut(_Documented):
-    kind: str
-    direction: Literal["in", "out"]
-    count: int
-    amount_cents: int
-    amount_yuan: str
-
-
-class FundFlowPageOut(_Documented):
-    items: list[FundFlowOut]
-    totals: list[FundFlowTotalOut] | None = Field(description="Whole filter; first page only")
-    net_cents: int | None
-    next_cursor: str | None
 
 
 # --- accounts ----------------------------------------------------------------
@@ -323,7 +159,9 @@ async def top_up(body: TopUpIn, call: Call) -> Response:
     """Top up at the counter and answer the receipt. Refusals change nothing:
     identity_not_verified, card_expired, card_reported_lost, card_frozen, amount_mismatch,
     amount_over_limit, daily_amount_over_limit, daily_count_over_limit,
-    payer_account_short (402), device_fault (502)."""
+    payer_account_short (402), device_fault (502). The device is asked outside any
+    transaction: 503 top_up_in_progress while it charges, 502 top_up_unconfirmed when it
+    gave no answer (retry with the same Idempotency-Key: it is never charged twice)."""
     return await call.forward(body)
 
 

@@ -44,8 +44,7 @@ class CounterPayments(Protocol):
 
 class SandboxCounter:
     """Connects for each charge on its own, outside the service's pool, as an outside
-    system would: a top-up holds its account's lock (and a pooled connection) while it
-    charges, so a charge waiting for the same pool could wait forever."""
+    system would: its ledger commits whatever happens to the top-up that asked."""
 
     def __init__(self, service: str, settings: Settings) -> None:
         self._service = service  # its ledger lives in this service's database

@@ -8,7 +8,14 @@ import asyncpg
 from fastapi import APIRouter, Query, status
 
 from services.rental.api.account_common import Accounts, key_required
-from services.rental.api.account_models import (
+from services.rental.domain.card import CardState
+from services.rental.domain.fund_flow import yuan
+from services.rental.domain.refund_request import RefundKind
+from services.rental.handlers import accounts as handlers
+from services.rental.handlers import refunds as refund_handlers
+from services.rental.store import accounts as store
+from services.rental.store import refunds as refund_store
+from shared.api.rental_accounts import (
     AccountOut,
     BooksOut,
     CardChangeOut,
@@ -20,13 +27,7 @@ from services.rental.api.account_models import (
     RefundIn,
     RefundOut,
     TodayOut,
-    money,
 )
-from services.rental.domain.card import CardState
-from services.rental.handlers import accounts as handlers
-from services.rental.handlers import refunds as refund_handlers
-from services.rental.store import accounts as store
-from services.rental.store import refunds as refund_store
 from shared.errors import InvalidInput
 from shared.http import CurrentActor, IdempotencyKey
 from shared.masking import mask_phone
@@ -55,7 +56,7 @@ async def get_account(user_id: str, deps: Accounts, _actor: CurrentActor) -> Acc
     view = await handlers.view(deps, user_id)
     return AccountOut(
         balance_cents=view.books.balance_cents,
-        balance_yuan=money(view.books.balance_cents),
+        balance_yuan=yuan(view.books.balance_cents),
         deposit_cents=view.books.deposit_cents,
         held_cents=view.books.held_cents,
         user_id=view.user_id,
@@ -105,7 +106,7 @@ async def post_card_state(
 ) -> CardChangeOut:
     """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid)."""
     await handlers.change_card_state(
-        deps, user_id=user_id, state=body.state, reason=body.reason, actor=actor.username
+        deps, user_id=user_id, state=CardState(body.state), reason=body.reason, actor=actor.username
     )
     latest = (await store.card_history(deps.pool, user_id))[0]
     return CardChangeOut(**dict(latest))
@@ -151,7 +152,7 @@ async def post_refund(
     row = await refund_handlers.request_refund(
         deps,
         user_id=user_id,
-        kind=body.kind,
+        kind=RefundKind(body.kind),
         amount_cents=body.amount_cents,
         reason=body.reason,
         proof=body.proof,

@@ -8,13 +8,14 @@ import asyncpg
 from fastapi import APIRouter, Query
 
 from services.rental.api.common import Cursor, Limit, RentalDeps
-from services.rental.api.models import DecisionOut, DecisionPage, ReasonIn, local
+from services.rental.api.models import local
 from services.rental.domain import cursor as cursors
 from services.rental.domain.cursor import Position
 from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
 from services.rental.handlers.deps import Deps
 from services.rental.store import decisions as store
+from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["feedback and insurance"])
@@ -45,7 +46,7 @@ async def _page(
     user_id: str | None,
     limit: int,
     cursor: str | None,
-) -> DecisionPage:
+) -> DecisionPageOut:
     rows = await store.page(
         deps.pool,
         kind.table,
@@ -56,7 +57,7 @@ async def _page(
         limit=limit,
     )
     at = store.TIME_COLUMN[kind.table]
-    return DecisionPage(
+    return DecisionPageOut(
         items=[_out(kind, r, deps) for r in rows[:limit]],
         next_cursor=cursors.next_cursor([Position(r[at], r[kind.id_column]) for r in rows], limit),
     )
@@ -69,7 +70,7 @@ async def _one(kind: Kind, deps: Deps, item_id: str) -> DecisionOut:
     return _out(kind, row, deps)
 
 
-@router.get("/feedback", response_model=DecisionPage)
+@router.get("/feedback", response_model=DecisionPageOut)
 async def list_feedback(
     deps: RentalDeps,
     _actor: CurrentActor,
@@ -77,7 +78,7 @@ async def list_feedback(
     user_id: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> DecisionPage:
+) -> DecisionPageOut:
     """Feedback, newest first."""
     return await _page(FEEDBACK, deps, status, user_id, limit, cursor)
 
@@ -89,7 +90,7 @@ async def feedback_detail(feedback_id: str, deps: RentalDeps, _actor: CurrentAct
 
 @router.post("/feedback/{feedback_id}/accept", response_model=DecisionOut)
 async def accept_feedback(
-    feedback_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+    feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     """Accept (the reason is optional); the user is told in-app."""
     row = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
@@ -98,14 +99,14 @@ async def accept_feedback(
 
 @router.post("/feedback/{feedback_id}/reject", response_model=DecisionOut)
 async def reject_feedback(
-    feedback_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+    feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     """Reject with a reason (required): the user reads it in-app."""
     row = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
     return _out(FEEDBACK, row, deps)
 
 
-@router.get("/insurance-applications", response_model=DecisionPage)
+@router.get("/insurance-applications", response_model=DecisionPageOut)
 async def list_applications(
     deps: RentalDeps,
     _actor: CurrentActor,
@@ -113,7 +114,7 @@ async def list_applications(
     user_id: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> DecisionPage:
+) -> DecisionPageOut:
     """Insurance applications, newest first."""
     return await _page(INSURANCE, deps, status, user_id, limit, cursor)
 
@@ -127,7 +128,7 @@ async def application_detail(
 
 @router.post("/insurance-applications/{application_id}/accept", response_model=DecisionOut)
 async def accept_application(
-    application_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+    application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     row = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
     return _out(INSURANCE, row, deps)
@@ -135,7 +136,7 @@ async def accept_application(
 
 @router.post("/insurance-applications/{application_id}/reject", response_model=DecisionOut)
 async def reject_application(
-    application_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
+    application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     row = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
     return _out(INSURANCE, row, deps)

@@ -9,15 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.rental.api.account_common import Accounts
-from services.rental.api.account_models import (
-    FundFlowOut,
-    FundFlowPageOut,
-    FundFlowTotalOut,
-    money,
-)
-from services.rental.domain.fund_flow import make_filter
+from services.rental.domain.fund_flow import make_filter, yuan
 from services.rental.domain.ledger import OUTFLOWS
 from services.rental.handlers import fund_flows as handlers
+from shared.api.rental_accounts import FundFlowOut, FundFlowPageOut, FundFlowTotalOut
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["fund flows"])
@@ -27,7 +22,8 @@ Kinds = Annotated[
     list[str] | None,
     Query(
         alias="kind",
-        description="rental_charge, top_up, refund_paid, insurance_fee, deposit_paid; repeat"
+        description="rental_charge, top_up, refund_paid, insurance_fee, deposit_paid,"
+        " rental_charge_raised, rental_charge_lowered; repeat"
         " for several; all when left out",
     ),
 ]
@@ -54,7 +50,7 @@ async def get_fund_flows(
             direction="out" if t["kind"] in OUTFLOWS else "in",
             count=t["count"],
             amount_cents=t["amount_cents"],
-            amount_yuan=money(t["amount_cents"]),
+            amount_yuan=yuan(t["amount_cents"]),
         )
         for t in page.totals
     ]
@@ -68,7 +64,7 @@ async def get_fund_flows(
                 kind=r["kind"],
                 direction="out" if r["kind"] in OUTFLOWS else "in",
                 amount_cents=r["amount_cents"],
-                amount_yuan=money(r["amount_cents"]),
+                amount_yuan=yuan(r["amount_cents"]),
                 reference=r["reference"],
                 actor=r["actor"],
             )

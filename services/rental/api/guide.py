@@ -8,11 +8,11 @@ import asyncpg
 from fastapi import APIRouter, Query
 
 from services.rental.api.common import Limit, RentalDeps
-from services.rental.api.models import GuideIn, GuideOut, GuideVersionOut, GuideVersions
 from services.rental.domain.errors import GuideVersionNotFound
 from services.rental.handlers import guide as handlers
 from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
+from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["user guide"])
@@ -43,16 +43,16 @@ async def save_guide(body: GuideIn, deps: RentalDeps, actor: CurrentActor) -> Gu
     return _out(await handlers.save(deps, body.content, body.based_on, body.note, actor), deps)
 
 
-@router.get("/guide/versions", response_model=GuideVersions)
+@router.get("/guide/versions", response_model=GuideVersionsOut)
 async def guide_versions(
     deps: RentalDeps,
     _actor: CurrentActor,
     limit: Limit = 50,
     before: Annotated[int | None, Query(ge=1, description="Versions older than this")] = None,
-) -> GuideVersions:
+) -> GuideVersionsOut:
     rows = await store.versions(deps.pool, before, limit)
     tz = deps.settings.tz
-    return GuideVersions(
+    return GuideVersionsOut(
         items=[
             GuideVersionOut(
                 version=r["version"],

@@ -7,15 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from services.rental.api.common import Cursor, Limit, RentalDeps
-from services.rental.api.models import (
-    BikeOut,
-    ExceptionFixOut,
-    FixIn,
-    OrderDetail,
-    OrderOut,
-    OrderPage,
-    local,
-)
+from services.rental.api.models import fix_out, local, order_out
 from services.rental.domain import cursor as cursors
 from services.rental.domain.cursor import Position
 from services.rental.domain.errors import OrderNotFound
@@ -24,12 +16,19 @@ from services.rental.domain.query import OrderQuery
 from services.rental.handlers.orders import fix_exception
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
+from shared.api.rental import (
+    BikeOut,
+    ExceptionFixIn,
+    ExceptionFixOut,
+    RentalOrderDetailOut,
+    RentalOrderPageOut,
+)
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["orders"])
 
 
-@router.get("/orders", response_model=OrderPage)
+@router.get("/orders", response_model=RentalOrderPageOut)
 async def list_orders(
     deps: RentalDeps,
     _actor: CurrentActor,
@@ -41,7 +40,7 @@ async def list_orders(
     started_before: datetime | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> OrderPage:
+) -> RentalOrderPageOut:
     query = OrderQuery(
         user_id=user_id,
         phone=phone,
@@ -54,16 +53,18 @@ async def list_orders(
     )
     rows = await store.search(deps.pool, query)
     tz = deps.settings.tz
-    return OrderPage(
-        items=[OrderOut.of(r, tz) for r in rows[:limit]],
+    return RentalOrderPageOut(
+        items=[order_out(r, tz) for r in rows[:limit]],
         next_cursor=cursors.next_cursor(
             [Position(r["started_at"], r["trip_id"]) for r in rows], limit
         ),
     )
 
 
-@router.get("/orders/{trip_id}", response_model=OrderDetail)
-async def order_detail(trip_id: str, deps: RentalDeps, _actor: CurrentActor) -> OrderDetail:
+@router.get("/orders/{trip_id}", response_model=RentalOrderDetailOut)
+async def order_detail(
+    trip_id: str, deps: RentalDeps, _actor: CurrentActor
+) -> RentalOrderDetailOut:
     """The order, its bike (status, last lock report), whether it is the user's latest, and
     its exception fixes."""
     row = await store.get(deps.pool, trip_id)
@@ -83,8 +84,8 @@ async def order_detail(trip_id: str, deps: RentalDeps, _actor: CurrentActor) -> 
         and OrderStatus(bike_latest["status"]) in OPEN
     )
     lock_state = lock["state"] if lock is not None else None
-    return OrderDetail(
-        **OrderOut.of(row, tz).model_dump(),
+    return RentalOrderDetailOut(
+        **order_out(row, tz).model_dump(),
         bike=BikeOut(
             bike_id=row["bike_id"],
             status=bike_status.value,
@@ -97,17 +98,17 @@ async def order_detail(trip_id: str, deps: RentalDeps, _actor: CurrentActor) -> 
         is_users_latest=latest is not None and latest["trip_id"] == trip_id,
         user_status=UserStatus(user["status"]),
         fixable=OrderStatus(row["status"]) in OPEN and (lock_state == "locked" or rented_by_other),
-        fixes=[ExceptionFixOut.of(f, tz) for f in await store.fixes(deps.pool, trip_id)],
+        fixes=[fix_out(f, tz) for f in await store.fixes(deps.pool, trip_id)],
     )
 
 
 @router.post("/orders/{trip_id}/exception-fix", response_model=ExceptionFixOut)
 async def exception_fix(
-    trip_id: str, body: FixIn, deps: RentalDeps, actor: CurrentActor
+    trip_id: str, body: ExceptionFixIn, deps: RentalDeps, actor: CurrentActor
 ) -> ExceptionFixOut:
     """The exception fix (车锁关不上 / 车锁故障 / 无法结束行程): ends the order at the time the
     user reports, the bike idle, the user idle (if it is their latest order), the charge
     recomputed by the tariff. Refused (409 lock_not_locked) unless the lock last reported
     locked or the bike is rented by someone else: then send on-site staff."""
     fix = await fix_exception(deps, trip_id, body.ended_at, body.reason, actor)
-    return ExceptionFixOut.of(fix, deps.settings.tz)
+    return fix_out(fix, deps.settings.tz)

@@ -8,21 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.rental.api.common import RentalDeps
-from services.rental.api.models import DailyStatistics, DayOut
 from services.rental.domain.statistics import DayRange, fill
 from services.rental.store import statistics as store
+from shared.api.rental import DailyStatisticsOut, DayOut
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["statistics"])
 
 
-@router.get("/statistics/daily", response_model=DailyStatistics)
+@router.get("/statistics/daily", response_model=DailyStatisticsOut)
 async def daily(
     deps: RentalDeps,
     _actor: CurrentActor,
     from_: Annotated[date, Query(alias="from", description="First local day")],
     to: Annotated[date, Query(description="Last local day (inclusive); at most 366 days")],
-) -> DailyStatistics:
+) -> DailyStatisticsOut:
     """Per local day of the business time zone, every day listed (zero when quiet)."""
     days = DayRange(from_, to)
     tz = deps.settings.tz
@@ -32,7 +32,7 @@ async def daily(
         for what in ("rentals", "returns", "new_users")
     }
     rows = fill(days.days(), counts["rentals"], counts["returns"], counts["new_users"])
-    return DailyStatistics(
+    return DailyStatisticsOut(
         time_zone=deps.settings.timezone,
         days=[
             DayOut(day=r.day, rentals=r.rentals, returns=r.returns, new_users=r.new_users)

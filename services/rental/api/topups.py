@@ -10,7 +10,13 @@ import asyncpg
 from fastapi import APIRouter, Query, status
 
 from services.rental.api.account_common import Accounts, key_required
-from services.rental.api.account_models import (
+from services.rental.domain.account_errors import VerificationNotFound
+from services.rental.domain.fund_flow import yuan
+from services.rental.domain.topup import PaymentMethod, TopUpRequest
+from services.rental.domain.topup_identity import IdentityMethod
+from services.rental.handlers import topups as handlers
+from services.rental.store import topups as store
+from shared.api.rental_accounts import (
     CodeIn,
     CodeSentOut,
     IdentityCheckIn,
@@ -18,12 +24,7 @@ from services.rental.api.account_models import (
     ReceiptPageOut,
     TopUpIn,
     VerificationOut,
-    money,
 )
-from services.rental.domain.account_errors import VerificationNotFound
-from services.rental.domain.topup import TopUpRequest
-from services.rental.handlers import topups as handlers
-from services.rental.store import topups as store
 from shared.errors import InvalidInput
 from shared.http import CurrentActor, IdempotencyKey
 from shared.masking import mask_card, mask_phone
@@ -36,7 +37,7 @@ def receipt_out(row: asyncpg.Record) -> ReceiptOut:
         serial_no=row["serial_no"],
         user_id=row["user_id"],
         amount_cents=row["amount_cents"],
-        amount_yuan=money(row["amount_cents"]),
+        amount_yuan=yuan(row["amount_cents"]),
         at=row["at"],
         payment_method=row["payment_method"],
         payer_account=mask_card(row["payer_account"]),
@@ -70,7 +71,7 @@ async def post_identity_check(
     verified = await handlers.verify_identity(
         deps,
         user_id=body.user_id,
-        method=body.method,
+        method=IdentityMethod(body.method),
         code=body.code,
         document_last4=body.document_last4,
         actor=actor.username,
@@ -91,7 +92,10 @@ async def post_top_up(
     """Top up at the counter; answers the receipt. Refusals: identity_not_verified,
     card_expired / card_reported_lost / card_frozen, amount_mismatch, amount_over_limit,
     daily_amount_over_limit, daily_count_over_limit, payer_account_short (402),
-    device_fault (502). A refusal changes nothing."""
+    device_fault (502). A refusal changes nothing. The same Idempotency-Key again answers
+    the receipt; 503 top_up_in_progress while the device is charging; 502
+    top_up_unconfirmed when the device gave no answer (the charge is confirmed by asking
+    it again: retry with the same key)."""
     try:
         uuid.UUID(body.verification_id)
     except ValueError as exc:
@@ -103,7 +107,7 @@ async def post_top_up(
             amount_cents=body.amount_cents,
             confirmed_amount_cents=body.confirmed_amount_cents,
             verification=None,
-            payment_method=body.payment_method,
+            payment_method=PaymentMethod(body.payment_method),
             payer_account=body.payer_account,
         ),
         verification_id=body.verification_id,

@@ -8,15 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.rental.api.common import Cursor, Limit, RentalDeps
-from services.rental.api.models import (
-    OrderOut,
-    OrderPage,
-    ReasonIn,
-    StatusFixIn,
-    UserActionOut,
-    UserOut,
-    UserPage,
-)
+from services.rental.api.models import order_out, user_action_out, user_out
 from services.rental.domain import cursor as cursors
 from services.rental.domain.cursor import Position
 from services.rental.domain.errors import UserNotFound
@@ -25,18 +17,20 @@ from services.rental.domain.query import Deleted, OrderQuery, UserQuery
 from services.rental.handlers import users as handlers
 from services.rental.store import trips as trip_store
 from services.rental.store import users as store
+from shared.api.rental import (
+    RentalOrderPageOut,
+    RentalReasonIn,
+    RentalUserDetailOut,
+    RentalUserOut,
+    RentalUserPageOut,
+    StatusFixIn,
+)
 from shared.http import CurrentActor
 
 router = APIRouter(tags=["users"])
 
 
-class UserDetail(UserOut):
-    latest_order: OrderOut | None
-    actions: list[UserActionOut]
-    """Blacklist, restore, delete and status-fix records, newest first."""
-
-
-@router.get("/users", response_model=UserPage)
+@router.get("/users", response_model=RentalUserPageOut)
 async def search_users(
     deps: RentalDeps,
     _actor: CurrentActor,
@@ -52,7 +46,7 @@ async def search_users(
     ] = Deleted.EXCLUDE,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> UserPage:
+) -> RentalUserPageOut:
     query = UserQuery(
         phone=phone,
         name=name,
@@ -67,32 +61,32 @@ async def search_users(
     )
     rows = await store.search(deps.pool, query)
     tz = deps.settings.tz
-    return UserPage(
-        items=[UserOut.of(r, tz) for r in rows[:limit]],
+    return RentalUserPageOut(
+        items=[user_out(r, tz) for r in rows[:limit]],
         next_cursor=cursors.next_cursor(
             [Position(r["registered_at"], r["user_id"]) for r in rows], limit
         ),
     )
 
 
-@router.get("/blacklist", response_model=UserPage)
+@router.get("/blacklist", response_model=RentalUserPageOut)
 async def blacklist(
     deps: RentalDeps, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
-) -> UserPage:
+) -> RentalUserPageOut:
     """The blacklist (黑名单), most recently blacklisted first."""
     after = cursors.decode(cursor)
     rows = await store.blacklist_page(deps.pool, (after.at, after.id) if after else None, limit)
     tz = deps.settings.tz
-    return UserPage(
-        items=[UserOut.of(r, tz) for r in rows[:limit]],
+    return RentalUserPageOut(
+        items=[user_out(r, tz) for r in rows[:limit]],
         next_cursor=cursors.next_cursor(
             [Position(r["blacklisted_at"], r["user_id"]) for r in rows], limit
         ),
     )
 
 
-@router.get("/users/{user_id}", response_model=UserDetail)
-async def user_detail(user_id: str, deps: RentalDeps, _actor: CurrentActor) -> UserDetail:
+@router.get("/users/{user_id}", response_model=RentalUserDetailOut)
+async def user_detail(user_id: str, deps: RentalDeps, _actor: CurrentActor) -> RentalUserDetailOut:
     """One user (deleted ones too): profile, rental state, blacklist, latest order, records."""
     row = await store.get(deps.pool, user_id)
     if row is None:
@@ -102,18 +96,18 @@ async def user_detail(user_id: str, deps: RentalDeps, _actor: CurrentActor) -> U
     latest_order = None
     if latest is not None:
         full = await trip_store.get(deps.pool, latest["trip_id"])
-        latest_order = OrderOut.of(full, tz) if full is not None else None
-    return UserDetail(
-        **UserOut.of(row, tz).model_dump(),
+        latest_order = order_out(full, tz) if full is not None else None
+    return RentalUserDetailOut(
+        **user_out(row, tz).model_dump(),
         latest_order=latest_order,
-        actions=[UserActionOut.of(a, tz) for a in await store.actions(deps.pool, user_id)],
+        actions=[user_action_out(a, tz) for a in await store.actions(deps.pool, user_id)],
     )
 
 
-@router.get("/users/{user_id}/rentals", response_model=OrderPage)
+@router.get("/users/{user_id}/rentals", response_model=RentalOrderPageOut)
 async def user_rentals(
     user_id: str, deps: RentalDeps, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
-) -> OrderPage:
+) -> RentalOrderPageOut:
     """The user's rental detail (租赁详情): orders newest first, with the rental points'
     coordinates."""
     if await store.get(deps.pool, user_id) is None:
@@ -121,56 +115,57 @@ async def user_rentals(
     query = OrderQuery(user_id=user_id, limit=limit, after=cursors.decode(cursor))
     rows = await trip_store.search(deps.pool, query)
     tz = deps.settings.tz
-    return OrderPage(
-        items=[OrderOut.of(r, tz) for r in rows[:limit]],
+    return RentalOrderPageOut(
+        items=[order_out(r, tz) for r in rows[:limit]],
         next_cursor=cursors.next_cursor(
             [Position(r["started_at"], r["trip_id"]) for r in rows], limit
         ),
     )
 
 
-@router.post("/users/{user_id}/status", response_model=UserOut)
+@router.post("/users/{user_id}/status", response_model=RentalUserOut)
 async def fix_status(
     user_id: str, body: StatusFixIn, deps: RentalDeps, actor: CurrentActor
-) -> UserOut:
+) -> RentalUserOut:
     """Fix the user's status (renting / temporarily returned / idle) to clear a stuck rental;
     only against the user's latest order (409 not_latest_order)."""
-    row = await handlers.fix_status(deps, user_id, body.trip_id, body.status, body.reason, actor)
-    return UserOut.of(row, deps.settings.tz)
+    status = UserStatus(body.status)
+    row = await handlers.fix_status(deps, user_id, body.trip_id, status, body.reason, actor)
+    return user_out(row, deps.settings.tz)
 
 
-@router.post("/users/{user_id}/blacklist", response_model=UserOut)
+@router.post("/users/{user_id}/blacklist", response_model=RentalUserOut)
 async def put_on_blacklist(
-    user_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
-) -> UserOut:
+    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> RentalUserOut:
     """Blacklist the user (拉黑): publishes rental.user.blacklisted.v1; the platform refuses
     the user's new trips."""
     row = await handlers.blacklist(deps, user_id, body.reason, actor)
-    return UserOut.of(row, deps.settings.tz)
+    return user_out(row, deps.settings.tz)
 
 
-@router.post("/users/{user_id}/blacklist/restore", response_model=UserOut)
+@router.post("/users/{user_id}/blacklist/restore", response_model=RentalUserOut)
 async def restore_from_blacklist(
-    user_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
-) -> UserOut:
+    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> RentalUserOut:
     """Restore the user from the blacklist: publishes rental.user.restored.v1."""
     row = await handlers.restore_from_blacklist(deps, user_id, body.reason, actor)
-    return UserOut.of(row, deps.settings.tz)
+    return user_out(row, deps.settings.tz)
 
 
-@router.post("/users/{user_id}/delete", response_model=UserOut)
+@router.post("/users/{user_id}/delete", response_model=RentalUserOut)
 async def delete_user(
-    user_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
-) -> UserOut:
+    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> RentalUserOut:
     """Soft delete (软删除): hidden from searches, restorable; refused while renting."""
     row = await handlers.delete(deps, user_id, body.reason, actor)
-    return UserOut.of(row, deps.settings.tz)
+    return user_out(row, deps.settings.tz)
 
 
-@router.post("/users/{user_id}/restore", response_model=UserOut)
+@router.post("/users/{user_id}/restore", response_model=RentalUserOut)
 async def restore_user(
-    user_id: str, body: ReasonIn, deps: RentalDeps, actor: CurrentActor
-) -> UserOut:
+    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+) -> RentalUserOut:
     """Undo a soft delete."""
     row = await handlers.restore(deps, user_id, body.reason, actor)
-    return UserOut.of(row, deps.settings.tz)
+    return user_out(row, deps.settings.tz)

@@ -67,6 +67,22 @@ class DeviceFault(DomainError):
     code = "device_fault"
 
 
+class TopUpInProgress(DomainError):
+    """A top-up with this Idempotency-Key is at the payment device right now. A 5xx, so
+    the gateway frees the key and the same key may ask again shortly."""
+
+    status = 503
+    code = "top_up_in_progress"
+
+
+class TopUpUnconfirmed(DomainError):
+    """The payment device did not answer: whether it charged is not known yet. The top-up
+    stays pending and is confirmed by asking the device again (same charge id)."""
+
+    status = 502
+    code = "top_up_unconfirmed"
+
+
 class IdentityNotVerified(DomainError):
     status = 403
     code = "identity_not_verified"

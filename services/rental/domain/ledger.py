@@ -24,6 +24,9 @@ class MovementKind(StrEnum):
     DEPOSIT_ADJUSTED = "deposit_adjusted"
     """The operations supervisor changed the deposit (with a reason)."""
     RENTAL_CHARGE = "rental_charge"
+    RENTAL_CHARGE_RAISED = "rental_charge_raised"
+    RENTAL_CHARGE_LOWERED = "rental_charge_lowered"
+    """The exception fix recomputed a trip's charge: the difference, once per fix."""
     INSURANCE_FEE = "insurance_fee"
     REFUND_HELD = "refund_held"
     """Money moved aside while its refund is pending."""
@@ -39,11 +42,14 @@ FUND_FLOW_KINDS: tuple[MovementKind, ...] = (
     MovementKind.REFUND_PAID,
     MovementKind.INSURANCE_FEE,
     MovementKind.DEPOSIT_PAID,
+    MovementKind.RENTAL_CHARGE_RAISED,
+    MovementKind.RENTAL_CHARGE_LOWERED,
 )
 """Movements where money crossed between the user and the company (资金流水): rentals,
-top-ups and refunds, insurance fees, deposits. Holds and adjustments are internal."""
+top-ups and refunds, insurance fees, deposits, and the exception fix's corrections of a
+rental charge. Holds and deposit adjustments are internal."""
 
-OUTFLOWS = frozenset({MovementKind.REFUND_PAID})
+OUTFLOWS = frozenset({MovementKind.REFUND_PAID, MovementKind.RENTAL_CHARGE_LOWERED})
 
 
 @dataclass(frozen=True)
@@ -138,3 +144,18 @@ def refund_restored(books: Books, amount_cents: int, *, deposit: bool) -> Moveme
     back = Effect(deposit_cents=amount_cents) if deposit else Effect(balance_cents=amount_cents)
     effect = Effect(back.balance_cents, back.deposit_cents, -amount_cents)
     return apply(books, MovementKind.REFUND_RESTORED, amount_cents, effect)
+
+
+def charge_corrected(books: Books, before_cents: int | None, after_cents: int) -> Movement | None:
+    """The exception fix's correction of a trip's charge: the difference between the charge
+    before (None: the trip was never charged) and after, or None when it did not change.
+
+    Like a rental charge paid through the provider it has no effect on the books: the
+    platform settles the difference with the customer; the ledger records it for the
+    fund flows.
+    """
+    delta = after_cents - (before_cents or 0)
+    if delta == 0:
+        return None
+    kind = MovementKind.RENTAL_CHARGE_RAISED if delta > 0 else MovementKind.RENTAL_CHARGE_LOWERED
+    return apply(books, kind, abs(delta), Effect())

@@ -37,6 +37,10 @@ class AccountDeps:
     limits: dict[str, TopUpLimits]
     source: str
     clock: Callable[[], datetime]
+    topup_lease: timedelta = timedelta(seconds=30)
+    """How long a top-up's driver may be at the payment device before the recovery sweep
+    takes the charge over (the driver gives up after half of it)."""
+    topup_sweep_seconds: float = 0.5
 
     @classmethod
     def of(

@@ -21,7 +21,7 @@ from services.rental.domain.topup_limits import DayUsage, TopUpLimits, limits_fo
 from services.rental.handlers.account_deps import AccountDeps
 from services.rental.store import accounts as store
 from services.rental.store import refunds as refund_store
-from services.rental.store import topups as topup_store
+from services.rental.store import topup_charges as charge_store
 from shared import metrics
 from shared.http import Actor
 
@@ -59,7 +59,7 @@ async def view(deps: AccountDeps, user_id: str) -> AccountView:
         phone=user["phone"] if user is not None else None,
         name=user["name"] if user is not None else None,
         limits=limits_for(card_type, deps.limits),
-        today=await topup_store.day_usage(deps.pool, user_id, start, end),
+        today=await charge_store.day_usage(deps.pool, user_id, start, end),
         refunds=await refund_store.of_user(deps.pool, user_id),
     )
 

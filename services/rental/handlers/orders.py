@@ -6,10 +6,12 @@ from datetime import datetime
 
 import asyncpg
 
+from services.rental.domain import ledger
 from services.rental.domain.errors import OrderNotFound
 from services.rental.domain.exception_fix import FixFacts, decide_fix
 from services.rental.domain.model import OPEN, OrderStatus, UserStatus, required_reason
 from services.rental.handlers.deps import Deps
+from services.rental.store import accounts as account_store
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
 from shared.errors import DomainError
@@ -83,4 +85,25 @@ async def _fix(
             user_status_before=user["status"],
             user_status_after=outcome.user_status_after.value,
         )
+        await _correct_ledger(conn, fix, now)
         return fix
+
+
+async def _correct_ledger(conn: asyncpg.Connection, fix: asyncpg.Record, at: datetime) -> None:
+    """The charge's difference into the account's ledger, in the fix's own transaction
+    (keyed by the fix, so it happens once). The account is locked after the user and the
+    order: nothing locks them in the other order."""
+    account = await account_store.lock(conn, fix["user_id"])
+    movement = ledger.charge_corrected(
+        account_store.books_of(account), fix["old_charge_cents"], fix["new_charge_cents"]
+    )
+    if movement is not None:
+        await account_store.record(
+            conn,
+            fix["user_id"],
+            movement,
+            reference=f"fix:{fix['id']}",
+            actor=fix["actor"],
+            reason=f"exception fix of trip {fix['trip_id']}: {fix['reason']}",
+            at=at,
+        )

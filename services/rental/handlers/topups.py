@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
 
-from services.rental.domain import ledger
 from services.rental.domain.account_errors import (
     AccountNotFound,
-    DeviceFault,
     NoPhoneOnFile,
-    PayerAccountShort,
     ReceiptNotFound,
+    TopUpInProgress,
     VerificationCodeInvalid,
 )
 from services.rental.domain.card import CardState
-from services.rental.domain.topup import (
-    TopUpRequest,
-    check_top_up,
-    local_day_bounds,
-    serial_number,
-)
+from services.rental.domain.topup import TopUpRequest, check_top_up, local_day_bounds
+from services.rental.domain.topup_charge import ChargeStatus, Retry, charge_id, on_retry
 from services.rental.domain.topup_identity import (
     CODE_PURPOSE,
     IdentityMethod,
@@ -31,13 +25,15 @@ from services.rental.domain.topup_identity import (
     check_document_note,
 )
 from services.rental.domain.topup_limits import limits_for
+from services.rental.handlers import counter_charges
 from services.rental.handlers.account_deps import AccountDeps
 from services.rental.store import accounts as account_store
+from services.rental.store import topup_charges as charges
 from services.rental.store import topups as store
 from shared import metrics
 from shared import verification as codes
 from shared.contracts import NOTIFY_SMS_REQUESTED, SmsRequested
-from shared.errors import DomainError
+from shared.errors import DomainError, InvalidInput
 from shared.messaging.outbox import enqueue
 
 TEMPLATE = "verification_code"
@@ -151,8 +147,9 @@ async def top_up(
     agent: str,
     idempotency_key: str | None,
 ) -> asyncpg.Record:
-    """Check, charge the paying account, credit the balance, keep the receipt: one
-    transaction under the account's lock. A refusal or a failed charge changes nothing."""
+    """Check and record the top-up pending (under the account's lock), charge the paying
+    account outside any transaction, then record the outcome: the receipt, or the refusal
+    raised. A refusal changes nothing on the account."""
     try:
         receipt = await _top_up(deps, request, verification_id, agent, idempotency_key)
     except DomainError as exc:
@@ -169,73 +166,78 @@ async def _top_up(
     agent: str,
     idempotency_key: str | None,
 ) -> asyncpg.Record:
+    if idempotency_key is not None:
+        prior = await charges.by_idempotency_key(deps.pool, idempotency_key)
+        if prior is not None and prior["status"] == ChargeStatus.CHARGED:
+            return await counter_charges.outcome(deps.pool, prior)
+    pending = await reserve(deps, request, verification_id, agent, idempotency_key)
+    if pending["status"] != ChargeStatus.PENDING:
+        return await counter_charges.outcome(deps.pool, pending)
+    return await counter_charges.drive(deps, pending)
+
+
+async def reserve(
+    deps: AccountDeps,
+    request: TopUpRequest,
+    verification_id: str,
+    agent: str,
+    idempotency_key: str | None,
+) -> asyncpg.Record:
+    """Transaction 1: every rule checked under the account's lock, the charge recorded
+    pending (it counts toward the day's limits at once, so top-ups at the same time
+    cannot pass them together) and the verification spent on it. Answers the charge row
+    to drive, or one already charged."""
+    now = deps.clock()
+    lease_until = now + deps.topup_lease
     async with deps.pool.acquire() as conn, conn.transaction():
-        if idempotency_key is not None:
-            prior = await store.by_idempotency_key(conn, idempotency_key)
-            if prior is not None:
-                return prior
         user = await _registered_user(conn, request.user_id)
         account = await account_store.lock(conn, request.user_id)
-        now = deps.clock()
+        prior = None
+        if idempotency_key is not None:
+            prior = await charges.by_idempotency_key(conn, idempotency_key, lock=True)
+        if prior is not None:
+            if prior["user_id"] != request.user_id:
+                raise InvalidInput(
+                    "this Idempotency-Key was used for another customer's top-up",
+                    code="idempotency_key_reused",
+                )
+            retry = on_retry(ChargeStatus(prior["status"]), prior["lease_until"], now)
+            if retry is Retry.RECEIPT:
+                return prior
+            if retry is Retry.WAIT:
+                raise TopUpInProgress("this top-up is at the payment device: ask again shortly")
+            if retry is Retry.TAKE_OVER:  # its driver died: checked already, ask the device
+                return await charges.take_over(conn, prior["charge_id"], lease_until)
         verification = await store.verification_for_update(conn, verification_id)
         start, end = local_day_bounds(now, deps.tz)
-        today = await store.day_usage(conn, request.user_id, start, end)
-        checked = TopUpRequest(
-            request.user_id,
-            request.amount_cents,
-            request.confirmed_amount_cents,
-            verification,
-            request.payment_method,
-            request.payer_account,
-        )
         check_top_up(
-            checked,
+            replace(request, verification=verification),
             card_state=CardState(account["card_state"]),
             limits=limits_for(user["card_type"], deps.limits),
-            today=today,
+            today=await charges.day_usage(conn, request.user_id, start, end),
             now=now,
         )
-        books = account_store.books_of(account)
-        movement = ledger.top_up(books, request.amount_cents)
-        # The charge id comes from the Idempotency-Key: a retry after a lost answer finds
-        # the device's earlier success and takes no money twice.
-        charge_id = f"top-up:{request.user_id}:{idempotency_key or uuid.uuid4()}"
-        result = await deps.counter.charge(
-            charge_id,
-            payer_account=request.payer_account,
-            method=request.payment_method.value,
-            amount_cents=request.amount_cents,
-        )
-        if not result.charged:
-            if result.failure == "payer_account_short":
-                raise PayerAccountShort(f"the paying account is short: {result.detail}")
-            raise DeviceFault(f"the payment device failed, nothing was charged: {result.detail}")
-        serial = serial_number(now.astimezone(deps.tz).date(), await store.next_serial(conn))
-        await account_store.record(
-            conn,
-            request.user_id,
-            movement,
-            reference=serial,
-            actor=agent,
-            reason=f"counter top-up ({request.payment_method.value})",
-            at=now,
-        )
-        await store.use_verification(conn, verification_id, serial, now)
-        return await store.insert_topup(
-            conn,
-            serial_no=serial,
-            user_id=request.user_id,
+        attempt = charges.Attempt(
             amount_cents=request.amount_cents,
             payment_method=request.payment_method.value,
             payer_account=request.payer_account,
-            charge_id=charge_id,
             verification_id=verification_id,
-            balance_before=books.balance_cents,
-            balance_after=movement.after.balance_cents,
             agent=agent,
-            idempotency_key=idempotency_key,
-            at=now,
+            requested_at=now,
+            lease_until=lease_until,
         )
+        if prior is not None:  # refused before, nothing taken: charge again, same charge id
+            charge = await charges.restart(conn, prior["charge_id"], attempt)
+        else:
+            charge = await charges.insert_pending(
+                conn,
+                charge_id=charge_id(request.user_id, idempotency_key or str(uuid.uuid4())),
+                user_id=request.user_id,
+                idempotency_key=idempotency_key,
+                attempt=attempt,
+            )
+        await store.use_verification(conn, verification_id, charge["charge_id"], now)
+        return charge
 
 
 async def receipt(deps: AccountDeps, serial_no: str) -> asyncpg.Record:

@@ -8,7 +8,6 @@ from typing import TypeAlias
 import asyncpg
 
 from services.rental.domain.topup_identity import IdentityMethod, Verification
-from services.rental.domain.topup_limits import DayUsage
 from shared.verification import VerificationCode
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
@@ -127,25 +126,27 @@ async def verification_for_update(
 
 
 async def use_verification(
-    conn: asyncpg.Connection, verification_id: str, serial_no: str, at: datetime
+    conn: asyncpg.Connection, verification_id: str, used_by: str, at: datetime
 ) -> None:
+    """Spend the verification on a top-up: its charge id while pending, then its serial."""
     await conn.execute(
         "UPDATE identity_verifications SET used_at = $2, used_by_topup = $3 WHERE id = $1",
         verification_id,
         at,
-        serial_no,
+        used_by,
     )
 
 
-async def day_usage(db: Db, user_id: str, start: datetime, end: datetime) -> DayUsage:
-    row = await db.fetchrow(
-        "SELECT coalesce(sum(amount_cents), 0) AS amount, count(*) AS n FROM topups"
-        " WHERE user_id = $1 AND at >= $2 AND at < $3",
-        user_id,
-        start,
-        end,
+async def release_verification(
+    conn: asyncpg.Connection, verification_id: str, charge_id: str
+) -> None:
+    """The charge failed: the verification is good again (for its few minutes)."""
+    await conn.execute(
+        "UPDATE identity_verifications SET used_at = NULL, used_by_topup = NULL"
+        " WHERE id = $1 AND used_by_topup = $2",
+        verification_id,
+        charge_id,
     )
-    return DayUsage(int(row["amount"]), int(row["n"]))
 
 
 async def next_serial(conn: asyncpg.Connection) -> int:

@@ -161,3 +161,58 @@ async def test_concurrent_fixes_of_one_order_fix_it_once(rental: Rental) -> None
         await rental.pool.fetchval("SELECT count(*) FROM exception_fixes WHERE trip_id = $1", trip)
         == 1
     )
+
+
+async def fund_flows_of(rental: Rental, user: str) -> Any:
+    day = rental.clock.now.astimezone(rental.settings.tz).date().isoformat()
+    return await rental.get("/fund-flows", date_from=day, date_to=day, user_id=user)
+
+
+async def test_the_fixed_charge_reaches_the_ledger_once_and_shows_in_fund_flows(
+    rental: Rental,
+) -> None:
+    # a trip ended outside a rental point and charged the day cap, fixed to a lower charge
+    user, bike, trip = await stuck_trip(rental, "locked", hours=2)
+    ended = await rental.end_trip(
+        user,
+        trip,
+        bike,
+        at=rental.clock.now - timedelta(minutes=5),
+        at_point=False,
+        charge_cents=2_000,
+    )
+    await rental.wait_row(
+        "SELECT 1 FROM inbox WHERE consumer = 'rental.trip_ended' AND ce_id = $1", ended
+    )
+    assert (await rental.row(TRIP, trip))["status"] == "temporarily_returned"
+    answers = await asyncio.gather(
+        *(
+            rental.http.post(
+                f"/orders/{trip}/exception-fix", json=fix(rental, minutes_ago=55), headers=AGENT
+            )
+            for _ in range(3)
+        )
+    )
+    done = next(a.json() for a in answers if a.status_code == 200)
+    assert (done["old_charge_cents"], done["new_charge_cents"]) == (2_000, 300)
+    moves = await rental.pool.fetch("SELECT * FROM account_ledger WHERE user_id = $1", user)
+    assert [(m["kind"], m["amount_cents"], m["reference"]) for m in moves] == [
+        ("rental_charge_lowered", 1_700, f"fix:{done['id']}")
+    ]
+    assert (moves[0]["balance_delta"], moves[0]["actor"]) == (0, "agent.li")
+    flows = await fund_flows_of(rental, user)
+    assert [(i["kind"], i["direction"], i["amount_cents"]) for i in flows["items"]] == [
+        ("rental_charge_lowered", "out", 1_700)
+    ]
+    assert flows["net_cents"] == -1_700
+
+    # a trip never charged: the whole recomputed charge is the difference
+    other, _, renting = await stuck_trip(rental, "locked", hours=2)
+    raised = await rental.post(f"/orders/{renting}/exception-fix", fix(rental, minutes_ago=55))
+    flows = await fund_flows_of(rental, other)
+    assert [(i["kind"], i["direction"], i["amount_cents"]) for i in flows["items"]] == [
+        ("rental_charge_raised", "in", 300)
+    ]
+    assert flows["items"][0]["reference"] == f"fix:{raised['id']}"
+    sums = await rental.pool.fetchrow("SELECT * FROM accounts WHERE user_id = $1", other)
+    assert (sums["balance_cents"], sums["deposit_cents"], sums["held_cents"]) == (0, 0, 0)

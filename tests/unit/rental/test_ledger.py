@@ -6,7 +6,8 @@ import pytest
 
 from services.rental.domain import ledger
 from services.rental.domain.account_errors import BalanceInsufficient, InvalidAmount
-from services.rental.domain.ledger import Books, MovementKind
+from services.rental.domain.ledger import Books, Effect, MovementKind
+from shared.api import rental_accounts
 
 
 def test_every_movement_moves_the_sums_by_its_effect() -> None:
@@ -63,3 +64,22 @@ def test_a_deposit_change_records_the_difference_and_refuses_no_change() -> None
     assert (lowered.amount_cents, lowered.effect.deposit_cents) == (29_900, -29_900)
     with pytest.raises(InvalidAmount):
         ledger.deposit_adjusted(Books(deposit_cents=100), 100)
+
+
+def test_a_fixed_charge_records_its_difference_without_touching_the_books() -> None:
+    books = Books(balance_cents=500, deposit_cents=29_900)
+    lowered = ledger.charge_corrected(books, 2_000, 300)
+    assert lowered is not None
+    assert (lowered.kind, lowered.amount_cents) == (MovementKind.RENTAL_CHARGE_LOWERED, 1_700)
+    assert lowered.after == books and lowered.effect == Effect()
+    raised = ledger.charge_corrected(books, None, 300)  # never charged before the fix
+    assert raised is not None
+    assert (raised.kind, raised.amount_cents) == (MovementKind.RENTAL_CHARGE_RAISED, 300)
+    assert ledger.charge_corrected(books, 300, 300) is None
+    assert ledger.charge_corrected(books, None, 0) is None
+    assert MovementKind.RENTAL_CHARGE_LOWERED in ledger.OUTFLOWS
+    assert MovementKind.RENTAL_CHARGE_RAISED not in ledger.OUTFLOWS
+
+
+def test_the_api_refuses_what_the_ledger_would() -> None:
+    assert rental_accounts.MAX_CENTS == ledger.MAX_CENTS

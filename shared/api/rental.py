@@ -1,0 +1,227 @@
+"""The rental service's HTTP bodies and answers: users and the blacklist, rental orders and
+the exception fix, feedback and insurance decisions, the user guide, daily statistics.
+
+Phones are masked; times are in the business's time zone. The rental service validates
+and answers with these; the gateway declares them for its OpenAPI document and passes
+the service's JSON on as it came. (Accounts and stored value: ``rental_accounts``.)
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+UserStatus = Literal["renting", "temporarily_returned", "idle"]
+OrderStatus = Literal["renting", "temporarily_returned", "ended"]
+DecisionStatus = Literal["pending", "accepted", "rejected"]
+
+
+# --- bodies ------------------------------------------------------------------
+
+
+class RentalReasonIn(BaseModel):
+    reason: str | None = Field(
+        default=None,
+        description="Why (操作原因); required where the rule says so: without one nothing"
+        " changes (reason_required).",
+        examples=["Rode with another person's ID, ticket 20261123-0042"],
+    )
+
+
+class StatusFixIn(BaseModel):
+    trip_id: str = Field(description="The user's latest order (else 409 not_latest_order)")
+    status: UserStatus
+    reason: str | None = Field(
+        default=None,
+        description="Why; required (reason_required)",
+        examples=["Trip stuck after the lock closed; user called"],
+    )
+
+
+class ExceptionFixIn(BaseModel):
+    ended_at: datetime = Field(
+        description="The end time the user reports, with its time zone",
+        examples=["2026-11-23T20:18:00+08:00"],
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why (操作原因): the lock fault the user reported; required (reason_required).",
+        examples=["Lock will not close at point 12; user called at 20:25"],
+    )
+
+
+class GuideIn(BaseModel):
+    content: str = Field(min_length=1, max_length=50_000)
+    based_on: int | None = Field(
+        default=None,
+        description="The version this edit started from (none for the first): a save on an"
+        " older one is refused (409 guide_version_conflict).",
+    )
+    note: str | None = Field(default=None, max_length=200)
+
+
+# --- answers -----------------------------------------------------------------
+
+
+class RentalUserOut(BaseModel):
+    user_id: str
+    phone: str = Field(description="Masked: 138****8000")
+    name: str
+    card_type: str
+    registered_at: datetime
+    status: UserStatus
+    blacklisted: bool
+    blacklisted_at: datetime | None
+    blacklist_reason: str | None
+    blacklisted_by: str | None
+    deleted: bool
+    deleted_at: datetime | None
+    deleted_by: str | None
+    delete_reason: str | None
+
+
+class RentalUserPageOut(BaseModel):
+    items: list[RentalUserOut] = Field(description="Newest registration first")
+    next_cursor: str | None
+
+
+class UserActionOut(BaseModel):
+    action: str
+    reason: str
+    actor: str
+    at: datetime
+    old_status: str | None
+    new_status: str | None
+    trip_id: str | None
+
+
+class RentalPointOut(BaseModel):
+    point_id: str
+    name: str
+    latitude: Decimal
+    longitude: Decimal
+
+
+class RentalOrderOut(BaseModel):
+    trip_id: str
+    user_id: str
+    phone: str = Field(description="Masked")
+    name: str
+    bike_id: str
+    status: OrderStatus
+    started_at: datetime
+    start_point: RentalPointOut
+    ended_at: datetime | None
+    end_point: RentalPointOut | None = Field(
+        description="The rental point the bike was returned to; none for a temporary return"
+    )
+    charge_cents: int | None
+    fixed_at: datetime | None = Field(description="When an agent ended it by the exception fix")
+
+
+class RentalOrderPageOut(BaseModel):
+    items: list[RentalOrderOut] = Field(description="Newest start first")
+    next_cursor: str | None
+
+
+class RentalUserDetailOut(RentalUserOut):
+    latest_order: RentalOrderOut | None
+    actions: list[UserActionOut] = Field(
+        description="Blacklist, restore, delete and status-fix records, newest first"
+    )
+
+
+class ExceptionFixOut(BaseModel):
+    id: int
+    trip_id: str
+    actor: str
+    reason: str
+    at: datetime
+    reported_end: datetime
+    lock_state: str | None
+    bike_rented_by_other: bool
+    old_status: str
+    old_charge_cents: int | None
+    new_charge_cents: int
+    user_status_before: UserStatus
+    user_status_after: UserStatus
+
+
+class BikeOut(BaseModel):
+    bike_id: str
+    status: Literal["rented", "idle"] = Field(description="Rented while its latest trip is open")
+    lock_state: Literal["locked", "unlocked", "fault"] | None = Field(
+        description="The last state its lock reported; none if it never did"
+    )
+    lock_reported_at: datetime | None
+    current_trip_id: str | None
+
+
+class RentalOrderDetailOut(RentalOrderOut):
+    bike: BikeOut
+    is_users_latest: bool = Field(
+        description="Only on the user's latest order may the user's status be changed"
+    )
+    user_status: UserStatus
+    fixable: bool = Field(
+        description="The exception fix would be allowed now (open order; lock locked or"
+        " bike re-rented)"
+    )
+    fixes: list[ExceptionFixOut]
+
+
+class DecisionOut(BaseModel):
+    id: str
+    user_id: str
+    trip_id: str | None
+    text: str = Field(description="The feedback's content or the application's description")
+    claimed_cents: int | None = None
+    at: datetime = Field(description="When the user submitted it")
+    status: DecisionStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class DecisionPageOut(BaseModel):
+    items: list[DecisionOut]
+    next_cursor: str | None
+
+
+class GuideOut(BaseModel):
+    version: int
+    content: str
+    note: str | None
+    saved_by: str
+    saved_at: datetime
+
+
+class GuideVersionOut(BaseModel):
+    version: int
+    note: str | None
+    saved_by: str
+    saved_at: datetime
+    length: int
+
+
+class GuideVersionsOut(BaseModel):
+    items: list[GuideVersionOut] = Field(description="Newest first")
+    next_cursor: int | None = Field(description="Pass as ``before`` for the next page")
+
+
+class DayOut(BaseModel):
+    day: date
+    rentals: int = Field(description="Trips started that day (租借信息)")
+    returns: int = Field(description="Trips ended that day (还车信息)")
+    new_users: int = Field(description="Users registered that day (用户统计)")
+
+
+class DailyStatisticsOut(BaseModel):
+    time_zone: str
+    days: list[DayOut]
+    total_rentals: int
+    total_returns: int
+    total_new_users: int

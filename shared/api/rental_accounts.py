@@ -1,0 +1,229 @@
+"""The rental service's accounts API bodies and answers: accounts and their ledger, card
+states, deposits, refunds, counter top-ups and receipts, fund flows.
+
+Money is integer cents (fen); each amount shown to a person also comes as a ``*_yuan``
+string, never a float. The rental service validates and answers with these; the gateway
+declares them for its OpenAPI document and passes the service's JSON on as it came.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+MAX_CENTS = 100_000_000
+"""A million yuan: far above any limit, a guard against a slipped digit."""
+
+Cents = Annotated[int, Field(gt=0, le=MAX_CENTS, examples=[5000])]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+UserId = Annotated[str, Field(min_length=1, max_length=64)]
+CardState = Literal["active", "expired", "reported_lost", "frozen"]
+RefundKind = Literal["deposit", "stored_value"]
+PaymentMethod = Literal["cash", "bank_card", "wechat", "alipay"]
+IdentityMethod = Literal["sms_code", "id_document", "face_match"]
+Direction = Literal["in", "out"]
+
+
+# --- bodies ------------------------------------------------------------------
+
+
+class CardStateIn(BaseModel):
+    state: CardState
+    reason: Reason = Field(examples=["Customer reported the card lost by phone"])
+
+
+class DepositIn(BaseModel):
+    deposit_cents: Annotated[int, Field(ge=0, le=MAX_CENTS, examples=[29900])]
+    reason: Reason = Field(examples=["Student deposit standard, notice 2026-11"])
+
+
+class RefundIn(BaseModel):
+    kind: RefundKind
+    amount_cents: Cents | None = Field(
+        default=None,
+        description="Stored value: at most the balance (all of it when left out). Deposit:"
+        " the whole deposit (left out, or equal to it).",
+    )
+    reason: Reason = Field(examples=["Customer no longer uses the service"])
+    proof: str | None = Field(
+        default=None,
+        max_length=500,
+        description="What the customer showed (a receipt number, a photo reference)",
+    )
+
+
+class CodeIn(BaseModel):
+    user_id: UserId
+
+
+class IdentityCheckIn(BaseModel):
+    user_id: UserId
+    method: IdentityMethod
+    code: str | None = Field(
+        default=None, max_length=12, description="The code the customer reads out (sms_code)"
+    )
+    document_last4: str | None = Field(
+        default=None,
+        max_length=4,
+        description="The last four characters of the ID document checked (id_document, face_match)",
+    )
+
+
+class TopUpIn(BaseModel):
+    user_id: UserId
+    amount_cents: Cents
+    confirmed_amount_cents: int = Field(
+        ge=0, le=MAX_CENTS, description="What the customer confirmed: must equal amount_cents"
+    )
+    verification_id: str = Field(description="From POST /api/v1/rental/topups/identity-checks")
+    payment_method: PaymentMethod
+    payer_account: str = Field(
+        min_length=1,
+        max_length=40,
+        examples=["6222020000001234"],
+        description="The paying card or wallet account (masked in every answer)",
+    )
+
+
+# --- answers -----------------------------------------------------------------
+
+
+class LimitsOut(BaseModel):
+    per_top_up_cents: int
+    per_day_cents: int
+    count_per_day: int
+
+
+class TodayOut(BaseModel):
+    topped_up_cents: int
+    top_ups: int
+
+
+class RefundOut(BaseModel):
+    request_id: str
+    kind: RefundKind
+    amount_cents: int
+    status: Literal["pending", "completed", "rejected"]
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    outcome: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class AccountOut(BaseModel):
+    balance_cents: int = Field(description="First: told to the customer before a top-up")
+    balance_yuan: str
+    deposit_cents: int
+    held_cents: int = Field(description="Set aside for pending refunds")
+    user_id: str
+    card_state: CardState
+    card_type: str
+    registered: bool
+    phone: str | None = Field(description="Masked")
+    name: str | None
+    limits: LimitsOut
+    today: TodayOut
+    refunds: list[RefundOut]
+
+
+class MovementOut(BaseModel):
+    id: int
+    kind: str
+    amount_cents: int
+    balance_delta: int
+    deposit_delta: int
+    held_delta: int
+    balance_after: int
+    deposit_after: int
+    held_after: int
+    reference: str
+    actor: str
+    reason: str | None
+    at: datetime
+
+
+class MovementPageOut(BaseModel):
+    items: list[MovementOut]
+    next_cursor: str | None
+
+
+class CardChangeOut(BaseModel):
+    old_state: str
+    new_state: str
+    reason: str
+    actor: str
+    at: datetime
+
+
+class BooksOut(BaseModel):
+    balance_cents: int
+    deposit_cents: int
+    held_cents: int
+
+
+class CodeSentOut(BaseModel):
+    id: str
+    phone: str = Field(description="Masked")
+    expires_at: datetime
+    sms_dedupe_key: str
+
+
+class VerificationOut(BaseModel):
+    verification_id: str
+    user_id: str
+    method: IdentityMethod
+    verified_by: str
+    expires_at: datetime
+
+
+class ReceiptOut(BaseModel):
+    serial_no: str = Field(description="The transaction serial number (交易流水号)")
+    user_id: str
+    amount_cents: int
+    amount_yuan: str
+    at: datetime
+    payment_method: str
+    payer_account: str = Field(description="Masked")
+    balance_before_cents: int
+    balance_after_cents: int
+    agent: str
+
+
+class ReceiptPageOut(BaseModel):
+    items: list[ReceiptOut]
+    next_cursor: str | None
+
+
+class FundFlowOut(BaseModel):
+    id: int
+    at: datetime
+    user_id: str
+    kind: str
+    direction: Direction
+    amount_cents: int
+    amount_yuan: str
+    reference: str
+    actor: str
+
+
+class FundFlowTotalOut(BaseModel):
+    kind: str
+    direction: Direction
+    count: int
+    amount_cents: int
+    amount_yuan: str
+
+
+class FundFlowPageOut(BaseModel):
+    items: list[FundFlowOut]
+    totals: list[FundFlowTotalOut] | None = Field(
+        description="Over the whole filter (every page), on the first page only"
+    )
+    net_cents: int | None = Field(
+        description="Money in minus money out over the whole filter (first page only)"
+    )
+    next_cursor: str | None
