@@ -78,9 +78,12 @@ def provide_infra() -> Iterator[Infra]:
 
 
 FAST_TIMINGS: dict[str, object] = {
-    # consumer groups settle in ~1 s instead of ~5 s, and parked retries come quickly
-    "kafka_session_timeout_ms": 2000,
-    "kafka_heartbeat_interval_ms": 300,
+    # consumer groups settle in ~2 s instead of ~5 s, and parked retries come quickly.
+    # Not shorter: on a loaded 2-core machine an event loop can stall past a 2 s
+    # session, the member is evicted, and the embedded broker can leave such a group
+    # rebalancing forever (BROKER.md's known fault): a consumer that silently stops.
+    "kafka_session_timeout_ms": 4000,
+    "kafka_heartbeat_interval_ms": 400,
     "topic_partitions": 2,
     "retry_base_seconds": 0.1,
     "retry_max_seconds": 0.5,
