@@ -53,19 +53,25 @@ async def sample_outbox(
 
 
 async def partition_lags(consumer: Any) -> list[tuple[Any, int]]:
-    """(partition, lag) for each assigned partition whose end the consumer has seen.
+    """(partition, lag) for each assigned partition whose end and position are known.
 
-    Lag is the high watermark from the last fetch minus the group's committed
-    offset (the next to process). No ListOffsets request: the embedded broker's
-    end offsets are wrong (BROKER.md), and the fetch already carries the watermark.
+    Lag is the high watermark from the last fetch minus the consumer's position,
+    both the client's own state: no request to the broker. Asking the group
+    coordinator for committed offsets every few seconds, beside the consumer's own
+    group traffic, is what a gauge must not risk; and ListOffsets is out because
+    the embedded broker's end offsets are wrong (BROKER.md). The position runs
+    ahead of the commit by at most the batch in hand.
     """
     lags: list[tuple[Any, int]] = []
     for tp in consumer.assignment():
         end = consumer.highwater(tp)
         if end is None:
             continue
-        committed = await consumer.committed(tp)
-        lags.append((tp, max(end - (committed or 0), 0)))
+        try:
+            position = await asyncio.wait_for(consumer.position(tp), timeout=0.05)
+        except Exception:  # no position yet (or unassigned meanwhile)
+            continue
+        lags.append((tp, max(end - position, 0)))
     return lags
 
 
