@@ -76,13 +76,17 @@ async def test_metrics_after_requests_messages_and_a_dead_letter(
     ) == [1.0]
     assert "http_server_request_duration_seconds_bucket{" in text
     assert 'http_route="/health"' not in text and 'http_route="/metrics"' not in text
-    assert series(
-        text,
-        "messaging_process_duration_seconds_count",
-        messaging_destination_name=NOTIFY_INAPP_REQUESTED.name,
-        messaging_consumer_group_name=group,
-        kefu_outcome="dlq",
-    ) in ([1.0], [2.0])  # delivery is at least once: a rebalance may hand it over again
+    assert (
+        sum(
+            series(
+                text,
+                "messaging_process_duration_seconds_count",
+                messaging_destination_name=NOTIFY_INAPP_REQUESTED.name,
+                kefu_outcome="dlq",
+            )
+        )
+        >= 1
+    )  # at least once (other consumers in this process, or a redelivery, may add to it)
     assert (
         series(
             text,
