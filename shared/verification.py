@@ -15,10 +15,11 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from shared.errors import DomainError, InvalidInput
 
@@ -70,6 +71,28 @@ class VerificationCode:
         if self.attempts_left <= 0:
             return CodeState.EXHAUSTED
         return CodeState.ACTIVE
+
+
+CODE_COLUMNS = (
+    "id, phone, purpose, salt, code_hash, issued_at, expires_at, attempts_left, used_at, superseded"
+)
+"""The columns a stored code is read back from: every service's code table has them."""
+
+
+def code_from_row(row: Mapping[str, Any]) -> VerificationCode:
+    """A stored code as read from a database row of :data:`CODE_COLUMNS`."""
+    return VerificationCode(
+        id=str(row["id"]),
+        phone=row["phone"],
+        purpose=row["purpose"],
+        salt=bytes(row["salt"]),
+        code_hash=bytes(row["code_hash"]),
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        attempts_left=row["attempts_left"],
+        used_at=row["used_at"],
+        superseded=row["superseded"],
+    )
 
 
 CheckFailure = Literal["mismatch", "expired", "attempts_exhausted", "used", "no_code"]

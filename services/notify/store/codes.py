@@ -6,27 +6,9 @@ from typing import TypeAlias
 
 import asyncpg
 
-from services.notify.domain.codes import VerificationCode
+from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
-_COLUMNS = (
-    "id, phone, purpose, salt, code_hash, issued_at, expires_at, attempts_left, used_at, superseded"
-)
-
-
-def _code(row: asyncpg.Record) -> VerificationCode:
-    return VerificationCode(
-        id=str(row["id"]),
-        phone=row["phone"],
-        purpose=row["purpose"],
-        salt=bytes(row["salt"]),
-        code_hash=bytes(row["code_hash"]),
-        issued_at=row["issued_at"],
-        expires_at=row["expires_at"],
-        attempts_left=row["attempts_left"],
-        used_at=row["used_at"],
-        superseded=row["superseded"],
-    )
 
 
 async def lock_phone(conn: asyncpg.Connection, phone: str, purpose: str) -> None:
@@ -37,12 +19,12 @@ async def lock_phone(conn: asyncpg.Connection, phone: str, purpose: str) -> None
 
 async def latest(db: Db, phone: str, purpose: str) -> VerificationCode | None:
     row = await db.fetchrow(
-        f"SELECT {_COLUMNS} FROM verification_codes WHERE phone = $1 AND purpose = $2"
+        f"SELECT {CODE_COLUMNS} FROM verification_codes WHERE phone = $1 AND purpose = $2"
         " ORDER BY issued_at DESC LIMIT 1",
         phone,
         purpose,
     )
-    return _code(row) if row is not None else None
+    return code_from_row(row) if row is not None else None
 
 
 async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
@@ -51,9 +33,9 @@ async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
 
 async def by_sms_dedupe_key(db: Db, key: str) -> VerificationCode | None:
     row = await db.fetchrow(
-        f"SELECT {_COLUMNS} FROM verification_codes WHERE sms_dedupe_key = $1", key
+        f"SELECT {CODE_COLUMNS} FROM verification_codes WHERE sms_dedupe_key = $1", key
     )
-    return _code(row) if row is not None else None
+    return code_from_row(row) if row is not None else None
 
 
 async def supersede_older(conn: asyncpg.Connection, phone: str, purpose: str) -> None:

@@ -8,27 +8,9 @@ from typing import TypeAlias
 import asyncpg
 
 from services.rental.domain.topup_identity import IdentityMethod, Verification
-from shared.verification import VerificationCode
+from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
-_CODE = (
-    "id, phone, purpose, salt, code_hash, issued_at, expires_at, attempts_left, used_at, superseded"
-)
-
-
-def _code(row: asyncpg.Record) -> VerificationCode:
-    return VerificationCode(
-        id=str(row["id"]),
-        phone=row["phone"],
-        purpose=row["purpose"],
-        salt=bytes(row["salt"]),
-        code_hash=bytes(row["code_hash"]),
-        issued_at=row["issued_at"],
-        expires_at=row["expires_at"],
-        attempts_left=row["attempts_left"],
-        used_at=row["used_at"],
-        superseded=row["superseded"],
-    )
 
 
 async def lock_codes(conn: asyncpg.Connection, user_id: str) -> None:
@@ -39,12 +21,12 @@ async def lock_codes(conn: asyncpg.Connection, user_id: str) -> None:
 
 async def latest_code(db: Db, user_id: str, purpose: str) -> VerificationCode | None:
     row = await db.fetchrow(
-        f"SELECT {_CODE} FROM topup_codes WHERE user_id = $1 AND purpose = $2"
+        f"SELECT {CODE_COLUMNS} FROM topup_codes WHERE user_id = $1 AND purpose = $2"
         " ORDER BY issued_at DESC LIMIT 1",
         user_id,
         purpose,
     )
-    return _code(row) if row is not None else None
+    return code_from_row(row) if row is not None else None
 
 
 async def insert_code(
