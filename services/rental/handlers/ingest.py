@@ -4,12 +4,14 @@ Each function takes a batch (one message is a batch of one) and applies it in th
 caller's transaction. Events may come twice (the inbox drops a repeated id; a
 repeated fact with a new id changes nothing) or out of order: an event about a
 user or trip not seen yet raises :class:`NotYetKnown`, so the consumer runtime
-parks it and retries it later, never losing it.
+parks it and retries it later, never losing it. A user is checked before what needs
+it (a committed row stays visible to later statements); a trip statement reports what
+its own snapshot lacked (see :class:`~services.rental.store.ingest.Applied`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 import asyncpg
@@ -41,11 +43,10 @@ async def register_users(conn: asyncpg.Connection, events: Sequence[UserRegister
 
 
 async def start_trips(conn: asyncpg.Connection, events: Sequence[TripStarted]) -> int:
-    trips = _first_of_each(events, "trip_id")
-    new = await store.insert_trips(conn, trips)
-    if len(new) < len(trips):  # seen before, or of a user not registered yet?
-        await _require_users(conn, [t.user_id for t in trips], "trip started")
-    return len(new)
+    applied = await store.insert_trips(conn, _first_of_each(events, "trip_id"))
+    if applied.unseen:
+        raise NotYetKnown(f"trip started of a user not registered yet: {_few(applied.unseen)}")
+    return len(applied.rows)
 
 
 def _final_ends(events: Sequence[TripEnded]) -> list[TripEnded]:
@@ -60,14 +61,10 @@ def _final_ends(events: Sequence[TripEnded]) -> list[TripEnded]:
 
 
 async def end_trips(conn: asyncpg.Connection, events: Sequence[TripEnded]) -> int:
-    ends = _final_ends(events)
-    changed = await store.end_trips(conn, ends)
-    if len(changed) < len(ends):  # ended before (a repeat, a fix), or not started yet?
-        wanted = {e.trip_id for e in ends} - {r["trip_id"] for r in changed}
-        missing = sorted(wanted - await store.known_trips(conn, list(wanted)))
-        if missing:
-            raise NotYetKnown(f"trip ended before its start arrived: {', '.join(missing[:5])}")
-    return len(changed)
+    applied = await store.end_trips(conn, _final_ends(events))
+    if applied.unseen:  # an end seen but not applied is a repeat or follows a fix
+        raise NotYetKnown(f"trip ended before its start arrived: {_few(applied.unseen)}")
+    return len(applied.rows)
 
 
 async def record_lock_states(conn: asyncpg.Connection, events: Sequence[LockStateReported]) -> None:
@@ -87,6 +84,10 @@ async def receive_applications(conn: asyncpg.Connection, events: Sequence[Insura
 
 
 async def _require_users(conn: asyncpg.Connection, user_ids: Sequence[str], what: str) -> None:
-    missing = sorted(set(user_ids) - await store.known_users(conn, user_ids))
+    missing = set(user_ids) - await store.known_users(conn, user_ids)
     if missing:
-        raise NotYetKnown(f"{what} of a user not registered yet: {', '.join(missing[:5])}")
+        raise NotYetKnown(f"{what} of a user not registered yet: {_few(missing)}")
+
+
+def _few(ids: Iterable[str]) -> str:
+    return ", ".join(sorted(ids)[:5])

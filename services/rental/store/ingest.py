@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -38,13 +39,6 @@ async def known_users(conn: asyncpg.Connection, user_ids: Sequence[str]) -> set[
     return {r["user_id"] for r in rows}
 
 
-async def known_trips(conn: asyncpg.Connection, trip_ids: Sequence[str]) -> set[str]:
-    rows = await conn.fetch(
-        "SELECT trip_id FROM trips WHERE trip_id = ANY($1::text[])", list(set(trip_ids))
-    )
-    return {r["trip_id"] for r in rows}
-
-
 # Appended to a statement whose CTE ``changed`` holds the trips it inserted or updated
 # (trip_id, user_id, started_at, status): each user whose latest order is one of them
 # takes that order's state, in the same statement. The snapshot does not hold the
@@ -60,24 +54,38 @@ _FOLLOW_LATEST_ORDER = (
     " AND NOT EXISTS (SELECT 1 FROM trips n WHERE n.user_id = c.user_id"
     "  AND (n.started_at, n.trip_id) > (c.started_at, c.trip_id))"
     " RETURNING 1)"
-    " SELECT trip_id, user_id FROM changed"
 )
 
 
-async def insert_trips(
-    conn: asyncpg.Connection, trips: Sequence[TripStarted]
-) -> list[asyncpg.Record]:
-    """The new trips of known users (a trip of a user not registered yet is left out),
-    each user's status following their latest order."""
+@dataclass(frozen=True)
+class Applied:
+    """What a trip statement changed, and what it could not see: the users (of starts) or
+    trips (of ends) missing from the statement's own snapshot.
+
+    The check must be the statement's: a check by a later statement could see a user or
+    trip that committed in between, one the statement itself missed, and an event would
+    be taken as applied while it changed nothing (under load, a trip's start and end are
+    consumed at the same moment by two consumers)."""
+
+    rows: list[asyncpg.Record]
+    unseen: list[str]
+
+
+async def insert_trips(conn: asyncpg.Connection, trips: Sequence[TripStarted]) -> Applied:
+    """The new trips of known users, each user's status following their latest order;
+    ``unseen``: the users not registered yet, whose trips are left out."""
     rows = await conn.fetch(
-        "WITH changed AS (INSERT INTO trips (trip_id, user_id, bike_id, started_at,"
+        "WITH e AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+        " $4::timestamptz[], $5::text[], $6::text[], $7::numeric[], $8::numeric[])"
+        " AS e(trip_id, user_id, bike_id, started_at, point_id, point_name, lat, lng)),"
+        " changed AS (INSERT INTO trips (trip_id, user_id, bike_id, started_at,"
         " start_point_id, start_point_name, start_latitude, start_longitude)"
-        " SELECT e.* FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],"
-        " $5::text[], $6::text[], $7::numeric[], $8::numeric[])"
-        " AS e(trip_id, user_id, bike_id, started_at, point_id, point_name, lat, lng)"
-        " WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)"
+        " SELECT e.* FROM e WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)"
         " ON CONFLICT (trip_id) DO NOTHING"
-        " RETURNING trip_id, user_id, started_at, status)" + _FOLLOW_LATEST_ORDER,
+        " RETURNING trip_id, user_id, started_at, status)" + _FOLLOW_LATEST_ORDER + ""
+        " SELECT trip_id, user_id, NULL AS unseen FROM changed"
+        " UNION ALL SELECT DISTINCT NULL, NULL, e.user_id FROM e"
+        " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)",
         [t.trip_id for t in trips],
         [t.user_id for t in trips],
         [t.bike_id for t in trips],
@@ -87,27 +95,36 @@ async def insert_trips(
         [t.start_point.latitude for t in trips],
         [t.start_point.longitude for t in trips],
     )
-    return list(rows)
+    return _applied(rows)
 
 
-async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> list[asyncpg.Record]:
+def _applied(rows: list[asyncpg.Record]) -> Applied:
+    return Applied(
+        [r for r in rows if r["unseen"] is None], [r["unseen"] for r in rows if r["unseen"]]
+    )
+
+
+async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> Applied:
     """Record each end on a trip not ended yet, each user's status following their latest
     order. An end outside a rental point leaves the trip temporarily returned; a later end
     at a point ends it. An ended trip (by the platform or by an agent's exception fix)
-    stays as it is."""
+    stays as it is. ``unseen``: the trips not started yet, whose ends are left out."""
     points = [e.end_point for e in ends]
     rows = await conn.fetch(
-        "WITH changed AS (UPDATE trips t SET ended_at = e.ended_at,"
+        "WITH e AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[],"
+        " $4::text[], $5::text[], $6::numeric[], $7::numeric[])"
+        " AS e(trip_id, ended_at, charge_cents, point_id, point_name, latitude, longitude)),"
+        " changed AS (UPDATE trips t SET ended_at = e.ended_at,"
         " charge_cents = e.charge_cents,"
         " end_point_id = e.point_id, end_point_name = e.point_name,"
         " end_latitude = e.latitude, end_longitude = e.longitude,"
         " status = CASE WHEN e.point_id IS NULL THEN 'temporarily_returned' ELSE 'ended' END"
-        " FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[],"
-        " $6::numeric[], $7::numeric[])"
-        " AS e(trip_id, ended_at, charge_cents, point_id, point_name, latitude, longitude)"
-        " WHERE t.trip_id = e.trip_id AND t.status <> 'ended'"
+        " FROM e WHERE t.trip_id = e.trip_id AND t.status <> 'ended'"
         " AND NOT (t.status = 'temporarily_returned' AND e.point_id IS NULL)"
-        " RETURNING t.trip_id, t.user_id, t.started_at, t.status)" + _FOLLOW_LATEST_ORDER,
+        " RETURNING t.trip_id, t.user_id, t.started_at, t.status)" + _FOLLOW_LATEST_ORDER + ""
+        " SELECT trip_id, user_id, NULL AS unseen FROM changed"
+        " UNION ALL SELECT NULL, NULL, e.trip_id FROM e"
+        " WHERE NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = e.trip_id)",
         [e.trip_id for e in ends],
         [e.ended_at for e in ends],
         [e.charge_cents for e in ends],
@@ -116,7 +133,7 @@ async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> list
         [p.latitude if p else None for p in points],
         [p.longitude if p else None for p in points],
     )
-    return list(rows)
+    return _applied(rows)
 
 
 async def record_lock_states(

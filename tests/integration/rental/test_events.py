@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
+from services.rental.domain.errors import NotYetKnown
 from services.rental.handlers import ingest
-from shared.contracts import RENTAL_TRIP_ENDED, RentalPoint, TripEnded
+from shared.contracts import (
+    RENTAL_TRIP_ENDED,
+    RentalPoint,
+    TripEnded,
+    TripStarted,
+    UserRegistered,
+)
 from tests.integration.rental.conftest import Rental, new_id, point
 
 pytestmark = pytest.mark.integration
@@ -178,3 +186,80 @@ async def test_a_temporary_return_and_the_end_in_one_batch_leave_the_trip_ended(
     row = await rental.row(TRIP, trip)
     assert (row["status"], row["charge_cents"]) == ("ended", 140)
     assert await user_status(rental, user) == "idle"
+
+
+class CommitsMidway:
+    """A connection on which another transaction commits right after the first statement:
+    what a second consumer does when a trip's start and end are consumed at one moment."""
+
+    def __init__(self, conn: Any, other: Any) -> None:
+        self._conn, self._other, self._done = conn, other, False
+
+    async def fetch(self, *args: Any) -> Any:
+        rows = await self._conn.fetch(*args)
+        if not self._done:
+            self._done = True
+            await self._other.commit()
+        return rows
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def trip_of(user: str, trip: str, bike: str, at: datetime) -> TripStarted:
+    return TripStarted.model_validate(
+        {
+            "event_id": new_id("e"),
+            "trip_id": trip,
+            "user_id": user,
+            "bike_id": bike,
+            "started_at": at.isoformat(),
+            "start_point": point(1),
+        }
+    )
+
+
+async def test_an_end_whose_start_commits_meanwhile_is_retried_not_lost(rental: Rental) -> None:
+    user = await rental.register()
+    await rental.wait_row(USER, user)
+    trip, bike, now = new_id("t"), new_id("b"), rental.clock.now
+    end = TripEnded(
+        event_id=new_id("e"),
+        trip_id=trip,
+        user_id=user,
+        bike_id=bike,
+        ended_at=now,
+        end_point=POINT,
+        charge_cents=200,
+    )
+    async with rental.pool.acquire() as starting, rental.pool.acquire() as ending:
+        start = starting.transaction()
+        await start.start()
+        await ingest.start_trips(starting, [trip_of(user, trip, bike, now - timedelta(hours=1))])
+        with pytest.raises(NotYetKnown):
+            async with ending.transaction():
+                await ingest.end_trips(CommitsMidway(ending, start), [end])
+    assert (await rental.row(TRIP, trip))["status"] == "renting"  # the end is retried later
+
+
+async def test_a_start_whose_user_commits_meanwhile_is_retried_not_lost(rental: Rental) -> None:
+    user, trip, now = new_id("u"), new_id("t"), rental.clock.now
+    registration = UserRegistered.model_validate(
+        {
+            "event_id": new_id("e"),
+            "user_id": user,
+            "phone": "13800138000",
+            "name": "李四",
+            "registered_at": (now - timedelta(days=1)).isoformat(),
+        }
+    )
+    async with rental.pool.acquire() as registering, rental.pool.acquire() as starting:
+        register = registering.transaction()
+        await register.start()
+        await ingest.register_users(registering, [registration])
+        with pytest.raises(NotYetKnown):
+            async with starting.transaction():
+                started = trip_of(user, trip, new_id("b"), now)
+                await ingest.start_trips(CommitsMidway(starting, register), [started])
+    assert await rental.row(USER, user) is not None
+    assert await rental.row(TRIP, trip) is None  # the start is retried later
