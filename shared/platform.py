@@ -93,7 +93,7 @@ class Platform:
         for sub in subscriptions:
             for _ in range(sub.consumers):
                 subscribe(self.broker, self.runtime, sub, self.settings)
-        await self.broker.start()
+        await start_together(self.broker, self.settings.kafka_join_timeout_seconds)
         if self.settings.metrics:
             self.background(
                 sample_lag(list(self.broker.subscribers), self.settings.lag_poll_seconds)
@@ -134,3 +134,36 @@ class Platform:
             checks["consumers"] = "ok" if self.broker.running else "stopped"
         ok = checks["database"] == "ok" and checks["relay"] == "ok"
         return {"service": self.service, "status": "ok" if ok else "failing", "checks": checks}
+
+
+class GroupsNotJoined(RuntimeError):
+    """Consumer groups got no partitions in time: the service must not run half-subscribed."""
+
+
+async def start_together(broker: KafkaBroker, join_within: float) -> None:
+    """Start every subscriber at once, then the publishers, as ``broker.start()`` would.
+
+    Each subscriber's start waits for its group's first assignment: about half the
+    session timeout on the embedded broker, the initial rebalance delay on Kafka.
+    FastStream starts them one after another, so a service with nine subscriptions
+    took 18 s to come up; together they take the time of one. The client would wait
+    for an assignment forever; after ``join_within`` seconds the start fails, naming the
+    groups.
+    """
+    await broker.connect()
+    subscribers = list(broker.subscribers)
+    try:
+        async with asyncio.timeout(join_within):
+            await asyncio.gather(*(subscriber.start() for subscriber in subscribers))
+    except TimeoutError:
+        waiting = [
+            consumer._group_id
+            for consumer in (getattr(s, "consumer", None) for s in subscribers)
+            if consumer is not None and not consumer.assignment()
+        ]
+        raise GroupsNotJoined(
+            f"no partitions after {join_within:.0f} s for consumer groups: {', '.join(waiting)}"
+        ) from None
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True

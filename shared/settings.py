@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     """Idempotent producers: on for Apache Kafka, off for the embedded broker (it lacks them)."""
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000
+    kafka_join_timeout_seconds: float = 60.0
+    """How long a service waits at start for its consumer groups' first partitions before
+    it gives up (exits, to be restarted) instead of waiting on a group that never settles."""
     topic_partitions: int = 6
     topic_replication: int = 1
 
