@@ -21,11 +21,8 @@ lint: $(STAMP)
 	$(BIN)/mypy shared services tests bench
 	$(BIN)/lint-imports
 
-# A test that failed is run once more in a fresh session (new broker, database and
-# service fixtures) and must pass there: a stopgap for an intermittent consumer stall
-# on the embedded broker (issue 5's note). Both runs' failures stay in the output.
 test: lint
-	$(BIN)/pytest -q || (echo "--- running the failed tests again, in a fresh session ---" && $(BIN)/pytest -q --last-failed --last-failed-no-failures none)
+	$(BIN)/pytest -q
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,3 +28,23 @@ def settings(infra: Infra, tmp_path: Path) -> Settings:
 def unique() -> str:
     """A short unique suffix for topic, group and database names."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kafka_client_log() -> Iterator[None]:
+    """``KEFU_TEST_KAFKA_LOG=<file>``: the Kafka clients' group and fetch events of the whole
+    session, to that file (a stalled consumer's history is earlier than the test that fails)."""
+    path = os.environ.get("KEFU_TEST_KAFKA_LOG")
+    if not path:
+        yield
+        return
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    client = logging.getLogger("aiokafka")
+    client.addHandler(handler)
+    client.setLevel(logging.DEBUG if os.environ.get("KEFU_TEST_KAFKA_DEBUG") else logging.INFO)
+    try:
+        yield
+    finally:
+        client.removeHandler(handler)
+        handler.close()

@@ -165,3 +165,39 @@ class TopicWatcher:
                 await self._task
         if self._consumer is not None:
             await self._consumer.stop()
+
+
+def consumer_states(subscribers: Iterable[Any]) -> list[dict[str, Any]]:
+    """What each of a service's Kafka consumers holds, from the client's own state (no
+    request): its group's generation and member, and per partition the position and the
+    high watermark of the last fetch. Printed when a test waits in vain for a message to
+    be applied, to tell a consumer that stopped from one that never got the message."""
+    states: list[dict[str, Any]] = []
+    for subscriber in subscribers:
+        consumer = getattr(subscriber, "consumer", None)
+        if consumer is None:
+            states.append({"subscriber": repr(subscriber), "consumer": None})
+            continue
+        coordinator = consumer._coordinator  # private: diagnostics only
+        assignment = consumer._subscription.subscription
+        partitions: dict[str, Any] = {}
+        for tp in sorted(consumer.assignment()):
+            state = assignment.assignment.state_value(tp) if assignment else None
+            partitions[f"{tp.topic}[{tp.partition}]"] = {
+                "position": getattr(state, "_position", None),
+                "highwater": consumer.highwater(tp),
+                "paused": getattr(state, "paused", None),
+            }
+        states.append(
+            {
+                "group": consumer._group_id,
+                "generation": getattr(coordinator, "generation", None),
+                "member": getattr(coordinator, "member_id", None),
+                "coordinator": getattr(coordinator, "coordinator_id", None),
+                "rejoin_needed": coordinator.need_rejoin(assignment) if coordinator else None,
+                "fetch_task_done": consumer._fetcher._fetch_task.done(),
+                "fetches_in_flight": sorted(consumer._fetcher._in_flight),
+                "partitions": partitions,
+            }
+        )
+    return states

@@ -13,7 +13,7 @@ import contextlib
 import random
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,7 +37,14 @@ from shared.contracts import (
 )
 from shared.settings import Settings
 from tests.infra import Infra, eventually, settings_on
-from tests.kafka import Predicate, TopicWatcher, payloads, producing, publish
+from tests.kafka import (
+    Predicate,
+    TopicWatcher,
+    consumer_states,
+    payloads,
+    producing,
+    send,
+)
 from tests.serving import serving
 
 AGENT = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
@@ -102,13 +109,17 @@ class Rental:
     producer: AIOKafkaProducer
     seen: Seen
     clock: Clock
+    sent: list[tuple[str, int, int, str, str]] = field(default_factory=list)
 
     async def publish(
         self, topic: str, payload: dict[str, Any], *, key: str, ce_id: str | None = None
     ) -> str:
-        return await publish(
+        sent, delivered = await send(
             self.producer, topic, payload, key=key, ce_id=ce_id, source="/tests/platform"
         )
+        metadata = await delivered
+        self.sent.append((topic, metadata.partition, metadata.offset, key, sent))
+        return sent
 
     async def register(
         self,
@@ -240,11 +251,14 @@ class Rental:
         try:
             row: asyncpg.Record = await eventually(found, within=within, what=sql)
         except AssertionError as missing:
-            # say where the event is: parked (and why), or never consumed
+            # say where the event is: parked (and why), consumed (position past its offset), or not
             parked = await self.pool.fetch("SELECT consumer, attempts, reason FROM parked_messages")
             seen = await self.pool.fetch("SELECT consumer, count(*) FROM inbox GROUP BY consumer")
+            consumers = consumer_states(self.app.state.platform.broker.subscribers)
             raise AssertionError(
                 f"{missing}; parked: {[dict(r) for r in parked]}; inbox: {[tuple(r) for r in seen]}"
+                f"; consumers: {consumers}; last sent (topic, partition, offset, key, ce_id):"
+                f" {self.sent[-6:]}"
             ) from None
         return row
 
