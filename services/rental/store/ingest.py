@@ -15,6 +15,7 @@ from shared.contracts import (
     TripStarted,
     UserRegistered,
 )
+from shared.db.json_rows import json_rows
 
 
 async def insert_users(conn: asyncpg.Connection, users: Sequence[UserRegistered]) -> int:
@@ -75,9 +76,12 @@ async def insert_trips(conn: asyncpg.Connection, trips: Sequence[TripStarted]) -
     """The new trips of known users, each user's status following their latest order;
     ``unseen``: the users not registered yet, whose trips are left out."""
     rows = await conn.fetch(
-        "WITH e AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
-        " $4::timestamptz[], $5::text[], $6::text[], $7::numeric[], $8::numeric[])"
-        " AS e(trip_id, user_id, bike_id, started_at, point_id, point_name, lat, lng)),"
+        "WITH e AS (SELECT e.trip_id, e.user_id, e.bike_id, e.started_at,"
+        " p.point_id, p.name AS point_name, p.latitude AS lat, p.longitude AS lng"
+        " FROM json_to_recordset($1::json) AS e(trip_id text, user_id text, bike_id text,"
+        " started_at timestamptz, start_point json)"
+        " CROSS JOIN LATERAL json_to_record(e.start_point)"
+        " AS p(point_id text, name text, latitude numeric, longitude numeric)),"
         " changed AS (INSERT INTO trips (trip_id, user_id, bike_id, started_at,"
         " start_point_id, start_point_name, start_latitude, start_longitude)"
         " SELECT e.* FROM e WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)"
@@ -86,14 +90,7 @@ async def insert_trips(conn: asyncpg.Connection, trips: Sequence[TripStarted]) -
         " SELECT trip_id, user_id, NULL AS unseen FROM changed"
         " UNION ALL SELECT DISTINCT NULL, NULL, e.user_id FROM e"
         " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)",
-        [t.trip_id for t in trips],
-        [t.user_id for t in trips],
-        [t.bike_id for t in trips],
-        [t.started_at for t in trips],
-        [t.start_point.point_id for t in trips],
-        [t.start_point.name for t in trips],
-        [t.start_point.latitude for t in trips],
-        [t.start_point.longitude for t in trips],
+        json_rows(trips),
     )
     return _applied(rows)
 
@@ -109,11 +106,13 @@ async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> Appl
     order. An end outside a rental point leaves the trip temporarily returned; a later end
     at a point ends it. An ended trip (by the platform or by an agent's exception fix)
     stays as it is. ``unseen``: the trips not started yet, whose ends are left out."""
-    points = [e.end_point for e in ends]
     rows = await conn.fetch(
-        "WITH e AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[],"
-        " $4::text[], $5::text[], $6::numeric[], $7::numeric[])"
-        " AS e(trip_id, ended_at, charge_cents, point_id, point_name, latitude, longitude)),"
+        "WITH e AS (SELECT e.trip_id, e.ended_at, e.charge_cents, p.point_id,"
+        " p.name AS point_name, p.latitude, p.longitude"
+        " FROM json_to_recordset($1::json) AS e(trip_id text, ended_at timestamptz,"
+        " charge_cents bigint, end_point json)"
+        " LEFT JOIN LATERAL json_to_record(e.end_point)"
+        " AS p(point_id text, name text, latitude numeric, longitude numeric) ON true),"
         " changed AS (UPDATE trips t SET ended_at = e.ended_at,"
         " charge_cents = e.charge_cents,"
         " end_point_id = e.point_id, end_point_name = e.point_name,"
@@ -125,13 +124,7 @@ async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> Appl
         " SELECT trip_id, user_id, NULL AS unseen FROM changed"
         " UNION ALL SELECT NULL, NULL, e.trip_id FROM e"
         " WHERE NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = e.trip_id)",
-        [e.trip_id for e in ends],
-        [e.ended_at for e in ends],
-        [e.charge_cents for e in ends],
-        [p.point_id if p else None for p in points],
-        [p.name if p else None for p in points],
-        [p.latitude if p else None for p in points],
-        [p.longitude if p else None for p in points],
+        json_rows(ends),
     )
     return _applied(rows)
 

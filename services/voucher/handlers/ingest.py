@@ -20,19 +20,15 @@ log = logging.getLogger(__name__)
 
 
 async def record_exchanges(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> int:
-    """Store new orders and their vouchers in two statements; an order seen before is skipped.
+    """Store new orders and their vouchers in one statement; an order seen before is skipped.
 
     Returns how many orders were new.
     """
     first = list({o.merchant_order_no: o for o in reversed(orders)}.values())[::-1]
-    new = await vouchers.insert_orders(conn, first)
-    fresh = [o for o in first if o.merchant_order_no in new]
-    if fresh:
-        try:
-            await vouchers.insert_vouchers(conn, fresh)
-        except asyncpg.UniqueViolationError as exc:
-            raise VoucherCodeTaken(f"a voucher code is already issued: {exc.detail}") from exc
-    return len(fresh)
+    try:
+        return len(await vouchers.insert_exchanges(conn, first))
+    except asyncpg.UniqueViolationError as exc:
+        raise VoucherCodeTaken(f"a voucher code is already issued: {exc.detail}") from exc
 
 
 async def redeem_voucher(

@@ -13,44 +13,31 @@ from uuid import UUID
 import asyncpg
 
 from shared.contracts import VoucherIssued
+from shared.db.json_rows import json_rows
 
 
-async def insert_orders(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> set[str]:
-    """Insert the orders not seen before, in one statement; return their numbers."""
+async def insert_exchanges(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> set[str]:
+    """Insert the orders not seen before and their vouchers, in one statement; return the
+    new orders' numbers. The vouchers of an order seen before are not touched."""
     rows = await conn.fetch(
-        "INSERT INTO orders (merchant_order_no, user_id, phone, source, points_deducted,"
-        " deduction_status, exchanged_at)"
-        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[],"
-        " $6::text[], $7::timestamptz[])"
-        " ON CONFLICT (merchant_order_no) DO NOTHING RETURNING merchant_order_no",
-        [o.merchant_order_no for o in orders],
-        [o.user_id for o in orders],
-        [o.phone for o in orders],
-        [o.source for o in orders],
-        [o.points_deducted for o in orders],
-        [o.deduction_status for o in orders],
-        [o.exchanged_at for o in orders],
+        "WITH o AS (SELECT * FROM json_to_recordset($1::json) AS o(merchant_order_no text,"
+        " user_id text, phone text, source text, points_deducted int, deduction_status text,"
+        " exchanged_at timestamptz, vouchers json)),"
+        " new AS (INSERT INTO orders (merchant_order_no, user_id, phone, source,"
+        " points_deducted, deduction_status, exchanged_at)"
+        " SELECT merchant_order_no, user_id, phone, source, points_deducted, deduction_status,"
+        " exchanged_at FROM o"
+        " ON CONFLICT (merchant_order_no) DO NOTHING RETURNING merchant_order_no),"
+        " issued AS (INSERT INTO vouchers (code, merchant_order_no, user_id, phone, source,"
+        " exchanged_at, face_value, valid_from, valid_to)"
+        " SELECT v.code, o.merchant_order_no, o.user_id, o.phone, o.source, o.exchanged_at,"
+        " v.face_value, v.valid_from, v.valid_to FROM new JOIN o USING (merchant_order_no)"
+        " CROSS JOIN LATERAL json_to_recordset(o.vouchers)"
+        " AS v(code text, face_value numeric, valid_from date, valid_to date))"
+        " SELECT merchant_order_no FROM new",
+        json_rows(orders),
     )
     return {r["merchant_order_no"] for r in rows}
-
-
-async def insert_vouchers(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> None:
-    pairs = [(o, v) for o in orders for v in o.vouchers]
-    await conn.execute(
-        "INSERT INTO vouchers (code, merchant_order_no, user_id, phone, source, exchanged_at,"
-        " face_value, valid_from, valid_to)"
-        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
-        " $6::timestamptz[], $7::numeric[], $8::date[], $9::date[])",
-        [v.code for _, v in pairs],
-        [o.merchant_order_no for o, _ in pairs],
-        [o.user_id for o, _ in pairs],
-        [o.phone for o, _ in pairs],
-        [o.source for o, _ in pairs],
-        [o.exchanged_at for o, _ in pairs],
-        [v.face_value for _, v in pairs],
-        [v.valid_from for _, v in pairs],
-        [v.valid_to for _, v in pairs],
-    )
 
 
 async def order_no_of(conn: asyncpg.Connection, code: str) -> str | None:
