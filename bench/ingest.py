@@ -152,6 +152,7 @@ async def product(
     # each variant and attempt its own database and consumer group, so it starts from 0
     name = "voucher" if consumers is None else f"voucher_x{consumers}"
     name += "" if attempt == 1 else f"_try{attempt}"
+    cpu.freeze_bench_data()
     await stack.ensure_database(admin_url, f"kefu_{name}", fresh=True)
     platform = Platform(name, settings, VOUCHER_MIGRATIONS)
     await platform.open(topics=[VOUCHER_ISSUED])

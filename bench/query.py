@@ -130,8 +130,10 @@ async def world_of(conn: asyncpg.Connection, n: int = 5000) -> World:
     return World([Sample(*r) for r in rows], first, last)
 
 
-async def prewarm(conn: asyncpg.Connection) -> str:
-    """Read orders, vouchers and their indexes into shared_buffers.
+async def prewarm(
+    conn: asyncpg.Connection, tables: tuple[str, ...] = ("orders", "vouchers")
+) -> str:
+    """Read ``tables`` and their indexes into shared_buffers.
 
     A production server that has been answering these queries holds them there;
     this VM's page cache is reclaimed within minutes, so without it every first
@@ -142,8 +144,10 @@ async def prewarm(conn: asyncpg.Connection) -> str:
     await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
     pages = await conn.fetchval(
         "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c"
-        " WHERE c.relname IN ('orders', 'vouchers') OR c.oid IN (SELECT indexrelid FROM pg_index"
-        " WHERE indrelid IN ('orders'::regclass, 'vouchers'::regclass))"
+        " WHERE c.relname = ANY($1::text[]) OR c.oid IN (SELECT indexrelid FROM pg_index"
+        " WHERE indrelid IN (SELECT oid FROM pg_class WHERE relname = ANY($1::text[])"
+        " AND relkind = 'r'))",
+        list(tables),
     )
     return f"{int(pages) * 8 / 1024 / 1024:.1f} GiB in {time.perf_counter() - t0:.0f} s"
 
