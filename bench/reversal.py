@@ -272,7 +272,8 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                     try:
                         warm_up = await closed_loop(client, orders.take(WARM_UP), 10, groups)
                         print(f"warm-up: {dict(warm_up.outcomes)}", flush=True)
-                        quiet = await cpu.quiet_start()
+                        idle = await cpu.idle_cores()
+                        quiet = await cpu.quiet_start(idle)
                         print(quiet, flush=True)
                         results = await _runs(
                             admin,
@@ -283,6 +284,7 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                             seconds,
                             maximum,
                             concurrency,
+                            idle,
                         )
                     finally:
                         await client.close()
@@ -317,6 +319,7 @@ async def _runs(
     seconds: float,
     maximum: int,
     concurrency: int,
+    idle: float,
 ) -> list[RunResult]:
     """Maximum throughput; the target's open loop; an open loop at half the maximum found.
 
@@ -328,7 +331,8 @@ async def _runs(
     async def least_disturbed(make: Callable[[], Awaitable[RunResult]]) -> RunResult:
         best: RunResult | None = None
         for attempt in range(1, TRIES + 1):
-            await cpu.wait_for_quiet()  # also lets the previous run's backlog drain
+            # also lets the previous run's backlog drain: the stack back to its idle use
+            await cpu.wait_for_quiet(cpu.QUIET_CORES + idle)
             result = await measured(admin, make())
             result.attempts = attempt
             print(_line(result), flush=True)
@@ -350,7 +354,7 @@ async def _runs(
         if r > results[0].per_second * 2:
             # far past what the machine carries: once is enough to show the overload,
             # and repeating it would take minutes of queueing each time
-            await cpu.wait_for_quiet()
+            await cpu.wait_for_quiet(cpu.QUIET_CORES + idle)
             result = await measured(admin, open_loop(client, orders.take(n), r, groups))
             print(_line(result), flush=True)
             results.append(result)
