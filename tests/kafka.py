@@ -80,7 +80,7 @@ async def publish(
     traceparent: str | None = None,
 ) -> str:
     """Publish a CloudEvents message and wait until the broker has it; its ``ce_id``."""
-    sent, delivered = await send(
+    sent, _ = await publish_at(
         producer,
         topic,
         payload,
@@ -90,8 +90,15 @@ async def publish(
         source=source,
         traceparent=traceparent,
     )
-    await delivered
     return sent
+
+
+async def publish_at(
+    producer: AIOKafkaProducer, topic: str, payload: Any, *, key: str, **options: Any
+) -> tuple[str, Any]:
+    """:func:`publish`, also answering where the broker put it (partition and offset)."""
+    sent, delivered = await send(producer, topic, payload, key=key, **options)
+    return sent, await delivered
 
 
 def _payload(value: bytes | None) -> dict[str, Any]:

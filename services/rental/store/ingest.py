@@ -46,6 +46,8 @@ async def known_users(conn: asyncpg.Connection, user_ids: Sequence[str]) -> set[
 # statement's own inserts, so two new trips of one user both pass NOT EXISTS; both say
 # renting. The state is written only when it differs (and status has no index: a HOT
 # update). An agent's status fix stands until the user's latest order moves on.
+# The statement then answers the changed trips and, after the UNION ALL the caller
+# completes, what its snapshot lacked (see :class:`Applied`).
 _FOLLOW_LATEST_ORDER = (
     ", follow AS (UPDATE users u"
     " SET status = CASE c.status WHEN 'ended' THEN 'idle' ELSE c.status END,"
@@ -55,6 +57,7 @@ _FOLLOW_LATEST_ORDER = (
     " AND NOT EXISTS (SELECT 1 FROM trips n WHERE n.user_id = c.user_id"
     "  AND (n.started_at, n.trip_id) > (c.started_at, c.trip_id))"
     " RETURNING 1)"
+    " SELECT trip_id, user_id, NULL AS unseen FROM changed UNION ALL"
 )
 
 
@@ -86,9 +89,9 @@ async def insert_trips(conn: asyncpg.Connection, trips: Sequence[TripStarted]) -
         " start_point_id, start_point_name, start_latitude, start_longitude)"
         " SELECT e.* FROM e WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)"
         " ON CONFLICT (trip_id) DO NOTHING"
-        " RETURNING trip_id, user_id, started_at, status)" + _FOLLOW_LATEST_ORDER + ""
-        " SELECT trip_id, user_id, NULL AS unseen FROM changed"
-        " UNION ALL SELECT DISTINCT NULL, NULL, e.user_id FROM e"
+        " RETURNING trip_id, user_id, started_at, status)"
+        + _FOLLOW_LATEST_ORDER
+        + " SELECT DISTINCT NULL, NULL, e.user_id FROM e"
         " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = e.user_id)",
         json_rows(trips),
     )
@@ -120,9 +123,9 @@ async def end_trips(conn: asyncpg.Connection, ends: Sequence[TripEnded]) -> Appl
         " status = CASE WHEN e.point_id IS NULL THEN 'temporarily_returned' ELSE 'ended' END"
         " FROM e WHERE t.trip_id = e.trip_id AND t.status <> 'ended'"
         " AND NOT (t.status = 'temporarily_returned' AND e.point_id IS NULL)"
-        " RETURNING t.trip_id, t.user_id, t.started_at, t.status)" + _FOLLOW_LATEST_ORDER + ""
-        " SELECT trip_id, user_id, NULL AS unseen FROM changed"
-        " UNION ALL SELECT NULL, NULL, e.trip_id FROM e"
+        " RETURNING t.trip_id, t.user_id, t.started_at, t.status)"
+        + _FOLLOW_LATEST_ORDER
+        + " SELECT NULL, NULL, e.trip_id FROM e"
         " WHERE NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = e.trip_id)",
         json_rows(ends),
     )

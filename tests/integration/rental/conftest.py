@@ -43,7 +43,7 @@ from tests.kafka import (
     consumer_states,
     payloads,
     producing,
-    send,
+    publish_at,
 )
 from tests.serving import serving
 
@@ -114,10 +114,9 @@ class Rental:
     async def publish(
         self, topic: str, payload: dict[str, Any], *, key: str, ce_id: str | None = None
     ) -> str:
-        sent, delivered = await send(
+        sent, metadata = await publish_at(
             self.producer, topic, payload, key=key, ce_id=ce_id, source="/tests/platform"
         )
-        metadata = await delivered
         self.sent.append((topic, metadata.partition, metadata.offset, key, sent))
         return sent
 
