@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from opentelemetry import context as otel_context
@@ -115,6 +116,15 @@ def current_traceparent() -> str | None:
 
 def context_from(carrier: Mapping[str, str]) -> otel_context.Context:
     return extract(dict(carrier))
+
+
+@contextmanager
+def continuing(traceparent: str | None, name: str) -> Iterator[trace.Span]:
+    """A span in the trace of ``traceparent``: work resumed later (by a timer, or for one
+    message of a batch) stays in the trace of the request that started it."""
+    carrier = {"traceparent": traceparent} if traceparent else {}
+    with tracer(__name__).start_as_current_span(name, context=context_from(carrier)) as span:
+        yield span
 
 
 def current_trace_id() -> str | None:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -48,24 +49,17 @@ async def send(
     payload: Any,
     *,
     key: str,
-    ce_id: str | None = None,
-    ce_type: str | None = None,
-    source: str = "/tests",
-    traceparent: str | None = None,
+    **options: Any,
 ) -> tuple[str, asyncio.Future[Any]]:
     """Hand a CloudEvents message to the producer without waiting for delivery.
 
     ``payload`` is sent as JSON, or as is when it is ``bytes`` (a poison message).
-    Returns its ``ce_id`` and the delivery future.
+    ``options`` are :func:`consumed`'s CloudEvents attributes. Returns its ``ce_id`` and
+    the delivery future.
     """
-    headers = cloudevents.make_headers(
-        ce_type=ce_type or f"kefu.{topic}", source=source, ce_id=ce_id, traceparent=traceparent
-    )
-    value = payload if isinstance(payload, bytes) else json.dumps(payload, default=str).encode()
-    delivered = await producer.send(
-        topic, value, key=key.encode(), headers=cloudevents.encode(headers)
-    )
-    return headers["ce_id"], delivered
+    msg = consumed(topic, payload, key=key, offset=-1, **options)
+    delivered = await producer.send(topic, msg.value, key=msg.key, headers=msg.headers)
+    return msg.ce_id, delivered
 
 
 async def publish(
@@ -74,22 +68,11 @@ async def publish(
     payload: Any,
     *,
     key: str,
-    ce_id: str | None = None,
-    ce_type: str | None = None,
-    source: str = "/tests",
-    traceparent: str | None = None,
+    **options: Any,
 ) -> str:
-    """Publish a CloudEvents message and wait until the broker has it; its ``ce_id``."""
-    sent, _ = await publish_at(
-        producer,
-        topic,
-        payload,
-        key=key,
-        ce_id=ce_id,
-        ce_type=ce_type,
-        source=source,
-        traceparent=traceparent,
-    )
+    """Publish a CloudEvents message and wait until the broker has it; its ``ce_id``.
+    ``options`` are :func:`consumed`'s CloudEvents attributes."""
+    sent, _ = await publish_at(producer, topic, payload, key=key, **options)
     return sent
 
 
@@ -99,6 +82,34 @@ async def publish_at(
     """:func:`publish`, also answering where the broker put it (partition and offset)."""
     sent, delivered = await send(producer, topic, payload, key=key, **options)
     return sent, await delivered
+
+
+def consumed(
+    topic: str,
+    payload: Any,
+    *,
+    key: str,
+    offset: int,
+    ce_id: str | None = None,
+    ce_type: str | None = None,
+    source: str = "/tests",
+    traceparent: str | None = None,
+) -> SimpleNamespace:
+    """A CloudEvents message as a consumer hands it over (aiokafka's ConsumerRecord fields,
+    and its ``ce_id``), for feeding a consumer runtime a batch of exactly these messages.
+    ``payload`` is JSON, or as is when it is ``bytes`` (a poison message)."""
+    headers = cloudevents.make_headers(
+        ce_type=ce_type or f"kefu.{topic}", source=source, ce_id=ce_id, traceparent=traceparent
+    )
+    return SimpleNamespace(
+        topic=topic,
+        partition=0,
+        offset=offset,
+        key=key.encode(),
+        headers=cloudevents.encode(headers),
+        value=payload if isinstance(payload, bytes) else json.dumps(payload, default=str).encode(),
+        ce_id=headers["ce_id"],
+    )
 
 
 def _payload(value: bytes | None) -> dict[str, Any]:

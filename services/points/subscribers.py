@@ -11,6 +11,7 @@ from services.points.adapters.provider import PointsProvider
 from services.points.domain.refunds import RefundRequest
 from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
 from shared.messaging.consumer import REPLY_FETCH_WAIT_MS, Envelope, Subscription
+from shared.telemetry import continuing
 
 
 def refund_request_of(env: Envelope[PointsReversalRequested]) -> RefundRequest:
@@ -33,12 +34,22 @@ def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
     ) -> None:
         await handlers.refund_points(conn, refund_request_of(env), provider)
 
-    # No batch handler: each refund is an outside call, applied one message at a time.
+    async def on_reversal_requests(
+        conn: asyncpg.Connection, envs: list[Envelope[PointsReversalRequested]]
+    ) -> None:
+        # Requests that arrived together share one transaction, each in its own trace. The
+        # provider commits each refund on its own and is idempotent on refund_id, so if
+        # the batch fails and is replayed one message at a time, no points move twice.
+        for env in envs:
+            with continuing(env.meta.traceparent, "points refund request"):
+                await handlers.refund_points(conn, refund_request_of(env), provider)
+
     return [
         Subscription(
             POINTS_REVERSAL_REQUESTED,
             on_reversal_requested,
             name="points.reversal_requested",
+            batch_handler=on_reversal_requests,
             fetch_max_wait_ms=REPLY_FETCH_WAIT_MS,  # an agent waits on the reversal's answer
         )
     ]

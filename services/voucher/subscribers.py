@@ -17,6 +17,7 @@ from shared.contracts import (
     VoucherRedeemed,
 )
 from shared.messaging.consumer import REPLY_FETCH_WAIT_MS, Envelope, Subscription
+from shared.telemetry import continuing
 
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
@@ -37,6 +38,15 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     ) -> None:
         await reversal.apply_points_result(conn, env.payload)
 
+    async def on_points_results(
+        conn: asyncpg.Connection, envs: list[Envelope[PointsReversalResult]]
+    ) -> None:
+        # under load: one transaction for the answers that arrived together, each still
+        # recorded in its own reversal's trace
+        for env in envs:
+            with continuing(env.meta.traceparent, "apply points result"):
+                await reversal.apply_points_result(conn, env.payload)
+
     return [
         Subscription(
             VOUCHER_ISSUED,
@@ -50,6 +60,7 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             POINTS_REVERSAL_RESULT,
             on_points_result,
             "voucher.points_result",
+            batch_handler=on_points_results,
             fetch_max_wait_ms=REPLY_FETCH_WAIT_MS,  # an agent waits on the reversal's answer
         ),
     ]

@@ -9,13 +9,11 @@ health probes and the metrics scrape, which would drown the real traffic.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.observability.instruments import instruments
 from shared.telemetry import context_from, tracer
@@ -23,60 +21,75 @@ from shared.telemetry import context_from, tracer
 UNOBSERVED_PATHS = frozenset({"/health", "/metrics"})
 
 
-def _route_of(request: Request) -> str | None:
-    matched = request.scope.get("route")
-    path = getattr(matched, "path", None)
+def _route_of(scope: Scope) -> str | None:
+    """The matched route's template (``/orders/{merchant_order_no}/reversal``); the router
+    writes it into the shared scope while it handles the request."""
+    path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else None
 
 
-def _request_attributes(request: Request) -> dict[str, Any]:
+def _request_attributes(scope: Scope, headers: Headers) -> dict[str, Any]:
     attributes: dict[str, Any] = {
-        "http.request.method": request.method,
-        "url.path": request.url.path,
-        "url.scheme": request.url.scheme,
-        "network.protocol.version": request.scope.get("http_version", "1.1"),
+        "http.request.method": scope["method"],
+        "url.path": scope["path"],
+        "url.scheme": scope.get("scheme", "http"),
+        "network.protocol.version": scope.get("http_version", "1.1"),
     }
-    server = request.scope.get("server")
+    server = scope.get("server")
     if server:
         attributes["server.address"], attributes["server.port"] = server[0], server[1] or 0
-    if request.client is not None:
-        attributes["client.address"] = request.client.host
-    if "user-agent" in request.headers:
-        attributes["user_agent.original"] = request.headers["user-agent"]
+    client = scope.get("client")
+    if client:
+        attributes["client.address"] = client[0]
+    if "user-agent" in headers:
+        attributes["user_agent.original"] = headers["user-agent"]
     return attributes
 
 
-class TracingMiddleware(BaseHTTPMiddleware):
-    """A SERVER span per request, continuing the caller's ``traceparent``, and its duration."""
+class TracingMiddleware:
+    """A SERVER span per request, continuing the caller's ``traceparent``, and its duration.
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path in UNOBSERVED_PATHS:
-            return await call_next(request)
+    Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which runs the app in a
+    task group behind memory streams: a sixth of a busy service's CPU for the same span.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNOBSERVED_PATHS:
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
+        method = scope["method"]
+        headers = Headers(scope=scope)
         status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         with tracer("kefu.http").start_as_current_span(
-            request.method,
-            context=context_from(dict(request.headers)),
+            method,
+            context=context_from(headers),
             kind=SpanKind.SERVER,
-            attributes=_request_attributes(request),
+            attributes=_request_attributes(scope, headers),
         ) as span:
             try:
-                response = await call_next(request)
-                status = response.status_code
-                return response
+                await self.app(scope, receive, send_noting_status)
             finally:
-                route = _route_of(request)
+                route = _route_of(scope)
                 if route is not None:
-                    span.update_name(f"{request.method} {route}")
+                    span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)
                 span.set_attribute("http.response.status_code", status)
                 if status >= 500:
                     span.set_attribute("error.type", str(status))
                     span.set_status(Status(StatusCode.ERROR))
                 attrs: dict[str, str | int] = {
-                    "http.request.method": request.method,
+                    "http.request.method": method,
                     "http.response.status_code": status,
                 }
                 if route is not None:

@@ -47,7 +47,6 @@ from services.voucher.handlers import idempotency
 from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
-from services.voucher.handlers.tracing import continuing
 from services.voucher.store import existing, operations, sagas, vouchers
 from shared import metrics
 from shared.contracts import (
@@ -56,7 +55,7 @@ from shared.contracts import (
     PointsReversalResult,
 )
 from shared.messaging.outbox import enqueue
-from shared.telemetry import current_trace_id, current_traceparent
+from shared.telemetry import continuing, current_trace_id, current_traceparent
 
 log = logging.getLogger(__name__)
 SOURCE = "/kefu/voucher"

@@ -13,8 +13,8 @@ import logging
 
 from services.voucher.handlers import reversal, void
 from services.voucher.handlers.deps import Deps
-from services.voucher.handlers.tracing import continuing
 from services.voucher.store import operations, sagas
+from shared.telemetry import continuing
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 0.5

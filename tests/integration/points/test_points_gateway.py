@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +16,10 @@ import pytest
 from services.points.adapters.provider import RefundOrder, RefundRefused, SandboxBubbleProvider
 from services.points.domain.refunds import RefundRequest
 from services.points.handlers import refund_points
+from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
 from tests.integration.points.conftest import PointsGateway, ids
+from tests.kafka import consumed
 
 pytestmark = pytest.mark.integration
 
@@ -218,3 +221,51 @@ async def test_the_sandbox_ledger(points: PointsGateway) -> None:
     account = await provider.account(f"U{u}", 10)
     assert account.balance == 300 and len(account.movements) == 1
     assert json.dumps([m.kind for m in account.movements]) == '["refund"]'
+
+
+async def test_requests_arriving_together_are_applied_in_one_batch_each_in_its_own_trace(
+    points: PointsGateway,
+) -> None:
+    runtime = points.app.state.platform.runtime
+    sub = runtime.subscriptions["points.reversal_requested"]
+    (ok, ok_order, u1), (refused, refused_order, u2) = ids(), ids()
+    traces = [uuid.uuid4().hex for _ in range(3)]
+    requests = [
+        (ok, ok_order, f"U{u1}", traces[0]),
+        (refused, refused_order, f"FAILPTS{u2}", traces[1]),
+        (ok, ok_order, f"U{u1}", traces[2]),  # the same refund asked again in the batch
+    ]
+    records = [
+        consumed(
+            POINTS_REVERSAL_REQUESTED.name,
+            {
+                "refund_id": refund_id,
+                "merchant_order_no": order,
+                "user_id": user,
+                "points": 700,
+                "source": "bubble",
+                "reason": "customer asked",
+                "requested_by": "agent",
+                "attempt": attempt,
+            },
+            key=order,
+            offset=10_000 + attempt,
+            ce_type=POINTS_REVERSAL_REQUESTED.ce_type,
+            traceparent=f"00-{trace_id}-b7ad6b7169203331-01",
+        )
+        for attempt, (refund_id, order, user, trace_id) in enumerate(requests, 1)
+    ]
+    await runtime.process(sub, records)
+
+    answers = await points.results.wait(ok, 2)
+    assert [a["status"] for a in answers] == ["succeeded", "succeeded"]
+    [refusal] = await points.results.wait(refused, 1)
+    assert refusal["status"] == "failed"
+    assert (await points.points_of(f"U{u1}"))["balance"] == 700  # once, though asked twice
+    assert (await points.points_of(f"FAILPTS{u2}"))["balance"] == 0
+    sent_in = {
+        headers["traceparent"].split("-")[1]
+        for answer, headers in points.results.watcher.where(POINTS_REVERSAL_RESULT.name)
+        if answer["refund_id"] in (ok, refused)
+    }
+    assert sent_in == set(traces)  # each answer in its request's trace, not the batch's

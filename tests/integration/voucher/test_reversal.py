@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from typing import Any
 
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
-from shared.contracts import NOTIFY_INAPP_REQUESTED
+from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher, make_order, tuned
+from tests.kafka import consumed
 
 pytestmark = pytest.mark.integration
 
@@ -332,3 +334,50 @@ async def test_a_void_step_cut_off_by_a_crash_is_resumed_by_the_timer(
     assert await attempts(voucher, codes) == [1, 1]
     await voucher.answer_refund(request)
     await voucher.wait_operation(str(saga["operation_id"]), "succeeded")
+
+
+async def test_answers_arriving_together_finish_each_saga_in_its_own_trace(
+    voucher: Voucher, ids
+) -> None:
+    runtime = voucher.app.state.platform.runtime
+    sub = runtime.subscriptions["voucher.points_result"]
+    traces = [uuid.uuid4().hex for _ in range(2)]
+    started, requests = [], []
+    for prefix, trace_id in zip("XY", traces, strict=True):
+        order_no, _ = await order(voucher, ids, f"{prefix}0001", f"{prefix}0002")
+        traceparent = f"00-{trace_id}-00f067aa0ba902b7-01"
+        started.append((await reverse(voucher, order_no, traceparent=traceparent)).json())
+        [request] = await voucher.refunds.wait(order_no)
+        requests.append((order_no, request, traceparent))
+    answers = [
+        consumed(
+            POINTS_REVERSAL_RESULT.name,
+            {
+                "refund_id": request["refund_id"],
+                "merchant_order_no": order_no,
+                "user_id": request["user_id"],
+                "points": request["points"],
+                "status": "succeeded",
+                "failure": None,
+                "attempt": request["attempt"],
+                "completed_at": "2019-01-02T09:00:00+08:00",
+            },
+            key=order_no,
+            offset=10_000 + i,
+            ce_id=f"{ids('answer')}-{i % 2}",  # the third is the first delivered again
+            ce_type=POINTS_REVERSAL_RESULT.ce_type,
+            traceparent=traceparent,
+        )
+        for i, (order_no, request, traceparent) in enumerate([*requests, requests[0]])
+    ]
+    await runtime.process(sub, answers)
+
+    for op, (order_no, _, _), trace_id in zip(started, requests, traces, strict=True):
+        assert (await voucher.operation(op["operation_id"]))["status"] == "succeeded"
+        assert await order_row(voucher, order_no) == ("reversed", "refunded")
+        items = (await voucher.http.get("/vouchers", params={"merchant_order_no": order_no})).json()
+        for item in items["items"]:
+            [record] = (await voucher.voucher(item["code"]))["operations"]
+            assert (record["result"], record["trace_id"]) == ("succeeded", trace_id)
+    told = await inapp_requests(voucher, ids("U"))  # both orders are this user's
+    assert sorted(t["params"]["merchant_order_no"] for t in told) == sorted(r[0] for r in requests)

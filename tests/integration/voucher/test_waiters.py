@@ -1,0 +1,84 @@
+"""A command waiting for its operation: woken by the commit's notification, not by polling,
+and still woken when the listening connection is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from services.voucher.store.operations import FINISHED_CHANNEL
+from services.voucher.waiters import OperationWaiters
+from tests.infra import eventually
+from tests.integration.voucher.conftest import Voucher
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Status:
+    finished: bool
+
+
+class Operation:
+    """Stands in for an operation row: counts how often a waiter reads it."""
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.reads = 0
+
+    async def read(self) -> Status:
+        self.reads += 1
+        return Status(self.finished)
+
+
+@pytest.fixture
+async def waiters(voucher: Voucher) -> AsyncIterator[OperationWaiters]:
+    w = OperationWaiters(voucher.pool)
+    await w.start()
+    try:
+        yield w
+    finally:
+        await w.stop()
+
+
+async def test_a_waiter_reads_again_only_when_notified(
+    voucher: Voucher, waiters: OperationWaiters
+) -> None:
+    operation_id, op = uuid.uuid4(), Operation()
+    waiting = asyncio.create_task(waiters.wait(operation_id, 10, op.read))
+    await asyncio.sleep(1.5)  # a poll every half second would have read three more times
+    assert op.reads == 1
+    op.finished = True
+    await voucher.pool.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(operation_id))
+    outcome = await asyncio.wait_for(waiting, 2)
+    assert outcome.finished and op.reads == 2
+
+
+async def test_a_waiter_is_woken_when_the_listening_connection_is_lost(
+    voucher: Voucher, waiters: OperationWaiters
+) -> None:
+    operation_id, op = uuid.uuid4(), Operation()
+    waiting = asyncio.create_task(waiters.wait(operation_id, 10, op.read))
+    await asyncio.sleep(0.2)
+    op.finished = True  # finished, but the notification is lost with the connection
+    listener = waiters._conn  # this waiter set's own listening connection
+    assert listener is not None
+    await voucher.pool.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
+    outcome = await asyncio.wait_for(waiting, 3)
+    assert outcome.finished
+
+    await eventually(lambda: _true(waiters.listening), within=10, what="listening again")
+    again, op2 = uuid.uuid4(), Operation()
+    waiting = asyncio.create_task(waiters.wait(again, 10, op2.read))
+    await asyncio.sleep(0.1)
+    op2.finished = True
+    await voucher.pool.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(again))
+    assert (await asyncio.wait_for(waiting, 2)).finished
+
+
+async def _true(value: bool) -> bool:
+    return value
