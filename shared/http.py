@@ -67,7 +67,9 @@ class Actor:
     roles: frozenset[str]
 
 
-def _actor(
+# Dependencies are ``async def`` though they do no I/O: FastAPI runs a plain ``def``
+# dependency in a worker thread, a thread hop on every request.
+async def _actor(
     x_kefu_actor: Annotated[str | None, Header()] = None,
     x_kefu_roles: Annotated[str | None, Header()] = None,
 ) -> Actor:
@@ -80,7 +82,7 @@ def _actor(
 CurrentActor = Annotated[Actor, Depends(_actor)]
 
 
-def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput(
             "Idempotency-Key must be 1 to 200 characters", code="invalid_idempotency_key"

@@ -10,7 +10,7 @@ from services.notify.domain.cursor import MAX_LIMIT
 from services.notify.handlers.deps import Deps
 
 
-def _deps(request: Request) -> Deps:
+async def _deps(request: Request) -> Deps:
     deps: Deps = request.app.state.deps
     return deps
 

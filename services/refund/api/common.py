@@ -11,7 +11,7 @@ from services.refund.handlers.deps import Deps
 from shared.idempotency import Answer
 
 
-def _deps(request: Request) -> Deps:
+async def _deps(request: Request) -> Deps:
     deps: Deps = request.app.state.deps
     return deps
 

@@ -10,7 +10,7 @@ from services.rental.handlers.account_deps import AccountDeps
 from shared.errors import InvalidInput
 
 
-def _accounts(request: Request) -> AccountDeps:
+async def _accounts(request: Request) -> AccountDeps:
     accounts: AccountDeps = request.app.state.accounts
     return accounts
 

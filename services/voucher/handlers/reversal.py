@@ -47,7 +47,7 @@ from services.voucher.handlers import idempotency
 from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
-from services.voucher.store import existing, operations, sagas, vouchers
+from services.voucher.store import operations, sagas, vouchers
 from shared import metrics
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
@@ -340,15 +340,16 @@ async def apply_points_result(
     exactly when the success does.
     """
     saga_id = saga_id_of_refund(result.refund_id)
-    row = await sagas.get(conn, saga_id) if saga_id else None
+    row = None
+    if saga_id is not None:
+        await vouchers.lock_order(conn, result.merchant_order_no)  # the order first, always
+        row = await sagas.get(conn, saga_id, lock=True)
     if saga_id is None or row is None or row["merchant_order_no"] != result.merchant_order_no:
         log.warning(
             "points answer for no reversal of ours; ignored",
             extra={"fields": {"refund_id": result.refund_id}},
         )
         return
-    await vouchers.lock_order(conn, result.merchant_order_no)
-    row = existing(await sagas.get(conn, saga_id, lock=True), "saga")
     step = sagas.saga_of(row).refund_answered(
         succeeded=result.status == "succeeded", attempt=result.attempt
     )
@@ -376,9 +377,9 @@ async def _conclude(
         )
     else:
         await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSAL_FAILED)
-    op = existing(await operations.get(conn, row["operation_id"], lock=True), "operation")
-    held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no)
     status = saga.operation_status
+    op = await operations.finish(conn, row["operation_id"], status, saga.failure)
+    held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no)
     await operations.add_records(
         conn,
         operation=op,
@@ -387,7 +388,6 @@ async def _conclude(
         failure=saga.failure,
         trace_id=current_trace_id(),
     )
-    await operations.finish(conn, op["operation_id"], status, saga.failure)
     started: datetime = row["created_at"]
     metrics.saga_finished("reversal", saga.state, (datetime.now(UTC) - started).total_seconds())
     metrics.operation_finished("reversal", status, saga.failure)

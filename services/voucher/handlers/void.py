@@ -123,6 +123,6 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
             failure=failure,
             trace_id=current_trace_id(),
         )
-        await operations.finish(conn, operation_id, status, failure)
+        finished = await operations.finish(conn, operation_id, status, failure)
         metrics.operation_finished("void", status, failure)
-        return await outcome_of(conn, operation_id)
+        return Outcome.of(finished)

@@ -71,15 +71,19 @@ async def restart(
 
 async def finish(
     conn: asyncpg.Connection, operation_id: UUID, status: str, failure: str | None
-) -> None:
-    await conn.execute(
+) -> asyncpg.Record:
+    """The final status, told to the waiters (on commit); the operation as it now stands."""
+    row: asyncpg.Record | None = await conn.fetchrow(
         "UPDATE operations SET status = $2, failure = $3, due_at = NULL, updated_at = now()"
-        " WHERE operation_id = $1",
+        " WHERE operation_id = $1 RETURNING *, pg_notify($4, $1::text) AS told",
         operation_id,
         status,
         failure,
+        FINISHED_CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(operation_id))
+    if row is None:
+        raise LookupError(f"no operation {operation_id}")
+    return row
 
 
 async def void_pending_on(conn: asyncpg.Connection, codes: Sequence[str]) -> bool:

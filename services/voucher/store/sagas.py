@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -53,18 +54,14 @@ async def insert(
 ) -> None:
     saga = started.after
     await conn.execute(
-        "INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no, state, attempt,"
-        " refund_attempt, due_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
-        saga.saga_id,
+        "WITH saga AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
+        " state, attempt, refund_attempt, due_at)"
+        " VALUES ($1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12)))" + _HISTORY,
+        *_history_args(started, None, trace_id),
         operation_id,
         saga.merchant_order_no,
-        saga.state.value,
-        saga.attempt,
-        saga.refund_attempt,
         due_in,
     )
-    await _history(conn, started, None, trace_id)
 
 
 async def save(
@@ -76,27 +73,26 @@ async def save(
     detail: str | None = None,
 ) -> None:
     """Persist a transition: the new state, its timer (None: no timer), a history row."""
-    saga = step.after
     await conn.execute(
-        "UPDATE reversal_sagas SET state = $2, failure = $3, attempt = $4, refund_attempt = $5,"
-        " due_at = now() + make_interval(secs => $6), updated_at = now() WHERE saga_id = $1",
-        saga.saga_id,
-        saga.state.value,
-        saga.failure.value if saga.failure else None,
-        saga.attempt,
-        saga.refund_attempt,
+        "WITH saga AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
+        " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
+        " WHERE saga_id = $1)" + _HISTORY,
+        *_history_args(step, detail, trace_id),
         due_in,
     )
-    await _history(conn, step, detail, trace_id)
 
 
-async def _history(
-    conn: asyncpg.Connection, step: Transition, detail: str | None, trace_id: str | None
-) -> None:
+# The history row of a transition, in the same statement as the saga's own row (one round
+# trip per step): parameters $1-$9 are _history_args.
+_HISTORY = (
+    " INSERT INTO reversal_saga_history (saga_id, event, from_state, to_state, failure,"
+    " attempt, refund_attempt, detail, trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
+
+
+def _history_args(step: Transition, detail: str | None, trace_id: str | None) -> tuple[Any, ...]:
     saga = step.after
-    await conn.execute(
-        "INSERT INTO reversal_saga_history (saga_id, event, from_state, to_state, failure,"
-        " attempt, refund_attempt, detail, trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    return (
         saga.saga_id,
         step.event,
         step.before.state.value if step.before else None,

@@ -11,7 +11,7 @@ from services.refund.aftersales.handlers.context import Context
 MAX_LIMIT = 200
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     ctx: Context = request.app.state.aftersales
     return ctx
 

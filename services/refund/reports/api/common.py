@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from services.refund.aftersales.handlers.context import Context
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     ctx: Context = request.app.state.aftersales
     return ctx
 
