@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import time
 import uuid
 from collections import Counter
@@ -52,7 +53,7 @@ from bench.load import load
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate
 from shared.contracts import TOPICS
-from shared.settings import database_url_with_name
+from shared.settings import Settings, database_url_with_name
 
 DISTURBED_CORES = 0.3
 TRIES = 3
@@ -115,11 +116,23 @@ BUSY_REFUSALS: list[int] = []
 """Every 503 busy the runs met (the service's admission bound at work)."""
 
 
+BACKOFF_DOUBLINGS = 4
+"""A refused client waits Retry-After, then twice, four, eight, at most sixteen times it."""
+
+
+def backoff(refusals: int) -> float:
+    """The wait after the n-th refusal in a row: Retry-After doubled each time, jittered
+    (0.5-1.5x) so that clients refused together do not all come back together."""
+    doubled: float = BUSY_RETRY_AFTER_SECONDS * 2 ** min(refusals - 1, BACKOFF_DOUBLINGS)
+    return doubled * random.uniform(0.5, 1.5)
+
+
 async def reverse(client: Client, order_no: str) -> str:
-    """One reversal as a well-behaved client sends it: refused ``busy`` (503, the service's
-    admission bound), it waits the Retry-After and comes back with the same
-    Idempotency-Key. Latency counts the whole wait, refusals included."""
+    """One reversal as a well-behaved client sends it: refused ``busy`` (503: the service's
+    admission bound and its line are full), it backs off from the Retry-After and comes
+    back with the same Idempotency-Key. Latency counts the whole wait, refusals included."""
     key = str(uuid.uuid4())
+    refusals = 0
     while True:
         status, body = await client.post_json(
             f"/orders/{order_no}/reversal",
@@ -128,7 +141,8 @@ async def reverse(client: Client, order_no: str) -> str:
         )
         if status == 503 and isinstance(body, dict) and body.get("code") == "busy":
             BUSY_REFUSALS.append(1)
-            await asyncio.sleep(BUSY_RETRY_AFTER_SECONDS)  # the answer's Retry-After
+            refusals += 1
+            await asyncio.sleep(backoff(refusals))
             continue
         if status != 200 or not isinstance(body, dict):
             return f"http {status}: {str(body)[:120]}"
@@ -479,10 +493,12 @@ def render(
             " completed, though the saga goes on and finishes: see the totals above), log"
             " level WARNING, fast consumer-group timings; all else at its default."
             f" PostgreSQL synchronous_commit={facts.get('synchronous_commit')}.",
-            f"- The voucher service refuses commands past its admission bound (default"
-            f" KEFU_VOUCHER_COMMANDS_IN_FLIGHT) with 503 `busy`; the benchmark's client then"
-            f" waits the answer's Retry-After ({BUSY_RETRY_AFTER_SECONDS:g} s) and sends"
-            " again with the same Idempotency-Key, and the latency includes that wait."
+            "- The voucher service runs KEFU_VOUCHER_COMMANDS_IN_FLIGHT commands at once, lets"
+            " KEFU_VOUCHER_COMMANDS_QUEUED more wait their turn and refuses the rest with 503"
+            " `busy` (defaults); a refused client waits the answer's Retry-After"
+            f" ({BUSY_RETRY_AFTER_SECONDS:g} s), doubled on each refusal in a row up to"
+            f" {2**BACKOFF_DOUBLINGS}x and jittered 0.5-1.5x, and sends again with the same"
+            " Idempotency-Key; the latency includes those waits."
             f" Refusals over all runs:"
             f" {len(BUSY_REFUSALS):,}.",
             "- Transactions per reversal are pg_stat_database's xact_commit over the run;"
@@ -501,7 +517,13 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=250, help="open-loop reversals per second")
     parser.add_argument("--seconds", type=float, default=20, help="open-loop duration")
     parser.add_argument("--max-reversals", type=int, default=3000, help="closed-loop count")
-    parser.add_argument("--concurrency", type=int, default=100, help="closed-loop in flight")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=Settings().voucher_commands_in_flight,
+        help="closed-loop in flight (default: the service's admission bound; more are refused"
+        " 503 busy and wait out the Retry-After, which measures the refusals, not the saga)",
+    )
     parser.add_argument("--size", type=int, default=2_500_000, help="vouchers loaded")
     args = parser.parse_args(argv)
     asyncio.run(run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size))

@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     reversal_wait_seconds: float = 2.0
     """How long a reversal command waits for its final result before answering ``pending``."""
     voucher_commands_in_flight: int = 32
-    """Voids, reversals and retries one voucher process runs at once; more get 503 ``busy``."""
+    """Voids, reversals and retries one voucher process runs at once; more wait their turn."""
+    voucher_commands_queued: int = 64
+    """Commands that may wait for a turn (first come, first served); more get 503 ``busy``."""
     points_request_timeout_seconds: float = 30.0
     """A reversal re-publishes its points refund request if no answer came within this time."""
 

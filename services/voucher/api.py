@@ -111,7 +111,7 @@ async def post_void(
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
 ) -> OperationStatusOut:
-    with deps.commands.admit():
+    async with deps.commands.admit():
         outcome = await void_voucher(
             deps,
             code=code,
@@ -130,7 +130,7 @@ async def post_reversal(
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
 ) -> OperationStatusOut:
-    with deps.commands.admit():
+    async with deps.commands.admit():
         outcome = await start_reversal(
             deps,
             merchant_order_no=merchant_order_no,
@@ -154,7 +154,7 @@ async def post_retry(
     idempotency_key: IdempotencyKey,
     body: OptionalReason = None,
 ) -> OperationStatusOut:
-    with deps.commands.admit():
+    async with deps.commands.admit():
         outcome = await retry_operation(
             deps,
             _operation_id(operation_id),

@@ -41,7 +41,11 @@ class Deps:
 
     def __post_init__(self) -> None:
         if self.admission is None:
-            self.admission = Admission("voucher commands", self.settings.voucher_commands_in_flight)
+            self.admission = Admission(
+                "voucher commands",
+                self.settings.voucher_commands_in_flight,
+                self.settings.voucher_commands_queued,
+            )
 
     @property
     def commands(self) -> Admission:

@@ -227,3 +227,37 @@ async def test_commands_past_the_admission_bound_are_refused_busy_and_change_not
     # the refusal held nothing back: the same void goes through once there is room
     again = await void(voucher, second)
     assert again.status_code == 200 and again.json()["status"] == "succeeded"
+
+
+async def test_a_command_past_the_bound_waits_its_turn_while_the_line_has_room(
+    voucher: Voucher, ids
+) -> None:
+    first, second, third = await issued(voucher, ids, "Q0001", "Q0002", "Q0003")
+    deps = voucher.app.state.deps
+    bound, deps.admission = deps.admission, Admission("voucher commands", 1, queue=1)
+
+    async def lined_up() -> bool:
+        waiting: int = deps.commands.waiting
+        return waiting == 1
+
+    try:
+        with tuned(voucher, sandbox_issuer_delay_ms=300):
+            held = asyncio.create_task(void(voucher, first))
+            await eventually(lambda: _true(deps.commands.in_flight == 1), what="first admitted")
+            waits = asyncio.create_task(void(voucher, second))
+            await eventually(lined_up, what="second in line")
+            refused = await void(voucher, third)  # the line is full
+            assert (refused.status_code, refused.json()["code"]) == (503, "busy")
+            assert (await held).json()["status"] == "succeeded"
+            assert (await waits).json()["status"] == "succeeded"  # its turn came
+    finally:
+        deps.admission = bound
+    assert [(await voucher.voucher(c))["status"] for c in (first, second, third)] == [
+        "voided",
+        "voided",
+        "available",
+    ]
+
+
+async def _true(value: bool) -> bool:
+    return value
