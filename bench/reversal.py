@@ -71,6 +71,12 @@ class RunResult:
     latency: Latency
     outcomes: Counter[str]
     cpu: dict[str, float]
+    busiest: float = 0.0
+    """Completions per second in the run's busiest window (:data:`BUSIEST_WINDOW_SECONDS`):
+    what the service sustains while work is waiting, which the whole run's rate hides
+    when refused clients back off and leave it idle at the end."""
+    refused: int = 0
+    """503 ``busy`` answers during the run."""
     commits: dict[str, int] = field(default_factory=dict)
     """Transactions committed per database during the run."""
     attempts: int = 1
@@ -108,6 +114,25 @@ async def eligible_orders(url: str, n: int) -> list[str]:
     finally:
         await conn.close()
     return [r[0] for r in rows]
+
+
+BUSIEST_WINDOW_SECONDS = 10.0
+
+
+def busiest_rate(done_at: list[float]) -> float:
+    """The most completions in any window of BUSIEST_WINDOW_SECONDS, per second (the
+    whole run's rate when it is shorter than the window)."""
+    times = sorted(done_at)
+    if not times:
+        return 0.0
+    if times[-1] - times[0] <= BUSIEST_WINDOW_SECONDS:
+        return rate(len(times), max(times[-1] - times[0], 1e-9))
+    most, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] > BUSIEST_WINDOW_SECONDS:
+            first += 1
+        most = max(most, last - first + 1)
+    return most / BUSIEST_WINDOW_SECONDS
 
 
 BUSY_RETRY_AFTER_SECONDS = 1.0
@@ -153,7 +178,9 @@ async def open_loop(
     client: Client, orders: list[str], per_second: float, groups: dict[str, list[int]]
 ) -> RunResult:
     latencies: list[float] = []
+    done_at: list[float] = []
     outcomes: Counter[str] = Counter()
+    refused_before = len(BUSY_REFUSALS)
     meter = cpu.CpuMeter.watching(groups)
     start = time.perf_counter() + 0.05
 
@@ -161,6 +188,8 @@ async def open_loop(
         outcome = await reverse(client, order_no)
         latencies.append(time.perf_counter() - due)
         outcomes[outcome] += 1
+        if outcome == "succeeded":
+            done_at.append(time.perf_counter())
 
     tasks = []
     for i, order_no in enumerate(orders):
@@ -178,6 +207,8 @@ async def open_loop(
         Latency.of_seconds(latencies),
         outcomes,
         meter.stop(),
+        busiest=busiest_rate(done_at),
+        refused=len(BUSY_REFUSALS) - refused_before,
     )
 
 
@@ -185,7 +216,9 @@ async def closed_loop(
     client: Client, orders: list[str], concurrency: int, groups: dict[str, list[int]]
 ) -> RunResult:
     latencies: list[float] = []
+    done_at: list[float] = []
     outcomes: Counter[str] = Counter()
+    refused_before = len(BUSY_REFUSALS)
     queue = list(reversed(orders))
     meter = cpu.CpuMeter.watching(groups)
     start = time.perf_counter()
@@ -197,6 +230,8 @@ async def closed_loop(
             outcome = await reverse(client, order_no)
             latencies.append(time.perf_counter() - t0)
             outcomes[outcome] += 1
+            if outcome == "succeeded":
+                done_at.append(time.perf_counter())
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     seconds = time.perf_counter() - start
@@ -207,6 +242,8 @@ async def closed_loop(
         Latency.of_seconds(latencies),
         outcomes,
         meter.stop(),
+        busiest=busiest_rate(done_at),
+        refused=len(BUSY_REFUSALS) - refused_before,
     )
 
 
@@ -384,7 +421,8 @@ async def _runs(
 def _line(r: RunResult) -> str:
     return (
         f"{r.name:<28} {r.completed:,}/{r.commands:,} succeeded in {r.seconds:.1f} s"
-        f" = {r.per_second:,.0f}/s; latency p50 {fmt_ms(r.latency.p50)} ms"
+        f" = {r.per_second:,.0f}/s (busiest {BUSIEST_WINDOW_SECONDS:g} s: {r.busiest:,.0f}/s);"
+        f" {r.refused:,} refused busy; latency p50 {fmt_ms(r.latency.p50)} ms"
         f" p99 {fmt_ms(r.latency.p99)} ms max {fmt_ms(r.latency.max)} ms; {dict(r.outcomes)}"
         f"\n    CPU: {cpu.describe(r.cpu, r.seconds)}"
     )
@@ -418,6 +456,8 @@ def render(
             f"{r.completed:,} / {r.commands:,}",
             f"{r.seconds:.1f}",
             f"{r.per_second:,.0f}",
+            f"{r.busiest:,.0f}",
+            f"{r.refused:,}",
             fmt_ms(r.latency.p50),
             fmt_ms(r.latency.p99),
             fmt_ms(r.latency.max),
@@ -447,6 +487,8 @@ def render(
                     "succeeded / sent",
                     "seconds",
                     "completed/s",
+                    f"busiest {BUSIEST_WINDOW_SECONDS:g} s, /s",
+                    "refused busy",
                     "p50 ms",
                     "p99 ms",
                     "max ms",
@@ -483,7 +525,9 @@ def render(
             "- Latency: open loop, from each command's scheduled send time to its response"
             " (a queue cannot hide); closed loop, from send to response. Completed/s counts"
             " reversals whose response said `succeeded`, over the run's wall time (from the"
-            " first send to the last response).",
+            " first send to the last response); the busiest window's rate is what the service"
+            " sustained while work waited (at the end of an overloaded run, refused clients"
+            " backing off leave it idle).",
             f"- Data: {size:,} synthetic vouchers (bench/datagen.py) COPYed into the voucher"
             " database; each reversal a different eligible order (bubble, deducted, all"
             " vouchers available; none of the sandbox's failing codes), "
