@@ -39,13 +39,14 @@ from bench.load import VOUCHER_MIGRATIONS, migrate_voucher_schema
 from bench.results import table, write_section
 from bench.stats import fmt_int, rate
 from bench.voucher_service import issued_subscription
+from services.voucher.subscribers import ISSUED_BATCH
 from shared.contracts import VOUCHER_ISSUED, VoucherIssued
 from shared.messaging.kafka import ensure_topics, topic_names
 from shared.platform import Platform
 from shared.settings import Settings
 
 TARGET_RATE = 10_000
-BATCH = 500
+BATCH = ISSUED_BATCH  # the raw paths batch as the service does
 
 
 @dataclass

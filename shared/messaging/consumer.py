@@ -93,6 +93,9 @@ class Subscription(Generic[M]):
     """Kafka consumers of this subscription in the process, one group: with two, one
     parses its batch while the other's is in PostgreSQL (each owns whole partitions,
     so per-key order holds). For high-volume ingest topics; sagas keep one."""
+    batch_size: int | None = None
+    """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
+    large as the backlog, so a larger bound costs no latency when traffic is light."""
     fetch_max_wait_ms: int = 50
     """How long a fetch waits on a quiet partition. The embedded broker answers a fetch
     only when this runs out, not when a message arrives (measured: aiokafka's default

@@ -45,7 +45,7 @@ def subscribe(
     broker.subscriber(
         sub.topic.name,
         batch=True,
-        max_records=settings.consumer_batch_size,
+        max_records=sub.batch_size or settings.consumer_batch_size,
         batch_timeout_ms=50,
         fetch_max_wait_ms=sub.fetch_max_wait_ms,
         group_id=runtime.group_of(sub),
