@@ -43,25 +43,32 @@ class AccountView:
 
 
 async def view(deps: AccountDeps, user_id: str) -> AccountView:
-    """The account; a registered user with no movement yet has an empty, active one."""
-    row = await store.view(deps.pool, user_id)
-    user = await store.user(deps.pool, user_id)
-    if row is None and user is None:
-        raise AccountNotFound(f"no account or registered user {user_id}")
-    card_type = (user["card_type"] if user is not None else None) or "standard"
-    start, end = local_day_bounds(deps.clock(), deps.tz)
-    return AccountView(
-        user_id=user_id,
-        books=store.books_of(row) if row is not None else Books(),
-        card_state=row["card_state"] if row is not None else CardState.ACTIVE.value,
-        card_type=card_type,
-        registered=user is not None,
-        phone=user["phone"] if user is not None else None,
-        name=user["name"] if user is not None else None,
-        limits=limits_for(card_type, deps.limits),
-        today=await charge_store.day_usage(deps.pool, user_id, start, end),
-        refunds=await refund_store.of_user(deps.pool, user_id),
-    )
+    """The account; a registered user with no movement yet has an empty, active one.
+
+    One snapshot for every part: read apart, a refund's outcome committing in between
+    showed the refund completed beside a deposit still held."""
+    async with (
+        deps.pool.acquire() as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        row = await store.view(conn, user_id)
+        user = await store.user(conn, user_id)
+        if row is None and user is None:
+            raise AccountNotFound(f"no account or registered user {user_id}")
+        card_type = (user["card_type"] if user is not None else None) or "standard"
+        start, end = local_day_bounds(deps.clock(), deps.tz)
+        return AccountView(
+            user_id=user_id,
+            books=store.books_of(row) if row is not None else Books(),
+            card_state=row["card_state"] if row is not None else CardState.ACTIVE.value,
+            card_type=card_type,
+            registered=user is not None,
+            phone=user["phone"] if user is not None else None,
+            name=user["name"] if user is not None else None,
+            limits=limits_for(card_type, deps.limits),
+            today=await charge_store.day_usage(conn, user_id, start, end),
+            refunds=await refund_store.of_user(conn, user_id),
+        )
 
 
 async def _existing(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:

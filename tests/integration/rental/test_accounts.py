@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.rental.adapters.payment_counter import charge_attempts
+from services.rental.store import accounts as account_store
 from tests.integration.rental.conftest import AGENT, Rental
 from tests.integration.rental.test_account_support import (
     OPS,
@@ -200,3 +201,31 @@ async def test_unknown_users_and_receipts_are_404(accounts: Rental) -> None:
     assert receipt.status_code == 404 and receipt.json()["code"] == "receipt_not_found"
     code = await post(accounts, "/topups/codes", {"user_id": "nobody-here"})
     assert code.status_code == 404 and code.json()["code"] == "user_not_found"
+
+
+async def test_the_account_is_read_in_one_snapshot(
+    accounts: Rental, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A top-up committing while the account is read shows whole or not at all: never the
+    old balance beside the new top-up in today's usage."""
+    user = await registered(accounts)
+    original = account_store.user
+    committed: list[int] = []
+    interrupted = False
+
+    async def user_then_a_top_up_commits(conn: Any, user_id: str) -> Any:
+        nonlocal interrupted
+        found = await original(conn, user_id)
+        if not interrupted:
+            interrupted = True  # once: the top-up's own reads pass straight through
+            response = await top_up(accounts, user, 3_000)  # another connection commits
+            committed.append(response.status_code)
+        return found
+
+    monkeypatch.setattr(account_store, "user", user_then_a_top_up_commits)
+    shown = await accounts.get(f"/accounts/{user}")
+    assert committed == [201]
+    assert (shown["balance_cents"], shown["today"]["top_ups"]) == (0, 0)
+    monkeypatch.undo()
+    after = await accounts.get(f"/accounts/{user}")
+    assert (after["balance_cents"], after["today"]["top_ups"]) == (3_000, 1)
