@@ -8,8 +8,9 @@ would have them hold connections and wait on each other, starving the consumers 
 finish the work. Only when the line too is full is a command refused at once with 503
 ``busy`` and ``Retry-After``; a refusal changes nothing, and the gateway frees the
 Idempotency-Key of a 5xx, so the client retries with it. (Refusing everything past the
-bound, as this did before, made a heavy overload a storm of retries that took the CPU
-the sagas needed: measured, a fifth of the throughput.)
+bound, as this did before, made a heavy overload a storm of retries: in the reversal
+benchmark at 250/s the voucher service spent its CPU on 503s while the points service
+idled, and the run did not drain in 12 minutes.)
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ async def send(
     ``options`` are :func:`consumed`'s CloudEvents attributes. Returns its ``ce_id`` and
     the delivery future.
     """
-    msg = consumed(topic, payload, key=key, offset=-1, **options)
+    msg = consumed(topic, payload, key=key, **options)
     delivered = await producer.send(topic, msg.value, key=msg.key, headers=msg.headers)
     return msg.ce_id, delivered
 
@@ -89,7 +89,7 @@ def consumed(
     payload: Any,
     *,
     key: str,
-    offset: int,
+    offset: int = 0,
     ce_id: str | None = None,
     ce_type: str | None = None,
     source: str = "/tests",

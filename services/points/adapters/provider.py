@@ -15,6 +15,8 @@ from typing import Protocol
 
 import asyncpg
 
+from shared.db.pool import read_snapshot
+
 FAIL_ALWAYS_PREFIX = "FAILPTS"
 FAIL_FIRST_ATTEMPT_PREFIX = "FLAKYPTS"
 
@@ -146,7 +148,7 @@ class SandboxBubbleProvider:
         return None
 
     async def account(self, user_id: str, limit: int) -> PointsAccount:
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+        async with read_snapshot(self._pool) as conn:
             balance = await conn.fetchval(
                 "SELECT balance FROM bubble_accounts WHERE user_id = $1", user_id
             )

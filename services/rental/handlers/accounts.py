@@ -23,6 +23,7 @@ from services.rental.store import accounts as store
 from services.rental.store import refunds as refund_store
 from services.rental.store import topup_charges as charge_store
 from shared import metrics
+from shared.db.pool import read_snapshot
 from shared.http import Actor
 
 OPS_SUPERVISOR = "ops_supervisor"
@@ -47,10 +48,7 @@ async def view(deps: AccountDeps, user_id: str) -> AccountView:
 
     One snapshot for every part: read apart, a refund's outcome committing in between
     showed the refund completed beside a deposit still held."""
-    async with (
-        deps.pool.acquire() as conn,
-        conn.transaction(isolation="repeatable_read", readonly=True),
-    ):
+    async with read_snapshot(deps.pool) as conn:
         row = await store.view(conn, user_id)
         user = await store.user(conn, user_id)
         if row is None and user is None:

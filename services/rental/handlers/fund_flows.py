@@ -18,6 +18,7 @@ from services.rental.domain.fund_flow import (
 )
 from services.rental.handlers.account_deps import AccountDeps
 from services.rental.store import fund_flows as store
+from shared.db.pool import read_snapshot
 
 CSV_CHUNK_ROWS = 1000
 """Rows per chunk written to the client: big enough to be cheap, small enough to be flat."""
@@ -34,7 +35,7 @@ async def page(
     deps: AccountDeps, f: FundFlowFilter, *, cursor: str | None, limit: int
 ) -> FundFlowPage:
     after = decode_cursor(cursor)
-    async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+    async with read_snapshot(deps.pool) as conn:
         # One snapshot: the page and the totals see the same ledger.
         items = await store.page(conn, f, after=after, limit=limit)
         totals = await store.totals(conn, f) if after is None else []
@@ -51,10 +52,7 @@ async def export_csv(deps: AccountDeps, f: FundFlowFilter) -> AsyncIterator[byte
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     rows = 0
-    async with (
-        deps.pool.acquire() as conn,
-        conn.transaction(isolation="repeatable_read", readonly=True),
-    ):
+    async with read_snapshot(deps.pool) as conn:
         async for row in store.stream(conn, f):
             writer.writerow(
                 csv_row(

@@ -236,6 +236,10 @@ async def test_a_command_past_the_bound_waits_its_turn_while_the_line_has_room(
     deps = voucher.app.state.deps
     bound, deps.admission = deps.admission, Admission("voucher commands", 1, queue=1)
 
+    async def admitted() -> bool:
+        in_flight: int = deps.commands.in_flight
+        return in_flight == 1
+
     async def lined_up() -> bool:
         waiting: int = deps.commands.waiting
         return waiting == 1
@@ -243,7 +247,7 @@ async def test_a_command_past_the_bound_waits_its_turn_while_the_line_has_room(
     try:
         with tuned(voucher, sandbox_issuer_delay_ms=300):
             held = asyncio.create_task(void(voucher, first))
-            await eventually(lambda: _true(deps.commands.in_flight == 1), what="first admitted")
+            await eventually(admitted, what="first admitted")
             waits = asyncio.create_task(void(voucher, second))
             await eventually(lined_up, what="second in line")
             refused = await void(voucher, third)  # the line is full
@@ -257,7 +261,3 @@ async def test_a_command_past_the_bound_waits_its_turn_while_the_line_has_room(
         "voided",
         "available",
     ]
-
-
-async def _true(value: bool) -> bool:
-    return value

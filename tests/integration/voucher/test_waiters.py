@@ -71,14 +71,13 @@ async def test_a_waiter_is_woken_when_the_listening_connection_is_lost(
     outcome = await asyncio.wait_for(waiting, 3)
     assert outcome.finished
 
-    await eventually(lambda: _true(waiters.listening), within=10, what="listening again")
+    async def listening() -> bool:
+        return waiters.listening
+
+    await eventually(listening, within=10, what="listening again")
     again, op2 = uuid.uuid4(), Operation()
     waiting = asyncio.create_task(waiters.wait(again, 10, op2.read))
     await asyncio.sleep(0.1)
     op2.finished = True
     await voucher.pool.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(again))
     assert (await asyncio.wait_for(waiting, 2)).finished
-
-
-async def _true(value: bool) -> bool:
-    return value

@@ -8,6 +8,7 @@ from services.refund.aftersales.handlers.context import Context
 from services.refund.reports.domain import daily, monthly, periods
 from services.refund.reports.domain.errors import RoleRequired
 from services.refund.reports.store import forms
+from shared.db.pool import read_snapshot
 from shared.http import Actor
 
 SERVICE_READERS = frozenset({"duty_lead"})
@@ -25,7 +26,7 @@ def require(actor: Actor, allowed: frozenset[str], what: str) -> None:
 async def service_monthly(ctx: Context, month: date, actor: Actor) -> list[monthly.ServiceRow]:
     require(actor, SERVICE_READERS, "the service department's monthly refund statistics")
     start, end = periods.month_bounds(month, ctx.settings.tz)
-    async with ctx.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+    async with read_snapshot(ctx.pool) as conn:
         filed = await forms.filed_between(conn, start, end)
     return monthly.service_rows(f for f, _ in filed)
 
@@ -33,7 +34,7 @@ async def service_monthly(ctx: Context, month: date, actor: Actor) -> list[month
 async def finance_monthly(ctx: Context, month: date, actor: Actor) -> list[monthly.FinanceRow]:
     require(actor, FINANCE_READERS, "the finance department's monthly refund statistics")
     start, end = periods.month_bounds(month, ctx.settings.tz)
-    async with ctx.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+    async with read_snapshot(ctx.pool) as conn:
         submitted = await forms.submitted_between(conn, start, end)
     return monthly.finance_rows(submitted)
 
@@ -41,7 +42,7 @@ async def finance_monthly(ctx: Context, month: date, actor: Actor) -> list[month
 async def daily_faults(ctx: Context, day: date, actor: Actor) -> daily.DailyFaults:
     require(actor, DAILY_READERS, "the daily fault statistics")
     start, end = periods.day_bounds(day, ctx.settings.tz)
-    async with ctx.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+    async with read_snapshot(ctx.pool) as conn:
         filed = await forms.filed_between(conn, start, end)
         events = await forms.steps_between(conn, start, end)
         amounts = {
