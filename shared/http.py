@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.observability.http_server import TracingMiddleware
+from shared.paging import reject_unknown_filters
 from shared.telemetry import metrics_enabled, prometheus_text
 
 ACTOR_HEADER = "X-Kefu-Actor"
@@ -108,6 +109,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
         description=description,
         lifespan=lifespan,
         version="1",
+        dependencies=[Depends(reject_unknown_filters)],
         **_NATIVE_TELEMETRY_OFF,
     )
     install_error_handlers(app)

@@ -46,14 +46,18 @@ async def test_each_notify_route_goes_to_its_service_path(gateway: GatewayUnderT
 async def test_a_staff_inbox_is_the_signed_in_users_own(gateway: GatewayUnderTest) -> None:
     agent = await gateway.as_user("agent")
     ops = await gateway.as_user("ops")
-    # whatever the client asks for, the recipient and kind come from the sign-in
-    mine = await gateway.http.get(
+    # the recipient and kind come from the sign-in; asking for another's is refused
+    forwarded = len(gateway.notify.seen)
+    theirs = await gateway.http.get(
         f"{N}/inbox/me?unread_only=true&kind=user&recipient=lead&limit=5", headers=agent
     )
+    assert (theirs.status_code, theirs.json()["code"]) == (422, "unknown_filter")
+    assert len(gateway.notify.seen) == forwarded
+    mine = await gateway.http.get(f"{N}/inbox/me?unread_only=true&limit=5", headers=agent)
     assert mine.status_code == 200, mine.text
     seen = gateway.notify.last()
     assert seen["path"] == "/inbox/agent"
-    assert seen["query"] == "unread_only=true&recipient=lead&limit=5&kind=staff"
+    assert seen["query"] == "unread_only=true&limit=5&kind=staff"
     for method, path, upstream in [
         ("GET", "/inbox/me/unread-count", "/inbox/ops/unread-count"),
         ("POST", "/inbox/me/messages/5/read", "/inbox/ops/messages/5/read"),
@@ -72,7 +76,9 @@ async def test_a_staff_inbox_is_the_signed_in_users_own(gateway: GatewayUnderTes
 
 async def test_a_customers_inbox_is_for_the_front_line(gateway: GatewayUnderTest) -> None:
     agent = await gateway.as_user("agent")
-    inbox = await gateway.http.get(f"{N}/users/U%201/inbox?limit=3&kind=staff", headers=agent)
+    staff = await gateway.http.get(f"{N}/users/U%201/inbox?kind=staff", headers=agent)
+    assert (staff.status_code, staff.json()["code"]) == (422, "unknown_filter")
+    inbox = await gateway.http.get(f"{N}/users/U%201/inbox?limit=3", headers=agent)
     assert inbox.status_code == 200, inbox.text
     assert (gateway.notify.last()["path"], gateway.notify.last()["query"]) == (
         "/inbox/U%201",
