@@ -12,12 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.paging import PageOut
+
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$")]
 Cents = Annotated[int, Field(gt=0, le=100_000_000)]
 Text = Annotated[str, Field(min_length=1, max_length=1000)]
 Note = Annotated[str, Field(max_length=1000)]
 Bank = Annotated[str, Field(min_length=1, max_length=64, examples=["工商银行"])]
 Cause = Literal["no_order_no", "order_conflict", "payment_timeout", "other"]
+CustomerName = Annotated[str, Field(max_length=64, examples=["张先生"])]
+ComplaintNo = Annotated[str, Field(min_length=1, max_length=64, examples=["TS20261206001"])]
 FormState = Literal[
     "awaiting_lead_check",
     "awaiting_tech_verification",
@@ -55,6 +59,10 @@ class FormIn(BaseModel):
     complaint_at: AwareDatetime = Field(
         description="When the customer complained: the form is due within 10 minutes of it"
     )
+    customer_name: CustomerName = Field(default="", description="As the customer gave it")
+    complaint_no: ComplaintNo | None = Field(
+        default=None, description="The complaint this form came from (投诉编号), if numbered"
+    )
 
 
 class DecisionIn(BaseModel):
@@ -77,6 +85,8 @@ class ResubmitIn(BaseModel):
     cause: Cause | None = None
     customer_opinion: Text | None = None
     complaint_at: AwareDatetime | None = None
+    customer_name: CustomerName | None = None
+    complaint_no: ComplaintNo | None = None
 
 
 class CustomerWaitIn(BaseModel):
@@ -162,6 +172,8 @@ class RefundFormSummaryOut(BaseModel):
     filed_at: datetime
     round: int
     waiting_customer: bool
+    customer_name: str
+    complaint_no: str | None
 
 
 class RefundFormOut(RefundFormSummaryOut):
@@ -186,9 +198,21 @@ class RefundFormOut(RefundFormSummaryOut):
     payout: PayoutOut | None
 
 
-class RefundFormPageOut(BaseModel):
+class RefundFormPageOut(PageOut):
     items: list[RefundFormSummaryOut]
-    next_cursor: str | None
+
+
+class QueuedFormOut(RefundFormSummaryOut):
+    """A form waiting on a step the caller's role decides, with the limit it runs under."""
+
+    due_at: datetime = Field(description="When the running time limit is due")
+    due_limit: Literal["submission_to_finance", "finance"]
+    due_paused: bool = Field(description="Waiting on the customer: the limit is paused")
+    overdue: bool = Field(description="The limit was missed (told to the duty lead)")
+
+
+class QueuePageOut(PageOut):
+    items: list[QueuedFormOut]
 
 
 class RequestedRefundOut(BaseModel):
@@ -215,6 +239,10 @@ class RequestedRefundOut(BaseModel):
     payout: PayoutOut | None = None
 
 
+class RequestedRefundPageOut(PageOut):
+    items: list[RequestedRefundOut]
+
+
 class PolicyOut(BaseModel):
     window_start: time
     window_end: time
@@ -238,3 +266,7 @@ class AttentionOut(BaseModel):
     attempts: int
     last_error: str | None
     created_at: datetime
+
+
+class AttentionPageOut(PageOut):
+    items: list[AttentionOut]

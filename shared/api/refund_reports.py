@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.paging import PageOut
+
 Shift = Literal["day", "middle", "night"]
 
 
@@ -104,9 +106,8 @@ class HandoverOut(BaseModel):
     acknowledged_at: datetime | None
 
 
-class HandoverPageOut(BaseModel):
+class HandoverPageOut(PageOut):
     items: list[HandoverOut] = Field(description="Phones masked")
-    next_before_id: int | None
 
 
 class CountOut(BaseModel):

@@ -220,8 +220,8 @@ async def test_a_rental_deposit_refund_is_approved_by_ops_and_answered_once(
     await platform.publish(REFUND_REQUESTED, request)  # at least once: a repeat changes nothing
 
     async def opened() -> list[Any] | None:
-        response = await ops.get("/api/v1/refunds/requested", state="awaiting_approval")
-        found = [r for r in response.json() if r["request_id"] == request.request_id]
+        response = await ops.get("/api/v1/refunds/requested", request_id=request.request_id)
+        found = [r for r in response.json()["items"] if r["state"] == "awaiting_approval"]
         return found or None
 
     [refund] = await until(opened, what="the requested refund opened")

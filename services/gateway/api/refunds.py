@@ -6,16 +6,18 @@ checks a body as the service will and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from services.gateway.api.models import errors
+from services.gateway.api.paging import Cursor, Limit
 from services.gateway.calls import Call
 from shared.api.refund import (
     ApproveRequestedIn,
-    AttentionOut,
+    AttentionPageOut,
     CustomerWaitIn,
     DecisionIn,
     FormIn,
@@ -24,10 +26,12 @@ from shared.api.refund import (
     NoteIn,
     PolicyIn,
     PolicyOut,
+    QueuePageOut,
     RefundFormOut,
     RefundFormPageOut,
     RejectRequestedIn,
     RequestedRefundOut,
+    RequestedRefundPageOut,
     RequestedState,
     ResubmitIn,
 )
@@ -49,19 +53,41 @@ async def file_form(body: FormIn, call: Call) -> Response:
     return await call.forward(body)
 
 
+Phone = Annotated[
+    str | None,
+    Query(pattern=r"^\+?[0-9]{4,20}$", description="The whole number or its last four digits"),
+]
+
+
 @router.get(
     "/api/v1/refunds/forms",
     responses={200: {"model": RefundFormPageOut}, **errors(401, 403, 422, 503)},
 )
 async def list_forms(
     call: Call,
-    state: Annotated[FormState | None, Query(description="Only forms in this state")] = None,
+    state: Annotated[list[FormState] | None, Query(description="One or more states")] = None,
+    phone: Phone = None,
+    customer_name: Annotated[str | None, Query(description="Part of the customer's name")] = None,
     order_no: Annotated[str | None, Query(description="The order number")] = None,
+    complaint_no: Annotated[str | None, Query(description="The complaint's number")] = None,
     filed_by: Annotated[str | None, Query(description="The filing agent")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    filed_from: Annotated[date | None, Query(description="First day filed (inclusive)")] = None,
+    filed_to: Annotated[date | None, Query(description="Last day filed (inclusive)")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """Refund forms, newest first; phones masked."""
+    """Search refund forms, newest first; phones masked. 422 unknown_filter for a filter
+    not listed here, invalid_cursor for a cursor this list did not give out."""
+    return await call.forward()
+
+
+@router.get(
+    "/api/v1/refunds/forms/queue",
+    responses={200: {"model": QueuePageOut}, **errors(401, 403, 422, 503)},
+)
+async def my_queue(call: Call, limit: Limit = None, cursor: Cursor = None) -> Response:
+    """My queue: the forms waiting on a step my role decides (a review step, or a failed
+    payout for a cashier or finance director), oldest due first, with their due times."""
     return await call.forward()
 
 
@@ -136,10 +162,15 @@ async def form_payout_retry(form_id: str, call: Call, body: NoteIn | None = None
 
 @router.get(
     "/api/v1/refunds/payouts/attention",
-    responses={200: {"model": list[AttentionOut]}, **errors(401, 403, 503)},
+    responses={200: {"model": AttentionPageOut}, **errors(401, 403, 422, 503)},
 )
-async def payouts_attention(call: Call) -> Response:
-    """Payouts whose retries ran out, waiting for a person."""
+async def payouts_attention(
+    call: Call,
+    kind: Annotated[Literal["form", "requested"] | None, Query()] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    """Payouts whose retries ran out, waiting for a person, oldest first."""
     return await call.forward()
 
 
@@ -152,14 +183,22 @@ _REQUESTED_ANSWERS = {
 
 @router.get(
     "/api/v1/refunds/requested",
-    responses={200: {"model": list[RequestedRefundOut]}, **errors(401, 403, 422, 503)},
+    responses={200: {"model": RequestedRefundPageOut}, **errors(401, 403, 422, 503)},
 )
 async def list_requested(
     call: Call,
-    state: Annotated[RequestedState | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    state: Annotated[list[RequestedState] | None, Query(description="One or more")] = None,
+    user_id: Annotated[str | None, Query(description="The customer's user id")] = None,
+    phone: Phone = None,
+    request_id: Annotated[str | None, Query(description="The requesting service's id")] = None,
+    kind: Annotated[Literal["deposit", "stored_value"] | None, Query()] = None,
+    received_from: Annotated[date | None, Query(description="First day (inclusive)")] = None,
+    received_to: Annotated[date | None, Query(description="Last day (inclusive)")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """Refunds other services asked for (deposits, stored value), newest first."""
+    """Refunds other services asked for (deposits, stored value), newest first, phones
+    masked."""
     return await call.forward()
 
 

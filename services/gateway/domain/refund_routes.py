@@ -35,6 +35,7 @@ _FORM = "/forms/{form_id}"
 ROUTES: tuple[RouteRule, ...] = (
     _refunds("POST", "/forms", FILERS),
     _refunds("GET", "/forms", FORM_READERS),
+    _refunds("GET", "/forms/queue", FORM_READERS),
     _refunds("GET", _FORM, FORM_READERS),
     _refunds("POST", f"{_FORM}/lead-check", frozenset({DUTY_LEAD})),
     _refunds("POST", f"{_FORM}/tech-verification", frozenset({TECH})),

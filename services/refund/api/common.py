@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.refund.handlers.deps import Deps
 from shared.idempotency import Answer
+from shared.paging import MAX_LIMIT, Page, PageOut
+
+P = TypeVar("P", bound=PageOut)
+T = TypeVar("T")
 
 
 async def _deps(request: Request) -> Deps:
@@ -17,9 +22,24 @@ async def _deps(request: Request) -> Deps:
 
 
 RefundDeps = Annotated[Deps, Depends(_deps)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+PhoneTail = Annotated[
+    str | None,
+    Query(pattern=r"^\+?[0-9]{4,20}$", description="The whole number or its last four digits"),
+]
 
 
 def answered(answer: Answer | None) -> JSONResponse:
     """A keyed command's answer, as it was first given (the handler always renders it)."""
     assert answer is not None, "a keyed command returns its answer"
     return JSONResponse(answer.body, status_code=answer.status)
+
+
+def page_out(model: type[P], page: Page[T], item: Callable[[T], Any]) -> P:
+    """A store's page as a list answer: its items shown by ``item``."""
+    return model(
+        items=[item(r) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+        total=page.total,
+    )

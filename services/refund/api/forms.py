@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from services.refund.api.common import RefundDeps, answered
-from services.refund.api.views import form_detail, form_summary
+from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
+from services.refund.api.views import form_detail, form_summary, queued_form
+from services.refund.domain import forms as chain
 from services.refund.domain.forms import Decision, Step
 from services.refund.handlers import forms as handlers
 from services.refund.handlers import keys
 from services.refund.handlers.keys import Keyed
+from services.refund.reports.domain import periods
 from services.refund.store import forms as store
 from shared.api.refund import (
     CustomerWaitIn,
     DecisionIn,
     FormIn,
+    FormState,
     NoteIn,
+    QueuePageOut,
     RefundFormOut,
     RefundFormPageOut,
     ResubmitIn,
 )
 from shared.http import CurrentActor, IdempotencyKey
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["refund forms"])
 
@@ -46,24 +51,54 @@ async def file_form(body: FormIn, deps: RefundDeps, actor: CurrentActor) -> Refu
     return await form_detail(deps.pool, form_id)
 
 
+def _search(
+    deps: RefundDeps,
+    state: Annotated[list[FormState] | None, Query(description="One or more states")] = None,
+    phone: PhoneTail = None,
+    customer_name: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="Part of the name")
+    ] = None,
+    order_no: Annotated[str | None, Query(max_length=64)] = None,
+    complaint_no: Annotated[str | None, Query(max_length=64)] = None,
+    filed_by: str | None = None,
+    filed_from: Annotated[date | None, Query(description="First day filed (inclusive)")] = None,
+    filed_to: Annotated[date | None, Query(description="Last day filed (inclusive)")] = None,
+) -> store.FormSearch:
+    start, end = periods.dates_bounds(filed_from, filed_to, deps.settings.tz)
+    return store.FormSearch(
+        tuple(state or ()),
+        phone,
+        customer_name,
+        order_no,
+        complaint_no,
+        filed_by,
+        start,
+        end,
+    )
+
+
 @router.get("/refunds/forms", response_model=RefundFormPageOut)
 async def list_forms(
     deps: RefundDeps,
     _actor: CurrentActor,
-    state: str | None = None,
-    order_no: str | None = None,
-    filed_by: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    search: Annotated[store.FormSearch, Depends(_search)],
+    limit: Limit = 20,
     cursor: str | None = None,
 ) -> RefundFormPageOut:
-    """Forms newest first; ``cursor`` is the previous page's ``next_cursor``."""
-    rows = await store.page(
-        deps.pool, state=state, order_no=order_no, filed_by=filed_by, before=cursor, limit=limit
+    """Forms newest first, phones masked; ``cursor`` is the previous page's ``next_cursor``."""
+    page = await store.page(deps.pool, search, after=decode_cursor(cursor), limit=limit)
+    return page_out(RefundFormPageOut, page, form_summary)
+
+
+@router.get("/refunds/forms/queue", response_model=QueuePageOut)
+async def my_queue(
+    deps: RefundDeps, actor: CurrentActor, limit: Limit = 20, cursor: str | None = None
+) -> QueuePageOut:
+    """The forms waiting on a step the caller's role decides, oldest due first."""
+    page = await store.queue(
+        deps.pool, chain.waiting_on(actor.roles), after=decode_cursor(cursor), limit=limit
     )
-    items = [form_summary(r) for r in rows]
-    return RefundFormPageOut(
-        items=items, next_cursor=items[-1].form_id if len(items) == limit else None
-    )
+    return page_out(QueuePageOut, page, queued_form)
 
 
 @router.get("/refunds/forms/{form_id}", response_model=RefundFormOut)

@@ -9,6 +9,7 @@ from services.refund.store import deadlines, forms, payouts, requested
 from shared.api.refund import (
     DeadlineOut,
     PayoutOut,
+    QueuedFormOut,
     RefundFormOut,
     RefundFormSummaryOut,
     RequestedRefundOut,
@@ -29,6 +30,19 @@ def form_summary(row: asyncpg.Record, *, masked: bool = True) -> RefundFormSumma
         filed_at=row["filed_at"],
         round=row["round"],
         waiting_customer=row["waiting_customer_since"] is not None,
+        customer_name=row["customer_name"],
+        complaint_no=row["complaint_no"],
+    )
+
+
+def queued_form(row: asyncpg.Record) -> QueuedFormOut:
+    """A queue's row: the form, masked, with the running limit's due time."""
+    return QueuedFormOut(
+        **form_summary(row).model_dump(),
+        due_at=row["due_at"],
+        due_limit=row["due_limit"],
+        due_paused=row["due_paused"],
+        overdue=row["due_breached_at"] is not None,
     )
 
 

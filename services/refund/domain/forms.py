@@ -100,6 +100,17 @@ FINANCE_STATES = frozenset(
     {State.CASHIER_CHECK, State.ACCOUNTANT_REVIEW, State.DIRECTOR_APPROVAL, State.SECOND_APPROVAL}
 )
 PAUSABLE = frozenset(BY_STATE) | {State.SENT_BACK}
+RUNS_UNDER: dict[State, Limit] = {
+    State.LEAD_CHECK: Limit.SUBMISSION_TO_FINANCE,
+    State.TECH_VERIFICATION: Limit.SUBMISSION_TO_FINANCE,
+    State.FINANCE_SUBMISSION: Limit.SUBMISSION_TO_FINANCE,
+    State.CASHIER_CHECK: Limit.FINANCE,
+    State.ACCOUNTANT_REVIEW: Limit.FINANCE,
+    State.DIRECTOR_APPROVAL: Limit.FINANCE,
+    State.SECOND_APPROVAL: Limit.FINANCE,
+    State.PAYOUT_FAILED: Limit.FINANCE,
+}
+"""The time limit a form waiting in each state runs under (its due time in a queue)."""
 STEP_LABEL = {
     Step.LEAD_CHECK: "值班负责人审核",
     Step.TECH_VERIFICATION: "技术部核实",
@@ -326,10 +337,19 @@ def payout_failed(form: Form, *, detail: str) -> Transition:
 PAYOUT_ROLES = frozenset({"cashier", "finance_director"})
 
 
+def waiting_on(roles: frozenset[str]) -> dict[State, Limit]:
+    """A caller's queue: the states whose next step one of ``roles`` decides (a review
+    step, or a failed payout to retry), each with the limit it runs under."""
+    states = {s.waits_in for s in ORDER if s.role in roles}
+    if roles & PAYOUT_ROLES:
+        states.add(State.PAYOUT_FAILED)
+    return {state: limit for state, limit in RUNS_UNDER.items() if state in states}
+
+
 def retry_payout(form: Form, *, actor: str, roles: frozenset[str], note: str) -> Transition:
     if form.state is not State.PAYOUT_FAILED:
         raise NotRetryable(f"only a failed payout is retried; this form is {form.state.value}")
-    role = next((r for r in ("cashier", "finance_director") if r in roles), None)
+    role = next((r for r in sorted(PAYOUT_ROLES) if r in roles), None)
     if role is None:
         raise RoleRequired("retrying a payout needs the role cashier or finance_director")
     after = replace(form, state=State.PAYING)

@@ -45,6 +45,8 @@ class FormFields:
     cause: str
     customer_opinion: str
     complaint_at: datetime
+    customer_name: str = ""
+    complaint_no: str | None = None
 
 
 def check_fields(f: FormFields, now: datetime) -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from services.refund.domain.deadlines import Limit
 from services.refund.domain.errors import FormNotFound
 from services.refund.domain.forms import Form, Record, State, Transition
+from shared.db.query import Query, fetch_page
+from shared.paging import Page, Position
 
 REVIEW_DECISIONS = ("approved", "sent_back")
 
@@ -124,27 +128,78 @@ async def steps(conn: asyncpg.Connection | asyncpg.Pool, form_id: str) -> list[a
     )
 
 
+@dataclass(frozen=True)
+class FormSearch:
+    """What a refund-form search asks for; None (or empty) asks nothing of that field."""
+
+    states: tuple[str, ...] = ()
+    phone: str | None = None
+    """The whole number or its end (the last four digits)."""
+    customer_name: str | None = None
+    """Part of the name."""
+    order_no: str | None = None
+    complaint_no: str | None = None
+    filed_by: str | None = None
+    filed_from: datetime | None = None
+    filed_before: datetime | None = None
+
+
+def _search(q: Query, s: FormSearch) -> None:
+    q.when(list(s.states) or None, "f.state = ANY({})")
+    q.when(s.phone, "reverse(f.phone) LIKE reverse({}) || '%'")
+    q.when(s.customer_name and f"%{_escaped(s.customer_name)}%", "f.customer_name ILIKE {}")
+    q.when(s.order_no, "f.order_no = {}")
+    q.when(s.complaint_no, "f.complaint_no = {}")
+    q.when(s.filed_by, "f.filed_by = {}")
+    q.when(s.filed_from, "f.filed_at >= {}")
+    q.when(s.filed_before, "f.filed_at < {}")
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 async def page(
     conn: asyncpg.Connection | asyncpg.Pool,
+    search: FormSearch,
     *,
-    state: str | None,
-    order_no: str | None,
-    filed_by: str | None,
-    before: str | None,
+    after: Position | None,
     limit: int,
-) -> list[asyncpg.Record]:
-    """Forms newest first by filing time; ``before`` is the last form id of the previous page."""
-    return list(
-        await conn.fetch(
-            "SELECT * FROM refund_forms WHERE ($1::text IS NULL OR state = $1)"
-            " AND ($2::text IS NULL OR order_no = $2) AND ($3::text IS NULL OR filed_by = $3)"
-            " AND ($4::text IS NULL OR (filed_at, form_id) < (SELECT filed_at, form_id"
-            "  FROM refund_forms WHERE form_id = $4))"
-            " ORDER BY filed_at DESC, form_id DESC LIMIT $5",
-            state,
-            order_no,
-            filed_by,
-            before,
-            limit,
-        )
+) -> Page[asyncpg.Record]:
+    """Forms newest first by filing time, with how many match the search."""
+    q = Query()
+    _search(q, search)
+    order = ("f.filed_at", "f.form_id")
+    return await fetch_page(
+        conn, "refund_forms f", q, order=order, newest_first=True, after=after, limit=limit
+    )
+
+
+async def queue(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    waiting: dict[State, Limit],
+    *,
+    after: Position | None,
+    limit: int,
+) -> Page[asyncpg.Record]:
+    """Forms in the given states, oldest due first, each with the due time of the limit
+    it runs under (``due_at``, ``due_limit``, ``due_paused``, ``due_breached_at``)."""
+    q = Query()
+    states = [s.value for s in waiting]
+    limits = [waiting[s].value for s in waiting]
+    q.where("f.state = ANY({})", states)
+    due = (
+        "JOIN refund_form_deadlines d ON d.form_id = f.form_id"
+        f" AND d.step = ({q.arg(limits)}::text[])[array_position({q.arg(states)}::text[], f.state)]"
+    )
+    return await fetch_page(
+        conn,
+        f"refund_forms f {due}",
+        q,
+        select="f.*, d.due_at, d.step AS due_limit, d.paused_at IS NOT NULL AS due_paused,"
+        " d.breached_at AS due_breached_at",
+        order=("d.due_at", "f.form_id"),
+        newest_first=False,
+        after=after,
+        limit=limit,
     )

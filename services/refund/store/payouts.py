@@ -6,6 +6,9 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.db.query import Query, fetch_page
+from shared.paging import Page, Position
+
 
 async def owe(
     conn: asyncpg.Connection,
@@ -93,7 +96,18 @@ async def of_subject(
     )
 
 
-async def needing_attention(conn: asyncpg.Connection | asyncpg.Pool) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch("SELECT * FROM payouts WHERE status = 'failed' ORDER BY created_at")
+async def needing_attention(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    kind: str | None,
+    after: Position | None,
+    limit: int,
+) -> Page[asyncpg.Record]:
+    """Payouts whose retries ran out, oldest first: a person retries (or gives up) each."""
+    q = Query()
+    q.where("status = 'failed'")
+    q.when(kind, "subject_kind = {}")
+    order = ("created_at", "payout_id")
+    return await fetch_page(
+        conn, "payouts", q, order=order, newest_first=False, after=after, limit=limit
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from services.refund.api.common import page_out
 from services.refund.reports.api.common import ReportsContext
 from services.refund.reports.api.views import draft, handover_out
 from services.refund.reports.domain.errors import HandoverNotFound
@@ -13,6 +14,7 @@ from services.refund.reports.handlers import handovers as handlers
 from services.refund.reports.store import handovers as store
 from shared.api.refund_reports import HandoverIn, HandoverOut, HandoverPageOut
 from shared.http import CurrentActor
+from shared.paging import MAX_LIMIT, decode_cursor
 
 router = APIRouter(tags=["handovers"])
 
@@ -29,16 +31,15 @@ async def list_handovers(
     ctx: ReportsContext,
     actor: CurrentActor,
     acknowledged: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: str | None = None,
 ) -> HandoverPageOut:
     """Handovers, newest first (``acknowledged=false``: the ones waiting for the next lead)."""
     handlers.require_duty_lead(actor, "reading handovers")
-    rows = await store.page(ctx.pool, acknowledged=acknowledged, before_id=before_id, limit=limit)
-    return HandoverPageOut(
-        items=[handover_out(r, masked=True) for r in rows],
-        next_before_id=rows[-1]["id"] if len(rows) == limit else None,
+    page = await store.page(
+        ctx.pool, acknowledged=acknowledged, after=decode_cursor(cursor), limit=limit
     )
+    return page_out(HandoverPageOut, page, lambda r: handover_out(r, masked=True))
 
 
 @router.get("/handovers/{handover_id}", response_model=HandoverOut)

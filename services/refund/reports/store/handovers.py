@@ -10,6 +10,8 @@ from pydantic import TypeAdapter
 
 from services.refund.reports.domain.finance import FinanceLists, FormLine
 from services.refund.reports.domain.handover import Draft, FollowUp, Handover
+from shared.db.query import Query, fetch_page
+from shared.paging import InvalidCursor, Page, Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 _LINES = TypeAdapter(list[FormLine])
@@ -72,15 +74,14 @@ async def acknowledge(conn: asyncpg.Connection, h: Handover) -> asyncpg.Record:
 
 
 async def page(
-    db: Db, *, acknowledged: bool | None, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM refund_handovers WHERE ($1::boolean IS NULL"
-            " OR (acknowledged_by IS NOT NULL) = $1) AND ($2::bigint IS NULL OR id < $2)"
-            " ORDER BY id DESC LIMIT $3",
-            acknowledged,
-            before_id,
-            limit,
-        )
+    db: Db, *, acknowledged: bool | None, after: Position | None, limit: int
+) -> Page[asyncpg.Record]:
+    """Handovers newest first, with how many match."""
+    q = Query()
+    q.when(acknowledged, "(acknowledged_by IS NOT NULL) = {}")
+    if after is not None and not after.id.isdigit():
+        raise InvalidCursor("the cursor is not one this list gave out")
+    order = ("handed_over_at", "id")
+    return await fetch_page(
+        db, "refund_handovers", q, order=order, newest_first=True, after=after, limit=limit, key=int
     )
