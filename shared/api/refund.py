@@ -154,7 +154,9 @@ class DeadlineOut(BaseModel):
 
 class PayoutOut(BaseModel):
     payout_id: str
-    status: Literal["pending", "paid", "failed"]
+    status: Literal["pending", "paid", "failed", "given_up"] = Field(
+        description="failed: retries ran out, a person decides; given_up: a person gave it up"
+    )
     attempts: int
     last_error: str | None
     reference: str | None

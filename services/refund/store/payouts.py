@@ -88,6 +88,16 @@ async def mark_failed(
         )
 
 
+async def give_up(conn: asyncpg.Connection, payout_id: str, now: datetime) -> None:
+    """A person gave the failed payout up: it is never tried again, nor waits for anyone."""
+    await conn.execute(
+        "UPDATE payouts SET status = 'given_up', given_up_at = $2"
+        " WHERE payout_id = $1 AND status = 'failed'",
+        payout_id,
+        now,
+    )
+
+
 async def of_subject(
     conn: asyncpg.Connection | asyncpg.Pool, kind: str, subject_id: str
 ) -> asyncpg.Record | None:
