@@ -34,6 +34,7 @@ FormState = Literal[
     "payout_failed",
     "completed",
     "sent_back",
+    "closed",
 ]
 RequestedState = Literal["awaiting_approval", "paying", "payout_failed", "completed", "rejected"]
 RejectionReason = Literal[
@@ -94,6 +95,14 @@ class CustomerWaitIn(BaseModel):
         description="true: waiting on the customer (time limits pause); false: they answered"
     )
     note: Note = ""
+
+
+class CloseIn(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="Why the form is closed without a refund (不予处理); the customer's SMS"
+        " and the agent's message carry it",
+        examples=["经核实款项未到账，不予处理"],
+    )
 
 
 class NoteIn(BaseModel):
@@ -193,6 +202,11 @@ class RefundFormOut(RefundFormSummaryOut):
     paid_at: datetime | None
     payout_reference: str | None
     completed_at: datetime | None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    closed_reason: str | None = Field(
+        default=None, description="Why the form was closed without a refund"
+    )
     steps: list[StepOut] = Field(
         description="Every step of every round, oldest first: opinion, executor and time"
     )

@@ -18,6 +18,7 @@ from services.gateway.calls import Call
 from shared.api.refund import (
     ApproveRequestedIn,
     AttentionPageOut,
+    CloseIn,
     CustomerWaitIn,
     DecisionIn,
     FormIn,
@@ -151,6 +152,14 @@ async def resubmit(form_id: str, body: ResubmitIn, call: Call) -> Response:
 @router.post(f"{_FORM}/customer-wait", responses=_ANSWERS)
 async def customer_wait(form_id: str, body: CustomerWaitIn, call: Call) -> Response:
     """Waiting on the customer (time limits pause), or the customer answered."""
+    return await call.forward(body)
+
+
+@router.post(f"{_FORM}/close", responses=_ANSWERS)
+async def close_form(form_id: str, body: CloseIn, call: Call) -> Response:
+    """Close a sent-back form for good (不予处理: the money never arrived) with a reason:
+    a duty lead or finance. The customer is told by SMS and the filing agent in-app.
+    409 wrong_step unless the form is sent back; 422 reason_required."""
     return await call.forward(body)
 
 

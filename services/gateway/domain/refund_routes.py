@@ -23,6 +23,8 @@ FINANCE = frozenset({CASHIER, ACCOUNTANT, FINANCE_DIRECTOR})
 FORM_READERS = FILERS | FINANCE | {TECH}
 """Everyone a form passes through reads it."""
 PAYOUT_RETRIERS = frozenset({CASHIER, FINANCE_DIRECTOR})
+CLOSERS = FINANCE | {DUTY_LEAD}
+"""A sent-back form is closed for good (不予处理) by finance or the duty lead it came back to."""
 REQUESTED_READERS = FILERS | FINANCE | {OPS_SUPERVISOR}
 SUPERVISORS = frozenset({OPS_SUPERVISOR})
 
@@ -48,6 +50,7 @@ ROUTES: tuple[RouteRule, ...] = (
     _refunds("POST", f"{_FORM}/second-approval", frozenset({FINANCE_DIRECTOR}), money=True),
     _refunds("POST", f"{_FORM}/resubmit", FILERS),
     _refunds("POST", f"{_FORM}/customer-wait", FILERS),
+    _refunds("POST", f"{_FORM}/close", CLOSERS),
     _refunds("POST", f"{_FORM}/payout-retry", PAYOUT_RETRIERS, money=True),
     _refunds("GET", "/payouts/attention", FINANCE | SUPERVISORS),
     _refunds("GET", "/requested", REQUESTED_READERS),

@@ -115,6 +115,16 @@ TEMPLATES: dict[str, Template] = {
             "退款单{form_id}（订单号{order_no}）在“{step}”环节被退回，原因：{reason}。请更正后重新提交。",
         ),
         Template(
+            "refund_form_closed",
+            "退款单已关闭",
+            "退款单{form_id}（订单号{order_no}）不予处理，已关闭，原因：{reason}。",
+        ),
+        Template(
+            "refund_refused",
+            "退款未通过",
+            "您的退款申请（订单号{order_no}）经核实不予退款，原因：{reason}。如有疑问请联系客服。",
+        ),
+        Template(
             "stored_value_refunded",
             "储值已退款",
             "您的储值退款{amount}元已退回原支付账户，预计3-7个工作日到账。",

@@ -19,6 +19,7 @@ from services.refund.handlers.keys import Keyed
 from services.refund.reports.domain import periods
 from services.refund.store import forms as store
 from shared.api.refund import (
+    CloseIn,
     CustomerWaitIn,
     DecisionIn,
     FormIn,
@@ -164,6 +165,27 @@ async def customer_wait(
         deps, form_id, waiting=body.waiting, note=body.note, actor=actor
     )
     return await form_detail(deps.pool, form_id)
+
+
+@router.post("/refunds/forms/{form_id}/close", response_model=RefundFormOut)
+async def close(
+    form_id: str,
+    body: CloseIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Close a sent-back form for good (不予处理) with a reason: a duty lead or finance.
+    The customer is told by SMS and the filing agent in-app. Accepts an Idempotency-Key."""
+    command = keys.command("close", form_id, actor.username, text=body.reason)
+    answer = await handlers.close(
+        deps,
+        form_id,
+        reason=body.reason,
+        actor=actor,
+        keyed=keyed_form(idempotency_key, command, form_id),
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/forms/{form_id}/payout-retry", response_model=RefundFormOut)

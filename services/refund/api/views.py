@@ -66,6 +66,9 @@ async def form_detail(conn: asyncpg.Pool | asyncpg.Connection, form_id: str) -> 
         paid_at=row["paid_at"],
         payout_reference=row["payout_reference"],
         completed_at=row["completed_at"],
+        closed_at=row["closed_at"],
+        closed_by=row["closed_by"],
+        closed_reason=row["closed_reason"],
         steps=[StepOut.model_validate(dict(s)) for s in await forms.steps(conn, form_id)],
         deadlines=[
             DeadlineOut(

@@ -6,6 +6,10 @@
                                    │                   └▶ payout_failed ─retry─▶ paying
                                    └▶ second_approval (above the threshold) ─▶ paying
     any review step ──send back (reason)──▶ sent_back ──resubmit (corrected)──▶ lead_check
+                                               └──close (reason)──▶ closed (final)
+
+A form sent back for good (finance: 不予处理, the money never arrived) is closed with a
+reason by a duty lead or finance; the customer and the filing agent are told.
 
 A form above the second-approval threshold (seed 003's further approval for special
 cases) waits after the finance director for another finance director: the rule "one
@@ -54,6 +58,7 @@ class State(StrEnum):
     PAYOUT_FAILED = "payout_failed"
     COMPLETED = "completed"
     SENT_BACK = "sent_back"
+    CLOSED = "closed"
 
 
 class Step(StrEnum):
@@ -179,6 +184,8 @@ class Transition:
     sent_back_by: Step | None = None
     completed: bool = False
     """Paid: the agent and the customer are told, in the same transaction."""
+    closed: bool = False
+    """Closed for good: the agent and the customer are told why, in the same transaction."""
 
 
 def _pick_role(roles: frozenset[str], wanted: str) -> str:
@@ -252,6 +259,8 @@ def _refuse_out_of_order(form: Form, step: Step) -> None:
     current = BY_STATE.get(form.state)
     if form.state in (State.PAYING, State.PAYOUT_FAILED, State.COMPLETED):
         raise AlreadyDecided(f"the form is {form.state.value}: every step is decided")
+    if form.state is State.CLOSED:
+        raise WrongStep("the form is closed: nothing more is decided on it")
     if form.state is State.SENT_BACK:
         raise WrongStep("the form was sent back: the agent corrects and resubmits it first")
     assert current is not None
@@ -354,3 +363,30 @@ def retry_payout(form: Form, *, actor: str, roles: frozenset[str], note: str) ->
         raise RoleRequired("retrying a payout needs the role cashier or finance_director")
     after = replace(form, state=State.PAYING)
     return Transition(form, after, (Record("payout_retried", "done", actor, role, note),), pay=True)
+
+
+CLOSERS = ("duty_lead", "cashier", "accountant", "finance_director")
+"""Who closes a sent-back form for good: the duty lead who received it back, or finance."""
+
+
+def close(form: Form, *, actor: str, roles: frozenset[str], reason: str) -> Transition:
+    """A sent-back form that will not be paid (不予处理) ends here, with its reason; the
+    agent who filed it and the customer are told."""
+    if form.state is not State.SENT_BACK:
+        raise WrongStep(f"only a sent-back form is closed; this one is {form.state.value}")
+    role = next((r for r in CLOSERS if r in roles), None)
+    if role is None:
+        raise RoleRequired(f"closing a form needs one of the roles {', '.join(CLOSERS)}")
+    if not reason.strip():
+        raise ReasonRequired("closing a form needs a reason (the customer is told it)")
+    after = replace(form, state=State.CLOSED, waiting_customer=False)
+    return Transition(
+        form,
+        after,
+        (
+            Record("closed", "done", actor, role, reason.strip()),
+            Record("agent_told", "done", SYSTEM, SYSTEM, form.filed_by),
+            Record("customer_told", "done", SYSTEM, SYSTEM, "sms"),
+        ),
+        closed=True,
+    )

@@ -198,6 +198,34 @@ async def retry_payout(
         return await keys.answer(conn, keyed) if keyed else None
 
 
+async def close(
+    deps: Deps, form_id: str, *, reason: str, actor: Actor, keyed: Keyed | None = None
+) -> Answer | None:
+    """Close a sent-back form for good: no refund; the customer and the agent are told."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
+            return first
+        row = await forms.row_of(conn, form_id, lock=True)
+        form = await forms.form_of(conn, row)
+        move = chain.close(form, actor=actor.username, roles=actor.roles, reason=reason)
+        reason = reason.strip()
+        await _save(
+            conn,
+            deps,
+            row,
+            move,
+            now,
+            closed_at=now,
+            closed_by=actor.username,
+            closed_reason=reason,
+        )
+        await _tell_outcome(
+            conn, deps, row, "closed", ("refund_form_closed", "refund_refused"), now, reason=reason
+        )
+        return await keys.answer(conn, keyed) if keyed else None
+
+
 async def _save(
     conn: asyncpg.Connection,
     deps: Deps,
@@ -254,24 +282,47 @@ async def payout_succeeded(
         completed_at=now,
     )
     await timers.apply(conn, deps, move, now)
-    amount, order_no = yuan(row["amount_cents"]), row["order_no"]
+    await _tell_outcome(
+        conn,
+        deps,
+        row,
+        "paid",
+        ("refund_form_paid", "refund_paid"),
+        now,
+        amount=yuan(row["amount_cents"]),
+    )
+
+
+async def _tell_outcome(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    row: asyncpg.Record,
+    outcome: str,
+    templates: tuple[str, str],
+    now: datetime,
+    **params: str,
+) -> None:
+    """The form ended (paid or closed): the filing agent is told in-app and the customer by
+    SMS, once each (dedupe keys ``refund-form-<id>-<outcome>-agent`` / ``-customer``)."""
+    form_id, order_no = row["form_id"], row["order_no"]
     await tell_staff(
         conn,
         deps.source,
         username=row["filed_by"],
-        template_id="refund_form_paid",
-        params={"form_id": form_id, "order_no": order_no, "amount": amount},
-        dedupe_key=f"refund-form-{form_id}-paid-agent",
+        template_id=templates[0],
+        params={"form_id": form_id, "order_no": order_no, **params},
+        dedupe_key=f"refund-form-{form_id}-{outcome}-agent",
     )
     await text_customer(
         conn,
         deps.source,
         phone=row["phone"],
-        template_id="refund_paid",
-        params={"order_no": order_no, "amount": amount},
-        dedupe_key=f"refund-form-{form_id}-paid-customer",
+        template_id=templates[1],
+        params={"order_no": order_no, **params},
+        dedupe_key=f"refund-form-{form_id}-{outcome}-customer",
     )
-    metrics.saga_finished("refund_form", "completed", (now - row["filed_at"]).total_seconds())
+    saga = "completed" if outcome == "paid" else outcome
+    metrics.saga_finished("refund_form", saga, (now - row["filed_at"]).total_seconds())
 
 
 async def payout_gave_up(

@@ -294,3 +294,49 @@ def test_the_second_approval_sends_back_like_any_finance_step() -> None:
     )
     assert back.after.state is State.SENT_BACK and back.sent_back_by is Step.SECOND_APPROVAL
     assert back.timers == ((Limit.FINANCE, Timer.MEET),)
+
+
+def test_a_form_sent_back_for_good_is_closed_with_a_reason_and_stays_closed() -> None:
+    back = decide(
+        at(Step.CASHIER_CHECK),
+        Step.CASHIER_CHECK,
+        decision=Decision.SEND_BACK,
+        opinion="款项未到账，不予处理",
+    ).after
+    lead = frozenset({"duty_lead"})
+    refused(
+        "role_required",
+        attempt(chain.close, back, actor="agent", roles=frozenset({"agent"}), reason="x"),
+    )
+    refused("reason_required", attempt(chain.close, back, actor="lead", roles=lead, reason=" "))
+    closed = chain.close(back, actor="lead", roles=lead, reason="款项未到账")
+    assert closed.after.state is State.CLOSED and closed.closed and not closed.pay
+    assert [r.step for r in closed.records] == ["closed", "agent_told", "customer_told"]
+    assert (
+        closed.records[0].opinion == "款项未到账" and closed.records[0].executor_role == "duty_lead"
+    )
+    for role in ("cashier", "accountant", "finance_director"):
+        assert chain.close(back, actor=role, roles=frozenset({role}), reason="r").closed
+    final = closed.after
+    refused("wrong_step", attempt(chain.close, final, actor="lead", roles=lead, reason="again"))
+    refused(
+        "wrong_step",
+        attempt(chain.resubmit, final, actor="agent", roles=frozenset({"agent"}), note=""),
+    )
+    refused("wrong_step", attempt(decide, final, Step.LEAD_CHECK, "lead3"))
+    refused(
+        "wrong_step",
+        attempt(
+            chain.wait_for_customer,
+            final,
+            waiting=True,
+            actor="agent",
+            roles=frozenset({"agent"}),
+            note="",
+        ),
+    )
+    # a form not sent back is not closed: it is decided on its step
+    refused(
+        "wrong_step",
+        attempt(chain.close, at(Step.CASHIER_CHECK), actor="lead", roles=lead, reason="r"),
+    )

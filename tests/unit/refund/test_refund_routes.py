@@ -39,6 +39,7 @@ def who_may(method: str, path: str) -> set[str]:
         ("second-approval", {"finance_director"}),
         ("resubmit", {"agent", "duty_lead"}),
         ("payout-retry", {"cashier", "finance_director"}),
+        ("close", {"duty_lead", "cashier", "accountant", "finance_director"}),
     ],
 )
 def test_each_step_is_its_roles_alone(path: str, roles: set[str]) -> None:
@@ -49,6 +50,7 @@ def test_agents_file_everyone_on_the_chain_reads_and_admins_see_nothing() -> Non
     assert who_may("POST", "/forms") == {"agent", "duty_lead"}
     readers = {"agent", "duty_lead", "tech", "cashier", "accountant", "finance_director"}
     assert who_may("GET", "/forms/{form_id}") == readers
+    assert who_may("GET", "/forms/queue") == readers
     assert all(not may_call(r, frozenset({"admin"})) for r in ROUTES)
 
 
