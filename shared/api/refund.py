@@ -172,6 +172,21 @@ class PayoutOut(BaseModel):
     paid_at: datetime | None
 
 
+FormAction = Literal[
+    "lead_check",
+    "tech_verification",
+    "finance_submission",
+    "cashier_check",
+    "accountant_review",
+    "director_approval",
+    "second_approval",
+    "resubmit",
+    "customer_wait",
+    "payout_retry",
+    "close",
+]
+
+
 class RefundFormSummaryOut(BaseModel):
     form_id: str
     order_no: str
@@ -185,6 +200,11 @@ class RefundFormSummaryOut(BaseModel):
     waiting_customer: bool
     customer_name: str
     complaint_no: str | None
+    actions: list[FormAction] = Field(
+        description="What the caller may do to this form now (a review step approves or sends"
+        " back; customer_wait toggles waiting on the customer): each flag is the rule the"
+        " command itself runs, roles and separation of duties included"
+    )
 
 
 class RefundFormOut(RefundFormSummaryOut):
@@ -253,6 +273,11 @@ class RequestedRefundOut(BaseModel):
     payout_reference: str | None
     completed_at: datetime | None
     payout: PayoutOut | None = None
+    actions: list[Literal["approve", "reject", "payout_retry", "give_up"]] = Field(
+        description="What the caller may do now, each the rule its command runs: approve"
+        " (ops supervisor, not the requester, inside today's window and caps), reject,"
+        " and a failed payout's retry or give-up"
+    )
 
 
 class RequestedRefundPageOut(PageOut):
@@ -282,6 +307,10 @@ class AttentionOut(BaseModel):
     attempts: int
     last_error: str | None
     created_at: datetime
+    actions: list[Literal["payout_retry", "give_up"]] = Field(
+        description="payout_retry: a form's (cashier, finance director) or a requested"
+        " refund's (ops supervisor); give_up: a requested refund's (ops supervisor)"
+    )
 
 
 class AttentionPageOut(PageOut):

@@ -104,6 +104,10 @@ class HandoverOut(BaseModel):
     notes: str
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    actions: list[Literal["acknowledge"]] = Field(
+        description="acknowledge: the caller is a duty lead other than the writer, and nobody"
+        " has acknowledged it yet (the rule the command runs)"
+    )
 
 
 class HandoverPageOut(PageOut):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -13,7 +13,6 @@ from shared.idempotency import Answer
 from shared.paging import MAX_LIMIT, Page, PageOut
 
 P = TypeVar("P", bound=PageOut)
-T = TypeVar("T")
 
 
 async def _deps(request: Request) -> Deps:
@@ -35,10 +34,10 @@ def answered(answer: Answer | None) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status)
 
 
-def page_out(model: type[P], page: Page[T], item: Callable[[T], Any]) -> P:
-    """A store's page as a list answer: its items shown by ``item``."""
+def page_out(model: type[P], page: Page[Any], items: Sequence[Any]) -> P:
+    """A store's page as a list answer, its rows shown as ``items``."""
     return model(
-        items=[item(r) for r in page.items],
+        items=items,
         next_cursor=page.next_cursor,
         has_more=page.has_more,
         total=page.total,

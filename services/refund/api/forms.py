@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
-from services.refund.api.views import form_detail, form_summary, queued_form
+from services.refund.api.views import form_detail, form_summaries, queued_forms
 from services.refund.domain import forms as chain
 from services.refund.domain.forms import Decision, Step
 from services.refund.handlers import forms as handlers
@@ -30,17 +30,17 @@ from shared.api.refund import (
     RefundFormPageOut,
     ResubmitIn,
 )
-from shared.http import CurrentActor, IdempotencyKey
+from shared.http import Actor, CurrentActor, IdempotencyKey
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["refund forms"])
 
 
-def keyed_form(key: str | None, command: str, form_id: str) -> Keyed:
+def keyed_form(key: str | None, command: str, form_id: str, actor: Actor) -> Keyed:
     """The command answers with the form as it left it (kept under the key, if any)."""
 
     async def render(conn: asyncpg.Connection) -> Any:
-        return (await form_detail(conn, form_id)).model_dump(mode="json")
+        return (await form_detail(conn, form_id, actor)).model_dump(mode="json")
 
     return Keyed(key, command, render)
 
@@ -49,7 +49,7 @@ def keyed_form(key: str | None, command: str, form_id: str) -> Keyed:
 async def file_form(body: FormIn, deps: RefundDeps, actor: CurrentActor) -> RefundFormOut:
     fields = handlers.FormFields(**body.model_dump())
     form_id = await handlers.file_form(deps, fields, actor)
-    return await form_detail(deps.pool, form_id)
+    return await form_detail(deps.pool, form_id, actor)
 
 
 def _search(
@@ -81,14 +81,14 @@ def _search(
 @router.get("/refunds/forms", response_model=RefundFormPageOut)
 async def list_forms(
     deps: RefundDeps,
-    _actor: CurrentActor,
+    actor: CurrentActor,
     search: Annotated[store.FormSearch, Depends(_search)],
     limit: Limit = 20,
     cursor: str | None = None,
 ) -> RefundFormPageOut:
     """Forms newest first, phones masked; ``cursor`` is the previous page's ``next_cursor``."""
     page = await store.page(deps.pool, search, after=decode_cursor(cursor), limit=limit)
-    return page_out(RefundFormPageOut, page, form_summary)
+    return page_out(RefundFormPageOut, page, await form_summaries(deps.pool, page.items, actor))
 
 
 @router.get("/refunds/forms/queue", response_model=QueuePageOut)
@@ -99,12 +99,12 @@ async def my_queue(
     page = await store.queue(
         deps.pool, chain.waiting_on(actor.roles), after=decode_cursor(cursor), limit=limit
     )
-    return page_out(QueuePageOut, page, queued_form)
+    return page_out(QueuePageOut, page, await queued_forms(deps.pool, page.items, actor))
 
 
 @router.get("/refunds/forms/{form_id}", response_model=RefundFormOut)
-async def get_form(form_id: str, deps: RefundDeps, _actor: CurrentActor) -> RefundFormOut:
-    return await form_detail(deps.pool, form_id)
+async def get_form(form_id: str, deps: RefundDeps, actor: CurrentActor) -> RefundFormOut:
+    return await form_detail(deps.pool, form_id, actor)
 
 
 def _step_route(step: Step, path: str) -> None:
@@ -125,7 +125,7 @@ def _step_route(step: Step, path: str) -> None:
             Decision(body.decision),
             opinion=body.opinion,
             actor=actor,
-            keyed=keyed_form(idempotency_key, command, form_id),
+            keyed=keyed_form(idempotency_key, command, form_id, actor),
         )
         return answered(answer)
 
@@ -154,7 +154,7 @@ async def resubmit(
     if isinstance(corrections.get("purchased_at"), datetime):
         corrections["purchased_at"] = corrections["purchased_at"].replace(second=0, microsecond=0)
     await handlers.resubmit(deps, form_id, corrections, note=body.note, actor=actor)
-    return await form_detail(deps.pool, form_id)
+    return await form_detail(deps.pool, form_id, actor)
 
 
 @router.post("/refunds/forms/{form_id}/customer-wait", response_model=RefundFormOut)
@@ -164,7 +164,7 @@ async def customer_wait(
     await handlers.wait_for_customer(
         deps, form_id, waiting=body.waiting, note=body.note, actor=actor
     )
-    return await form_detail(deps.pool, form_id)
+    return await form_detail(deps.pool, form_id, actor)
 
 
 @router.post("/refunds/forms/{form_id}/close", response_model=RefundFormOut)
@@ -183,7 +183,7 @@ async def close(
         form_id,
         reason=body.reason,
         actor=actor,
-        keyed=keyed_form(idempotency_key, command, form_id),
+        keyed=keyed_form(idempotency_key, command, form_id, actor),
     )
     return answered(answer)
 
@@ -199,6 +199,10 @@ async def payout_retry(
     note = body.note if body else ""
     command = keys.command("payout_retry", form_id, actor.username, text=note)
     answer = await handlers.retry_payout(
-        deps, form_id, note=note, actor=actor, keyed=keyed_form(idempotency_key, command, form_id)
+        deps,
+        form_id,
+        note=note,
+        actor=actor,
+        keyed=keyed_form(idempotency_key, command, form_id, actor),
     )
     return answered(answer)

@@ -26,9 +26,10 @@ it never mutates and does no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 
 from services.refund.domain.deadlines import Limit
 from services.refund.domain.errors import (
@@ -40,6 +41,7 @@ from services.refund.domain.errors import (
     SamePersonTwice,
     WrongStep,
 )
+from shared.actions import offered
 
 SYSTEM = "system"
 AGENT_ROLES = frozenset({"agent", "duty_lead"})
@@ -390,3 +392,34 @@ def close(form: Form, *, actor: str, roles: frozenset[str], reason: str) -> Tran
         ),
         closed=True,
     )
+
+
+ACTIONS = (
+    *(s.step.value for s in ORDER),
+    "resubmit",
+    "customer_wait",
+    "payout_retry",
+    "close",
+)
+"""Every action a form's detail may offer: the review steps (approve or send back), then
+resubmission, waiting on the customer (or their answer), a payout retry and closing."""
+
+
+def actions(form: Form, *, actor: str, roles: frozenset[str]) -> list[str]:
+    """What this caller may do to this form now: each flag runs its command's own rule."""
+    rules: dict[str, Callable[[], object]] = {
+        s.step.value: partial(
+            decide, form, s.step, Decision.APPROVE, actor=actor, roles=roles, opinion="-"
+        )
+        for s in ORDER
+    }
+    waiting = not form.waiting_customer
+    rules |= {
+        "resubmit": partial(resubmit, form, actor=actor, roles=roles, note=""),
+        "customer_wait": partial(
+            wait_for_customer, form, waiting=waiting, actor=actor, roles=roles, note=""
+        ),
+        "payout_retry": partial(retry_payout, form, actor=actor, roles=roles, note=""),
+        "close": partial(close, form, actor=actor, roles=roles, reason="-"),
+    }
+    return offered(rules)

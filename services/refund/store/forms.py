@@ -40,29 +40,41 @@ async def row_of(
     return row
 
 
-async def form_of(conn: asyncpg.Connection, row: asyncpg.Record) -> Form:
+async def form_of(conn: asyncpg.Connection | asyncpg.Pool, row: asyncpg.Record) -> Form:
     """The domain form: its state and who did what so far (for separation of duties)."""
+    return (await forms_of(conn, [row]))[0]
+
+
+async def forms_of(
+    conn: asyncpg.Connection | asyncpg.Pool, rows: Sequence[asyncpg.Record]
+) -> list[Form]:
+    """The domain forms of ``rows`` (a page of a list), their steps read in one query."""
     steps = await conn.fetch(
-        "SELECT step, decision, executor FROM refund_form_steps WHERE form_id = $1",
-        row["form_id"],
+        "SELECT form_id, step, decision, executor FROM refund_form_steps"
+        " WHERE form_id = ANY($1::text[])",
+        [r["form_id"] for r in rows],
     )
-    deciders: dict[str, frozenset[str]] = {}
-    resubmitters: set[str] = set()
+    deciders: dict[str, dict[str, frozenset[str]]] = {r["form_id"]: {} for r in rows}
+    resubmitters: dict[str, set[str]] = {r["form_id"]: set() for r in rows}
     for s in steps:
         if s["decision"] in REVIEW_DECISIONS:
-            deciders[s["step"]] = deciders.get(s["step"], frozenset()) | {s["executor"]}
+            of_form = deciders[s["form_id"]]
+            of_form[s["step"]] = of_form.get(s["step"], frozenset()) | {s["executor"]}
         elif s["step"] == "resubmitted":
-            resubmitters.add(s["executor"])
-    return Form(
-        form_id=row["form_id"],
-        state=State(row["state"]),
-        round=row["round"],
-        filed_by=row["filed_by"],
-        resubmitted_by=frozenset(resubmitters),
-        deciders=deciders,
-        waiting_customer=row["waiting_customer_since"] is not None,
-        amount_cents=row["amount_cents"],
-    )
+            resubmitters[s["form_id"]].add(s["executor"])
+    return [
+        Form(
+            form_id=row["form_id"],
+            state=State(row["state"]),
+            round=row["round"],
+            filed_by=row["filed_by"],
+            resubmitted_by=frozenset(resubmitters[row["form_id"]]),
+            deciders=deciders[row["form_id"]],
+            waiting_customer=row["waiting_customer_since"] is not None,
+            amount_cents=row["amount_cents"],
+        )
+        for row in rows
+    ]
 
 
 async def save(

@@ -115,9 +115,21 @@ async def needing_attention(
 ) -> Page[asyncpg.Record]:
     """Payouts whose retries ran out, oldest first: a person retries (or gives up) each."""
     q = Query()
-    q.where("status = 'failed'")
-    q.when(kind, "subject_kind = {}")
-    order = ("created_at", "payout_id")
+    q.where("p.status = 'failed'")
+    q.when(kind, "p.subject_kind = {}")
+    # the subject's state too: what a person may do about the payout depends on it
+    source = (
+        "payouts p LEFT JOIN refund_forms f ON p.subject_kind = 'form' AND f.form_id ="
+        " p.subject_id LEFT JOIN requested_refunds r ON p.subject_kind = 'requested'"
+        " AND r.refund_id = p.subject_id"
+    )
     return await fetch_page(
-        conn, "payouts", q, order=order, newest_first=False, after=after, limit=limit
+        conn,
+        source,
+        q,
+        select="p.*, coalesce(f.state, r.state) AS subject_state",
+        order=("p.created_at", "p.payout_id"),
+        newest_first=False,
+        after=after,
+        limit=limit,
     )

@@ -251,12 +251,18 @@ async def test_a_handover_lists_what_finance_did_and_the_next_lead_acknowledges(
     )
 
     path = f"/refunds/handovers/{made['id']}"
+    # acknowledge is offered to another duty lead only, and what is not offered is refused
+    assert made["actions"] == [] and (await refund.ok("GET", path, LEAD))["actions"] == []
     await refund.refused("POST", f"{path}/acknowledge", LEAD, 403, "same_person")
     await refund.refused("POST", f"{path}/acknowledge", CASHIER, 403, "role_required")
     still = await refund.ok("GET", path, LEAD2)
-    assert still["acknowledged_by"] is None
+    assert still["acknowledged_by"] is None and still["actions"] == ["acknowledge"]
+    waiting = await refund.ok("GET", "/refunds/handovers", LEAD2, params={"acknowledged": "false"})
+    assert [h["actions"] for h in waiting["items"] if h["id"] == made["id"]] == [["acknowledge"]]
     done = await refund.ok("POST", f"{path}/acknowledge", LEAD2)
     assert done["acknowledged_by"] == "lead.zhou" and done["acknowledged_at"]
+    assert done["actions"] == []
+    assert (await refund.ok("GET", path, staff("lead.li", "duty_lead")))["actions"] == []
     await refund.refused(
         "POST", f"{path}/acknowledge", staff("lead.li", "duty_lead"), 409,
         "handover_already_acknowledged",

@@ -13,6 +13,7 @@ from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
     InvalidPeriod,
+    RoleRequired,
     SamePerson,
 )
 from services.refund.reports.domain.finance import FormFacts, StepEvent, classify
@@ -62,14 +63,23 @@ def test_a_follow_up_about_a_form_takes_its_phone_amount_and_bank() -> None:
     assert kept.phone == "13800138000"
 
 
+LEAD = frozenset({"duty_lead"})
+
+
 def test_the_next_duty_lead_acknowledges_once_never_the_writer() -> None:
     h = Handover(1, "lead.wang")
     with pytest.raises(SamePerson):
-        rules.acknowledge(h, "lead.wang", NOW)
-    done = rules.acknowledge(h, "lead.zhou", NOW)
+        rules.acknowledge(h, "lead.wang", LEAD, NOW)
+    with pytest.raises(RoleRequired):
+        rules.acknowledge(h, "agent.zhao", frozenset({"agent"}), NOW)
+    assert rules.actions(h, "lead.wang", LEAD) == []
+    assert rules.actions(h, "agent.zhao", frozenset({"agent"})) == []
+    assert rules.actions(h, "lead.zhou", LEAD) == ["acknowledge"]
+    done = rules.acknowledge(h, "lead.zhou", LEAD, NOW)
     assert (done.acknowledged_by, done.acknowledged_at) == ("lead.zhou", NOW)
+    assert rules.actions(done, "lead.li", LEAD) == []
     with pytest.raises(HandoverAcknowledged):
-        rules.acknowledge(done, "lead.li", NOW)
+        rules.acknowledge(done, "lead.li", LEAD, NOW)
 
 
 def test_the_finance_lists_come_from_the_steps() -> None:

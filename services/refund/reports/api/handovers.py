@@ -23,7 +23,7 @@ router = APIRouter(tags=["handovers"])
 async def hand_over(body: HandoverIn, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
     """Hand the shift over: finished work, follow-ups, and the forms finance handled, was
     submitted and sent back during the shift (computed from the forms)."""
-    return handover_out(await handlers.hand_over(ctx, draft(body), actor))
+    return handover_out(await handlers.hand_over(ctx, draft(body), actor), actor)
 
 
 @router.get("/handovers", response_model=HandoverPageOut)
@@ -39,7 +39,9 @@ async def list_handovers(
     page = await store.page(
         ctx.pool, acknowledged=acknowledged, after=decode_cursor(cursor), limit=limit
     )
-    return page_out(HandoverPageOut, page, lambda r: handover_out(r, masked=True))
+    return page_out(
+        HandoverPageOut, page, [handover_out(r, actor, masked=True) for r in page.items]
+    )
 
 
 @router.get("/handovers/{handover_id}", response_model=HandoverOut)
@@ -49,10 +51,10 @@ async def get_handover(handover_id: int, ctx: ReportsContext, actor: CurrentActo
     row = await store.get(ctx.pool, handover_id)
     if row is None:
         raise HandoverNotFound(f"no handover {handover_id}")
-    return handover_out(row)
+    return handover_out(row, actor)
 
 
 @router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverOut)
 async def acknowledge(handover_id: int, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
     """The next duty lead takes the shift over (403 ``same_person`` for whoever wrote it)."""
-    return handover_out(await handlers.acknowledge(ctx, handover_id, actor))
+    return handover_out(await handlers.acknowledge(ctx, handover_id, actor), actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.daily import Count, DailyFaults
 from services.refund.reports.domain.finance import FormLine
 from services.refund.reports.domain.handover import Draft, FollowUp, Shift
@@ -24,6 +25,7 @@ from shared.api.refund_reports import (
     TotalsOut,
     VerdictOut,
 )
+from shared.http import Actor
 from shared.masking import mask_phone
 
 
@@ -75,7 +77,9 @@ def _line(line: FormLine, masked: bool) -> FormLineOut:
     )
 
 
-def handover_out(row: asyncpg.Record, *, masked: bool = False) -> HandoverOut:
+def handover_out(row: asyncpg.Record, actor: Actor, *, masked: bool = False) -> HandoverOut:
+    """The handover, with what ``actor`` may do to it (acknowledge, when theirs to take)."""
+
     def lines(column: str) -> list[FormLineOut]:
         return [_line(x, masked) for x in store.lines(row[column])]
 
@@ -94,6 +98,7 @@ def handover_out(row: asyncpg.Record, *, masked: bool = False) -> HandoverOut:
         notes=row["notes"],
         acknowledged_by=row["acknowledged_by"],
         acknowledged_at=row["acknowledged_at"],
+        actions=rules.actions(store.handover_of(row), actor.username, actor.roles),
     )
 
 

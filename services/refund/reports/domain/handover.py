@@ -12,13 +12,16 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
     InvalidPeriod,
+    RoleRequired,
     SamePerson,
 )
+from shared.actions import offered
 
 MAX_ITEMS = 50
 MAX_TEXT = 500
@@ -120,11 +123,30 @@ def with_form(item: FollowUp, phone: str, amount_cents: int, bank: str) -> Follo
     )
 
 
-def acknowledge(handover: Handover, actor: str, now: datetime) -> Handover:
+DUTY_LEAD = "duty_lead"
+
+
+def require_duty_lead(roles: frozenset[str], doing: str) -> None:
+    if DUTY_LEAD not in roles:
+        raise RoleRequired(f"{doing} needs the duty_lead role")
+
+
+def may_acknowledge(handover: Handover, actor: str, roles: frozenset[str]) -> None:
+    """The next shift's duty lead takes the shift over, once (refused otherwise)."""
+    require_duty_lead(roles, "acknowledging a handover")
     if handover.acknowledged_by is not None:
         raise HandoverAcknowledged(
             f"handover {handover.id} was acknowledged by {handover.acknowledged_by}"
         )
     if actor == handover.handed_over_by:
         raise SamePerson("the next shift's duty lead acknowledges a handover, not who wrote it")
+
+
+def acknowledge(handover: Handover, actor: str, roles: frozenset[str], now: datetime) -> Handover:
+    may_acknowledge(handover, actor, roles)
     return replace(handover, acknowledged_by=actor, acknowledged_at=now)
+
+
+def actions(handover: Handover, actor: str, roles: frozenset[str]) -> list[str]:
+    """``acknowledge`` when this caller may take the shift over (the command's own rule)."""
+    return offered({"acknowledge": partial(may_acknowledge, handover, actor, roles)})
