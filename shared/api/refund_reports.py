@@ -8,7 +8,7 @@ OpenAPI document and passes the service's JSON on as it came.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -45,6 +45,27 @@ class FollowUpIn(BaseModel):
     )
 
 
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+Names = Annotated[list[Name], Field(max_length=50)]
+
+
+class AttendanceIn(BaseModel):
+    """考勤: names; everyone due is present or absent; only someone present is late or left
+    early (422 invalid_handover otherwise)."""
+
+    expected: Names = Field(min_length=1, description="应到值班人员", examples=[["张三", "李四"]])
+    present: Names = Field(description="实到值班人员", examples=[["张三"]])
+    late: Names = Field(default_factory=list, description="迟到人员", examples=[["张三"]])
+    left_early: Names = Field(default_factory=list, description="早退人员")
+    absent: Names = Field(default_factory=list, description="旷工人员", examples=[["李四"]])
+
+
+class CleaningIn(BaseModel):
+    done: bool = Field(description="卫生是否打扫")
+    responsible: Name = Field(description="相关责任人签字确认", examples=["张三"])
+    note: str = Field(default="", max_length=500)
+
+
 class HandoverIn(BaseModel):
     shift: Shift
     period_start: AwareDatetime
@@ -57,6 +78,8 @@ class HandoverIn(BaseModel):
     )
     follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=50)
     notes: str = Field(default="", max_length=500)
+    attendance: AttendanceIn
+    cleaning: CleaningIn
 
 
 # --- answers -----------------------------------------------------------------
@@ -104,6 +127,10 @@ class HandoverOut(BaseModel):
     notes: str
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    attendance: AttendanceIn | None = Field(
+        description="考勤 (null on handovers written before it was recorded)"
+    )
+    cleaning: CleaningIn | None = Field(description="卫生 and who signed for it")
     actions: list[Literal["acknowledge"]] = Field(
         description="acknowledge: the caller is a duty lead other than the writer, and nobody"
         " has acknowledged it yet (the rule the command runs)"

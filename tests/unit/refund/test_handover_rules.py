@@ -17,11 +17,27 @@ from services.refund.reports.domain.errors import (
     SamePerson,
 )
 from services.refund.reports.domain.finance import FormFacts, StepEvent, classify
-from services.refund.reports.domain.handover import Draft, FollowUp, Handover, Shift
+from services.refund.reports.domain.handover import (
+    Attendance,
+    Cleaning,
+    Draft,
+    FollowUp,
+    Handover,
+    Shift,
+)
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 FOLLOW = FollowUp("扣款成功未出票", "已提交财务", "跟进出纳核实", "王先生", "13800138000")
-DRAFT = Draft(Shift.DAY, NOW - timedelta(hours=8), NOW, ("回复张先生",), (FOLLOW,))
+ATTENDANCE = Attendance(("张三", "李四", "王五"), ("张三", "李四"), ("张三",), (), ("王五",))
+DRAFT = Draft(
+    Shift.DAY,
+    NOW - timedelta(hours=8),
+    NOW,
+    ("回复张先生",),
+    (FOLLOW,),
+    attendance=ATTENDANCE,
+    cleaning=Cleaning(True, "李四"),
+)
 
 
 def test_a_draft_is_checked_and_trimmed() -> None:
@@ -105,3 +121,26 @@ def test_the_finance_lists_come_from_the_steps() -> None:
         ("B", "卡号不符", "cashier.liu")
     ]
     assert [(x.form_id, x.result) for x in lists.handled] == [("A", "已退款")]
+
+
+def test_attendance_accounts_for_everyone_due_and_cleaning_is_signed_for() -> None:
+    checked = rules.check_draft(
+        replace(DRAFT, attendance=replace(ATTENDANCE, present=(" 张三 ", "李四"))), NOW
+    )
+    assert checked.attendance == ATTENDANCE and checked.cleaning == Cleaning(True, "李四")
+    for bad in (
+        replace(ATTENDANCE, expected=(), present=(), late=(), absent=()),  # nobody due
+        replace(ATTENDANCE, absent=()),  # 王五 neither present nor absent
+        replace(ATTENDANCE, present=("张三", "李四", "王五")),  # 王五 present and absent
+        replace(ATTENDANCE, absent=("王五", "赵六")),  # 赵六 was not due
+        replace(ATTENDANCE, left_early=("王五",)),  # absent, so cannot leave early
+        replace(ATTENDANCE, present=("张三", "张三", "李四")),
+        replace(ATTENDANCE, late=(" ",)),
+    ):
+        with pytest.raises(InvalidHandover):
+            rules.check_draft(replace(DRAFT, attendance=bad), NOW)
+    with pytest.raises(InvalidHandover):
+        rules.check_draft(replace(DRAFT, cleaning=Cleaning(False, " ")), NOW)
+    for missing in (replace(DRAFT, attendance=None), replace(DRAFT, cleaning=None)):
+        with pytest.raises(InvalidHandover):
+            rules.check_draft(missing, NOW)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncpg
 
 from services.refund.aftersales.handlers.context import Context
@@ -36,14 +38,7 @@ async def hand_over(ctx: Context, draft: Draft, actor: Actor) -> asyncpg.Record:
         events = await forms.steps_between(conn, checked.period_start, checked.period_end)
         facts = await forms.facts(conn, sorted({e.form_id for e in events}))
         lists = finance_rules.classify(events, facts)
-        draft_filled = Draft(
-            checked.shift,
-            checked.period_start,
-            checked.period_end,
-            checked.finished,
-            filled,
-            checked.notes,
-        )
+        draft_filled = replace(checked, follow_ups=filled)
         return await store.insert(conn, draft_filled, lists, actor.username, now)
 
 

@@ -9,13 +9,21 @@ import asyncpg
 from pydantic import TypeAdapter
 
 from services.refund.reports.domain.finance import FinanceLists, FormLine
-from services.refund.reports.domain.handover import Draft, FollowUp, Handover
+from services.refund.reports.domain.handover import (
+    Attendance,
+    Cleaning,
+    Draft,
+    FollowUp,
+    Handover,
+)
 from shared.db.query import Query, fetch_page
 from shared.paging import InvalidCursor, Page, Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 _LINES = TypeAdapter(list[FormLine])
 _FOLLOW_UPS = TypeAdapter(list[FollowUp])
+_ATTENDANCE = TypeAdapter(Attendance | None)
+_CLEANING = TypeAdapter(Cleaning | None)
 
 
 def handover_of(row: asyncpg.Record) -> Handover:
@@ -32,13 +40,22 @@ def follow_ups(value: Any) -> list[FollowUp]:
     return _FOLLOW_UPS.validate_python(value)
 
 
+def attendance(value: Any) -> Attendance | None:
+    return _ATTENDANCE.validate_python(value)
+
+
+def cleaning(value: Any) -> Cleaning | None:
+    return _CLEANING.validate_python(value)
+
+
 async def insert(
     conn: asyncpg.Connection, draft: Draft, finance: FinanceLists, actor: str, now: datetime
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO refund_handovers (shift, period_start, period_end, handed_over_by,"
         " handed_over_at, finished, follow_ups, finance_handled, submitted_to_finance,"
-        " sent_back_by_finance, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " sent_back_by_finance, notes, attendance, cleaning)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " RETURNING *",
         draft.shift.value,
         draft.period_start,
@@ -51,6 +68,8 @@ async def insert(
         _LINES.dump_python(finance.submitted, mode="json"),
         _LINES.dump_python(finance.sent_back, mode="json"),
         draft.notes,
+        _ATTENDANCE.dump_python(draft.attendance, mode="json"),
+        _CLEANING.dump_python(draft.cleaning, mode="json"),
     )
     assert row is not None
     return row
