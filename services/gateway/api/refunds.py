@@ -36,6 +36,14 @@ from shared.api.refund import (
     RequestedState,
     ResubmitIn,
 )
+from shared.api.refund_reports import (
+    FollowUpNoteIn,
+    MonthlyStatisticsOut,
+    MonthlyStatisticsPageOut,
+    StatisticsOpinionIn,
+    StatisticsReasonIn,
+    StatisticsState,
+)
 
 router = APIRouter(tags=["refunds"])
 
@@ -256,4 +264,75 @@ async def get_policy(call: Call) -> Response:
 )
 async def put_policy(body: PolicyIn, call: Call) -> Response:
     """Set the daily window and caps (ops supervisor)."""
+    return await call.forward(body)
+
+
+_STATISTICS = "/api/v1/refunds/reports/monthly-statistics/{month}/{department}"
+_STATISTICS_ANSWERS = {
+    200: {"model": MonthlyStatisticsOut},
+    **errors(401, 403, 404, 409, 422, 503),
+}
+Department = Literal["service", "finance"]
+
+
+@router.get(
+    "/api/v1/refunds/reports/monthly-statistics",
+    responses={200: {"model": MonthlyStatisticsPageOut}, **errors(401, 403, 422, 503)},
+)
+async def list_monthly_statistics(
+    call: Call,
+    department: Annotated[Department | None, Query()] = None,
+    state: Annotated[StatisticsState | None, Query(description="e.g. approved: to verify")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    """Months whose refund statistics were decided on, the latest first (the caller's
+    departments; the admin/HR office sees both)."""
+    return await call.forward()
+
+
+@router.get(_STATISTICS, responses=_STATISTICS_ANSWERS)
+async def get_monthly_statistics(month: str, department: Department, call: Call) -> Response:
+    """Where a month's statistics stand (draft, approved, returned, verified, archived), who
+    decided what, the follow-up section (后期执行情况跟踪) and the caller's actions."""
+    return await call.forward()
+
+
+@router.post(f"{_STATISTICS}/approve", responses=_STATISTICS_ANSWERS)
+async def approve_monthly_statistics(
+    month: str, department: Department, call: Call, body: StatisticsOpinionIn | None = None
+) -> Response:
+    """The department's head (service: duty_lead; finance: finance_director) approves the
+    ended month's table, which is stored from then on, never recomputed. 409
+    month_not_over, wrong_state."""
+    return await call.forward(body)
+
+
+@router.post(f"{_STATISTICS}/return", responses=_STATISTICS_ANSWERS)
+async def return_monthly_statistics(
+    month: str, department: Department, body: StatisticsReasonIn, call: Call
+) -> Response:
+    """The admin/HR office sends the table back to the head with a reason."""
+    return await call.forward(body)
+
+
+@router.post(f"{_STATISTICS}/verify", responses=_STATISTICS_ANSWERS)
+async def verify_monthly_statistics(
+    month: str, department: Department, call: Call, body: StatisticsOpinionIn | None = None
+) -> Response:
+    """The admin/HR office verifies the refunds against the table (核实); not who approved."""
+    return await call.forward(body)
+
+
+@router.post(f"{_STATISTICS}/archive", responses=_STATISTICS_ANSWERS)
+async def archive_monthly_statistics(month: str, department: Department, call: Call) -> Response:
+    """The admin/HR office archives the verified table (存档): it never changes again."""
+    return await call.forward()
+
+
+@router.post(f"{_STATISTICS}/follow-ups", responses=_STATISTICS_ANSWERS)
+async def follow_up_monthly_statistics(
+    month: str, department: Department, body: FollowUpNoteIn, call: Call
+) -> Response:
+    """后期执行情况跟踪: the admin/HR office notes how things went, on an archived month."""
     return await call.forward(body)

@@ -17,6 +17,7 @@ ALL_ROLES = (
     "ops_supervisor",
     "aftersales_reviewer",
     "aftersales_processor",
+    "admin_hr",
     "admin",
 )
 
@@ -70,3 +71,14 @@ def test_money_moving_refund_routes_need_a_key() -> None:
         "/requested/{refund_id}/give-up",
     }
     assert all(r.service == "refund" and r.audience is Audience.ROLES for r in ROUTES)
+
+
+def test_heads_approve_the_monthly_statistics_and_the_office_verifies_and_archives() -> None:
+    one = "/reports/monthly-statistics/{month}/{department}"
+    assert who_may("POST", f"{one}/approve") == {"duty_lead", "finance_director"}
+    for action in ("return", "verify", "archive", "follow-ups"):
+        assert who_may("POST", f"{one}/{action}") == {"admin_hr"}
+    readers = {"duty_lead", "cashier", "accountant", "finance_director", "admin_hr"}
+    assert who_may("GET", one) == who_may("GET", "/reports/monthly-statistics") == readers
+    assert "admin_hr" in who_may("GET", "/reports/service-monthly.csv")
+    assert "admin_hr" in who_may("GET", "/reports/finance-monthly")
