@@ -25,6 +25,7 @@ LISTS = (
     ),
     (f"{R}/payouts/attention", "cashier", "kind=requested&limit=5&cursor=abc"),
     (f"{R}/handovers", "lead", "acknowledged=false&limit=5&cursor=abc"),
+    (f"{R}/reports/monthly-statistics", "hr", "department=service&state=approved&limit=5"),
 )
 
 
