@@ -5,6 +5,7 @@ follow-up section (后期执行情况跟踪)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -176,6 +177,16 @@ async def test_the_office_never_verifies_what_it_approved_and_lists_both_departm
     await refund.refused("GET", STATS, LEAD, 422, "unknown_filter", params={"month": "2026-02"})
     await refund.refused("GET", STATS, LEAD, 422, "invalid_cursor", params={"cursor": "x"})
     await refund.refused("GET", f"{STATS}/2026-13/service", HR, 422, "invalid_period")
+
+
+async def messages(refund: Refund) -> list[dict[str, Any]]:
+    """The in-app messages the statistics' decisions left in the outbox, oldest first."""
+    rows = await refund.pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = 'notify.inapp.requested.v1' ORDER BY id"
+    )
+    found = [json.loads(bytes(r["payload"])) for r in rows]
+    decided = {"refund_monthly_report_approved", "refund_monthly_report_returned"}
+    return [m for m in found if m["template_id"] in decided]
 
 
 def _month() -> dict[str, str]:

@@ -3,10 +3,13 @@ each, the month's row locked first. Approving stores the table as the head saw i
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+import asyncpg
 
 from services.refund.aftersales.handlers.context import Context
-from services.refund.reports.domain import monthly, periods
+from services.refund.handlers.notices import tell_staff
+from services.refund.reports.domain import due, monthly, periods
 from services.refund.reports.domain import statistics as rules
 from services.refund.reports.domain.errors import RoleRequired, WrongState
 from services.refund.reports.domain.statistics import Department, Statistics
@@ -69,7 +72,43 @@ async def decide(
         rows = await computed(ctx, conn, month, department) if action == "approve" else None
         if not await store.save(conn, step, actor.username, now, rows):
             raise WrongState(f"the statistics of {month:%Y-%m} were decided meanwhile")
+        await _tell(ctx, conn, step, s, actor, now)
         return await store.get(conn, month, department)
+
+
+async def _tell(
+    ctx: Context,
+    conn: asyncpg.Connection,
+    step: rules.Step,
+    before: Statistics,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Submitted to the office (提交至行政人事部) on approval; returned to the head who
+    approved it. One message per decision: its time is in the dedupe key."""
+    s = step.after
+    words: dict[str, str | int] = {
+        "month": f"{s.month:%Y-%m}",
+        "department": due.DEPARTMENT_WORDS[s.department.value],
+    }
+    if step.action == "approve":
+        recipients = [n.strip() for n in ctx.settings.refund_report_office_staff.split(",")]
+        template, params = "refund_monthly_report_approved", {"approved_by": actor.username}
+    elif step.action == "return" and before.approved_by is not None:
+        recipients = [before.approved_by]
+        template, params = "refund_monthly_report_returned", {"reason": step.opinion}
+    else:
+        return
+    for recipient in filter(None, recipients):
+        await tell_staff(
+            conn,
+            ctx.source,
+            username=recipient,
+            template_id=template,
+            params={**words, **params},
+            dedupe_key=f"refund:report:{s.month:%Y-%m}:{s.department.value}:{step.action}:"
+            f"{now.isoformat()}:{recipient}",
+        )
 
 
 def _rule(s: Statistics, action: str, actor: Actor, text: str, on: date) -> rules.Step:
