@@ -340,3 +340,63 @@ def test_a_form_sent_back_for_good_is_closed_with_a_reason_and_stays_closed() ->
         "wrong_step",
         attempt(chain.close, at(Step.CASHIER_CHECK), actor="lead", roles=lead, reason="r"),
     )
+
+
+def test_a_queue_holds_the_states_the_roles_decide_each_under_its_running_limit() -> None:
+    assert chain.waiting_on(frozenset({"duty_lead"})) == {
+        State.LEAD_CHECK: Limit.SUBMISSION_TO_FINANCE,
+        State.FINANCE_SUBMISSION: Limit.SUBMISSION_TO_FINANCE,
+    }
+    assert chain.waiting_on(frozenset({"cashier"})) == {
+        State.CASHIER_CHECK: Limit.FINANCE,
+        State.PAYOUT_FAILED: Limit.FINANCE,
+    }
+    director = chain.waiting_on(frozenset({"finance_director"}))
+    assert set(director) == {State.DIRECTOR_APPROVAL, State.SECOND_APPROVAL, State.PAYOUT_FAILED}
+    assert chain.waiting_on(frozenset({"agent"})) == {}
+
+
+def test_the_actions_offered_are_exactly_the_commands_that_pass() -> None:
+    """Each flag is its command's rule: try every action for every caller at every state."""
+    people = {
+        "agent": {"agent"},
+        "lead": {"duty_lead"},
+        "lead2": {"duty_lead"},
+        "tech": {"tech"},
+        "cashier": {"cashier"},
+        "accountant": {"accountant"},
+        "director": {"finance_director"},
+    }
+    forms = [at(s.step) for s in CHAIN]
+    back = decide(
+        at(Step.CASHIER_CHECK), Step.CASHIER_CHECK, decision=Decision.SEND_BACK, opinion="r"
+    ).after
+    failed = chain.payout_failed(
+        decide(at(Step.DIRECTOR_APPROVAL), Step.DIRECTOR_APPROVAL).after, detail="x"
+    ).after
+    forms += [back, failed, replace(back, waiting_customer=True)]
+    for form in forms:
+        for who, roles in people.items():
+            offered = chain.actions(form, actor=who, roles=frozenset(roles))
+            for action in chain.ACTIONS:
+                try:
+                    _run(form, action, who, frozenset(roles))
+                    passed = True
+                except DomainError:
+                    passed = False
+                assert passed == (action in offered), (form.state, who, action)
+
+
+def _run(form: Form, action: str, who: str, roles: frozenset[str]) -> None:
+    if action == "resubmit":
+        chain.resubmit(form, actor=who, roles=roles, note="")
+    elif action == "customer_wait":
+        chain.wait_for_customer(
+            form, waiting=not form.waiting_customer, actor=who, roles=roles, note=""
+        )
+    elif action == "payout_retry":
+        chain.retry_payout(form, actor=who, roles=roles, note="")
+    elif action == "close":
+        chain.close(form, actor=who, roles=roles, reason="r")
+    else:
+        chain.decide(form, Step(action), Decision.APPROVE, actor=who, roles=roles, opinion="ok")
