@@ -128,7 +128,7 @@ async def today(conn: asyncpg.Pool | asyncpg.Connection, deps: Deps) -> rules.To
 
 
 def requested_refund(
-    row: asyncpg.Record, actor: Actor, now: rules.Today, *, masked: bool = True
+    row: asyncpg.Record, actor: Actor, at: rules.Today, *, masked: bool = True
 ) -> RequestedRefundOut:
     values = dict(row)
     if masked and values["phone"]:
@@ -139,7 +139,7 @@ def requested_refund(
         requested_by=row["requested_by"],
         actor=actor.username,
         roles=actor.roles,
-        today=now,
+        today=at,
     )
     return RequestedRefundOut.model_validate(values)
 
@@ -150,8 +150,8 @@ async def requested_refunds(
     actor: Actor,
     deps: Deps,
 ) -> list[RequestedRefundOut]:
-    now = await today(conn, deps)
-    return [requested_refund(r, actor, now) for r in rows]
+    at = await today(conn, deps)
+    return [requested_refund(r, actor, at) for r in rows]
 
 
 async def requested_detail(
@@ -168,6 +168,7 @@ def attention_item(row: asyncpg.Record, actor: Actor) -> AttentionOut:
     """A payout waiting for a person, with what this caller may do about it: retry it (a
     form's: cashier or finance director), or retry or give up a requested refund's."""
     if row["subject_kind"] == "form":
+        # a payout retry's rule reads only the form's state and the caller's roles
         form = Form(row["subject_id"], chain.State(row["subject_state"]), 0, filed_by="")
         retry = partial(chain.retry_payout, form, actor=actor.username, roles=actor.roles, note="")
         allowed = offered({"payout_retry": retry})
