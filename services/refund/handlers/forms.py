@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ import asyncpg
 from services.refund.domain import forms as chain
 from services.refund.domain.deadlines import Deadline, Limit, filing_deadline
 from services.refund.domain.errors import FormExists, InvalidForm, OverRefund
-from services.refund.domain.forms import Decision, State, Step, Transition
+from services.refund.domain.forms import Decision, Form, State, Step, Transition
 from services.refund.domain.payouts import payout_id
 from services.refund.handlers import keys, timers
 from services.refund.handlers.deps import Deps
@@ -27,6 +28,8 @@ from shared.http import Actor
 from shared.idempotency import Answer
 from shared.telemetry import current_trace_id
 
+Apply = Callable[[asyncpg.Connection, asyncpg.Record, Form, datetime], Awaitable[None]]
+"""A command's change to a locked form (the row, the domain form, now)."""
 CLOCK_SKEW = timedelta(minutes=2)
 """How far in the future a complaint or purchase time may lie (clocks differ)."""
 
@@ -118,12 +121,10 @@ async def decide(
     """A review step approves the form on, or sends it back to the agent with a reason.
 
     With ``keyed``, answers (and replays under its key) the form as it stands after."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
-            return first
-        row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
+
+    async def apply(
+        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
+    ) -> None:
         move = chain.decide(
             form,
             step,
@@ -149,7 +150,8 @@ async def decide(
         elif move.pay:  # the director's approval, or the second one above the threshold
             columns["finance_approved_at"] = now
         await _save(conn, deps, row, move, now, **columns)
-        return await keys.answer(conn, keyed) if keyed else None
+
+    return await _on_form(deps, form_id, keyed, apply)
 
 
 async def resubmit(
@@ -187,42 +189,43 @@ async def wait_for_customer(
 async def retry_payout(
     deps: Deps, form_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
 ) -> Answer | None:
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
-            return first
-        row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
+    async def apply(
+        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
+    ) -> None:
         move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
         await _save(conn, deps, row, move, now)
-        return await keys.answer(conn, keyed) if keyed else None
+
+    return await _on_form(deps, form_id, keyed, apply)
 
 
 async def close(
     deps: Deps, form_id: str, *, reason: str, actor: Actor, keyed: Keyed | None = None
 ) -> Answer | None:
     """Close a sent-back form for good: no refund; the customer and the agent are told."""
+
+    async def apply(
+        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
+    ) -> None:
+        move = chain.close(form, actor=actor.username, roles=actor.roles, reason=reason)
+        said = reason.strip()
+        columns = {"closed_at": now, "closed_by": actor.username, "closed_reason": said}
+        await _save(conn, deps, row, move, now, **columns)
+        await _tell_outcome(
+            conn, deps, row, "closed", ("refund_form_closed", "refund_refused"), now, reason=said
+        )
+
+    return await _on_form(deps, form_id, keyed, apply)
+
+
+async def _on_form(deps: Deps, form_id: str, keyed: Keyed | None, apply: Apply) -> Answer | None:
+    """One command on one form, in one transaction: its key's first answer replayed, or the
+    row locked, the change applied and (with a key) the answer kept under it."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
             return first
         row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
-        move = chain.close(form, actor=actor.username, roles=actor.roles, reason=reason)
-        reason = reason.strip()
-        await _save(
-            conn,
-            deps,
-            row,
-            move,
-            now,
-            closed_at=now,
-            closed_by=actor.username,
-            closed_reason=reason,
-        )
-        await _tell_outcome(
-            conn, deps, row, "closed", ("refund_form_closed", "refund_refused"), now, reason=reason
-        )
+        await apply(conn, row, await forms.form_of(conn, row), now)
         return await keys.answer(conn, keyed) if keyed else None
 
 
