@@ -241,10 +241,17 @@ class RefundFormPageOut(PageOut):
 class QueuedFormOut(RefundFormSummaryOut):
     """A form waiting on a step the caller's role decides, with the limit it runs under."""
 
-    due_at: datetime = Field(description="When the running time limit is due")
-    due_limit: Literal["submission_to_finance", "finance"]
+    due_at: datetime | None = Field(
+        description="When the running time limit is due; null for a sent-back form (no limit"
+        " runs while the agent corrects it)"
+    )
+    due_limit: Literal["submission_to_finance", "finance"] | None
     due_paused: bool = Field(description="Waiting on the customer: the limit is paused")
     overdue: bool = Field(description="The limit was missed (told to the duty lead)")
+    queued_at: datetime = Field(
+        description="The queue's order, oldest first: the due time, or when a sent-back form"
+        " came back"
+    )
 
 
 class QueuePageOut(PageOut):

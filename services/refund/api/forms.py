@@ -95,7 +95,8 @@ async def list_forms(
 async def my_queue(
     deps: RefundDeps, actor: CurrentActor, limit: Limit = 20, cursor: str | None = None
 ) -> QueuePageOut:
-    """The forms waiting on a step the caller's role decides, oldest due first."""
+    """The forms waiting on a step the caller's role decides, oldest due first; an agent's
+    sent-back forms by when they came back."""
     page = await store.queue(
         deps.pool, chain.waiting_on(actor.roles), after=decode_cursor(cursor), limit=limit
     )

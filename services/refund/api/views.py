@@ -75,6 +75,7 @@ def queued_form(row: asyncpg.Record, summary: RefundFormSummaryOut) -> QueuedFor
         due_limit=row["due_limit"],
         due_paused=row["due_paused"],
         overdue=row["due_breached_at"] is not None,
+        queued_at=row["queued_at"],
     )
 
 

@@ -348,13 +348,19 @@ def payout_failed(form: Form, *, detail: str) -> Transition:
 PAYOUT_ROLES = frozenset({"cashier", "finance_director"})
 
 
-def waiting_on(roles: frozenset[str]) -> dict[State, Limit]:
+def waiting_on(roles: frozenset[str]) -> dict[State, Limit | None]:
     """A caller's queue: the states whose next step one of ``roles`` decides (a review
-    step, or a failed payout to retry), each with the limit it runs under."""
+    step, a failed payout to retry, a sent-back form to correct), each with the limit it
+    runs under (none for a sent-back form)."""
     states = {s.waits_in for s in ORDER if s.role in roles}
     if roles & PAYOUT_ROLES:
         states.add(State.PAYOUT_FAILED)
-    return {state: limit for state, limit in RUNS_UNDER.items() if state in states}
+    queue: dict[State, Limit | None] = {
+        state: limit for state, limit in RUNS_UNDER.items() if state in states
+    }
+    if roles & AGENT_ROLES:
+        queue[State.SENT_BACK] = None
+    return queue
 
 
 def retry_payout(form: Form, *, actor: str, roles: frozenset[str], note: str) -> Transition:

@@ -189,29 +189,26 @@ async def page(
 
 async def queue(
     conn: asyncpg.Connection | asyncpg.Pool,
-    waiting: dict[State, Limit],
+    waiting: dict[State, Limit | None],
     *,
     after: Position | None,
     limit: int,
 ) -> Page[asyncpg.Record]:
-    """Forms in the given states, oldest due first, each with the due time of the limit
-    it runs under (``due_at``, ``due_limit``, ``due_paused``, ``due_breached_at``)."""
+    """Forms in the given states, oldest first by ``queued_at``: the due time of the limit
+    each runs under (``due_at``, ``due_limit``, ``due_paused``, ``due_breached_at``), or,
+    for a state under no limit (sent back), when it came back."""
     q = Query()
     states = [s.value for s in waiting]
-    limits = [waiting[s].value for s in waiting]
-    q.where("f.state = ANY({})", states)
-    due = (
-        "JOIN refund_form_deadlines d ON d.form_id = f.form_id"
-        f" AND d.step = ({q.arg(limits)}::text[])[array_position({q.arg(states)}::text[], f.state)]"
+    limits = [under.value if under else None for under in waiting.values()]
+    source = (
+        "(SELECT f.*, d.due_at, d.step AS due_limit, d.paused_at IS NOT NULL AS due_paused,"
+        " d.breached_at AS due_breached_at, coalesce(d.due_at, f.sent_back_at) AS queued_at"
+        " FROM refund_forms f LEFT JOIN refund_form_deadlines d ON d.form_id = f.form_id AND"
+        f" d.step = ({q.arg(limits)}::text[])[array_position({q.arg(states)}::text[], f.state)]"
+        f" WHERE f.state = ANY({q.arg(states)}::text[])) queued"
     )
+    q.where("queued_at IS NOT NULL")
+    order = ("queued_at", "form_id")
     return await fetch_page(
-        conn,
-        f"refund_forms f {due}",
-        q,
-        select="f.*, d.due_at, d.step AS due_limit, d.paused_at IS NOT NULL AS due_paused,"
-        " d.breached_at AS due_breached_at",
-        order=("d.due_at", "f.form_id"),
-        newest_first=False,
-        after=after,
-        limit=limit,
+        conn, source, q, order=order, newest_first=False, after=after, limit=limit
     )

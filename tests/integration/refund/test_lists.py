@@ -122,6 +122,23 @@ async def test_my_queue_holds_the_forms_my_role_decides_oldest_due_first(refund:
     waiting = {f["form_id"]: f for f in lead["items"]}
     assert waiting[third["form_id"]]["due_limit"] == "submission_to_finance"
     assert not mine & set(waiting)
+    # an agent's queue: the sent-back forms, by when they came back, under no limit
+    back = await refund.file()
+    for path, who in (
+        ("lead-check", "lead"),
+        ("tech-verification", "tech"),
+        ("finance-submission", "lead2"),
+    ):
+        await refund.step(back["form_id"], path, who)
+    await refund.step(back["form_id"], "cashier-check", "cashier", "send_back", "卡号不符")
+    agent = await refund.get("/refunds/forms/queue", "agent", limit=200)
+    returned = [f for f in agent["items"] if f["form_id"] == back["form_id"]]
+    assert returned[0]["state"] == "sent_back" and returned[0]["due_at"] is None
+    assert returned[0]["actions"] == ["resubmit", "customer_wait"]
+    detail = await refund.form(back["form_id"])
+    came_back = next(s["at"] for s in detail["steps"] if s["decision"] == "sent_back")
+    assert returned[0]["queued_at"] == came_back
+    assert all(f["state"] == "sent_back" for f in agent["items"])
     # paged by its own cursor, in due order
     one = await refund.get("/refunds/forms/queue", "cashier", limit=1)
     rest = await refund.get("/refunds/forms/queue", "cashier", limit=200, cursor=one["next_cursor"])

@@ -346,6 +346,7 @@ def test_a_queue_holds_the_states_the_roles_decide_each_under_its_running_limit(
     assert chain.waiting_on(frozenset({"duty_lead"})) == {
         State.LEAD_CHECK: Limit.SUBMISSION_TO_FINANCE,
         State.FINANCE_SUBMISSION: Limit.SUBMISSION_TO_FINANCE,
+        State.SENT_BACK: None,  # a duty lead has the agent's rights: corrects and resubmits
     }
     assert chain.waiting_on(frozenset({"cashier"})) == {
         State.CASHIER_CHECK: Limit.FINANCE,
@@ -353,7 +354,10 @@ def test_a_queue_holds_the_states_the_roles_decide_each_under_its_running_limit(
     }
     director = chain.waiting_on(frozenset({"finance_director"}))
     assert set(director) == {State.DIRECTOR_APPROVAL, State.SECOND_APPROVAL, State.PAYOUT_FAILED}
-    assert chain.waiting_on(frozenset({"agent"})) == {}
+    assert chain.waiting_on(frozenset({"agent"})) == {State.SENT_BACK: None}
+    assert chain.waiting_on(frozenset({"tech"})) == {
+        State.TECH_VERIFICATION: Limit.SUBMISSION_TO_FINANCE
+    }
 
 
 def test_the_actions_offered_are_exactly_the_commands_that_pass() -> None:
