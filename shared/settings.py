@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     """Inboxes told when the service department's monthly refund statistics are due."""
     refund_report_finance_staff: str = "accountant"
     """Inboxes told when the finance department's monthly refund statistics are due."""
+    refund_report_office_staff: str = "hr"
+    """Inboxes of the admin/HR office (行政人事部) told when a head approves a month's
+    statistics, for them to verify and archive."""
     refund_report_check_seconds: float = 60.0
     """How often the monthly statistics' due day is checked."""
 

@@ -12,12 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.paging import PageOut
+
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$")]
 Cents = Annotated[int, Field(gt=0, le=100_000_000)]
 Text = Annotated[str, Field(min_length=1, max_length=1000)]
 Note = Annotated[str, Field(max_length=1000)]
 Bank = Annotated[str, Field(min_length=1, max_length=64, examples=["工商银行"])]
 Cause = Literal["no_order_no", "order_conflict", "payment_timeout", "other"]
+CustomerName = Annotated[str, Field(max_length=64, examples=["张先生"])]
+ComplaintNo = Annotated[str, Field(min_length=1, max_length=64, examples=["TS20261206001"])]
 FormState = Literal[
     "awaiting_lead_check",
     "awaiting_tech_verification",
@@ -30,6 +34,7 @@ FormState = Literal[
     "payout_failed",
     "completed",
     "sent_back",
+    "closed",
 ]
 RequestedState = Literal["awaiting_approval", "paying", "payout_failed", "completed", "rejected"]
 RejectionReason = Literal[
@@ -55,6 +60,10 @@ class FormIn(BaseModel):
     complaint_at: AwareDatetime = Field(
         description="When the customer complained: the form is due within 10 minutes of it"
     )
+    customer_name: CustomerName = Field(default="", description="As the customer gave it")
+    complaint_no: ComplaintNo | None = Field(
+        default=None, description="The complaint this form came from (投诉编号), if numbered"
+    )
 
 
 class DecisionIn(BaseModel):
@@ -77,6 +86,8 @@ class ResubmitIn(BaseModel):
     cause: Cause | None = None
     customer_opinion: Text | None = None
     complaint_at: AwareDatetime | None = None
+    customer_name: CustomerName | None = None
+    complaint_no: ComplaintNo | None = None
 
 
 class CustomerWaitIn(BaseModel):
@@ -84,6 +95,14 @@ class CustomerWaitIn(BaseModel):
         description="true: waiting on the customer (time limits pause); false: they answered"
     )
     note: Note = ""
+
+
+class CloseIn(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="Why the form is closed without a refund (不予处理); the customer's SMS"
+        " and the agent's message carry it",
+        examples=["经核实款项未到账，不予处理"],
+    )
 
 
 class NoteIn(BaseModel):
@@ -144,11 +163,28 @@ class DeadlineOut(BaseModel):
 
 class PayoutOut(BaseModel):
     payout_id: str
-    status: Literal["pending", "paid", "failed"]
+    status: Literal["pending", "paid", "failed", "given_up"] = Field(
+        description="failed: retries ran out, a person decides; given_up: a person gave it up"
+    )
     attempts: int
     last_error: str | None
     reference: str | None
     paid_at: datetime | None
+
+
+FormAction = Literal[
+    "lead_check",
+    "tech_verification",
+    "finance_submission",
+    "cashier_check",
+    "accountant_review",
+    "director_approval",
+    "second_approval",
+    "resubmit",
+    "customer_wait",
+    "payout_retry",
+    "close",
+]
 
 
 class RefundFormSummaryOut(BaseModel):
@@ -162,6 +198,13 @@ class RefundFormSummaryOut(BaseModel):
     filed_at: datetime
     round: int
     waiting_customer: bool
+    customer_name: str
+    complaint_no: str | None
+    actions: list[FormAction] = Field(
+        description="What the caller may do to this form now (a review step approves or sends"
+        " back; customer_wait toggles waiting on the customer): each flag is the rule the"
+        " command itself runs, roles and separation of duties included"
+    )
 
 
 class RefundFormOut(RefundFormSummaryOut):
@@ -179,6 +222,11 @@ class RefundFormOut(RefundFormSummaryOut):
     paid_at: datetime | None
     payout_reference: str | None
     completed_at: datetime | None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    closed_reason: str | None = Field(
+        default=None, description="Why the form was closed without a refund"
+    )
     steps: list[StepOut] = Field(
         description="Every step of every round, oldest first: opinion, executor and time"
     )
@@ -186,9 +234,28 @@ class RefundFormOut(RefundFormSummaryOut):
     payout: PayoutOut | None
 
 
-class RefundFormPageOut(BaseModel):
+class RefundFormPageOut(PageOut):
     items: list[RefundFormSummaryOut]
-    next_cursor: str | None
+
+
+class QueuedFormOut(RefundFormSummaryOut):
+    """A form waiting on a step the caller's role decides, with the limit it runs under."""
+
+    due_at: datetime | None = Field(
+        description="When the running time limit is due; null for a sent-back form (no limit"
+        " runs while the agent corrects it)"
+    )
+    due_limit: Literal["submission_to_finance", "finance"] | None
+    due_paused: bool = Field(description="Waiting on the customer: the limit is paused")
+    overdue: bool = Field(description="The limit was missed (told to the duty lead)")
+    queued_at: datetime = Field(
+        description="The queue's order, oldest first: the due time, or when a sent-back form"
+        " came back"
+    )
+
+
+class QueuePageOut(PageOut):
+    items: list[QueuedFormOut]
 
 
 class RequestedRefundOut(BaseModel):
@@ -213,6 +280,15 @@ class RequestedRefundOut(BaseModel):
     payout_reference: str | None
     completed_at: datetime | None
     payout: PayoutOut | None = None
+    actions: list[Literal["approve", "reject", "payout_retry", "give_up"]] = Field(
+        description="What the caller may do now, each the rule its command runs: approve"
+        " (ops supervisor, not the requester, inside today's window and caps), reject,"
+        " and a failed payout's retry or give-up"
+    )
+
+
+class RequestedRefundPageOut(PageOut):
+    items: list[RequestedRefundOut]
 
 
 class PolicyOut(BaseModel):
@@ -238,3 +314,11 @@ class AttentionOut(BaseModel):
     attempts: int
     last_error: str | None
     created_at: datetime
+    actions: list[Literal["payout_retry", "give_up"]] = Field(
+        description="payout_retry: a form's (cashier, finance director) or a requested"
+        " refund's (ops supervisor); give_up: a requested refund's (ops supervisor)"
+    )
+
+
+class AttentionPageOut(PageOut):
+    items: list[AttentionOut]

@@ -8,9 +8,11 @@ OpenAPI document and passes the service's JSON on as it came.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.paging import PageOut
 
 Shift = Literal["day", "middle", "night"]
 
@@ -43,6 +45,27 @@ class FollowUpIn(BaseModel):
     )
 
 
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+Names = Annotated[list[Name], Field(max_length=50)]
+
+
+class AttendanceIn(BaseModel):
+    """考勤: names; everyone due is present or absent; only someone present is late or left
+    early (422 invalid_handover otherwise)."""
+
+    expected: Names = Field(min_length=1, description="应到值班人员", examples=[["张三", "李四"]])
+    present: Names = Field(description="实到值班人员", examples=[["张三"]])
+    late: Names = Field(default_factory=list, description="迟到人员", examples=[["张三"]])
+    left_early: Names = Field(default_factory=list, description="早退人员")
+    absent: Names = Field(default_factory=list, description="旷工人员", examples=[["李四"]])
+
+
+class CleaningIn(BaseModel):
+    done: bool = Field(description="卫生是否打扫")
+    responsible: Name = Field(description="相关责任人签字确认", examples=["张三"])
+    note: str = Field(default="", max_length=500)
+
+
 class HandoverIn(BaseModel):
     shift: Shift
     period_start: AwareDatetime
@@ -55,6 +78,8 @@ class HandoverIn(BaseModel):
     )
     follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=50)
     notes: str = Field(default="", max_length=500)
+    attendance: AttendanceIn
+    cleaning: CleaningIn
 
 
 # --- answers -----------------------------------------------------------------
@@ -102,11 +127,18 @@ class HandoverOut(BaseModel):
     notes: str
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    attendance: AttendanceIn | None = Field(
+        description="考勤 (null on handovers written before it was recorded)"
+    )
+    cleaning: CleaningIn | None = Field(description="卫生 and who signed for it")
+    actions: list[Literal["acknowledge"]] = Field(
+        description="acknowledge: the caller is a duty lead other than the writer, and nobody"
+        " has acknowledged it yet (the rule the command runs)"
+    )
 
 
-class HandoverPageOut(BaseModel):
+class HandoverPageOut(PageOut):
     items: list[HandoverOut] = Field(description="Phones masked")
-    next_before_id: int | None
 
 
 class CountOut(BaseModel):
@@ -172,9 +204,19 @@ class FinanceRowOut(BaseModel):
     remarks: str
 
 
+Department = Literal["service", "finance"]
+StatisticsState = Literal["draft", "approved", "returned", "verified", "archived"]
+StatisticsAction = Literal["approve", "return", "verify", "archive", "follow_up"]
+_STATE_WORDS = (
+    "draft or returned: computed from the forms when asked; approved, verified, archived:"
+    " the table the department head approved, stored, never recomputed"
+)
+
+
 class ServiceMonthlyOut(BaseModel):
     month: str
     department: Literal["service"] = "service"
+    state: StatisticsState = Field(default="draft", description=_STATE_WORDS)
     rows: list[ServiceRowOut]
     total: TotalsOut = Field(description="合计")
 
@@ -182,5 +224,65 @@ class ServiceMonthlyOut(BaseModel):
 class FinanceMonthlyOut(BaseModel):
     month: str
     department: Literal["finance"] = "finance"
+    state: StatisticsState = Field(default="draft", description=_STATE_WORDS)
     rows: list[FinanceRowOut]
     total: TotalsOut
+
+
+class StatisticsOpinionIn(BaseModel):
+    opinion: str = Field(default="", max_length=1000, examples=["本月退款统计核对无误"])
+
+
+class StatisticsReasonIn(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=1000, description="Why the table goes back to the head"
+    )
+
+
+class FollowUpNoteIn(BaseModel):
+    note: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="后期执行情况跟踪: how things went afterwards",
+        examples=["3笔退款已于次月5日前全部到账，客户无再次投诉"],
+    )
+
+
+class DecisionOut(BaseModel):
+    by: str | None
+    at: datetime | None
+    text: str | None = Field(description="The opinion, or the reason for a return")
+
+
+class StatisticsStepOut(BaseModel):
+    action: StatisticsAction
+    actor: str
+    role: str
+    opinion: str
+    at: datetime
+
+
+class MonthlyStatisticsSummaryOut(BaseModel):
+    month: str = Field(examples=["2026-11"])
+    department: Department
+    state: StatisticsState
+    due_on: date = Field(description="Due at the admin/HR office: the 1st, past a weekend")
+    approved: DecisionOut = Field(description="部门主管审核")
+    returned: DecisionOut = Field(description="The office's latest return, with its reason")
+    verified: DecisionOut = Field(description="行政人事部核实")
+    archived: DecisionOut = Field(description="存档")
+    total: TotalsOut | None = Field(description="The stored table's 合计; null while computed")
+    actions: list[StatisticsAction] = Field(
+        description="What the caller may do now: approve (the department's head: duty_lead"
+        " for service, finance_director for finance, once the month ended), return, verify"
+        " (not who approved), archive and follow_up (admin_hr)"
+    )
+
+
+class MonthlyStatisticsOut(MonthlyStatisticsSummaryOut):
+    follow_ups: list[StatisticsStepOut] = Field(description="后期执行情况跟踪, oldest first")
+    history: list[StatisticsStepOut] = Field(description="Every decision, oldest first")
+
+
+class MonthlyStatisticsPageOut(PageOut):
+    items: list[MonthlyStatisticsSummaryOut]

@@ -24,6 +24,7 @@ DEMO_ACCOUNTS = (
     ("ops2", "a second operations supervisor"),
     ("reviewer", "after-sales reviewer: reviews service tickets"),
     ("processor", "after-sales processor: processes received returns"),
+    ("hr", "admin/HR office 行政人事部: verifies and archives the monthly refund statistics"),
     ("admin", "admin: accounts and roles, nothing financial"),
 )
 

@@ -220,8 +220,8 @@ async def test_a_rental_deposit_refund_is_approved_by_ops_and_answered_once(
     await platform.publish(REFUND_REQUESTED, request)  # at least once: a repeat changes nothing
 
     async def opened() -> list[Any] | None:
-        response = await ops.get("/api/v1/refunds/requested", state="awaiting_approval")
-        found = [r for r in response.json() if r["request_id"] == request.request_id]
+        response = await ops.get("/api/v1/refunds/requested", request_id=request.request_id)
+        found = [r for r in response.json()["items"] if r["state"] == "awaiting_approval"]
         return found or None
 
     [refund] = await until(opened, what="the requested refund opened")
@@ -249,3 +249,60 @@ async def test_a_rental_deposit_refund_is_approved_by_ops_and_answered_once(
             count=2,
             within=3.0,
         )
+
+
+async def test_a_refused_form_is_closed_and_the_lists_answer_through_the_gateway(
+    staff: Staff,
+) -> None:
+    form = await staff.file(amount_cents=6600)
+    form_id = form["form_id"]
+    for path, who in CHAIN[:3]:
+        response = await staff[who].post(
+            f"/api/v1/refunds/forms/{form_id}/{path}", {"opinion": "核实无误"}
+        )
+        assert response.status_code == 200, response.text
+    # the cashier's queue holds it, with the finance limit's due time and the actions
+    queue = (await staff["cashier"].get("/api/v1/refunds/forms/queue", limit=200)).json()
+    queued = [f for f in queue["items"] if f["form_id"] == form_id]
+    assert queued[0]["due_limit"] == "finance" and queued[0]["actions"] == ["cashier_check"]
+    back = await staff["cashier"].post(
+        f"/api/v1/refunds/forms/{form_id}/cashier-check",
+        {"decision": "send_back", "opinion": "款项未到账"},
+    )
+    assert back.status_code == 200 and back.json()["actions"] == ["close"]
+    denied = await staff["agent"].post(f"/api/v1/refunds/forms/{form_id}/close", {"reason": "x"})
+    assert denied.status_code == 403
+    closed = await staff["cashier"].post(
+        f"/api/v1/refunds/forms/{form_id}/close", {"reason": "经核实款项未到账，不予处理"}
+    )
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+
+    async def customer_texted() -> list[Any] | None:
+        response = await staff["agent"].get("/api/v1/notify/sms", phone=form["phone"])
+        items = [s for s in response.json()["items"] if s["template_id"] == "refund_refused"]
+        return items or None
+
+    sms = await until(customer_texted, what="the customer's refund_refused SMS")
+    assert "不予退款" in sms[0]["text"] and form["order_no"] in sms[0]["text"]
+
+    async def agent_told() -> list[Any] | None:
+        inbox = (await staff["agent"].get("/api/v1/notify/inbox/me")).json()["items"]
+        return [m for m in inbox if form_id in m["body"] and "已关闭" in m["body"]] or None
+
+    await until(agent_told, what="the agent's refund_form_closed message")
+    found = await staff["agent"].get(
+        "/api/v1/refunds/forms", phone=form["phone"][-4:], state="closed"
+    )
+    assert form_id in {f["form_id"] for f in found.json()["items"]}
+    # every list: a garbage cursor and an unknown filter are refused through the gateway
+    for who, path in (
+        ("agent", "/api/v1/refunds/forms"),
+        ("cashier", "/api/v1/refunds/forms/queue"),
+        ("ops", "/api/v1/refunds/requested"),
+        ("cashier", "/api/v1/refunds/payouts/attention"),
+        ("lead", "/api/v1/refunds/handovers"),
+    ):
+        garbage = await staff[who].get(path, cursor="garbage")
+        assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_cursor"), path
+        unknown = await staff[who].get(path, mobile="13800138000")
+        assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_filter"), path

@@ -122,8 +122,8 @@ async def test_top_up_deposit_refund_and_fund_flows(
     request_id = refund.json()["request_id"]
 
     async def opened() -> dict[str, Any] | None:
-        response = await ops.get("/api/v1/refunds/requested", state="awaiting_approval")
-        found = [r for r in response.json() if r["request_id"] == request_id]
+        response = await ops.get("/api/v1/refunds/requested", request_id=request_id)
+        found = [r for r in response.json()["items"] if r["state"] == "awaiting_approval"]
         return found[0] if found else None
 
     opened_refund = await until(opened, what="the deposit refund opened by the refund service")

@@ -14,6 +14,8 @@ from starlette.responses import Response, StreamingResponse
 
 from services.gateway.answers import Answer
 from services.gateway.api.models import errors
+from services.gateway.api.paging import Cursor
+from services.gateway.api.paging import Limit as PageLimit
 from services.gateway.calls import Call, path_on_service
 from shared.api.aftersales import (
     ActivationDetail,
@@ -250,7 +252,7 @@ async def hand_over(body: HandoverIn, call: Call) -> Response:
     responses={200: {"model": HandoverPageOut}, **errors(401, 403, 422, 503)},
 )
 async def list_handovers(
-    call: Call, acknowledged: bool | None = None, limit: Limit = None, before_id: BeforeId = None
+    call: Call, acknowledged: bool | None = None, limit: PageLimit = None, cursor: Cursor = None
 ) -> Response:
     """Handovers, newest first; phones masked."""
     return await call.forward()

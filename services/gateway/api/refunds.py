@@ -6,16 +6,19 @@ checks a body as the service will and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from services.gateway.api.models import errors
+from services.gateway.api.paging import Cursor, Limit
 from services.gateway.calls import Call
 from shared.api.refund import (
     ApproveRequestedIn,
-    AttentionOut,
+    AttentionPageOut,
+    CloseIn,
     CustomerWaitIn,
     DecisionIn,
     FormIn,
@@ -24,12 +27,22 @@ from shared.api.refund import (
     NoteIn,
     PolicyIn,
     PolicyOut,
+    QueuePageOut,
     RefundFormOut,
     RefundFormPageOut,
     RejectRequestedIn,
     RequestedRefundOut,
+    RequestedRefundPageOut,
     RequestedState,
     ResubmitIn,
+)
+from shared.api.refund_reports import (
+    FollowUpNoteIn,
+    MonthlyStatisticsOut,
+    MonthlyStatisticsPageOut,
+    StatisticsOpinionIn,
+    StatisticsReasonIn,
+    StatisticsState,
 )
 
 router = APIRouter(tags=["refunds"])
@@ -49,19 +62,41 @@ async def file_form(body: FormIn, call: Call) -> Response:
     return await call.forward(body)
 
 
+Phone = Annotated[
+    str | None,
+    Query(pattern=r"^\+?[0-9]{4,20}$", description="The whole number or its last four digits"),
+]
+
+
 @router.get(
     "/api/v1/refunds/forms",
     responses={200: {"model": RefundFormPageOut}, **errors(401, 403, 422, 503)},
 )
 async def list_forms(
     call: Call,
-    state: Annotated[FormState | None, Query(description="Only forms in this state")] = None,
+    state: Annotated[list[FormState] | None, Query(description="One or more states")] = None,
+    phone: Phone = None,
+    customer_name: Annotated[str | None, Query(description="Part of the customer's name")] = None,
     order_no: Annotated[str | None, Query(description="The order number")] = None,
+    complaint_no: Annotated[str | None, Query(description="The complaint's number")] = None,
     filed_by: Annotated[str | None, Query(description="The filing agent")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    filed_from: Annotated[date | None, Query(description="First day filed (inclusive)")] = None,
+    filed_to: Annotated[date | None, Query(description="Last day filed (inclusive)")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """Refund forms, newest first; phones masked."""
+    """Search refund forms, newest first; phones masked. 422 unknown_filter for a filter
+    not listed here, invalid_cursor for a cursor this list did not give out."""
+    return await call.forward()
+
+
+@router.get(
+    "/api/v1/refunds/forms/queue",
+    responses={200: {"model": QueuePageOut}, **errors(401, 403, 422, 503)},
+)
+async def my_queue(call: Call, limit: Limit = None, cursor: Cursor = None) -> Response:
+    """My queue: the forms waiting on a step my role decides (a review step, or a failed
+    payout for a cashier or finance director), oldest due first, with their due times."""
     return await call.forward()
 
 
@@ -128,6 +163,14 @@ async def customer_wait(form_id: str, body: CustomerWaitIn, call: Call) -> Respo
     return await call.forward(body)
 
 
+@router.post(f"{_FORM}/close", responses=_ANSWERS)
+async def close_form(form_id: str, body: CloseIn, call: Call) -> Response:
+    """Close a sent-back form for good (不予处理: the money never arrived) with a reason:
+    a duty lead or finance. The customer is told by SMS and the filing agent in-app.
+    409 wrong_step unless the form is sent back; 422 reason_required."""
+    return await call.forward(body)
+
+
 @router.post(f"{_FORM}/payout-retry", responses=_ANSWERS)
 async def form_payout_retry(form_id: str, call: Call, body: NoteIn | None = None) -> Response:
     """Try a failed payout again (cashier or finance director). Needs an Idempotency-Key."""
@@ -136,10 +179,15 @@ async def form_payout_retry(form_id: str, call: Call, body: NoteIn | None = None
 
 @router.get(
     "/api/v1/refunds/payouts/attention",
-    responses={200: {"model": list[AttentionOut]}, **errors(401, 403, 503)},
+    responses={200: {"model": AttentionPageOut}, **errors(401, 403, 422, 503)},
 )
-async def payouts_attention(call: Call) -> Response:
-    """Payouts whose retries ran out, waiting for a person."""
+async def payouts_attention(
+    call: Call,
+    kind: Annotated[Literal["form", "requested"] | None, Query()] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    """Payouts whose retries ran out, waiting for a person, oldest first."""
     return await call.forward()
 
 
@@ -152,14 +200,22 @@ _REQUESTED_ANSWERS = {
 
 @router.get(
     "/api/v1/refunds/requested",
-    responses={200: {"model": list[RequestedRefundOut]}, **errors(401, 403, 422, 503)},
+    responses={200: {"model": RequestedRefundPageOut}, **errors(401, 403, 422, 503)},
 )
 async def list_requested(
     call: Call,
-    state: Annotated[RequestedState | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    state: Annotated[list[RequestedState] | None, Query(description="One or more")] = None,
+    user_id: Annotated[str | None, Query(description="The customer's user id")] = None,
+    phone: Phone = None,
+    request_id: Annotated[str | None, Query(description="The requesting service's id")] = None,
+    kind: Annotated[Literal["deposit", "stored_value"] | None, Query()] = None,
+    received_from: Annotated[date | None, Query(description="First day (inclusive)")] = None,
+    received_to: Annotated[date | None, Query(description="Last day (inclusive)")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """Refunds other services asked for (deposits, stored value), newest first."""
+    """Refunds other services asked for (deposits, stored value), newest first, phones
+    masked."""
     return await call.forward()
 
 
@@ -208,4 +264,75 @@ async def get_policy(call: Call) -> Response:
 )
 async def put_policy(body: PolicyIn, call: Call) -> Response:
     """Set the daily window and caps (ops supervisor)."""
+    return await call.forward(body)
+
+
+_STATISTICS = "/api/v1/refunds/reports/monthly-statistics/{month}/{department}"
+_STATISTICS_ANSWERS = {
+    200: {"model": MonthlyStatisticsOut},
+    **errors(401, 403, 404, 409, 422, 503),
+}
+Department = Literal["service", "finance"]
+
+
+@router.get(
+    "/api/v1/refunds/reports/monthly-statistics",
+    responses={200: {"model": MonthlyStatisticsPageOut}, **errors(401, 403, 422, 503)},
+)
+async def list_monthly_statistics(
+    call: Call,
+    department: Annotated[Department | None, Query()] = None,
+    state: Annotated[StatisticsState | None, Query(description="e.g. approved: to verify")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    """Months whose refund statistics were decided on, the latest first (the caller's
+    departments; the admin/HR office sees both)."""
+    return await call.forward()
+
+
+@router.get(_STATISTICS, responses=_STATISTICS_ANSWERS)
+async def get_monthly_statistics(month: str, department: Department, call: Call) -> Response:
+    """Where a month's statistics stand (draft, approved, returned, verified, archived), who
+    decided what, the follow-up section (后期执行情况跟踪) and the caller's actions."""
+    return await call.forward()
+
+
+@router.post(f"{_STATISTICS}/approve", responses=_STATISTICS_ANSWERS)
+async def approve_monthly_statistics(
+    month: str, department: Department, call: Call, body: StatisticsOpinionIn | None = None
+) -> Response:
+    """The department's head (service: duty_lead; finance: finance_director) approves the
+    ended month's table, which is stored from then on, never recomputed. 409
+    month_not_over, wrong_state."""
+    return await call.forward(body)
+
+
+@router.post(f"{_STATISTICS}/return", responses=_STATISTICS_ANSWERS)
+async def return_monthly_statistics(
+    month: str, department: Department, body: StatisticsReasonIn, call: Call
+) -> Response:
+    """The admin/HR office sends the table back to the head with a reason."""
+    return await call.forward(body)
+
+
+@router.post(f"{_STATISTICS}/verify", responses=_STATISTICS_ANSWERS)
+async def verify_monthly_statistics(
+    month: str, department: Department, call: Call, body: StatisticsOpinionIn | None = None
+) -> Response:
+    """The admin/HR office verifies the refunds against the table (核实); not who approved."""
+    return await call.forward(body)
+
+
+@router.post(f"{_STATISTICS}/archive", responses=_STATISTICS_ANSWERS)
+async def archive_monthly_statistics(month: str, department: Department, call: Call) -> Response:
+    """The admin/HR office archives the verified table (存档): it never changes again."""
+    return await call.forward()
+
+
+@router.post(f"{_STATISTICS}/follow-ups", responses=_STATISTICS_ANSWERS)
+async def follow_up_monthly_statistics(
+    month: str, department: Department, body: FollowUpNoteIn, call: Call
+) -> Response:
+    """后期执行情况跟踪: the admin/HR office notes how things went, on an archived month."""
     return await call.forward(body)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from services.gateway.domain.roles import (
     ACCOUNTANT,
+    ADMIN_HR,
     AFTERSALES_PROCESSOR,
     AFTERSALES_REVIEWER,
     AGENT,
@@ -68,8 +69,9 @@ ROUTES: tuple[RouteRule, ...] = (
     _refunds("POST", "/handovers/{handover_id}/acknowledge", DUTY_LEADS),
     _refunds("GET", "/reports/daily-faults", DUTY_LEADS | FINANCE),
     _refunds("GET", "/reports/daily-faults.csv", DUTY_LEADS | FINANCE),
-    _refunds("GET", "/reports/service-monthly", DUTY_LEADS),
-    _refunds("GET", "/reports/service-monthly.csv", DUTY_LEADS),
-    _refunds("GET", "/reports/finance-monthly", FINANCE),
-    _refunds("GET", "/reports/finance-monthly.csv", FINANCE),
+    # the admin/HR office verifies both departments' tables (seed 003)
+    _refunds("GET", "/reports/service-monthly", DUTY_LEADS | {ADMIN_HR}),
+    _refunds("GET", "/reports/service-monthly.csv", DUTY_LEADS | {ADMIN_HR}),
+    _refunds("GET", "/reports/finance-monthly", FINANCE | {ADMIN_HR}),
+    _refunds("GET", "/reports/finance-monthly.csv", FINANCE | {ADMIN_HR}),
 )

@@ -12,6 +12,8 @@ ACCOUNTANT = "accountant"
 FINANCE_DIRECTOR = "finance_director"
 AFTERSALES_REVIEWER = "aftersales_reviewer"
 AFTERSALES_PROCESSOR = "aftersales_processor"
+ADMIN_HR = "admin_hr"
+"""行政人事部: verifies and archives the monthly refund statistics (seed 003)."""
 
 KNOWN_ROLES = frozenset(
     {
@@ -24,6 +26,7 @@ KNOWN_ROLES = frozenset(
         OPS_SUPERVISOR,
         AFTERSALES_REVIEWER,
         AFTERSALES_PROCESSOR,
+        ADMIN_HR,
         ADMIN,
     }
 )
@@ -58,6 +61,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("ops2", frozenset({OPS_SUPERVISOR})),
     ("reviewer", frozenset({AFTERSALES_REVIEWER})),
     ("processor", frozenset({AFTERSALES_PROCESSOR})),
+    ("hr", frozenset({ADMIN_HR})),
     ("admin", frozenset({ADMIN})),
 )
 """Seeded when a demo password is configured; all share it."""

@@ -105,6 +105,16 @@ TEMPLATES: dict[str, Template] = {
             "{month}{department}退款统计表已可导出，请审核后于{due_on}提交行政人事部。",
         ),
         Template(
+            "refund_monthly_report_approved",
+            "退款统计表待核实",
+            "{month}{department}退款统计表已由部门主管{approved_by}审核通过，请核实并存档。",
+        ),
+        Template(
+            "refund_monthly_report_returned",
+            "退款统计表被退回",
+            "{month}{department}退款统计表被行政人事部退回，原因：{reason}。请重新审核。",
+        ),
+        Template(
             "refund_form_paid",
             "退款已支付",
             "退款单{form_id}（订单号{order_no}）已退款{amount}元，请告知客户。",
@@ -113,6 +123,16 @@ TEMPLATES: dict[str, Template] = {
             "refund_form_sent_back",
             "退款单被退回",
             "退款单{form_id}（订单号{order_no}）在“{step}”环节被退回，原因：{reason}。请更正后重新提交。",
+        ),
+        Template(
+            "refund_form_closed",
+            "退款单已关闭",
+            "退款单{form_id}（订单号{order_no}）不予处理，已关闭，原因：{reason}。",
+        ),
+        Template(
+            "refund_refused",
+            "退款未通过",
+            "您的退款申请（订单号{order_no}）经核实不予退款，原因：{reason}。如有疑问请联系客服。",
         ),
         Template(
             "stored_value_refunded",

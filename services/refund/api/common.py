@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.refund.handlers.deps import Deps
 from shared.idempotency import Answer
+from shared.paging import MAX_LIMIT, Page, PageOut
+
+P = TypeVar("P", bound=PageOut)
 
 
 async def _deps(request: Request) -> Deps:
@@ -17,9 +21,24 @@ async def _deps(request: Request) -> Deps:
 
 
 RefundDeps = Annotated[Deps, Depends(_deps)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+PhoneTail = Annotated[
+    str | None,
+    Query(pattern=r"^\+?[0-9]{4,20}$", description="The whole number or its last four digits"),
+]
 
 
 def answered(answer: Answer | None) -> JSONResponse:
     """A keyed command's answer, as it was first given (the handler always renders it)."""
     assert answer is not None, "a keyed command returns its answer"
     return JSONResponse(answer.body, status_code=answer.status)
+
+
+def page_out(model: type[P], page: Page[Any], items: Sequence[Any]) -> P:
+    """A store's page as a list answer, its rows shown as ``items``."""
+    return model(
+        items=items,
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+        total=page.total,
+    )

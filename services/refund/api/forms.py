@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from services.refund.api.common import RefundDeps, answered
-from services.refund.api.views import form_detail, form_summary
+from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
+from services.refund.api.views import form_detail, form_summaries, queued_forms
+from services.refund.domain import forms as chain
 from services.refund.domain.forms import Decision, Step
 from services.refund.handlers import forms as handlers
 from services.refund.handlers import keys
 from services.refund.handlers.keys import Keyed
+from services.refund.reports.domain import periods
 from services.refund.store import forms as store
 from shared.api.refund import (
+    CloseIn,
     CustomerWaitIn,
     DecisionIn,
     FormIn,
+    FormState,
     NoteIn,
+    QueuePageOut,
     RefundFormOut,
     RefundFormPageOut,
     ResubmitIn,
 )
-from shared.http import CurrentActor, IdempotencyKey
+from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["refund forms"])
 
 
-def keyed_form(key: str | None, command: str, form_id: str) -> Keyed:
+def keyed_form(key: str | None, command: str, form_id: str, actor: Actor) -> Keyed:
     """The command answers with the form as it left it (kept under the key, if any)."""
 
     async def render(conn: asyncpg.Connection) -> Any:
-        return (await form_detail(conn, form_id)).model_dump(mode="json")
+        return (await form_detail(conn, form_id, actor)).model_dump(mode="json")
 
     return Keyed(key, command, render)
 
@@ -43,32 +49,63 @@ def keyed_form(key: str | None, command: str, form_id: str) -> Keyed:
 async def file_form(body: FormIn, deps: RefundDeps, actor: CurrentActor) -> RefundFormOut:
     fields = handlers.FormFields(**body.model_dump())
     form_id = await handlers.file_form(deps, fields, actor)
-    return await form_detail(deps.pool, form_id)
+    return await form_detail(deps.pool, form_id, actor)
+
+
+def _search(
+    deps: RefundDeps,
+    state: Annotated[list[FormState] | None, Query(description="One or more states")] = None,
+    phone: PhoneTail = None,
+    customer_name: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="Part of the name")
+    ] = None,
+    order_no: Annotated[str | None, Query(max_length=64)] = None,
+    complaint_no: Annotated[str | None, Query(max_length=64)] = None,
+    filed_by: str | None = None,
+    filed_from: Annotated[date | None, Query(description="First day filed (inclusive)")] = None,
+    filed_to: Annotated[date | None, Query(description="Last day filed (inclusive)")] = None,
+) -> store.FormSearch:
+    start, end = periods.dates_bounds(filed_from, filed_to, deps.settings.tz)
+    return store.FormSearch(
+        tuple(state or ()),
+        phone,
+        customer_name,
+        order_no,
+        complaint_no,
+        filed_by,
+        start,
+        end,
+    )
 
 
 @router.get("/refunds/forms", response_model=RefundFormPageOut)
 async def list_forms(
     deps: RefundDeps,
-    _actor: CurrentActor,
-    state: str | None = None,
-    order_no: str | None = None,
-    filed_by: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    actor: CurrentActor,
+    search: Annotated[store.FormSearch, Depends(_search)],
+    limit: Limit = 20,
     cursor: str | None = None,
 ) -> RefundFormPageOut:
-    """Forms newest first; ``cursor`` is the previous page's ``next_cursor``."""
-    rows = await store.page(
-        deps.pool, state=state, order_no=order_no, filed_by=filed_by, before=cursor, limit=limit
+    """Forms newest first, phones masked; ``cursor`` is the previous page's ``next_cursor``."""
+    page = await store.page(deps.pool, search, after=decode_cursor(cursor), limit=limit)
+    return page_out(RefundFormPageOut, page, await form_summaries(deps.pool, page.items, actor))
+
+
+@router.get("/refunds/forms/queue", response_model=QueuePageOut)
+async def my_queue(
+    deps: RefundDeps, actor: CurrentActor, limit: Limit = 20, cursor: str | None = None
+) -> QueuePageOut:
+    """The forms waiting on a step the caller's role decides, oldest due first; an agent's
+    sent-back forms by when they came back."""
+    page = await store.queue(
+        deps.pool, chain.waiting_on(actor.roles), after=decode_cursor(cursor), limit=limit
     )
-    items = [form_summary(r) for r in rows]
-    return RefundFormPageOut(
-        items=items, next_cursor=items[-1].form_id if len(items) == limit else None
-    )
+    return page_out(QueuePageOut, page, await queued_forms(deps.pool, page.items, actor))
 
 
 @router.get("/refunds/forms/{form_id}", response_model=RefundFormOut)
-async def get_form(form_id: str, deps: RefundDeps, _actor: CurrentActor) -> RefundFormOut:
-    return await form_detail(deps.pool, form_id)
+async def get_form(form_id: str, deps: RefundDeps, actor: CurrentActor) -> RefundFormOut:
+    return await form_detail(deps.pool, form_id, actor)
 
 
 def _step_route(step: Step, path: str) -> None:
@@ -89,7 +126,7 @@ def _step_route(step: Step, path: str) -> None:
             Decision(body.decision),
             opinion=body.opinion,
             actor=actor,
-            keyed=keyed_form(idempotency_key, command, form_id),
+            keyed=keyed_form(idempotency_key, command, form_id, actor),
         )
         return answered(answer)
 
@@ -118,7 +155,7 @@ async def resubmit(
     if isinstance(corrections.get("purchased_at"), datetime):
         corrections["purchased_at"] = corrections["purchased_at"].replace(second=0, microsecond=0)
     await handlers.resubmit(deps, form_id, corrections, note=body.note, actor=actor)
-    return await form_detail(deps.pool, form_id)
+    return await form_detail(deps.pool, form_id, actor)
 
 
 @router.post("/refunds/forms/{form_id}/customer-wait", response_model=RefundFormOut)
@@ -128,7 +165,28 @@ async def customer_wait(
     await handlers.wait_for_customer(
         deps, form_id, waiting=body.waiting, note=body.note, actor=actor
     )
-    return await form_detail(deps.pool, form_id)
+    return await form_detail(deps.pool, form_id, actor)
+
+
+@router.post("/refunds/forms/{form_id}/close", response_model=RefundFormOut)
+async def close(
+    form_id: str,
+    body: CloseIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Close a sent-back form for good (不予处理) with a reason: a duty lead or finance.
+    The customer is told by SMS and the filing agent in-app. Accepts an Idempotency-Key."""
+    command = keys.command("close", form_id, actor.username, text=body.reason)
+    answer = await handlers.close(
+        deps,
+        form_id,
+        reason=body.reason,
+        actor=actor,
+        keyed=keyed_form(idempotency_key, command, form_id, actor),
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/forms/{form_id}/payout-retry", response_model=RefundFormOut)
@@ -142,6 +200,10 @@ async def payout_retry(
     note = body.note if body else ""
     command = keys.command("payout_retry", form_id, actor.username, text=note)
     answer = await handlers.retry_payout(
-        deps, form_id, note=note, actor=actor, keyed=keyed_form(idempotency_key, command, form_id)
+        deps,
+        form_id,
+        note=note,
+        actor=actor,
+        keyed=keyed_form(idempotency_key, command, form_id, actor),
     )
     return answered(answer)

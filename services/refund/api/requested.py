@@ -3,58 +3,76 @@ window and caps, and the payouts waiting for a person."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from services.refund.api.common import RefundDeps, answered
-from services.refund.api.views import requested_detail, requested_refund
+from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
+from services.refund.api.views import attention_item, requested_detail, requested_refunds
 from services.refund.domain.requested import Policy, business_day
 from services.refund.handlers import keys
 from services.refund.handlers import requested as handlers
+from services.refund.handlers.deps import Deps
 from services.refund.handlers.keys import Keyed
+from services.refund.reports.domain import periods
 from services.refund.store import payouts
 from services.refund.store import requested as store
 from shared.api.refund import (
     ApproveRequestedIn,
-    AttentionOut,
+    AttentionPageOut,
     GiveUpIn,
     PolicyIn,
     PolicyOut,
     RejectRequestedIn,
     RequestedRefundOut,
+    RequestedRefundPageOut,
+    RequestedState,
 )
-from shared.http import CurrentActor, IdempotencyKey
+from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["requested refunds"])
 
 
-def _keyed(key: str | None, command: str, refund_id: str) -> Keyed:
+def _keyed(key: str | None, command: str, refund_id: str, actor: Actor, deps: Deps) -> Keyed:
     """The command answers with the refund as it left it (kept under the key, if any)."""
 
     async def render(conn: asyncpg.Connection) -> Any:
-        return (await requested_detail(conn, refund_id)).model_dump(mode="json")
+        return (await requested_detail(conn, refund_id, actor, deps)).model_dump(mode="json")
 
     return Keyed(key, command, render)
 
 
-@router.get("/refunds/requested", response_model=list[RequestedRefundOut])
+@router.get("/refunds/requested", response_model=RequestedRefundPageOut)
 async def list_requested(
     deps: RefundDeps,
-    _actor: CurrentActor,
-    state: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[RequestedRefundOut]:
-    return [requested_refund(r) for r in await store.page(deps.pool, state=state, limit=limit)]
+    actor: CurrentActor,
+    state: Annotated[list[RequestedState] | None, Query(description="One or more")] = None,
+    user_id: Annotated[str | None, Query(max_length=64)] = None,
+    phone: PhoneTail = None,
+    request_id: Annotated[str | None, Query(max_length=128)] = None,
+    kind: Literal["deposit", "stored_value"] | None = None,
+    received_from: Annotated[date | None, Query(description="First day (inclusive)")] = None,
+    received_to: Annotated[date | None, Query(description="Last day (inclusive)")] = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> RequestedRefundPageOut:
+    """Requested refunds newest first, phones masked."""
+    start, end = periods.dates_bounds(received_from, received_to, deps.settings.tz)
+    search = store.RequestedSearch(tuple(state or ()), user_id, phone, request_id, kind, start, end)
+    page = await store.page(deps.pool, search, after=decode_cursor(cursor), limit=limit)
+    items = await requested_refunds(deps.pool, page.items, actor, deps)
+    return page_out(RequestedRefundPageOut, page, items)
 
 
 @router.get("/refunds/requested/{refund_id}", response_model=RequestedRefundOut)
 async def get_requested(
-    refund_id: str, deps: RefundDeps, _actor: CurrentActor
+    refund_id: str, deps: RefundDeps, actor: CurrentActor
 ) -> RequestedRefundOut:
-    return await requested_detail(deps.pool, refund_id)
+    return await requested_detail(deps.pool, refund_id, actor, deps)
 
 
 @router.post("/refunds/requested/{refund_id}/approve", response_model=RequestedRefundOut)
@@ -75,7 +93,7 @@ async def approve(
         confirmed_cents=body.amount_cents,
         opinion=body.opinion,
         actor=actor,
-        keyed=_keyed(idempotency_key, command, refund_id),
+        keyed=_keyed(idempotency_key, command, refund_id, actor, deps),
     )
     return answered(answer)
 
@@ -85,7 +103,7 @@ async def reject(
     refund_id: str, body: RejectRequestedIn, deps: RefundDeps, actor: CurrentActor
 ) -> RequestedRefundOut:
     await handlers.reject(deps, refund_id, reason=body.reason, detail=body.detail, actor=actor)
-    return await requested_detail(deps.pool, refund_id)
+    return await requested_detail(deps.pool, refund_id, actor, deps)
 
 
 @router.post("/refunds/requested/{refund_id}/payout-retry", response_model=RequestedRefundOut)
@@ -95,7 +113,7 @@ async def payout_retry(
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
     command = keys.command("payout_retry", refund_id, actor.username)
     answer = await handlers.retry_payout(
-        deps, refund_id, actor=actor, keyed=_keyed(idempotency_key, command, refund_id)
+        deps, refund_id, actor=actor, keyed=_keyed(idempotency_key, command, refund_id, actor, deps)
     )
     return answered(answer)
 
@@ -115,7 +133,7 @@ async def give_up(
         refund_id,
         note=body.note,
         actor=actor,
-        keyed=_keyed(idempotency_key, command, refund_id),
+        keyed=_keyed(idempotency_key, command, refund_id, actor, deps),
     )
     return answered(answer)
 
@@ -138,7 +156,7 @@ async def _policy(deps: RefundDeps) -> PolicyOut:
 
 
 @router.get("/refunds/policy", response_model=PolicyOut)
-async def get_policy(deps: RefundDeps, _actor: CurrentActor) -> PolicyOut:
+async def get_policy(deps: RefundDeps, actor: CurrentActor) -> PolicyOut:
     return await _policy(deps)
 
 
@@ -148,9 +166,20 @@ async def put_policy(body: PolicyIn, deps: RefundDeps, actor: CurrentActor) -> P
     return await _policy(deps)
 
 
-@router.get("/refunds/payouts/attention", response_model=list[AttentionOut])
-async def payouts_needing_attention(deps: RefundDeps, _actor: CurrentActor) -> list[AttentionOut]:
-    """Payouts whose retries ran out: a person retries them (or gives a requested one up)."""
-    return [
-        AttentionOut.model_validate(dict(r)) for r in await payouts.needing_attention(deps.pool)
-    ]
+@router.get("/refunds/payouts/attention", response_model=AttentionPageOut)
+async def payouts_needing_attention(
+    deps: RefundDeps,
+    actor: CurrentActor,
+    kind: Annotated[
+        Literal["form", "requested"] | None, Query(description="Forms or requested refunds")
+    ] = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> AttentionPageOut:
+    """Payouts whose retries ran out, oldest first: a person retries them (or gives a
+    requested one up, which takes it off this list)."""
+    page = await payouts.needing_attention(
+        deps.pool, kind=kind, after=decode_cursor(cursor), limit=limit
+    )
+    items = [attention_item(r, actor) for r in page.items]
+    return page_out(AttentionPageOut, page, items)

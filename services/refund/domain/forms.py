@@ -6,6 +6,10 @@
                                    │                   └▶ payout_failed ─retry─▶ paying
                                    └▶ second_approval (above the threshold) ─▶ paying
     any review step ──send back (reason)──▶ sent_back ──resubmit (corrected)──▶ lead_check
+                                               └──close (reason)──▶ closed (final)
+
+A form sent back for good (finance: 不予处理, the money never arrived) is closed with a
+reason by a duty lead or finance; the customer and the filing agent are told.
 
 A form above the second-approval threshold (seed 003's further approval for special
 cases) waits after the finance director for another finance director: the rule "one
@@ -22,9 +26,10 @@ it never mutates and does no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 
 from services.refund.domain.deadlines import Limit
 from services.refund.domain.errors import (
@@ -36,6 +41,7 @@ from services.refund.domain.errors import (
     SamePersonTwice,
     WrongStep,
 )
+from shared.actions import offered
 
 SYSTEM = "system"
 AGENT_ROLES = frozenset({"agent", "duty_lead"})
@@ -54,6 +60,7 @@ class State(StrEnum):
     PAYOUT_FAILED = "payout_failed"
     COMPLETED = "completed"
     SENT_BACK = "sent_back"
+    CLOSED = "closed"
 
 
 class Step(StrEnum):
@@ -100,6 +107,17 @@ FINANCE_STATES = frozenset(
     {State.CASHIER_CHECK, State.ACCOUNTANT_REVIEW, State.DIRECTOR_APPROVAL, State.SECOND_APPROVAL}
 )
 PAUSABLE = frozenset(BY_STATE) | {State.SENT_BACK}
+RUNS_UNDER: dict[State, Limit] = {
+    State.LEAD_CHECK: Limit.SUBMISSION_TO_FINANCE,
+    State.TECH_VERIFICATION: Limit.SUBMISSION_TO_FINANCE,
+    State.FINANCE_SUBMISSION: Limit.SUBMISSION_TO_FINANCE,
+    State.CASHIER_CHECK: Limit.FINANCE,
+    State.ACCOUNTANT_REVIEW: Limit.FINANCE,
+    State.DIRECTOR_APPROVAL: Limit.FINANCE,
+    State.SECOND_APPROVAL: Limit.FINANCE,
+    State.PAYOUT_FAILED: Limit.FINANCE,
+}
+"""The time limit a form waiting in each state runs under (its due time in a queue)."""
 STEP_LABEL = {
     Step.LEAD_CHECK: "值班负责人审核",
     Step.TECH_VERIFICATION: "技术部核实",
@@ -168,6 +186,8 @@ class Transition:
     sent_back_by: Step | None = None
     completed: bool = False
     """Paid: the agent and the customer are told, in the same transaction."""
+    closed: bool = False
+    """Closed for good: the agent and the customer are told why, in the same transaction."""
 
 
 def _pick_role(roles: frozenset[str], wanted: str) -> str:
@@ -241,6 +261,8 @@ def _refuse_out_of_order(form: Form, step: Step) -> None:
     current = BY_STATE.get(form.state)
     if form.state in (State.PAYING, State.PAYOUT_FAILED, State.COMPLETED):
         raise AlreadyDecided(f"the form is {form.state.value}: every step is decided")
+    if form.state is State.CLOSED:
+        raise WrongStep("the form is closed: nothing more is decided on it")
     if form.state is State.SENT_BACK:
         raise WrongStep("the form was sent back: the agent corrects and resubmits it first")
     assert current is not None
@@ -326,11 +348,84 @@ def payout_failed(form: Form, *, detail: str) -> Transition:
 PAYOUT_ROLES = frozenset({"cashier", "finance_director"})
 
 
+def waiting_on(roles: frozenset[str]) -> dict[State, Limit | None]:
+    """A caller's queue: the states whose next step one of ``roles`` decides (a review
+    step, a failed payout to retry, a sent-back form to correct), each with the limit it
+    runs under (none for a sent-back form)."""
+    states = {s.waits_in for s in ORDER if s.role in roles}
+    if roles & PAYOUT_ROLES:
+        states.add(State.PAYOUT_FAILED)
+    queue: dict[State, Limit | None] = {
+        state: limit for state, limit in RUNS_UNDER.items() if state in states
+    }
+    if roles & AGENT_ROLES:
+        queue[State.SENT_BACK] = None
+    return queue
+
+
 def retry_payout(form: Form, *, actor: str, roles: frozenset[str], note: str) -> Transition:
     if form.state is not State.PAYOUT_FAILED:
         raise NotRetryable(f"only a failed payout is retried; this form is {form.state.value}")
-    role = next((r for r in ("cashier", "finance_director") if r in roles), None)
+    role = next((r for r in sorted(PAYOUT_ROLES) if r in roles), None)
     if role is None:
         raise RoleRequired("retrying a payout needs the role cashier or finance_director")
     after = replace(form, state=State.PAYING)
     return Transition(form, after, (Record("payout_retried", "done", actor, role, note),), pay=True)
+
+
+CLOSERS = ("duty_lead", "cashier", "accountant", "finance_director")
+"""Who closes a sent-back form for good: the duty lead who received it back, or finance."""
+
+
+def close(form: Form, *, actor: str, roles: frozenset[str], reason: str) -> Transition:
+    """A sent-back form that will not be paid (不予处理) ends here, with its reason; the
+    agent who filed it and the customer are told."""
+    if form.state is not State.SENT_BACK:
+        raise WrongStep(f"only a sent-back form is closed; this one is {form.state.value}")
+    role = next((r for r in CLOSERS if r in roles), None)
+    if role is None:
+        raise RoleRequired(f"closing a form needs one of the roles {', '.join(CLOSERS)}")
+    if not reason.strip():
+        raise ReasonRequired("closing a form needs a reason (the customer is told it)")
+    after = replace(form, state=State.CLOSED, waiting_customer=False)
+    return Transition(
+        form,
+        after,
+        (
+            Record("closed", "done", actor, role, reason.strip()),
+            Record("agent_told", "done", SYSTEM, SYSTEM, form.filed_by),
+            Record("customer_told", "done", SYSTEM, SYSTEM, "sms"),
+        ),
+        closed=True,
+    )
+
+
+ACTIONS = (
+    *(s.step.value for s in ORDER),
+    "resubmit",
+    "customer_wait",
+    "payout_retry",
+    "close",
+)
+"""Every action a form's detail may offer: the review steps (approve or send back), then
+resubmission, waiting on the customer (or their answer), a payout retry and closing."""
+
+
+def actions(form: Form, *, actor: str, roles: frozenset[str]) -> list[str]:
+    """What this caller may do to this form now: each flag runs its command's own rule."""
+    rules: dict[str, Callable[[], object]] = {
+        s.step.value: partial(
+            decide, form, s.step, Decision.APPROVE, actor=actor, roles=roles, opinion="-"
+        )
+        for s in ORDER
+    }
+    waiting = not form.waiting_customer
+    rules |= {
+        "resubmit": partial(resubmit, form, actor=actor, roles=roles, note=""),
+        "customer_wait": partial(
+            wait_for_customer, form, waiting=waiting, actor=actor, roles=roles, note=""
+        ),
+        "payout_retry": partial(retry_payout, form, actor=actor, roles=roles, note=""),
+        "close": partial(close, form, actor=actor, roles=roles, reason="-"),
+    }
+    return offered(rules)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from services.refund.domain.errors import (
@@ -30,6 +31,7 @@ from services.refund.domain.errors import (
     ReasonRequired,
     RoleRequired,
 )
+from shared.actions import offered
 
 SUPERVISOR = "ops_supervisor"
 REJECTIONS = frozenset(
@@ -137,3 +139,51 @@ def give_up(*, state: RequestedState, roles: frozenset[str], note: str) -> None:
     retry_payout(state=state, roles=roles)
     if not note.strip():
         raise ReasonRequired("giving a payout up needs a reason")
+
+
+ACTIONS = ("approve", "reject", "payout_retry", "give_up")
+
+
+@dataclass(frozen=True)
+class Today:
+    """What an approval is checked against right now: the policy and the day's totals."""
+
+    policy: Policy
+    totals: DayTotals
+    now: datetime
+    tz: ZoneInfo
+
+
+def actions(
+    *,
+    state: RequestedState,
+    amount_cents: int,
+    requested_by: str,
+    actor: str,
+    roles: frozenset[str],
+    today: Today,
+) -> list[str]:
+    """What this caller may do to a requested refund now: each flag is its command's rule
+    (approve for exactly the amount asked, inside today's window and caps)."""
+    return offered(
+        {
+            "approve": partial(
+                approve,
+                state=state,
+                amount_cents=amount_cents,
+                requested_by=requested_by,
+                confirmed_cents=amount_cents,
+                actor=actor,
+                roles=roles,
+                policy=today.policy,
+                totals=today.totals,
+                now=today.now,
+                tz=today.tz,
+            ),
+            "reject": partial(
+                reject, state=state, reason="rejected_by_supervisor", actor=actor, roles=roles
+            ),
+            "payout_retry": partial(retry_payout, state=state, roles=roles),
+            "give_up": partial(give_up, state=state, roles=roles, note="-"),
+        }
+    )

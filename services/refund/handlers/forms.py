@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ import asyncpg
 from services.refund.domain import forms as chain
 from services.refund.domain.deadlines import Deadline, Limit, filing_deadline
 from services.refund.domain.errors import FormExists, InvalidForm, OverRefund
-from services.refund.domain.forms import Decision, State, Step, Transition
+from services.refund.domain.forms import Decision, Form, State, Step, Transition
 from services.refund.domain.payouts import payout_id
 from services.refund.handlers import keys, timers
 from services.refund.handlers.deps import Deps
@@ -27,6 +28,8 @@ from shared.http import Actor
 from shared.idempotency import Answer
 from shared.telemetry import current_trace_id
 
+Apply = Callable[[asyncpg.Connection, asyncpg.Record, Form, datetime], Awaitable[None]]
+"""A command's change to a locked form (the row, the domain form, now)."""
 CLOCK_SKEW = timedelta(minutes=2)
 """How far in the future a complaint or purchase time may lie (clocks differ)."""
 
@@ -45,6 +48,8 @@ class FormFields:
     cause: str
     customer_opinion: str
     complaint_at: datetime
+    customer_name: str = ""
+    complaint_no: str | None = None
 
 
 def check_fields(f: FormFields, now: datetime) -> None:
@@ -116,12 +121,10 @@ async def decide(
     """A review step approves the form on, or sends it back to the agent with a reason.
 
     With ``keyed``, answers (and replays under its key) the form as it stands after."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
-            return first
-        row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
+
+    async def apply(
+        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
+    ) -> None:
         move = chain.decide(
             form,
             step,
@@ -147,7 +150,8 @@ async def decide(
         elif move.pay:  # the director's approval, or the second one above the threshold
             columns["finance_approved_at"] = now
         await _save(conn, deps, row, move, now, **columns)
-        return await keys.answer(conn, keyed) if keyed else None
+
+    return await _on_form(deps, form_id, keyed, apply)
 
 
 async def resubmit(
@@ -185,14 +189,43 @@ async def wait_for_customer(
 async def retry_payout(
     deps: Deps, form_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
 ) -> Answer | None:
+    async def apply(
+        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
+    ) -> None:
+        move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
+        await _save(conn, deps, row, move, now)
+
+    return await _on_form(deps, form_id, keyed, apply)
+
+
+async def close(
+    deps: Deps, form_id: str, *, reason: str, actor: Actor, keyed: Keyed | None = None
+) -> Answer | None:
+    """Close a sent-back form for good: no refund; the customer and the agent are told."""
+
+    async def apply(
+        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
+    ) -> None:
+        move = chain.close(form, actor=actor.username, roles=actor.roles, reason=reason)
+        said = reason.strip()
+        columns = {"closed_at": now, "closed_by": actor.username, "closed_reason": said}
+        await _save(conn, deps, row, move, now, **columns)
+        await _tell_outcome(
+            conn, deps, row, "closed", ("refund_form_closed", "refund_refused"), now, reason=said
+        )
+
+    return await _on_form(deps, form_id, keyed, apply)
+
+
+async def _on_form(deps: Deps, form_id: str, keyed: Keyed | None, apply: Apply) -> Answer | None:
+    """One command on one form, in one transaction: its key's first answer replayed, or the
+    row locked, the change applied and (with a key) the answer kept under it."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
             return first
         row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
-        move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
-        await _save(conn, deps, row, move, now)
+        await apply(conn, row, await forms.form_of(conn, row), now)
         return await keys.answer(conn, keyed) if keyed else None
 
 
@@ -252,24 +285,47 @@ async def payout_succeeded(
         completed_at=now,
     )
     await timers.apply(conn, deps, move, now)
-    amount, order_no = yuan(row["amount_cents"]), row["order_no"]
+    await _tell_outcome(
+        conn,
+        deps,
+        row,
+        "paid",
+        ("refund_form_paid", "refund_paid"),
+        now,
+        amount=yuan(row["amount_cents"]),
+    )
+
+
+async def _tell_outcome(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    row: asyncpg.Record,
+    outcome: str,
+    templates: tuple[str, str],
+    now: datetime,
+    **params: str,
+) -> None:
+    """The form ended (paid or closed): the filing agent is told in-app and the customer by
+    SMS, once each (dedupe keys ``refund-form-<id>-<outcome>-agent`` / ``-customer``)."""
+    form_id, order_no = row["form_id"], row["order_no"]
     await tell_staff(
         conn,
         deps.source,
         username=row["filed_by"],
-        template_id="refund_form_paid",
-        params={"form_id": form_id, "order_no": order_no, "amount": amount},
-        dedupe_key=f"refund-form-{form_id}-paid-agent",
+        template_id=templates[0],
+        params={"form_id": form_id, "order_no": order_no, **params},
+        dedupe_key=f"refund-form-{form_id}-{outcome}-agent",
     )
     await text_customer(
         conn,
         deps.source,
         phone=row["phone"],
-        template_id="refund_paid",
-        params={"order_no": order_no, "amount": amount},
-        dedupe_key=f"refund-form-{form_id}-paid-customer",
+        template_id=templates[1],
+        params={"order_no": order_no, **params},
+        dedupe_key=f"refund-form-{form_id}-{outcome}-customer",
     )
-    metrics.saga_finished("refund_form", "completed", (now - row["filed_at"]).total_seconds())
+    saga = "completed" if outcome == "paid" else outcome
+    metrics.saga_finished("refund_form", saga, (now - row["filed_at"]).total_seconds())
 
 
 async def payout_gave_up(

@@ -173,6 +173,7 @@ async def give_up(
                     totals.approved_count - 1,
                 ),
             )
+        await payouts.give_up(conn, payout_id("requested", refund_id), now)
         await _rejected(conn, deps, row, "payout_failed", note.strip(), actor.username, now)
         return await keys.answer(conn, keyed) if keyed else None
 

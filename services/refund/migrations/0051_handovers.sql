@@ -15,6 +15,8 @@ CREATE TABLE refund_handovers (
     notes                text        NOT NULL DEFAULT '',
     acknowledged_by      text,
     acknowledged_at      timestamptz,
+    attendance           jsonb,      -- 考勤 (0008_handover_attendance.sql adds it to older databases)
+    cleaning             jsonb,      -- 卫生 and who signs for it
     CHECK (period_start < period_end),
     CHECK (acknowledged_by IS NULL OR acknowledged_by <> handed_over_by)
 );
@@ -28,11 +30,11 @@ BEGIN
     IF TG_OP = 'DELETE' OR OLD.acknowledged_by IS NOT NULL
         OR (NEW.shift, NEW.period_start, NEW.period_end, NEW.handed_over_by, NEW.handed_over_at,
             NEW.finished, NEW.follow_ups, NEW.finance_handled, NEW.submitted_to_finance,
-            NEW.sent_back_by_finance, NEW.notes)
+            NEW.sent_back_by_finance, NEW.notes, NEW.attendance, NEW.cleaning)
         IS DISTINCT FROM
            (OLD.shift, OLD.period_start, OLD.period_end, OLD.handed_over_by, OLD.handed_over_at,
             OLD.finished, OLD.follow_ups, OLD.finance_handled, OLD.submitted_to_finance,
-            OLD.sent_back_by_finance, OLD.notes)
+            OLD.sent_back_by_finance, OLD.notes, OLD.attendance, OLD.cleaning)
     THEN
         RAISE EXCEPTION 'a handover is kept as handed over; only its acknowledgement is added';
     END IF;

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from services.refund.domain.deadlines import Limit
 from services.refund.domain.errors import FormNotFound
 from services.refund.domain.forms import Form, Record, State, Transition
+from shared.db.query import Query, fetch_page
+from shared.paging import Page, Position
 
 REVIEW_DECISIONS = ("approved", "sent_back")
 
@@ -36,29 +40,41 @@ async def row_of(
     return row
 
 
-async def form_of(conn: asyncpg.Connection, row: asyncpg.Record) -> Form:
+async def form_of(conn: asyncpg.Connection | asyncpg.Pool, row: asyncpg.Record) -> Form:
     """The domain form: its state and who did what so far (for separation of duties)."""
+    return (await forms_of(conn, [row]))[0]
+
+
+async def forms_of(
+    conn: asyncpg.Connection | asyncpg.Pool, rows: Sequence[asyncpg.Record]
+) -> list[Form]:
+    """The domain forms of ``rows`` (a page of a list), their steps read in one query."""
     steps = await conn.fetch(
-        "SELECT step, decision, executor FROM refund_form_steps WHERE form_id = $1",
-        row["form_id"],
+        "SELECT form_id, step, decision, executor FROM refund_form_steps"
+        " WHERE form_id = ANY($1::text[])",
+        [r["form_id"] for r in rows],
     )
-    deciders: dict[str, frozenset[str]] = {}
-    resubmitters: set[str] = set()
+    deciders: dict[str, dict[str, frozenset[str]]] = {r["form_id"]: {} for r in rows}
+    resubmitters: dict[str, set[str]] = {r["form_id"]: set() for r in rows}
     for s in steps:
         if s["decision"] in REVIEW_DECISIONS:
-            deciders[s["step"]] = deciders.get(s["step"], frozenset()) | {s["executor"]}
+            of_form = deciders[s["form_id"]]
+            of_form[s["step"]] = of_form.get(s["step"], frozenset()) | {s["executor"]}
         elif s["step"] == "resubmitted":
-            resubmitters.add(s["executor"])
-    return Form(
-        form_id=row["form_id"],
-        state=State(row["state"]),
-        round=row["round"],
-        filed_by=row["filed_by"],
-        resubmitted_by=frozenset(resubmitters),
-        deciders=deciders,
-        waiting_customer=row["waiting_customer_since"] is not None,
-        amount_cents=row["amount_cents"],
-    )
+            resubmitters[s["form_id"]].add(s["executor"])
+    return [
+        Form(
+            form_id=row["form_id"],
+            state=State(row["state"]),
+            round=row["round"],
+            filed_by=row["filed_by"],
+            resubmitted_by=frozenset(resubmitters[row["form_id"]]),
+            deciders=deciders[row["form_id"]],
+            waiting_customer=row["waiting_customer_since"] is not None,
+            amount_cents=row["amount_cents"],
+        )
+        for row in rows
+    ]
 
 
 async def save(
@@ -124,27 +140,75 @@ async def steps(conn: asyncpg.Connection | asyncpg.Pool, form_id: str) -> list[a
     )
 
 
+@dataclass(frozen=True)
+class FormSearch:
+    """What a refund-form search asks for; None (or empty) asks nothing of that field."""
+
+    states: tuple[str, ...] = ()
+    phone: str | None = None
+    """The whole number or its end (the last four digits)."""
+    customer_name: str | None = None
+    """Part of the name."""
+    order_no: str | None = None
+    complaint_no: str | None = None
+    filed_by: str | None = None
+    filed_from: datetime | None = None
+    filed_before: datetime | None = None
+
+
+def _search(q: Query, s: FormSearch) -> None:
+    q.when(list(s.states) or None, "f.state = ANY({})")
+    q.when(s.phone, "reverse(f.phone) LIKE reverse({}) || '%'")
+    q.when(s.customer_name and f"%{_escaped(s.customer_name)}%", "f.customer_name ILIKE {}")
+    q.when(s.order_no, "f.order_no = {}")
+    q.when(s.complaint_no, "f.complaint_no = {}")
+    q.when(s.filed_by, "f.filed_by = {}")
+    q.when(s.filed_from, "f.filed_at >= {}")
+    q.when(s.filed_before, "f.filed_at < {}")
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 async def page(
     conn: asyncpg.Connection | asyncpg.Pool,
+    search: FormSearch,
     *,
-    state: str | None,
-    order_no: str | None,
-    filed_by: str | None,
-    before: str | None,
+    after: Position | None,
     limit: int,
-) -> list[asyncpg.Record]:
-    """Forms newest first by filing time; ``before`` is the last form id of the previous page."""
-    return list(
-        await conn.fetch(
-            "SELECT * FROM refund_forms WHERE ($1::text IS NULL OR state = $1)"
-            " AND ($2::text IS NULL OR order_no = $2) AND ($3::text IS NULL OR filed_by = $3)"
-            " AND ($4::text IS NULL OR (filed_at, form_id) < (SELECT filed_at, form_id"
-            "  FROM refund_forms WHERE form_id = $4))"
-            " ORDER BY filed_at DESC, form_id DESC LIMIT $5",
-            state,
-            order_no,
-            filed_by,
-            before,
-            limit,
-        )
+) -> Page[asyncpg.Record]:
+    """Forms newest first by filing time, with how many match the search."""
+    q = Query()
+    _search(q, search)
+    order = ("f.filed_at", "f.form_id")
+    return await fetch_page(
+        conn, "refund_forms f", q, order=order, newest_first=True, after=after, limit=limit
+    )
+
+
+async def queue(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    waiting: dict[State, Limit | None],
+    *,
+    after: Position | None,
+    limit: int,
+) -> Page[asyncpg.Record]:
+    """Forms in the given states, oldest first by ``queued_at``: the due time of the limit
+    each runs under (``due_at``, ``due_limit``, ``due_paused``, ``due_breached_at``), or,
+    for a state under no limit (sent back), when it came back."""
+    q = Query()
+    states = [s.value for s in waiting]
+    limits = [under.value if under else None for under in waiting.values()]
+    source = (
+        "(SELECT f.*, d.due_at, d.step AS due_limit, d.paused_at IS NOT NULL AS due_paused,"
+        " d.breached_at AS due_breached_at, coalesce(d.due_at, f.sent_back_at) AS queued_at"
+        " FROM refund_forms f LEFT JOIN refund_form_deadlines d ON d.form_id = f.form_id AND"
+        f" d.step = ({q.arg(limits)}::text[])[array_position({q.arg(states)}::text[], f.state)]"
+        f" WHERE f.state = ANY({q.arg(states)}::text[])) queued"
+    )
+    q.where("queued_at IS NOT NULL")
+    order = ("queued_at", "form_id")
+    return await fetch_page(
+        conn, source, q, order=order, newest_first=False, after=after, limit=limit
     )

@@ -6,6 +6,9 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.db.query import Query, fetch_page
+from shared.paging import Page, Position
+
 
 async def owe(
     conn: asyncpg.Connection,
@@ -85,6 +88,16 @@ async def mark_failed(
         )
 
 
+async def give_up(conn: asyncpg.Connection, payout_id: str, now: datetime) -> None:
+    """A person gave the failed payout up: it is never tried again, nor waits for anyone."""
+    await conn.execute(
+        "UPDATE payouts SET status = 'given_up', given_up_at = $2"
+        " WHERE payout_id = $1 AND status = 'failed'",
+        payout_id,
+        now,
+    )
+
+
 async def of_subject(
     conn: asyncpg.Connection | asyncpg.Pool, kind: str, subject_id: str
 ) -> asyncpg.Record | None:
@@ -93,7 +106,30 @@ async def of_subject(
     )
 
 
-async def needing_attention(conn: asyncpg.Connection | asyncpg.Pool) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch("SELECT * FROM payouts WHERE status = 'failed' ORDER BY created_at")
+async def needing_attention(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    kind: str | None,
+    after: Position | None,
+    limit: int,
+) -> Page[asyncpg.Record]:
+    """Payouts whose retries ran out, oldest first: a person retries (or gives up) each."""
+    q = Query()
+    q.where("p.status = 'failed'")
+    q.when(kind, "p.subject_kind = {}")
+    # the subject's state too: what a person may do about the payout depends on it
+    source = (
+        "payouts p LEFT JOIN refund_forms f ON p.subject_kind = 'form' AND f.form_id ="
+        " p.subject_id LEFT JOIN requested_refunds r ON p.subject_kind = 'requested'"
+        " AND r.refund_id = p.subject_id"
+    )
+    return await fetch_page(
+        conn,
+        source,
+        q,
+        select="p.*, coalesce(f.state, r.state) AS subject_state",
+        order=("p.created_at", "p.payout_id"),
+        newest_first=False,
+        after=after,
+        limit=limit,
     )

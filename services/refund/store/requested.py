@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -9,6 +10,8 @@ import asyncpg
 
 from services.refund.domain.errors import RefundNotFound
 from services.refund.domain.requested import DayTotals, Policy
+from shared.db.query import Query, fetch_page
+from shared.paging import Page, Position
 
 
 async def insert(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
@@ -47,16 +50,37 @@ async def update(conn: asyncpg.Connection, refund_id: str, now: datetime, **colu
     )
 
 
+@dataclass(frozen=True)
+class RequestedSearch:
+    states: tuple[str, ...] = ()
+    user_id: str | None = None
+    phone: str | None = None
+    """The whole number or its end (the last four digits)."""
+    request_id: str | None = None
+    kind: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+
+
 async def page(
-    conn: asyncpg.Connection | asyncpg.Pool, *, state: str | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            "SELECT * FROM requested_refunds WHERE ($1::text IS NULL OR state = $1)"
-            " ORDER BY received_at DESC LIMIT $2",
-            state,
-            limit,
-        )
+    conn: asyncpg.Connection | asyncpg.Pool,
+    s: RequestedSearch,
+    *,
+    after: Position | None,
+    limit: int,
+) -> Page[asyncpg.Record]:
+    """Requested refunds newest first (by when they reached us), with how many match."""
+    q = Query()
+    q.when(list(s.states) or None, "state = ANY({})")
+    q.when(s.user_id, "user_id = {}")
+    q.when(s.phone, "reverse(phone) LIKE reverse({}) || '%'")
+    q.when(s.request_id, "request_id = {}")
+    q.when(s.kind, "kind = {}")
+    q.when(s.received_from, "received_at >= {}")
+    q.when(s.received_before, "received_at < {}")
+    order = ("received_at", "refund_id")
+    return await fetch_page(
+        conn, "requested_refunds", q, order=order, newest_first=True, after=after, limit=limit
     )
 
 

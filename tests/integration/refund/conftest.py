@@ -142,6 +142,17 @@ class Refund:
         assert response.status_code == status, response.text
         return response.json()
 
+    async def get(self, path: str, who: str, status: int = 200, **params: Any) -> Any:
+        """GET ``path`` as ``who`` with query ``params`` (a list repeats the parameter)."""
+        response = await self.http.get(path, params=params, headers=as_(who))
+        assert response.status_code == status, response.text
+        return response.json()
+
+    async def refused(self, path: str, who: str, code: str, **params: Any) -> None:
+        """A list refuses the query with 422 ``code`` (unknown_filter, invalid_cursor, ...)."""
+        answer = await self.get(path, who, 422, **params)
+        assert answer["code"] == code, answer
+
     async def file(self, who: str = "agent", status: int = 201, **fields: Any) -> Any:
         now = self.clock()
         body = {

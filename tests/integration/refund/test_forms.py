@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.refund.conftest import Refund
+from tests.integration.refund.conftest import CHAIN, Refund
 
 pytestmark = pytest.mark.integration
 
@@ -118,3 +118,54 @@ async def test_finance_sends_back_and_the_corrected_form_goes_through_again(
     assert (1, "accountant_review", "sent_back") in rounds
     assert (2, "resubmitted", "done") in rounds and (2, "director_approval", "approved") in rounds
     assert len(await refund.sandbox_payouts(f"form-{form_id}")) == 1
+
+
+async def test_a_form_finance_refuses_for_good_is_closed_and_both_are_told(
+    refund: Refund,
+) -> None:
+    form = await refund.file(customer_name="赵女士")
+    form_id = form["form_id"]
+    for path, who in CHAIN[:4]:
+        await refund.step(form_id, path, who)
+    await refund.step(form_id, "accountant-review", "accountant", "send_back", "款项未到账")
+    close = f"/refunds/forms/{form_id}/close"
+    denied = await refund.call("POST", close, "agent", {"reason": "不予处理"}, 403)
+    assert denied["code"] == "role_required"
+    blank = await refund.call("POST", close, "lead", {"reason": " "}, 422)
+    assert blank["code"] == "reason_required"
+    assert (await refund.form(form_id))["state"] == "sent_back"
+    closed = await refund.call("POST", close, "lead", {"reason": "经核实款项未到账，不予处理"})
+    assert closed["state"] == "closed" and closed["closed_by"] == "lead"
+    assert closed["closed_reason"] == "经核实款项未到账，不予处理"
+    assert [s["step"] for s in closed["steps"][-3:]] == ["closed", "agent_told", "customer_told"]
+    agent = await refund.seen.wait(
+        "notify.inapp.requested.v1", dedupe_key=f"refund-form-{form_id}-closed-agent"
+    )
+    assert agent[0]["recipient"] == "agent" and agent[0]["template_id"] == "refund_form_closed"
+    assert agent[0]["params"]["reason"] == "经核实款项未到账，不予处理"
+    sms = await refund.seen.wait(
+        "notify.sms.requested.v1", dedupe_key=f"refund-form-{form_id}-closed-customer"
+    )
+    assert sms[0]["phone"] == form["phone"] and sms[0]["template_id"] == "refund_refused"
+    # final: nothing more happens to it
+    again = await refund.call("POST", close, "cashier", {"reason": "again"}, 409)
+    assert again["code"] == "wrong_step"
+    resubmit = await refund.call(
+        "POST", f"/refunds/forms/{form_id}/resubmit", "agent", {"note": "x"}, 409
+    )
+    assert resubmit["code"] == "wrong_step"
+    step = await refund.step(form_id, "lead-check", "lead2", status=409)
+    assert step["code"] == "wrong_step"
+    closed_forms = await refund.get(
+        "/refunds/forms", "agent", state="closed", customer_name="赵女士"
+    )
+    assert form_id in {f["form_id"] for f in closed_forms["items"]}
+
+
+async def test_only_a_sent_back_form_is_closed(refund: Refund) -> None:
+    form = await refund.file()
+    answer = await refund.call(
+        "POST", f"/refunds/forms/{form['form_id']}/close", "lead", {"reason": "r"}, 409
+    )
+    assert answer["code"] == "wrong_step"
+    assert (await refund.form(form["form_id"]))["state"] == "awaiting_lead_check"

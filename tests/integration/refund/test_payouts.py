@@ -37,7 +37,7 @@ async def test_a_payout_that_keeps_failing_is_flagged_and_a_cashier_retries(
     failed = await refund.wait_state(form_id, "payout_failed")
     assert failed["payout"]["status"] == "failed" and failed["payout"]["attempts"] == 3
     attention = await refund.call("GET", "/refunds/payouts/attention", "cashier")
-    assert f"form-{form_id}" in {a["payout_id"] for a in attention}
+    assert f"form-{form_id}" in {a["payout_id"] for a in attention["items"]}
     answer = await refund.call(
         "POST", f"/refunds/forms/{form_id}/payout-retry", "agent", {"note": "x"}, 403
     )

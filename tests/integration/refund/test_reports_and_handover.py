@@ -221,11 +221,18 @@ async def test_a_handover_lists_what_finance_did_and_the_next_lead_acknowledges(
 ) -> None:
     b = forms["B"]["form_id"]
     refund.clock.advance(timedelta(minutes=1))  # the shift ends after the payout
-    body = {
+    body: dict[str, Any] = {
         "shift": "day",
         "period_start": SHIFT_START.isoformat(),
         "period_end": refund.clock.now.isoformat(),
         "finished": ["回复客户张先生退款进度", "整理当日故障统计表"],
+        "attendance": {
+            "expected": ["王明", "周丽", "李强"],
+            "present": ["王明", "周丽"],
+            "late": ["周丽"],
+            "absent": ["李强"],
+        },
+        "cleaning": {"done": True, "responsible": "王明"},
         "follow_ups": [
             {
                 "cause": "银行卡号与订单不符，财务退回",
@@ -237,7 +244,16 @@ async def test_a_handover_lists_what_finance_did_and_the_next_lead_acknowledges(
         ],
     }
     await refund.refused("POST", "/refunds/handovers", AGENT, 403, "role_required", json=body)
+    for wrong in (
+        {k: v for k, v in body.items() if k != "attendance"},  # every line is filled
+        {**body, "attendance": {**body["attendance"], "absent": []}},  # 李强 unaccounted for
+        {**body, "cleaning": {"done": True, "responsible": ""}},
+    ):
+        answer = await refund.http.post("/refunds/handovers", json=wrong, headers=LEAD)
+        assert answer.status_code == 422, answer.text
     made = await refund.ok("POST", "/refunds/handovers", LEAD, 201, json=body)
+    assert made["attendance"] == {**body["attendance"], "left_early": []}
+    assert made["cleaning"] == {"done": True, "responsible": "王明", "note": ""}
     a = forms["A"]["form_id"]
     assert ids(made["submitted_to_finance"]) == [a, b]
     assert ids(made["sent_back_by_finance"]) == [b]
@@ -251,12 +267,18 @@ async def test_a_handover_lists_what_finance_did_and_the_next_lead_acknowledges(
     )
 
     path = f"/refunds/handovers/{made['id']}"
+    # acknowledge is offered to another duty lead only, and what is not offered is refused
+    assert made["actions"] == [] and (await refund.ok("GET", path, LEAD))["actions"] == []
     await refund.refused("POST", f"{path}/acknowledge", LEAD, 403, "same_person")
     await refund.refused("POST", f"{path}/acknowledge", CASHIER, 403, "role_required")
     still = await refund.ok("GET", path, LEAD2)
-    assert still["acknowledged_by"] is None
+    assert still["acknowledged_by"] is None and still["actions"] == ["acknowledge"]
+    waiting = await refund.ok("GET", "/refunds/handovers", LEAD2, params={"acknowledged": "false"})
+    assert [h["actions"] for h in waiting["items"] if h["id"] == made["id"]] == [["acknowledge"]]
     done = await refund.ok("POST", f"{path}/acknowledge", LEAD2)
     assert done["acknowledged_by"] == "lead.zhou" and done["acknowledged_at"]
+    assert done["actions"] == []
+    assert (await refund.ok("GET", path, staff("lead.li", "duty_lead")))["actions"] == []
     await refund.refused(
         "POST", f"{path}/acknowledge", staff("lead.li", "duty_lead"), 409,
         "handover_already_acknowledged",
@@ -269,7 +291,12 @@ async def test_a_handover_lists_what_finance_did_and_the_next_lead_acknowledges(
 async def test_bad_handovers_change_nothing(refund: Refund) -> None:
     before = await refund.ok("GET", "/refunds/handovers", LEAD)
     now = refund.clock.now
-    base = {"shift": "middle", "period_start": (now - timedelta(hours=8)).isoformat()}
+    base = {
+        "shift": "middle",
+        "period_start": (now - timedelta(hours=8)).isoformat(),
+        "attendance": {"expected": ["王明"], "present": ["王明"]},
+        "cleaning": {"done": False, "responsible": "王明", "note": "拖把坏了"},
+    }
     await refund.refused(
         "POST", "/refunds/handovers", LEAD, 422, "invalid_period",
         json={**base, "period_end": (now + timedelta(hours=2)).isoformat()},

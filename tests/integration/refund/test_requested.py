@@ -169,3 +169,39 @@ async def test_a_payout_that_cannot_be_made_is_given_up_and_the_caps_get_it_back
     after = await refund.call("GET", "/refunds/policy", "ops")
     assert after["approved_today_cents"] == before["approved_today_cents"]
     assert await refund.sandbox_payouts(f"requested-{row['refund_id']}") == []
+
+
+async def test_a_given_up_payout_leaves_the_attention_list_and_is_never_tried_again(
+    refund: Refund,
+) -> None:
+    await refund.open_window()
+    request = await refund.request_refund(amount_cents=39999)  # .99: every payout fails
+    row = await refund.requested(request["request_id"])
+    path = f"/refunds/requested/{row['refund_id']}"
+    payout = f"requested-{row['refund_id']}"
+    await refund.call("POST", f"{path}/approve", "ops", {"amount_cents": 39999})
+
+    async def attention() -> set[str]:
+        page = await refund.get("/refunds/payouts/attention", "ops", kind="requested", limit=200)
+        return {p["payout_id"] for p in page["items"]}
+
+    async def listed() -> bool:
+        return payout in await attention()
+
+    await eventually(listed, what="the failed payout needing attention")
+    gone = await refund.call("POST", f"{path}/give-up", "ops2", {"note": "账户已注销"})
+    assert gone["payout"]["status"] == "given_up"
+    assert payout not in await attention()
+    for action, body in (("payout-retry", None), ("give-up", {"note": "again"})):
+        answer = await refund.call("POST", f"{path}/{action}", "ops2", body, 409)
+        assert answer["code"] == "not_retryable"
+    attempts = await refund.pool.fetchval(
+        "SELECT count(*) FROM sandbox_payment.payout_attempts WHERE payout_id = $1", payout
+    )
+    await asyncio.sleep(0.5)  # the payout worker sweeps every few tenths of a second
+    assert (
+        await refund.pool.fetchval(
+            "SELECT count(*) FROM sandbox_payment.payout_attempts WHERE payout_id = $1", payout
+        )
+        == attempts
+    )

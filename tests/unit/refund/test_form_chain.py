@@ -294,3 +294,113 @@ def test_the_second_approval_sends_back_like_any_finance_step() -> None:
     )
     assert back.after.state is State.SENT_BACK and back.sent_back_by is Step.SECOND_APPROVAL
     assert back.timers == ((Limit.FINANCE, Timer.MEET),)
+
+
+def test_a_form_sent_back_for_good_is_closed_with_a_reason_and_stays_closed() -> None:
+    back = decide(
+        at(Step.CASHIER_CHECK),
+        Step.CASHIER_CHECK,
+        decision=Decision.SEND_BACK,
+        opinion="款项未到账，不予处理",
+    ).after
+    lead = frozenset({"duty_lead"})
+    refused(
+        "role_required",
+        attempt(chain.close, back, actor="agent", roles=frozenset({"agent"}), reason="x"),
+    )
+    refused("reason_required", attempt(chain.close, back, actor="lead", roles=lead, reason=" "))
+    closed = chain.close(back, actor="lead", roles=lead, reason="款项未到账")
+    assert closed.after.state is State.CLOSED and closed.closed and not closed.pay
+    assert [r.step for r in closed.records] == ["closed", "agent_told", "customer_told"]
+    assert (
+        closed.records[0].opinion == "款项未到账" and closed.records[0].executor_role == "duty_lead"
+    )
+    for role in ("cashier", "accountant", "finance_director"):
+        assert chain.close(back, actor=role, roles=frozenset({role}), reason="r").closed
+    final = closed.after
+    refused("wrong_step", attempt(chain.close, final, actor="lead", roles=lead, reason="again"))
+    refused(
+        "wrong_step",
+        attempt(chain.resubmit, final, actor="agent", roles=frozenset({"agent"}), note=""),
+    )
+    refused("wrong_step", attempt(decide, final, Step.LEAD_CHECK, "lead3"))
+    refused(
+        "wrong_step",
+        attempt(
+            chain.wait_for_customer,
+            final,
+            waiting=True,
+            actor="agent",
+            roles=frozenset({"agent"}),
+            note="",
+        ),
+    )
+    # a form not sent back is not closed: it is decided on its step
+    refused(
+        "wrong_step",
+        attempt(chain.close, at(Step.CASHIER_CHECK), actor="lead", roles=lead, reason="r"),
+    )
+
+
+def test_a_queue_holds_the_states_the_roles_decide_each_under_its_running_limit() -> None:
+    assert chain.waiting_on(frozenset({"duty_lead"})) == {
+        State.LEAD_CHECK: Limit.SUBMISSION_TO_FINANCE,
+        State.FINANCE_SUBMISSION: Limit.SUBMISSION_TO_FINANCE,
+        State.SENT_BACK: None,  # a duty lead has the agent's rights: corrects and resubmits
+    }
+    assert chain.waiting_on(frozenset({"cashier"})) == {
+        State.CASHIER_CHECK: Limit.FINANCE,
+        State.PAYOUT_FAILED: Limit.FINANCE,
+    }
+    director = chain.waiting_on(frozenset({"finance_director"}))
+    assert set(director) == {State.DIRECTOR_APPROVAL, State.SECOND_APPROVAL, State.PAYOUT_FAILED}
+    assert chain.waiting_on(frozenset({"agent"})) == {State.SENT_BACK: None}
+    assert chain.waiting_on(frozenset({"tech"})) == {
+        State.TECH_VERIFICATION: Limit.SUBMISSION_TO_FINANCE
+    }
+
+
+def test_the_actions_offered_are_exactly_the_commands_that_pass() -> None:
+    """Each flag is its command's rule: try every action for every caller at every state."""
+    people = {
+        "agent": {"agent"},
+        "lead": {"duty_lead"},
+        "lead2": {"duty_lead"},
+        "tech": {"tech"},
+        "cashier": {"cashier"},
+        "accountant": {"accountant"},
+        "director": {"finance_director"},
+    }
+    forms = [at(s.step) for s in CHAIN]
+    back = decide(
+        at(Step.CASHIER_CHECK), Step.CASHIER_CHECK, decision=Decision.SEND_BACK, opinion="r"
+    ).after
+    failed = chain.payout_failed(
+        decide(at(Step.DIRECTOR_APPROVAL), Step.DIRECTOR_APPROVAL).after, detail="x"
+    ).after
+    forms += [back, failed, replace(back, waiting_customer=True)]
+    for form in forms:
+        for who, roles in people.items():
+            offered = chain.actions(form, actor=who, roles=frozenset(roles))
+            for action in chain.ACTIONS:
+                try:
+                    _run(form, action, who, frozenset(roles))
+                    passed = True
+                except DomainError:
+                    passed = False
+                assert passed == (action in offered), (form.state, who, action)
+
+
+def _run(form: Form, action: str, who: str, roles: frozenset[str]) -> None:
+    if action == "resubmit":
+        chain.resubmit(form, actor=who, roles=roles, note="")
+    elif action == "customer_wait":
+        chain.wait_for_customer(
+            form, waiting=not form.waiting_customer, actor=who, roles=roles, note=""
+        )
+    elif action == "payout_retry":
+        chain.retry_payout(form, actor=who, roles=roles, note="")
+    elif action == "close":
+        chain.close(form, actor=who, roles=roles, reason="r")
+    else:
+        chain.decide(form, Step(action), Decision.APPROVE, actor=who, roles=roles, opinion="ok")

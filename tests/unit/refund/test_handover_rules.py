@@ -13,14 +13,31 @@ from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
     InvalidPeriod,
+    RoleRequired,
     SamePerson,
 )
 from services.refund.reports.domain.finance import FormFacts, StepEvent, classify
-from services.refund.reports.domain.handover import Draft, FollowUp, Handover, Shift
+from services.refund.reports.domain.handover import (
+    Attendance,
+    Cleaning,
+    Draft,
+    FollowUp,
+    Handover,
+    Shift,
+)
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 FOLLOW = FollowUp("扣款成功未出票", "已提交财务", "跟进出纳核实", "王先生", "13800138000")
-DRAFT = Draft(Shift.DAY, NOW - timedelta(hours=8), NOW, ("回复张先生",), (FOLLOW,))
+ATTENDANCE = Attendance(("张三", "李四", "王五"), ("张三", "李四"), ("张三",), (), ("王五",))
+DRAFT = Draft(
+    Shift.DAY,
+    NOW - timedelta(hours=8),
+    NOW,
+    ("回复张先生",),
+    (FOLLOW,),
+    attendance=ATTENDANCE,
+    cleaning=Cleaning(True, "李四"),
+)
 
 
 def test_a_draft_is_checked_and_trimmed() -> None:
@@ -62,14 +79,23 @@ def test_a_follow_up_about_a_form_takes_its_phone_amount_and_bank() -> None:
     assert kept.phone == "13800138000"
 
 
+LEAD = frozenset({"duty_lead"})
+
+
 def test_the_next_duty_lead_acknowledges_once_never_the_writer() -> None:
     h = Handover(1, "lead.wang")
     with pytest.raises(SamePerson):
-        rules.acknowledge(h, "lead.wang", NOW)
-    done = rules.acknowledge(h, "lead.zhou", NOW)
+        rules.acknowledge(h, "lead.wang", LEAD, NOW)
+    with pytest.raises(RoleRequired):
+        rules.acknowledge(h, "agent.zhao", frozenset({"agent"}), NOW)
+    assert rules.actions(h, "lead.wang", LEAD) == []
+    assert rules.actions(h, "agent.zhao", frozenset({"agent"})) == []
+    assert rules.actions(h, "lead.zhou", LEAD) == ["acknowledge"]
+    done = rules.acknowledge(h, "lead.zhou", LEAD, NOW)
     assert (done.acknowledged_by, done.acknowledged_at) == ("lead.zhou", NOW)
+    assert rules.actions(done, "lead.li", LEAD) == []
     with pytest.raises(HandoverAcknowledged):
-        rules.acknowledge(done, "lead.li", NOW)
+        rules.acknowledge(done, "lead.li", LEAD, NOW)
 
 
 def test_the_finance_lists_come_from_the_steps() -> None:
@@ -95,3 +121,26 @@ def test_the_finance_lists_come_from_the_steps() -> None:
         ("B", "卡号不符", "cashier.liu")
     ]
     assert [(x.form_id, x.result) for x in lists.handled] == [("A", "已退款")]
+
+
+def test_attendance_accounts_for_everyone_due_and_cleaning_is_signed_for() -> None:
+    checked = rules.check_draft(
+        replace(DRAFT, attendance=replace(ATTENDANCE, present=(" 张三 ", "李四"))), NOW
+    )
+    assert checked.attendance == ATTENDANCE and checked.cleaning == Cleaning(True, "李四")
+    for bad in (
+        replace(ATTENDANCE, expected=(), present=(), late=(), absent=()),  # nobody due
+        replace(ATTENDANCE, absent=()),  # 王五 neither present nor absent
+        replace(ATTENDANCE, present=("张三", "李四", "王五")),  # 王五 present and absent
+        replace(ATTENDANCE, absent=("王五", "赵六")),  # 赵六 was not due
+        replace(ATTENDANCE, left_early=("王五",)),  # absent, so cannot leave early
+        replace(ATTENDANCE, present=("张三", "张三", "李四")),
+        replace(ATTENDANCE, late=(" ",)),
+    ):
+        with pytest.raises(InvalidHandover):
+            rules.check_draft(replace(DRAFT, attendance=bad), NOW)
+    with pytest.raises(InvalidHandover):
+        rules.check_draft(replace(DRAFT, cleaning=Cleaning(False, " ")), NOW)
+    for missing in (replace(DRAFT, attendance=None), replace(DRAFT, cleaning=None)):
+        with pytest.raises(InvalidHandover):
+            rules.check_draft(missing, NOW)

@@ -17,6 +17,7 @@ ALL_ROLES = (
     "ops_supervisor",
     "aftersales_reviewer",
     "aftersales_processor",
+    "admin_hr",
     "admin",
 )
 
@@ -39,6 +40,7 @@ def who_may(method: str, path: str) -> set[str]:
         ("second-approval", {"finance_director"}),
         ("resubmit", {"agent", "duty_lead"}),
         ("payout-retry", {"cashier", "finance_director"}),
+        ("close", {"duty_lead", "cashier", "accountant", "finance_director"}),
     ],
 )
 def test_each_step_is_its_roles_alone(path: str, roles: set[str]) -> None:
@@ -49,6 +51,7 @@ def test_agents_file_everyone_on_the_chain_reads_and_admins_see_nothing() -> Non
     assert who_may("POST", "/forms") == {"agent", "duty_lead"}
     readers = {"agent", "duty_lead", "tech", "cashier", "accountant", "finance_director"}
     assert who_may("GET", "/forms/{form_id}") == readers
+    assert who_may("GET", "/forms/queue") == readers
     assert all(not may_call(r, frozenset({"admin"})) for r in ROUTES)
 
 
@@ -68,3 +71,14 @@ def test_money_moving_refund_routes_need_a_key() -> None:
         "/requested/{refund_id}/give-up",
     }
     assert all(r.service == "refund" and r.audience is Audience.ROLES for r in ROUTES)
+
+
+def test_heads_approve_the_monthly_statistics_and_the_office_verifies_and_archives() -> None:
+    one = "/reports/monthly-statistics/{month}/{department}"
+    assert who_may("POST", f"{one}/approve") == {"duty_lead", "finance_director"}
+    for action in ("return", "verify", "archive", "follow-ups"):
+        assert who_may("POST", f"{one}/{action}") == {"admin_hr"}
+    readers = {"duty_lead", "cashier", "accountant", "finance_director", "admin_hr"}
+    assert who_may("GET", one) == who_may("GET", "/reports/monthly-statistics") == readers
+    assert "admin_hr" in who_may("GET", "/reports/service-monthly.csv")
+    assert "admin_hr" in who_may("GET", "/reports/finance-monthly")

@@ -142,3 +142,13 @@ def test_the_monthly_statistics_are_due_on_the_first_past_a_weekend() -> None:
     assert due.month_due(date(2026, 3, 1)) is None  # Sunday: not due yet
     assert due.month_due(date(2026, 3, 2)) == date(2026, 2, 1)
     assert due.notice_key(date(2026, 2, 1), "finance", "acc") == "refund:report:2026-02:finance:acc"
+
+
+def test_a_searchs_days_are_whole_business_days_both_inclusive() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    start, end = periods.dates_bounds(date(2026, 3, 1), date(2026, 3, 1), shanghai)
+    assert start == datetime(2026, 2, 28, 16, 0, tzinfo=UTC)
+    assert end == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+    assert periods.dates_bounds(None, None, shanghai) == (None, None)
+    with pytest.raises(InvalidPeriod):
+        periods.dates_bounds(date(2026, 3, 2), date(2026, 3, 1), shanghai)

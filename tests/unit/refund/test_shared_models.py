@@ -9,7 +9,7 @@ from typing import Any, get_args
 import pytest
 
 from services.refund.aftersales.domain import tickets
-from services.refund.domain.forms import State
+from services.refund.domain.forms import ACTIONS, State
 from services.refund.domain.requested import RequestedState
 from services.refund.reports.domain.handover import Shift
 from shared.api import aftersales, refund, refund_reports
@@ -30,6 +30,10 @@ from shared.api import aftersales, refund, refund_reports
 )
 def test_each_wire_vocabulary_is_its_domain_enum(wire: Any, domain: type[StrEnum]) -> None:
     assert set(get_args(wire)) == {member.value for member in domain}
+
+
+def test_the_form_actions_on_the_wire_are_the_domains() -> None:
+    assert get_args(refund.FormAction) == ACTIONS
 
 
 def test_a_body_the_service_would_refuse_is_refused_by_the_shared_model() -> None:

@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.http import make_app
 from shared.observability.db import describe
-from shared.observability.http_client import client_call
+from shared.observability.http_client import client_call, redacted
 
 _exporter = InMemorySpanExporter()
 
@@ -108,3 +108,13 @@ def test_sql_spans_are_named_by_operation_and_table() -> None:
     )
     assert describe("  update parked_messages SET attempts = 1") == ("UPDATE", "parked_messages")
     assert describe("SELECT pg_notify($1, '')") == ("SELECT", None)
+
+
+def test_a_client_span_keeps_no_query_value() -> None:
+    url = "http://127.0.0.1:8104/refunds/forms?phone=13800138000&customer_name=%E7%8E%8B&limit=5"
+    assert redacted(url) == (
+        "http://127.0.0.1:8104/refunds/forms?phone=REDACTED&customer_name=REDACTED&limit=REDACTED"
+    )
+    assert (
+        redacted("http://127.0.0.1:8101/vouchers/x/void") == "http://127.0.0.1:8101/vouchers/x/void"
+    )

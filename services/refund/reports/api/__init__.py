@@ -4,9 +4,10 @@ from fastapi import APIRouter
 
 from services.refund.reports.api.handovers import router as handovers
 from services.refund.reports.api.reports import router as reports
+from services.refund.reports.api.statistics import router as statistics
 
 router = APIRouter(prefix="/refunds")
-for part in (handovers, reports):
+for part in (handovers, reports, statistics):
     router.include_router(part)
 
 __all__ = ["router"]

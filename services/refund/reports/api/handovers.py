@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from services.refund.api.common import page_out
 from services.refund.reports.api.common import ReportsContext
 from services.refund.reports.api.views import draft, handover_out
 from services.refund.reports.domain.errors import HandoverNotFound
@@ -13,6 +14,7 @@ from services.refund.reports.handlers import handovers as handlers
 from services.refund.reports.store import handovers as store
 from shared.api.refund_reports import HandoverIn, HandoverOut, HandoverPageOut
 from shared.http import CurrentActor
+from shared.paging import MAX_LIMIT, decode_cursor
 
 router = APIRouter(tags=["handovers"])
 
@@ -21,7 +23,7 @@ router = APIRouter(tags=["handovers"])
 async def hand_over(body: HandoverIn, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
     """Hand the shift over: finished work, follow-ups, and the forms finance handled, was
     submitted and sent back during the shift (computed from the forms)."""
-    return handover_out(await handlers.hand_over(ctx, draft(body), actor))
+    return handover_out(await handlers.hand_over(ctx, draft(body), actor), actor)
 
 
 @router.get("/handovers", response_model=HandoverPageOut)
@@ -29,15 +31,16 @@ async def list_handovers(
     ctx: ReportsContext,
     actor: CurrentActor,
     acknowledged: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: str | None = None,
 ) -> HandoverPageOut:
     """Handovers, newest first (``acknowledged=false``: the ones waiting for the next lead)."""
     handlers.require_duty_lead(actor, "reading handovers")
-    rows = await store.page(ctx.pool, acknowledged=acknowledged, before_id=before_id, limit=limit)
-    return HandoverPageOut(
-        items=[handover_out(r, masked=True) for r in rows],
-        next_before_id=rows[-1]["id"] if len(rows) == limit else None,
+    page = await store.page(
+        ctx.pool, acknowledged=acknowledged, after=decode_cursor(cursor), limit=limit
+    )
+    return page_out(
+        HandoverPageOut, page, [handover_out(r, actor, masked=True) for r in page.items]
     )
 
 
@@ -48,10 +51,10 @@ async def get_handover(handover_id: int, ctx: ReportsContext, actor: CurrentActo
     row = await store.get(ctx.pool, handover_id)
     if row is None:
         raise HandoverNotFound(f"no handover {handover_id}")
-    return handover_out(row)
+    return handover_out(row, actor)
 
 
 @router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverOut)
 async def acknowledge(handover_id: int, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
     """The next duty lead takes the shift over (403 ``same_person`` for whoever wrote it)."""
-    return handover_out(await handlers.acknowledge(ctx, handover_id, actor))
+    return handover_out(await handlers.acknowledge(ctx, handover_id, actor), actor)

@@ -43,9 +43,10 @@ async def service_monthly(
     month: Month, ctx: ReportsContext, actor: CurrentActor
 ) -> ServiceMonthlyOut:
     """客服退单统计表: the forms filed in the month."""
-    rows = await handlers.service_monthly(ctx, periods.parse_month(month), actor)
+    state, rows = await handlers.service_monthly(ctx, periods.parse_month(month), actor)
     return ServiceMonthlyOut(
         month=month,
+        state=state.value,
         rows=[service_row(r) for r in rows],
         total=totals_out(monthly.totals(rows)),
     )
@@ -55,7 +56,7 @@ async def service_monthly(
 async def service_monthly_csv(
     month: Month, ctx: ReportsContext, actor: CurrentActor
 ) -> StreamingResponse:
-    rows = await handlers.service_monthly(ctx, periods.parse_month(month), actor)
+    _, rows = await handlers.service_monthly(ctx, periods.parse_month(month), actor)
     table = tables.service_table(rows, ctx.settings.tz, mask_phone)
     return csv_download(table, f"service-refunds-{month}.csv")
 
@@ -65,9 +66,10 @@ async def finance_monthly(
     month: Month, ctx: ReportsContext, actor: CurrentActor
 ) -> FinanceMonthlyOut:
     """财务退单统计表: the forms submitted to finance in the month."""
-    rows = await handlers.finance_monthly(ctx, periods.parse_month(month), actor)
+    state, rows = await handlers.finance_monthly(ctx, periods.parse_month(month), actor)
     return FinanceMonthlyOut(
         month=month,
+        state=state.value,
         rows=[finance_row(r) for r in rows],
         total=totals_out(monthly.totals(rows)),
     )
@@ -77,5 +79,5 @@ async def finance_monthly(
 async def finance_monthly_csv(
     month: Month, ctx: ReportsContext, actor: CurrentActor
 ) -> StreamingResponse:
-    rows = await handlers.finance_monthly(ctx, periods.parse_month(month), actor)
+    _, rows = await handlers.finance_monthly(ctx, periods.parse_month(month), actor)
     return csv_download(tables.finance_table(rows, ctx.settings.tz), f"finance-refunds-{month}.csv")

@@ -3,15 +3,26 @@ records and report rows back to the shapes."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import asyncpg
 
+from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.daily import Count, DailyFaults
 from services.refund.reports.domain.finance import FormLine
-from services.refund.reports.domain.handover import Draft, FollowUp, Shift
+from services.refund.reports.domain.handover import (
+    Attendance,
+    Cleaning,
+    Draft,
+    FollowUp,
+    Shift,
+)
 from services.refund.reports.domain.monthly import FinanceRow, ServiceRow, Totals, Verdict
 from services.refund.reports.store import handovers as store
 from shared.api.refund_reports import (
+    AttendanceIn,
     CauseOut,
+    CleaningIn,
     CountOut,
     DailyFaultsOut,
     FinanceRowOut,
@@ -24,6 +35,7 @@ from shared.api.refund_reports import (
     TotalsOut,
     VerdictOut,
 )
+from shared.http import Actor
 from shared.masking import mask_phone
 
 
@@ -41,6 +53,8 @@ def draft(body: HandoverIn) -> Draft:
         tuple(body.finished),
         tuple(follow_up(f) for f in body.follow_ups),
         body.notes,
+        Attendance(**{k: tuple(v) for k, v in body.attendance.model_dump().items()}),
+        Cleaning(**body.cleaning.model_dump()),
     )
 
 
@@ -75,7 +89,9 @@ def _line(line: FormLine, masked: bool) -> FormLineOut:
     )
 
 
-def handover_out(row: asyncpg.Record, *, masked: bool = False) -> HandoverOut:
+def handover_out(row: asyncpg.Record, actor: Actor, *, masked: bool = False) -> HandoverOut:
+    """The handover, with what ``actor`` may do to it (acknowledge, when theirs to take)."""
+
     def lines(column: str) -> list[FormLineOut]:
         return [_line(x, masked) for x in store.lines(row[column])]
 
@@ -94,7 +110,18 @@ def handover_out(row: asyncpg.Record, *, masked: bool = False) -> HandoverOut:
         notes=row["notes"],
         acknowledged_by=row["acknowledged_by"],
         acknowledged_at=row["acknowledged_at"],
+        attendance=_attendance_out(store.attendance(row["attendance"])),
+        cleaning=_cleaning_out(store.cleaning(row["cleaning"])),
+        actions=rules.actions(store.handover_of(row), actor.username, actor.roles),
     )
+
+
+def _attendance_out(a: Attendance | None) -> AttendanceIn | None:
+    return AttendanceIn.model_validate(asdict(a)) if a is not None else None
+
+
+def _cleaning_out(c: Cleaning | None) -> CleaningIn | None:
+    return CleaningIn.model_validate(asdict(c)) if c is not None else None
 
 
 def totals_out(t: Totals) -> TotalsOut:

@@ -33,3 +33,17 @@ class RoleRequired(Forbidden):
 
 class FormNotFound(NotFound):
     code = "refund_form_not_found"
+
+
+class WrongState(DomainError):
+    """The month's statistics are not in the state this decision needs."""
+
+    code = "wrong_state"
+
+
+class MonthNotOver(DomainError):
+    code = "month_not_over"
+
+
+class StatisticsNotFound(NotFound):
+    code = "statistics_not_found"

@@ -12,13 +12,16 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
     InvalidPeriod,
+    RoleRequired,
     SamePerson,
 )
+from shared.actions import offered
 
 MAX_ITEMS = 50
 MAX_TEXT = 500
@@ -48,6 +51,26 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class Attendance:
+    """考勤: who was due on the shift, who came, who came late, left early, or never came."""
+
+    expected: tuple[str, ...]
+    present: tuple[str, ...]
+    late: tuple[str, ...] = ()
+    left_early: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """卫生是否打扫, and the person who signs for it (相关责任人签字确认)."""
+
+    done: bool
+    responsible: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Draft:
     shift: Shift
     period_start: datetime
@@ -55,6 +78,8 @@ class Draft:
     finished: tuple[str, ...]
     follow_ups: tuple[FollowUp, ...]
     notes: str = ""
+    attendance: Attendance | None = None
+    cleaning: Cleaning | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,52 @@ def check_follow_up(item: FollowUp, n: int) -> FollowUp:
     )
 
 
+MAX_NAME = 64
+
+
+def _names(names: tuple[str, ...], what: str) -> tuple[str, ...]:
+    cleaned = tuple(n.strip() for n in names)
+    if any(not 1 <= len(n) <= MAX_NAME for n in cleaned):
+        raise InvalidHandover(f"attendance: a name in {what} is 1 to {MAX_NAME} characters")
+    if len(set(cleaned)) != len(cleaned):
+        raise InvalidHandover(f"attendance: {what} names someone twice")
+    return cleaned
+
+
+def check_attendance(a: Attendance) -> Attendance:
+    """Every person due is accounted for: present or absent, never both; only someone
+    present came late or left early."""
+    checked = Attendance(
+        _names(a.expected, "expected"),
+        _names(a.present, "present"),
+        _names(a.late, "late"),
+        _names(a.left_early, "left_early"),
+        _names(a.absent, "absent"),
+    )
+    present, absent = set(checked.present), set(checked.absent)
+    if not checked.expected:
+        raise InvalidHandover("attendance: name who was due on the shift (应到值班人员)")
+    if present & absent:
+        raise InvalidHandover(
+            f"attendance: {', '.join(sorted(present & absent))} both present and absent"
+        )
+    if not absent <= set(checked.expected):
+        raise InvalidHandover("attendance: only someone due on the shift is absent")
+    if missing := set(checked.expected) - present - absent:
+        raise InvalidHandover(
+            f"attendance: {', '.join(sorted(missing))} neither present nor absent"
+        )
+    if stray := (set(checked.late) | set(checked.left_early)) - present:
+        raise InvalidHandover(
+            f"attendance: {', '.join(sorted(stray))} late or left early but not present"
+        )
+    return checked
+
+
+def check_cleaning(c: Cleaning) -> Cleaning:
+    return Cleaning(c.done, _text(c.responsible, "cleaning's responsible person"), c.note.strip())
+
+
 def check_draft(draft: Draft, now: datetime) -> Draft:
     if draft.period_start.tzinfo is None or draft.period_end.tzinfo is None:
         raise InvalidPeriod("a shift's times need a time zone")
@@ -107,7 +178,16 @@ def check_draft(draft: Draft, now: datetime) -> Draft:
     notes = draft.notes.strip()
     if len(notes) > MAX_TEXT:
         raise InvalidHandover(f"notes are at most {MAX_TEXT} characters")
-    return replace(draft, finished=finished, follow_ups=follow_ups, notes=notes)
+    if draft.attendance is None or draft.cleaning is None:
+        raise InvalidHandover("every line of the handover is filled: attendance and cleaning too")
+    return replace(
+        draft,
+        finished=finished,
+        follow_ups=follow_ups,
+        notes=notes,
+        attendance=check_attendance(draft.attendance),
+        cleaning=check_cleaning(draft.cleaning),
+    )
 
 
 def with_form(item: FollowUp, phone: str, amount_cents: int, bank: str) -> FollowUp:
@@ -120,11 +200,30 @@ def with_form(item: FollowUp, phone: str, amount_cents: int, bank: str) -> Follo
     )
 
 
-def acknowledge(handover: Handover, actor: str, now: datetime) -> Handover:
+DUTY_LEAD = "duty_lead"
+
+
+def require_duty_lead(roles: frozenset[str], doing: str) -> None:
+    if DUTY_LEAD not in roles:
+        raise RoleRequired(f"{doing} needs the duty_lead role")
+
+
+def may_acknowledge(handover: Handover, actor: str, roles: frozenset[str]) -> None:
+    """The next shift's duty lead takes the shift over, once (refused otherwise)."""
+    require_duty_lead(roles, "acknowledging a handover")
     if handover.acknowledged_by is not None:
         raise HandoverAcknowledged(
             f"handover {handover.id} was acknowledged by {handover.acknowledged_by}"
         )
     if actor == handover.handed_over_by:
         raise SamePerson("the next shift's duty lead acknowledges a handover, not who wrote it")
+
+
+def acknowledge(handover: Handover, actor: str, roles: frozenset[str], now: datetime) -> Handover:
+    may_acknowledge(handover, actor, roles)
     return replace(handover, acknowledged_by=actor, acknowledged_at=now)
+
+
+def actions(handover: Handover, actor: str, roles: frozenset[str]) -> list[str]:
+    """``acknowledge`` when this caller may take the shift over (the command's own rule)."""
+    return offered({"acknowledge": partial(may_acknowledge, handover, actor, roles)})

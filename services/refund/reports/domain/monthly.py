@@ -29,6 +29,7 @@ STATE_WORDS = {
     "payout_failed": "退款失败，待处理",
     "completed": "已退款",
     "sent_back": "已退回",
+    "closed": "不予处理，已关闭",
 }
 
 
@@ -45,6 +46,7 @@ class FormRecord:
     submitted_to_finance_at: datetime | None
     sent_back_reason: str | None
     steps: tuple[StepEvent, ...] = field(default_factory=tuple)
+    closed_reason: str | None = None
 
     def latest(self, step: str, decision: str | None = None) -> StepEvent | None:
         found = [
@@ -57,6 +59,8 @@ class FormRecord:
         words = STATE_WORDS.get(self.state, self.state)
         if self.state == "sent_back" and self.sent_back_reason:
             return f"{words}：{self.sent_back_reason}"
+        if self.state == "closed" and self.closed_reason:
+            return f"{words}：{self.closed_reason}"
         return words
 
 

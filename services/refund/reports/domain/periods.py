@@ -38,3 +38,16 @@ def local_minute(at: datetime | None, tz: ZoneInfo) -> str:
 def yuan(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def dates_bounds(
+    first: date | None, last: date | None, tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """A search's dates, both inclusive, as bounds: from the start of ``first`` to the end
+    of ``last`` in the business's time zone (None: open on that side)."""
+    if first is not None and last is not None and first > last:
+        raise InvalidPeriod(f"the range starts ({first}) after it ends ({last})")
+    return (
+        day_bounds(first, tz)[0] if first is not None else None,
+        day_bounds(last, tz)[1] if last is not None else None,
+    )

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncpg
 
 from services.refund.aftersales.handlers.context import Context
 from services.refund.reports.domain import finance as finance_rules
 from services.refund.reports.domain import handover as rules
-from services.refund.reports.domain.errors import FormNotFound, HandoverNotFound, RoleRequired
+from services.refund.reports.domain.errors import FormNotFound, HandoverNotFound
 from services.refund.reports.domain.handover import Draft, FollowUp
 from services.refund.reports.store import forms
 from services.refund.reports.store import handovers as store
 from shared.http import Actor
 
-DUTY_LEAD = "duty_lead"
-
 
 def require_duty_lead(actor: Actor, doing: str) -> None:
-    if DUTY_LEAD not in actor.roles:
-        raise RoleRequired(f"{doing} needs the duty_lead role")
+    rules.require_duty_lead(actor.roles, doing)
 
 
 async def _filled(conn: asyncpg.Connection, item: FollowUp) -> FollowUp:
@@ -39,22 +38,16 @@ async def hand_over(ctx: Context, draft: Draft, actor: Actor) -> asyncpg.Record:
         events = await forms.steps_between(conn, checked.period_start, checked.period_end)
         facts = await forms.facts(conn, sorted({e.form_id for e in events}))
         lists = finance_rules.classify(events, facts)
-        draft_filled = Draft(
-            checked.shift,
-            checked.period_start,
-            checked.period_end,
-            checked.finished,
-            filled,
-            checked.notes,
-        )
+        draft_filled = replace(checked, follow_ups=filled)
         return await store.insert(conn, draft_filled, lists, actor.username, now)
 
 
 async def acknowledge(ctx: Context, handover_id: int, actor: Actor) -> asyncpg.Record:
-    require_duty_lead(actor, "acknowledging a handover")
     async with ctx.pool.acquire() as conn, conn.transaction():
         row = await store.get(conn, handover_id, lock=True)
         if row is None:
             raise HandoverNotFound(f"no handover {handover_id}")
-        acknowledged = rules.acknowledge(store.handover_of(row), actor.username, ctx.now())
+        acknowledged = rules.acknowledge(
+            store.handover_of(row), actor.username, actor.roles, ctx.now()
+        )
         return await store.acknowledge(conn, acknowledged)

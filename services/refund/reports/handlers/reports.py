@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from services.refund.aftersales.handlers.context import Context
 from services.refund.reports.domain import daily, monthly, periods
 from services.refund.reports.domain.errors import RoleRequired
+from services.refund.reports.domain.statistics import Department, StatisticsState
+from services.refund.reports.handlers import statistics
+from services.refund.reports.handlers.statistics import FINANCE_READERS, SERVICE_READERS
 from services.refund.reports.store import forms
 from shared.db.pool import read_snapshot
 from shared.http import Actor
 
-SERVICE_READERS = frozenset({"duty_lead"})
-"""客服部: the duty leads compile the service department's table."""
-FINANCE_READERS = frozenset({"cashier", "accountant", "finance_director"})
-"""财务部: finance compiles its own."""
 DAILY_READERS = SERVICE_READERS | FINANCE_READERS
 
 
@@ -23,20 +23,20 @@ def require(actor: Actor, allowed: frozenset[str], what: str) -> None:
         raise RoleRequired(f"{what} is for {', '.join(sorted(allowed))}")
 
 
-async def service_monthly(ctx: Context, month: date, actor: Actor) -> list[monthly.ServiceRow]:
-    require(actor, SERVICE_READERS, "the service department's monthly refund statistics")
-    start, end = periods.month_bounds(month, ctx.settings.tz)
-    async with read_snapshot(ctx.pool) as conn:
-        filed = await forms.filed_between(conn, start, end)
-    return monthly.service_rows(f for f, _ in filed)
+async def service_monthly(
+    ctx: Context, month: date, actor: Actor
+) -> tuple[StatisticsState, list[monthly.ServiceRow]]:
+    """客服退单统计表 and where it stands: stored once the head approved it, computed before."""
+    stored, rows = await statistics.table(ctx, month, Department.SERVICE, actor)
+    return stored.statistics.state, cast(list[monthly.ServiceRow], rows)
 
 
-async def finance_monthly(ctx: Context, month: date, actor: Actor) -> list[monthly.FinanceRow]:
-    require(actor, FINANCE_READERS, "the finance department's monthly refund statistics")
-    start, end = periods.month_bounds(month, ctx.settings.tz)
-    async with read_snapshot(ctx.pool) as conn:
-        submitted = await forms.submitted_between(conn, start, end)
-    return monthly.finance_rows(submitted)
+async def finance_monthly(
+    ctx: Context, month: date, actor: Actor
+) -> tuple[StatisticsState, list[monthly.FinanceRow]]:
+    """财务退单统计表 and where it stands: stored once the head approved it, computed before."""
+    stored, rows = await statistics.table(ctx, month, Department.FINANCE, actor)
+    return stored.statistics.state, cast(list[monthly.FinanceRow], rows)
 
 
 async def daily_faults(ctx: Context, day: date, actor: Actor) -> daily.DailyFaults:

@@ -19,7 +19,7 @@ Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for rea
 
 _FORM_COLUMNS = (
     "form_id, order_no, phone, bank, amount_cents, filed_by, filed_at, state,"
-    " submitted_to_finance_at, sent_back_reason, cause"
+    " submitted_to_finance_at, sent_back_reason, closed_reason, cause"
 )
 
 
@@ -95,6 +95,7 @@ async def _with_steps(db: Db, rows: list[asyncpg.Record]) -> list[tuple[FormReco
                 state=r["state"],
                 submitted_to_finance_at=r["submitted_to_finance_at"],
                 sent_back_reason=r["sent_back_reason"],
+                closed_reason=r["closed_reason"],
                 steps=tuple(steps[r["form_id"]]),
             ),
             r["cause"],

@@ -9,11 +9,21 @@ import asyncpg
 from pydantic import TypeAdapter
 
 from services.refund.reports.domain.finance import FinanceLists, FormLine
-from services.refund.reports.domain.handover import Draft, FollowUp, Handover
+from services.refund.reports.domain.handover import (
+    Attendance,
+    Cleaning,
+    Draft,
+    FollowUp,
+    Handover,
+)
+from shared.db.query import Query, fetch_page
+from shared.paging import InvalidCursor, Page, Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 _LINES = TypeAdapter(list[FormLine])
 _FOLLOW_UPS = TypeAdapter(list[FollowUp])
+_ATTENDANCE = TypeAdapter(Attendance | None)
+_CLEANING = TypeAdapter(Cleaning | None)
 
 
 def handover_of(row: asyncpg.Record) -> Handover:
@@ -30,13 +40,22 @@ def follow_ups(value: Any) -> list[FollowUp]:
     return _FOLLOW_UPS.validate_python(value)
 
 
+def attendance(value: Any) -> Attendance | None:
+    return _ATTENDANCE.validate_python(value)
+
+
+def cleaning(value: Any) -> Cleaning | None:
+    return _CLEANING.validate_python(value)
+
+
 async def insert(
     conn: asyncpg.Connection, draft: Draft, finance: FinanceLists, actor: str, now: datetime
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO refund_handovers (shift, period_start, period_end, handed_over_by,"
         " handed_over_at, finished, follow_ups, finance_handled, submitted_to_finance,"
-        " sent_back_by_finance, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " sent_back_by_finance, notes, attendance, cleaning)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " RETURNING *",
         draft.shift.value,
         draft.period_start,
@@ -49,6 +68,8 @@ async def insert(
         _LINES.dump_python(finance.submitted, mode="json"),
         _LINES.dump_python(finance.sent_back, mode="json"),
         draft.notes,
+        _ATTENDANCE.dump_python(draft.attendance, mode="json"),
+        _CLEANING.dump_python(draft.cleaning, mode="json"),
     )
     assert row is not None
     return row
@@ -72,15 +93,14 @@ async def acknowledge(conn: asyncpg.Connection, h: Handover) -> asyncpg.Record:
 
 
 async def page(
-    db: Db, *, acknowledged: bool | None, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM refund_handovers WHERE ($1::boolean IS NULL"
-            " OR (acknowledged_by IS NOT NULL) = $1) AND ($2::bigint IS NULL OR id < $2)"
-            " ORDER BY id DESC LIMIT $3",
-            acknowledged,
-            before_id,
-            limit,
-        )
+    db: Db, *, acknowledged: bool | None, after: Position | None, limit: int
+) -> Page[asyncpg.Record]:
+    """Handovers newest first, with how many match."""
+    q = Query()
+    q.when(acknowledged, "(acknowledged_by IS NOT NULL) = {}")
+    if after is not None and not after.id.isdigit():
+        raise InvalidCursor("the cursor is not one this list gave out")
+    order = ("handed_over_at", "id")
+    return await fetch_page(
+        db, "refund_handovers", q, order=order, newest_first=True, after=after, limit=limit, key=int
     )
