@@ -28,6 +28,7 @@ from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.subscribe import subscribe
 from shared.observability.samplers import sample_lag, sample_outbox
 from shared.settings import Settings
+from shared.timestamps import use_business_zone
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Platform:
     def __init__(self, service: str, settings: Settings, migrations: Path | None) -> None:
         self.service = service
         self.settings = settings
+        use_business_zone(settings.tz)  # every answer's timestamps in KEFU_TIMEZONE
         self.migrations = migrations
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None

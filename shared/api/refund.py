@@ -7,10 +7,12 @@ OpenAPI document and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$")]
 Cents = Annotated[int, Field(gt=0, le=100_000_000)]
@@ -129,15 +131,15 @@ class StepOut(BaseModel):
     executor: str
     executor_role: str
     to_state: str
-    at: datetime
+    at: Timestamp
 
 
 class DeadlineOut(BaseModel):
     step: Literal["filing", "submission_to_finance", "finance"]
-    due_at: datetime
+    due_at: Timestamp
     paused: bool
-    met_at: datetime | None
-    breached_at: datetime | None = Field(
+    met_at: Timestamp | None
+    breached_at: Timestamp | None = Field(
         description="Set when the limit was missed (shown on the form; told to the duty lead)"
     )
 
@@ -148,7 +150,7 @@ class PayoutOut(BaseModel):
     attempts: int
     last_error: str | None
     reference: str | None
-    paid_at: datetime | None
+    paid_at: Timestamp | None
 
 
 class RefundFormSummaryOut(BaseModel):
@@ -159,26 +161,26 @@ class RefundFormSummaryOut(BaseModel):
     bank: str
     phone: str = Field(description="Masked in lists: 138****8000")
     filed_by: str
-    filed_at: datetime
+    filed_at: Timestamp
     round: int
     waiting_customer: bool
 
 
 class RefundFormOut(RefundFormSummaryOut):
-    purchased_at: datetime
+    purchased_at: Timestamp
     paid_cents: int
     fault: str
     cause: Cause
     customer_opinion: str
-    complaint_at: datetime
+    complaint_at: Timestamp
     tech_finding: str | None
-    submitted_to_finance_at: datetime | None
-    finance_approved_at: datetime | None
+    submitted_to_finance_at: Timestamp | None
+    finance_approved_at: Timestamp | None
     sent_back_step: str | None
     sent_back_reason: str | None
-    paid_at: datetime | None
+    paid_at: Timestamp | None
     payout_reference: str | None
-    completed_at: datetime | None
+    completed_at: Timestamp | None
     steps: list[StepOut] = Field(
         description="Every step of every round, oldest first: opinion, executor and time"
     )
@@ -201,17 +203,17 @@ class RequestedRefundOut(BaseModel):
     phone: str | None
     reason: str
     requested_by: str
-    requested_at: datetime
-    received_at: datetime
+    requested_at: Timestamp
+    received_at: Timestamp
     state: RequestedState
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Timestamp | None
     opinion: str | None
     business_day: date | None
     rejection: str | None
     detail: str | None
     payout_reference: str | None
-    completed_at: datetime | None
+    completed_at: Timestamp | None
     payout: PayoutOut | None = None
 
 
@@ -221,7 +223,7 @@ class PolicyOut(BaseModel):
     daily_amount_cap_cents: int
     daily_count_cap: int
     updated_by: str
-    updated_at: datetime
+    updated_at: Timestamp
     today: date
     approved_today_cents: int
     approved_today_count: int
@@ -237,4 +239,4 @@ class AttentionOut(BaseModel):
     amount_cents: int
     attempts: int
     last_error: str | None
-    created_at: datetime
+    created_at: Timestamp

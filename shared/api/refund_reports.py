@@ -7,10 +7,12 @@ OpenAPI document and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 Shift = Literal["day", "middle", "night"]
 
@@ -77,7 +79,7 @@ class FormLineOut(BaseModel):
     phone: str
     amount_cents: int
     bank: str
-    at: datetime
+    at: Timestamp
     by: str
     result: str
     reason: str | None
@@ -86,10 +88,10 @@ class FormLineOut(BaseModel):
 class HandoverOut(BaseModel):
     id: int
     shift: Shift
-    period_start: datetime
-    period_end: datetime
+    period_start: Timestamp
+    period_end: Timestamp
     handed_over_by: str
-    handed_over_at: datetime
+    handed_over_at: Timestamp
     finished: list[str]
     follow_ups: list[FollowUpOut]
     finance_handled: list[FormLineOut] = Field(
@@ -101,7 +103,7 @@ class HandoverOut(BaseModel):
     )
     notes: str
     acknowledged_by: str | None
-    acknowledged_at: datetime | None
+    acknowledged_at: Timestamp | None
 
 
 class HandoverPageOut(BaseModel):
@@ -136,30 +138,30 @@ class TotalsOut(BaseModel):
 
 class ServiceRowOut(BaseModel):
     seq: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     form_id: str
     order_no: str
     contact: str = Field(description="The registered phone, masked")
     bank: str
     amount_cents: int
     submitter: str
-    to_tech_at: datetime | None
-    to_finance_at: datetime | None
-    finance_feedback_at: datetime | None
-    customer_told_at: datetime | None
+    to_tech_at: Timestamp | None
+    to_finance_at: Timestamp | None
+    finance_feedback_at: Timestamp | None
+    customer_told_at: Timestamp | None
     remarks: str
 
 
 class VerdictOut(BaseModel):
     decision: str
     executor: str
-    at: datetime
+    at: Timestamp
     opinion: str
 
 
 class FinanceRowOut(BaseModel):
     seq: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     form_id: str
     order_no: str
     bank: str
@@ -168,7 +170,7 @@ class FinanceRowOut(BaseModel):
     cashier_check: VerdictOut | None
     accountant_review: VerdictOut | None
     director_approval: VerdictOut | None
-    service_told_at: datetime | None
+    service_told_at: Timestamp | None
     remarks: str
 
 
