@@ -23,7 +23,7 @@ from shared.contracts import Topic
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool, ensure_database
 from shared.messaging.consumer import ConsumerRuntime, Subscription
-from shared.messaging.kafka import ensure_topics, make_producer, topic_names
+from shared.messaging.kafka import ensure_topics, kafka_security, make_producer, topic_names
 from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.subscribe import subscribe
 from shared.observability.samplers import sample_lag, sample_outbox
@@ -89,6 +89,7 @@ class Platform:
             return
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap,
+            security=kafka_security(self.settings),
             client_id=f"kefu-{self.service}",
             logger=logging.getLogger(f"kefu.{self.service}.broker"),
         )

@@ -127,5 +127,9 @@ def test_the_production_overlay_changes_image_replicas_settings_and_resources() 
         container(prod["voucher"])["livenessProbe"] == container(base["voucher"])["livenessProbe"]
     )
     settings = find(PRODUCTION, "ConfigMap", "kefu-settings")["data"]
-    assert settings["KEFU_KAFKA_BOOTSTRAP"].count(":9092") == 3
+    assert settings["KEFU_KAFKA_BOOTSTRAP"].count(":9093") == 3  # TLS + SASL listener
+    assert (settings["KEFU_KAFKA_SASL_MECHANISM"], settings["KEFU_KAFKA_TLS"]) == (
+        "SCRAM-SHA-512",
+        "true",
+    )
     assert settings["KEFU_TOPIC_REPLICATION"] == "3"  # the patch merged, it did not replace

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.settings import SERVICES, Settings
 from shared.timestamps import DEFAULT_ZONE, Timestamp, UtcTimestamp, use_business_zone
+from tests.jsontree import strings_in
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -83,23 +84,12 @@ def _examples(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("example", "examples", "default"):
-                yield from (v for v in _strings(value) if TIMESTAMP.match(v))
+                yield from (v for v in strings_in(value) if TIMESTAMP.match(v))
             else:
                 yield from _examples(value)
     elif isinstance(node, list):
         for value in node:
             yield from _examples(value)
-
-
-def _strings(node: Any) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value)
 
 
 @pytest.mark.parametrize("service", SERVICES)
