@@ -8,7 +8,7 @@ the service's JSON on as it came. (Accounts and stored value: ``rental_accounts`
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -44,7 +44,7 @@ class StatusFixIn(BaseModel):
 
 
 class ExceptionFixIn(BaseModel):
-    ended_at: Timestamp = Field(
+    ended_at: datetime = Field(
         description="The end time the user reports, with its time zone",
         examples=["2026-11-23T20:18:00+08:00"],
     )
