@@ -28,7 +28,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 asyncapi: $(STAMP)
-	$(BIN)/kefu asyncapi > docs/asyncapi.yaml
+	$(BIN)/kefu asyncapi --snapshots docs/contracts -o docs/asyncapi.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

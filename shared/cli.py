@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the AsyncAPI 3.0 document (YAML) generated from shared/contracts.",
     )
     asyncapi.add_argument("-o", "--output", type=Path, help="write to this file instead")
+    asyncapi.add_argument(
+        "--snapshots",
+        type=Path,
+        help="also record each topic's schema in this folder (docs/contracts), refused while"
+        " a change would break a topic's consumers or producers",
+    )
     add_ops_commands(commands)
     return parser
 
@@ -49,8 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "asyncapi":
+        from shared.contracts import TOPICS
         from shared.contracts.asyncapi import asyncapi_yaml
+        from shared.contracts.compat import write_snapshots
 
+        refused = write_snapshots(TOPICS, args.snapshots) if args.snapshots else []
+        for problem in refused:
+            sys.stderr.write(f"kefu asyncapi: {problem}\n")
+        if refused:
+            return 1
         text = asyncapi_yaml()
         if args.output is not None:
             args.output.write_text(text, encoding="utf-8")

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from shared.docs_pages import install_docs_pages
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.observability.http_server import TracingMiddleware
 from shared.paging import reject_unknown_filters
@@ -110,8 +111,11 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
         lifespan=lifespan,
         version="1",
         dependencies=[Depends(reject_unknown_filters)],
+        docs_url=None,
+        redoc_url=None,
         **_NATIVE_TELEMETRY_OFF,
     )
+    install_docs_pages(app)  # FastAPI's own load their assets from a CDN
     install_error_handlers(app)
     app.add_middleware(TracingMiddleware)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)

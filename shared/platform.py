@@ -23,11 +23,12 @@ from shared.contracts import Topic
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool, ensure_database
 from shared.messaging.consumer import ConsumerRuntime, Subscription
-from shared.messaging.kafka import ensure_topics, make_producer, topic_names
+from shared.messaging.kafka import ensure_topics, kafka_security, make_producer, topic_names
 from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.subscribe import subscribe
 from shared.observability.samplers import sample_lag, sample_outbox
 from shared.settings import Settings
+from shared.timestamps import use_business_zone
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Platform:
     def __init__(self, service: str, settings: Settings, migrations: Path | None) -> None:
         self.service = service
         self.settings = settings
+        use_business_zone(settings.tz)  # every answer's timestamps in KEFU_TIMEZONE
         self.migrations = migrations
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -87,6 +89,7 @@ class Platform:
             return
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap,
+            security=kafka_security(self.settings),
             client_id=f"kefu-{self.service}",
             logger=logging.getLogger(f"kefu.{self.service}.broker"),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,13 @@ class Settings(BaseSettings):
     kafka_join_timeout_seconds: float = 60.0
     """How long a service waits at start for its consumer groups' first partitions before
     it gives up (exits, to be restarted) instead of waiting on a group that never settles."""
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] | None = None
+    """SASL authentication to Kafka (production: SCRAM-SHA-512 over TLS); None: none."""
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_tls: bool = False
+    """TLS to the brokers; ``kafka_tls_cafile`` names the CA bundle if not the system's."""
+    kafka_tls_cafile: str | None = None
     topic_partitions: int = 6
     topic_replication: int = 1
 

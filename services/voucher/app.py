@@ -10,11 +10,13 @@ from fastapi import FastAPI
 
 from services.voucher.adapters.issuer import LotteryIssuer, SandboxIssuer
 from services.voucher.api import router
+from services.voucher.domain.model import Failure
 from services.voucher.handlers.deps import Deps
 from services.voucher.handlers.expiry import run_expiry
 from services.voucher.handlers.timers import run_timers
 from services.voucher.subscribers import subscriptions
 from services.voucher.waiters import OperationWaiters
+from shared import metrics
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     POINTS_REVERSAL_REQUESTED,
@@ -34,6 +36,13 @@ TOPICS = (
     POINTS_REVERSAL_RESULT,
     NOTIFY_INAPP_REQUESTED,
 )
+
+
+def outcomes_known() -> None:
+    """``kefu.operations`` at zero for every outcome a void or reversal can have."""
+    fails = [("failed", failure.value) for failure in Failure]
+    metrics.operations_known("void", [("succeeded", None), *fails])
+    metrics.operations_known("reversal", [("succeeded", None), *fails])
 
 
 def create_app(
@@ -60,6 +69,7 @@ def create_app(
             app.state.platform = platform
             app.state.deps = deps
             await platform.consume(subscriptions(deps))
+            outcomes_known()
             platform.background(run_timers(deps))
             platform.background(run_expiry(deps))
             yield

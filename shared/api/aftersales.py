@@ -8,10 +8,11 @@ the service's domain enums (a unit test holds them together).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 TicketStatus = Literal[
     "awaiting_review",
@@ -127,7 +128,7 @@ class ActivationEvent(BaseModel):
     actor: str
     status: str
     reason: str | None
-    at: datetime
+    at: Timestamp
 
 
 class ActivationOut(BaseModel):
@@ -138,9 +139,9 @@ class ActivationOut(BaseModel):
         description="Why the last application was refused: shown until the seller applies again"
     )
     submitted_by: str
-    submitted_at: datetime
+    submitted_at: Timestamp
     reviewed_by: str | None
-    reviewed_at: datetime | None
+    reviewed_at: Timestamp | None
     attempts: int
     can_apply_again: bool
 
@@ -173,7 +174,7 @@ class ImageOut(BaseModel):
     content_type: str
     size_bytes: int
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: Timestamp
 
 
 class ImageDataOut(ImageOut):
@@ -196,15 +197,15 @@ class TicketOut(BaseModel):
     outcome: ReviewOutcome | None
     review_reason: str | None
     reviewed_by: str | None = Field(description="system:auto_approval after 48 hours unreviewed")
-    reviewed_at: datetime | None
+    reviewed_at: Timestamp | None
     processing_result: ProcessingResult | None
     created_by: str
-    created_at: datetime
-    review_due_at: datetime | None = Field(
+    created_at: Timestamp
+    review_due_at: Timestamp | None = Field(
         description="When the system approves it if nobody reviews it (48 hours after opening)"
     )
-    receipt_due_at: datetime | None
-    processing_due_at: datetime | None
+    receipt_due_at: Timestamp | None
+    processing_due_at: Timestamp | None
     actions: list[TicketAction] = Field(
         description="What can be done next: review (reviewers), receive or process (processors)"
     )
@@ -220,7 +221,7 @@ class TicketEventOut(BaseModel):
     to_status: str
     outcome: str | None
     reason: str | None
-    at: datetime
+    at: Timestamp
 
 
 class TicketDetailOut(TicketOut):
@@ -237,7 +238,7 @@ class TicketPageOut(BaseModel):
 
 class OverdueTicketOut(TicketOut):
     overdue_stage: Stage
-    reminded_at: datetime | None = Field(
+    reminded_at: Timestamp | None = Field(
         description="When its staff were reminded (in-app); null if the sweep has not come by"
     )
 

@@ -7,11 +7,11 @@ OpenAPI document and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.timestamps import Timestamp
 from shared.verification import CheckFailure, CodeState
 
 SmsStatus = Literal["queued", "sending", "sent", "failed", "rejected"]
@@ -71,9 +71,9 @@ class SmsOut(BaseModel):
     attempts: int
     dedupe_key: str
     requested_by: str
-    requested_at: datetime
-    sent_at: datetime | None
-    updated_at: datetime
+    requested_at: Timestamp
+    sent_at: Timestamp | None
+    updated_at: Timestamp
 
 
 class SmsPageOut(BaseModel):
@@ -87,7 +87,7 @@ class ProviderCallOut(BaseModel):
     accepted: bool
     permanent: bool
     answer: str
-    at: datetime
+    at: Timestamp
 
 
 class SmsDetailOut(SmsOut):
@@ -99,11 +99,11 @@ class LatestCodeOut(BaseModel):
     phone: str
     code: str = Field(description="In clear, to read to the customer; this look-up is recorded")
     status: SmsStatus = Field(description="Whether the SMS itself went out")
-    requested_at: datetime
-    sent_at: datetime | None
+    requested_at: Timestamp
+    sent_at: Timestamp | None
     code_state: CodeState | None = Field(description="Null for a code issued elsewhere")
     looked_up_by: str
-    looked_up_at: datetime
+    looked_up_at: Timestamp
 
 
 class CodeLookupOut(BaseModel):
@@ -113,7 +113,7 @@ class CodeLookupOut(BaseModel):
     sms_id: int | None
     found: bool
     trace_id: str | None
-    at: datetime
+    at: Timestamp
 
 
 class CodeLookupPageOut(BaseModel):
@@ -125,8 +125,8 @@ class CodeIssuedOut(BaseModel):
     id: str
     phone: str = Field(description="Masked")
     purpose: str
-    issued_at: datetime
-    expires_at: datetime
+    issued_at: Timestamp
+    expires_at: Timestamp
     attempts_allowed: int
     sms_dedupe_key: str = Field(description="The SMS log entry of this code has this key")
 
@@ -145,9 +145,9 @@ class InboxMessageOut(BaseModel):
     title: str | None
     body: str
     template_id: str | None
-    created_at: datetime
+    created_at: Timestamp
     read: bool
-    read_at: datetime | None
+    read_at: Timestamp | None
 
 
 class InboxPageOut(BaseModel):
@@ -176,14 +176,14 @@ class AnnouncementOut(BaseModel):
     title: str
     body: str
     status: AnnouncementStatus
-    publish_at: datetime | None
-    withdraw_at: datetime | None
-    published_at: datetime | None
-    withdrawn_at: datetime | None
+    publish_at: Timestamp | None
+    withdraw_at: Timestamp | None
+    published_at: Timestamp | None
+    withdrawn_at: Timestamp | None
     created_by: str
-    created_at: datetime
+    created_at: Timestamp
     updated_by: str
-    updated_at: datetime
+    updated_at: Timestamp
     actions: list[AnnouncementAction] = Field(
         description="The buttons it shows: edit only while not online"
     )
@@ -192,7 +192,7 @@ class AnnouncementOut(BaseModel):
 class AnnouncementHistoryOut(BaseModel):
     action: str
     actor: str
-    at: datetime
+    at: Timestamp
     title: str
     body: str
 
@@ -210,7 +210,7 @@ class BoardItemOut(BaseModel):
     id: int
     title: str
     body: str
-    published_at: datetime
+    published_at: Timestamp
 
 
 class BoardOut(BaseModel):

@@ -6,17 +6,18 @@ and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 
 class PointsMovementOut(BaseModel):
     refund_id: str | None
     points: int
     merchant_order_no: str | None
-    at: datetime
+    at: Timestamp
     kind: Literal["refund"]
 
 

@@ -7,12 +7,13 @@ OpenAPI document and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.paging import PageOut
+from shared.timestamps import Timestamp
 
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$")]
 Cents = Annotated[int, Field(gt=0, le=100_000_000)]
@@ -148,15 +149,15 @@ class StepOut(BaseModel):
     executor: str
     executor_role: str
     to_state: str
-    at: datetime
+    at: Timestamp
 
 
 class DeadlineOut(BaseModel):
     step: Literal["filing", "submission_to_finance", "finance"]
-    due_at: datetime
+    due_at: Timestamp
     paused: bool
-    met_at: datetime | None
-    breached_at: datetime | None = Field(
+    met_at: Timestamp | None
+    breached_at: Timestamp | None = Field(
         description="Set when the limit was missed (shown on the form; told to the duty lead)"
     )
 
@@ -169,7 +170,7 @@ class PayoutOut(BaseModel):
     attempts: int
     last_error: str | None
     reference: str | None
-    paid_at: datetime | None
+    paid_at: Timestamp | None
 
 
 FormAction = Literal[
@@ -195,7 +196,7 @@ class RefundFormSummaryOut(BaseModel):
     bank: str
     phone: str = Field(description="Masked in lists: 138****8000")
     filed_by: str
-    filed_at: datetime
+    filed_at: Timestamp
     round: int
     waiting_customer: bool
     customer_name: str
@@ -208,21 +209,21 @@ class RefundFormSummaryOut(BaseModel):
 
 
 class RefundFormOut(RefundFormSummaryOut):
-    purchased_at: datetime
+    purchased_at: Timestamp
     paid_cents: int
     fault: str
     cause: Cause
     customer_opinion: str
-    complaint_at: datetime
+    complaint_at: Timestamp
     tech_finding: str | None
-    submitted_to_finance_at: datetime | None
-    finance_approved_at: datetime | None
+    submitted_to_finance_at: Timestamp | None
+    finance_approved_at: Timestamp | None
     sent_back_step: str | None
     sent_back_reason: str | None
-    paid_at: datetime | None
+    paid_at: Timestamp | None
     payout_reference: str | None
-    completed_at: datetime | None
-    closed_at: datetime | None = None
+    completed_at: Timestamp | None
+    closed_at: Timestamp | None = None
     closed_by: str | None = None
     closed_reason: str | None = Field(
         default=None, description="Why the form was closed without a refund"
@@ -241,14 +242,14 @@ class RefundFormPageOut(PageOut):
 class QueuedFormOut(RefundFormSummaryOut):
     """A form waiting on a step the caller's role decides, with the limit it runs under."""
 
-    due_at: datetime | None = Field(
+    due_at: Timestamp | None = Field(
         description="When the running time limit is due; null for a sent-back form (no limit"
         " runs while the agent corrects it)"
     )
     due_limit: Literal["submission_to_finance", "finance"] | None
     due_paused: bool = Field(description="Waiting on the customer: the limit is paused")
     overdue: bool = Field(description="The limit was missed (told to the duty lead)")
-    queued_at: datetime = Field(
+    queued_at: Timestamp = Field(
         description="The queue's order, oldest first: the due time, or when a sent-back form"
         " came back"
     )
@@ -268,17 +269,17 @@ class RequestedRefundOut(BaseModel):
     phone: str | None
     reason: str
     requested_by: str
-    requested_at: datetime
-    received_at: datetime
+    requested_at: Timestamp
+    received_at: Timestamp
     state: RequestedState
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Timestamp | None
     opinion: str | None
     business_day: date | None
     rejection: str | None
     detail: str | None
     payout_reference: str | None
-    completed_at: datetime | None
+    completed_at: Timestamp | None
     payout: PayoutOut | None = None
     actions: list[Literal["approve", "reject", "payout_retry", "give_up"]] = Field(
         description="What the caller may do now, each the rule its command runs: approve"
@@ -297,7 +298,7 @@ class PolicyOut(BaseModel):
     daily_amount_cap_cents: int
     daily_count_cap: int
     updated_by: str
-    updated_at: datetime
+    updated_at: Timestamp
     today: date
     approved_today_cents: int
     approved_today_count: int
@@ -313,7 +314,7 @@ class AttentionOut(BaseModel):
     amount_cents: int
     attempts: int
     last_error: str | None
-    created_at: datetime
+    created_at: Timestamp
     actions: list[Literal["payout_retry", "give_up"]] = Field(
         description="payout_retry: a form's (cashier, finance director) or a requested"
         " refund's (ops supervisor); give_up: a requested refund's (ops supervisor)"

@@ -7,12 +7,13 @@ OpenAPI document and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.paging import PageOut
+from shared.timestamps import Timestamp
 
 Shift = Literal["day", "middle", "night"]
 
@@ -102,7 +103,7 @@ class FormLineOut(BaseModel):
     phone: str
     amount_cents: int
     bank: str
-    at: datetime
+    at: Timestamp
     by: str
     result: str
     reason: str | None
@@ -111,10 +112,10 @@ class FormLineOut(BaseModel):
 class HandoverOut(BaseModel):
     id: int
     shift: Shift
-    period_start: datetime
-    period_end: datetime
+    period_start: Timestamp
+    period_end: Timestamp
     handed_over_by: str
-    handed_over_at: datetime
+    handed_over_at: Timestamp
     finished: list[str]
     follow_ups: list[FollowUpOut]
     finance_handled: list[FormLineOut] = Field(
@@ -126,7 +127,7 @@ class HandoverOut(BaseModel):
     )
     notes: str
     acknowledged_by: str | None
-    acknowledged_at: datetime | None
+    acknowledged_at: Timestamp | None
     attendance: AttendanceIn | None = Field(
         description="考勤 (null on handovers written before it was recorded)"
     )
@@ -168,30 +169,30 @@ class TotalsOut(BaseModel):
 
 class ServiceRowOut(BaseModel):
     seq: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     form_id: str
     order_no: str
     contact: str = Field(description="The registered phone, masked")
     bank: str
     amount_cents: int
     submitter: str
-    to_tech_at: datetime | None
-    to_finance_at: datetime | None
-    finance_feedback_at: datetime | None
-    customer_told_at: datetime | None
+    to_tech_at: Timestamp | None
+    to_finance_at: Timestamp | None
+    finance_feedback_at: Timestamp | None
+    customer_told_at: Timestamp | None
     remarks: str
 
 
 class VerdictOut(BaseModel):
     decision: str
     executor: str
-    at: datetime
+    at: Timestamp
     opinion: str
 
 
 class FinanceRowOut(BaseModel):
     seq: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     form_id: str
     order_no: str
     bank: str
@@ -200,7 +201,7 @@ class FinanceRowOut(BaseModel):
     cashier_check: VerdictOut | None
     accountant_review: VerdictOut | None
     director_approval: VerdictOut | None
-    service_told_at: datetime | None
+    service_told_at: Timestamp | None
     remarks: str
 
 
@@ -250,7 +251,7 @@ class FollowUpNoteIn(BaseModel):
 
 class DecisionOut(BaseModel):
     by: str | None
-    at: datetime | None
+    at: Timestamp | None
     text: str | None = Field(description="The opinion, or the reason for a return")
 
 
@@ -259,7 +260,7 @@ class StatisticsStepOut(BaseModel):
     actor: str
     role: str
     opinion: str
-    at: datetime
+    at: Timestamp
 
 
 class MonthlyStatisticsSummaryOut(BaseModel):

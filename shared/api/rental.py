@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from shared.timestamps import Timestamp
+
 UserStatus = Literal["renting", "temporarily_returned", "idle"]
 OrderStatus = Literal["renting", "temporarily_returned", "ended"]
 DecisionStatus = Literal["pending", "accepted", "rejected"]
@@ -71,14 +73,14 @@ class RentalUserOut(BaseModel):
     phone: str = Field(description="Masked: 138****8000")
     name: str
     card_type: str
-    registered_at: datetime
+    registered_at: Timestamp
     status: UserStatus
     blacklisted: bool
-    blacklisted_at: datetime | None
+    blacklisted_at: Timestamp | None
     blacklist_reason: str | None
     blacklisted_by: str | None
     deleted: bool
-    deleted_at: datetime | None
+    deleted_at: Timestamp | None
     deleted_by: str | None
     delete_reason: str | None
 
@@ -92,7 +94,7 @@ class UserActionOut(BaseModel):
     action: str
     reason: str
     actor: str
-    at: datetime
+    at: Timestamp
     old_status: str | None
     new_status: str | None
     trip_id: str | None
@@ -112,14 +114,14 @@ class RentalOrderOut(BaseModel):
     name: str
     bike_id: str
     status: OrderStatus
-    started_at: datetime
+    started_at: Timestamp
     start_point: RentalPointOut
-    ended_at: datetime | None
+    ended_at: Timestamp | None
     end_point: RentalPointOut | None = Field(
         description="The rental point the bike was returned to; none for a temporary return"
     )
     charge_cents: int | None
-    fixed_at: datetime | None = Field(description="When an agent ended it by the exception fix")
+    fixed_at: Timestamp | None = Field(description="When an agent ended it by the exception fix")
 
 
 class RentalOrderPageOut(BaseModel):
@@ -139,8 +141,8 @@ class ExceptionFixOut(BaseModel):
     trip_id: str
     actor: str
     reason: str
-    at: datetime
-    reported_end: datetime
+    at: Timestamp
+    reported_end: Timestamp
     lock_state: str | None
     bike_rented_by_other: bool
     old_status: str
@@ -156,7 +158,7 @@ class BikeOut(BaseModel):
     lock_state: Literal["locked", "unlocked", "fault"] | None = Field(
         description="The last state its lock reported; none if it never did"
     )
-    lock_reported_at: datetime | None
+    lock_reported_at: Timestamp | None
     current_trip_id: str | None
 
 
@@ -179,10 +181,10 @@ class DecisionOut(BaseModel):
     trip_id: str | None
     text: str = Field(description="The feedback's content or the application's description")
     claimed_cents: int | None = None
-    at: datetime = Field(description="When the user submitted it")
+    at: Timestamp = Field(description="When the user submitted it")
     status: DecisionStatus
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Timestamp | None
     decision_reason: str | None
 
 
@@ -196,14 +198,14 @@ class GuideOut(BaseModel):
     content: str
     note: str | None
     saved_by: str
-    saved_at: datetime
+    saved_at: Timestamp
 
 
 class GuideVersionOut(BaseModel):
     version: int
     note: str | None
     saved_by: str
-    saved_at: datetime
+    saved_at: Timestamp
     length: int
 
 

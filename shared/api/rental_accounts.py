@@ -8,10 +8,11 @@ declares them for its OpenAPI document and passes the service's JSON on as it ca
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 MAX_CENTS = 100_000_000
 """A million yuan: far above any limit, a guard against a slipped digit."""
@@ -108,10 +109,10 @@ class RefundOut(BaseModel):
     status: Literal["pending", "completed", "rejected"]
     reason: str
     requested_by: str
-    requested_at: datetime
+    requested_at: Timestamp
     outcome: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: Timestamp | None
 
 
 class AccountOut(BaseModel):
@@ -143,7 +144,7 @@ class MovementOut(BaseModel):
     reference: str
     actor: str
     reason: str | None
-    at: datetime
+    at: Timestamp
 
 
 class MovementPageOut(BaseModel):
@@ -156,7 +157,7 @@ class CardChangeOut(BaseModel):
     new_state: str
     reason: str
     actor: str
-    at: datetime
+    at: Timestamp
 
 
 class BooksOut(BaseModel):
@@ -168,7 +169,7 @@ class BooksOut(BaseModel):
 class CodeSentOut(BaseModel):
     id: str
     phone: str = Field(description="Masked")
-    expires_at: datetime
+    expires_at: Timestamp
     sms_dedupe_key: str
 
 
@@ -177,7 +178,7 @@ class VerificationOut(BaseModel):
     user_id: str
     method: IdentityMethod
     verified_by: str
-    expires_at: datetime
+    expires_at: Timestamp
 
 
 class ReceiptOut(BaseModel):
@@ -185,7 +186,7 @@ class ReceiptOut(BaseModel):
     user_id: str
     amount_cents: int
     amount_yuan: str
-    at: datetime
+    at: Timestamp
     payment_method: str
     payer_account: str = Field(description="Masked")
     balance_before_cents: int
@@ -200,7 +201,7 @@ class ReceiptPageOut(BaseModel):
 
 class FundFlowOut(BaseModel):
     id: int
-    at: datetime
+    at: Timestamp
     user_id: str
     kind: str
     direction: Direction

@@ -7,11 +7,13 @@ OpenAPI document and passes the service's JSON on as it came.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 Source = Literal["bubble", "telecom_points", "e_coupon"]
 VoucherStatus = Literal["available", "used", "voided", "expired"]
@@ -35,7 +37,7 @@ class OperationOut(BaseModel):
     operation_no: int
     operation_id: UUID
     operator: str
-    at: datetime
+    at: Timestamp
     type: OperationType
     result: Literal["succeeded", "failed"]
     failure: Failure | None
@@ -46,7 +48,7 @@ class OperationOut(BaseModel):
 class VoucherOut(BaseModel):
     code: str
     merchant_order_no: str
-    exchanged_at: datetime
+    exchanged_at: Timestamp
     order_status: str
     source: Source
     deduction_status: str
@@ -56,7 +58,7 @@ class VoucherOut(BaseModel):
     valid_to: date
     phone: str = Field(description="Masked: 138****8000")
     user_id: str
-    redeemed_at: datetime | None
+    redeemed_at: Timestamp | None
     store_id: str | None
     actions: list[Literal["void", "reverse"]] = Field(description="The buttons this voucher shows")
 
@@ -89,5 +91,5 @@ class OperationViewOut(OperationStatusOut):
     reason: str
     operator: str
     attempt: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -12,6 +12,7 @@ neither message headers nor the Kafka key, and knows nothing of our DLQs.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,44 +21,22 @@ from pydantic.json_schema import models_json_schema
 
 from shared.contracts import TOPICS
 from shared.contracts.base import Topic
+from shared.contracts.examples import EXAMPLES, example_time
 from shared.messaging.cloudevents import SPEC_VERSION
 
 KAFKA_BINDING_VERSION = "0.5.0"
 HEADER_NOTICE = (
     "# Generated from shared/contracts by `kefu asyncapi`. Do not edit: run `make asyncapi`.\n"
 )
-_EXAMPLE_SOURCE = {"platform": "/exchange-platform"}
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "voucher.issued.v1": {
-        "merchant_order_no": "M20181230101322001",
-        "user_id": "U10001",
-        "phone": "13800138000",
-        "source": "bubble",
-        "points_deducted": 2000,
-        "deduction_status": "deducted",
-        "exchanged_at": "2018-12-30T10:13:22+08:00",
-        "vouchers": [
-            {
-                "code": "22015118222201812301",
-                "face_value": "10.00",
-                "valid_from": "2018-12-30",
-                "valid_to": "2019-01-29",
-            }
-        ],
-    },
-    "voucher.redeemed.v1": {
-        "code": "22015118222201812301",
-        "redeemed_at": "2019-01-03T19:42:10+08:00",
-        "store_id": "S0351",
-    },
-}
-"""Payloads as other teams publish them (a unit test checks each against its contract)."""
+_PLATFORM_SOURCES = {"voucher": "/exchange-platform", "rental": "/bike-platform"}
+PRODUCTION_BOOTSTRAP = "kafka-0.kafka.kafka.svc:9093"
+"""An example address: the cluster's own is set with KEFU_KAFKA_BOOTSTRAP."""
 
 
 def _source_of(topic: Topic[Any]) -> str:
     """An example ``ce_source``: our services publish as ``/kefu/<service>``."""
-    if topic.producer in _EXAMPLE_SOURCE:
-        return _EXAMPLE_SOURCE[topic.producer]
+    if topic.producer == "platform":
+        return _PLATFORM_SOURCES[topic.name.split(".")[0]]
     return f"/kefu/{topic.producer}" if topic.producer.isidentifier() else "/kefu/<service>"
 
 
@@ -84,7 +63,7 @@ def _headers(topic: Topic[Any]) -> dict[str, Any]:
             "ce_time": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When it happened (RFC 3339).",
+                "description": "When it happened: RFC 3339, in UTC.",
             },
             "traceparent": {
                 "type": "string",
@@ -96,20 +75,33 @@ def _headers(topic: Topic[Any]) -> dict[str, Any]:
     }
 
 
+def example_id(topic: Topic[Any]) -> str:
+    """The example's ``ce_id``: the event's own id where the contract has one (the
+    bike platform's ``event_id``), else a UUID fixed per topic, so no two examples share one."""
+    event_id = EXAMPLES[topic.name].get("event_id")
+    return str(event_id) if event_id else str(uuid.uuid5(uuid.NAMESPACE_URL, f"kefu:{topic.name}"))
+
+
 def _example(topic: Topic[Any]) -> dict[str, Any]:
     payload = EXAMPLES[topic.name]
     return {
-        "name": "sample",
+        "name": f"{_message_id(topic)}Example",
+        "summary": f"{topic.summary} (key: {topic.key} = {payload[topic.key]})",
         "headers": {
             "ce_specversion": SPEC_VERSION,
-            "ce_id": "0b6f3a52-6d0e-4f7c-9a51-3c2e8d1f4a77",
+            "ce_id": example_id(topic),
             "ce_source": _source_of(topic),
             "ce_type": topic.ce_type,
-            "ce_time": payload.get("exchanged_at") or payload.get("redeemed_at"),
+            "ce_time": example_time(payload),
             "content-type": "application/json",
         },
         "payload": payload,
     }
+
+
+def _message_id(topic: Topic[Any]) -> str:
+    """A channel's message is named after its payload model: ``VoucherIssued``."""
+    return topic.model.__name__
 
 
 def _dlq_headers() -> dict[str, Any]:
@@ -137,9 +129,11 @@ def _key_binding(topic: Topic[Any]) -> dict[str, Any]:
     return {
         "kafka": {
             "key": {
+                "title": topic.key,
                 "type": "string",
                 "description": f"The payload's {topic.key}: one aggregate's messages stay"
                 " in order on one partition.",
+                "examples": [str(EXAMPLES[topic.name][topic.key])],
             },
             "bindingVersion": KAFKA_BINDING_VERSION,
         }
@@ -172,8 +166,7 @@ def asyncapi_document(topics: Sequence[Topic[Any]] = TOPICS) -> dict[str, Any]:
             "payload": {"$ref": f"#/components/schemas/{topic.model.__name__}"},
             "bindings": _key_binding(topic),
         }
-        if topic.name in EXAMPLES:
-            messages[message]["examples"] = [_example(topic)]
+        messages[message]["examples"] = [_example(topic)]
         messages[dlq_message] = {
             "name": f"{topic.model.__name__}DeadLetter",
             "title": f"{topic.dlq}",
@@ -189,7 +182,7 @@ def asyncapi_document(topics: Sequence[Topic[Any]] = TOPICS) -> dict[str, Any]:
             "summary": topic.summary,
             "description": f"Key: `{topic.key}`. Produced by {producer}."
             f" Messages no consumer can apply go to `{topic.dlq}`.",
-            "messages": {"message": {"$ref": f"#/components/messages/{message}"}},
+            "messages": {_message_id(topic): {"$ref": f"#/components/messages/{message}"}},
             "bindings": _channel_binding(topic.name),
             "x-kefu-key": topic.key,
             "x-kefu-producer": topic.producer,
@@ -199,7 +192,9 @@ def asyncapi_document(topics: Sequence[Topic[Any]] = TOPICS) -> dict[str, Any]:
             "address": topic.dlq,
             "title": topic.dlq,
             "summary": f"Dead letters of {topic.name}.",
-            "messages": {"message": {"$ref": f"#/components/messages/{dlq_message}"}},
+            "messages": {
+                f"{_message_id(topic)}DeadLetter": {"$ref": f"#/components/messages/{dlq_message}"}
+            },
             "bindings": _channel_binding(topic.dlq),
         }
         if topic.producer != "platform":
@@ -207,20 +202,22 @@ def asyncapi_document(topics: Sequence[Topic[Any]] = TOPICS) -> dict[str, Any]:
                 "action": "send",
                 "title": f"{topic.producer} publishes {topic.name}",
                 "channel": {"$ref": f"#/channels/{topic.name}"},
-                "messages": [{"$ref": f"#/channels/{topic.name}/messages/message"}],
+                "messages": [{"$ref": f"#/channels/{topic.name}/messages/{_message_id(topic)}"}],
             }
         operations[f"{topic.name}.receive"] = {
             "action": "receive",
             "title": f"Consume {topic.name}",
             "summary": "Delivery is at least once: Kefu's consumers skip a ce_id they have seen.",
             "channel": {"$ref": f"#/channels/{topic.name}"},
-            "messages": [{"$ref": f"#/channels/{topic.name}/messages/message"}],
+            "messages": [{"$ref": f"#/channels/{topic.name}/messages/{_message_id(topic)}"}],
         }
         operations[f"{topic.dlq}.send"] = {
             "action": "send",
             "title": f"Kefu dead-letters {topic.name}",
             "channel": {"$ref": f"#/channels/{topic.dlq}"},
-            "messages": [{"$ref": f"#/channels/{topic.dlq}/messages/message"}],
+            "messages": [
+                {"$ref": f"#/channels/{topic.dlq}/messages/{_message_id(topic)}DeadLetter"}
+            ],
         }
     return {
         "asyncapi": "3.0.0",
@@ -231,7 +228,11 @@ def asyncapi_document(topics: Sequence[Topic[Any]] = TOPICS) -> dict[str, Any]:
             " Topic names are `<domain>.<event>.v<N>`; within a version a schema changes"
             " only by adding optional fields, and unknown fields are ignored."
             " Delivery is at least once: publish with a unique ce_id per message and"
-            " re-publish with the same ce_id when unsure.",
+            " re-publish with the same ce_id when unsure. Times are RFC 3339; Kefu publishes"
+            " them in UTC and accepts any offset. A change that could break a consumer or a"
+            " producer (a field removed, a field's type changed, a new required field) makes"
+            " a new topic version; `make test` compares each topic's schema with the one"
+            " committed in docs/contracts/.",
         },
         "defaultContentType": "application/json",
         "servers": {
@@ -240,13 +241,31 @@ def asyncapi_document(topics: Sequence[Topic[Any]] = TOPICS) -> dict[str, Any]:
                 "protocol": "kafka",
                 "description": "The embedded broker `kefu up` starts; KEFU_KAFKA_BOOTSTRAP"
                 " points the services at another cluster.",
-            }
+            },
+            "production": {
+                "host": PRODUCTION_BOOTSTRAP,
+                "protocol": "kafka",
+                "protocolVersion": "3.7",
+                "description": "Apache Kafka, three brokers, replication factor 3 and"
+                " min.insync.replicas 2. TLS with SASL/SCRAM-SHA-512: ask the platform team"
+                " for a user per publishing service, allowed to write only its own topics.",
+                "security": [{"$ref": "#/components/securitySchemes/scram"}],
+                "tags": [{"name": "env:production"}],
+            },
         },
         "channels": channels,
         "operations": operations,
         "components": {
             "messages": messages,
             "schemas": {**defs.get("$defs", {}), "DeadLetterHeaders": _dlq_headers()},
+            "securitySchemes": {
+                "scram": {
+                    "type": "scramSha512",
+                    "description": "SASL/SCRAM-SHA-512 over TLS (security.protocol SASL_SSL)."
+                    " Kefu's services connect so with KEFU_KAFKA_SASL_MECHANISM=SCRAM-SHA-512,"
+                    " KEFU_KAFKA_SASL_USERNAME, KEFU_KAFKA_SASL_PASSWORD and KEFU_KAFKA_TLS=true.",
+                }
+            },
         },
     }
 

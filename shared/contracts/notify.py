@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.contracts.base import Contract, Topic
+from shared.timestamps import UtcTimestamp
 
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$")]
 DedupeKey = Annotated[str, Field(min_length=1, max_length=200)]
@@ -74,7 +75,7 @@ class SmsSent(Contract):
     provider_message_id: str
     attempts: int
     """Rounds over the providers it took."""
-    sent_at: AwareDatetime
+    sent_at: UtcTimestamp
 
 
 class SmsFailed(Contract):
@@ -88,7 +89,7 @@ class SmsFailed(Contract):
     detail: str
     """The providers' last answers, or the rule the request broke."""
     attempts: int
-    failed_at: AwareDatetime
+    failed_at: UtcTimestamp
 
 
 NOTIFY_SMS_REQUESTED = Topic(

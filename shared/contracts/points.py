@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from shared.contracts.base import Contract, Topic
+from shared.timestamps import UtcTimestamp
 
 
 class PointsReversalRequested(Contract):
@@ -32,7 +33,7 @@ class PointsReversalResult(Contract):
     failure: str | None = None
     """Why the provider refused, in its words, when status is failed."""
     attempt: int = 1
-    completed_at: AwareDatetime
+    completed_at: UtcTimestamp
 
 
 POINTS_REVERSAL_REQUESTED = Topic(

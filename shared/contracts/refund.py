@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from shared.contracts.base import Contract, Topic
+from shared.timestamps import UtcTimestamp
 
 Cents = Annotated[int, Field(gt=0, le=100_000_000)]
 RequestId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -44,7 +45,7 @@ class RefundRequested(Contract):
     reason: str = Field(min_length=1, max_length=500)
     requested_by: str = Field(min_length=1, max_length=64)
     """The agent (or system) who asked, for the record and separation of duties."""
-    requested_at: AwareDatetime
+    requested_at: UtcTimestamp
 
 
 class RefundCompleted(Contract):
@@ -60,7 +61,7 @@ class RefundCompleted(Contract):
     approved_by: str
     payout_reference: str
     """The payment provider's reference of the payout."""
-    completed_at: AwareDatetime
+    completed_at: UtcTimestamp
 
 
 class RefundRejected(Contract):
@@ -77,7 +78,7 @@ class RefundRejected(Contract):
     detail: str = ""
     rejected_by: str
     """The supervisor, or ``system`` when a rule refused it."""
-    rejected_at: AwareDatetime
+    rejected_at: UtcTimestamp
 
 
 class RefundSlaBreached(Contract):
@@ -87,8 +88,8 @@ class RefundSlaBreached(Contract):
     order_no: str
     step: str
     """The step that was due, e.g. ``filing``, ``submission_to_finance``, ``finance``."""
-    due_at: AwareDatetime
-    breached_at: AwareDatetime
+    due_at: UtcTimestamp
+    breached_at: UtcTimestamp
     assignee_role: str
     """The role that should have acted; the duty lead is told in-app."""
 

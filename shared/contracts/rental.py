@@ -13,9 +13,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from shared.contracts.base import Contract, Topic
+from shared.timestamps import UtcTimestamp
 
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -39,7 +40,7 @@ class UserRegistered(Contract):
     phone: str = Field(pattern=r"^\+?[0-9]{6,20}$")
     name: str = Field(min_length=1, max_length=64)
     card_type: CardType = "standard"
-    registered_at: AwareDatetime
+    registered_at: UtcTimestamp
 
 
 class TripStarted(Contract):
@@ -47,7 +48,7 @@ class TripStarted(Contract):
     trip_id: Id
     user_id: Id
     bike_id: Id
-    started_at: AwareDatetime
+    started_at: UtcTimestamp
     start_point: RentalPoint
 
 
@@ -56,7 +57,7 @@ class TripEnded(Contract):
     trip_id: Id
     user_id: Id
     bike_id: Id
-    ended_at: AwareDatetime
+    ended_at: UtcTimestamp
     end_point: RentalPoint | None = None
     """None when the bike was left outside a rental point (a temporary return)."""
     charge_cents: Cents
@@ -67,7 +68,7 @@ class LockStateReported(Contract):
     event_id: Id
     bike_id: Id
     state: LockState
-    reported_at: AwareDatetime
+    reported_at: UtcTimestamp
 
 
 class PaymentReceived(Contract):
@@ -81,7 +82,7 @@ class PaymentReceived(Contract):
     amount_cents: Annotated[int, Field(gt=0, le=100_000_000)]
     trip_id: str | None = None
     """The trip a rental charge pays for."""
-    paid_at: AwareDatetime
+    paid_at: UtcTimestamp
     from_balance: bool = False
     """A rental charge or insurance fee taken from the user's stored value (not through the
     payment provider): the rental service debits the balance."""
@@ -96,7 +97,7 @@ class FeedbackSubmitted(Contract):
     content: str = Field(min_length=1, max_length=2000)
     trip_id: str | None = Field(default=None, max_length=64)
     """The trip it is about, if the user picked one."""
-    submitted_at: AwareDatetime
+    submitted_at: UtcTimestamp
 
 
 class InsuranceApplied(Contract):
@@ -109,7 +110,7 @@ class InsuranceApplied(Contract):
     description: str = Field(min_length=1, max_length=2000)
     claimed_cents: Cents | None = None
     """What the user asks for, if they said."""
-    applied_at: AwareDatetime
+    applied_at: UtcTimestamp
 
 
 class RentalUserBlacklisted(Contract):
@@ -119,7 +120,7 @@ class RentalUserBlacklisted(Contract):
     user_id: Id
     reason: str = Field(min_length=1, max_length=500)
     by: str
-    at: AwareDatetime
+    at: UtcTimestamp
 
 
 class RentalUserRestored(Contract):
@@ -128,7 +129,7 @@ class RentalUserRestored(Contract):
     user_id: Id
     reason: str = Field(min_length=1, max_length=500)
     by: str
-    at: AwareDatetime
+    at: UtcTimestamp
 
 
 RENTAL_USER_REGISTERED = Topic(

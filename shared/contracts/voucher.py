@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.contracts.base import Contract, Topic
+from shared.timestamps import UtcTimestamp
 
 ExchangeSource = Literal["bubble", "telecom_points", "e_coupon"]
 DeductionStatus = Literal["deducted", "pending", "failed"]
@@ -37,7 +38,7 @@ class VoucherIssued(Contract):
     source: ExchangeSource
     points_deducted: int = Field(ge=0)
     deduction_status: DeductionStatus
-    exchanged_at: AwareDatetime
+    exchanged_at: UtcTimestamp
     vouchers: list[IssuedVoucher] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -52,7 +53,7 @@ class VoucherRedeemed(Contract):
     """A voucher was used at a lottery store."""
 
     code: str = Field(min_length=4, max_length=64)
-    redeemed_at: AwareDatetime
+    redeemed_at: UtcTimestamp
     store_id: str = Field(min_length=1, max_length=64)
 
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shared.timestamps import utc_text
+
 KafkaHeaders = Sequence[tuple[str, bytes]]
 SPEC_VERSION = "1.0"
 
@@ -41,7 +43,7 @@ def make_headers(
         "ce_id": ce_id or str(uuid.uuid4()),
         "ce_source": source,
         "ce_type": ce_type,
-        "ce_time": (time or datetime.now(UTC)).isoformat(),
+        "ce_time": utc_text(time or datetime.now(UTC)),
         "content-type": "application/json",
     }
     if traceparent:

@@ -136,6 +136,7 @@ class ConsumerRuntime:
 
     def add(self, sub: Subscription[Any]) -> None:
         self.subscriptions[sub.name] = sub
+        observed.dead_letters_known(sub.topic.dlq)
 
     def group_of(self, sub: Subscription[Any]) -> str:
         return observed.group_id(self.service, sub.name)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.helpers import create_ssl_context
+from faststream.kafka.security import parse_security
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from shared.contracts import Topic
 from shared.settings import Settings
@@ -19,9 +23,36 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
 
 
+_SASL = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+
+
+def kafka_security(settings: Settings) -> BaseSecurity | None:
+    """How every client of ours authenticates to Kafka: FastStream's form, for its broker."""
+    tls = settings.kafka_tls
+    context = create_ssl_context(cafile=settings.kafka_tls_cafile) if tls else None
+    if settings.kafka_sasl_mechanism is None:
+        return BaseSecurity(ssl_context=context, use_ssl=True) if tls else None
+    if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+        raise ValueError("KEFU_KAFKA_SASL_MECHANISM needs KEFU_KAFKA_SASL_USERNAME and _PASSWORD")
+    return _SASL[settings.kafka_sasl_mechanism](
+        settings.kafka_sasl_username,
+        settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=context,
+        use_ssl=tls,
+    )
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """The address and security options of an aiokafka client, the same for all of ours."""
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        **parse_security(kafka_security(settings)),
+    }
+
+
 def make_producer(settings: Settings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **client_options(settings),
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
         linger_ms=5,
@@ -43,7 +74,7 @@ async def ensure_topics(settings: Settings, names: Iterable[str]) -> list[str]:
     Explicit creation matters: auto-created topics get the broker's default
     partition count, not ours.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

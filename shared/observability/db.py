@@ -10,7 +10,6 @@ would bury the traces people look for.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,32 +18,30 @@ import asyncpg
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from shared.observability.sql_summary import summarize
+
 enabled = True
 """Off with ``KEFU_DB_SPANS=false`` (set by shared.telemetry)."""
 
-_OPERATION = re.compile(r"^\s*(?:WITH\b.*?\)\s*)?([A-Za-z]+)", re.DOTALL)
-_COLLECTION = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+((?:\w+\.)?\w+)", re.IGNORECASE)
 _tracer = trace.get_tracer(__name__)
 
 
 @functools.lru_cache(maxsize=1024)
 def _statement(query: str) -> tuple[str, dict[str, Any]]:
     """A statement's span name and attributes; statements are few and reused, so cached."""
-    operation, collection = describe(query)
-    name = " ".join(p for p in (operation, collection) if p) or "postgresql"
-    attributes: dict[str, Any] = {"db.query.text": query}
-    if operation:
-        attributes["db.operation.name"] = operation
-    if collection:
-        attributes["db.collection.name"] = collection
-    return name, attributes
+    summary = summarize(query)
+    attributes: dict[str, Any] = {"db.query.text": query, "db.query.summary": summary.name}
+    if summary.operation:
+        attributes["db.operation.name"] = summary.operation
+    if summary.collection:
+        attributes["db.collection.name"] = summary.collection
+    return summary.name, attributes
 
 
 def describe(query: str) -> tuple[str | None, str | None]:
-    """The statement's operation (``SELECT``) and first table (``outbox``), when plain to see."""
-    op = _OPERATION.match(query)
-    table = _COLLECTION.search(query)
-    return (op.group(1).upper() if op else None), (table.group(1) if table else None)
+    """The statement's operation (``SELECT``) and its one table (``outbox``), when plain."""
+    summary = summarize(query)
+    return summary.operation, summary.collection
 
 
 class TracedConnection(asyncpg.Connection):  # type: ignore[misc]

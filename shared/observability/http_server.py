@@ -8,6 +8,8 @@ health probes and the metrics scrape, which would drown the real traffic.
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from typing import Any
 
@@ -19,6 +21,42 @@ from shared.observability.instruments import instruments
 from shared.telemetry import context_from, tracer
 
 UNOBSERVED_PATHS = frozenset({"/health", "/metrics"})
+QUERIES = frozenset({"GET", "HEAD", "OPTIONS"})
+commands = logging.getLogger("kefu.commands")
+
+
+def error_code(body: bytes) -> str | None:
+    """The ``code`` of an error answer (``{"code": ..., "message": ...}``), if it is one."""
+    try:
+        code = json.loads(body).get("code") if body[:1] == b"{" else None
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
+def log_command(
+    scope: Scope,
+    headers: Headers,
+    route: str | None,
+    status: int,
+    code: str | None,
+    started: float,
+) -> None:
+    """One INFO line per command (any request but a query): what, for whom, and how it ended.
+    The JSON formatter adds the trace id: this runs inside the request's span."""
+    outcome = "succeeded" if status < 400 else "refused" if status < 500 else "failed"
+    what = f"{scope['method']} {route or scope['path']}"
+    fields: dict[str, Any] = {
+        "command": what,
+        "status": status,
+        "outcome": outcome,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if code is not None:
+        fields["code"] = code
+    if "x-kefu-actor" in headers:
+        fields["actor"] = headers["x-kefu-actor"]
+    commands.info(f"{what} {outcome}", extra={"fields": fields})
 
 
 def _route_of(scope: Scope) -> str | None:
@@ -63,12 +101,14 @@ class TracingMiddleware:
         started = time.perf_counter()
         method = scope["method"]
         headers = Headers(scope=scope)
-        status = 500
+        status, code = 500, None
 
         async def send_noting_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, code
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif status >= 400 and code is None and method not in QUERIES:
+                code = error_code(message.get("body", b""))
             await send(message)
 
         with tracer("kefu.http").start_as_current_span(
@@ -95,3 +135,5 @@ class TracingMiddleware:
                 if route is not None:
                     attrs["http.route"] = route
                 instruments().http_server_duration.record(time.perf_counter() - started, attrs)
+                if method not in QUERIES:
+                    log_command(scope, headers, route, status, code, started)

@@ -82,6 +82,19 @@ def processed(topic: str, group: str, outcome: str, started: float, count: int =
         instruments().process_duration.record(seconds, attrs)
 
 
+DLQ_REASONS = ("invalid_headers", "invalid_payload", "retries_exhausted")
+"""The platform's own reasons; a business rule's code is a reason too, known when it happens."""
+
+
+def dead_letters_known(dlq_topic: str) -> None:
+    """``dlq_topic``'s counter at zero for each platform reason, so its first dead letter
+    is an increase an alert sees (a series born at 1 is not)."""
+    for reason in DLQ_REASONS:
+        instruments().dlq_messages.add(
+            0, {"messaging.destination.name": dlq_topic, "kefu.dlq.reason": reason}
+        )
+
+
 def dead_lettered(dlq_topic: str, reason: str) -> None:
     # the reason's code only ("invalid_payload", "retries_exhausted"): messages vary without end
     code = reason.split(":", 1)[0].strip()[:64] or "unknown"

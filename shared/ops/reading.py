@@ -13,7 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.messaging.kafka import MAX_MESSAGE_BYTES
+from shared.messaging.kafka import MAX_MESSAGE_BYTES, client_options
 from shared.settings import Settings
 
 
@@ -33,7 +33,7 @@ async def started(settings: Settings) -> AIOKafkaConsumer:
 
 def _reader(settings: Settings) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **client_options(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from jsonschema import Draft202012Validator, FormatChecker
 
 from shared.contracts import TOPICS
-from shared.contracts.asyncapi import EXAMPLES, asyncapi_document, asyncapi_yaml
+from shared.contracts.asyncapi import asyncapi_document, asyncapi_yaml
+from shared.contracts.base import Topic
+from shared.contracts.examples import EXAMPLES
+from tests.jsontree import strings_in
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 
@@ -42,12 +48,15 @@ def test_every_topic_has_its_key_producer_headers_and_dlq() -> None:
         assert channel["x-kefu-producer"] == topic.producer
         assert channel["x-kefu-dlq"] == topic.dlq
         assert doc["channels"][topic.dlq]["address"] == topic.dlq
-        message = resolve(doc, channel["messages"]["message"]["$ref"])
+        [(message_id, ref)] = channel["messages"].items()
+        assert message_id == topic.model.__name__  # named after what it carries
+        message = resolve(doc, ref["$ref"])
         headers = message["headers"]
         assert set(headers["required"]) == {"ce_specversion", "ce_id", "ce_source", "ce_type"}
         assert {"ce_time", "traceparent"} <= set(headers["properties"])
         assert headers["properties"]["ce_type"]["const"] == topic.ce_type
-        assert topic.key in message["bindings"]["kafka"]["key"]["description"]
+        key = message["bindings"]["kafka"]["key"]
+        assert key["title"] == topic.key and topic.key in key["description"]
         payload = resolve(doc, message["payload"]["$ref"])
         assert set(payload["required"]) == {
             name for name, f in topic.model.model_fields.items() if f.is_required()
@@ -69,6 +78,50 @@ def test_examples_satisfy_their_contracts() -> None:
     by_name = {t.name: t for t in TOPICS}
     for name, payload in EXAMPLES.items():
         by_name[name].model.model_validate(payload)
+
+
+UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+def _schema_in(doc: dict[str, Any], node: dict[str, Any]) -> Draft202012Validator:
+    """A validator of ``node`` whose ``#/components/...`` references resolve in ``doc``."""
+    return Draft202012Validator(
+        {**node, "components": doc["components"]}, format_checker=FormatChecker()
+    )
+
+
+@pytest.mark.parametrize("topic", TOPICS, ids=lambda t: t.name)
+def test_every_message_has_an_example_valid_against_its_schema(topic: Topic[Any]) -> None:
+    doc = asyncapi_document()
+    message = doc["components"]["messages"][f"{topic.name}.message"]
+    [example] = message["examples"]
+    _schema_in(doc, message["payload"]).validate(example["payload"])
+    _schema_in(doc, message["headers"]).validate(example["headers"])
+    topic.model.model_validate(example["payload"])
+    assert example["headers"]["ce_type"] == topic.ce_type
+    key = message["bindings"]["kafka"]["key"]
+    assert key["examples"] == [str(example["payload"][topic.key])]
+    # events carry UTC: the header and every time in the payload
+    assert UTC_TIME.match(example["headers"]["ce_time"])
+    times = [v for v in strings_in(example["payload"]) if re.match(r"^\d{4}-\d{2}-\d{2}T", v)]
+    assert all(UTC_TIME.match(t) for t in times), times
+
+
+def test_example_ids_and_names_are_distinct() -> None:
+    doc = asyncapi_document()
+    examples = [m["examples"][0] for m in doc["components"]["messages"].values() if "examples" in m]
+    assert len(examples) == len(TOPICS)
+    ids = [e["headers"]["ce_id"] for e in examples]
+    assert len(set(ids)) == len(ids), ids
+    assert len({e["name"] for e in examples}) == len(examples)
+
+
+def test_the_production_server_has_a_security_scheme_the_services_can_speak() -> None:
+    doc = asyncapi_document()
+    production = doc["servers"]["production"]
+    [scheme] = [resolve(doc, s["$ref"]) for s in production["security"]]
+    assert scheme["type"] == "scramSha512"
+    assert "KEFU_KAFKA_SASL_MECHANISM=SCRAM-SHA-512" in scheme["description"]
 
 
 def resolve(doc: dict[str, Any], ref: str) -> Any:

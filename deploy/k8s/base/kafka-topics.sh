@@ -36,13 +36,33 @@ rental.feedback.submitted.v1         6
 rental.insurance.applied.v1          6
 "
 
-until "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --list > /dev/null; do
+# SASL/TLS as the services speak it (KEFU_KAFKA_SASL_MECHANISM, KEFU_KAFKA_TLS): a client config
+CLIENT=()
+if [ -n "${KAFKA_SASL_MECHANISM:-}" ] || [ "${KAFKA_TLS:-false}" = "true" ]; then
+  CONFIG="$(mktemp)"
+  if [ -n "${KAFKA_SASL_MECHANISM:-}" ]; then
+    PROTOCOL=SASL_PLAINTEXT
+    [ "${KAFKA_TLS:-false}" = "true" ] && PROTOCOL=SASL_SSL
+    MODULE=org.apache.kafka.common.security.scram.ScramLoginModule
+    [ "$KAFKA_SASL_MECHANISM" = "PLAIN" ] && MODULE=org.apache.kafka.common.security.plain.PlainLoginModule
+    {
+      echo "security.protocol=$PROTOCOL"
+      echo "sasl.mechanism=$KAFKA_SASL_MECHANISM"
+      echo "sasl.jaas.config=$MODULE required username=\"${KAFKA_SASL_USERNAME:?}\" password=\"${KAFKA_SASL_PASSWORD:?}\";"
+    } > "$CONFIG"
+  else
+    echo "security.protocol=SSL" > "$CONFIG"
+  fi
+  CLIENT=(--command-config "$CONFIG")
+fi
+
+until "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" "${CLIENT[@]}" --list > /dev/null; do
   echo "waiting for Kafka at $BOOTSTRAP"
   sleep 5
 done
 
 create() {
-  "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+  "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" "${CLIENT[@]}" --create --if-not-exists \
     --topic "$1" --partitions "$2" --replication-factor "$REPLICATION" \
     --config "min.insync.replicas=$MIN_INSYNC"
 }

@@ -6,10 +6,11 @@ service that answers with them and the gateway that documents them.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from shared.timestamps import Timestamp
 
 
 class ErrorOut(BaseModel):
@@ -58,7 +59,7 @@ class UserOut(BaseModel):
     roles: list[str]
     active: bool
     created_by: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class UsersOut(BaseModel):

@@ -12,20 +12,26 @@ from datetime import timedelta
 
 from opentelemetry import metrics
 
+from services.refund.aftersales.domain.tickets import Stage, breach_step
+from services.refund.domain.deadlines import Limit
 from services.refund.handlers import payouts, timers
 from services.refund.handlers.deps import Deps
 from services.refund.store import deadlines
+from shared import metrics as kefu_metrics
 from shared.observability.instruments import Gauge
 
 log = logging.getLogger(__name__)
 
+STEPS = [limit.value for limit in Limit]
 STEPS_DUE = Gauge()
 """``kefu.refund.steps.due``: open time limits by step and window (due_soon, overdue)."""
 _registered = False
 
 
 def register_gauges() -> None:
-    """Register the observable gauge once per process; its callback only reads memory."""
+    """Register the observable gauge once per process (its callback only reads memory), and
+    put the time-limit breach counter at zero for every step that can miss one."""
+    kefu_metrics.sla_steps_known([*STEPS, *map(breach_step, Stage)])
     global _registered
     if _registered:
         return
@@ -41,11 +47,16 @@ def register_gauges() -> None:
 async def sample_steps_due(deps: Deps) -> None:
     now = deps.now()
     soon = now + timedelta(minutes=deps.settings.refund_due_soon_minutes)
-    rows = await deadlines.due_counts(deps.pool, now, soon)
-    values = []
-    for row in rows:
-        for window in ("due_soon", "overdue"):
-            values.append(({"kefu.step": row["step"], "kefu.window": window}, float(row[window])))
+    rows = {row["step"]: row for row in await deadlines.due_counts(deps.pool, now, soon)}
+    # every step and window, 0 when none: an absent series would read as "no data"
+    values = [
+        (
+            {"kefu.step": step, "kefu.window": window},
+            float(rows[step][window] if step in rows else 0),
+        )
+        for step in STEPS
+        for window in ("due_soon", "overdue")
+    ]
     STEPS_DUE.replace(deps.source, values)
 
 

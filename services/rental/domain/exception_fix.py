@@ -54,7 +54,7 @@ def decide_fix(
     if reported_end < facts.started_at:
         raise InvalidEndTime(
             f"the end time {reported_end.isoformat()} is before the trip started"
-            f" ({facts.started_at.isoformat()})"
+            f" ({facts.started_at.astimezone(reported_end.tzinfo).isoformat()})"
         )
     if reported_end > now:
         raise InvalidEndTime(f"the end time {reported_end.isoformat()} is in the future")

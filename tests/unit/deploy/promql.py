@@ -26,6 +26,8 @@ METRICS = frozenset(
         "kefu_sla_breaches_total",
         "kefu_refund_steps_due",
         "up",
+        # kafka-exporter's (deploy/compose): lag as the brokers see it
+        "kafka_consumergroup_lag",
     ]
 )
 LABELS = frozenset(
@@ -46,6 +48,8 @@ LABELS = frozenset(
         "kefu_failure",
         "kefu_step",
         "kefu_window",
+        "consumergroup",
+        "topic",
     }
 )
 # Grafana's variables, replaced by values of the same kind before parsing

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+import shutil
+import subprocess
 from typing import Any
 
+import pytest
 import yaml
 
 from shared.settings import Settings
@@ -15,7 +19,16 @@ COMPOSE_DIR = DEPLOY / "compose"
 COMPOSE = yaml.safe_load((COMPOSE_DIR / "compose.yaml").read_text(encoding="utf-8"))
 SERVICES: dict[str, Any] = COMPOSE["services"]
 BROKERS = ("kafka-1", "kafka-2", "kafka-3")
-PLATFORM = (*BROKERS, "topic-init", "postgres", "otel-collector", "jaeger", "prometheus", "grafana")
+PLATFORM = (
+    *BROKERS,
+    "topic-init",
+    "kafka-exporter",
+    "postgres",
+    "otel-collector",
+    "jaeger",
+    "prometheus",
+    "grafana",
+)
 
 
 def test_every_service_and_the_platform_are_there() -> None:
@@ -100,3 +113,36 @@ def test_the_image_installs_the_project_and_runs_a_service() -> None:
     for copied in re.findall(r"^COPY (?!--)(.+) \S+$", dockerfile, re.M):
         for path in copied.split():
             assert (ROOT / path).exists(), path
+
+
+def _compose_tools() -> list[list[str]]:
+    """Docker Compose v2 (`docker compose`) and v1 (`docker-compose`), those installed."""
+    tools = []
+    if (
+        shutil.which("docker")
+        and subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        tools.append(["docker", "compose"])
+    if shutil.which("docker-compose"):
+        tools.append(["docker-compose"])
+    return tools
+
+
+@pytest.mark.parametrize("tool", _compose_tools() or [None], ids=lambda t: " ".join(t or ["none"]))
+def test_compose_v2_and_v1_accept_the_file(tool: list[str] | None) -> None:
+    if tool is None:
+        pytest.skip("neither docker compose nor docker-compose is installed")
+    required = set(re.findall(r"\$\{(\w+):\?", (COMPOSE_DIR / "compose.yaml").read_text()))
+    env = {**os.environ, **{name: "set-for-the-check" for name in required}}
+    checked = subprocess.run(
+        [*tool, "-p", "kefu", "-f", str(COMPOSE_DIR / "compose.yaml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr

@@ -4,11 +4,14 @@ what running it in production takes."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+from unittest.mock import MagicMock
 
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
+from shared.observability.messaging import group_id
 from shared.settings import Settings
 from tests.unit.deploy.kustomize import Manifest, build, find, load_all
 from tests.unit.deploy.paths import DEPLOY, service_names
@@ -18,7 +21,10 @@ K8S = DEPLOY / "k8s"
 KUBERNETES_VERSION = "1.30"
 BASE = build(K8S / "base")
 PRODUCTION = build(K8S / "overlays" / "production")
-CUSTOM = {("keda.sh/v1alpha1", "ScaledObject")}  # a CRD: checked below, by hand
+CUSTOM = {  # KEDA's CRDs: checked below, by hand
+    ("keda.sh/v1alpha1", "ScaledObject"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"),
+}
 
 
 def of_kind(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
@@ -86,16 +92,41 @@ def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
         autoscaler = scaled[name]["spec"]
         assert autoscaler["scaleTargetRef"]["name"] == name
         assert 2 <= autoscaler["minReplicaCount"] < autoscaler["maxReplicaCount"]
-        [trigger] = autoscaler["triggers"]
+        [trigger, *broker_side] = autoscaler["triggers"]
         query = trigger["metadata"]["query"]
         assert trigger["type"] == "prometheus" and int(trigger["metadata"]["threshold"]) > 0
         assert metrics_and_labels(query) == ({"kefu_consumer_lag"}, {"job"})
         assert f'job="{name}"' in query
+        # and from the broker, for every consumer group of the service (KEDA's Kafka scaler)
+        assert {
+            (t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in broker_side
+        } == consumer_groups(name)
+        for t in broker_side:
+            assert t["type"] == "kafka" and int(t["metadata"]["lagThreshold"]) > 0
+            assert t["metadata"]["bootstrapServersFromEnv"] == "KEFU_KAFKA_BOOTSTRAP"
+            assert t["authenticationRef"]["name"] == "kefu-kafka"
+        assert find(rendered, "TriggerAuthentication", "kefu-kafka")
+
+
+def consumer_groups(service: str) -> set[tuple[str, str]]:
+    """Each subscription of ``service``: its consumer group and topic."""
+    deps = MagicMock(settings=Settings())
+    subscribers = importlib.import_module(f"services.{service}.subscribers")
+    return {(group_id(service, s.name), s.topic.name) for s in subscribers.subscriptions(deps)}
+
+
+def test_keda_signs_in_to_kafka_with_the_secret_the_example_shows() -> None:
+    auth = find(BASE, "TriggerAuthentication", "kefu-kafka")["spec"]["secretTargetRef"]
+    [_, example] = load_all(K8S / "base" / "secret.example.yaml")
+    assert {(r["name"], r["key"]) for r in auth} == {
+        (example["metadata"]["name"], key) for key in example["stringData"]
+    }
+    assert {r["parameter"] for r in auth} == {"sasl", "tls", "username", "password"}
 
 
 def test_settings_are_real_settings_and_point_at_a_replicated_kafka() -> None:
     config = find(BASE, "ConfigMap", "kefu-settings")["data"]
-    [secret] = load_all(K8S / "base" / "secret.example.yaml")
+    [secret, _] = load_all(K8S / "base" / "secret.example.yaml")
     for key in list(config) + list(secret["stringData"]):
         assert key.startswith("KEFU_") and key[5:].lower() in Settings.model_fields, key
     settings = Settings(**{k[5:].lower(): v for k, v in config.items()})
@@ -127,5 +158,9 @@ def test_the_production_overlay_changes_image_replicas_settings_and_resources() 
         container(prod["voucher"])["livenessProbe"] == container(base["voucher"])["livenessProbe"]
     )
     settings = find(PRODUCTION, "ConfigMap", "kefu-settings")["data"]
-    assert settings["KEFU_KAFKA_BOOTSTRAP"].count(":9092") == 3
+    assert settings["KEFU_KAFKA_BOOTSTRAP"].count(":9093") == 3  # TLS + SASL listener
+    assert (settings["KEFU_KAFKA_SASL_MECHANISM"], settings["KEFU_KAFKA_TLS"]) == (
+        "SCRAM-SHA-512",
+        "true",
+    )
     assert settings["KEFU_TOPIC_REPLICATION"] == "3"  # the patch merged, it did not replace

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -10,10 +12,17 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
+from services.refund.handlers import background
+from services.refund.handlers.background import register_gauges, sample_steps_due
+from services.refund.store import deadlines
+from services.voucher.app import outcomes_known
 from shared import metrics
+from shared.contracts import VOUCHER_ISSUED
 from shared.http import make_app
+from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.observability import messaging
 from shared.observability.instruments import Instruments, use_meter
+from shared.settings import Settings
 
 
 @pytest.fixture
@@ -250,8 +259,84 @@ async def test_metrics_off_answers_404_and_the_app_still_serves(
 
 def test_setup_metrics_is_a_no_op_when_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     import shared.telemetry
-    from shared.settings import Settings
 
     monkeypatch.setattr(shared.telemetry, "_metrics_on", False)
     assert shared.telemetry.setup_metrics("voucher", Settings(metrics=False)) is False
     assert shared.telemetry.metrics_enabled() is False
+
+
+def test_each_consumed_topics_dead_letters_start_at_zero(reader: InMemoryMetricReader) -> None:
+    from shared.settings import Settings
+
+    async def handler(conn: Any, env: Any) -> None:
+        return None
+
+    runtime = ConsumerRuntime("voucher", None, None, Settings())
+    runtime.add(Subscription(VOUCHER_ISSUED, handler, name="voucher-issued"))
+    found = by_attrs(points(reader, "kefu.dlq.messages"))
+    for reason in ("invalid_headers", "invalid_payload", "retries_exhausted"):
+        key = frozenset(
+            {
+                ("messaging.destination.name", "voucher.issued.v1.dlq"),
+                ("kefu.dlq.reason", reason),
+            }
+        )
+        assert found[key].value == 0
+
+
+async def test_the_steps_due_gauge_has_every_step_and_window_even_at_zero(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def due_counts(*_: Any) -> list[dict[str, Any]]:
+        return [{"step": "finance", "due_soon": 2, "overdue": 1}]
+
+    monkeypatch.setattr(deadlines, "due_counts", due_counts)
+    deps = SimpleNamespace(
+        now=lambda: datetime.now(UTC), settings=Settings(), pool=None, source="/kefu/test"
+    )
+    await sample_steps_due(deps)  # type: ignore[arg-type]
+    seen = {
+        (a["kefu.step"], a["kefu.window"]): o.value
+        for o in background.STEPS_DUE.observe(None)  # type: ignore[arg-type]
+        for a in [dict(o.attributes or {})]
+    }
+    background.STEPS_DUE.forget("/kefu/test")
+    assert seen == {
+        ("filing", "due_soon"): 0,
+        ("filing", "overdue"): 0,
+        ("submission_to_finance", "due_soon"): 0,
+        ("submission_to_finance", "overdue"): 0,
+        ("finance", "due_soon"): 2,
+        ("finance", "overdue"): 1,
+    }
+
+
+def test_every_time_limit_and_every_void_and_reversal_outcome_starts_at_zero(
+    reader: InMemoryMetricReader,
+) -> None:
+
+    register_gauges()
+    outcomes_known()
+    breaches = {
+        dict(p.attributes)["kefu.step"]: p.value for p in points(reader, "kefu.sla.breaches")
+    }
+    assert breaches == {
+        step: 0
+        for step in (
+            "filing",
+            "submission_to_finance",
+            "finance",
+            "aftersales_review",
+            "aftersales_receipt",
+            "aftersales_processing",
+        )
+    }
+    operations = {
+        (a["kefu.operation"], a["kefu.outcome"], a["kefu.failure"]): p.value
+        for p in points(reader, "kefu.operations")
+        for a in [dict(p.attributes)]
+    }
+    assert operations[("void", "failed", "void_failed")] == 0
+    assert operations[("reversal", "failed", "points_refund_failed")] == 0
+    assert operations[("reversal", "succeeded", "none")] == 0
+    assert set(operations.values()) == {0}

@@ -3,7 +3,10 @@ SQL); the whole tree across processes is tests/e2e/test_trace_tree.py."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,9 +16,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from shared.errors import DomainError
 from shared.http import make_app
 from shared.observability.db import describe
 from shared.observability.http_client import client_call, redacted
+from shared.telemetry import JsonFormatter
 
 _exporter = InMemorySpanExporter()
 
@@ -118,3 +123,54 @@ def test_a_client_span_keeps_no_query_value() -> None:
     assert (
         redacted("http://127.0.0.1:8101/vouchers/x/void") == "http://127.0.0.1:8101/vouchers/x/void"
     )
+
+
+class _Lines(logging.Handler):
+    """What a service writes to its log, as the JSON formatter writes it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter("t"))
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+async def test_every_command_logs_one_info_line_with_its_outcome_and_trace_id(
+    spans: InMemorySpanExporter,
+) -> None:
+    app = make_app("t", "t", None)
+
+    @app.post("/vouchers/{code}/void")
+    async def void(code: str) -> dict[str, str]:
+        if code == "used":
+            raise DomainError("the voucher was used", code="not_available")
+        return {"code": code}
+
+    @app.get("/vouchers/{code}")
+    async def read(code: str) -> dict[str, str]:
+        return {"code": code}
+
+    lines = _Lines()
+    logging.getLogger("kefu.commands").addHandler(lines)
+    logging.getLogger("kefu.commands").setLevel(logging.INFO)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+            headers = {"X-Kefu-Actor": "agent", "traceparent": CALLER}
+            assert (await client.post("/vouchers/v1/void", headers=headers)).status_code == 200
+            assert (await client.post("/vouchers/used/void")).status_code == 409
+            assert (await client.get("/vouchers/v1")).status_code == 200  # a query: no line
+    finally:
+        logging.getLogger("kefu.commands").removeHandler(lines)
+    done, refused = lines.lines
+    assert (done["level"], done["message"]) == ("info", "POST /vouchers/{code}/void succeeded")
+    assert (done["outcome"], done["status"], done["actor"]) == ("succeeded", 200, "agent")
+    assert done["trace_id"] == CALLER.split("-")[1]  # the request's own trace
+    assert (refused["outcome"], refused["status"], refused["code"]) == (
+        "refused",
+        409,
+        "not_available",
+    )
+    assert refused["trace_id"] and refused["trace_id"] != done["trace_id"]

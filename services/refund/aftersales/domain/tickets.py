@@ -86,6 +86,11 @@ class Stage(StrEnum):
     PROCESSING = "processing"
 
 
+def breach_step(stage: Stage) -> str:
+    """The step name of a missed time limit in ``kefu.sla.breaches``."""
+    return f"aftersales_{stage.value}"
+
+
 @dataclass(frozen=True)
 class TimeLimits:
     auto_approve_after: timedelta = timedelta(hours=48)

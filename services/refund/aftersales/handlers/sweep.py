@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.refund.aftersales.domain import tickets as rules
-from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR, Stage
+from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR, Stage, breach_step
 from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import tickets as store
 from services.refund.aftersales.store.tickets import ticket_of
@@ -88,7 +88,7 @@ async def _remind(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record) -
             source=ctx.source,
         )
     await store.remember_reminder(conn, ticket.id, stage.value, recipients, ctx.now())
-    metrics.sla_breached(f"aftersales_{stage.value}")
+    metrics.sla_breached(breach_step(stage))
 
 
 async def remind(ctx: Context) -> int:
