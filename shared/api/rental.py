@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
+
 UserStatus = Literal["renting", "temporarily_returned", "idle"]
 OrderStatus = Literal["renting", "temporarily_returned", "ended"]
 DecisionStatus = Literal["pending", "accepted", "rejected"]
@@ -83,9 +85,8 @@ class RentalUserOut(BaseModel):
     delete_reason: str | None
 
 
-class RentalUserPageOut(BaseModel):
+class RentalUserPageOut(PageOut):
     items: list[RentalUserOut] = Field(description="Newest registration first")
-    next_cursor: str | None
 
 
 class UserActionOut(BaseModel):
@@ -122,9 +123,8 @@ class RentalOrderOut(BaseModel):
     fixed_at: datetime | None = Field(description="When an agent ended it by the exception fix")
 
 
-class RentalOrderPageOut(BaseModel):
+class RentalOrderPageOut(PageOut):
     items: list[RentalOrderOut] = Field(description="Newest start first")
-    next_cursor: str | None
 
 
 class RentalUserDetailOut(RentalUserOut):
@@ -186,9 +186,8 @@ class DecisionOut(BaseModel):
     decision_reason: str | None
 
 
-class DecisionPageOut(BaseModel):
-    items: list[DecisionOut]
-    next_cursor: str | None
+class DecisionPageOut(PageOut):
+    items: list[DecisionOut] = Field(description="Newest first")
 
 
 class GuideOut(BaseModel):
@@ -207,9 +206,8 @@ class GuideVersionOut(BaseModel):
     length: int
 
 
-class GuideVersionsOut(BaseModel):
+class GuideVersionsOut(PageOut):
     items: list[GuideVersionOut] = Field(description="Newest first")
-    next_cursor: int | None = Field(description="Pass as ``before`` for the next page")
 
 
 class DayOut(BaseModel):

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
+
 MAX_CENTS = 100_000_000
 """A million yuan: far above any limit, a guard against a slipped digit."""
 
@@ -114,6 +116,10 @@ class RefundOut(BaseModel):
     decided_at: datetime | None
 
 
+class RefundPageOut(PageOut):
+    items: list[RefundOut] = Field(description="Newest request first")
+
+
 class AccountOut(BaseModel):
     balance_cents: int = Field(description="First: told to the customer before a top-up")
     balance_yuan: str
@@ -146,9 +152,8 @@ class MovementOut(BaseModel):
     at: datetime
 
 
-class MovementPageOut(BaseModel):
-    items: list[MovementOut]
-    next_cursor: str | None
+class MovementPageOut(PageOut):
+    items: list[MovementOut] = Field(description="Newest first")
 
 
 class CardChangeOut(BaseModel):
@@ -157,6 +162,10 @@ class CardChangeOut(BaseModel):
     reason: str
     actor: str
     at: datetime
+
+
+class CardChangePageOut(PageOut):
+    items: list[CardChangeOut] = Field(description="Newest first")
 
 
 class BooksOut(BaseModel):
@@ -193,9 +202,8 @@ class ReceiptOut(BaseModel):
     agent: str
 
 
-class ReceiptPageOut(BaseModel):
-    items: list[ReceiptOut]
-    next_cursor: str | None
+class ReceiptPageOut(PageOut):
+    items: list[ReceiptOut] = Field(description="Newest first")
 
 
 class FundFlowOut(BaseModel):
@@ -218,12 +226,11 @@ class FundFlowTotalOut(BaseModel):
     amount_yuan: str
 
 
-class FundFlowPageOut(BaseModel):
-    items: list[FundFlowOut]
+class FundFlowPageOut(PageOut):
+    items: list[FundFlowOut] = Field(description="Oldest first")
     totals: list[FundFlowTotalOut] | None = Field(
         description="Over the whole filter (every page), on the first page only"
     )
     net_cents: int | None = Field(
         description="Money in minus money out over the whole filter (first page only)"
     )
-    next_cursor: str | None

@@ -261,8 +261,9 @@ async def save_guide(body: GuideIn, call: Call) -> Response:
 async def guide_versions(
     call: Call,
     limit: Limit = None,
-    before: Annotated[int | None, Query(ge=1, description="Versions older than this")] = None,
+    cursor: Cursor = None,
 ) -> Response:
+    """The guide's saved versions, newest first."""
     return await call.forward()
 
 

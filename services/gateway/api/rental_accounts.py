@@ -21,6 +21,7 @@ from shared.api.rental_accounts import (
     AccountOut,
     BooksOut,
     CardChangeOut,
+    CardChangePageOut,
     CardStateIn,
     CodeIn,
     CodeSentOut,
@@ -32,6 +33,7 @@ from shared.api.rental_accounts import (
     ReceiptPageOut,
     RefundIn,
     RefundOut,
+    RefundPageOut,
     TopUpIn,
     VerificationOut,
 )
@@ -82,9 +84,11 @@ async def movements(
 
 @router.get(
     f"{_ACCOUNT}/card-changes",
-    responses={200: {"model": list[CardChangeOut]}, **errors(401, 403, 503)},
+    responses={200: {"model": CardChangePageOut}, **errors(401, 403, 422, 503)},
 )
-async def card_changes(user_id: str, call: Call) -> Response:
+async def card_changes(
+    user_id: str, call: Call, limit: Limit = None, cursor: Cursor = None
+) -> Response:
     """Every change of the card's state: who, when, why."""
     return await call.forward()
 
@@ -108,9 +112,10 @@ async def deposit(user_id: str, body: DepositIn, call: Call) -> Response:
 
 
 @router.get(
-    f"{_ACCOUNT}/refunds", responses={200: {"model": list[RefundOut]}, **errors(401, 403, 503)}
+    f"{_ACCOUNT}/refunds",
+    responses={200: {"model": RefundPageOut}, **errors(401, 403, 422, 503)},
 )
-async def refunds(user_id: str, call: Call) -> Response:
+async def refunds(user_id: str, call: Call, limit: Limit = None, cursor: Cursor = None) -> Response:
     """The account's refund requests and their outcomes."""
     return await call.forward()
 
@@ -166,7 +171,8 @@ async def top_up(body: TopUpIn, call: Call) -> Response:
 
 
 @router.get(
-    "/api/v1/rental/topups", responses={200: {"model": ReceiptPageOut}, **errors(401, 403, 503)}
+    "/api/v1/rental/topups",
+    responses={200: {"model": ReceiptPageOut}, **errors(401, 403, 422, 503)},
 )
 async def receipts(
     call: Call,

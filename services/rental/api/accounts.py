@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import asyncpg
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from services.rental.api.account_common import Accounts, key_required
+from services.rental.api.common import Cursor, Limit, keyset, numeric_id, paged
 from services.rental.domain.card import CardState
 from services.rental.domain.fund_flow import yuan
 from services.rental.domain.refund_request import RefundKind
@@ -19,6 +18,7 @@ from shared.api.rental_accounts import (
     AccountOut,
     BooksOut,
     CardChangeOut,
+    CardChangePageOut,
     CardStateIn,
     DepositIn,
     LimitsOut,
@@ -26,11 +26,12 @@ from shared.api.rental_accounts import (
     MovementPageOut,
     RefundIn,
     RefundOut,
+    RefundPageOut,
     TodayOut,
 )
-from shared.errors import InvalidInput
 from shared.http import CurrentActor, IdempotencyKey
 from shared.masking import mask_phone
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["accounts"])
 
@@ -76,28 +77,27 @@ async def get_movements(
     user_id: str,
     deps: Accounts,
     _actor: CurrentActor,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> MovementPageOut:
     """Every movement of the account, newest first (the append-only ledger)."""
-    before: int | None = None
-    if cursor:
-        if not cursor.isdigit():
-            raise InvalidInput("the cursor is not one this service gave out", code="invalid_cursor")
-        before = int(cursor)
+    before = numeric_id(decode_cursor(cursor))
     rows = await store.movements(deps.pool, user_id, before_id=before, limit=limit)
-    items = [MovementOut(**dict(r)) for r in rows]
     return MovementPageOut(
-        items=items, next_cursor=str(items[-1].id) if len(items) == limit else None
+        **paged(rows, limit, keyset("at", "id"), lambda r: MovementOut(**dict(r)))
     )
 
 
-@router.get("/accounts/{user_id}/card-changes", response_model=list[CardChangeOut])
+@router.get("/accounts/{user_id}/card-changes", response_model=CardChangePageOut)
 async def get_card_changes(
-    user_id: str, deps: Accounts, _actor: CurrentActor
-) -> list[CardChangeOut]:
+    user_id: str, deps: Accounts, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
+) -> CardChangePageOut:
     """Every change of the card's state, newest first: who, when, why."""
-    return [CardChangeOut(**dict(r)) for r in await store.card_history(deps.pool, user_id)]
+    before = numeric_id(decode_cursor(cursor))
+    rows = await store.card_history(deps.pool, user_id, before_id=before, limit=limit)
+    return CardChangePageOut(
+        **paged(rows, limit, keyset("at", "id"), lambda r: CardChangeOut(**dict(r)))
+    )
 
 
 @router.post("/accounts/{user_id}/card-state", response_model=CardChangeOut)
@@ -162,6 +162,12 @@ async def post_refund(
     return refund_out(row)
 
 
-@router.get("/accounts/{user_id}/refunds", response_model=list[RefundOut])
-async def get_refunds(user_id: str, deps: Accounts, _actor: CurrentActor) -> list[RefundOut]:
-    return [refund_out(r) for r in await refund_store.of_user(deps.pool, user_id)]
+@router.get("/accounts/{user_id}/refunds", response_model=RefundPageOut)
+async def get_refunds(
+    user_id: str, deps: Accounts, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
+) -> RefundPageOut:
+    """The account's refund requests and their outcomes, newest first."""
+    rows = await refund_store.page_of_user(
+        deps.pool, user_id, after=decode_cursor(cursor), limit=limit
+    )
+    return RefundPageOut(**paged(rows, limit, keyset("requested_at", "request_id"), refund_out))

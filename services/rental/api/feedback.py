@@ -7,16 +7,15 @@ from typing import Annotated
 import asyncpg
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps
+from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
 from services.rental.api.models import local
-from services.rental.domain import cursor as cursors
-from services.rental.domain.cursor import Position
 from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
 from services.rental.handlers.deps import Deps
 from services.rental.store import decisions as store
 from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["feedback and insurance"])
 StatusFilter = Annotated[Decision | None, Query(description="pending, accepted or rejected")]
@@ -53,13 +52,12 @@ async def _page(
         kind.id_column,
         status=status.value if status else None,
         user_id=user_id,
-        after=cursors.decode(cursor),
+        after=decode_cursor(cursor),
         limit=limit,
     )
     at = store.TIME_COLUMN[kind.table]
     return DecisionPageOut(
-        items=[_out(kind, r, deps) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor([Position(r[at], r[kind.id_column]) for r in rows], limit),
+        **paged(rows, limit, keyset(at, kind.id_column), lambda r: _out(kind, r, deps))
     )
 
 

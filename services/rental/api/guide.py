@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from services.rental.api.common import Limit, RentalDeps
+from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, numeric_id, paged
 from services.rental.domain.errors import GuideVersionNotFound
 from services.rental.handlers import guide as handlers
 from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
 from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["user guide"])
 
@@ -48,22 +47,24 @@ async def guide_versions(
     deps: RentalDeps,
     _actor: CurrentActor,
     limit: Limit = 50,
-    before: Annotated[int | None, Query(ge=1, description="Versions older than this")] = None,
+    cursor: Cursor = None,
 ) -> GuideVersionsOut:
-    rows = await store.versions(deps.pool, before, limit)
+    """Every saved version, newest first."""
+    rows = await store.versions(deps.pool, numeric_id(decode_cursor(cursor)), limit)
     tz = deps.settings.tz
     return GuideVersionsOut(
-        items=[
-            GuideVersionOut(
+        **paged(
+            rows,
+            limit,
+            keyset("saved_at", "version"),
+            lambda r: GuideVersionOut(
                 version=r["version"],
                 note=r["note"],
                 saved_by=r["saved_by"],
                 saved_at=r["saved_at"].astimezone(tz),
                 length=r["length"],
-            )
-            for r in rows
-        ],
-        next_cursor=rows[-1]["version"] if len(rows) == limit and rows[-1]["version"] > 1 else None,
+            ),
+        )
     )
 
 

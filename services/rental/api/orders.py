@@ -6,10 +6,8 @@ from datetime import datetime
 
 from fastapi import APIRouter
 
-from services.rental.api.common import Cursor, Limit, RentalDeps
+from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
 from services.rental.api.models import fix_out, local, order_out
-from services.rental.domain import cursor as cursors
-from services.rental.domain.cursor import Position
 from services.rental.domain.errors import OrderNotFound
 from services.rental.domain.model import OPEN, OrderStatus, UserStatus, bike_status_of
 from services.rental.domain.query import OrderQuery
@@ -24,6 +22,7 @@ from shared.api.rental import (
     RentalOrderPageOut,
 )
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["orders"])
 
@@ -49,15 +48,11 @@ async def list_orders(
         started_from=started_from,
         started_before=started_before,
         limit=limit,
-        after=cursors.decode(cursor),
     )
-    rows = await store.search(deps.pool, query)
+    rows = await store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
     return RentalOrderPageOut(
-        items=[order_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["started_at"], r["trip_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("started_at", "trip_id"), lambda r: order_out(r, tz))
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Query, status
 
 from services.rental.api.account_common import Accounts, key_required
+from services.rental.api.common import Cursor, Limit, keyset, paged
 from services.rental.domain.account_errors import VerificationNotFound
 from services.rental.domain.fund_flow import yuan
 from services.rental.domain.topup import PaymentMethod, TopUpRequest
@@ -25,9 +26,9 @@ from shared.api.rental_accounts import (
     TopUpIn,
     VerificationOut,
 )
-from shared.errors import InvalidInput
 from shared.http import CurrentActor, IdempotencyKey
 from shared.masking import mask_card, mask_phone
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["top-ups"])
 
@@ -124,33 +125,20 @@ async def get_receipts(
     user_id: Annotated[str | None, Query(max_length=64)] = None,
     date_from: Annotated[date | None, Query(description="Local date, inclusive")] = None,
     date_to: Annotated[date | None, Query(description="Local date, inclusive")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ReceiptPageOut:
     """Receipts (交易凭证), newest first, by customer and dates."""
-    before: tuple[datetime, str] | None = None
-    if cursor:
-        at, _, serial = cursor.partition("~")
-        try:
-            before = (datetime.fromisoformat(at), serial)
-        except ValueError as exc:
-            raise InvalidInput(
-                "the cursor is not one this service gave out", code="invalid_cursor"
-            ) from exc
     rows = await store.search_receipts(
         deps.pool,
         user_id=user_id,
         day_from=date_from,
         day_to=date_to,
         tz=deps.settings.timezone,
-        before=before,
+        after=decode_cursor(cursor),
         limit=limit,
     )
-    items = [receipt_out(r) for r in rows]
-    last = items[-1] if len(items) == limit else None
-    return ReceiptPageOut(
-        items=items, next_cursor=f"{last.at.isoformat()}~{last.serial_no}" if last else None
-    )
+    return ReceiptPageOut(**paged(rows, limit, keyset("at", "serial_no"), receipt_out))
 
 
 @router.get("/topups/{serial_no}", response_model=ReceiptOut)

@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps
+from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
 from services.rental.api.models import order_out, user_action_out, user_out
-from services.rental.domain import cursor as cursors
-from services.rental.domain.cursor import Position
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, OrderQuery, UserQuery
@@ -26,6 +24,7 @@ from shared.api.rental import (
     StatusFixIn,
 )
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["users"])
 
@@ -57,15 +56,11 @@ async def search_users(
         blacklisted=blacklisted,
         deleted=deleted,
         limit=limit,
-        after=cursors.decode(cursor),
     )
-    rows = await store.search(deps.pool, query)
+    rows = await store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
     return RentalUserPageOut(
-        items=[user_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["registered_at"], r["user_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("registered_at", "user_id"), lambda r: user_out(r, tz))
     )
 
 
@@ -74,14 +69,10 @@ async def blacklist(
     deps: RentalDeps, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
 ) -> RentalUserPageOut:
     """The blacklist (黑名单), most recently blacklisted first."""
-    after = cursors.decode(cursor)
-    rows = await store.blacklist_page(deps.pool, (after.at, after.id) if after else None, limit)
+    rows = await store.blacklist_page(deps.pool, decode_cursor(cursor), limit)
     tz = deps.settings.tz
     return RentalUserPageOut(
-        items=[user_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["blacklisted_at"], r["user_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("blacklisted_at", "user_id"), lambda r: user_out(r, tz))
     )
 
 
@@ -112,14 +103,11 @@ async def user_rentals(
     coordinates."""
     if await store.get(deps.pool, user_id) is None:
         raise UserNotFound(f"no user {user_id}")
-    query = OrderQuery(user_id=user_id, limit=limit, after=cursors.decode(cursor))
-    rows = await trip_store.search(deps.pool, query)
+    query = OrderQuery(user_id=user_id, limit=limit)
+    rows = await trip_store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
     return RentalOrderPageOut(
-        items=[order_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["started_at"], r["trip_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("started_at", "trip_id"), lambda r: order_out(r, tz))
     )
 
 

@@ -13,10 +13,6 @@ class InvalidQuery(InvalidInput):
     code = "invalid_query"
 
 
-class InvalidCursor(InvalidInput):
-    code = "invalid_cursor"
-
-
 class InvalidEndTime(InvalidInput):
     """The end time the user reports must lie between the trip's start and now."""
 

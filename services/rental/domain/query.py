@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from services.rental.domain.cursor import MAX_LIMIT, Position
 from services.rental.domain.errors import InvalidQuery
 from services.rental.domain.model import OrderStatus, UserStatus
 
@@ -28,10 +27,8 @@ class UserQuery:
     blacklisted: bool | None = None
     deleted: Deleted = Deleted.EXCLUDE
     limit: int = 50
-    after: Position | None = None
 
     def __post_init__(self) -> None:
-        _check_limit(self.limit)
         _check_range(self.registered_from, self.registered_before, "registered")
 
 
@@ -44,16 +41,9 @@ class OrderQuery:
     started_from: datetime | None = None
     started_before: datetime | None = None
     limit: int = 50
-    after: Position | None = None
 
     def __post_init__(self) -> None:
-        _check_limit(self.limit)
         _check_range(self.started_from, self.started_before, "started")
-
-
-def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidQuery(f"limit must be 1 to {MAX_LIMIT}")
 
 
 def _check_range(start: datetime | None, end: datetime | None, name: str) -> None:

@@ -127,12 +127,17 @@ async def set_card_state(
     )
 
 
-async def card_history(db: Db, user_id: str) -> list[asyncpg.Record]:
+async def card_history(
+    db: Db, user_id: str, *, before_id: int | None = None, limit: int = 1
+) -> list[asyncpg.Record]:
+    """The card's changes newest first, below ``before_id``; ``limit + 1`` rows."""
     return list(
         await db.fetch(
-            "SELECT old_state, new_state, reason, actor, at FROM card_state_changes"
-            " WHERE user_id = $1 ORDER BY id DESC",
+            "SELECT id, old_state, new_state, reason, actor, at FROM card_state_changes"
+            " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
             user_id,
+            before_id,
+            limit + 1,
         )
     )
 
@@ -140,7 +145,8 @@ async def card_history(db: Db, user_id: str) -> list[asyncpg.Record]:
 async def movements(
     db: Db, user_id: str, *, before_id: int | None, limit: int
 ) -> list[asyncpg.Record]:
-    """The account's ledger, newest first, a keyset page below ``before_id``."""
+    """The account's ledger, newest first, a keyset page below ``before_id``; ``limit + 1``
+    rows (the extra one only says more follow)."""
     return list(
         await db.fetch(
             "SELECT id, kind, amount_cents, balance_delta, deposit_delta, held_delta,"
@@ -149,7 +155,7 @@ async def movements(
             " ORDER BY id DESC LIMIT $3",
             user_id,
             before_id,
-            limit,
+            limit + 1,
         )
     )
 

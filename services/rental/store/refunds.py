@@ -8,6 +8,7 @@ from typing import TypeAlias
 import asyncpg
 
 from services.rental.domain.refund_request import PendingRefund, RefundKind, RefundStatus
+from shared.paging import Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
@@ -112,7 +113,25 @@ async def decide(
 async def of_user(db: Db, user_id: str) -> list[asyncpg.Record]:
     return list(
         await db.fetch(
-            "SELECT * FROM refund_requests WHERE user_id = $1 ORDER BY requested_at DESC",
+            "SELECT * FROM refund_requests WHERE user_id = $1"
+            " ORDER BY requested_at DESC, request_id DESC",
             user_id,
+        )
+    )
+
+
+async def page_of_user(
+    db: Db, user_id: str, *, after: Position | None, limit: int
+) -> list[asyncpg.Record]:
+    """The user's refund requests newest first, a keyset page; ``limit + 1`` rows."""
+    return list(
+        await db.fetch(
+            "SELECT * FROM refund_requests WHERE user_id = $1"
+            " AND ($2::timestamptz IS NULL OR (requested_at, request_id) < ($2, $3))"
+            " ORDER BY requested_at DESC, request_id DESC LIMIT $4",
+            user_id,
+            after.at if after else None,
+            after.id if after else None,
+            limit + 1,
         )
     )

@@ -8,6 +8,7 @@ from typing import TypeAlias
 import asyncpg
 
 from services.rental.domain.topup_identity import IdentityMethod, Verification
+from shared.paging import Position
 from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
@@ -187,10 +188,11 @@ async def search_receipts(
     day_from: date | None,
     day_to: date | None,
     tz: str,
-    before: tuple[datetime, str] | None,
+    after: Position | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """Receipts newest first, by user and local dates, a keyset page below ``before``."""
+    """Receipts newest first, by user and local dates, a keyset page beyond ``after``;
+    ``limit + 1`` rows."""
     return list(
         await db.fetch(
             "SELECT * FROM topups WHERE ($1::text IS NULL OR user_id = $1)"
@@ -202,8 +204,8 @@ async def search_receipts(
             day_from,
             day_to,
             tz,
-            before[0] if before else None,
-            before[1] if before else None,
-            limit,
+            after.at if after else None,
+            after.id if after else None,
+            limit + 1,
         )
     )

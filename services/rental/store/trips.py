@@ -9,13 +9,14 @@ import asyncpg
 
 from services.rental.domain.query import OrderQuery
 from services.rental.store.sql import Args, where
+from shared.paging import Position
 
 _ORDER = " ORDER BY t.started_at DESC, t.trip_id DESC"
 _COLUMNS = "t.*, u.phone, u.name"
 _JOIN = " JOIN users u ON u.user_id = t.user_id"
 
 
-def search_sql(query: OrderQuery) -> tuple[str, list[Any]]:
+def search_sql(query: OrderQuery, after: Position | None = None) -> tuple[str, list[Any]]:
     """One page of orders, newest first (one row more than the limit)."""
     arg = Args()
     conditions: list[str] = []
@@ -34,19 +35,17 @@ def search_sql(query: OrderQuery) -> tuple[str, list[Any]]:
         conditions.append(f"t.started_at >= {arg(query.started_from)}")
     if query.started_before is not None:
         conditions.append(f"t.started_at < {arg(query.started_before)}")
-    if query.after is not None:
-        conditions.append(
-            f"(t.started_at, t.trip_id) < ({arg(query.after.at)}, {arg(query.after.id)})"
-        )
+    if after is not None:
+        conditions.append(f"(t.started_at, t.trip_id) < ({arg(after.at)}, {arg(after.id)})")
     limit = arg(query.limit + 1)
     sql = f"SELECT {_COLUMNS} FROM trips t{_JOIN}{where(conditions)}{_ORDER} LIMIT {limit}"
     return sql, arg.values
 
 
 async def search(
-    conn: asyncpg.Connection | asyncpg.Pool, query: OrderQuery
+    conn: asyncpg.Connection | asyncpg.Pool, query: OrderQuery, after: Position | None
 ) -> list[asyncpg.Record]:
-    sql, args = search_sql(query)
+    sql, args = search_sql(query, after)
     return list(await conn.fetch(sql, *args))
 
 

@@ -11,11 +11,12 @@ from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, UserQuery
 from services.rental.domain.users import UserState
 from services.rental.store.sql import Args, where
+from shared.paging import Position
 
 _ORDER = " ORDER BY registered_at DESC, user_id DESC"
 
 
-def search_sql(query: UserQuery) -> tuple[str, list[Any]]:
+def search_sql(query: UserQuery, after: Position | None = None) -> tuple[str, list[Any]]:
     """One page (one row more than the limit, to tell whether more follow).
 
     Each key filter has an index ending in the page order, so the planner walks one
@@ -41,27 +42,27 @@ def search_sql(query: UserQuery) -> tuple[str, list[Any]]:
         conditions.append("deleted_at IS NULL")
     elif query.deleted is Deleted.ONLY:
         conditions.append("deleted_at IS NOT NULL")
-    if query.after is not None:
-        conditions.append(
-            f"(registered_at, user_id) < ({arg(query.after.at)}, {arg(query.after.id)})"
-        )
+    if after is not None:
+        conditions.append(f"(registered_at, user_id) < ({arg(after.at)}, {arg(after.id)})")
     sql = f"SELECT * FROM users{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
     return sql, arg.values
 
 
-async def search(conn: asyncpg.Connection | asyncpg.Pool, query: UserQuery) -> list[asyncpg.Record]:
-    sql, args = search_sql(query)
+async def search(
+    conn: asyncpg.Connection | asyncpg.Pool, query: UserQuery, after: Position | None
+) -> list[asyncpg.Record]:
+    sql, args = search_sql(query, after)
     return list(await conn.fetch(sql, *args))
 
 
 async def blacklist_page(
-    conn: asyncpg.Connection | asyncpg.Pool, after: tuple[datetime, str] | None, limit: int
+    conn: asyncpg.Connection | asyncpg.Pool, after: Position | None, limit: int
 ) -> list[asyncpg.Record]:
     """The blacklist (黑名单), most recently blacklisted first; deleted users left out."""
     arg = Args()
     conditions = ["blacklisted_at IS NOT NULL", "deleted_at IS NULL"]
     if after is not None:
-        conditions.append(f"(blacklisted_at, user_id) < ({arg(after[0])}, {arg(after[1])})")
+        conditions.append(f"(blacklisted_at, user_id) < ({arg(after.at)}, {arg(after.id)})")
     sql = (
         f"SELECT * FROM users{where(conditions)} ORDER BY blacklisted_at DESC, user_id DESC"
         f" LIMIT {arg(limit + 1)}"

@@ -14,8 +14,6 @@ from services.rental.domain.account_errors import (
 )
 from services.rental.domain.fund_flow import (
     csv_row,
-    decode_cursor,
-    encode_cursor,
     make_filter,
     yuan,
 )
@@ -93,7 +91,7 @@ def test_fund_flow_filter_whole_local_days_and_known_kinds() -> None:
         make_filter(date(2025, 1, 1), date(2026, 11, 1), None, None, SHANGHAI)
 
 
-def test_csv_rows_and_cursors() -> None:
+def test_csv_rows() -> None:
     at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     row = csv_row(7, at, "u1", "refund_paid", 123_456, "rental-deposit-u1-1", "ops", SHANGHAI)
     assert row == (
@@ -108,6 +106,3 @@ def test_csv_rows_and_cursors() -> None:
         "ops",
     )
     assert yuan(5) == "0.05" and yuan(-150) == "-1.50"
-    assert decode_cursor(encode_cursor(at, 7)) == (at, 7)
-    with pytest.raises(InvalidInput):
-        decode_cursor("garbage")
