@@ -90,7 +90,8 @@ async def user_rentals(
 @router.post(f"{P}/users/{{user_id}}/status", responses={200: {"model": RentalUserOut}, **COMMAND})
 async def fix_user_status(user_id: str, body: StatusFixIn, call: Call) -> Response:
     """Fix the user's status (renting / temporarily returned / idle), only against the user's
-    latest order (409 ``not_latest_order``)."""
+    latest order (409 ``not_latest_order``) and, while it is open, only when its bike's lock
+    reported locked or the bike is rented by someone else (409 ``lock_not_locked``)."""
     return await call.forward(body)
 
 

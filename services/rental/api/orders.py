@@ -7,15 +7,16 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
-from services.rental.api.models import fix_out, local, order_out
+from services.rental.api.models import bike_out, fix_out, order_out
 from services.rental.domain.errors import OrderNotFound
-from services.rental.domain.model import OPEN, OrderStatus, UserStatus, bike_status_of
+from services.rental.domain.exception_fix import fix_refusal
+from services.rental.domain.model import OrderStatus, UserStatus
 from services.rental.domain.query import OrderQuery
-from services.rental.handlers.orders import fix_exception
+from services.rental.handlers.bikes import bike_facts
+from services.rental.handlers.orders import fix_exception, fix_facts
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
 from shared.api.rental import (
-    BikeOut,
     ExceptionFixIn,
     ExceptionFixOut,
     RentalOrderDetailOut,
@@ -66,33 +67,16 @@ async def order_detail(
     if row is None:
         raise OrderNotFound(f"no rental order {trip_id}")
     tz = deps.settings.tz
-    bike_latest = await store.latest_of_bike(deps.pool, row["bike_id"])
-    lock = await store.lock_state(deps.pool, row["bike_id"])
-    latest = await store.latest_of_user(deps.pool, row["user_id"])
     user = await user_store.get(deps.pool, row["user_id"])
     assert user is not None
-    bike_status = bike_status_of(OrderStatus(bike_latest["status"]) if bike_latest else None)
-    rented_by_other = (
-        bike_latest is not None
-        and bike_latest["trip_id"] != trip_id
-        and bike_latest["user_id"] != row["user_id"]
-        and OrderStatus(bike_latest["status"]) in OPEN
-    )
-    lock_state = lock["state"] if lock is not None else None
+    facts = await fix_facts(deps.pool, row, UserStatus(user["status"]))
+    bike = await bike_facts(deps.pool, row["bike_id"])
     return RentalOrderDetailOut(
         **order_out(row, tz).model_dump(),
-        bike=BikeOut(
-            bike_id=row["bike_id"],
-            status=bike_status.value,
-            lock_state=lock_state,
-            lock_reported_at=local(lock["reported_at"], tz) if lock is not None else None,
-            current_trip_id=bike_latest["trip_id"]
-            if bike_latest is not None and OrderStatus(bike_latest["status"]) in OPEN
-            else None,
-        ),
-        is_users_latest=latest is not None and latest["trip_id"] == trip_id,
-        user_status=UserStatus(user["status"]),
-        fixable=OrderStatus(row["status"]) in OPEN and (lock_state == "locked" or rented_by_other),
+        bike=bike_out(bike, tz),
+        is_users_latest=facts.is_users_latest,
+        user_status=facts.user_status,
+        fixable=fix_refusal(facts) is None,
         fixes=[fix_out(f, tz) for f in await store.fixes(deps.pool, trip_id)],
     )
 

@@ -116,7 +116,8 @@ async def fix_status(
     user_id: str, body: StatusFixIn, deps: RentalDeps, actor: CurrentActor
 ) -> RentalUserOut:
     """Fix the user's status (renting / temporarily returned / idle) to clear a stuck rental;
-    only against the user's latest order (409 not_latest_order)."""
+    only against the user's latest order (409 not_latest_order) and, while it is open, only
+    when its bike's lock reported locked (409 lock_not_locked, the exception fix's guard)."""
     status = UserStatus(body.status)
     row = await handlers.fix_status(deps, user_id, body.trip_id, status, body.reason, actor)
     return user_out(row, deps.settings.tz)

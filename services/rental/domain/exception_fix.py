@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.rental.domain.errors import InvalidEndTime, LockNotLocked, OrderNotOpen
+from services.rental.domain.bike import lock_refusal
+from services.rental.domain.errors import InvalidEndTime, OrderNotOpen
 from services.rental.domain.model import OPEN, OrderStatus, UserStatus
 from services.rental.domain.tariff import Tariff
+from shared.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -39,16 +41,20 @@ class FixOutcome:
     user_status_after: UserStatus
 
 
+def fix_refusal(facts: FixFacts) -> DomainError | None:
+    """Why the fix is not allowed now, or None: the order's ``fixable`` flag and the
+    command's refusal both come from here."""
+    if facts.order_status not in OPEN:
+        return OrderNotOpen(f"order {facts.trip_id} is {facts.order_status.value}: nothing to fix")
+    return lock_refusal(facts.lock_state, facts.bike_rented_by_other)
+
+
 def decide_fix(
     facts: FixFacts, reported_end: datetime, now: datetime, tariff: Tariff
 ) -> FixOutcome:
-    if facts.order_status not in OPEN:
-        raise OrderNotOpen(f"order {facts.trip_id} is {facts.order_status.value}: nothing to fix")
-    if facts.lock_state != "locked" and not facts.bike_rented_by_other:
-        state = facts.lock_state or "never reported"
-        raise LockNotLocked(
-            f"the bike's lock is {state}, not locked: change nothing and send on-site staff"
-        )
+    refusal = fix_refusal(facts)
+    if refusal is not None:
+        raise refusal
     if reported_end.tzinfo is None:
         raise InvalidEndTime("the end time needs a time zone")
     if reported_end < facts.started_at:

@@ -135,8 +135,10 @@ async def test_status_fix_only_on_the_latest_order(rental: Rental) -> None:
     now = rental.clock.now
     old = await rental.start_trip(user, at=now - timedelta(hours=5))
     await rental.wait_row(TRIP, old)
-    latest = await rental.start_trip(user, at=now - timedelta(hours=1))
+    bike = new_id("b")
+    latest = await rental.start_trip(user, bike_id=bike, at=now - timedelta(hours=1))
     await rental.wait_row(TRIP, latest)
+    await locked(rental, bike, "locked")
 
     refused = await rental.post(
         f"/users/{user}/status", {"trip_id": old, "status": "idle", "reason": "stuck"}, status=409
@@ -154,3 +156,34 @@ async def test_status_fix_only_on_the_latest_order(rental: Rental) -> None:
         "idle",
         latest,
     )
+
+
+async def locked(rental: Rental, bike: str, state: str, minutes_ago: float = 5) -> None:
+    """The bike's lock reported ``state`` (and the service has it)."""
+    await rental.lock(bike, state, at=rental.clock.now - timedelta(minutes=minutes_ago))
+    await rental.wait_row("SELECT 1 FROM bike_locks WHERE bike_id = $1 AND state = $2", bike, state)
+
+
+async def test_status_fix_obeys_the_lock_guard_of_the_exception_fix(rental: Rental) -> None:
+    """Seed 001 3.1 step 4: while the lock is not locked the agent changes nothing, by either
+    command; once it reports locked, both are allowed."""
+    user = await rental.register()
+    bike = new_id("b")
+    trip = await rental.start_trip(user, bike_id=bike)
+    await rental.wait_row(TRIP, trip)
+    body = {"trip_id": trip, "status": "idle", "reason": "user says the trip is stuck"}
+    for minutes_ago, state in ((0, None), (4, "unlocked"), (3, "fault")):
+        if state is not None:
+            await locked(rental, bike, state, minutes_ago)
+        refused = await rental.post(f"/users/{user}/status", body, status=409)
+        assert refused["code"] == "lock_not_locked", state
+        order = await rental.get(f"/orders/{trip}")
+        assert order["fixable"] is False
+    assert (await rental.row(USER, user))["status"] == "renting"
+    assert (await rental.row(TRIP, trip))["status"] == "renting"
+    assert (await rental.get(f"/users/{user}"))["actions"] == []
+
+    await locked(rental, bike, "locked", 2)
+    assert (await rental.get(f"/orders/{trip}"))["fixable"] is True
+    fixed = await rental.post(f"/users/{user}/status", body)
+    assert fixed["status"] == "idle"

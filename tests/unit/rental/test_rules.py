@@ -21,7 +21,7 @@ from services.rental.domain.errors import (
     UserNotDeleted,
     UserRenting,
 )
-from services.rental.domain.exception_fix import FixFacts, decide_fix
+from services.rental.domain.exception_fix import FixFacts, decide_fix, fix_refusal
 from services.rental.domain.guide import next_version
 from services.rental.domain.model import (
     BikeStatus,
@@ -97,24 +97,69 @@ def user(**changes: object) -> rules.UserState:
     return rules.UserState(**{**values, **changes})  # type: ignore[arg-type]
 
 
+def refused(refusal: object) -> type:
+    assert refusal is not None
+    return type(refusal)
+
+
+def latest(status: OrderStatus = OrderStatus.RENTING, **changes: object) -> rules.LatestOrder:
+    values: dict[str, object] = {
+        "trip_id": "t2",
+        "status": status,
+        "lock_state": "locked",
+        "bike_rented_by_other": False,
+    }
+    return rules.LatestOrder(**{**values, **changes})  # type: ignore[arg-type]
+
+
 def test_user_rules() -> None:
-    rules.check_blacklist(user())
-    with pytest.raises(AlreadyBlacklisted):
-        rules.check_blacklist(user(blacklisted_at=NOW))
-    with pytest.raises(NotBlacklisted):
-        rules.check_restore_from_blacklist(user())
-    with pytest.raises(UserDeleted):
-        rules.check_blacklist(user(deleted_at=NOW))
-    with pytest.raises(UserRenting):
-        rules.check_delete(user(status=UserStatus.TEMPORARILY_RETURNED))
+    assert rules.blacklist_refusal(user()) is None
+    assert refused(rules.blacklist_refusal(user(blacklisted_at=NOW))) is AlreadyBlacklisted
+    assert refused(rules.restore_from_blacklist_refusal(user())) is NotBlacklisted
+    assert refused(rules.blacklist_refusal(user(deleted_at=NOW))) is UserDeleted
+    assert (
+        refused(rules.delete_refusal(user(status=UserStatus.TEMPORARILY_RETURNED))) is UserRenting
+    )
+    assert refused(rules.undelete_refusal(user())) is UserNotDeleted
+    assert rules.undelete_refusal(user(deleted_at=NOW)) is None
     with pytest.raises(UserNotDeleted):
-        rules.check_undelete(user())
-    rules.check_undelete(user(deleted_at=NOW))
-    rules.check_status_fix(user(), "t2", "t2")
-    with pytest.raises(NotLatestOrder):
-        rules.check_status_fix(user(), "t1", "t2")
-    with pytest.raises(NotLatestOrder):
-        rules.check_status_fix(user(), "t1", None)
+        rules.check(rules.undelete_refusal(user()))
+
+
+def test_status_fix_only_on_the_latest_order() -> None:
+    assert rules.status_fix_refusal(user(), "t2", latest()) is None
+    assert refused(rules.status_fix_refusal(user(), "t1", latest())) is NotLatestOrder
+    assert refused(rules.status_fix_refusal(user(), "t1", None)) is NotLatestOrder
+    assert refused(rules.status_fix_refusal(user(deleted_at=NOW), "t2", latest())) is UserDeleted
+
+
+@pytest.mark.parametrize("lock", ["unlocked", "fault", None])
+@pytest.mark.parametrize("status", [OrderStatus.RENTING, OrderStatus.TEMPORARILY_RETURNED])
+def test_status_fix_obeys_the_exception_fixs_lock_guard(
+    lock: str | None, status: OrderStatus
+) -> None:
+    """One rule for both commands: while the order is open, nothing without a locked lock."""
+    order = latest(status, lock_state=lock)
+    assert refused(rules.status_fix_refusal(user(), "t2", order)) is LockNotLocked
+    fix = facts(order_status=status, lock_state=lock)
+    assert refused(fix_refusal(fix)) is LockNotLocked
+    # someone else riding the bike lifts the guard for both
+    assert (
+        rules.status_fix_refusal(
+            user(), "t2", latest(status, lock_state=lock, bike_rented_by_other=True)
+        )
+        is None
+    )
+    assert (
+        fix_refusal(facts(order_status=status, lock_state=lock, bike_rented_by_other=True)) is None
+    )
+
+
+def test_status_fix_on_an_ended_order_needs_no_lock() -> None:
+    """The bike is back at a rental point: the user's stuck status may be cleared."""
+    assert (
+        rules.status_fix_refusal(user(), "t2", latest(OrderStatus.ENDED, lock_state=None)) is None
+    )
 
 
 def test_states_follow_the_latest_order() -> None:
