@@ -213,7 +213,10 @@ class GuideVersionsOut(PageOut):
 class DayOut(BaseModel):
     day: date
     rentals: int = Field(description="Trips started that day (租借信息)")
-    returns: int = Field(description="Trips ended that day (还车信息)")
+    returns: int = Field(
+        description="Bikes finally returned that day (还车信息), by the final return's time; a"
+        " temporary return (临时还车, the user keeps the bike) is not counted"
+    )
     new_users: int = Field(description="Users registered that day (用户统计)")
 
 

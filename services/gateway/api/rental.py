@@ -279,5 +279,6 @@ async def daily_statistics(
     from_: Annotated[date, Query(alias="from", description="First local day")],
     to: Annotated[date, Query(description="Last local day, inclusive (at most 366 days)")],
 ) -> Response:
-    """Daily rentals (租借信息), returns (还车信息) and new users (用户统计)."""
+    """Daily rentals (租借信息), final returns (还车信息; a temporary return is not one) and new
+    users (用户统计)."""
     return await call.forward()

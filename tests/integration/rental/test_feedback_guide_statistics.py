@@ -110,3 +110,27 @@ async def test_daily_statistics_count_per_local_day(rental: Rental) -> None:
         "/statistics/daily", params={"from": "2026-02-01", "to": "2026-01-01"}, headers=LEAD
     )
     assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_query"
+
+
+async def test_returns_are_final_returns_on_the_day_they_happen(rental: Rental) -> None:
+    """A temporary return (no end point: the user keeps the bike) is not a return; the final
+    return counts on its own day and leaves the temporary return's day as it was."""
+    tz = rental.settings.tz
+    day = (rental.clock.now - timedelta(days=380)).astimezone(tz).date()  # quiet days
+    noon = datetime.combine(day, time(12), tz)
+    span = {"from": day.isoformat(), "to": (day + timedelta(days=2)).isoformat()}
+    user = await rental.register(at=noon - timedelta(days=10))
+    bike = new_id("b")
+    trip = await rental.start_trip(user, bike_id=bike, at=noon)
+    await rental.end_trip(user, trip, bike, at=noon + timedelta(hours=2), at_point=False)
+    await rental.wait_row(
+        "SELECT 1 FROM trips WHERE trip_id = $1 AND status = 'temporarily_returned'", trip
+    )
+    held = await rental.get("/statistics/daily", **span)
+    assert [(d["rentals"], d["returns"]) for d in held["days"]] == [(1, 0), (0, 0), (0, 0)]
+
+    await rental.end_trip(user, trip, bike, at=noon + timedelta(days=2))
+    await rental.wait_row("SELECT 1 FROM trips WHERE trip_id = $1 AND status = 'ended'", trip)
+    returned = await rental.get("/statistics/daily", **span)
+    assert [(d["rentals"], d["returns"]) for d in returned["days"]] == [(1, 0), (0, 0), (0, 1)]
+    assert returned["total_returns"] == 1
