@@ -43,7 +43,7 @@ from bench.results import table, write_section
 from bench.stats import Latency, fmt_int, fmt_ms
 from services.rental.app import MIGRATIONS
 from services.rental.domain.model import UserStatus
-from services.rental.domain.query import UserQuery
+from services.rental.domain.query import UserQuery, phone_match
 from services.rental.store import users as user_store
 from services.rental.subscribers import platform_subscriptions
 from shared.contracts import (
@@ -425,7 +425,7 @@ def _month(at: datetime) -> dict[str, Any]:
 
 
 CASES: dict[str, Callable[[random.Random, Samples], tuple[UserQuery, Position | None]]] = {
-    "phone": lambda r, s: (UserQuery(phone=r.choice(s.phones)), None),
+    "phone": lambda r, s: (UserQuery(phone=phone_match(r.choice(s.phones))), None),
     "name": lambda r, s: (UserQuery(name=r.choice(s.names)), None),
     "user id": lambda r, s: (UserQuery(user_id=r.choice(s.ids)), None),
     "status renting, first page": lambda r, s: (UserQuery(status=UserStatus.RENTING), None),

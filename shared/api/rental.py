@@ -160,6 +160,15 @@ class BikeOut(BaseModel):
     current_trip_id: str | None
 
 
+class BikeDetailOut(BikeOut):
+    """A bike looked up by its number: its lock, and the order that holds it now."""
+
+    current_order: RentalOrderOut | None = Field(
+        description="The open order (renting or temporarily returned) holding the bike now"
+    )
+    latest_order: RentalOrderOut | None = Field(description="Its latest order, open or not")
+
+
 class RentalOrderDetailOut(RentalOrderOut):
     bike: BikeOut
     is_users_latest: bool = Field(

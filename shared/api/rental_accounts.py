@@ -136,6 +136,27 @@ class AccountOut(BaseModel):
     refunds: list[RefundOut]
 
 
+class AccountSummaryOut(BaseModel):
+    """One row of the account list (账户列表)."""
+
+    user_id: str
+    phone: str = Field(description="Masked: 138****8000")
+    name: str
+    card_type: str
+    card_state: CardState
+    balance_cents: int
+    balance_yuan: str
+    deposit_cents: int
+    deposit_yuan: str
+    held_cents: int = Field(description="Set aside for pending refunds")
+    registered_at: datetime
+    blacklisted: bool
+
+
+class AccountPageOut(PageOut):
+    items: list[AccountSummaryOut] = Field(description="Newest registration first")
+
+
 class MovementOut(BaseModel):
     id: int
     kind: str

@@ -19,6 +19,7 @@ from services.gateway.api.models import errors
 from services.gateway.calls import Call, path_on_service
 from shared.api.rental_accounts import (
     AccountOut,
+    AccountPageOut,
     BooksOut,
     CardChangeOut,
     CardChangePageOut,
@@ -62,6 +63,26 @@ CSV: dict[int | str, dict[str, Any]] = {
 # --- accounts ----------------------------------------------------------------
 
 _ACCOUNT = "/api/v1/rental/accounts/{user_id}"
+
+
+@router.get(
+    "/api/v1/rental/accounts",
+    responses={200: {"model": AccountPageOut}, **errors(401, 403, 422, 503)},
+)
+async def accounts(
+    call: Call,
+    phone: Annotated[
+        str | None,
+        Query(description="The whole phone number, or its last four digits", examples=["8000"]),
+    ] = None,
+    name: Annotated[str | None, Query(description="Any part of the registered name")] = None,
+    user_id: UserId = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    """The account list (账户列表): customers with their balance and deposit, newest
+    registration first."""
+    return await call.forward()
 
 
 @router.get(_ACCOUNT, responses={200: {"model": AccountOut}, **errors(401, 403, 404, 503)})

@@ -32,6 +32,7 @@ def _accounts(method: str, path: str, roles: frozenset[str], *, money: bool = Fa
 
 
 ROUTES: tuple[RouteRule, ...] = (
+    _accounts("GET", "/accounts", READERS),
     _accounts("GET", "/accounts/{user_id}", READERS),
     _accounts("GET", "/accounts/{user_id}/movements", READERS),
     _accounts("GET", "/accounts/{user_id}/card-changes", READERS),

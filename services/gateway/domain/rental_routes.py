@@ -35,6 +35,7 @@ ROUTES: tuple[RouteRule, ...] = (
     _rental("GET", "/blacklist", READERS),
     _rental("GET", "/orders", READERS),
     _rental("GET", "/orders/{trip_id}", READERS),
+    _rental("GET", "/bikes/{bike_id}", READERS),
     # It reprices the trip: a money-moving command, so it needs an Idempotency-Key.
     _rental("POST", "/orders/{trip_id}/exception-fix", FRONT_LINE, money=True),
     _rental("GET", "/feedback", READERS),

@@ -6,9 +6,18 @@ import asyncpg
 from fastapi import APIRouter, status
 
 from services.rental.api.account_common import Accounts, key_required
-from services.rental.api.common import Cursor, Limit, keyset, numeric_id, paged
+from services.rental.api.common import (
+    Cursor,
+    Limit,
+    NameFilter,
+    PhoneFilter,
+    keyset,
+    numeric_id,
+    paged,
+)
 from services.rental.domain.card import CardState
 from services.rental.domain.fund_flow import yuan
+from services.rental.domain.query import UserQuery, name_part, phone_match
 from services.rental.domain.refund_request import RefundKind
 from services.rental.handlers import accounts as handlers
 from services.rental.handlers import refunds as refund_handlers
@@ -16,6 +25,8 @@ from services.rental.store import accounts as store
 from services.rental.store import refunds as refund_store
 from shared.api.rental_accounts import (
     AccountOut,
+    AccountPageOut,
+    AccountSummaryOut,
     BooksOut,
     CardChangeOut,
     CardChangePageOut,
@@ -49,6 +60,32 @@ def refund_out(row: asyncpg.Record) -> RefundOut:
         decided_by=row["decided_by"],
         decided_at=row["decided_at"],
     )
+
+
+def _summary(row: asyncpg.Record) -> AccountSummaryOut:
+    values = dict(row)
+    values["phone"] = mask_phone(row["phone"])
+    values["balance_yuan"] = yuan(row["balance_cents"])
+    values["deposit_yuan"] = yuan(row["deposit_cents"])
+    return AccountSummaryOut.model_validate(values)
+
+
+@router.get("/accounts", response_model=AccountPageOut)
+async def list_accounts(
+    deps: Accounts,
+    _actor: CurrentActor,
+    phone: PhoneFilter = None,
+    name: NameFilter = None,
+    user_id: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AccountPageOut:
+    """The account list (账户列表, seed 001 2.3): registered users with their balance and
+    deposit, by phone (whole or last four digits), any part of the name, user id; newest
+    registration first."""
+    query = UserQuery(phone=phone_match(phone), name=name_part(name), user_id=user_id, limit=limit)
+    rows = await store.search(deps.pool, query, decode_cursor(cursor))
+    return AccountPageOut(**paged(rows, limit, keyset("registered_at", "user_id"), _summary))
 
 
 @router.get("/accounts/{user_id}", response_model=AccountOut)

@@ -22,6 +22,16 @@ async def _deps(request: Request) -> Deps:
 RentalDeps = Annotated[Deps, Depends(_deps)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previous page")]
+PhoneFilter = Annotated[
+    str | None,
+    Query(
+        description="The whole phone number, or its last four digits",
+        examples=["13800138000", "8000"],
+    ),
+]
+NameFilter = Annotated[
+    str | None, Query(description="Any part of the registered name", examples=["张"])
+]
 
 
 def keyset(at: str, key: str) -> Callable[[asyncpg.Record], Position]:

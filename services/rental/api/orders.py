@@ -1,22 +1,25 @@
-"""Rental orders (租赁订单列表): list, detail with bike and lock, the exception fix."""
+"""Rental orders (租赁订单列表): list, detail with bike and lock, the exception fix; a bike
+looked up by its number."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
+from services.rental.api.common import Cursor, Limit, PhoneFilter, RentalDeps, keyset, paged
 from services.rental.api.models import bike_out, fix_out, order_out
-from services.rental.domain.errors import OrderNotFound
+from services.rental.domain.errors import BikeNotFound, OrderNotFound
 from services.rental.domain.exception_fix import fix_refusal
 from services.rental.domain.model import OrderStatus, UserStatus
-from services.rental.domain.query import OrderQuery
+from services.rental.domain.query import OrderQuery, phone_match
 from services.rental.handlers.bikes import bike_facts
 from services.rental.handlers.orders import fix_exception, fix_facts
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
 from shared.api.rental import (
+    BikeDetailOut,
     ExceptionFixIn,
     ExceptionFixOut,
     RentalOrderDetailOut,
@@ -32,22 +35,31 @@ router = APIRouter(tags=["orders"])
 async def list_orders(
     deps: RentalDeps,
     _actor: CurrentActor,
-    phone: str | None = None,
+    phone: PhoneFilter = None,
     user_id: str | None = None,
     bike_id: str | None = None,
     status: OrderStatus | None = None,
     started_from: datetime | None = None,
     started_before: datetime | None = None,
+    ended_from: Annotated[
+        datetime | None,
+        Query(description="Ended at or after (today's returns: today's midnight, status=ended)"),
+    ] = None,
+    ended_before: Annotated[datetime | None, Query(description="Ended before")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> RentalOrderPageOut:
+    """Rental orders (租赁订单列表), newest start first; by the end time too (a trip is found
+    by its end when it started at most 31 days before)."""
     query = OrderQuery(
         user_id=user_id,
-        phone=phone,
+        phone=phone_match(phone),
         bike_id=bike_id,
         status=status,
         started_from=started_from,
         started_before=started_before,
+        ended_from=ended_from,
+        ended_before=ended_before,
         limit=limit,
     )
     rows = await store.search(deps.pool, query, decode_cursor(cursor))
@@ -91,3 +103,20 @@ async def exception_fix(
     locked or the bike is rented by someone else: then send on-site staff."""
     fix = await fix_exception(deps, trip_id, body.ended_at, body.reason, actor)
     return fix_out(fix, deps.settings.tz)
+
+
+@router.get("/bikes/{bike_id}", response_model=BikeDetailOut)
+async def bike(bike_id: str, deps: RentalDeps, _actor: CurrentActor) -> BikeDetailOut:
+    """A bike by its number (车辆编号): its status, its lock's last report, the order holding
+    it now and its latest order (404 bike_not_found if it never rode nor reported)."""
+    facts = await bike_facts(deps.pool, bike_id)
+    if facts.latest_trip_id is None and facts.lock_state is None:
+        raise BikeNotFound(f"no trip or lock report of bike {bike_id}")
+    tz = deps.settings.tz
+    latest = await store.get(deps.pool, facts.latest_trip_id) if facts.latest_trip_id else None
+    latest_order = order_out(latest, tz) if latest is not None else None
+    return BikeDetailOut(
+        **bike_out(facts, tz).model_dump(),
+        current_order=latest_order if facts.current_trip_id is not None else None,
+        latest_order=latest_order,
+    )

@@ -7,11 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
+from services.rental.api.common import (
+    Cursor,
+    Limit,
+    NameFilter,
+    PhoneFilter,
+    RentalDeps,
+    keyset,
+    paged,
+)
 from services.rental.api.models import order_out, user_action_out, user_out
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus
-from services.rental.domain.query import Deleted, OrderQuery, UserQuery
+from services.rental.domain.query import Deleted, OrderQuery, UserQuery, name_part, phone_match
 from services.rental.handlers import users as handlers
 from services.rental.store import trips as trip_store
 from services.rental.store import users as store
@@ -33,8 +41,8 @@ router = APIRouter(tags=["users"])
 async def search_users(
     deps: RentalDeps,
     _actor: CurrentActor,
-    phone: Annotated[str | None, Query(description="The full phone number")] = None,
-    name: Annotated[str | None, Query(description="The registered name, exactly")] = None,
+    phone: PhoneFilter = None,
+    name: NameFilter = None,
     user_id: str | None = None,
     status: UserStatus | None = None,
     registered_from: datetime | None = None,
@@ -46,9 +54,10 @@ async def search_users(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> RentalUserPageOut:
+    """Users (用户列表), newest registration first; every filter combinable."""
     query = UserQuery(
-        phone=phone,
-        name=name,
+        phone=phone_match(phone),
+        name=name_part(name),
         user_id=user_id,
         status=status,
         registered_from=registered_from,

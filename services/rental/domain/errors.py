@@ -27,6 +27,10 @@ class OrderNotFound(NotFound):
     code = "order_not_found"
 
 
+class BikeNotFound(NotFound):
+    code = "bike_not_found"
+
+
 class FeedbackNotFound(NotFound):
     code = "feedback_not_found"
 

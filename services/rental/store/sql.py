@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.rental.domain.query import PhoneMatch
+
 
 class Args:
     def __init__(self) -> None:
@@ -16,3 +18,15 @@ class Args:
 
 def where(conditions: list[str]) -> str:
     return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+def phone_condition(arg: Args, match: PhoneMatch, column: str = "phone") -> str:
+    """The whole number, or its last four digits (indexed: users_by_phone_last4)."""
+    if match.last_four_only:
+        return f"right({column}, 4) = {arg(match.digits)}"
+    return f"{column} = {arg(match.digits)}"
+
+
+def name_condition(arg: Args, part: str, column: str = "name") -> str:
+    """Any part of the name (strpos: no LIKE wildcards to escape)."""
+    return f"strpos({column}, {arg(part)}) > 0"

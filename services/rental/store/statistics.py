@@ -6,8 +6,7 @@ from datetime import date, datetime
 
 import asyncpg
 
-RETURN_WINDOW_DAYS = 31
-"""A return is counted for a trip that started at most this many days before it."""
+from services.rental.domain.query import RETURN_WINDOW_DAYS
 
 _QUERIES = {
     "rentals": "SELECT (started_at AT TIME ZONE $3)::date AS day, count(*) AS n FROM trips"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from services.rental.domain.query import OrderQuery
-from services.rental.store.sql import Args, where
+from services.rental.domain.query import RETURN_WINDOW_DAYS, OrderQuery
+from services.rental.store.sql import Args, phone_condition, where
 from shared.paging import Position
 
 _ORDER = " ORDER BY t.started_at DESC, t.trip_id DESC"
@@ -24,9 +24,8 @@ def search_sql(query: OrderQuery, after: Position | None = None) -> tuple[str, l
         conditions.append(f"t.user_id = {arg(query.user_id)}")
     if query.phone is not None:
         # the phone's users first (a handful), then their orders by the per-user index
-        conditions.append(
-            f"t.user_id = ANY (ARRAY (SELECT user_id FROM users WHERE phone = {arg(query.phone)}))"
-        )
+        users = f"SELECT user_id FROM users WHERE {phone_condition(arg, query.phone)}"
+        conditions.append(f"t.user_id = ANY (ARRAY ({users}))")
     if query.bike_id is not None:
         conditions.append(f"t.bike_id = {arg(query.bike_id)}")
     if query.status is not None:
@@ -35,6 +34,13 @@ def search_sql(query: OrderQuery, after: Position | None = None) -> tuple[str, l
         conditions.append(f"t.started_at >= {arg(query.started_from)}")
     if query.started_before is not None:
         conditions.append(f"t.started_at < {arg(query.started_before)}")
+    if query.ended_from is not None:
+        conditions.append(f"t.ended_at >= {arg(query.ended_from)}")
+        # the start bounds the walk: ended_at has no index (a trip's end stays HOT)
+        window = query.ended_from - timedelta(days=RETURN_WINDOW_DAYS)
+        conditions.append(f"t.started_at >= {arg(window)}")
+    if query.ended_before is not None:
+        conditions.append(f"t.ended_at < {arg(query.ended_before)}")
     if after is not None:
         conditions.append(f"(t.started_at, t.trip_id) < ({arg(after.at)}, {arg(after.id)})")
     limit = arg(query.limit + 1)

@@ -10,24 +10,31 @@ import asyncpg
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, UserQuery
 from services.rental.domain.users import UserState
-from services.rental.store.sql import Args, where
+from services.rental.store.sql import Args, name_condition, phone_condition, where
 from shared.paging import Position
 
 _ORDER = " ORDER BY registered_at DESC, user_id DESC"
 
 
-def search_sql(query: UserQuery, after: Position | None = None) -> tuple[str, list[Any]]:
+def search_sql(
+    query: UserQuery, after: Position | None = None, select: str = "SELECT * FROM users"
+) -> tuple[str, list[Any]]:
     """One page (one row more than the limit, to tell whether more follow).
+
+    ``select`` may join more to the users (the account list joins their accounts ``USING
+    (user_id)``, so the filters' unqualified names still mean the user's).
 
     Each key filter has an index ending in the page order, so the planner walks one
     index range newest first and stops at the page.
     """
     arg = Args()
     conditions: list[str] = []
-    for column in ("phone", "name", "user_id"):
-        value = getattr(query, column)
-        if value is not None:
-            conditions.append(f"{column} = {arg(value)}")
+    if query.phone is not None:
+        conditions.append(phone_condition(arg, query.phone))
+    if query.name is not None:
+        conditions.append(name_condition(arg, query.name))
+    if query.user_id is not None:
+        conditions.append(f"user_id = {arg(query.user_id)}")
     if query.status is not None:
         conditions.append(f"status = {arg(query.status.value)}")
     if query.registered_from is not None:
@@ -44,7 +51,7 @@ def search_sql(query: UserQuery, after: Position | None = None) -> tuple[str, li
         conditions.append("deleted_at IS NOT NULL")
     if after is not None:
         conditions.append(f"(registered_at, user_id) < ({arg(after.at)}, {arg(after.id)})")
-    sql = f"SELECT * FROM users{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
+    sql = f"{select}{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
     return sql, arg.values
 
 

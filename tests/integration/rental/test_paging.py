@@ -29,6 +29,7 @@ def lists(user: str) -> list[tuple[str, dict[str, str]]]:
     """Every list of the rental service and the parameters it cannot do without."""
     return [
         ("/users", {}),
+        ("/accounts", {}),
         ("/blacklist", {}),
         (f"/users/{user}/rentals", {}),
         ("/orders", {}),
