@@ -19,6 +19,9 @@ from shared.paging import PageOut
 UserStatus = Literal["renting", "temporarily_returned", "idle"]
 OrderStatus = Literal["renting", "temporarily_returned", "ended"]
 DecisionStatus = Literal["pending", "accepted", "rejected"]
+UserAction = Literal["status_fix", "blacklist", "restore_from_blacklist", "delete", "restore"]
+OrderAction = Literal["exception_fix"]
+DecisionAction = Literal["accept", "reject"]
 
 
 # --- bodies ------------------------------------------------------------------
@@ -129,8 +132,14 @@ class RentalOrderPageOut(PageOut):
 
 class RentalUserDetailOut(RentalUserOut):
     latest_order: RentalOrderOut | None
-    actions: list[UserActionOut] = Field(
+    records: list[UserActionOut] = Field(
         description="Blacklist, restore, delete and status-fix records, newest first"
+    )
+    actions: list[UserAction] = Field(
+        description="The commands the caller may run on this user now (their roles, the"
+        " user's state, the latest order and its bike's lock): each offered one is accepted,"
+        " any other refused. status_fix names the latest order.",
+        examples=[["status_fix", "blacklist"]],
     )
 
 
@@ -180,6 +189,9 @@ class RentalOrderDetailOut(RentalOrderOut):
         " bike re-rented)"
     )
     fixes: list[ExceptionFixOut]
+    actions: list[OrderAction] = Field(
+        description="exception_fix when the caller's role and the order's state allow it now"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -193,6 +205,9 @@ class DecisionOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str | None
+    actions: list[DecisionAction] = Field(
+        description="accept / reject while pending, for the roles that decide"
+    )
 
 
 class DecisionPageOut(PageOut):

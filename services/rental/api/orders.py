@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from services.rental.api.common import Cursor, Limit, PhoneFilter, RentalDeps, keyset, paged
 from services.rental.api.models import bike_out, fix_out, order_out
 from services.rental.domain.errors import BikeNotFound, OrderNotFound
-from services.rental.domain.exception_fix import fix_refusal
+from services.rental.domain.exception_fix import fix_refusal, order_actions
 from services.rental.domain.model import OrderStatus, UserStatus
 from services.rental.domain.query import OrderQuery, phone_match
 from services.rental.handlers.bikes import bike_facts
@@ -70,9 +70,7 @@ async def list_orders(
 
 
 @router.get("/orders/{trip_id}", response_model=RentalOrderDetailOut)
-async def order_detail(
-    trip_id: str, deps: RentalDeps, _actor: CurrentActor
-) -> RentalOrderDetailOut:
+async def order_detail(trip_id: str, deps: RentalDeps, actor: CurrentActor) -> RentalOrderDetailOut:
     """The order, its bike (status, last lock report), whether it is the user's latest, and
     its exception fixes."""
     row = await store.get(deps.pool, trip_id)
@@ -90,6 +88,7 @@ async def order_detail(
         user_status=facts.user_status,
         fixable=fix_refusal(facts) is None,
         fixes=[fix_out(f, tz) for f in await store.fixes(deps.pool, trip_id)],
+        actions=order_actions(facts, actor.roles),
     )
 
 

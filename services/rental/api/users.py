@@ -20,7 +20,9 @@ from services.rental.api.models import order_out, user_action_out, user_out
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, OrderQuery, UserQuery, name_part, phone_match
+from services.rental.domain.users import user_actions
 from services.rental.handlers import users as handlers
+from services.rental.handlers.bikes import latest_order
 from services.rental.store import trips as trip_store
 from services.rental.store import users as store
 from shared.api.rental import (
@@ -31,6 +33,7 @@ from shared.api.rental import (
     RentalUserPageOut,
     StatusFixIn,
 )
+from shared.db.pool import read_snapshot
 from shared.http import CurrentActor
 from shared.paging import decode_cursor
 
@@ -86,21 +89,22 @@ async def blacklist(
 
 
 @router.get("/users/{user_id}", response_model=RentalUserDetailOut)
-async def user_detail(user_id: str, deps: RentalDeps, _actor: CurrentActor) -> RentalUserDetailOut:
-    """One user (deleted ones too): profile, rental state, blacklist, latest order, records."""
-    row = await store.get(deps.pool, user_id)
-    if row is None:
-        raise UserNotFound(f"no user {user_id}")
+async def user_detail(user_id: str, deps: RentalDeps, actor: CurrentActor) -> RentalUserDetailOut:
+    """One user (deleted ones too): profile, rental state, blacklist, latest order, the
+    agents' records, and the commands the caller may run now (``actions``)."""
+    async with read_snapshot(deps.pool) as conn:
+        row = await store.get(conn, user_id)
+        if row is None:
+            raise UserNotFound(f"no user {user_id}")
+        latest = await latest_order(conn, user_id)
+        full = await trip_store.get(conn, latest.trip_id) if latest is not None else None
+        records = await store.actions(conn, user_id)
     tz = deps.settings.tz
-    latest = await trip_store.latest_of_user(deps.pool, user_id)
-    latest_order = None
-    if latest is not None:
-        full = await trip_store.get(deps.pool, latest["trip_id"])
-        latest_order = order_out(full, tz) if full is not None else None
     return RentalUserDetailOut(
         **user_out(row, tz).model_dump(),
-        latest_order=latest_order,
-        actions=[user_action_out(a, tz) for a in await store.actions(deps.pool, user_id)],
+        latest_order=order_out(full, tz) if full is not None else None,
+        records=[user_action_out(a, tz) for a in records],
+        actions=user_actions(actor.roles, store.state_of(row), latest),
     )
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from services.rental.domain.bike import lock_refusal
 from services.rental.domain.errors import InvalidEndTime, OrderNotOpen
 from services.rental.domain.model import OPEN, OrderStatus, UserStatus
+from services.rental.domain.permissions import role_refusal
 from services.rental.domain.tariff import Tariff
 from shared.errors import DomainError
 
@@ -49,10 +50,25 @@ def fix_refusal(facts: FixFacts) -> DomainError | None:
     return lock_refusal(facts.lock_state, facts.bike_rented_by_other)
 
 
+def exception_fix_refusal(facts: FixFacts, roles: frozenset[str]) -> DomainError | None:
+    """The whole rule for this caller: their role, then the order and its lock."""
+    return role_refusal("exception_fix", roles) or fix_refusal(facts)
+
+
+def order_actions(facts: FixFacts, roles: frozenset[str]) -> list[str]:
+    """What the caller may do on the order now: the fix, if the command would accept it."""
+    return ["exception_fix"] if exception_fix_refusal(facts, roles) is None else []
+
+
 def decide_fix(
-    facts: FixFacts, reported_end: datetime, now: datetime, tariff: Tariff
+    facts: FixFacts,
+    reported_end: datetime,
+    now: datetime,
+    tariff: Tariff,
+    *,
+    roles: frozenset[str],
 ) -> FixOutcome:
-    refusal = fix_refusal(facts)
+    refusal = exception_fix_refusal(facts, roles)
     if refusal is not None:
         raise refusal
     if reported_end.tzinfo is None:

@@ -20,6 +20,7 @@ from services.rental.domain.errors import (
     UserRenting,
 )
 from services.rental.domain.model import OPEN, OrderStatus, UserStatus
+from services.rental.domain.permissions import role_refusal
 from shared.errors import DomainError
 
 
@@ -84,6 +85,38 @@ def status_fix_refusal(
     if latest.status in OPEN:
         return lock_refusal(latest.lock_state, latest.bike_rented_by_other)
     return None
+
+
+USER_ACTIONS = ("status_fix", "blacklist", "restore_from_blacklist", "delete", "restore")
+
+
+def user_refusal(
+    action: str,
+    roles: frozenset[str],
+    user: UserState,
+    latest: LatestOrder | None,
+    trip_id: str | None = None,
+) -> DomainError | None:
+    """Why ``action`` is refused to these roles on this user now, or None: the command asks
+    this, and the user's ``actions`` offer exactly what it allows. A status fix names
+    ``trip_id`` (the flag asks about the latest order)."""
+    denied = role_refusal(action, roles)
+    if denied is not None:
+        return denied
+    if action == "status_fix":
+        named = trip_id if trip_id is not None else (latest.trip_id if latest else None)
+        return status_fix_refusal(user, named, latest)
+    rules = {
+        "blacklist": blacklist_refusal,
+        "restore_from_blacklist": restore_from_blacklist_refusal,
+        "delete": delete_refusal,
+        "restore": undelete_refusal,
+    }
+    return rules[action](user)
+
+
+def user_actions(roles: frozenset[str], user: UserState, latest: LatestOrder | None) -> list[str]:
+    return [a for a in USER_ACTIONS if user_refusal(a, roles, user, latest) is None]
 
 
 def check(refusal: DomainError | None) -> None:

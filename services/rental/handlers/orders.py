@@ -49,7 +49,7 @@ async def _fix(
         assert user is not None and order is not None
         facts = await fix_facts(conn, order, UserStatus(user["status"]))
         rented_by_other = facts.bike_rented_by_other
-        outcome = decide_fix(facts, reported_end, now, deps.tariff)
+        outcome = decide_fix(facts, reported_end, now, deps.tariff, roles=actor.roles)
         await store.end_by_fix(conn, trip_id, outcome.ended_at, outcome.charge_cents, now)
         if outcome.user_status_after.value != user["status"]:
             await user_store.set_status(conn, order["user_id"], outcome.user_status_after)
