@@ -208,6 +208,18 @@ async def receipts(
 
 
 @router.get(
+    "/api/v1/rental/topups/{serial_no}/receipt.html",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The receipt as a page to print"},
+        **errors(401, 403, 404, 503),
+    },
+)
+async def receipt_page(serial_no: str, call: Call) -> Response:
+    """The receipt (交易凭证) as a printable page: 80 mm receipt paper, print CSS."""
+    return await passed_through(call)
+
+
+@router.get(
     "/api/v1/rental/topups/{serial_no}",
     responses={200: {"model": ReceiptOut}, **errors(401, 403, 404, 503)},
 )
@@ -245,6 +257,11 @@ async def export_fund_flows(
     user_id: UserId = None,
 ) -> Response:
     """The fund flows as CSV, streamed through as the service writes them."""
+    return await passed_through(call)
+
+
+async def passed_through(call: Call) -> Response:
+    """The service's answer as it wrote it (a CSV, a page), streamed, never held here."""
     got = await call.gateway.upstreams.download(
         call.rule.service,
         path_on_service(call.request, call.rule),

@@ -45,6 +45,7 @@ ROUTES: tuple[RouteRule, ...] = (
     _accounts("POST", "/topups", FRONT_LINE, money=True),
     _accounts("GET", "/topups", READERS),
     _accounts("GET", "/topups/{serial_no}", READERS),
+    _accounts("GET", "/topups/{serial_no}/receipt.html", READERS),
     _accounts("GET", "/fund-flows", FUND_FLOW_READERS),
     _accounts("GET", "/fund-flows/export.csv", FUND_FLOW_READERS),
 )

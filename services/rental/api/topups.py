@@ -8,9 +8,11 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Query, status
+from fastapi.responses import HTMLResponse
 
 from services.rental.api.account_common import Accounts, key_required
 from services.rental.api.common import Cursor, Limit, keyset, paged
+from services.rental.api.receipt_page import receipt_html
 from services.rental.domain.account_errors import VerificationNotFound
 from services.rental.domain.fund_flow import yuan
 from services.rental.domain.topup import PaymentMethod, TopUpRequest
@@ -145,3 +147,15 @@ async def get_receipts(
 async def get_receipt(serial_no: str, deps: Accounts, _actor: CurrentActor) -> ReceiptOut:
     """One receipt by its transaction serial number (404 receipt_not_found)."""
     return receipt_out(await handlers.receipt(deps, serial_no))
+
+
+@router.get(
+    "/topups/{serial_no}/receipt.html",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "The receipt, to print"}},
+)
+async def print_receipt(serial_no: str, deps: Accounts, _actor: CurrentActor) -> HTMLResponse:
+    """The receipt as a page to print at the counter (80 mm paper; print CSS), the same
+    facts as the JSON (404 receipt_not_found)."""
+    receipt = receipt_out(await handlers.receipt(deps, serial_no))
+    return HTMLResponse(receipt_html(receipt, deps.settings.tz))
