@@ -106,7 +106,17 @@ class TodayOut(BaseModel):
 class RefundOut(BaseModel):
     request_id: str
     kind: RefundKind
-    amount_cents: int
+    amount_cents: int = Field(description="What left the balance or deposit (held meanwhile)")
+    bonus_deducted_cents: int = Field(
+        description="The promotional bonus given back (stored value; seed 004 按购买时的优惠)"
+    )
+    fee_cents: int = Field(description="The refund fee (stored value)")
+    payout_cents: int = Field(description="What is paid back: amount less bonus and fee")
+    payout_method: str | None = Field(
+        description="Where it goes back: the original payment's method; null for the"
+        " platform's own channel"
+    )
+    payout_account: str | None = Field(description="The original paying account, masked")
     status: Literal["pending", "completed", "rejected"]
     reason: str
     requested_by: str
@@ -219,7 +229,8 @@ class ReceiptOut(BaseModel):
     payment_method: str
     payer_account: str = Field(description="Masked")
     balance_before_cents: int
-    balance_after_cents: int
+    balance_after_cents: int = Field(description="After the top-up and its bonus")
+    bonus_cents: int = Field(description="The promotional bonus it earned (充值优惠)")
     agent: str
 
 

@@ -41,7 +41,7 @@ from shared.api.rental_accounts import (
     TodayOut,
 )
 from shared.http import CurrentActor, IdempotencyKey
-from shared.masking import mask_phone
+from shared.masking import mask_card, mask_phone
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["accounts"])
@@ -52,6 +52,11 @@ def refund_out(row: asyncpg.Record) -> RefundOut:
         request_id=row["request_id"],
         kind=row["kind"],
         amount_cents=row["amount_cents"],
+        bonus_deducted_cents=row["bonus_deducted_cents"],
+        fee_cents=row["fee_cents"],
+        payout_cents=row["payout_cents"],
+        payout_method=row["payout_method"],
+        payout_account=mask_card(row["payout_account"]) if row["payout_account"] else None,
         status=row["status"],
         reason=row["reason"],
         requested_by=row["requested_by"],

@@ -47,6 +47,8 @@ def receipt_html(receipt: ReceiptOut, tz: ZoneInfo) -> str:
         ("充值后余额 Balance after", f"¥{yuan(receipt.balance_after_cents)}"),
         ("经办人 Agent", receipt.agent),
     ]
+    if receipt.bonus_cents:
+        rows.insert(1, ("赠送金额 Bonus", f"¥{yuan(receipt.bonus_cents)}"))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'

@@ -46,6 +46,7 @@ def receipt_out(row: asyncpg.Record) -> ReceiptOut:
         payer_account=mask_card(row["payer_account"]),
         balance_before_cents=row["balance_before"],
         balance_after_cents=row["balance_after"],
+        bonus_cents=row["bonus_cents"],
         agent=row["agent"],
     )
 

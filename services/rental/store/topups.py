@@ -152,14 +152,16 @@ async def insert_topup(
     verification_id: str,
     balance_before: int,
     balance_after: int,
+    bonus_cents: int,
     agent: str,
     idempotency_key: str | None,
     at: datetime,
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO topups (serial_no, user_id, amount_cents, payment_method, payer_account,"
-        " charge_id, verification_id, balance_before, balance_after, agent, idempotency_key, at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
+        " charge_id, verification_id, balance_before, balance_after, agent, idempotency_key, at,"
+        " bonus_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " RETURNING *",
         serial_no,
         user_id,
         amount_cents,
@@ -172,6 +174,7 @@ async def insert_topup(
         agent,
         idempotency_key,
         at,
+        bonus_cents,
     )
     assert row is not None
     return row

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,14 +32,20 @@ LIMITS = {
 }
 
 
-@pytest.fixture(scope="module")
-async def accounts(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rental]:
-    settings = settings_on(
+def account_settings(infra: Infra, home: Path, **extra: Any) -> Settings:
+    """Small top-up limits and no wait between codes (and whatever a module adds)."""
+    return settings_on(
         infra,
-        home=tmp_path_factory.mktemp("rental-accounts"),
+        home=home,
         rental_topup_limits=LIMITS,
         verification_code_resend_seconds=0,
+        **extra,
     )
+
+
+@pytest.fixture(scope="module")
+async def accounts(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rental]:
+    settings = account_settings(infra, tmp_path_factory.mktemp("rental-accounts"))
     async with running_rental(settings) as running:
         yield running
 
