@@ -29,4 +29,11 @@ WHO_MAY: dict[str, frozenset[str]] = {
     "reject": FRONT_LINE,
     # the guide, rarely changed (seed 001: 切勿随意修改)
     "edit_guide": frozenset({DUTY_LEAD, OPS_SUPERVISOR}),
+    # accounts (seed 004): the counter tops up and asks for refunds; changing a deposit is
+    # a high-privilege action (seed 001 2.3: 建议该权限由运营主管进行把控)
+    "top_up": FRONT_LINE,
+    "refund_deposit": FRONT_LINE,
+    "refund_stored_value": FRONT_LINE,
+    "change_card_state": READERS,
+    "change_deposit": frozenset({OPS_SUPERVISOR}),
 }

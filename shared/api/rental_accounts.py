@@ -26,6 +26,16 @@ RefundKind = Literal["deposit", "stored_value"]
 PaymentMethod = Literal["cash", "bank_card", "wechat", "alipay"]
 IdentityMethod = Literal["sms_code", "id_document", "face_match"]
 Direction = Literal["in", "out"]
+AccountAction = Literal[
+    "top_up",
+    "change_deposit",
+    "refund_deposit",
+    "refund_stored_value",
+    "activate_card",
+    "freeze_card",
+    "report_card_lost",
+    "expire_card",
+]
 
 
 # --- bodies ------------------------------------------------------------------
@@ -144,6 +154,12 @@ class AccountOut(BaseModel):
     limits: LimitsOut
     today: TodayOut
     refunds: list[RefundOut]
+    actions: list[AccountAction] = Field(
+        description="What the caller may do on the account now (their roles, the card's"
+        " state, pending refunds, what a refund would pay back): each offered command is"
+        " accepted for this state; the amount and reason are the command's own checks",
+        examples=[["top_up", "refund_stored_value", "freeze_card"]],
+    )
 
 
 class AccountSummaryOut(BaseModel):

@@ -15,6 +15,7 @@ from services.rental.api.common import (
     numeric_id,
     paged,
 )
+from services.rental.domain.account_actions import account_actions
 from services.rental.domain.card import CardState
 from services.rental.domain.fund_flow import yuan
 from services.rental.domain.query import UserQuery, name_part, phone_match
@@ -94,7 +95,7 @@ async def list_accounts(
 
 
 @router.get("/accounts/{user_id}", response_model=AccountOut)
-async def get_account(user_id: str, deps: Accounts, _actor: CurrentActor) -> AccountOut:
+async def get_account(user_id: str, deps: Accounts, actor: CurrentActor) -> AccountOut:
     """The account, balance first; the card's state, type and limits, today's top-ups, refunds."""
     view = await handlers.view(deps, user_id)
     return AccountOut(
@@ -111,6 +112,7 @@ async def get_account(user_id: str, deps: Accounts, _actor: CurrentActor) -> Acc
         limits=LimitsOut(**view.limits.model_dump()),
         today=TodayOut(topped_up_cents=view.today.amount_cents, top_ups=view.today.count),
         refunds=[refund_out(r) for r in view.refunds],
+        actions=account_actions(actor.roles, view.facts),
     )
 
 
@@ -148,7 +150,12 @@ async def post_card_state(
 ) -> CardChangeOut:
     """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid)."""
     await handlers.change_card_state(
-        deps, user_id=user_id, state=CardState(body.state), reason=body.reason, actor=actor.username
+        deps,
+        user_id=user_id,
+        state=CardState(body.state),
+        reason=body.reason,
+        actor=actor.username,
+        roles=actor.roles,
     )
     latest = (await store.card_history(deps.pool, user_id))[0]
     return CardChangeOut(**dict(latest))
@@ -199,6 +206,7 @@ async def post_refund(
         reason=body.reason,
         proof=body.proof,
         actor=actor.username,
+        roles=actor.roles,
         idempotency_key=key_required(idempotency_key),
     )
     return refund_out(row)

@@ -116,6 +116,7 @@ async def post_top_up(
         ),
         verification_id=body.verification_id,
         agent=actor.username,
+        roles=actor.roles,
         idempotency_key=key_required(idempotency_key),
     )
     return receipt_out(row)

@@ -8,11 +8,9 @@ import logging
 import asyncpg
 
 from services.rental.domain import ledger
-from services.rental.domain.account_errors import (
-    AccountNotFound,
-    RefundPending,
-    UnknownRefundRequest,
-)
+from services.rental.domain.account_actions import AccountFacts, refund_refusal
+from services.rental.domain.account_errors import AccountNotFound, UnknownRefundRequest
+from services.rental.domain.card import CardState
 from services.rental.domain.refund_request import (
     REQUESTER,
     RefundKind,
@@ -41,6 +39,7 @@ async def request_refund(
     reason: str | None,
     proof: str | None,
     actor: str,
+    roles: frozenset[str],
     idempotency_key: str | None,
 ) -> asyncpg.Record:
     async with deps.pool.acquire() as conn, conn.transaction():
@@ -51,9 +50,13 @@ async def request_refund(
         if await account_store.view(conn, user_id) is None:
             raise AccountNotFound(f"no account {user_id}: nothing to refund")
         account = await account_store.lock(conn, user_id)
-        if await store.pending_of_kind(conn, user_id, kind) is not None:
-            raise RefundPending(f"a {kind.value} refund is already pending for {user_id}")
         books = account_store.books_of(account)
+        facts = AccountFacts(
+            books, CardState(account["card_state"]), await store.pending_kinds(conn, user_id)
+        )
+        refusal = refund_refusal(kind, roles, facts)
+        if refusal is not None:
+            raise refusal
         amount = refund_amount(kind, books, amount_cents, reason)
         assert reason is not None
         stored_value = kind is RefundKind.STORED_VALUE

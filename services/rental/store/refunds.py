@@ -93,7 +93,7 @@ async def insert(
     return row
 
 
-async def bonus_left(conn: asyncpg.Connection, user_id: str) -> int:
+async def bonus_left(conn: Db, user_id: str) -> int:
     """The promotional bonus given and not yet given back by a paid refund (the caller
     holds the account's lock; one stored-value refund is pending at a time)."""
     return int(
@@ -174,3 +174,10 @@ async def page_of_user(
             limit + 1,
         )
     )
+
+
+async def pending_kinds(db: Db, user_id: str) -> frozenset[RefundKind]:
+    rows = await db.fetch(
+        "SELECT kind FROM refund_requests WHERE user_id = $1 AND status = 'pending'", user_id
+    )
+    return frozenset(RefundKind(r["kind"]) for r in rows)

@@ -135,12 +135,17 @@ def top_up_body(
 
 
 async def top_up(
-    rental: Rental, user: str, amount: int, *, key: str | None = None, **extra: Any
+    rental: Rental,
+    user: str,
+    amount: int,
+    *,
+    key: str | None = None,
+    actor: dict[str, str] = AGENT,
+    **extra: Any,
 ) -> httpx.Response:
     verification_id = await id_checked(rental, user)
-    return await post(
-        rental, "/topups", top_up_body(user, verification_id, amount, **extra), key=key
-    )
+    body = top_up_body(user, verification_id, amount, **extra)
+    return await post(rental, "/topups", body, key=key, actor=actor)
 
 
 async def books(rental: Rental, user: str) -> Books:

@@ -191,3 +191,56 @@ async def test_a_rejected_refund_restores_everything_and_the_bonus_is_still_owed
         promoted, f"/accounts/{user}/refunds", {"kind": "stored_value", "reason": "x"}
     )
     assert only_bonus.status_code == 409  # one stored-value refund pending at a time
+
+
+OPS = {"X-Kefu-Actor": "ops.zhao", "X-Kefu-Roles": "ops_supervisor"}
+
+
+async def actions_of(rental: Rental, user: str, who: dict[str, str]) -> list[str]:
+    response = await rental.http.get(f"/accounts/{user}", headers=who)
+    assert response.status_code == 200, response.text
+    found: list[str] = response.json()["actions"]
+    return found
+
+
+async def test_an_accounts_actions_are_what_the_service_accepts(promoted: Rental) -> None:
+    user = await registered(promoted)
+    assert (await top_up(promoted, user, 10_000)).status_code == 201
+    card = ["freeze_card", "report_card_lost", "expire_card"]
+    assert await actions_of(promoted, user, AGENT) == ["top_up", "refund_stored_value", *card]
+    assert await actions_of(promoted, user, OPS) == ["change_deposit", *card]
+
+    # not offered: refused, nothing changed
+    before = await books(promoted, user)
+    for who, path, body, code in (
+        (AGENT, "refunds", {"kind": "deposit", "reason": "x"}, "no_deposit"),
+        (AGENT, "deposit", {"deposit_cents": 100, "reason": "x"}, "ops_supervisor_required"),
+        (OPS, "refunds", {"kind": "stored_value", "reason": "x"}, "role_required"),
+        (AGENT, "card-state", {"state": "active", "reason": "x"}, "card_transition_invalid"),
+    ):
+        refused = await post(promoted, f"/accounts/{user}/{path}", body, actor=who)
+        assert refused.json()["code"] == code, (path, refused.text)
+    assert await books(promoted, user) == before
+    by_ops = await top_up(promoted, user, 1_000, actor=OPS)
+    assert (by_ops.status_code, by_ops.json()["code"]) == (403, "role_required")
+
+    # offered: accepted, and the flags follow the new state
+    asked_for = await post(
+        promoted, f"/accounts/{user}/refunds", {"kind": "stored_value", "reason": "退余额"}
+    )
+    assert asked_for.status_code == 202, asked_for.text
+    assert "refund_stored_value" not in await actions_of(promoted, user, AGENT)
+    changed = await post(
+        promoted, f"/accounts/{user}/deposit", {"deposit_cents": 9_900, "reason": "押金"}, actor=OPS
+    )
+    assert changed.status_code == 200, changed.text
+    assert "refund_deposit" in await actions_of(promoted, user, AGENT)
+    frozen = await post(
+        promoted, f"/accounts/{user}/card-state", {"state": "frozen", "reason": "客户要求"}
+    )
+    assert frozen.status_code == 200, frozen.text
+    assert await actions_of(promoted, user, AGENT) == [
+        "refund_deposit",
+        "activate_card",
+        "report_card_lost",
+    ]
