@@ -220,6 +220,9 @@ class GuideOut(BaseModel):
     note: str | None
     saved_by: str
     saved_at: datetime
+    actions: list[Literal["edit"]] = Field(
+        description="edit for the roles that save the guide (duty leads, ops supervisors)"
+    )
 
 
 class GuideVersionOut(BaseModel):

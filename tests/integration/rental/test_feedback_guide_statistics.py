@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from shared.contracts import NOTIFY_INAPP_REQUESTED
-from tests.integration.rental.conftest import Rental, new_id
+from tests.integration.rental.conftest import AGENT, Rental, new_id
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +80,25 @@ async def test_the_guide_keeps_every_version(rental: Rental) -> None:
     assert (await rental.get(f"/guide/versions/{v1}"))["content"] == "押金99元。"
     versions = await rental.get("/guide/versions")
     assert [v["version"] for v in versions["items"]][:2] == [v1 + 1, v1]
+
+
+async def test_the_guide_offers_edit_exactly_to_those_who_may_save(rental: Rental) -> None:
+    """Agents read the guide; duty leads and ops supervisors edit it (seed 001: 切勿随意修改)."""
+    ops = {"X-Kefu-Actor": "ops.zhao", "X-Kefu-Roles": "ops_supervisor"}
+    current = await rental.http.get("/guide", headers=LEAD)
+    base = current.json()["version"] if current.status_code == 200 else None
+    saved = await rental.http.put(
+        "/guide", json={"content": "还车请锁车。", "based_on": base}, headers=ops
+    )
+    assert saved.status_code == 200, saved.text
+    for who, offered in ((LEAD, ["edit"]), (ops, ["edit"]), (AGENT, [])):
+        assert (await rental.http.get("/guide", headers=who)).json()["actions"] == offered
+    latest = saved.json()["version"]
+    refused = await rental.http.put(
+        "/guide", json={"content": "agent edit", "based_on": latest}, headers=AGENT
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "role_required")
+    assert (await rental.get("/guide"))["version"] == latest
 
 
 async def test_daily_statistics_count_per_local_day(rental: Rental) -> None:
