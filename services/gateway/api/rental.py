@@ -60,7 +60,10 @@ Phone = Annotated[
         examples=["13800138000", "8000"],
     ),
 ]
-Name = Annotated[str | None, Query(description="Any part of the registered name", examples=["张"])]
+Name = Annotated[
+    str | None,
+    Query(description="The beginning of the registered name: a surname, or more", examples=["张"]),
+]
 
 
 @router.get(f"{P}/users", responses={200: {"model": RentalUserPageOut}, **READ})

@@ -75,7 +75,9 @@ async def accounts(
         str | None,
         Query(description="The whole phone number, or its last four digits", examples=["8000"]),
     ] = None,
-    name: Annotated[str | None, Query(description="Any part of the registered name")] = None,
+    name: Annotated[
+        str | None, Query(description="The beginning of the registered name: a surname, or more")
+    ] = None,
     user_id: UserId = None,
     limit: Limit = None,
     cursor: Cursor = None,

@@ -87,7 +87,7 @@ async def list_accounts(
     cursor: Cursor = None,
 ) -> AccountPageOut:
     """The account list (账户列表, seed 001 2.3): registered users with their balance and
-    deposit, by phone (whole or last four digits), any part of the name, user id; newest
+    deposit, by phone (whole or last four digits), the beginning of the name, user id; newest
     registration first."""
     query = UserQuery(phone=phone_match(phone), name=name_part(name), user_id=user_id, limit=limit)
     rows = await store.search(deps.pool, query, decode_cursor(cursor))

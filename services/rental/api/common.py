@@ -30,7 +30,11 @@ PhoneFilter = Annotated[
     ),
 ]
 NameFilter = Annotated[
-    str | None, Query(description="Any part of the registered name", examples=["张"])
+    str | None,
+    Query(
+        description="The beginning of the registered name: a surname, or more of the name",
+        examples=["张", "张伟"],
+    ),
 ]
 
 

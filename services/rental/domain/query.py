@@ -1,7 +1,8 @@
 """What an agent may search users, accounts and rental orders by; every filter combinable.
 
 A phone is searched by the whole number or by its last four digits (what a caller reads
-out, seed 001 3.1); a name by any part of it (a surname, a given name).
+out, seed 001 3.1); a name by its beginning (a surname, a surname and part of the given
+name, or the whole name).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Deleted(StrEnum):
 class UserQuery:
     phone: PhoneMatch | None = None
     name: str | None = None
-    """Any part of the name."""
+    """The beginning of the name."""
     user_id: str | None = None
     status: UserStatus | None = None
     registered_from: datetime | None = None

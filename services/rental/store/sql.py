@@ -6,6 +6,8 @@ from typing import Any
 
 from services.rental.domain.query import PhoneMatch
 
+LAST_CHAR = "\U0010ffff"
+
 
 class Args:
     def __init__(self) -> None:
@@ -28,5 +30,6 @@ def phone_condition(arg: Args, match: PhoneMatch, column: str = "phone") -> str:
 
 
 def name_condition(arg: Args, part: str, column: str = "name") -> str:
-    """Any part of the name (strpos: no LIKE wildcards to escape)."""
-    return f"strpos({column}, {arg(part)}) > 0"
+    """Names beginning with ``part``: one range of users_by_name_prefix (byte-wise, as its
+    text_pattern_ops; the highest code point closes the range)."""
+    return f"{column} ~>=~ {arg(part)} AND {column} ~<~ {arg(part + LAST_CHAR)}"

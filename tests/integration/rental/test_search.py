@@ -1,5 +1,5 @@
 """What an agent on the phone searches by (seed 001 2.3, 2.8, 3.1): the last four digits of a
-phone and part of a name, the account list with balance and deposit, orders by end time
+phone and the beginning of a name, the account list with balance and deposit, orders by end time
 (today's returns), and a bike by its number with its current order and lock."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 import httpx
 import pytest
 
+from services.rental.domain.query import UserQuery, phone_match
+from services.rental.store.users import search_sql
 from shared.contracts import RENTAL_PAYMENT_RECEIVED
 from tests.integration.rental.conftest import AGENT, Rental, new_id
 from tests.integration.rental.test_account_support import (
@@ -42,21 +44,27 @@ async def customers(rental: Rental, names: list[str], last4: str) -> list[str]:
     return users
 
 
-async def test_users_by_the_last_four_digits_and_part_of_the_name(accounts: Rental) -> None:
+async def test_users_by_the_last_four_digits_and_the_beginning_of_the_name(
+    accounts: Rental,
+) -> None:
     last4 = f"{random.randint(0, 9999):04d}"
     tag = uuid.uuid4().hex[:6]
-    ouyang, wang = await customers(accounts, [f"欧阳{tag}娜", f"王{tag}"], last4)
+    ouyang, ouyang2, wang = await customers(
+        accounts, [f"欧阳{tag}娜", f"欧阳{tag}明", f"王{tag}"], last4
+    )
 
     by_phone = await accounts.get("/users", phone=last4)
-    found = {u["user_id"] for u in by_phone["items"]}
-    assert {ouyang, wang} <= found
+    assert {ouyang, ouyang2, wang} <= {u["user_id"] for u in by_phone["items"]}
     assert all(u["phone"].endswith(last4) for u in by_phone["items"])
-    assert [u["user_id"] for u in (await accounts.get("/users", name=tag))["items"]] == [
-        wang,
-        ouyang,
+    by_start = await accounts.get("/users", name=f"欧阳{tag}")
+    assert [u["user_id"] for u in by_start["items"]] == [ouyang2, ouyang]
+    assert [u["user_id"] for u in (await accounts.get("/users", name=f"欧阳{tag}娜"))["items"]] == [
+        ouyang
     ]
-    both = await accounts.get("/users", phone=last4, name="欧阳")
-    assert [u["user_id"] for u in both["items"]] == [ouyang]
+    surname = await accounts.get("/users", phone=last4, name="欧阳")
+    assert {u["user_id"] for u in surname["items"]} >= {ouyang, ouyang2}
+    assert wang not in {u["user_id"] for u in surname["items"]}
+    assert (await accounts.get("/users", name=tag))["items"] == []  # the middle is not a start
     for bad in ({"phone": "12"}, {"phone": "13x"}, {"name": " "}):
         refused = await accounts.http.get("/users", params=bad, headers=AGENT)
         assert (refused.status_code, refused.json()["code"]) == (422, "invalid_query"), bad
@@ -65,7 +73,7 @@ async def test_users_by_the_last_four_digits_and_part_of_the_name(accounts: Rent
 async def test_the_account_list_shows_balance_and_deposit(accounts: Rental) -> None:
     last4 = f"{random.randint(0, 9999):04d}"
     tag = uuid.uuid4().hex[:6]
-    paying, idle = await customers(accounts, [f"李{tag}", f"赵{tag}"], last4)
+    paying, idle = await customers(accounts, [f"李{tag}甲", f"李{tag}乙"], last4)
     events = [payment(paying, "top_up", 5_000), payment(paying, "deposit", 29_900)]
     for event in events:
         await accounts.publish(
@@ -76,7 +84,7 @@ async def test_the_account_list_shows_balance_and_deposit(accounts: Rental) -> N
             "SELECT 1 FROM account_ledger WHERE reference = $1", event["payment_id"]
         )
 
-    page = await accounts.get("/accounts", phone=last4, name=tag)
+    page = await accounts.get("/accounts", phone=last4, name=f"李{tag}")
     rows = {a["user_id"]: a for a in page["items"]}
     assert set(rows) == {paying, idle} and page["has_more"] is False
     assert (rows[paying]["balance_cents"], rows[paying]["deposit_cents"]) == (5_000, 29_900)
@@ -85,8 +93,8 @@ async def test_the_account_list_shows_balance_and_deposit(accounts: Rental) -> N
     assert rows[paying]["phone"].endswith(last4) and "****" in rows[paying]["phone"]
     one = await accounts.get("/accounts", user_id=paying)
     assert [a["user_id"] for a in one["items"]] == [paying]
-    first = await accounts.get("/accounts", name=tag, limit=1)
-    rest = await accounts.get("/accounts", name=tag, limit=1, cursor=first["next_cursor"])
+    first = await accounts.get("/accounts", name=f"李{tag}", limit=1)
+    rest = await accounts.get("/accounts", name=f"李{tag}", limit=1, cursor=first["next_cursor"])
     assert [first["items"][0]["user_id"], rest["items"][0]["user_id"]] == [idle, paying]
 
 
@@ -151,7 +159,7 @@ async def test_the_new_searches_through_the_gateway(
     agent = await signed_in(rental_gateway, "agent")
     R = "/api/v1/rental"
     listed = await rental_gateway.get(
-        f"{R}/accounts", params={"phone": last4, "name": tag}, headers=agent
+        f"{R}/accounts", params={"phone": last4, "name": f"孙{tag}"}, headers=agent
     )
     assert listed.status_code == 200, listed.text
     assert [a["user_id"] for a in listed.json()["items"]] == [user]
@@ -163,3 +171,33 @@ async def test_the_new_searches_through_the_gateway(
     assert ended.status_code == 200, ended.text
     cashier = await signed_in(rental_gateway, "cashier")
     assert (await rental_gateway.get(f"{R}/accounts", headers=cashier)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (UserQuery(phone=phone_match("8000")), "users_by_phone_last4"),
+        (UserQuery(name="张"), "users_by_name_prefix"),
+        (UserQuery(name="张伟", phone=phone_match("8000")), "users_by_"),
+    ],
+)
+async def test_the_phone_and_name_searches_are_index_ranges(
+    accounts: Rental, query: UserQuery, index: str
+) -> None:
+    """Even as a generic plan (a prepared statement reused), the last four digits and a
+    name's beginning are ranges of their indexes, never a walk of every user."""
+    sql, args = search_sql(query)
+    literals = ", ".join(
+        str(a) if isinstance(a, int) else "'" + a.replace("'", "''") + "'" for a in args
+    )
+    name = f"search_{uuid.uuid4().hex[:8]}"
+    async with accounts.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        await conn.execute(f"PREPARE {name} AS {sql}")
+        rows = await conn.fetch(f"EXPLAIN EXECUTE {name}({literals})")
+        await conn.execute(f"DEALLOCATE {name}")
+    plan = "\n".join(r[0] for r in rows)
+    assert "$1" in plan, plan  # the generic plan: parameters, not values
+    assert index in plan and "Seq Scan" not in plan, plan
+    assert "Index Cond" in plan, plan

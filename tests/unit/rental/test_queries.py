@@ -33,10 +33,11 @@ def test_user_search_sql_uses_every_filter_and_the_page_order() -> None:
     sql, args = search_sql(
         UserQuery(phone=phone_match("13800138000"), name="张", limit=10), Position(AT, "u9")
     )
-    assert "phone = $1" in sql and "strpos(name, $2) > 0" in sql and "deleted_at IS NULL" in sql
-    assert "(registered_at, user_id) < ($3, $4)" in sql
-    assert sql.endswith("ORDER BY registered_at DESC, user_id DESC LIMIT $5")
-    assert args == ["13800138000", "张", AT, "u9", 11]
+    assert "phone = $1" in sql and "deleted_at IS NULL" in sql
+    assert "name ~>=~ $2 AND name ~<~ $3" in sql  # one range of users_by_name_prefix
+    assert "(registered_at, user_id) < ($4, $5)" in sql
+    assert sql.endswith("ORDER BY registered_at DESC, user_id DESC LIMIT $6")
+    assert args == ["13800138000", "张", "张\U0010ffff", AT, "u9", 11]
 
 
 def test_a_phone_is_searched_whole_or_by_its_last_four_digits() -> None:
