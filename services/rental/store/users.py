@@ -14,6 +14,8 @@ from services.rental.store.sql import Args, name_condition, phone_condition, whe
 from shared.paging import Position
 
 _ORDER = " ORDER BY registered_at DESC, user_id DESC"
+FEW_SHARE = 2
+"""From this many characters on, a name's beginning is held by few users."""
 
 
 def search_sql(
@@ -51,6 +53,15 @@ def search_sql(
         conditions.append("deleted_at IS NOT NULL")
     if after is not None:
         conditions.append(f"(registered_at, user_id) < ({arg(after.at)}, {arg(after.id)})")
+    if query.name is not None and len(query.name) >= FEW_SHARE:
+        # Few users share a name's first two characters (a surname and more): take them all
+        # from the name's index range, then order them. Left to itself the planner guesses
+        # a prefix's share from its histogram and may walk the page index past every user
+        # for a name ten users hold. A lone surname is shared widely: the walk finds a page
+        # at once, so it keeps the plain query.
+        found = f"{select}{where(conditions)}"
+        sql = f"WITH found AS MATERIALIZED ({found}) SELECT * FROM found{_ORDER}"
+        return f"{sql} LIMIT {arg(query.limit + 1)}", arg.values
     sql = f"{select}{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
     return sql, arg.values
 
