@@ -42,9 +42,8 @@ from bench.query import TARGET_P99_MS, prewarm
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_int, fmt_ms
 from services.rental.app import MIGRATIONS
-from services.rental.domain.cursor import Position
 from services.rental.domain.model import UserStatus
-from services.rental.domain.query import UserQuery
+from services.rental.domain.query import UserQuery, phone_match
 from services.rental.store import users as user_store
 from services.rental.subscribers import platform_subscriptions
 from shared.contracts import (
@@ -58,6 +57,7 @@ from shared.contracts import (
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
 from shared.messaging.kafka import ensure_topics, topic_names
+from shared.paging import Position
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -424,19 +424,21 @@ def _month(at: datetime) -> dict[str, Any]:
     return {"registered_from": at - timedelta(days=30), "registered_before": at}
 
 
-CASES: dict[str, Callable[[random.Random, Samples], UserQuery]] = {
-    "phone": lambda r, s: UserQuery(phone=r.choice(s.phones)),
-    "name": lambda r, s: UserQuery(name=r.choice(s.names)),
-    "user id": lambda r, s: UserQuery(user_id=r.choice(s.ids)),
-    "status renting, first page": lambda r, s: UserQuery(status=UserStatus.RENTING),
-    "registered on one day": lambda r, s: UserQuery(**_day(r.choice(s.days))),
-    "name + registration month": lambda r, s: UserQuery(
-        name=r.choice(s.names), **_month(r.choice(s.days))
+CASES: dict[str, Callable[[random.Random, Samples], tuple[UserQuery, Position | None]]] = {
+    "phone": lambda r, s: (UserQuery(phone=phone_match(r.choice(s.phones))), None),
+    "name": lambda r, s: (UserQuery(name=r.choice(s.names)), None),
+    "user id": lambda r, s: (UserQuery(user_id=r.choice(s.ids)), None),
+    "status renting, first page": lambda r, s: (UserQuery(status=UserStatus.RENTING), None),
+    "registered on one day": lambda r, s: (UserQuery(**_day(r.choice(s.days))), None),
+    "name + registration month": lambda r, s: (
+        UserQuery(name=r.choice(s.names), **_month(r.choice(s.days))),
+        None,
     ),
-    "blacklisted, first page": lambda r, s: UserQuery(blacklisted=True),
-    "no filter, first page": lambda r, s: UserQuery(),
-    "idle, page at a random point": lambda r, s: UserQuery(
-        status=UserStatus.IDLE, after=Position(r.choice(s.days), "U")
+    "blacklisted, first page": lambda r, s: (UserQuery(blacklisted=True), None),
+    "no filter, first page": lambda r, s: (UserQuery(), None),
+    "idle, page at a random point": lambda r, s: (
+        UserQuery(status=UserStatus.IDLE),
+        Position(r.choice(s.days), "U"),
     ),
 }
 
@@ -453,12 +455,12 @@ async def search(admin: str, users: int, n: int) -> tuple[dict[str, Latency], fl
         for name, make in CASES.items():
             rng = random.Random(name)
             for _ in range(50):  # warm plans and pages
-                await user_store.search(pool, make(rng, samples))
+                await user_store.search(pool, *make(rng, samples))
             times = []
             for _ in range(n):
-                query = make(rng, samples)
+                query, after = make(rng, samples)
                 t0 = time.perf_counter()
-                await user_store.search(pool, query)
+                await user_store.search(pool, query, after)
                 times.append(time.perf_counter() - t0)
             results[name] = Latency.of_seconds(times)
             lat = results[name]

@@ -186,7 +186,7 @@ async def measure(url: str, settings: Settings) -> dict[str, Any]:
         deps = AccountDeps.of(Deps(pool=pool, settings=settings))
         month = make_filter(MONTH, MONTH + timedelta(days=DAYS - 1), None, None, TZ)
         with Stopwatch() as sw:
-            page = await fund_flows.page(deps, month, cursor=None, limit=100)
+            page = await fund_flows.page(deps, month, after=None, limit=100)
         totals_seconds = sw.seconds
         ledger_total = await pool.fetchval(
             "SELECT sum(amount_cents)::bigint FROM account_ledger"

@@ -13,7 +13,7 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("voucher", "points", "notify", "refund", "rental", "gateway")
@@ -188,6 +188,14 @@ class Settings(BaseSettings):
     """Counter top-up limits per card type, in cents: per top-up, per (local) day, count a day.
     JSON, e.g. ``{"standard": {"per_top_up_cents": 100000, "per_day_cents": 200000,
     "count_per_day": 5}}``; a card type missing from it gets ``standard``'s."""
+    rental_topup_bonus: dict[int, int] = {}
+    """A counter top-up's promotional bonus (充值优惠): top-up amount at least the key, in
+    cents, earns the value in cents (the highest tier reached). JSON, e.g. ``{"10000":
+    1000, "50000": 8000}``; none by default. A stored-value refund gives the bonus back
+    first (it is not the customer's money)."""
+    rental_refund_fee_bps: int = Field(default=0, ge=0, le=10_000)
+    """The fee on a stored-value refund (退款手续费), in basis points of what is paid back
+    after the bonus; none by default."""
     rental_identity_ttl_minutes: int = 10
     """An identity verification (SMS code or ID check) is good for one top-up this long."""
     rental_code_secret: SecretStr | None = None

@@ -14,11 +14,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
 UserStatus = Literal["renting", "temporarily_returned", "idle"]
 OrderStatus = Literal["renting", "temporarily_returned", "ended"]
 DecisionStatus = Literal["pending", "accepted", "rejected"]
+UserAction = Literal["status_fix", "blacklist", "restore_from_blacklist", "delete", "restore"]
+OrderAction = Literal["exception_fix"]
+DecisionAction = Literal["accept", "reject"]
 
 
 # --- bodies ------------------------------------------------------------------
@@ -85,9 +89,8 @@ class RentalUserOut(BaseModel):
     delete_reason: str | None
 
 
-class RentalUserPageOut(BaseModel):
+class RentalUserPageOut(PageOut):
     items: list[RentalUserOut] = Field(description="Newest registration first")
-    next_cursor: str | None
 
 
 class UserActionOut(BaseModel):
@@ -124,15 +127,20 @@ class RentalOrderOut(BaseModel):
     fixed_at: Timestamp | None = Field(description="When an agent ended it by the exception fix")
 
 
-class RentalOrderPageOut(BaseModel):
+class RentalOrderPageOut(PageOut):
     items: list[RentalOrderOut] = Field(description="Newest start first")
-    next_cursor: str | None
 
 
 class RentalUserDetailOut(RentalUserOut):
     latest_order: RentalOrderOut | None
-    actions: list[UserActionOut] = Field(
+    records: list[UserActionOut] = Field(
         description="Blacklist, restore, delete and status-fix records, newest first"
+    )
+    actions: list[UserAction] = Field(
+        description="The commands the caller may run on this user now (their roles, the"
+        " user's state, the latest order and its bike's lock): each offered one is accepted,"
+        " any other refused. status_fix names the latest order.",
+        examples=[["status_fix", "blacklist"]],
     )
 
 
@@ -162,6 +170,15 @@ class BikeOut(BaseModel):
     current_trip_id: str | None
 
 
+class BikeDetailOut(BikeOut):
+    """A bike looked up by its number: its lock, and the order that holds it now."""
+
+    current_order: RentalOrderOut | None = Field(
+        description="The open order (renting or temporarily returned) holding the bike now"
+    )
+    latest_order: RentalOrderOut | None = Field(description="Its latest order, open or not")
+
+
 class RentalOrderDetailOut(RentalOrderOut):
     bike: BikeOut
     is_users_latest: bool = Field(
@@ -173,6 +190,9 @@ class RentalOrderDetailOut(RentalOrderOut):
         " bike re-rented)"
     )
     fixes: list[ExceptionFixOut]
+    actions: list[OrderAction] = Field(
+        description="exception_fix when the caller's role and the order's state allow it now"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -186,11 +206,13 @@ class DecisionOut(BaseModel):
     decided_by: str | None
     decided_at: Timestamp | None
     decision_reason: str | None
+    actions: list[DecisionAction] = Field(
+        description="accept / reject while pending, for the roles that decide"
+    )
 
 
-class DecisionPageOut(BaseModel):
-    items: list[DecisionOut]
-    next_cursor: str | None
+class DecisionPageOut(PageOut):
+    items: list[DecisionOut] = Field(description="Newest first")
 
 
 class GuideOut(BaseModel):
@@ -199,6 +221,9 @@ class GuideOut(BaseModel):
     note: str | None
     saved_by: str
     saved_at: Timestamp
+    actions: list[Literal["edit"]] = Field(
+        description="edit for the roles that save the guide (duty leads, ops supervisors)"
+    )
 
 
 class GuideVersionOut(BaseModel):
@@ -209,15 +234,17 @@ class GuideVersionOut(BaseModel):
     length: int
 
 
-class GuideVersionsOut(BaseModel):
+class GuideVersionsOut(PageOut):
     items: list[GuideVersionOut] = Field(description="Newest first")
-    next_cursor: int | None = Field(description="Pass as ``before`` for the next page")
 
 
 class DayOut(BaseModel):
     day: date
     rentals: int = Field(description="Trips started that day (租借信息)")
-    returns: int = Field(description="Trips ended that day (还车信息)")
+    returns: int = Field(
+        description="Bikes finally returned that day (还车信息), by the final return's time; a"
+        " temporary return (临时还车, the user keeps the bike) is not counted"
+    )
     new_users: int = Field(description="Users registered that day (用户统计)")
 
 

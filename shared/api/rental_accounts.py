@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
 MAX_CENTS = 100_000_000
@@ -25,6 +26,16 @@ RefundKind = Literal["deposit", "stored_value"]
 PaymentMethod = Literal["cash", "bank_card", "wechat", "alipay"]
 IdentityMethod = Literal["sms_code", "id_document", "face_match"]
 Direction = Literal["in", "out"]
+AccountAction = Literal[
+    "top_up",
+    "change_deposit",
+    "refund_deposit",
+    "refund_stored_value",
+    "activate_card",
+    "freeze_card",
+    "report_card_lost",
+    "expire_card",
+]
 
 
 # --- bodies ------------------------------------------------------------------
@@ -105,7 +116,17 @@ class TodayOut(BaseModel):
 class RefundOut(BaseModel):
     request_id: str
     kind: RefundKind
-    amount_cents: int
+    amount_cents: int = Field(description="What left the balance or deposit (held meanwhile)")
+    bonus_deducted_cents: int = Field(
+        description="The promotional bonus given back (stored value; seed 004 按购买时的优惠)"
+    )
+    fee_cents: int = Field(description="The refund fee (stored value)")
+    payout_cents: int = Field(description="What is paid back: amount less bonus and fee")
+    payout_method: str | None = Field(
+        description="Where it goes back: the original payment's method; null for the"
+        " platform's own channel"
+    )
+    payout_account: str | None = Field(description="The original paying account, masked")
     status: Literal["pending", "completed", "rejected"]
     reason: str
     requested_by: str
@@ -113,6 +134,10 @@ class RefundOut(BaseModel):
     outcome: str | None
     decided_by: str | None
     decided_at: Timestamp | None
+
+
+class RefundPageOut(PageOut):
+    items: list[RefundOut] = Field(description="Newest request first")
 
 
 class AccountOut(BaseModel):
@@ -129,6 +154,33 @@ class AccountOut(BaseModel):
     limits: LimitsOut
     today: TodayOut
     refunds: list[RefundOut]
+    actions: list[AccountAction] = Field(
+        description="What the caller may do on the account now (their roles, the card's"
+        " state, pending refunds, what a refund would pay back): each offered command is"
+        " accepted for this state; the amount and reason are the command's own checks",
+        examples=[["top_up", "refund_stored_value", "freeze_card"]],
+    )
+
+
+class AccountSummaryOut(BaseModel):
+    """One row of the account list (账户列表)."""
+
+    user_id: str
+    phone: str = Field(description="Masked: 138****8000")
+    name: str
+    card_type: str
+    card_state: CardState
+    balance_cents: int
+    balance_yuan: str
+    deposit_cents: int
+    deposit_yuan: str
+    held_cents: int = Field(description="Set aside for pending refunds")
+    registered_at: Timestamp
+    blacklisted: bool
+
+
+class AccountPageOut(PageOut):
+    items: list[AccountSummaryOut] = Field(description="Newest registration first")
 
 
 class MovementOut(BaseModel):
@@ -147,9 +199,8 @@ class MovementOut(BaseModel):
     at: Timestamp
 
 
-class MovementPageOut(BaseModel):
-    items: list[MovementOut]
-    next_cursor: str | None
+class MovementPageOut(PageOut):
+    items: list[MovementOut] = Field(description="Newest first")
 
 
 class CardChangeOut(BaseModel):
@@ -158,6 +209,10 @@ class CardChangeOut(BaseModel):
     reason: str
     actor: str
     at: Timestamp
+
+
+class CardChangePageOut(PageOut):
+    items: list[CardChangeOut] = Field(description="Newest first")
 
 
 class BooksOut(BaseModel):
@@ -190,13 +245,13 @@ class ReceiptOut(BaseModel):
     payment_method: str
     payer_account: str = Field(description="Masked")
     balance_before_cents: int
-    balance_after_cents: int
+    balance_after_cents: int = Field(description="After the top-up and its bonus")
+    bonus_cents: int = Field(description="The promotional bonus it earned (充值优惠)")
     agent: str
 
 
-class ReceiptPageOut(BaseModel):
-    items: list[ReceiptOut]
-    next_cursor: str | None
+class ReceiptPageOut(PageOut):
+    items: list[ReceiptOut] = Field(description="Newest first")
 
 
 class FundFlowOut(BaseModel):
@@ -219,12 +274,11 @@ class FundFlowTotalOut(BaseModel):
     amount_yuan: str
 
 
-class FundFlowPageOut(BaseModel):
-    items: list[FundFlowOut]
+class FundFlowPageOut(PageOut):
+    items: list[FundFlowOut] = Field(description="Oldest first")
     totals: list[FundFlowTotalOut] | None = Field(
         description="Over the whole filter (every page), on the first page only"
     )
     net_cents: int | None = Field(
         description="Money in minus money out over the whole filter (first page only)"
     )
-    next_cursor: str | None

@@ -46,6 +46,15 @@ class RefundRequested(Contract):
     requested_by: str = Field(min_length=1, max_length=64)
     """The agent (or system) who asked, for the record and separation of duties."""
     requested_at: UtcTimestamp
+    payout_method: str | None = Field(default=None, max_length=32)
+    """Where the money goes back (seed 004: the original payment account): the method of
+    the payment it came from (``bank_card``, ``wechat``, ...); None: the platform's own
+    payment channel."""
+    payout_account: str | None = Field(default=None, max_length=40)
+    """The original paying account, with ``payout_method``."""
+    deducted_cents: int = Field(default=0, ge=0)
+    """Kept back from what the customer gave up (the promotional bonus, the fee):
+    ``amount_cents`` is already net of it."""
 
 
 class RefundCompleted(Contract):

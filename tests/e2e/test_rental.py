@@ -133,6 +133,29 @@ async def test_a_fix_is_refused_while_the_lock_is_open(agent: Agent, platform: P
     assert (await agent.get(f"{R}/orders/{trip}")).json()["status"] == "renting"
 
 
+async def test_while_the_lock_is_open_the_status_fix_is_refused_and_not_offered(
+    agent: Agent, platform: Platform
+) -> None:
+    """Seed 001 3.1 step 4, through the stack: one lock guard for both commands; the bike
+    is found by its number, the caller by the last four digits of the phone."""
+    user, bike, trip = await renting_user(platform, "unlocked")
+    await order_when(agent, trip, lambda o: o["bike"]["lock_state"] == "unlocked")
+    detail = (await agent.get(f"{R}/users/{user}")).json()
+    assert "status_fix" not in detail["actions"] and "blacklist" in detail["actions"]
+    body = {"trip_id": trip, "status": "idle", "reason": "user says the trip is stuck"}
+    refused = await agent.post(f"{R}/users/{user}/status", body)
+    assert (refused.status_code, refused.json()["code"]) == (409, "lock_not_locked")
+    assert (await agent.get(f"{R}/users/{user}")).json()["status"] == "renting"
+
+    found = (await agent.get(f"{R}/bikes/{bike}")).json()
+    assert (found["lock_state"], found["current_order"]["trip_id"]) == ("unlocked", trip)
+    phone_end = detail["phone"][-4:]
+    by_last_four = (await agent.get(f"{R}/users", phone=phone_end, name="李")).json()
+    assert user in {u["user_id"] for u in by_last_four["items"]}
+    garbage = await agent.get(f"{R}/users", cursor="garbage")
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_cursor")
+
+
 async def test_blacklisting_tells_the_platform(agent: Agent, platform: Platform) -> None:
     user, _, trip = await renting_user(platform, "locked")
     await order_when(agent, trip, lambda o: True)

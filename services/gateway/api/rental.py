@@ -16,6 +16,7 @@ from starlette.responses import Response
 from services.gateway.api.models import errors
 from services.gateway.calls import Call
 from shared.api.rental import (
+    BikeDetailOut,
     DailyStatisticsOut,
     DecisionOut,
     DecisionPageOut,
@@ -52,11 +53,24 @@ COMMAND = errors(401, 403, 404, 409, 422, 503)
 # --- users -------------------------------------------------------------------
 
 
+Phone = Annotated[
+    str | None,
+    Query(
+        description="The whole phone number, or its last four digits",
+        examples=["13800138000", "8000"],
+    ),
+]
+Name = Annotated[
+    str | None,
+    Query(description="The beginning of the registered name: a surname, or more", examples=["张"]),
+]
+
+
 @router.get(f"{P}/users", responses={200: {"model": RentalUserPageOut}, **READ})
 async def search_users(
     call: Call,
-    phone: Annotated[str | None, Query(description="The full phone number")] = None,
-    name: Annotated[str | None, Query(description="The registered name, exactly")] = None,
+    phone: Phone = None,
+    name: Name = None,
     user_id: str | None = None,
     status: UserStatus | None = None,
     registered_from: Time = None,
@@ -90,7 +104,8 @@ async def user_rentals(
 @router.post(f"{P}/users/{{user_id}}/status", responses={200: {"model": RentalUserOut}, **COMMAND})
 async def fix_user_status(user_id: str, body: StatusFixIn, call: Call) -> Response:
     """Fix the user's status (renting / temporarily returned / idle), only against the user's
-    latest order (409 ``not_latest_order``)."""
+    latest order (409 ``not_latest_order``) and, while it is open, only when its bike's lock
+    reported locked or the bike is rented by someone else (409 ``lock_not_locked``)."""
     return await call.forward(body)
 
 
@@ -136,16 +151,27 @@ async def blacklist(call: Call, limit: Limit = None, cursor: Cursor = None) -> R
 @router.get(f"{P}/orders", responses={200: {"model": RentalOrderPageOut}, **READ})
 async def list_orders(
     call: Call,
-    phone: Annotated[str | None, Query(description="The full phone number")] = None,
+    phone: Phone = None,
     user_id: str | None = None,
     bike_id: str | None = None,
     status: OrderStatus | None = None,
     started_from: Time = None,
     started_before: Time = None,
+    ended_from: Time = None,
+    ended_before: Time = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Response:
-    """Rental orders (租赁订单列表), newest first."""
+    """Rental orders (租赁订单列表), newest first. Today's returns: ``ended_from`` today's
+    midnight, ``status=ended`` (a trip is found by its end when it started at most 31 days
+    before)."""
+    return await call.forward()
+
+
+@router.get(f"{P}/bikes/{{bike_id}}", responses={200: {"model": BikeDetailOut}, **ONE})
+async def bike(bike_id: str, call: Call) -> Response:
+    """A bike by its number (车辆编号): status, its lock's last report, the order holding it
+    now and its latest order (404 ``bike_not_found``)."""
     return await call.forward()
 
 
@@ -261,8 +287,9 @@ async def save_guide(body: GuideIn, call: Call) -> Response:
 async def guide_versions(
     call: Call,
     limit: Limit = None,
-    before: Annotated[int | None, Query(ge=1, description="Versions older than this")] = None,
+    cursor: Cursor = None,
 ) -> Response:
+    """The guide's saved versions, newest first."""
     return await call.forward()
 
 
@@ -277,5 +304,6 @@ async def daily_statistics(
     from_: Annotated[date, Query(alias="from", description="First local day")],
     to: Annotated[date, Query(description="Last local day, inclusive (at most 366 days)")],
 ) -> Response:
-    """Daily rentals (租借信息), returns (还车信息) and new users (用户统计)."""
+    """Daily rentals (租借信息), final returns (还车信息; a temporary return is not one) and new
+    users (用户统计)."""
     return await call.forward()

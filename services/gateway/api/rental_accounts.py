@@ -19,8 +19,10 @@ from services.gateway.api.models import errors
 from services.gateway.calls import Call, path_on_service
 from shared.api.rental_accounts import (
     AccountOut,
+    AccountPageOut,
     BooksOut,
     CardChangeOut,
+    CardChangePageOut,
     CardStateIn,
     CodeIn,
     CodeSentOut,
@@ -32,6 +34,7 @@ from shared.api.rental_accounts import (
     ReceiptPageOut,
     RefundIn,
     RefundOut,
+    RefundPageOut,
     TopUpIn,
     VerificationOut,
 )
@@ -62,6 +65,28 @@ CSV: dict[int | str, dict[str, Any]] = {
 _ACCOUNT = "/api/v1/rental/accounts/{user_id}"
 
 
+@router.get(
+    "/api/v1/rental/accounts",
+    responses={200: {"model": AccountPageOut}, **errors(401, 403, 422, 503)},
+)
+async def accounts(
+    call: Call,
+    phone: Annotated[
+        str | None,
+        Query(description="The whole phone number, or its last four digits", examples=["8000"]),
+    ] = None,
+    name: Annotated[
+        str | None, Query(description="The beginning of the registered name: a surname, or more")
+    ] = None,
+    user_id: UserId = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    """The account list (账户列表): customers with their balance and deposit, newest
+    registration first."""
+    return await call.forward()
+
+
 @router.get(_ACCOUNT, responses={200: {"model": AccountOut}, **errors(401, 403, 404, 503)})
 async def account(user_id: str, call: Call) -> Response:
     """The customer's account, balance first: deposit, held money, card state and type,
@@ -82,9 +107,11 @@ async def movements(
 
 @router.get(
     f"{_ACCOUNT}/card-changes",
-    responses={200: {"model": list[CardChangeOut]}, **errors(401, 403, 503)},
+    responses={200: {"model": CardChangePageOut}, **errors(401, 403, 422, 503)},
 )
-async def card_changes(user_id: str, call: Call) -> Response:
+async def card_changes(
+    user_id: str, call: Call, limit: Limit = None, cursor: Cursor = None
+) -> Response:
     """Every change of the card's state: who, when, why."""
     return await call.forward()
 
@@ -108,9 +135,10 @@ async def deposit(user_id: str, body: DepositIn, call: Call) -> Response:
 
 
 @router.get(
-    f"{_ACCOUNT}/refunds", responses={200: {"model": list[RefundOut]}, **errors(401, 403, 503)}
+    f"{_ACCOUNT}/refunds",
+    responses={200: {"model": RefundPageOut}, **errors(401, 403, 422, 503)},
 )
-async def refunds(user_id: str, call: Call) -> Response:
+async def refunds(user_id: str, call: Call, limit: Limit = None, cursor: Cursor = None) -> Response:
     """The account's refund requests and their outcomes."""
     return await call.forward()
 
@@ -166,7 +194,8 @@ async def top_up(body: TopUpIn, call: Call) -> Response:
 
 
 @router.get(
-    "/api/v1/rental/topups", responses={200: {"model": ReceiptPageOut}, **errors(401, 403, 503)}
+    "/api/v1/rental/topups",
+    responses={200: {"model": ReceiptPageOut}, **errors(401, 403, 422, 503)},
 )
 async def receipts(
     call: Call,
@@ -178,6 +207,18 @@ async def receipts(
 ) -> Response:
     """Top-up receipts (交易凭证), newest first."""
     return await call.forward()
+
+
+@router.get(
+    "/api/v1/rental/topups/{serial_no}/receipt.html",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The receipt as a page to print"},
+        **errors(401, 403, 404, 503),
+    },
+)
+async def receipt_page(serial_no: str, call: Call) -> Response:
+    """The receipt (交易凭证) as a printable page: 80 mm receipt paper, print CSS."""
+    return await passed_through(call)
 
 
 @router.get(
@@ -218,6 +259,11 @@ async def export_fund_flows(
     user_id: UserId = None,
 ) -> Response:
     """The fund flows as CSV, streamed through as the service writes them."""
+    return await passed_through(call)
+
+
+async def passed_through(call: Call) -> Response:
+    """The service's answer as it wrote it (a CSV, a page), streamed, never held here."""
     got = await call.gateway.upstreams.download(
         call.rule.service,
         path_on_service(call.request, call.rule),

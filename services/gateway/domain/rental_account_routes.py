@@ -4,6 +4,7 @@ Roles (DOMAIN.md): agents and duty leads look up accounts, verify customers and 
 at the counter, change a card's state and ask for refunds; changing a deposit is the
 operations supervisor's alone; fund flows are read by the front line, supervisors and
 finance. Top-ups, refunds and deposit changes move money: they need an Idempotency-Key.
+The commands' roles are ``shared.rental_roles.WHO_MAY``, which the service asks too.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from services.gateway.domain.roles import (
     OPS_SUPERVISOR,
 )
 from services.gateway.domain.route_rule import RENTAL_PREFIX, Audience, RouteRule
+from shared.rental_roles import WHO_MAY
 
 READERS = FRONT_LINE | {OPS_SUPERVISOR}
 """Who reads accounts, movements, card history, refunds and receipts."""
-DEPOSIT_EDITORS = frozenset({OPS_SUPERVISOR})
-"""Changing a deposit is a high-privilege action (seed 001): operations supervisors only."""
-CARD_KEEPERS = FRONT_LINE | {OPS_SUPERVISOR}
 FUND_FLOW_READERS = FRONT_LINE | {OPS_SUPERVISOR, CASHIER, ACCOUNTANT, FINANCE_DIRECTOR}
 
 
@@ -32,18 +31,21 @@ def _accounts(method: str, path: str, roles: frozenset[str], *, money: bool = Fa
 
 
 ROUTES: tuple[RouteRule, ...] = (
+    _accounts("GET", "/accounts", READERS),
     _accounts("GET", "/accounts/{user_id}", READERS),
     _accounts("GET", "/accounts/{user_id}/movements", READERS),
     _accounts("GET", "/accounts/{user_id}/card-changes", READERS),
-    _accounts("POST", "/accounts/{user_id}/card-state", CARD_KEEPERS),
-    _accounts("POST", "/accounts/{user_id}/deposit", DEPOSIT_EDITORS, money=True),
+    _accounts("POST", "/accounts/{user_id}/card-state", WHO_MAY["change_card_state"]),
+    _accounts("POST", "/accounts/{user_id}/deposit", WHO_MAY["change_deposit"], money=True),
     _accounts("GET", "/accounts/{user_id}/refunds", READERS),
-    _accounts("POST", "/accounts/{user_id}/refunds", FRONT_LINE, money=True),
+    # either kind of refund: the body names it; both are the front line's
+    _accounts("POST", "/accounts/{user_id}/refunds", WHO_MAY["refund_deposit"], money=True),
     _accounts("POST", "/topups/codes", FRONT_LINE),
     _accounts("POST", "/topups/identity-checks", FRONT_LINE),
-    _accounts("POST", "/topups", FRONT_LINE, money=True),
+    _accounts("POST", "/topups", WHO_MAY["top_up"], money=True),
     _accounts("GET", "/topups", READERS),
     _accounts("GET", "/topups/{serial_no}", READERS),
+    _accounts("GET", "/topups/{serial_no}/receipt.html", READERS),
     _accounts("GET", "/fund-flows", FUND_FLOW_READERS),
     _accounts("GET", "/fund-flows/export.csv", FUND_FLOW_READERS),
 )

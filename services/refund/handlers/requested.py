@@ -32,6 +32,19 @@ from shared.idempotency import Answer
 from shared.messaging.outbox import enqueue
 
 SMS_TEMPLATE = {"deposit": "deposit_refunded", "stored_value": "stored_value_refunded"}
+KEPT = {
+    "request_id",
+    "requester",
+    "kind",
+    "user_id",
+    "amount_cents",
+    "phone",
+    "reason",
+    "requested_by",
+    "requested_at",
+}
+"""The request's fields this service keeps: a producer may add optional fields to the
+contract (shared/contracts/base.py), which must not break the insert."""
 
 
 async def receive(conn: asyncpg.Connection, deps: Deps, request: RefundRequested) -> None:
@@ -43,7 +56,7 @@ async def receive(conn: asyncpg.Connection, deps: Deps, request: RefundRequested
             conn,
             {
                 "refund_id": f"RR{uuid.uuid4().hex[:12].upper()}",
-                **request.model_dump(),
+                **request.model_dump(include=KEPT),
                 "received_at": now,
                 "state": RequestedState.AWAITING_APPROVAL.value,
                 "updated_at": now,

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import asyncpg
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from services.rental.api.account_common import Accounts, key_required
+from services.rental.api.common import (
+    Cursor,
+    Limit,
+    NameFilter,
+    PhoneFilter,
+    keyset,
+    numeric_id,
+    paged,
+)
+from services.rental.domain.account_actions import account_actions
 from services.rental.domain.card import CardState
 from services.rental.domain.fund_flow import yuan
+from services.rental.domain.query import UserQuery, name_part, phone_match
 from services.rental.domain.refund_request import RefundKind
 from services.rental.handlers import accounts as handlers
 from services.rental.handlers import refunds as refund_handlers
@@ -17,8 +26,11 @@ from services.rental.store import accounts as store
 from services.rental.store import refunds as refund_store
 from shared.api.rental_accounts import (
     AccountOut,
+    AccountPageOut,
+    AccountSummaryOut,
     BooksOut,
     CardChangeOut,
+    CardChangePageOut,
     CardStateIn,
     DepositIn,
     LimitsOut,
@@ -26,11 +38,12 @@ from shared.api.rental_accounts import (
     MovementPageOut,
     RefundIn,
     RefundOut,
+    RefundPageOut,
     TodayOut,
 )
-from shared.errors import InvalidInput
 from shared.http import CurrentActor, IdempotencyKey
-from shared.masking import mask_phone
+from shared.masking import mask_card, mask_phone
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["accounts"])
 
@@ -40,6 +53,11 @@ def refund_out(row: asyncpg.Record) -> RefundOut:
         request_id=row["request_id"],
         kind=row["kind"],
         amount_cents=row["amount_cents"],
+        bonus_deducted_cents=row["bonus_deducted_cents"],
+        fee_cents=row["fee_cents"],
+        payout_cents=row["payout_cents"],
+        payout_method=row["payout_method"],
+        payout_account=mask_card(row["payout_account"]) if row["payout_account"] else None,
         status=row["status"],
         reason=row["reason"],
         requested_by=row["requested_by"],
@@ -50,8 +68,34 @@ def refund_out(row: asyncpg.Record) -> RefundOut:
     )
 
 
+def _summary(row: asyncpg.Record) -> AccountSummaryOut:
+    values = dict(row)
+    values["phone"] = mask_phone(row["phone"])
+    values["balance_yuan"] = yuan(row["balance_cents"])
+    values["deposit_yuan"] = yuan(row["deposit_cents"])
+    return AccountSummaryOut.model_validate(values)
+
+
+@router.get("/accounts", response_model=AccountPageOut)
+async def list_accounts(
+    deps: Accounts,
+    _actor: CurrentActor,
+    phone: PhoneFilter = None,
+    name: NameFilter = None,
+    user_id: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AccountPageOut:
+    """The account list (账户列表, seed 001 2.3): registered users with their balance and
+    deposit, by phone (whole or last four digits), the beginning of the name, user id; newest
+    registration first."""
+    query = UserQuery(phone=phone_match(phone), name=name_part(name), user_id=user_id, limit=limit)
+    rows = await store.search(deps.pool, query, decode_cursor(cursor))
+    return AccountPageOut(**paged(rows, limit, keyset("registered_at", "user_id"), _summary))
+
+
 @router.get("/accounts/{user_id}", response_model=AccountOut)
-async def get_account(user_id: str, deps: Accounts, _actor: CurrentActor) -> AccountOut:
+async def get_account(user_id: str, deps: Accounts, actor: CurrentActor) -> AccountOut:
     """The account, balance first; the card's state, type and limits, today's top-ups, refunds."""
     view = await handlers.view(deps, user_id)
     return AccountOut(
@@ -68,6 +112,7 @@ async def get_account(user_id: str, deps: Accounts, _actor: CurrentActor) -> Acc
         limits=LimitsOut(**view.limits.model_dump()),
         today=TodayOut(topped_up_cents=view.today.amount_cents, top_ups=view.today.count),
         refunds=[refund_out(r) for r in view.refunds],
+        actions=account_actions(actor.roles, view.facts),
     )
 
 
@@ -76,28 +121,27 @@ async def get_movements(
     user_id: str,
     deps: Accounts,
     _actor: CurrentActor,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> MovementPageOut:
     """Every movement of the account, newest first (the append-only ledger)."""
-    before: int | None = None
-    if cursor:
-        if not cursor.isdigit():
-            raise InvalidInput("the cursor is not one this service gave out", code="invalid_cursor")
-        before = int(cursor)
+    before = numeric_id(decode_cursor(cursor))
     rows = await store.movements(deps.pool, user_id, before_id=before, limit=limit)
-    items = [MovementOut(**dict(r)) for r in rows]
     return MovementPageOut(
-        items=items, next_cursor=str(items[-1].id) if len(items) == limit else None
+        **paged(rows, limit, keyset("at", "id"), lambda r: MovementOut(**dict(r)))
     )
 
 
-@router.get("/accounts/{user_id}/card-changes", response_model=list[CardChangeOut])
+@router.get("/accounts/{user_id}/card-changes", response_model=CardChangePageOut)
 async def get_card_changes(
-    user_id: str, deps: Accounts, _actor: CurrentActor
-) -> list[CardChangeOut]:
+    user_id: str, deps: Accounts, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
+) -> CardChangePageOut:
     """Every change of the card's state, newest first: who, when, why."""
-    return [CardChangeOut(**dict(r)) for r in await store.card_history(deps.pool, user_id)]
+    before = numeric_id(decode_cursor(cursor))
+    rows = await store.card_history(deps.pool, user_id, before_id=before, limit=limit)
+    return CardChangePageOut(
+        **paged(rows, limit, keyset("at", "id"), lambda r: CardChangeOut(**dict(r)))
+    )
 
 
 @router.post("/accounts/{user_id}/card-state", response_model=CardChangeOut)
@@ -106,7 +150,12 @@ async def post_card_state(
 ) -> CardChangeOut:
     """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid)."""
     await handlers.change_card_state(
-        deps, user_id=user_id, state=CardState(body.state), reason=body.reason, actor=actor.username
+        deps,
+        user_id=user_id,
+        state=CardState(body.state),
+        reason=body.reason,
+        actor=actor.username,
+        roles=actor.roles,
     )
     latest = (await store.card_history(deps.pool, user_id))[0]
     return CardChangeOut(**dict(latest))
@@ -157,11 +206,18 @@ async def post_refund(
         reason=body.reason,
         proof=body.proof,
         actor=actor.username,
+        roles=actor.roles,
         idempotency_key=key_required(idempotency_key),
     )
     return refund_out(row)
 
 
-@router.get("/accounts/{user_id}/refunds", response_model=list[RefundOut])
-async def get_refunds(user_id: str, deps: Accounts, _actor: CurrentActor) -> list[RefundOut]:
-    return [refund_out(r) for r in await refund_store.of_user(deps.pool, user_id)]
+@router.get("/accounts/{user_id}/refunds", response_model=RefundPageOut)
+async def get_refunds(
+    user_id: str, deps: Accounts, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
+) -> RefundPageOut:
+    """The account's refund requests and their outcomes, newest first."""
+    rows = await refund_store.page_of_user(
+        deps.pool, user_id, after=decode_cursor(cursor), limit=limit
+    )
+    return RefundPageOut(**paged(rows, limit, keyset("requested_at", "request_id"), refund_out))

@@ -1,13 +1,17 @@
-"""What the routes share: the use cases' dependencies and paging."""
+"""What the routes share: the use cases' dependencies and paging (one shape, ``shared.paging``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
+import asyncpg
 from fastapi import Depends, Query, Request
 
-from services.rental.domain.cursor import MAX_LIMIT
 from services.rental.handlers.deps import Deps
+from shared.paging import MAX_LIMIT, InvalidCursor, Position, page_of
+
+T = TypeVar("T")
 
 
 async def _deps(request: Request) -> Deps:
@@ -18,3 +22,48 @@ async def _deps(request: Request) -> Deps:
 RentalDeps = Annotated[Deps, Depends(_deps)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previous page")]
+PhoneFilter = Annotated[
+    str | None,
+    Query(
+        description="The whole phone number, or its last four digits",
+        examples=["13800138000", "8000"],
+    ),
+]
+NameFilter = Annotated[
+    str | None,
+    Query(
+        description="The beginning of the registered name: a surname, or more of the name",
+        examples=["张", "张伟"],
+    ),
+]
+
+
+def keyset(at: str, key: str) -> Callable[[asyncpg.Record], Position]:
+    """The position of a row in a list ordered by ``(at, key)``."""
+    return lambda row: Position(row[at], str(row[key]))
+
+
+def numeric_id(position: Position | None) -> int | None:
+    """The id of a position in a list keyed by a number (a ledger row, a version)."""
+    if position is None:
+        return None
+    if not position.id.isdigit():
+        raise InvalidCursor("the cursor is not one this service gave out")
+    return int(position.id)
+
+
+def paged(
+    rows: Sequence[asyncpg.Record],
+    limit: int,
+    position: Callable[[asyncpg.Record], Position],
+    out: Callable[[asyncpg.Record], T],
+    total: int | None = None,
+) -> dict[str, Any]:
+    """The fields of a page model from a query that fetched ``limit + 1`` rows."""
+    page = page_of(rows, limit, position, total)
+    return {
+        "items": [out(r) for r in page.items],
+        "next_cursor": page.next_cursor,
+        "has_more": page.has_more,
+        "total": page.total,
+    }

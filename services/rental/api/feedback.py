@@ -7,22 +7,22 @@ from typing import Annotated
 import asyncpg
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps
+from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
 from services.rental.api.models import local
-from services.rental.domain import cursor as cursors
-from services.rental.domain.cursor import Position
+from services.rental.domain.decisions import decision_actions
 from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
 from services.rental.handlers.deps import Deps
 from services.rental.store import decisions as store
 from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
-from shared.http import CurrentActor
+from shared.http import Actor, CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["feedback and insurance"])
 StatusFilter = Annotated[Decision | None, Query(description="pending, accepted or rejected")]
 
 
-def _out(kind: Kind, row: asyncpg.Record, deps: Deps) -> DecisionOut:
+def _out(kind: Kind, row: asyncpg.Record, deps: Deps, roles: frozenset[str]) -> DecisionOut:
     tz = deps.settings.tz
     is_feedback = kind is FEEDBACK
     return DecisionOut(
@@ -33,6 +33,7 @@ def _out(kind: Kind, row: asyncpg.Record, deps: Deps) -> DecisionOut:
         claimed_cents=None if is_feedback else row["claimed_cents"],
         at=row["submitted_at" if is_feedback else "applied_at"].astimezone(tz),
         status=Decision(row["status"]),
+        actions=decision_actions(Decision(row["status"]), roles),
         decided_by=row["decided_by"],
         decided_at=local(row["decided_at"], tz),
         decision_reason=row["decision_reason"],
@@ -42,6 +43,7 @@ def _out(kind: Kind, row: asyncpg.Record, deps: Deps) -> DecisionOut:
 async def _page(
     kind: Kind,
     deps: Deps,
+    actor: Actor,
     status: Decision | None,
     user_id: str | None,
     limit: int,
@@ -53,39 +55,38 @@ async def _page(
         kind.id_column,
         status=status.value if status else None,
         user_id=user_id,
-        after=cursors.decode(cursor),
+        after=decode_cursor(cursor),
         limit=limit,
     )
     at = store.TIME_COLUMN[kind.table]
     return DecisionPageOut(
-        items=[_out(kind, r, deps) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor([Position(r[at], r[kind.id_column]) for r in rows], limit),
+        **paged(rows, limit, keyset(at, kind.id_column), lambda r: _out(kind, r, deps, actor.roles))
     )
 
 
-async def _one(kind: Kind, deps: Deps, item_id: str) -> DecisionOut:
+async def _one(kind: Kind, deps: Deps, actor: Actor, item_id: str) -> DecisionOut:
     row = await store.get(deps.pool, kind.table, kind.id_column, item_id)
     if row is None:
         raise kind.not_found(f"no {kind.name} {item_id}")
-    return _out(kind, row, deps)
+    return _out(kind, row, deps, actor.roles)
 
 
 @router.get("/feedback", response_model=DecisionPageOut)
 async def list_feedback(
     deps: RentalDeps,
-    _actor: CurrentActor,
+    actor: CurrentActor,
     status: StatusFilter = None,
     user_id: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> DecisionPageOut:
     """Feedback, newest first."""
-    return await _page(FEEDBACK, deps, status, user_id, limit, cursor)
+    return await _page(FEEDBACK, deps, actor, status, user_id, limit, cursor)
 
 
 @router.get("/feedback/{feedback_id}", response_model=DecisionOut)
-async def feedback_detail(feedback_id: str, deps: RentalDeps, _actor: CurrentActor) -> DecisionOut:
-    return await _one(FEEDBACK, deps, feedback_id)
+async def feedback_detail(feedback_id: str, deps: RentalDeps, actor: CurrentActor) -> DecisionOut:
+    return await _one(FEEDBACK, deps, actor, feedback_id)
 
 
 @router.post("/feedback/{feedback_id}/accept", response_model=DecisionOut)
@@ -94,7 +95,7 @@ async def accept_feedback(
 ) -> DecisionOut:
     """Accept (the reason is optional); the user is told in-app."""
     row = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
-    return _out(FEEDBACK, row, deps)
+    return _out(FEEDBACK, row, deps, actor.roles)
 
 
 @router.post("/feedback/{feedback_id}/reject", response_model=DecisionOut)
@@ -103,27 +104,27 @@ async def reject_feedback(
 ) -> DecisionOut:
     """Reject with a reason (required): the user reads it in-app."""
     row = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
-    return _out(FEEDBACK, row, deps)
+    return _out(FEEDBACK, row, deps, actor.roles)
 
 
 @router.get("/insurance-applications", response_model=DecisionPageOut)
 async def list_applications(
     deps: RentalDeps,
-    _actor: CurrentActor,
+    actor: CurrentActor,
     status: StatusFilter = None,
     user_id: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> DecisionPageOut:
     """Insurance applications, newest first."""
-    return await _page(INSURANCE, deps, status, user_id, limit, cursor)
+    return await _page(INSURANCE, deps, actor, status, user_id, limit, cursor)
 
 
 @router.get("/insurance-applications/{application_id}", response_model=DecisionOut)
 async def application_detail(
-    application_id: str, deps: RentalDeps, _actor: CurrentActor
+    application_id: str, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
-    return await _one(INSURANCE, deps, application_id)
+    return await _one(INSURANCE, deps, actor, application_id)
 
 
 @router.post("/insurance-applications/{application_id}/accept", response_model=DecisionOut)
@@ -131,7 +132,7 @@ async def accept_application(
     application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     row = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
-    return _out(INSURANCE, row, deps)
+    return _out(INSURANCE, row, deps, actor.roles)
 
 
 @router.post("/insurance-applications/{application_id}/reject", response_model=DecisionOut)
@@ -139,4 +140,4 @@ async def reject_application(
     application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     row = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
-    return _out(INSURANCE, row, deps)
+    return _out(INSURANCE, row, deps, actor.roles)

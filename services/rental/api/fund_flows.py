@@ -9,11 +9,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.rental.api.account_common import Accounts
+from services.rental.api.common import Cursor, numeric_id
 from services.rental.domain.fund_flow import make_filter, yuan
 from services.rental.domain.ledger import OUTFLOWS
 from services.rental.handlers import fund_flows as handlers
 from shared.api.rental_accounts import FundFlowOut, FundFlowPageOut, FundFlowTotalOut
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["fund flows"])
 DateFrom = Annotated[date, Query(description="Local date, inclusive", examples=["2026-11-01"])]
@@ -39,11 +41,13 @@ async def get_fund_flows(
     kinds: Kinds = None,
     user_id: UserId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Cursor = None,
 ) -> FundFlowPageOut:
     """Fund flows oldest first, with the totals per kind over the whole filter."""
     f = make_filter(date_from, date_to, kinds, user_id, deps.tz)
-    page = await handlers.page(deps, f, cursor=cursor, limit=limit)
+    position = decode_cursor(cursor)
+    after = (position.at, numeric_id(position) or 0) if position is not None else None
+    page = await handlers.page(deps, f, after=after, limit=limit)
     totals = [
         FundFlowTotalOut(
             kind=t["kind"],
@@ -68,13 +72,15 @@ async def get_fund_flows(
                 reference=r["reference"],
                 actor=r["actor"],
             )
-            for r in page.items
+            for r in page.page.items
         ],
         totals=totals if first else None,
         net_cents=sum(t.amount_cents * (-1 if t.direction == "out" else 1) for t in totals)
         if first
         else None,
-        next_cursor=page.next_cursor,
+        next_cursor=page.page.next_cursor,
+        has_more=page.page.has_more,
+        total=page.page.total,
     )
 
 

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from services.rental.api.common import Limit, RentalDeps
+from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, numeric_id, paged
 from services.rental.domain.errors import GuideVersionNotFound
+from services.rental.domain.guide import guide_actions
 from services.rental.handlers import guide as handlers
 from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
 from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["user guide"])
 
 
-def _out(row: asyncpg.Record, deps: Deps) -> GuideOut:
+def _out(row: asyncpg.Record, deps: Deps, roles: frozenset[str]) -> GuideOut:
     return GuideOut(
+        actions=guide_actions(roles),
         version=row["version"],
         content=row["content"],
         note=row["note"],
@@ -29,18 +30,19 @@ def _out(row: asyncpg.Record, deps: Deps) -> GuideOut:
 
 
 @router.get("/guide", response_model=GuideOut)
-async def current_guide(deps: RentalDeps, _actor: CurrentActor) -> GuideOut:
+async def current_guide(deps: RentalDeps, actor: CurrentActor) -> GuideOut:
     """The guide users see now: the latest version (404 before the first save)."""
     row = await store.latest(deps.pool)
     if row is None:
         raise GuideVersionNotFound("the guide has not been written yet")
-    return _out(row, deps)
+    return _out(row, deps, actor.roles)
 
 
 @router.put("/guide", response_model=GuideOut)
 async def save_guide(body: GuideIn, deps: RentalDeps, actor: CurrentActor) -> GuideOut:
     """Save a new version; ``based_on`` must be the latest (409 guide_version_conflict)."""
-    return _out(await handlers.save(deps, body.content, body.based_on, body.note, actor), deps)
+    saved = await handlers.save(deps, body.content, body.based_on, body.note, actor)
+    return _out(saved, deps, actor.roles)
 
 
 @router.get("/guide/versions", response_model=GuideVersionsOut)
@@ -48,28 +50,30 @@ async def guide_versions(
     deps: RentalDeps,
     _actor: CurrentActor,
     limit: Limit = 50,
-    before: Annotated[int | None, Query(ge=1, description="Versions older than this")] = None,
+    cursor: Cursor = None,
 ) -> GuideVersionsOut:
-    rows = await store.versions(deps.pool, before, limit)
+    """Every saved version, newest first."""
+    rows = await store.versions(deps.pool, numeric_id(decode_cursor(cursor)), limit)
     tz = deps.settings.tz
     return GuideVersionsOut(
-        items=[
-            GuideVersionOut(
+        **paged(
+            rows,
+            limit,
+            keyset("saved_at", "version"),
+            lambda r: GuideVersionOut(
                 version=r["version"],
                 note=r["note"],
                 saved_by=r["saved_by"],
                 saved_at=r["saved_at"].astimezone(tz),
                 length=r["length"],
-            )
-            for r in rows
-        ],
-        next_cursor=rows[-1]["version"] if len(rows) == limit and rows[-1]["version"] > 1 else None,
+            ),
+        )
     )
 
 
 @router.get("/guide/versions/{version}", response_model=GuideOut)
-async def guide_version(version: int, deps: RentalDeps, _actor: CurrentActor) -> GuideOut:
+async def guide_version(version: int, deps: RentalDeps, actor: CurrentActor) -> GuideOut:
     row = await store.version(deps.pool, version)
     if row is None:
         raise GuideVersionNotFound(f"no guide version {version}")
-    return _out(row, deps)
+    return _out(row, deps, actor.roles)

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from services.rental.domain.bike import BikeFacts
 from shared.api.rental import (
+    BikeOut,
     ExceptionFixOut,
     RentalOrderOut,
     RentalPointOut,
@@ -91,3 +93,13 @@ def fix_out(row: asyncpg.Record, tz: ZoneInfo) -> ExceptionFixOut:
     values["at"] = row["at"].astimezone(tz)
     values["reported_end"] = row["reported_end"].astimezone(tz)
     return ExceptionFixOut.model_validate(values)
+
+
+def bike_out(bike: BikeFacts, tz: ZoneInfo) -> BikeOut:
+    return BikeOut(
+        bike_id=bike.bike_id,
+        status=bike.status.value,
+        lock_state=bike.lock_state,
+        lock_reported_at=local(bike.lock_reported_at, tz),
+        current_trip_id=bike.current_trip_id,
+    )

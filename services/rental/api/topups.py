@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Query, status
+from fastapi.responses import HTMLResponse
 
 from services.rental.api.account_common import Accounts, key_required
+from services.rental.api.common import Cursor, Limit, keyset, paged
+from services.rental.api.receipt_page import receipt_html
 from services.rental.domain.account_errors import VerificationNotFound
 from services.rental.domain.fund_flow import yuan
 from services.rental.domain.topup import PaymentMethod, TopUpRequest
@@ -25,9 +28,9 @@ from shared.api.rental_accounts import (
     TopUpIn,
     VerificationOut,
 )
-from shared.errors import InvalidInput
 from shared.http import CurrentActor, IdempotencyKey
 from shared.masking import mask_card, mask_phone
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["top-ups"])
 
@@ -43,6 +46,7 @@ def receipt_out(row: asyncpg.Record) -> ReceiptOut:
         payer_account=mask_card(row["payer_account"]),
         balance_before_cents=row["balance_before"],
         balance_after_cents=row["balance_after"],
+        bonus_cents=row["bonus_cents"],
         agent=row["agent"],
     )
 
@@ -112,6 +116,7 @@ async def post_top_up(
         ),
         verification_id=body.verification_id,
         agent=actor.username,
+        roles=actor.roles,
         idempotency_key=key_required(idempotency_key),
     )
     return receipt_out(row)
@@ -124,36 +129,35 @@ async def get_receipts(
     user_id: Annotated[str | None, Query(max_length=64)] = None,
     date_from: Annotated[date | None, Query(description="Local date, inclusive")] = None,
     date_to: Annotated[date | None, Query(description="Local date, inclusive")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ReceiptPageOut:
     """Receipts (交易凭证), newest first, by customer and dates."""
-    before: tuple[datetime, str] | None = None
-    if cursor:
-        at, _, serial = cursor.partition("~")
-        try:
-            before = (datetime.fromisoformat(at), serial)
-        except ValueError as exc:
-            raise InvalidInput(
-                "the cursor is not one this service gave out", code="invalid_cursor"
-            ) from exc
     rows = await store.search_receipts(
         deps.pool,
         user_id=user_id,
         day_from=date_from,
         day_to=date_to,
         tz=deps.settings.timezone,
-        before=before,
+        after=decode_cursor(cursor),
         limit=limit,
     )
-    items = [receipt_out(r) for r in rows]
-    last = items[-1] if len(items) == limit else None
-    return ReceiptPageOut(
-        items=items, next_cursor=f"{last.at.isoformat()}~{last.serial_no}" if last else None
-    )
+    return ReceiptPageOut(**paged(rows, limit, keyset("at", "serial_no"), receipt_out))
 
 
 @router.get("/topups/{serial_no}", response_model=ReceiptOut)
 async def get_receipt(serial_no: str, deps: Accounts, _actor: CurrentActor) -> ReceiptOut:
     """One receipt by its transaction serial number (404 receipt_not_found)."""
     return receipt_out(await handlers.receipt(deps, serial_no))
+
+
+@router.get(
+    "/topups/{serial_no}/receipt.html",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "The receipt, to print"}},
+)
+async def print_receipt(serial_no: str, deps: Accounts, _actor: CurrentActor) -> HTMLResponse:
+    """The receipt as a page to print at the counter (80 mm paper; print CSS), the same
+    facts as the JSON (404 receipt_not_found)."""
+    receipt = receipt_out(await handlers.receipt(deps, serial_no))
+    return HTMLResponse(receipt_html(receipt, deps.settings.tz))

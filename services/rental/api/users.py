@@ -7,14 +7,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps
+from services.rental.api.common import (
+    Cursor,
+    Limit,
+    NameFilter,
+    PhoneFilter,
+    RentalDeps,
+    keyset,
+    paged,
+)
 from services.rental.api.models import order_out, user_action_out, user_out
-from services.rental.domain import cursor as cursors
-from services.rental.domain.cursor import Position
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus
-from services.rental.domain.query import Deleted, OrderQuery, UserQuery
+from services.rental.domain.query import Deleted, OrderQuery, UserQuery, name_part, phone_match
+from services.rental.domain.users import user_actions
 from services.rental.handlers import users as handlers
+from services.rental.handlers.bikes import latest_order
 from services.rental.store import trips as trip_store
 from services.rental.store import users as store
 from shared.api.rental import (
@@ -25,7 +33,9 @@ from shared.api.rental import (
     RentalUserPageOut,
     StatusFixIn,
 )
+from shared.db.pool import read_snapshot
 from shared.http import CurrentActor
+from shared.paging import decode_cursor
 
 router = APIRouter(tags=["users"])
 
@@ -34,8 +44,8 @@ router = APIRouter(tags=["users"])
 async def search_users(
     deps: RentalDeps,
     _actor: CurrentActor,
-    phone: Annotated[str | None, Query(description="The full phone number")] = None,
-    name: Annotated[str | None, Query(description="The registered name, exactly")] = None,
+    phone: PhoneFilter = None,
+    name: NameFilter = None,
     user_id: str | None = None,
     status: UserStatus | None = None,
     registered_from: datetime | None = None,
@@ -47,9 +57,10 @@ async def search_users(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> RentalUserPageOut:
+    """Users (用户列表), newest registration first; every filter combinable."""
     query = UserQuery(
-        phone=phone,
-        name=name,
+        phone=phone_match(phone),
+        name=name_part(name),
         user_id=user_id,
         status=status,
         registered_from=registered_from,
@@ -57,15 +68,11 @@ async def search_users(
         blacklisted=blacklisted,
         deleted=deleted,
         limit=limit,
-        after=cursors.decode(cursor),
     )
-    rows = await store.search(deps.pool, query)
+    rows = await store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
     return RentalUserPageOut(
-        items=[user_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["registered_at"], r["user_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("registered_at", "user_id"), lambda r: user_out(r, tz))
     )
 
 
@@ -74,33 +81,30 @@ async def blacklist(
     deps: RentalDeps, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
 ) -> RentalUserPageOut:
     """The blacklist (黑名单), most recently blacklisted first."""
-    after = cursors.decode(cursor)
-    rows = await store.blacklist_page(deps.pool, (after.at, after.id) if after else None, limit)
+    rows = await store.blacklist_page(deps.pool, decode_cursor(cursor), limit)
     tz = deps.settings.tz
     return RentalUserPageOut(
-        items=[user_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["blacklisted_at"], r["user_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("blacklisted_at", "user_id"), lambda r: user_out(r, tz))
     )
 
 
 @router.get("/users/{user_id}", response_model=RentalUserDetailOut)
-async def user_detail(user_id: str, deps: RentalDeps, _actor: CurrentActor) -> RentalUserDetailOut:
-    """One user (deleted ones too): profile, rental state, blacklist, latest order, records."""
-    row = await store.get(deps.pool, user_id)
-    if row is None:
-        raise UserNotFound(f"no user {user_id}")
+async def user_detail(user_id: str, deps: RentalDeps, actor: CurrentActor) -> RentalUserDetailOut:
+    """One user (deleted ones too): profile, rental state, blacklist, latest order, the
+    agents' records, and the commands the caller may run now (``actions``)."""
+    async with read_snapshot(deps.pool) as conn:
+        row = await store.get(conn, user_id)
+        if row is None:
+            raise UserNotFound(f"no user {user_id}")
+        latest = await latest_order(conn, user_id)
+        full = await trip_store.get(conn, latest.trip_id) if latest is not None else None
+        records = await store.actions(conn, user_id)
     tz = deps.settings.tz
-    latest = await trip_store.latest_of_user(deps.pool, user_id)
-    latest_order = None
-    if latest is not None:
-        full = await trip_store.get(deps.pool, latest["trip_id"])
-        latest_order = order_out(full, tz) if full is not None else None
     return RentalUserDetailOut(
         **user_out(row, tz).model_dump(),
-        latest_order=latest_order,
-        actions=[user_action_out(a, tz) for a in await store.actions(deps.pool, user_id)],
+        latest_order=order_out(full, tz) if full is not None else None,
+        records=[user_action_out(a, tz) for a in records],
+        actions=user_actions(actor.roles, store.state_of(row), latest),
     )
 
 
@@ -112,14 +116,11 @@ async def user_rentals(
     coordinates."""
     if await store.get(deps.pool, user_id) is None:
         raise UserNotFound(f"no user {user_id}")
-    query = OrderQuery(user_id=user_id, limit=limit, after=cursors.decode(cursor))
-    rows = await trip_store.search(deps.pool, query)
+    query = OrderQuery(user_id=user_id, limit=limit)
+    rows = await trip_store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
     return RentalOrderPageOut(
-        items=[order_out(r, tz) for r in rows[:limit]],
-        next_cursor=cursors.next_cursor(
-            [Position(r["started_at"], r["trip_id"]) for r in rows], limit
-        ),
+        **paged(rows, limit, keyset("started_at", "trip_id"), lambda r: order_out(r, tz))
     )
 
 
@@ -128,7 +129,8 @@ async def fix_status(
     user_id: str, body: StatusFixIn, deps: RentalDeps, actor: CurrentActor
 ) -> RentalUserOut:
     """Fix the user's status (renting / temporarily returned / idle) to clear a stuck rental;
-    only against the user's latest order (409 not_latest_order)."""
+    only against the user's latest order (409 not_latest_order) and, while it is open, only
+    when its bike's lock reported locked (409 lock_not_locked, the exception fix's guard)."""
     status = UserStatus(body.status)
     row = await handlers.fix_status(deps, user_id, body.trip_id, status, body.reason, actor)
     return user_out(row, deps.settings.tz)

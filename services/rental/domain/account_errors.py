@@ -155,3 +155,9 @@ class ReceiptNotFound(NotFound):
 
 class VerificationNotFound(NotFound):
     code = "identity_verification_not_found"
+
+
+class NothingToPayBack(DomainError):
+    """Seed 004: the bonus and fee would take all of a stored-value refund."""
+
+    code = "nothing_to_pay_back"

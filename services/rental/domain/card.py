@@ -43,19 +43,33 @@ _REFUSALS: dict[CardState, type[DomainError]] = {
 }
 
 
-def check_can_top_up(state: CardState) -> None:
+def top_up_refusal(state: CardState) -> DomainError | None:
     """Seed 004: 卡片已过期、已挂失或已被冻结 — only an active card is topped up."""
     refusal = _REFUSALS.get(state)
+    if refusal is None:
+        return None
+    return refusal(f"the card is {state.value.replace('_', ' ')}: only an active card tops up")
+
+
+def check_can_top_up(state: CardState) -> None:
+    refusal = top_up_refusal(state)
     if refusal is not None:
-        raise refusal(f"the card is {state.value.replace('_', ' ')}: only an active card tops up")
+        raise refusal
+
+
+def transition_refusal(current: CardState, wanted: CardState) -> DomainError | None:
+    if wanted in TRANSITIONS[current]:
+        return None
+    return CardTransitionInvalid(
+        f"a card that is {current.value} cannot become {wanted.value}"
+        f" (it may become: {', '.join(sorted(s.value for s in TRANSITIONS[current]))})"
+    )
 
 
 def transition(current: CardState, wanted: CardState, reason: str | None) -> CardState:
     if not reason or not reason.strip():
         raise ReasonRequired("a card state change needs a reason")
-    if wanted not in TRANSITIONS[current]:
-        raise CardTransitionInvalid(
-            f"a card that is {current.value} cannot become {wanted.value}"
-            f" (it may become: {', '.join(sorted(s.value for s in TRANSITIONS[current]))})"
-        )
+    refusal = transition_refusal(current, wanted)
+    if refusal is not None:
+        raise refusal
     return wanted

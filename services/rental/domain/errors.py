@@ -13,10 +13,6 @@ class InvalidQuery(InvalidInput):
     code = "invalid_query"
 
 
-class InvalidCursor(InvalidInput):
-    code = "invalid_cursor"
-
-
 class InvalidEndTime(InvalidInput):
     """The end time the user reports must lie between the trip's start and now."""
 
@@ -29,6 +25,10 @@ class UserNotFound(NotFound):
 
 class OrderNotFound(NotFound):
     code = "order_not_found"
+
+
+class BikeNotFound(NotFound):
+    code = "bike_not_found"
 
 
 class FeedbackNotFound(NotFound):

@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.rental.domain.errors import InvalidEndTime, LockNotLocked, OrderNotOpen
+from services.rental.domain.bike import lock_refusal
+from services.rental.domain.errors import InvalidEndTime, OrderNotOpen
 from services.rental.domain.model import OPEN, OrderStatus, UserStatus
+from services.rental.domain.permissions import role_refusal
 from services.rental.domain.tariff import Tariff
+from shared.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -39,16 +42,35 @@ class FixOutcome:
     user_status_after: UserStatus
 
 
-def decide_fix(
-    facts: FixFacts, reported_end: datetime, now: datetime, tariff: Tariff
-) -> FixOutcome:
+def fix_refusal(facts: FixFacts) -> DomainError | None:
+    """Why the fix is not allowed now, or None: the order's ``fixable`` flag and the
+    command's refusal both come from here."""
     if facts.order_status not in OPEN:
-        raise OrderNotOpen(f"order {facts.trip_id} is {facts.order_status.value}: nothing to fix")
-    if facts.lock_state != "locked" and not facts.bike_rented_by_other:
-        state = facts.lock_state or "never reported"
-        raise LockNotLocked(
-            f"the bike's lock is {state}, not locked: change nothing and send on-site staff"
-        )
+        return OrderNotOpen(f"order {facts.trip_id} is {facts.order_status.value}: nothing to fix")
+    return lock_refusal(facts.lock_state, facts.bike_rented_by_other)
+
+
+def exception_fix_refusal(facts: FixFacts, roles: frozenset[str]) -> DomainError | None:
+    """The whole rule for this caller: their role, then the order and its lock."""
+    return role_refusal("exception_fix", roles) or fix_refusal(facts)
+
+
+def order_actions(facts: FixFacts, roles: frozenset[str]) -> list[str]:
+    """What the caller may do on the order now: the fix, if the command would accept it."""
+    return ["exception_fix"] if exception_fix_refusal(facts, roles) is None else []
+
+
+def decide_fix(
+    facts: FixFacts,
+    reported_end: datetime,
+    now: datetime,
+    tariff: Tariff,
+    *,
+    roles: frozenset[str],
+) -> FixOutcome:
+    refusal = exception_fix_refusal(facts, roles)
+    if refusal is not None:
+        raise refusal
     if reported_end.tzinfo is None:
         raise InvalidEndTime("the end time needs a time zone")
     if reported_end < facts.started_at:

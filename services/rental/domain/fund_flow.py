@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -95,24 +93,3 @@ def csv_row(
         reference or "",
         actor or "",
     )
-
-
-def encode_cursor(at: datetime, movement_id: int) -> str:
-    raw = f"v1|{at.isoformat()}|{movement_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(token: str | None) -> tuple[datetime, int] | None:
-    if not token:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
-        version, at, movement_id = raw.split("|")
-        parsed = datetime.fromisoformat(at), int(movement_id)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "the cursor is not one this service gave out", code="invalid_cursor"
-        ) from exc
-    if version != "v1" or parsed[0].tzinfo is None:
-        raise InvalidInput("the cursor is not one this service gave out", code="invalid_cursor")
-    return parsed

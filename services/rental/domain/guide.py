@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.rental.domain.errors import GuideVersionConflict, InvalidQuery
+from services.rental.domain.permissions import role_refusal
 
 MAX_GUIDE_CHARS = 50_000
 
@@ -22,3 +23,8 @@ def next_version(current: int | None, based_on: int | None, content: str) -> int
             " read the latest and save again"
         )
     return latest + 1
+
+
+def guide_actions(roles: frozenset[str]) -> list[str]:
+    """``edit`` for the roles that save the guide (the save asks the same table)."""
+    return ["edit"] if role_refusal("edit_guide", roles) is None else []

@@ -34,6 +34,12 @@ class MovementKind(StrEnum):
     """The refund was paid out: the held money left."""
     REFUND_RESTORED = "refund_restored"
     """The refund was rejected: the held money went back where it came from."""
+    TOP_UP_BONUS = "top_up_bonus"
+    """The promotional bonus a counter top-up earned (stored value the customer did not pay)."""
+    REFUND_BONUS_DEDUCTED = "refund_bonus_deducted"
+    REFUND_FEE = "refund_fee"
+    """The part of a paid stored-value refund's held money kept back: the bonus given back
+    and the fee (seed 004)."""
 
 
 FUND_FLOW_KINDS: tuple[MovementKind, ...] = (
@@ -108,6 +114,16 @@ def apply(books: Books, kind: MovementKind, amount_cents: int, effect: Effect) -
 
 def top_up(books: Books, amount_cents: int) -> Movement:
     return apply(books, MovementKind.TOP_UP, amount_cents, Effect(balance_cents=amount_cents))
+
+
+def top_up_bonus(books: Books, amount_cents: int) -> Movement:
+    return apply(books, MovementKind.TOP_UP_BONUS, amount_cents, Effect(balance_cents=amount_cents))
+
+
+def refund_kept(books: Books, kind: MovementKind, amount_cents: int) -> Movement:
+    """Held money a paid refund keeps back (the bonus deducted, the fee): it leaves held."""
+    assert kind in (MovementKind.REFUND_BONUS_DEDUCTED, MovementKind.REFUND_FEE)
+    return apply(books, kind, amount_cents, Effect(held_cents=-amount_cents))
 
 
 def deposit_paid(books: Books, amount_cents: int) -> Movement:

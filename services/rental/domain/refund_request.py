@@ -15,6 +15,7 @@ from services.rental.domain.account_errors import (
     DepositRefundAmount,
     InvalidAmount,
     NoDeposit,
+    NothingToPayBack,
     ReasonRequired,
     RefundOutcomeConflict,
 )
@@ -40,7 +41,46 @@ class PendingRefund:
     user_id: str
     kind: RefundKind
     amount_cents: int
+    """What was held (left the balance or deposit)."""
     status: RefundStatus
+    payout_cents: int
+    """What the refund service pays: the amount less the bonus deducted and the fee."""
+    bonus_deducted_cents: int = 0
+    fee_cents: int = 0
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Seed 004: a refund goes back to the original account, possibly less a fee or less
+    the promotional bonus given at the purchase (按照购买时的优惠)."""
+
+    amount_cents: int
+    bonus_deducted_cents: int
+    fee_cents: int
+
+    @property
+    def payout_cents(self) -> int:
+        return self.amount_cents - self.bonus_deducted_cents - self.fee_cents
+
+
+def breakdown(
+    kind: RefundKind, amount_cents: int, bonus_left_cents: int, fee_bps: int
+) -> Breakdown:
+    """What a refund of ``amount_cents`` pays back. A deposit is paid back whole. Of stored
+    value, the bonus not yet given back comes first (it was never the customer's money),
+    then the fee on the rest, rounded half up to the cent; nothing left to pay is refused."""
+    if kind is RefundKind.DEPOSIT:
+        return Breakdown(amount_cents, 0, 0)
+    bonus = min(max(bonus_left_cents, 0), amount_cents)
+    paid_for = amount_cents - bonus
+    fee = (paid_for * fee_bps + 5_000) // 10_000
+    result = Breakdown(amount_cents, bonus, fee)
+    if result.payout_cents <= 0:
+        raise NothingToPayBack(
+            f"of {amount_cents} cents, {bonus} are the promotional bonus and {fee} the fee:"
+            " nothing is left to pay back"
+        )
+    return result
 
 
 def request_id(kind: RefundKind, user_id: str, sequence: int) -> str:
@@ -78,9 +118,9 @@ def refund_amount(
 
 
 def check_outcome(pending: PendingRefund, *, kind: str, user_id: str, amount_cents: int) -> None:
-    """An outcome must be about the refund we asked for, to the cent."""
-    if (kind, user_id, amount_cents) != (pending.kind.value, pending.user_id, pending.amount_cents):
+    """An outcome must be about the refund we asked for (its payout), to the cent."""
+    if (kind, user_id, amount_cents) != (pending.kind.value, pending.user_id, pending.payout_cents):
         raise RefundOutcomeConflict(
             f"the outcome of {pending.request_id} says {kind} {amount_cents} cents for {user_id};"
-            f" we asked {pending.kind.value} {pending.amount_cents} cents for {pending.user_id}"
+            f" we asked {pending.kind.value} {pending.payout_cents} cents for {pending.user_id}"
         )

@@ -64,3 +64,9 @@ def local_day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
 def serial_number(day: date, sequence: int) -> str:
     """The receipt's transaction serial number (交易流水号): the day and a running number."""
     return f"TU{day:%Y%m%d}{sequence:010d}"
+
+
+def bonus_for(amount_cents: int, tiers: dict[int, int]) -> int:
+    """The promotional bonus a top-up earns (充值优惠): the highest tier it reaches."""
+    reached = [bonus for least, bonus in tiers.items() if amount_cents >= least and bonus > 0]
+    return max(reached, default=0)

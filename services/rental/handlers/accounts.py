@@ -7,14 +7,19 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.rental.domain import ledger
+from services.rental.domain.account_actions import (
+    AccountFacts,
+    card_change_refusal,
+    deposit_change_refusal,
+)
 from services.rental.domain.account_errors import (
     AccountNotFound,
     ReasonRequired,
-    RefundPending,
     SupervisorRequired,
 )
 from services.rental.domain.card import CardState, transition
 from services.rental.domain.ledger import Books
+from services.rental.domain.permissions import role_refusal
 from services.rental.domain.refund_request import RefundKind
 from services.rental.domain.topup import local_day_bounds
 from services.rental.domain.topup_limits import DayUsage, TopUpLimits, limits_for
@@ -25,8 +30,6 @@ from services.rental.store import topup_charges as charge_store
 from shared import metrics
 from shared.db.pool import read_snapshot
 from shared.http import Actor
-
-OPS_SUPERVISOR = "ops_supervisor"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class AccountView:
     limits: TopUpLimits
     today: DayUsage
     refunds: list[asyncpg.Record]
+    facts: AccountFacts
 
 
 async def view(deps: AccountDeps, user_id: str) -> AccountView:
@@ -54,18 +58,29 @@ async def view(deps: AccountDeps, user_id: str) -> AccountView:
         if row is None and user is None:
             raise AccountNotFound(f"no account or registered user {user_id}")
         card_type = (user["card_type"] if user is not None else None) or "standard"
+        books = store.books_of(row) if row is not None else Books()
+        card_state = CardState(row["card_state"]) if row is not None else CardState.ACTIVE
+        refunds = await refund_store.of_user(conn, user_id)
+        facts = AccountFacts(
+            books,
+            card_state,
+            frozenset(RefundKind(r["kind"]) for r in refunds if r["status"] == "pending"),
+            await refund_store.bonus_left(conn, user_id),
+            deps.settings.rental_refund_fee_bps,
+        )
         start, end = local_day_bounds(deps.clock(), deps.tz)
         return AccountView(
             user_id=user_id,
-            books=store.books_of(row) if row is not None else Books(),
-            card_state=row["card_state"] if row is not None else CardState.ACTIVE.value,
+            books=books,
+            card_state=card_state.value,
             card_type=card_type,
             registered=user is not None,
             phone=user["phone"] if user is not None else None,
             name=user["name"] if user is not None else None,
             limits=limits_for(card_type, deps.limits),
             today=await charge_store.day_usage(conn, user_id, start, end),
-            refunds=await refund_store.of_user(conn, user_id),
+            refunds=refunds,
+            facts=facts,
         )
 
 
@@ -76,11 +91,20 @@ async def _existing(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
 
 
 async def change_card_state(
-    deps: AccountDeps, *, user_id: str, state: CardState, reason: str | None, actor: str
+    deps: AccountDeps,
+    *,
+    user_id: str,
+    state: CardState,
+    reason: str | None,
+    actor: str,
+    roles: frozenset[str],
 ) -> CardState:
     async with deps.pool.acquire() as conn, conn.transaction():
         account = await _existing(conn, user_id)
         current = CardState(account["card_state"])
+        refusal = card_change_refusal(roles, current, state)
+        if refusal is not None:
+            raise refusal
         new = transition(current, state, reason)
         assert reason is not None
         await store.set_card_state(
@@ -100,15 +124,19 @@ async def change_deposit(
 ) -> Books:
     """Set the deposit (押金修改): the operations supervisor's right alone, with a reason,
     recorded in the ledger as the difference."""
-    if OPS_SUPERVISOR not in actor.roles:
+    if role_refusal("change_deposit", actor.roles) is not None:  # before any read
         raise SupervisorRequired("only an operations supervisor may change a deposit")
     if not reason or not reason.strip():
         raise ReasonRequired("a deposit change needs a reason")
     async with deps.pool.acquire() as conn, conn.transaction():
         account = await _existing(conn, user_id)
-        if await refund_store.pending_of_kind(conn, user_id, RefundKind.DEPOSIT) is not None:
-            raise RefundPending("a deposit refund is pending: change the deposit after it ends")
         books = store.books_of(account)
+        facts = AccountFacts(
+            books, CardState(account["card_state"]), await refund_store.pending_kinds(conn, user_id)
+        )
+        refusal = deposit_change_refusal(actor.roles, facts)
+        if refusal is not None:
+            raise refusal
         reference = f"deposit-change:{user_id}:{idempotency_key or account['movements']}"
         if idempotency_key is not None and await conn.fetchval(
             "SELECT 1 FROM account_ledger WHERE kind = 'deposit_adjusted' AND reference = $1",

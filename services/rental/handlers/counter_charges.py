@@ -20,7 +20,7 @@ import asyncpg
 from services.rental.adapters.payment_counter import ChargeResult
 from services.rental.domain import ledger
 from services.rental.domain.account_errors import TopUpInProgress, TopUpUnconfirmed
-from services.rental.domain.topup import serial_number
+from services.rental.domain.topup import bonus_for, serial_number
 from services.rental.domain.topup_charge import ChargeStatus, failure_error
 from services.rental.handlers.account_deps import AccountDeps
 from services.rental.store import accounts as account_store
@@ -108,15 +108,15 @@ async def _record(
         books = account_store.books_of(account)
         movement = ledger.top_up(books, row["amount_cents"])
         serial = serial_number(now.astimezone(deps.tz).date(), await store.next_serial(conn))
-        await account_store.record(
-            conn,
-            row["user_id"],
-            movement,
-            reference=serial,
-            actor=row["agent"],
-            reason=f"counter top-up ({row['payment_method']})",
-            at=now,
-        )
+        moves = [(movement, f"counter top-up ({row['payment_method']})")]
+        bonus = bonus_for(row["amount_cents"], deps.settings.rental_topup_bonus)
+        if bonus > 0:  # the promotion's bonus, under the same serial (its own kind)
+            moves.append((ledger.top_up_bonus(movement.after, bonus), "top-up bonus (充值优惠)"))
+        for each, why in moves:
+            await account_store.record(
+                conn, row["user_id"], each, reference=serial, actor=row["agent"], reason=why, at=now
+            )
+        after = moves[-1][0].after
         await store.use_verification(conn, verification_id, serial, now)
         await store.insert_topup(
             conn,
@@ -128,7 +128,8 @@ async def _record(
             charge_id=charge_id,
             verification_id=verification_id,
             balance_before=books.balance_cents,
-            balance_after=movement.after.balance_cents,
+            balance_after=after.balance_cents,
+            bonus_cents=bonus,
             agent=row["agent"],
             idempotency_key=row["idempotency_key"],
             at=now,

@@ -51,7 +51,7 @@ async def decide(
         row = await store.lock(conn, kind.table, kind.id_column, item_id)
         if row is None:
             raise kind.not_found(f"no {kind.name} {item_id}")
-        why = check_decision(kind.name, item_id, Decision(row["status"]), to, reason)
+        why = check_decision(kind.name, item_id, Decision(row["status"]), to, reason, actor.roles)
         decided = await store.decide(
             conn, kind.table, kind.id_column, item_id, to.value, actor.username, now, why
         )

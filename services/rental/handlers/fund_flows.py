@@ -6,19 +6,15 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
-from services.rental.domain.fund_flow import (
-    CSV_COLUMNS,
-    FundFlowFilter,
-    csv_row,
-    decode_cursor,
-    encode_cursor,
-)
+from services.rental.domain.fund_flow import CSV_COLUMNS, FundFlowFilter, csv_row
 from services.rental.handlers.account_deps import AccountDeps
 from services.rental.store import fund_flows as store
 from shared.db.pool import read_snapshot
+from shared.paging import Page, Position, page_of
 
 CSV_CHUNK_ROWS = 1000
 """Rows per chunk written to the client: big enough to be cheap, small enough to be flat."""
@@ -26,22 +22,25 @@ CSV_CHUNK_ROWS = 1000
 
 @dataclass(frozen=True)
 class FundFlowPage:
-    items: list[asyncpg.Record]
+    page: Page[asyncpg.Record]
     totals: list[asyncpg.Record]
-    next_cursor: str | None
+    """Per kind over the whole filter; on the first page only (empty on the others)."""
+
+
+def _position(row: asyncpg.Record) -> Position:
+    return Position(row["at"], str(row["id"]))
 
 
 async def page(
-    deps: AccountDeps, f: FundFlowFilter, *, cursor: str | None, limit: int
+    deps: AccountDeps, f: FundFlowFilter, *, after: tuple[datetime, int] | None, limit: int
 ) -> FundFlowPage:
-    after = decode_cursor(cursor)
+    """A page after ``(at, movement id)``; the first page (no ``after``) has the totals."""
     async with read_snapshot(deps.pool) as conn:
         # One snapshot: the page and the totals see the same ledger.
-        items = await store.page(conn, f, after=after, limit=limit)
+        rows = await store.page(conn, f, after=after, limit=limit)
         totals = await store.totals(conn, f) if after is None else []
-    last = items[-1] if len(items) == limit else None
-    next_cursor = encode_cursor(last["at"], last["id"]) if last is not None else None
-    return FundFlowPage(items, totals, next_cursor)
+    total = sum(int(t["count"]) for t in totals) if after is None else None
+    return FundFlowPage(page_of(rows, limit, _position, total), totals)
 
 
 async def export_csv(deps: AccountDeps, f: FundFlowFilter) -> AsyncIterator[bytes]:

@@ -9,7 +9,8 @@ import asyncpg
 from services.rental.domain import ledger
 from services.rental.domain.errors import OrderNotFound
 from services.rental.domain.exception_fix import FixFacts, decide_fix
-from services.rental.domain.model import OPEN, OrderStatus, UserStatus, required_reason
+from services.rental.domain.model import OrderStatus, UserStatus, required_reason
+from services.rental.handlers.bikes import bike_facts
 from services.rental.handlers.deps import Deps
 from services.rental.store import accounts as account_store
 from services.rental.store import trips as store
@@ -46,25 +47,9 @@ async def _fix(
         user = await user_store.lock(conn, found["user_id"])
         order = await store.lock(conn, trip_id)
         assert user is not None and order is not None
-        latest = await store.latest_of_user(conn, order["user_id"])
-        bike_latest = await store.latest_of_bike(conn, order["bike_id"])
-        lock = await store.lock_state(conn, order["bike_id"])
-        rented_by_other = (
-            bike_latest is not None
-            and bike_latest["trip_id"] != trip_id
-            and bike_latest["user_id"] != order["user_id"]
-            and OrderStatus(bike_latest["status"]) in OPEN
-        )
-        facts = FixFacts(
-            trip_id=trip_id,
-            order_status=OrderStatus(order["status"]),
-            started_at=order["started_at"],
-            lock_state=lock["state"] if lock is not None else None,
-            bike_rented_by_other=rented_by_other,
-            is_users_latest=latest is not None and latest["trip_id"] == trip_id,
-            user_status=UserStatus(user["status"]),
-        )
-        outcome = decide_fix(facts, reported_end, now, deps.tariff)
+        facts = await fix_facts(conn, order, UserStatus(user["status"]))
+        rented_by_other = facts.bike_rented_by_other
+        outcome = decide_fix(facts, reported_end, now, deps.tariff, roles=actor.roles)
         await store.end_by_fix(conn, trip_id, outcome.ended_at, outcome.charge_cents, now)
         if outcome.user_status_after.value != user["status"]:
             await user_store.set_status(conn, order["user_id"], outcome.user_status_after)
@@ -87,6 +72,24 @@ async def _fix(
         )
         await _correct_ledger(conn, fix, now)
         return fix
+
+
+async def fix_facts(
+    conn: asyncpg.Connection | asyncpg.Pool, order: asyncpg.Record, user_status: UserStatus
+) -> FixFacts:
+    """What the exception fix rule looks at: read under the command's locks, or for the
+    order's ``fixable`` flag."""
+    latest = await store.latest_of_user(conn, order["user_id"])
+    bike = await bike_facts(conn, order["bike_id"])
+    return FixFacts(
+        trip_id=order["trip_id"],
+        order_status=OrderStatus(order["status"]),
+        started_at=order["started_at"],
+        lock_state=bike.lock_state,
+        bike_rented_by_other=bike.rented_by_other(order["trip_id"], order["user_id"]),
+        is_users_latest=latest is not None and latest["trip_id"] == order["trip_id"],
+        user_status=user_status,
+    )
 
 
 async def _correct_ledger(conn: asyncpg.Connection, fix: asyncpg.Record, at: datetime) -> None:

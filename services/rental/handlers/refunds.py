@@ -8,15 +8,14 @@ import logging
 import asyncpg
 
 from services.rental.domain import ledger
-from services.rental.domain.account_errors import (
-    AccountNotFound,
-    RefundPending,
-    UnknownRefundRequest,
-)
+from services.rental.domain.account_actions import AccountFacts, refund_refusal
+from services.rental.domain.account_errors import AccountNotFound, UnknownRefundRequest
+from services.rental.domain.card import CardState
 from services.rental.domain.refund_request import (
     REQUESTER,
     RefundKind,
     RefundStatus,
+    breakdown,
     check_outcome,
     refund_amount,
     request_id,
@@ -40,6 +39,7 @@ async def request_refund(
     reason: str | None,
     proof: str | None,
     actor: str,
+    roles: frozenset[str],
     idempotency_key: str | None,
 ) -> asyncpg.Record:
     async with deps.pool.acquire() as conn, conn.transaction():
@@ -50,11 +50,23 @@ async def request_refund(
         if await account_store.view(conn, user_id) is None:
             raise AccountNotFound(f"no account {user_id}: nothing to refund")
         account = await account_store.lock(conn, user_id)
-        if await store.pending_of_kind(conn, user_id, kind) is not None:
-            raise RefundPending(f"a {kind.value} refund is already pending for {user_id}")
         books = account_store.books_of(account)
+        facts = AccountFacts(
+            books, CardState(account["card_state"]), await store.pending_kinds(conn, user_id)
+        )
+        refusal = refund_refusal(kind, roles, facts)
+        if refusal is not None:
+            raise refusal
         amount = refund_amount(kind, books, amount_cents, reason)
         assert reason is not None
+        stored_value = kind is RefundKind.STORED_VALUE
+        amounts = breakdown(
+            kind,
+            amount,
+            await store.bonus_left(conn, user_id) if stored_value else 0,
+            deps.settings.rental_refund_fee_bps,
+        )
+        payout_to = await store.original_account(conn, user_id) if stored_value else None
         movement = ledger.refund_held(books, amount, deposit=kind is RefundKind.DEPOSIT)
         rid = request_id(kind, user_id, await store.next_sequence(conn, user_id))
         now = deps.clock()
@@ -67,12 +79,13 @@ async def request_refund(
             request_id=rid,
             user_id=user_id,
             kind=kind,
-            amount_cents=amount,
+            amounts=amounts,
             reason=reason.strip(),
             proof=proof,
             requested_by=actor,
             requested_at=now,
             idempotency_key=idempotency_key,
+            payout_to=payout_to,
         )
         await enqueue(
             conn,
@@ -82,11 +95,14 @@ async def request_refund(
                 requester=REQUESTER,
                 kind=kind.value,
                 user_id=user_id,
-                amount_cents=amount,
+                amount_cents=amounts.payout_cents,
                 phone=user["phone"] if user is not None else None,
                 reason=reason.strip()[:500],
                 requested_by=actor,
                 requested_at=now,
+                payout_method=payout_to[0] if payout_to else None,
+                payout_account=payout_to[1] if payout_to else None,
+                deducted_cents=amounts.bonus_deducted_cents + amounts.fee_cents,
             ),
             source=deps.source,
             ce_id=None,
@@ -122,23 +138,31 @@ async def _decide(
     deposit = pending.kind is RefundKind.DEPOSIT
     now = deps.clock()
     refund_id: str | None
+    kept: list[ledger.Movement] = []
     if isinstance(outcome, RefundCompleted):
-        movement = ledger.refund_paid(books, pending.amount_cents)
+        movement = ledger.refund_paid(books, pending.payout_cents)
+        for kind, cents in (
+            (ledger.MovementKind.REFUND_BONUS_DEDUCTED, pending.bonus_deducted_cents),
+            (ledger.MovementKind.REFUND_FEE, pending.fee_cents),
+        ):
+            if cents > 0:
+                kept.append(ledger.refund_kept((kept[-1] if kept else movement).after, kind, cents))
         status, by, refund_id = RefundStatus.COMPLETED, outcome.approved_by, outcome.refund_id
         detail = f"paid, payout {outcome.payout_reference}"
     else:
         movement = ledger.refund_restored(books, pending.amount_cents, deposit=deposit)
         status, by, refund_id = RefundStatus.REJECTED, outcome.rejected_by, outcome.refund_id
         detail = f"{outcome.reason}: {outcome.detail}".rstrip(": ")
-    await account_store.record(
-        conn,
-        pending.user_id,
-        movement,
-        reference=pending.request_id,
-        actor=by,
-        reason=detail,
-        at=now,
-    )
+    for each in (movement, *kept):
+        await account_store.record(
+            conn,
+            pending.user_id,
+            each,
+            reference=pending.request_id,
+            actor=by,
+            reason=detail,
+            at=now,
+        )
     await store.decide(
         conn,
         pending.request_id,

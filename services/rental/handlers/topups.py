@@ -16,6 +16,7 @@ from services.rental.domain.account_errors import (
     VerificationCodeInvalid,
 )
 from services.rental.domain.card import CardState
+from services.rental.domain.permissions import role_refusal
 from services.rental.domain.topup import TopUpRequest, check_top_up, local_day_bounds
 from services.rental.domain.topup_charge import ChargeStatus, Retry, charge_id, on_retry
 from services.rental.domain.topup_identity import (
@@ -145,11 +146,15 @@ async def top_up(
     *,
     verification_id: str,
     agent: str,
+    roles: frozenset[str],
     idempotency_key: str | None,
 ) -> asyncpg.Record:
     """Check and record the top-up pending (under the account's lock), charge the paying
     account outside any transaction, then record the outcome: the receipt, or the refusal
     raised. A refusal changes nothing on the account."""
+    denied = role_refusal("top_up", roles)  # the card's state is checked with the rest
+    if denied is not None:
+        raise denied
     try:
         receipt = await _top_up(deps, request, verification_id, agent, idempotency_key)
     except DomainError as exc:

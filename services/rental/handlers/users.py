@@ -7,8 +7,8 @@ import asyncpg
 from services.rental.domain import users as rules
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus, required_reason
+from services.rental.handlers.bikes import latest_order
 from services.rental.handlers.deps import Deps
-from services.rental.store import trips as trip_store
 from services.rental.store import users as store
 from shared.contracts import (
     RENTAL_USER_BLACKLISTED,
@@ -27,12 +27,18 @@ async def _locked(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
     return row
 
 
+async def _check(conn: asyncpg.Connection, action: str, user_id: str, actor: Actor) -> None:
+    """The user locked, then the one rule of ``action`` (roles and state) asked."""
+    user = store.state_of(await _locked(conn, user_id))
+    rules.check(rules.user_refusal(action, actor.roles, user, None))
+
+
 async def blacklist(deps: Deps, user_id: str, reason: str | None, actor: Actor) -> asyncpg.Record:
     """Put the user on the blacklist; the platform refuses their new trips (拉黑)."""
     why = required_reason(reason)
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
-        rules.check_blacklist(store.state_of(await _locked(conn, user_id)))
+        await _check(conn, "blacklist", user_id, actor)
         row = await store.set_blacklisted(conn, user_id, now, why, actor.username)
         await store.record_action(
             conn, user_id=user_id, action="blacklist", reason=why, actor=actor.username, at=now
@@ -52,7 +58,7 @@ async def restore_from_blacklist(
     why = required_reason(reason)
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
-        rules.check_restore_from_blacklist(store.state_of(await _locked(conn, user_id)))
+        await _check(conn, "restore_from_blacklist", user_id, actor)
         row = await store.set_blacklisted(conn, user_id, None, None, None)
         await store.record_action(
             conn,
@@ -76,7 +82,7 @@ async def delete(deps: Deps, user_id: str, reason: str | None, actor: Actor) -> 
     why = required_reason(reason)
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
-        rules.check_delete(store.state_of(await _locked(conn, user_id)))
+        await _check(conn, "delete", user_id, actor)
         row = await store.set_deleted(conn, user_id, now, why, actor.username)
         await store.record_action(
             conn, user_id=user_id, action="delete", reason=why, actor=actor.username, at=now
@@ -88,7 +94,7 @@ async def restore(deps: Deps, user_id: str, reason: str | None, actor: Actor) ->
     why = required_reason(reason)
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
-        rules.check_undelete(store.state_of(await _locked(conn, user_id)))
+        await _check(conn, "restore", user_id, actor)
         row = await store.set_deleted(conn, user_id, None, None, None)
         await store.record_action(
             conn, user_id=user_id, action="restore", reason=why, actor=actor.username, at=now
@@ -104,14 +110,15 @@ async def fix_status(
     reason: str | None,
     actor: Actor,
 ) -> asyncpg.Record:
-    """Set the user's rental state to clear a stuck rental, only against the latest order."""
+    """Set the user's rental state to clear a stuck rental, only against the latest order and,
+    while it is open, only when its bike's lock reported locked (the exception fix's guard)."""
     why = required_reason(reason)
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
         user = await _locked(conn, user_id)
-        latest = await trip_store.latest_of_user(conn, user_id)
-        rules.check_status_fix(
-            store.state_of(user), trip_id, latest["trip_id"] if latest is not None else None
+        latest = await latest_order(conn, user_id)
+        rules.check(
+            rules.user_refusal("status_fix", actor.roles, store.state_of(user), latest, trip_id)
         )
         row = await store.set_status(conn, user_id, status)
         await store.record_action(

@@ -14,6 +14,9 @@ import asyncpg
 
 from services.rental.domain.card import CardState
 from services.rental.domain.ledger import Books, Movement
+from services.rental.domain.query import UserQuery
+from services.rental.store.users import search_sql
+from shared.paging import Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
@@ -39,6 +42,23 @@ async def lock(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
     row = await conn.fetchrow("SELECT * FROM accounts WHERE user_id = $1 FOR UPDATE", user_id)
     assert row is not None
     return row
+
+
+_LIST = (
+    "SELECT user_id, u.phone, u.name, u.card_type, u.registered_at, u.status,"
+    " u.blacklisted_at IS NOT NULL AS blacklisted,"
+    " coalesce(a.card_state, 'active') AS card_state,"
+    " coalesce(a.balance_cents, 0) AS balance_cents,"
+    " coalesce(a.deposit_cents, 0) AS deposit_cents, coalesce(a.held_cents, 0) AS held_cents"
+    " FROM users u LEFT JOIN accounts a USING (user_id)"
+)
+
+
+async def search(db: Db, query: UserQuery, after: Position | None) -> list[asyncpg.Record]:
+    """The account list (账户列表): registered users with their balance and deposit (an
+    account not opened yet shows zeros), found by the users' filters, in their order."""
+    sql, args = search_sql(query, after, _LIST)
+    return list(await db.fetch(sql, *args))
 
 
 async def view(db: Db, user_id: str) -> asyncpg.Record | None:
@@ -127,12 +147,17 @@ async def set_card_state(
     )
 
 
-async def card_history(db: Db, user_id: str) -> list[asyncpg.Record]:
+async def card_history(
+    db: Db, user_id: str, *, before_id: int | None = None, limit: int = 1
+) -> list[asyncpg.Record]:
+    """The card's changes newest first, below ``before_id``; ``limit + 1`` rows."""
     return list(
         await db.fetch(
-            "SELECT old_state, new_state, reason, actor, at FROM card_state_changes"
-            " WHERE user_id = $1 ORDER BY id DESC",
+            "SELECT id, old_state, new_state, reason, actor, at FROM card_state_changes"
+            " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
             user_id,
+            before_id,
+            limit + 1,
         )
     )
 
@@ -140,7 +165,8 @@ async def card_history(db: Db, user_id: str) -> list[asyncpg.Record]:
 async def movements(
     db: Db, user_id: str, *, before_id: int | None, limit: int
 ) -> list[asyncpg.Record]:
-    """The account's ledger, newest first, a keyset page below ``before_id``."""
+    """The account's ledger, newest first, a keyset page below ``before_id``; ``limit + 1``
+    rows (the extra one only says more follow)."""
     return list(
         await db.fetch(
             "SELECT id, kind, amount_cents, balance_delta, deposit_delta, held_delta,"
@@ -149,7 +175,7 @@ async def movements(
             " ORDER BY id DESC LIMIT $3",
             user_id,
             before_id,
-            limit,
+            limit + 1,
         )
     )
 

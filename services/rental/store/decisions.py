@@ -10,8 +10,8 @@ from datetime import datetime
 
 import asyncpg
 
-from services.rental.domain.cursor import Position
 from services.rental.store.sql import Args, where
+from shared.paging import Position
 
 TIME_COLUMN = {"feedback": "submitted_at", "insurance_applications": "applied_at"}
 

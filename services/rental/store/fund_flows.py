@@ -25,7 +25,7 @@ def _args(f: FundFlowFilter) -> list[Any]:
 async def page(
     db: Db, f: FundFlowFilter, *, after: tuple[Any, int] | None, limit: int
 ) -> list[asyncpg.Record]:
-    """Oldest first, a keyset page after ``(at, id)``."""
+    """Oldest first, a keyset page after ``(at, id)``; ``limit + 1`` rows."""
     return list(
         await db.fetch(
             f"SELECT {_COLUMNS} FROM account_ledger{_WHERE}"
@@ -34,7 +34,7 @@ async def page(
             *_args(f),
             after[0] if after else None,
             after[1] if after else None,
-            limit,
+            limit + 1,
         )
     )
 

@@ -18,13 +18,14 @@ async def version(conn: asyncpg.Connection | asyncpg.Pool, number: int) -> async
 async def versions(
     conn: asyncpg.Connection | asyncpg.Pool, before: int | None, limit: int
 ) -> list[asyncpg.Record]:
+    """Newest first, below version ``before``; ``limit + 1`` rows (the extra says more follow)."""
     return list(
         await conn.fetch(
             "SELECT version, note, saved_by, saved_at, length(content) AS length"
             " FROM guide_versions WHERE ($1::int IS NULL OR version < $1)"
             " ORDER BY version DESC LIMIT $2",
             before,
-            limit,
+            limit + 1,
         )
     )
 

@@ -1,4 +1,4 @@
-"""Counts per local day: rentals started, returns (trips ended), users registered."""
+"""Counts per local day: rentals started, final returns, users registered."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ from datetime import date, datetime
 
 import asyncpg
 
-RETURN_WINDOW_DAYS = 31
-"""A return is counted for a trip that started at most this many days before it."""
+from services.rental.domain.query import RETURN_WINDOW_DAYS
 
 _QUERIES = {
     "rentals": "SELECT (started_at AT TIME ZONE $3)::date AS day, count(*) AS n FROM trips"
     " WHERE started_at >= $1 AND started_at < $2 GROUP BY 1",
     # ended_at has no index (a trip's end stays a HOT update): the start bounds the scan,
     # and a rental lasts far less than RETURN_WINDOW
+    # only final returns (status ended; ended_at is then the final return's time): a
+    # temporary return keeps the bike out, and its day must not change when the final
+    # return comes on another day
     "returns": "SELECT (ended_at AT TIME ZONE $3)::date AS day, count(*) AS n FROM trips"
     f" WHERE started_at >= $1::timestamptz - interval '{RETURN_WINDOW_DAYS} days'"
-    " AND started_at < $2 AND ended_at >= $1 AND ended_at < $2 GROUP BY 1",
+    " AND started_at < $2 AND status = 'ended' AND ended_at >= $1 AND ended_at < $2"
+    " GROUP BY 1",
     "new_users": "SELECT (registered_at AT TIME ZONE $3)::date AS day, count(*) AS n FROM users"
     " WHERE registered_at >= $1 AND registered_at < $2 GROUP BY 1",
 }

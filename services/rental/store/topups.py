@@ -8,6 +8,7 @@ from typing import TypeAlias
 import asyncpg
 
 from services.rental.domain.topup_identity import IdentityMethod, Verification
+from shared.paging import Position
 from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
@@ -151,14 +152,16 @@ async def insert_topup(
     verification_id: str,
     balance_before: int,
     balance_after: int,
+    bonus_cents: int,
     agent: str,
     idempotency_key: str | None,
     at: datetime,
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO topups (serial_no, user_id, amount_cents, payment_method, payer_account,"
-        " charge_id, verification_id, balance_before, balance_after, agent, idempotency_key, at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
+        " charge_id, verification_id, balance_before, balance_after, agent, idempotency_key, at,"
+        " bonus_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " RETURNING *",
         serial_no,
         user_id,
         amount_cents,
@@ -171,6 +174,7 @@ async def insert_topup(
         agent,
         idempotency_key,
         at,
+        bonus_cents,
     )
     assert row is not None
     return row
@@ -187,10 +191,11 @@ async def search_receipts(
     day_from: date | None,
     day_to: date | None,
     tz: str,
-    before: tuple[datetime, str] | None,
+    after: Position | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """Receipts newest first, by user and local dates, a keyset page below ``before``."""
+    """Receipts newest first, by user and local dates, a keyset page beyond ``after``;
+    ``limit + 1`` rows."""
     return list(
         await db.fetch(
             "SELECT * FROM topups WHERE ($1::text IS NULL OR user_id = $1)"
@@ -202,8 +207,8 @@ async def search_receipts(
             day_from,
             day_to,
             tz,
-            before[0] if before else None,
-            before[1] if before else None,
-            limit,
+            after.at if after else None,
+            after.id if after else None,
+            limit + 1,
         )
     )

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from services.rental.domain.query import OrderQuery
-from services.rental.store.sql import Args, where
+from services.rental.domain.query import RETURN_WINDOW_DAYS, OrderQuery
+from services.rental.store.sql import Args, phone_condition, where
+from shared.paging import Position
 
 _ORDER = " ORDER BY t.started_at DESC, t.trip_id DESC"
 _COLUMNS = "t.*, u.phone, u.name"
 _JOIN = " JOIN users u ON u.user_id = t.user_id"
 
 
-def search_sql(query: OrderQuery) -> tuple[str, list[Any]]:
+def search_sql(query: OrderQuery, after: Position | None = None) -> tuple[str, list[Any]]:
     """One page of orders, newest first (one row more than the limit)."""
     arg = Args()
     conditions: list[str] = []
@@ -23,9 +24,8 @@ def search_sql(query: OrderQuery) -> tuple[str, list[Any]]:
         conditions.append(f"t.user_id = {arg(query.user_id)}")
     if query.phone is not None:
         # the phone's users first (a handful), then their orders by the per-user index
-        conditions.append(
-            f"t.user_id = ANY (ARRAY (SELECT user_id FROM users WHERE phone = {arg(query.phone)}))"
-        )
+        users = f"SELECT user_id FROM users WHERE {phone_condition(arg, query.phone)}"
+        conditions.append(f"t.user_id = ANY (ARRAY ({users}))")
     if query.bike_id is not None:
         conditions.append(f"t.bike_id = {arg(query.bike_id)}")
     if query.status is not None:
@@ -34,19 +34,24 @@ def search_sql(query: OrderQuery) -> tuple[str, list[Any]]:
         conditions.append(f"t.started_at >= {arg(query.started_from)}")
     if query.started_before is not None:
         conditions.append(f"t.started_at < {arg(query.started_before)}")
-    if query.after is not None:
-        conditions.append(
-            f"(t.started_at, t.trip_id) < ({arg(query.after.at)}, {arg(query.after.id)})"
-        )
+    if query.ended_from is not None:
+        conditions.append(f"t.ended_at >= {arg(query.ended_from)}")
+        # the start bounds the walk: ended_at has no index (a trip's end stays HOT)
+        window = query.ended_from - timedelta(days=RETURN_WINDOW_DAYS)
+        conditions.append(f"t.started_at >= {arg(window)}")
+    if query.ended_before is not None:
+        conditions.append(f"t.ended_at < {arg(query.ended_before)}")
+    if after is not None:
+        conditions.append(f"(t.started_at, t.trip_id) < ({arg(after.at)}, {arg(after.id)})")
     limit = arg(query.limit + 1)
     sql = f"SELECT {_COLUMNS} FROM trips t{_JOIN}{where(conditions)}{_ORDER} LIMIT {limit}"
     return sql, arg.values
 
 
 async def search(
-    conn: asyncpg.Connection | asyncpg.Pool, query: OrderQuery
+    conn: asyncpg.Connection | asyncpg.Pool, query: OrderQuery, after: Position | None
 ) -> list[asyncpg.Record]:
-    sql, args = search_sql(query)
+    sql, args = search_sql(query, after)
     return list(await conn.fetch(sql, *args))
 
 

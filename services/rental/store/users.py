@@ -10,23 +10,33 @@ import asyncpg
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, UserQuery
 from services.rental.domain.users import UserState
-from services.rental.store.sql import Args, where
+from services.rental.store.sql import Args, name_condition, phone_condition, where
+from shared.paging import Position
 
 _ORDER = " ORDER BY registered_at DESC, user_id DESC"
+FEW_SHARE = 2
+"""From this many characters on, a name's beginning is held by few users."""
 
 
-def search_sql(query: UserQuery) -> tuple[str, list[Any]]:
+def search_sql(
+    query: UserQuery, after: Position | None = None, select: str = "SELECT * FROM users"
+) -> tuple[str, list[Any]]:
     """One page (one row more than the limit, to tell whether more follow).
+
+    ``select`` may join more to the users (the account list joins their accounts ``USING
+    (user_id)``, so the filters' unqualified names still mean the user's).
 
     Each key filter has an index ending in the page order, so the planner walks one
     index range newest first and stops at the page.
     """
     arg = Args()
     conditions: list[str] = []
-    for column in ("phone", "name", "user_id"):
-        value = getattr(query, column)
-        if value is not None:
-            conditions.append(f"{column} = {arg(value)}")
+    if query.phone is not None:
+        conditions.append(phone_condition(arg, query.phone))
+    if query.name is not None:
+        conditions.append(name_condition(arg, query.name))
+    if query.user_id is not None:
+        conditions.append(f"user_id = {arg(query.user_id)}")
     if query.status is not None:
         conditions.append(f"status = {arg(query.status.value)}")
     if query.registered_from is not None:
@@ -41,27 +51,36 @@ def search_sql(query: UserQuery) -> tuple[str, list[Any]]:
         conditions.append("deleted_at IS NULL")
     elif query.deleted is Deleted.ONLY:
         conditions.append("deleted_at IS NOT NULL")
-    if query.after is not None:
-        conditions.append(
-            f"(registered_at, user_id) < ({arg(query.after.at)}, {arg(query.after.id)})"
-        )
-    sql = f"SELECT * FROM users{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
+    if after is not None:
+        conditions.append(f"(registered_at, user_id) < ({arg(after.at)}, {arg(after.id)})")
+    if query.name is not None and len(query.name) >= FEW_SHARE:
+        # Few users share a name's first two characters (a surname and more): take them all
+        # from the name's index range, then order them. Left to itself the planner guesses
+        # a prefix's share from its histogram and may walk the page index past every user
+        # for a name ten users hold. A lone surname is shared widely: the walk finds a page
+        # at once, so it keeps the plain query.
+        found = f"{select}{where(conditions)}"
+        sql = f"WITH found AS MATERIALIZED ({found}) SELECT * FROM found{_ORDER}"
+        return f"{sql} LIMIT {arg(query.limit + 1)}", arg.values
+    sql = f"{select}{where(conditions)}{_ORDER} LIMIT {arg(query.limit + 1)}"
     return sql, arg.values
 
 
-async def search(conn: asyncpg.Connection | asyncpg.Pool, query: UserQuery) -> list[asyncpg.Record]:
-    sql, args = search_sql(query)
+async def search(
+    conn: asyncpg.Connection | asyncpg.Pool, query: UserQuery, after: Position | None
+) -> list[asyncpg.Record]:
+    sql, args = search_sql(query, after)
     return list(await conn.fetch(sql, *args))
 
 
 async def blacklist_page(
-    conn: asyncpg.Connection | asyncpg.Pool, after: tuple[datetime, str] | None, limit: int
+    conn: asyncpg.Connection | asyncpg.Pool, after: Position | None, limit: int
 ) -> list[asyncpg.Record]:
     """The blacklist (黑名单), most recently blacklisted first; deleted users left out."""
     arg = Args()
     conditions = ["blacklisted_at IS NOT NULL", "deleted_at IS NULL"]
     if after is not None:
-        conditions.append(f"(blacklisted_at, user_id) < ({arg(after[0])}, {arg(after[1])})")
+        conditions.append(f"(blacklisted_at, user_id) < ({arg(after.at)}, {arg(after.id)})")
     sql = (
         f"SELECT * FROM users{where(conditions)} ORDER BY blacklisted_at DESC, user_id DESC"
         f" LIMIT {arg(limit + 1)}"

@@ -3,37 +3,92 @@ to verify a customer, top up, and read the books (ledger sums beside the account
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from pydantic import SecretStr
 
+from services.gateway.app import create_app as create_gateway
 from services.rental.domain.ledger import Books
 from services.rental.store import accounts as account_store
+from shared.devstack.broker import free_port
+from shared.settings import Settings
 from tests.infra import Infra, settings_on
 from tests.integration.rental.conftest import AGENT, Rental, running_rental
 
 OPS = {"X-Kefu-Actor": "ops.zhao", "X-Kefu-Roles": "ops_supervisor"}
+PASSWORD = "rental-gateway-demo-password"
 LIMITS = {
     "standard": {"per_top_up_cents": 100_000, "per_day_cents": 200_000, "count_per_day": 5},
     "student": {"per_top_up_cents": 50_000, "per_day_cents": 60_000, "count_per_day": 3},
 }
 
 
-@pytest.fixture(scope="module")
-async def accounts(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rental]:
-    settings = settings_on(
+def account_settings(infra: Infra, home: Path, **extra: Any) -> Settings:
+    """Small top-up limits and no wait between codes (and whatever a module adds)."""
+    return settings_on(
         infra,
-        home=tmp_path_factory.mktemp("rental-accounts"),
+        home=home,
         rental_topup_limits=LIMITS,
         verification_code_resend_seconds=0,
+        **extra,
     )
+
+
+@pytest.fixture(scope="module")
+async def accounts(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rental]:
+    settings = account_settings(infra, tmp_path_factory.mktemp("rental-accounts"))
     async with running_rental(settings) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+async def rental_gateway(infra: Infra, accounts: Rental) -> AsyncIterator[httpx.AsyncClient]:
+    """A real gateway in front of the rental service served on a port (as in production)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            accounts.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(1000):  # up to 10 s
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    settings = Settings(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        rental_port=port,
+        jwt_secret=SecretStr("rental-gateway-secret-" + "x" * 40),
+        demo_password=SecretStr(PASSWORD),
+        log_json=False,
+    )
+    app = create_gateway(settings)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+                yield http
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def signed_in(gateway: httpx.AsyncClient, username: str) -> dict[str, str]:
+    login = await gateway.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 async def registered(rental: Rental) -> str:
@@ -80,12 +135,17 @@ def top_up_body(
 
 
 async def top_up(
-    rental: Rental, user: str, amount: int, *, key: str | None = None, **extra: Any
+    rental: Rental,
+    user: str,
+    amount: int,
+    *,
+    key: str | None = None,
+    actor: dict[str, str] = AGENT,
+    **extra: Any,
 ) -> httpx.Response:
     verification_id = await id_checked(rental, user)
-    return await post(
-        rental, "/topups", top_up_body(user, verification_id, amount, **extra), key=key
-    )
+    body = top_up_body(user, verification_id, amount, **extra)
+    return await post(rental, "/topups", body, key=key, actor=actor)
 
 
 async def books(rental: Rental, user: str) -> Books:

@@ -120,7 +120,7 @@ async def test_each_top_up_rule_is_refused_with_its_code_and_changes_nothing(
         if code is not None:
             await refused(409, code)
     history = await accounts.get(f"/accounts/{user}/card-changes")
-    assert [h["new_state"] for h in history] == [
+    assert [h["new_state"] for h in history["items"]] == [
         "active",
         "expired",
         "active",

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from shared.contracts import NOTIFY_INAPP_REQUESTED
-from tests.integration.rental.conftest import Rental, new_id
+from tests.integration.rental.conftest import AGENT, Rental, new_id
 
 pytestmark = pytest.mark.integration
 
@@ -82,6 +82,25 @@ async def test_the_guide_keeps_every_version(rental: Rental) -> None:
     assert [v["version"] for v in versions["items"]][:2] == [v1 + 1, v1]
 
 
+async def test_the_guide_offers_edit_exactly_to_those_who_may_save(rental: Rental) -> None:
+    """Agents read the guide; duty leads and ops supervisors edit it (seed 001: 切勿随意修改)."""
+    ops = {"X-Kefu-Actor": "ops.zhao", "X-Kefu-Roles": "ops_supervisor"}
+    current = await rental.http.get("/guide", headers=LEAD)
+    base = current.json()["version"] if current.status_code == 200 else None
+    saved = await rental.http.put(
+        "/guide", json={"content": "还车请锁车。", "based_on": base}, headers=ops
+    )
+    assert saved.status_code == 200, saved.text
+    for who, offered in ((LEAD, ["edit"]), (ops, ["edit"]), (AGENT, [])):
+        assert (await rental.http.get("/guide", headers=who)).json()["actions"] == offered
+    latest = saved.json()["version"]
+    refused = await rental.http.put(
+        "/guide", json={"content": "agent edit", "based_on": latest}, headers=AGENT
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "role_required")
+    assert (await rental.get("/guide"))["version"] == latest
+
+
 async def test_daily_statistics_count_per_local_day(rental: Rental) -> None:
     tz = rental.settings.tz
     day = (rental.clock.now - timedelta(days=400)).astimezone(tz).date()  # a quiet day of its own
@@ -110,3 +129,27 @@ async def test_daily_statistics_count_per_local_day(rental: Rental) -> None:
         "/statistics/daily", params={"from": "2026-02-01", "to": "2026-01-01"}, headers=LEAD
     )
     assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_query"
+
+
+async def test_returns_are_final_returns_on_the_day_they_happen(rental: Rental) -> None:
+    """A temporary return (no end point: the user keeps the bike) is not a return; the final
+    return counts on its own day and leaves the temporary return's day as it was."""
+    tz = rental.settings.tz
+    day = (rental.clock.now - timedelta(days=380)).astimezone(tz).date()  # quiet days
+    noon = datetime.combine(day, time(12), tz)
+    span = {"from": day.isoformat(), "to": (day + timedelta(days=2)).isoformat()}
+    user = await rental.register(at=noon - timedelta(days=10))
+    bike = new_id("b")
+    trip = await rental.start_trip(user, bike_id=bike, at=noon)
+    await rental.end_trip(user, trip, bike, at=noon + timedelta(hours=2), at_point=False)
+    await rental.wait_row(
+        "SELECT 1 FROM trips WHERE trip_id = $1 AND status = 'temporarily_returned'", trip
+    )
+    held = await rental.get("/statistics/daily", **span)
+    assert [(d["rentals"], d["returns"]) for d in held["days"]] == [(1, 0), (0, 0), (0, 0)]
+
+    await rental.end_trip(user, trip, bike, at=noon + timedelta(days=2))
+    await rental.wait_row("SELECT 1 FROM trips WHERE trip_id = $1 AND status = 'ended'", trip)
+    returned = await rental.get("/statistics/daily", **span)
+    assert [(d["rentals"], d["returns"]) for d in returned["days"]] == [(1, 0), (0, 0), (0, 1)]
+    assert returned["total_returns"] == 1

@@ -3,29 +3,26 @@ streamed by the service and through the gateway (never buffered whole there)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from pydantic import SecretStr
 
-from services.gateway.app import create_app as create_gateway
 from shared.contracts import RENTAL_PAYMENT_RECEIVED
-from shared.devstack.broker import free_port
-from shared.settings import Settings
-from tests.infra import Infra
 from tests.integration.rental.conftest import AGENT, Rental
-from tests.integration.rental.test_account_support import accounts, payment, registered
+from tests.integration.rental.test_account_support import (
+    accounts,
+    payment,
+    registered,
+    rental_gateway,
+    signed_in,
+)
 
 pytestmark = pytest.mark.integration
-__all__ = ["accounts"]
-PASSWORD = "fund-flows-demo-password"
+__all__ = ["accounts", "rental_gateway"]
 
 
 def days(rental: Rental) -> dict[str, str]:
@@ -114,49 +111,8 @@ async def test_totals_match_the_ledger_and_pages_walk_it_all(
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_kind"
 
 
-@pytest.fixture(scope="module")
-async def gateway(infra: Infra, accounts: Rental) -> AsyncIterator[httpx.AsyncClient]:
-    """A real gateway in front of the rental service served on a port (as in production)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            accounts.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(1000):  # up to 10 s
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    settings = Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        rental_port=port,
-        jwt_secret=SecretStr("fund-flows-secret-" + "x" * 40),
-        demo_password=SecretStr(PASSWORD),
-        log_json=False,
-    )
-    app = create_gateway(settings)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-                yield http
-    finally:
-        server.should_exit = True
-        await task
-
-
-async def signed_in(gateway: httpx.AsyncClient, username: str) -> dict[str, str]:
-    login = await gateway.post(
-        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-    )
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-
 async def test_the_csv_export_streams_through_the_gateway(
-    accounts: Rental, users: list[str], gateway: httpx.AsyncClient
+    accounts: Rental, users: list[str], rental_gateway: httpx.AsyncClient
 ) -> None:
     direct = await accounts.http.get("/fund-flows/export.csv", params=days(accounts), headers=AGENT)
     assert direct.status_code == 200 and direct.headers["content-type"].startswith("text/csv")
@@ -171,8 +127,8 @@ async def test_the_csv_export_streams_through_the_gateway(
         t["amount_cents"] for t in (await accounts.get("/fund-flows", **days(accounts)))["totals"]
     )
 
-    headers = await signed_in(gateway, "cashier")
-    through = await gateway.get(
+    headers = await signed_in(rental_gateway, "cashier")
+    through = await rental_gateway.get(
         "/api/v1/rental/fund-flows/export.csv", params=days(accounts), headers=headers
     )
     assert through.status_code == 200, through.text
@@ -180,13 +136,13 @@ async def test_the_csv_export_streams_through_the_gateway(
     assert "content-length" not in through.headers  # streamed, not buffered and re-sent
     assert "attachment" in through.headers["content-disposition"]
 
-    refused = await gateway.get(
+    refused = await rental_gateway.get(
         "/api/v1/rental/fund-flows/export.csv",
         params=days(accounts),
-        headers=await signed_in(gateway, "admin"),
+        headers=await signed_in(rental_gateway, "admin"),
     )
     assert refused.status_code == 403  # admins: nothing financial
-    invalid = await gateway.get(
+    invalid = await rental_gateway.get(
         "/api/v1/rental/fund-flows/export.csv",
         params={"date_from": str(date(2026, 2, 1)), "date_to": str(date(2026, 1, 1))},
         headers=headers,

@@ -12,6 +12,7 @@ from tests.integration.rental.conftest import Rental, new_id, phone
 pytestmark = pytest.mark.integration
 
 USER = "SELECT * FROM users WHERE user_id = $1"
+LEAD = {"X-Kefu-Actor": "lead.wang", "X-Kefu-Roles": "duty_lead"}
 TRIP = "SELECT * FROM trips WHERE trip_id = $1"
 
 
@@ -99,25 +100,29 @@ async def test_blacklist_and_restore_publish_and_record(rental: Rental) -> None:
     await rental.seen.wait(RENTAL_USER_RESTORED.name, lambda p: p["user_id"] == user)
     not_on = await rental.post(f"/users/{user}/blacklist/restore", {"reason": "x"}, status=409)
     assert not_on["code"] == "not_blacklisted"
-    actions = (await rental.get(f"/users/{user}"))["actions"]
+    actions = (await rental.get(f"/users/{user}"))["records"]
     assert [a["action"] for a in actions] == ["restore_from_blacklist", "blacklist"]
 
 
 async def test_soft_delete_hides_and_restore_brings_back(rental: Rental) -> None:
     user = await rental.register()
     await rental.wait_row(USER, user)
-    deleted = await rental.post(f"/users/{user}/delete", {"reason": "duplicate account"})
+    deleted = await rental.post(
+        f"/users/{user}/delete", {"reason": "duplicate account"}, actor=LEAD
+    )
     assert deleted["deleted"]
     assert (await rental.get("/users", user_id=user))["items"] == []
     only = await rental.get("/users", user_id=user, deleted="only")
     assert [u["user_id"] for u in only["items"]] == [user]
     refused = await rental.post(f"/users/{user}/blacklist", {"reason": "x"}, status=409)
     assert refused["code"] == "user_deleted"
-    twice = await rental.post(f"/users/{user}/delete", {"reason": "x"}, status=409)
+    twice = await rental.post(f"/users/{user}/delete", {"reason": "x"}, status=409, actor=LEAD)
     assert twice["code"] == "user_deleted"
-    await rental.post(f"/users/{user}/restore", {"reason": "deleted by mistake"})
+    await rental.post(f"/users/{user}/restore", {"reason": "deleted by mistake"}, actor=LEAD)
     assert [u["user_id"] for u in (await rental.get("/users", user_id=user))["items"]] == [user]
-    not_deleted = await rental.post(f"/users/{user}/restore", {"reason": "x"}, status=409)
+    not_deleted = await rental.post(
+        f"/users/{user}/restore", {"reason": "x"}, status=409, actor=LEAD
+    )
     assert not_deleted["code"] == "user_not_deleted"
 
 
@@ -125,7 +130,7 @@ async def test_a_renting_user_is_not_deleted(rental: Rental) -> None:
     user = await rental.register()
     trip = await rental.start_trip(user)
     await rental.wait_row(TRIP, trip)
-    refused = await rental.post(f"/users/{user}/delete", {"reason": "x"}, status=409)
+    refused = await rental.post(f"/users/{user}/delete", {"reason": "x"}, status=409, actor=LEAD)
     assert refused["code"] == "user_renting"
     assert (await rental.row(USER, user))["deleted_at"] is None
 
@@ -135,8 +140,10 @@ async def test_status_fix_only_on_the_latest_order(rental: Rental) -> None:
     now = rental.clock.now
     old = await rental.start_trip(user, at=now - timedelta(hours=5))
     await rental.wait_row(TRIP, old)
-    latest = await rental.start_trip(user, at=now - timedelta(hours=1))
+    bike = new_id("b")
+    latest = await rental.start_trip(user, bike_id=bike, at=now - timedelta(hours=1))
     await rental.wait_row(TRIP, latest)
+    await locked(rental, bike, "locked")
 
     refused = await rental.post(
         f"/users/{user}/status", {"trip_id": old, "status": "idle", "reason": "stuck"}, status=409
@@ -148,9 +155,40 @@ async def test_status_fix_only_on_the_latest_order(rental: Rental) -> None:
         f"/users/{user}/status", {"trip_id": latest, "status": "idle", "reason": "stuck"}
     )
     assert fixed["status"] == "idle"
-    [action] = (await rental.get(f"/users/{user}"))["actions"]
+    [action] = (await rental.get(f"/users/{user}"))["records"]
     assert (action["old_status"], action["new_status"], action["trip_id"]) == (
         "renting",
         "idle",
         latest,
     )
+
+
+async def locked(rental: Rental, bike: str, state: str, minutes_ago: float = 5) -> None:
+    """The bike's lock reported ``state`` (and the service has it)."""
+    await rental.lock(bike, state, at=rental.clock.now - timedelta(minutes=minutes_ago))
+    await rental.wait_row("SELECT 1 FROM bike_locks WHERE bike_id = $1 AND state = $2", bike, state)
+
+
+async def test_status_fix_obeys_the_lock_guard_of_the_exception_fix(rental: Rental) -> None:
+    """Seed 001 3.1 step 4: while the lock is not locked the agent changes nothing, by either
+    command; once it reports locked, both are allowed."""
+    user = await rental.register()
+    bike = new_id("b")
+    trip = await rental.start_trip(user, bike_id=bike)
+    await rental.wait_row(TRIP, trip)
+    body = {"trip_id": trip, "status": "idle", "reason": "user says the trip is stuck"}
+    for minutes_ago, state in ((0, None), (4, "unlocked"), (3, "fault")):
+        if state is not None:
+            await locked(rental, bike, state, minutes_ago)
+        refused = await rental.post(f"/users/{user}/status", body, status=409)
+        assert refused["code"] == "lock_not_locked", state
+        order = await rental.get(f"/orders/{trip}")
+        assert order["fixable"] is False
+    assert (await rental.row(USER, user))["status"] == "renting"
+    assert (await rental.row(TRIP, trip))["status"] == "renting"
+    assert (await rental.get(f"/users/{user}"))["records"] == []
+
+    await locked(rental, bike, "locked", 2)
+    assert (await rental.get(f"/orders/{trip}"))["fixable"] is True
+    fixed = await rental.post(f"/users/{user}/status", body)
+    assert fixed["status"] == "idle"

@@ -48,3 +48,8 @@ def test_admins_have_nothing_financial_and_money_moves_with_a_key() -> None:
     }
     assert all(r.service == "rental" for r in ROUTES)
     assert upstream_path(P + "/topups/TU1", P) == "/topups/TU1"
+
+
+@pytest.mark.parametrize("path", ["/accounts", "/topups/{serial_no}/receipt.html"])
+def test_the_account_list_and_printed_receipts_are_read_by_the_front_line(path: str) -> None:
+    assert who_may("GET", path) == {"agent", "duty_lead", "ops_supervisor"}

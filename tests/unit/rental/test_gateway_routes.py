@@ -7,6 +7,7 @@ import pytest
 from services.gateway.app import create_app
 from services.gateway.domain.rental_routes import ROUTES
 from services.gateway.domain.routes import RENTAL_PREFIX, may_call, rule_for, upstream_path
+from shared.rental_roles import WHO_MAY
 from shared.settings import Settings
 
 ROLES = ("agent", "duty_lead", "ops_supervisor", "admin", "tech", "cashier")
@@ -27,6 +28,7 @@ FRONT_LINE = {"agent", "duty_lead"}
     [
         ("GET", "/users", READERS),
         ("GET", "/orders/{trip_id}", READERS),
+        ("GET", "/bikes/{bike_id}", READERS),
         ("POST", "/orders/{trip_id}/exception-fix", FRONT_LINE),
         ("POST", "/users/{user_id}/blacklist", FRONT_LINE),
         ("POST", "/users/{user_id}/blacklist/restore", FRONT_LINE),
@@ -65,3 +67,20 @@ def test_the_openapi_document_types_the_rental_routes() -> None:
     }
     search = {p["name"] for p in paths[f"{RENTAL_PREFIX}/users"]["get"]["parameters"]}
     assert search >= {"phone", "name", "user_id", "status", "registered_from", "cursor"}
+
+
+def test_the_gateway_and_the_service_ask_one_roles_table() -> None:
+    """Each rental command's gateway row lets through exactly the roles the service's
+    action flags and refusals use (shared.rental_roles.WHO_MAY)."""
+    commands = {
+        "/users/{user_id}/status": "status_fix",
+        "/users/{user_id}/blacklist": "blacklist",
+        "/users/{user_id}/blacklist/restore": "restore_from_blacklist",
+        "/users/{user_id}/delete": "delete",
+        "/users/{user_id}/restore": "restore",
+        "/orders/{trip_id}/exception-fix": "exception_fix",
+        "/feedback/{feedback_id}/accept": "accept",
+        "/insurance-applications/{application_id}/reject": "reject",
+    }
+    for path, action in commands.items():
+        assert who_may("POST", path) == set(WHO_MAY[action]) & set(ROLES), path

@@ -9,13 +9,12 @@ from services.rental.domain.account_errors import (
     BalanceInsufficient,
     DepositRefundAmount,
     NoDeposit,
+    NothingToPayBack,
     ReasonRequired,
     RefundOutcomeConflict,
 )
 from services.rental.domain.fund_flow import (
     csv_row,
-    decode_cursor,
-    encode_cursor,
     make_filter,
     yuan,
 )
@@ -24,10 +23,12 @@ from services.rental.domain.refund_request import (
     PendingRefund,
     RefundKind,
     RefundStatus,
+    breakdown,
     check_outcome,
     refund_amount,
     request_id,
 )
+from services.rental.domain.topup import bonus_for
 from shared.errors import InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,6 +63,7 @@ def test_an_outcome_must_match_its_request_to_the_cent() -> None:
         RefundKind.DEPOSIT,
         29_900,
         RefundStatus.PENDING,
+        payout_cents=29_900,
     )
     check_outcome(pending, kind="deposit", user_id="u1", amount_cents=29_900)
     for kind, user, amount in (
@@ -93,7 +95,7 @@ def test_fund_flow_filter_whole_local_days_and_known_kinds() -> None:
         make_filter(date(2025, 1, 1), date(2026, 11, 1), None, None, SHANGHAI)
 
 
-def test_csv_rows_and_cursors() -> None:
+def test_csv_rows() -> None:
     at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     row = csv_row(7, at, "u1", "refund_paid", 123_456, "rental-deposit-u1-1", "ops", SHANGHAI)
     assert row == (
@@ -108,6 +110,34 @@ def test_csv_rows_and_cursors() -> None:
         "ops",
     )
     assert yuan(5) == "0.05" and yuan(-150) == "-1.50"
-    assert decode_cursor(encode_cursor(at, 7)) == (at, 7)
-    with pytest.raises(InvalidInput):
-        decode_cursor("garbage")
+
+
+def test_a_stored_value_refund_gives_the_bonus_back_first_then_the_fee() -> None:
+    """Seed 004: back to the original account, less the purchase's bonus and a fee."""
+    deposit = breakdown(RefundKind.DEPOSIT, 29_900, 5_000, 100)
+    assert (deposit.payout_cents, deposit.bonus_deducted_cents, deposit.fee_cents) == (
+        29_900,
+        0,
+        0,
+    )
+    # 110 yuan of balance, 10 of it the bonus of a 100-yuan top-up, a 1 % fee
+    whole = breakdown(RefundKind.STORED_VALUE, 11_000, 1_000, 100)
+    assert (whole.bonus_deducted_cents, whole.fee_cents, whole.payout_cents) == (1_000, 100, 9_900)
+    # the bonus was partly given back already; the fee rounds half up to the cent
+    part = breakdown(RefundKind.STORED_VALUE, 5_050, 300, 100)
+    assert (part.bonus_deducted_cents, part.fee_cents, part.payout_cents) == (300, 48, 4_702)
+    assert breakdown(RefundKind.STORED_VALUE, 5_000, 0, 0).payout_cents == 5_000
+    with pytest.raises(NothingToPayBack):
+        breakdown(RefundKind.STORED_VALUE, 800, 1_000, 0)  # only bonus left
+
+
+def test_a_bonus_is_the_highest_tier_reached() -> None:
+    tiers = {10_000: 1_000, 50_000: 8_000}
+    assert [bonus_for(a, tiers) for a in (9_999, 10_000, 49_999, 50_000, 90_000)] == [
+        0,
+        1_000,
+        1_000,
+        8_000,
+        8_000,
+    ]
+    assert bonus_for(10_000, {}) == 0

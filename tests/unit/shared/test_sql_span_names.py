@@ -63,6 +63,8 @@ def _whole(node: ast.AST, names: dict[str, str]) -> Iterator[str]:
     if text is not None and _SQL.match(text):
         yield text
         return
+    if isinstance(node, ast.JoinedStr):  # an f-string with an unknown field: its pieces are no
+        return  # statements of their own
     for child in ast.iter_child_nodes(node):
         yield from _whole(child, names)
 
