@@ -39,6 +39,18 @@ class Settings(BaseSettings):
     topic_partitions: int = 6
     topic_replication: int = 1
 
+    # --- recovery and health (docs/runbook.md "Consumer stalled") ---
+    consumer_check_seconds: float = 2.0
+    """How often each subscription checks that its consumer can fetch (its topic and
+    assigned partitions exist, a coordinator answers)."""
+    consumer_stall_seconds: float = 10.0
+    """A subscription that cannot fetch or commit this long re-creates its consumer and
+    rejoins its group (then again after a doubling back-off, at most a minute)."""
+    health_consumer_failing_seconds: float = 30.0
+    """``/health`` answers 503 when a subscription has been failing this long."""
+    health_outbox_age_seconds: float = 60.0
+    """``/health`` answers 503 when the oldest unsent outbox row is this old."""
+
     host: str = "127.0.0.1"
     upstream_host: str | None = None
     """Where the other services are called when they are not on ``host``: a host name with

@@ -89,5 +89,11 @@ async def health_report(gateway: Gateway) -> tuple[bool, dict[str, Any]]:
         gateway.platform.health(), gateway.upstreams.health_of(SERVICES_BEHIND)
     )
     services = {"gateway": own, **others}
-    ok = all(report.get("status") == "ok" for report in services.values())
-    return ok, {"status": "ok" if ok else "degraded", "services": services}
+    down = [
+        f"{name}: {problem}"
+        for name, report in services.items()
+        if report.get("status") != "ok"
+        for problem in report.get("problems") or [report.get("error") or report.get("status")]
+    ]
+    ok = not down
+    return ok, {"status": "ok" if ok else "degraded", "down": down, "services": services}
