@@ -74,7 +74,14 @@ class Platform:
             await ensure_topics(self.settings, topic_names(topics))
         self._producer = make_producer(self.settings)
         await self._producer.start()
-        self.relay = OutboxRelay(self._pool, self._producer)
+        self.relay = OutboxRelay(
+            self._pool,
+            self._producer,
+            retention_seconds=self.settings.outbox_retention_seconds,
+            republish_seconds=self.settings.outbox_republish_seconds,
+            cluster_check_seconds=self.settings.consumer_check_seconds,
+            bootstrap=self.settings.kafka_bootstrap,
+        )
         await self.relay.start()
         if self.settings.metrics:
             self.background(

@@ -3,11 +3,13 @@ that is restarted (everything in it lost) or loses a topic."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.contracts import Topic
@@ -125,3 +127,46 @@ async def _state(p: Platform, want: str) -> bool:
 async def _failing(p: Platform) -> dict[str, Any] | None:
     report = await p.health()
     return report if report["status"] != "ok" else None
+
+
+async def test_what_was_sent_before_a_broker_restart_is_sent_again_and_applied_once(
+    credits: tuple[Platform, Topic[Credit]], broker: EmbeddedBroker, fast: Settings
+) -> None:
+    p, topic = credits
+    await credit(p, topic, "twice")
+    await eventually(lambda: applied(p, "twice"), what="applied before the restart")
+    assert p.relay is not None
+    await eventually(lambda: _cluster_known(p), within=10, what="the relay has seen the cluster id")
+
+    old_cluster = broker.cluster_id
+    broker.stop()
+    broker.start()
+    assert broker.cluster_id != old_cluster
+    await ensure_topics(fast, topic_names([topic]))
+
+    relay = p.relay
+    await eventually(
+        lambda: _true(relay.republished >= 1), within=20, what="the relay sent the row again"
+    )
+    consumer = AIOKafkaConsumer(
+        topic.name, bootstrap_servers=fast.kafka_bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        batch = await consumer.getmany(timeout_ms=10_000)
+        values = [r.value for records in batch.values() for r in records]
+    finally:
+        await consumer.stop()
+    assert any(b'"twice"' in (v or b"") for v in values), values
+    await asyncio.sleep(2 * fast.consumer_check_seconds)  # time to apply it a second time
+    async with p.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM credits WHERE account = 'twice'") == 1
+
+
+async def _cluster_known(p: Platform) -> bool:
+    async with p.pool.acquire() as conn:
+        return bool(await conn.fetchval("SELECT count(*) FROM kafka_cluster"))
+
+
+async def _true(value: bool) -> bool:
+    return value
