@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.failures import FailureAnswers
 from shared.observability.http_server import TracingMiddleware
 from shared.telemetry import metrics_enabled, prometheus_text
 
@@ -111,6 +112,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
         **_NATIVE_TELEMETRY_OFF,
     )
     install_error_handlers(app)
+    app.add_middleware(FailureAnswers)  # inside the tracing: the answer carries the trace id
     app.add_middleware(TracingMiddleware)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app
