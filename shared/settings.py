@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     consumer_stall_seconds: float = 10.0
     """A subscription that cannot fetch or commit this long re-creates its consumer and
     rejoins its group (then again after a doubling back-off, at most a minute)."""
+    idempotency_lease_seconds: float = 5.0
+    """The gateway holds an Idempotency-Key in flight for this long, renewed every third of
+    it while the request runs: a crashed gateway's keys are free again within it."""
     health_consumer_failing_seconds: float = 30.0
     """``/health`` answers 503 when a subscription has been failing this long."""
     health_outbox_age_seconds: float = 60.0
