@@ -89,9 +89,7 @@ class IdempotencyKeys:
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
             try:
-                await store.renew_key(
-                    self._pool, username, key, claim, self._clock() + self._lease
-                )
+                await store.renew_key(self._pool, username, key, claim, self._clock() + self._lease)
             except Exception as exc:  # the database away: the next round tries again
                 log.debug("lease not renewed", extra={"fields": {"error": repr(exc)}})
 
