@@ -141,7 +141,10 @@ class Stack:
         health_timeout: float | None = None,
         max_restarts: int = 5,
         restart_window: float = 300.0,
+        embedded_broker_port: int | None = None,
     ) -> None:
+        """``embedded_broker_port``: the embedded broker's port when not the default
+        bootstrap's (tests run whole stacks of their own on free ports)."""
         self.settings = settings
         self.services = tuple(services)
         self.home = settings.home.resolve()
@@ -151,6 +154,7 @@ class Stack:
         )
         self.max_restarts = max_restarts
         self.restart_window = restart_window
+        self.embedded_broker_port = embedded_broker_port
         self.stop_requested = threading.Event()
         self.infra: Infrastructure | None = None
         self.secrets: StackSecrets | None = None
@@ -230,7 +234,7 @@ class Stack:
         embedded_broker = "kafka_bootstrap" not in self.settings.model_fields_set
         bootstrap = self.settings.kafka_bootstrap
         if embedded_broker:
-            port = int(bootstrap.rsplit(":", 1)[1])
+            port = self.embedded_broker_port or int(bootstrap.rsplit(":", 1)[1])
             self.out(f"Kafka: starting the embedded Tansu broker on 127.0.0.1:{port} (in memory)")
             self._broker = EmbeddedBroker(port, self.logs / "broker.log")
             try:

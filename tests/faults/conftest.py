@@ -1,0 +1,69 @@
+"""A whole stack of its own for the fault suite: the same Stack ``kefu up`` runs, with its
+own embedded PostgreSQL and broker (they are killed here), on free ports, supervised.
+
+``make test`` runs the short form (two faults); ``make faults`` (``KEFU_FAULTS_FULL=1``)
+kills every part in turn and writes the figures into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.devstack.broker import free_port
+from shared.devstack.stack import Stack
+from shared.settings import SERVICES, Settings
+from tests.faults.figures import Figures, write_results
+
+DEMO_PASSWORD = "faults-" + secrets.token_urlsafe(12)
+FULL = os.environ.get("KEFU_FAULTS_FULL") == "1"
+
+
+@pytest.fixture(scope="package")
+def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    home: Path = tmp_path_factory.mktemp("kefu-faults")
+    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    settings = Settings(
+        home=home / ".kefu",
+        demo_password=DEMO_PASSWORD,
+        log_json=True,
+        kafka_session_timeout_ms=4000,
+        kafka_heartbeat_interval_ms=400,
+        **ports,
+    )
+    stack = Stack(settings, out=print, embedded_broker_port=free_port())
+    stack.start()
+    supervisor = threading.Thread(target=stack.supervise, kwargs={"poll": 0.2}, daemon=True)
+    supervisor.start()
+    try:
+        yield stack
+    finally:
+        stack.request_stop()
+        supervisor.join(timeout=10)
+        stack.stop()
+
+
+@pytest.fixture(scope="package")
+def figures() -> Iterator[list[Figures]]:
+    measured: list[Figures] = []
+    yield measured
+    if measured:
+        print(write_results(measured, to_file=FULL))
+
+
+@pytest.fixture
+async def agent(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=fault_stack.gateway_url, timeout=15.0) as client:
+        response = await client.post(
+            "/api/v1/auth/login", json={"username": "agent", "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        yield client

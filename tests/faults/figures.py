@@ -1,0 +1,78 @@
+"""The fault suite's figures per fault, and their table in bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "RESULTS.md"
+BEGIN, END = "<!-- fault-suite:begin -->", "<!-- fault-suite:end -->"
+
+
+@dataclass(frozen=True)
+class Figures:
+    fault: str
+    accepted: int
+    finished: int
+    stuck: int
+    refused: int
+    first_accepted_s: float | None
+    """From the kill to the first command sent after it being accepted (maybe pending)."""
+    first_success_s: float | None
+    """From the kill to the first command sent after it reaching ``succeeded``."""
+    all_finished_s: float | None
+    """From the kill to the last accepted command reaching its final state."""
+    moved_twice: int
+    money_lost: int
+    notices_lost: int
+    provider_asked_again: int
+    """Refund ids the points provider was asked for more than once (it is idempotent:
+    it answers "applied" without moving points again)."""
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def table(rows: list[Figures]) -> str:
+    lines = [
+        "| fault (kill -9) | accepted | finished | stuck | refused | first accepted (s)"
+        " | first new success (s)"
+        " | all finished (s) | money moved twice | money lost | notices lost"
+        " | provider asked again |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for f in rows:
+        lines.append(
+            f"| {f.fault} | {f.accepted} | {f.finished} | {f.stuck} | {f.refused}"
+            f" | {_s(f.first_accepted_s)} | {_s(f.first_success_s)} | {_s(f.all_finished_s)}"
+            f" | {f.moved_twice} | {f.money_lost} | {f.notices_lost} | {f.provider_asked_again} |"
+        )
+    return "\n".join(lines)
+
+
+def write_results(rows: list[Figures], *, to_file: bool) -> str:
+    """The table; with ``to_file`` also written into bench/RESULTS.md between the markers."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = (
+        f"Measured by `make faults` on {stamp} ({platform.machine()}, the machine shared with"
+        " other work): a stream of order reversals from agents retrying with the same"
+        " Idempotency-Key while each part is killed in turn (SIGKILL; `kefu up`'s supervisor"
+        ' restarts it). Times are from the kill, polled every 0.5 s; "accepted" is a 200 or'
+        ' 202 answer, "finished" its operation\'s final state. Money: points movements per'
+        " reversed order (the sandbox provider's ledger); notices: the customer's in-app"
+        ' "points refunded" message. The provider is idempotent per refund id, so being'
+        " asked again moves nothing.\n\n" + table(rows)
+    )
+    if to_file:
+        text = RESULTS.read_text(encoding="utf-8")
+        if BEGIN in text:
+            head, rest = text.split(BEGIN, 1)
+            tail = rest.split(END, 1)[1]
+            text = f"{head}{BEGIN}\n{body}\n{END}{tail}"
+        else:
+            text += f"\n## Faults: recovery per part killed\n\n{BEGIN}\n{body}\n{END}\n"
+        RESULTS.write_text(text, encoding="utf-8")
+    return body
