@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,8 +29,10 @@ FULL = os.environ.get("KEFU_FAULTS_FULL") == "1"
 
 
 @pytest.fixture(scope="package")
-def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home: Path = tmp_path_factory.mktemp("kefu-faults")
+def fault_stack() -> Iterator[Stack]:
+    # not under pytest's basetemp: other sessions on the machine make its root private
+    # again, and the embedded PostgreSQL runs as its own user (it must reach its data)
+    home = Path(tempfile.mkdtemp(prefix="kefu-faults-"))
     ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
     settings = Settings(
         home=home / ".kefu",
@@ -48,6 +52,9 @@ def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.request_stop()
         supervisor.join(timeout=10)
         stack.stop()
+        # a stop stops what the supervisor restarted too
+        assert not (home / ".kefu" / "pg" / "postmaster.pid").exists(), "PostgreSQL left running"
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")

@@ -22,8 +22,12 @@ class Figures:
     """From the kill to the first command sent after it being accepted (maybe pending)."""
     first_success_s: float | None
     """From the kill to the first command sent after it reaching ``succeeded``."""
+    backlog_finished_s: float | None
+    """From the kill until every command sent before the first new success (those the
+    fault caught) has reached its final state."""
     all_finished_s: float | None
-    """From the kill to the last accepted command reaching its final state."""
+    """From the kill to the last accepted command reaching its final state (the stream
+    goes on after the kill, so this includes its rest)."""
     moved_twice: int
     money_lost: int
     notices_lost: int
@@ -39,15 +43,16 @@ def _s(value: float | None) -> str:
 def table(rows: list[Figures]) -> str:
     lines = [
         "| fault (kill -9) | accepted | finished | stuck | refused | first accepted (s)"
-        " | first new success (s)"
+        " | first new success (s) | caught by the fault, all finished (s)"
         " | all finished (s) | money moved twice | money lost | notices lost"
         " | provider asked again |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- |" + " ---: |" * 12,
     ]
     for f in rows:
         lines.append(
             f"| {f.fault} | {f.accepted} | {f.finished} | {f.stuck} | {f.refused}"
-            f" | {_s(f.first_accepted_s)} | {_s(f.first_success_s)} | {_s(f.all_finished_s)}"
+            f" | {_s(f.first_accepted_s)} | {_s(f.first_success_s)}"
+            f" | {_s(f.backlog_finished_s)} | {_s(f.all_finished_s)}"
             f" | {f.moved_twice} | {f.money_lost} | {f.notices_lost} | {f.provider_asked_again} |"
         )
     return "\n".join(lines)

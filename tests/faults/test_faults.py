@@ -191,12 +191,25 @@ async def check(stack: Stack, fault: str, commands: list[Command], killed_at: fl
         refused=sum(1 for c in commands if c.refused is not None),
         first_accepted_s=(min(first_accepted) - killed_at) if first_accepted else None,
         first_success_s=(min(first_success) - killed_at) if first_success else None,
+        backlog_finished_s=_backlog_finished(accepted, first_success, killed_at),
         all_finished_s=(max(done_at) - killed_at) if done_at else None,
         moved_twice=moved_twice,
         money_lost=len(lost),
         notices_lost=notices_lost,
         provider_asked_again=int(asked_again),
     )
+
+
+def _backlog_finished(
+    accepted: list[Command], first_success: list[float], killed_at: float
+) -> float | None:
+    """When every command sent before the service was back had finished (from the kill)."""
+    if not first_success:
+        return None
+    caught = [c for c in accepted if c.sent_at < min(first_success)]
+    if not caught or any(c.finished_at is None for c in caught):
+        return None
+    return max(c.finished_at for c in caught if c.finished_at is not None) - killed_at
 
 
 async def _notices_missing(url: str, users: list[str], within: float = 30.0) -> int:
