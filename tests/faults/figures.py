@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,9 +62,11 @@ def table(rows: list[Figures]) -> str:
 def write_results(rows: list[Figures], *, to_file: bool) -> str:
     """The table; with ``to_file`` also written into bench/RESULTS.md between the markers."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()
     body = (
-        f"Measured by `make faults` on {stamp} ({platform.machine()}, the machine shared with"
-        " other work): a stream of order reversals from agents retrying with the same"
+        f"Measured by `make faults` on {stamp} ({platform.machine()}, {os.cpu_count()} cores"
+        f" shared with other work: load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+        " at the end): a stream of order reversals from agents retrying with the same"
         " Idempotency-Key while each part is killed in turn (SIGKILL; `kefu up`'s supervisor"
         ' restarts it). Times are from the kill, polled every 0.5 s; "accepted" is a 200 or'
         ' 202 answer, "finished" its operation\'s final state. Money: points movements per'

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -78,16 +77,16 @@ def _code(response: httpx.Response) -> str:
 async def run_clients(
     client: httpx.AsyncClient,
     orders: list[VoucherIssued],
+    commands: list[Command],
     *,
     clients: int,
     stop_sending_at: float,
     answer_by: float,
     pause: float,
-) -> list[Command]:
+) -> None:
     """``clients`` agents reverse the orders one after another until the orders run out or
-    ``stop_sending_at``; each command is retried until ``answer_by``."""
+    ``stop_sending_at``, each command (appended to ``commands``) retried until ``answer_by``."""
     queue = list(reversed(orders))
-    commands: list[Command] = []
 
     async def agent() -> None:
         while queue and time.monotonic() < stop_sending_at:
@@ -97,13 +96,20 @@ async def run_clients(
             await asyncio.sleep(pause)
 
     await asyncio.gather(*(agent() for _ in range(clients)))
-    return commands
 
 
-async def follow(client: httpx.AsyncClient, commands: Iterable[Command], deadline: float) -> None:
-    """Poll each accepted command's operation until it is final or ``deadline``."""
-    waiting = [c for c in commands if c.accepted and c.final is None]
-    while waiting and time.monotonic() < deadline:
+async def follow(
+    client: httpx.AsyncClient,
+    commands: list[Command],
+    stream: asyncio.Task[None],
+    deadline: float,
+) -> None:
+    """Poll each accepted command's operation, while the stream runs and after, until every
+    one is final or ``deadline``: a finish is seen within half a second of happening."""
+    while time.monotonic() < deadline:
+        waiting = [c for c in commands if c.accepted and c.final is None]
+        if not waiting and stream.done():
+            return
         for command in waiting:
             try:
                 response = await client.get(f"/api/v1/operations/{command.operation_id}")
@@ -112,6 +118,4 @@ async def follow(client: httpx.AsyncClient, commands: Iterable[Command], deadlin
             if response.status_code == 200 and response.json()["status"] != "pending":
                 command.final = response.json()["status"]
                 command.finished_at = time.monotonic()
-        waiting = [c for c in waiting if c.final is None]
-        if waiting:
-            await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)
