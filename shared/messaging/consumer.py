@@ -396,12 +396,18 @@ class ConsumerRuntime:
         )
 
     async def run_parked_retries(self, interval: float = 0.5) -> None:
+        failing = False
         while True:
             try:
                 while await self.retry_parked():
                     pass
+                if failing:
+                    log.info("retrying parked messages works again")
+                failing = False
             except Exception:
-                log.exception("retrying parked messages failed")
+                if not failing:  # once per outage, not every half second of it
+                    log.exception("retrying parked messages failed; trying on")
+                failing = True
             await asyncio.sleep(interval)
 
     @contextlib.contextmanager
