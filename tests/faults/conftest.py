@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.devstack.broker import free_port
+from shared.devstack.broker import free_port, port_open
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.faults.figures import Figures, write_results
@@ -42,7 +42,8 @@ def fault_stack() -> Iterator[Stack]:
         kafka_heartbeat_interval_ms=400,
         **ports,
     )
-    stack = Stack(settings, out=print, embedded_broker_port=free_port())
+    broker_port = free_port()
+    stack = Stack(settings, out=print, embedded_broker_port=broker_port)
     stack.start()
     supervisor = threading.Thread(target=stack.supervise, kwargs={"poll": 0.2}, daemon=True)
     supervisor.start()
@@ -54,6 +55,7 @@ def fault_stack() -> Iterator[Stack]:
         stack.stop()
         # a stop stops what the supervisor restarted too
         assert not (home / ".kefu" / "pg" / "postmaster.pid").exists(), "PostgreSQL left running"
+        assert not port_open("127.0.0.1", broker_port), "the broker left running"
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -170,3 +170,28 @@ async def _cluster_known(p: Platform) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_an_outbox_that_cannot_be_published_makes_health_503(
+    infra: Infra, broker: EmbeddedBroker, tmp_path: Path, unique: str
+) -> None:
+    settings = settings_on(
+        infra,
+        home=tmp_path / ".kefu",
+        kafka_bootstrap=broker.bootstrap,
+        health_outbox_age_seconds=1.0,
+    )
+    p = Platform(f"o{unique}", settings, None)
+    await p.open()
+    try:
+        nowhere = Topic(
+            f"test.nowhere.{unique}.v1", Credit, key="account", summary="t", producer="t"
+        )
+        assert (await p.health())["status"] == "ok"
+        await credit(p, nowhere, "stuck")  # a topic nobody created: the relay cannot send
+
+        report = await eventually(lambda: _failing(p), within=15, what="health failing")
+        assert any(problem.startswith("outbox:") for problem in report["problems"]), report
+        assert report["checks"]["outbox"]["backlog"] == 1
+    finally:
+        await p.close()
