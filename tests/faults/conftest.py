@@ -67,12 +67,30 @@ def figures() -> Iterator[list[Figures]]:
         print(write_results(measured, to_file=FULL))
 
 
+async def _signed_in(stack: Stack, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=stack.gateway_url, timeout=15.0)
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return client
+
+
 @pytest.fixture
 async def agent(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=fault_stack.gateway_url, timeout=15.0) as client:
-        response = await client.post(
-            "/api/v1/auth/login", json={"username": "agent", "password": DEMO_PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    client = await _signed_in(fault_stack, "agent")
+    try:
         yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def lead(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """The duty lead at the rental counter: SMS codes, identity checks, top-ups."""
+    client = await _signed_in(fault_stack, "lead")
+    try:
+        yield client
+    finally:
+        await client.aclose()

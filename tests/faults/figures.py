@@ -19,6 +19,12 @@ class Figures:
     finished: int
     stuck: int
     refused: int
+    top_ups: int
+    top_ups_done: int
+    top_ups_unanswered: int
+    top_ups_refused: int
+    top_up_first_s: float | None
+    """From the kill to the first top-up sent after it being done."""
     first_accepted_s: float | None
     """From the kill to the first command sent after it being accepted (maybe pending)."""
     first_success_s: float | None
@@ -43,15 +49,17 @@ def _s(value: float | None) -> str:
 
 def table(rows: list[Figures]) -> str:
     lines = [
-        "| fault (kill -9) | accepted | finished | stuck | refused | first accepted (s)"
+        "| fault (kill -9) | reversals accepted | finished | stuck | refused"
+        " | top-ups sent | done | unanswered | first top-up done (s) | first accepted (s)"
         " | first new success (s) | caught by the fault, all finished (s)"
         " | all finished (s) | money moved twice | money lost | notices lost"
         " | provider asked again |",
-        "| --- |" + " ---: |" * 12,
+        "| --- |" + " ---: |" * 16,
     ]
     for f in rows:
         lines.append(
             f"| {f.fault} | {f.accepted} | {f.finished} | {f.stuck} | {f.refused}"
+            f" | {f.top_ups} | {f.top_ups_done} | {f.top_ups_unanswered} | {_s(f.top_up_first_s)}"
             f" | {_s(f.first_accepted_s)} | {_s(f.first_success_s)}"
             f" | {_s(f.backlog_finished_s)} | {_s(f.all_finished_s)}"
             f" | {f.moved_twice} | {f.money_lost} | {f.notices_lost} | {f.provider_asked_again} |"
@@ -66,13 +74,18 @@ def write_results(rows: list[Figures], *, to_file: bool) -> str:
     body = (
         f"Measured by `make faults` on {stamp} ({platform.machine()}, {os.cpu_count()} cores"
         f" shared with other work: load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
-        " at the end): a stream of order reversals from agents retrying with the same"
-        " Idempotency-Key while each part is killed in turn (SIGKILL; `kefu up`'s supervisor"
-        ' restarts it). Times are from the kill, polled every 0.5 s; "accepted" is a 200 or'
-        ' 202 answer, "finished" its operation\'s final state. Money: points movements per'
-        " reversed order (the sandbox provider's ledger); notices: the customer's in-app"
-        ' "points refunded" message. The provider is idempotent per refund id, so being'
-        " asked again moves nothing.\n\n" + table(rows)
+        " at the end): a stream of order reversals from agents, and of rental counter"
+        " top-ups from a duty lead, each retried with the same Idempotency-Key, while each"
+        " part is killed in turn (SIGKILL; `kefu up`'s supervisor restarts it). Times are"
+        " from the kill, polled every 0.5 s. Reversals: accepted is a 200 or 202 answer,"
+        " finished its operation's final state; first accepted / first new success count"
+        " reversals sent after the kill; caught by the fault: the reversals sent before the"
+        " first new success. Top-ups: one per customer (identity checked before), done when"
+        " answered 201. Money: points movements per reversed order (the sandbox provider's"
+        " ledger), each top-up customer's balance and count of top-ups. Notices: each"
+        " customer's in-app points-refunded message. Provider asked again: refund ids the"
+        " points provider was asked for twice (it is idempotent: it moves nothing again)."
+        "\n\n" + table(rows)
     )
     if to_file:
         text = RESULTS.read_text(encoding="utf-8")
