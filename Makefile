@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test lint unit bench asyncapi clean
+.PHONY: up test lint unit bench faults asyncapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ unit: $(STAMP)
 
 asyncapi: $(STAMP)
 	$(BIN)/kefu asyncapi --snapshots docs/contracts -o docs/asyncapi.yaml
+
+# every part of a stack of its own killed in turn under a stream of reversals; the figures
+# go into bench/RESULTS.md (`make test` runs a short form: two faults, about a minute)
+faults: $(STAMP)
+	KEFU_FAULTS_FULL=1 $(BIN)/pytest -q -s tests/faults
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

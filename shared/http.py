@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from shared.docs_pages import install_docs_pages
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.failures import FailureAnswers
 from shared.observability.http_server import TracingMiddleware
 from shared.paging import reject_unknown_filters
 from shared.telemetry import metrics_enabled, prometheus_text
@@ -117,6 +118,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
     )
     install_docs_pages(app)  # FastAPI's own load their assets from a CDN
     install_error_handlers(app)
+    app.add_middleware(FailureAnswers)  # inside the tracing: the answer carries the trace id
     app.add_middleware(TracingMiddleware)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app

@@ -26,6 +26,7 @@ from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.kafka import ensure_topics, kafka_security, make_producer, topic_names
 from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.subscribe import subscribe
+from shared.messaging.watchdog import ConsumerWatchdog
 from shared.observability.samplers import sample_lag, sample_outbox
 from shared.settings import Settings
 from shared.timestamps import use_business_zone
@@ -44,6 +45,11 @@ class Platform:
         self.relay: OutboxRelay | None = None
         self.runtime: ConsumerRuntime | None = None
         self.broker: KafkaBroker | None = None
+        self.watchdog = ConsumerWatchdog(
+            check_seconds=settings.consumer_check_seconds,
+            stall_seconds=settings.consumer_stall_seconds,
+            join_timeout_seconds=settings.kafka_join_timeout_seconds,
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -70,7 +76,14 @@ class Platform:
             await ensure_topics(self.settings, topic_names(topics))
         self._producer = make_producer(self.settings)
         await self._producer.start()
-        self.relay = OutboxRelay(self._pool, self._producer)
+        self.relay = OutboxRelay(
+            self._pool,
+            self._producer,
+            retention_seconds=self.settings.outbox_retention_seconds,
+            republish_seconds=self.settings.outbox_republish_seconds,
+            cluster_check_seconds=self.settings.consumer_check_seconds,
+            bootstrap=self.settings.kafka_bootstrap,
+        )
         await self.relay.start()
         if self.settings.metrics:
             self.background(
@@ -95,13 +108,14 @@ class Platform:
         )
         for sub in subscriptions:
             for _ in range(sub.consumers):
-                subscribe(self.broker, self.runtime, sub, self.settings)
+                subscribe(self.broker, self.runtime, sub, self.settings, self.watchdog)
         await start_together(self.broker, self.settings.kafka_join_timeout_seconds)
         if self.settings.metrics:
             self.background(
                 sample_lag(list(self.broker.subscribers), self.settings.lag_poll_seconds)
             )
         self.background(self.runtime.run_parked_retries())
+        self.background(self.watchdog.run())
 
     def background(self, coro: Any) -> None:
         """Run a loop for the life of the process (a saga worker, a timer sweep)."""
@@ -124,19 +138,43 @@ class Platform:
             await self._pool.close()
 
     async def health(self) -> dict[str, Any]:
+        """Each part's state; ``problems`` names what is down (empty: answer 200).
+
+        Down: the database does not answer, the relay cannot publish, the oldest unsent
+        outbox row is older than ``KEFU_HEALTH_OUTBOX_AGE_SECONDS``, or a subscription
+        has failed to fetch or commit for longer than ``KEFU_HEALTH_CONSUMER_FAILING_SECONDS``.
+        """
         checks: dict[str, Any] = {}
+        problems: list[str] = []
         try:
             async with self.pool.acquire() as conn:
                 backlog, age = await outbox_backlog(conn)
             checks["database"] = "ok"
             checks["outbox"] = {"backlog": backlog, "oldest_seconds": round(age, 3)}
+            if age > self.settings.health_outbox_age_seconds:
+                problems.append(f"outbox: oldest unsent row is {age:.0f} s old")
         except Exception as exc:
             checks["database"] = f"failed: {exc!r}"
-        checks["relay"] = "ok" if self.relay is not None and self.relay.healthy else "failing"
+            problems.append("database: unreachable")
+        relay_ok = self.relay is not None and self.relay.healthy
+        checks["relay"] = "ok" if relay_ok else "failing"
+        if not relay_ok:
+            problems.append("relay: cannot publish")
         if self.broker is not None:
             checks["consumers"] = "ok" if self.broker.running else "stopped"
-        ok = checks["database"] == "ok" and checks["relay"] == "ok"
-        return {"service": self.service, "status": "ok" if ok else "failing", "checks": checks}
+            checks["subscriptions"] = self.watchdog.report()
+            limit = self.settings.health_consumer_failing_seconds
+            for state in self.watchdog.failing_longer_than(limit):
+                problems.append(
+                    f"consumer {state.subscription}: failing {state.failing_for():.0f} s"
+                    f" ({state.error})"
+                )
+        return {
+            "service": self.service,
+            "status": "failing" if problems else "ok",
+            "problems": list(dict.fromkeys(problems)),
+            "checks": checks,
+        }
 
 
 class GroupsNotJoined(RuntimeError):

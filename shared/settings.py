@@ -47,6 +47,29 @@ class Settings(BaseSettings):
     topic_partitions: int = 6
     topic_replication: int = 1
 
+    start_timeout_seconds: float = 90.0
+    """``kefu up`` gives up when a service is not healthy this long after it started."""
+
+    # --- recovery and health (docs/runbook.md "Consumer stalled") ---
+    consumer_check_seconds: float = 2.0
+    """How often each subscription checks that its consumer can fetch (its topic and
+    assigned partitions exist, a coordinator answers)."""
+    consumer_stall_seconds: float = 10.0
+    """A subscription that cannot fetch or commit this long re-creates its consumer and
+    rejoins its group (then again after a doubling back-off, at most a minute)."""
+    idempotency_lease_seconds: float = 5.0
+    """The gateway holds an Idempotency-Key in flight for this long, renewed every third of
+    it while the request runs: a crashed gateway's keys are free again within it."""
+    health_consumer_failing_seconds: float = 30.0
+    """``/health`` answers 503 when a subscription has been failing this long."""
+    health_outbox_age_seconds: float = 60.0
+    """``/health`` answers 503 when the oldest unsent outbox row is this old."""
+    outbox_retention_seconds: float = 86_400.0
+    """Sent outbox rows are kept this long (then deleted)."""
+    outbox_republish_seconds: float = 3_600.0
+    """After the broker restarts empty (its cluster id changes), the relay sends again what
+    it sent in this window (at most the retention); consumers drop what they had."""
+
     host: str = "127.0.0.1"
     upstream_host: str | None = None
     """Where the other services are called when they are not on ``host``: a host name with

@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from shared.observability import db as db_spans
 from shared.observability.redact import redact, redact_value
+from shared.observability.repeats import RepeatFilter
 from shared.settings import Settings
 
 _configured = False
@@ -179,6 +180,7 @@ class PlainFormatter(logging.Formatter):
 def setup_logging(service: str, settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service) if settings.log_json else PlainFormatter())
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())

@@ -24,8 +24,6 @@ from shared.platform import Platform
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-LEASE_MARGIN_SECONDS = 30.0
-"""An in-flight Idempotency-Key is held at most this long past the upstream timeout."""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -41,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
             await seed_demo_accounts(platform.pool, passwords, demo)
             ttl = timedelta(minutes=settings.token_ttl_minutes)
             keys = IdempotencyKeys(
-                platform.pool, timedelta(seconds=(timeout.read or 0) + LEASE_MARGIN_SECONDS)
+                platform.pool, timedelta(seconds=settings.idempotency_lease_seconds)
             )
             app.state.gateway = Gateway(
                 settings=settings,

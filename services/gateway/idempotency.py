@@ -63,6 +63,7 @@ class IdempotencyKeys:
                 break
         if claim is None:
             raise RequestInProgress("a request with this Idempotency-Key is in progress")
+        renewing = asyncio.create_task(self._renew(username, key, claim))
         try:
             answer = await answered(produce)
         except BaseException:
@@ -71,11 +72,26 @@ class IdempotencyKeys:
             with contextlib.suppress(Exception):
                 await asyncio.shield(store.release_key(self._pool, username, key, claim))
             raise
+        finally:
+            renewing.cancel()
         if is_final(answer.status):
             await store.complete_key(self._pool, username, key, claim, answer.status, answer.body)
         else:
             await store.release_key(self._pool, username, key, claim)
         return answer
+
+    async def _renew(self, username: str, key: str, claim: uuid.UUID) -> None:
+        """Keep the lease while this process works on the request.
+
+        The lease is short, so a key whose holder died (a crashed gateway) is free for
+        the client's retry within one lease, not after the longest request could take.
+        """
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                await store.renew_key(self._pool, username, key, claim, self._clock() + self._lease)
+            except Exception as exc:  # the database away: the next round tries again
+                log.debug("lease not renewed", extra={"fields": {"error": repr(exc)}})
 
     async def purge_forever(self, every_seconds: float = 3600.0) -> None:
         while True:

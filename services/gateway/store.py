@@ -178,6 +178,23 @@ async def complete_key(
     )
 
 
+async def renew_key(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    username: str,
+    key: str,
+    claim: uuid.UUID,
+    lease_until: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE idempotency_keys SET lease_until = $4"
+        " WHERE username = $1 AND key = $2 AND claim = $3 AND status IS NULL",
+        username,
+        key,
+        claim,
+        lease_until,
+    )
+
+
 async def release_key(
     conn: asyncpg.Connection | asyncpg.Pool, username: str, key: str, claim: uuid.UUID
 ) -> None:

@@ -14,15 +14,22 @@ from shared.contracts import (
     InappRequested,
     SmsRequested,
 )
-from shared.messaging.consumer import Envelope, Subscription
+from shared.messaging.consumer import Envelope, Subscription, Unsettled
 
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def on_sms_requested(conn: asyncpg.Connection, env: Envelope[SmsRequested]) -> None:
         await sms.send_sms(conn, deps, env.payload)
 
-    async def on_sms_batch(conn: asyncpg.Connection, envs: list[Envelope[SmsRequested]]) -> None:
-        await sms.send_sms_batch(conn, deps, [e.payload for e in envs])
+    async def on_sms_batch(
+        conn: asyncpg.Connection, envs: list[Envelope[SmsRequested]]
+    ) -> list[Unsettled[SmsRequested]]:
+        unsettled = await sms.send_sms_batch(conn, deps, [e.payload for e in envs])
+        return [
+            Unsettled(e, unsettled[e.payload.dedupe_key])
+            for e in envs
+            if e.payload.dedupe_key in unsettled
+        ]
 
     async def on_inapp_requested(conn: asyncpg.Connection, env: Envelope[InappRequested]) -> None:
         await inapp.deliver(conn, [env.payload], deps.clock())

@@ -10,7 +10,13 @@ from services.points import handlers
 from services.points.adapters.provider import PointsProvider
 from services.points.domain.refunds import RefundRequest
 from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
-from shared.messaging.consumer import REPLY_FETCH_WAIT_MS, Envelope, Subscription
+from shared.messaging.consumer import (
+    REPLY_FETCH_WAIT_MS,
+    Envelope,
+    Subscription,
+    Unsettled,
+    one_by_one,
+)
 from shared.telemetry import continuing
 
 
@@ -36,13 +42,15 @@ def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
 
     async def on_reversal_requests(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalRequested]]
-    ) -> None:
-        # Requests that arrived together share one transaction, each in its own trace. The
-        # provider commits each refund on its own and is idempotent on refund_id, so if
-        # the batch fails and is replayed one message at a time, no points move twice.
-        for env in envs:
+    ) -> list[Unsettled[PointsReversalRequested]]:
+        # Requests that arrived together share one transaction, each in its own trace and
+        # savepoint: one that fails is parked alone, and the provider is not asked again
+        # for its batch-mates (it would answer "applied", but a call is a call).
+        async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]) -> None:
             with continuing(env.meta.traceparent, "points refund request"):
                 await handlers.refund_points(conn, refund_request_of(env), provider)
+
+        return await one_by_one(conn, envs, one)
 
     return [
         Subscription(

@@ -16,7 +16,13 @@ from shared.contracts import (
     VoucherIssued,
     VoucherRedeemed,
 )
-from shared.messaging.consumer import REPLY_FETCH_WAIT_MS, Envelope, Subscription
+from shared.messaging.consumer import (
+    REPLY_FETCH_WAIT_MS,
+    Envelope,
+    Subscription,
+    Unsettled,
+    one_by_one,
+)
 from shared.telemetry import continuing
 
 ISSUED_BATCH = 1000
@@ -45,12 +51,15 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
 
     async def on_points_results(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalResult]]
-    ) -> None:
+    ) -> list[Unsettled[PointsReversalResult]]:
         # under load: one transaction for the answers that arrived together, each still
-        # recorded in its own reversal's trace
-        for env in envs:
+        # recorded in its own reversal's trace, and in its own savepoint: one that fails
+        # is parked alone while its batch-mates' sagas move on
+        async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalResult]) -> None:
             with continuing(env.meta.traceparent, "apply points result"):
                 await reversal.apply_points_result(conn, env.payload)
+
+        return await one_by_one(conn, envs, one)
 
     return [
         Subscription(

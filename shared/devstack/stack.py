@@ -13,9 +13,12 @@ What it starts is decided by the settings alone:
   constructor), and then nothing is started; otherwise the embedded Tansu
   broker on the default address, 127.0.0.1:9092, in memory.
 
-A service that dies is restarted with back-off (1 s, 2 s, 4 s ... 30 s); one
-that dies more than ``max_restarts`` times within ``restart_window`` seconds
-is a bug to read about in its log, not to hide, so the whole stack stops.
+A part that dies (a service, or the embedded PostgreSQL or broker it started) is
+restarted with back-off (1 s, 2 s, 4 s ... 30 s); one that dies more than
+``max_restarts`` times within ``restart_window`` seconds is a bug to read about in
+its log, not to hide, so the whole stack stops. A restarted embedded broker is empty:
+the topics are created again before anything else, and the services' relays see its
+new cluster id and send again what they sent recently (``shared.messaging.outbox``).
 """
 
 from __future__ import annotations
@@ -27,12 +30,11 @@ import os
 import signal
 import threading
 import time
-import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -42,8 +44,8 @@ from pydantic import SecretStr
 from shared.contracts import TOPICS
 from shared.db.pool import ensure_database
 from shared.devstack.broker import EmbeddedBroker, port_open
-from shared.devstack.postgres import start_postgres
-from shared.devstack.process import ServiceProcess
+from shared.devstack.postgres import EmbeddedPostgres
+from shared.devstack.process import ServiceProcess, log_tail
 from shared.devstack.secrets import StackSecrets, stack_secrets
 from shared.messaging.kafka import ensure_topics, topic_names
 from shared.settings import SERVICES, Settings, database_url_with_name
@@ -51,6 +53,18 @@ from shared.settings import SERVICES, Settings, database_url_with_name
 T = TypeVar("T")
 STOP_GRACE_SECONDS = 10.0
 """How long a service gets to finish its lifespan (leave its consumer groups) after SIGTERM."""
+
+
+class Supervised(Protocol):
+    """What the supervisor watches: a service process, the embedded broker or PostgreSQL."""
+
+    @property
+    def log_path(self) -> Path | None: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
+    def exit_code(self) -> int | None: ...
 
 
 class StackError(RuntimeError):
@@ -124,24 +138,30 @@ class Stack:
         *,
         services: Sequence[str] = SERVICES,
         out: Callable[[str], None] = print,
-        health_timeout: float = 90.0,
+        health_timeout: float | None = None,
         max_restarts: int = 5,
         restart_window: float = 300.0,
+        embedded_broker_port: int | None = None,
     ) -> None:
+        """``embedded_broker_port``: the embedded broker's port when not the default
+        bootstrap's (tests run whole stacks of their own on free ports)."""
         self.settings = settings
         self.services = tuple(services)
         self.home = settings.home.resolve()
         self.out = out
-        self.health_timeout = health_timeout
+        self.health_timeout = (
+            health_timeout if health_timeout is not None else settings.start_timeout_seconds
+        )
         self.max_restarts = max_restarts
         self.restart_window = restart_window
+        self.embedded_broker_port = embedded_broker_port
         self.stop_requested = threading.Event()
         self.infra: Infrastructure | None = None
         self.secrets: StackSecrets | None = None
         self.children: dict[str, ServiceProcess] = {}
         self._crashes: dict[str, list[float]] = {}
         self._restart_at: dict[str, float] = {}
-        self._pg_server: Any = None
+        self._pg: EmbeddedPostgres | None = None
         self._broker: EmbeddedBroker | None = None
         self._stopped = False
 
@@ -202,11 +222,11 @@ class Stack:
             pg_dir = self.home / "pg"
             self.out(f"PostgreSQL: starting the embedded server, data in {pg_dir}")
             forget_dead_handles(pg_dir)
+            self._pg = EmbeddedPostgres(pg_dir)
             try:
-                with warnings.catch_warnings():  # platformdirs' note on XDG_RUNTIME_DIR
-                    warnings.simplefilter("ignore")
-                    database_url, self._pg_server = start_postgres(pg_dir, keep=True)
+                database_url = self._pg.start()
             except Exception as exc:
+                self._pg = None
                 log = pg_dir / "log"
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
                 raise StackError(f"the embedded PostgreSQL did not start: {exc!r}\n{tail}") from exc
@@ -214,7 +234,7 @@ class Stack:
         embedded_broker = "kafka_bootstrap" not in self.settings.model_fields_set
         bootstrap = self.settings.kafka_bootstrap
         if embedded_broker:
-            port = int(bootstrap.rsplit(":", 1)[1])
+            port = self.embedded_broker_port or int(bootstrap.rsplit(":", 1)[1])
             self.out(f"Kafka: starting the embedded Tansu broker on 127.0.0.1:{port} (in memory)")
             self._broker = EmbeddedBroker(port, self.logs / "broker.log")
             try:
@@ -231,16 +251,22 @@ class Stack:
             self.out(f"Kafka: {bootstrap} (from KEFU_KAFKA_BOOTSTRAP)")
         return Infrastructure(database_url, bootstrap, pg_dir, embedded_broker)
 
-    def _prepare_topics_and_databases(self, infra: Infrastructure) -> None:
-        effective = self.settings.model_copy(
+    def _effective(self, infra: Infrastructure) -> Settings:
+        return self.settings.model_copy(
             update={"database_url": infra.database_url, "kafka_bootstrap": infra.kafka_bootstrap}
         )
+
+    def _create_topics(self, infra: Infrastructure) -> list[str]:
         try:
-            created = run_async(ensure_topics(effective, topic_names(TOPICS)))
+            return run_async(ensure_topics(self._effective(infra), topic_names(TOPICS)))
         except Exception as exc:
             raise StackError(
                 f"cannot create the topics on {infra.kafka_bootstrap}: {exc!r}"
             ) from exc
+
+    def _prepare_topics_and_databases(self, infra: Infrastructure) -> None:
+        effective = self._effective(infra)
+        created = self._create_topics(infra)
         if created:
             self.out(f"Topics created: {', '.join(created)}")
 
@@ -274,7 +300,8 @@ class Stack:
 
     def wait_healthy(self, timeout: float | None = None) -> None:
         """Return when every service's ``GET /health`` answers 200, else raise StackError."""
-        deadline = time.monotonic() + (timeout or self.health_timeout)
+        started = time.monotonic()
+        deadline = started + (timeout or self.health_timeout)
         pending = dict(self.children)
         last: dict[str, str] = dict.fromkeys(pending, "no answer yet")
         with httpx.Client(timeout=2.0) as client:
@@ -290,14 +317,15 @@ class Stack:
                     last[name] = self._probe(client, name)
                     if last[name] == "ok":
                         del pending[name]
+                        self.out(f"  {name} healthy ({time.monotonic() - started:.1f} s)")
                 if not pending:
                     return
                 if time.monotonic() > deadline:
                     name, child = next(iter(pending.items()))
                     raise StackError(
                         f"{name} is not healthy after {timeout or self.health_timeout:.0f} s"
-                        f" (GET /health: {last[name]}); the end of {child.log_path}:\n"
-                        f"{child.tail()}"
+                        f" (KEFU_START_TIMEOUT_SECONDS; GET /health: {last[name]});"
+                        f" the end of {child.log_path}:\n{child.tail()}"
                     )
                 time.sleep(0.2)
 
@@ -333,39 +361,70 @@ class Stack:
 
     # --- supervise -----------------------------------------------------------
 
+    def parts(self) -> dict[str, Supervised]:
+        """Everything supervised, in start order: PostgreSQL, the broker, the services."""
+        parts: dict[str, Supervised] = {}
+        if self._pg is not None:
+            parts["postgres"] = self._pg
+        if self._broker is not None:
+            parts["broker"] = self._broker
+        return parts | dict(self.children)
+
     def check(self) -> bool:
         """One round of supervision: restart the dead when due; False to give up."""
         now = time.monotonic()
-        for name, child in self.children.items():
+        for name, part in self.parts().items():
             due = self._restart_at.get(name)
             if due is not None:
                 if now >= due:
                     del self._restart_at[name]
-                    child.close_log()
-                    child.start()
-                    self.out(f"{name}: restarted (pid {child.pid})")
+                    try:
+                        self._restart(name)
+                    except Exception as exc:  # counts as dying again
+                        if not self._died(name, part, f"did not restart ({exc})", now):
+                            return False
                 continue
-            code = child.exit_code()
-            if code is None:
-                continue
-            crashes = [t for t in self._crashes.get(name, []) if now - t < self.restart_window]
-            crashes.append(now)
-            self._crashes[name] = crashes
-            tail = child.tail()
-            if len(crashes) > self.max_restarts:
-                self.out(
-                    f"{name} exited with code {code}, {len(crashes)} times in"
-                    f" {self.restart_window:.0f} s: stopping the stack."
-                    f" The end of {child.log_path}:\n{tail}"
-                )
+            code = part.exit_code()
+            if code is not None and not self._died(name, part, f"exited with code {code}", now):
                 return False
-            delay = min(2.0 ** (len(crashes) - 1), 30.0)
-            self.out(
-                f"{name} exited with code {code}; restarting in {delay:.0f} s."
-                f" The end of {child.log_path}:\n{tail}"
-            )
-            self._restart_at[name] = now + delay
         return True
+
+    def _died(self, name: str, part: Supervised, what: str, now: float) -> bool:
+        """Schedule a restart with back-off; False when it died too often (give up)."""
+        crashes = [t for t in self._crashes.get(name, []) if now - t < self.restart_window]
+        crashes.append(now)
+        self._crashes[name] = crashes
+        tail = log_tail(part.log_path) if part.log_path is not None else "(no log)"
+        if len(crashes) > self.max_restarts:
+            self.out(
+                f"{name} {what}, {len(crashes)} times in {self.restart_window:.0f} s:"
+                f" stopping the stack. The end of {part.log_path}:\n{tail}"
+            )
+            return False
+        delay = min(2.0 ** (len(crashes) - 1), 30.0)
+        self.out(f"{name} {what}; restarting in {delay:.0f} s. The end of {part.log_path}:\n{tail}")
+        self._restart_at[name] = now + delay
+        return True
+
+    def _restart(self, name: str) -> None:
+        if name == "postgres":
+            assert self._pg is not None
+            self._pg.restart()
+            self.out(f"postgres: restarted (pid {self._pg.pid})")
+        elif name == "broker":
+            assert self._broker is not None and self.infra is not None
+            self._broker.start()
+            # before anything else: no client creates a topic (shared.messaging.kafka)
+            created = self._create_topics(self.infra)
+            self.out(
+                f"broker: restarted (pid {self._broker.pid}), empty;"
+                f" {len(created)} topics created again"
+            )
+        else:
+            child = self.children[name]
+            child.close_log()
+            child.start()
+            self.out(f"{name}: restarted (pid {child.pid})")
 
     def supervise(self, poll: float = 0.5) -> int:
         """Watch the children until a stop is requested (0) or one keeps dying (1)."""
@@ -393,10 +452,10 @@ class Stack:
         if self._broker is not None:
             self._broker.stop()
             self._broker = None
-        if self._pg_server is not None:
+        if self._pg is not None:
             with contextlib.suppress(Exception):
-                self._pg_server.cleanup()
-            self._pg_server = None
+                self._pg.stop()  # the server now running, restarted or not
+            self._pg = None
 
 
 def _redact(url: str) -> str:

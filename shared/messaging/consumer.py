@@ -15,7 +15,13 @@ For every message a subscriber receives:
   Kafka redelivers it: no offset is committed for work that did not happen.
 
 Subscriptions with a ``batch_handler`` apply a whole batch in one transaction
-for throughput and fall back to one message at a time when the batch fails.
+for throughput. A batch handler whose messages have outside effects (a provider
+called) settles each message on its own (:func:`one_by_one`, a savepoint each) and
+returns the ones it could not settle, with why: the batch commits its batch-mates'
+effects, and only those are parked or dead-lettered, so a provider call that happened
+is never made again because of another message. A batch handler that raises is
+rolled back whole and its messages applied one at a time (right for effects that are
+only in this database, which the rollback undid).
 """
 
 from __future__ import annotations
@@ -78,8 +84,37 @@ class Envelope(Generic[M]):
     raw: RawMessage
 
 
+@dataclass(frozen=True)
+class Unsettled(Generic[M]):
+    """A message of a batch its handler could not settle, and why."""
+
+    envelope: Envelope[M]
+    error: Exception
+
+
 Handler = Callable[[Conn, Envelope[M]], Awaitable[None]]
-BatchHandler = Callable[[Conn, list[Envelope[M]]], Awaitable[None]]
+BatchHandler = Callable[[Conn, list[Envelope[M]]], Awaitable[Sequence[Unsettled[M]] | None]]
+
+DATABASE_AWAY = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+"""Errors that mean the database is away, not that the message is bad: the batch is
+redelivered instead of its messages parked."""
+
+
+async def one_by_one(
+    conn: Conn, envelopes: Sequence[Envelope[M]], apply: Handler[M]
+) -> list[Unsettled[M]]:
+    """Apply each message in its own savepoint: one that fails is returned, the others keep
+    their effects in the batch's transaction."""
+    unsettled: list[Unsettled[M]] = []
+    for env in envelopes:
+        try:
+            async with conn.transaction():
+                await apply(conn, env)
+        except DATABASE_AWAY:
+            raise
+        except Exception as exc:
+            unsettled.append(Unsettled(env, exc))
+    return unsettled
 
 
 @dataclass(frozen=True)
@@ -156,13 +191,16 @@ class ConsumerRuntime:
             return
         if sub.batch_handler is not None and len(envelopes) > 1:
             try:
-                await self._apply_batch(sub, envelopes)
-                return
+                unsettled = await self._apply_batch(sub, envelopes)
             except Exception as exc:  # one bad message spoils the batch: isolate it
                 log.info(
                     "batch failed; applying one at a time",
                     extra={"fields": {"consumer": sub.name, "error": repr(exc)}},
                 )
+            else:
+                for left in unsettled:
+                    await self.settle_failure(sub, left.envelope, left.error, time.perf_counter())
+                return
         for env in envelopes:
             await self.apply_or_park(sub, env)
 
@@ -180,7 +218,10 @@ class ConsumerRuntime:
             raise Rejected("invalid_payload", errors) from exc
         return Envelope(payload, meta, raw)
 
-    async def _apply_batch(self, sub: Subscription[Any], envelopes: list[Envelope[Any]]) -> None:
+    async def _apply_batch(
+        self, sub: Subscription[Any], envelopes: list[Envelope[Any]]
+    ) -> list[Unsettled[Any]]:
+        """Apply the batch in one transaction; return the messages its handler left."""
         assert sub.batch_handler is not None
         links = [
             Link(trace.get_current_span(context_from(e.meta.carrier)).get_span_context())
@@ -194,13 +235,17 @@ class ConsumerRuntime:
                 fresh = [e for e in envelopes if e.meta.id in new]
                 # two copies of one message in one batch: apply the first only
                 unique = list({e.meta.id: e for e in reversed(fresh)}.values())[::-1]
+                unsettled: list[Unsettled[Any]] = []
                 if unique:
-                    await sub.batch_handler(conn, unique)
+                    unsettled = list(await sub.batch_handler(conn, unique) or ())
+                if unsettled:  # not applied: their ids must not be recorded as seen
+                    await inbox.release(conn, sub.name, [u.envelope.meta.id for u in unsettled])
         group = self.group_of(sub)
-        observed.processed(sub.topic.name, group, "ok", started, len(unique))
+        observed.processed(sub.topic.name, group, "ok", started, len(unique) - len(unsettled))
         observed.processed(
             sub.topic.name, group, "duplicate", started, len(envelopes) - len(unique)
         )
+        return unsettled
 
     async def apply(self, sub: Subscription[Any], env: Envelope[Any]) -> bool:
         """Apply one message with its inbox row; False if it was seen before."""
@@ -212,22 +257,37 @@ class ConsumerRuntime:
                 return True
 
     async def apply_or_park(self, sub: Subscription[Any], env: Envelope[Any]) -> None:
-        started, outcome = time.perf_counter(), "error"
+        started = time.perf_counter()
         try:
             outcome = "ok" if await self.apply(sub, env) else "duplicate"
-        except DomainError as exc:
-            if exc.retryable:
+        except DATABASE_AWAY:
+            observed.processed(sub.topic.name, self.group_of(sub), "error", started)
+            raise  # the database is away: let Kafka redeliver
+        except Exception as exc:
+            await self.settle_failure(sub, env, exc, started)
+            return
+        observed.processed(sub.topic.name, self.group_of(sub), outcome, started)
+
+    async def settle_failure(
+        self, sub: Subscription[Any], env: Envelope[Any], exc: Exception, started: float
+    ) -> None:
+        """A message that could not be applied: parked for a retry, or dead-lettered."""
+        outcome = "error"
+        try:
+            if isinstance(exc, DomainError) and not exc.retryable:
+                await self.dead_letter(sub, env.raw, exc.code, exc.message)
+                outcome = "dlq"
+            elif isinstance(exc, DomainError):
                 await self.park(sub, env.raw, env.meta.id, f"{exc.code}: {exc.message}")
                 outcome = "parked"
             else:
-                await self.dead_letter(sub, env.raw, exc.code, exc.message)
-                outcome = "dlq"
-        except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
-            raise  # the database is away: let Kafka redeliver
-        except Exception as exc:
-            log.exception("handler failed; parking", extra={"fields": {"consumer": sub.name}})
-            await self.park(sub, env.raw, env.meta.id, f"error: {exc!r}")
-            outcome = "parked"
+                log.error(
+                    "handler failed; parking",
+                    exc_info=exc,
+                    extra={"fields": {"consumer": sub.name}},
+                )
+                await self.park(sub, env.raw, env.meta.id, f"error: {exc!r}")
+                outcome = "parked"
         finally:
             observed.processed(sub.topic.name, self.group_of(sub), outcome, started)
 
@@ -337,12 +397,18 @@ class ConsumerRuntime:
         )
 
     async def run_parked_retries(self, interval: float = 0.5) -> None:
+        failing = False
         while True:
             try:
                 while await self.retry_parked():
                     pass
+                if failing:
+                    log.info("retrying parked messages works again")
+                failing = False
             except Exception:
-                log.exception("retrying parked messages failed")
+                if not failing:  # once per outage, not every half second of it
+                    log.exception("retrying parked messages failed; trying on")
+                failing = True
             await asyncio.sleep(interval)
 
     @contextlib.contextmanager

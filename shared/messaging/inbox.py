@@ -30,3 +30,10 @@ async def claim_many(conn: asyncpg.Connection, consumer: str, ce_ids: Sequence[s
         list(ce_ids),
     )
     return {r["ce_id"] for r in rows}
+
+
+async def release(conn: asyncpg.Connection, consumer: str, ce_ids: Sequence[str]) -> None:
+    """Forget ids claimed in this transaction whose messages were not applied after all."""
+    await conn.execute(
+        "DELETE FROM inbox WHERE consumer = $1 AND ce_id = ANY($2::text[])", consumer, list(ce_ids)
+    )

@@ -6,13 +6,16 @@ embedded broker has none of them (see BROKER.md); delivery is at least once.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
 
+import aiokafka.client
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.helpers import create_ssl_context
+from aiokafka.protocol.metadata import MetadataRequest
 from faststream.kafka.security import parse_security
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
@@ -21,6 +24,17 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
+
+# No client of ours creates a topic by asking for it. aiokafka's metadata requests ask
+# the broker to (``allow_auto_topic_creation``, on unless told), and the embedded broker
+# does, with its own partition count: after it restarts, the first consumer or relay to
+# ask would make every topic with 4 partitions before ``kefu up`` re-creates them with
+# ours, and the groups would commit to partitions that then no longer exist. Topics are
+# created only by :func:`ensure_topics` (and the topics job on Kafka), so a missing
+# topic is an error the watchdog and the relay see and retry.
+aiokafka.client.MetadataRequest = functools.partial(
+    MetadataRequest, allow_auto_topic_creation=False
+)
 
 
 _SASL = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}

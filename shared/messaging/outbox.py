@@ -4,6 +4,13 @@ A handler calls :func:`enqueue` inside the transaction that changes state, so th
 message exists exactly when the change does. The relay publishes unsent rows in
 id order and marks them sent; ``pg_notify`` fires on commit, which wakes the
 relay at once (a slow poll is the safety net for a missed notification).
+
+Sent rows are kept ``KEFU_OUTBOX_RETENTION_SECONDS``. The relay also watches the
+broker's cluster id: when it changes (the embedded broker restarted and lost every
+message; on Apache Kafka it never does), the rows sent in the last
+``KEFU_OUTBOX_REPUBLISH_SECONDS`` are marked unsent and go again. Consumers are
+idempotent (the inbox), so what they had already applied is dropped; what they had
+not is not lost.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
@@ -68,11 +76,21 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        retention_seconds: float = 86_400.0,
+        republish_seconds: float = 3_600.0,
+        cluster_check_seconds: float = 2.0,
+        bootstrap: str | None = None,
     ) -> None:
         self._pool = pool
         self._producer = producer
         self._batch_size = batch_size
         self._poll = poll_seconds
+        self._retention = retention_seconds
+        self._republish = min(republish_seconds, retention_seconds)
+        self._cluster_check = cluster_check_seconds
+        self._bootstrap = bootstrap
+        self._watch: asyncio.Task[None] | None = None
+        self.republished = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -84,12 +102,15 @@ class OutboxRelay:
         self._listener = await self._pool.acquire()
         await self._listener.add_listener(CHANNEL, self._on_notify)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        if self._bootstrap is not None:
+            self._watch = asyncio.create_task(self._watch_cluster(), name="outbox-cluster")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._watch, self._task):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(CHANNEL, self._on_notify)
@@ -119,13 +140,83 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def _purge_sent(self) -> None:
-        # Sent rows stay a day for inspection, then go; at most once a minute.
+        # Sent rows stay for the retention window (a re-publish needs them), then go;
+        # at most once a minute.
         now = asyncio.get_running_loop().time()
         if now - self._last_purge < 60:
             return
         self._last_purge = now
         async with self._pool.acquire() as conn:
-            await conn.execute("DELETE FROM outbox WHERE sent_at < now() - interval '1 day'")
+            await conn.execute(
+                "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)",
+                self._retention,
+            )
+
+    async def _watch_cluster(self) -> None:
+        """Every few seconds: is the broker still the cluster we published to?"""
+        assert self._bootstrap is not None
+        admin: AIOKafkaAdminClient | None = None
+        try:
+            while True:
+                try:
+                    if admin is None:
+                        admin = AIOKafkaAdminClient(
+                            bootstrap_servers=self._bootstrap, request_timeout_ms=5000
+                        )
+                        await admin.start()
+                    found = (await admin.describe_cluster()).get("cluster_id")
+                    if found:
+                        await self.seen_cluster(str(found))
+                except Exception as exc:  # the broker is away: the relay's own loop says so
+                    log.debug("cluster id not read", extra={"fields": {"error": repr(exc)}})
+                    if admin is not None:
+                        with contextlib.suppress(Exception):
+                            await admin.close()
+                        admin = None
+                await asyncio.sleep(self._cluster_check)
+        finally:
+            if admin is not None:
+                with contextlib.suppress(Exception):
+                    await admin.close()
+
+    async def seen_cluster(self, cluster_id: str) -> int:
+        """Record the broker's cluster id; if it changed, re-publish the window. Returns how
+        many rows go again."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            known = await conn.fetchval(
+                "SELECT cluster_id FROM kafka_cluster WHERE singleton FOR UPDATE"
+            )
+            if known == cluster_id:
+                return 0
+            await conn.execute(
+                "INSERT INTO kafka_cluster (cluster_id) VALUES ($1) ON CONFLICT (singleton)"
+                " DO UPDATE SET cluster_id = excluded.cluster_id, seen_at = now()",
+                cluster_id,
+            )
+            if known is None:
+                return 0
+            resent = int(
+                await conn.fetchval(
+                    "WITH again AS (UPDATE outbox SET sent_at = NULL"
+                    " WHERE sent_at > now() - make_interval(secs => $1) RETURNING 1)"
+                    " SELECT count(*) FROM again",
+                    self._republish,
+                )
+            )
+        self.republished += resent
+        log.warning(
+            "the broker restarted (new cluster id): re-publishing what was sent before",
+            extra={
+                "fields": {
+                    "was": known,
+                    "now": cluster_id,
+                    "messages": resent,
+                    "window_seconds": self._republish,
+                }
+            },
+        )
+        self._wake.set()
+        return resent
 
     async def relay_once(self) -> int:
         """Publish one batch; return how many rows it held (0 when the outbox is drained)."""

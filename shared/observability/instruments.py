@@ -88,7 +88,13 @@ class Instruments:
         self.sla_breaches = meter.create_counter(
             "kefu.sla.breaches", unit="{breach}", description="Time limits missed, by step."
         )
+        self.consumer_rejoins = meter.create_counter(
+            "kefu.consumer.rejoins",
+            unit="{rejoin}",
+            description="Consumers re-created after failing to fetch or commit.",
+        )
         self.consumer_lag = Gauge()
+        self.consumer_failing = Gauge()
         self.outbox_backlog = Gauge()
         self.outbox_oldest_age = Gauge()
         self.parked_messages = Gauge()
@@ -98,6 +104,12 @@ class Instruments:
                 "{message}",
                 self.consumer_lag,
                 "Messages not yet consumed, by partition.",
+            ),
+            (
+                "kefu.consumer.failing",
+                "s",
+                self.consumer_failing,
+                "How long each consumer has failed to fetch or commit (0 when it is fine).",
             ),
             (
                 "kefu.outbox.backlog",

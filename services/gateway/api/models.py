@@ -68,4 +68,6 @@ class UsersOut(BaseModel):
 
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
+    down: list[str]
+    """What is down, as ``<service>: <part>`` (``points: consumer points.reversal``)."""
     services: dict[str, dict[str, Any]]

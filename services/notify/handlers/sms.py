@@ -16,10 +16,10 @@ A request that breaks a rule (rate limit, template) is recorded as rejected, ans
 with ``notify.sms.failed.v1``, and dead-lettered with the rule's code as the reason.
 
 A batch sends to different phones concurrently (one phone's requests in order, for its
-rate limit) and records every outcome in the one transaction. If any request of the
-batch cannot be settled now (retry, rule broken), the batch raises and the runtime
-applies its requests one at a time: those already sent are still ``sending`` and their
-provider answers again from its ledger.
+rate limit) and records every settled outcome in the one transaction. A request that
+cannot be settled now (retry, rule broken) is returned with its error, for the runtime
+to park or dead-letter that one alone: its batch-mates' provider calls stay recorded
+and are never made again because of it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from shared.contracts import NOTIFY_SMS_FAILED, NOTIFY_SMS_SENT, SmsFailed, SmsR
 from shared.contracts.notify import SmsFailure
 from shared.errors import DomainError, RetryLater
 from shared.masking import mask_phone
+from shared.messaging.consumer import DATABASE_AWAY
 from shared.messaging.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -75,19 +76,27 @@ async def send_sms(conn: asyncpg.Connection, deps: Deps, request: SmsRequested) 
 
 async def send_sms_batch(
     conn: asyncpg.Connection, deps: Deps, requests: Sequence[SmsRequested]
-) -> None:
+) -> dict[str, Exception]:
+    """Send and record the batch; returns the requests not settled (by dedupe key) and why."""
     unique = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
     await store.lock_keys(conn, [r.dedupe_key for r in unique])
     by_phone: dict[str, list[SmsRequested]] = defaultdict(list)
     for r in unique:
         by_phone[r.phone].append(r)
     gate = asyncio.Semaphore(BATCH_CONCURRENCY)
+    unsettled: dict[str, Exception] = {}
 
     async def serve(phone_requests: list[SmsRequested]) -> list[Settled]:
         async with gate:
             done = []
             for r in phone_requests:
-                settled = await _send_one(deps.pool, deps, r)
+                try:
+                    settled = await _send_one(deps.pool, deps, r)
+                except DATABASE_AWAY:
+                    raise
+                except Exception as exc:  # this request only: its round is recorded
+                    unsettled[r.dedupe_key] = exc
+                    continue
                 if settled is not None:
                     done.append(settled)
             return done
@@ -102,6 +111,7 @@ async def send_sms_batch(
         assert not isinstance(group, BaseException)
         for settled in group:
             await _record(conn, deps, settled)
+    return unsettled
 
 
 async def _send_one(db: store.Db, deps: Deps, request: SmsRequested) -> Settled | None:

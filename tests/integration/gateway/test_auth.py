@@ -9,6 +9,7 @@ import pytest
 
 from services.gateway.domain.roles import DEMO_ACCOUNTS
 from services.gateway.handlers import seed_demo_accounts
+from services.gateway.passwords import Passwords
 from services.gateway.tokens import Tokens
 from tests.integration.gateway.conftest import DEMO_PASSWORD, GatewayUnderTest, new_key
 
@@ -149,3 +150,39 @@ async def test_demo_accounts_follow_the_demo_password(gateway: GatewayUnderTest)
         [name for name, _ in DEMO_ACCOUNTS],
     )
     assert count == len(DEMO_ACCOUNTS)
+
+
+class CountingPasswords(Passwords):
+    """The real argon2 hasher, counting its slow calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hashed = self.verified = 0
+
+    async def hash(self, password: str) -> str:
+        self.hashed += 1
+        return await super().hash(password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        self.verified += 1
+        return await super().verify(password_hash, password)
+
+
+async def test_a_start_checks_the_demo_hash_once_and_stores_it_once(
+    gateway: GatewayUnderTest,
+) -> None:
+    state = gateway.app.state.gateway
+    counting = CountingPasswords()
+    try:
+        await seed_demo_accounts(state.pool, counting, "another demo password")
+        assert (counting.hashed, counting.verified) == (1, 1)  # one new hash for all
+        counting.hashed = counting.verified = 0
+        await seed_demo_accounts(state.pool, counting, "another demo password")
+        assert (counting.hashed, counting.verified) == (0, 1)  # a restart: one check
+        hashes = await state.pool.fetchval(
+            "SELECT count(DISTINCT password_hash) FROM users WHERE username = ANY($1::text[])",
+            [name for name, _ in DEMO_ACCOUNTS],
+        )
+        assert hashes == 1
+    finally:
+        await seed_demo_accounts(state.pool, state.passwords, DEMO_PASSWORD)

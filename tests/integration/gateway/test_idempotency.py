@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.gateway import store
+from services.gateway.answers import Answer
+from services.gateway.domain.idempotency import RequestInProgress
+from services.gateway.idempotency import IdempotencyKeys
 from shared.devstack.broker import free_port
 from tests.integration.gateway.conftest import GatewayUnderTest, new_key
 
@@ -142,3 +148,68 @@ async def test_admin_posts_are_idempotent_and_login_is_not_recorded(
         )
         assert login.status_code == 200 and "Idempotent-Replayed" not in login.headers
     assert await pool.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key) == 0
+
+
+async def test_a_dead_holders_key_is_free_within_a_lease_a_live_one_is_kept(
+    gateway: GatewayUnderTest,
+) -> None:
+    state = gateway.app.state.gateway
+    keys = IdempotencyKeys(state.pool, timedelta(seconds=1))
+    ok = Answer(200, {"done": True})
+
+    # a gateway that claimed a key and died: nobody renews its lease
+    async with state.pool.acquire() as conn:
+        await store.claim_new_key(
+            conn,
+            "agent",
+            "dead-holder",
+            "POST",
+            "/p",
+            "f",
+            datetime.now(UTC) + timedelta(seconds=1),
+        )
+    started = time.monotonic()
+    while True:
+        try:
+            answer = await keys.once(
+                username="agent",
+                key="dead-holder",
+                method="POST",
+                path="/p",
+                fingerprint="f",
+                produce=lambda: _answer(ok),
+            )
+            break
+        except RequestInProgress:
+            assert time.monotonic() - started < 5, "the dead holder's key was never freed"
+            await asyncio.sleep(0.1)
+    assert answer.status == 200 and time.monotonic() - started < 2.5
+
+    # a live holder working longer than a lease keeps the key: renewed while it works
+    release = asyncio.Event()
+
+    async def slow() -> Answer:
+        await release.wait()
+        return ok
+
+    first = asyncio.create_task(
+        keys.once(
+            username="agent", key="live", method="POST", path="/p", fingerprint="f", produce=slow
+        )
+    )
+    await asyncio.sleep(2.5)  # more than two leases
+    with pytest.raises(RequestInProgress):
+        await keys.once(
+            username="agent",
+            key="live",
+            method="POST",
+            path="/p",
+            fingerprint="f",
+            produce=lambda: _answer(ok),
+        )
+    release.set()
+    assert (await first).status == 200
+
+
+async def _answer(answer: Answer) -> Answer:
+    return answer

@@ -92,5 +92,6 @@ async def test_a_service_down_is_a_503_and_health_says_degraded(
     assert degraded.status_code == 503
     assert degraded.json()["status"] == "degraded"
     assert degraded.json()["services"]["points"]["status"] == "unreachable"
+    assert [d.split(":")[0] for d in degraded.json()["down"]] == ["points"]
     assert degraded.json()["services"]["voucher"]["status"] == "ok"
     assert degraded.json()["services"]["notify"]["status"] == "ok"

@@ -224,3 +224,36 @@ async def test_a_batch_with_copies_and_a_failing_number_sends_each_once(notify: 
         assert len(await notify.seen.wait(NOTIFY_SMS_SENT.name, k)) == 1
     await asyncio.sleep(0.3)
     assert all(len(notify.seen.of(NOTIFY_SMS_SENT.name, k)) == 1 for _, k in wanted)
+
+
+async def test_one_requests_retry_does_not_replay_its_batch_mates(notify: Notify) -> None:
+    """Sent in one batch: one number whose providers are both down (a retry), one the
+    primary refuses (the secondary sends), one rejected for good. The retry is parked
+    alone: the others keep their first round's calls and are never sent again."""
+    retry_phone, failover_phone, rejected_phone = phone("0001"), phone("0000"), phone("0003")
+    retry, failover, rejected = key("retry"), key("failover"), key("rejected")
+    await notify.sms(retry_phone, retry, text="batch retry")
+    await notify.sms(failover_phone, failover, text="batch failover")
+    await notify.sms(rejected_phone, rejected, text="batch rejected")
+    await notify.producer.flush()
+
+    sent = await notify.wait_status(failover, "sent")
+    assert sent["attempts"] == 1
+    calls = await notify.pool.fetch(
+        "SELECT attempt, provider, accepted FROM sms_provider_calls WHERE sms_id = $1 ORDER BY id",
+        sent["id"],
+    )
+    assert [(c["attempt"], c["provider"], c["accepted"]) for c in calls] == [
+        (1, PRIMARY, False),
+        (1, SECONDARY, True),
+    ]
+    given_up = await notify.wait_status(rejected, "failed")
+    assert given_up["attempts"] == 1
+    asked = await notify.pool.fetch(
+        "SELECT provider, calls FROM sandbox_sms_calls WHERE message_id = $1",
+        f"kefu-sms-{given_up['id']}",
+    )
+    assert asked and all(r["calls"] == 1 for r in asked), [dict(r) for r in asked]
+    await asyncio.sleep(1.0)  # the parked retry runs meanwhile: nothing of the others again
+    assert (await notify.sms_row(failover))["attempts"] == 1  # type: ignore[index]
+    assert len(await notify.ledger(failover_phone)) == 1

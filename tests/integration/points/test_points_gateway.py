@@ -269,3 +269,35 @@ async def test_requests_arriving_together_are_applied_in_one_batch_each_in_its_o
         if answer["refund_id"] in (ok, refused)
     }
     assert sent_in == set(traces)  # each answer in its request's trace, not the batch's
+
+
+async def test_a_refused_request_does_not_make_the_provider_asked_again_for_its_batch_mates(
+    points: PointsGateway,
+) -> None:
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    done_id, done_order, u = ids()
+    await points.request_refund(
+        refund_id=done_id, merchant_order_no=done_order, user_id=f"U{u}", points=100
+    )
+    await points.results.wait(done_id, 1)
+    fresh = [ids() for _ in range(5)]
+    # together: five new refunds and one breaking a rule (another amount for a refund id)
+    for refund_id, order, user in fresh[:3]:
+        await points.request_refund(
+            refund_id=refund_id, merchant_order_no=order, user_id=f"U{user}", points=10
+        )
+    conflict = await points.request_refund(
+        refund_id=done_id, merchant_order_no=done_order, user_id=f"U{u}", points=100_000
+    )
+    for refund_id, order, user in fresh[3:]:
+        await points.request_refund(
+            refund_id=refund_id, merchant_order_no=order, user_id=f"U{user}", points=10
+        )
+    assert await _read_dlq(points, {conflict}) == {conflict: "refund_conflict"}
+    for refund_id, _, _ in fresh:
+        await points.results.wait(refund_id, 1)
+    asked = await pool.fetch(
+        "SELECT refund_id, attempts FROM bubble_refund_attempts WHERE refund_id = ANY($1)",
+        [refund_id for refund_id, _, _ in fresh],
+    )
+    assert {r["refund_id"]: r["attempts"] for r in asked} == {f[0]: 1 for f in fresh}

@@ -16,7 +16,7 @@ from pydantic import Field
 from shared.contracts import Contract, Topic
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
-from shared.messaging.consumer import Envelope, Subscription
+from shared.messaging.consumer import Envelope, Subscription, one_by_one
 from shared.messaging.outbox import enqueue
 from shared.platform import Platform
 from shared.settings import Settings
@@ -156,3 +156,53 @@ async def test_retry_later_is_parked_then_applied(platform, settings) -> None:
     await p.pool.execute("UPDATE gate SET open = true")
     await until(lambda: _count(p, "later"))
     assert await p.pool.fetchval("SELECT count(*) FROM parked_messages") == 0
+
+
+async def test_a_batch_settled_one_by_one_parks_only_the_message_that_failed(
+    settings: Settings, unique: str
+) -> None:
+    """The pattern of batch handlers with outside effects: each message in a savepoint,
+    the one that fails parked alone; its batch-mates' outside calls happen once."""
+    topic = Topic(f"test.calls.{unique}.v1", Credit, key="account", summary="t", producer="test")
+    p = Platform(f"c{unique}", settings, None)
+    await p.open(topics=[topic])
+    await p.pool.execute(
+        "CREATE TABLE calls (account text PRIMARY KEY, n int);"
+        "CREATE TABLE credits (account text, cents int);"
+        "CREATE TABLE gate (open boolean); INSERT INTO gate VALUES (false)"
+    )
+
+    async def apply(conn: Any, env: Envelope[Credit]) -> None:
+        # an outside system: its own connection, committed whatever becomes of ours
+        await p.pool.execute(
+            "INSERT INTO calls VALUES ($1, 1) ON CONFLICT (account) DO UPDATE SET n = calls.n + 1",
+            env.payload.account,
+        )
+        if env.payload.account == "later" and not await conn.fetchval("SELECT open FROM gate"):
+            raise RetryLater("gate closed")
+        await conn.execute(
+            "INSERT INTO credits VALUES ($1, $2)", env.payload.account, env.payload.cents
+        )
+
+    async def apply_batch(conn: Any, envs: list[Envelope[Credit]]) -> Any:
+        return await one_by_one(conn, envs, apply)
+
+    try:
+        async with p.pool.acquire() as conn, conn.transaction():
+            for account in ("a", "b", "later", "c", "d"):
+                await enqueue(conn, topic, Credit(account=account, cents=1), source="/test")
+        await p.consume([Subscription(topic, apply, name="calls", batch_handler=apply_batch)])
+
+        async def parked_alone() -> bool:
+            rows = await p.pool.fetchval("SELECT count(*) FROM parked_messages")
+            done = await p.pool.fetchval("SELECT count(*) FROM credits")
+            return bool(rows == 1 and done == 4)
+
+        await until(parked_alone, what="four applied, one parked")
+        await p.pool.execute("UPDATE gate SET open = true")
+        await until(lambda: _count(p, "later"), what="the parked one applied")
+        calls = {r["account"]: r["n"] for r in await p.pool.fetch("SELECT * FROM calls")}
+        assert {k: v for k, v in calls.items() if k != "later"} == dict.fromkeys("abcd", 1)
+        assert await p.pool.fetchval("SELECT count(*) FROM credits") == 5
+    finally:
+        await p.close()

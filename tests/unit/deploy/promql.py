@@ -18,6 +18,8 @@ METRICS = frozenset(
     [f"{h}_{suffix}" for h in HISTOGRAMS for suffix in ("bucket", "count", "sum")]
     + [
         "kefu_consumer_lag",
+        "kefu_consumer_failing_seconds",
+        "kefu_consumer_rejoins_total",
         "kefu_outbox_backlog",
         "kefu_outbox_oldest_age_seconds",
         "kefu_dlq_messages_total",

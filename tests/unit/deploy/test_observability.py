@@ -105,6 +105,7 @@ def test_alerts_cover_lag_dlq_outbox_breaches_errors_and_a_service_down() -> Non
         m: [r["alert"] for r in RULES if m in r["expr"]]
         for m in (
             "kefu_consumer_lag",
+            "kefu_consumer_failing_seconds",
             "kefu_dlq_messages_total",
             "kefu_outbox_oldest_age_seconds",
             "kefu_sla_breaches_total",

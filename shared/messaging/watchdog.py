@@ -1,0 +1,241 @@
+"""Consumers that heal themselves, and the truth about them for ``/health``.
+
+Each Kafka consumer of a subscription has a :class:`ConsumerState`: when it last
+received a batch, last committed, last passed a check, and since when it has been
+failing. A check every ``KEFU_CONSUMER_CHECK_SECONDS`` asks the broker what a fetch
+needs (the topic and the assigned partitions exist, the group coordinator answers);
+a commit that fails marks the consumer failing too. One failing for longer than
+``KEFU_CONSUMER_STALL_SECONDS`` (its topic was deleted and re-created, its group was
+lost with a broker restart, its coordinator moved and the client never caught up)
+is stopped and started again: a new client that looks up the coordinator, joins the
+group and fetches from the committed offsets. That is one log line and one count of
+``kefu.consumer.rejoins``, then a doubling pause before the next try, not a line per
+failed request. The same code is right on Apache Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from shared.observability.instruments import instruments
+
+log = logging.getLogger(__name__)
+REJOIN_MAX_PAUSE_SECONDS = 60.0
+PROBE_TIMEOUT_SECONDS = 5.0
+
+
+class Restartable(Protocol):
+    """A FastStream subscriber: ``consumer`` is its aiokafka client while it runs."""
+
+    consumer: Any
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat(timespec="seconds") if at is not None else None
+
+
+@dataclass
+class ConsumerState:
+    subscription: str
+    topic: str
+    group: str
+    subscriber: Restartable | None = None
+    last_fetch_at: datetime | None = None
+    last_commit_at: datetime | None = None
+    last_check_at: datetime | None = None
+    failing_since: float | None = None
+    """``time.monotonic()`` of the first failure of the current episode."""
+    error: str | None = None
+    rejoins: int = 0
+    _pause: float = field(default=0.0, repr=False)
+    _next_rejoin: float = field(default=0.0, repr=False)
+
+    # --- what the consumer path reports -------------------------------------
+
+    def fetched(self) -> None:
+        self.last_fetch_at = datetime.now(UTC)
+
+    def committed(self) -> None:
+        self.last_commit_at = datetime.now(UTC)
+        self.recovered()
+
+    def checked(self) -> None:
+        self.last_check_at = datetime.now(UTC)
+        self.recovered()
+
+    def recovered(self) -> None:
+        if self.failing_since is not None:
+            log.info(
+                "consumer recovered",
+                extra={
+                    "fields": {
+                        "consumer": self.subscription,
+                        "topic": self.topic,
+                        "failed_seconds": round(time.monotonic() - self.failing_since, 1),
+                    }
+                },
+            )
+        self.failing_since, self.error, self._pause = None, None, 0.0
+
+    def failed(self, error: str) -> None:
+        """Record a failure; logged once per episode (the first), not per failed request."""
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+            log.warning(
+                "consumer failing",
+                extra={
+                    "fields": {"consumer": self.subscription, "topic": self.topic, "error": error}
+                },
+            )
+        self.error = error[:500]
+
+    def failing_for(self, now: float | None = None) -> float:
+        if self.failing_since is None:
+            return 0.0
+        return (now if now is not None else time.monotonic()) - self.failing_since
+
+    def report(self) -> dict[str, Any]:
+        failing = self.failing_for()
+        return {
+            "topic": self.topic,
+            "group": self.group,
+            "state": "failing" if self.failing_since is not None else "ok",
+            "failing_seconds": round(failing, 1),
+            "error": self.error,
+            "last_fetch_at": _iso(self.last_fetch_at),
+            "last_commit_at": _iso(self.last_commit_at),
+            "last_check_at": _iso(self.last_check_at),
+            "rejoins": self.rejoins,
+        }
+
+
+async def probe(consumer: Any, topic: str) -> str | None:
+    """Why this consumer cannot fetch and commit now, or None when it can."""
+    if consumer is None:
+        return "consumer not running"
+    topics = await consumer.topics()  # a metadata request: the broker answers
+    if topic not in topics:
+        return f"topic {topic} does not exist"
+    partitions = consumer.partitions_for_topic(topic) or set()
+    assigned = [tp for tp in consumer.assignment() if tp.topic == topic]
+    if not assigned:
+        return "no partitions assigned"
+    missing = sorted(tp.partition for tp in assigned if tp.partition not in partitions)
+    if missing:
+        return f"assigned partitions {missing} of {topic} do not exist"
+    await consumer.committed(assigned[0])  # the group coordinator answers
+    return None
+
+
+class ConsumerWatchdog:
+    def __init__(
+        self,
+        *,
+        check_seconds: float,
+        stall_seconds: float,
+        join_timeout_seconds: float,
+    ) -> None:
+        self.check_seconds = check_seconds
+        self.stall_seconds = stall_seconds
+        self.join_timeout_seconds = join_timeout_seconds
+        self.states: list[ConsumerState] = []
+
+    def track(self, subscription: str, topic: str, group: str) -> ConsumerState:
+        state = ConsumerState(subscription, topic, group)
+        self.states.append(state)
+        return state
+
+    async def check_once(self) -> None:
+        for state in self.states:
+            if state.subscriber is None:
+                continue
+            try:
+                async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+                    problem = await probe(state.subscriber.consumer, state.topic)
+            except Exception as exc:  # the broker or coordinator does not answer
+                problem = f"check failed: {exc!r}"
+            if problem is None:
+                state.checked()
+            else:
+                state.failed(problem)
+            await self.heal(state)
+
+    async def heal(self, state: ConsumerState) -> bool:
+        """Re-create a consumer failing longer than the stall limit; True if it was restarted."""
+        now = time.monotonic()
+        if state.failing_for(now) < self.stall_seconds or now < state._next_rejoin:
+            return False
+        assert state.subscriber is not None
+        state.rejoins += 1
+        state._pause = min(max(state._pause * 2, self.stall_seconds), REJOIN_MAX_PAUSE_SECONDS)
+        state._next_rejoin = now + state._pause
+        instruments().consumer_rejoins.add(
+            1,
+            {
+                "messaging.destination.name": state.topic,
+                "messaging.consumer.group.name": state.group,
+            },
+        )
+        log.warning(
+            "consumer stalled; re-creating it and rejoining its group",
+            extra={
+                "fields": {
+                    "consumer": state.subscription,
+                    "topic": state.topic,
+                    "failing_seconds": round(state.failing_for(now), 1),
+                    "error": state.error,
+                    "rejoin": state.rejoins,
+                    "next_try_seconds": state._pause,
+                }
+            },
+        )
+        try:
+            async with asyncio.timeout(self.join_timeout_seconds):
+                await state.subscriber.stop()
+                await state.subscriber.start()
+        except Exception as exc:  # tried again after the pause
+            state.failed(f"rejoin failed: {exc!r}")
+            return True
+        return True
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.check_once()
+            except Exception:
+                log.exception("checking consumers failed")
+            instruments().consumer_failing.replace(
+                "watchdog",
+                [
+                    (
+                        {
+                            "messaging.destination.name": s.topic,
+                            "messaging.consumer.group.name": s.group,
+                        },
+                        s.failing_for(),
+                    )
+                    for s in self.states
+                ],
+            )
+            await asyncio.sleep(self.check_seconds)
+
+    def failing_longer_than(self, seconds: float) -> list[ConsumerState]:
+        return [s for s in self.states if s.failing_since is not None and s.failing_for() > seconds]
+
+    def report(self) -> dict[str, dict[str, Any]]:
+        """Per subscription; a subscription with several consumers shows the worst."""
+        worst: dict[str, ConsumerState] = {}
+        for state in self.states:
+            seen = worst.get(state.subscription)
+            if seen is None or state.failing_for() > seen.failing_for():
+                worst[state.subscription] = state
+        return {name: state.report() for name, state in sorted(worst.items())}
