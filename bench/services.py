@@ -19,6 +19,8 @@ import httpx
 
 from bench.stack import DATA
 from shared.devstack.broker import free_port
+from shared.internal_auth import internal_key
+from shared.settings import Settings
 
 ROOT = Path(__file__).parent.parent
 
@@ -51,6 +53,12 @@ def _env(
         }
     )
     return env
+
+
+def internal_key_of_services() -> bytes:
+    """The key the services run here check the gateway's token with (generated under
+    their ``KEFU_HOME``), so the benchmark can call them as the gateway would."""
+    return internal_key(Settings(home=DATA / "kefu", internal_secret=None))
 
 
 def wait_healthy(running: Running, timeout: float = 60.0) -> None:

@@ -1,8 +1,8 @@
 """What every service's HTTP API shares: error shape, the acting agent, health, serving.
 
 Errors always answer ``{"code": ..., "message": ...}``. Services' APIs are
-internal: only the gateway calls them, and it passes the authenticated agent in
-``X-Kefu-Actor`` / ``X-Kefu-Roles`` and the request's ``Idempotency-Key``.
+internal: only the gateway calls them, and it vouches for the authenticated agent
+in a signed token (shared.internal_auth) and passes the request's ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
 from shared.telemetry import metrics_enabled, prometheus_text
-
-ACTOR_HEADER = "X-Kefu-Actor"
-ROLES_HEADER = "X-Kefu-Roles"
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -69,14 +67,14 @@ class Actor:
 
 # Dependencies are ``async def`` though they do no I/O: FastAPI runs a plain ``def``
 # dependency in a worker thread, a thread hop on every request.
-async def _actor(
-    x_kefu_actor: Annotated[str | None, Header()] = None,
-    x_kefu_roles: Annotated[str | None, Header()] = None,
-) -> Actor:
-    if not x_kefu_actor:
-        raise InvalidInput("internal call without X-Kefu-Actor", code="actor_required", status=400)
-    roles = frozenset(r for r in (x_kefu_roles or "").split(",") if r)
-    return Actor(x_kefu_actor, roles)
+# Actor and roles come from the gateway's verified token only, never from a header.
+async def _actor(request: Request) -> Actor:
+    call = internal_call(request)
+    if not call.actor:
+        raise InvalidInput(
+            "internal call without an acting agent", code="actor_required", status=400
+        )
+    return Actor(call.actor, call.roles)
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]

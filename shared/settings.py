@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     """The business's local time zone: voucher validity dates end at midnight here."""
 
     jwt_secret: SecretStr | None = None
+    internal_secret: SecretStr | None = None
+    """The gateway's key for signing calls to the services (shared.internal_auth); not the
+    users' JWT key. Unset: generated once under ``home``."""
     token_ttl_minutes: int = 30
     demo_password: SecretStr | None = None
 

@@ -20,6 +20,7 @@ from services.gateway.passwords import Passwords
 from services.gateway.tokens import Tokens, token_secret
 from services.gateway.upstream import Upstreams, client_timeout
 from shared.http import error_body, make_app
+from shared.internal_auth import InternalSigner, internal_key
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -48,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
                 platform=platform,
                 tokens=Tokens(token_secret(settings), ttl),
                 passwords=passwords,
-                upstreams=Upstreams(client, settings),
+                upstreams=Upstreams(client, settings, InternalSigner(internal_key(settings))),
                 keys=keys,
             )
             platform.background(keys.purge_forever())

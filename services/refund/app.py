@@ -28,6 +28,7 @@ from shared.contracts import (
     REFUND_SLA_BREACHED,
 )
 from shared.http import make_app
+from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -82,6 +83,7 @@ def create_app(
         " calls it (under /api/v1/refunds and /api/v1/aftersales).",
         lifespan,
     )
+    require_internal_calls(app, "refund", settings)
     app.include_router(router)
     for part in aftersales.ROUTERS:
         app.include_router(part)
