@@ -129,3 +129,30 @@ def test_the_production_overlay_changes_image_replicas_settings_and_resources() 
     settings = find(PRODUCTION, "ConfigMap", "kefu-settings")["data"]
     assert settings["KEFU_KAFKA_BOOTSTRAP"].count(":9092") == 3
     assert settings["KEFU_TOPIC_REPLICATION"] == "3"  # the patch merged, it did not replace
+
+
+def test_only_the_gateway_and_prometheus_reach_the_services_behind_it() -> None:
+    policies = of_kind(BASE, "NetworkPolicy")
+    deny = policies["default-deny-ingress"]["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"]
+    assert "ingress" not in deny  # nothing let in
+    assert policies["gateway-ingress"]["spec"]["ingress"] == [{"ports": [{"port": "http"}]}]
+    for name in set(service_names()) - {"gateway"}:
+        spec = policies[f"{name}-ingress"]["spec"]
+        assert spec["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        [rule] = spec["ingress"]
+        gateway, prometheus = rule["from"]
+        assert gateway == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+        assert prometheus["namespaceSelector"]["matchLabels"] == {
+            "kubernetes.io/metadata.name": "monitoring"
+        }
+        assert rule["ports"] == [{"port": "http"}]
+    assert set(policies) == {"default-deny-ingress", "gateway-ingress"} | {
+        f"{n}-ingress" for n in set(service_names()) - {"gateway"}
+    }
+
+
+def test_the_example_secret_holds_no_usable_value() -> None:
+    [secret] = load_all(K8S / "base" / "secret.example.yaml")
+    assert set(secret["stringData"].values()) == {""}
+    assert "KEFU_INTERNAL_SECRET" in secret["stringData"]
