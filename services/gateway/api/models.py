@@ -25,8 +25,8 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         409: "Refused by a rule, or request_in_progress for the same Idempotency-Key",
         422: "Invalid input, or idempotency_key_reused",
-        429: "Asked again too soon (e.g. code_requested_too_soon)",
-        503: "A service behind the gateway is unavailable: service_unavailable",
+        429: "Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After",
+        503: "A service behind the gateway is unavailable (service_unavailable), or busy",
     }
     return {s: {"model": ErrorOut, "description": described.get(s, "Error")} for s in statuses}
 

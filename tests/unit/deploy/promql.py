@@ -25,6 +25,7 @@ METRICS = frozenset(
         "kefu_operations_total",
         "kefu_sla_breaches_total",
         "kefu_refund_steps_due",
+        "kefu_auth_events_total",
         "up",
     ]
 )
@@ -46,6 +47,7 @@ LABELS = frozenset(
         "kefu_failure",
         "kefu_step",
         "kefu_window",
+        "kefu_event",
     }
 )
 # Grafana's variables, replaced by values of the same kind before parsing
