@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.input_guard import install_input_guard
 from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
 from shared.telemetry import metrics_enabled, prometheus_text
@@ -80,12 +81,16 @@ async def _actor(request: Request) -> Actor:
 CurrentActor = Annotated[Actor, Depends(_actor)]
 
 
-async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+def checked_idempotency_key(idempotency_key: str | None) -> str | None:
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput(
             "Idempotency-Key must be 1 to 200 characters", code="invalid_idempotency_key"
         )
     return idempotency_key
+
+
+async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+    return checked_idempotency_key(idempotency_key)
 
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
@@ -109,6 +114,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
         **_NATIVE_TELEMETRY_OFF,
     )
     install_error_handlers(app)
+    install_input_guard(app)
     app.add_middleware(TracingMiddleware)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app

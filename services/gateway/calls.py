@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -31,7 +31,7 @@ from services.gateway.domain.routes import (
 )
 from services.gateway.errors import Unauthorized
 from shared.errors import Forbidden
-from shared.http import Actor, IdempotencyKey
+from shared.http import Actor, checked_idempotency_key
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -140,10 +140,12 @@ class GatewayCall:
 async def authorized_call(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    idempotency_key: IdempotencyKey,
+    idempotency_key: Annotated[str | None, Header()] = None,
 ) -> GatewayCall:
     gateway = gateway_of(request)
     actor = await sign_in(gateway, credentials)
+    # only once the caller is known: no input is judged for someone not signed in
+    idempotency_key = checked_idempotency_key(idempotency_key)
     rule = rule_of(request)
     if rule is None or not may_call(rule, actor.roles):
         roles = ", ".join(sorted(actor.roles)) or "none"

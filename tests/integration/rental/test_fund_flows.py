@@ -133,6 +133,7 @@ async def gateway(infra: Infra, accounts: Rental) -> AsyncIterator[httpx.AsyncCl
         kafka_bootstrap=infra.kafka_bootstrap,
         rental_port=port,
         jwt_secret=SecretStr("fund-flows-secret-" + "x" * 40),
+        home=accounts.settings.home,  # the rental service's internal key is kept there
         demo_password=SecretStr(PASSWORD),
         log_json=False,
     )
