@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from shared.devstack.secrets import private_log
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -47,7 +49,7 @@ class EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = self.log_path.open("ab")  # keep stderr: Tansu logs its panics there
+            self._log = private_log(self.log_path)  # keep stderr: Tansu logs its panics there
         self._proc = subprocess.Popen(
             [
                 str(binary),

@@ -12,6 +12,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from shared.settings import Settings
 
@@ -59,3 +60,11 @@ def stack_secrets(settings: Settings, home: Path) -> StackSecrets:
         return StackSecrets(jwt, internal, settings.demo_password.get_secret_value(), None)
     path = home / DEMO_PASSWORD_FILE
     return StackSecrets(jwt, internal, persisted_secret(path, 9), path)
+
+
+def private_log(path: Path) -> IO[bytes]:
+    """A log file for appending, readable by its owner only (0600, even if it was not)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")
