@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -31,6 +31,9 @@ class TokenClaims:
     username: str
     roles: frozenset[str]
     expires_at: int
+    issued_at: datetime
+    """To the millisecond (``iat`` has whole seconds): a sign-out ends tokens issued
+    before it, not one issued in the same second after it."""
 
 
 class Tokens:
@@ -44,6 +47,7 @@ class Tokens:
             "sub": username,
             "roles": sorted(roles),
             "iat": int(now.timestamp()),
+            "iat_ms": int(now.timestamp() * 1000),
             "exp": int((now + self._ttl).timestamp()),
             "jti": secrets.token_hex(8),
         }
@@ -66,7 +70,11 @@ class Tokens:
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("the token is not valid")
-        return TokenClaims(str(claims["sub"]), frozenset(roles), int(claims["exp"]))
+        issued_ms = claims.get("iat_ms")
+        if not isinstance(issued_ms, int):
+            issued_ms = int(claims["iat"]) * 1000
+        issued_at = datetime.fromtimestamp(issued_ms / 1000, UTC)
+        return TokenClaims(str(claims["sub"]), frozenset(roles), int(claims["exp"]), issued_at)
 
 
 def token_secret(settings: Settings) -> str:

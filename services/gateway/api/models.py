@@ -20,7 +20,7 @@ class ErrorOut(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         400: "Bad request (e.g. idempotency_key_required)",
-        401: "Not signed in: unauthorized, token_expired",
+        401: "Not signed in: unauthorized, token_expired, signed_out",
         403: "Your roles may not call this route: forbidden",
         404: "Not found",
         409: "Refused by a rule, or request_in_progress for the same Idempotency-Key",
@@ -42,6 +42,21 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires")
 
 
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordResetIn(BaseModel):
+    new_password: str = Field(
+        min_length=1, max_length=256, description="Tell the person; they must change it"
+    )
+
+
+class RolesIn(BaseModel):
+    roles: list[str] = Field(description="The account's roles from now on (all of them)")
+
+
 class MeOut(BaseModel):
     username: str
     roles: list[str]
@@ -59,6 +74,7 @@ class UserOut(BaseModel):
     active: bool
     created_by: str
     created_at: datetime
+    must_change_password: bool = False
 
 
 class UsersOut(BaseModel):
