@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from services.gateway.errors import TokenExpired, Unauthorized
+from shared.internal_auth import WeakSecret
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,8 @@ def token_secret(settings: Settings) -> str:
     if settings.jwt_secret is not None and settings.jwt_secret.get_secret_value():
         secret = settings.jwt_secret.get_secret_value()
         if len(secret.encode()) < MIN_SECRET_BYTES:
-            log.warning(
-                f"KEFU_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes: use a longer one"
-            )
+            # a guessable key signs any token for anyone: the gateway does not start
+            raise WeakSecret(f"KEFU_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
         return secret
     log.warning(
         "KEFU_JWT_SECRET is not set: tokens are signed with a random secret and"
