@@ -95,7 +95,7 @@ class InputGuard:
     ) -> None:
         self.app = app
         self.default_limit = default_limit
-        self.limits = dict(limits or {})
+        self.limits = limits if limits is not None else {}
 
     def limit_for(self, path: str) -> int:
         for prefix, limit in self.limits.items():
@@ -220,10 +220,19 @@ def _out_of_range(value: str) -> bool:
     return bool(_INTEGER.match(text)) and not INT64_MIN <= int(text) <= INT64_MAX
 
 
-def install_input_guard(
-    app: FastAPI, default_limit: int = DEFAULT_BODY_LIMIT, limits: Mapping[str, int] | None = None
-) -> None:
-    """Guard ``app``'s input; ``limits``: body limits for path prefixes above the default.
-    Call before the routes are added (the dependency reaches routes added after it)."""
+def install_input_guard(app: FastAPI, default_limit: int = DEFAULT_BODY_LIMIT) -> None:
+    """Guard ``app``'s input. Call before the routes are added (the dependency reaches
+    the routes added after it)."""
+    limits: dict[str, int] = {}
+    app.state.body_limits = limits  # the middleware reads this very dict: allow_body adds
     app.router.dependencies.append(Depends(integer_parameters_in_range))
+    # declared on every route: any of them may answer it (the guard stands before all)
+    app.router.responses.setdefault(
+        413, {"description": "body_too_large: the body is over the route's limit"}
+    )
     app.add_middleware(InputGuard, default_limit=default_limit, limits=limits)
+
+
+def allow_body(app: FastAPI, prefix: str, limit: int) -> None:
+    """Let the routes under ``prefix`` take bodies up to ``limit`` bytes."""
+    app.state.body_limits[prefix] = limit

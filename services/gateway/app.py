@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.api import ROUTERS
 from services.gateway.context import Gateway
+from services.gateway.domain.route_rule import AFTERSALES_PREFIX
 from services.gateway.errors import Unauthorized
 from services.gateway.handlers import seed_demo_accounts
 from services.gateway.idempotency import IdempotencyKeys
@@ -20,7 +21,9 @@ from services.gateway.passwords import Passwords
 from services.gateway.sign_in import TooManyAttempts, purge_attempts_forever, sign_in_guard
 from services.gateway.tokens import Tokens, token_secret
 from services.gateway.upstream import Upstreams, client_timeout
+from shared.api.aftersales import TICKET_BODY_LIMIT
 from shared.http import error_body, make_app
+from shared.input_guard import allow_body
 from shared.internal_auth import InternalSigner, internal_key
 from shared.platform import Platform
 from shared.settings import Settings
@@ -91,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
+    allow_body(app, f"{AFTERSALES_PREFIX}/tickets", TICKET_BODY_LIMIT)
     for router in ROUTERS:
         app.include_router(router)
     return app

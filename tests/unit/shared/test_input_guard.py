@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from shared.http import make_app
+from shared.input_guard import allow_body
 
 SEEN: list[object] = []
 
@@ -100,3 +101,19 @@ async def test_a_body_over_a_mebibyte_gets_413_however_it_comes(client: httpx.As
     assert SEEN == []
     fine = await client.post("/things", json={"name": "x" * 1000, "tags": ["a"]})
     assert fine.status_code == 200 and fine.json()["name"] == "x" * 1000
+
+
+async def test_a_route_given_more_room_takes_a_larger_body() -> None:
+    made = app()
+    allow_body(made, "/things", 3 * 1024 * 1024)
+    transport = httpx.ASGITransport(app=made)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        fine = await client.post("/things", json={"name": "x" * 2_000_000})
+        assert fine.status_code == 200
+        over = await client.post("/things", json={"name": "x" * 4_000_000})
+        refused(over, 413, "body_too_large")
+
+
+def test_every_route_declares_the_413_it_may_answer() -> None:
+    paths = app().openapi()["paths"]
+    assert all("413" in op["responses"] for item in paths.values() for op in item.values())
