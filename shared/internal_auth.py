@@ -64,6 +64,12 @@ def internal_key(settings: Settings) -> bytes:
     the services of one machine share it; several machines must set ``KEFU_INTERNAL_SECRET``)."""
     if settings.internal_secret is not None and settings.internal_secret.get_secret_value():
         value = settings.internal_secret.get_secret_value()
+    elif settings.upstream_host:
+        # each host would make its own key and every call would be refused: say so at once
+        raise WeakSecret(
+            "KEFU_INTERNAL_SECRET is not set, and the services run on hosts of their own"
+            " (KEFU_UPSTREAM_HOST): set the same secret on every one"
+        )
     else:
         value = persisted_secret(settings.home / INTERNAL_SECRET_FILE, 48)
     key = value.encode()

@@ -99,3 +99,10 @@ def test_without_a_configured_key_one_is_generated_once_owner_only(tmp_path: Pat
     assert first == internal_key(Settings(home=tmp_path, internal_secret=None))
     assert len(first) >= 32
     assert (tmp_path / "internal_secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_services_on_hosts_of_their_own_need_the_key_set(tmp_path: Path) -> None:
+    spread = Settings(home=tmp_path, internal_secret=None, upstream_host="{service}.kefu.svc")
+    with pytest.raises(WeakSecret):
+        internal_key(spread)
+    assert not (tmp_path / "internal_secret").exists()
