@@ -26,6 +26,8 @@ from shared.errors import DomainError
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+SIGN_INS_AT_ONCE = 2
+SIGN_INS_WAITING = 128
 
 
 class TooManyAttempts(DomainError):
