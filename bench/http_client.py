@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 import json
 from typing import Any
+from urllib.parse import unquote
+
+from shared.internal_auth import INTERNAL_TOKEN_HEADER, InternalSigner
 
 
 class HttpError(Exception):
@@ -77,14 +80,30 @@ class _Conn:
 class Client:
     """``await client.post_json(path, payload, headers)`` → (status, parsed JSON or text)."""
 
-    def __init__(self, host: str, port: int, max_connections: int = 1000) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        max_connections: int = 1000,
+        internal: tuple[bytes, str] | None = None,
+    ) -> None:
+        """``internal``: (key, service) to sign each call as the gateway does, for the actor
+        named in the ``X-Kefu-Actor`` / ``X-Kefu-Roles`` headers (taken off the request)."""
         self.host = host
         self.port = port
+        self._internal = (InternalSigner(internal[0]), internal[1]) if internal else None
         self._idle: list[_Conn] = []
         self._slots = asyncio.Semaphore(max_connections)
 
     async def post_json(self, path: str, payload: Any, headers: dict[str, str]) -> tuple[int, Any]:
         body = json.dumps(payload).encode()
+        if self._internal is not None:
+            signer, service = self._internal
+            headers = dict(headers)
+            actor = headers.pop("X-Kefu-Actor", None)
+            roles = frozenset(r for r in headers.pop("X-Kefu-Roles", "").split(",") if r)
+            token = signer.token(service, "POST", unquote(path.split("?")[0]), actor, roles)
+            headers[INTERNAL_TOKEN_HEADER] = token
         lines = [
             f"POST {path} HTTP/1.1",
             f"Host: {self.host}:{self.port}",

@@ -211,7 +211,11 @@ async def main(forms: int, concurrency: int, payouts: int, write: bool) -> None:
                     database_url_with_name(admin_url, "kefu_refund"), min_size=1, max_size=4
                 )
                 assert pool is not None
-                client = Client("127.0.0.1", refund.port)
+                client = Client(
+                    "127.0.0.1",
+                    refund.port,
+                    internal=(services.internal_key_of_services(), "refund"),
+                )
                 driver = Driver(client, pool)
                 try:
                     for _ in range(3):  # warm up: connections, plans

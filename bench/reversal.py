@@ -319,7 +319,11 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                         "PostgreSQL": [p for p in [cpu.postmaster_pid(stack.DATA / "pg")] if p],
                         "broker": cpu.pids_with_arg(f"127.0.0.1:{broker.port}"),
                     }
-                    client = Client("127.0.0.1", voucher.port)
+                    client = Client(
+                        "127.0.0.1",
+                        voucher.port,
+                        internal=(services.internal_key_of_services(), "voucher"),
+                    )
                     try:
                         warm_up = await closed_loop(client, orders.take(WARM_UP), 10, groups)
                         print(f"warm-up: {dict(warm_up.outcomes)}", flush=True)

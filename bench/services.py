@@ -19,6 +19,8 @@ import httpx
 
 from bench.stack import DATA
 from shared.devstack.broker import free_port
+from shared.internal_auth import internal_key
+from shared.settings import Settings
 
 ROOT = Path(__file__).parent.parent
 
@@ -53,13 +55,19 @@ def _env(
     return env
 
 
-def wait_healthy(running: Running, timeout: float = 60.0) -> None:
+def internal_key_of_services() -> bytes:
+    """The key the services run here check the gateway's token with (generated under
+    their ``KEFU_HOME``), so the benchmark can call them as the gateway would."""
+    return internal_key(Settings(home=DATA / "kefu", internal_secret=None))
+
+
+def wait_healthy(running: Running, timeout: float = 60.0, alive: str = "/health") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if running.proc.poll() is not None:
             raise RuntimeError(f"{running.name} exited with {running.proc.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{running.url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{running.url}{alive}", timeout=1).status_code == 200:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"{running.name} did not become healthy")
@@ -67,14 +75,22 @@ def wait_healthy(running: Running, timeout: float = 60.0) -> None:
 
 @contextlib.contextmanager
 def service(
-    name: str, database_url: str, bootstrap: str, extra: dict[str, str] | None = None
+    name: str,
+    database_url: str,
+    bootstrap: str,
+    extra: dict[str, str] | None = None,
+    code: Path = ROOT,
+    alive: str = "/health",
 ) -> Iterator[Running]:
+    """``code``: the source tree to run (another commit's, checked out elsewhere, to
+    compare before and after); ``alive``: the path that answers 200 once it is up (the
+    gateway's /health waits for the services behind it)."""
     port = free_port()
     DATA.mkdir(parents=True, exist_ok=True)
     log = (DATA / f"{name}.log").open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", f"services.{name}"],
-        cwd=ROOT,
+        cwd=code,
         env=_env(name, port, database_url, bootstrap, extra or {}),
         stdout=log,
         stderr=log,
@@ -83,7 +99,7 @@ def service(
     backstop = functools.partial(_stop, proc)
     atexit.register(backstop)  # if this process is interrupted mid-run
     try:
-        wait_healthy(running)
+        wait_healthy(running, alive=alive)
         yield running
     finally:
         _stop(proc)

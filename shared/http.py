@@ -1,8 +1,8 @@
 """What every service's HTTP API shares: error shape, the acting agent, health, serving.
 
 Errors always answer ``{"code": ..., "message": ...}``. Services' APIs are
-internal: only the gateway calls them, and it passes the authenticated agent in
-``X-Kefu-Actor`` / ``X-Kefu-Roles`` and the request's ``Idempotency-Key``.
+internal: only the gateway calls them, and it vouches for the authenticated agent
+in a signed token (shared.internal_auth) and passes the request's ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from starlette.responses import Response
 from shared.docs_pages import install_docs_pages
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.failures import FailureAnswers
+from shared.input_guard import install_input_guard
+from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
 from shared.paging import reject_unknown_filters
 from shared.telemetry import metrics_enabled, prometheus_text
-
-ACTOR_HEADER = "X-Kefu-Actor"
-ROLES_HEADER = "X-Kefu-Roles"
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -72,25 +71,29 @@ class Actor:
 
 # Dependencies are ``async def`` though they do no I/O: FastAPI runs a plain ``def``
 # dependency in a worker thread, a thread hop on every request.
-async def _actor(
-    x_kefu_actor: Annotated[str | None, Header()] = None,
-    x_kefu_roles: Annotated[str | None, Header()] = None,
-) -> Actor:
-    if not x_kefu_actor:
-        raise InvalidInput("internal call without X-Kefu-Actor", code="actor_required", status=400)
-    roles = frozenset(r for r in (x_kefu_roles or "").split(",") if r)
-    return Actor(x_kefu_actor, roles)
+# Actor and roles come from the gateway's verified token only, never from a header.
+async def _actor(request: Request) -> Actor:
+    call = internal_call(request)
+    if not call.actor:
+        raise InvalidInput(
+            "internal call without an acting agent", code="actor_required", status=400
+        )
+    return Actor(call.actor, call.roles)
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]
 
 
-async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+def checked_idempotency_key(idempotency_key: str | None) -> str | None:
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput(
             "Idempotency-Key must be 1 to 200 characters", code="invalid_idempotency_key"
         )
     return idempotency_key
+
+
+async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+    return checked_idempotency_key(idempotency_key)
 
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
@@ -119,6 +122,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
     install_docs_pages(app)  # FastAPI's own load their assets from a CDN
     install_error_handlers(app)
     app.add_middleware(FailureAnswers)  # inside the tracing: the answer carries the trace id
+    install_input_guard(app)
     app.add_middleware(TracingMiddleware)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app

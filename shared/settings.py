@@ -85,7 +85,21 @@ class Settings(BaseSettings):
     """The business's local time zone: voucher validity dates end at midnight here."""
 
     jwt_secret: SecretStr | None = None
+    internal_secret: SecretStr | None = None
+    """The gateway's key for signing calls to the services (shared.internal_auth); not the
+    users' JWT key. Unset: generated once under ``home``."""
     token_ttl_minutes: int = 30
+    sign_in_failures_per_account: int = 5
+    """Failed sign-ins to one account in the window before it is locked (429), the lock
+    doubling with each further failure."""
+    sign_in_failures_per_address: int = 20
+    """The same from one client address: higher, as an office shares one address."""
+    sign_in_window_minutes: int = 15
+    password_hash_workers: int = 1
+    """Threads that hash and verify passwords (argon2): a burst of sign-ins uses at most
+    these, leaving the event loop its core."""
+    password_hash_queue: int = 32
+    """Sign-ins that may wait for a hashing thread; past it 503 ``busy``."""
     demo_password: SecretStr | None = None
 
     otlp_endpoint: str | None = None

@@ -184,5 +184,7 @@ def setup_logging(service: str, settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("aiokafka", "faststream", "uvicorn.access"):
+    # httpx and httpcore log every request's URL, query and all, at INFO: the gateway's
+    # calls carry phones in many formats there (its own CLIENT span names the route)
+    for noisy in ("aiokafka", "faststream", "uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -13,13 +13,18 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.api import ROUTERS
 from services.gateway.context import Gateway
+from services.gateway.domain.route_rule import AFTERSALES_PREFIX
 from services.gateway.errors import Unauthorized
 from services.gateway.handlers import seed_demo_accounts
 from services.gateway.idempotency import IdempotencyKeys
 from services.gateway.passwords import Passwords
+from services.gateway.sign_in import TooManyAttempts, purge_attempts_forever, sign_in_guard
 from services.gateway.tokens import Tokens, token_secret
 from services.gateway.upstream import Upstreams, client_timeout
+from shared.api.aftersales import TICKET_BODY_LIMIT
 from shared.http import error_body, make_app
+from shared.input_guard import allow_body
+from shared.internal_auth import InternalSigner, internal_key
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -33,25 +38,33 @@ def create_app(settings: Settings) -> FastAPI:
         await platform.open()
         timeout = client_timeout(settings)
         client = httpx.AsyncClient(timeout=timeout)
+        passwords: Passwords | None = None
         try:
-            passwords = Passwords()
+            passwords = Passwords(
+                workers=settings.password_hash_workers, queue=settings.password_hash_queue
+            )
             demo = settings.demo_password.get_secret_value() if settings.demo_password else None
             await seed_demo_accounts(platform.pool, passwords, demo)
             ttl = timedelta(minutes=settings.token_ttl_minutes)
             keys = IdempotencyKeys(
                 platform.pool, timedelta(seconds=settings.idempotency_lease_seconds)
             )
+            secret = token_secret(settings)
             app.state.gateway = Gateway(
                 settings=settings,
                 platform=platform,
-                tokens=Tokens(token_secret(settings), ttl),
+                tokens=Tokens(secret, ttl),
                 passwords=passwords,
-                upstreams=Upstreams(client, settings),
+                sign_ins=sign_in_guard(platform.pool, secret, settings),
+                upstreams=Upstreams(client, settings, InternalSigner(internal_key(settings))),
                 keys=keys,
             )
             platform.background(keys.purge_forever())
+            platform.background(purge_attempts_forever(app.state.gateway.sign_ins))
             yield
         finally:
+            if passwords is not None:
+                passwords.close()
             await client.aclose()
             await platform.close()
 
@@ -63,6 +76,14 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan,
     )
 
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(_: Request, exc: TooManyAttempts) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message),
+            status_code=exc.status,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
     @app.exception_handler(Unauthorized)
     async def _unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:
         return JSONResponse(
@@ -71,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
+    allow_body(app, f"{AFTERSALES_PREFIX}/tickets", TICKET_BODY_LIMIT)
     for router in ROUTERS:
         app.include_router(router)
     return app

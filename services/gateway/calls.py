@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -23,6 +23,7 @@ from services.gateway.answers import Answer, Produce, answered
 from services.gateway.context import Gateway
 from services.gateway.domain.idempotency import IdempotencyKeyRequired, fingerprint
 from services.gateway.domain.routes import (
+    PASSWORD_CHANGE_PATHS,
     Audience,
     RouteRule,
     may_call,
@@ -31,7 +32,8 @@ from services.gateway.domain.routes import (
 )
 from services.gateway.errors import Unauthorized
 from shared.errors import Forbidden
-from shared.http import Actor, IdempotencyKey
+from shared.http import Actor, checked_idempotency_key
+from shared.observability.http_server import ACTOR_SCOPE_KEY
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -44,16 +46,18 @@ def gateway_of(request: Request) -> Gateway:
     return gateway
 
 
-async def sign_in(gateway: Gateway, credentials: HTTPAuthorizationCredentials | None) -> Actor:
+async def sign_in(gateway: Gateway, credentials: HTTPAuthorizationCredentials | None) -> store.User:
     if credentials is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <access_token>")
     claims = gateway.tokens.verify(credentials.credentials)
-    # Roles and the active flag are read now, not trusted from the token: disabling an
-    # account or changing its roles takes effect on its next request.
+    # Roles, the active flag and the sessions' start are read now, not trusted from the
+    # token: a sign-out, a disable or a role change takes effect on the next request.
     user = await store.get_user(gateway.pool, claims.username)
     if user is None or not user.active:
         raise Unauthorized("this account no longer exists or is disabled")
-    return Actor(user.username, user.roles)
+    if user.sessions_valid_after is not None and claims.issued_at < user.sessions_valid_after:
+        raise Unauthorized("this token was signed out; sign in again", code="signed_out")
+    return user
 
 
 def path_on_service(request: Request, rule: RouteRule) -> str:
@@ -140,11 +144,20 @@ class GatewayCall:
 async def authorized_call(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    idempotency_key: IdempotencyKey,
+    idempotency_key: Annotated[str | None, Header()] = None,
 ) -> GatewayCall:
     gateway = gateway_of(request)
-    actor = await sign_in(gateway, credentials)
+    user = await sign_in(gateway, credentials)
+    actor = Actor(user.username, user.roles)
+    request.scope[ACTOR_SCOPE_KEY] = actor.username
+    # only once the caller is known: no input is judged for someone not signed in
+    idempotency_key = checked_idempotency_key(idempotency_key)
     rule = rule_of(request)
+    if user.must_change_password and (rule is None or rule.path not in PASSWORD_CHANGE_PATHS):
+        raise Forbidden(
+            "an admin reset your password: choose your own first (POST /api/v1/auth/password)",
+            code="password_change_required",
+        )
     if rule is None or not may_call(rule, actor.roles):
         roles = ", ".join(sorted(actor.roles)) or "none"
         raise Forbidden(f"your roles ({roles}) may not {request.method} {request.url.path}")

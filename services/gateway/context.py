@@ -8,6 +8,7 @@ import asyncpg
 
 from services.gateway.idempotency import IdempotencyKeys
 from services.gateway.passwords import Passwords
+from services.gateway.sign_in import SignInGuard
 from services.gateway.tokens import Tokens
 from services.gateway.upstream import Upstreams
 from shared.platform import Platform
@@ -20,6 +21,7 @@ class Gateway:
     platform: Platform
     tokens: Tokens
     passwords: Passwords
+    sign_ins: SignInGuard
     upstreams: Upstreams
     keys: IdempotencyKeys
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from services.gateway import store
+from services.gateway import audit, store
 from services.gateway.context import Gateway
 from services.gateway.domain.accounts import check_new_account, normalise_username
 from services.gateway.domain.roles import DEMO_ACCOUNTS
@@ -31,16 +31,26 @@ class UsernameTaken(DomainError):
     code = "username_taken"
 
 
-async def login(gateway: Gateway, username: str, password: str) -> IssuedToken:
+async def login(gateway: Gateway, username: str, password: str, address: str | None) -> IssuedToken:
     name = normalise_username(username)
     user = await store.get_user(gateway.pool, name)
+    known = user.username if user is not None else None
+    attempt = await gateway.sign_ins.begin(name, address, known)
     valid = await gateway.passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
-        log.info("sign-in refused", extra={"fields": {"username": name}})
+        # the typed name is kept only when it is an account's: else it may be a password
+        reason = "unknown_account" if user is None else "wrong_password"
+        if user is not None and valid:
+            reason = "account_disabled"
+        await audit.record(
+            gateway.pool, "sign_in_refused", username=known, address=address, reason=reason
+        )
         raise InvalidCredentials("wrong username or password")
+    await gateway.sign_ins.right(attempt, name)
     if gateway.passwords.needs_rehash(user.password_hash):
         new_hash = await gateway.passwords.hash(password)
         await store.set_password_hash(gateway.pool, user.username, new_hash)
+    await audit.record(gateway.pool, "signed_in", username=user.username, address=address)
     return gateway.tokens.issue(user.username, user.roles, datetime.now(UTC))
 
 

@@ -20,6 +20,9 @@ class User:
     active: bool
     created_by: str
     created_at: datetime
+    sessions_valid_after: datetime | None = None
+    """Tokens issued before this no longer sign in (a sign-out, a reset, a disable)."""
+    must_change_password: bool = False
 
 
 def _user(row: asyncpg.Record) -> User:
@@ -30,6 +33,8 @@ def _user(row: asyncpg.Record) -> User:
         row["active"],
         row["created_by"],
         row["created_at"],
+        row["sessions_valid_after"],
+        row["must_change_password"],
     )
 
 
@@ -87,6 +92,51 @@ async def set_password_hash(
         username,
         password_hash,
     )
+
+
+async def end_sessions(conn: asyncpg.Connection | asyncpg.Pool, username: str) -> None:
+    await conn.execute(
+        "UPDATE users SET sessions_valid_after = clock_timestamp(), updated_at = now()"
+        " WHERE username = $1",
+        username,
+    )
+
+
+async def set_active(conn: asyncpg.Connection | asyncpg.Pool, username: str, active: bool) -> bool:
+    """False if there is no such user. Disabling also ends the account's sessions."""
+    result: str = await conn.execute(
+        "UPDATE users SET active = $2, updated_at = now(),"
+        " sessions_valid_after = CASE WHEN $2 THEN sessions_valid_after"
+        " ELSE clock_timestamp() END WHERE username = $1",
+        username,
+        active,
+    )
+    return result.endswith(" 1")
+
+
+async def replace_password(
+    conn: asyncpg.Connection | asyncpg.Pool, username: str, password_hash: str, must_change: bool
+) -> bool:
+    """A new password ends every session; False if there is no such user."""
+    result: str = await conn.execute(
+        "UPDATE users SET password_hash = $2, must_change_password = $3,"
+        " sessions_valid_after = clock_timestamp(), updated_at = now() WHERE username = $1",
+        username,
+        password_hash,
+        must_change,
+    )
+    return result.endswith(" 1")
+
+
+async def set_roles(
+    conn: asyncpg.Connection | asyncpg.Pool, username: str, roles: frozenset[str]
+) -> bool:
+    result: str = await conn.execute(
+        "UPDATE users SET roles = $2, updated_at = now() WHERE username = $1",
+        username,
+        sorted(roles),
+    )
+    return result.endswith(" 1")
 
 
 # --- idempotency keys --------------------------------------------------------

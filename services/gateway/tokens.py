@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
 from services.gateway.errors import TokenExpired, Unauthorized
+from shared.internal_auth import WeakSecret
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ class TokenClaims:
     username: str
     roles: frozenset[str]
     expires_at: int
+    issued_at: datetime
+    """To the millisecond (``iat`` has whole seconds): a sign-out ends tokens issued
+    before it, not one issued in the same second after it."""
 
 
 class Tokens:
@@ -44,6 +48,7 @@ class Tokens:
             "sub": username,
             "roles": sorted(roles),
             "iat": int(now.timestamp()),
+            "iat_ms": int(now.timestamp() * 1000),
             "exp": int((now + self._ttl).timestamp()),
             "jti": secrets.token_hex(8),
         }
@@ -66,7 +71,11 @@ class Tokens:
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("the token is not valid")
-        return TokenClaims(str(claims["sub"]), frozenset(roles), int(claims["exp"]))
+        issued_ms = claims.get("iat_ms")
+        if not isinstance(issued_ms, int):
+            issued_ms = int(claims["iat"]) * 1000
+        issued_at = datetime.fromtimestamp(issued_ms / 1000, UTC)
+        return TokenClaims(str(claims["sub"]), frozenset(roles), int(claims["exp"]), issued_at)
 
 
 def token_secret(settings: Settings) -> str:
@@ -74,9 +83,8 @@ def token_secret(settings: Settings) -> str:
     if settings.jwt_secret is not None and settings.jwt_secret.get_secret_value():
         secret = settings.jwt_secret.get_secret_value()
         if len(secret.encode()) < MIN_SECRET_BYTES:
-            log.warning(
-                f"KEFU_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes: use a longer one"
-            )
+            # a guessable key signs any token for anyone: the gateway does not start
+            raise WeakSecret(f"KEFU_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
         return secret
     log.warning(
         "KEFU_JWT_SECRET is not set: tokens are signed with a random secret and"

@@ -12,7 +12,8 @@ from starlette.responses import StreamingResponse
 
 from services.gateway.answers import Answer
 from services.gateway.errors import BadServiceAnswer, ServiceTimeout, ServiceUnavailable
-from shared.http import ACTOR_HEADER, ROLES_HEADER, Actor
+from shared.http import Actor
+from shared.internal_auth import INTERNAL_TOKEN_HEADER, InternalSigner
 from shared.observability.http_client import client_call
 from shared.settings import Settings
 
@@ -25,9 +26,18 @@ def client_timeout(settings: Settings) -> httpx.Timeout:
 
 
 class Upstreams:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, settings: Settings, signer: InternalSigner
+    ) -> None:
         self._client = client
         self._settings = settings
+        self._signer = signer
+
+    def _signed(self, service: str, method: str, url: str, actor: Actor | None) -> dict[str, str]:
+        """The gateway's token for this one call: the service believes nothing else."""
+        username, roles = (actor.username, actor.roles) if actor else (None, frozenset[str]())
+        token = self._signer.token(service, method, httpx.URL(url).path, username, roles)
+        return {INTERNAL_TOKEN_HEADER: token}
 
     async def call(
         self,
@@ -42,9 +52,7 @@ class Upstreams:
     ) -> Answer:
         """``actor`` None: a public route, answered with no one acting."""
         url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
-        headers: dict[str, str] = {}
-        if actor is not None:
-            headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
+        headers = self._signed(service, method, url, actor)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         try:
@@ -77,7 +85,7 @@ class Upstreams:
         """A GET whose answer is a file (a CSV report), streamed through as the service
         writes it; an error answer (JSON) comes back as an :class:`Answer`."""
         url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
-        headers = {ACTOR_HEADER: actor.username, ROLES_HEADER: ",".join(sorted(actor.roles))}
+        headers = self._signed(service, "GET", url, actor)
         try:
             with client_call("GET", url, peer=service) as call:
                 request = self._client.build_request(

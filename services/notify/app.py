@@ -23,6 +23,7 @@ from shared.contracts import (
 )
 from shared.devstack.secrets import persisted_secret
 from shared.http import make_app
+from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -75,5 +76,6 @@ def create_app(
         " gateway calls it (under /api/v1/notify).",
         lifespan,
     )
+    require_internal_calls(app, "notify", settings)
     app.include_router(router)
     return app

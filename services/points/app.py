@@ -13,6 +13,7 @@ from services.points.api import router
 from services.points.subscribers import subscriptions
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
 from shared.http import make_app
+from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -42,5 +43,6 @@ def create_app(settings: Settings) -> FastAPI:
         "Internal API of the points gateway: users' bubble-points balances and movements.",
         lifespan,
     )
+    require_internal_calls(app, "points", settings)
     app.include_router(router)
     return app

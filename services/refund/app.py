@@ -19,6 +19,7 @@ from services.refund.api import router
 from services.refund.handlers import background
 from services.refund.handlers.deps import Deps, wall_clock
 from services.refund.subscribers import subscriptions
+from shared.api.aftersales import TICKET_BODY_LIMIT
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_REQUESTED,
@@ -28,6 +29,8 @@ from shared.contracts import (
     REFUND_SLA_BREACHED,
 )
 from shared.http import make_app
+from shared.input_guard import allow_body
+from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -82,6 +85,8 @@ def create_app(
         " calls it (under /api/v1/refunds and /api/v1/aftersales).",
         lifespan,
     )
+    require_internal_calls(app, "refund", settings)
+    allow_body(app, "/aftersales/tickets", TICKET_BODY_LIMIT)
     app.include_router(router)
     for part in aftersales.ROUTERS:
         app.include_router(part)

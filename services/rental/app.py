@@ -33,6 +33,7 @@ from shared.contracts import (
     Topic,
 )
 from shared.http import make_app
+from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -92,5 +93,6 @@ def create_app(
         " /api/v1/rental).",
         lifespan,
     )
+    require_internal_calls(app, "rental", settings)
     app.include_router(router)
     return app

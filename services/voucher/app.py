@@ -25,6 +25,7 @@ from shared.contracts import (
     VOUCHER_REDEEMED,
 )
 from shared.http import make_app
+from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import Settings
 
@@ -84,5 +85,6 @@ def create_app(
         " records. Only the gateway calls it.",
         lifespan,
     )
+    require_internal_calls(app, "voucher", settings)
     app.include_router(router)
     return app

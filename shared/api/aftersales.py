@@ -41,6 +41,9 @@ IMAGES_AT_MOST = 8
 too_many_images, which says more than a schema error."""
 BASE64_AT_MOST = 1_100_000
 """Likewise: an image of 800 KB or more is refused by the service (413 image_too_large)."""
+TICKET_BODY_LIMIT = IMAGES_AT_MOST * BASE64_AT_MOST + 64 * 1024
+"""Bodies of the ticket routes carry images inline: the schema's bounds and the rest
+(shared.input_guard holds every other route to 1 MiB)."""
 
 
 # --- bodies ------------------------------------------------------------------

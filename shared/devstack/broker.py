@@ -15,6 +15,8 @@ import uuid
 from pathlib import Path
 from typing import IO
 
+from shared.devstack.secrets import private_log
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -51,7 +53,7 @@ class EmbeddedBroker:
         self.cluster_id = f"kefu-{uuid.uuid4().hex[:12]}"
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = self.log_path.open("ab")  # keep stderr: Tansu logs its panics there
+            self._log = private_log(self.log_path)  # keep stderr: Tansu logs its panics there
         self._proc = subprocess.Popen(
             [
                 str(binary),

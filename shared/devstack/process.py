@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from shared.devstack.secrets import private_log
+
 
 def log_tail(path: Path, lines: int = 20) -> str:
     if not path.exists():
@@ -38,7 +40,7 @@ class ServiceProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
+        self._log = private_log(self.log_path)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         self._log.write(f"--- kefu up: starting {self.name} at {stamp} ---\n".encode())
         self._log.flush()

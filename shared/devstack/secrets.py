@@ -1,8 +1,9 @@
 """Secrets the embedded stack generates once and keeps under ``<home>``.
 
-Nothing is hard-coded: the JWT signing secret and the demo accounts' password
-are random, written owner-only (0600) on first start and read back afterwards,
-so tokens and the password survive a restart of ``kefu up``.
+Nothing is hard-coded: the JWT signing secret, the internal key the gateway signs
+its calls to the services with, and the demo accounts' password are random,
+written owner-only (0600) on first start and read back afterwards, so tokens and
+the password survive a restart of ``kefu up``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from shared.settings import Settings
 
 JWT_SECRET_FILE = "jwt_secret"
+INTERNAL_SECRET_FILE = "internal_secret"
 DEMO_PASSWORD_FILE = "demo_password"
 
 
 @dataclass(frozen=True)
 class StackSecrets:
     jwt_secret: str
+    internal_secret: str
     demo_password: str
     demo_password_file: Path | None
     """Where the generated password is kept; None when it came from ``KEFU_DEMO_PASSWORD``."""
@@ -48,7 +52,19 @@ def stack_secrets(settings: Settings, home: Path) -> StackSecrets:
         jwt = settings.jwt_secret.get_secret_value()
     else:
         jwt = persisted_secret(home / JWT_SECRET_FILE, 48)
+    if settings.internal_secret is not None:
+        internal = settings.internal_secret.get_secret_value()
+    else:
+        internal = persisted_secret(home / INTERNAL_SECRET_FILE, 48)
     if settings.demo_password is not None:
-        return StackSecrets(jwt, settings.demo_password.get_secret_value(), None)
+        return StackSecrets(jwt, internal, settings.demo_password.get_secret_value(), None)
     path = home / DEMO_PASSWORD_FILE
-    return StackSecrets(jwt, persisted_secret(path, 9), path)
+    return StackSecrets(jwt, internal, persisted_secret(path, 9), path)
+
+
+def private_log(path: Path) -> IO[bytes]:
+    """A log file for appending, readable by its owner only (0600, even if it was not)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")

@@ -286,6 +286,7 @@ class Stack:
                 "database_url": infra.database_url,
                 "kafka_bootstrap": infra.kafka_bootstrap,
                 "jwt_secret": SecretStr(secrets.jwt_secret),
+                "internal_secret": SecretStr(secrets.internal_secret),
                 "demo_password": SecretStr(secrets.demo_password),
                 "home": self.home,
             }

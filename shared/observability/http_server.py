@@ -20,6 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.observability.instruments import instruments
 from shared.telemetry import context_from, tracer
 
+ACTOR_SCOPE_KEY = "kefu.actor"
+"""Who a request acts for, once verified (the gateway's sign-in, a service's gateway token):
+the command log line names them. Never a header a caller could send."""
+
 UNOBSERVED_PATHS = frozenset({"/health", "/metrics"})
 QUERIES = frozenset({"GET", "HEAD", "OPTIONS"})
 commands = logging.getLogger("kefu.commands")
@@ -54,8 +58,9 @@ def log_command(
     }
     if code is not None:
         fields["code"] = code
-    if "x-kefu-actor" in headers:
-        fields["actor"] = headers["x-kefu-actor"]
+    actor = scope.get(ACTOR_SCOPE_KEY)
+    if actor:
+        fields["actor"] = actor
     commands.info(f"{what} {outcome}", extra={"fields": fields})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.gateway.api import (
+    account,
     admin,
     aftersales,
     auth,
@@ -22,6 +23,7 @@ from services.gateway.api import (
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     auth.router,
+    account.router,
     vouchers.router,
     points.router,
     notify_sms.router,

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from services.gateway import handlers, store
+from services.gateway import handlers, lifecycle, store
 from services.gateway.answers import Answer
-from services.gateway.api.models import UserIn, UserOut, UsersOut, errors
+from services.gateway.api.models import (
+    PasswordResetIn,
+    RolesIn,
+    UserIn,
+    UserOut,
+    UsersOut,
+    errors,
+)
 from services.gateway.calls import Call
 
 router = APIRouter(tags=["admin"])
@@ -20,6 +29,7 @@ def _out(user: store.User) -> UserOut:
         active=user.active,
         created_by=user.created_by,
         created_at=user.created_at,
+        must_change_password=user.must_change_password,
     )
 
 
@@ -43,3 +53,61 @@ async def create_user(body: UserIn, call: Call) -> Response:
         return Answer(201, _out(user).model_dump(mode="json"))
 
     return await call.respond(produce, body.model_dump(mode="json"))
+
+
+# Each change below is audited with the admin who made it; none on the admin's own account.
+@router.post(
+    "/api/v1/admin/users/{username}/disable",
+    response_model=UserOut,
+    responses=errors(401, 403, 404, 422),
+)
+async def disable_user(username: str, call: Call) -> Response:
+    """The account can no longer sign in, and its tokens stop working at once."""
+    return await _changed(
+        call, lambda: lifecycle.set_active(call.gateway, call.actor, username, False)
+    )
+
+
+@router.post(
+    "/api/v1/admin/users/{username}/enable",
+    response_model=UserOut,
+    responses=errors(401, 403, 404, 422),
+)
+async def enable_user(username: str, call: Call) -> Response:
+    return await _changed(
+        call, lambda: lifecycle.set_active(call.gateway, call.actor, username, True)
+    )
+
+
+@router.post(
+    "/api/v1/admin/users/{username}/password-reset",
+    status_code=204,
+    responses=errors(401, 403, 404, 422),
+)
+async def reset_password(username: str, body: PasswordResetIn, call: Call) -> Response:
+    """A new password the person must change at their next sign-in; their sessions end."""
+    await lifecycle.reset_password(call.gateway, call.actor, username, body.new_password)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/api/v1/admin/users/{username}/roles",
+    response_model=UserOut,
+    responses=errors(401, 403, 404, 422),
+)
+async def set_roles(username: str, body: RolesIn, call: Call) -> Response:
+    """Replace the account's roles: never your own, never admin with a financial role."""
+    return await _changed(
+        call, lambda: lifecycle.set_roles(call.gateway, call.actor, username, body.roles)
+    )
+
+
+async def _changed(
+    call: Call, change: Callable[[], Awaitable[store.User]], body: object = None
+) -> Response:
+    """The changed account, once per Idempotency-Key."""
+
+    async def produce() -> Answer:
+        return Answer(200, _out(await change()).model_dump(mode="json"))
+
+    return await call.respond(produce, body)

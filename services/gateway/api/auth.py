@@ -13,10 +13,13 @@ router = APIRouter(tags=["auth"])
 
 # No Idempotency-Key here, on purpose: its answer is a bearer token, and storing a
 # token to replay it would keep a live credential in the database.
-@router.post("/api/v1/auth/login", response_model=TokenOut, responses=errors(401))
+@router.post("/api/v1/auth/login", response_model=TokenOut, responses=errors(401, 422, 429, 503))
 async def login(body: LoginIn, request: Request) -> TokenOut:
-    """Sign in; wrong username or password → 401 invalid_credentials."""
-    token = await handlers.login(gateway_of(request), body.username, body.password)
+    """Sign in; wrong username or password → 401 invalid_credentials; after too many
+    failures for the account or from the address → 429 too_many_attempts with
+    Retry-After."""
+    address = request.client.host if request.client else None
+    token = await handlers.login(gateway_of(request), body.username, body.password, address)
     return TokenOut(access_token=token.access_token, expires_in=token.expires_in)
 
 

@@ -21,13 +21,13 @@ class ErrorOut(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         400: "Bad request (e.g. idempotency_key_required)",
-        401: "Not signed in: unauthorized, token_expired",
+        401: "Not signed in: unauthorized, token_expired, signed_out",
         403: "Your roles may not call this route: forbidden",
         404: "Not found",
         409: "Refused by a rule, or request_in_progress for the same Idempotency-Key",
         422: "Invalid input, or idempotency_key_reused",
-        429: "Asked again too soon (e.g. code_requested_too_soon)",
-        503: "A service behind the gateway is unavailable: service_unavailable",
+        429: "Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After",
+        503: "A service behind the gateway is unavailable (service_unavailable), or busy",
     }
     return {s: {"model": ErrorOut, "description": described.get(s, "Error")} for s in statuses}
 
@@ -41,6 +41,21 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires")
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordResetIn(BaseModel):
+    new_password: str = Field(
+        min_length=1, max_length=256, description="Tell the person; they must change it"
+    )
+
+
+class RolesIn(BaseModel):
+    roles: list[str] = Field(description="The account's roles from now on (all of them)")
 
 
 class MeOut(BaseModel):
@@ -60,6 +75,7 @@ class UserOut(BaseModel):
     active: bool
     created_by: str
     created_at: Timestamp
+    must_change_password: bool = False
 
 
 class UsersOut(BaseModel):

@@ -55,10 +55,17 @@ def _notify(
     return RouteRule(method, NOTIFY_PREFIX + path, "notify", audience, roles, prefix=NOTIFY_PREFIX)
 
 
+PASSWORD_CHANGE_PATHS = frozenset(
+    f"{API_PREFIX}/auth/{name}" for name in ("me", "logout", "password")
+)
+"""All an account whose password an admin reset may do until it chooses its own."""
+
 ROUTES: tuple[RouteRule, ...] = (
     RouteRule("GET", "/health", "gateway", Audience.PUBLIC),
     RouteRule("POST", f"{API_PREFIX}/auth/login", "gateway", Audience.PUBLIC),
     RouteRule("GET", f"{API_PREFIX}/auth/me", "gateway", Audience.SIGNED_IN),
+    RouteRule("POST", f"{API_PREFIX}/auth/logout", "gateway", Audience.SIGNED_IN),
+    RouteRule("POST", f"{API_PREFIX}/auth/password", "gateway", Audience.SIGNED_IN),
     _front_line("GET", "/vouchers", "voucher"),
     _front_line("GET", "/vouchers/{code}", "voucher"),
     _front_line("GET", "/vouchers/{code}/operations", "voucher"),
@@ -94,6 +101,16 @@ ROUTES: tuple[RouteRule, ...] = (
     # Admins manage accounts and roles; nothing financial by default (DOMAIN.md roles).
     RouteRule("GET", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
     RouteRule("POST", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
+    *(
+        RouteRule(
+            "POST",
+            f"{API_PREFIX}/admin/users/{{username}}/{act}",
+            "gateway",
+            Audience.ROLES,
+            frozenset({ADMIN}),
+        )
+        for act in ("disable", "enable", "password-reset", "roles")
+    ),
     *refund_routes.ROUTES,
     *aftersales_routes.ROUTES,
     *rental_routes.ROUTES,

@@ -22,11 +22,14 @@ from pydantic import SecretStr
 
 from services.gateway.app import create_app
 from shared.devstack.broker import free_port
+from shared.internal_auth import INTERNAL_TOKEN_HEADER, CallRefused, InternalVerifier
 from shared.settings import SERVICES, Settings
 from tests.infra import Infra
 from tests.serving import serving
 
 DEMO_PASSWORD = "demo-password-for-tests"
+INTERNAL_SECRET = "internal-secret-for-tests-" + "y" * 40
+INTERNAL_KEY = INTERNAL_SECRET.encode()
 
 
 @dataclass
@@ -39,8 +42,11 @@ class StandIn:
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     held: asyncio.Event = field(default_factory=asyncio.Event)
     port: int = 0
+    key: bytes = INTERNAL_KEY
 
     def app(self) -> FastAPI:
+        verifier = InternalVerifier(self.key, self.name)
+
         app = FastAPI()
 
         @app.get("/health")
@@ -50,6 +56,11 @@ class StandIn:
         @app.api_route("/{path:path}", methods=["GET", "POST", "PUT"])
         async def anything(path: str, request: Request) -> JSONResponse:
             body = await request.json() if await request.body() else None
+            try:  # what the gateway vouched for, as a real service would check it
+                token = request.headers.get(INTERNAL_TOKEN_HEADER)
+                caller = verifier.verify(token, request.method, request.url.path)
+            except CallRefused:
+                caller = None
             self.seen.append(
                 {
                     "method": request.method,
@@ -57,6 +68,7 @@ class StandIn:
                     "query": request.url.query,
                     "headers": dict(request.headers),
                     "body": body,
+                    "caller": caller,
                 }
             )
             code = path.split("/")[1] if "/" in path else ""
@@ -134,6 +146,7 @@ async def gateway(infra: Infra) -> AsyncIterator[GatewayUnderTest]:
         kafka_bootstrap=infra.kafka_bootstrap,
         **ports,
         jwt_secret=SecretStr("test-secret-" + "x" * 40),
+        internal_secret=SecretStr(INTERNAL_SECRET),
         demo_password=SecretStr(DEMO_PASSWORD),
         log_json=False,
     )

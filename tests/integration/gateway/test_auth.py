@@ -91,7 +91,8 @@ async def test_an_admin_creates_a_user_who_can_then_sign_in(gateway: GatewayUnde
     )
     assert created.status_code == 201, created.text
     assert created.json()["username"] == name and created.json()["roles"] == ["agent"]
-    assert created.json()["created_by"] == "admin" and "password" not in created.text
+    assert created.json()["created_by"] == "admin" and "password" not in created.json()
+    assert "long enough secret" not in created.text
     listed = (await gateway.http.get("/api/v1/admin/users", headers=admin)).json()["items"]
     assert name in [u["username"] for u in listed] and "argon2" not in str(listed)
     stored = await gateway.app.state.gateway.pool.fetchval(

@@ -35,7 +35,7 @@ async def test_each_notify_route_goes_to_its_service_path(gateway: GatewayUnderT
         seen = gateway.notify.last()
         assert (seen["method"], seen["path"]) == (method, upstream)
         assert seen["query"].startswith(query)
-        assert seen["headers"]["x-kefu-actor"] == ("ops" if who is ops else "lead")
+        assert seen["caller"].actor == ("ops" if who is ops else "lead")
     sent = gateway.notify.seen[-7]
     assert sent["path"] == "/verification-codes"
     assert sent["body"] == {"phone": "13800138000", "purpose": "login"}
@@ -114,7 +114,7 @@ async def test_notify_roles(
         )
         if who in allowed:
             assert response.status_code == 200, (who, response.text)
-            assert gateway.notify.last()["headers"]["x-kefu-actor"] == who
+            assert gateway.notify.last()["caller"].actor == who
         else:
             assert (response.status_code, response.json()["code"]) == (403, "forbidden"), who
             assert len(gateway.notify.seen) == before  # refused before reaching notify
@@ -125,7 +125,7 @@ async def test_the_board_is_public_and_carries_no_actor(gateway: GatewayUnderTes
     assert board.status_code == 200, board.text
     seen = gateway.notify.last()
     assert (seen["method"], seen["path"]) == ("GET", "/announcements/board")
-    assert "x-kefu-actor" not in seen["headers"] and "x-kefu-roles" not in seen["headers"]
+    assert seen["caller"] is not None and seen["caller"].actor is None  # signed, no one acting
     # the rest of the announcements need a sign-in
     assert (await gateway.http.get(f"{N}/announcements")).status_code == 401
     assert (await gateway.http.get(f"{N}/announcements/3")).status_code == 401

@@ -20,6 +20,7 @@ from shared.settings import Settings
 from tests.infra import eventually
 from tests.integration.ops.conftest import kefu
 from tests.integration.voucher.conftest import SHANGHAI, make_order
+from tests.internal_calls import SignedLikeTheGateway
 from tests.kafka import publish
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,9 @@ async def test_saga_show_prints_a_reversals_steps(settings: Settings, unique: st
 
             await eventually(issued, what="vouchers issued")
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://v", auth=SignedLikeTheGateway.for_app(app)
+            ) as http:
                 response = await http.post(
                     f"/orders/{order_no}/reversal", json={"reason": "用户要求返销"}, headers=ACTOR
                 )

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from services.refund.app import create_app
 from shared.settings import Settings
 from tests.infra import Infra, settings_on
+from tests.internal_calls import SignedLikeTheGateway
 
 
 @dataclass
@@ -83,5 +84,7 @@ async def running_refund(
     app = create_app(settings, service=service or f"refund{uuid.uuid4().hex[:8]}", clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://refund") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://refund", auth=SignedLikeTheGateway.for_app(app)
+        ) as http:
             yield Refund(app, http, app.state.platform.pool, clock, settings)

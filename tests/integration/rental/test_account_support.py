@@ -69,6 +69,7 @@ async def rental_gateway(infra: Infra, accounts: Rental) -> AsyncIterator[httpx.
         kafka_bootstrap=infra.kafka_bootstrap,
         rental_port=port,
         jwt_secret=SecretStr("rental-gateway-secret-" + "x" * 40),
+        home=accounts.settings.home,  # the rental service's internal key is kept there
         demo_password=SecretStr(PASSWORD),
         log_json=False,
     )

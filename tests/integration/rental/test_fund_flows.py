@@ -148,3 +148,11 @@ async def test_the_csv_export_streams_through_the_gateway(
         headers=headers,
     )
     assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_date_range"
+    # a NUL in a filter once started a 200 and broke the stream half-way (the database
+    # refused it mid-export): now it is 422 before a byte of CSV
+    nul = await rental_gateway.get(
+        "/api/v1/rental/fund-flows/export.csv",
+        params={**days(accounts), "user_id": "U1\x00"},
+        headers=headers,
+    )
+    assert (nul.status_code, nul.json()["code"]) == (422, "nul_character")

@@ -27,6 +27,7 @@ METRICS = frozenset(
         "kefu_operations_total",
         "kefu_sla_breaches_total",
         "kefu_refund_steps_due",
+        "kefu_auth_events_total",
         "up",
         # kafka-exporter's (deploy/compose): lag as the brokers see it
         "kafka_consumergroup_lag",
@@ -52,6 +53,7 @@ LABELS = frozenset(
         "kefu_window",
         "consumergroup",
         "topic",
+        "kefu_event",
     }
 )
 # Grafana's variables, replaced by values of the same kind before parsing

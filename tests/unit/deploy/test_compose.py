@@ -146,3 +146,17 @@ def test_compose_v2_and_v1_accept_the_file(tool: list[str] | None) -> None:
         check=False,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_only_the_gateway_and_the_consoles_face_the_host() -> None:
+    networks = COMPOSE["networks"]
+    assert networks["backend"]["internal"] is True
+    for name in set(service_names()) - {"gateway"}:
+        assert SERVICES[name]["networks"] == ["backend"] and "ports" not in SERVICES[name]
+        assert SERVICES[name]["environment"]["KEFU_INTERNAL_SECRET"].startswith("${")
+    assert SERVICES["gateway"]["networks"] == ["backend", "edge"]
+    for name in (*BROKERS, "topic-init", "postgres", "otel-collector"):
+        assert SERVICES[name]["networks"] == ["backend"], name
+    published = {n for n, s in SERVICES.items() if "ports" in s}
+    assert published == {"gateway", "jaeger", "prometheus", "grafana"}
+    assert all("edge" in SERVICES[n]["networks"] for n in published)

@@ -164,3 +164,34 @@ def test_the_production_overlay_changes_image_replicas_settings_and_resources() 
         "true",
     )
     assert settings["KEFU_TOPIC_REPLICATION"] == "3"  # the patch merged, it did not replace
+
+
+def test_only_the_gateway_and_prometheus_reach_the_services_behind_it() -> None:
+    policies = of_kind(BASE, "NetworkPolicy")
+    deny = policies["default-deny-ingress"]["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"]
+    assert "ingress" not in deny  # nothing let in
+    assert policies["gateway-ingress"]["spec"]["ingress"] == [{"ports": [{"port": "http"}]}]
+    for name in set(service_names()) - {"gateway"}:
+        spec = policies[f"{name}-ingress"]["spec"]
+        assert spec["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        [rule] = spec["ingress"]
+        gateway, prometheus = rule["from"]
+        assert gateway == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+        assert prometheus["namespaceSelector"]["matchLabels"] == {
+            "kubernetes.io/metadata.name": "monitoring"
+        }
+        assert rule["ports"] == [{"port": "http"}]
+    assert set(policies) == {"default-deny-ingress", "gateway-ingress"} | {
+        f"{n}-ingress" for n in set(service_names()) - {"gateway"}
+    }
+
+
+def test_the_example_secret_holds_no_usable_value() -> None:
+    secrets = {s["metadata"]["name"]: s for s in load_all(K8S / "base" / "secret.example.yaml")}
+    assert set(secrets["kefu-secrets"]["stringData"].values()) == {""}
+    assert "KEFU_INTERNAL_SECRET" in secrets["kefu-secrets"]["stringData"]
+    # KEDA's Kafka sign-in: the mechanism and TLS switch are settings, the rest is secret
+    kafka = dict(secrets["kefu-kafka-auth"]["stringData"])
+    assert (kafka.pop("sasl"), kafka.pop("tls")) == ("scram_sha512", "enable")
+    assert set(kafka.values()) == {""}

@@ -22,18 +22,20 @@ def test_generated_secrets_are_private_and_kept_across_restarts(tmp_path: Path) 
     again = stack_secrets(Settings(), tmp_path)
     assert first == again
     assert len(first.jwt_secret) >= 32 and len(first.demo_password) >= 10
+    assert len(first.internal_secret) >= 32 and first.internal_secret != first.jwt_secret
     assert first.demo_password_file == tmp_path / "demo_password"
-    for name in ("jwt_secret", "demo_password"):
+    for name in ("jwt_secret", "internal_secret", "demo_password"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
     other = stack_secrets(Settings(), tmp_path / "elsewhere")
     assert other.jwt_secret != first.jwt_secret
 
 
 def test_secrets_from_settings_win_and_nothing_is_written(tmp_path: Path) -> None:
-    given = Settings(jwt_secret="j" * 40, demo_password="hunter2-demo")
+    given = Settings(jwt_secret="j" * 40, internal_secret="i" * 40, demo_password="hunter2-demo")
     got = stack_secrets(given, tmp_path)
-    assert (got.jwt_secret, got.demo_password, got.demo_password_file) == (
+    assert (got.jwt_secret, got.internal_secret, got.demo_password, got.demo_password_file) == (
         "j" * 40,
+        "i" * 40,
         "hunter2-demo",
         None,
     )

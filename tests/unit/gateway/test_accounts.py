@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway.domain.accounts import check_new_account, normalise_username
+from services.gateway.domain.accounts import (
+    check_new_account,
+    check_not_own,
+    check_roles,
+    normalise_username,
+)
 from services.gateway.domain.roles import DEMO_ACCOUNTS, KNOWN_ROLES
 from shared.devstack import up
+from shared.errors import Forbidden, InvalidInput
 
 
 def test_a_valid_account_gets_its_roles() -> None:
@@ -54,3 +60,18 @@ def test_the_demo_accounts_give_every_role_and_two_of_each_deciding_front_line_r
 
 def test_kefu_up_announces_every_demo_account() -> None:
     assert [name for name, _ in up.DEMO_ACCOUNTS] == [name for name, _ in DEMO_ACCOUNTS]
+
+
+def test_admin_never_holds_a_financial_role() -> None:
+    for financial in ("cashier", "accountant", "finance_director"):
+        with pytest.raises(InvalidInput) as refused:
+            check_roles(["admin", financial])
+        assert refused.value.code == "incompatible_roles"
+    assert check_roles(["cashier", "accountant"]) == {"cashier", "accountant"}
+
+
+def test_no_one_changes_their_own_access() -> None:
+    with pytest.raises(Forbidden) as refused:
+        check_not_own("admin", "admin", "change the roles of")
+    assert refused.value.code == "own_account"
+    check_not_own("admin", "li.na", "change the roles of")

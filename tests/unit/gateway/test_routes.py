@@ -86,10 +86,12 @@ def test_only_login_health_and_the_board_are_public() -> None:
     assert all(r.method == "GET" for r in ROUTES if r.audience is Audience.PUBLIC and r.forwarded)
 
 
-def test_only_me_and_ones_own_inbox_are_open_to_any_signed_in_role() -> None:
+def test_only_ones_own_account_and_inbox_are_open_to_any_signed_in_role() -> None:
     signed_in = {(r.method, r.path) for r in ROUTES if r.audience is Audience.SIGNED_IN}
     assert signed_in == {
         ("GET", "/api/v1/auth/me"),
+        ("POST", "/api/v1/auth/logout"),
+        ("POST", "/api/v1/auth/password"),
         ("GET", "/api/v1/notify/inbox/me"),
         ("GET", "/api/v1/notify/inbox/me/unread-count"),
         ("POST", "/api/v1/notify/inbox/me/messages/{message_id}/read"),

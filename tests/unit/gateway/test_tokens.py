@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from services.gateway.errors import TokenExpired, Unauthorized
 from services.gateway.tokens import ALGORITHM, Tokens, token_secret
+from shared.internal_auth import WeakSecret
 from shared.settings import Settings
 
 SECRET = "s" * 48
@@ -76,3 +77,8 @@ def test_without_a_configured_secret_a_random_one_is_used_and_logged(caplog) -> 
     assert one != two and len(one) >= 32
     assert "KEFU_JWT_SECRET is not set" in caplog.text
     assert token_secret(Settings(jwt_secret=SecretStr(SECRET))) == SECRET
+
+
+def test_a_configured_secret_under_32_bytes_stops_the_gateway() -> None:
+    with pytest.raises(WeakSecret):
+        token_secret(Settings(jwt_secret=SecretStr("change-me")))

@@ -43,6 +43,10 @@ def test_headers_round_trip_and_missing_ids_are_refused() -> None:
 def test_phone_and_card_masking() -> None:
     assert mask_phone("13800138000") == "138****8000"
     assert mask_phone("12345") == "*****"
+    # a landline without its area code: at least half hidden (7 digits once came out whole)
+    assert mask_phone("6543210") == "*****10"
+    assert mask_phone("87654321") == "****4321"
+    assert mask_phone("+8613800138000") == "+86*******8000"
     assert mask_card("6222020200112233") == "************2233"
 
 

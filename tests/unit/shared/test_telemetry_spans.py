@@ -15,12 +15,16 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from pydantic import SecretStr
 
 from shared.errors import DomainError
 from shared.http import make_app
+from shared.internal_auth import require_internal_calls
 from shared.observability.db import describe
 from shared.observability.http_client import client_call, redacted
+from shared.settings import Settings
 from shared.telemetry import JsonFormatter
+from tests.internal_calls import SignedLikeTheGateway
 
 _exporter = InMemorySpanExporter()
 
@@ -152,12 +156,18 @@ async def test_every_command_logs_one_info_line_with_its_outcome_and_trace_id(
     async def read(code: str) -> dict[str, str]:
         return {"code": code}
 
+    # the actor comes from the gateway's verified token, never from a header a caller sends
+    settings = Settings(internal_secret=SecretStr("k" * 48), log_json=False)
+    require_internal_calls(app, "voucher", settings)
     lines = _Lines()
     logging.getLogger("kefu.commands").addHandler(lines)
     logging.getLogger("kefu.commands").setLevel(logging.INFO)
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        signed = SignedLikeTheGateway.for_app(app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://svc", auth=signed
+        ) as client:
             headers = {"X-Kefu-Actor": "agent", "traceparent": CALLER}
             assert (await client.post("/vouchers/v1/void", headers=headers)).status_code == 200
             assert (await client.post("/vouchers/used/void")).status_code == 409
@@ -168,6 +178,7 @@ async def test_every_command_logs_one_info_line_with_its_outcome_and_trace_id(
     assert (done["level"], done["message"]) == ("info", "POST /vouchers/{code}/void succeeded")
     assert (done["outcome"], done["status"], done["actor"]) == ("succeeded", 200, "agent")
     assert done["trace_id"] == CALLER.split("-")[1]  # the request's own trace
+    assert "actor" not in refused  # nobody acting: the token names no one
     assert (refused["outcome"], refused["status"], refused["code"]) == (
         "refused",
         409,

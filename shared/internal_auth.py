@@ -1,0 +1,204 @@
+"""Service-to-service authentication: a service believes only a call the gateway signed.
+
+The gateway sends each upstream call a short-lived token (JWT, HS256) in
+``X-Kefu-Internal-Token``, signed with the internal key (``KEFU_INTERNAL_SECRET``,
+never the users' JWT key). It names the service it is for (``aud``), the acting
+agent and their roles, the method and path it was made for, a request id, and
+expires within a minute. Every service refuses any other call with 401 before a
+route, a body parser or the database sees it (:class:`InternalCallsOnly`), and
+takes the actor and roles from the token alone: headers such as ``X-Kefu-Actor``
+are never read. ``/health`` and ``/metrics`` stay open for the supervisor and
+Prometheus (NetworkPolicies in deploy/ keep them to those callers).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shared.devstack.secrets import INTERNAL_SECRET_FILE, persisted_secret
+from shared.errors import DomainError
+from shared.observability.http_server import ACTOR_SCOPE_KEY
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INTERNAL_TOKEN_HEADER = "X-Kefu-Internal-Token"
+ISSUER = "kefu-gateway"
+ALGORITHM = "HS256"
+TOKEN_TTL_SECONDS = 60
+CLOCK_LEEWAY_SECONDS = 5
+MIN_KEY_BYTES = 32
+"""RFC 7518: an HS256 key at least as long as the hash."""
+OPEN_PATHS = frozenset({"/health", "/metrics"})
+_SCOPE_KEY = "kefu.internal_call"
+
+
+class WeakSecret(RuntimeError):
+    """A signing key too short to trust: the process stops rather than run with it."""
+
+
+class CallRefused(DomainError):
+    status = 401
+    code = "internal_auth_required"
+
+
+@dataclass(frozen=True)
+class InternalCall:
+    """What the gateway vouches for: who acts (None on a public route) with which roles."""
+
+    actor: str | None
+    roles: frozenset[str]
+    request_id: str
+
+
+def internal_key(settings: Settings) -> bytes:
+    """The internal key: from settings, else generated once under ``home`` (the gateway and
+    the services of one machine share it; several machines must set ``KEFU_INTERNAL_SECRET``)."""
+    if settings.internal_secret is not None and settings.internal_secret.get_secret_value():
+        value = settings.internal_secret.get_secret_value()
+    elif settings.upstream_host:
+        # each host would make its own key and every call would be refused: say so at once
+        raise WeakSecret(
+            "KEFU_INTERNAL_SECRET is not set, and the services run on hosts of their own"
+            " (KEFU_UPSTREAM_HOST): set the same secret on every one"
+        )
+    else:
+        value = persisted_secret(settings.home / INTERNAL_SECRET_FILE, 48)
+    key = value.encode()
+    if len(key) < MIN_KEY_BYTES:
+        raise WeakSecret(f"KEFU_INTERNAL_SECRET is shorter than {MIN_KEY_BYTES} bytes")
+    return key
+
+
+class InternalSigner:
+    """The gateway's side: a token for one call to one service."""
+
+    def __init__(self, key: bytes, clock: Any = time.time) -> None:
+        self._key = key
+        self._clock = clock
+
+    def token(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        actor: str | None,
+        roles: frozenset[str],
+        request_id: str | None = None,
+    ) -> str:
+        """``path`` decoded, without its query (what the service sees as its path)."""
+        now = int(self._clock())
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": service,
+            "roles": sorted(roles),
+            "mth": method.upper(),
+            "pth": path,
+            "rid": request_id or secrets.token_hex(8),
+            "iat": now,
+            "exp": now + TOKEN_TTL_SECONDS,
+        }
+        if actor:
+            claims["sub"] = actor
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+
+class InternalVerifier:
+    """A service's side: is this call the gateway's, made for this service, method and path?"""
+
+    def __init__(self, key: bytes, service: str) -> None:
+        self._key = key
+        self.service = service
+
+    def verify(self, token: str | None, method: str, path: str) -> InternalCall:
+        if not token:
+            raise CallRefused("internal call without a gateway token")
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],  # never the token's own "alg"
+                audience=self.service,
+                issuer=ISSUER,
+                leeway=CLOCK_LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "aud", "iss", "mth", "pth", "rid"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise CallRefused(
+                "the gateway token has expired", code="internal_token_expired"
+            ) from exc
+        except jwt.InvalidAudienceError as exc:
+            raise CallRefused("the gateway token is for another service") from exc
+        except jwt.InvalidTokenError as exc:
+            raise CallRefused("the gateway token is not valid") from exc
+        if claims["mth"] != method.upper() or claims["pth"] != path:
+            raise CallRefused("the gateway token was made for another request")
+        if claims["exp"] - claims["iat"] > TOKEN_TTL_SECONDS:
+            raise CallRefused("the gateway token lives too long")
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise CallRefused("the gateway token is not valid")
+        actor = claims.get("sub")
+        return InternalCall(str(actor) if actor else None, frozenset(roles), str(claims["rid"]))
+
+
+class InternalCallsOnly:
+    """ASGI middleware: every request but ``OPEN_PATHS`` carries a valid gateway token."""
+
+    def __init__(self, app: ASGIApp, verifier: InternalVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        token = _header(scope, INTERNAL_TOKEN_HEADER.lower().encode())
+        try:
+            call = self.verifier.verify(token, scope["method"], scope["path"])
+            scope[_SCOPE_KEY], scope[ACTOR_SCOPE_KEY] = call, call.actor
+        except CallRefused as exc:
+            # the path is not logged: it may hold a phone number
+            log.warning(
+                "internal call refused",
+                extra={"fields": {"method": scope["method"], "reason": exc.message}},
+            )
+            response = JSONResponse(
+                {"code": exc.code, "message": exc.message},
+                status_code=exc.status,
+                headers={"WWW-Authenticate": "KefuInternal"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def require_internal_calls(app: Any, service: str, settings: Settings) -> None:
+    """Refuse every call to ``app`` the gateway did not sign for ``service``."""
+    verifier = InternalVerifier(internal_key(settings), service)
+    app.state.internal_verifier = verifier
+    app.add_middleware(InternalCallsOnly, verifier=verifier)
+
+
+def internal_call(request: Request) -> InternalCall:
+    """The call the middleware verified; refused if there is none (a route outside it)."""
+    call = request.scope.get(_SCOPE_KEY)
+    if not isinstance(call, InternalCall):
+        raise CallRefused("internal call without a gateway token")
+    return call

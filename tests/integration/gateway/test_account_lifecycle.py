@@ -1,0 +1,165 @@
+"""Taking access away: sign-out, disable, password change and reset, role rules; audited.
+
+Before: no logout, disable, password change or reset route (only a database edit took
+access away), and an admin could create an account holding admin and cashier at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from services.gateway import audit
+from tests.integration.gateway.conftest import GatewayUnderTest, new_key
+
+pytestmark = pytest.mark.integration
+PASSWORD = "first password 2026"
+A = "/api/v1/admin/users"
+
+
+async def account(gateway: GatewayUnderTest, roles: list[str] | None = None) -> str:
+    name = f"life.{uuid.uuid4().hex[:8]}"
+    created = await gateway.http.post(
+        A,
+        json={"username": name, "password": PASSWORD, "roles": roles or ["agent"]},
+        headers={**await gateway.as_user("admin"), "Idempotency-Key": new_key()},
+    )
+    assert created.status_code == 201, created.text
+    return name
+
+
+async def me(gateway: GatewayUnderTest, headers: dict[str, str]) -> httpx.Response:
+    return await gateway.http.get("/api/v1/auth/me", headers=headers)
+
+
+async def test_a_sign_out_ends_the_token_at_once(gateway: GatewayUnderTest) -> None:
+    name = await account(gateway)
+    first = await gateway.as_user(name, PASSWORD)
+    assert (await me(gateway, first)).status_code == 200
+    out = await gateway.http.post("/api/v1/auth/logout", headers=first)
+    assert out.status_code == 204, out.text
+    after = await me(gateway, first)
+    assert (after.status_code, after.json()["code"]) == (401, "signed_out")
+    again = await gateway.as_user(name, PASSWORD)  # a new sign-in works, even at once
+    assert (await me(gateway, again)).status_code == 200
+
+
+async def test_an_admin_disables_and_enables_an_account(gateway: GatewayUnderTest) -> None:
+    admin = await gateway.as_user("admin")
+    name = await account(gateway)
+    token = await gateway.as_user(name, PASSWORD)
+    disabled = await gateway.http.post(f"{A}/{name}/disable", headers=admin)
+    assert disabled.status_code == 200 and disabled.json()["active"] is False
+    assert (await me(gateway, token)).status_code == 401
+    refused = await gateway.http.post(
+        "/api/v1/auth/login", json={"username": name, "password": PASSWORD}
+    )
+    assert refused.status_code == 401
+    enabled = await gateway.http.post(f"{A}/{name}/enable", headers=admin)
+    assert enabled.status_code == 200 and enabled.json()["active"] is True
+    assert (await me(gateway, await gateway.as_user(name, PASSWORD))).status_code == 200
+    own = await gateway.http.post(f"{A}/admin/disable", headers=admin)
+    assert (own.status_code, own.json()["code"]) == (403, "own_account")
+    missing = await gateway.http.post(f"{A}/nobody.{uuid.uuid4().hex[:6]}/disable", headers=admin)
+    assert missing.status_code == 404
+    agent = await gateway.as_user("agent")
+    assert (await gateway.http.post(f"{A}/{name}/disable", headers=agent)).status_code == 403
+
+
+async def test_a_user_changes_their_password_and_other_sessions_end(
+    gateway: GatewayUnderTest,
+) -> None:
+    name = await account(gateway)
+    other_session = await gateway.as_user(name, PASSWORD)
+    session = await gateway.as_user(name, PASSWORD)
+    wrong = await gateway.http.post(
+        "/api/v1/auth/password",
+        json={"current_password": "not it at all", "new_password": "a new password 77"},
+        headers=session,
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "wrong_password")
+    changed = await gateway.http.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a new password 77"},
+        headers=session,
+    )
+    assert changed.status_code == 200, changed.text
+    fresh = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    assert (await me(gateway, fresh)).status_code == 200
+    assert (await me(gateway, other_session)).status_code == 401
+    assert (await me(gateway, session)).status_code == 401
+    assert await gateway.token(name, "a new password 77")
+
+
+async def test_a_reset_forces_a_change_at_the_next_sign_in(gateway: GatewayUnderTest) -> None:
+    admin = await gateway.as_user("admin")
+    name = await account(gateway)
+    reset = await gateway.http.post(
+        f"{A}/{name}/password-reset", json={"new_password": "told by phone 123"}, headers=admin
+    )
+    assert reset.status_code == 204, reset.text
+    assert (
+        await gateway.http.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+    ).status_code == 401
+    temporary = await gateway.as_user(name, "told by phone 123")
+    blocked = await gateway.http.get("/api/v1/vouchers", headers=temporary)
+    assert (blocked.status_code, blocked.json()["code"]) == (403, "password_change_required")
+    assert (await me(gateway, temporary)).status_code == 200
+    changed = await gateway.http.post(
+        "/api/v1/auth/password",
+        json={"current_password": "told by phone 123", "new_password": "my own secret 456"},
+        headers=temporary,
+    )
+    assert changed.status_code == 200, changed.text
+    mine = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    assert (await gateway.http.get("/api/v1/vouchers", headers=mine)).status_code == 200
+    events = Counter(e.event for e in await audit.events_of(gateway.app.state.gateway.pool, name))
+    assert events["password_reset"] == 1 and events["password_changed"] == 1
+    [by] = [
+        e.actor
+        for e in await audit.events_of(gateway.app.state.gateway.pool, name)
+        if e.event == "password_reset"
+    ]
+    assert by == "admin"
+
+
+async def test_admin_never_holds_a_financial_role_and_no_one_grants_their_own(
+    gateway: GatewayUnderTest,
+) -> None:
+    admin = await gateway.as_user("admin")
+    both = await gateway.http.post(
+        A,
+        json={
+            "username": f"x.{uuid.uuid4().hex[:6]}",
+            "password": PASSWORD,
+            "roles": ["admin", "cashier"],
+        },
+        headers=admin,
+    )
+    assert (both.status_code, both.json()["code"]) == (422, "incompatible_roles")
+    name = await account(gateway)
+    granted = await gateway.http.post(
+        f"{A}/{name}/roles", json={"roles": ["duty_lead"]}, headers=admin
+    )
+    assert granted.status_code == 200 and granted.json()["roles"] == ["duty_lead"]
+    mixed = await gateway.http.post(
+        f"{A}/{name}/roles", json={"roles": ["admin", "finance_director"]}, headers=admin
+    )
+    assert (mixed.status_code, mixed.json()["code"]) == (422, "incompatible_roles")
+    own = await gateway.http.post(
+        f"{A}/admin/roles", json={"roles": ["admin", "agent"]}, headers=admin
+    )
+    assert (own.status_code, own.json()["code"]) == (403, "own_account")
+    [change] = [
+        e
+        for e in await audit.events_of(gateway.app.state.gateway.pool, name)
+        if e.event == "roles_changed"
+    ]
+    assert (change.actor, change.detail["before"], change.detail["after"]) == (
+        "admin",
+        ["agent"],
+        ["duty_lead"],
+    )
