@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.errors import DomainError, InvalidInput, NotFound
+from shared.filters import reject_unknown_filters
 from shared.observability.http_server import TracingMiddleware
-from shared.paging import reject_unknown_filters
 from shared.telemetry import metrics_enabled, prometheus_text
 
 ACTOR_HEADER = "X-Kefu-Actor"

@@ -8,6 +8,8 @@ never taken for an empty page, which a caller would read as "no more records".
 
 Every page answers ``items``, ``next_cursor`` and ``has_more`` (and ``total`` where
 it is cheap): a console shows "load more" or "page N" the same way everywhere.
+Pure (domain code decodes cursors); the refusal of unknown filters, a FastAPI
+dependency, is in ``shared.filters``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Request
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from shared.errors import InvalidInput
@@ -35,10 +34,6 @@ T = TypeVar("T")
 
 class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
-
-
-class UnknownFilter(InvalidInput):
-    code = "unknown_filter"
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,29 @@ def decode_cursor(token: str | None) -> Position | None:
         raise InvalidCursor("the cursor is not one this service gave out") from exc
     if version != _VERSION or not isinstance(key, str) or position.at.tzinfo is None:
         raise InvalidCursor("the cursor is not one this service gave out")
+    return position
+
+
+def decode_serial_cursor(token: str | None) -> int | None:
+    """The row id a cursor names, for a list ordered by a serial id (newest first).
+
+    Such a list gives out ``Position(row time, str(id))`` like any other; the id alone
+    says where the next page starts, since ids grow with time.
+    """
+    position = decode_cursor(token)
+    if position is None:
+        return None
+    if not position.id.isdigit() or int(position.id) < 1:
+        raise InvalidCursor("the cursor is not one this service gave out")
+    return int(position.id)
+
+
+def serial_position(at: str) -> Callable[[Mapping[str, Any]], Position]:
+    """The position of a row of a serial-id list: its ``at`` column's time and its id."""
+
+    def position(row: Mapping[str, Any]) -> Position:
+        return Position(row[at], str(row["id"]))
+
     return position
 
 
@@ -101,38 +119,3 @@ class PageOut(BaseModel):
     total: int | None = Field(
         default=None, description="How many records match, where the service counts them"
     )
-
-
-_ALLOWED: dict[int, frozenset[str]] = {}
-
-
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
-def _declared_query(route: APIRoute) -> frozenset[str]:
-    allowed = _ALLOWED.get(id(route))
-    if allowed is None:
-        allowed = _ALLOWED[id(route)] = frozenset(_query_names(route.dependant))
-    return allowed
-
-
-async def reject_unknown_filters(request: Request) -> None:
-    """An app-wide dependency: a query parameter the route does not declare is refused.
-
-    Ignoring it would answer everyone's records to a caller who meant to filter
-    (``?phone=`` on a list that has no phone filter), and that answer is taken for
-    the customer's.
-    """
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    unknown = sorted(set(request.query_params.keys()) - _declared_query(route))
-    if unknown:
-        raise UnknownFilter(
-            f"unknown filter: {', '.join(unknown)}; this list accepts "
-            f"{', '.join(sorted(_declared_query(route))) or 'no filters'}"
-        )

@@ -13,6 +13,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
+
 Source = Literal["bubble", "telecom_points", "e_coupon"]
 VoucherStatus = Literal["available", "used", "voided", "expired"]
 OperationType = Literal["void", "reversal"]
@@ -58,12 +60,16 @@ class VoucherOut(BaseModel):
     user_id: str
     redeemed_at: datetime | None
     store_id: str | None
-    actions: list[Literal["void", "reverse"]] = Field(description="The buttons this voucher shows")
+    actions: list[Literal["void", "reverse"]] = Field(
+        description="The commands the caller could run on it now, from the rules the commands"
+        " check: void when it is available (no void or reversal under way); reverse when its"
+        " order's source is bubble points, its points were taken and every voucher of the"
+        " order is still available (one used voucher blocks it). Empty for other roles."
+    )
 
 
-class VoucherPageOut(BaseModel):
-    items: list[VoucherOut]
-    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null at end")
+class VoucherPageOut(PageOut):
+    items: list[VoucherOut] = Field(description="Newest exchange first")
 
 
 class VoucherDetailOut(VoucherOut):
