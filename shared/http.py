@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.filters import reject_unknown_filters
+from shared.idempotency import scoped_key
 from shared.observability.http_server import TracingMiddleware
 from shared.telemetry import metrics_enabled, prometheus_text
 
@@ -83,7 +84,7 @@ async def _actor(
 CurrentActor = Annotated[Actor, Depends(_actor)]
 
 
-async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+async def _client_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput(
             "Idempotency-Key must be 1 to 200 characters", code="invalid_idempotency_key"
@@ -91,7 +92,26 @@ async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = No
     return idempotency_key
 
 
+ClientIdempotencyKey = Annotated[str | None, Depends(_client_key)]
+"""The Idempotency-Key as the client sent it: the gateway's, which keeps keys per user and
+route itself and passes the key on as it came."""
+
+
+async def _idempotency_key(
+    request: Request,
+    key: ClientIdempotencyKey,
+    x_kefu_actor: Annotated[str | None, Header()] = None,
+) -> str | None:
+    if key is None:
+        return None
+    route = request.scope.get("route")
+    template = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    return scoped_key(x_kefu_actor or "", template, key)
+
+
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+"""The client's Idempotency-Key within the acting user and the route (``scoped_key``):
+one user's key never meets another's, whatever the service keeps it in."""
 
 
 _NATIVE_TELEMETRY_OFF: dict[str, Any] = (

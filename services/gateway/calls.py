@@ -31,7 +31,7 @@ from services.gateway.domain.routes import (
 )
 from services.gateway.errors import Unauthorized
 from shared.errors import Forbidden
-from shared.http import Actor, IdempotencyKey
+from shared.http import Actor, ClientIdempotencyKey
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -127,8 +127,9 @@ class GatewayCall:
             body,
         )
         answer = await self.gateway.keys.once(
-            username=self.actor.username,
-            key=self.idempotency_key,
+            ref=store.KeyRef(
+                self.actor.username, f"{self.rule.method} {self.rule.path}", self.idempotency_key
+            ),
             method=self.request.method,
             path=self.request.url.path,
             fingerprint=request_fingerprint,
@@ -140,7 +141,7 @@ class GatewayCall:
 async def authorized_call(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    idempotency_key: IdempotencyKey,
+    idempotency_key: ClientIdempotencyKey,
 ) -> GatewayCall:
     gateway = gateway_of(request)
     actor = await sign_in(gateway, credentials)

@@ -14,6 +14,7 @@ import pytest
 
 from services.rental.domain.ledger import Books
 from services.rental.store import accounts as account_store
+from shared.idempotency import scoped_key
 from tests.infra import Infra, settings_on
 from tests.integration.rental.conftest import AGENT, Rental, running_rental
 
@@ -34,6 +35,11 @@ async def accounts(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> As
     )
     async with running_rental(settings) as running:
         yield running
+
+
+def top_up_key(key: str, actor: str = AGENT["X-Kefu-Actor"]) -> str:
+    """The Idempotency-Key of a top-up as the service keeps it (within actor and route)."""
+    return scoped_key(actor, "POST /topups", key)
 
 
 async def registered(rental: Rental) -> str:

@@ -156,6 +156,24 @@ async def test_idempotency_key_replays_the_same_operation_once(voucher: Voucher,
     assert (await voucher.voucher(other))["status"] == "available"
 
 
+async def test_another_agents_key_is_another_key(voucher: Voucher, ids) -> None:
+    mine, theirs, third = await issued(voucher, ids, "J0001", "J0002", "J0003")
+    key = {"Idempotency-Key": ids("shared-")}
+    first = await void(voucher, mine, **key)
+    assert first.json()["status"] == "succeeded"
+    wu = {"X-Kefu-Actor": "agent.wu", "X-Kefu-Roles": "agent", **key}
+    # the same key from another agent never answers with the first agent's operation ...
+    replayed = await void(voucher, mine, **wu)
+    assert (replayed.status_code, replayed.json()["code"]) == (409, "not_available")
+    # ... it is their own (a refused command keeps no claim): it voids their voucher
+    other = await void(voucher, theirs, **wu)
+    assert other.status_code == 200 and other.json()["operation_id"] != first.json()["operation_id"]
+    # its owner reusing it elsewhere is refused, naming nothing of the first command
+    reused = await void(voucher, third, **key)
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    assert mine not in reused.json()["message"] and "void:" not in reused.json()["message"]
+
+
 async def test_a_flaky_issuer_retry_replays_by_key(voucher: Voucher, ids) -> None:
     (code,) = await issued(voucher, ids, "K9998")
     first = (await void(voucher, code)).json()
