@@ -31,6 +31,7 @@ ActivationStatus = Literal["pending_review", "approved", "rejected"]
 Stage = Literal["review", "receipt", "processing"]
 TicketAction = Literal["review", "receive", "process"]
 ImageType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
+ImageKind = Literal["customer", "review"]
 SellerId = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["S10001"])
 ]
@@ -100,7 +101,10 @@ class ReviewIn(BaseModel):
     reason: str | None = Field(
         default=None, max_length=500, description="Required for reject and await_customer"
     )
-    images: Images = []
+    images: Images = Field(
+        default=[],
+        description="The review result's images: at most 3 of its own, whatever the customer sent",
+    )
 
 
 class BatchReviewIn(BaseModel):
@@ -116,6 +120,11 @@ class ProcessIn(BaseModel):
 
 
 class ImagesIn(BaseModel):
+    kind: ImageKind | None = Field(
+        default=None,
+        description="customer (agents, duty leads) or review (reviewers); by default a"
+        " reviewer's are the review's, anyone else's the customer's. At most 3 of each kind",
+    )
     images: list[ImageIn] = Field(min_length=1, max_length=IMAGES_AT_MOST)
 
 
@@ -169,6 +178,9 @@ class BatchReviewOut(BaseModel):
 
 class ImageOut(BaseModel):
     id: int
+    kind: ImageKind = Field(
+        description="The customer's evidence or the review result's: at most 3 of each"
+    )
     filename: str
     content_type: str
     size_bytes: int

@@ -313,30 +313,54 @@ async def test_images_at_most_three_each_under_800_kb(refund: Refund) -> None:
         refund, seller, images=[image("1.png"), image("2.png", size=800 * 1024 - 1)]
     )
     path = f"/aftersales/tickets/{t['id']}/images"
-    await refund.refused(
-        "POST", path, REVIEWER, 422, "too_many_images", json={"images": [image(), image()]}
-    )
-    await refund.refused(
-        "POST",
-        f"/aftersales/tickets/{t['id']}/review",
-        REVIEWER,
-        422,
-        "too_many_images",
-        json={"outcome": "approve_shipment", "images": [image(), image()]},
-    )
-    assert (await ticket(refund, t["id"]))["status"] == "awaiting_review"
     fake = {
         "filename": "x.jpg",
         "content_type": "image/jpeg",
         "data_base64": image()["data_base64"],
     }
-    await refund.refused("POST", path, REVIEWER, 422, "invalid_image", json={"images": [fake]})
-    added = await refund.ok("POST", path, REVIEWER, 201, json={"images": [image("3.png")]})
-    assert [i["filename"] for i in added["items"]] == ["3.png"]
+    await refund.refused("POST", path, AGENT, 422, "invalid_image", json={"images": [fake]})
+    added = await refund.ok("POST", path, AGENT, 201, json={"images": [image("3.png")]})
+    assert [(i["filename"], i["kind"]) for i in added["items"]] == [("3.png", "customer")]
+    await refund.refused("POST", path, AGENT, 422, "too_many_images", json={"images": [image()]})
     listed_images = (await refund.ok("GET", path, REVIEWER))["items"]
     assert [i["size_bytes"] for i in listed_images] == [len(PNG), 800 * 1024 - 1, len(PNG)]
     one = await refund.ok("GET", f"{path}/{listed_images[0]['id']}", REVIEWER)
     assert base64.b64decode(one["data_base64"]) == PNG
+
+
+async def test_the_reviewers_images_do_not_take_the_customers_places(refund: Refund) -> None:
+    seller = await active_seller(refund)
+    t = await open_ticket(refund, seller, images=[image("customer.png")])
+    path = f"/aftersales/tickets/{t['id']}/images"
+    # seed 002: the review result takes up to 3 images, whatever the customer sent
+    four = [image(f"r{i}.png") for i in range(4)]
+    review = f"/aftersales/tickets/{t['id']}/review"
+    body = {"outcome": "approve_shipment"}
+    await refund.refused(
+        "POST", review, REVIEWER, 422, "too_many_images", json=body | {"images": four}
+    )
+    assert (await ticket(refund, t["id"]))["status"] == "awaiting_review"
+    await refund.ok("POST", review, REVIEWER, json=body | {"images": four[:3]})
+    await refund.refused("POST", path, REVIEWER, 422, "too_many_images", json={"images": [image()]})
+    # the customer's side still has its two places, and only customer service fills them
+    await refund.refused(
+        "POST", path, REVIEWER, 403, "permission_missing",
+        json={"kind": "customer", "images": [image()]},
+    )  # fmt: skip
+    await refund.ok("POST", path, AGENT, 201, json={"images": [image("c2.png"), image("c3.png")]})
+    await refund.refused("POST", path, AGENT, 422, "too_many_images", json={"images": [image()]})
+    await refund.refused(
+        "POST", path, AGENT, 403, "permission_missing", json={"kind": "review", "images": [image()]}
+    )
+    kinds = [(i["kind"], i["filename"]) for i in (await ticket(refund, t["id"]))["images"]]
+    assert kinds == [
+        ("customer", "customer.png"),
+        ("customer", "c2.png"),
+        ("customer", "c3.png"),
+        ("review", "r0.png"),
+        ("review", "r1.png"),
+        ("review", "r2.png"),
+    ]
 
 
 async def inapp_requests(refund: Refund, ticket_id: int) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from services.refund.aftersales.api.views import (
 )
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
+from services.refund.aftersales.domain.images import ImageKind
 from services.refund.aftersales.domain.tickets import TicketStatus
 from services.refund.aftersales.handlers import tickets as handlers
 from services.refund.aftersales.store import tickets as store
@@ -171,7 +172,8 @@ async def get_ticket(
 async def review(
     ticket_id: int, body: ReviewIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketOut:
-    """One of the five outcomes (aftersales_reviewer), with up to 3 images."""
+    """One of the five outcomes (aftersales_reviewer), with up to 3 images of the review's
+    own (the customer's images do not count against them)."""
     uploads = [upload(i) for i in body.images]
     return ticket_out(
         await handlers.review(ctx, ticket_id, review_of(body.outcome, body.reason), uploads, actor)
@@ -198,8 +200,12 @@ async def process(
 async def add_images(
     ticket_id: int, body: ImagesIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> ImageListOut:
-    """Add images: a ticket holds at most 3, each under 800 KB (422 / 413 otherwise)."""
-    rows = await handlers.add_images(ctx, ticket_id, [upload(i) for i in body.images], actor)
+    """Add images of one kind: the customer's (agents, duty leads) or the review's
+    (reviewers; the default for them). At most 3 of each kind, each under 800 KB (422 /
+    413 otherwise)."""
+    asked = ImageKind(body.kind) if body.kind else None
+    kind = handlers.image_kind_of(actor, asked)
+    rows = await handlers.add_images(ctx, ticket_id, kind, [upload(i) for i in body.images], actor)
     return ImageListOut(items=[image_out(r) for r in rows])
 
 

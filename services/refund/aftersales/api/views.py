@@ -80,6 +80,7 @@ def activation_out(row: asyncpg.Record, *, masked: bool = False) -> ActivationOu
 def image_out(row: asyncpg.Record) -> ImageOut:
     return ImageOut(
         id=row["id"],
+        kind=row["kind"],
         filename=row["filename"],
         content_type=row["content_type"],
         size_bytes=row["size_bytes"],

@@ -15,7 +15,7 @@ from services.refund.aftersales.domain.errors import (
     SellerNotActivated,
     TicketNotFound,
 )
-from services.refund.aftersales.domain.images import Upload
+from services.refund.aftersales.domain.images import ImageKind, Upload
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
@@ -38,7 +38,7 @@ async def open_ticket(
 ) -> asyncpg.Record:
     permissions.require(actor.roles, permissions.TICKET_OPENERS, "opening a service ticket")
     checked = rules.check_new(new)
-    images = image_rules.decode_all(0, uploads)
+    images = image_rules.decode_all(ImageKind.CUSTOMER, 0, uploads)
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         if await activations.status_of(conn, checked.seller_id) != "approved":
@@ -58,7 +58,7 @@ async def open_ticket(
             to_status=row["status"],
         )
         if images:
-            await store.add_images(conn, row["id"], images, actor.username, now)
+            await store.add_images(conn, row["id"], ImageKind.CUSTOMER, images, actor.username, now)
         return row
 
 
@@ -107,7 +107,7 @@ async def review(
     async with ctx.pool.acquire() as conn, conn.transaction():
         saved = await _review_one(ctx, conn, ticket_id, decision, actor)
         if uploads:
-            await _add_images(ctx, conn, ticket_id, uploads, actor)
+            await _add_images(ctx, conn, ticket_id, ImageKind.REVIEW, uploads, actor)
     metrics.operation_finished("aftersales_review", decision.outcome.value)
     return saved
 
@@ -179,12 +179,18 @@ async def process(
 
 
 async def _add_images(
-    ctx: Context, conn: asyncpg.Connection, ticket_id: int, uploads: list[Upload], actor: Actor
+    ctx: Context,
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    kind: ImageKind,
+    uploads: list[Upload],
+    actor: Actor,
 ) -> list[asyncpg.Record]:
     # The ticket row is locked by the caller, so two uploads cannot both pass the count.
-    images = image_rules.decode_all(await store.image_count(conn, ticket_id), uploads)
+    already = await store.image_count(conn, ticket_id, kind)
+    images = image_rules.decode_all(kind, already, uploads)
     now = ctx.now()
-    added = await store.add_images(conn, ticket_id, images, actor.username, now)
+    added = await store.add_images(conn, ticket_id, kind, images, actor.username, now)
     row = await store.get(conn, ticket_id)
     assert row is not None
     await store.record(
@@ -195,16 +201,30 @@ async def _add_images(
         at=now,
         from_status=row["status"],
         to_status=row["status"],
-        reason=", ".join(i.filename for i in images),
+        reason=f"{kind.value}: " + ", ".join(i.filename for i in images),
     )
     return added
 
 
+IMAGE_ADDERS = {
+    ImageKind.CUSTOMER: permissions.TICKET_OPENERS,
+    ImageKind.REVIEW: frozenset({permissions.REVIEWER}),
+}
+"""Customer service adds the customer's evidence; the reviewer the review's images."""
+
+
+def image_kind_of(actor: Actor, asked: ImageKind | None) -> ImageKind:
+    """The kind asked for, or the one the actor's role adds (a reviewer: the review's)."""
+    if asked is not None:
+        return asked
+    return ImageKind.REVIEW if permissions.REVIEWER in actor.roles else ImageKind.CUSTOMER
+
+
 async def add_images(
-    ctx: Context, ticket_id: int, uploads: list[Upload], actor: Actor
+    ctx: Context, ticket_id: int, kind: ImageKind, uploads: list[Upload], actor: Actor
 ) -> list[asyncpg.Record]:
-    permissions.require(actor.roles, permissions.TICKET_READERS, "adding images to a ticket")
+    permissions.require(actor.roles, IMAGE_ADDERS[kind], f"adding {kind.value} images")
     async with ctx.pool.acquire() as conn, conn.transaction():
         if await store.get(conn, ticket_id, lock=True) is None:
             raise TicketNotFound(f"no service ticket {ticket_id}")
-        return await _add_images(ctx, conn, ticket_id, uploads, actor)
+        return await _add_images(ctx, conn, ticket_id, kind, uploads, actor)

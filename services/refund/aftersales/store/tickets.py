@@ -8,7 +8,7 @@ from typing import TypeAlias
 
 import asyncpg
 
-from services.refund.aftersales.domain.images import Image
+from services.refund.aftersales.domain.images import Image, ImageKind
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
@@ -166,18 +166,27 @@ async def page(
     )
 
 
+_IMAGE = "id, ticket_id, kind, filename, content_type, size_bytes, uploaded_by, uploaded_at"
+"""An image's description, without its bytes."""
+
+
 async def add_images(
-    conn: asyncpg.Connection, ticket_id: int, images: Sequence[Image], actor: str, now: datetime
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    kind: ImageKind,
+    images: Sequence[Image],
+    actor: str,
+    now: datetime,
 ) -> list[asyncpg.Record]:
     rows = []
     for image in images:
         rows.append(
             await conn.fetchrow(
-                "INSERT INTO aftersales_ticket_images (ticket_id, filename, content_type,"
-                " size_bytes, data, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                " RETURNING id, ticket_id, filename, content_type, size_bytes, uploaded_by,"
-                " uploaded_at",
+                "INSERT INTO aftersales_ticket_images (ticket_id, kind, filename, content_type,"
+                " size_bytes, data, uploaded_by, uploaded_at)"
+                f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_IMAGE}",
                 ticket_id,
+                kind.value,
                 image.filename,
                 image.content_type,
                 len(image.data),
@@ -189,19 +198,21 @@ async def add_images(
     return rows
 
 
-async def image_count(conn: asyncpg.Connection, ticket_id: int) -> int:
+async def image_count(conn: asyncpg.Connection, ticket_id: int, kind: ImageKind) -> int:
     count: int = await conn.fetchval(
-        "SELECT count(*) FROM aftersales_ticket_images WHERE ticket_id = $1", ticket_id
+        "SELECT count(*) FROM aftersales_ticket_images WHERE ticket_id = $1 AND kind = $2",
+        ticket_id,
+        kind.value,
     )
     return count
 
 
 async def images(db: Db, ticket_id: int) -> list[asyncpg.Record]:
-    """The images' descriptions, without their bytes."""
+    """The images' descriptions, without their bytes: the customer's first, then by id."""
     return list(
         await db.fetch(
-            "SELECT id, ticket_id, filename, content_type, size_bytes, uploaded_by, uploaded_at"
-            " FROM aftersales_ticket_images WHERE ticket_id = $1 ORDER BY id",
+            f"SELECT {_IMAGE} FROM aftersales_ticket_images WHERE ticket_id = $1"
+            " ORDER BY kind = 'review', id",
             ticket_id,
         )
     )
