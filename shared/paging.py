@@ -64,18 +64,22 @@ def decode_cursor(token: str | None) -> Position | None:
     return position
 
 
+def decode_serial_position(token: str | None) -> Position | None:
+    """A cursor's position in a list whose rows have serial ids: the id must be one."""
+    position = decode_cursor(token)
+    if position is not None and (not position.id.isdigit() or int(position.id) < 1):
+        raise InvalidCursor("the cursor is not one this service gave out")
+    return position
+
+
 def decode_serial_cursor(token: str | None) -> int | None:
     """The row id a cursor names, for a list ordered by a serial id (newest first).
 
     Such a list gives out ``Position(row time, str(id))`` like any other; the id alone
     says where the next page starts, since ids grow with time.
     """
-    position = decode_cursor(token)
-    if position is None:
-        return None
-    if not position.id.isdigit() or int(position.id) < 1:
-        raise InvalidCursor("the cursor is not one this service gave out")
-    return int(position.id)
+    position = decode_serial_position(token)
+    return int(position.id) if position is not None else None
 
 
 def serial_position(at: str) -> Callable[[Mapping[str, Any]], Position]:

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
+
 TicketStatus = Literal[
     "awaiting_review",
     "awaiting_customer",
@@ -158,8 +160,8 @@ class ActivationDetail(ActivationOut):
     history: list[ActivationEvent]
 
 
-class ActivationListOut(BaseModel):
-    items: list[ActivationOut] = Field(description="Contact phones masked")
+class ActivationListOut(PageOut):
+    items: list[ActivationOut] = Field(description="Newest first; contact phones masked")
 
 
 class BatchItemOut(BaseModel):
@@ -240,11 +242,8 @@ class TicketDetailOut(TicketOut):
     images: list[ImageOut]
 
 
-class TicketPageOut(BaseModel):
-    items: list[TicketOut]
-    next_before_id: int | None = Field(
-        description="Pass as before_id for the next page; null on the last page"
-    )
+class TicketPageOut(PageOut):
+    items: list[TicketOut] = Field(description="Newest first")
 
 
 class OverdueTicketOut(TicketOut):
@@ -254,8 +253,8 @@ class OverdueTicketOut(TicketOut):
     )
 
 
-class OverdueListOut(BaseModel):
-    items: list[OverdueTicketOut]
+class OverdueListOut(PageOut):
+    items: list[OverdueTicketOut] = Field(description="Longest waiting first")
 
 
 class QualityOut(BaseModel):

@@ -7,6 +7,7 @@ are streamed through as the service writes them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -31,6 +32,7 @@ from shared.api.aftersales import (
     ProcessIn,
     QualityOut,
     ReviewIn,
+    ReviewOutcome,
     Stage,
     TicketDetailOut,
     TicketIn,
@@ -51,6 +53,7 @@ router = APIRouter(tags=["aftersales"])
 reports = APIRouter(tags=["refund handovers and reports"])
 
 Limit = Annotated[int | None, Query(description="Page size")]
+Cursor = Annotated[str | None, Query(description="The next_cursor of the previous page")]
 BeforeId = Annotated[int | None, Query(description="next_before_id of the previous page")]
 Month = Annotated[str, Query(description="YYYY-MM", examples=["2026-11"])]
 Day = Annotated[str, Query(alias="date", description="YYYY-MM-DD", examples=["2026-11-02"])]
@@ -87,7 +90,7 @@ async def apply_for_activation(body: ActivationIn, call: Call) -> Response:
     responses={200: {"model": ActivationListOut}, **errors(401, 403, 422, 503)},
 )
 async def list_activations(
-    call: Call, status: ActivationStatus | None = None, limit: Limit = None
+    call: Call, status: ActivationStatus | None = None, limit: Limit = None, cursor: Cursor = None
 ) -> Response:
     """Applications, newest first; ``status=pending_review`` is the review queue."""
     return await call.forward()
@@ -132,11 +135,19 @@ async def list_tickets(
     call: Call,
     seller_id: str | None = None,
     status: TicketStatus | None = None,
-    application_no: str | None = None,
+    application_no: Annotated[str | None, Query(description="申请单号")] = None,
+    order_no: Annotated[str | None, Query(description="The customer's order number")] = None,
+    customer_id: Annotated[str | None, Query(description="The customer")] = None,
+    outcome: Annotated[ReviewOutcome | None, Query(description="The review's outcome")] = None,
+    created_from: Annotated[
+        date | None, Query(description="First opening day, YYYY-MM-DD, included")
+    ] = None,
+    created_to: Annotated[date | None, Query(description="Last opening day, included")] = None,
     limit: Limit = None,
-    before_id: BeforeId = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """Tickets, newest first."""
+    """Tickets matching every filter given, newest first. A reviewer or processor sees only
+    the tickets of the sellers they serve."""
     return await call.forward()
 
 
@@ -145,7 +156,11 @@ async def list_tickets(
     responses={200: {"model": OverdueListOut}, **errors(401, 403, 422, 503)},
 )
 async def overdue_tickets(
-    call: Call, stage: Stage | None = None, seller_id: str | None = None, limit: Limit = None
+    call: Call,
+    stage: Stage | None = None,
+    seller_id: str | None = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response:
     """Tickets overdue for review, receipt or processing, longest waiting first."""
     return await call.forward()

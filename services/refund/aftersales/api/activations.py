@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from services.refund.aftersales.api.common import AftersalesContext, Limit
+from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
 from services.refund.aftersales.api.views import activation_out, return_address
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ActivationNotFound
@@ -22,6 +22,7 @@ from shared.api.aftersales import (
     ActivationStatus,
 )
 from shared.http import CurrentActor
+from shared.paging import Position, decode_cursor, page_of
 
 router = APIRouter(tags=["aftersales activations"])
 SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
@@ -40,6 +41,7 @@ async def list_activations(
     actor: CurrentActor,
     status: ActivationStatus | None = None,
     limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ActivationListOut:
     """Applications, newest first (``status=pending_review`` is the review queue)."""
     permissions.require(
@@ -47,8 +49,13 @@ async def list_activations(
         permissions.ACTIVATION_REVIEWERS | permissions.SELLER_STAFF,
         "listing activations",
     )
-    rows = await store.page(ctx.pool, status=status, limit=limit)
-    return ActivationListOut(items=[activation_out(r, masked=True) for r in rows])
+    rows = await store.page(ctx.pool, status=status, after=decode_cursor(cursor), limit=limit + 1)
+    page = page_of(rows, limit, lambda r: Position(r["submitted_at"], r["seller_id"]))
+    return ActivationListOut(
+        items=[activation_out(r, masked=True) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
 
 
 @router.get("/activations/{seller_id}", response_model=ActivationDetail)

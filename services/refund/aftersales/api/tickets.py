@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.refund.aftersales.api.common import AftersalesContext, BeforeId, Limit
+from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
 from services.refund.aftersales.api.views import (
     image_out,
     new_ticket,
@@ -19,7 +20,8 @@ from services.refund.aftersales.api.views import (
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
 from services.refund.aftersales.domain.images import ImageKind
-from services.refund.aftersales.domain.tickets import TicketStatus
+from services.refund.aftersales.domain.ticket_query import TicketQuery, opening_days
+from services.refund.aftersales.domain.tickets import ReviewOutcome, TicketStatus
 from services.refund.aftersales.handlers import tickets as handlers
 from services.refund.aftersales.store import tickets as store
 from shared.api.aftersales import (
@@ -41,6 +43,12 @@ from shared.api.aftersales import (
     TicketPageOut,
 )
 from shared.http import Actor, CurrentActor
+from shared.paging import (
+    decode_serial_cursor,
+    decode_serial_position,
+    page_of,
+    serial_position,
+)
 
 router = APIRouter(tags=["aftersales tickets"])
 
@@ -64,22 +72,37 @@ async def list_tickets(
     seller_id: str | None = None,
     status: TicketStatus | None = None,
     application_no: str | None = None,
+    order_no: Annotated[str | None, Query(description="The customer's order number")] = None,
+    customer_id: str | None = None,
+    outcome: Annotated[ReviewOutcome | None, Query(description="The review's outcome")] = None,
+    created_from: Annotated[
+        date | None, Query(description="First opening day, YYYY-MM-DD (business time zone)")
+    ] = None,
+    created_to: Annotated[date | None, Query(description="Last opening day, included")] = None,
     limit: Limit = 50,
-    before_id: BeforeId = None,
+    cursor: Cursor = None,
 ) -> TicketPageOut:
-    """Tickets, newest first."""
+    """Tickets matching every filter given, newest first."""
     _may_read(actor)
-    rows = await store.page(
-        ctx.pool,
+    opened_from, opened_before = opening_days(created_from, created_to, ctx.settings.tz)
+    query = TicketQuery(
         seller_id=seller_id,
-        status=status.value if status else None,
+        status=status,
         application_no=application_no,
-        before_id=before_id,
-        limit=limit,
+        order_no=order_no,
+        customer_id=customer_id,
+        outcome=outcome,
+        opened_from=opened_from,
+        opened_before=opened_before,
     )
-    full = len(rows) == limit
+    rows = await store.page(
+        ctx.pool, query, before_id=decode_serial_cursor(cursor), limit=limit + 1
+    )
+    page = page_of(rows, limit, serial_position("created_at"))
     return TicketPageOut(
-        items=[ticket_out(r) for r in rows], next_before_id=rows[-1]["id"] if full else None
+        items=[ticket_out(r) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 
@@ -90,6 +113,7 @@ async def overdue(
     stage: Annotated[Stage | None, Query(description="Only tickets late in this stage")] = None,
     seller_id: str | None = None,
     limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> OverdueListOut:
     """Tickets overdue for review, receipt or processing (超时待审核、待收货、待处理),
     longest waiting first."""
@@ -101,8 +125,11 @@ async def overdue(
         now - ctx.limits.remind_review_after,
         stage=stage,
         seller_id=seller_id,
-        limit=limit,
+        sellers=None,
+        after=decode_serial_position(cursor),
+        limit=limit + 1,
     )
+    page = page_of(rows, limit, serial_position("created_at"))
     return OverdueListOut(
         items=[
             OverdueTicketOut(
@@ -110,8 +137,10 @@ async def overdue(
                 overdue_stage=r["stage"],
                 reminded_at=r["reminded_at"],
             )
-            for r in rows
-        ]
+            for r in page.items
+        ],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 

@@ -84,3 +84,7 @@ class InvalidImage(InvalidInput):
 
 class ImageNotFound(NotFound):
     code = "image_not_found"
+
+
+class InvalidTicketQuery(InvalidInput):
+    code = "invalid_ticket_query"

@@ -13,6 +13,7 @@ from services.refund.aftersales.domain.activation import (
     ActivationStatus,
     ReturnAddress,
 )
+from shared.paging import Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
@@ -110,12 +111,18 @@ async def history(db: Db, seller_id: str) -> list[asyncpg.Record]:
     )
 
 
-async def page(db: Db, *, status: str | None, limit: int) -> list[asyncpg.Record]:
+async def page(
+    db: Db, *, status: str | None, after: Position | None, limit: int
+) -> list[asyncpg.Record]:
+    """Applications, newest first; ``after`` is the last one given out (submitted_at, seller)."""
     return list(
         await db.fetch(
             "SELECT * FROM aftersales_activations WHERE ($1::text IS NULL OR status = $1)"
-            " ORDER BY submitted_at DESC, seller_id LIMIT $2",
+            " AND ($2::timestamptz IS NULL OR (submitted_at, seller_id) < ($2, $3::text))"
+            " ORDER BY submitted_at DESC, seller_id DESC LIMIT $4",
             status,
+            after.at if after else None,
+            after.id if after else None,
             limit,
         )
     )
