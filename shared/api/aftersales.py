@@ -121,6 +121,18 @@ class ProcessIn(BaseModel):
     result: ProcessingResult
 
 
+SellerPermission = Literal["review", "process"]
+
+
+class StaffIn(BaseModel):
+    permissions: list[SellerPermission] = Field(
+        max_length=2,
+        description="What this staff member may do for the seller: review (审核), process"
+        " (处理); none: nothing yet (子账户需要主账户分配)",
+        examples=[["review"]],
+    )
+
+
 class ImagesIn(BaseModel):
     kind: ImageKind | None = Field(
         default=None,
@@ -271,3 +283,19 @@ class QualityOut(BaseModel):
     )
     overdue_percent: int | None
     grade: Literal["A", "B", "C"] | None = Field(description="null for a month without reviews")
+
+
+class StaffOut(BaseModel):
+    seller_id: str
+    username: str
+    permissions: list[SellerPermission]
+    added_by: str
+    added_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+class StaffListOut(PageOut):
+    seller_id: str
+    main_account: str = Field(description="Has every permission; manages the staff below")
+    items: list[StaffOut] = Field(description="Every staff member, by username (one page)")

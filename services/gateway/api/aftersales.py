@@ -33,6 +33,9 @@ from shared.api.aftersales import (
     QualityOut,
     ReviewIn,
     ReviewOutcome,
+    StaffIn,
+    StaffListOut,
+    StaffOut,
     Stage,
     TicketDetailOut,
     TicketIn,
@@ -245,6 +248,25 @@ async def image(ticket_id: int, image_id: int, call: Call) -> Response:
 async def seller_quality(seller_id: str, call: Call, month: Month) -> Response:
     """A seller's service quality over the tickets opened in the month, graded A-C."""
     return await call.forward()
+
+
+@router.get(
+    "/api/v1/aftersales/sellers/{seller_id}/staff",
+    responses={200: {"model": StaffListOut}, **errors(401, 403, 404, 503)},
+)
+async def seller_staff(seller_id: str, call: Call) -> Response:
+    """The seller's main account and its staff with their permissions (review, process)."""
+    return await call.forward()
+
+
+@router.put(
+    "/api/v1/aftersales/sellers/{seller_id}/staff/{username}",
+    responses={200: {"model": StaffOut}, **errors(401, 403, 404, 422, 503)},
+)
+async def set_seller_staff(seller_id: str, username: str, body: StaffIn, call: Call) -> Response:
+    """The seller's main account adds a staff member or sets what they may do: review,
+    process, both or none (403 ``not_main_account`` for anyone else)."""
+    return await call.forward(body)
 
 
 # --- handovers and reports -----------------------------------------------------------

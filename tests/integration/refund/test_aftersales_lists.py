@@ -23,12 +23,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture(scope="module")
 async def refund(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Refund]:
-    """A refund service of this module's own, its clock moved by these tests only."""
-    home = tmp_path_factory.mktemp("aftersales-lists")
-    async with fixtures.running_refund(
-        fixtures.refund_settings(infra, home), fixtures.Clock()
-    ) as r:
-        yield r
+    async with fixtures.module_refund(infra, tmp_path_factory, "aftersales-lists") as running:
+        yield running
 
 
 async def ids(refund: Refund, **params: Any) -> list[int]:

@@ -58,12 +58,16 @@ def image(name: str = "a.png", size: int = 0) -> dict[str, str]:
 
 
 async def active_seller(refund: Refund) -> str:
+    """An approved seller whose main account gave REVIEWER review and PROCESSOR processing."""
     seller = f"S{uuid.uuid4().hex[:8]}"
     body = {"seller_id": seller, "return_address": ADDRESS}
     await refund.ok("POST", "/aftersales/activations", SELLER, 201, json=body)
     await refund.ok(
         "POST", f"/aftersales/activations/{seller}/review", OPS, json={"decision": "approve"}
     )
+    for who, permission in ((REVIEWER, "review"), (PROCESSOR, "process")):
+        staff = f"/aftersales/sellers/{seller}/staff/{who['X-Kefu-Actor']}"
+        await refund.ok("PUT", staff, SELLER, json={"permissions": [permission]})
     return seller
 
 
@@ -389,8 +393,10 @@ async def test_unreviewed_for_48_hours_the_system_approves_and_staff_are_reminde
     async def reminded() -> list[dict[str, Any]]:
         return await inapp_requests(refund, t["id"])
 
-    [review_reminder] = await eventually(reminded, within=5, what="review reminder")
-    assert review_reminder["recipient"] == "reviewer"
+    # the seller's own people are reminded: its reviewers and its main account
+    reminders = await eventually(reminded, within=5, what="review reminder")
+    assert sorted(r["recipient"] for r in reminders) == ["rev.li", "seller.main"]
+    review_reminder = reminders[0]
     assert review_reminder["recipient_kind"] == "staff"
     assert review_reminder["template_id"] == "aftersales_ticket_overdue"
     assert review_reminder["params"]["stage"] == "待审核"
@@ -418,13 +424,14 @@ async def test_unreviewed_for_48_hours_the_system_approves_and_staff_are_reminde
 
     async def receipt_reminder() -> list[dict[str, Any]] | None:
         found = await inapp_requests(refund, t["id"])
-        return found if len(found) == 2 else None
+        return found if len(found) == 4 else None
 
     found = await eventually(receipt_reminder, within=5, what="receipt reminder")
-    assert found[1]["recipient"] == "processor" and found[1]["params"]["stage"] == "待收货"
-    assert len({f["dedupe_key"] for f in found}) == 2
+    receipt = [f for f in found if f["params"]["stage"] == "待收货"]
+    assert sorted(f["recipient"] for f in receipt) == ["proc.chen", "seller.main"]
+    assert len({f["dedupe_key"] for f in found}) == 4
     await asyncio.sleep(3 * refund.settings.aftersales_sweep_seconds)
-    assert len(await inapp_requests(refund, t["id"])) == 2  # once per stage, however often
+    assert len(await inapp_requests(refund, t["id"])) == 4  # once per stage, however often
 
 
 async def test_the_48_hour_approval_survives_a_restart(

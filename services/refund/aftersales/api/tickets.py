@@ -6,6 +6,7 @@ import base64
 from datetime import date
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Query, status
 
 from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
@@ -22,7 +23,9 @@ from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFou
 from services.refund.aftersales.domain.images import ImageKind
 from services.refund.aftersales.domain.ticket_query import TicketQuery, opening_days
 from services.refund.aftersales.domain.tickets import ReviewOutcome, TicketStatus
+from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
+from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import tickets as store
 from shared.api.aftersales import (
     BatchItemOut,
@@ -57,6 +60,16 @@ def _may_read(actor: Actor) -> None:
     permissions.require(actor.roles, permissions.TICKET_READERS, "reading service tickets")
 
 
+async def _readable(ctx: Context, actor: Actor, ticket_id: int) -> asyncpg.Record:
+    """The ticket, if the actor may read it: a seller's staff read their sellers' only."""
+    _may_read(actor)
+    row = await store.get(ctx.pool, ticket_id)
+    if row is None:
+        raise TicketNotFound(f"no service ticket {ticket_id}")
+    await sellers.check_reads(ctx.pool, actor, row["seller_id"], ticket_id)
+    return row
+
+
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
 async def open_ticket(body: TicketIn, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
     """Open a ticket for a customer (the seller's after-sales must be active). It waits for
@@ -82,10 +95,12 @@ async def list_tickets(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TicketPageOut:
-    """Tickets matching every filter given, newest first."""
+    """Tickets matching every filter given, newest first. A seller's reviewers and
+    processors see the tickets of the sellers they serve only."""
     _may_read(actor)
     opened_from, opened_before = opening_days(created_from, created_to, ctx.settings.tz)
     query = TicketQuery(
+        sellers=await sellers.visible_sellers(ctx.pool, actor),
         seller_id=seller_id,
         status=status,
         application_no=application_no,
@@ -125,7 +140,7 @@ async def overdue(
         now - ctx.limits.remind_review_after,
         stage=stage,
         seller_id=seller_id,
-        sellers=None,
+        sellers=await sellers.visible_sellers(ctx.pool, actor),
         after=decode_serial_position(cursor),
         limit=limit + 1,
     )
@@ -172,10 +187,7 @@ async def get_ticket(
     ticket_id: int, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketDetailOut:
     """A ticket with its history (who did what; the system's approval marked as such)."""
-    _may_read(actor)
-    row = await store.get(ctx.pool, ticket_id)
-    if row is None:
-        raise TicketNotFound(f"no service ticket {ticket_id}")
+    row = await _readable(ctx, actor, ticket_id)
     history = await store.history(ctx.pool, ticket_id)
     images = await store.images(ctx.pool, ticket_id)
     return TicketDetailOut(
@@ -240,7 +252,7 @@ async def add_images(
 
 @router.get("/tickets/{ticket_id}/images", response_model=ImageListOut)
 async def list_images(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> ImageListOut:
-    _may_read(actor)
+    await _readable(ctx, actor, ticket_id)
     return ImageListOut(items=[image_out(r) for r in await store.images(ctx.pool, ticket_id)])
 
 
@@ -249,7 +261,7 @@ async def get_image(
     ticket_id: int, image_id: int, ctx: AftersalesContext, actor: CurrentActor
 ) -> ImageDataOut:
     """One image with its bytes (base64)."""
-    _may_read(actor)
+    await _readable(ctx, actor, ticket_id)
     row = await store.image(ctx.pool, ticket_id, image_id)
     if row is None:
         raise ImageNotFound(f"ticket {ticket_id} has no image {image_id}")

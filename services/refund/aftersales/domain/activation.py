@@ -18,6 +18,7 @@ from services.refund.aftersales.domain.errors import (
     ActivationNotPending,
     ActivationPending,
     InvalidAddress,
+    NotMainAccount,
     ReasonRequired,
     SameReviewer,
 )
@@ -55,6 +56,8 @@ class Activation:
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     attempts: int = 1
+    main_account: str = ""
+    """Who applied first: the seller's main account (主账号), which manages its staff."""
 
 
 def check_address(address: ReturnAddress) -> ReturnAddress:
@@ -87,7 +90,11 @@ def apply(
     """A first application, or a new one after a rejection."""
     checked = check_address(address)
     if current is None:
-        return Activation(seller_id, ActivationStatus.PENDING_REVIEW, checked, actor, now)
+        return Activation(
+            seller_id, ActivationStatus.PENDING_REVIEW, checked, actor, now, main_account=actor
+        )
+    if actor != current.main_account:
+        raise NotMainAccount(f"seller {seller_id} applies again from its main account")
     if current.status is ActivationStatus.APPROVED:
         raise ActivationAlreadyApproved(f"seller {seller_id}'s after-sales is already active")
     if current.status is ActivationStatus.PENDING_REVIEW:

@@ -16,12 +16,14 @@ from services.refund.aftersales.domain.errors import (
     TicketNotFound,
 )
 from services.refund.aftersales.domain.images import ImageKind, Upload
+from services.refund.aftersales.domain.sellers import Permission
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
     Review,
     Ticket,
 )
+from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import activations
 from services.refund.aftersales.store import tickets as store
@@ -68,11 +70,14 @@ async def _change(
     ticket_id: int,
     action: str,
     actor: Actor,
+    needed: Permission,
     change: Callable[[Ticket], Ticket],
 ) -> asyncpg.Record:
     row = await store.get(conn, ticket_id, lock=True)
     if row is None:
         raise TicketNotFound(f"no service ticket {ticket_id}")
+    await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
+    await sellers.check_acts_for(conn, actor, row["seller_id"], needed)
     before = ticket_of(row)
     after = change(before)
     now = ctx.now()
@@ -152,7 +157,7 @@ async def _review_one(
     def decide(ticket: Ticket) -> Ticket:
         return rules.decide(ticket, decision, actor.username, now, ctx.limits)
 
-    return await _change(ctx, conn, ticket_id, "reviewed", actor, decide)
+    return await _change(ctx, conn, ticket_id, "reviewed", actor, Permission.REVIEW, decide)
 
 
 async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
@@ -162,7 +167,13 @@ async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         return await _change(
-            ctx, conn, ticket_id, "received", actor, lambda t: rules.receive(t, now, ctx.limits)
+            ctx,
+            conn,
+            ticket_id,
+            "received",
+            actor,
+            Permission.PROCESS,
+            lambda t: rules.receive(t, now, ctx.limits),
         )
 
 
@@ -172,7 +183,13 @@ async def process(
     permissions.require(actor.roles, frozenset({permissions.PROCESSOR}), "processing a ticket")
     async with ctx.pool.acquire() as conn, conn.transaction():
         saved = await _change(
-            ctx, conn, ticket_id, "processed", actor, lambda t: rules.process(t, result)
+            ctx,
+            conn,
+            ticket_id,
+            "processed",
+            actor,
+            Permission.PROCESS,
+            lambda t: rules.process(t, result),
         )
     metrics.operation_finished("aftersales_processing", result.value)
     return saved
@@ -225,6 +242,10 @@ async def add_images(
 ) -> list[asyncpg.Record]:
     permissions.require(actor.roles, IMAGE_ADDERS[kind], f"adding {kind.value} images")
     async with ctx.pool.acquire() as conn, conn.transaction():
-        if await store.get(conn, ticket_id, lock=True) is None:
+        row = await store.get(conn, ticket_id, lock=True)
+        if row is None:
             raise TicketNotFound(f"no service ticket {ticket_id}")
+        await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
+        if kind is ImageKind.REVIEW:
+            await sellers.check_acts_for(conn, actor, row["seller_id"], Permission.REVIEW)
         return await _add_images(ctx, conn, ticket_id, kind, uploads, actor)

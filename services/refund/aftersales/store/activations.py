@@ -36,6 +36,7 @@ def activation_of(row: asyncpg.Record) -> Activation:
         reviewed_by=row["reviewed_by"],
         reviewed_at=row["reviewed_at"],
         attempts=row["attempts"],
+        main_account=row["main_account"],
     )
 
 
@@ -58,8 +59,8 @@ async def save(conn: asyncpg.Connection, a: Activation) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO aftersales_activations (seller_id, status, province, city, district,"
         " street, contact_name, contact_phone, rejection_reason, submitted_by, submitted_at,"
-        " reviewed_by, reviewed_at, attempts)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        " reviewed_by, reviewed_at, attempts, main_account)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         " ON CONFLICT (seller_id) DO UPDATE SET status = EXCLUDED.status,"
         " province = EXCLUDED.province, city = EXCLUDED.city, district = EXCLUDED.district,"
         " street = EXCLUDED.street, contact_name = EXCLUDED.contact_name,"
@@ -81,6 +82,7 @@ async def save(conn: asyncpg.Connection, a: Activation) -> asyncpg.Record:
         a.reviewed_by,
         a.reviewed_at,
         a.attempts,
+        a.main_account,
     )
     assert row is not None
     return row
