@@ -232,7 +232,10 @@ class TicketOut(BaseModel):
     receipt_due_at: datetime | None
     processing_due_at: datetime | None
     actions: list[TicketAction] = Field(
-        description="What can be done next: review (reviewers), receive or process (processors)"
+        description="The commands the caller could run on it now, from the rule the commands"
+        " check: review (a reviewer with the seller's review permission, while it awaits review"
+        " or the customer), receive and process (a processor with the seller's processing"
+        " permission, in their turn). Customer service sees none."
     )
 
 

@@ -155,3 +155,45 @@ async def test_only_the_main_account_applies_again_after_a_rejection(refund: Ref
     )
     applied = await refund.ok("POST", "/aftersales/activations", RIVAL, 201, json=again)
     assert applied["attempts"] == 2
+
+
+async def offered(refund: Refund, ticket_id: int, who: dict[str, str]) -> list[str]:
+    detail = await refund.ok("GET", f"/aftersales/tickets/{ticket_id}", who)
+    listed = await refund.ok(
+        "GET", "/aftersales/tickets", who, params={"order_no": detail["order_no"]}
+    )
+    assert [t["actions"] for t in listed["items"]] == [detail["actions"]]  # list and detail
+    actions: list[str] = detail["actions"]
+    return actions
+
+
+COMMANDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "review": ("review", {"outcome": "approve_shipment"}),
+    "receive": ("receive", {}),
+    "process": ("process", {"result": "refunded"}),
+}
+
+
+@pytest.mark.parametrize("action", ["review", "receive", "process"])
+@pytest.mark.parametrize("stage", ["awaiting_review", "awaiting_receipt", "awaiting_processing"])
+async def test_each_ticket_action_offered_is_accepted_and_each_not_offered_is_refused(
+    refund: Refund, stage: str, action: str
+) -> None:
+    seller = await active_seller(refund)
+    t = await open_ticket(refund, seller)
+    path = f"/aftersales/tickets/{t['id']}"
+    if stage != "awaiting_review":
+        await refund.ok("POST", f"{path}/review", REVIEWER, json={"outcome": "approve_shipment"})
+    if stage == "awaiting_processing":
+        await refund.ok("POST", f"{path}/receive", PROCESSOR)
+    assert await offered(refund, t["id"], AGENT) == []  # customer service opens, never acts
+    suffix, body = COMMANDS[action]
+    for who in (REVIEWER, PROCESSOR, SELLER):
+        shown = action in await offered(refund, t["id"], who)
+        answer = await refund.http.post(f"{path}/{suffix}", json=body or None, headers=who)
+        assert (answer.status_code == 200) is shown, (who, answer.text)
+        if shown:
+            return  # the ticket moved on: the next person would see the next stage
+        assert answer.status_code in (403, 409), answer.text
+    refused = await refund.http.post(f"{path}/{suffix}", json=body or None, headers=AGENT)
+    assert refused.status_code == 403

@@ -201,7 +201,10 @@ async def test_review_and_processing_are_separate_and_refusals_change_nothing(
     approved = await refund.ok(
         "POST", f"{path}/review", REVIEWER, json={"outcome": "approve_shipment"}
     )
-    assert approved["status"] == "awaiting_receipt" and approved["actions"] == ["receive"]
+    # the reviewer's answer shows the reviewer's buttons: receiving is the processor's
+    assert approved["status"] == "awaiting_receipt" and approved["actions"] == []
+    for_processor = await refund.ok("GET", f"/aftersales/tickets/{t['id']}", PROCESSOR)
+    assert for_processor["actions"] == ["receive"]
     await refund.refused(
         "POST",
         f"{path}/review",

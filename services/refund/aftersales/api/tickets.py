@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
@@ -27,6 +28,7 @@ from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
 from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import tickets as store
+from services.refund.aftersales.store.tickets import ticket_of
 from shared.api.aftersales import (
     BatchItemOut,
     BatchReviewIn,
@@ -60,6 +62,16 @@ def _may_read(actor: Actor) -> None:
     permissions.require(actor.roles, permissions.TICKET_READERS, "reading service tickets")
 
 
+async def _out(ctx: Context, actor: Actor, rows: Sequence[asyncpg.Record]) -> list[TicketOut]:
+    """The tickets with the buttons each shows this actor (the rule its command checks)."""
+    actions = await sellers.actions_for(ctx.pool, actor, [ticket_of(r) for r in rows])
+    return [ticket_out(r, actions[r["id"]]) for r in rows]
+
+
+async def _one(ctx: Context, actor: Actor, row: asyncpg.Record) -> TicketOut:
+    return (await _out(ctx, actor, [row]))[0]
+
+
 async def _readable(ctx: Context, actor: Actor, ticket_id: int) -> asyncpg.Record:
     """The ticket, if the actor may read it: a seller's staff read their sellers' only."""
     _may_read(actor)
@@ -75,7 +87,7 @@ async def open_ticket(body: TicketIn, ctx: AftersalesContext, actor: CurrentActo
     """Open a ticket for a customer (the seller's after-sales must be active). It waits for
     review; unreviewed for 48 hours, the system approves it."""
     uploads = [upload(i) for i in body.images]
-    return ticket_out(await handlers.open_ticket(ctx, new_ticket(body), uploads, actor))
+    return await _one(ctx, actor, await handlers.open_ticket(ctx, new_ticket(body), uploads, actor))
 
 
 @router.get("/tickets", response_model=TicketPageOut)
@@ -115,7 +127,7 @@ async def list_tickets(
     )
     page = page_of(rows, limit, serial_position("created_at"))
     return TicketPageOut(
-        items=[ticket_out(r) for r in page.items],
+        items=await _out(ctx, actor, page.items),
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
@@ -148,11 +160,9 @@ async def overdue(
     return OverdueListOut(
         items=[
             OverdueTicketOut(
-                **ticket_out(r).model_dump(),
-                overdue_stage=r["stage"],
-                reminded_at=r["reminded_at"],
+                **shown.model_dump(), overdue_stage=r["stage"], reminded_at=r["reminded_at"]
             )
-            for r in page.items
+            for r, shown in zip(page.items, await _out(ctx, actor, page.items), strict=True)
         ],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
@@ -191,7 +201,7 @@ async def get_ticket(
     history = await store.history(ctx.pool, ticket_id)
     images = await store.images(ctx.pool, ticket_id)
     return TicketDetailOut(
-        **ticket_out(row).model_dump(),
+        **(await _one(ctx, actor, row)).model_dump(),
         history=[
             TicketEventOut(
                 action=h["action"],
@@ -216,15 +226,14 @@ async def review(
     """One of the five outcomes (aftersales_reviewer), with up to 3 images of the review's
     own (the customer's images do not count against them)."""
     uploads = [upload(i) for i in body.images]
-    return ticket_out(
-        await handlers.review(ctx, ticket_id, review_of(body.outcome, body.reason), uploads, actor)
-    )
+    decision = review_of(body.outcome, body.reason)
+    return await _one(ctx, actor, await handlers.review(ctx, ticket_id, decision, uploads, actor))
 
 
 @router.post("/tickets/{ticket_id}/receive", response_model=TicketOut)
 async def receive(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
     """The customer's return arrived (aftersales_processor)."""
-    return ticket_out(await handlers.receive(ctx, ticket_id, actor))
+    return await _one(ctx, actor, await handlers.receive(ctx, ticket_id, actor))
 
 
 @router.post("/tickets/{ticket_id}/process", response_model=TicketOut)
@@ -232,7 +241,8 @@ async def process(
     ticket_id: int, body: ProcessIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketOut:
     """What was done with it (aftersales_processor): the ticket is completed."""
-    return ticket_out(await handlers.process(ctx, ticket_id, processing_result(body.result), actor))
+    result = processing_result(body.result)
+    return await _one(ctx, actor, await handlers.process(ctx, ticket_id, result, actor))
 
 
 @router.post(

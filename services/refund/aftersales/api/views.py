@@ -3,6 +3,8 @@ rows back to the shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.refund.aftersales.domain.activation import ReturnAddress
@@ -13,6 +15,7 @@ from services.refund.aftersales.domain.tickets import (
     Review,
     ReviewOutcome,
     ServiceType,
+    TicketAction,
     TicketStatus,
 )
 from shared.api.aftersales import (
@@ -20,7 +23,6 @@ from shared.api.aftersales import (
     AddressIn,
     ImageIn,
     ImageOut,
-    TicketAction,
     TicketIn,
     TicketOut,
 )
@@ -89,17 +91,8 @@ def image_out(row: asyncpg.Record) -> ImageOut:
     )
 
 
-def _actions(status: TicketStatus) -> list[TicketAction]:
-    if status in (TicketStatus.AWAITING_REVIEW, TicketStatus.AWAITING_CUSTOMER):
-        return ["review"]
-    if status is TicketStatus.AWAITING_RECEIPT:
-        return ["receive"]
-    if status is TicketStatus.AWAITING_PROCESSING:
-        return ["process"]
-    return []
-
-
-def ticket_out(row: asyncpg.Record) -> TicketOut:
+def ticket_out(row: asyncpg.Record, actions: Sequence[TicketAction]) -> TicketOut:
+    """The ticket as it is shown, with the buttons the caller's rule gave (``actions_for``)."""
     status = TicketStatus(row["status"])
     return TicketOut(
         id=row["id"],
@@ -120,5 +113,5 @@ def ticket_out(row: asyncpg.Record) -> TicketOut:
         review_due_at=row["review_due_at"],
         receipt_due_at=row["receipt_due_at"],
         processing_due_at=row["processing_due_at"],
-        actions=_actions(status),
+        actions=[a.value for a in actions],
     )

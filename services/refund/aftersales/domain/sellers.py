@@ -22,6 +22,7 @@ from services.refund.aftersales.domain.errors import (
     NotSellerStaff,
     PermissionMissing,
 )
+from services.refund.aftersales.domain.tickets import Ticket, TicketAction, state_refusal
 from shared.errors import DomainError
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -93,3 +94,26 @@ def check_staff_change(
     except ValueError:
         allowed = ", ".join(p.value for p in Permission)
         raise InvalidStaff(f"permissions are {allowed}") from None
+
+
+NEEDS = {
+    TicketAction.REVIEW: Permission.REVIEW,
+    TicketAction.RECEIVE: Permission.PROCESS,
+    TicketAction.PROCESS: Permission.PROCESS,
+}
+
+
+def action_refusal(
+    action: TicketAction, ticket: Ticket, username: str, roles: Iterable[str], staffing: Staffing
+) -> DomainError | None:
+    """The one rule of a ticket's command and its button: the person's role and the
+    seller's permission, then the ticket's state."""
+    return refusal(username, roles, staffing, NEEDS[action]) or state_refusal(action, ticket)
+
+
+def ticket_actions(
+    ticket: Ticket, username: str, roles: Iterable[str], staffing: Staffing
+) -> list[TicketAction]:
+    """The buttons a ticket shows this person: the commands that would be accepted now."""
+    held = frozenset(roles)
+    return [a for a in TicketAction if action_refusal(a, ticket, username, held, staffing) is None]

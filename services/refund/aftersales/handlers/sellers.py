@@ -14,10 +14,13 @@ from services.refund.aftersales.domain.errors import (
     TicketNotFound,
 )
 from services.refund.aftersales.domain.sellers import Permission, Staffing
+from services.refund.aftersales.domain.tickets import Ticket, TicketAction
 from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import sellers as store
 from services.refund.aftersales.store.sellers import Db
 from shared.http import Actor
+
+SELLER_ROLES = frozenset(rules.ROLE_OF.values())
 
 
 async def staffing(db: Db, seller_id: str) -> Staffing:
@@ -30,6 +33,28 @@ async def staffing(db: Db, seller_id: str) -> Staffing:
 async def check_acts_for(db: Db, actor: Actor, seller_id: str, needed: Permission) -> None:
     """The actor may do ``needed`` for this seller (its main account gave them that)."""
     rules.check(actor.username, actor.roles, await staffing(db, seller_id), needed)
+
+
+async def check_command(db: Db, actor: Actor, action: TicketAction, ticket: Ticket) -> None:
+    """The rule the ticket's button is shown by: role, the seller's permission, the state."""
+    current = await staffing(db, ticket.seller_id)
+    refused = rules.action_refusal(action, ticket, actor.username, actor.roles, current)
+    if refused is not None:
+        raise refused
+
+
+async def actions_for(
+    db: Db, actor: Actor, tickets: Iterable[Ticket]
+) -> dict[int, list[TicketAction]]:
+    """Each ticket's buttons for this actor, by ticket id."""
+    listed = list(tickets)
+    if not SELLER_ROLES & actor.roles:
+        return {t.id: [] for t in listed}  # customer service opens tickets, never acts on them
+    staffings = await store.staffings_of(db, {t.seller_id for t in listed})
+    return {
+        t.id: rules.ticket_actions(t, actor.username, actor.roles, staffings[t.seller_id])
+        for t in listed
+    }
 
 
 async def visible_sellers(db: Db, actor: Actor) -> frozenset[str] | None:

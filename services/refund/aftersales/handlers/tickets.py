@@ -22,6 +22,7 @@ from services.refund.aftersales.domain.tickets import (
     ProcessingResult,
     Review,
     Ticket,
+    TicketAction,
 )
 from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers.context import Context
@@ -70,15 +71,15 @@ async def _change(
     ticket_id: int,
     action: str,
     actor: Actor,
-    needed: Permission,
+    command: TicketAction,
     change: Callable[[Ticket], Ticket],
 ) -> asyncpg.Record:
     row = await store.get(conn, ticket_id, lock=True)
     if row is None:
         raise TicketNotFound(f"no service ticket {ticket_id}")
     await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
-    await sellers.check_acts_for(conn, actor, row["seller_id"], needed)
     before = ticket_of(row)
+    await sellers.check_command(conn, actor, command, before)
     after = change(before)
     now = ctx.now()
     saved = await store.save(conn, after, now)
@@ -157,7 +158,7 @@ async def _review_one(
     def decide(ticket: Ticket) -> Ticket:
         return rules.decide(ticket, decision, actor.username, now, ctx.limits)
 
-    return await _change(ctx, conn, ticket_id, "reviewed", actor, Permission.REVIEW, decide)
+    return await _change(ctx, conn, ticket_id, "reviewed", actor, TicketAction.REVIEW, decide)
 
 
 async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
@@ -172,7 +173,7 @@ async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
             ticket_id,
             "received",
             actor,
-            Permission.PROCESS,
+            TicketAction.RECEIVE,
             lambda t: rules.receive(t, now, ctx.limits),
         )
 
@@ -188,7 +189,7 @@ async def process(
             ticket_id,
             "processed",
             actor,
-            Permission.PROCESS,
+            TicketAction.PROCESS,
             lambda t: rules.process(t, result),
         )
     metrics.operation_finished("aftersales_processing", result.value)

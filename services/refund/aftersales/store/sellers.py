@@ -13,19 +13,27 @@ from services.refund.aftersales.domain.sellers import Permission, Staffing
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
 
+async def staffings_of(db: Db, seller_ids: Collection[str]) -> dict[str, Staffing]:
+    """Each seller's main account and staff (sellers that never applied are left out)."""
+    rows = await db.fetch(
+        "SELECT a.seller_id, a.main_account, s.username, s.permissions"
+        " FROM aftersales_activations a LEFT JOIN aftersales_seller_staff s USING (seller_id)"
+        " WHERE a.seller_id = ANY ($1::text[])",
+        list(seller_ids),
+    )
+    mains: dict[str, str] = {}
+    staff: dict[str, dict[str, frozenset[Permission]]] = {}
+    for r in rows:
+        mains[r["seller_id"]] = r["main_account"]
+        people = staff.setdefault(r["seller_id"], {})
+        if r["username"] is not None:
+            people[r["username"]] = frozenset(Permission(p) for p in r["permissions"])
+    return {seller: Staffing(seller, main, staff[seller]) for seller, main in mains.items()}
+
+
 async def staffing_of(db: Db, seller_id: str) -> Staffing | None:
     """The seller's main account and staff; None for a seller that never applied."""
-    main = await db.fetchval(
-        "SELECT main_account FROM aftersales_activations WHERE seller_id = $1", seller_id
-    )
-    if main is None:
-        return None
-    rows = await db.fetch(
-        "SELECT username, permissions FROM aftersales_seller_staff WHERE seller_id = $1",
-        seller_id,
-    )
-    staff = {r["username"]: frozenset(Permission(p) for p in r["permissions"]) for r in rows}
-    return Staffing(seller_id, main, staff)
+    return (await staffings_of(db, [seller_id])).get(seller_id)
 
 
 async def sellers_served_by(db: Db, username: str) -> frozenset[str]:
