@@ -113,6 +113,11 @@ def page_of(
     return Page(items, encode_cursor(position(items[-1])) if more else None, total)
 
 
+def whole_list(count: int) -> dict[str, Any]:
+    """The paging fields of a list answered whole: a handful of records, one page."""
+    return {"next_cursor": None, "has_more": False, "total": count}
+
+
 class PageOut(BaseModel):
     """The paging fields of every list answer; each list's model adds its ``items``."""
 

@@ -23,7 +23,7 @@ from services.voucher.views import (
     voucher_operations,
 )
 from shared.api.voucher import (
-    OperationOut,
+    OperationPageOut,
     OperationStatusOut,
     OperationViewOut,
     ReasonIn,
@@ -103,7 +103,7 @@ async def get_voucher(code: str, deps: VoucherDeps, actor: CurrentActor) -> Vouc
 
 
 @router.get("/vouchers/{code}/operations")
-async def get_voucher_operations(code: str, deps: VoucherDeps) -> list[OperationOut]:
+async def get_voucher_operations(code: str, deps: VoucherDeps) -> OperationPageOut:
     return await voucher_operations(deps.pool, code, deps.settings.tz)
 
 

@@ -18,6 +18,7 @@ from services.voucher.handlers.deps import Outcome
 from services.voucher.store import operations, search, vouchers
 from shared.api.voucher import (
     OperationOut,
+    OperationPageOut,
     OperationStatusOut,
     OperationViewOut,
     VoucherDetailOut,
@@ -25,7 +26,7 @@ from shared.api.voucher import (
     VoucherPageOut,
 )
 from shared.masking import mask_phone
-from shared.paging import Position, page_of
+from shared.paging import Position, page_of, whole_list
 
 
 def operation_status(outcome: Outcome) -> OperationStatusOut:
@@ -93,12 +94,13 @@ def _position(row: asyncpg.Record) -> Position:
     return Position(row["exchanged_at"], row["code"])
 
 
-async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> list[OperationOut]:
+async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> OperationPageOut:
     async with pool.acquire() as conn:
         exists = await conn.fetchval("SELECT 1 FROM vouchers WHERE code = $1", code)
         if not exists:
             raise VoucherNotFound(f"no voucher {code}")
-        return [_record(r, tz) for r in await operations.records_of(conn, code)]
+        records = [_record(r, tz) for r in await operations.records_of(conn, code)]
+    return OperationPageOut(items=records, **whole_list(len(records)))
 
 
 async def voucher_detail(

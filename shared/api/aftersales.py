@@ -206,8 +206,10 @@ class ImageDataOut(ImageOut):
     data_base64: str
 
 
-class ImageListOut(BaseModel):
-    items: list[ImageOut]
+class ImageListOut(PageOut):
+    items: list[ImageOut] = Field(
+        description="The customer's, then the review's; at most 6, every one on one page"
+    )
 
 
 class TicketOut(BaseModel):

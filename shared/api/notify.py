@@ -221,5 +221,7 @@ class BoardItemOut(BaseModel):
     published_at: datetime
 
 
-class BoardOut(BaseModel):
-    items: list[BoardItemOut] = Field(description="What the front page shows now, newest first")
+class BoardOut(PageOut):
+    items: list[BoardItemOut] = Field(
+        description="What the front page shows now, newest first; every one on one page"
+    )

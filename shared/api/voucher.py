@@ -68,6 +68,12 @@ class VoucherOut(BaseModel):
     )
 
 
+class OperationPageOut(PageOut):
+    items: list[OperationOut] = Field(
+        description="By operation number, oldest first; every record on one page"
+    )
+
+
 class VoucherPageOut(PageOut):
     items: list[VoucherOut] = Field(description="Newest exchange first")
 

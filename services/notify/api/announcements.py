@@ -25,7 +25,7 @@ from shared.api.notify import (
     BoardOut,
 )
 from shared.http import Actor, CurrentActor
-from shared.paging import decode_serial_cursor, page_of, serial_position
+from shared.paging import decode_serial_cursor, page_of, serial_position, whole_list
 
 router = APIRouter(tags=["announcements"])
 
@@ -94,7 +94,8 @@ async def get_board(deps: NotifyDeps) -> BoardOut:
                 id=r["id"], title=r["title"], body=r["body"], published_at=r["published_at"]
             )
             for r in rows
-        ]
+        ],
+        **whole_list(len(rows)),
     )
 
 

@@ -51,7 +51,8 @@ async def test_void_succeeds_and_is_recorded(voucher: Voucher, ids) -> None:
     assert record["reason"] == "工单 2019-001: 用户要求作废"
     assert record["trace_id"] == TRACE_ID
     assert record["at"].endswith("+08:00")
-    assert (await voucher.http.get(f"/vouchers/{code}/operations")).json() == [record]
+    listed = (await voucher.http.get(f"/vouchers/{code}/operations")).json()
+    assert listed == {"items": [record], "next_cursor": None, "has_more": False, "total": 1}
 
     op = await voucher.operation(outcome["operation_id"])
     assert (op["type"], op["status"], op["code"]) == ("void", "succeeded", code)

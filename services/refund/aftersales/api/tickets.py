@@ -53,6 +53,7 @@ from shared.paging import (
     decode_serial_position,
     page_of,
     serial_position,
+    whole_list,
 )
 
 router = APIRouter(tags=["aftersales tickets"])
@@ -257,13 +258,14 @@ async def add_images(
     asked = ImageKind(body.kind) if body.kind else None
     kind = handlers.image_kind_of(actor, asked)
     rows = await handlers.add_images(ctx, ticket_id, kind, [upload(i) for i in body.images], actor)
-    return ImageListOut(items=[image_out(r) for r in rows])
+    return ImageListOut(items=[image_out(r) for r in rows], **whole_list(len(rows)))
 
 
 @router.get("/tickets/{ticket_id}/images", response_model=ImageListOut)
 async def list_images(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> ImageListOut:
     await _readable(ctx, actor, ticket_id)
-    return ImageListOut(items=[image_out(r) for r in await store.images(ctx.pool, ticket_id)])
+    rows = await store.images(ctx.pool, ticket_id)
+    return ImageListOut(items=[image_out(r) for r in rows], **whole_list(len(rows)))
 
 
 @router.get("/tickets/{ticket_id}/images/{image_id}", response_model=ImageDataOut)
