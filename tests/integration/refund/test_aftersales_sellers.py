@@ -147,6 +147,20 @@ async def test_staff_see_and_act_on_their_sellers_tickets_only(refund: Refund) -
     )
 
 
+async def test_a_sellers_staff_read_their_own_sellers_applications_only(refund: Refund) -> None:
+    ours, theirs = await active_seller(refund), await rival_seller(refund)
+    for who, mine, other in ((REVIEWER, ours, theirs), (RIVAL, theirs, ours)):
+        listed = await refund.ok("GET", "/aftersales/activations", who, params={"limit": 200})
+        sellers = {a["seller_id"] for a in listed["items"]}
+        assert mine in sellers and other not in sellers
+        await refund.ok("GET", f"/aftersales/activations/{mine}", who)
+        await refund.refused(
+            "GET", f"/aftersales/activations/{other}", who, 404, "activation_not_found"
+        )
+    everyone = await refund.ok("GET", "/aftersales/activations", OPS, params={"limit": 200})
+    assert {ours, theirs} <= {a["seller_id"] for a in everyone["items"]}
+
+
 async def test_only_the_main_account_applies_again_after_a_rejection(refund: Refund) -> None:
     seller = await rival_seller(refund, "reject")
     again = {"seller_id": seller, "return_address": ADDRESS}

@@ -11,7 +11,9 @@ from services.refund.aftersales.api.views import activation_out, return_address
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.handlers import activations as handlers
+from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import activations as store
+from services.refund.aftersales.store import sellers as seller_store
 from shared.api.aftersales import (
     ActivationDetail,
     ActivationEvent,
@@ -21,7 +23,7 @@ from shared.api.aftersales import (
     ActivationReviewIn,
     ActivationStatus,
 )
-from shared.http import CurrentActor
+from shared.http import Actor, CurrentActor
 from shared.paging import Position, decode_cursor, page_of
 
 router = APIRouter(tags=["aftersales activations"])
@@ -43,13 +45,20 @@ async def list_activations(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ActivationListOut:
-    """Applications, newest first (``status=pending_review`` is the review queue)."""
+    """Applications, newest first (``status=pending_review`` is the review queue); a
+    seller's staff see their own sellers' only."""
     permissions.require(
         actor.roles,
         permissions.ACTIVATION_REVIEWERS | permissions.SELLER_STAFF,
         "listing activations",
     )
-    rows = await store.page(ctx.pool, status=status, after=decode_cursor(cursor), limit=limit + 1)
+    rows = await store.page(
+        ctx.pool,
+        status=status,
+        sellers=await _sellers_of(ctx, actor),
+        after=decode_cursor(cursor),
+        limit=limit + 1,
+    )
     page = page_of(rows, limit, lambda r: Position(r["submitted_at"], r["seller_id"]))
     return ActivationListOut(
         items=[activation_out(r, masked=True) for r in page.items],
@@ -69,7 +78,8 @@ async def get_activation(
         "reading an activation",
     )
     row = await store.get(ctx.pool, seller_id)
-    if row is None:
+    visible = await _sellers_of(ctx, actor)
+    if row is None or (visible is not None and seller_id not in visible):
         raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
     history = await store.history(ctx.pool, seller_id)
     return ActivationDetail(
@@ -85,6 +95,14 @@ async def get_activation(
             for h in history
         ],
     )
+
+
+async def _sellers_of(ctx: Context, actor: Actor) -> frozenset[str] | None:
+    """The sellers whose applications the actor reads: the platform's reviewers all of them,
+    a seller's staff their own sellers' (its return address and contact are its own)."""
+    if permissions.ACTIVATION_REVIEWERS & actor.roles:
+        return None
+    return await seller_store.sellers_served_by(ctx.pool, actor.username)
 
 
 @router.post("/activations/{seller_id}/review", response_model=ActivationOut)

@@ -114,17 +114,25 @@ async def history(db: Db, seller_id: str) -> list[asyncpg.Record]:
 
 
 async def page(
-    db: Db, *, status: str | None, after: Position | None, limit: int
+    db: Db,
+    *,
+    status: str | None,
+    sellers: frozenset[str] | None,
+    after: Position | None,
+    limit: int,
 ) -> list[asyncpg.Record]:
-    """Applications, newest first; ``after`` is the last one given out (submitted_at, seller)."""
+    """Applications, newest first; ``after`` is the last one given out (submitted_at, seller);
+    ``sellers`` limits them to those sellers (None: every seller)."""
     return list(
         await db.fetch(
             "SELECT * FROM aftersales_activations WHERE ($1::text IS NULL OR status = $1)"
             " AND ($2::timestamptz IS NULL OR (submitted_at, seller_id) < ($2, $3::text))"
-            " ORDER BY submitted_at DESC, seller_id DESC LIMIT $4",
+            " AND ($4::text[] IS NULL OR seller_id = ANY ($4))"
+            " ORDER BY submitted_at DESC, seller_id DESC LIMIT $5",
             status,
             after.at if after else None,
             after.id if after else None,
+            sorted(sellers) if sellers is not None else None,
             limit,
         )
     )
