@@ -165,7 +165,10 @@ class ActivationOut(BaseModel):
     reviewed_by: str | None
     reviewed_at: datetime | None
     attempts: int
-    can_apply_again: bool
+    can_apply_again: bool = Field(
+        description="Whether the caller may apply again now: the seller's main account, after"
+        " a rejection (the rule the application checks)"
+    )
 
 
 class ActivationDetail(ActivationOut):

@@ -163,12 +163,16 @@ async def test_a_sellers_staff_read_their_own_sellers_applications_only(refund: 
 
 async def test_only_the_main_account_applies_again_after_a_rejection(refund: Refund) -> None:
     seller = await rival_seller(refund, "reject")
+    detail = f"/aftersales/activations/{seller}"
+    # the flag says what the application will accept: its main account, not the reviewer
+    assert (await refund.ok("GET", detail, RIVAL))["can_apply_again"] is True
+    assert (await refund.ok("GET", detail, OPS))["can_apply_again"] is False
     again = {"seller_id": seller, "return_address": ADDRESS}
     await refund.refused(
         "POST", "/aftersales/activations", SELLER, 403, "not_main_account", json=again
     )
     applied = await refund.ok("POST", "/aftersales/activations", RIVAL, 201, json=again)
-    assert applied["attempts"] == 2
+    assert applied["attempts"] == 2 and applied["can_apply_again"] is False  # pending now
 
 
 async def offered(refund: Refund, ticket_id: int, who: dict[str, str]) -> list[str]:

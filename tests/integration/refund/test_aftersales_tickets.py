@@ -131,9 +131,9 @@ async def test_activation_rejected_shows_why_and_is_sent_again(refund: Refund) -
     rejected = await refund.ok(
         "POST", review, OPS, json={"decision": "reject", "reason": "退货地址缺少门牌号"}
     )
-    assert rejected["status"] == "rejected" and rejected["can_apply_again"]
+    assert rejected["status"] == "rejected"
     shown = await refund.ok("GET", f"/aftersales/activations/{seller}", SELLER)
-    assert shown["rejection_reason"] == "退货地址缺少门牌号"
+    assert shown["rejection_reason"] == "退货地址缺少门牌号" and shown["can_apply_again"]
 
     fixed = {**ADDRESS, "street": "科技园路1号A座101"}
     again = await refund.ok(

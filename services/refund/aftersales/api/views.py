@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from services.refund.aftersales.domain.activation import ReturnAddress
+from services.refund.aftersales.domain.activation import ReturnAddress, reapply_refusal
 from services.refund.aftersales.domain.images import Upload
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
@@ -18,6 +18,7 @@ from services.refund.aftersales.domain.tickets import (
     TicketAction,
     TicketStatus,
 )
+from services.refund.aftersales.store.activations import activation_of
 from shared.api.aftersales import (
     ActivationOut,
     AddressIn,
@@ -56,7 +57,9 @@ def processing_result(result: str) -> ProcessingResult:
     return ProcessingResult(result)
 
 
-def activation_out(row: asyncpg.Record, *, masked: bool = False) -> ActivationOut:
+def activation_out(row: asyncpg.Record, actor: str, *, masked: bool = False) -> ActivationOut:
+    """The application as ``actor`` sees it: may they apply again now (its main account,
+    after a rejection)?"""
     phone = row["contact_phone"]
     return ActivationOut(
         seller_id=row["seller_id"],
@@ -75,7 +78,7 @@ def activation_out(row: asyncpg.Record, *, masked: bool = False) -> ActivationOu
         reviewed_by=row["reviewed_by"],
         reviewed_at=row["reviewed_at"],
         attempts=row["attempts"],
-        can_apply_again=row["status"] == "rejected",
+        can_apply_again=reapply_refusal(activation_of(row), actor) is None,
     )
 
 
