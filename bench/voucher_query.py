@@ -28,6 +28,9 @@ class Page:
     next_cursor: str | None
 
 
+AGENT = frozenset({"agent"})
+"""An agent's roles: the page carries the action flags an agent sees."""
+
 ProductQuery = Callable[[asyncpg.Pool, dict[str, str], str | None], Awaitable[Page]]
 
 
@@ -36,7 +39,7 @@ def product_query() -> ProductQuery:
 
     async def query(pool: asyncpg.Pool, params: dict[str, str], cursor: str | None) -> Page:
         q = parse_query({**params, "cursor": cursor}, TZ)
-        page = await list_vouchers(pool, q, datetime.now(TZ).date(), TZ)
+        page = await list_vouchers(pool, q, AGENT, datetime.now(TZ).date(), TZ)
         return Page(page.items, page.next_cursor)
 
     return query

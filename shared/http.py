@@ -21,10 +21,11 @@ from starlette.responses import Response
 from shared.docs_pages import install_docs_pages
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.failures import FailureAnswers
+from shared.filters import reject_unknown_filters
+from shared.idempotency import scoped_key
 from shared.input_guard import install_input_guard
 from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
-from shared.paging import reject_unknown_filters
 from shared.telemetry import metrics_enabled, prometheus_text
 
 
@@ -92,11 +93,20 @@ def checked_idempotency_key(idempotency_key: str | None) -> str | None:
     return idempotency_key
 
 
-async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
-    return checked_idempotency_key(idempotency_key)
+async def _idempotency_key(
+    request: Request, idempotency_key: Annotated[str | None, Header()] = None
+) -> str | None:
+    key = checked_idempotency_key(idempotency_key)
+    if key is None:
+        return None
+    route = request.scope.get("route")
+    template = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    return scoped_key(internal_call(request).actor or "", template, key)
 
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+"""The client's Idempotency-Key within the acting user and the route (``scoped_key``):
+one user's key never meets another's, whatever the service keeps it in."""
 
 
 _NATIVE_TELEMETRY_OFF: dict[str, Any] = (

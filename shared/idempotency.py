@@ -3,10 +3,17 @@
 The key is claimed in the command's own transaction, so a command and its key commit
 or roll back together: a repeat finds the first command's claim (and, when it was
 kept, its answer) and causes no second effect. A refused command keeps no claim.
+
+A key belongs to the person who sent it and the route it came on (:func:`scoped_key`,
+applied by ``shared.http`` to every ``Idempotency-Key``): another user's key, or the
+same key on another route, is simply a different key. A refusal names nothing of the
+command that holds the key, which may be someone else's decision.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +24,16 @@ from shared.errors import InvalidInput
 
 class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
+
+
+def scoped_key(actor: str, route: str, key: str) -> str:
+    """The key as a service keeps it: the client's key within its sender and route.
+
+    A digest, not the three joined: services build ids from keys (a top-up's charge id),
+    and an id must not carry a colleague's username, nor grow with it.
+    """
+    triple = json.dumps([actor, route, key], ensure_ascii=False, separators=(",", ":"))
+    return "k1-" + hashlib.sha256(triple.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -55,8 +72,8 @@ async def claim(conn: asyncpg.Connection, key: str, command: str, subject: str) 
     assert row is not None  # keys are never deleted
     if row["command"] != command:
         raise IdempotencyKeyReused(
-            f"Idempotency-Key {key!r} was used for another request ({row['command']});"
-            " use a new key for each command"
+            "this Idempotency-Key was already used for another request; use a new key for"
+            " each command"
         )
     answer = None if row["status"] is None else Answer(row["status"], row["body"])
     return Claim(row["command"], row["subject"], answer)

@@ -8,6 +8,8 @@ never taken for an empty page, which a caller would read as "no more records".
 
 Every page answers ``items``, ``next_cursor`` and ``has_more`` (and ``total`` where
 it is cheap): a console shows "load more" or "page N" the same way everywhere.
+Pure (domain code decodes cursors); the refusal of unknown filters, a FastAPI
+dependency, is in ``shared.filters``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Request
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from shared.errors import InvalidInput
@@ -35,10 +34,6 @@ T = TypeVar("T")
 
 class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
-
-
-class UnknownFilter(InvalidInput):
-    code = "unknown_filter"
 
 
 @dataclass(frozen=True)
@@ -69,6 +64,33 @@ def decode_cursor(token: str | None) -> Position | None:
     return position
 
 
+def decode_serial_position(token: str | None) -> Position | None:
+    """A cursor's position in a list whose rows have serial ids: the id must be one."""
+    position = decode_cursor(token)
+    if position is not None and (not position.id.isdigit() or int(position.id) < 1):
+        raise InvalidCursor("the cursor is not one this service gave out")
+    return position
+
+
+def decode_serial_cursor(token: str | None) -> int | None:
+    """The row id a cursor names, for a list ordered by a serial id (newest first).
+
+    Such a list gives out ``Position(row time, str(id))`` like any other; the id alone
+    says where the next page starts, since ids grow with time.
+    """
+    position = decode_serial_position(token)
+    return int(position.id) if position is not None else None
+
+
+def serial_position(at: str) -> Callable[[Mapping[str, Any]], Position]:
+    """The position of a row of a serial-id list: its ``at`` column's time and its id."""
+
+    def position(row: Mapping[str, Any]) -> Position:
+        return Position(row[at], str(row["id"]))
+
+    return position
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list, as a store or handler hands it to a route."""
@@ -91,6 +113,11 @@ def page_of(
     return Page(items, encode_cursor(position(items[-1])) if more else None, total)
 
 
+def whole_list(count: int) -> dict[str, Any]:
+    """The paging fields of a list answered whole: a handful of records, one page."""
+    return {"next_cursor": None, "has_more": False, "total": count}
+
+
 class PageOut(BaseModel):
     """The paging fields of every list answer; each list's model adds its ``items``."""
 
@@ -101,38 +128,3 @@ class PageOut(BaseModel):
     total: int | None = Field(
         default=None, description="How many records match, where the service counts them"
     )
-
-
-_ALLOWED: dict[int, frozenset[str]] = {}
-
-
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
-def _declared_query(route: APIRoute) -> frozenset[str]:
-    allowed = _ALLOWED.get(id(route))
-    if allowed is None:
-        allowed = _ALLOWED[id(route)] = frozenset(_query_names(route.dependant))
-    return allowed
-
-
-async def reject_unknown_filters(request: Request) -> None:
-    """An app-wide dependency: a query parameter the route does not declare is refused.
-
-    Ignoring it would answer everyone's records to a caller who meant to filter
-    (``?phone=`` on a list that has no phone filter), and that answer is taken for
-    the customer's.
-    """
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    unknown = sorted(set(request.query_params.keys()) - _declared_query(route))
-    if unknown:
-        raise UnknownFilter(
-            f"unknown filter: {', '.join(unknown)}; this list accepts "
-            f"{', '.join(sorted(_declared_query(route))) or 'no filters'}"
-        )

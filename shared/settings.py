@@ -192,10 +192,6 @@ class Settings(BaseSettings):
     """After approval, the customer's return is due back within this many hours."""
     aftersales_processing_hours: int = 48
     """A received return (or a resend) is processed within this many hours."""
-    aftersales_review_staff: str = "reviewer"
-    """Staff inboxes (usernames, comma-separated) reminded of tickets overdue for review."""
-    aftersales_processing_staff: str = "processor"
-    """Staff inboxes reminded of tickets overdue for receipt or processing."""
     aftersales_sweep_seconds: float = 5.0
     """How often overdue tickets are looked for (48 h approval, reminders)."""
     refund_report_service_staff: str = "lead"

@@ -131,8 +131,9 @@ class GatewayCall:
             body,
         )
         answer = await self.gateway.keys.once(
-            username=self.actor.username,
-            key=self.idempotency_key,
+            ref=store.KeyRef(
+                self.actor.username, f"{self.rule.method} {self.rule.path}", self.idempotency_key
+            ),
             method=self.request.method,
             path=self.request.url.path,
             fingerprint=request_fingerprint,

@@ -1,4 +1,8 @@
-"""Idempotency-Key for POSTs: one effect per (user, key), the final answer replayed."""
+"""Idempotency-Key for POSTs: one effect per (user, route, key), the final answer replayed.
+
+A key is the signed-in user's own and the route's: another user's key, or the same
+key on another route, is simply another key.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +40,7 @@ class IdempotencyKeys:
     async def once(
         self,
         *,
-        username: str,
-        key: str,
+        ref: store.KeyRef,
         method: str,
         path: str,
         fingerprint: str,
@@ -49,12 +52,12 @@ class IdempotencyKeys:
         # insert is seen, locked and judged on the second pass.
         for _ in range(2):
             async with self._pool.acquire() as conn, conn.transaction():
-                record = await store.lock_key(conn, username, key)
+                record = await store.lock_key(conn, ref)
                 now = self._clock()
                 if verdict(record, fingerprint, now) is Verdict.REPLAY:
                     assert record is not None and record.status is not None
                     return Answer(record.status, record.body, replayed=True)
-                args = (conn, username, key, method, path, fingerprint, now + self._lease)
+                args = (conn, ref, method, path, fingerprint, now + self._lease)
                 if record is None:
                     claim = await store.claim_new_key(*args)
                 else:
@@ -63,24 +66,24 @@ class IdempotencyKeys:
                 break
         if claim is None:
             raise RequestInProgress("a request with this Idempotency-Key is in progress")
-        renewing = asyncio.create_task(self._renew(username, key, claim))
+        renewing = asyncio.create_task(self._renew(ref, claim))
         try:
             answer = await answered(produce)
         except BaseException:
             # Nothing final came back: free the key so the client can try again. If even
             # this fails (cancelled, database away), the lease frees it in time.
             with contextlib.suppress(Exception):
-                await asyncio.shield(store.release_key(self._pool, username, key, claim))
+                await asyncio.shield(store.release_key(self._pool, ref, claim))
             raise
         finally:
             renewing.cancel()
         if is_final(answer.status):
-            await store.complete_key(self._pool, username, key, claim, answer.status, answer.body)
+            await store.complete_key(self._pool, ref, claim, answer.status, answer.body)
         else:
-            await store.release_key(self._pool, username, key, claim)
+            await store.release_key(self._pool, ref, claim)
         return answer
 
-    async def _renew(self, username: str, key: str, claim: uuid.UUID) -> None:
+    async def _renew(self, ref: store.KeyRef, claim: uuid.UUID) -> None:
         """Keep the lease while this process works on the request.
 
         The lease is short, so a key whose holder died (a crashed gateway) is free for
@@ -89,7 +92,7 @@ class IdempotencyKeys:
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
             try:
-                await store.renew_key(self._pool, username, key, claim, self._clock() + self._lease)
+                await store.renew_key(self._pool, ref, claim, self._clock() + self._lease)
             except Exception as exc:  # the database away: the next round tries again
                 log.debug("lease not renewed", extra={"fields": {"error": repr(exc)}})
 

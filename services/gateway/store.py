@@ -142,13 +142,26 @@ async def set_roles(
 # --- idempotency keys --------------------------------------------------------
 
 
-async def lock_key(conn: asyncpg.Connection, username: str, key: str) -> KeyRecord | None:
+@dataclass(frozen=True)
+class KeyRef:
+    """One client key: a user's, on one route (the route table's method and template)."""
+
+    username: str
+    route: str
+    key: str
+
+
+_KEY = "username = $1 AND route = $2 AND key = $3"
+
+
+async def lock_key(conn: asyncpg.Connection, ref: KeyRef) -> KeyRecord | None:
     """The key's record, locked until the transaction ends (None if the key is new)."""
     row = await conn.fetchrow(
         "SELECT fingerprint, status, body, lease_until, created_at FROM idempotency_keys"
-        " WHERE username = $1 AND key = $2 FOR UPDATE",
-        username,
-        key,
+        f" WHERE {_KEY} FOR UPDATE",
+        ref.username,
+        ref.route,
+        ref.key,
     )
     if row is None:
         return None
@@ -159,8 +172,7 @@ async def lock_key(conn: asyncpg.Connection, username: str, key: str) -> KeyReco
 
 async def claim_new_key(
     conn: asyncpg.Connection,
-    username: str,
-    key: str,
+    ref: KeyRef,
     method: str,
     path: str,
     fingerprint: str,
@@ -169,11 +181,12 @@ async def claim_new_key(
     """Hold a key nobody holds yet; None if a concurrent request took it first."""
     claim = uuid.uuid4()
     row = await conn.fetchval(
-        "INSERT INTO idempotency_keys (username, key, method, path, fingerprint, claim,"
-        " lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (username, key) DO NOTHING RETURNING 1",
-        username,
-        key,
+        "INSERT INTO idempotency_keys (username, route, key, method, path, fingerprint, claim,"
+        " lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (username, route, key) DO NOTHING RETURNING 1",
+        ref.username,
+        ref.route,
+        ref.key,
         method,
         path,
         fingerprint,
@@ -185,8 +198,7 @@ async def claim_new_key(
 
 async def reclaim_key(
     conn: asyncpg.Connection,
-    username: str,
-    key: str,
+    ref: KeyRef,
     method: str,
     path: str,
     fingerprint: str,
@@ -195,11 +207,12 @@ async def reclaim_key(
     """Take over a key whose record expired or whose holder gave up (locked by the caller)."""
     claim = uuid.uuid4()
     await conn.execute(
-        "UPDATE idempotency_keys SET method = $3, path = $4, fingerprint = $5, claim = $6,"
-        " lease_until = $7, status = NULL, body = NULL, created_at = now(), completed_at = NULL"
-        " WHERE username = $1 AND key = $2",
-        username,
-        key,
+        "UPDATE idempotency_keys SET method = $4, path = $5, fingerprint = $6, claim = $7,"
+        " lease_until = $8, status = NULL, body = NULL, created_at = now(), completed_at = NULL"
+        f" WHERE {_KEY}",
+        ref.username,
+        ref.route,
+        ref.key,
         method,
         path,
         fingerprint,
@@ -211,17 +224,17 @@ async def reclaim_key(
 
 async def complete_key(
     conn: asyncpg.Connection | asyncpg.Pool,
-    username: str,
-    key: str,
+    ref: KeyRef,
     claim: uuid.UUID,
     status: int,
     body: Any,
 ) -> None:
     await conn.execute(
-        "UPDATE idempotency_keys SET status = $4, body = $5, claim = NULL, lease_until = NULL,"
-        " completed_at = now() WHERE username = $1 AND key = $2 AND claim = $3",
-        username,
-        key,
+        "UPDATE idempotency_keys SET status = $5, body = $6, claim = NULL, lease_until = NULL,"
+        f" completed_at = now() WHERE {_KEY} AND claim = $4",
+        ref.username,
+        ref.route,
+        ref.key,
         claim,
         status,
         body,
@@ -229,29 +242,27 @@ async def complete_key(
 
 
 async def renew_key(
-    conn: asyncpg.Connection | asyncpg.Pool,
-    username: str,
-    key: str,
-    claim: uuid.UUID,
-    lease_until: datetime,
+    conn: asyncpg.Connection | asyncpg.Pool, ref: KeyRef, claim: uuid.UUID, lease_until: datetime
 ) -> None:
     await conn.execute(
-        "UPDATE idempotency_keys SET lease_until = $4"
-        " WHERE username = $1 AND key = $2 AND claim = $3 AND status IS NULL",
-        username,
-        key,
+        f"UPDATE idempotency_keys SET lease_until = $5 WHERE {_KEY} AND claim = $4"
+        " AND status IS NULL",
+        ref.username,
+        ref.route,
+        ref.key,
         claim,
         lease_until,
     )
 
 
 async def release_key(
-    conn: asyncpg.Connection | asyncpg.Pool, username: str, key: str, claim: uuid.UUID
+    conn: asyncpg.Connection | asyncpg.Pool, ref: KeyRef, claim: uuid.UUID
 ) -> None:
     await conn.execute(
-        "DELETE FROM idempotency_keys WHERE username = $1 AND key = $2 AND claim = $3",
-        username,
-        key,
+        f"DELETE FROM idempotency_keys WHERE {_KEY} AND claim = $4",
+        ref.username,
+        ref.route,
+        ref.key,
         claim,
     )
 

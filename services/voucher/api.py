@@ -23,7 +23,7 @@ from services.voucher.views import (
     voucher_operations,
 )
 from shared.api.voucher import (
-    OperationOut,
+    OperationPageOut,
     OperationStatusOut,
     OperationViewOut,
     ReasonIn,
@@ -62,6 +62,7 @@ async def health(request: Request) -> JSONResponse:
 @router.get("/vouchers")
 async def get_vouchers(
     deps: VoucherDeps,
+    actor: CurrentActor,
     phone: str | None = None,
     user_id: str | None = None,
     code: str | None = None,
@@ -73,7 +74,10 @@ async def get_vouchers(
     limit: str | None = None,
     cursor: str | None = None,
 ) -> VoucherPageOut:
-    """Vouchers matching every given filter, newest exchange first, a page at a time."""
+    """Vouchers matching every given filter, newest exchange first, a page at a time.
+
+    Each voucher's ``actions`` are the commands the caller (X-Kefu-Roles) could run on
+    it now: the same rules the void and the reversal check."""
     tz = deps.settings.tz
     query = parse_query(
         {
@@ -90,16 +94,16 @@ async def get_vouchers(
         },
         tz,
     )
-    return await list_vouchers(deps.pool, query, deps.today(), tz)
+    return await list_vouchers(deps.pool, query, actor.roles, deps.today(), tz)
 
 
 @router.get("/vouchers/{code}")
-async def get_voucher(code: str, deps: VoucherDeps) -> VoucherDetailOut:
-    return await voucher_detail(deps.pool, code, deps.today(), deps.settings.tz)
+async def get_voucher(code: str, deps: VoucherDeps, actor: CurrentActor) -> VoucherDetailOut:
+    return await voucher_detail(deps.pool, code, actor.roles, deps.today(), deps.settings.tz)
 
 
 @router.get("/vouchers/{code}/operations")
-async def get_voucher_operations(code: str, deps: VoucherDeps) -> list[OperationOut]:
+async def get_voucher_operations(code: str, deps: VoucherDeps) -> OperationPageOut:
     return await voucher_operations(deps.pool, code, deps.settings.tz)
 
 
@@ -116,7 +120,7 @@ async def post_void(
             deps,
             code=code,
             reason=body.reason if body else None,
-            actor=actor.username,
+            actor=actor,
             idempotency_key=idempotency_key,
         )
     return operation_status(outcome)
@@ -135,7 +139,7 @@ async def post_reversal(
             deps,
             merchant_order_no=merchant_order_no,
             reason=body.reason if body else None,
-            actor=actor.username,
+            actor=actor,
             idempotency_key=idempotency_key,
         )
     return operation_status(outcome)
@@ -158,7 +162,7 @@ async def post_retry(
         outcome = await retry_operation(
             deps,
             _operation_id(operation_id),
-            actor=actor.username,
+            actor=actor,
             reason=body.reason if body else None,
             idempotency_key=idempotency_key,
         )

@@ -10,14 +10,15 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.domain.cursor import Cursor
 from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
-from services.voucher.domain.model import voucher_actions, voucher_status
+from services.voucher.domain.model import voucher_status
 from services.voucher.domain.query import VoucherQuery
+from services.voucher.domain.rules import OrderFacts, voucher_actions
 from services.voucher.handlers.deps import Outcome
-from services.voucher.store import operations, search
+from services.voucher.store import operations, search, vouchers
 from shared.api.voucher import (
     OperationOut,
+    OperationPageOut,
     OperationStatusOut,
     OperationViewOut,
     VoucherDetailOut,
@@ -25,6 +26,7 @@ from shared.api.voucher import (
     VoucherPageOut,
 )
 from shared.masking import mask_phone
+from shared.paging import Position, page_of, whole_list
 
 
 def operation_status(outcome: Outcome) -> OperationStatusOut:
@@ -35,7 +37,9 @@ def operation_status(outcome: Outcome) -> OperationStatusOut:
     )
 
 
-def _item(row: asyncpg.Record, today: date, tz: tzinfo) -> VoucherOut:
+def _item(
+    row: asyncpg.Record, order: OrderFacts, roles: frozenset[str], today: date, tz: tzinfo
+) -> VoucherOut:
     status = voucher_status(row["status"], row["valid_to"], today)
     redeemed_at = row["redeemed_at"]
     return VoucherOut(
@@ -53,7 +57,7 @@ def _item(row: asyncpg.Record, today: date, tz: tzinfo) -> VoucherOut:
         user_id=row["user_id"],
         redeemed_at=redeemed_at.astimezone(tz) if redeemed_at else None,
         store_id=row["store_id"],
-        actions=[a.value for a in voucher_actions(status, row["source"], row["deduction_status"])],
+        actions=[a.value for a in voucher_actions(row["code"], status, order, roles)],
     )
 
 
@@ -72,34 +76,43 @@ def _record(row: asyncpg.Record, tz: tzinfo) -> OperationOut:
 
 
 async def list_vouchers(
-    pool: asyncpg.Pool, query: VoucherQuery, today: date, tz: tzinfo
+    pool: asyncpg.Pool, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherPageOut:
     async with pool.acquire() as conn:
-        rows = await search.search(conn, query, today)
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    last = page[-1] if page else None
-    next_cursor = Cursor(last["exchanged_at"], last["code"]).encode() if more and last else None
-    return VoucherPageOut(items=[_item(r, today, tz) for r in page], next_cursor=next_cursor)
+        page = page_of(await search.search(conn, query, today), query.limit, _position)
+        orders = await vouchers.order_facts(
+            conn, {r["merchant_order_no"] for r in page.items}, today
+        )
+    return VoucherPageOut(
+        items=[_item(r, orders[r["merchant_order_no"]], roles, today, tz) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
 
 
-async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> list[OperationOut]:
+def _position(row: asyncpg.Record) -> Position:
+    return Position(row["exchanged_at"], row["code"])
+
+
+async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> OperationPageOut:
     async with pool.acquire() as conn:
         exists = await conn.fetchval("SELECT 1 FROM vouchers WHERE code = $1", code)
         if not exists:
             raise VoucherNotFound(f"no voucher {code}")
-        return [_record(r, tz) for r in await operations.records_of(conn, code)]
+        records = [_record(r, tz) for r in await operations.records_of(conn, code)]
+    return OperationPageOut(items=records, **whole_list(len(records)))
 
 
 async def voucher_detail(
-    pool: asyncpg.Pool, code: str, today: date, tz: tzinfo
+    pool: asyncpg.Pool, code: str, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherDetailOut:
     async with pool.acquire() as conn:
         row = await search.voucher_row(conn, code)
         if row is None:
             raise VoucherNotFound(f"no voucher {code}")
+        order = await vouchers.facts_of_order(conn, row["merchant_order_no"], today)
         records = [_record(r, tz) for r in await operations.records_of(conn, code)]
-    return VoucherDetailOut(**_item(row, today, tz).model_dump(), operations=records)
+    return VoucherDetailOut(**_item(row, order, roles, today, tz).model_dump(), operations=records)
 
 
 async def operation_view(pool: asyncpg.Pool, operation_id: UUID, tz: tzinfo) -> OperationViewOut:

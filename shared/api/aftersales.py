@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
 TicketStatus = Literal[
@@ -32,6 +33,7 @@ ActivationStatus = Literal["pending_review", "approved", "rejected"]
 Stage = Literal["review", "receipt", "processing"]
 TicketAction = Literal["review", "receive", "process"]
 ImageType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
+ImageKind = Literal["customer", "review"]
 SellerId = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["S10001"])
 ]
@@ -104,7 +106,10 @@ class ReviewIn(BaseModel):
     reason: str | None = Field(
         default=None, max_length=500, description="Required for reject and await_customer"
     )
-    images: Images = []
+    images: Images = Field(
+        default=[],
+        description="The review result's images: at most 3 of its own, whatever the customer sent",
+    )
 
 
 class BatchReviewIn(BaseModel):
@@ -119,7 +124,24 @@ class ProcessIn(BaseModel):
     result: ProcessingResult
 
 
+SellerPermission = Literal["review", "process"]
+
+
+class StaffIn(BaseModel):
+    permissions: list[SellerPermission] = Field(
+        max_length=2,
+        description="What this staff member may do for the seller: review (审核), process"
+        " (处理); none: nothing yet (子账户需要主账户分配)",
+        examples=[["review"]],
+    )
+
+
 class ImagesIn(BaseModel):
+    kind: ImageKind | None = Field(
+        default=None,
+        description="customer (agents, duty leads) or review (reviewers); by default a"
+        " reviewer's are the review's, anyone else's the customer's. At most 3 of each kind",
+    )
     images: list[ImageIn] = Field(min_length=1, max_length=IMAGES_AT_MOST)
 
 
@@ -146,15 +168,18 @@ class ActivationOut(BaseModel):
     reviewed_by: str | None
     reviewed_at: Timestamp | None
     attempts: int
-    can_apply_again: bool
+    can_apply_again: bool = Field(
+        description="Whether the caller may apply again now: the seller's main account, after"
+        " a rejection (the rule the application checks)"
+    )
 
 
 class ActivationDetail(ActivationOut):
     history: list[ActivationEvent]
 
 
-class ActivationListOut(BaseModel):
-    items: list[ActivationOut] = Field(description="Contact phones masked")
+class ActivationListOut(PageOut):
+    items: list[ActivationOut] = Field(description="Newest first; contact phones masked")
 
 
 class BatchItemOut(BaseModel):
@@ -173,6 +198,9 @@ class BatchReviewOut(BaseModel):
 
 class ImageOut(BaseModel):
     id: int
+    kind: ImageKind = Field(
+        description="The customer's evidence or the review result's: at most 3 of each"
+    )
     filename: str
     content_type: str
     size_bytes: int
@@ -184,8 +212,10 @@ class ImageDataOut(ImageOut):
     data_base64: str
 
 
-class ImageListOut(BaseModel):
-    items: list[ImageOut]
+class ImageListOut(PageOut):
+    items: list[ImageOut] = Field(
+        description="The customer's, then the review's; at most 6, every one on one page"
+    )
 
 
 class TicketOut(BaseModel):
@@ -210,7 +240,10 @@ class TicketOut(BaseModel):
     receipt_due_at: Timestamp | None
     processing_due_at: Timestamp | None
     actions: list[TicketAction] = Field(
-        description="What can be done next: review (reviewers), receive or process (processors)"
+        description="The commands the caller could run on it now, from the rule the commands"
+        " check: review (a reviewer with the seller's review permission, while it awaits review"
+        " or the customer), receive and process (a processor with the seller's processing"
+        " permission, in their turn). Customer service sees none."
     )
 
 
@@ -232,11 +265,8 @@ class TicketDetailOut(TicketOut):
     images: list[ImageOut]
 
 
-class TicketPageOut(BaseModel):
-    items: list[TicketOut]
-    next_before_id: int | None = Field(
-        description="Pass as before_id for the next page; null on the last page"
-    )
+class TicketPageOut(PageOut):
+    items: list[TicketOut] = Field(description="Newest first")
 
 
 class OverdueTicketOut(TicketOut):
@@ -246,8 +276,8 @@ class OverdueTicketOut(TicketOut):
     )
 
 
-class OverdueListOut(BaseModel):
-    items: list[OverdueTicketOut]
+class OverdueListOut(PageOut):
+    items: list[OverdueTicketOut] = Field(description="Longest waiting first")
 
 
 class QualityOut(BaseModel):
@@ -264,3 +294,19 @@ class QualityOut(BaseModel):
     )
     overdue_percent: int | None
     grade: Literal["A", "B", "C"] | None = Field(description="null for a month without reviews")
+
+
+class StaffOut(BaseModel):
+    seller_id: str
+    username: str
+    permissions: list[SellerPermission]
+    added_by: str
+    added_at: Timestamp
+    updated_by: str
+    updated_at: Timestamp
+
+
+class StaffListOut(PageOut):
+    seller_id: str
+    main_account: str = Field(description="Has every permission; manages the staff below")
+    items: list[StaffOut] = Field(description="Every staff member, by username (one page)")

@@ -11,12 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.paging import PageOut
 from shared.timestamps import Timestamp
 from shared.verification import CheckFailure, CodeState
 
 SmsStatus = Literal["queued", "sending", "sent", "failed", "rejected"]
 AnnouncementStatus = Literal["draft", "online", "offline"]
-AnnouncementAction = Literal["edit", "publish", "withdraw"]
+AnnouncementAction = Literal["edit", "publish", "withdraw", "schedule"]
 InboxKind = Literal["user", "staff"]
 Purpose = Annotated[str, Field(min_length=1, max_length=32, examples=["login", "top_up"])]
 
@@ -43,6 +44,15 @@ class AnnouncementIn(BaseModel):
     body: str = Field(examples=["2月4日至2月10日客服热线服务时间为9:00-18:00。"])
     publish_at: AwareDatetime | None = Field(
         default=None, description="Put it online at this time (once), with a time zone"
+    )
+    withdraw_at: AwareDatetime | None = Field(
+        default=None, description="Take it offline at this time (once)"
+    )
+
+
+class AnnouncementScheduleIn(BaseModel):
+    publish_at: AwareDatetime | None = Field(
+        default=None, description="Put it online at this time (once); not for one online"
     )
     withdraw_at: AwareDatetime | None = Field(
         default=None, description="Take it offline at this time (once)"
@@ -76,9 +86,8 @@ class SmsOut(BaseModel):
     updated_at: Timestamp
 
 
-class SmsPageOut(BaseModel):
+class SmsPageOut(PageOut):
     items: list[SmsOut] = Field(description="Newest first")
-    next_cursor: str | None
 
 
 class ProviderCallOut(BaseModel):
@@ -116,9 +125,8 @@ class CodeLookupOut(BaseModel):
     at: Timestamp
 
 
-class CodeLookupPageOut(BaseModel):
+class CodeLookupPageOut(PageOut):
     items: list[CodeLookupOut] = Field(description="Newest first")
-    next_cursor: str | None
 
 
 class CodeIssuedOut(BaseModel):
@@ -150,12 +158,11 @@ class InboxMessageOut(BaseModel):
     read_at: Timestamp | None
 
 
-class InboxPageOut(BaseModel):
+class InboxPageOut(PageOut):
     recipient: str
     kind: InboxKind
     unread: int
     items: list[InboxMessageOut] = Field(description="Newest first")
-    next_cursor: str | None
 
 
 class UnreadCountOut(BaseModel):
@@ -185,7 +192,9 @@ class AnnouncementOut(BaseModel):
     updated_by: str
     updated_at: Timestamp
     actions: list[AnnouncementAction] = Field(
-        description="The buttons it shows: edit only while not online"
+        description="The commands the caller could run on it now (the same rule refuses the"
+        " others): operations supervisors only; edit and publish while not online, withdraw"
+        " while online, schedule always (online: only when it goes offline)"
     )
 
 
@@ -201,9 +210,8 @@ class AnnouncementDetailOut(AnnouncementOut):
     history: list[AnnouncementHistoryOut] = Field(description="Who did what, when")
 
 
-class AnnouncementPageOut(BaseModel):
+class AnnouncementPageOut(PageOut):
     items: list[AnnouncementOut] = Field(description="Newest first")
-    next_cursor: str | None
 
 
 class BoardItemOut(BaseModel):
@@ -213,5 +221,7 @@ class BoardItemOut(BaseModel):
     published_at: Timestamp
 
 
-class BoardOut(BaseModel):
-    items: list[BoardItemOut] = Field(description="What the front page shows now, newest first")
+class BoardOut(PageOut):
+    items: list[BoardItemOut] = Field(
+        description="What the front page shows now, newest first; every one on one page"
+    )

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
 Source = Literal["bubble", "telecom_points", "e_coupon"]
@@ -60,12 +61,22 @@ class VoucherOut(BaseModel):
     user_id: str
     redeemed_at: Timestamp | None
     store_id: str | None
-    actions: list[Literal["void", "reverse"]] = Field(description="The buttons this voucher shows")
+    actions: list[Literal["void", "reverse"]] = Field(
+        description="The commands the caller could run on it now, from the rules the commands"
+        " check: void when it is available (no void or reversal under way); reverse when its"
+        " order's source is bubble points, its points were taken and every voucher of the"
+        " order is still available (one used voucher blocks it). Empty for other roles."
+    )
 
 
-class VoucherPageOut(BaseModel):
-    items: list[VoucherOut]
-    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null at end")
+class OperationPageOut(PageOut):
+    items: list[OperationOut] = Field(
+        description="By operation number, oldest first; every record on one page"
+    )
+
+
+class VoucherPageOut(PageOut):
+    items: list[VoucherOut] = Field(description="Newest exchange first")
 
 
 class VoucherDetailOut(VoucherOut):

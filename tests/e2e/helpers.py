@@ -185,8 +185,10 @@ class Agent:
     async def operations(self, code: str) -> list[dict[str, Any]]:
         response = await self.get(f"/api/v1/vouchers/{code}/operations")
         assert response.status_code == 200, response.text
-        body: list[dict[str, Any]] = response.json()
-        return body
+        page = response.json()
+        assert page["has_more"] is False and page["total"] == len(page["items"])
+        items: list[dict[str, Any]] = page["items"]
+        return items
 
     async def operation(self, operation_id: str) -> dict[str, Any]:
         response = await self.get(f"/api/v1/operations/{operation_id}")

@@ -57,6 +57,11 @@ async def test_a_ticket_through_the_gateway(people: dict[str, Agent]) -> None:
         f"/api/v1/aftersales/activations/{seller}/review", {"decision": "approve"}
     )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    # the reviewer applied: the seller's main account, which gives the processor theirs
+    staffed = await people["reviewer"].client.put(
+        f"/api/v1/aftersales/sellers/{seller}/staff/processor", json={"permissions": ["process"]}
+    )
+    assert staffed.status_code == 200, staffed.text
 
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
     opened = await people["agent"].post(
@@ -81,7 +86,14 @@ async def test_a_ticket_through_the_gateway(people: dict[str, Agent]) -> None:
     received = await people["processor"].post(f"/api/v1/aftersales/tickets/{ticket}/receive")
     assert received.json()["status"] == "awaiting_processing"
     detail = await people["reviewer"].get(f"/api/v1/aftersales/tickets/{ticket}")
-    assert [i["filename"] for i in detail.json()["images"]] == ["a.png"]
+    assert [(i["filename"], i["kind"]) for i in detail.json()["images"]] == [("a.png", "customer")]
+    # the list searches by order number, one page shape; what it does not know is refused
+    found = await people["agent"].get("/api/v1/aftersales/tickets", order_no="O1", seller_id=seller)
+    assert [t["id"] for t in found.json()["items"]] == [ticket] and not found.json()["has_more"]
+    unknown = await people["agent"].get("/api/v1/aftersales/tickets", phone="13900139000")
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_filter")
+    garbage = await people["agent"].get("/api/v1/aftersales/tickets", cursor="garbage")
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_cursor")
 
 
 async def test_a_csv_report_streams_through_the_gateway(people: dict[str, Agent]) -> None:

@@ -122,7 +122,7 @@ async def test_ops_publishes_an_announcement_to_the_public_board(
     assert (draft["status"], draft["created_by"], draft["actions"]) == (
         "draft",
         "ops",
-        ["edit", "publish"],
+        ["edit", "publish", "schedule"],
     )
     publish = f"{N}/announcements/{draft['id']}/publish"
 
@@ -136,6 +136,7 @@ async def test_ops_publishes_an_announcement_to_the_public_board(
     assert title not in await board_titles()
     seen_by_agent = await agent.get(f"{N}/announcements/{draft['id']}")
     assert seen_by_agent.status_code == 200 and seen_by_agent.json()["status"] == "draft"
+    assert seen_by_agent.json()["actions"] == []  # the agent is offered nothing it may not do
 
     published = await ops.post(publish)
     assert published.status_code == 200, published.text
@@ -180,3 +181,18 @@ async def test_a_duty_lead_reads_the_latest_code_and_the_look_up_is_recorded(
     assert check.status_code == 200 and check.json()["valid"] is True, check.text
     lookups = await lead.get(f"{N}/sms/code-lookups", phone=number)
     assert [(i["actor"], i["found"]) for i in lookups.json()["items"]] == [("lead", True)]
+
+
+@pytest.mark.parametrize(
+    "path", ["/sms", "/sms/code-lookups", "/inbox/me", "/users/U1/inbox", "/announcements"]
+)
+async def test_a_notify_list_refuses_a_garbage_cursor_and_an_unknown_filter(
+    sign_in: SignIn, path: str
+) -> None:
+    lead = await sign_in("lead")
+    page = await lead.get(f"{N}{path}", limit=1)
+    assert page.status_code == 200 and {"next_cursor", "has_more"} <= page.json().keys()
+    garbage = await lead.get(f"{N}{path}", cursor="garbage")
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_cursor")
+    unknown = await lead.get(f"{N}{path}", order_no="M1")
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_filter")

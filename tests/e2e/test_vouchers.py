@@ -71,7 +71,12 @@ async def test_find_by_phone_newest_first_masked_and_paged(
     )
     rest = second.json()
     assert [i["code"] for i in page["items"] + rest["items"]] == [i["code"] for i in items]
-    assert rest["next_cursor"] is None
+    assert rest["next_cursor"] is None and rest["has_more"] is False
+    # what the service does not understand is refused, through the gateway too
+    garbage = await agent.get("/api/v1/vouchers", phone=customer, cursor="garbage")
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "invalid_cursor")
+    unknown = await agent.get("/api/v1/vouchers", phone=customer, order_no="M1")
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_filter")
 
 
 async def test_find_by_order_and_by_code_and_filters(agent: Agent, platform: Platform) -> None:

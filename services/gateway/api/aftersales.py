@@ -7,6 +7,7 @@ are streamed through as the service writes them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -33,6 +34,10 @@ from shared.api.aftersales import (
     ProcessIn,
     QualityOut,
     ReviewIn,
+    ReviewOutcome,
+    StaffIn,
+    StaffListOut,
+    StaffOut,
     Stage,
     TicketDetailOut,
     TicketIn,
@@ -53,7 +58,6 @@ router = APIRouter(tags=["aftersales"])
 reports = APIRouter(tags=["refund handovers and reports"])
 
 Limit = Annotated[int | None, Query(description="Page size")]
-BeforeId = Annotated[int | None, Query(description="next_before_id of the previous page")]
 Month = Annotated[str, Query(description="YYYY-MM", examples=["2026-11"])]
 Day = Annotated[str, Query(alias="date", description="YYYY-MM-DD", examples=["2026-11-02"])]
 CSV: dict[int | str, dict[str, Any]] = {
@@ -89,7 +93,7 @@ async def apply_for_activation(body: ActivationIn, call: Call) -> Response:
     responses={200: {"model": ActivationListOut}, **errors(401, 403, 422, 503)},
 )
 async def list_activations(
-    call: Call, status: ActivationStatus | None = None, limit: Limit = None
+    call: Call, status: ActivationStatus | None = None, limit: Limit = None, cursor: Cursor = None
 ) -> Response:
     """Applications, newest first; ``status=pending_review`` is the review queue."""
     return await call.forward()
@@ -134,11 +138,19 @@ async def list_tickets(
     call: Call,
     seller_id: str | None = None,
     status: TicketStatus | None = None,
-    application_no: str | None = None,
+    application_no: Annotated[str | None, Query(description="申请单号")] = None,
+    order_no: Annotated[str | None, Query(description="The customer's order number")] = None,
+    customer_id: Annotated[str | None, Query(description="The customer")] = None,
+    outcome: Annotated[ReviewOutcome | None, Query(description="The review's outcome")] = None,
+    created_from: Annotated[
+        date | None, Query(description="First opening day, YYYY-MM-DD, included")
+    ] = None,
+    created_to: Annotated[date | None, Query(description="Last opening day, included")] = None,
     limit: Limit = None,
-    before_id: BeforeId = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """Tickets, newest first."""
+    """Tickets matching every filter given, newest first. A reviewer or processor sees only
+    the tickets of the sellers they serve."""
     return await call.forward()
 
 
@@ -147,7 +159,11 @@ async def list_tickets(
     responses={200: {"model": OverdueListOut}, **errors(401, 403, 422, 503)},
 )
 async def overdue_tickets(
-    call: Call, stage: Stage | None = None, seller_id: str | None = None, limit: Limit = None
+    call: Call,
+    stage: Stage | None = None,
+    seller_id: str | None = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response:
     """Tickets overdue for review, receipt or processing, longest waiting first."""
     return await call.forward()
@@ -232,6 +248,25 @@ async def image(ticket_id: int, image_id: int, call: Call) -> Response:
 async def seller_quality(seller_id: str, call: Call, month: Month) -> Response:
     """A seller's service quality over the tickets opened in the month, graded A-C."""
     return await call.forward()
+
+
+@router.get(
+    "/api/v1/aftersales/sellers/{seller_id}/staff",
+    responses={200: {"model": StaffListOut}, **errors(401, 403, 404, 503)},
+)
+async def seller_staff(seller_id: str, call: Call) -> Response:
+    """The seller's main account and its staff with their permissions (review, process)."""
+    return await call.forward()
+
+
+@router.put(
+    "/api/v1/aftersales/sellers/{seller_id}/staff/{username}",
+    responses={200: {"model": StaffOut}, **errors(401, 403, 404, 422, 503)},
+)
+async def set_seller_staff(seller_id: str, username: str, body: StaffIn, call: Call) -> Response:
+    """The seller's main account adds a staff member or sets what they may do: review,
+    process, both or none (403 ``not_main_account`` for anyone else)."""
+    return await call.forward(body)
 
 
 # --- handovers and reports -----------------------------------------------------------

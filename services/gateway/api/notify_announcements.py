@@ -15,6 +15,7 @@ from shared.api.notify import (
     AnnouncementIn,
     AnnouncementOut,
     AnnouncementPageOut,
+    AnnouncementScheduleIn,
     AnnouncementStatus,
     BoardOut,
 )
@@ -90,3 +91,15 @@ async def publish_announcement(announcement_id: int, call: Call) -> Response:
 async def withdraw_announcement(announcement_id: int, call: Call) -> Response:
     """Take it offline (409 ``announcement_not_online`` if it is not online)."""
     return await call.forward()
+
+
+@router.post(
+    "/api/v1/notify/announcements/{announcement_id}/schedule",
+    responses={200: {"model": AnnouncementOut}, **errors(401, 403, 404, 409, 422, 503)},
+)
+async def schedule_announcement(
+    announcement_id: int, body: AnnouncementScheduleIn, call: Call
+) -> Response:
+    """When it goes online and offline (both null: no schedule). Online, only when it goes
+    offline (409 ``announcement_online`` for a ``publish_at``)."""
+    return await call.forward(body)

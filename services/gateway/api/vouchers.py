@@ -14,7 +14,7 @@ from starlette.responses import Response
 from services.gateway.api.models import errors
 from services.gateway.calls import Call
 from shared.api.voucher import (
-    OperationOut,
+    OperationPageOut,
     OperationStatusOut,
     OperationViewOut,
     ReasonIn,
@@ -74,7 +74,7 @@ async def voucher_detail(code: str, call: Call) -> Response:
 
 @router.get(
     "/api/v1/vouchers/{code}/operations",
-    responses={200: {"model": list[OperationOut]}, **errors(401, 403, 404, 503)},
+    responses={200: {"model": OperationPageOut}, **errors(401, 403, 404, 503)},
 )
 async def voucher_operations(code: str, call: Call) -> Response:
     """The voucher's operation records (void, reversal), oldest first."""

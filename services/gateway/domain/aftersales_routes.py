@@ -63,6 +63,10 @@ ROUTES: tuple[RouteRule, ...] = (
     _aftersales("GET", f"{_TICKET}/images", TICKET_READERS),
     _aftersales("GET", f"{_TICKET}/images/{{image_id}}", TICKET_READERS),
     _aftersales("GET", "/sellers/{seller_id}/quality", ACTIVATION_READERS),
+    # A seller's main account (a seller staff account) manages its staff; the service
+    # checks it is the main account (seed 002: 主账号进行员工权限配置).
+    _aftersales("GET", "/sellers/{seller_id}/staff", ACTIVATION_READERS),
+    _aftersales("PUT", "/sellers/{seller_id}/staff/{username}", SELLER_STAFF),
     _refunds("POST", "/handovers", DUTY_LEADS),
     _refunds("GET", "/handovers", DUTY_LEADS),
     _refunds("GET", "/handovers/{handover_id}", DUTY_LEADS),

@@ -98,6 +98,7 @@ ROUTES: tuple[RouteRule, ...] = (
     _notify("PUT", "/announcements/{announcement_id}", ANNOUNCEMENT_EDITORS),
     _notify("POST", "/announcements/{announcement_id}/publish", ANNOUNCEMENT_EDITORS),
     _notify("POST", "/announcements/{announcement_id}/withdraw", ANNOUNCEMENT_EDITORS),
+    _notify("POST", "/announcements/{announcement_id}/schedule", ANNOUNCEMENT_EDITORS),
     # Admins manage accounts and roles; nothing financial by default (DOMAIN.md roles).
     RouteRule("GET", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),
     RouteRule("POST", f"{API_PREFIX}/admin/users", "gateway", Audience.ROLES, frozenset({ADMIN})),

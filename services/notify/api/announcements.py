@@ -6,11 +6,12 @@ import asyncpg
 from fastapi import APIRouter, status
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
-from services.notify.domain import cursor as cursors
+from services.notify.domain import announcements as rules
 from services.notify.domain.announcements import Content
 from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.handlers import announcements as handlers
 from services.notify.store import announcements as store
+from services.notify.store.announcements import announcement_of
 from shared.api.notify import (
     AnnouncementAction,
     AnnouncementDetailOut,
@@ -18,11 +19,13 @@ from shared.api.notify import (
     AnnouncementIn,
     AnnouncementOut,
     AnnouncementPageOut,
+    AnnouncementScheduleIn,
     AnnouncementStatus,
     BoardItemOut,
     BoardOut,
 )
-from shared.http import CurrentActor
+from shared.http import Actor, CurrentActor
+from shared.paging import decode_serial_cursor, page_of, serial_position, whole_list
 
 router = APIRouter(tags=["announcements"])
 
@@ -31,9 +34,10 @@ def _content(body: AnnouncementIn) -> Content:
     return Content(body.title, body.body, body.publish_at, body.withdraw_at)
 
 
-def _announcement(row: asyncpg.Record) -> AnnouncementOut:
-    online = row["status"] == "online"
-    actions: list[AnnouncementAction] = ["withdraw"] if online else ["edit", "publish"]
+def _announcement(row: asyncpg.Record, actor: Actor) -> AnnouncementOut:
+    actions: list[AnnouncementAction] = [
+        a.value for a in rules.actions(announcement_of(row), actor.roles)
+    ]
     return AnnouncementOut(
         id=row["id"],
         title=row["title"],
@@ -56,22 +60,27 @@ async def post_announcement(
     body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementOut:
     """A new draft (not shown until published, by hand or at ``publish_at``)."""
-    return _announcement(await handlers.create(deps, _content(body), actor.username))
+    return _announcement(await handlers.create(deps, _content(body), actor), actor)
 
 
 @router.get("/announcements", response_model=AnnouncementPageOut)
 async def list_announcements(
     deps: NotifyDeps,
-    _actor: CurrentActor,
+    actor: CurrentActor,
     status: AnnouncementStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AnnouncementPageOut:
-    """Every announcement, for staff: newest first."""
-    rows = await store.page(deps.pool, status=status, before_id=cursors.decode(cursor), limit=limit)
+    """Every announcement, for staff: newest first, each with the buttons the caller's
+    roles and its state allow."""
+    rows = await store.page(
+        deps.pool, status=status, before_id=decode_serial_cursor(cursor), limit=limit + 1
+    )
+    page = page_of(rows, limit, serial_position("created_at"))
     return AnnouncementPageOut(
-        items=[_announcement(r) for r in rows],
-        next_cursor=cursors.next_cursor([r["id"] for r in rows], limit),
+        items=[_announcement(r, actor) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 
@@ -85,20 +94,21 @@ async def get_board(deps: NotifyDeps) -> BoardOut:
                 id=r["id"], title=r["title"], body=r["body"], published_at=r["published_at"]
             )
             for r in rows
-        ]
+        ],
+        **whole_list(len(rows)),
     )
 
 
 @router.get("/announcements/{announcement_id}", response_model=AnnouncementDetailOut)
 async def get_announcement(
-    announcement_id: int, deps: NotifyDeps, _actor: CurrentActor
+    announcement_id: int, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementDetailOut:
     row = await store.get(deps.pool, announcement_id)
     if row is None:
         raise AnnouncementNotFound(f"no announcement {announcement_id}")
     history = await store.history(deps.pool, announcement_id)
     return AnnouncementDetailOut(
-        **_announcement(row).model_dump(),
+        **_announcement(row, actor).model_dump(),
         history=[
             AnnouncementHistoryOut(
                 action=h["action"], actor=h["actor"], at=h["at"], title=h["title"], body=h["body"]
@@ -113,8 +123,8 @@ async def put_announcement(
     announcement_id: int, body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementOut:
     """Edit it; only while it is not online (409 ``announcement_online``)."""
-    row = await handlers.edit(deps, announcement_id, _content(body), actor.username)
-    return _announcement(row)
+    row = await handlers.edit(deps, announcement_id, _content(body), actor)
+    return _announcement(row, actor)
 
 
 @router.post("/announcements/{announcement_id}/publish", response_model=AnnouncementOut)
@@ -122,7 +132,7 @@ async def post_publish(
     announcement_id: int, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementOut:
     """Put it online: every user sees it at once (409 ``announcement_online`` if it is)."""
-    return _announcement(await handlers.publish(deps, announcement_id, actor.username))
+    return _announcement(await handlers.publish(deps, announcement_id, actor), actor)
 
 
 @router.post("/announcements/{announcement_id}/withdraw", response_model=AnnouncementOut)
@@ -130,4 +140,14 @@ async def post_withdraw(
     announcement_id: int, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementOut:
     """Take it offline (409 ``announcement_not_online`` if it is not online)."""
-    return _announcement(await handlers.withdraw(deps, announcement_id, actor.username))
+    return _announcement(await handlers.withdraw(deps, announcement_id, actor), actor)
+
+
+@router.post("/announcements/{announcement_id}/schedule", response_model=AnnouncementOut)
+async def post_schedule(
+    announcement_id: int, body: AnnouncementScheduleIn, deps: NotifyDeps, actor: CurrentActor
+) -> AnnouncementOut:
+    """When it goes online and offline (both null: no schedule). Online, only when it goes
+    offline (409 ``announcement_online`` for a ``publish_at``)."""
+    row = await handlers.schedule(deps, announcement_id, body.publish_at, body.withdraw_at, actor)
+    return _announcement(row, actor)

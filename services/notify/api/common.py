@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.notify.domain.cursor import MAX_LIMIT
 from services.notify.handlers.deps import Deps
+from shared.paging import MAX_LIMIT
 
 
 async def _deps(request: Request) -> Deps:

@@ -8,7 +8,6 @@ import asyncpg
 from fastapi import APIRouter, Query
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
-from services.notify.domain import cursor as cursors
 from services.notify.domain.errors import MessageNotFound
 from services.notify.store import inbox as store
 from shared.api.notify import (
@@ -19,6 +18,7 @@ from shared.api.notify import (
     UnreadCountOut,
 )
 from shared.http import CurrentActor
+from shared.paging import decode_serial_cursor, page_of, serial_position
 
 router = APIRouter(tags=["inbox"])
 Kind = Annotated[
@@ -54,15 +54,17 @@ async def get_inbox(
         kind,
         recipient,
         unread_only=unread_only,
-        before_id=cursors.decode(cursor),
-        limit=limit,
+        before_id=decode_serial_cursor(cursor),
+        limit=limit + 1,
     )
+    page = page_of(rows, limit, serial_position("created_at"))
     return InboxPageOut(
         recipient=recipient,
         kind=kind,
         unread=await store.unread_count(deps.pool, kind, recipient),
-        items=[_message(r) for r in rows],
-        next_cursor=cursors.next_cursor([r["id"] for r in rows], limit),
+        items=[_message(r) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 

@@ -6,7 +6,6 @@ import asyncpg
 from fastapi import APIRouter
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
-from services.notify.domain import cursor as cursors
 from services.notify.domain.codes import check_phone
 from services.notify.domain.errors import SmsNotFound
 from services.notify.handlers.sms_log import latest_code
@@ -23,6 +22,7 @@ from shared.api.notify import (
 )
 from shared.http import CurrentActor
 from shared.masking import mask_phone
+from shared.paging import decode_serial_cursor, page_of, serial_position
 
 router = APIRouter(tags=["sms"])
 
@@ -61,11 +61,15 @@ async def list_sms(
     if phone is not None:
         check_phone(phone)
     rows = await store.page(
-        deps.pool, phone=phone, status=status, before_id=cursors.decode(cursor), limit=limit
+        deps.pool,
+        phone=phone,
+        status=status,
+        before_id=decode_serial_cursor(cursor),
+        limit=limit + 1,
     )
+    page = page_of(rows, limit, serial_position("requested_at"))
     return SmsPageOut(
-        items=[_sms(r) for r in rows],
-        next_cursor=cursors.next_cursor([r["id"] for r in rows], limit),
+        items=[_sms(r) for r in page.items], next_cursor=page.next_cursor, has_more=page.has_more
     )
 
 
@@ -97,8 +101,9 @@ async def list_code_lookups(
 ) -> CodeLookupPageOut:
     """Who looked up which phone's latest code, and when; newest first."""
     rows = await store.lookups(
-        deps.pool, phone=phone, before_id=cursors.decode(cursor), limit=limit
+        deps.pool, phone=phone, before_id=decode_serial_cursor(cursor), limit=limit + 1
     )
+    page = page_of(rows, limit, serial_position("at"))
     return CodeLookupPageOut(
         items=[
             CodeLookupOut(
@@ -110,9 +115,10 @@ async def list_code_lookups(
                 trace_id=r["trace_id"],
                 at=r["at"],
             )
-            for r in rows
+            for r in page.items
         ],
-        next_cursor=cursors.next_cursor([r["id"] for r in rows], limit),
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 

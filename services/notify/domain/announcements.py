@@ -3,7 +3,9 @@
 The seed's rules: only an announcement that is not online may be edited; putting
 one online shows it to every user at once. A schedule may put it online at
 ``publish_at`` and take it offline at ``withdraw_at``; each fires once (it is
-cleared when it fires, or when an agent acts first).
+cleared when it fires, or when an agent acts first). Operations supervisors write,
+publish, withdraw and schedule them (DOMAIN.md roles); :func:`refusal` is the one
+rule that both refuses a command and leaves its button out.
 """
 
 from __future__ import annotations
@@ -17,16 +19,30 @@ from services.notify.domain.errors import (
     AnnouncementOnline,
     InvalidAnnouncement,
     InvalidSchedule,
+    RoleRequired,
 )
+from shared.errors import DomainError
 
 MAX_TITLE = 100
 MAX_BODY = 2000
+EDITORS = frozenset({"ops_supervisor"})
+"""Who writes, publishes, withdraws and schedules announcements (DOMAIN.md roles)."""
 
 
 class AnnouncementStatus(StrEnum):
     DRAFT = "draft"
     ONLINE = "online"
     OFFLINE = "offline"
+
+
+class Action(StrEnum):
+    """A command on one announcement, and the button it shows as."""
+
+    EDIT = "edit"
+    PUBLISH = "publish"
+    WITHDRAW = "withdraw"
+    SCHEDULE = "schedule"
+    """Set or clear when it goes online and offline; online, only when it goes offline."""
 
 
 @dataclass(frozen=True)
@@ -49,23 +65,62 @@ class Announcement:
     withdrawn_at: datetime | None = None
 
 
+def may_write(roles: frozenset[str]) -> DomainError | None:
+    if roles & EDITORS:
+        return None
+    return RoleRequired("announcements are written and published by operations supervisors")
+
+
+def refusal(action: Action, current: Announcement, roles: frozenset[str]) -> DomainError | None:
+    """Why ``action`` would be refused on ``current`` for someone with ``roles``; None if not."""
+    return may_write(roles) or _state_refusal(action, current)
+
+
+def _state_refusal(action: Action, current: Announcement) -> DomainError | None:
+    online = current.status is AnnouncementStatus.ONLINE
+    if action is Action.EDIT and online:
+        return AnnouncementOnline(
+            f"announcement {current.id} is online: take it offline before editing it"
+        )
+    if action is Action.PUBLISH and online:
+        return AnnouncementOnline(f"announcement {current.id} is already online")
+    if action is Action.WITHDRAW and not online:
+        return AnnouncementNotOnline(f"announcement {current.id} is not online")
+    return None
+
+
+def _check_state(action: Action, current: Announcement) -> None:
+    if (refused := _state_refusal(action, current)) is not None:
+        raise refused
+
+
+def check(action: Action, current: Announcement, roles: frozenset[str]) -> None:
+    if (refused := refusal(action, current, roles)) is not None:
+        raise refused
+
+
+def actions(current: Announcement, roles: frozenset[str]) -> list[Action]:
+    """The buttons it shows to someone with ``roles``: the commands that would be accepted."""
+    return [a for a in Action if refusal(a, current, roles) is None]
+
+
+def _check_times(publish_at: datetime | None, withdraw_at: datetime | None, now: datetime) -> None:
+    for at in (publish_at, withdraw_at):
+        if at is not None and at.tzinfo is None:
+            raise InvalidSchedule("schedule times need a time zone")
+    if withdraw_at is not None and withdraw_at <= now:
+        raise InvalidSchedule("withdraw_at is in the past")
+    if publish_at is not None and withdraw_at is not None and withdraw_at <= publish_at:
+        raise InvalidSchedule("withdraw_at must come after publish_at")
+
+
 def check_content(content: Content, now: datetime) -> Content:
     title, body = content.title.strip(), content.body.strip()
     if not 1 <= len(title) <= MAX_TITLE:
         raise InvalidAnnouncement(f"a title is 1 to {MAX_TITLE} characters")
     if not 1 <= len(body) <= MAX_BODY:
         raise InvalidAnnouncement(f"a body is 1 to {MAX_BODY} characters")
-    for at in (content.publish_at, content.withdraw_at):
-        if at is not None and at.tzinfo is None:
-            raise InvalidSchedule("schedule times need a time zone")
-    if content.withdraw_at is not None and content.withdraw_at <= now:
-        raise InvalidSchedule("withdraw_at is in the past")
-    if (
-        content.publish_at is not None
-        and content.withdraw_at is not None
-        and content.withdraw_at <= content.publish_at
-    ):
-        raise InvalidSchedule("withdraw_at must come after publish_at")
+    _check_times(content.publish_at, content.withdraw_at, now)
     return replace(content, title=title, body=body)
 
 
@@ -74,10 +129,7 @@ def draft(content: Content, now: datetime) -> Content:
 
 
 def edit(current: Announcement, content: Content, now: datetime) -> Announcement:
-    if current.status is AnnouncementStatus.ONLINE:
-        raise AnnouncementOnline(
-            f"announcement {current.id} is online: take it offline before editing it"
-        )
+    _check_state(Action.EDIT, current)
     checked = check_content(content, now)
     return replace(
         current,
@@ -89,8 +141,7 @@ def edit(current: Announcement, content: Content, now: datetime) -> Announcement
 
 
 def publish(current: Announcement, now: datetime) -> Announcement:
-    if current.status is AnnouncementStatus.ONLINE:
-        raise AnnouncementOnline(f"announcement {current.id} is already online")
+    _check_state(Action.PUBLISH, current)
     withdraw_at = current.withdraw_at if current.withdraw_at and current.withdraw_at > now else None
     return replace(
         current,
@@ -102,9 +153,20 @@ def publish(current: Announcement, now: datetime) -> Announcement:
 
 
 def withdraw(current: Announcement, now: datetime) -> Announcement:
-    if current.status is not AnnouncementStatus.ONLINE:
-        raise AnnouncementNotOnline(f"announcement {current.id} is not online")
+    _check_state(Action.WITHDRAW, current)
     return replace(current, status=AnnouncementStatus.OFFLINE, withdraw_at=None, withdrawn_at=now)
+
+
+def schedule(
+    current: Announcement, publish_at: datetime | None, withdraw_at: datetime | None, now: datetime
+) -> Announcement:
+    """Set (or, with neither time, clear) when it goes online and offline."""
+    if current.status is AnnouncementStatus.ONLINE and publish_at is not None:
+        raise AnnouncementOnline(
+            f"announcement {current.id} is online: only when it goes offline can be scheduled"
+        )
+    _check_times(publish_at, withdraw_at, now)
+    return replace(current, publish_at=publish_at, withdraw_at=withdraw_at)
 
 
 class Due(Enum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import DomainError, InvalidInput, NotFound
+from shared.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 # The rule moved to shared.verification; re-exported for this service's callers.
 from shared.verification import CodeRequestedTooSoon as CodeRequestedTooSoon
@@ -40,16 +40,16 @@ class AnnouncementNotOnline(DomainError):
     code = "announcement_not_online"
 
 
+class RoleRequired(Forbidden):
+    code = "role_required"
+
+
 class InvalidAnnouncement(InvalidInput):
     code = "invalid_announcement"
 
 
 class InvalidSchedule(InvalidInput):
     code = "invalid_schedule"
-
-
-class InvalidCursor(InvalidInput):
-    code = "invalid_cursor"
 
 
 class AnnouncementNotFound(NotFound):

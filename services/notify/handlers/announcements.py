@@ -5,60 +5,90 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 import asyncpg
 
 from services.notify.domain import announcements as rules
-from services.notify.domain.announcements import Announcement, Content, Due
+from services.notify.domain.announcements import Action, Announcement, Content, Due
 from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.handlers.deps import Deps
 from services.notify.store import announcements as store
 from services.notify.store.announcements import announcement_of
+from shared.http import Actor
 
 log = logging.getLogger(__name__)
 SCHEDULE_ACTOR = "system:schedule"
 
 
-async def create(deps: Deps, content: Content, actor: str) -> asyncpg.Record:
+async def create(deps: Deps, content: Content, actor: Actor) -> asyncpg.Record:
+    if (refused := rules.may_write(actor.roles)) is not None:
+        raise refused
     checked = rules.draft(content, deps.clock())
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.insert(conn, checked, actor)
-        await store.record(conn, announcement_of(row), "created", actor)
+        row = await store.insert(conn, checked, actor.username)
+        await store.record(conn, announcement_of(row), "created", actor.username)
         return row
 
 
 async def _change(
     deps: Deps,
     announcement_id: int,
-    actor: str,
-    action: str,
+    actor: Actor,
+    action: Action,
     change: Callable[[Announcement], Announcement],
 ) -> asyncpg.Record:
     async with deps.pool.acquire() as conn, conn.transaction():
         row = await store.get_for_update(conn, announcement_id)
         if row is None:
             raise AnnouncementNotFound(f"no announcement {announcement_id}")
-        changed = change(announcement_of(row))
-        saved = await store.save(conn, changed, actor)
-        await store.record(conn, changed, action, actor)
+        current = announcement_of(row)
+        rules.check(action, current, actor.roles)  # the rule its button is offered by
+        changed = change(current)
+        saved = await store.save(conn, changed, actor.username)
+        await store.record(conn, changed, _RECORDED[action], actor.username)
         return saved
 
 
-async def edit(deps: Deps, announcement_id: int, content: Content, actor: str) -> asyncpg.Record:
+_RECORDED = {
+    Action.EDIT: "edited",
+    Action.PUBLISH: "published",
+    Action.WITHDRAW: "withdrawn",
+    Action.SCHEDULE: "scheduled",
+}
+
+
+async def edit(deps: Deps, announcement_id: int, content: Content, actor: Actor) -> asyncpg.Record:
     return await _change(
-        deps, announcement_id, actor, "edited", lambda a: rules.edit(a, content, deps.clock())
+        deps, announcement_id, actor, Action.EDIT, lambda a: rules.edit(a, content, deps.clock())
     )
 
 
-async def publish(deps: Deps, announcement_id: int, actor: str) -> asyncpg.Record:
+async def publish(deps: Deps, announcement_id: int, actor: Actor) -> asyncpg.Record:
     return await _change(
-        deps, announcement_id, actor, "published", lambda a: rules.publish(a, deps.clock())
+        deps, announcement_id, actor, Action.PUBLISH, lambda a: rules.publish(a, deps.clock())
     )
 
 
-async def withdraw(deps: Deps, announcement_id: int, actor: str) -> asyncpg.Record:
+async def withdraw(deps: Deps, announcement_id: int, actor: Actor) -> asyncpg.Record:
     return await _change(
-        deps, announcement_id, actor, "withdrawn", lambda a: rules.withdraw(a, deps.clock())
+        deps, announcement_id, actor, Action.WITHDRAW, lambda a: rules.withdraw(a, deps.clock())
+    )
+
+
+async def schedule(
+    deps: Deps,
+    announcement_id: int,
+    publish_at: datetime | None,
+    withdraw_at: datetime | None,
+    actor: Actor,
+) -> asyncpg.Record:
+    return await _change(
+        deps,
+        announcement_id,
+        actor,
+        Action.SCHEDULE,
+        lambda a: rules.schedule(a, publish_at, withdraw_at, deps.clock()),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import DomainError, InvalidInput, NotFound, RetryLater
+from shared.errors import DomainError, Forbidden, InvalidInput, NotFound, RetryLater
 
 
 class ReasonRequired(InvalidInput):
@@ -27,6 +27,10 @@ class PointsNotDeducted(DomainError):
 
 class AlreadyReversed(DomainError):
     code = "already_reversed"
+
+
+class RoleRequired(Forbidden):
+    code = "role_required"
 
 
 class OperationInProgress(DomainError):

@@ -72,13 +72,3 @@ def voucher_status(stored: str, valid_to: date, today: date) -> VoucherStatus:
     if status is VoucherStatus.AVAILABLE and is_expired(valid_to, today):
         return VoucherStatus.EXPIRED
     return status
-
-
-def voucher_actions(status: VoucherStatus, source: str, deduction_status: str) -> list[Action]:
-    """The buttons a voucher shows: void when available; reverse also when its order can be."""
-    if status is not VoucherStatus.AVAILABLE:
-        return []
-    actions = [Action.VOID]
-    if source in REVERSIBLE_SOURCES and deduction_status == DeductionStatus.DEDUCTED:
-        actions.append(Action.REVERSE)
-    return actions

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TypeVar
 
-from services.voucher.domain.cursor import Cursor
 from services.voucher.domain.model import Source, VoucherStatus
 from shared.errors import InvalidInput
+from shared.paging import Position, decode_cursor
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -41,7 +41,8 @@ class VoucherQuery:
     exchanged_before: datetime | None = None
     """Exclusive: midnight after order_date_to, in the business time zone."""
     limit: int = DEFAULT_LIMIT
-    after: Cursor | None = None
+    after: Position | None = None
+    """The last row given out: its (exchanged_at, code)."""
 
 
 def parse_query(params: Mapping[str, str | None], tz: tzinfo) -> VoucherQuery:
@@ -59,7 +60,6 @@ def parse_query(params: Mapping[str, str | None], tz: tzinfo) -> VoucherQuery:
         raise InvalidFilter(
             "order_date_to is before order_date_from", code="invalid_order_date_range"
         )
-    cursor = given.get("cursor")
     return VoucherQuery(
         phone=phone,
         user_id=given.get("user_id"),
@@ -70,7 +70,7 @@ def parse_query(params: Mapping[str, str | None], tz: tzinfo) -> VoucherQuery:
         exchanged_from=_midnight(day_from, tz) if day_from else None,
         exchanged_before=_midnight(day_to + timedelta(days=1), tz) if day_to else None,
         limit=_limit(given.get("limit")),
-        after=Cursor.decode(cursor) if cursor else None,
+        after=decode_cursor(given.get("cursor")),
     )
 
 

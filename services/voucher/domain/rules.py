@@ -7,23 +7,27 @@ broken rule is the answer and nothing happens.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from services.voucher.domain.errors import (
     AlreadyReversed,
     NotAvailable,
+    OperationInProgress,
     PointsNotDeducted,
     ReasonRequired,
+    RoleRequired,
     SourceNotReversible,
     VoucherUsed,
 )
 from services.voucher.domain.model import (
     REVERSIBLE_SOURCES,
+    Action,
     DeductionStatus,
     OrderStatus,
     VoucherStatus,
 )
+from services.voucher.domain.saga import SagaState
 from shared.errors import DomainError
 
 
@@ -40,6 +44,27 @@ def check(*rules: BusinessRule) -> None:
     for rule in rules:
         if rule.is_broken():
             raise rule.error()
+
+
+def holds(rules: Iterable[BusinessRule]) -> bool:
+    """Whether a command checking these rules would pass them: what an action flag shows."""
+    return not any(rule.is_broken() for rule in rules)
+
+
+OPERATORS = frozenset({"agent", "duty_lead"})
+"""Who voids and reverses (DOMAIN.md roles: the agent's rights, which a duty lead has too);
+the gateway's route table says the same, and the service checks it again."""
+
+
+@dataclass(frozen=True)
+class MayOperate(BusinessRule):
+    roles: frozenset[str]
+
+    def is_broken(self) -> bool:
+        return not self.roles & OPERATORS
+
+    def error(self) -> DomainError:
+        return RoleRequired("voids and reversals are for agents and duty leads")
 
 
 @dataclass(frozen=True)
@@ -166,3 +191,99 @@ def resume_rules(unvoided: Iterable[VoucherStatus]) -> list[BusinessRule]:
     """A reversal resumed after a failed void: the vouchers it has still to void must be able to."""
     listed = list(unvoided)
     return [NoVoucherOfOrderUsed(listed), EveryVoucherOfOrderAvailable(listed)]
+
+
+@dataclass(frozen=True)
+class OrderNotReversing(BusinessRule):
+    """A reversal under way owns its vouchers until it ends."""
+
+    order_status: str
+
+    def is_broken(self) -> bool:
+        return self.order_status == OrderStatus.REVERSING
+
+    def error(self) -> DomainError:
+        return OperationInProgress("the order is being reversed")
+
+
+@dataclass(frozen=True)
+class NoVoidInProgress(BusinessRule):
+    voiding: bool
+
+    def is_broken(self) -> bool:
+        return self.voiding
+
+    def error(self) -> DomainError:
+        return OperationInProgress("a void of this voucher (or one of its order's) is in progress")
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the rules of a void or a reversal need to know of an order, read in one place
+    for the command (rows locked) and for the action flags (a plain read)."""
+
+    source: str
+    deduction_status: str
+    points: int
+    order_status: str
+    statuses: Mapping[str, VoucherStatus]
+    """Every voucher of the order by code, its status as seen today."""
+    voiding: frozenset[str] = field(default_factory=frozenset)
+    """Codes with a void in progress."""
+    saga: SagaState | None = None
+    """The order's reversal, if one was ever started."""
+
+    @property
+    def unvoided(self) -> dict[str, VoucherStatus]:
+        return {c: s for c, s in self.statuses.items() if s is not VoucherStatus.VOIDED}
+
+
+def void_command_rules(status: VoucherStatus, order: OrderFacts, code: str) -> list[BusinessRule]:
+    """Every rule a void of this voucher checks once its rows are locked."""
+    return [
+        *voidable_rules(status),
+        OrderNotReversing(order.order_status),
+        NoVoidInProgress(code in order.voiding),
+    ]
+
+
+def reversal_command_rules(order: OrderFacts) -> list[BusinessRule]:
+    """Every rule a reversal of this order checks once its rows are locked.
+
+    A failed reversal resumes with the vouchers it has still to void; a reversal under
+    way is followed by a repeated command, never started twice (so not offered).
+    """
+    if order.saga is SagaState.FAILED:
+        unvoided = order.unvoided
+        return [
+            *resume_rules(unvoided.values()),
+            NoVoidInProgress(bool(order.voiding & unvoided.keys())),
+        ]
+    return [
+        OrderNotReversed(order.order_status),
+        OrderNotReversing(order.order_status),
+        *reversal_rules(
+            source=order.source,
+            deduction_status=order.deduction_status,
+            points=order.points,
+            statuses=order.statuses.values(),
+        ),
+        NoVoidInProgress(bool(order.voiding)),
+    ]
+
+
+def voucher_actions(
+    code: str, status: VoucherStatus, order: OrderFacts, roles: frozenset[str]
+) -> list[Action]:
+    """The buttons a voucher shows: exactly the commands its rules would accept now.
+
+    Both act on available vouchers only (seed 000: 券非可用状态时，这两个按钮不可见).
+    """
+    if status is not VoucherStatus.AVAILABLE or not holds([MayOperate(roles)]):
+        return []
+    actions = []
+    if holds(void_command_rules(status, order, code)):
+        actions.append(Action.VOID)
+    if holds(reversal_command_rules(order)):
+        actions.append(Action.REVERSE)
+    return actions

@@ -7,20 +7,23 @@ from uuid import UUID
 
 from services.voucher.domain.errors import NotRetryable, OperationNotFound
 from services.voucher.domain.model import OperationType
+from services.voucher.domain.rules import MayOperate, check
 from services.voucher.handlers import idempotency, reversal, void
 from services.voucher.handlers.deps import Deps, Outcome
 from services.voucher.store import operations, sagas, vouchers
+from shared.http import Actor
 
 
 async def retry_operation(
     deps: Deps,
     operation_id: UUID,
     *,
-    actor: str,
+    actor: Actor,
     reason: str | None,
     idempotency_key: str | None,
 ) -> Outcome:
     """A failed void is tried again; a failed reversal resumes (voiding, or the refund)."""
+    check(MayOperate(actor.roles))
     started_at = asyncio.get_running_loop().time()
     async with deps.pool.acquire() as conn, conn.transaction():
         op = await operations.get(conn, operation_id)
@@ -31,14 +34,14 @@ async def retry_operation(
         if replay is not None:
             return replay
         if op["type"] == OperationType.VOID:
-            await void.restart_void(conn, deps, op, actor=actor, reason=reason)
+            await void.restart_void(conn, deps, op, actor=actor.username, reason=reason)
             saga_id = None
         else:
             await vouchers.lock_order(conn, op["merchant_order_no"])
             row = await sagas.of_order(conn, op["merchant_order_no"], lock=True)
             if row is None or not sagas.saga_of(row).retryable:
                 raise NotRetryable(f"a {op['status']} reversal cannot be retried")
-            saga_id = await reversal.resume(conn, deps, row, actor=actor, reason=reason)
+            saga_id = await reversal.resume(conn, deps, row, actor=actor.username, reason=reason)
     if saga_id is None:
         return await void.attempt_void(deps, operation_id)
     return await reversal.run(deps, saga_id, operation_id, started_at)

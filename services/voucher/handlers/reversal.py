@@ -22,20 +22,19 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.voucher.domain.errors import OperationInProgress, OrderNotFound
+from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
     DeductionStatus,
     OperationType,
     OrderStatus,
     VoucherStatus,
-    voucher_status,
 )
 from services.voucher.domain.rules import (
+    MayOperate,
     OrderNotReversed,
     ReasonGiven,
     check,
-    resume_rules,
-    reversal_rules,
+    reversal_command_rules,
 )
 from services.voucher.domain.saga import (
     ReversalSaga,
@@ -54,6 +53,7 @@ from shared.contracts import (
     PointsReversalRequested,
     PointsReversalResult,
 )
+from shared.http import Actor
 from shared.messaging.outbox import enqueue
 from shared.telemetry import continuing, current_trace_id, current_traceparent
 
@@ -68,11 +68,11 @@ async def start_reversal(
     *,
     merchant_order_no: str,
     reason: str | None,
-    actor: str,
+    actor: Actor,
     idempotency_key: str | None,
 ) -> Outcome:
     """Start (or resume a failed) reversal; answer once final or after the short wait."""
-    check(ReasonGiven(reason))
+    check(MayOperate(actor.roles), ReasonGiven(reason))
     assert reason is not None
     started_at = asyncio.get_running_loop().time()
     operation_id = uuid4()
@@ -86,14 +86,14 @@ async def start_reversal(
             raise OrderNotFound(f"no order {merchant_order_no}")
         row = await sagas.of_order(conn, merchant_order_no, lock=True)
         if row is None:
-            saga_id = await _begin(conn, deps, order, operation_id, actor, reason.strip())
+            saga_id = await _begin(conn, deps, order, operation_id, actor.username, reason.strip())
         else:
             check(OrderNotReversed(order["order_status"]))
             operation_id = row["operation_id"]
             await idempotency.rebind(conn, idempotency_key, operation_id)
             if not sagas.saga_of(row).finished:
                 return await outcome_of(conn, operation_id)  # already under way: follow it
-            saga_id = await resume(conn, deps, row, actor=actor, reason=reason)
+            saga_id = await resume(conn, deps, row, actor=actor.username, reason=reason)
     return await run(deps, saga_id, operation_id, started_at)
 
 
@@ -106,19 +106,8 @@ async def _begin(
     reason: str,
 ) -> UUID:
     order_no = order["merchant_order_no"]
-    held = await vouchers.vouchers_of_order(conn, order_no, lock=True)
-    today = deps.today()
-    check(
-        OrderNotReversed(order["order_status"]),
-        *reversal_rules(
-            source=order["source"],
-            deduction_status=order["deduction_status"],
-            points=order["points_deducted"],
-            statuses=[voucher_status(v["status"], v["valid_to"], today) for v in held],
-        ),
-    )
-    if await operations.void_pending_on(conn, [v["code"] for v in held]):
-        raise OperationInProgress("a void of one of this order's vouchers is in progress")
+    await vouchers.vouchers_of_order(conn, order_no, lock=True)
+    check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
     await operations.insert(
         conn,
         operation_id=operation_id,
@@ -149,12 +138,9 @@ async def resume(
     """Resume a failed saga from its failed step (in the caller's transaction, order locked)."""
     saga = sagas.saga_of(row)
     if saga.state is SagaState.FAILED and saga.failure is not None:
-        held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no, lock=True)
-        today = deps.today()
-        unvoided = [v for v in held if v["status"] != VoucherStatus.VOIDED]
-        check(*resume_rules(voucher_status(v["status"], v["valid_to"], today) for v in unvoided))
-        if await operations.void_pending_on(conn, [v["code"] for v in unvoided]):
-            raise OperationInProgress("a void of one of this order's vouchers is in progress")
+        order_no = saga.merchant_order_no
+        await vouchers.vouchers_of_order(conn, order_no, lock=True)
+        check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
     step = saga.resume()
     reason = (reason or "").strip() or row["reason"]
     voiding = step.after.state is SagaState.VOIDING

@@ -11,28 +11,28 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.voucher.domain.errors import NotRetryable, OperationInProgress, VoucherNotFound
+from services.voucher.domain.errors import NotRetryable, VoucherNotFound
 from services.voucher.domain.model import (
     Failure,
     OperationStatus,
     OperationType,
-    OrderStatus,
     VoucherStatus,
     voucher_status,
 )
-from services.voucher.domain.rules import ReasonGiven, check, voidable_rules
+from services.voucher.domain.rules import MayOperate, ReasonGiven, check, void_command_rules
 from services.voucher.handlers import idempotency
 from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.store import existing, operations, vouchers
 from shared import metrics
+from shared.http import Actor
 from shared.telemetry import current_trace_id, current_traceparent
 
 
 async def void_voucher(
-    deps: Deps, *, code: str, reason: str | None, actor: str, idempotency_key: str | None
+    deps: Deps, *, code: str, reason: str | None, actor: Actor, idempotency_key: str | None
 ) -> Outcome:
-    check(ReasonGiven(reason))
+    check(MayOperate(actor.roles), ReasonGiven(reason))
     assert reason is not None
     operation_id = uuid4()
     async with deps.pool.acquire() as conn, conn.transaction():
@@ -47,7 +47,7 @@ async def void_voucher(
             merchant_order_no=voucher["merchant_order_no"],
             code=code,
             reason=reason.strip(),
-            operator=actor,
+            operator=actor.username,
             lease_seconds=deps.lease_seconds,
             traceparent=current_traceparent(),
         )
@@ -83,14 +83,12 @@ async def _lock_for_void(conn: asyncpg.Connection, deps: Deps, code: str) -> asy
     order_no = await vouchers.order_no_of(conn, code)
     if order_no is None:
         raise VoucherNotFound(f"no voucher {code}")
-    order = existing(await vouchers.lock_order(conn, order_no), "order")
+    existing(await vouchers.lock_order(conn, order_no), "order")
     voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
-    status = voucher_status(voucher["status"], voucher["valid_to"], deps.today())
-    check(*voidable_rules(status))
-    if order["order_status"] == OrderStatus.REVERSING:
-        raise OperationInProgress("the voucher's order is being reversed")
-    if await operations.void_pending_on(conn, [code]):
-        raise OperationInProgress("a void of this voucher is in progress")
+    today = deps.today()
+    status = voucher_status(voucher["status"], voucher["valid_to"], today)
+    order = await vouchers.facts_of_order(conn, order_no, today)
+    check(*void_command_rules(status, order, code))
     return voucher
 
 

@@ -86,15 +86,6 @@ async def finish(
     return row
 
 
-async def void_pending_on(conn: asyncpg.Connection, codes: Sequence[str]) -> bool:
-    found = await conn.fetchval(
-        "SELECT 1 FROM operations WHERE type = 'void' AND status = 'pending'"
-        " AND code = ANY($1::text[]) LIMIT 1",
-        list(codes),
-    )
-    return found is not None
-
-
 async def claim_stalled_voids(
     conn: asyncpg.Connection, lease_seconds: float, limit: int = 20
 ) -> list[UUID]:

@@ -59,7 +59,7 @@ def search_sql(query: VoucherQuery, today: date) -> tuple[str, list[Any]]:
     if query.exchanged_before is not None:
         ranges.append(f"v.exchanged_at < {arg(query.exchanged_before)}")
     if query.after is not None:
-        at, code = arg(query.after.exchanged_at), arg(query.after.code)
+        at, code = arg(query.after.at), arg(query.after.id)
         ranges.append(f"(v.exchanged_at, v.code) < ({at}, {code})")
     limit = arg(query.limit + 1)
     if query.status is VoucherStatus.EXPIRED:

@@ -6,12 +6,15 @@ by code. Two commands on one order then queue instead of deadlocking.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
 
+from services.voucher.domain.model import voucher_status
+from services.voucher.domain.rules import OrderFacts
+from services.voucher.domain.saga import SagaState
 from shared.contracts import VoucherIssued
 from shared.db.json_rows import json_rows
 
@@ -138,3 +141,48 @@ async def record_redemption_conflict(
             redeemed_at,
             store_id,
         )
+
+
+_FACTS = (
+    "SELECT o.merchant_order_no, o.source, o.deduction_status, o.points_deducted,"
+    " o.order_status, s.state AS saga_state, v.codes, v.statuses, v.valid_tos,"
+    " ARRAY(SELECT p.code FROM operations p WHERE p.type = 'void' AND p.status = 'pending'"
+    "  AND p.code = ANY (v.codes)) AS voiding"
+    " FROM orders o LEFT JOIN reversal_sagas s ON s.merchant_order_no = o.merchant_order_no"
+    " CROSS JOIN LATERAL (SELECT array_agg(code ORDER BY code) AS codes,"
+    "  array_agg(status ORDER BY code) AS statuses, array_agg(valid_to ORDER BY code) AS valid_tos"
+    "  FROM vouchers WHERE merchant_order_no = o.merchant_order_no) v"
+    " WHERE o.merchant_order_no = ANY ($1::text[])"
+)
+
+
+async def order_facts(
+    conn: asyncpg.Connection | asyncpg.Pool, order_nos: Collection[str], today: date
+) -> dict[str, OrderFacts]:
+    """What the void and reversal rules need of each order, by order number.
+
+    A command reads it after locking the order (and the vouchers it acts on), so it
+    sees what it will change; a view reads the same to offer only what would pass.
+    """
+    rows = await conn.fetch(_FACTS, list(order_nos))
+    return {
+        r["merchant_order_no"]: OrderFacts(
+            source=r["source"],
+            deduction_status=r["deduction_status"],
+            points=r["points_deducted"],
+            order_status=r["order_status"],
+            statuses={
+                code: voucher_status(status, valid_to, today)
+                for code, status, valid_to in zip(
+                    r["codes"] or [], r["statuses"] or [], r["valid_tos"] or [], strict=True
+                )
+            },
+            voiding=frozenset(r["voiding"]),
+            saga=SagaState(r["saga_state"]) if r["saga_state"] else None,
+        )
+        for r in rows
+    }
+
+
+async def facts_of_order(conn: asyncpg.Connection, order_no: str, today: date) -> OrderFacts:
+    return (await order_facts(conn, [order_no], today))[order_no]

@@ -62,6 +62,29 @@ async def test_the_same_key_gives_the_same_answer_and_one_effect(gateway: Gatewa
     assert gateway.voucher.effects["vouchers/K2/void"] == 2
 
 
+async def test_a_key_is_the_routes_own_and_a_refusal_names_nothing_of_the_first(
+    gateway: GatewayUnderTest,
+) -> None:
+    headers = {**await gateway.as_user("agent"), "Idempotency-Key": new_key()}
+    void = await gateway.http.post(
+        "/api/v1/vouchers/K7/void", json={"reason": "工单 7"}, headers=headers
+    )
+    assert void.status_code == 200
+    # the same key on another route is another key: the reversal runs, not a 422
+    reversal = await gateway.http.post(
+        "/api/v1/orders/M7/reversal", json={"reason": "r"}, headers=headers
+    )
+    assert reversal.status_code == 200 and "Idempotent-Replayed" not in reversal.headers
+    assert gateway.voucher.effects["orders/M7/reversal"] == 1
+    # on the same route with another request it is refused, naming nothing of the first
+    reused = await gateway.http.post(
+        "/api/v1/vouchers/K8/void", json={"reason": "r"}, headers=headers
+    )
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    for secret in ("K7", "工单", "agent", headers["Idempotency-Key"]):
+        assert secret not in reused.json()["message"]
+
+
 async def test_a_refusal_is_final_and_replayed_too(gateway: GatewayUnderTest) -> None:
     headers = {**await gateway.as_user("agent"), "Idempotency-Key": new_key()}
     answers = [
@@ -161,8 +184,7 @@ async def test_a_dead_holders_key_is_free_within_a_lease_a_live_one_is_kept(
     async with state.pool.acquire() as conn:
         await store.claim_new_key(
             conn,
-            "agent",
-            "dead-holder",
+            store.KeyRef("agent", "POST /p", "dead-holder"),
             "POST",
             "/p",
             "f",
@@ -172,8 +194,7 @@ async def test_a_dead_holders_key_is_free_within_a_lease_a_live_one_is_kept(
     while True:
         try:
             answer = await keys.once(
-                username="agent",
-                key="dead-holder",
+                ref=store.KeyRef("agent", "POST /p", "dead-holder"),
                 method="POST",
                 path="/p",
                 fingerprint="f",
@@ -194,14 +215,17 @@ async def test_a_dead_holders_key_is_free_within_a_lease_a_live_one_is_kept(
 
     first = asyncio.create_task(
         keys.once(
-            username="agent", key="live", method="POST", path="/p", fingerprint="f", produce=slow
+            ref=store.KeyRef("agent", "POST /p", "live"),
+            method="POST",
+            path="/p",
+            fingerprint="f",
+            produce=slow,
         )
     )
     await asyncio.sleep(2.5)  # more than two leases
     with pytest.raises(RequestInProgress):
         await keys.once(
-            username="agent",
-            key="live",
+            ref=store.KeyRef("agent", "POST /p", "live"),
             method="POST",
             path="/p",
             fingerprint="f",

@@ -40,7 +40,7 @@ async def act(notify: Notify, announcement_id: int, action: str) -> Any:
 
 async def test_the_lifecycle_of_an_announcement(notify: Notify) -> None:
     a = await create(notify)
-    assert a["status"] == "draft" and a["actions"] == ["edit", "publish"]
+    assert a["status"] == "draft" and a["actions"] == ["edit", "publish", "schedule"]
     assert a["id"] not in await board_ids(notify)
 
     edited = await notify.http.put(
@@ -52,7 +52,7 @@ async def test_the_lifecycle_of_an_announcement(notify: Notify) -> None:
 
     online = await act(notify, a["id"], "publish")
     assert online.status_code == 200 and online.json()["status"] == "online"
-    assert online.json()["actions"] == ["withdraw"]
+    assert online.json()["actions"] == ["withdraw", "schedule"]
     assert a["id"] in await board_ids(notify)
 
     refused = await notify.http.put(
@@ -140,3 +140,48 @@ async def test_a_schedule_puts_it_online_and_takes_it_offline(notify: Notify) ->
 async def test_the_staff_list_needs_an_agent(notify: Notify) -> None:
     assert (await notify.http.get("/announcements")).status_code == 400
     assert (await notify.http.get("/announcements", headers=ACTOR)).status_code == 200
+
+
+async def actions_for(notify: Notify, announcement_id: int, headers: dict[str, str]) -> list[str]:
+    detail = await notify.http.get(f"/announcements/{announcement_id}", headers=headers)
+    listed = await notify.http.get("/announcements", params={"limit": 200}, headers=headers)
+    found = [i["actions"] for i in listed.json()["items"] if i["id"] == announcement_id]
+    assert found == [detail.json()["actions"]]  # the list and the detail agree
+    offered: list[str] = detail.json()["actions"]
+    return offered
+
+
+async def command(
+    notify: Notify, announcement_id: int, action: str, headers: dict[str, str]
+) -> Any:
+    path = f"/announcements/{announcement_id}"
+    if action == "edit":
+        return await notify.http.put(path, json={"title": "改", "body": "改"}, headers=headers)
+    if action == "schedule":
+        later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        return await notify.http.post(
+            f"{path}/schedule", json={"withdraw_at": later}, headers=headers
+        )
+    return await notify.http.post(f"{path}/{action}", headers=headers)
+
+
+@pytest.mark.parametrize("action", ["edit", "publish", "withdraw", "schedule"])
+@pytest.mark.parametrize("state", ["draft", "online", "offline"])
+async def test_each_action_offered_is_accepted_and_each_not_offered_is_refused(
+    notify: Notify, state: str, action: str
+) -> None:
+    a = await create(notify)
+    if state in ("online", "offline"):
+        assert (await act(notify, a["id"], "publish")).status_code == 200
+    if state == "offline":
+        assert (await act(notify, a["id"], "withdraw")).status_code == 200
+    # an agent or duty lead reads the board's announcements but writes none of them
+    assert await actions_for(notify, a["id"], ACTOR) == []
+    as_lead = await command(notify, a["id"], action, ACTOR)
+    assert (as_lead.status_code, as_lead.json()["code"]) == (403, "role_required")
+
+    offered = action in await actions_for(notify, a["id"], OPS)
+    answer = await command(notify, a["id"], action, OPS)
+    assert (answer.status_code == 200) is offered, answer.text
+    if not offered:
+        assert answer.status_code == 409

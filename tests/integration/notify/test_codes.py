@@ -110,6 +110,19 @@ async def test_resend_waits_and_the_same_idempotency_key_answers_the_same(notify
     )
 
 
+async def test_another_agents_idempotency_key_never_answers_with_their_code(
+    notify: Notify,
+) -> None:
+    mine, theirs = phone(), phone()
+    key = {"Idempotency-Key": f"code-{mine}"}
+    first = await notify.http.post("/verification-codes", json={"phone": mine}, headers=AGENT | key)
+    other = {"X-Kefu-Actor": "agent.other", "X-Kefu-Roles": "agent", **key}
+    second = await notify.http.post("/verification-codes", json={"phone": theirs}, headers=other)
+    assert first.status_code == second.status_code == 201
+    assert second.json()["id"] != first.json()["id"]
+    assert second.json()["phone"] == f"{theirs[:3]}****{theirs[-4:]}"
+
+
 async def test_a_new_code_retires_the_older(notify: Notify) -> None:
     to = phone()
     first = await send_code(notify, to)

@@ -88,3 +88,11 @@ async def running_refund(
             transport=transport, base_url="http://refund", auth=SignedLikeTheGateway.for_app(app)
         ) as http:
             yield Refund(app, http, app.state.platform.pool, clock, settings)
+
+
+@contextlib.asynccontextmanager
+async def module_refund(infra: Infra, tmp_path_factory: Any, name: str) -> AsyncIterator[Refund]:
+    """A refund service of a test module's own, its clock moved by that module only."""
+    settings = refund_settings(infra, tmp_path_factory.mktemp(name))
+    async with running_refund(settings, Clock()) as running:
+        yield running

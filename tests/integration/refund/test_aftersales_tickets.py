@@ -58,12 +58,16 @@ def image(name: str = "a.png", size: int = 0) -> dict[str, str]:
 
 
 async def active_seller(refund: Refund) -> str:
+    """An approved seller whose main account gave REVIEWER review and PROCESSOR processing."""
     seller = f"S{uuid.uuid4().hex[:8]}"
     body = {"seller_id": seller, "return_address": ADDRESS}
     await refund.ok("POST", "/aftersales/activations", SELLER, 201, json=body)
     await refund.ok(
         "POST", f"/aftersales/activations/{seller}/review", OPS, json={"decision": "approve"}
     )
+    for who, permission in ((REVIEWER, "review"), (PROCESSOR, "process")):
+        staff = f"/aftersales/sellers/{seller}/staff/{who['X-Kefu-Actor']}"
+        await refund.ok("PUT", staff, SELLER, json={"permissions": [permission]})
     return seller
 
 
@@ -127,9 +131,9 @@ async def test_activation_rejected_shows_why_and_is_sent_again(refund: Refund) -
     rejected = await refund.ok(
         "POST", review, OPS, json={"decision": "reject", "reason": "退货地址缺少门牌号"}
     )
-    assert rejected["status"] == "rejected" and rejected["can_apply_again"]
+    assert rejected["status"] == "rejected"
     shown = await refund.ok("GET", f"/aftersales/activations/{seller}", SELLER)
-    assert shown["rejection_reason"] == "退货地址缺少门牌号"
+    assert shown["rejection_reason"] == "退货地址缺少门牌号" and shown["can_apply_again"]
 
     fixed = {**ADDRESS, "street": "科技园路1号A座101"}
     again = await refund.ok(
@@ -197,7 +201,10 @@ async def test_review_and_processing_are_separate_and_refusals_change_nothing(
     approved = await refund.ok(
         "POST", f"{path}/review", REVIEWER, json={"outcome": "approve_shipment"}
     )
-    assert approved["status"] == "awaiting_receipt" and approved["actions"] == ["receive"]
+    # the reviewer's answer shows the reviewer's buttons: receiving is the processor's
+    assert approved["status"] == "awaiting_receipt" and approved["actions"] == []
+    for_processor = await refund.ok("GET", f"/aftersales/tickets/{t['id']}", PROCESSOR)
+    assert for_processor["actions"] == ["receive"]
     await refund.refused(
         "POST",
         f"{path}/review",
@@ -313,30 +320,54 @@ async def test_images_at_most_three_each_under_800_kb(refund: Refund) -> None:
         refund, seller, images=[image("1.png"), image("2.png", size=800 * 1024 - 1)]
     )
     path = f"/aftersales/tickets/{t['id']}/images"
-    await refund.refused(
-        "POST", path, REVIEWER, 422, "too_many_images", json={"images": [image(), image()]}
-    )
-    await refund.refused(
-        "POST",
-        f"/aftersales/tickets/{t['id']}/review",
-        REVIEWER,
-        422,
-        "too_many_images",
-        json={"outcome": "approve_shipment", "images": [image(), image()]},
-    )
-    assert (await ticket(refund, t["id"]))["status"] == "awaiting_review"
     fake = {
         "filename": "x.jpg",
         "content_type": "image/jpeg",
         "data_base64": image()["data_base64"],
     }
-    await refund.refused("POST", path, REVIEWER, 422, "invalid_image", json={"images": [fake]})
-    added = await refund.ok("POST", path, REVIEWER, 201, json={"images": [image("3.png")]})
-    assert [i["filename"] for i in added["items"]] == ["3.png"]
+    await refund.refused("POST", path, AGENT, 422, "invalid_image", json={"images": [fake]})
+    added = await refund.ok("POST", path, AGENT, 201, json={"images": [image("3.png")]})
+    assert [(i["filename"], i["kind"]) for i in added["items"]] == [("3.png", "customer")]
+    await refund.refused("POST", path, AGENT, 422, "too_many_images", json={"images": [image()]})
     listed_images = (await refund.ok("GET", path, REVIEWER))["items"]
     assert [i["size_bytes"] for i in listed_images] == [len(PNG), 800 * 1024 - 1, len(PNG)]
     one = await refund.ok("GET", f"{path}/{listed_images[0]['id']}", REVIEWER)
     assert base64.b64decode(one["data_base64"]) == PNG
+
+
+async def test_the_reviewers_images_do_not_take_the_customers_places(refund: Refund) -> None:
+    seller = await active_seller(refund)
+    t = await open_ticket(refund, seller, images=[image("customer.png")])
+    path = f"/aftersales/tickets/{t['id']}/images"
+    # seed 002: the review result takes up to 3 images, whatever the customer sent
+    four = [image(f"r{i}.png") for i in range(4)]
+    review = f"/aftersales/tickets/{t['id']}/review"
+    body = {"outcome": "approve_shipment"}
+    await refund.refused(
+        "POST", review, REVIEWER, 422, "too_many_images", json=body | {"images": four}
+    )
+    assert (await ticket(refund, t["id"]))["status"] == "awaiting_review"
+    await refund.ok("POST", review, REVIEWER, json=body | {"images": four[:3]})
+    await refund.refused("POST", path, REVIEWER, 422, "too_many_images", json={"images": [image()]})
+    # the customer's side still has its two places, and only customer service fills them
+    await refund.refused(
+        "POST", path, REVIEWER, 403, "permission_missing",
+        json={"kind": "customer", "images": [image()]},
+    )  # fmt: skip
+    await refund.ok("POST", path, AGENT, 201, json={"images": [image("c2.png"), image("c3.png")]})
+    await refund.refused("POST", path, AGENT, 422, "too_many_images", json={"images": [image()]})
+    await refund.refused(
+        "POST", path, AGENT, 403, "permission_missing", json={"kind": "review", "images": [image()]}
+    )
+    kinds = [(i["kind"], i["filename"]) for i in (await ticket(refund, t["id"]))["images"]]
+    assert kinds == [
+        ("customer", "customer.png"),
+        ("customer", "c2.png"),
+        ("customer", "c3.png"),
+        ("review", "r0.png"),
+        ("review", "r1.png"),
+        ("review", "r2.png"),
+    ]
 
 
 async def inapp_requests(refund: Refund, ticket_id: int) -> list[dict[str, Any]]:
@@ -365,8 +396,10 @@ async def test_unreviewed_for_48_hours_the_system_approves_and_staff_are_reminde
     async def reminded() -> list[dict[str, Any]]:
         return await inapp_requests(refund, t["id"])
 
-    [review_reminder] = await eventually(reminded, within=5, what="review reminder")
-    assert review_reminder["recipient"] == "reviewer"
+    # the seller's own people are reminded: its reviewers and its main account
+    reminders = await eventually(reminded, within=5, what="review reminder")
+    assert sorted(r["recipient"] for r in reminders) == ["rev.li", "seller.main"]
+    review_reminder = reminders[0]
     assert review_reminder["recipient_kind"] == "staff"
     assert review_reminder["template_id"] == "aftersales_ticket_overdue"
     assert review_reminder["params"]["stage"] == "待审核"
@@ -394,13 +427,14 @@ async def test_unreviewed_for_48_hours_the_system_approves_and_staff_are_reminde
 
     async def receipt_reminder() -> list[dict[str, Any]] | None:
         found = await inapp_requests(refund, t["id"])
-        return found if len(found) == 2 else None
+        return found if len(found) == 4 else None
 
     found = await eventually(receipt_reminder, within=5, what="receipt reminder")
-    assert found[1]["recipient"] == "processor" and found[1]["params"]["stage"] == "待收货"
-    assert len({f["dedupe_key"] for f in found}) == 2
+    receipt = [f for f in found if f["params"]["stage"] == "待收货"]
+    assert sorted(f["recipient"] for f in receipt) == ["proc.chen", "seller.main"]
+    assert len({f["dedupe_key"] for f in found}) == 4
     await asyncio.sleep(3 * refund.settings.aftersales_sweep_seconds)
-    assert len(await inapp_requests(refund, t["id"])) == 2  # once per stage, however often
+    assert len(await inapp_requests(refund, t["id"])) == 4  # once per stage, however often
 
 
 async def test_the_48_hour_approval_survives_a_restart(

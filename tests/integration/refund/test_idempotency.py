@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from shared.idempotency import scoped_key
 from tests.integration.refund.conftest import CHAIN, Refund
 
 pytestmark = pytest.mark.integration
@@ -100,7 +101,30 @@ async def test_a_refused_command_keeps_no_claim_on_its_key(refund: Refund) -> No
     key = new_key()
     wrong = await approve(refund, form_id, key, 403, who="cashier")
     assert wrong["code"] == "role_required"
-    assert await refund.pool.fetchval("SELECT count(*) FROM command_keys WHERE key = $1", key) == 0
+    kept = scoped_key("cashier", "POST /refunds/forms/{form_id}/director-approval", key)
+    assert await refund.pool.fetchval("SELECT count(*) FROM command_keys WHERE key = $1", kept) == 0
+    # the same key then serves the right person
+    assert (await approve(refund, form_id, key))["state"] == "paying"
+    mine = scoped_key("director", "POST /refunds/forms/{form_id}/director-approval", key)
+    assert await refund.pool.fetchval("SELECT count(*) FROM command_keys WHERE key = $1", mine) == 1
+
+
+async def test_another_users_key_is_another_key_and_a_refusal_names_none_of_theirs(
+    refund: Refund,
+) -> None:
+    first_form = await up_to_the_director(refund)
+    other_form = await up_to_the_director(refund)
+    key = new_key()
+    await approve(refund, first_form, key, opinion="同意，工单 4711")
+    # director2 happens to send the same key: a command of their own, not the first's
+    # answer replayed, nor a refusal naming the first director's command and decision
+    theirs = await approve(refund, other_form, key, who="director2")
+    assert theirs["form_id"] == other_form and theirs["state"] == "paying"
+    # reused by its owner for another command: refused, naming nothing of the first
+    reused = await approve(refund, other_form, key, 422, decision="send_back", opinion="不符")
+    assert reused["code"] == "idempotency_key_reused"
+    for named in ("director", "approve", "4711", first_form, key):
+        assert named not in reused["message"]
 
 
 async def test_a_repeated_requested_approval_counts_once_against_the_caps(

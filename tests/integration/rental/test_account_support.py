@@ -20,6 +20,7 @@ from services.gateway.app import create_app as create_gateway
 from services.rental.domain.ledger import Books
 from services.rental.store import accounts as account_store
 from shared.devstack.broker import free_port
+from shared.idempotency import scoped_key
 from shared.settings import Settings
 from tests.infra import Infra, settings_on
 from tests.integration.rental.conftest import AGENT, Rental, running_rental
@@ -90,6 +91,11 @@ async def signed_in(gateway: httpx.AsyncClient, username: str) -> dict[str, str]
     )
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def top_up_key(key: str, actor: str = AGENT["X-Kefu-Actor"]) -> str:
+    """The Idempotency-Key of a top-up as the service keeps it (within actor and route)."""
+    return scoped_key(actor, "POST /topups", key)
 
 
 async def registered(rental: Rental) -> str:

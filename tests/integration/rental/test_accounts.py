@@ -23,6 +23,7 @@ from tests.integration.rental.test_account_support import (
     snapshot,
     top_up,
     top_up_body,
+    top_up_key,
 )
 
 pytestmark = pytest.mark.integration
@@ -156,7 +157,7 @@ async def test_a_device_fault_retried_with_the_same_key_charges_once(accounts: R
     assert (await books(accounts, user)).balance_cents == 0
     second = await post(accounts, "/topups", body, key=key)
     assert second.status_code == 201, second.text
-    attempts = await charge_attempts(accounts.pool, f"top-up:{user}:{key}")
+    attempts = await charge_attempts(accounts.pool, f"top-up:{user}:{top_up_key(key)}")
     assert [a["succeeded"] for a in attempts] == [False, True]
     assert await assert_books_exact(accounts, user) == await books(accounts, user)
 

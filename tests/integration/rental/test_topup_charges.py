@@ -31,6 +31,7 @@ from tests.integration.rental.test_account_support import (
     registered,
     top_up,
     top_up_body,
+    top_up_key,
 )
 
 pytestmark = pytest.mark.integration
@@ -113,7 +114,7 @@ async def test_a_crash_between_the_charge_and_its_record_is_credited_once_by_the
     key = str(uuid.uuid4())
     request = TopUpRequest(user, 4_000, 4_000, None, PaymentMethod.BANK_CARD, "6222020000005678")
     # the process's first two steps: pending recorded, the device charged; then it "dies"
-    pending = await topups.reserve(deps, request, verification_id, "agent.li", key)
+    pending = await topups.reserve(deps, request, verification_id, "agent.li", top_up_key(key))
     charged = await deps.counter.charge(
         pending["charge_id"],
         payer_account=request.payer_account,
@@ -155,12 +156,12 @@ async def test_a_lost_device_answer_is_confirmed_by_asking_again(accounts: Renta
         assert lost.status_code == 502 and lost.json()["code"] == "top_up_unconfirmed"
 
         async def recorded() -> bool:
-            return await charge_status(accounts, f"top-up:{user}:{key}") == "charged"
+            return await charge_status(accounts, f"top-up:{user}:{top_up_key(key)}") == "charged"
 
         await eventually(recorded, what="the sweep to confirm the charge")
     assert (await books(accounts, user)).balance_cents == 2_500
     assert await top_up_movements(accounts, user) == 1
-    attempts = await charge_attempts(accounts.pool, f"top-up:{user}:{key}")
+    attempts = await charge_attempts(accounts.pool, f"top-up:{user}:{top_up_key(key)}")
     assert [a["succeeded"] for a in attempts] == [True]
     await assert_books_exact(accounts, user)
 

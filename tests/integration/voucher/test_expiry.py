@@ -18,12 +18,14 @@ from services.voucher.adapters.issuer import VoidResult
 from services.voucher.handlers.deps import Deps
 from services.voucher.handlers.expiry import expire_vouchers, run_expiry
 from services.voucher.handlers.void import void_voucher
+from shared.http import Actor
 from tests.infra import eventually
 from tests.integration.voucher.conftest import SHANGHAI, Voucher, make_order, random_phone
 
 pytestmark = pytest.mark.integration
 
 FUTURE = date(2099, 12, 31)
+AGENT = Actor("agent.li", frozenset({"agent"}))
 LONG_AGO = date(2019, 1, 1)
 
 
@@ -253,9 +255,7 @@ async def test_a_void_the_issuer_made_is_recorded_even_if_the_sweep_came_first(
     code = ids("MID")
     await issue_one_each(voucher, ids, [(code, deps_of(voucher).today())])
     deps = replace(deps_of(voucher), issuer=MidnightDuringTheCall(voucher.pool))
-    outcome = await void_voucher(
-        deps, code=code, reason="test", actor="agent.li", idempotency_key=None
-    )
+    outcome = await void_voucher(deps, code=code, reason="test", actor=AGENT, idempotency_key=None)
     assert outcome.status == "succeeded"
     assert await stored(voucher, [code]) == {code: "voided"}
 

@@ -51,7 +51,8 @@ async def test_void_succeeds_and_is_recorded(voucher: Voucher, ids) -> None:
     assert record["reason"] == "工单 2019-001: 用户要求作废"
     assert record["trace_id"] == TRACE_ID
     assert record["at"].endswith("+08:00")
-    assert (await voucher.http.get(f"/vouchers/{code}/operations")).json() == [record]
+    listed = (await voucher.http.get(f"/vouchers/{code}/operations")).json()
+    assert listed == {"items": [record], "next_cursor": None, "has_more": False, "total": 1}
 
     op = await voucher.operation(outcome["operation_id"])
     assert (op["type"], op["status"], op["code"]) == ("void", "succeeded", code)
@@ -154,6 +155,24 @@ async def test_idempotency_key_replays_the_same_operation_once(voucher: Voucher,
     reused = await void(voucher, other, **key)
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
     assert (await voucher.voucher(other))["status"] == "available"
+
+
+async def test_another_agents_key_is_another_key(voucher: Voucher, ids) -> None:
+    mine, theirs, third = await issued(voucher, ids, "J0001", "J0002", "J0003")
+    key = {"Idempotency-Key": ids("shared-")}
+    first = await void(voucher, mine, **key)
+    assert first.json()["status"] == "succeeded"
+    wu = {"X-Kefu-Actor": "agent.wu", "X-Kefu-Roles": "agent", **key}
+    # the same key from another agent never answers with the first agent's operation ...
+    replayed = await void(voucher, mine, **wu)
+    assert (replayed.status_code, replayed.json()["code"]) == (409, "not_available")
+    # ... it is their own (a refused command keeps no claim): it voids their voucher
+    other = await void(voucher, theirs, **wu)
+    assert other.status_code == 200 and other.json()["operation_id"] != first.json()["operation_id"]
+    # its owner reusing it elsewhere is refused, naming nothing of the first command
+    reused = await void(voucher, third, **key)
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    assert mine not in reused.json()["message"] and "void:" not in reused.json()["message"]
 
 
 async def test_a_flaky_issuer_retry_replays_by_key(voucher: Voucher, ids) -> None:

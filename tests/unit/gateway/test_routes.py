@@ -117,6 +117,7 @@ def test_only_ones_own_account_and_inbox_are_open_to_any_signed_in_role() -> Non
         ("PUT", "/announcements/{announcement_id}", {"ops_supervisor"}),
         ("POST", "/announcements/{announcement_id}/publish", {"ops_supervisor"}),
         ("POST", "/announcements/{announcement_id}/withdraw", {"ops_supervisor"}),
+        ("POST", "/announcements/{announcement_id}/schedule", {"ops_supervisor"}),
     ],
 )
 def test_notify_routes_follow_the_roles_table(method: str, path: str, roles: set[str]) -> None:
@@ -131,7 +132,7 @@ def test_the_latest_code_needs_its_own_permission() -> None:
 
 
 def test_notify_routes_neither_move_money_nor_reach_another_service() -> None:
-    assert len(NOTIFY) == 19
+    assert len(NOTIFY) == 20
     assert all(r.path.startswith(NOTIFY_PREFIX + "/") for r in NOTIFY)
     assert all(r.prefix == NOTIFY_PREFIX and not r.moves_money for r in NOTIFY)
     assert all(r.service == "notify" for r in ROUTES if r.path.startswith(NOTIFY_PREFIX))

@@ -110,3 +110,45 @@ def test_what_the_schedule_asks_for() -> None:
     assert rules.due(announcement(online, publish_at=NOW), NOW) is None
     expired = rules.expire_schedule(announcement(draft, publish_at=NOW, withdraw_at=NOW))
     assert (expired.publish_at, expired.withdraw_at, expired.status) == (None, None, draft)
+
+
+OPS = frozenset({"ops_supervisor"})
+A = rules.Action
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (AnnouncementStatus.DRAFT, [A.EDIT, A.PUBLISH, A.SCHEDULE]),
+        (AnnouncementStatus.ONLINE, [A.WITHDRAW, A.SCHEDULE]),
+        (AnnouncementStatus.OFFLINE, [A.EDIT, A.PUBLISH, A.SCHEDULE]),
+    ],
+)
+def test_the_buttons_are_the_commands_the_rule_accepts(status, offered) -> None:
+    current = announcement(status)
+    assert rules.actions(current, OPS) == offered
+    for action in A:
+        refused = rules.refusal(action, current, OPS)
+        assert (refused is None) is (action in offered)
+
+
+@pytest.mark.parametrize("roles", [set(), {"agent"}, {"duty_lead"}, {"admin", "cashier"}])
+def test_no_buttons_and_403_for_roles_that_do_not_write_announcements(roles) -> None:
+    for status in AnnouncementStatus:
+        current = announcement(status)
+        assert rules.actions(current, frozenset(roles)) == []
+        for action in A:
+            refused = rules.refusal(action, current, frozenset(roles))
+            assert refused is not None and (refused.status, refused.code) == (403, "role_required")
+
+
+def test_a_schedule_online_sets_only_when_it_goes_offline() -> None:
+    online = announcement(AnnouncementStatus.ONLINE)
+    assert rules.schedule(online, None, NOW + HOUR, NOW).withdraw_at == NOW + HOUR
+    with pytest.raises(AnnouncementOnline):
+        rules.schedule(online, NOW + HOUR, None, NOW)
+    draft = rules.schedule(announcement(), NOW + HOUR, NOW + 2 * HOUR, NOW)
+    assert (draft.publish_at, draft.withdraw_at) == (NOW + HOUR, NOW + 2 * HOUR)
+    assert rules.schedule(draft, None, None, NOW).publish_at is None
+    with pytest.raises(InvalidSchedule):
+        rules.schedule(draft, NOW + HOUR, NOW - HOUR, NOW)

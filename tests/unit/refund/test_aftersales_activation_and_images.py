@@ -64,11 +64,12 @@ def test_apply_review_reject_and_apply_again() -> None:
 
 def test_images_up_to_three_each_under_800_kb() -> None:
     ok = images.Upload("a.png", "image/png", b64(PNG))
-    assert images.decode_all(0, [ok, ok, ok])[0].data == PNG
+    customer, review = images.ImageKind.CUSTOMER, images.ImageKind.REVIEW
+    assert images.decode_all(customer, 0, [ok, ok, ok])[0].data == PNG
     with pytest.raises(TooManyImages):
-        images.decode_all(0, [ok] * 4)
-    with pytest.raises(TooManyImages):
-        images.decode_all(2, [ok, ok])
+        images.decode_all(customer, 0, [ok] * 4)
+    with pytest.raises(TooManyImages, match="review"):
+        images.decode_all(review, 2, [ok, ok])
     just_under = PNG + b"\0" * (800 * 1024 - 1 - len(PNG))
     assert len(images.decode(images.Upload("b.png", "image/png", b64(just_under))).data) == 819199
     with pytest.raises(ImageTooLarge, match="under 800 KB"):

@@ -12,6 +12,7 @@ from shared.paging import (
     InvalidCursor,
     Position,
     decode_cursor,
+    decode_serial_cursor,
     encode_cursor,
     page_of,
 )
@@ -86,3 +87,11 @@ def test_a_filter_the_list_does_not_declare_is_refused_by_name() -> None:
     body = answer.json()
     assert body["code"] == "unknown_filter"
     assert "order_no" in body["message"]
+
+
+def test_a_serial_list_resumes_below_the_id_its_cursor_names() -> None:
+    assert decode_serial_cursor(encode_cursor(Position(AT, "42"))) == 42
+    assert decode_serial_cursor(None) is None
+    for bad in ("garbage", encode_cursor(Position(AT, "V-1")), encode_cursor(Position(AT, "0"))):
+        with pytest.raises(InvalidCursor):
+            decode_serial_cursor(bad)

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.voucher.domain.cursor import Cursor
 from services.voucher.domain.query import parse_query
 from services.voucher.store.search import search_sql
+from shared.paging import Position, encode_cursor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2019, 1, 29)
@@ -27,7 +27,7 @@ EVERYTHING = {
     "order_date_from": "2019-01-01",
     "order_date_to": "2019-01-31",
     "limit": "5",
-    "cursor": Cursor(datetime(2019, 1, 2, tzinfo=UTC), "C9").encode(),
+    "cursor": encode_cursor(Position(datetime(2019, 1, 2, tzinfo=UTC), "C9")),
 }
 
 

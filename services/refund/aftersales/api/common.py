@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from services.refund.aftersales.handlers.context import Context
-
-MAX_LIMIT = 200
+from shared.paging import MAX_LIMIT
 
 
 async def _context(request: Request) -> Context:
@@ -18,6 +17,4 @@ async def _context(request: Request) -> Context:
 
 AftersalesContext = Annotated[Context, Depends(_context)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-BeforeId = Annotated[
-    int | None, Query(ge=1, description="Only tickets older than this id (the last one seen)")
-]
+Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previous page")]

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query
 
 from services.refund.aftersales.api.common import AftersalesContext
 from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain.errors import NotSellerStaff
 from services.refund.aftersales.domain.quality import QualityFigures, rate
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR
+from services.refund.aftersales.store import sellers as seller_store
 from services.refund.aftersales.store import tickets as store
 from services.refund.reports.domain import periods
 from shared.api.aftersales import QualityOut
@@ -31,6 +33,12 @@ async def seller_quality(
         permissions.SELLER_STAFF | permissions.ACTIVATION_REVIEWERS,
         "reading service quality",
     )
+    # a seller's staff read their own sellers' figures, not a competitor's
+    platform = permissions.ACTIVATION_REVIEWERS & actor.roles
+    if not platform and seller_id not in await seller_store.sellers_served_by(
+        ctx.pool, actor.username
+    ):
+        raise NotSellerStaff(f"{actor.username} does not serve seller {seller_id}")
     start, end = periods.month_bounds(periods.parse_month(month), ctx.settings.tz)
     row = await store.quality(ctx.pool, seller_id, start, end, SYSTEM_ACTOR)
     figures = QualityFigures(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from datetime import date
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Query, status
 
-from services.refund.aftersales.api.common import AftersalesContext, BeforeId, Limit
+from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
 from services.refund.aftersales.api.views import (
     image_out,
     new_ticket,
@@ -18,9 +21,14 @@ from services.refund.aftersales.api.views import (
 )
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
-from services.refund.aftersales.domain.tickets import TicketStatus
+from services.refund.aftersales.domain.images import ImageKind
+from services.refund.aftersales.domain.ticket_query import TicketQuery, opening_days
+from services.refund.aftersales.domain.tickets import ReviewOutcome, TicketStatus
+from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
+from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import tickets as store
+from services.refund.aftersales.store.tickets import ticket_of
 from shared.api.aftersales import (
     BatchItemOut,
     BatchReviewIn,
@@ -40,6 +48,13 @@ from shared.api.aftersales import (
     TicketPageOut,
 )
 from shared.http import Actor, CurrentActor
+from shared.paging import (
+    decode_serial_cursor,
+    decode_serial_position,
+    page_of,
+    serial_position,
+    whole_list,
+)
 
 router = APIRouter(tags=["aftersales tickets"])
 
@@ -48,12 +63,32 @@ def _may_read(actor: Actor) -> None:
     permissions.require(actor.roles, permissions.TICKET_READERS, "reading service tickets")
 
 
+async def _out(ctx: Context, actor: Actor, rows: Sequence[asyncpg.Record]) -> list[TicketOut]:
+    """The tickets with the buttons each shows this actor (the rule its command checks)."""
+    actions = await sellers.actions_for(ctx.pool, actor, [ticket_of(r) for r in rows])
+    return [ticket_out(r, actions[r["id"]]) for r in rows]
+
+
+async def _one(ctx: Context, actor: Actor, row: asyncpg.Record) -> TicketOut:
+    return (await _out(ctx, actor, [row]))[0]
+
+
+async def _readable(ctx: Context, actor: Actor, ticket_id: int) -> asyncpg.Record:
+    """The ticket, if the actor may read it: a seller's staff read their sellers' only."""
+    _may_read(actor)
+    row = await store.get(ctx.pool, ticket_id)
+    if row is None:
+        raise TicketNotFound(f"no service ticket {ticket_id}")
+    await sellers.check_reads(ctx.pool, actor, row["seller_id"], ticket_id)
+    return row
+
+
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
 async def open_ticket(body: TicketIn, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
     """Open a ticket for a customer (the seller's after-sales must be active). It waits for
     review; unreviewed for 48 hours, the system approves it."""
     uploads = [upload(i) for i in body.images]
-    return ticket_out(await handlers.open_ticket(ctx, new_ticket(body), uploads, actor))
+    return await _one(ctx, actor, await handlers.open_ticket(ctx, new_ticket(body), uploads, actor))
 
 
 @router.get("/tickets", response_model=TicketPageOut)
@@ -63,22 +98,39 @@ async def list_tickets(
     seller_id: str | None = None,
     status: TicketStatus | None = None,
     application_no: str | None = None,
+    order_no: Annotated[str | None, Query(description="The customer's order number")] = None,
+    customer_id: str | None = None,
+    outcome: Annotated[ReviewOutcome | None, Query(description="The review's outcome")] = None,
+    created_from: Annotated[
+        date | None, Query(description="First opening day, YYYY-MM-DD (business time zone)")
+    ] = None,
+    created_to: Annotated[date | None, Query(description="Last opening day, included")] = None,
     limit: Limit = 50,
-    before_id: BeforeId = None,
+    cursor: Cursor = None,
 ) -> TicketPageOut:
-    """Tickets, newest first."""
+    """Tickets matching every filter given, newest first. A seller's reviewers and
+    processors see the tickets of the sellers they serve only."""
     _may_read(actor)
-    rows = await store.page(
-        ctx.pool,
+    opened_from, opened_before = opening_days(created_from, created_to, ctx.settings.tz)
+    query = TicketQuery(
+        sellers=await sellers.visible_sellers(ctx.pool, actor),
         seller_id=seller_id,
-        status=status.value if status else None,
+        status=status,
         application_no=application_no,
-        before_id=before_id,
-        limit=limit,
+        order_no=order_no,
+        customer_id=customer_id,
+        outcome=outcome,
+        opened_from=opened_from,
+        opened_before=opened_before,
     )
-    full = len(rows) == limit
+    rows = await store.page(
+        ctx.pool, query, before_id=decode_serial_cursor(cursor), limit=limit + 1
+    )
+    page = page_of(rows, limit, serial_position("created_at"))
     return TicketPageOut(
-        items=[ticket_out(r) for r in rows], next_before_id=rows[-1]["id"] if full else None
+        items=await _out(ctx, actor, page.items),
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 
@@ -89,6 +141,7 @@ async def overdue(
     stage: Annotated[Stage | None, Query(description="Only tickets late in this stage")] = None,
     seller_id: str | None = None,
     limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> OverdueListOut:
     """Tickets overdue for review, receipt or processing (超时待审核、待收货、待处理),
     longest waiting first."""
@@ -100,17 +153,20 @@ async def overdue(
         now - ctx.limits.remind_review_after,
         stage=stage,
         seller_id=seller_id,
-        limit=limit,
+        sellers=await sellers.visible_sellers(ctx.pool, actor),
+        after=decode_serial_position(cursor),
+        limit=limit + 1,
     )
+    page = page_of(rows, limit, serial_position("created_at"))
     return OverdueListOut(
         items=[
             OverdueTicketOut(
-                **ticket_out(r).model_dump(),
-                overdue_stage=r["stage"],
-                reminded_at=r["reminded_at"],
+                **shown.model_dump(), overdue_stage=r["stage"], reminded_at=r["reminded_at"]
             )
-            for r in rows
-        ]
+            for r, shown in zip(page.items, await _out(ctx, actor, page.items), strict=True)
+        ],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 
@@ -142,14 +198,11 @@ async def get_ticket(
     ticket_id: int, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketDetailOut:
     """A ticket with its history (who did what; the system's approval marked as such)."""
-    _may_read(actor)
-    row = await store.get(ctx.pool, ticket_id)
-    if row is None:
-        raise TicketNotFound(f"no service ticket {ticket_id}")
+    row = await _readable(ctx, actor, ticket_id)
     history = await store.history(ctx.pool, ticket_id)
     images = await store.images(ctx.pool, ticket_id)
     return TicketDetailOut(
-        **ticket_out(row).model_dump(),
+        **(await _one(ctx, actor, row)).model_dump(),
         history=[
             TicketEventOut(
                 action=h["action"],
@@ -171,17 +224,17 @@ async def get_ticket(
 async def review(
     ticket_id: int, body: ReviewIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketOut:
-    """One of the five outcomes (aftersales_reviewer), with up to 3 images."""
+    """One of the five outcomes (aftersales_reviewer), with up to 3 images of the review's
+    own (the customer's images do not count against them)."""
     uploads = [upload(i) for i in body.images]
-    return ticket_out(
-        await handlers.review(ctx, ticket_id, review_of(body.outcome, body.reason), uploads, actor)
-    )
+    decision = review_of(body.outcome, body.reason)
+    return await _one(ctx, actor, await handlers.review(ctx, ticket_id, decision, uploads, actor))
 
 
 @router.post("/tickets/{ticket_id}/receive", response_model=TicketOut)
 async def receive(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
     """The customer's return arrived (aftersales_processor)."""
-    return ticket_out(await handlers.receive(ctx, ticket_id, actor))
+    return await _one(ctx, actor, await handlers.receive(ctx, ticket_id, actor))
 
 
 @router.post("/tickets/{ticket_id}/process", response_model=TicketOut)
@@ -189,7 +242,8 @@ async def process(
     ticket_id: int, body: ProcessIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketOut:
     """What was done with it (aftersales_processor): the ticket is completed."""
-    return ticket_out(await handlers.process(ctx, ticket_id, processing_result(body.result), actor))
+    result = processing_result(body.result)
+    return await _one(ctx, actor, await handlers.process(ctx, ticket_id, result, actor))
 
 
 @router.post(
@@ -198,15 +252,20 @@ async def process(
 async def add_images(
     ticket_id: int, body: ImagesIn, ctx: AftersalesContext, actor: CurrentActor
 ) -> ImageListOut:
-    """Add images: a ticket holds at most 3, each under 800 KB (422 / 413 otherwise)."""
-    rows = await handlers.add_images(ctx, ticket_id, [upload(i) for i in body.images], actor)
-    return ImageListOut(items=[image_out(r) for r in rows])
+    """Add images of one kind: the customer's (agents, duty leads) or the review's
+    (reviewers; the default for them). At most 3 of each kind, each under 800 KB (422 /
+    413 otherwise)."""
+    asked = ImageKind(body.kind) if body.kind else None
+    kind = handlers.image_kind_of(actor, asked)
+    rows = await handlers.add_images(ctx, ticket_id, kind, [upload(i) for i in body.images], actor)
+    return ImageListOut(items=[image_out(r) for r in rows], **whole_list(len(rows)))
 
 
 @router.get("/tickets/{ticket_id}/images", response_model=ImageListOut)
 async def list_images(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> ImageListOut:
-    _may_read(actor)
-    return ImageListOut(items=[image_out(r) for r in await store.images(ctx.pool, ticket_id)])
+    await _readable(ctx, actor, ticket_id)
+    rows = await store.images(ctx.pool, ticket_id)
+    return ImageListOut(items=[image_out(r) for r in rows], **whole_list(len(rows)))
 
 
 @router.get("/tickets/{ticket_id}/images/{image_id}", response_model=ImageDataOut)
@@ -214,7 +273,7 @@ async def get_image(
     ticket_id: int, image_id: int, ctx: AftersalesContext, actor: CurrentActor
 ) -> ImageDataOut:
     """One image with its bytes (base64)."""
-    _may_read(actor)
+    await _readable(ctx, actor, ticket_id)
     row = await store.image(ctx.pool, ticket_id, image_id)
     if row is None:
         raise ImageNotFound(f"ticket {ticket_id} has no image {image_id}")

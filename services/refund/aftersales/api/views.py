@@ -3,9 +3,11 @@ rows back to the shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
-from services.refund.aftersales.domain.activation import ReturnAddress
+from services.refund.aftersales.domain.activation import ReturnAddress, reapply_refusal
 from services.refund.aftersales.domain.images import Upload
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
@@ -13,14 +15,15 @@ from services.refund.aftersales.domain.tickets import (
     Review,
     ReviewOutcome,
     ServiceType,
+    TicketAction,
     TicketStatus,
 )
+from services.refund.aftersales.store.activations import activation_of
 from shared.api.aftersales import (
     ActivationOut,
     AddressIn,
     ImageIn,
     ImageOut,
-    TicketAction,
     TicketIn,
     TicketOut,
 )
@@ -54,7 +57,9 @@ def processing_result(result: str) -> ProcessingResult:
     return ProcessingResult(result)
 
 
-def activation_out(row: asyncpg.Record, *, masked: bool = False) -> ActivationOut:
+def activation_out(row: asyncpg.Record, actor: str, *, masked: bool = False) -> ActivationOut:
+    """The application as ``actor`` sees it: may they apply again now (its main account,
+    after a rejection)?"""
     phone = row["contact_phone"]
     return ActivationOut(
         seller_id=row["seller_id"],
@@ -73,13 +78,14 @@ def activation_out(row: asyncpg.Record, *, masked: bool = False) -> ActivationOu
         reviewed_by=row["reviewed_by"],
         reviewed_at=row["reviewed_at"],
         attempts=row["attempts"],
-        can_apply_again=row["status"] == "rejected",
+        can_apply_again=reapply_refusal(activation_of(row), actor) is None,
     )
 
 
 def image_out(row: asyncpg.Record) -> ImageOut:
     return ImageOut(
         id=row["id"],
+        kind=row["kind"],
         filename=row["filename"],
         content_type=row["content_type"],
         size_bytes=row["size_bytes"],
@@ -88,17 +94,8 @@ def image_out(row: asyncpg.Record) -> ImageOut:
     )
 
 
-def _actions(status: TicketStatus) -> list[TicketAction]:
-    if status in (TicketStatus.AWAITING_REVIEW, TicketStatus.AWAITING_CUSTOMER):
-        return ["review"]
-    if status is TicketStatus.AWAITING_RECEIPT:
-        return ["receive"]
-    if status is TicketStatus.AWAITING_PROCESSING:
-        return ["process"]
-    return []
-
-
-def ticket_out(row: asyncpg.Record) -> TicketOut:
+def ticket_out(row: asyncpg.Record, actions: Sequence[TicketAction]) -> TicketOut:
+    """The ticket as it is shown, with the buttons the caller's rule gave (``actions_for``)."""
     status = TicketStatus(row["status"])
     return TicketOut(
         id=row["id"],
@@ -119,5 +116,5 @@ def ticket_out(row: asyncpg.Record) -> TicketOut:
         review_due_at=row["review_due_at"],
         receipt_due_at=row["receipt_due_at"],
         processing_due_at=row["processing_due_at"],
-        actions=_actions(status),
+        actions=[a.value for a in actions],
     )

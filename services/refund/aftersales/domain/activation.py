@@ -18,9 +18,11 @@ from services.refund.aftersales.domain.errors import (
     ActivationNotPending,
     ActivationPending,
     InvalidAddress,
+    NotMainAccount,
     ReasonRequired,
     SameReviewer,
 )
+from shared.errors import DomainError
 
 MAX_LEVEL = 50
 MAX_STREET = 200
@@ -55,6 +57,8 @@ class Activation:
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     attempts: int = 1
+    main_account: str = ""
+    """Who applied first: the seller's main account (主账号), which manages its staff."""
 
 
 def check_address(address: ReturnAddress) -> ReturnAddress:
@@ -81,17 +85,30 @@ def _fields(a: ReturnAddress) -> tuple[str, ...]:
     return (a.province, a.city, a.district, a.street, a.contact_name, a.contact_phone)
 
 
+def reapply_refusal(current: Activation, actor: str) -> DomainError | None:
+    """Why ``actor`` may not apply again for this seller now; None if they may (the rule of
+    the command and of its ``can_apply_again`` flag)."""
+    seller_id = current.seller_id
+    if actor != current.main_account:
+        return NotMainAccount(f"seller {seller_id} applies again from its main account")
+    if current.status is ActivationStatus.APPROVED:
+        return ActivationAlreadyApproved(f"seller {seller_id}'s after-sales is already active")
+    if current.status is ActivationStatus.PENDING_REVIEW:
+        return ActivationPending(f"seller {seller_id}'s application is waiting for review")
+    return None
+
+
 def apply(
     current: Activation | None, seller_id: str, address: ReturnAddress, actor: str, now: datetime
 ) -> Activation:
     """A first application, or a new one after a rejection."""
     checked = check_address(address)
     if current is None:
-        return Activation(seller_id, ActivationStatus.PENDING_REVIEW, checked, actor, now)
-    if current.status is ActivationStatus.APPROVED:
-        raise ActivationAlreadyApproved(f"seller {seller_id}'s after-sales is already active")
-    if current.status is ActivationStatus.PENDING_REVIEW:
-        raise ActivationPending(f"seller {seller_id}'s application is waiting for review")
+        return Activation(
+            seller_id, ActivationStatus.PENDING_REVIEW, checked, actor, now, main_account=actor
+        )
+    if (refused := reapply_refusal(current, actor)) is not None:
+        raise refused
     return replace(
         current,
         status=ActivationStatus.PENDING_REVIEW,

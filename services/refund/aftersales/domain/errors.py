@@ -84,3 +84,24 @@ class InvalidImage(InvalidInput):
 
 class ImageNotFound(NotFound):
     code = "image_not_found"
+
+
+class InvalidTicketQuery(InvalidInput):
+    code = "invalid_ticket_query"
+
+
+class NotMainAccount(Forbidden):
+    """Seed 002: the seller's main account configures its staff (主账号进行员工权限配置)."""
+
+    code = "not_main_account"
+
+
+class NotSellerStaff(Forbidden):
+    """A reviewer or processor acts only for the sellers they serve, with the permission
+    the seller's main account gave them (子账户需要主账户分配)."""
+
+    code = "not_seller_staff"
+
+
+class InvalidStaff(InvalidInput):
+    code = "invalid_staff"

@@ -1,4 +1,8 @@
-"""Images on a ticket: at most 3, each under 800 KB (seed 002: 最多3张，小于800K).
+"""Images on a ticket, each under 800 KB (seed 002: 最多3张，小于800K).
+
+Two sets, at most 3 each: the customer's evidence (sent with the application,
+added by customer service) and the reviewer's (the review result's images). A
+reviewer's images never take the customer's places, nor the other way round.
 
 They come as base64 in JSON (the gateway forwards JSON); the bytes must be what
 the content type says (checked by their signature), so a renamed file is refused.
@@ -9,10 +13,12 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from enum import StrEnum
 
 from services.refund.aftersales.domain.errors import ImageTooLarge, InvalidImage, TooManyImages
 
 MAX_IMAGES = 3
+"""Of each kind."""
 MAX_BYTES = 800 * 1024
 """Strictly under this many bytes."""
 MAX_BASE64 = (MAX_BYTES + 2) // 3 * 4 + 8
@@ -25,6 +31,13 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "image/webp": (b"RIFF",),
 }
 CONTENT_TYPES = tuple(_SIGNATURES)
+
+
+class ImageKind(StrEnum):
+    CUSTOMER = "customer"
+    """The customer's evidence: with the application, or added by customer service."""
+    REVIEW = "review"
+    """The review result's images (审核结果), added by the reviewer."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +79,15 @@ def decode(upload: Upload) -> Image:
     return Image(name, upload.content_type, data)
 
 
-def check_count(already: int, adding: int) -> None:
+def check_count(kind: ImageKind, already: int, adding: int) -> None:
     if already + adding > MAX_IMAGES:
         raise TooManyImages(
-            f"a ticket holds at most {MAX_IMAGES} images: it has {already}, {adding} more"
-            " would make it over"
+            f"a ticket holds at most {MAX_IMAGES} {kind.value} images: it has {already},"
+            f" {adding} more would make it over"
         )
 
 
-def decode_all(already: int, uploads: list[Upload]) -> list[Image]:
+def decode_all(kind: ImageKind, already: int, uploads: list[Upload]) -> list[Image]:
     """Every upload checked before any is kept: one bad image refuses them all."""
-    check_count(already, len(uploads))
+    check_count(kind, already, len(uploads))
     return [decode(u) for u in uploads]

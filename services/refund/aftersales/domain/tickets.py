@@ -25,6 +25,7 @@ from services.refund.aftersales.domain.errors import (
     TicketNotAwaitingReceipt,
     TicketNotReviewable,
 )
+from shared.errors import DomainError
 
 MAX_TEXT = 500
 SYSTEM_ACTOR = "system:auto_approval"
@@ -162,10 +163,34 @@ def check_reason(review: Review) -> str | None:
     return why
 
 
+class TicketAction(StrEnum):
+    """A command on one ticket, and the button it shows as."""
+
+    REVIEW = "review"
+    RECEIVE = "receive"
+    PROCESS = "process"
+
+
+def state_refusal(action: TicketAction, ticket: Ticket) -> DomainError | None:
+    """Why the ticket's state refuses ``action`` now; None when it allows it."""
+    status = ticket.status.value
+    if action is TicketAction.REVIEW and ticket.status not in REVIEWABLE:
+        return TicketNotReviewable(f"ticket {ticket.id} is {status}: not reviewable")
+    if action is TicketAction.RECEIVE and ticket.status is not TicketStatus.AWAITING_RECEIPT:
+        return TicketNotAwaitingReceipt(f"ticket {ticket.id} is {status}: nothing to receive")
+    if action is TicketAction.PROCESS and ticket.status is not TicketStatus.AWAITING_PROCESSING:
+        return TicketNotAwaitingProcessing(f"ticket {ticket.id} is {status}: nothing to process")
+    return None
+
+
+def _check_state(action: TicketAction, ticket: Ticket) -> None:
+    if (refused := state_refusal(action, ticket)) is not None:
+        raise refused
+
+
 def decide(ticket: Ticket, review: Review, actor: str, now: datetime, limits: TimeLimits) -> Ticket:
     """Apply one review outcome; the ticket must be waiting for review (or the customer)."""
-    if ticket.status not in REVIEWABLE:
-        raise TicketNotReviewable(f"ticket {ticket.id} is {ticket.status.value}: not reviewable")
+    _check_state(TicketAction.REVIEW, ticket)
     why = check_reason(review)
     reviewed = replace(
         ticket,
@@ -233,10 +258,7 @@ def check_batch(outcome: ReviewOutcome, tickets: list[Ticket]) -> None:
 
 
 def receive(ticket: Ticket, now: datetime, limits: TimeLimits) -> Ticket:
-    if ticket.status is not TicketStatus.AWAITING_RECEIPT:
-        raise TicketNotAwaitingReceipt(
-            f"ticket {ticket.id} is {ticket.status.value}: nothing to receive"
-        )
+    _check_state(TicketAction.RECEIVE, ticket)
     return replace(
         ticket,
         status=TicketStatus.AWAITING_PROCESSING,
@@ -246,10 +268,7 @@ def receive(ticket: Ticket, now: datetime, limits: TimeLimits) -> Ticket:
 
 
 def process(ticket: Ticket, result: ProcessingResult) -> Ticket:
-    if ticket.status is not TicketStatus.AWAITING_PROCESSING:
-        raise TicketNotAwaitingProcessing(
-            f"ticket {ticket.id} is {ticket.status.value}: nothing to process"
-        )
+    _check_state(TicketAction.PROCESS, ticket)
     if (
         ticket.outcome is ReviewOutcome.RESEND_WITHOUT_RETURN
         and result is not ProcessingResult.RESENT

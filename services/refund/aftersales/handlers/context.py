@@ -16,10 +16,6 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _names(csv: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in csv.split(",") if n.strip())
-
-
 @dataclass
 class Context:
     pool: asyncpg.Pool
@@ -40,11 +36,3 @@ class Context:
             receipt_within=timedelta(hours=s.aftersales_receipt_hours),
             processing_within=timedelta(hours=s.aftersales_processing_hours),
         )
-
-    @property
-    def review_staff(self) -> tuple[str, ...]:
-        return _names(self.settings.aftersales_review_staff)
-
-    @property
-    def processing_staff(self) -> tuple[str, ...]:
-        return _names(self.settings.aftersales_processing_staff)

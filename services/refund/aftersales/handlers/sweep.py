@@ -2,7 +2,8 @@
 
 Due times live in the ticket rows; this loop only looks at them (with the injected
 clock), so a restart loses nothing and replicas share the work (SKIP LOCKED).
-Reminders go to staff inboxes through the notify service, once per ticket and stage.
+Reminders go to the inboxes of the seller's own staff who can act on the stage (and
+its main account) through the notify service, once per ticket and stage.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.refund.aftersales.domain import tickets as rules
+from services.refund.aftersales.domain.sellers import Permission
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR, Stage, breach_step
 from services.refund.aftersales.handlers.context import Context
+from services.refund.aftersales.store import sellers
 from services.refund.aftersales.store import tickets as store
 from services.refund.aftersales.store.tickets import ticket_of
 from shared import metrics
@@ -60,14 +63,20 @@ async def auto_approve(ctx: Context) -> int:
     return len(rows)
 
 
-def _recipients(ctx: Context, stage: Stage) -> list[str]:
-    staff = ctx.review_staff if stage is Stage.REVIEW else ctx.processing_staff
-    return list(staff)
+async def _recipients(conn: asyncpg.Connection, seller_id: str, stage: Stage) -> list[str]:
+    """The seller's own people who can act on the stage: those it gave the permission, and
+    its main account; nobody who serves other sellers only."""
+    needed = Permission.REVIEW if stage is Stage.REVIEW else Permission.PROCESS
+    staffing = await sellers.staffing_of(conn, seller_id)
+    if staffing is None:
+        return []
+    people = {staffing.main_account, *staffing.staff}
+    return sorted(p for p in people if needed in staffing.permissions_of(p))
 
 
 async def _remind(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
     ticket, stage = ticket_of(row), Stage(row["stage"])
-    recipients = _recipients(ctx, stage)
+    recipients = await _recipients(conn, ticket.seller_id, stage)
     key = rules.reminder_key(ticket, stage)
     for recipient in recipients:
         await enqueue(

@@ -15,13 +15,16 @@ from services.refund.aftersales.domain.errors import (
     SellerNotActivated,
     TicketNotFound,
 )
-from services.refund.aftersales.domain.images import Upload
+from services.refund.aftersales.domain.images import ImageKind, Upload
+from services.refund.aftersales.domain.sellers import Permission
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
     Review,
     Ticket,
+    TicketAction,
 )
+from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import activations
 from services.refund.aftersales.store import tickets as store
@@ -38,7 +41,7 @@ async def open_ticket(
 ) -> asyncpg.Record:
     permissions.require(actor.roles, permissions.TICKET_OPENERS, "opening a service ticket")
     checked = rules.check_new(new)
-    images = image_rules.decode_all(0, uploads)
+    images = image_rules.decode_all(ImageKind.CUSTOMER, 0, uploads)
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         if await activations.status_of(conn, checked.seller_id) != "approved":
@@ -58,7 +61,7 @@ async def open_ticket(
             to_status=row["status"],
         )
         if images:
-            await store.add_images(conn, row["id"], images, actor.username, now)
+            await store.add_images(conn, row["id"], ImageKind.CUSTOMER, images, actor.username, now)
         return row
 
 
@@ -68,12 +71,15 @@ async def _change(
     ticket_id: int,
     action: str,
     actor: Actor,
+    command: TicketAction,
     change: Callable[[Ticket], Ticket],
 ) -> asyncpg.Record:
     row = await store.get(conn, ticket_id, lock=True)
     if row is None:
         raise TicketNotFound(f"no service ticket {ticket_id}")
+    await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
     before = ticket_of(row)
+    await sellers.check_command(conn, actor, command, before)
     after = change(before)
     now = ctx.now()
     saved = await store.save(conn, after, now)
@@ -107,7 +113,7 @@ async def review(
     async with ctx.pool.acquire() as conn, conn.transaction():
         saved = await _review_one(ctx, conn, ticket_id, decision, actor)
         if uploads:
-            await _add_images(ctx, conn, ticket_id, uploads, actor)
+            await _add_images(ctx, conn, ticket_id, ImageKind.REVIEW, uploads, actor)
     metrics.operation_finished("aftersales_review", decision.outcome.value)
     return saved
 
@@ -152,7 +158,7 @@ async def _review_one(
     def decide(ticket: Ticket) -> Ticket:
         return rules.decide(ticket, decision, actor.username, now, ctx.limits)
 
-    return await _change(ctx, conn, ticket_id, "reviewed", actor, decide)
+    return await _change(ctx, conn, ticket_id, "reviewed", actor, TicketAction.REVIEW, decide)
 
 
 async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
@@ -162,7 +168,13 @@ async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         return await _change(
-            ctx, conn, ticket_id, "received", actor, lambda t: rules.receive(t, now, ctx.limits)
+            ctx,
+            conn,
+            ticket_id,
+            "received",
+            actor,
+            TicketAction.RECEIVE,
+            lambda t: rules.receive(t, now, ctx.limits),
         )
 
 
@@ -172,19 +184,31 @@ async def process(
     permissions.require(actor.roles, frozenset({permissions.PROCESSOR}), "processing a ticket")
     async with ctx.pool.acquire() as conn, conn.transaction():
         saved = await _change(
-            ctx, conn, ticket_id, "processed", actor, lambda t: rules.process(t, result)
+            ctx,
+            conn,
+            ticket_id,
+            "processed",
+            actor,
+            TicketAction.PROCESS,
+            lambda t: rules.process(t, result),
         )
     metrics.operation_finished("aftersales_processing", result.value)
     return saved
 
 
 async def _add_images(
-    ctx: Context, conn: asyncpg.Connection, ticket_id: int, uploads: list[Upload], actor: Actor
+    ctx: Context,
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    kind: ImageKind,
+    uploads: list[Upload],
+    actor: Actor,
 ) -> list[asyncpg.Record]:
     # The ticket row is locked by the caller, so two uploads cannot both pass the count.
-    images = image_rules.decode_all(await store.image_count(conn, ticket_id), uploads)
+    already = await store.image_count(conn, ticket_id, kind)
+    images = image_rules.decode_all(kind, already, uploads)
     now = ctx.now()
-    added = await store.add_images(conn, ticket_id, images, actor.username, now)
+    added = await store.add_images(conn, ticket_id, kind, images, actor.username, now)
     row = await store.get(conn, ticket_id)
     assert row is not None
     await store.record(
@@ -195,16 +219,34 @@ async def _add_images(
         at=now,
         from_status=row["status"],
         to_status=row["status"],
-        reason=", ".join(i.filename for i in images),
+        reason=f"{kind.value}: " + ", ".join(i.filename for i in images),
     )
     return added
 
 
+IMAGE_ADDERS = {
+    ImageKind.CUSTOMER: permissions.TICKET_OPENERS,
+    ImageKind.REVIEW: frozenset({permissions.REVIEWER}),
+}
+"""Customer service adds the customer's evidence; the reviewer the review's images."""
+
+
+def image_kind_of(actor: Actor, asked: ImageKind | None) -> ImageKind:
+    """The kind asked for, or the one the actor's role adds (a reviewer: the review's)."""
+    if asked is not None:
+        return asked
+    return ImageKind.REVIEW if permissions.REVIEWER in actor.roles else ImageKind.CUSTOMER
+
+
 async def add_images(
-    ctx: Context, ticket_id: int, uploads: list[Upload], actor: Actor
+    ctx: Context, ticket_id: int, kind: ImageKind, uploads: list[Upload], actor: Actor
 ) -> list[asyncpg.Record]:
-    permissions.require(actor.roles, permissions.TICKET_READERS, "adding images to a ticket")
+    permissions.require(actor.roles, IMAGE_ADDERS[kind], f"adding {kind.value} images")
     async with ctx.pool.acquire() as conn, conn.transaction():
-        if await store.get(conn, ticket_id, lock=True) is None:
+        row = await store.get(conn, ticket_id, lock=True)
+        if row is None:
             raise TicketNotFound(f"no service ticket {ticket_id}")
-        return await _add_images(ctx, conn, ticket_id, uploads, actor)
+        await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
+        if kind is ImageKind.REVIEW:
+            await sellers.check_acts_for(conn, actor, row["seller_id"], Permission.REVIEW)
+        return await _add_images(ctx, conn, ticket_id, kind, uploads, actor)

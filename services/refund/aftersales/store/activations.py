@@ -13,6 +13,7 @@ from services.refund.aftersales.domain.activation import (
     ActivationStatus,
     ReturnAddress,
 )
+from shared.paging import Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
@@ -35,6 +36,7 @@ def activation_of(row: asyncpg.Record) -> Activation:
         reviewed_by=row["reviewed_by"],
         reviewed_at=row["reviewed_at"],
         attempts=row["attempts"],
+        main_account=row["main_account"],
     )
 
 
@@ -57,8 +59,8 @@ async def save(conn: asyncpg.Connection, a: Activation) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO aftersales_activations (seller_id, status, province, city, district,"
         " street, contact_name, contact_phone, rejection_reason, submitted_by, submitted_at,"
-        " reviewed_by, reviewed_at, attempts)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        " reviewed_by, reviewed_at, attempts, main_account)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         " ON CONFLICT (seller_id) DO UPDATE SET status = EXCLUDED.status,"
         " province = EXCLUDED.province, city = EXCLUDED.city, district = EXCLUDED.district,"
         " street = EXCLUDED.street, contact_name = EXCLUDED.contact_name,"
@@ -80,6 +82,7 @@ async def save(conn: asyncpg.Connection, a: Activation) -> asyncpg.Record:
         a.reviewed_by,
         a.reviewed_at,
         a.attempts,
+        a.main_account,
     )
     assert row is not None
     return row
@@ -110,12 +113,26 @@ async def history(db: Db, seller_id: str) -> list[asyncpg.Record]:
     )
 
 
-async def page(db: Db, *, status: str | None, limit: int) -> list[asyncpg.Record]:
+async def page(
+    db: Db,
+    *,
+    status: str | None,
+    sellers: frozenset[str] | None,
+    after: Position | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Applications, newest first; ``after`` is the last one given out (submitted_at, seller);
+    ``sellers`` limits them to those sellers (None: every seller)."""
     return list(
         await db.fetch(
             "SELECT * FROM aftersales_activations WHERE ($1::text IS NULL OR status = $1)"
-            " ORDER BY submitted_at DESC, seller_id LIMIT $2",
+            " AND ($2::timestamptz IS NULL OR (submitted_at, seller_id) < ($2, $3::text))"
+            " AND ($4::text[] IS NULL OR seller_id = ANY ($4))"
+            " ORDER BY submitted_at DESC, seller_id DESC LIMIT $5",
             status,
+            after.at if after else None,
+            after.id if after else None,
+            sorted(sellers) if sellers is not None else None,
             limit,
         )
     )

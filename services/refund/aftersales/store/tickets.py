@@ -8,7 +8,8 @@ from typing import TypeAlias
 
 import asyncpg
 
-from services.refund.aftersales.domain.images import Image
+from services.refund.aftersales.domain.images import Image, ImageKind
+from services.refund.aftersales.domain.ticket_query import TicketQuery
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
@@ -16,6 +17,7 @@ from services.refund.aftersales.domain.tickets import (
     Ticket,
     TicketStatus,
 )
+from shared.paging import Position
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
@@ -144,40 +146,58 @@ async def history(db: Db, ticket_id: int) -> list[asyncpg.Record]:
 
 
 async def page(
-    db: Db,
-    *,
-    seller_id: str | None,
-    status: str | None,
-    application_no: str | None,
-    before_id: int | None,
-    limit: int,
+    db: Db, query: TicketQuery, *, before_id: int | None, limit: int
 ) -> list[asyncpg.Record]:
+    """Tickets matching every filter, newest first; ``limit`` rows at most."""
+    sql = (
+        "SELECT * FROM aftersales_tickets WHERE ($1::text IS NULL OR seller_id = $1)"
+        " AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR application_no = $3)"
+        " AND ($4::text IS NULL OR order_no = $4) AND ($5::text IS NULL OR customer_id = $5)"
+        " AND ($6::text IS NULL OR outcome = $6)"
+        " AND ($7::timestamptz IS NULL OR created_at >= $7)"
+        " AND ($8::timestamptz IS NULL OR created_at < $8)"
+        " AND ($9::text[] IS NULL OR seller_id = ANY ($9))"
+        " AND ($10::bigint IS NULL OR id < $10) ORDER BY id DESC LIMIT $11"
+    )
     return list(
         await db.fetch(
-            "SELECT * FROM aftersales_tickets WHERE ($1::text IS NULL OR seller_id = $1)"
-            " AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR application_no = $3)"
-            " AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
-            seller_id,
-            status,
-            application_no,
+            sql,
+            query.seller_id,
+            query.status.value if query.status else None,
+            query.application_no,
+            query.order_no,
+            query.customer_id,
+            query.outcome.value if query.outcome else None,
+            query.opened_from,
+            query.opened_before,
+            sorted(query.sellers) if query.sellers is not None else None,
             before_id,
             limit,
         )
     )
 
 
+_IMAGE = "id, ticket_id, kind, filename, content_type, size_bytes, uploaded_by, uploaded_at"
+"""An image's description, without its bytes."""
+
+
 async def add_images(
-    conn: asyncpg.Connection, ticket_id: int, images: Sequence[Image], actor: str, now: datetime
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    kind: ImageKind,
+    images: Sequence[Image],
+    actor: str,
+    now: datetime,
 ) -> list[asyncpg.Record]:
     rows = []
     for image in images:
         rows.append(
             await conn.fetchrow(
-                "INSERT INTO aftersales_ticket_images (ticket_id, filename, content_type,"
-                " size_bytes, data, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                " RETURNING id, ticket_id, filename, content_type, size_bytes, uploaded_by,"
-                " uploaded_at",
+                "INSERT INTO aftersales_ticket_images (ticket_id, kind, filename, content_type,"
+                " size_bytes, data, uploaded_by, uploaded_at)"
+                f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_IMAGE}",
                 ticket_id,
+                kind.value,
                 image.filename,
                 image.content_type,
                 len(image.data),
@@ -189,19 +209,21 @@ async def add_images(
     return rows
 
 
-async def image_count(conn: asyncpg.Connection, ticket_id: int) -> int:
+async def image_count(conn: asyncpg.Connection, ticket_id: int, kind: ImageKind) -> int:
     count: int = await conn.fetchval(
-        "SELECT count(*) FROM aftersales_ticket_images WHERE ticket_id = $1", ticket_id
+        "SELECT count(*) FROM aftersales_ticket_images WHERE ticket_id = $1 AND kind = $2",
+        ticket_id,
+        kind.value,
     )
     return count
 
 
 async def images(db: Db, ticket_id: int) -> list[asyncpg.Record]:
-    """The images' descriptions, without their bytes."""
+    """The images' descriptions, without their bytes: the customer's first, then by id."""
     return list(
         await db.fetch(
-            "SELECT id, ticket_id, filename, content_type, size_bytes, uploaded_by, uploaded_at"
-            " FROM aftersales_ticket_images WHERE ticket_id = $1 ORDER BY id",
+            f"SELECT {_IMAGE} FROM aftersales_ticket_images WHERE ticket_id = $1"
+            " ORDER BY kind = 'review', id",
             ticket_id,
         )
     )
@@ -265,6 +287,8 @@ async def overdue(
     *,
     stage: str | None,
     seller_id: str | None,
+    sellers: frozenset[str] | None,
+    after: Position | None,
     limit: int,
 ) -> list[asyncpg.Record]:
     """Overdue tickets, longest waiting first, with when their staff were reminded."""
@@ -273,11 +297,17 @@ async def overdue(
             f"SELECT t.*, {_STAGE} AS stage, r.reminded_at FROM aftersales_tickets t"
             f" LEFT JOIN aftersales_reminders r ON r.ticket_id = t.id AND r.stage = {_STAGE}"
             f" WHERE {_OVERDUE} AND ($3::text IS NULL OR {_STAGE} = $3)"
-            " AND ($4::text IS NULL OR t.seller_id = $4) ORDER BY t.created_at, t.id LIMIT $5",
+            " AND ($4::text IS NULL OR t.seller_id = $4)"
+            " AND ($5::text[] IS NULL OR t.seller_id = ANY ($5))"
+            " AND ($6::timestamptz IS NULL OR (t.created_at, t.id) > ($6, $7::bigint))"
+            " ORDER BY t.created_at, t.id LIMIT $8",
             now,
             review_late_before,
             stage,
             seller_id,
+            sorted(sellers) if sellers is not None else None,
+            after.at if after else None,
+            int(after.id) if after else None,
             limit,
         )
     )

@@ -1,31 +1,16 @@
-"""The list cursor, and the notify contracts' own rules."""
+"""The notify contracts' own rules (the list cursor is shared.paging's)."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from services.notify.domain import cursor
-from services.notify.domain.errors import InvalidCursor
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_REQUESTED,
     InappRequested,
     SmsRequested,
 )
-
-
-def test_cursor_round_trip_and_pages() -> None:
-    assert cursor.decode(cursor.encode(42)) == 42
-    assert cursor.decode(None) is None and cursor.decode("") is None
-    assert cursor.next_cursor([9, 8, 7], 3) == cursor.encode(7)
-    assert cursor.next_cursor([9, 8], 3) is None
-
-
-@pytest.mark.parametrize("token", ["nonsense!", cursor.encode(0), "djI6MQ"])
-def test_a_cursor_we_did_not_give_is_refused(token: str) -> None:
-    with pytest.raises(InvalidCursor):
-        cursor.decode(token)
 
 
 def test_a_request_has_a_template_or_text_not_both() -> None:

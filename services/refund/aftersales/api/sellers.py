@@ -1,0 +1,59 @@
+"""A seller's after-sales staff, managed by its main account (seed 002, 2.2 员工管理)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Path
+
+from services.refund.aftersales.api.common import AftersalesContext
+from services.refund.aftersales.handlers import sellers as handlers
+from shared.api.aftersales import StaffIn, StaffListOut, StaffOut
+from shared.http import CurrentActor
+
+router = APIRouter(tags=["aftersales sellers"])
+SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def staff_out(row: asyncpg.Record) -> StaffOut:
+    return StaffOut(
+        seller_id=row["seller_id"],
+        username=row["username"],
+        permissions=row["permissions"],
+        added_by=row["added_by"],
+        added_at=row["added_at"],
+        updated_by=row["updated_by"],
+        updated_at=row["updated_at"],
+    )
+
+
+@router.get("/sellers/{seller_id}/staff", response_model=StaffListOut)
+async def list_staff(
+    seller_id: SellerPath, ctx: AftersalesContext, actor: CurrentActor
+) -> StaffListOut:
+    """The seller's main account and its staff with their permissions (the main account
+    and operations supervisors; 403 ``not_main_account`` for anyone else)."""
+    rows = await handlers.list_staff(ctx, seller_id, actor)
+    main = (await handlers.staffing(ctx.pool, seller_id)).main_account
+    return StaffListOut(
+        seller_id=seller_id,
+        main_account=main,
+        items=[staff_out(r) for r in rows],
+        next_cursor=None,
+        has_more=False,
+        total=len(rows),
+    )
+
+
+@router.put("/sellers/{seller_id}/staff/{username}", response_model=StaffOut)
+async def put_staff(
+    seller_id: SellerPath,
+    username: Annotated[str, Path(min_length=1, max_length=64)],
+    body: StaffIn,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+) -> StaffOut:
+    """Add a staff member or change what they may do: ``review``, ``process``, both, or
+    none. Only the seller's main account (403 ``not_main_account``)."""
+    return staff_out(await handlers.set_staff(ctx, seller_id, username, body.permissions, actor))
