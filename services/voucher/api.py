@@ -76,8 +76,8 @@ async def get_vouchers(
 ) -> VoucherPageOut:
     """Vouchers matching every given filter, newest exchange first, a page at a time.
 
-    Each voucher's ``actions`` are the commands the caller (X-Kefu-Roles) could run on
-    it now: the same rules the void and the reversal check."""
+    Each voucher's ``actions`` are the commands the caller (the roles of the gateway's
+    signed token) could run on it now: the same rules the void and the reversal check."""
     tz = deps.settings.tz
     query = parse_query(
         {
