@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.observability.instruments import instruments
+from shared.timestamps import local
 
 log = logging.getLogger(__name__)
 REJOIN_MAX_PAUSE_SECONDS = 60.0
@@ -40,7 +41,8 @@ class Restartable(Protocol):
 
 
 def _iso(at: datetime | None) -> str | None:
-    return at.isoformat(timespec="seconds") if at is not None else None
+    """In the business zone, like every time in an answer (shared.timestamps)."""
+    return local(at).isoformat(timespec="seconds") if at is not None else None
 
 
 @dataclass
