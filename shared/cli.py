@@ -73,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from shared.settings import Settings
 
+    if args.command != "up":  # `kefu up` starts a stack; every other command uses the running one
+        import os
+
+        from shared.devstack.stack_env import load_stack_env
+
+        load_stack_env(os.environ)
     settings = Settings()
     if args.command == "up":
         from shared.devstack.up import run_up

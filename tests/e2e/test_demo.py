@@ -1,0 +1,133 @@
+"""`kefu demo` against a running stack, as a user runs it from a second terminal: it finds
+the stack's settings in KEFU_HOME/stack.env, fills every screen, and a second run changes
+nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from shared.devstack.stack import Stack
+from shared.devstack.stack_env import write_stack_env
+from shared.devstack.up import stack_env
+from tests.e2e.conftest import DEMO_PASSWORD, _signed_in
+from tests.e2e.helpers import Agent
+from tests.infra import eventually as until
+
+pytestmark = pytest.mark.e2e
+SEED = 2018
+
+
+@dataclass(frozen=True)
+class Demoed:
+    first: str
+    second: str
+
+
+def run_kefu_demo(stack: Stack) -> str:
+    """`kefu demo` in a clean environment but KEFU_HOME and the password, as a user would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env |= {"KEFU_HOME": str(stack.home), "KEFU_DEMO_PASSWORD": DEMO_PASSWORD}
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "demo", "--seed", str(SEED), "--orders", "60"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="package")
+def demoed(stack: Stack) -> Iterator[Demoed]:
+    write_stack_env(stack.home, stack_env(stack))
+    first = run_kefu_demo(stack)
+    yield Demoed(first, "")
+
+
+async def _items(who: Agent, path: str, **params: Any) -> list[dict[str, Any]]:
+    response = await who.get(path, **params)
+    assert response.status_code == 200, (path, response.text)
+    body = response.json()
+    items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
+    return items
+
+
+async def _statuses(who: Agent, path: str, field: str, **params: Any) -> set[str]:
+    return {str(item[field]) for item in await _items(who, path, limit=100, **params)}
+
+
+async def test_kefu_demo_fills_every_screen(demoed: Demoed, stack: Stack) -> None:
+    out = demoed.first
+    assert "Five things to try" in out and out.count("curl -s") == 5, out
+    people = {n: Agent(await _signed_in(stack, n)) for n in ("agent", "ops", "lead")}
+    agent, ops, lead = people["agent"], people["ops"], people["lead"]
+    try:
+        for status in ("available", "used", "expired", "voided"):
+            assert await _items(agent, "/api/v1/vouchers", status=status, limit=1), status
+
+        async def trips() -> set[str] | None:
+            found = await _statuses(agent, "/api/v1/rental/orders", "status")
+            return found if found >= {"renting", "temporarily_returned", "ended"} else None
+
+        await until(trips, what="trips in every state")
+        account = (await agent.get("/api/v1/rental/accounts/U2001")).json()
+        assert account["balance_cents"] > 0 and account["deposit_cents"] > 0, account
+        forms = await _statuses(lead, "/api/v1/refunds/forms", "state")
+        waiting = {
+            "awaiting_lead_check", "awaiting_tech_verification", "awaiting_finance_submission",
+            "awaiting_cashier_check", "awaiting_accountant_review", "awaiting_director_approval",
+            "sent_back",
+        }  # fmt: skip
+        assert forms >= waiting, forms
+
+        async def requested() -> list[dict[str, Any]] | None:
+            found = await _items(ops, "/api/v1/refunds/requested", user_id="U2006")
+            return found or None
+
+        await until(requested, what="the deposit refund requested by the rental service")
+        tickets = await _statuses(agent, "/api/v1/aftersales/tickets", "status")
+        assert tickets >= {
+            "awaiting_review", "awaiting_customer", "awaiting_receipt", "awaiting_processing",
+            "completed", "rejected", "closed",
+        }, tickets  # fmt: skip
+        sellers = await _statuses(ops, "/api/v1/aftersales/activations", "status")
+        assert sellers >= {"pending_review", "approved", "rejected"}, sellers
+        announcements = await _statuses(ops, "/api/v1/notify/announcements", "status")
+        assert announcements >= {"draft", "online", "offline"}, announcements
+        assert await _items(lead, "/api/v1/notify/sms", limit=5)
+    finally:
+        for person in people.values():
+            await person.client.aclose()
+
+
+async def _counts(agent: Agent, lead: Agent) -> dict[str, int]:
+    return {
+        "voided vouchers": len(await _items(agent, "/api/v1/vouchers", status="voided", limit=100)),
+        "rental orders": len(await _items(agent, "/api/v1/rental/orders", limit=100)),
+        "forms": len(await _items(lead, "/api/v1/refunds/forms", limit=100)),
+        "tickets": len(await _items(agent, "/api/v1/aftersales/tickets", limit=100)),
+        "announcements": len(await _items(lead, "/api/v1/notify/announcements", limit=100)),
+        "top-ups": len(await _items(lead, "/api/v1/rental/topups", user_id="U2001")),
+        "balance": int((await agent.get("/api/v1/rental/accounts/U2001")).json()["balance_cents"]),
+    }
+
+
+async def test_running_kefu_demo_again_changes_nothing(demoed: Demoed, stack: Stack) -> None:
+    agent, lead = Agent(await _signed_in(stack, "agent")), Agent(await _signed_in(stack, "lead"))
+    try:
+        before = await _counts(agent, lead)
+        again = run_kefu_demo(stack)
+        assert again.splitlines()[-5:] == demoed.first.splitlines()[-5:]  # the same ids
+        after = await _counts(agent, lead)
+        assert after == before
+    finally:
+        await agent.client.aclose()
+        await lead.client.aclose()
