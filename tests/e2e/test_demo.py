@@ -4,52 +4,18 @@ nothing."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from shared.devstack.stack import Stack
-from shared.devstack.stack_env import write_stack_env
-from shared.devstack.up import stack_env
-from tests.e2e.conftest import DEMO_PASSWORD, _signed_in
+from tests.e2e.conftest import _signed_in
+from tests.e2e.demoed import Demoed, demoed, run_kefu_demo
 from tests.e2e.helpers import Agent
 from tests.infra import eventually as until
 
 pytestmark = pytest.mark.e2e
-SEED = 2018
-
-
-@dataclass(frozen=True)
-class Demoed:
-    first: str
-    second: str
-
-
-def run_kefu_demo(stack: Stack) -> str:
-    """`kefu demo` in a clean environment but KEFU_HOME and the password, as a user would."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    env |= {"KEFU_HOME": str(stack.home), "KEFU_DEMO_PASSWORD": DEMO_PASSWORD}
-    done = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "demo", "--seed", str(SEED), "--orders", "60"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-@pytest.fixture(scope="package")
-def demoed(stack: Stack) -> Iterator[Demoed]:
-    write_stack_env(stack.home, stack_env(stack))
-    first = run_kefu_demo(stack)
-    yield Demoed(first, "")
+__all__ = ["demoed"]  # the package's demo'd stack, shared with test_demo_readme.py
 
 
 async def _items(who: Agent, path: str, **params: Any) -> list[dict[str, Any]]:
@@ -65,7 +31,7 @@ async def _statuses(who: Agent, path: str, field: str, **params: Any) -> set[str
 
 
 async def test_kefu_demo_fills_every_screen(demoed: Demoed, stack: Stack) -> None:
-    out = demoed.first
+    out = demoed.output
     assert "Five things to try" in out and out.count("curl -s") == 5, out
     people = {n: Agent(await _signed_in(stack, n)) for n in ("agent", "ops", "lead")}
     agent, ops, lead = people["agent"], people["ops"], people["lead"]
@@ -125,7 +91,7 @@ async def test_running_kefu_demo_again_changes_nothing(demoed: Demoed, stack: St
     try:
         before = await _counts(agent, lead)
         again = run_kefu_demo(stack)
-        assert again.splitlines()[-5:] == demoed.first.splitlines()[-5:]  # the same ids
+        assert again.splitlines()[-5:] == demoed.output.splitlines()[-5:]  # the same ids
         after = await _counts(agent, lead)
         assert after == before
     finally:

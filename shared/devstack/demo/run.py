@@ -25,6 +25,7 @@ from shared.devstack.demo.staff import DemoError, Staff
 from shared.devstack.secrets import DEMO_PASSWORD_FILE
 from shared.settings import Settings
 
+RENTAL = "/api/v1/rental/accounts"
 STAFF_STEPS = (
     vouchers.STAFF_STEPS
     + rental.STAFF_STEPS
@@ -73,32 +74,29 @@ async def fill(
     return Created(sample, bikes, shown)
 
 
-def five_things(created: Created) -> list[tuple[str, str, str]]:
-    """Five requests on ids this run made: what each shows, who asks, the path."""
+def five_things(created: Created, seed: int) -> list[tuple[str, str, str]]:
+    """Five requests on ids this run made, as the README's first steps show them: what
+    each shows, the README's header variable of the account that asks, the path."""
     busiest = next(v for k, v in created.vouchers.highlights.items() if k.startswith("a phone"))
-    shown = created.shown
-    rider = shown["rental"]["rental user with trips, a top-up and stored value"]
-    overdue = shown["refund forms"]["refund form filed late (filing limit overdue)"]
-    leaving = shown["rental"]["rental deposit refund waiting for ops"]
-    reversed_order = shown["vouchers"]["reversed order"]
+    shown = created.shown["rental"]
+    counter = shown["rental user with trips, a top-up and stored value"]
+    leaving = shown["rental deposit refund waiting for ops"]
+    reversed_order = created.shown["vouchers"]["reversed order"]
+    late = refunds.order_no(seed, 0)
     return [
         (
-            "a customer's vouchers, newest first",
-            "agent",
+            "a customer's vouchers, newest exchange first",
+            "AUTH",
             f"/api/v1/vouchers?phone={busiest.removeprefix('phone ')}",
         ),
         (
             "the order the agent reversed",
-            "agent",
+            "AUTH",
             f"/api/v1/vouchers?merchant_order_no={reversed_order}",
         ),
-        (
-            "a rental customer's account after a counter top-up",
-            "agent",
-            f"/api/v1/rental/accounts/{rider}",
-        ),
-        ("the refund form filed late", "lead", f"/api/v1/refunds/forms/{overdue}"),
-        ("a deposit refund waiting for ops", "ops", f"/api/v1/refunds/requested?user_id={leaving}"),
+        ("a rental customer's account after a counter top-up", "AUTH", f"{RENTAL}/{counter}"),
+        ("the refund form filed late", "LEAD", f"/api/v1/refunds/forms?order_no={late}"),
+        ("a deposit refund waiting for ops", "OPS", f"/api/v1/refunds/requested?user_id={leaving}"),
     ]
 
 
@@ -143,7 +141,7 @@ def run_demo(settings: Settings, *, orders: int, seed: int) -> int:
     for what, where in sample.highlights.items():
         print(f"  {where:<40} {what}")
     print('\nFive things to try (sign in first: README, "First steps"):')
-    for n, (what, who, path) in enumerate(five_things(created), start=1):
-        print(f"  {n}. {what} (signed in as {who}):")
-        print(f"     curl -s -H \"$AUTH\" '{gateway}{path}'")
+    for n, (what, header, path) in enumerate(five_things(created, seed), start=1):
+        print(f"  {n}. {what}:")
+        print(f'     curl -s -H "${header}" "{gateway}{path}"')
     return 0

@@ -55,6 +55,7 @@ class Sample:
 class _Builder:
     def __init__(self, seed: int, today: date, tz: ZoneInfo) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.midnight = datetime.combine(today, time(), tz)
         self.codes: set[str] = set()
         self.order_nos: set[str] = set()
@@ -77,10 +78,10 @@ class _Builder:
         # before today's midnight, so the sample is the same all day
         return self.midnight - timedelta(seconds=self.rng.randint(60, within_days * 86_400))
 
-    def order_no(self, at: datetime) -> str:
-        seq = 1
-        while (no := f"M{at:%Y%m%d%H%M%S}{seq:03d}") in self.order_nos:
-            seq += 1
+    def order_no(self) -> str:
+        """The seed's n-th order, whatever the day: a README can name it, and a run on
+        another day sends the same orders again rather than new ones."""
+        no = f"M{self.seed % 10**4:04d}{len(self.order_nos) + 1:013d}"
         self.order_nos.add(no)
         return no
 
@@ -113,7 +114,7 @@ class _Builder:
         ]
         points = 0 if source == "e_coupon" else int(face * POINTS_PER_YUAN) * count
         return VoucherIssued(
-            merchant_order_no=self.order_no(at),
+            merchant_order_no=self.order_no(),
             user_id=user.user_id,
             phone=user.phone,
             source=source,
