@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts import TOPICS, Contract, Topic
-from shared.devstack.demo.progress import Steps
 from shared.messaging import cloudevents
 from shared.messaging.kafka import ensure_topics, make_producer, topic_names
+from shared.progress import Steps
 from shared.settings import Settings
 
 _CE_NAMESPACE = uuid.UUID("8f7d2c1e-5b8a-4c3e-9a61-0d2f4e6b7c90")

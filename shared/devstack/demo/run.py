@@ -19,10 +19,10 @@ import httpx
 from aiokafka.errors import KafkaConnectionError
 
 from shared.devstack.demo import aftersales, notify, refunds, rental, vouchers
-from shared.devstack.demo.progress import Steps, progress_bar
 from shared.devstack.demo.publish import publish
 from shared.devstack.demo.staff import DemoError, Staff
 from shared.devstack.secrets import DEMO_PASSWORD_FILE
+from shared.progress import Steps, progress_bar
 from shared.settings import Settings
 
 RENTAL = "/api/v1/rental/accounts"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from shared.devstack.demo.progress import Steps
+from shared.progress import Steps
 
 T = TypeVar("T")
 _KEY_NAMESPACE = uuid.UUID("3b0c9f5e-2a47-4f1d-8e36-6c1d0a9b7e21")

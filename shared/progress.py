@@ -1,8 +1,9 @@
-"""The progress bar of ``kefu demo``: rich's, one bar over every message and staff action.
+"""One progress bar (rich's) for long work on a terminal: ``kefu demo``, the bench loads.
 
-The demo sends a few hundred messages and a few dozen requests and waits for the services
-to take them in; without a bar that is twenty silent seconds. Off a terminal (a pipe, CI)
-rich prints nothing animated, and the summary lines still come out.
+``kefu demo`` sends a few hundred messages and a few dozen requests and waits for the
+services to take them in; a bench load COPYs millions of rows. Without a bar that is
+silence. Off a terminal (a pipe, CI) rich draws no animation; the summary lines still
+come out.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from rich.progress import (
 
 
 class Steps:
-    """What the demo is doing now and how far along it is."""
+    """What the work is doing now and how far along it is."""
 
     def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
         self._progress = progress
         self._task = task
 
     def grow(self, count: int) -> None:
-        """More steps became known (the staff actions, once the events are out)."""
+        """More steps became known (the demo's events, once they are built)."""
         if self._progress is not None and self._task is not None:
             total = self._progress.tasks[self._task].total or 0
             self._progress.update(self._task, total=total + count)
