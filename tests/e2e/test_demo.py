@@ -53,6 +53,18 @@ async def test_kefu_demo_fills_every_screen(demoed: Demoed, stack: Stack) -> Non
             "sent_back",
         }  # fmt: skip
         assert forms >= waiting, forms
+        for order, late in (("TK0020180000", True), ("TK0020180001", False)):
+            [form] = await _items(lead, "/api/v1/refunds/forms", order_no=order)
+            detail = (await lead.get(f"/api/v1/refunds/forms/{form['form_id']}")).json()
+            [filing] = [d for d in detail["deadlines"] if d["step"] == "filing"]
+            assert (filing["breached_at"] is not None) is late, (order, filing)
+
+        async def told() -> list[dict[str, Any]] | None:
+            inbox = await _items(agent, "/api/v1/notify/inbox/me")
+            kinds = {m["template_id"] for m in inbox}
+            return inbox if {"refund_form_paid", "refund_form_sent_back"} <= kinds else None
+
+        await until(told, what="the agent told of the paid and the sent-back forms")
 
         async def requested() -> list[dict[str, Any]] | None:
             found = await _items(ops, "/api/v1/refunds/requested", user_id="U2006")
