@@ -45,7 +45,8 @@ class Steps:
 
 
 @contextmanager
-def progress_bar(total: int, *, console: Console | None = None) -> Iterator[Steps]:
+def progress_bar(total: int | None, *, console: Console | None = None) -> Iterator[Steps]:
+    """A bar over ``total`` steps; with ``None`` a running count (the total is unknown)."""
     console = console or Console(stderr=True)
     columns = (
         TextColumn("{task.description:<44}"),

@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 
 import asyncpg
+import pytest
 from rich.console import Console
 
-from bench import datagen
+from bench import datagen, rental_accounts
 from bench.load import copy_all, empty_database, migrate_voucher_schema
 from shared.db.pool import ensure_database
 from shared.progress import progress_bar
@@ -35,3 +36,13 @@ async def test_the_copy_moves_the_bar_once_per_chunk(infra: Infra, unique: str) 
         )
     finally:
         await conn.close()
+
+
+async def test_the_ledger_load_counts_its_rows_on_the_bar(
+    infra: Infra, unique: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = database_url_with_name(infra.database_url, f"bench_ledger_{unique}")
+    await ensure_database(url)
+    loaded = await rental_accounts.load(url, rental_accounts.Shape(trips_per_day=40, users=20))
+    assert loaded["rows"] > 40 * 30
+    assert f"{loaded['rows']}/?" in capsys.readouterr().err
