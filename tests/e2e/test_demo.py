@@ -44,6 +44,8 @@ async def test_kefu_demo_fills_every_screen(demoed: Demoed, stack: Stack) -> Non
             return found if found >= {"renting", "temporarily_returned", "ended"} else None
 
         await until(trips, what="trips in every state")
+        guide = (await agent.get("/api/v1/rental/guide")).json()
+        assert guide["version"] == 2, guide
         account = (await agent.get("/api/v1/rental/accounts/U2001")).json()
         assert account["balance_cents"] > 0 and account["deposit_cents"] > 0, account
         forms = await _statuses(lead, "/api/v1/refunds/forms", "state")

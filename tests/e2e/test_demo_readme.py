@@ -22,7 +22,7 @@ __all__ = ["demoed"]
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "README.md", ROOT / "docs" / "gateway-routes.md")
 _MARK = re.compile(r"<!-- demo-example: (\w+) -->\s*\n\s*```sh\n(.*?)\n\s*```", re.S)
-_CURL = re.compile(r'curl -s -H "\$(\w+)" "(?:\$G|http://[^/"]+)(/[^"]+)"')
+_CURL = re.compile(r'curl -s -H "\$(\w+)" "?(?:\$G|http://[^/"\s]+)(/[^"\s]+)"?')
 
 
 def sign_in_block() -> str:
@@ -69,15 +69,17 @@ def test_every_marked_example_answers_on_a_demoed_stack(
     examples = marked_examples()
     port = str(stack.settings.gateway_port)
     script = sign_in_block() + "\n"
-    for _, var, path in examples:
-        script += f'curl -s -H "${var}" "$G{path}"; echo\n'
+    for _, var, path in examples:  # as written, plus the status after the body
+        script += f'curl -s -H "${var}" "$G{path}" -w "\\n%{{http_code}}\\n"\n'
     # the generated password, read from KEFU_HOME as the README does
     (tmp_path / "demo_password").write_text(DEMO_PASSWORD + "\n")
     from_file = _bash(script, {"KEFU_GATEWAY_PORT": port, "KEFU_HOME": str(tmp_path)})
-    answers = [json.loads(line) for line in from_file.splitlines() if line.strip()]
-    assert len(answers) == len(examples)
-    for (doc, var, path), answer in zip(examples, answers, strict=True):
-        assert "code" not in answer, (doc, var, path, answer)
+    lines = from_file.splitlines()
+    answers = list(zip(lines[0::2], lines[1::2], strict=True))
+    assert len(answers) == len(examples), from_file
+    for (doc, var, path), (body, status) in zip(examples, answers, strict=True):
+        assert status == "200", (doc, var, path, body)
+        answer = json.loads(body)
         items = answer.get("items", answer) if isinstance(answer, dict) else answer
         assert items, (doc, var, path, answer)
     # the same sign-in with the password in KEFU_DEMO_PASSWORD instead

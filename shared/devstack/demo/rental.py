@@ -225,7 +225,11 @@ def build_rental(*, seed: int, today: date, tz: ZoneInfo, users: int = 12) -> Re
     return b.sample
 
 
-STAFF_STEPS = 9
+STAFF_STEPS = 11
+GUIDE = (
+    ("押金299元，注销账户时可申请退还。\n还车请停在租车点内，锁好车锁。", "第一版"),
+    ("押金299元（学生199元），注销账户时可申请退还。\n还车请停在租车点内，锁好车锁。", "学生押金"),
+)
 
 
 async def rental_staff(staff: Staff, sample: RentalSample) -> dict[str, str]:
@@ -287,6 +291,14 @@ async def rental_staff(staff: Staff, sample: RentalSample) -> dict[str, str]:
         f"{R}/accounts/{sample.user(3).user_id}/deposit",
         {"deposit_cents": 19_900, "reason": "学生押金标准"},
     )
+    if (await staff.get("ops", f"{R}/guide")).status_code == 404:
+        for version, (content, note) in enumerate(GUIDE):
+            body = {"content": content, "based_on": version or None, "note": note}
+            await staff.send(
+                "ops", f"rental: guide version {version + 1}", f"{R}/guide", body, method="PUT"
+            )
+    else:
+        staff.steps.done(len(GUIDE))
     leaving = sample.user(5).user_id
     earlier = await staff.get("agent", f"{R}/accounts/{leaving}/refunds")
     listed = earlier.json() if earlier.status_code == 200 else []
