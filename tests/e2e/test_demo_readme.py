@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from shared.devstack.stack import Stack
+from shared.devstack.up import try_it
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.demoed import Demoed, demoed
 
@@ -93,3 +94,11 @@ def test_kefu_demo_prints_the_readmes_five_things(demoed: Demoed) -> None:
     printed = [(m.group(1), m.group(2)) for m in _CURL.finditer(demoed.output)]
     readme = [(var, path) for doc, var, path in marked_examples() if doc == "README.md"]
     assert printed == readme, demoed.output
+
+
+def test_the_banners_try_it_pastes_into_bash(demoed: Demoed, stack: Stack) -> None:
+    lines = try_it(stack)
+    assert "$KEFU_DEMO_PASSWORD" in lines[1]  # this stack's password came from the variable
+    script = "\n".join(line.strip() for line in lines if "kefu" not in line.split("#")[0])
+    out = _bash(script, {"KEFU_DEMO_PASSWORD": DEMO_PASSWORD})
+    assert json.loads(out)["items"], out
