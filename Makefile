@@ -7,9 +7,14 @@ STAMP  := $(VENV)/.installed
 .PHONY: up test lint unit bench faults asyncapi clean
 
 $(STAMP): pyproject.toml
+	@echo "==> 1/3 creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> 2/3 upgrading pip in $(VENV)"
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> 3/3 installing Kefu, its libraries and the dev tools into $(VENV)"
+	@echo "    (the first time it fetches every package: pip prints each one as it goes)"
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	@echo "==> installed: $(BIN)/kefu, $(BIN)/pytest; again only when pyproject.toml changes"
 	touch $(STAMP)
 
 up: $(STAMP)

@@ -25,6 +25,7 @@ from bench import datagen
 from bench.stats import Stopwatch
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
+from shared.progress import Steps, progress_bar
 
 VOUCHER_MIGRATIONS = Path(__file__).parent.parent / "services" / "voucher" / "migrations"
 TABLES = ("orders", "vouchers")
@@ -159,15 +160,23 @@ def _worker(url: str, shape: datagen.Shape, indexes: list[int]) -> tuple[int, in
     return asyncio.run(_copy_chunks(url, shape, indexes))
 
 
-async def copy_all(url: str, shape: datagen.Shape, workers: int) -> tuple[int, int]:
-    """Each worker process makes and COPYs every ``workers``-th chunk."""
-    plan = [list(range(w, shape.chunks, workers)) for w in range(workers)]
+async def copy_all(
+    url: str, shape: datagen.Shape, workers: int, steps: Steps | None = None
+) -> tuple[int, int]:
+    """Worker processes make and COPY the chunks, a batch at a time so the bar moves."""
+    batch = max(1, shape.chunks // (workers * 20))
+    plan = [list(range(i, min(i + batch, shape.chunks))) for i in range(0, shape.chunks, batch)]
     loop = asyncio.get_running_loop()
+
+    async def one(pool: ProcessPoolExecutor, indexes: list[int]) -> tuple[int, int]:
+        done = await loop.run_in_executor(pool, _worker, url, shape, indexes)
+        if steps is not None:
+            steps.done(len(indexes))
+        return done
+
     # spawn, not fork: a forked child would inherit this process's running event loop
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        done = await asyncio.gather(
-            *(loop.run_in_executor(pool, _worker, url, shape, p) for p in plan if p)
-        )
+        done = await asyncio.gather(*(one(pool, p) for p in plan))
     return sum(o for o, _ in done), sum(v for _, v in done)
 
 
@@ -186,16 +195,21 @@ async def load(
             report.reused = True
             await _count(conn, report)
             return report
-        with Stopwatch() as sw:
-            await empty_database(conn)
-            await migrate_voucher_schema(url)
-            shape = replace(shape, stored_expiry=await stores_expiry(conn))
-            ddl = await detach_keys_and_indexes(conn)
-        report.seconds["migrate and drop keys/indexes"] = sw.seconds
-        report.dropped = ddl.names
-        with Stopwatch() as sw:
-            await copy_all(url, shape, workers)
-        report.seconds["COPY"] = sw.seconds
+        with progress_bar(shape.chunks) as steps:
+            steps.now("migrating the voucher schema")
+            with Stopwatch() as sw:
+                await empty_database(conn)
+                await migrate_voucher_schema(url)
+                shape = replace(shape, stored_expiry=await stores_expiry(conn))
+                ddl = await detach_keys_and_indexes(conn)
+            report.seconds["migrate and drop keys/indexes"] = sw.seconds
+            report.dropped = ddl.names
+            steps.now(f"COPY {shape.chunks} chunks of orders and vouchers")
+            with Stopwatch() as sw:
+                await copy_all(url, shape, workers, steps)
+            report.seconds["COPY"] = sw.seconds
+            steps.now("COPY done; keys, indexes and VACUUM follow")
+        print("re-creating keys and indexes, then VACUUM ANALYZE ...", flush=True)
         with Stopwatch() as sw:
             await conn.execute("SET maintenance_work_mem = '2GB'")
             for statement in ddl.create:

@@ -39,6 +39,7 @@ from services.rental.handlers.account_deps import AccountDeps
 from services.rental.handlers.deps import Deps
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
+from shared.progress import progress_bar
 from shared.settings import Settings
 
 RENTAL_MIGRATIONS = Path(__file__).parent.parent / "services" / "rental" / "migrations"
@@ -131,11 +132,14 @@ async def load(url: str, shape: Shape) -> dict[str, Any]:
                 columns=["user_id"],
             )
             rows = 0
-            for chunk in _chunks(shape):
-                await conn.copy_records_to_table(
-                    "account_ledger", records=chunk, columns=list(COLUMNS)
-                )
-                rows += len(chunk)
+            with progress_bar(None) as steps:
+                steps.now(f"COPY the ledger's month, {shape.trips_per_day} trips a day (rows)")
+                for chunk in _chunks(shape):
+                    await conn.copy_records_to_table(
+                        "account_ledger", records=chunk, columns=list(COLUMNS)
+                    )
+                    rows += len(chunk)
+                    steps.done(len(chunk))
         seconds["COPY"] = sw.seconds
         with Stopwatch() as sw:
             await conn.execute(

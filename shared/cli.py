@@ -29,9 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser(
         "demo",
-        help="publish sample exchange orders through Kafka",
-        description="Publish a deterministic sample of voucher.issued.v1 and voucher.redeemed.v1"
-        " events with CloudEvents headers, as the exchange platform would.",
+        help="fill every screen of the running stack with sample data",
+        description="Publish the platforms' events over Kafka (exchange orders, bike users,"
+        " trips, payments, feedback) and do the staff's work through the gateway as the demo"
+        " accounts (reversals, top-ups, refund forms at each step, after-sales tickets,"
+        " announcements). Deterministic for a seed: running it again changes nothing. It"
+        " finds the running stack through KEFU_HOME/stack.env and ends with five things to"
+        " try.",
     )
     demo.add_argument("--orders", type=int, default=200, help="exchange orders (default 200)")
     demo.add_argument("--seed", type=int, default=2018, help="random seed (default 2018)")
@@ -73,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from shared.settings import Settings
 
+    if args.command != "up":  # `kefu up` starts a stack; every other command uses the running one
+        import os
+
+        from shared.devstack.stack_env import load_stack_env
+
+        load_stack_env(os.environ)
     settings = Settings()
     if args.command == "up":
         from shared.devstack.up import run_up

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from shared.contracts import TOPICS
-from shared.devstack.stack import Stack, StackError, StackStopped
+from shared.devstack.secrets import StackSecrets
+from shared.devstack.stack import Stack, StackError, StackStopped, settings_env
+from shared.devstack.stack_env import remove_stack_env, write_stack_env
 from shared.settings import Settings
 
 DEMO_ACCOUNTS = (
@@ -63,27 +68,65 @@ def banner(stack: Stack) -> str:
     for i, topic in enumerate(TOPICS):
         lines.append(f"  {'Topics' if i == 0 else '':<10}  {topic.name} (and {topic.dlq})")
     if secrets.demo_password_file is not None:
-        password = secrets.demo_password
-        where = f"generated, kept in {secrets.demo_password_file}"
+        lines += ["", f"Demo accounts, password {secrets.demo_password} (kept in"]
+        lines[-1] += f" {secrets.demo_password_file}):"
     else:
-        password, where = "(the value of KEFU_DEMO_PASSWORD)", "from KEFU_DEMO_PASSWORD"
-    lines += ["", f"Demo accounts, password {password} ({where}):"]
+        lines += ["", "Demo accounts, password from KEFU_DEMO_PASSWORD:"]
     lines += [f"  {user:<10} {what}" for user, what in DEMO_ACCOUNTS]
-    shown = (
-        secrets.demo_password if secrets.demo_password_file is not None else "$KEFU_DEMO_PASSWORD"
-    )
+    lines += ["", "Try it (paste in any terminal):", *try_it(stack)]
     lines += [
-        "",
-        "Try it:",
-        f"  TOKEN=$(curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\",
-        f'    -d \'{{"username": "agent", "password": "{shown}"}}\' \\',
-        "    | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"access_token\"])')",
-        f"  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/api/v1/vouchers?limit=5'",
-        "  kefu demo          # publish sample exchange orders, then search again",
         "",
         "A service that dies is restarted with back-off. Ctrl-C stops everything.",
     ]
     return "\n".join(lines)
+
+
+def password_shell(secrets: StackSecrets) -> str:
+    """The demo password as a shell expression that works when pasted: read from its file
+    (by absolute path, so from any folder and whatever KEFU_HOME is) or from the variable."""
+    if secrets.demo_password_file is not None:
+        return f"$(cat {shlex.quote(str(secrets.demo_password_file.resolve()))})"
+    return "$KEFU_DEMO_PASSWORD"
+
+
+def kefu_command() -> str:
+    """``kefu`` as this process was started: the venv's script when it is not on PATH."""
+    script = Path(sys.executable).parent / "kefu"
+    if shutil.which("kefu") == str(script) or not script.exists():
+        return "kefu"
+    return shlex.quote(str(script))
+
+
+def login_body_shell(secrets: StackSecrets, username: str = "agent") -> str:
+    """The sign-in body as a double-quoted shell word: the password expands when pasted."""
+    password = password_shell(secrets)
+    return f'"{{\\"username\\": \\"{username}\\", \\"password\\": \\"{password}\\"}}"'
+
+
+def try_it(stack: Stack) -> list[str]:
+    assert stack.secrets is not None
+    url = stack.gateway_url
+    body = login_body_shell(stack.secrets)
+    return [
+        f"  TOKEN=$(curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\",
+        f"    -d {body} \\",
+        "    | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        f"  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/api/v1/vouchers?limit=5'",
+        f"  {kefu_command()} demo    # sample data on every screen, then five things to try",
+    ]
+
+
+def stack_env(stack: Stack) -> dict[str, str]:
+    """The settings the stack runs with, as another kefu command would need them."""
+    assert stack.infra is not None
+    effective = stack.settings.model_copy(
+        update={
+            "database_url": stack.infra.database_url,
+            "kafka_bootstrap": stack.infra.kafka_bootstrap,
+            "home": stack.home.resolve(),
+        }
+    )
+    return settings_env(effective)
 
 
 def run_up(settings: Settings) -> int:
@@ -107,6 +150,7 @@ def run_up(settings: Settings) -> int:
         except StackError as exc:
             print(f"kefu up: {exc}", file=sys.stderr, flush=True)
             return 1
+        write_stack_env(stack.home, stack_env(stack))
         _say(banner(stack))
         code = stack.supervise()
         stack.stop()
@@ -114,5 +158,6 @@ def run_up(settings: Settings) -> int:
         return code
     finally:
         stack.stop()
+        remove_stack_env(stack.home)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,4 +1,4 @@
-"""``kefu demo``: publish sample exchange orders the way the exchange platform would.
+"""The exchange platform's part of ``kefu demo``: orders of vouchers and their redemptions.
 
 The sample is deterministic for a seed and a day: the same command on the same
 day builds the same orders with the same ``ce_id`` values, so running it twice
@@ -9,34 +9,23 @@ It includes the sandbox's failure values so each failure path can be seen.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import sys
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiokafka.errors import KafkaConnectionError
-
 from shared.contracts import (
-    TOPICS,
     VOUCHER_ISSUED,
     VOUCHER_REDEEMED,
-    Contract,
     IssuedVoucher,
-    Topic,
     VoucherIssued,
     VoucherRedeemed,
 )
-from shared.messaging import cloudevents
-from shared.messaging.kafka import ensure_topics, make_producer, topic_names
-from shared.settings import Settings
+from shared.devstack.demo.publish import Event
+from shared.devstack.demo.staff import Staff
 
 SOURCE = "/exchange-platform"
-_CE_NAMESPACE = uuid.UUID("8f7d2c1e-5b8a-4c3e-9a61-0d2f4e6b7c90")
 _PHONE_PREFIXES = [f"13{d}" for d in range(10)] + ["150", "151", "152", "155", "158", "159"]
 _PHONE_PREFIXES += ["180", "181", "182", "186", "187", "188", "189"]
 _FACE_VALUES = (Decimal("10.00"), Decimal("20.00"), Decimal("50.00"))
@@ -66,6 +55,7 @@ class Sample:
 class _Builder:
     def __init__(self, seed: int, today: date, tz: ZoneInfo) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.midnight = datetime.combine(today, time(), tz)
         self.codes: set[str] = set()
         self.order_nos: set[str] = set()
@@ -88,10 +78,10 @@ class _Builder:
         # before today's midnight, so the sample is the same all day
         return self.midnight - timedelta(seconds=self.rng.randint(60, within_days * 86_400))
 
-    def order_no(self, at: datetime) -> str:
-        seq = 1
-        while (no := f"M{at:%Y%m%d%H%M%S}{seq:03d}") in self.order_nos:
-            seq += 1
+    def order_no(self) -> str:
+        """The seed's n-th order, whatever the day: a README can name it, and a run on
+        another day sends the same orders again rather than new ones."""
+        no = f"M{self.seed % 10**4:04d}{len(self.order_nos) + 1:013d}"
         self.order_nos.add(no)
         return no
 
@@ -124,7 +114,7 @@ class _Builder:
         ]
         points = 0 if source == "e_coupon" else int(face * POINTS_PER_YUAN) * count
         return VoucherIssued(
-            merchant_order_no=self.order_no(at),
+            merchant_order_no=self.order_no(),
             user_id=user.user_id,
             phone=user.phone,
             source=source,
@@ -200,59 +190,52 @@ def build_sample(*, orders: int = 200, seed: int = 2018, today: date, tz: ZoneIn
     return sample
 
 
-def ce_id_of(topic: Topic[Any], payload: Contract) -> str:
-    """The same message always gets the same id: publishing it again is a duplicate."""
-    return str(uuid.uuid5(_CE_NAMESPACE, f"{topic.name}/{payload.model_dump_json()}"))
+def voucher_events(sample: Sample) -> list[Event]:
+    """The exchange platform's messages: every order, then the redemptions."""
+    events = [Event(VOUCHER_ISSUED, o, o.exchanged_at, SOURCE) for o in sample.issued]
+    events += [Event(VOUCHER_REDEEMED, r, r.redeemed_at, SOURCE) for r in sample.redeemed]
+    return events
 
 
-async def publish_sample(settings: Settings, sample: Sample) -> None:
-    await ensure_topics(settings, topic_names(TOPICS))
-    producer = make_producer(settings)
-    await producer.start()
-    try:
-        futures: list[asyncio.Future[Any]] = []
-        batches: list[tuple[Topic[Any], list[Any]]] = [
-            (VOUCHER_ISSUED, list(sample.issued)),
-            (VOUCHER_REDEEMED, list(sample.redeemed)),
-        ]
-        for topic, payloads in batches:
-            for payload in payloads:
-                at = getattr(payload, "exchanged_at", None) or payload.redeemed_at
-                headers = cloudevents.make_headers(
-                    ce_type=topic.ce_type, source=SOURCE, ce_id=ce_id_of(topic, payload), time=at
-                )
-                futures.append(
-                    await producer.send(
-                        topic.name,
-                        value=payload.model_dump_json().encode(),
-                        key=topic.key_of(payload).encode(),
-                        headers=cloudevents.encode(headers),
-                    )
-                )
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+STAFF_STEPS = 2
 
 
-def run_demo(settings: Settings, *, orders: int, seed: int) -> int:
-    today = datetime.now(settings.tz).date()
-    sample = build_sample(orders=orders, seed=seed, today=today, tz=settings.tz)
-    try:
-        asyncio.run(publish_sample(settings, sample))
-    except KafkaConnectionError as exc:
-        print(
-            f"kefu demo: cannot reach Kafka at {settings.kafka_bootstrap} ({exc});"
-            " is `kefu up` running? (KEFU_KAFKA_BOOTSTRAP sets another address)",
-            file=sys.stderr,
-        )
-        return 1
-    print(
-        f"Published {len(sample.issued)} exchange orders ({sample.vouchers} vouchers) on"
-        f" {VOUCHER_ISSUED.name} and {len(sample.redeemed)} redemptions on"
-        f" {VOUCHER_REDEEMED.name} to {settings.kafka_bootstrap} (seed {seed})."
+def voidable(sample: Sample, midnight: datetime) -> IssuedVoucher:
+    """A plain available voucher: recent, not redeemed, no sandbox failure value."""
+    used = {r.code for r in sample.redeemed}
+    for order in sample.issued[6:]:
+        if order.exchanged_at > midnight - timedelta(days=VALIDITY_DAYS - 5):
+            for voucher in order.vouchers:
+                if voucher.code not in used:
+                    return voucher
+    raise ValueError("no available voucher in the sample")
+
+
+async def voucher_staff(staff: Staff, sample: Sample, midnight: datetime) -> dict[str, str]:
+    """The agent voids one voucher and reverses the order planted to succeed."""
+    last = sample.issued[-1].vouchers[-1].code
+
+    async def arrived() -> bool | None:
+        response = await staff.get("agent", f"/api/v1/vouchers/{last}")
+        return True if response.status_code == 200 else None
+
+    await staff.until(arrived, what="the voucher service to take in the orders")
+    voucher = voidable(sample, midnight)
+    await staff.send(
+        "agent",
+        f"voucher: void {voucher.code}",
+        f"/api/v1/vouchers/{voucher.code}/void",
+        {"reason": "客户要求作废"},
     )
-    print("The same command today publishes the same messages again: nothing changes twice.")
-    print("\nTry, as the agent in the gateway (GET /api/v1/vouchers?phone=... or ?code=...):")
-    for what, where in sample.highlights.items():
-        print(f"  {where:<40} {what}")
-    return 0
+    reversed_order = sample.issued[0]
+    await staff.send(
+        "agent",
+        f"voucher: reverse {reversed_order.merchant_order_no}",
+        f"/api/v1/orders/{reversed_order.merchant_order_no}/reversal",
+        {"reason": "客户申请返销"},
+    )
+    return {
+        "voided voucher": voucher.code,
+        "reversed order": reversed_order.merchant_order_no,
+        "its customer's phone": reversed_order.phone,
+    }
