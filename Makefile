@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test lint unit bench asyncapi clean
+.PHONY: up test lint unit bench asyncapi clean console console-deps console-check console-api chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,35 @@ lint: $(STAMP)
 	$(BIN)/mypy shared services tests bench
 	$(BIN)/lint-imports
 
-test: lint
+test: lint console-check chromium
 	$(BIN)/pytest -q
+
+# The agent console (console/): dependencies from the committed lockfile, then its type
+# check, its component tests, and the generated API types checked against the gateway's
+# OpenAPI (stale types fail: run `make console-api`).
+console-deps: $(STAMP)
+	$(BIN)/python -m shared.devstack.console_build --deps
+
+console: console-deps
+	$(BIN)/python -m shared.devstack.console_build
+
+console-check: console-deps
+	cd console && npm run --silent typecheck
+	cd console && npm test --silent
+	PYTHON=$(CURDIR)/$(BIN)/python console/scripts/api-types.sh --check
+
+console-api: console-deps
+	PYTHON=$(CURDIR)/$(BIN)/python console/scripts/api-types.sh
+
+# The browser tests drive Debian's Chromium (Playwright's own download has no CDN here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  else \
+	    echo "Chromium is missing: the console's browser tests need it."; \
+	    echo "Install it as root: sudo apt-get install -y chromium"; exit 1; \
+	  fi; }
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
@@ -34,4 +61,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) .kefu .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .kefu .mypy_cache .pytest_cache .ruff_cache console/node_modules console/dist

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.gateway.api import ROUTERS
+from services.gateway.console import serve_console
 from services.gateway.context import Gateway
 from services.gateway.errors import Unauthorized
 from services.gateway.handlers import seed_demo_accounts
@@ -75,4 +76,5 @@ def create_app(settings: Settings) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    serve_console(app)
     return app

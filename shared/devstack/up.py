@@ -7,6 +7,7 @@ import sys
 from types import FrameType
 
 from shared.contracts import TOPICS
+from shared.devstack.console_build import build_console
 from shared.devstack.stack import Stack, StackError, StackStopped
 from shared.settings import Settings
 
@@ -39,6 +40,7 @@ def banner(stack: Stack) -> str:
         "",
         "Kefu is up.",
         "",
+        f"  Console     {url}/   (the agent console: sign in with a demo account below)",
         f"  Gateway     {url}",
         f"  API docs    {url}/docs",
     ]
@@ -98,6 +100,7 @@ def run_up(settings: Settings) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        build_console(_say)
         try:
             stack.start()
         except StackStopped:

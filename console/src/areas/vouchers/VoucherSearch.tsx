@@ -1,0 +1,183 @@
+// Seed 000's voucher query page: seven filters above (kept in the URL), the result table
+// below (newest exchange first, cursor paging, phones masked), the detail in a drawer.
+import { useQuery } from "@tanstack/react-query";
+import { Button, Col, DatePicker, Empty, Form, Input, Row, Select, Space, Table } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
+import { useEffect, useMemo } from "react";
+import { api, unwrap, type Schemas } from "../../api/client";
+import { useI18n } from "../../i18n/i18n";
+import { CursorPager } from "../../shared/CursorPager";
+import { dateTime, day, yuan } from "../../shared/format";
+import { ListError } from "../../shared/ListError";
+import { PHONE_SHAPE, useUrlFilters, type Filters } from "../../shared/urlFilters";
+import { SOURCES, STATUSES } from "./labels";
+import { SourceText, StatusTag, VoucherDrawer } from "./VoucherDrawer";
+
+export const FILTERS = [
+  "phone",
+  "user_id",
+  "code",
+  "order_date_from",
+  "order_date_to",
+  "source",
+  "status",
+  "merchant_order_no",
+] as const;
+type Key = (typeof FILTERS)[number];
+export const PAGE_SIZE = 20;
+
+interface FormValues {
+  phone?: string;
+  user_id?: string;
+  code?: string;
+  merchant_order_no?: string;
+  source?: string;
+  status?: string;
+  order_date?: [Dayjs | null, Dayjs | null];
+}
+
+export function toFilters(values: FormValues): Filters<Key> {
+  const [from, to] = values.order_date ?? [null, null];
+  return {
+    phone: values.phone,
+    user_id: values.user_id,
+    code: values.code,
+    merchant_order_no: values.merchant_order_no,
+    source: values.source,
+    status: values.status,
+    order_date_from: from ? from.format("YYYY-MM-DD") : undefined,
+    order_date_to: to ? to.format("YYYY-MM-DD") : undefined,
+  };
+}
+
+function toForm(filters: Filters<Key>): FormValues {
+  const { order_date_from: from, order_date_to: to, ...rest } = filters;
+  return { ...rest, order_date: from || to ? [from ? dayjs(from) : null, to ? dayjs(to) : null] : undefined };
+}
+
+export function VoucherFilterForm({ initial, onSearch }: { initial: Filters<Key>; onSearch: (f: Filters<Key>) => void }) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<FormValues>();
+  useEffect(() => form.setFieldsValue({ ...emptyForm, ...toForm(initial) }), [form, initial]);
+  return (
+    <Form<FormValues> form={form} layout="vertical" onFinish={(v) => onSearch(toFilters(v))} aria-label={t("search")}>
+      <Row gutter={16}>
+        <Col span={6}>
+          <Form.Item label={t("phone")} name="phone" rules={[{ pattern: PHONE_SHAPE, message: t("phone_invalid") }]}>
+            <Input allowClear inputMode="numeric" maxLength={11} />
+          </Form.Item>
+        </Col>
+        <Col span={6}>
+          <Form.Item label={t("user_id")} name="user_id">
+            <Input allowClear />
+          </Form.Item>
+        </Col>
+        <Col span={6}>
+          <Form.Item label={t("voucher_code")} name="code">
+            <Input allowClear />
+          </Form.Item>
+        </Col>
+        <Col span={6}>
+          <Form.Item label={t("merchant_order_no")} name="merchant_order_no">
+            <Input allowClear />
+          </Form.Item>
+        </Col>
+        <Col span={8}>
+          <Form.Item label={t("order_date")} name="order_date">
+            <DatePicker.RangePicker style={{ width: "100%" }} allowEmpty={[true, true]} />
+          </Form.Item>
+        </Col>
+        <Col span={5}>
+          <Form.Item label={t("source")} name="source">
+            <Select allowClear placeholder={t("any")} options={SOURCES.map((s) => ({ value: s, label: t(`source_${s}`) }))} />
+          </Form.Item>
+        </Col>
+        <Col span={5}>
+          <Form.Item label={t("status")} name="status">
+            <Select allowClear placeholder={t("any")} options={STATUSES.map((s) => ({ value: s, label: t(`status_${s}`) }))} />
+          </Form.Item>
+        </Col>
+        <Col span={6} style={{ display: "flex", alignItems: "end", paddingBottom: 24 }}>
+          <Space>
+            <Button type="primary" htmlType="submit">
+              {t("search")}
+            </Button>
+            <Button
+              onClick={() => {
+                form.setFieldsValue(emptyForm);
+                onSearch({});
+              }}
+            >
+              {t("reset")}
+            </Button>
+          </Space>
+        </Col>
+      </Row>
+    </Form>
+  );
+}
+
+const emptyForm: FormValues = {
+  phone: undefined,
+  user_id: undefined,
+  code: undefined,
+  merchant_order_no: undefined,
+  source: undefined,
+  status: undefined,
+  order_date: undefined,
+};
+
+export default function VoucherSearch() {
+  const { t } = useI18n();
+  const { filters, cursor, page, params, search, goTo, setExtra } = useUrlFilters(FILTERS);
+  const open = params.get("open");
+  const query = useMemo(() => ({ ...filters, limit: String(PAGE_SIZE), cursor }), [filters, cursor]);
+  const result = useQuery({
+    queryKey: ["vouchers", query],
+    queryFn: () => unwrap(api.GET("/api/v1/vouchers", { params: { query } })),
+  });
+  const offset = (page - 1) * PAGE_SIZE;
+  return (
+    <>
+      <VoucherFilterForm initial={filters} onSearch={search} />
+      {result.isError && <ListError error={result.error} retry={() => void result.refetch()} />}
+      <Table<Schemas["VoucherOut"]>
+        rowKey="code"
+        size="middle"
+        loading={result.isFetching}
+        dataSource={result.data?.items ?? []}
+        pagination={false}
+        scroll={{ x: 1200 }}
+        locale={{ emptyText: <Empty description={t("empty")} /> }}
+        columns={[
+          { title: t("row_no"), key: "n", width: 64, render: (_, __, i) => offset + i + 1 },
+          { title: t("merchant_order_no"), dataIndex: "merchant_order_no" },
+          { title: t("exchanged_at"), dataIndex: "exchanged_at", render: (v: string) => dateTime(v) },
+          { title: t("order_status"), dataIndex: "order_status" },
+          { title: t("source"), dataIndex: "source", render: (v: string) => <SourceText source={v} /> },
+          { title: t("deduction_status"), dataIndex: "deduction_status" },
+          { title: t("voucher_status"), dataIndex: "status", render: (v: string) => <StatusTag status={v} /> },
+          { title: t("face_value"), dataIndex: "face_value", align: "right", render: (v: string) => yuan(v) },
+          {
+            title: t("validity"),
+            key: "validity",
+            render: (_, v) => `${day(v.valid_from)} ~ ${day(v.valid_to)}`,
+          },
+          { title: t("voucher_code"), dataIndex: "code" },
+          {
+            title: t("details"),
+            key: "details",
+            fixed: "right",
+            render: (_, v) => (
+              <Button type="link" onClick={() => setExtra("open", v.code)} aria-label={`${t("details")} ${v.code}`}>
+                {t("details")}
+              </Button>
+            ),
+          },
+        ]}
+      />
+      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} />
+      <VoucherDrawer code={open} onClose={() => setExtra("open", null)} />
+    </>
+  );
+}

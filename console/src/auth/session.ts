@@ -1,0 +1,45 @@
+// The signed-in session: the bearer token and when it expires, kept in localStorage so
+// a new tab of the console is signed in too. Expiry is announced to whoever listens
+// (the shell sends the user to sign-in and back).
+
+const STORAGE = "kefu.session";
+
+export interface Session {
+  token: string;
+  expiresAt: number;
+}
+
+type ExpiryListener = (reason: "expired") => void;
+const listeners = new Set<ExpiryListener>();
+
+export function currentSession(): Session | null {
+  const raw = localStorage.getItem(STORAGE);
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as Session;
+    return typeof parsed.token === "string" && typeof parsed.expiresAt === "number" ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export function startSession(token: string, expiresInSeconds: number, now = Date.now()): Session {
+  const session = { token, expiresAt: now + expiresInSeconds * 1000 };
+  localStorage.setItem(STORAGE, JSON.stringify(session));
+  return session;
+}
+
+export function endSession(): void {
+  localStorage.removeItem(STORAGE);
+}
+
+/** The server refused the token (expired or no longer valid): end it and tell the shell. */
+export function sessionExpired(): void {
+  endSession();
+  for (const listener of listeners) listener("expired");
+}
+
+export function onSessionExpired(listener: ExpiryListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

@@ -1,0 +1,18 @@
+import { Button, Space, Typography } from "antd";
+import { useI18n } from "../i18n/i18n";
+
+/** Cursor paging as the API pages: the next page, or back to the first. */
+export function CursorPager(props: { page: number; next: string | null | undefined; goTo: (cursor: string | null, page: number) => void }) {
+  const { t } = useI18n();
+  return (
+    <Space style={{ marginTop: 16 }}>
+      <Button disabled={props.page <= 1} onClick={() => props.goTo(null, 1)}>
+        {t("first_page")}
+      </Button>
+      <Typography.Text>{props.page}</Typography.Text>
+      <Button disabled={!props.next} onClick={() => props.next && props.goTo(props.next, props.page + 1)}>
+        {t("next_page")}
+      </Button>
+    </Space>
+  );
+}

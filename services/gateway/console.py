@@ -1,0 +1,55 @@
+"""The agent console's built files, served at ``/`` beside the API.
+
+The console is a single-page app: a path that is not a file of the build and not the API
+answers the app's ``index.html``, so a deep link (``/vouchers?phone=...``) opens the page
+it names. Paths under ``/api/`` never fall back: an unknown API path stays a JSON 404.
+Routes declared before this one (/docs, /openapi.json, /health, /metrics) are untouched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from services.gateway.domain.route_rule import API_PREFIX
+from shared.errors import NotFound
+
+DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
+"""Where ``vite build`` writes (``kefu up`` builds it when the sources changed)."""
+
+_IMMUTABLE = "public, max-age=31536000, immutable"
+"""Files under assets/ carry a content hash in their names: a new build has new names."""
+
+NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Kefu console</title>
+<p>The console is not built. <code>make up</code> builds it, or
+<code>cd console &amp;&amp; npm ci &amp;&amp; npm run build</code>.
+The API is at <a href="/docs">/docs</a>.</p>"""
+
+
+def serve_console(app: FastAPI, dist: Path = DIST) -> None:
+    """Declare the console's catch-all route; call it after every other route."""
+
+    async def console(path: str = "") -> Response:
+        if path == API_PREFIX.strip("/") or path.startswith(API_PREFIX.strip("/") + "/"):
+            raise NotFound(f"no route {API_PREFIX} here: /{path}", code="not_found")
+        return _answer(dist, path)
+
+    app.add_api_route("/{path:path}", console, methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def _answer(dist: Path, path: str) -> Response:
+    index = dist / "index.html"
+    if not index.is_file():
+        return HTMLResponse(NOT_BUILT, status_code=503)
+    if path:
+        wanted = (dist / path).resolve()
+        if wanted.is_relative_to(dist.resolve()) and wanted.is_file():
+            cache = _IMMUTABLE if path.startswith("assets/") else "no-cache"
+            return FileResponse(wanted, headers={"Cache-Control": cache})
+        if path.startswith("assets/"):
+            # A missing hashed file is an old page asking for an old build: no app for it.
+            raise NotFound(f"no such file: /{path}", code="not_found")
+    # The app itself is never cached, so a new build reaches the next page load.
+    return FileResponse(index, headers={"Cache-Control": "no-cache"})
