@@ -24,7 +24,7 @@ const queries = new QueryClient({
 function Localized() {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={lang === "en-US" ? enUS : zhCN}>
+    <ConfigProvider locale={lang === "en-US" ? enUS : zhCN} button={{ autoInsertSpace: false }}>
       <App />
     </ConfigProvider>
   );

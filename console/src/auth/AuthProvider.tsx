@@ -1,9 +1,9 @@
 // Who is signed in and what they may use, both from GET /api/v1/auth/me (the gateway reads
 // its own route table): the console keeps no copy of who may call what.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, useCallback, useContext, useMemo, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from "react";
 import { api, unwrap, type RouteKey, type Schemas } from "../api/client";
-import { currentSession, endSession } from "./session";
+import { currentToken, endSession, onSessionChange } from "./session";
 
 interface Auth {
   me: Schemas["MeOut"] | undefined;
@@ -17,9 +17,10 @@ const Context = createContext<Auth | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
-  const signedIn = currentSession() !== null;
+  const token = useSyncExternalStore(onSessionChange, currentToken);
+  const signedIn = token !== null;
   const me = useQuery({
-    queryKey: ["me"],
+    queryKey: ["me", token],
     queryFn: () => unwrap(api.GET("/api/v1/auth/me")),
     enabled: signedIn,
     staleTime: 60_000,

@@ -11,6 +11,22 @@ export interface Session {
 
 type ExpiryListener = (reason: "expired") => void;
 const listeners = new Set<ExpiryListener>();
+const changes = new Set<() => void>();
+
+/** For useSyncExternalStore: who is signed in changed (signed in, out, or expired). */
+export function onSessionChange(listener: () => void): () => void {
+  changes.add(listener);
+  return () => changes.delete(listener);
+}
+
+function changed(): void {
+  for (const listener of changes) listener();
+}
+
+/** The token, or null: a stable value to compare, where the session object is not. */
+export function currentToken(): string | null {
+  return currentSession()?.token ?? null;
+}
 
 export function currentSession(): Session | null {
   const raw = localStorage.getItem(STORAGE);
@@ -26,11 +42,13 @@ export function currentSession(): Session | null {
 export function startSession(token: string, expiresInSeconds: number, now = Date.now()): Session {
   const session = { token, expiresAt: now + expiresInSeconds * 1000 };
   localStorage.setItem(STORAGE, JSON.stringify(session));
+  changed();
   return session;
 }
 
 export function endSession(): void {
   localStorage.removeItem(STORAGE);
+  changed();
 }
 
 /** The server refused the token (expired or no longer valid): end it and tell the shell. */
