@@ -3,12 +3,12 @@
 // when the token expires (with a message, and back to this page afterwards).
 import { BellOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
-import { Badge, Button, Layout, Menu, Result, Space, Spin, Tag, Typography } from "antd";
-import { useEffect, useMemo, type ReactNode } from "react";
-import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
+import { Button, Space, Spin, Tag } from "antd";
+import { useEffect, useMemo, useSyncExternalStore, type ReactNode } from "react";
+import { Link, NavLink, Navigate, useLocation, useNavigate } from "react-router-dom";
 import { api, unwrap, type RouteKey } from "./api/client";
 import { useAuth } from "./auth/AuthProvider";
-import { currentSession, onSessionExpired, sessionExpired } from "./auth/session";
+import { currentSession, currentToken, endedByExpiry, onSessionChange, sessionExpired } from "./auth/session";
 import { useI18n } from "./i18n/i18n";
 import type { TextKey } from "./i18n/texts";
 import { LangSwitch } from "./shared/LangSwitch";
@@ -28,20 +28,15 @@ export const PAGES: Entry[] = [
   { path: "/messages/announcements", label: "menu_announcements", needs: "GET /api/v1/notify/announcements" },
 ];
 
-function useExpiryReturn() {
-  const navigate = useNavigate();
-  const location = useLocation();
-  const here = location.pathname + location.search;
+/** The token's own end: the session expires then, even if no request finds out first. */
+function useExpiryTimer(token: string | null) {
   useEffect(() => {
-    const back = () => navigate(`/login?expired=1&next=${encodeURIComponent(here)}`, { replace: true });
-    const stop = onSessionExpired(back);
     const session = currentSession();
-    const timer = session ? window.setTimeout(sessionExpired, Math.max(0, session.expiresAt - Date.now())) : 0;
-    return () => {
-      stop();
-      window.clearTimeout(timer);
-    };
-  }, [navigate, here]);
+    if (!session) return undefined;
+    // setTimeout holds at most about 24.8 days; a token lives far less.
+    const timer = window.setTimeout(sessionExpired, Math.min(2 ** 31 - 1, Math.max(0, session.expiresAt - Date.now())));
+    return () => window.clearTimeout(timer);
+  }, [token]);
 }
 
 function Unread() {
@@ -57,10 +52,24 @@ function Unread() {
   if (!allowed) return null;
   return (
     <Link to="/messages/inbox" aria-label={`${t("inbox")} ${t("unread")} ${unread.data?.unread ?? 0}`}>
-      <Badge count={unread.data?.unread ?? 0} size="small" data-testid="unread-count">
+      <span className="kefu-bell">
         <BellOutlined style={{ fontSize: 18 }} />
-      </Badge>
+        {(unread.data?.unread ?? 0) > 0 && (
+          <span className="kefu-count" data-testid="unread-count">
+            {unread.data?.unread}
+          </span>
+        )}
+      </span>
     </Link>
+  );
+}
+
+/** A page the user's roles do not open (the menu does not offer it; a typed link may). */
+function Notice({ text }: { text: string }) {
+  return (
+    <p role="status" style={{ padding: 48, textAlign: "center", fontSize: 16, color: "rgba(0,0,0,0.65)" }}>
+      {text}
+    </p>
   );
 }
 
@@ -69,41 +78,41 @@ export function Shell({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   const location = useLocation();
   const navigate = useNavigate();
-  useExpiryReturn();
+  const token = useSyncExternalStore(onSessionChange, currentToken);
+  useExpiryTimer(token);
   const pages = useMemo(() => PAGES.filter((p) => can(p.needs)), [can]);
 
-  if (!currentSession()) {
-    return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (token === null) {
+    // Back to sign-in, with a message if the session expired, and then back to this page.
+    const why = endedByExpiry() ? "expired=1&" : "";
+    return <Navigate to={`/login?${why}next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   }
   if (loading || !me) return <Spin fullscreen tip={t("loading")} />;
 
   const page = PAGES.find((p) => location.pathname.startsWith(p.path));
   let body = children;
   if (location.pathname === "/") {
-    body = pages[0] ? <Navigate to={pages[0].path} replace /> : <Result status="info" title={t("nothing_to_open")} />;
+    body = pages[0] ? <Navigate to={pages[0].path} replace /> : <Notice text={t("nothing_to_open")} />;
   } else if (page && !can(page.needs)) {
-    body = <Result status="403" title={t("nothing_to_open")} />;
+    body = <Notice text={t("nothing_to_open")} />;
   }
 
   return (
-    <Layout style={{ minHeight: "100vh" }}>
-      <Layout.Sider width={200} theme="light" breakpoint="lg" collapsedWidth={0}>
-        <Typography.Title level={5} style={{ padding: "16px 24px", margin: 0 }}>
-          {t("app_title")}
-        </Typography.Title>
+    <div className="kefu-frame">
+      <aside className="kefu-side">
+        <h1 style={{ fontSize: 16, padding: "16px 24px", margin: 0 }}>{t("app_title")}</h1>
         <nav aria-label="menu">
-          <Menu
-            mode="inline"
-            selectedKeys={page ? [page.path] : []}
-            items={[
-              ...pages.map((p) => ({ key: p.path, label: <Link to={p.path}>{t(p.label)}</Link> })),
-              { key: "/board", label: <Link to="/board">{t("board")}</Link> },
-            ]}
-          />
+          <ul className="kefu-menu">
+            {[...pages, { path: "/board", label: "board" as const }].map((p) => (
+              <li key={p.path}>
+                <NavLink to={p.path}>{t(p.label)}</NavLink>
+              </li>
+            ))}
+          </ul>
         </nav>
-      </Layout.Sider>
-      <Layout>
-        <Layout.Header style={{ background: "#fff", padding: "0 24px", display: "flex", justifyContent: "flex-end" }}>
+      </aside>
+      <div className="kefu-main">
+        <header className="kefu-header">
           <Space size="middle">
             <Unread />
             <span data-testid="user-name">{me.username}</span>
@@ -115,16 +124,16 @@ export function Shell({ children }: { children: ReactNode }) {
             <LangSwitch />
             <Button
               onClick={() => {
-                signOut();
                 navigate("/login", { replace: true });
+                signOut();
               }}
             >
               {t("sign_out")}
             </Button>
           </Space>
-        </Layout.Header>
-        <Layout.Content style={{ margin: 16, padding: 16, background: "#fff", minWidth: 0 }}>{body}</Layout.Content>
-      </Layout>
-    </Layout>
+        </header>
+        <main className="kefu-content">{body}</main>
+      </div>
+    </div>
   );
 }

@@ -7,6 +7,7 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { ApiError } from "./api/errors";
 import App from "./App";
+import "./shared/console.css";
 import { I18nProvider, useI18n } from "./i18n/i18n";
 
 // Reads are retried on a transient failure only; commands never are (they carry their

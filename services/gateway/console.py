@@ -8,9 +8,10 @@ Routes declared before this one (/docs, /openapi.json, /health, /metrics) are un
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from services.gateway.domain.route_rule import API_PREFIX
@@ -31,15 +32,27 @@ The API is at <a href="/docs">/docs</a>.</p>"""
 def serve_console(app: FastAPI, dist: Path = DIST) -> None:
     """Declare the console's catch-all route; call it after every other route."""
 
-    async def console(path: str = "") -> Response:
+    async def console(request: Request, path: str = "") -> Response:
         if path == API_PREFIX.strip("/") or path.startswith(API_PREFIX.strip("/") + "/"):
             raise NotFound(f"no route {API_PREFIX} here: /{path}", code="not_found")
-        return _answer(dist, path)
+        gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+        return _answer(dist, path, gzip_ok)
 
     app.add_api_route("/{path:path}", console, methods=["GET", "HEAD"], include_in_schema=False)
 
 
-def _answer(dist: Path, path: str) -> Response:
+def _file(path: Path, cache: str, gzip_ok: bool) -> FileResponse:
+    """The file, or its ``.gz`` twin (written by the build) when the browser accepts gzip."""
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    packed = path.with_name(path.name + ".gz")
+    if gzip_ok and packed.is_file():
+        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        headers["Content-Encoding"] = "gzip"
+        return FileResponse(packed, media_type=media, headers=headers)
+    return FileResponse(path, headers=headers)
+
+
+def _answer(dist: Path, path: str, gzip_ok: bool) -> Response:
     index = dist / "index.html"
     if not index.is_file():
         return HTMLResponse(NOT_BUILT, status_code=503)
@@ -47,9 +60,9 @@ def _answer(dist: Path, path: str) -> Response:
         wanted = (dist / path).resolve()
         if wanted.is_relative_to(dist.resolve()) and wanted.is_file():
             cache = _IMMUTABLE if path.startswith("assets/") else "no-cache"
-            return FileResponse(wanted, headers={"Cache-Control": cache})
+            return _file(wanted, cache, gzip_ok)
         if path.startswith("assets/"):
             # A missing hashed file is an old page asking for an old build: no app for it.
             raise NotFound(f"no such file: /{path}", code="not_found")
     # The app itself is never cached, so a new build reaches the next page load.
-    return FileResponse(index, headers={"Cache-Control": "no-cache"})
+    return _file(index, "no-cache", gzip_ok)

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Form, Input, Space, Typography } from "antd";
+import { Alert, Button, Form, Input, Space } from "antd";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
@@ -44,7 +44,11 @@ export default function SignIn() {
 
   return (
     <div style={{ minHeight: "100vh", display: "grid", placeItems: "center", background: "#f0f2f5" }}>
-      <Card style={{ width: 380 }} title={t("app_title")} extra={<LangSwitch />}>
+      <main className="kefu-card" style={{ width: 380 }}>
+        <header style={{ display: "flex", justifyContent: "space-between", alignItems: "center" }}>
+          <h1 style={{ fontSize: 18, margin: "0 0 16px" }}>{t("app_title")}</h1>
+          <LangSwitch />
+        </header>
         <Space direction="vertical" style={{ width: "100%" }}>
           {expired && <Alert type="warning" showIcon message={t("signed_out_expired")} />}
           {error !== null && <Alert type="error" showIcon message={errorText(error, lang)} role="alert" />}
@@ -59,11 +63,9 @@ export default function SignIn() {
               {t("sign_in")}
             </Button>
           </Form>
-          <Typography.Text type="secondary">
-            <Link to="/board">{t("board")}</Link>
-          </Typography.Text>
+          <Link to="/board">{t("board")}</Link>
         </Space>
-      </Card>
+      </main>
     </div>
   );
 }

@@ -9,8 +9,7 @@ export interface Session {
   expiresAt: number;
 }
 
-type ExpiryListener = (reason: "expired") => void;
-const listeners = new Set<ExpiryListener>();
+let expired = false;
 const changes = new Set<() => void>();
 
 /** For useSyncExternalStore: who is signed in changed (signed in, out, or expired). */
@@ -41,6 +40,7 @@ export function currentSession(): Session | null {
 
 export function startSession(token: string, expiresInSeconds: number, now = Date.now()): Session {
   const session = { token, expiresAt: now + expiresInSeconds * 1000 };
+  expired = false;
   localStorage.setItem(STORAGE, JSON.stringify(session));
   changed();
   return session;
@@ -51,13 +51,14 @@ export function endSession(): void {
   changed();
 }
 
-/** The server refused the token (expired or no longer valid): end it and tell the shell. */
+/** The server refused the token (expired or no longer valid), or its time ran out: end it,
+ * remembering why, so the shell sends the user to sign-in with a message. */
 export function sessionExpired(): void {
+  expired = true;
   endSession();
-  for (const listener of listeners) listener("expired");
 }
 
-export function onSessionExpired(listener: ExpiryListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+/** Did the last session end by expiring (rather than by signing out)? */
+export function endedByExpiry(): boolean {
+  return expired;
 }

@@ -1,4 +1,4 @@
-import { Button, Space, Typography } from "antd";
+import { Button, Space } from "antd";
 import { useI18n } from "../i18n/i18n";
 
 /** Cursor paging as the API pages: the next page, or back to the first. */
@@ -9,7 +9,7 @@ export function CursorPager(props: { page: number; next: string | null | undefin
       <Button disabled={props.page <= 1} onClick={() => props.goTo(null, 1)}>
         {t("first_page")}
       </Button>
-      <Typography.Text>{props.page}</Typography.Text>
+      <span aria-live="polite">{props.page}</span>
       <Button disabled={!props.next} onClick={() => props.next && props.goTo(props.next, props.page + 1)}>
         {t("next_page")}
       </Button>

@@ -49,6 +49,7 @@ def test_builds_once_then_skips_until_a_source_changes(root: Path) -> None:
     npm, said = FakeNpm(), list[str]()
     assert build_console(said.append, root, npm) and npm.calls == ["ci", "run"]
     assert is_built(root)
+    assert (root / "dist" / "index.html.gz").is_file(), "precompressed for the gateway"
     assert build_console(said.append, root, npm) and npm.calls == ["ci", "run"]
     assert "sources unchanged" in said[-1]
     (root / "src" / "main.tsx").write_text("render(<App />)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,6 +55,17 @@ def test_hashed_assets_are_served_cached_and_missing_ones_are_404(dist: Path) ->
     assert found.status_code == 200 and found.text == "console.log(1)"
     assert "immutable" in found.headers["cache-control"]
     assert client.get("/assets/index-old.js").status_code == 404
+
+
+def test_a_browser_that_accepts_gzip_gets_the_precompressed_file(dist: Path) -> None:
+    (dist / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(b"console.log(1)"))
+    client = _client(dist)
+    packed = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["content-type"].startswith("text/javascript")
+    assert packed.text == "console.log(1)"  # the client undid the gzip
+    plain = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == "console.log(1)"
 
 
 def test_the_api_is_untouched_and_unknown_api_paths_stay_json(dist: Path) -> None:

@@ -1,7 +1,7 @@
 // One voucher: its fields, its order's other vouchers, its operation records, and the Void
 // and Reverse order buttons when the API offers them.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Descriptions, Drawer, Empty, Space, Table, Tag, Typography } from "antd";
+import { Alert, Button, Descriptions, Drawer, Empty, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
@@ -12,8 +12,8 @@ import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
 import { ReasonDialog } from "../../shared/ReasonDialog";
 import { availableActions, outcomeText, reverseOrder, voidVoucher, type OperationStatus, type VoucherAction } from "./actions";
-import { sourceLabel, statusLabel } from "./labels";
 import { OperationResult } from "./OperationResult";
+import { SourceText, StatusTag } from "./tags";
 
 type Detail = Schemas["VoucherDetailOut"];
 
@@ -22,7 +22,7 @@ interface Done {
   type: "void" | "reversal";
 }
 
-export function VoucherDrawer({ code, onClose }: { code: string | null; onClose: () => void }) {
+export default function VoucherDrawer({ code, onClose }: { code: string | null; onClose: () => void }) {
   const { t, lang } = useI18n();
   const { can } = useAuth();
   const client = useQueryClient();
@@ -150,19 +150,6 @@ export function VoucherDrawer({ code, onClose }: { code: string | null; onClose:
       {dialogError !== null && dialog === null && <Alert type="error" message={errorText(dialogError, lang)} />}
     </Drawer>
   );
-}
-
-export function SourceText({ source }: { source: string }) {
-  const { t } = useI18n();
-  const key = sourceLabel(source);
-  return <>{key ? t(key) : source}</>;
-}
-
-export function StatusTag({ status }: { status: string }) {
-  const { t } = useI18n();
-  const key = statusLabel(status);
-  const color = status === "available" ? "green" : status === "used" ? "blue" : status === "voided" ? "red" : "default";
-  return <Tag color={color}>{key ? t(key) : status}</Tag>;
 }
 
 function OperationRecords({ operations }: { operations: Schemas["OperationOut"][] }) {

@@ -1,9 +1,8 @@
 // Seed 000's voucher query page: seven filters above (kept in the URL), the result table
 // below (newest exchange first, cursor paging, phones masked), the detail in a drawer.
 import { useQuery } from "@tanstack/react-query";
-import { Button, Col, DatePicker, Empty, Form, Input, Row, Select, Space, Table } from "antd";
-import dayjs, { type Dayjs } from "dayjs";
-import { useEffect, useMemo } from "react";
+import { Button, Col, Empty, Form, Input, Row, Select, Space, Table } from "antd";
+import { lazy, Suspense, useEffect, useMemo } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
 import { CursorPager } from "../../shared/CursorPager";
@@ -11,7 +10,10 @@ import { dateTime, day, yuan } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { PHONE_SHAPE, useUrlFilters, type Filters } from "../../shared/urlFilters";
 import { SOURCES, STATUSES } from "./labels";
-import { SourceText, StatusTag, VoucherDrawer } from "./VoucherDrawer";
+import { SourceText, StatusTag } from "./tags";
+
+// The drawer (and its dialogs) loads when a voucher is first opened, not with the search.
+const VoucherDrawer = lazy(() => import("./VoucherDrawer"));
 
 export const FILTERS = [
   "phone",
@@ -26,41 +28,14 @@ export const FILTERS = [
 type Key = (typeof FILTERS)[number];
 export const PAGE_SIZE = 20;
 
-interface FormValues {
-  phone?: string;
-  user_id?: string;
-  code?: string;
-  merchant_order_no?: string;
-  source?: string;
-  status?: string;
-  order_date?: [Dayjs | null, Dayjs | null];
-}
-
-export function toFilters(values: FormValues): Filters<Key> {
-  const [from, to] = values.order_date ?? [null, null];
-  return {
-    phone: values.phone,
-    user_id: values.user_id,
-    code: values.code,
-    merchant_order_no: values.merchant_order_no,
-    source: values.source,
-    status: values.status,
-    order_date_from: from ? from.format("YYYY-MM-DD") : undefined,
-    order_date_to: to ? to.format("YYYY-MM-DD") : undefined,
-  };
-}
-
-function toForm(filters: Filters<Key>): FormValues {
-  const { order_date_from: from, order_date_to: to, ...rest } = filters;
-  return { ...rest, order_date: from || to ? [from ? dayjs(from) : null, to ? dayjs(to) : null] : undefined };
-}
+type FormValues = Filters<Key>;
 
 export function VoucherFilterForm({ initial, onSearch }: { initial: Filters<Key>; onSearch: (f: Filters<Key>) => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<FormValues>();
-  useEffect(() => form.setFieldsValue({ ...emptyForm, ...toForm(initial) }), [form, initial]);
+  useEffect(() => form.setFieldsValue({ ...emptyForm, ...initial }), [form, initial]);
   return (
-    <Form<FormValues> form={form} layout="vertical" onFinish={(v) => onSearch(toFilters(v))} aria-label={t("search")}>
+    <Form<FormValues> form={form} layout="vertical" onFinish={onSearch} aria-label={t("search")}>
       <Row gutter={16}>
         <Col span={6}>
           <Form.Item label={t("phone")} name="phone" rules={[{ pattern: PHONE_SHAPE, message: t("phone_invalid") }]}>
@@ -82,9 +57,26 @@ export function VoucherFilterForm({ initial, onSearch }: { initial: Filters<Key>
             <Input allowClear />
           </Form.Item>
         </Col>
-        <Col span={8}>
-          <Form.Item label={t("order_date")} name="order_date">
-            <DatePicker.RangePicker style={{ width: "100%" }} allowEmpty={[true, true]} />
+        <Col span={4}>
+          <Form.Item label={`${t("order_date")} ${t("date_from")}`} name="order_date_from">
+            <Input type="date" />
+          </Form.Item>
+        </Col>
+        <Col span={4}>
+          <Form.Item
+            label={`${t("order_date")} ${t("date_to")}`}
+            name="order_date_to"
+            dependencies={["order_date_from"]}
+            rules={[
+              ({ getFieldValue }) => ({
+                validator(_, to?: string) {
+                  const from = getFieldValue("order_date_from") as string | undefined;
+                  return !to || !from || from <= to ? Promise.resolve() : Promise.reject(new Error(t("date_range_invalid")));
+                },
+              }),
+            ]}
+          >
+            <Input type="date" />
           </Form.Item>
         </Col>
         <Col span={5}>
@@ -117,15 +109,7 @@ export function VoucherFilterForm({ initial, onSearch }: { initial: Filters<Key>
   );
 }
 
-const emptyForm: FormValues = {
-  phone: undefined,
-  user_id: undefined,
-  code: undefined,
-  merchant_order_no: undefined,
-  source: undefined,
-  status: undefined,
-  order_date: undefined,
-};
+const emptyForm: FormValues = Object.fromEntries(FILTERS.map((k) => [k, undefined]));
 
 export default function VoucherSearch() {
   const { t } = useI18n();
@@ -177,7 +161,11 @@ export default function VoucherSearch() {
         ]}
       />
       <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} />
-      <VoucherDrawer code={open} onClose={() => setExtra("open", null)} />
+      {open !== null && (
+        <Suspense fallback={null}>
+          <VoucherDrawer code={open} onClose={() => setExtra("open", null)} />
+        </Suspense>
+      )}
     </>
   );
 }
