@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test lint unit bench asyncapi clean console console-deps console-check console-api chromium
+.PHONY: up test lint unit bench asyncapi clean console console-deps console-check console-api console-screenshots chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ console-check: console-deps
 
 console-api: console-deps
 	PYTHON=$(CURDIR)/$(BIN)/python console/scripts/api-types.sh
+
+# The console's browser tests, saving a screenshot of each main screen to docs/console/.
+# A Chinese font, or the labels are boxes in the pictures (as root it is installed).
+console-screenshots: $(STAMP) chromium
+	@fc-list :lang=zh | grep -q . || { [ "$$(id -u)" = 0 ] && apt-get install -y fonts-wqy-microhei; } \
+	  || { echo "No Chinese font: sudo apt-get install -y fonts-wqy-microhei"; exit 1; }
+	KEFU_CONSOLE_SCREENSHOTS=1 $(BIN)/pytest -q --durations=0 tests/e2e/console
 
 # The browser tests drive Debian's Chromium (Playwright's own download has no CDN here).
 chromium:

@@ -12,7 +12,9 @@ import mimetypes
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Match
 
 from services.gateway.domain.route_rule import API_PREFIX
 from shared.errors import NotFound
@@ -20,6 +22,7 @@ from shared.errors import NotFound
 DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
 """Where ``vite build`` writes (``kefu up`` builds it when the sources changed)."""
 
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 _IMMUTABLE = "public, max-age=31536000, immutable"
 """Files under assets/ carry a content hash in their names: a new build has new names."""
 
@@ -34,11 +37,26 @@ def serve_console(app: FastAPI, dist: Path = DIST) -> None:
 
     async def console(request: Request, path: str = "") -> Response:
         if path == API_PREFIX.strip("/") or path.startswith(API_PREFIX.strip("/") + "/"):
+            # An API path: 405 if a route has it for another method, else the JSON 404,
+            # as before the console (this route takes every method, so it must say which).
+            if _declared_elsewhere(request):
+                raise StarletteHTTPException(405, "Method Not Allowed")
             raise NotFound(f"no route {API_PREFIX} here: /{path}", code="not_found")
+        if request.method not in ("GET", "HEAD"):
+            raise StarletteHTTPException(405, "the console's pages are only read")
         gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
         return _answer(dist, path, gzip_ok)
 
-    app.add_api_route("/{path:path}", console, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_api_route("/{path:path}", console, methods=_METHODS, include_in_schema=False)
+
+
+def _declared_elsewhere(request: Request) -> bool:
+    """Does another route serve this path (for some other method)?"""
+    own = request.scope.get("route")
+    for route in request.app.router.routes:
+        if route is not own and route.matches(request.scope)[0] is not Match.NONE:
+            return True
+    return False
 
 
 def _file(path: Path, cache: str, gzip_ok: bool) -> FileResponse:

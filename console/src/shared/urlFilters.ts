@@ -16,18 +16,38 @@ export function useUrlFilters<K extends string>(keys: readonly K[]) {
   }, [params, keys]);
   const cursor = params.get("cursor") ?? undefined;
   const page = Number(params.get("page") ?? "1") || 1;
+  const asked = Number(params.get("limit"));
+  const limit = (PAGE_SIZES as readonly number[]).includes(asked) ? asked : PAGE_SIZES[0];
 
   /** A new search: the given filters, from the first page. */
   const search = useCallback(
     (next: Filters<K>) => {
-      const out = new URLSearchParams();
-      for (const key of keys) {
-        const value = next[key]?.trim();
-        if (value) out.set(key, value);
-      }
-      setParams(out);
+      setParams((current) => {
+        const out = new URLSearchParams();
+        for (const key of keys) {
+          const value = next[key]?.trim();
+          if (value) out.set(key, value);
+        }
+        const size = current.get("limit");
+        if (size) out.set("limit", size); // the page size is the user's, not the search's
+        return out;
+      });
     },
     [keys, setParams],
+  );
+  /** Another page size: the same filters from the first page. */
+  const setLimit = useCallback(
+    (size: number) => {
+      setParams((current) => {
+        const out = new URLSearchParams(current);
+        out.delete("cursor");
+        out.delete("page");
+        if (size === PAGE_SIZES[0]) out.delete("limit");
+        else out.set("limit", String(size));
+        return out;
+      });
+    },
+    [setParams],
   );
   /** The same filters, another page (a new history entry: Back returns to this one). */
   const goTo = useCallback(
@@ -54,7 +74,9 @@ export function useUrlFilters<K extends string>(keys: readonly K[]) {
     },
     [setParams],
   );
-  return { filters, cursor, page, params, search, goTo, setExtra };
+  return { filters, cursor, page, limit, params, search, goTo, setLimit, setExtra };
 }
+
+export const PAGE_SIZES = [20, 50, 100] as const;
 
 export const PHONE_SHAPE = /^1\d{10}$/;

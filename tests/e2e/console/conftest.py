@@ -41,6 +41,7 @@ async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         # No sandbox as root (CI containers): Chromium refuses to start sandboxed there.
         args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        args.append("--lang=zh-CN")  # date inputs in the Chinese order, as agents see them
         launched = await playwright.chromium.launch(executable_path=path, headless=True, args=args)
         try:
             yield launched
@@ -80,4 +81,5 @@ async def screenshot(page: Page, name: str) -> None:
     so an ordinary test run leaves the checkout as it was."""
     if os.environ.get("KEFU_CONSOLE_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        await page.wait_for_timeout(500)  # drawers and dialogs slide in
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")

@@ -77,7 +77,13 @@ def test_the_api_is_untouched_and_unknown_api_paths_stay_json(dist: Path) -> Non
             assert response.status_code == 404, path
             assert response.json()["code"] == "not_found"
     assert client.get("/openapi.json").json()["info"]["title"] == "test"
-    assert client.post("/vouchers").status_code == 405
+    refused = client.post("/vouchers")
+    assert (refused.status_code, refused.json()["code"]) == (405, "method_not_allowed")
+    for method in ("POST", "PUT", "DELETE"):
+        unknown = client.request(method, "/api/v1/unknown")
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found"), method
+    wrong = client.post("/api/v1/known")
+    assert (wrong.status_code, wrong.json()["code"]) == (405, "method_not_allowed")
 
 
 def test_no_file_outside_the_build_is_served(dist: Path) -> None:

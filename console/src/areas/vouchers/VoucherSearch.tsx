@@ -26,7 +26,6 @@ export const FILTERS = [
   "merchant_order_no",
 ] as const;
 type Key = (typeof FILTERS)[number];
-export const PAGE_SIZE = 20;
 
 type FormValues = Filters<Key>;
 
@@ -113,14 +112,14 @@ const emptyForm: FormValues = Object.fromEntries(FILTERS.map((k) => [k, undefine
 
 export default function VoucherSearch() {
   const { t } = useI18n();
-  const { filters, cursor, page, params, search, goTo, setExtra } = useUrlFilters(FILTERS);
+  const { filters, cursor, page, limit, params, search, goTo, setLimit, setExtra } = useUrlFilters(FILTERS);
   const open = params.get("open");
-  const query = useMemo(() => ({ ...filters, limit: String(PAGE_SIZE), cursor }), [filters, cursor]);
+  const query = useMemo(() => ({ ...filters, limit: String(limit), cursor }), [filters, limit, cursor]);
   const result = useQuery({
     queryKey: ["vouchers", query],
     queryFn: () => unwrap(api.GET("/api/v1/vouchers", { params: { query } })),
   });
-  const offset = (page - 1) * PAGE_SIZE;
+  const offset = (page - 1) * limit;
   return (
     <>
       <VoucherFilterForm initial={filters} onSearch={search} />
@@ -160,7 +159,7 @@ export default function VoucherSearch() {
           },
         ]}
       />
-      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} />
+      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
       {open !== null && (
         <Suspense fallback={null}>
           <VoucherDrawer code={open} onClose={() => setExtra("open", null)} />
