@@ -5,10 +5,10 @@ import { BellOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Button, Space, Spin, Tag } from "antd";
 import { useEffect, useMemo, useSyncExternalStore, type ReactNode } from "react";
-import { Link, NavLink, Navigate, useLocation, useNavigate } from "react-router-dom";
+import { Link, NavLink, Navigate, useLocation } from "react-router-dom";
 import { api, unwrap, type RouteKey } from "./api/client";
 import { useAuth } from "./auth/AuthProvider";
-import { currentSession, currentToken, endedByExpiry, onSessionChange, sessionExpired } from "./auth/session";
+import { currentSession, currentToken, howEnded, onSessionChange, sessionExpired } from "./auth/session";
 import { useI18n } from "./i18n/i18n";
 import type { TextKey } from "./i18n/texts";
 import { LangSwitch } from "./shared/LangSwitch";
@@ -77,14 +77,16 @@ export function Shell({ children }: { children: ReactNode }) {
   const { me, loading, can, signOut } = useAuth();
   const { t } = useI18n();
   const location = useLocation();
-  const navigate = useNavigate();
   const token = useSyncExternalStore(onSessionChange, currentToken);
   useExpiryTimer(token);
   const pages = useMemo(() => PAGES.filter((p) => can(p.needs)), [can]);
 
   if (token === null) {
-    // Back to sign-in, with a message if the session expired, and then back to this page.
-    const why = endedByExpiry() ? "expired=1&" : "";
+    // Back to sign-in: after signing out, plainly; else (expired, or never signed in) with
+    // the way back to this page, and a message if the session expired.
+    const how = howEnded();
+    if (how === "signed_out") return <Navigate to="/login" replace />;
+    const why = how === "expired" ? "expired=1&" : "";
     return <Navigate to={`/login?${why}next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   }
   if (loading || !me) return <Spin fullscreen tip={t("loading")} />;
@@ -123,10 +125,7 @@ export function Shell({ children }: { children: ReactNode }) {
             </span>
             <LangSwitch />
             <Button
-              onClick={() => {
-                navigate("/login", { replace: true });
-                signOut();
-              }}
+              onClick={signOut}
             >
               {t("sign_out")}
             </Button>

@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from "react";
 import { api, unwrap, type RouteKey, type Schemas } from "../api/client";
-import { currentToken, endSession, onSessionChange } from "./session";
+import { currentToken, onSessionChange, signedOut } from "./session";
 
 interface Auth {
   me: Schemas["MeOut"] | undefined;
@@ -28,7 +28,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const routes = useMemo(() => new Set(me.data?.routes ?? []), [me.data]);
   const can = useCallback((route: RouteKey) => routes.has(route), [routes]);
   const signOut = useCallback(() => {
-    endSession();
+    signedOut();
     client.clear();
   }, [client]);
   const value = useMemo(

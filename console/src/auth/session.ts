@@ -9,7 +9,7 @@ export interface Session {
   expiresAt: number;
 }
 
-let expired = false;
+let ended: "expired" | "signed_out" | null = null;
 const changes = new Set<() => void>();
 
 /** For useSyncExternalStore: who is signed in changed (signed in, out, or expired). */
@@ -40,7 +40,7 @@ export function currentSession(): Session | null {
 
 export function startSession(token: string, expiresInSeconds: number, now = Date.now()): Session {
   const session = { token, expiresAt: now + expiresInSeconds * 1000 };
-  expired = false;
+  ended = null;
   localStorage.setItem(STORAGE, JSON.stringify(session));
   changed();
   return session;
@@ -54,11 +54,17 @@ export function endSession(): void {
 /** The server refused the token (expired or no longer valid), or its time ran out: end it,
  * remembering why, so the shell sends the user to sign-in with a message. */
 export function sessionExpired(): void {
-  expired = true;
+  ended = "expired";
   endSession();
 }
 
-/** Did the last session end by expiring (rather than by signing out)? */
-export function endedByExpiry(): boolean {
-  return expired;
+/** The user signed out: the next sign-in starts afresh, not on this page. */
+export function signedOut(): void {
+  ended = "signed_out";
+  endSession();
+}
+
+/** How the last session ended, if it did. */
+export function howEnded(): "expired" | "signed_out" | null {
+  return ended;
 }

@@ -23,7 +23,7 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 """The smallest screen the console is made for."""
 
 SignIn = Callable[[str], Awaitable[Page]]
-expect.set_options(timeout=15_000)
+expect.set_options(timeout=20_000)
 """A shared two-core machine: a page's first answer may take seconds under load."""
 
 
@@ -55,7 +55,7 @@ async def page(browser: Browser, console_url: str) -> AsyncIterator[Page]:
     context = await browser.new_context(
         base_url=console_url, viewport=VIEWPORT, locale="zh-CN", timezone_id="UTC"
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     opened = await context.new_page()
     try:
         yield opened

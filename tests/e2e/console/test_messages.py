@@ -49,6 +49,7 @@ async def test_the_duty_lead_reads_the_latest_code_and_an_agent_is_refused(
     await page.get_by_role("button", name="退出登录").click()
     page = await sign_in("lead")
     await page.get_by_role("link", name="验证码查询").click()
+    await expect(page.get_by_role("heading", name="查询最新验证码")).to_be_visible()
     await page.get_by_label("手机号").fill(number)
     await page.get_by_role("button", name="查询验证码").click()
     code = page.get_by_test_id("latest-code")

@@ -46,6 +46,7 @@ async def test_an_agent_finds_a_customers_vouchers_by_phone_and_by_order_number(
         await agent.arrived(issued)
     page = await sign_in("agent")
     await page.get_by_role("link", name="券查询").click()
+    await expect(page.get_by_text("输入查询条件后点击查询")).to_be_visible()
     await page.get_by_label("手机号").fill(customer)
     await page.get_by_role("button", name="查询", exact=True).click()
     await expect(page).to_have_url(re.compile(rf"phone={customer}"))

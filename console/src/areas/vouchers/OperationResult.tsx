@@ -8,7 +8,7 @@ import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
 import { useIdempotentAction } from "../../shared/idempotency";
 import { outcomeText, retryOperation, type OperationStatus } from "./actions";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 export const POLL_MS = 1000;
 
@@ -20,24 +20,26 @@ export function OperationResult(props: { first: OperationStatus; type: "void" | 
   const [retryError, setRetryError] = useState<unknown>(null);
   const operation = useQuery({
     queryKey: ["operation", id],
-    queryFn: async () => {
-      const view = await unwrap(api.GET("/api/v1/operations/{operation_id}", { params: { path: { operation_id: id } } }));
-      if (view.status !== "pending") props.onSettled();
-      return view as OperationStatus;
-    },
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/v1/operations/{operation_id}", { params: { path: { operation_id: id } } }))) as OperationStatus,
     initialData: props.first,
     staleTime: Infinity,
     refetchInterval: (query) => (query.state.data?.status === "pending" ? POLL_MS : false),
   });
   const retry = useIdempotentAction((key: string, _: null) => retryOperation(key, id));
   const status = operation.data;
+  const { onSettled } = props;
+  // Once it ends (at once, after polling, or after a retry), the lists show its effect.
+  useEffect(() => {
+    if (status.status !== "pending") onSettled();
+  }, [status.status, onSettled]);
 
   async function onRetry() {
     setRetryError(null);
     try {
       const next = await retry.run(null);
       client.setQueryData(["operation", id], next);
-      if (next.status !== "pending") props.onSettled();
+      if (next.status !== "pending") onSettled(); // a new attempt is a new operation record
     } catch (e) {
       setRetryError(e);
     }

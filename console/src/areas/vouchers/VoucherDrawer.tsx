@@ -1,10 +1,9 @@
 // One voucher: its fields, its order's other vouchers, its operation records, and the Void
 // and Reverse order buttons when the API offers them.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Descriptions, Drawer, Empty, Space, Table, Typography } from "antd";
-import { useState } from "react";
+import { Button, Descriptions, Drawer, Empty, Space, Table, Typography } from "antd";
+import { useCallback, useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
-import { errorText } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
 import { dateTime, day, yuan } from "../../shared/format";
@@ -23,7 +22,7 @@ interface Done {
 }
 
 export default function VoucherDrawer({ code, onClose }: { code: string | null; onClose: () => void }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { can } = useAuth();
   const client = useQueryClient();
   const [dialog, setDialog] = useState<VoucherAction | null>(null);
@@ -42,10 +41,10 @@ export default function VoucherDrawer({ code, onClose }: { code: string | null; 
     enabled: orderNo !== undefined,
   });
 
-  const refresh = () => {
+  const refresh = useCallback(() => {
     void client.invalidateQueries({ queryKey: ["vouchers"] });
     void client.invalidateQueries({ queryKey: ["voucher"] });
-  };
+  }, [client]);
   const command = useIdempotentAction((key: string, args: { action: VoucherAction; reason: string; voucher: Detail }) =>
     args.action === "void"
       ? voidVoucher(key, args.voucher.code, args.reason)
@@ -147,7 +146,6 @@ export default function VoucherDrawer({ code, onClose }: { code: string | null; 
           setDialogError(null);
         }}
       />
-      {dialogError !== null && dialog === null && <Alert type="error" message={errorText(dialogError, lang)} />}
     </Drawer>
   );
 }

@@ -115,9 +115,12 @@ export default function VoucherSearch() {
   const { filters, cursor, page, limit, params, search, goTo, setLimit, setExtra } = useUrlFilters(FILTERS);
   const open = params.get("open");
   const query = useMemo(() => ({ ...filters, limit: String(limit), cursor }), [filters, limit, cursor]);
+  // Nothing is searched until a filter is given: an agent looks for one customer's vouchers.
+  const asked = Object.keys(filters).length > 0;
   const result = useQuery({
     queryKey: ["vouchers", query],
     queryFn: () => unwrap(api.GET("/api/v1/vouchers", { params: { query } })),
+    enabled: asked,
   });
   const offset = (page - 1) * limit;
   return (
@@ -131,7 +134,7 @@ export default function VoucherSearch() {
         dataSource={result.data?.items ?? []}
         pagination={false}
         scroll={{ x: 1200 }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
+        locale={{ emptyText: <Empty description={asked ? t("empty") : t("search_hint")} /> }}
         columns={[
           { title: t("row_no"), key: "n", width: 64, render: (_, __, i) => offset + i + 1 },
           { title: t("merchant_order_no"), dataIndex: "merchant_order_no" },
