@@ -23,6 +23,7 @@ import os
 import secrets
 import shutil
 import statistics
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -218,12 +219,20 @@ async def _browser_figures(stack: Stack, password: str, runs: int) -> dict[str, 
     return figures
 
 
+def _chromium_version() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        return "(not found)"
+    out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.strip().removeprefix("Chromium ").split(" ")[0] or "(unknown)"
+
+
 def _ms(values: list[float]) -> str:
     ordered = sorted(values)
     return f"{statistics.median(ordered):.0f} ms median, {ordered[-1]:.0f} ms worst"
 
 
-def report(sizes: dict[str, Any], figures: dict[str, list[float]], runs: int) -> str:
+def report(sizes: dict[str, Any], figures: dict[str, list[float]], runs: int, context: str) -> str:
     first = sizes["first_kb"]
     verdict = "met" if first <= BUDGET_KB else "NOT met"
     totals = [a + b for a, b in zip(figures["page"], figures["sign_in"], strict=True)]
@@ -255,7 +264,8 @@ def report(sizes: dict[str, Any], figures: dict[str, list[float]], runs: int) ->
             __doc__.split("\n\n", 1)[1].strip() if __doc__ else "",
             "",
             f"Browser figures over {runs} runs, each in a fresh context (no cache), after one"
-            " warm-up sign-in; the 50 rows are 25 orders of 2 vouchers for one phone.",
+            " warm-up sign-in; the 50 rows are 25 orders of 2 vouchers for one phone."
+            f" {context}",
             "",
             results.table(["what", "measured"], rows),
         ]
@@ -266,6 +276,7 @@ def main(runs: int) -> None:
     assert build_console(print), "the console did not build"
     sizes = build_sizes(CONSOLE / "dist")
     password = "bench-" + secrets.token_urlsafe(9)
+    load_before = os.getloadavg()[0]
     pg_url, server = start_postgres(DATA / "console-pg", keep=True)
     try:
         with broker() as kafka:
@@ -286,7 +297,12 @@ def main(runs: int) -> None:
                 stack.stop()
     finally:
         server.cleanup()
-    body = report(sizes, figures, runs)
+    context = (
+        f"Load average (1 min) {load_before:.1f} before the stack started and"
+        f" {os.getloadavg()[0]:.1f} after the runs, on {os.cpu_count()} cores: other"
+        f" work shares this machine. Chromium {_chromium_version()}."
+    )
+    body = report(sizes, figures, runs, context)
     print(body)
     results.write_section("console", body)
 

@@ -1,6 +1,6 @@
 import { Alert, Button, Form, Input, Space } from "antd";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { errorText } from "../api/errors";
@@ -26,6 +26,10 @@ export default function SignIn() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const expired = params.get("expired") === "1";
+  // While the user types, fetch the screen most of them open next: it is ready on sign-in.
+  useEffect(() => {
+    void import("../areas/vouchers/VoucherSearch");
+  }, []);
 
   async function submit(values: Credentials) {
     setBusy(true);

@@ -146,6 +146,7 @@ async def test_a_void_the_sandbox_refuses_shows_void_failed_and_retry(
     await expect(result).to_contain_text("作废失败", timeout=30_000)
     retry = result.get_by_role("button", name="重试")
     await expect(retry).to_be_visible()
+    await result.scroll_into_view_if_needed()
     await screenshot(page, "void-failed")
     await retry.click()
     await expect(retry).to_be_enabled()

@@ -1,7 +1,7 @@
 // Seed 000's voucher query page: seven filters above (kept in the URL), the result table
 // below (newest exchange first, cursor paging, phones masked), the detail in a drawer.
 import { useQuery } from "@tanstack/react-query";
-import { Button, Col, Empty, Form, Input, Row, Select, Space, Table } from "antd";
+import { Button, Col, Empty, Form, Input, Row, Select, Space, Table, type TableColumnsType } from "antd";
 import { lazy, Suspense, useEffect, useMemo } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
@@ -123,6 +123,35 @@ export default function VoucherSearch() {
     enabled: asked,
   });
   const offset = (page - 1) * limit;
+  // The same column objects between renders: a 50-row answer renders only its rows.
+  const columns = useMemo<TableColumnsType<Schemas["VoucherOut"]>>(
+    () => [
+      { title: t("row_no"), key: "n", width: 64, render: (_, __, i) => offset + i + 1 },
+      { title: t("merchant_order_no"), dataIndex: "merchant_order_no" },
+      { title: t("exchanged_at"), dataIndex: "exchanged_at", render: (v: string) => dateTime(v) },
+      { title: t("order_status"), dataIndex: "order_status" },
+      { title: t("source"), dataIndex: "source", render: (v: string) => <SourceText source={v} /> },
+      { title: t("deduction_status"), dataIndex: "deduction_status" },
+      { title: t("voucher_status"), dataIndex: "status", render: (v: string) => <StatusTag status={v} /> },
+      { title: t("face_value"), dataIndex: "face_value", align: "right", render: (v: string) => yuan(v) },
+      {
+        title: t("validity"),
+        key: "validity",
+        render: (_, v) => `${day(v.valid_from)} ~ ${day(v.valid_to)}`,
+      },
+      { title: t("voucher_code"), dataIndex: "code" },
+      {
+        title: t("details"),
+        key: "details",
+        render: (_, v) => (
+          <Button type="link" onClick={() => setExtra("open", v.code)} aria-label={`${t("details")} ${v.code}`}>
+            {t("details")}
+          </Button>
+        ),
+      },
+    ],
+    [t, offset, setExtra],
+  );
   return (
     <>
       <VoucherFilterForm initial={filters} onSearch={search} />
@@ -133,34 +162,9 @@ export default function VoucherSearch() {
         loading={result.isFetching}
         dataSource={result.data?.items ?? []}
         pagination={false}
-        scroll={{ x: 1200 }}
+        scroll={{ x: "max-content" }}
         locale={{ emptyText: <Empty description={asked ? t("empty") : t("search_hint")} /> }}
-        columns={[
-          { title: t("row_no"), key: "n", width: 64, render: (_, __, i) => offset + i + 1 },
-          { title: t("merchant_order_no"), dataIndex: "merchant_order_no" },
-          { title: t("exchanged_at"), dataIndex: "exchanged_at", render: (v: string) => dateTime(v) },
-          { title: t("order_status"), dataIndex: "order_status" },
-          { title: t("source"), dataIndex: "source", render: (v: string) => <SourceText source={v} /> },
-          { title: t("deduction_status"), dataIndex: "deduction_status" },
-          { title: t("voucher_status"), dataIndex: "status", render: (v: string) => <StatusTag status={v} /> },
-          { title: t("face_value"), dataIndex: "face_value", align: "right", render: (v: string) => yuan(v) },
-          {
-            title: t("validity"),
-            key: "validity",
-            render: (_, v) => `${day(v.valid_from)} ~ ${day(v.valid_to)}`,
-          },
-          { title: t("voucher_code"), dataIndex: "code" },
-          {
-            title: t("details"),
-            key: "details",
-            fixed: "right",
-            render: (_, v) => (
-              <Button type="link" onClick={() => setExtra("open", v.code)} aria-label={`${t("details")} ${v.code}`}>
-                {t("details")}
-              </Button>
-            ),
-          },
-        ]}
+        columns={columns}
       />
       <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
       {open !== null && (
