@@ -66,15 +66,16 @@ def build_sizes(dist: Path) -> dict[str, Any]:
     first = closure(search, set(sign_in))
     shipped = [p for p in dist.rglob("*") if p.is_file() and p.suffix in (".js", ".css", ".html")]
     js = [p for p in shipped if p.suffix == ".js"]
+    # kB are 1,000 bytes here: the stricter reading of a "300 KB" budget.
     return {
-        "sign_in_kb": sum(_gz(dist / manifest[k]["file"]) for k in sign_in) / 1024,
-        "first_kb": sum(_gz(dist / manifest[k]["file"]) for k in first) / 1024,
+        "sign_in_kb": sum(_gz(dist / manifest[k]["file"]) for k in sign_in) / 1000,
+        "first_kb": sum(_gz(dist / manifest[k]["file"]) for k in first) / 1000,
         "first_chunks": len(first),
         "js_files": len(js),
-        "js_kb": sum(p.stat().st_size for p in js) / 1024,
-        "js_gz_kb": sum(_gz(p) for p in js) / 1024,
-        "all_kb": sum(p.stat().st_size for p in shipped) / 1024,
-        "all_gz_kb": sum(_gz(p) for p in shipped) / 1024,
+        "js_kb": sum(p.stat().st_size for p in js) / 1000,
+        "js_gz_kb": sum(_gz(p) for p in js) / 1000,
+        "all_kb": sum(p.stat().st_size for p in shipped) / 1000,
+        "all_gz_kb": sum(_gz(p) for p in shipped) / 1000,
     }
 
 
@@ -237,18 +238,18 @@ def report(sizes: dict[str, Any], figures: dict[str, list[float]], runs: int, co
     verdict = "met" if first <= BUDGET_KB else "NOT met"
     totals = [a + b for a, b in zip(figures["page"], figures["sign_in"], strict=True)]
     rows = [
-        ["sign-in page JS (entry and its imports), gzip", f"{sizes['sign_in_kb']:.1f} KB"],
+        ["sign-in page JS (entry and its imports), gzip", f"{sizes['sign_in_kb']:.1f} kB"],
         [
             f"first screen JS: sign-in and voucher search ({sizes['first_chunks']} chunks), gzip",
-            f"{first:.1f} KB (budget {BUDGET_KB} KB: {verdict})",
+            f"{first:.1f} kB = {first / 1.024:.1f} KiB (budget {BUDGET_KB} kB: {verdict})",
         ],
         [
             "all JS",
-            f"{sizes['js_files']} files, {sizes['js_kb']:.0f} KB, {sizes['js_gz_kb']:.0f} KB gzip",
+            f"{sizes['js_files']} files, {sizes['js_kb']:.0f} kB, {sizes['js_gz_kb']:.0f} kB gzip",
         ],
         [
             "whole build (JS, CSS, HTML)",
-            f"{sizes['all_kb']:.0f} KB, {sizes['all_gz_kb']:.0f} KB gzip",
+            f"{sizes['all_kb']:.0f} kB, {sizes['all_gz_kb']:.0f} kB gzip",
         ],
         ["sign-in page loaded (cold cache) until its button shows", _ms(figures["page"])],
         ["click on 登录 until the voucher search is usable", _ms(figures["sign_in"])],
