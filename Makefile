@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test lint unit bench faults asyncapi clean
+.PHONY: up test lint unit bench faults asyncapi clean console console-deps console-check console-api console-screenshots chromium
 
 $(STAMP): pyproject.toml
 	@echo "==> 1/3 creating the virtual environment $(VENV) with $(PYTHON)"
@@ -26,8 +26,42 @@ lint: $(STAMP)
 	$(BIN)/mypy shared services tests bench
 	$(BIN)/lint-imports
 
-test: lint
+test: lint console-check chromium
 	$(BIN)/pytest -q
+
+# The agent console (console/): dependencies from the committed lockfile, then its type
+# check, its component tests, and the generated API types checked against the gateway's
+# OpenAPI (stale types fail: run `make console-api`).
+console-deps: $(STAMP)
+	$(BIN)/python -m shared.devstack.console_build --deps
+
+console: console-deps
+	$(BIN)/python -m shared.devstack.console_build
+
+console-check: console-deps
+	cd console && npm run --silent typecheck
+	cd console && npm test --silent
+	PYTHON=$(CURDIR)/$(BIN)/python console/scripts/api-types.sh --check
+
+console-api: console-deps
+	PYTHON=$(CURDIR)/$(BIN)/python console/scripts/api-types.sh
+
+# The console's browser tests, saving a screenshot of each main screen to docs/console/.
+# A Chinese font, or the labels are boxes in the pictures (as root it is installed).
+console-screenshots: $(STAMP) chromium
+	@fc-list :lang=zh | grep -q . || { [ "$$(id -u)" = 0 ] && apt-get install -y fonts-wqy-microhei; } \
+	  || { echo "No Chinese font: sudo apt-get install -y fonts-wqy-microhei"; exit 1; }
+	KEFU_CONSOLE_SCREENSHOTS=1 $(BIN)/pytest -q --durations=0 tests/e2e/console
+
+# The browser tests drive Debian's Chromium (Playwright's own download has no CDN here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  else \
+	    echo "Chromium is missing: the console's browser tests need it."; \
+	    echo "Install it as root: sudo apt-get install -y chromium"; exit 1; \
+	  fi; }
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
@@ -44,4 +78,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) .kefu .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .kefu .mypy_cache .pytest_cache .ruff_cache console/node_modules console/dist

@@ -8,7 +8,16 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("query", "ingest", "reversal", "notify", "refund", "rental", "rental_accounts")
+BENCHMARKS = (
+    "query",
+    "ingest",
+    "reversal",
+    "notify",
+    "refund",
+    "rental",
+    "rental_accounts",
+    "console",
+)
 
 
 def main() -> None:

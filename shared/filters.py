@@ -42,7 +42,9 @@ async def reject_unknown_filters(request: Request) -> None:
     the customer's.
     """
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
+    # pages outside the API document (the console's deep links, /docs) keep their query
+    # for the browser: /vouchers?phone=... is the console's search, not a list call
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
         return
     unknown = sorted(set(request.query_params.keys()) - _declared_query(route))
     if unknown:

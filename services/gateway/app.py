@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.gateway.api import ROUTERS
+from services.gateway.console import serve_console
 from services.gateway.context import Gateway
 from services.gateway.domain.route_rule import AFTERSALES_PREFIX
 from services.gateway.errors import Unauthorized
@@ -95,4 +96,5 @@ def create_app(settings: Settings) -> FastAPI:
     allow_body(app, f"{AFTERSALES_PREFIX}/tickets", TICKET_BODY_LIMIT)
     for router in ROUTERS:
         app.include_router(router)
+    serve_console(app)
     return app

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from shared.contracts import TOPICS
+from shared.devstack.console_build import build_console
 from shared.devstack.secrets import StackSecrets
 from shared.devstack.stack import Stack, StackError, StackStopped, settings_env
 from shared.devstack.stack_env import remove_stack_env, write_stack_env
@@ -45,6 +46,7 @@ def banner(stack: Stack) -> str:
         "",
         "Kefu is up.",
         "",
+        f"  Console     {url}/   (the agent console: sign in with a demo account below)",
         f"  Gateway     {url}",
         f"  API docs    {url}/docs",
     ]
@@ -142,6 +144,7 @@ def run_up(settings: Settings) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        build_console(_say)
         try:
             stack.start()
         except StackStopped:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from shared.devstack.broker import free_port, port_open
+from shared.devstack.console_build import build_console
 from shared.settings import SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -78,10 +79,16 @@ def test_kefu_up_runs_everything_stops_cleanly_and_keeps_its_data(tmp_path: Path
     ports = {name: free_port() for name in SERVICES}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
 
+    build_console(print)  # built beforehand, so the wait below is the stack's own
     first = KefuUp(home, ports)
     try:
         banner = first.wait_up()
         assert f"Gateway     {gateway}" in banner and f"{gateway}/docs" in banner
+        up = banner[banner.index("Kefu is up.") :]
+        assert up.index(f"Console     {gateway}/") < up.index("Gateway"), "the console comes first"
+        assert "Console: built, sources unchanged." in banner
+        console = httpx.get(f"{gateway}/vouchers?phone=13800138000")
+        assert console.status_code == 200 and '<div id="root">' in console.text
         password = (home / "demo_password").read_text().strip()
         assert f"password {password}" in banner
         assert re.search(r"kefu_voucher \(\d+ migrations applied\)", banner), banner

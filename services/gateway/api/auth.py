@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from services.gateway import handlers
 from services.gateway.api.models import LoginIn, MeOut, TokenOut, errors
 from services.gateway.calls import Call, gateway_of
+from services.gateway.domain.route_groups import rights_of
 
 router = APIRouter(tags=["auth"])
 
@@ -25,5 +26,8 @@ async def login(body: LoginIn, request: Request) -> TokenOut:
 
 @router.get("/api/v1/auth/me", response_model=MeOut, responses=errors(401))
 async def me(call: Call) -> MeOut:
-    """Who the token signs in, with their current roles."""
-    return MeOut(username=call.actor.username, roles=sorted(call.actor.roles))
+    """Who the token signs in, with their current roles and what those roles may use."""
+    groups, routes = rights_of(frozenset(call.actor.roles))
+    return MeOut(
+        username=call.actor.username, roles=sorted(call.actor.roles), groups=groups, routes=routes
+    )

@@ -61,6 +61,13 @@ class RolesIn(BaseModel):
 class MeOut(BaseModel):
     username: str
     roles: list[str]
+    groups: list[str] = Field(
+        description="The areas the roles may use (vouchers, notify.sms, ...), from the route table"
+    )
+    routes: list[str] = Field(
+        description='Every route the roles may call, as "METHOD /path/{param}"',
+        examples=[["GET /api/v1/vouchers", "POST /api/v1/vouchers/{code}/void"]],
+    )
 
 
 class UserIn(BaseModel):

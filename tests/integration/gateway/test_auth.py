@@ -26,7 +26,12 @@ async def test_login_gives_a_bearer_token_for_the_user(gateway: GatewayUnderTest
     me = await gateway.http.get(
         "/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
     )
-    assert me.json() == {"username": "agent", "roles": ["agent"]}
+    who = me.json()
+    assert (who["username"], who["roles"]) == ("agent", ["agent"])
+    # What the console's menu and buttons come from: the route table, read for these roles.
+    assert "vouchers" in who["groups"] and "admin" not in who["groups"]
+    assert "POST /api/v1/vouchers/{code}/void" in who["routes"]
+    assert "GET /api/v1/admin/users" not in who["routes"]
 
 
 @pytest.mark.parametrize(

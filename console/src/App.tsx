@@ -1,0 +1,50 @@
+// Routes, each screen its own chunk: the first screen loads only sign-in and the shell.
+import { Spin } from "antd";
+import { lazy, Suspense } from "react";
+import { Route, Routes } from "react-router-dom";
+import { AuthProvider } from "./auth/AuthProvider";
+import SignIn from "./auth/SignIn";
+import { Shell } from "./Shell";
+
+const Vouchers = lazy(() => import("./areas/vouchers/VoucherSearch"));
+const SmsLog = lazy(() => import("./areas/messages/SmsLog"));
+const CodeLookup = lazy(() => import("./areas/messages/CodeLookup"));
+const Inbox = lazy(() => import("./areas/messages/Inbox"));
+const Announcements = lazy(() => import("./areas/messages/Announcements"));
+const Board = lazy(() => import("./areas/messages/Board"));
+
+function Screens() {
+  return (
+    <Shell>
+      <Suspense fallback={<Spin />}>
+        <Routes>
+          <Route path="/vouchers" element={<Vouchers />} />
+          <Route path="/messages/sms" element={<SmsLog />} />
+          <Route path="/messages/code-lookup" element={<CodeLookup />} />
+          <Route path="/messages/inbox" element={<Inbox />} />
+          <Route path="/messages/announcements" element={<Announcements />} />
+          <Route path="*" element={null} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}
+
+export default function App() {
+  return (
+    <AuthProvider>
+      <Routes>
+        <Route path="/login" element={<SignIn />} />
+        <Route
+          path="/board"
+          element={
+            <Suspense fallback={<Spin />}>
+              <Board />
+            </Suspense>
+          }
+        />
+        <Route path="*" element={<Screens />} />
+      </Routes>
+    </AuthProvider>
+  );
+}

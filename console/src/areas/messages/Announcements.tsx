@@ -1,0 +1,238 @@
+// Announcements: list, draft, edit, preview, publish, withdraw, schedule. Buttons come from
+// each announcement's `actions` and the user's routes; times are Asia/Shanghai wall-clock.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, DatePicker, Empty, Form, Input, message, Modal, Select, Space, Table, Tag, Typography } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
+import { useMemo, useState } from "react";
+import { api, unwrap, type Schemas } from "../../api/client";
+import { errorText } from "../../api/errors";
+import { useAuth } from "../../auth/AuthProvider";
+import { useI18n } from "../../i18n/i18n";
+import type { TextKey } from "../../i18n/texts";
+import { CursorPager } from "../../shared/CursorPager";
+import { dateTime, shanghaiIso } from "../../shared/format";
+import { ListError } from "../../shared/ListError";
+import { useUrlFilters } from "../../shared/urlFilters";
+
+type Announcement = Schemas["AnnouncementOut"];
+type Status = Announcement["status"];
+const STATES: Status[] = ["draft", "online", "offline"];
+const COLOR: Record<Status, string> = { draft: "default", online: "green", offline: "orange" };
+
+interface Draft {
+  title: string;
+  body: string;
+  publish_at?: Dayjs | null;
+  withdraw_at?: Dayjs | null;
+}
+
+/** The picker's wall-clock time read as Shanghai time, whatever the browser's zone. */
+function asShanghai(value: Dayjs | null | undefined): string | null {
+  return value ? shanghaiIso(value.format("YYYY-MM-DDTHH:mm")) : null;
+}
+
+function fromShanghai(iso: string | null): Dayjs | null {
+  return iso ? dayjs(dateTime(iso)) : null;
+}
+
+export function toBody(draft: Draft): Schemas["AnnouncementIn"] {
+  return {
+    title: draft.title.trim(),
+    body: draft.body.trim(),
+    publish_at: asShanghai(draft.publish_at),
+    withdraw_at: asShanghai(draft.withdraw_at),
+  };
+}
+
+function Editor(props: { editing: Announcement | "new"; onClose: () => void; onSaved: () => void }) {
+  const { t, lang } = useI18n();
+  const [form] = Form.useForm<Draft>();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [preview, setPreview] = useState<Draft | null>(null);
+  const existing = props.editing === "new" ? null : props.editing;
+  const initial: Draft = existing
+    ? { title: existing.title, body: existing.body, publish_at: fromShanghai(existing.publish_at), withdraw_at: fromShanghai(existing.withdraw_at) }
+    : { title: "", body: "" };
+
+  async function save(draft: Draft) {
+    setBusy(true);
+    setError(null);
+    try {
+      const body = toBody(draft);
+      if (existing) {
+        await unwrap(api.PUT("/api/v1/notify/announcements/{announcement_id}", { params: { path: { announcement_id: existing.id } }, body }));
+      } else {
+        await unwrap(api.POST("/api/v1/notify/announcements", { body }));
+      }
+      void message.success(t("saved"));
+      props.onSaved();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal
+      open
+      title={existing ? t("edit") : t("new_announcement")}
+      onCancel={props.onClose}
+      width={720}
+      footer={[
+        <Button key="preview" onClick={() => setPreview(form.getFieldsValue())}>
+          {t("preview")}
+        </Button>,
+        <Button key="cancel" onClick={props.onClose}>
+          {t("cancel")}
+        </Button>,
+        <Button key="save" type="primary" loading={busy} onClick={() => form.submit()}>
+          {t("save_draft")}
+        </Button>,
+      ]}
+    >
+      <Form<Draft> form={form} layout="vertical" initialValues={initial} onFinish={save}>
+        <Form.Item label={t("title")} name="title" rules={[{ required: true, whitespace: true, message: t("title_required") }]}>
+          <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item label={t("body")} name="body" rules={[{ required: true, whitespace: true, message: t("body_required") }]}>
+          <Input.TextArea rows={6} />
+        </Form.Item>
+        <Space>
+          <Form.Item label={t("publish_at")} name="publish_at">
+            <DatePicker showTime={{ format: "HH:mm" }} format="YYYY-MM-DD HH:mm" />
+          </Form.Item>
+          <Form.Item
+            label={t("withdraw_at")}
+            name="withdraw_at"
+            dependencies={["publish_at"]}
+            rules={[
+              ({ getFieldValue }) => ({
+                validator(_, value: Dayjs | null | undefined) {
+                  const from = getFieldValue("publish_at") as Dayjs | null | undefined;
+                  return !value || !from || value.isAfter(from) ? Promise.resolve() : Promise.reject(new Error(t("schedule_invalid")));
+                },
+              }),
+            ]}
+          >
+            <DatePicker showTime={{ format: "HH:mm" }} format="YYYY-MM-DD HH:mm" />
+          </Form.Item>
+        </Space>
+      </Form>
+      {error !== null && <Alert type="error" showIcon role="alert" message={errorText(error, lang)} />}
+      <Modal open={preview !== null} title={t("preview")} footer={null} onCancel={() => setPreview(null)}>
+        {preview && (
+          <article>
+            <Typography.Title level={5}>{preview.title}</Typography.Title>
+            <Typography.Paragraph style={{ whiteSpace: "pre-wrap" }}>{preview.body}</Typography.Paragraph>
+          </article>
+        )}
+      </Modal>
+    </Modal>
+  );
+}
+
+export default function Announcements() {
+  const { t, lang } = useI18n();
+  const { can } = useAuth();
+  const client = useQueryClient();
+  const { filters, cursor, page, search, goTo } = useUrlFilters(["status"] as const);
+  const [editing, setEditing] = useState<Announcement | "new" | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const query = useMemo(() => ({ status: filters.status as Status | undefined, limit: 20, cursor }), [filters, cursor]);
+  const list = useQuery({
+    queryKey: ["announcements", query],
+    queryFn: () => unwrap(api.GET("/api/v1/notify/announcements", { params: { query } })),
+  });
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: ["announcements"] });
+    void client.invalidateQueries({ queryKey: ["board"] });
+  };
+  async function act(a: Announcement, action: "publish" | "withdraw") {
+    setActionError(null);
+    try {
+      const path = { params: { path: { announcement_id: a.id } } };
+      if (action === "publish") await unwrap(api.POST("/api/v1/notify/announcements/{announcement_id}/publish", path));
+      else await unwrap(api.POST("/api/v1/notify/announcements/{announcement_id}/withdraw", path));
+      void message.success(t(action === "publish" ? "published" : "withdrawn"));
+      refresh();
+    } catch (e) {
+      setActionError(e);
+    }
+  }
+  const mayEdit = can("PUT /api/v1/notify/announcements/{announcement_id}");
+  const mayPublish = can("POST /api/v1/notify/announcements/{announcement_id}/publish");
+  const mayWithdraw = can("POST /api/v1/notify/announcements/{announcement_id}/withdraw");
+  return (
+    <>
+      <Space style={{ marginBottom: 16 }}>
+        <Select
+          allowClear
+          style={{ width: 160 }}
+          placeholder={t("any")}
+          aria-label={t("status")}
+          value={filters.status}
+          onChange={(v?: string) => search({ status: v })}
+          options={STATES.map((s) => ({ value: s, label: t(`ann_${s}` as TextKey) }))}
+        />
+        {can("POST /api/v1/notify/announcements") && (
+          <Button type="primary" onClick={() => setEditing("new")}>
+            {t("new_announcement")}
+          </Button>
+        )}
+      </Space>
+      {actionError !== null && <Alert type="error" showIcon role="alert" message={errorText(actionError, lang)} style={{ marginBottom: 16 }} />}
+      {list.isError && <ListError error={list.error} retry={() => void list.refetch()} />}
+      <Table<Announcement>
+        rowKey="id"
+        loading={list.isFetching}
+        dataSource={list.data?.items ?? []}
+        pagination={false}
+        locale={{ emptyText: <Empty description={t("empty")} /> }}
+        columns={[
+          { title: t("title"), dataIndex: "title" },
+          { title: t("status"), dataIndex: "status", render: (s: Status) => <Tag color={COLOR[s]}>{t(`ann_${s}` as TextKey)}</Tag> },
+          { title: t("publish_at"), dataIndex: "publish_at", render: (v: string | null) => dateTime(v) },
+          { title: t("withdraw_at"), dataIndex: "withdraw_at", render: (v: string | null) => dateTime(v) },
+          { title: t("published_at"), dataIndex: "published_at", render: (v: string | null) => dateTime(v) },
+          { title: t("created_at"), dataIndex: "created_at", render: (v: string) => dateTime(v) },
+          {
+            title: t("actions"),
+            key: "actions",
+            render: (_, a) => (
+              <Space>
+                {a.actions.includes("edit") && mayEdit && (
+                  <Button size="small" onClick={() => setEditing(a)}>
+                    {t("edit")}
+                  </Button>
+                )}
+                {a.actions.includes("publish") && mayPublish && (
+                  <Button size="small" type="primary" onClick={() => void act(a, "publish")}>
+                    {t("publish")}
+                  </Button>
+                )}
+                {a.actions.includes("withdraw") && mayWithdraw && (
+                  <Button size="small" danger onClick={() => void act(a, "withdraw")}>
+                    {t("withdraw")}
+                  </Button>
+                )}
+              </Space>
+            ),
+          },
+        ]}
+      />
+      <CursorPager page={page} next={list.data?.next_cursor} goTo={goTo} />
+      {editing !== null && (
+        <Editor
+          editing={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            refresh();
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,85 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, against the e2e stack.
+
+The stack is the e2e package's own (tests/e2e/conftest.py); its gateway serves the console
+built from this checkout (console/dist), built here first when its sources changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
+
+from shared.devstack.console_build import build_console
+from shared.devstack.stack import Stack
+from tests.e2e.conftest import DEMO_PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+"""The smallest screen the console is made for."""
+
+SignIn = Callable[[str], Awaitable[Page]]
+expect.set_options(timeout=20_000)
+"""A shared two-core machine: a page's first answer may take seconds under load."""
+
+
+@pytest.fixture(scope="package")
+def console_url(stack: Stack) -> str:
+    assert build_console(print), "the console did not build: see the output above"
+    return stack.gateway_url
+
+
+@pytest.fixture(scope="package")
+async def browser() -> AsyncIterator[Browser]:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("Chromium is missing: apt-get install -y chromium (make test does it as root)")
+    async with async_playwright() as playwright:
+        # No sandbox as root (CI containers): Chromium refuses to start sandboxed there.
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        args.append("--lang=zh-CN")  # date inputs in the Chinese order, as agents see them
+        launched = await playwright.chromium.launch(executable_path=path, headless=True, args=args)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, console_url: str) -> AsyncIterator[Page]:
+    # The browser's own zone is UTC on purpose: the console shows Asia/Shanghai times anyway.
+    context = await browser.new_context(
+        base_url=console_url, viewport=VIEWPORT, locale="zh-CN", timezone_id="UTC"
+    )
+    context.set_default_timeout(30_000)
+    opened = await context.new_page()
+    try:
+        yield opened
+    finally:
+        await context.close()
+
+
+@pytest.fixture
+def sign_in(page: Page) -> SignIn:
+    async def as_user(username: str) -> Page:
+        await page.goto("/login")
+        await page.get_by_label("账号").fill(username)
+        await page.get_by_label("密码").fill(DEMO_PASSWORD)
+        await page.get_by_role("button", name="登录", exact=True).click()
+        await expect(page.get_by_test_id("user-name")).to_have_text(username)
+        return page
+
+    return as_user
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Saved to docs/console/ when KEFU_CONSOLE_SCREENSHOTS is set (``make console-screenshots``),
+    so an ordinary test run leaves the checkout as it was."""
+    if os.environ.get("KEFU_CONSOLE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.wait_for_timeout(500)  # drawers and dialogs slide in
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
