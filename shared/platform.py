@@ -13,11 +13,10 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
 
 from shared.contracts import Topic
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
@@ -25,11 +24,13 @@ from shared.db.pool import create_pool, ensure_database
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.kafka import ensure_topics, kafka_security, make_producer, topic_names
 from shared.messaging.outbox import OutboxRelay, outbox_backlog
-from shared.messaging.subscribe import subscribe
 from shared.messaging.watchdog import ConsumerWatchdog
 from shared.observability.samplers import sample_lag, sample_outbox
 from shared.settings import Settings
 from shared.timestamps import use_business_zone
+
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaBroker
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,12 @@ class Platform:
         assert self.runtime is not None
         if not subscriptions:
             return
+        # FastStream is imported by a process that consumes, when it starts to: one that
+        # only produces (the gateway) serves sooner without it
+        from faststream.kafka import KafkaBroker
+
+        from shared.messaging.subscribe import subscribe
+
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap,
             security=kafka_security(self.settings),

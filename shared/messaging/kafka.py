@@ -9,18 +9,19 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiokafka.client
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.helpers import create_ssl_context
 from aiokafka.protocol.metadata import MetadataRequest
-from faststream.kafka.security import parse_security
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from shared.contracts import Topic
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from faststream.security import BaseSecurity
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
@@ -37,18 +38,26 @@ aiokafka.client.MetadataRequest = functools.partial(
 )
 
 
-_SASL = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+def secured(settings: Settings) -> bool:
+    return settings.kafka_tls or settings.kafka_sasl_mechanism is not None
 
 
 def kafka_security(settings: Settings) -> BaseSecurity | None:
     """How every client of ours authenticates to Kafka: FastStream's form, for its broker."""
+    if not secured(settings):
+        return None
+    # FastStream only when security is set or a broker consumes: a process that only
+    # produces (the gateway) starts without importing it
+    from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+    sasl = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
     tls = settings.kafka_tls
     context = create_ssl_context(cafile=settings.kafka_tls_cafile) if tls else None
     if settings.kafka_sasl_mechanism is None:
         return BaseSecurity(ssl_context=context, use_ssl=True) if tls else None
     if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
         raise ValueError("KEFU_KAFKA_SASL_MECHANISM needs KEFU_KAFKA_SASL_USERNAME and _PASSWORD")
-    return _SASL[settings.kafka_sasl_mechanism](
+    return sasl[settings.kafka_sasl_mechanism](
         settings.kafka_sasl_username,
         settings.kafka_sasl_password.get_secret_value(),
         ssl_context=context,
@@ -58,10 +67,12 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
 
 def client_options(settings: Settings) -> dict[str, Any]:
     """The address and security options of an aiokafka client, the same for all of ours."""
-    return {
-        "bootstrap_servers": settings.kafka_bootstrap,
-        **parse_security(kafka_security(settings)),
-    }
+    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap}
+    if secured(settings):  # without security FastStream's form adds nothing
+        from faststream.kafka.security import parse_security
+
+        options.update(parse_security(kafka_security(settings)))
+    return options
 
 
 def make_producer(settings: Settings) -> AIOKafkaProducer:
