@@ -12,6 +12,10 @@ const CodeLookup = lazy(() => import("./areas/messages/CodeLookup"));
 const Inbox = lazy(() => import("./areas/messages/Inbox"));
 const Announcements = lazy(() => import("./areas/messages/Announcements"));
 const Board = lazy(() => import("./areas/messages/Board"));
+const RefundQueue = lazy(() => import("./areas/refunds/MyQueue"));
+const RefundForms = lazy(() => import("./areas/refunds/FormSearch"));
+const RefundForm = lazy(() => import("./areas/refunds/FormDetail"));
+const RefundPayouts = lazy(() => import("./areas/refunds/Payouts"));
 
 function Screens() {
   return (
@@ -23,6 +27,10 @@ function Screens() {
           <Route path="/messages/code-lookup" element={<CodeLookup />} />
           <Route path="/messages/inbox" element={<Inbox />} />
           <Route path="/messages/announcements" element={<Announcements />} />
+          <Route path="/refunds/queue" element={<RefundQueue />} />
+          <Route path="/refunds/forms" element={<RefundForms />} />
+          <Route path="/refunds/forms/:formId" element={<RefundForm />} />
+          <Route path="/refunds/payouts" element={<RefundPayouts />} />
           <Route path="*" element={null} />
         </Routes>
       </Suspense>

@@ -26,7 +26,30 @@ export const PAGES: Entry[] = [
   { path: "/messages/code-lookup", label: "menu_code_lookup", needs: "GET /api/v1/notify/sms/latest-code" },
   { path: "/messages/inbox", label: "menu_inbox", needs: "GET /api/v1/notify/inbox/me" },
   { path: "/messages/announcements", label: "menu_announcements", needs: "GET /api/v1/notify/announcements" },
+  { path: "/refunds/queue", label: "menu_refund_queue", needs: "GET /api/v1/refunds/forms/queue" },
+  { path: "/refunds/forms", label: "menu_refund_forms", needs: "GET /api/v1/refunds/forms" },
+  { path: "/refunds/payouts", label: "menu_refund_payouts", needs: "GET /api/v1/refunds/payouts/attention" },
 ];
+
+/** How many forms wait on me (the queue's total), shown beside its menu entry. */
+function QueueCount() {
+  const { can } = useAuth();
+  const { t } = useI18n();
+  const allowed = can("GET /api/v1/refunds/forms/queue");
+  const queue = useQuery({
+    queryKey: ["refunds", "queue", "count"],
+    queryFn: () => unwrap(api.GET("/api/v1/refunds/forms/queue", { params: { query: { limit: 200 } } })),
+    enabled: allowed,
+    refetchInterval: 30_000,
+  });
+  const count = queue.data?.total ?? queue.data?.items.length ?? 0;
+  if (!allowed || count === 0) return null;
+  return (
+    <span className="kefu-count" data-testid="queue-count" aria-label={`${t("menu_refund_queue")} ${count}`}>
+      {queue.data?.has_more && queue.data.total == null ? `${count}+` : count}
+    </span>
+  );
+}
 
 /** The token's own end: the session expires then, even if no request finds out first. */
 function useExpiryTimer(token: string | null) {
@@ -107,7 +130,9 @@ export function Shell({ children }: { children: ReactNode }) {
           <ul className="kefu-menu">
             {[...pages, { path: "/board", label: "board" as const }].map((p) => (
               <li key={p.path}>
-                <NavLink to={p.path}>{t(p.label)}</NavLink>
+                <NavLink to={p.path}>
+                  {t(p.label)} {p.path === "/refunds/queue" && <QueueCount />}
+                </NavLink>
               </li>
             ))}
           </ul>

@@ -152,6 +152,14 @@ class StepOut(BaseModel):
     at: Timestamp
 
 
+class RefusalOut(BaseModel):
+    """Why the caller may not decide the step a form waits at: what its command would answer."""
+
+    step: str
+    code: str = Field(description="The refusal's code: same_person_twice, own_form, role_required")
+    message: str
+
+
 class DeadlineOut(BaseModel):
     step: Literal["filing", "submission_to_finance", "finance"]
     due_at: Timestamp
@@ -233,6 +241,11 @@ class RefundFormOut(RefundFormSummaryOut):
     )
     deadlines: list[DeadlineOut]
     payout: PayoutOut | None
+    step_refusal: RefusalOut | None = Field(
+        default=None,
+        description="Why the caller may not decide the step the form waits at (the rule its"
+        " command runs); null when the step is offered or no review step waits",
+    )
 
 
 class RefundFormPageOut(PageOut):

@@ -58,6 +58,15 @@ export const ERROR_TEXTS: Record<string, { zh: string; en: string }> = {
   service_timeout: { zh: "服务响应超时，请稍后重试", en: "A service timed out; try again" },
   busy: { zh: "系统繁忙，请稍后重试", en: "The system is busy; try again" },
   invalid_input: { zh: "输入内容不正确", en: "The input is not valid" },
+  wrong_step: { zh: "该单不在此环节，无法办理", en: "The form is not at this step" },
+  already_decided: { zh: "该环节已办理", en: "This step is already decided" },
+  role_required: { zh: "您的角色不能办理此环节", en: "Your roles do not decide this step" },
+  own_form: { zh: "不能审批自己填写或提交的单", en: "You filed or resubmitted this form: someone else decides it" },
+  same_person_twice: { zh: "您已办理过此单的其他环节，同一人不能办理两个环节", en: "You decided another step of this form: one person decides one step" },
+  over_refund: { zh: "退款金额大于订单实付金额", en: "The refund is more than the customer paid" },
+  form_exists: { zh: "该订单已有退款单", en: "This order already has a refund form" },
+  invalid_form: { zh: "退款单内容不正确", en: "The form is not valid" },
+  form_not_found: { zh: "未找到该退款单", en: "No such refund form" },
 };
 
 export function errorText(error: unknown, lang: Lang): string {

@@ -5398,6 +5398,8 @@ export interface components {
              * @enum {string}
              */
             state: "awaiting_lead_check" | "awaiting_tech_verification" | "awaiting_finance_submission" | "awaiting_cashier_check" | "awaiting_accountant_review" | "awaiting_director_approval" | "awaiting_second_approval" | "paying" | "payout_failed" | "completed" | "sent_back" | "closed";
+            /** @description Why the caller may not decide the step the form waits at (the rule its command runs); null when the step is offered or no review step waits */
+            step_refusal?: components["schemas"]["RefusalOut"] | null;
             /**
              * Steps
              * @description Every step of every round, oldest first: opinion, executor and time
@@ -5580,6 +5582,21 @@ export interface components {
              * @description How many records match, where the service counts them
              */
             total?: number | null;
+        };
+        /**
+         * RefusalOut
+         * @description Why the caller may not decide the step a form waits at: what its command would answer.
+         */
+        RefusalOut: {
+            /**
+             * Code
+             * @description The refusal's code: same_person_twice, own_form, role_required
+             */
+            code: string;
+            /** Message */
+            message: string;
+            /** Step */
+            step: string;
         };
         /** RejectRequestedIn */
         RejectRequestedIn: {

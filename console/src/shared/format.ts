@@ -48,3 +48,11 @@ export function shanghaiIso(local: string): string {
   const trimmed = local.length === 16 ? `${local}:00` : local;
   return `${trimmed}+08:00`;
 }
+
+/** Integer cents from a typed yuan amount ("10.5" → 1050), or null when it is not one. */
+export function centsFromYuan(typed: string): number | null {
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(typed.trim());
+  if (!match) return null;
+  const [, whole = "0", frac = ""] = match;
+  return Number(whole) * 100 + Number(frac.padEnd(2, "0"));
+}

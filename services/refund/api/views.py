@@ -21,6 +21,7 @@ from shared.api.refund import (
     QueuedFormOut,
     RefundFormOut,
     RefundFormSummaryOut,
+    RefusalOut,
     RequestedRefundOut,
     StepOut,
 )
@@ -84,7 +85,9 @@ async def form_detail(
 ) -> RefundFormOut:
     """One form in full, with what ``actor`` may do to it now."""
     row = await forms.row_of(conn, form_id)
-    summary = form_summary(row, _actions(await forms.form_of(conn, row), actor), masked=False)
+    form = await forms.form_of(conn, row)
+    summary = form_summary(row, _actions(form, actor), masked=False)
+    refused = chain.step_refusal(form, actor=actor.username, roles=actor.roles)
     payout = await payouts.of_subject(conn, "form", form_id)
     return RefundFormOut(
         **summary.model_dump(),
@@ -117,6 +120,11 @@ async def form_detail(
             for d in await deadlines.of_form(conn, form_id)
         ],
         payout=PayoutOut.model_validate(dict(payout)) if payout else None,
+        step_refusal=RefusalOut(
+            step=refused[0].value, code=refused[1].code, message=refused[1].message
+        )
+        if refused
+        else None,
     )
 
 

@@ -42,6 +42,7 @@ from services.refund.domain.errors import (
     WrongStep,
 )
 from shared.actions import offered
+from shared.errors import DomainError
 
 SYSTEM = "system"
 AGENT_ROLES = frozenset({"agent", "duty_lead"})
@@ -409,6 +410,21 @@ ACTIONS = (
 )
 """Every action a form's detail may offer: the review steps (approve or send back), then
 resubmission, waiting on the customer (or their answer), a payout retry and closing."""
+
+
+def step_refusal(
+    form: Form, *, actor: str, roles: frozenset[str]
+) -> tuple[Step, DomainError] | None:
+    """Why this caller may not decide the step the form waits at (say, they decided another
+    step of it): the refusal its command would answer; None when offered or none waits."""
+    spec = BY_STATE.get(form.state)
+    if spec is None:
+        return None
+    try:
+        decide(form, spec.step, Decision.APPROVE, actor=actor, roles=roles, opinion="-")
+    except DomainError as refused:
+        return spec.step, refused
+    return None
 
 
 def actions(form: Form, *, actor: str, roles: frozenset[str]) -> list[str]:

@@ -71,6 +71,14 @@ async def check_refusals(refund: Refund, form_id: str) -> dict[str, list[str]]:
                 continue
             answer = await act(refund, before, action, who)
             assert answer.status_code in REFUSED, (who, action, answer.text)
+    for who in ROLES:
+        # The reason the detail gives for a waiting step not offered is what its command answers.
+        refusal = (await refund.call("GET", f"/refunds/forms/{form_id}", who))["step_refusal"]
+        if refusal is None:
+            continue
+        assert refusal["step"] not in allowed[who], (who, refusal)
+        answer = await act(refund, before, refusal["step"], who)
+        assert answer.json()["code"] == refusal["code"], (who, refusal, answer.text)
     after = await refund.form(form_id)
     assert (after["state"], after["round"], len(after["steps"])) == (
         before["state"],
@@ -101,6 +109,9 @@ async def test_what_a_form_offers_is_accepted_and_what_it_does_not_is_refused(
     await do(refund, form_id, "tech_verification", "tech", allowed)
     allowed = await check_refusals(refund, form_id)
     assert "finance_submission" not in allowed["lead"]  # it checked the form: another lead
+    told = (await refund.call("GET", f"/refunds/forms/{form_id}", "lead"))["step_refusal"]
+    assert told["step"] == "finance_submission" and told["code"] == "same_person_twice"
+    assert (await refund.call("GET", f"/refunds/forms/{form_id}", "lead2"))["step_refusal"] is None
     await do(refund, form_id, "finance_submission", "lead2", allowed)
     allowed = await check_refusals(refund, form_id)
     assert allowed["cashier"] == ["cashier_check"]

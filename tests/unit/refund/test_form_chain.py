@@ -135,6 +135,21 @@ def test_one_person_never_decides_two_steps_of_one_form() -> None:
     )
 
 
+def test_the_detail_says_why_a_caller_may_not_decide_the_waiting_step() -> None:
+    form = at(Step.FINANCE_SUBMISSION)
+    lead = frozenset({"duty_lead"})
+    # the lead who checked it: the refusal its command answers, with the step
+    found = chain.step_refusal(form, actor="lead", roles=lead)
+    assert found is not None and found[0] is Step.FINANCE_SUBMISSION
+    refused("same_person_twice", found[1])
+    # another duty lead may decide it: nothing to explain
+    assert chain.step_refusal(form, actor="lead2", roles=lead) is None
+    refused("role_required", chain.step_refusal(form, actor="tech", roles=frozenset({"tech"}))[1])  # type: ignore[index]
+    # no review step waits on a sent-back form
+    back = decide(form, Step.FINANCE_SUBMISSION, "lead2", decision=Decision.SEND_BACK).after
+    assert chain.step_refusal(back, actor="lead", roles=lead) is None
+
+
 def test_the_paying_or_completed_form_takes_no_decision() -> None:
     paying = decide(at(Step.DIRECTOR_APPROVAL), Step.DIRECTOR_APPROVAL).after
     refused("already_decided", attempt(decide, paying, Step.DIRECTOR_APPROVAL, "director2"))

@@ -1,12 +1,13 @@
 // Seed 000's voucher query page: seven filters above (kept in the URL), the result table
 // below (newest exchange first, cursor paging, phones masked), the detail in a drawer.
 import { useQuery } from "@tanstack/react-query";
-import { Button, Col, Empty, Form, Input, Row, Select, Space, Table, type TableColumnsType } from "antd";
+import { Button, Col, Empty, Form, Input, Row, Select, Table, type TableColumnsType } from "antd";
 import { lazy, Suspense, useEffect, useMemo } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
 import { CursorPager } from "../../shared/CursorPager";
 import { dateTime, day, yuan } from "../../shared/format";
+import { notBefore, SearchButtons } from "../../shared/FilterForm";
 import { ListError } from "../../shared/ListError";
 import { PHONE_SHAPE, useUrlFilters, type Filters } from "../../shared/urlFilters";
 import { SOURCES, STATUSES } from "./labels";
@@ -66,14 +67,7 @@ export function VoucherFilterForm({ initial, onSearch }: { initial: Filters<Key>
             label={`${t("order_date")} ${t("date_to")}`}
             name="order_date_to"
             dependencies={["order_date_from"]}
-            rules={[
-              ({ getFieldValue }) => ({
-                validator(_, to?: string) {
-                  const from = getFieldValue("order_date_from") as string | undefined;
-                  return !to || !from || from <= to ? Promise.resolve() : Promise.reject(new Error(t("date_range_invalid")));
-                },
-              }),
-            ]}
+            rules={[notBefore("order_date_from", t("date_range_invalid"))]}
           >
             <Input type="date" />
           </Form.Item>
@@ -89,19 +83,12 @@ export function VoucherFilterForm({ initial, onSearch }: { initial: Filters<Key>
           </Form.Item>
         </Col>
         <Col span={6} style={{ display: "flex", alignItems: "end", paddingBottom: 24 }}>
-          <Space>
-            <Button type="primary" htmlType="submit">
-              {t("search")}
-            </Button>
-            <Button
-              onClick={() => {
-                form.setFieldsValue(emptyForm);
-                onSearch({});
-              }}
-            >
-              {t("reset")}
-            </Button>
-          </Space>
+          <SearchButtons
+            onReset={() => {
+              form.setFieldsValue(emptyForm);
+              onSearch({});
+            }}
+          />
         </Col>
       </Row>
     </Form>
