@@ -18,6 +18,7 @@ from services.gateway.domain.route_rule import AFTERSALES_PREFIX
 from services.gateway.errors import Unauthorized
 from services.gateway.handlers import seed_demo_accounts
 from services.gateway.idempotency import IdempotencyKeys
+from services.gateway.openapi_answers import declare_common_answers
 from services.gateway.passwords import Passwords
 from services.gateway.sign_in import TooManyAttempts, purge_attempts_forever, sign_in_guard
 from services.gateway.tokens import Tokens, token_secret
@@ -97,4 +98,5 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     serve_console(app)
+    declare_common_answers(app)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
@@ -128,14 +128,26 @@ class GiveUpIn(BaseModel):
     )
 
 
+def _business_time(value: time) -> time:
+    # A time of day in the business zone: an offset has nowhere to go (the column is a
+    # plain time) and an aware and a naive time cannot be compared (a 500 once).
+    if value.tzinfo is not None:
+        raise ValueError("a time of day in the business time zone, without an offset")
+    return value
+
+
+BusinessTime = Annotated[time, AfterValidator(_business_time)]
+
+
 class PolicyIn(BaseModel):
-    window_start: time = Field(examples=["09:00:00"])
-    window_end: time = Field(
+    window_start: BusinessTime = Field(examples=["09:00:00"])
+    window_end: BusinessTime = Field(
         examples=["18:00:00"],
         description="Approvals from window_start until before this time, business time zone",
     )
     daily_amount_cap_cents: Annotated[int, Field(ge=0)]
-    daily_count_cap: Annotated[int, Field(ge=0)]
+    # the column is a PostgreSQL integer: a larger count was a 500
+    daily_count_cap: Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 # --- answers -----------------------------------------------------------------

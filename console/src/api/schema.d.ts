@@ -4160,11 +4160,6 @@ export interface components {
              */
             total?: number | null;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** HandoverIn */
         HandoverIn: {
             attendance: components["schemas"]["AttendanceIn"];
@@ -6740,19 +6735,6 @@ export interface components {
             /** Items */
             items: components["schemas"]["UserOut"][];
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
         /** VerdictOut */
         VerdictOut: {
             /**
@@ -7036,7 +7018,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -7044,7 +7028,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7073,6 +7075,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7084,6 +7095,15 @@ export interface operations {
             };
             /** @description Your roles may not call this route: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7105,10 +7125,30 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7140,6 +7180,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7167,15 +7216,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7207,6 +7285,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7234,15 +7321,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7276,6 +7392,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7303,15 +7428,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7347,6 +7501,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7374,15 +7537,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7441,10 +7633,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7487,6 +7690,15 @@ export interface operations {
                     "application/json": components["schemas"]["ActivationOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7498,6 +7710,15 @@ export interface operations {
             };
             /** @description Your roles may not call this route: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7519,10 +7740,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7595,7 +7827,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -7603,7 +7837,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -7641,6 +7884,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActivationOut"];
+                };
+            };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
@@ -7684,10 +7936,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7749,15 +8012,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7830,7 +8113,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -7838,7 +8123,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -7879,6 +8173,15 @@ export interface operations {
                     "application/json": components["schemas"]["StaffOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -7906,15 +8209,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7995,10 +8318,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8041,6 +8375,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -8052,6 +8395,15 @@ export interface operations {
             };
             /** @description Your roles may not call this route: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8079,6 +8431,15 @@ export interface operations {
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8147,10 +8508,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8193,6 +8565,15 @@ export interface operations {
                     "application/json": components["schemas"]["BatchReviewOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -8211,15 +8592,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8292,7 +8702,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8300,7 +8712,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -8354,12 +8775,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8367,7 +8799,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -8407,6 +8848,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImageListOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -8434,6 +8884,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Error */
             413: {
                 headers: {
@@ -8445,6 +8904,15 @@ export interface operations {
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8518,7 +8986,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8526,7 +8996,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -8564,6 +9043,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
@@ -8607,10 +9095,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8651,6 +9150,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -8692,7 +9200,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8700,7 +9210,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -8738,6 +9257,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
@@ -8794,6 +9322,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
             503: {
                 headers: {
@@ -8827,8 +9364,44 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8841,7 +9414,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
@@ -8890,6 +9465,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -8908,15 +9492,53 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8955,12 +9577,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8968,7 +9601,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -8997,6 +9648,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -9015,12 +9675,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
@@ -9033,6 +9713,15 @@ export interface operations {
             };
             /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9092,10 +9781,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9138,6 +9838,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -9156,15 +9865,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9201,12 +9939,50 @@ export interface operations {
                     "application/json": components["schemas"]["BoardOut"];
                 };
             };
+            /** @description Not signed in: unauthorized, token_expired, signed_out */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
             503: {
@@ -9273,10 +10049,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9321,6 +10108,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -9362,10 +10158,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9406,6 +10213,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -9447,10 +10263,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9495,6 +10322,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -9536,10 +10372,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9580,6 +10427,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -9621,10 +10477,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9679,15 +10546,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9728,8 +10615,26 @@ export interface operations {
                     "application/json": components["schemas"]["InboxMessageOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9746,15 +10651,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9793,8 +10718,44 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedReadOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9807,7 +10768,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -9815,7 +10778,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -9858,12 +10830,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -9871,7 +10854,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -9937,10 +10929,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10009,10 +11012,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10086,10 +11100,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10162,10 +11187,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10231,15 +11267,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10298,12 +11354,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -10311,7 +11378,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -10349,6 +11425,15 @@ export interface operations {
                     "application/json": components["schemas"]["CodeIssuedOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -10367,12 +11452,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
@@ -10427,6 +11532,15 @@ export interface operations {
                     "application/json": components["schemas"]["CodeCheckOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -10445,15 +11559,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10526,7 +11669,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -10534,7 +11679,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -10624,7 +11778,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -10632,7 +11788,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -10722,10 +11887,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10808,10 +11984,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10854,6 +12041,15 @@ export interface operations {
                     "application/json": components["schemas"]["RefundFormOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -10865,6 +12061,15 @@ export interface operations {
             };
             /** @description Your roles may not call this route: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10886,10 +12091,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10956,10 +12172,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11032,7 +12259,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -11040,7 +12269,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -11130,10 +12368,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11228,10 +12477,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11326,10 +12586,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11424,10 +12695,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11522,10 +12804,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11620,10 +12913,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11718,10 +13022,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11816,10 +13131,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11914,10 +13240,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12012,10 +13349,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12110,10 +13458,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12181,10 +13540,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12227,6 +13597,15 @@ export interface operations {
                     "application/json": components["schemas"]["HandoverOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -12254,15 +13633,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12335,7 +13734,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -12343,7 +13744,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -12377,6 +13787,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HandoverOut"];
+                };
+            };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
@@ -12420,7 +13839,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -12428,7 +13849,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -12491,10 +13921,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12556,7 +13997,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -12564,7 +14007,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -12602,6 +14054,15 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -12613,6 +14074,15 @@ export interface operations {
             };
             /** @description Your roles may not call this route: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12634,10 +14104,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12702,10 +14183,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12770,10 +14262,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12838,10 +14341,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12906,10 +14420,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12979,10 +14504,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13065,10 +14601,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13114,6 +14661,15 @@ export interface operations {
                     "application/json": components["schemas"]["MonthlyStatisticsOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -13155,10 +14711,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13200,6 +14767,15 @@ export interface operations {
                     "application/json": components["schemas"]["MonthlyStatisticsOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -13241,10 +14817,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13290,6 +14877,15 @@ export interface operations {
                     "application/json": components["schemas"]["MonthlyStatisticsOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -13331,10 +14927,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13380,6 +14987,15 @@ export interface operations {
                     "application/json": components["schemas"]["MonthlyStatisticsOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -13421,10 +15037,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13470,6 +15097,15 @@ export interface operations {
                     "application/json": components["schemas"]["MonthlyStatisticsOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -13511,10 +15147,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13579,10 +15226,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13647,10 +15305,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13730,10 +15399,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13806,7 +15486,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -13814,7 +15496,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -13895,10 +15595,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13993,10 +15704,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14087,10 +15809,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14185,10 +15918,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14260,10 +16004,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14336,7 +16091,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -14344,7 +16101,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -14403,15 +16169,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14456,6 +16242,15 @@ export interface operations {
                     "application/json": components["schemas"]["CardChangeOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -14497,10 +16292,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14595,10 +16401,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14662,15 +16479,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14734,15 +16571,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14837,10 +16694,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14913,10 +16781,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14983,10 +16862,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15056,10 +16946,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15132,10 +17033,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15180,6 +17092,15 @@ export interface operations {
                     "application/json": components["schemas"]["shared__api__rental__DecisionOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -15221,10 +17142,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15269,6 +17201,15 @@ export interface operations {
                     "application/json": components["schemas"]["shared__api__rental__DecisionOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -15310,10 +17251,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15387,10 +17339,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15461,10 +17424,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15535,10 +17509,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15579,6 +17564,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GuideOut"];
+                };
+            };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
@@ -15622,10 +17616,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15692,10 +17697,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15768,10 +17784,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15841,10 +17868,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15917,10 +17955,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15965,6 +18014,15 @@ export interface operations {
                     "application/json": components["schemas"]["shared__api__rental__DecisionOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -16006,10 +18064,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16054,6 +18123,15 @@ export interface operations {
                     "application/json": components["schemas"]["shared__api__rental__DecisionOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -16095,10 +18173,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16178,10 +18267,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16254,10 +18354,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16352,10 +18463,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16422,10 +18544,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16497,10 +18630,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16579,6 +18723,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
             409: {
                 headers: {
@@ -16593,10 +18746,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16648,6 +18812,15 @@ export interface operations {
                     "application/json": components["schemas"]["CodeSentOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -16689,7 +18862,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -16697,7 +18872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
@@ -16744,6 +18919,15 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -16771,15 +18955,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16852,7 +19056,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -16860,7 +19066,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -16929,7 +19144,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -16937,7 +19154,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -17012,10 +19238,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17088,10 +19325,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17136,6 +19384,15 @@ export interface operations {
                     "application/json": components["schemas"]["RentalUserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -17177,10 +19434,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17225,6 +19493,15 @@ export interface operations {
                     "application/json": components["schemas"]["RentalUserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -17266,10 +19543,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17314,6 +19602,15 @@ export interface operations {
                     "application/json": components["schemas"]["RentalUserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -17355,10 +19652,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17436,10 +19744,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17484,6 +19803,15 @@ export interface operations {
                     "application/json": components["schemas"]["RentalUserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -17525,10 +19853,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17573,6 +19912,15 @@ export interface operations {
                     "application/json": components["schemas"]["RentalUserOut"];
                 };
             };
+            /** @description Bad request (e.g. idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not signed in: unauthorized, token_expired, signed_out */
             401: {
                 headers: {
@@ -17614,10 +19962,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17679,12 +20038,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description body_too_large: the body is over the route's limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -17692,7 +20062,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -17770,10 +20149,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17846,7 +20236,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -17854,7 +20246,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -17922,7 +20323,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -17930,7 +20333,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
@@ -18020,10 +20432,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Invalid input, or idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

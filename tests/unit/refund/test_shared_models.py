@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, get_args
 
 import pytest
+from pydantic import ValidationError
 
 from services.refund.aftersales.domain import tickets
 from services.refund.domain.forms import ACTIONS, State
@@ -52,3 +53,25 @@ def test_a_body_the_service_would_refuse_is_refused_by_the_shared_model() -> Non
                 "complaint_at": "2026-03-10T10:05:00+08:00",
             }
         )
+
+
+# Found by the schemathesis run (docs/security.md): a count cap beyond PostgreSQL's integer
+# and a window with an offset were each a 500 from PUT /refunds/policy.
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"daily_count_cap": 2**31},
+        {"window_start": "09:00:00+08:00"},
+        {"window_start": "23:06:13.4476+15:52", "window_end": "15:46:35Z"},
+    ],
+)
+def test_a_policy_out_of_what_the_store_holds_is_refused(change: dict[str, object]) -> None:
+    body = {
+        "window_start": "09:00:00",
+        "window_end": "18:00:00",
+        "daily_amount_cap_cents": 0,
+        "daily_count_cap": 2**31 - 1,
+    }
+    refund.PolicyIn.model_validate(body)
+    with pytest.raises(ValidationError):
+        refund.PolicyIn.model_validate({**body, **change})
