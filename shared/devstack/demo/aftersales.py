@@ -46,8 +46,10 @@ TICKETS: tuple[tuple[str, str, str, tuple[Step, ...]], ...] = (
         ("reviewer", "review", {"outcome": "customer_gave_up"}),
     )),
 )  # fmt: skip
-STAFF_STEPS = sum(1 + (1 if decision else 0) for _, decision in SELLERS) + sum(
-    1 + len(steps) for *_, steps in TICKETS
+STAFF_STEPS = (
+    sum(1 + (1 if decision else 0) for _, decision in SELLERS)
+    + 1  # the processor joins the approved seller's staff
+    + sum(1 + len(steps) for *_, steps in TICKETS)
 )
 
 
@@ -71,6 +73,15 @@ async def aftersales_staff(staff: Staff, *, seed: int) -> dict[str, str]:
     for seller, decision in SELLERS:
         await _seller(staff, seller, decision)
     seller = SELLERS[0][0]
+    # Staff see only the sellers they serve (seed 002): the seller's main account (the
+    # reviewer, who applied for its activation) lets the processor handle its tickets.
+    await staff.send(
+        "reviewer",
+        f"after-sales: processor joins {seller}",
+        f"{A}/sellers/{seller}/staff/processor",
+        {"permissions": ["process"]},
+        method="PUT",
+    )
     shown: dict[str, str] = {}
     for index, (outcome, service_type, description, steps) in enumerate(TICKETS):
         application = f"APP{seed % 10**6:06d}{index:03d}"
