@@ -77,7 +77,7 @@ faults: $(STAMP)
 # schemathesis over the gateway's OpenAPI against a whole stack, signed in as each demo
 # account: no 5xx, no undeclared status or content type (`make test` runs a short form)
 fuzz: $(STAMP)
-	KEFU_FUZZ_FULL=1 $(BIN)/pytest -q -s tests/e2e/test_openapi_fuzz.py
+	KEFU_FUZZ_FULL=1 $(BIN)/pytest -q -s tests/fuzz/test_openapi_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -25,7 +25,7 @@ from services.gateway.domain.roles import DEMO_ACCOUNTS
 from services.gateway.domain.routes import may_call, rule_for
 from services.gateway.openapi_doc import openapi_json
 from shared.devstack.stack import Stack
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.fuzz.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
