@@ -21,7 +21,7 @@ from shared.contracts import VOUCHER_ISSUED
 from shared.http import make_app
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.observability import messaging
-from shared.observability.instruments import Instruments, use_meter
+from shared.observability.instruments import Gauge, Instruments, use_meter
 from shared.settings import Settings
 
 
@@ -291,6 +291,8 @@ async def test_the_steps_due_gauge_has_every_step_and_window_even_at_zero(
         return [{"step": "finance", "due_soon": 2, "overdue": 1}]
 
     monkeypatch.setattr(deadlines, "due_counts", due_counts)
+    # a gauge of its own: the process-wide one also holds what earlier tests' services sampled
+    monkeypatch.setattr(background, "STEPS_DUE", Gauge())
     deps = SimpleNamespace(
         now=lambda: datetime.now(UTC), settings=Settings(), pool=None, source="/kefu/test"
     )
