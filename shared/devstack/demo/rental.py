@@ -237,12 +237,15 @@ async def rental_staff(staff: Staff, sample: RentalSample) -> dict[str, str]:
     last = sample.users[-1].user_id
 
     async def all_in() -> bool | None:
+        # every record the staff act on: events on other keys travel on other partitions,
+        # so the last one published is not the last one taken in
         accounts = await staff.get("agent", f"{R}/accounts/{last}")
-        application = await staff.get(
-            "agent", f"{R}/insurance-applications/{sample.insurance[-1].application_id}"
-        )
         ok = accounts.status_code == 200 and accounts.json().get("deposit_cents") == DEPOSIT_CENTS
-        return True if ok and application.status_code == 200 else None
+        paths = [f"{R}/insurance-applications/{a.application_id}" for a in sample.insurance]
+        paths += [f"{R}/feedback/{f.feedback_id}" for f in sample.feedback]
+        for path in paths:
+            ok = ok and (await staff.get("agent", path)).status_code == 200
+        return True if ok else None
 
     await staff.until(all_in, what="the rental service to take in the platform's events")
     temporary = sample.temporary_trip
