@@ -179,7 +179,8 @@ async def product(
         shipped = issued_subscription(platform, settings)
         sub = shipped if consumers is None else dataclasses.replace(shipped, consumers=consumers)
         await platform.consume([sub])
-        await asyncio.wait_for(done.wait(), timeout=max(120.0, expected / 1000))
+        async with asyncio.timeout(max(120.0, expected / 1000)):
+            await done.wait()
         used = state["meter"].stop()
         async with platform.pool.acquire() as conn:
             stored = await conn.fetchval("SELECT count(*) FROM orders")

@@ -107,7 +107,8 @@ class SentWatch:
                 raise TimeoutError(f"{missing} of {len(keys)} SMS not sent within {within} s")
             self.changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await self.changed.wait()
 
 
 @dataclass

@@ -271,7 +271,8 @@ async def product(
     try:
         subs = [s for s in platform_subscriptions() if s.topic in topics]
         await platform.consume(subs)
-        await asyncio.wait_for(done.wait(), timeout=max(180.0, expected / 500))
+        async with asyncio.timeout(max(180.0, expected / 500)):
+            await done.wait()
         used = state["meter"].stop()
     finally:
         await platform.close()

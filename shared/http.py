@@ -26,6 +26,7 @@ from shared.idempotency import scoped_key
 from shared.input_guard import install_input_guard
 from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
+from shared.stopping import STOP_WITHIN_SECONDS
 from shared.telemetry import metrics_enabled, prometheus_text
 
 
@@ -147,6 +148,17 @@ async def _metrics() -> Response:
 
 
 async def serve(app: FastAPI, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM (uvicorn's own handlers), then run the lifespan's close."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    """Serve until SIGINT or SIGTERM (uvicorn's own handlers), then run the lifespan's close.
+
+    Requests in flight get a bounded time to finish: without a bound, one stuck request
+    (or a client holding a stream open) keeps the process from ever stopping.
+    """
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(STOP_WITHIN_SECONDS),
+    )
     await uvicorn.Server(config).serve()

@@ -9,7 +9,6 @@ connects at import time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.watchdog import ConsumerWatchdog
 from shared.observability.samplers import sample_lag, sample_outbox
 from shared.settings import Settings
+from shared.stopping import cancel_and_wait
 from shared.timestamps import use_business_zone
 
 if TYPE_CHECKING:
@@ -129,11 +129,7 @@ class Platform:
         self._tasks.append(asyncio.create_task(coro))
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         if self.broker is not None:
             await self.broker.stop()

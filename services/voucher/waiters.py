@@ -22,6 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from services.voucher.store.operations import FINISHED_CHANNEL
+from shared.stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,7 @@ class OperationWaiters:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._relisten is not None:
-            self._relisten.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relisten
+        await cancel_and_wait([self._relisten])
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -121,7 +119,8 @@ class OperationWaiters:
                     return outcome
                 timeout = remaining if self.listening else min(remaining, UNHEARD_POLL_SECONDS)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await event.wait()
         finally:
             self._events[key].discard(event)
             if not self._events[key]:

@@ -31,6 +31,7 @@ from opentelemetry.trace import SpanKind
 from shared.contracts import Contract, Topic
 from shared.messaging import cloudevents
 from shared.observability.messaging import end_send_span, send_attributes
+from shared.stopping import cancel_and_wait
 from shared.telemetry import context_from, current_traceparent, tracer
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,7 @@ class OutboxRelay:
             self._watch = asyncio.create_task(self._watch_cluster(), name="outbox-cluster")
 
     async def stop(self) -> None:
-        for task in (self._watch, self._task):
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel_and_wait((self._watch, self._task))
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(CHANNEL, self._on_notify)
@@ -137,7 +134,8 @@ class OutboxRelay:
             self._wake.clear()
             await self._purge_sent()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def _purge_sent(self) -> None:
         # Sent rows stay for the retention window (a re-publish needs them), then go;

@@ -68,7 +68,8 @@ async def partition_lags(consumer: Any) -> list[tuple[Any, int]]:
         if end is None:
             continue
         try:
-            position = await asyncio.wait_for(consumer.position(tp), timeout=0.05)
+            async with asyncio.timeout(0.05):
+                position = await consumer.position(tp)
         except Exception:  # no position yet (or unassigned meanwhile)
             continue
         lags.append((tp, max(end - position, 0)))

@@ -38,15 +38,13 @@ async def ask_device(deps: AccountDeps, charge: asyncpg.Record) -> ChargeResult 
     """The device's answer; None when it gave none (an error, or no answer within half the
     lease, so this driver never outlives its lease): the charge's fate is unknown."""
     try:
-        return await asyncio.wait_for(
-            deps.counter.charge(
+        async with asyncio.timeout(deps.topup_lease.total_seconds() / 2):
+            return await deps.counter.charge(
                 charge["charge_id"],
                 payer_account=charge["payer_account"],
                 method=charge["payment_method"],
                 amount_cents=charge["amount_cents"],
-            ),
-            timeout=deps.topup_lease.total_seconds() / 2,
-        )
+            )
     except Exception:
         log.warning(
             "payment device gave no answer; the sweep will ask again",

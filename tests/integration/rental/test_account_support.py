@@ -57,7 +57,12 @@ async def rental_gateway(infra: Infra, accounts: Rental) -> AsyncIterator[httpx.
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            accounts.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+            accounts.app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_level="warning",
+            timeout_graceful_shutdown=5,
         )
     )
     task = asyncio.create_task(server.serve())

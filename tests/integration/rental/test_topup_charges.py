@@ -50,7 +50,8 @@ class GatedCounter:
         self, charge_id: str, *, payer_account: str, method: str, amount_cents: int
     ) -> ChargeResult:
         self.waiting += 1
-        await self.gate.wait()
+        async with asyncio.timeout(60):  # a test that fails before opening it must not hang
+            await self.gate.wait()
         return await self.inner.charge(
             charge_id, payer_account=payer_account, method=method, amount_cents=amount_cents
         )
@@ -202,15 +203,13 @@ async def test_a_slow_device_does_not_hold_the_accounts_lock(accounts: Rental) -
 
         await eventually(at_device, what="the top-up at the device")
         # another movement on the same account goes through while the device is busy
-        changed = await asyncio.wait_for(
-            post(
+        async with asyncio.timeout(10):
+            changed = await post(
                 accounts,
                 f"/accounts/{user}/deposit",
                 {"deposit_cents": 29_900, "reason": "押金标准调整"},
                 actor=OPS,
-            ),
-            timeout=10,
-        )
+            )
         assert changed.status_code == 200, changed.text
         assert not slow.done()
         gated.gate.set()

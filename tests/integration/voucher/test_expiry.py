@@ -144,7 +144,8 @@ async def test_the_sweep_skips_vouchers_others_hold_and_a_later_run_takes_them(
     await issue_one_each(voucher, ids, [(busy, LONG_AGO), (free, LONG_AGO)])
     async with held(voucher.pool, [busy]):
         # never waits on a lock: a replica's sweep or a redemption holding a row
-        await asyncio.wait_for(expire_vouchers(voucher.pool, today), timeout=5)
+        async with asyncio.timeout(5):
+            await expire_vouchers(voucher.pool, today)
         assert await stored(voucher, [busy, free]) == {busy: "available", free: "expired"}
         assert (await voucher.voucher(busy))["status"] == "expired"  # shown as expired anyway
     await expire_vouchers(voucher.pool, today)

@@ -54,7 +54,8 @@ async def test_a_waiter_reads_again_only_when_notified(
     assert op.reads == 1
     op.finished = True
     await voucher.pool.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(operation_id))
-    outcome = await asyncio.wait_for(waiting, 2)
+    async with asyncio.timeout(2):
+        outcome = await waiting
     assert outcome.finished and op.reads == 2
 
 
@@ -68,7 +69,8 @@ async def test_a_waiter_is_woken_when_the_listening_connection_is_lost(
     listener = waiters._conn  # this waiter set's own listening connection
     assert listener is not None
     await voucher.pool.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
-    outcome = await asyncio.wait_for(waiting, 3)
+    async with asyncio.timeout(3):
+        outcome = await waiting
     assert outcome.finished
 
     async def listening() -> bool:
@@ -80,4 +82,5 @@ async def test_a_waiter_is_woken_when_the_listening_connection_is_lost(
     await asyncio.sleep(0.1)
     op2.finished = True
     await voucher.pool.execute("SELECT pg_notify($1, $2)", FINISHED_CHANNEL, str(again))
-    assert (await asyncio.wait_for(waiting, 2)).finished
+    async with asyncio.timeout(2):
+        assert (await waiting).finished

@@ -87,7 +87,8 @@ async def test_a_caller_gone_while_waiting_leaves_the_line_and_loses_no_slot() -
     later = asyncio.create_task(hold(admission, started, "c", done))
     await settle()
     done.set()
-    await asyncio.wait_for(asyncio.gather(first, later), 2)
+    async with asyncio.timeout(2):
+        await asyncio.gather(first, later)
     assert started == ["a", "c"] and admission.in_flight == 0
 
 
@@ -104,7 +105,8 @@ async def test_a_caller_gone_just_as_its_turn_came_passes_the_slot_on() -> None:
     unlucky.cancel()
     await settle()
     done.set()
-    await asyncio.wait_for(asyncio.gather(first, after, unlucky, return_exceptions=True), 2)
+    async with asyncio.timeout(2):
+        await asyncio.gather(first, after, unlucky, return_exceptions=True)
     assert started == ["a", "c"]  # b never ran, and its slot went on to c
     assert (admission.in_flight, admission.waiting) == (0, 0)
 
