@@ -72,12 +72,12 @@ asyncapi: $(STAMP)
 # every part of a stack of its own killed in turn under a stream of reversals; the figures
 # go into bench/RESULTS.md (`make test` runs a short form: two faults, about a minute)
 faults: $(STAMP)
-	KEFU_FAULTS_FULL=1 $(BIN)/pytest -q -s tests/faults
+	KEFU_FAULTS_FULL=1 $(BIN)/pytest -q -s --timeout=3600 tests/faults
 
 # schemathesis over the gateway's OpenAPI against a whole stack, signed in as each demo
 # account: no 5xx, no undeclared status or content type (`make test` runs a short form)
 fuzz: $(STAMP)
-	KEFU_FUZZ_FULL=1 $(BIN)/pytest -q -s tests/fuzz/test_openapi_fuzz.py
+	KEFU_FUZZ_FULL=1 $(BIN)/pytest -q -s --timeout=3600 tests/fuzz/test_openapi_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

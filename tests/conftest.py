@@ -11,6 +11,9 @@ import pytest
 from shared.settings import Settings
 from tests.infra import Infra, provide_infra, settings_on
 
+# a test that hangs says where (tests/hang_watch.py) before pytest-timeout fails it
+pytest_plugins = ["tests.hang_watch"]
+
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
