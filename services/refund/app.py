@@ -18,6 +18,7 @@ from services.refund.aftersales import wiring as aftersales
 from services.refund.api import router
 from services.refund.handlers import background
 from services.refund.handlers.deps import Deps, wall_clock
+from services.refund.settings import RefundSettings
 from services.refund.subscribers import subscriptions
 from shared.api.aftersales import TICKET_BODY_LIMIT
 from shared.contracts import (
@@ -32,7 +33,7 @@ from shared.http import make_app
 from shared.input_guard import allow_body
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS = (
@@ -46,7 +47,7 @@ TOPICS = (
 
 
 def create_app(
-    settings: Settings,
+    platform_settings: PlatformSettings,
     *,
     service: str = "refund",
     payments: PaymentProvider | None = None,
@@ -54,7 +55,9 @@ def create_app(
 ) -> FastAPI:
     """The refund service. ``service`` names its database (``kefu_<service>``) and consumer
     groups, so tests can run one of their own; ``payments`` replaces the sandbox provider;
-    ``clock`` lets tests move time past the limits."""
+    ``clock`` lets tests move time past the limits. ``platform_settings`` are read as the
+    service's own (``kefu replay`` hands it the platform's)."""
+    settings = RefundSettings.of(platform_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

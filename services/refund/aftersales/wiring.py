@@ -16,8 +16,8 @@ from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.handlers.sweep import run_sweeps
 from services.refund.reports.api import router as reports_router
 from services.refund.reports.handlers.due import run_notices
+from services.refund.settings import RefundSettings
 from shared.platform import Platform
-from shared.settings import Settings
 
 ROUTERS: tuple[APIRouter, ...] = (aftersales_router, reports_router)
 
@@ -25,7 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (aftersales_router, reports_router)
 def attach(
     app: FastAPI,
     platform: Platform,
-    settings: Settings,
+    settings: RefundSettings,
     *,
     source: str,
     clock: Callable[[], datetime],

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from services.refund.adapters.payment import PaymentProvider
-from shared.settings import Settings
+from services.refund.settings import RefundSettings
 
 
 def wall_clock() -> datetime:
@@ -19,7 +19,7 @@ def wall_clock() -> datetime:
 @dataclass
 class Deps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RefundSettings
     payments: PaymentProvider
     source: str = "/kefu/refund"
     """The CloudEvents source of what this service publishes."""

@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 
 import asyncpg
 
-from shared.settings import Settings
+from services.rental.settings import RentalSettings
 
 ChargeFailure = Literal["payer_account_short", "device_fault"]
 
@@ -46,7 +46,7 @@ class SandboxCounter:
     """Connects for each charge on its own, outside the service's pool, as an outside
     system would: its ledger commits whatever happens to the top-up that asked."""
 
-    def __init__(self, service: str, settings: Settings) -> None:
+    def __init__(self, service: str, settings: RentalSettings) -> None:
         self._service = service  # its ledger lives in this service's database
         self._settings = settings  # read per call, so a test or operator can flip it live
 

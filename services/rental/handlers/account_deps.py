@@ -13,14 +13,14 @@ import asyncpg
 from services.rental.adapters.payment_counter import CounterPayments, SandboxCounter
 from services.rental.domain.topup_limits import TopUpLimits, limits_table
 from services.rental.handlers.deps import Deps
+from services.rental.settings import RentalSettings
 from shared.devstack.secrets import persisted_secret
-from shared.settings import Settings
 from shared.verification import CodePolicy
 
 CODE_SECRET_FILE = "rental_code_secret"
 
 
-def code_key(settings: Settings) -> bytes:
+def code_key(settings: RentalSettings) -> bytes:
     """The HMAC key of top-up codes: from settings, else generated once under ``home``
     (several replicas must share one: set ``KEFU_RENTAL_CODE_SECRET``)."""
     if settings.rental_code_secret is not None:
@@ -31,7 +31,7 @@ def code_key(settings: Settings) -> bytes:
 @dataclass
 class AccountDeps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RentalSettings
     counter: CounterPayments
     code_key: bytes
     limits: dict[str, TopUpLimits]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from services.rental.domain.tariff import Tariff
-from shared.settings import Settings
+from services.rental.settings import RentalSettings
 
 
 def utc_now() -> datetime:
@@ -23,7 +23,7 @@ def utc_now() -> datetime:
 @dataclass
 class Deps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RentalSettings
     source: str = "/kefu/rental"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)

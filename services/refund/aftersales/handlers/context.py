@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.refund.aftersales.domain.tickets import TimeLimits
-from shared.settings import Settings
+from services.refund.settings import RefundSettings
 
 
 def wall_clock() -> datetime:
@@ -19,7 +19,7 @@ def wall_clock() -> datetime:
 @dataclass
 class Context:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RefundSettings
     source: str = "/kefu/refund"
     clock: Callable[[], datetime] = field(default=wall_clock)
     """Aware; tests move it past the 48 hours."""
