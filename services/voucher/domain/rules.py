@@ -170,10 +170,6 @@ def voidable_rules(status: VoucherStatus) -> list[BusinessRule]:
     return [VoucherNotUsed(status), VoucherAvailable(status)]
 
 
-def void_rules(reason: str | None, status: VoucherStatus) -> list[BusinessRule]:
-    return [ReasonGiven(reason), *voidable_rules(status)]
-
-
 def reversal_rules(
     *, source: str, deduction_status: str, points: int, statuses: Iterable[VoucherStatus]
 ) -> list[BusinessRule]:

@@ -221,14 +221,6 @@ def decide(ticket: Ticket, review: Review, actor: str, now: datetime, limits: Ti
             return replace(reviewed, status=TicketStatus.AWAITING_CUSTOMER)
 
 
-def auto_approve_due(ticket: Ticket, now: datetime) -> bool:
-    return (
-        ticket.status is TicketStatus.AWAITING_REVIEW
-        and ticket.review_due_at is not None
-        and ticket.review_due_at <= now
-    )
-
-
 def auto_approve(ticket: Ticket, now: datetime, limits: TimeLimits) -> Ticket:
     """The seed's 48-hour rule: approve the customer's shipment, as the system."""
     return decide(
