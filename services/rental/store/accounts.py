@@ -8,7 +8,6 @@ sums cannot drift apart.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
@@ -16,9 +15,8 @@ from services.rental.domain.card import CardState
 from services.rental.domain.ledger import Books, Movement
 from services.rental.domain.query import UserQuery
 from services.rental.store.users import search_sql
+from shared.db import Db
 from shared.paging import Position
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
 _VIEW = (
     "SELECT a.user_id, a.card_state, a.balance_cents, a.deposit_cents, a.held_cents,"

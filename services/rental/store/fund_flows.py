@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 
 from services.rental.domain.fund_flow import FundFlowFilter
+from shared.db import Db
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 _COLUMNS = "id, at, user_id, kind, amount_cents, reference, actor"
 _WHERE = (
     " WHERE at >= $1 AND at < $2 AND kind = ANY($3::text[]) AND ($4::text IS NULL OR user_id = $4)"

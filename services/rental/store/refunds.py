@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
@@ -13,9 +12,8 @@ from services.rental.domain.refund_request import (
     RefundKind,
     RefundStatus,
 )
+from shared.db import Db
 from shared.paging import Position
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
 
 def pending_of(row: asyncpg.Record) -> PendingRefund:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypeAlias
 
 import asyncpg
 
 from services.rental.domain.topup_identity import IdentityMethod, Verification
+from shared.db import Db
 from shared.paging import Position
 from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
 
 async def lock_codes(conn: asyncpg.Connection, user_id: str) -> None:

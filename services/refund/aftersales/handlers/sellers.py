@@ -17,7 +17,7 @@ from services.refund.aftersales.domain.sellers import Permission, Staffing
 from services.refund.aftersales.domain.tickets import Ticket, TicketAction
 from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import sellers as store
-from services.refund.aftersales.store.sellers import Db
+from shared.db import Db
 from shared.http import Actor
 
 SELLER_ROLES = frozenset(rules.ROLE_OF.values())

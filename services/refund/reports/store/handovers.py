@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -16,10 +16,10 @@ from services.refund.reports.domain.handover import (
     FollowUp,
     Handover,
 )
+from shared.db import Db
 from shared.db.query import Query, fetch_page
 from shared.paging import InvalidCursor, Page, Position
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 _LINES = TypeAdapter(list[FormLine])
 _FOLLOW_UPS = TypeAdapter(list[FollowUp])
 _ATTENDANCE = TypeAdapter(Attendance | None)
