@@ -17,7 +17,7 @@ from services.refund.adapters.payment import PaymentProvider, SandboxPayments
 from services.refund.aftersales import wiring as aftersales
 from services.refund.api import router
 from services.refund.handlers import background
-from services.refund.handlers.deps import Deps, wall_clock
+from services.refund.handlers.deps import Deps
 from services.refund.settings import RefundSettings
 from services.refund.subscribers import subscriptions
 from shared.api.aftersales import TICKET_BODY_LIMIT
@@ -34,6 +34,7 @@ from shared.input_guard import allow_body
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import PlatformSettings
+from shared.timestamps import utc_now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS = (
@@ -51,7 +52,7 @@ def create_app(
     *,
     service: str = "refund",
     payments: PaymentProvider | None = None,
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     """The refund service. ``service`` names its database (``kefu_<service>``) and consumer
     groups, so tests can run one of their own; ``payments`` replaces the sandbox provider;

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from services.rental.api import router
 from services.rental.background import background_tasks
 from services.rental.handlers.account_deps import AccountDeps
-from services.rental.handlers.deps import Deps, utc_now
+from services.rental.handlers.deps import Deps
 from services.rental.settings import RentalSettings
 from services.rental.subscribers import subscriptions
 from shared.contracts import (
@@ -37,6 +37,7 @@ from shared.http import make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import PlatformSettings
+from shared.timestamps import utc_now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS: tuple[Topic[Any], ...] = (

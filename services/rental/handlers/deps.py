@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
 from services.rental.domain.tariff import Tariff
 from services.rental.settings import RentalSettings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from shared.timestamps import utc_now
 
 
 @dataclass

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
 from services.refund.aftersales.domain.tickets import TimeLimits
 from services.refund.settings import RefundSettings
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
+from shared.timestamps import utc_now
 
 
 @dataclass
@@ -21,7 +18,7 @@ class Context:
     pool: asyncpg.Pool
     settings: RefundSettings
     source: str = "/kefu/refund"
-    clock: Callable[[], datetime] = field(default=wall_clock)
+    clock: Callable[[], datetime] = field(default=utc_now)
     """Aware; tests move it past the 48 hours."""
 
     def now(self) -> datetime:
