@@ -49,10 +49,6 @@ class AmountMismatch(DomainError):
     code = "amount_mismatch"
 
 
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
-
-
 class InvalidForm(InvalidInput):
     code = "invalid_form"
 

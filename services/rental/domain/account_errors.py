@@ -15,10 +15,6 @@ class InvalidAmount(InvalidInput):
     code = "invalid_amount"
 
 
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
-
-
 class AmountMismatch(InvalidInput):
     """The amount the customer confirmed differs from the amount to charge (金额审核)."""
 

@@ -14,9 +14,8 @@ from services.rental.domain.account_errors import (
     CardFrozen,
     CardReportedLost,
     CardTransitionInvalid,
-    ReasonRequired,
 )
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 
 class CardState(StrEnum):

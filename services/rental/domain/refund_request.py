@@ -16,10 +16,10 @@ from services.rental.domain.account_errors import (
     InvalidAmount,
     NoDeposit,
     NothingToPayBack,
-    ReasonRequired,
     RefundOutcomeConflict,
 )
 from services.rental.domain.ledger import Books, check_amount
+from shared.errors import ReasonRequired
 
 REQUESTER = "rental"
 

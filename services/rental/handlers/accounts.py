@@ -14,7 +14,6 @@ from services.rental.domain.account_actions import (
 )
 from services.rental.domain.account_errors import (
     AccountNotFound,
-    ReasonRequired,
     SupervisorRequired,
 )
 from services.rental.domain.card import CardState, transition
@@ -29,6 +28,7 @@ from services.rental.store import refunds as refund_store
 from services.rental.store import topup_charges as charge_store
 from shared import metrics
 from shared.db.pool import read_snapshot
+from shared.errors import ReasonRequired
 from shared.http import Actor
 
 

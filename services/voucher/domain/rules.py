@@ -15,7 +15,6 @@ from services.voucher.domain.errors import (
     NotAvailable,
     OperationInProgress,
     PointsNotDeducted,
-    ReasonRequired,
     RoleRequired,
     SourceNotReversible,
     VoucherUsed,
@@ -28,7 +27,7 @@ from services.voucher.domain.model import (
     VoucherStatus,
 )
 from services.voucher.domain.saga import SagaState
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 
 class BusinessRule(ABC):

@@ -11,7 +11,6 @@ from services.refund.aftersales.domain import tickets as rules
 from services.refund.aftersales.domain.errors import (
     BatchNotAllowed,
     InvalidTicket,
-    ReasonRequired,
     TicketNotAwaitingProcessing,
     TicketNotAwaitingReceipt,
     TicketNotReviewable,
@@ -27,6 +26,7 @@ from services.refund.aftersales.domain.tickets import (
     TicketStatus,
     TimeLimits,
 )
+from shared.errors import ReasonRequired
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LIMITS = TimeLimits()

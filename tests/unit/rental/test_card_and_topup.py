@@ -15,7 +15,6 @@ from services.rental.domain.account_errors import (
     DailyAmountOverLimit,
     DailyCountOverLimit,
     IdentityNotVerified,
-    ReasonRequired,
 )
 from services.rental.domain.card import CardState, transition
 from services.rental.domain.topup import (
@@ -31,7 +30,7 @@ from services.rental.domain.topup_identity import (
     check_document_note,
 )
 from services.rental.domain.topup_limits import DayUsage, TopUpLimits, limits_for, limits_table
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, ReasonRequired
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 LIMITS = TopUpLimits(per_top_up_cents=10_000, per_day_cents=15_000, count_per_day=2)

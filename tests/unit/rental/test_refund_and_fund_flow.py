@@ -10,7 +10,6 @@ from services.rental.domain.account_errors import (
     DepositRefundAmount,
     NoDeposit,
     NothingToPayBack,
-    ReasonRequired,
     RefundOutcomeConflict,
 )
 from services.rental.domain.fund_flow import (
@@ -29,7 +28,7 @@ from services.rental.domain.refund_request import (
     request_id,
 )
 from services.rental.domain.topup import bonus_for
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, ReasonRequired
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

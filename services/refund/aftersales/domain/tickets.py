@@ -20,12 +20,11 @@ from enum import StrEnum
 from services.refund.aftersales.domain.errors import (
     BatchNotAllowed,
     InvalidTicket,
-    ReasonRequired,
     TicketNotAwaitingProcessing,
     TicketNotAwaitingReceipt,
     TicketNotReviewable,
 )
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 MAX_TEXT = 500
 SYSTEM_ACTOR = "system:auto_approval"
