@@ -10,12 +10,12 @@ from services.rental.api import (
     feedback,
     fund_flows,
     guide,
-    health,
     orders,
     statistics,
     topups,
     users,
 )
+from shared import health
 
 PARTS = (health, users, orders, feedback, guide, statistics, accounts, topups, fund_flows)
 
