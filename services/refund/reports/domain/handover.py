@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
+from services.refund.domain.errors import InvalidPeriod
 from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
-    InvalidPeriod,
     RoleRequired,
     SamePerson,
 )

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import asyncpg
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.reports.deps import Context
 from services.refund.reports.domain import finance as finance_rules
 from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.errors import FormNotFound, HandoverNotFound

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 import asyncpg
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.domain import periods
 from services.refund.handlers.notices import tell_staff
-from services.refund.reports.domain import due, monthly, periods
+from services.refund.reports.deps import Context
+from services.refund.reports.domain import due, monthly
 from services.refund.reports.domain import statistics as rules
 from services.refund.reports.domain.errors import RoleRequired, WrongState
 from services.refund.reports.domain.statistics import Department, Statistics

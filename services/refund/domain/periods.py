@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.refund.reports.domain.errors import InvalidPeriod
+from services.refund.domain.errors import InvalidPeriod
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -1,4 +1,4 @@
-"""What the after-sales use cases need, built from the refund service's own dependencies."""
+"""What the after-sales use cases need, built by the refund service's app."""
 
 from __future__ import annotations
 
