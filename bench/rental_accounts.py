@@ -33,9 +33,9 @@ from pydantic import SecretStr
 from bench import cpu, machine, stack
 from bench.results import table, write_section
 from bench.stats import Stopwatch, fmt_int
-from services.rental.domain.fund_flow import make_filter
-from services.rental.handlers import fund_flows
-from services.rental.handlers.account_deps import AccountDeps
+from services.rental.accounts.deps import AccountDeps
+from services.rental.accounts.domain.fund_flow import make_filter
+from services.rental.accounts.handlers import fund_flows
 from services.rental.handlers.deps import Deps
 from services.rental.settings import RentalSettings
 from shared.db.migrate import SHARED_MIGRATIONS, migrate

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import asyncpg
 
-from services.rental.domain import ledger
+from services.rental.accounts.domain import ledger
+from services.rental.accounts.store import accounts as account_store
 from services.rental.domain.errors import OrderNotFound
 from services.rental.domain.exception_fix import FixFacts, decide_fix
 from services.rental.domain.model import OrderStatus, UserStatus, required_reason
 from services.rental.handlers.bikes import bike_facts
 from services.rental.handlers.deps import Deps
-from services.rental.store import accounts as account_store
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
 from shared.errors import DomainError

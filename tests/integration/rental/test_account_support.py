@@ -17,9 +17,9 @@ import uvicorn
 from pydantic import SecretStr
 
 from services.gateway.app import create_app as create_gateway
-from services.rental.domain.ledger import Books
+from services.rental.accounts.domain.ledger import Books
+from services.rental.accounts.store import accounts as account_store
 from services.rental.settings import RentalSettings
-from services.rental.store import accounts as account_store
 from shared.devstack.broker import free_port
 from shared.idempotency import scoped_key
 from shared.settings import Settings
