@@ -175,3 +175,13 @@ def charge_corrected(books: Books, before_cents: int | None, after_cents: int) -
         return None
     kind = MovementKind.RENTAL_CHARGE_RAISED if delta > 0 else MovementKind.RENTAL_CHARGE_LOWERED
     return apply(books, kind, abs(delta), Effect())
+
+
+@dataclass(frozen=True)
+class PaymentSeen:
+    """A payment the platform reported, as first recorded: a repeat must say the same."""
+
+    payment_id: str
+    user_id: str
+    kind: str
+    amount_cents: int

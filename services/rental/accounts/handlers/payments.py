@@ -56,7 +56,7 @@ async def record_payment(
         paid_at=payment.paid_at,
     )
     if prior is not None:
-        facts = (prior["user_id"], prior["kind"], prior["amount_cents"])
+        facts = (prior.user_id, prior.kind, prior.amount_cents)
         if facts != (payment.user_id, payment.kind, payment.amount_cents):
             raise PaymentConflict(
                 f"payment {payment.payment_id} arrived before as {facts}, now as"

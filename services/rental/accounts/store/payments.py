@@ -6,6 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
+from services.rental.accounts.domain.ledger import PaymentSeen
+
 
 async def claim(
     conn: asyncpg.Connection,
@@ -15,7 +17,7 @@ async def claim(
     kind: str,
     amount_cents: int,
     paid_at: datetime,
-) -> asyncpg.Record | None:
+) -> PaymentSeen | None:
     """None if the payment is new (now recorded); else the row recorded before."""
     inserted = await conn.fetchval(
         "INSERT INTO payments_received (payment_id, user_id, kind, amount_cents, paid_at)"
@@ -28,4 +30,9 @@ async def claim(
     )
     if inserted is not None:
         return None
-    return await conn.fetchrow("SELECT * FROM payments_received WHERE payment_id = $1", payment_id)
+    row = await conn.fetchrow(
+        "SELECT payment_id, user_id, kind, amount_cents FROM payments_received"
+        " WHERE payment_id = $1",
+        payment_id,
+    )
+    return PaymentSeen(row["payment_id"], row["user_id"], row["kind"], row["amount_cents"])
