@@ -33,14 +33,14 @@ from pydantic import SecretStr
 from bench import cpu, machine, stack
 from bench.results import table, write_section
 from bench.stats import Stopwatch, fmt_int
-from services.rental.domain.fund_flow import make_filter
-from services.rental.handlers import fund_flows
-from services.rental.handlers.account_deps import AccountDeps
+from services.rental.accounts.deps import AccountDeps
+from services.rental.accounts.domain.fund_flow import make_filter
+from services.rental.accounts.handlers import fund_flows
 from services.rental.handlers.deps import Deps
+from services.rental.settings import RentalSettings
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
 from shared.progress import progress_bar
-from shared.settings import Settings
 
 RENTAL_MIGRATIONS = Path(__file__).parent.parent / "services" / "rental" / "migrations"
 DATABASE = "bench_rental_accounts"
@@ -184,7 +184,7 @@ class RssSampler:
         self.peak = max(self.peak, self._process.memory_info().rss)
 
 
-async def measure(url: str, settings: Settings) -> dict[str, Any]:
+async def measure(url: str, settings: RentalSettings) -> dict[str, Any]:
     pool = await create_pool(url, max_size=4)
     try:
         deps = AccountDeps.of(Deps(pool=pool, settings=settings))
@@ -235,7 +235,7 @@ async def run(shape: Shape) -> str:
         quiet = (
             f"the rest of the machine {busy:.2f} cores busy at the start (waited {waited:.0f} s)"
         )
-        settings = Settings(
+        settings = RentalSettings(
             database_url=admin_url, timezone=str(TZ), rental_code_secret=SecretStr("bench")
         )
         measured = await measure(url, settings)

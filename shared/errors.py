@@ -29,6 +29,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class ReasonRequired(InvalidInput):
+    """A command that changes money or a record needs a written reason (DOMAIN.md)."""
+
+    code = "reason_required"
+
+
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("voucher", "points", "notify", "refund", "rental", "gateway")
 """Every service that runs as its own process, in start order (the gateway last)."""
 
 
-class Settings(BaseSettings):
+class PlatformSettings(BaseSettings):
+    """What every process reads: the stack, the broker, the databases, ports, sign-in,
+    observability. A service's own settings are a subclass in the service
+    (``services/<name>/settings.py``), so a new one never edits ``shared/``."""
+
     model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
 
     home: Path = Path(".kefu")
@@ -159,82 +163,14 @@ class Settings(BaseSettings):
     db_spans: bool = True
     """A CLIENT span per SQL statement (OpenTelemetry database conventions)."""
 
-    # --- refund: refund forms, approval chain, time limits, payouts, after-sales ---
-    refund_filing_limit_minutes: int = 10
-    """A refund form is filed within this many minutes of the customer's complaint."""
-    refund_submission_limit_minutes: int = 60
-    """From filing to the duty lead's submission to finance (waiting on the customer pauses)."""
-    refund_finance_limit_hours: int = 12
-    """From submission to finance until the refund is paid."""
-    refund_second_approval_above_cents: int | None = 1_000_000
-    """A refund form above this many cents needs a second finance director after the
-    first (seed 003's further approval for special cases); unset: never."""
-    refund_due_soon_minutes: int = 10
-    """A step due within this many minutes counts as ``due_soon`` in ``kefu.refund.steps.due``."""
-    refund_duty_lead_inbox: str = "lead"
-    """The staff inbox (username) told in-app when a refund form misses a time limit."""
-    refund_timer_sweep_seconds: float = 1.0
-    """How often the durable timers (time limits, payouts due) are swept."""
-    refund_payout_max_attempts: int = 5
-    """Payout attempts (back-off doubling) before a payout is flagged for a person."""
-    refund_payout_retry_base_seconds: float = 30.0
-    refund_payout_lease_seconds: float = 15.0
-    """A payout whose worker went silent this long (it crashed) is taken over."""
-    sandbox_payment_delay_ms: int = 0
-    sandbox_payment_fail_all: bool = False
-
-    # refund, after-sales tickets (seed 002):
-    aftersales_auto_approve_hours: int = 48
-    """A ticket nobody reviewed within this many hours is approved by the system."""
-    aftersales_review_reminder_hours: int = 24
-    """A ticket still unreviewed after this many hours is overdue: its reviewers are reminded."""
-    aftersales_receipt_hours: int = 168
-    """After approval, the customer's return is due back within this many hours."""
-    aftersales_processing_hours: int = 48
-    """A received return (or a resend) is processed within this many hours."""
-    aftersales_sweep_seconds: float = 5.0
-    """How often overdue tickets are looked for (48 h approval, reminders)."""
-    refund_report_service_staff: str = "lead"
-    """Inboxes told when the service department's monthly refund statistics are due."""
-    refund_report_finance_staff: str = "accountant"
-    """Inboxes told when the finance department's monthly refund statistics are due."""
-    refund_report_office_staff: str = "hr"
-    """Inboxes of the admin/HR office (行政人事部) told when a head approves a month's
-    statistics, for them to verify and archive."""
-    refund_report_check_seconds: float = 60.0
-    """How often the monthly statistics' due day is checked."""
-
-    # --- rental: users, orders, accounts, stored value ---
-    rental_tariff_unit_cents: int = 100
-    rental_tariff_unit_minutes: int = 30
-    """The rental tariff: ``unit_cents`` per started ``unit_minutes`` of a trip (1 元 per half
-    hour); it prices a trip the exception fix ends (services/rental/domain/tariff.py)."""
-    rental_tariff_daily_cap_cents: int = 2000
-    """At most this much per 24 hours of one trip."""
-    rental_tariff_free_minutes: int = 2
-    """A trip this short or shorter is free."""
-    rental_topup_limits: dict[str, dict[str, int]] = {
-        "standard": {"per_top_up_cents": 100_000, "per_day_cents": 200_000, "count_per_day": 5},
-        "student": {"per_top_up_cents": 50_000, "per_day_cents": 100_000, "count_per_day": 3},
-        "senior": {"per_top_up_cents": 50_000, "per_day_cents": 100_000, "count_per_day": 3},
-    }
-    """Counter top-up limits per card type, in cents: per top-up, per (local) day, count a day.
-    JSON, e.g. ``{"standard": {"per_top_up_cents": 100000, "per_day_cents": 200000,
-    "count_per_day": 5}}``; a card type missing from it gets ``standard``'s."""
-    rental_topup_bonus: dict[int, int] = {}
-    """A counter top-up's promotional bonus (充值优惠): top-up amount at least the key, in
-    cents, earns the value in cents (the highest tier reached). JSON, e.g. ``{"10000":
-    1000, "50000": 8000}``; none by default. A stored-value refund gives the bonus back
-    first (it is not the customer's money)."""
-    rental_refund_fee_bps: int = Field(default=0, ge=0, le=10_000)
-    """The fee on a stored-value refund (退款手续费), in basis points of what is paid back
-    after the bonus; none by default."""
-    rental_identity_ttl_minutes: int = 10
-    """An identity verification (SMS code or ID check) is good for one top-up this long."""
-    rental_code_secret: SecretStr | None = None
-    """HMAC key of the top-up SMS codes; when unset, one is generated under ``home``."""
-    sandbox_counter_delay_ms: int = 0
-    sandbox_counter_fail_all: bool = False
+    @classmethod
+    def of(cls, settings: PlatformSettings) -> Self:
+        """``settings``' values as this class: a service's own settings built from the
+        platform's that ``kefu replay`` or a test hands it, its own fields read from the
+        environment as at start."""
+        if isinstance(settings, cls):
+            return settings
+        return cls(**{name: getattr(settings, name) for name in type(settings).model_fields})
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -255,6 +191,10 @@ class Settings(BaseSettings):
                 " or point it at a PostgreSQL server"
             )
         return database_url_with_name(self.database_url, f"kefu_{service}")
+
+
+Settings = PlatformSettings
+"""The name the modules written before the split import; the same class."""
 
 
 def database_url_with_name(url: str, name: str) -> str:

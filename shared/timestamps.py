@@ -22,6 +22,11 @@ DEFAULT_ZONE = "Asia/Shanghai"
 _business_zone = ZoneInfo(DEFAULT_ZONE)
 
 
+def utc_now() -> datetime:
+    """The clock every service reads (aware, UTC); tests hand a service a movable one."""
+    return datetime.now(UTC)
+
+
 def use_business_zone(zone: ZoneInfo) -> None:
     """Answer in ``zone`` from now on. One process serves one business, so this is set
     once when a service starts (``shared.platform.Platform``)."""

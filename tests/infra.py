@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from shared.settings import Settings
+from shared.settings import PlatformSettings
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,21 @@ FAST_TIMINGS: dict[str, object] = {
 }
 
 
-def settings_on(infra: Infra, **overrides: object) -> Settings:
+S = TypeVar("S", bound=PlatformSettings)
+
+
+def settings_on(infra: Infra, **overrides: object) -> PlatformSettings:
     """Settings on the test infrastructure with fast timings; ``overrides`` win."""
+    return settings_of(PlatformSettings, infra, **overrides)
+
+
+def settings_of(kind: type[S], infra: Infra, **overrides: object) -> S:
+    """A service's own ``kind`` of settings on the test infrastructure with fast timings;
+    ``overrides`` win, and one ``kind`` does not have is an error (settings ignore unknown
+    names, so it would otherwise change nothing, silently)."""
+    unknown = set(overrides) - set(kind.model_fields)
+    if unknown:
+        raise TypeError(f"{kind.__name__} has no setting {sorted(unknown)}")
     values: dict[str, object] = {
         "database_url": infra.database_url,
         "kafka_bootstrap": infra.kafka_bootstrap,
@@ -99,7 +112,7 @@ def settings_on(infra: Infra, **overrides: object) -> Settings:
         **FAST_TIMINGS,
         **overrides,
     }
-    return Settings(**values)  # type: ignore[arg-type]
+    return kind(**values)  # type: ignore[arg-type]
 
 
 T = TypeVar("T")

@@ -11,19 +11,16 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
 from services.gateway import store
 from services.gateway.answers import Answer, Produce, answered
 from services.gateway.domain.idempotency import RequestInProgress, Verdict, is_final, verdict
+from shared.timestamps import utc_now
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class IdempotencyKeys:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from services.refund.app import create_app
+from services.refund.settings import RefundSettings
 from shared.http import serve
-from shared.settings import Settings
 from shared.telemetry import setup_telemetry
 
 
 def main() -> None:
-    settings = Settings()
+    settings = RefundSettings()
     setup_telemetry("refund", settings)
     asyncio.run(serve(create_app(settings), settings.host, settings.port_of("refund")))
 

@@ -14,10 +14,16 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.refund.adapters.payment import PaymentProvider, SandboxPayments
-from services.refund.aftersales import wiring as aftersales
+from services.refund.aftersales import deps as aftersales
+from services.refund.aftersales.api import router as aftersales_router
+from services.refund.aftersales.handlers.sweep import run_sweeps
 from services.refund.api import router
 from services.refund.handlers import background
-from services.refund.handlers.deps import Deps, wall_clock
+from services.refund.handlers.deps import Deps
+from services.refund.reports import deps as reports
+from services.refund.reports.api import router as reports_router
+from services.refund.reports.handlers.due import run_notices
+from services.refund.settings import RefundSettings
 from services.refund.subscribers import subscriptions
 from shared.api.aftersales import TICKET_BODY_LIMIT
 from shared.contracts import (
@@ -32,7 +38,8 @@ from shared.http import make_app
 from shared.input_guard import allow_body
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
+from shared.timestamps import utc_now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS = (
@@ -46,15 +53,17 @@ TOPICS = (
 
 
 def create_app(
-    settings: Settings,
+    platform_settings: PlatformSettings,
     *,
     service: str = "refund",
     payments: PaymentProvider | None = None,
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     """The refund service. ``service`` names its database (``kefu_<service>``) and consumer
     groups, so tests can run one of their own; ``payments`` replaces the sandbox provider;
-    ``clock`` lets tests move time past the limits."""
+    ``clock`` lets tests move time past the limits. ``platform_settings`` are read as the
+    service's own (``kefu replay`` hands it the platform's)."""
+    settings = RefundSettings.of(platform_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +79,16 @@ def create_app(
             )
             app.state.platform = platform
             app.state.deps = deps
-            aftersales.attach(app, platform, settings, source=deps.source, clock=clock)
+            # the sub-areas: after-sales tickets (their timer sweep), handovers and reports
+            # (the monthly statistics' due notices), each with its own context
+            app.state.aftersales = aftersales.Context(
+                pool=platform.pool, settings=settings, source=deps.source, clock=clock
+            )
+            app.state.reports = reports.Context(
+                pool=platform.pool, settings=settings, source=deps.source, clock=clock
+            )
+            platform.background(run_sweeps(app.state.aftersales))
+            platform.background(run_notices(app.state.reports))
             await platform.consume(subscriptions(deps))
             background.register_gauges()
             platform.background(background.run(deps))
@@ -88,6 +106,6 @@ def create_app(
     require_internal_calls(app, "refund", settings)
     allow_body(app, "/aftersales/tickets", TICKET_BODY_LIMIT)
     app.include_router(router)
-    for part in aftersales.ROUTERS:
-        app.include_router(part)
+    app.include_router(aftersales_router)
+    app.include_router(reports_router)
     return app

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from services.rental.app import create_app
+from services.rental.settings import RentalSettings
 from shared.http import serve
-from shared.settings import Settings
 from shared.telemetry import setup_telemetry
 
 
 def main() -> None:
-    settings = Settings()
+    settings = RentalSettings()
     setup_telemetry("rental", settings)
     asyncio.run(serve(create_app(settings), settings.host, settings.port_of("rental")))
 

@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.rental.accounts.deps import AccountDeps
 from services.rental.api import router
 from services.rental.background import background_tasks
-from services.rental.handlers.account_deps import AccountDeps
-from services.rental.handlers.deps import Deps, utc_now
+from services.rental.handlers.deps import Deps
+from services.rental.settings import RentalSettings
 from services.rental.subscribers import subscriptions
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
@@ -35,7 +36,8 @@ from shared.contracts import (
 from shared.http import make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
+from shared.timestamps import utc_now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS: tuple[Topic[Any], ...] = (
@@ -58,13 +60,16 @@ TOPICS: tuple[Topic[Any], ...] = (
 
 
 def create_app(
-    settings: Settings,
+    platform_settings: PlatformSettings,
     *,
     service: str = "rental",
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     """The rental service. ``service`` names its database (``kefu_<service>``) and consumer
-    groups, so tests can run one of their own; ``clock`` lets tests move time."""
+    groups, so tests can run one of their own; ``clock`` lets tests move time.
+    ``platform_settings`` are read as the service's own (``kefu replay`` hands it the
+    platform's)."""
+    settings = RentalSettings.of(platform_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
-from services.rental.handlers import counter_charges
-from services.rental.handlers.account_deps import AccountDeps
+from services.rental.accounts.deps import AccountDeps
+from services.rental.accounts.handlers import counter_charges
 from services.rental.handlers.deps import Deps
 
 

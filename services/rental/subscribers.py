@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from services.rental.accounts.deps import AccountDeps
+from services.rental.accounts.subscribers import account_subscriptions
 from services.rental.handlers import ingest
-from services.rental.handlers.account_deps import AccountDeps
-from services.rental.handlers.account_subscriptions import account_subscriptions
 from services.rental.handlers.deps import Deps
 from shared.contracts import (
     RENTAL_FEEDBACK_SUBMITTED,

@@ -48,7 +48,7 @@ from shared.devstack.postgres import EmbeddedPostgres
 from shared.devstack.process import ServiceProcess, log_tail
 from shared.devstack.secrets import StackSecrets, stack_secrets
 from shared.messaging.kafka import ensure_topics, topic_names
-from shared.settings import SERVICES, Settings, database_url_with_name
+from shared.settings import SERVICES, PlatformSettings, Settings, database_url_with_name
 
 T = TypeVar("T")
 STOP_GRACE_SECONDS = 10.0
@@ -105,6 +105,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = json.dumps(value, default=list)  # pydantic-settings parses these as JSON
         env[f"KEFU_{name.upper()}"] = str(value)
     return env
+
+
+def platform_variable(name: str) -> bool:
+    """``KEFU_<field>`` of the platform's settings (the supervisor writes those itself)."""
+    return name.startswith("KEFU_") and name[5:].lower() in PlatformSettings.model_fields
 
 
 def forget_dead_handles(pg_dir: Path) -> None:
@@ -291,8 +296,9 @@ class Stack:
                 "home": self.home,
             }
         )
-        # the children read exactly the supervisor's settings, nothing stale inherited
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+        # the children read exactly the supervisor's platform settings, nothing stale
+        # inherited; a service's own settings (services/<name>/settings.py) pass through
+        env = {k: v for k, v in os.environ.items() if not platform_variable(k)}
         env.update(settings_env(effective))
         env["PYTHONUNBUFFERED"] = "1"
         return env

@@ -15,8 +15,6 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 from shared.observability.instruments import instruments
 
-OUTCOMES = ("ok", "duplicate", "parked", "dlq", "error")
-
 
 def group_id(service: str, consumer: str) -> str:
     """The Kafka consumer group of one subscription of one service."""

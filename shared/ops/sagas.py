@@ -1,17 +1,23 @@
-"""A saga's current state and history, read from the database of the service that runs it.
+"""``kefu saga show``: a saga's current state and history, read from the database of the
+service that runs it.
 
 Each kind of saga is one :class:`SagaSource`: which service's database, the query
-for its state row and the one for its history. Another saga is another entry.
+for its state row and the one for its history. The queries live with the tables
+they read, in the service's ``ops`` module (``services/<name>/ops.py``, its
+``SAGAS``), found by name as ``kefu replay`` finds a service: shared code never
+imports one.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from shared.settings import Settings
+from shared.settings import SERVICES, PlatformSettings
 
 
 @dataclass(frozen=True)
@@ -22,34 +28,6 @@ class SagaSource:
     """One row by ``$1``: the saga id, or another id the agent knows (an order number)."""
     history_sql: str
     """Its history by ``$1`` = the ``saga_id`` of that row, oldest first."""
-
-
-SOURCES: tuple[SagaSource, ...] = (
-    SagaSource(
-        service="voucher",
-        saga="reversal",
-        state_sql="SELECT * FROM reversal_sagas WHERE saga_id::text = $1 OR merchant_order_no = $1",
-        history_sql=(
-            "SELECT at, event, from_state, to_state, failure, attempt, refund_attempt, detail,"
-            " trace_id FROM reversal_saga_history WHERE saga_id = $1 ORDER BY id"
-        ),
-    ),
-    SagaSource(
-        service="refund",
-        saga="refund form",
-        # named columns: the form's phone number must not be printed in clear
-        state_sql=(
-            "SELECT form_id AS saga_id, order_no, state, round, amount_cents, cause, filed_by,"
-            " filed_at, submitted_to_finance_at, finance_approved_at, sent_back_step,"
-            " sent_back_reason, paid_at, payout_reference, completed_at, updated_at"
-            " FROM refund_forms WHERE form_id = $1 OR order_no = $1"
-        ),
-        history_sql=(
-            "SELECT at, step AS event, from_state, to_state, round, decision, opinion, executor,"
-            " executor_role, trace_id FROM refund_form_steps WHERE form_id = $1 ORDER BY id"
-        ),
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -63,16 +41,21 @@ class UnknownSagaService(LookupError):
     pass
 
 
+def saga_services() -> list[str]:
+    """The services that run sagas: those with an ``ops`` module."""
+    return [s for s in SERVICES if importlib.util.find_spec(f"services.{s}.ops") is not None]
+
+
 def sources_of(service: str) -> list[SagaSource]:
-    found = [s for s in SOURCES if s.service == service]
-    if not found:
-        known = ", ".join(sorted({s.service for s in SOURCES}))
+    if service not in saga_services():
+        known = ", ".join(saga_services())
         raise UnknownSagaService(f"no sagas are known for {service!r} (known: {known})")
-    return found
+    sagas: tuple[SagaSource, ...] = importlib.import_module(f"services.{service}.ops").SAGAS
+    return list(sagas)
 
 
 async def find_saga(
-    settings: Settings, service: str, saga_id: str, *, database: str | None = None
+    settings: PlatformSettings, service: str, saga_id: str, *, database: str | None = None
 ) -> SagaView | None:
     """The saga ``saga_id`` of ``service`` (``database`` names another ``kefu_<database>``)."""
     sources = sources_of(service)

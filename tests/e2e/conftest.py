@@ -15,11 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from services.refund.settings import RefundSettings
 from shared.devstack.broker import free_port
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.e2e.helpers import Agent, Platform
-from tests.infra import Infra, settings_on
+from tests.infra import Infra, settings_of
 
 DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 
@@ -28,7 +29,18 @@ DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home: Path = tmp_path_factory.mktemp("kefu-e2e")
     ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
-    return settings_on(infra, **ports, home=home, demo_password=DEMO_PASSWORD, log_json=True)
+    # the refund service's own settings reach its process like the platform's (kefu up
+    # writes every field of the settings it is given): a form's 60-minute submission
+    # limit counts as due soon from the start, so the steps-due gauge shows a new form
+    return settings_of(
+        RefundSettings,
+        infra,
+        **ports,
+        home=home,
+        demo_password=DEMO_PASSWORD,
+        log_json=True,
+        refund_due_soon_minutes=120,
+    )
 
 
 @pytest.fixture(scope="package")

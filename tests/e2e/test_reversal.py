@@ -113,6 +113,12 @@ async def test_flakypts_refund_fails_once_then_the_retry_succeeds(
     final = await agent.finished(started["operation_id"])
     assert final["status"] == "succeeded", final
     assert await balance(agent, issued.user_id) == issued.points_deducted
+    [voucher] = issued.vouchers
+    records = await agent.operations(voucher.code)
+    assert [(r["type"], r["result"], r["failure"]) for r in records] == [
+        ("reversal", "failed", "points_refund_failed"),
+        ("reversal", "succeeded", None),
+    ]
 
 
 async def test_reversal_hits_a_void_failure_and_resumes_when_retried(
@@ -132,6 +138,12 @@ async def test_reversal_hits_a_void_failure_and_resumes_when_retried(
     assert await balance(agent, issued.user_id) == issued.points_deducted
     for voucher in issued.vouchers:
         assert (await agent.voucher(voucher.code))["status"] == "voided"
+        # each voucher of the order has the failure on record, then the success
+        records = await agent.operations(voucher.code)
+        assert [(r["type"], r["result"], r["failure"]) for r in records] == [
+            ("reversal", "failed", "void_failed"),
+            ("reversal", "succeeded", None),
+        ]
 
 
 async def test_reversal_idempotency_key_replay_starts_one_saga(

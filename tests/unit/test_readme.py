@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.settings import SERVICES, Settings
+from shared.settings import SERVICES, PlatformSettings
+from tests.settings_classes import every_setting, own_fields, service_settings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -18,13 +19,28 @@ def test_readme_opens_with_the_first_steps() -> None:
     assert where == sorted(where), "up, console, sign in, kefu demo, five things, then tests"
 
 
-def test_every_setting_is_in_the_settings_table() -> None:
-    missing = [
-        f"KEFU_{name.upper()}"
-        for name in Settings.model_fields
-        if f"| `KEFU_{name.upper()}` |" not in README
-    ]
-    assert missing == [], f"README.md's settings table lacks {missing}"
+def settings_tables() -> dict[str, str]:
+    """The README's settings tables by their heading (``Platform``, ``refund ...``)."""
+    section = README.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    return {part.split("\n", 1)[0].split(" ", 1)[0]: part for part in section.split("\n### ")[1:]}
+
+
+def missing_from(table: str, names: list[str]) -> list[str]:
+    return [f"KEFU_{n.upper()}" for n in names if f"| `KEFU_{n.upper()}` |" not in table]
+
+
+def test_every_setting_is_in_its_services_settings_table() -> None:
+    tables = settings_tables()
+    platform = missing_from(tables["Platform"], list(PlatformSettings.model_fields))
+    assert platform == [], f"README.md's platform settings table lacks {platform}"
+    services = service_settings()
+    assert sorted(services) == ["refund", "rental"]  # more when a service gets its own
+    for service, kind in services.items():
+        assert service in tables, f"README.md has no settings table for {service}"
+        missing = missing_from(tables[service], own_fields(kind))
+        assert missing == [], f"README.md's {service} settings table lacks {missing}"
+    listed = sum(table.count("| `KEFU_") for table in tables.values())
+    assert listed == len(every_setting()), "a table lists a setting twice or one that is gone"
 
 
 def test_every_service_process_is_listed() -> None:

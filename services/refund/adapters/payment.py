@@ -23,7 +23,7 @@ from typing import Protocol
 
 import asyncpg
 
-from shared.settings import Settings
+from services.refund.settings import RefundSettings
 
 LATE_ANSWER_SECONDS = 3.0
 
@@ -44,7 +44,7 @@ class PaymentProvider(Protocol):
 
 
 class SandboxPayments:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: RefundSettings) -> None:
         self._pool = pool
         self._settings = settings  # read per call, so a test or operator can flip it live
 

@@ -3,7 +3,8 @@
 
 from fastapi import APIRouter
 
-from services.refund.api import forms, health, requested
+from services.refund.api import forms, requested
+from shared import health
 
 router = APIRouter()
 for part in (health, forms, requested):

@@ -12,11 +12,11 @@ from fastapi.responses import Response
 from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
 from services.refund.api.views import form_detail, form_summaries, queued_forms
 from services.refund.domain import forms as chain
+from services.refund.domain import periods
 from services.refund.domain.forms import Decision, Step
 from services.refund.handlers import forms as handlers
 from services.refund.handlers import keys
 from services.refund.handlers.keys import Keyed
-from services.refund.reports.domain import periods
 from services.refund.store import forms as store
 from shared.api.refund import (
     CloseIn,

@@ -12,12 +12,12 @@ from fastapi.responses import Response
 
 from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
 from services.refund.api.views import attention_item, requested_detail, requested_refunds
+from services.refund.domain import periods
 from services.refund.domain.requested import Policy, business_day
 from services.refund.handlers import keys
 from services.refund.handlers import requested as handlers
 from services.refund.handlers.deps import Deps
 from services.refund.handlers.keys import Keyed
-from services.refund.reports.domain import periods
 from services.refund.store import payouts
 from services.refund.store import requested as store
 from shared.api.refund import (

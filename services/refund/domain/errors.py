@@ -49,10 +49,6 @@ class AmountMismatch(DomainError):
     code = "amount_mismatch"
 
 
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
-
-
 class InvalidForm(InvalidInput):
     code = "invalid_form"
 
@@ -79,3 +75,9 @@ class RequestConflict(DomainError):
     """A refund request reuses a request_id with different content: operators must look."""
 
     code = "request_conflict"
+
+
+class InvalidPeriod(InvalidInput):
+    """A day or month that cannot be read (``2026-13``), or one not yet over."""
+
+    code = "invalid_period"

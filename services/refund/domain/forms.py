@@ -36,13 +36,12 @@ from services.refund.domain.errors import (
     AlreadyDecided,
     NotRetryable,
     OwnForm,
-    ReasonRequired,
     RoleRequired,
     SamePersonTwice,
     WrongStep,
 )
 from shared.actions import offered
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 SYSTEM = "system"
 AGENT_ROLES = frozenset({"agent", "duty_lead"})

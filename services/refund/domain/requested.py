@@ -28,10 +28,10 @@ from services.refund.domain.errors import (
     NotRetryable,
     OutsideWindow,
     OwnForm,
-    ReasonRequired,
     RoleRequired,
 )
 from shared.actions import offered
+from shared.errors import ReasonRequired
 
 SUPERVISOR = "ops_supervisor"
 REJECTIONS = frozenset(

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
 from services.refund.adapters.payment import PaymentProvider
-from shared.settings import Settings
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
+from services.refund.settings import RefundSettings
+from shared.timestamps import utc_now
 
 
 @dataclass
 class Deps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RefundSettings
     payments: PaymentProvider
     source: str = "/kefu/refund"
     """The CloudEvents source of what this service publishes."""
-    clock: Callable[[], datetime] = field(default=wall_clock)
+    clock: Callable[[], datetime] = field(default=utc_now)
     """The current time, aware; tests pass a movable one to reach time limits."""
 
     def now(self) -> datetime:

@@ -5,17 +5,9 @@ One module per area, each with its own ``router``; add yours to ``PARTS``.
 
 from fastapi import APIRouter
 
-from services.rental.api import (
-    accounts,
-    feedback,
-    fund_flows,
-    guide,
-    health,
-    orders,
-    statistics,
-    topups,
-    users,
-)
+from services.rental.accounts.api import accounts, fund_flows, topups
+from services.rental.api import feedback, guide, orders, statistics, users
+from shared import health
 
 PARTS = (health, users, orders, feedback, guide, statistics, accounts, topups, fund_flows)
 

@@ -12,6 +12,7 @@ from services.rental.handlers.deps import Deps
 from shared.paging import MAX_LIMIT, InvalidCursor, Position, page_of
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 async def _deps(request: Request) -> Deps:
@@ -53,10 +54,10 @@ def numeric_id(position: Position | None) -> int | None:
 
 
 def paged(
-    rows: Sequence[asyncpg.Record],
+    rows: Sequence[R],
     limit: int,
-    position: Callable[[asyncpg.Record], Position],
-    out: Callable[[asyncpg.Record], T],
+    position: Callable[[R], Position],
+    out: Callable[[R], T],
     total: int | None = None,
 ) -> dict[str, Any]:
     """The fields of a page model from a query that fetched ``limit + 1`` rows."""

@@ -4,40 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, paged
+from services.rental.api.common import Cursor, Limit, RentalDeps, paged
 from services.rental.api.models import local
-from services.rental.domain.decisions import decision_actions
+from services.rental.domain.decisions import Submission, decision_actions
 from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
 from services.rental.handlers.deps import Deps
 from services.rental.store import decisions as store
 from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
 from shared.http import Actor, CurrentActor
-from shared.paging import decode_cursor
+from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["feedback and insurance"])
 StatusFilter = Annotated[Decision | None, Query(description="pending, accepted or rejected")]
 
 
-def _out(kind: Kind, row: asyncpg.Record, deps: Deps, roles: frozenset[str]) -> DecisionOut:
+def _out(s: Submission, deps: Deps, roles: frozenset[str]) -> DecisionOut:
     tz = deps.settings.tz
-    is_feedback = kind is FEEDBACK
     return DecisionOut(
-        id=row[kind.id_column],
-        user_id=row["user_id"],
-        trip_id=row["trip_id"],
-        text=row["content"] if is_feedback else row["description"],
-        claimed_cents=None if is_feedback else row["claimed_cents"],
-        at=row["submitted_at" if is_feedback else "applied_at"].astimezone(tz),
-        status=Decision(row["status"]),
-        actions=decision_actions(Decision(row["status"]), roles),
-        decided_by=row["decided_by"],
-        decided_at=local(row["decided_at"], tz),
-        decision_reason=row["decision_reason"],
+        id=s.id,
+        user_id=s.user_id,
+        trip_id=s.trip_id,
+        text=s.text,
+        claimed_cents=s.claimed_cents,
+        at=s.at.astimezone(tz),
+        status=s.status,
+        actions=decision_actions(s.status, roles),
+        decided_by=s.decided_by,
+        decided_at=local(s.decided_at, tz),
+        decision_reason=s.decision_reason,
     )
+
+
+def _position(s: Submission) -> Position:
+    return Position(s.at, s.id)
 
 
 async def _page(
@@ -49,7 +51,7 @@ async def _page(
     limit: int,
     cursor: str | None,
 ) -> DecisionPageOut:
-    rows = await store.page(
+    found = await store.page(
         deps.pool,
         kind.table,
         kind.id_column,
@@ -58,17 +60,14 @@ async def _page(
         after=decode_cursor(cursor),
         limit=limit,
     )
-    at = store.TIME_COLUMN[kind.table]
-    return DecisionPageOut(
-        **paged(rows, limit, keyset(at, kind.id_column), lambda r: _out(kind, r, deps, actor.roles))
-    )
+    return DecisionPageOut(**paged(found, limit, _position, lambda s: _out(s, deps, actor.roles)))
 
 
 async def _one(kind: Kind, deps: Deps, actor: Actor, item_id: str) -> DecisionOut:
-    row = await store.get(deps.pool, kind.table, kind.id_column, item_id)
-    if row is None:
+    found = await store.get(deps.pool, kind.table, kind.id_column, item_id)
+    if found is None:
         raise kind.not_found(f"no {kind.name} {item_id}")
-    return _out(kind, row, deps, actor.roles)
+    return _out(found, deps, actor.roles)
 
 
 @router.get("/feedback", response_model=DecisionPageOut)
@@ -94,8 +93,8 @@ async def accept_feedback(
     feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     """Accept (the reason is optional); the user is told in-app."""
-    row = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
-    return _out(FEEDBACK, row, deps, actor.roles)
+    decided = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
+    return _out(decided, deps, actor.roles)
 
 
 @router.post("/feedback/{feedback_id}/reject", response_model=DecisionOut)
@@ -103,8 +102,8 @@ async def reject_feedback(
     feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
     """Reject with a reason (required): the user reads it in-app."""
-    row = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
-    return _out(FEEDBACK, row, deps, actor.roles)
+    decided = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
+    return _out(decided, deps, actor.roles)
 
 
 @router.get("/insurance-applications", response_model=DecisionPageOut)
@@ -131,13 +130,13 @@ async def application_detail(
 async def accept_application(
     application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
-    row = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
-    return _out(INSURANCE, row, deps, actor.roles)
+    decided = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
+    return _out(decided, deps, actor.roles)
 
 
 @router.post("/insurance-applications/{application_id}/reject", response_model=DecisionOut)
 async def reject_application(
     application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> DecisionOut:
-    row = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
-    return _out(INSURANCE, row, deps, actor.roles)
+    decided = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
+    return _out(decided, deps, actor.roles)

@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
-import asyncpg
 from fastapi import APIRouter
 
-from services.rental.api.common import Cursor, Limit, RentalDeps, keyset, numeric_id, paged
+from services.rental.api.common import Cursor, Limit, RentalDeps, numeric_id, paged
 from services.rental.domain.errors import GuideVersionNotFound
-from services.rental.domain.guide import guide_actions
+from services.rental.domain.guide import GuideVersion, GuideVersionSummary, guide_actions
 from services.rental.handlers import guide as handlers
 from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
 from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
 from shared.http import CurrentActor
-from shared.paging import decode_cursor
+from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["user guide"])
 
 
-def _out(row: asyncpg.Record, deps: Deps, roles: frozenset[str]) -> GuideOut:
+def _out(guide: GuideVersion, deps: Deps, roles: frozenset[str]) -> GuideOut:
     return GuideOut(
         actions=guide_actions(roles),
-        version=row["version"],
-        content=row["content"],
-        note=row["note"],
-        saved_by=row["saved_by"],
-        saved_at=row["saved_at"].astimezone(deps.settings.tz),
+        version=guide.version,
+        content=guide.content,
+        note=guide.note,
+        saved_by=guide.saved_by,
+        saved_at=guide.saved_at.astimezone(deps.settings.tz),
     )
+
+
+def _position(v: GuideVersionSummary) -> Position:
+    return Position(v.saved_at, str(v.version))
 
 
 @router.get("/guide", response_model=GuideOut)
 async def current_guide(deps: RentalDeps, actor: CurrentActor) -> GuideOut:
     """The guide users see now: the latest version (404 before the first save)."""
-    row = await store.latest(deps.pool)
-    if row is None:
+    guide = await store.latest(deps.pool)
+    if guide is None:
         raise GuideVersionNotFound("the guide has not been written yet")
-    return _out(row, deps, actor.roles)
+    return _out(guide, deps, actor.roles)
 
 
 @router.put("/guide", response_model=GuideOut)
@@ -53,19 +56,19 @@ async def guide_versions(
     cursor: Cursor = None,
 ) -> GuideVersionsOut:
     """Every saved version, newest first."""
-    rows = await store.versions(deps.pool, numeric_id(decode_cursor(cursor)), limit)
+    found = await store.versions(deps.pool, numeric_id(decode_cursor(cursor)), limit)
     tz = deps.settings.tz
     return GuideVersionsOut(
         **paged(
-            rows,
+            found,
             limit,
-            keyset("saved_at", "version"),
-            lambda r: GuideVersionOut(
-                version=r["version"],
-                note=r["note"],
-                saved_by=r["saved_by"],
-                saved_at=r["saved_at"].astimezone(tz),
-                length=r["length"],
+            _position,
+            lambda v: GuideVersionOut(
+                version=v.version,
+                note=v.note,
+                saved_by=v.saved_by,
+                saved_at=v.saved_at.astimezone(tz),
+                length=v.length,
             ),
         )
     )
@@ -73,7 +76,7 @@ async def guide_versions(
 
 @router.get("/guide/versions/{version}", response_model=GuideOut)
 async def guide_version(version: int, deps: RentalDeps, actor: CurrentActor) -> GuideOut:
-    row = await store.version(deps.pool, version)
-    if row is None:
+    guide = await store.version(deps.pool, version)
+    if guide is None:
         raise GuideVersionNotFound(f"no guide version {version}")
-    return _out(row, deps, actor.roles)
+    return _out(guide, deps, actor.roles)

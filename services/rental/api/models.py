@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.rental.domain.bike import BikeFacts
+from services.rental.domain.users import RentalUser, UserRecord
 from shared.api.rental import (
     BikeOut,
     ExceptionFixOut,
@@ -27,34 +28,34 @@ def local(at: datetime | None, tz: ZoneInfo) -> datetime | None:
     return at.astimezone(tz) if at is not None else None
 
 
-def user_out(row: asyncpg.Record, tz: ZoneInfo) -> RentalUserOut:
+def user_out(user: RentalUser, tz: ZoneInfo) -> RentalUserOut:
     return RentalUserOut(
-        user_id=row["user_id"],
-        phone=mask_phone(row["phone"]),
-        name=row["name"],
-        card_type=row["card_type"],
-        registered_at=row["registered_at"].astimezone(tz),
-        status=row["status"],
-        blacklisted=row["blacklisted_at"] is not None,
-        blacklisted_at=local(row["blacklisted_at"], tz),
-        blacklist_reason=row["blacklist_reason"],
-        blacklisted_by=row["blacklisted_by"],
-        deleted=row["deleted_at"] is not None,
-        deleted_at=local(row["deleted_at"], tz),
-        deleted_by=row["deleted_by"],
-        delete_reason=row["delete_reason"],
+        user_id=user.user_id,
+        phone=mask_phone(user.phone),
+        name=user.name,
+        card_type=user.card_type,
+        registered_at=user.registered_at.astimezone(tz),
+        status=user.status,
+        blacklisted=user.blacklisted_at is not None,
+        blacklisted_at=local(user.blacklisted_at, tz),
+        blacklist_reason=user.blacklist_reason,
+        blacklisted_by=user.blacklisted_by,
+        deleted=user.deleted_at is not None,
+        deleted_at=local(user.deleted_at, tz),
+        deleted_by=user.deleted_by,
+        delete_reason=user.delete_reason,
     )
 
 
-def user_action_out(row: asyncpg.Record, tz: ZoneInfo) -> UserActionOut:
+def user_action_out(record: UserRecord, tz: ZoneInfo) -> UserActionOut:
     return UserActionOut(
-        action=row["action"],
-        reason=row["reason"],
-        actor=row["actor"],
-        at=row["at"].astimezone(tz),
-        old_status=row["old_status"],
-        new_status=row["new_status"],
-        trip_id=row["trip_id"],
+        action=record.action,
+        reason=record.reason,
+        actor=record.actor,
+        at=record.at.astimezone(tz),
+        old_status=record.old_status,
+        new_status=record.new_status,
+        trip_id=record.trip_id,
     )
 
 

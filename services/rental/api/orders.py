@@ -12,7 +12,7 @@ from services.rental.api.common import Cursor, Limit, PhoneFilter, RentalDeps, k
 from services.rental.api.models import bike_out, fix_out, order_out
 from services.rental.domain.errors import BikeNotFound, OrderNotFound
 from services.rental.domain.exception_fix import fix_refusal, order_actions
-from services.rental.domain.model import OrderStatus, UserStatus
+from services.rental.domain.model import OrderStatus
 from services.rental.domain.query import OrderQuery, phone_match
 from services.rental.handlers.bikes import bike_facts
 from services.rental.handlers.orders import fix_exception, fix_facts
@@ -79,7 +79,7 @@ async def order_detail(trip_id: str, deps: RentalDeps, actor: CurrentActor) -> R
     tz = deps.settings.tz
     user = await user_store.get(deps.pool, row["user_id"])
     assert user is not None
-    facts = await fix_facts(deps.pool, row, UserStatus(user["status"]))
+    facts = await fix_facts(deps.pool, row, user.status)
     bike = await bike_facts(deps.pool, row["bike_id"])
     return RentalOrderDetailOut(
         **order_out(row, tz).model_dump(),

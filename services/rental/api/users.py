@@ -20,7 +20,7 @@ from services.rental.api.models import order_out, user_action_out, user_out
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, OrderQuery, UserQuery, name_part, phone_match
-from services.rental.domain.users import user_actions
+from services.rental.domain.users import RentalUser, user_actions
 from services.rental.handlers import users as handlers
 from services.rental.handlers.bikes import latest_order
 from services.rental.store import trips as trip_store
@@ -35,9 +35,18 @@ from shared.api.rental import (
 )
 from shared.db.pool import read_snapshot
 from shared.http import CurrentActor
-from shared.paging import decode_cursor
+from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["users"])
+
+
+def _by_registration(user: RentalUser) -> Position:
+    return Position(user.registered_at, user.user_id)
+
+
+def _by_blacklisting(user: RentalUser) -> Position:
+    # the blacklist lists only blacklisted users: the time is there
+    return Position(user.blacklisted_at or user.registered_at, user.user_id)
 
 
 @router.get("/users", response_model=RentalUserPageOut)
@@ -69,11 +78,9 @@ async def search_users(
         deleted=deleted,
         limit=limit,
     )
-    rows = await store.search(deps.pool, query, decode_cursor(cursor))
+    found = await store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
-    return RentalUserPageOut(
-        **paged(rows, limit, keyset("registered_at", "user_id"), lambda r: user_out(r, tz))
-    )
+    return RentalUserPageOut(**paged(found, limit, _by_registration, lambda u: user_out(u, tz)))
 
 
 @router.get("/blacklist", response_model=RentalUserPageOut)
@@ -81,11 +88,9 @@ async def blacklist(
     deps: RentalDeps, _actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
 ) -> RentalUserPageOut:
     """The blacklist (黑名单), most recently blacklisted first."""
-    rows = await store.blacklist_page(deps.pool, decode_cursor(cursor), limit)
+    found = await store.blacklist_page(deps.pool, decode_cursor(cursor), limit)
     tz = deps.settings.tz
-    return RentalUserPageOut(
-        **paged(rows, limit, keyset("blacklisted_at", "user_id"), lambda r: user_out(r, tz))
-    )
+    return RentalUserPageOut(**paged(found, limit, _by_blacklisting, lambda u: user_out(u, tz)))
 
 
 @router.get("/users/{user_id}", response_model=RentalUserDetailOut)
@@ -93,18 +98,18 @@ async def user_detail(user_id: str, deps: RentalDeps, actor: CurrentActor) -> Re
     """One user (deleted ones too): profile, rental state, blacklist, latest order, the
     agents' records, and the commands the caller may run now (``actions``)."""
     async with read_snapshot(deps.pool) as conn:
-        row = await store.get(conn, user_id)
-        if row is None:
+        user = await store.get(conn, user_id)
+        if user is None:
             raise UserNotFound(f"no user {user_id}")
         latest = await latest_order(conn, user_id)
         full = await trip_store.get(conn, latest.trip_id) if latest is not None else None
         records = await store.actions(conn, user_id)
     tz = deps.settings.tz
     return RentalUserDetailOut(
-        **user_out(row, tz).model_dump(),
+        **user_out(user, tz).model_dump(),
         latest_order=order_out(full, tz) if full is not None else None,
         records=[user_action_out(a, tz) for a in records],
-        actions=user_actions(actor.roles, store.state_of(row), latest),
+        actions=user_actions(actor.roles, user.state, latest),
     )
 
 
@@ -132,8 +137,8 @@ async def fix_status(
     only against the user's latest order (409 not_latest_order) and, while it is open, only
     when its bike's lock reported locked (409 lock_not_locked, the exception fix's guard)."""
     status = UserStatus(body.status)
-    row = await handlers.fix_status(deps, user_id, body.trip_id, status, body.reason, actor)
-    return user_out(row, deps.settings.tz)
+    user = await handlers.fix_status(deps, user_id, body.trip_id, status, body.reason, actor)
+    return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/blacklist", response_model=RentalUserOut)
@@ -142,8 +147,8 @@ async def put_on_blacklist(
 ) -> RentalUserOut:
     """Blacklist the user (拉黑): publishes rental.user.blacklisted.v1; the platform refuses
     the user's new trips."""
-    row = await handlers.blacklist(deps, user_id, body.reason, actor)
-    return user_out(row, deps.settings.tz)
+    user = await handlers.blacklist(deps, user_id, body.reason, actor)
+    return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/blacklist/restore", response_model=RentalUserOut)
@@ -151,8 +156,8 @@ async def restore_from_blacklist(
     user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> RentalUserOut:
     """Restore the user from the blacklist: publishes rental.user.restored.v1."""
-    row = await handlers.restore_from_blacklist(deps, user_id, body.reason, actor)
-    return user_out(row, deps.settings.tz)
+    user = await handlers.restore_from_blacklist(deps, user_id, body.reason, actor)
+    return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/delete", response_model=RentalUserOut)
@@ -160,8 +165,8 @@ async def delete_user(
     user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> RentalUserOut:
     """Soft delete (软删除): hidden from searches, restorable; refused while renting."""
-    row = await handlers.delete(deps, user_id, body.reason, actor)
-    return user_out(row, deps.settings.tz)
+    user = await handlers.delete(deps, user_id, body.reason, actor)
+    return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/restore", response_model=RentalUserOut)
@@ -169,5 +174,5 @@ async def restore_user(
     user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
 ) -> RentalUserOut:
     """Undo a soft delete."""
-    row = await handlers.restore(deps, user_id, body.reason, actor)
-    return user_out(row, deps.settings.tz)
+    user = await handlers.restore(deps, user_id, body.reason, actor)
+    return user_out(user, deps.settings.tz)

@@ -3,12 +3,34 @@ reason (the user reads it in the app)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from services.rental.domain.errors import AlreadyDecided
 from services.rental.domain.model import Decision, required_reason
 from services.rental.domain.permissions import role_refusal
 from shared.errors import DomainError
 
 ACTIONS = {Decision.ACCEPTED: "accept", Decision.REJECTED: "reject"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A user's feedback or insurance application, and the decision on it."""
+
+    id: str
+    user_id: str
+    trip_id: str | None
+    text: str
+    """The feedback's words, or the application's description."""
+    claimed_cents: int | None
+    """What an insurance application claims; none for feedback."""
+    at: datetime
+    """When it was submitted (feedback) or applied for (insurance)."""
+    status: Decision
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
 
 
 def decision_refusal(

@@ -5,10 +5,6 @@ from __future__ import annotations
 from shared.errors import DomainError, InvalidInput, NotFound, RetryLater
 
 
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
-
-
 class InvalidQuery(InvalidInput):
     code = "invalid_query"
 

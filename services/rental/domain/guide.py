@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from services.rental.domain.errors import GuideVersionConflict, InvalidQuery
 from services.rental.domain.permissions import role_refusal
 
 MAX_GUIDE_CHARS = 50_000
+
+
+@dataclass(frozen=True)
+class GuideVersion:
+    """One saved version of the guide."""
+
+    version: int
+    content: str
+    note: str | None
+    saved_by: str
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class GuideVersionSummary:
+    """A version as the list shows it: without its text, with the text's length."""
+
+    version: int
+    note: str | None
+    saved_by: str
+    saved_at: datetime
+    length: int
 
 
 def next_version(current: int | None, based_on: int | None, content: str) -> int:

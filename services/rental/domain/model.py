@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from services.rental.domain.errors import ReasonRequired
+from shared.errors import ReasonRequired
 
 
 class UserStatus(StrEnum):

@@ -33,6 +33,43 @@ class UserState:
 
 
 @dataclass(frozen=True)
+class RentalUser:
+    """A user as the back office keeps them (the platform's registration, the agents' marks)."""
+
+    user_id: str
+    phone: str
+    """In full: masked wherever it is shown."""
+    name: str
+    card_type: str
+    registered_at: datetime
+    status: UserStatus
+    blacklisted_at: datetime | None
+    blacklist_reason: str | None
+    blacklisted_by: str | None
+    deleted_at: datetime | None
+    deleted_by: str | None
+    delete_reason: str | None
+
+    @property
+    def state(self) -> UserState:
+        """What the rules of the agent's commands look at."""
+        return UserState(self.user_id, self.status, self.blacklisted_at, self.deleted_at)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """An agent's command on a user, as recorded (newest first in the user's detail)."""
+
+    action: str
+    reason: str
+    actor: str
+    at: datetime
+    old_status: str | None
+    new_status: str | None
+    trip_id: str | None
+
+
+@dataclass(frozen=True)
 class LatestOrder:
     """The user's latest order and its bike, as the status fix looks at them."""
 

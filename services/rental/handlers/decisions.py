@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
-from services.rental.domain.decisions import check_decision
+from services.rental.domain.decisions import Submission, check_decision
 from services.rental.domain.errors import ApplicationNotFound, FeedbackNotFound
 from services.rental.domain.model import Decision
 from services.rental.handlers.deps import Deps
@@ -45,13 +43,13 @@ INSURANCE = Kind(
 
 async def decide(
     deps: Deps, kind: Kind, item_id: str, to: Decision, reason: str | None, actor: Actor
-) -> asyncpg.Record:
+) -> Submission:
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.lock(conn, kind.table, kind.id_column, item_id)
-        if row is None:
+        submitted = await store.lock(conn, kind.table, kind.id_column, item_id)
+        if submitted is None:
             raise kind.not_found(f"no {kind.name} {item_id}")
-        why = check_decision(kind.name, item_id, Decision(row["status"]), to, reason, actor.roles)
+        why = check_decision(kind.name, item_id, submitted.status, to, reason, actor.roles)
         decided = await store.decide(
             conn, kind.table, kind.id_column, item_id, to.value, actor.username, now, why
         )
@@ -62,7 +60,7 @@ async def decide(
             conn,
             NOTIFY_INAPP_REQUESTED,
             InappRequested(
-                recipient=row["user_id"],
+                recipient=submitted.user_id,
                 template_id=f"{kind.template_prefix}_{to.value}",
                 params=params,
                 dedupe_key=f"rental:{kind.template_prefix}:{item_id}:decided",

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
 from services.rental.domain.tariff import Tariff
-from shared.settings import Settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from services.rental.settings import RentalSettings
+from shared.timestamps import utc_now
 
 
 @dataclass
 class Deps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RentalSettings
     source: str = "/kefu/rental"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from services.rental.domain.guide import next_version
+from services.rental.domain.guide import GuideVersion, next_version
 from services.rental.domain.permissions import role_refusal
 from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
@@ -15,12 +13,12 @@ _GUIDE_LOCK = 7_414_601  # one advisory lock: two saves at once queue, then one 
 
 async def save(
     deps: Deps, content: str, based_on: int | None, note: str | None, actor: Actor
-) -> asyncpg.Record:
+) -> GuideVersion:
     denied = role_refusal("edit_guide", actor.roles)
     if denied is not None:
         raise denied
     async with deps.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _GUIDE_LOCK)
         latest = await store.latest(conn)
-        number = next_version(latest["version"] if latest else None, based_on, content)
+        number = next_version(latest.version if latest else None, based_on, content)
         return await store.insert(conn, number, content, note, actor.username, deps.clock())

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import asyncpg
 
-from services.rental.domain import ledger
+from services.rental.accounts.domain import ledger
+from services.rental.accounts.store import accounts as account_store
 from services.rental.domain.errors import OrderNotFound
 from services.rental.domain.exception_fix import FixFacts, decide_fix
 from services.rental.domain.model import OrderStatus, UserStatus, required_reason
 from services.rental.handlers.bikes import bike_facts
 from services.rental.handlers.deps import Deps
-from services.rental.store import accounts as account_store
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
 from shared.errors import DomainError
@@ -47,11 +47,11 @@ async def _fix(
         user = await user_store.lock(conn, found["user_id"])
         order = await store.lock(conn, trip_id)
         assert user is not None and order is not None
-        facts = await fix_facts(conn, order, UserStatus(user["status"]))
+        facts = await fix_facts(conn, order, user.status)
         rented_by_other = facts.bike_rented_by_other
         outcome = decide_fix(facts, reported_end, now, deps.tariff, roles=actor.roles)
         await store.end_by_fix(conn, trip_id, outcome.ended_at, outcome.charge_cents, now)
-        if outcome.user_status_after.value != user["status"]:
+        if outcome.user_status_after is not user.status:
             await user_store.set_status(conn, order["user_id"], outcome.user_status_after)
         fix: asyncpg.Record = await store.record_fix(
             conn,
@@ -67,7 +67,7 @@ async def _fix(
             old_status=order["status"],
             old_charge_cents=order["charge_cents"],
             new_charge_cents=outcome.charge_cents,
-            user_status_before=user["status"],
+            user_status_before=user.status.value,
             user_status_after=outcome.user_status_after.value,
         )
         await _correct_ledger(conn, fix, now)

@@ -6,40 +6,64 @@ from datetime import datetime
 
 import asyncpg
 
+from services.rental.domain.guide import GuideVersion, GuideVersionSummary
+from shared.db import Db
 
-async def latest(conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM guide_versions ORDER BY version DESC LIMIT 1")
-
-
-async def version(conn: asyncpg.Connection | asyncpg.Pool, number: int) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM guide_versions WHERE version = $1", number)
+_VERSION = "version, content, note, saved_by, saved_at"
 
 
-async def versions(
-    conn: asyncpg.Connection | asyncpg.Pool, before: int | None, limit: int
-) -> list[asyncpg.Record]:
-    """Newest first, below version ``before``; ``limit + 1`` rows (the extra says more follow)."""
-    return list(
-        await conn.fetch(
-            "SELECT version, note, saved_by, saved_at, length(content) AS length"
-            " FROM guide_versions WHERE ($1::int IS NULL OR version < $1)"
-            " ORDER BY version DESC LIMIT $2",
-            before,
-            limit + 1,
-        )
+def _version(row: asyncpg.Record) -> GuideVersion:
+    return GuideVersion(
+        version=row["version"],
+        content=row["content"],
+        note=row["note"],
+        saved_by=row["saved_by"],
+        saved_at=row["saved_at"],
     )
+
+
+async def latest(conn: Db) -> GuideVersion | None:
+    row = await conn.fetchrow(
+        f"SELECT {_VERSION} FROM guide_versions ORDER BY version DESC LIMIT 1"
+    )
+    return None if row is None else _version(row)
+
+
+async def version(conn: Db, number: int) -> GuideVersion | None:
+    row = await conn.fetchrow(f"SELECT {_VERSION} FROM guide_versions WHERE version = $1", number)
+    return None if row is None else _version(row)
+
+
+async def versions(conn: Db, before: int | None, limit: int) -> list[GuideVersionSummary]:
+    """Newest first, below version ``before``; ``limit + 1`` (the extra says more follow)."""
+    rows = await conn.fetch(
+        "SELECT version, note, saved_by, saved_at, length(content) AS length"
+        " FROM guide_versions WHERE ($1::int IS NULL OR version < $1)"
+        " ORDER BY version DESC LIMIT $2",
+        before,
+        limit + 1,
+    )
+    return [
+        GuideVersionSummary(
+            version=r["version"],
+            note=r["note"],
+            saved_by=r["saved_by"],
+            saved_at=r["saved_at"],
+            length=r["length"],
+        )
+        for r in rows
+    ]
 
 
 async def insert(
     conn: asyncpg.Connection, number: int, content: str, note: str | None, by: str, at: datetime
-) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(
-        "INSERT INTO guide_versions (version, content, note, saved_by, saved_at)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING *",
+) -> GuideVersion:
+    row = await conn.fetchrow(
+        f"INSERT INTO guide_versions ({_VERSION}) VALUES ($1, $2, $3, $4, $5) RETURNING {_VERSION}",
         number,
         content,
         note,
         by,
         at,
     )
-    return row
+    return _version(row)

@@ -9,8 +9,9 @@ import asyncpg
 
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import Deleted, UserQuery
-from services.rental.domain.users import UserState
+from services.rental.domain.users import RentalUser, UserRecord
 from services.rental.store.sql import Args, name_condition, phone_condition, where
+from shared.db import Db
 from shared.paging import Position
 
 _ORDER = " ORDER BY registered_at DESC, user_id DESC"
@@ -66,16 +67,33 @@ def search_sql(
     return sql, arg.values
 
 
-async def search(
-    conn: asyncpg.Connection | asyncpg.Pool, query: UserQuery, after: Position | None
-) -> list[asyncpg.Record]:
+def _user(row: asyncpg.Record) -> RentalUser:
+    return RentalUser(
+        user_id=row["user_id"],
+        phone=row["phone"],
+        name=row["name"],
+        card_type=row["card_type"],
+        registered_at=row["registered_at"],
+        status=UserStatus(row["status"]),
+        blacklisted_at=row["blacklisted_at"],
+        blacklist_reason=row["blacklist_reason"],
+        blacklisted_by=row["blacklisted_by"],
+        deleted_at=row["deleted_at"],
+        deleted_by=row["deleted_by"],
+        delete_reason=row["delete_reason"],
+    )
+
+
+def _user_or_none(row: asyncpg.Record | None) -> RentalUser | None:
+    return None if row is None else _user(row)
+
+
+async def search(conn: Db, query: UserQuery, after: Position | None) -> list[RentalUser]:
     sql, args = search_sql(query, after)
-    return list(await conn.fetch(sql, *args))
+    return [_user(r) for r in await conn.fetch(sql, *args)]
 
 
-async def blacklist_page(
-    conn: asyncpg.Connection | asyncpg.Pool, after: Position | None, limit: int
-) -> list[asyncpg.Record]:
+async def blacklist_page(conn: Db, after: Position | None, limit: int) -> list[RentalUser]:
     """The blacklist (黑名单), most recently blacklisted first; deleted users left out."""
     arg = Args()
     conditions = ["blacklisted_at IS NOT NULL", "deleted_at IS NULL"]
@@ -85,30 +103,22 @@ async def blacklist_page(
         f"SELECT * FROM users{where(conditions)} ORDER BY blacklisted_at DESC, user_id DESC"
         f" LIMIT {arg(limit + 1)}"
     )
-    return list(await conn.fetch(sql, *arg.values))
+    return [_user(r) for r in await conn.fetch(sql, *arg.values)]
 
 
-async def get(conn: asyncpg.Connection | asyncpg.Pool, user_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM users WHERE user_id = $1", user_id)
+async def get(conn: Db, user_id: str) -> RentalUser | None:
+    return _user_or_none(await conn.fetchrow("SELECT * FROM users WHERE user_id = $1", user_id))
 
 
-async def lock(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM users WHERE user_id = $1 FOR UPDATE", user_id)
-
-
-def state_of(row: asyncpg.Record) -> UserState:
-    return UserState(
-        user_id=row["user_id"],
-        status=UserStatus(row["status"]),
-        blacklisted_at=row["blacklisted_at"],
-        deleted_at=row["deleted_at"],
-    )
+async def lock(conn: asyncpg.Connection, user_id: str) -> RentalUser | None:
+    row = await conn.fetchrow("SELECT * FROM users WHERE user_id = $1 FOR UPDATE", user_id)
+    return _user_or_none(row)
 
 
 async def set_blacklisted(
     conn: asyncpg.Connection, user_id: str, at: datetime | None, reason: str | None, by: str | None
-) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(
+) -> RentalUser:
+    row = await conn.fetchrow(
         "UPDATE users SET blacklisted_at = $2, blacklist_reason = $3, blacklisted_by = $4,"
         " updated_at = now() WHERE user_id = $1 RETURNING *",
         user_id,
@@ -116,13 +126,13 @@ async def set_blacklisted(
         reason,
         by,
     )
-    return row
+    return _user(row)
 
 
 async def set_deleted(
     conn: asyncpg.Connection, user_id: str, at: datetime | None, reason: str | None, by: str | None
-) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(
+) -> RentalUser:
+    row = await conn.fetchrow(
         "UPDATE users SET deleted_at = $2, delete_reason = $3, deleted_by = $4,"
         " updated_at = now() WHERE user_id = $1 RETURNING *",
         user_id,
@@ -130,16 +140,16 @@ async def set_deleted(
         reason,
         by,
     )
-    return row
+    return _user(row)
 
 
-async def set_status(conn: asyncpg.Connection, user_id: str, status: UserStatus) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(
+async def set_status(conn: asyncpg.Connection, user_id: str, status: UserStatus) -> RentalUser:
+    row = await conn.fetchrow(
         "UPDATE users SET status = $2, updated_at = now() WHERE user_id = $1 RETURNING *",
         user_id,
         status.value,
     )
-    return row
+    return _user(row)
 
 
 async def record_action(
@@ -168,13 +178,11 @@ async def record_action(
     )
 
 
-async def actions(
-    conn: asyncpg.Connection | asyncpg.Pool, user_id: str, limit: int = 50
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            "SELECT * FROM user_actions WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
-            user_id,
-            limit,
-        )
+async def actions(conn: Db, user_id: str, limit: int = 50) -> list[UserRecord]:
+    rows = await conn.fetch(
+        "SELECT action, reason, actor, at, old_status, new_status, trip_id FROM user_actions"
+        " WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+        user_id,
+        limit,
     )
+    return [UserRecord(**dict(r)) for r in rows]

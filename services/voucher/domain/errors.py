@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import DomainError, Forbidden, InvalidInput, NotFound, RetryLater
-
-
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
+from shared.errors import DomainError, Forbidden, NotFound, RetryLater
 
 
 class NotAvailable(DomainError):

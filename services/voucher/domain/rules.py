@@ -15,7 +15,6 @@ from services.voucher.domain.errors import (
     NotAvailable,
     OperationInProgress,
     PointsNotDeducted,
-    ReasonRequired,
     RoleRequired,
     SourceNotReversible,
     VoucherUsed,
@@ -28,7 +27,7 @@ from services.voucher.domain.model import (
     VoucherStatus,
 )
 from services.voucher.domain.saga import SagaState
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 
 class BusinessRule(ABC):
@@ -168,10 +167,6 @@ class OrderNotReversed(BusinessRule):
 def voidable_rules(status: VoucherStatus) -> list[BusinessRule]:
     """Only an available voucher can be voided; a used one says so."""
     return [VoucherNotUsed(status), VoucherAvailable(status)]
-
-
-def void_rules(reason: str | None, status: VoucherStatus) -> list[BusinessRule]:
-    return [ReasonGiven(reason), *voidable_rules(status)]
 
 
 def reversal_rules(

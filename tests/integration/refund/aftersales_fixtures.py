@@ -16,8 +16,8 @@ import httpx
 from fastapi import FastAPI
 
 from services.refund.app import create_app
-from shared.settings import Settings
-from tests.infra import Infra, settings_on
+from services.refund.settings import RefundSettings
+from tests.infra import Infra, settings_of
 from tests.internal_calls import SignedLikeTheGateway
 
 
@@ -53,7 +53,7 @@ class Refund:
     http: httpx.AsyncClient
     pool: asyncpg.Pool
     clock: Clock
-    settings: Settings
+    settings: RefundSettings
 
     async def ok(
         self, method: str, path: str, headers: dict[str, str], expect: int = 200, **kw: Any
@@ -73,13 +73,13 @@ class Refund:
         return body
 
 
-def refund_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
-    return settings_on(infra, home=home, aftersales_sweep_seconds=0.1, **overrides)
+def refund_settings(infra: Infra, home: Path, **overrides: Any) -> RefundSettings:
+    return settings_of(RefundSettings, infra, home=home, aftersales_sweep_seconds=0.1, **overrides)
 
 
 @contextlib.asynccontextmanager
 async def running_refund(
-    settings: Settings, clock: Clock, service: str | None = None
+    settings: RefundSettings, clock: Clock, service: str | None = None
 ) -> AsyncIterator[Refund]:
     app = create_app(settings, service=service or f"refund{uuid.uuid4().hex[:8]}", clock=clock)
     async with app.router.lifespan_context(app):

@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.refund.app import create_app
+from services.refund.settings import RefundSettings
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_REQUESTED,
@@ -33,8 +34,7 @@ from shared.contracts import (
     REFUND_REQUESTED,
     REFUND_SLA_BREACHED,
 )
-from shared.settings import Settings
-from tests.infra import Infra, eventually, settings_on
+from tests.infra import Infra, eventually, settings_of
 from tests.kafka import Record, TopicWatcher, fields, payloads, producing, publish
 from tests.serving import serving
 
@@ -121,7 +121,7 @@ class Refund:
     app: FastAPI
     http: httpx.AsyncClient
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RefundSettings
     clock: Clock
     producer: AIOKafkaProducer
     seen: Seen
@@ -249,8 +249,9 @@ class Refund:
         )
 
 
-def refund_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
-    return settings_on(
+def refund_settings(infra: Infra, home: Path, **overrides: Any) -> RefundSettings:
+    return settings_of(
+        RefundSettings,
         infra,
         home=home,
         refund_timer_sweep_seconds=0.1,
@@ -262,7 +263,9 @@ def refund_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_refund(settings: Settings, service: str | None = None) -> AsyncIterator[Refund]:
+async def running_refund(
+    settings: RefundSettings, service: str | None = None
+) -> AsyncIterator[Refund]:
     clock = Clock()
     app = create_app(settings, service=service or f"refund{uuid.uuid4().hex[:8]}", clock=clock)
     async with (

@@ -333,4 +333,4 @@ async def test_the_departments_are_told_when_last_months_statistics_are_due(
     }
     assert sent[0]["template_id"] == "refund_monthly_report_due"
     assert sent[0]["params"]["due_on"] == "2026-03-02"
-    assert await notify_due(refund.app.state.aftersales) == 0  # once per month, ever
+    assert await notify_due(refund.app.state.reports) == 0  # once per month, ever

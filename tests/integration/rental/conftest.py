@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.rental.app import create_app
+from services.rental.settings import RentalSettings
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     RENTAL_FEEDBACK_SUBMITTED,
@@ -35,8 +36,7 @@ from shared.contracts import (
     RENTAL_USER_REGISTERED,
     RENTAL_USER_RESTORED,
 )
-from shared.settings import Settings
-from tests.infra import Infra, eventually, settings_on
+from tests.infra import Infra, eventually, settings_of
 from tests.kafka import (
     Predicate,
     TopicWatcher,
@@ -105,7 +105,7 @@ class Rental:
     app: FastAPI
     http: httpx.AsyncClient
     pool: asyncpg.Pool
-    settings: Settings
+    settings: RentalSettings
     producer: AIOKafkaProducer
     seen: Seen
     clock: Clock
@@ -275,7 +275,7 @@ class Rental:
 
 
 @contextlib.asynccontextmanager
-async def running_rental(settings: Settings) -> AsyncIterator[Rental]:
+async def running_rental(settings: RentalSettings) -> AsyncIterator[Rental]:
     clock = Clock()
     app = create_app(settings, service=f"rental{uuid.uuid4().hex[:8]}", clock=clock)
     async with (
@@ -294,6 +294,6 @@ async def running_rental(settings: Settings) -> AsyncIterator[Rental]:
 
 @pytest.fixture(scope="module")
 async def rental(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rental]:
-    settings = settings_on(infra, home=tmp_path_factory.mktemp("rental"))
+    settings = settings_of(RentalSettings, infra, home=tmp_path_factory.mktemp("rental"))
     async with running_rental(settings) as running:
         yield running

@@ -17,12 +17,13 @@ import uvicorn
 from pydantic import SecretStr
 
 from services.gateway.app import create_app as create_gateway
-from services.rental.domain.ledger import Books
-from services.rental.store import accounts as account_store
+from services.rental.accounts.domain.ledger import Books
+from services.rental.accounts.store import accounts as account_store
+from services.rental.settings import RentalSettings
 from shared.devstack.broker import free_port
 from shared.idempotency import scoped_key
 from shared.settings import Settings
-from tests.infra import Infra, settings_on
+from tests.infra import Infra, settings_of
 from tests.integration.rental.conftest import AGENT, Rental, running_rental
 
 OPS = {"X-Kefu-Actor": "ops.zhao", "X-Kefu-Roles": "ops_supervisor"}
@@ -33,9 +34,10 @@ LIMITS = {
 }
 
 
-def account_settings(infra: Infra, home: Path, **extra: Any) -> Settings:
+def account_settings(infra: Infra, home: Path, **extra: Any) -> RentalSettings:
     """Small top-up limits and no wait between codes (and whatever a module adds)."""
-    return settings_on(
+    return settings_of(
+        RentalSettings,
         infra,
         home=home,
         rental_topup_limits=LIMITS,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.rental.adapters.payment_counter import charge_attempts
-from services.rental.store import accounts as account_store
+from services.rental.accounts.adapters.payment_counter import charge_attempts
+from services.rental.accounts.store import accounts as account_store
 from tests.integration.rental.conftest import AGENT, Rental
 from tests.integration.rental.test_account_support import (
     OPS,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from services.rental.handlers import payments
+from services.rental.accounts.handlers import payments
 from shared.contracts import (
     REFUND_COMPLETED,
     REFUND_REJECTED,

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.rental.adapters.payment_counter import (
+from services.rental.accounts.adapters.payment_counter import (
     ChargeResult,
     CounterPayments,
     charge_attempts,
 )
-from services.rental.domain.topup import PaymentMethod, TopUpRequest
-from services.rental.handlers import counter_charges, topups
-from services.rental.handlers.account_deps import AccountDeps
+from services.rental.accounts.deps import AccountDeps
+from services.rental.accounts.domain.topup import PaymentMethod, TopUpRequest
+from services.rental.accounts.handlers import counter_charges, topups
 from tests.infra import eventually
 from tests.integration.rental.conftest import Rental
 from tests.integration.rental.test_account_support import (

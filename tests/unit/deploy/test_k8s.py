@@ -13,6 +13,7 @@ import pytest
 
 from shared.observability.messaging import group_id
 from shared.settings import Settings
+from tests.settings_classes import every_setting, settings_class_of
 from tests.unit.deploy.kustomize import Manifest, build, find, load_all
 from tests.unit.deploy.paths import DEPLOY, service_names
 from tests.unit.deploy.promql import metrics_and_labels
@@ -25,6 +26,8 @@ CUSTOM = {  # KEDA's CRDs: checked below, by hand
     ("keda.sh/v1alpha1", "ScaledObject"),
     ("keda.sh/v1alpha1", "TriggerAuthentication"),
 }
+
+SETTINGS = every_setting()
 
 
 def of_kind(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
@@ -110,7 +113,7 @@ def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
 
 def consumer_groups(service: str) -> set[tuple[str, str]]:
     """Each subscription of ``service``: its consumer group and topic."""
-    deps = MagicMock(settings=Settings())
+    deps = MagicMock(settings=settings_class_of(service)())
     subscribers = importlib.import_module(f"services.{service}.subscribers")
     return {(group_id(service, s.name), s.topic.name) for s in subscribers.subscriptions(deps)}
 
@@ -128,7 +131,7 @@ def test_settings_are_real_settings_and_point_at_a_replicated_kafka() -> None:
     config = find(BASE, "ConfigMap", "kefu-settings")["data"]
     [secret, _] = load_all(K8S / "base" / "secret.example.yaml")
     for key in list(config) + list(secret["stringData"]):
-        assert key.startswith("KEFU_") and key[5:].lower() in Settings.model_fields, key
+        assert key.startswith("KEFU_") and key[5:].lower() in SETTINGS, key
     settings = Settings(**{k[5:].lower(): v for k, v in config.items()})
     assert settings.kafka_idempotence and settings.topic_replication == 3
     assert settings.url_of("voucher") == "http://voucher.kefu.svc:8101"

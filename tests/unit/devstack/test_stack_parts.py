@@ -13,7 +13,7 @@ import pytest
 
 from shared.cli import main
 from shared.devstack.secrets import stack_secrets
-from shared.devstack.stack import forget_dead_handles, settings_env
+from shared.devstack.stack import forget_dead_handles, platform_variable, settings_env
 from shared.settings import Settings
 
 
@@ -83,3 +83,12 @@ def test_cli_prints_the_asyncapi_document(capsys: pytest.CaptureFixture[str]) ->
     assert out.startswith("# Generated") and "voucher.issued.v1.dlq" in out
     with pytest.raises(SystemExit):
         main(["nonsense"])
+
+
+def test_kefu_up_passes_a_services_own_settings_through_to_its_children() -> None:
+    # the supervisor writes the platform's settings itself and drops what it inherited
+    # of them; a service's own (services/<name>/settings.py) it cannot know, so it keeps
+    assert platform_variable("KEFU_DATABASE_URL") and platform_variable("KEFU_RENTAL_PORT")
+    assert not platform_variable("KEFU_REFUND_FILING_LIMIT_MINUTES")
+    assert not platform_variable("KEFU_RENTAL_TOPUP_LIMITS")
+    assert not platform_variable("PATH")

@@ -58,7 +58,7 @@ def test_a_failed_refund_is_asked_again_and_can_succeed() -> None:
 
 def test_a_refusal_without_words_still_says_why() -> None:
     failed = settle(None, request(), ProviderAnswer(applied=False), T0)
-    assert failed.failure
+    assert (failed.status, failed.failure) == ("failed", "refused by the points provider")
 
 
 def test_an_older_attempt_arriving_late_keeps_the_latest_attempt() -> None:

@@ -18,10 +18,10 @@ from services.refund.aftersales.domain.errors import (
     InvalidAddress,
     InvalidImage,
     PermissionMissing,
-    ReasonRequired,
     SameReviewer,
     TooManyImages,
 )
+from shared.errors import ReasonRequired
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ADDRESS = ReturnAddress("广东省", "深圳市", "南山区", "科技园路1号", "张三", "13800138000")

@@ -11,7 +11,6 @@ from services.refund.aftersales.domain import tickets as rules
 from services.refund.aftersales.domain.errors import (
     BatchNotAllowed,
     InvalidTicket,
-    ReasonRequired,
     TicketNotAwaitingProcessing,
     TicketNotAwaitingReceipt,
     TicketNotReviewable,
@@ -27,6 +26,7 @@ from services.refund.aftersales.domain.tickets import (
     TicketStatus,
     TimeLimits,
 )
+from shared.errors import ReasonRequired
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LIMITS = TimeLimits()
@@ -95,17 +95,13 @@ def test_a_reviewed_ticket_is_not_reviewed_again(status: TicketStatus) -> None:
         rules.decide(ticket(status=status), Review(ReviewOutcome.REJECT, "x"), "rev.li", T0, LIMITS)
 
 
-def test_the_system_approves_after_48_hours_and_says_it_was_the_system() -> None:
-    t = ticket()
-    assert not rules.auto_approve_due(t, T0 + timedelta(hours=47, minutes=59))
+def test_the_systems_approval_ships_and_says_it_was_the_system() -> None:
+    # which tickets are due (48 hours unreviewed) the sweep's query decides:
+    # tests/integration/refund/test_aftersales_tickets.py
     due = T0 + timedelta(hours=48)
-    assert rules.auto_approve_due(t, due)
-    approved = rules.auto_approve(t, due, LIMITS)
-    assert approved.status is TicketStatus.AWAITING_RECEIPT
+    approved = rules.auto_approve(ticket(), due, LIMITS)
+    assert (approved.status, approved.reviewed_at) == (TicketStatus.AWAITING_RECEIPT, due)
     assert approved.reviewed_by == rules.SYSTEM_ACTOR == "system:auto_approval"
-    assert not rules.auto_approve_due(approved, due + timedelta(days=9))
-    waiting = ticket(status=TicketStatus.AWAITING_CUSTOMER)
-    assert not rules.auto_approve_due(waiting, due)
 
 
 def test_batches_take_the_seeds_three_outcomes_and_one_application_to_approve() -> None:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.refund.domain.errors import InvalidPeriod
 from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
-    InvalidPeriod,
     RoleRequired,
     SamePerson,
 )

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.refund.reports.domain import daily, due, monthly, periods, tables
-from services.refund.reports.domain.errors import InvalidPeriod
+from services.refund.domain import periods
+from services.refund.domain.errors import InvalidPeriod
+from services.refund.reports.domain import daily, due, monthly, tables
 from services.refund.reports.domain.finance import StepEvent
 from services.refund.reports.domain.monthly import FormRecord
 from shared.masking import mask_phone

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.rental.domain.account_errors import (
+from services.rental.accounts.domain.card import CardState, transition
+from services.rental.accounts.domain.errors import (
     AmountMismatch,
     AmountOverLimit,
     CardExpired,
@@ -15,23 +16,26 @@ from services.rental.domain.account_errors import (
     DailyAmountOverLimit,
     DailyCountOverLimit,
     IdentityNotVerified,
-    ReasonRequired,
 )
-from services.rental.domain.card import CardState, transition
-from services.rental.domain.topup import (
+from services.rental.accounts.domain.topup import (
     PaymentMethod,
     TopUpRequest,
     check_top_up,
     local_day_bounds,
     serial_number,
 )
-from services.rental.domain.topup_identity import (
+from services.rental.accounts.domain.topup_identity import (
     IdentityMethod,
     Verification,
     check_document_note,
 )
-from services.rental.domain.topup_limits import DayUsage, TopUpLimits, limits_for, limits_table
-from shared.errors import InvalidInput
+from services.rental.accounts.domain.topup_limits import (
+    DayUsage,
+    TopUpLimits,
+    limits_for,
+    limits_table,
+)
+from shared.errors import InvalidInput, ReasonRequired
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 LIMITS = TopUpLimits(per_top_up_cents=10_000, per_day_cents=15_000, count_per_day=2)

@@ -4,9 +4,9 @@ from collections.abc import Callable
 
 import pytest
 
-from services.rental.domain import ledger
-from services.rental.domain.account_errors import BalanceInsufficient, InvalidAmount
-from services.rental.domain.ledger import Books, Effect, MovementKind
+from services.rental.accounts.domain import ledger
+from services.rental.accounts.domain.errors import BalanceInsufficient, InvalidAmount
+from services.rental.accounts.domain.ledger import Books, Effect, MovementKind
 from shared.api import rental_accounts
 
 

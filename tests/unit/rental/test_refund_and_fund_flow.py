@@ -5,21 +5,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.rental.domain.account_errors import (
+from services.rental.accounts.domain.errors import (
     BalanceInsufficient,
     DepositRefundAmount,
     NoDeposit,
     NothingToPayBack,
-    ReasonRequired,
     RefundOutcomeConflict,
 )
-from services.rental.domain.fund_flow import (
+from services.rental.accounts.domain.fund_flow import (
     csv_row,
     make_filter,
     yuan,
 )
-from services.rental.domain.ledger import FUND_FLOW_KINDS, Books, MovementKind
-from services.rental.domain.refund_request import (
+from services.rental.accounts.domain.ledger import FUND_FLOW_KINDS, Books, MovementKind
+from services.rental.accounts.domain.refund_request import (
     PendingRefund,
     RefundKind,
     RefundStatus,
@@ -28,8 +27,8 @@ from services.rental.domain.refund_request import (
     refund_amount,
     request_id,
 )
-from services.rental.domain.topup import bonus_for
-from shared.errors import InvalidInput
+from services.rental.accounts.domain.topup import bonus_for
+from shared.errors import InvalidInput, ReasonRequired
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

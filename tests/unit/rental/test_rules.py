@@ -16,7 +16,6 @@ from services.rental.domain.errors import (
     NotBlacklisted,
     NotLatestOrder,
     OrderNotOpen,
-    ReasonRequired,
     UserDeleted,
     UserNotDeleted,
     UserRenting,
@@ -34,6 +33,7 @@ from services.rental.domain.model import (
 )
 from services.rental.domain.permissions import RoleRequired
 from services.rental.domain.tariff import Tariff
+from shared.errors import ReasonRequired
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 AGENT = frozenset({"agent"})

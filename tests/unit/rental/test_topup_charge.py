@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.rental.domain.account_errors import DeviceFault, PayerAccountShort
-from services.rental.domain.topup_charge import (
+from services.rental.accounts.domain.errors import DeviceFault, PayerAccountShort
+from services.rental.accounts.domain.topup_charge import (
     ChargeStatus,
     Retry,
     charge_id,

@@ -14,6 +14,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from services.refund.handlers import background
 from services.refund.handlers.background import register_gauges, sample_steps_due
+from services.refund.settings import RefundSettings
 from services.refund.store import deadlines
 from services.voucher.app import outcomes_known
 from shared import metrics
@@ -294,7 +295,7 @@ async def test_the_steps_due_gauge_has_every_step_and_window_even_at_zero(
     # a gauge of its own: the process-wide one also holds what earlier tests' services sampled
     monkeypatch.setattr(background, "STEPS_DUE", Gauge())
     deps = SimpleNamespace(
-        now=lambda: datetime.now(UTC), settings=Settings(), pool=None, source="/kefu/test"
+        now=lambda: datetime.now(UTC), settings=RefundSettings(), pool=None, source="/kefu/test"
     )
     await sample_steps_due(deps)  # type: ignore[arg-type]
     seen = {

@@ -9,12 +9,13 @@ import pytest
 from services.voucher.domain.model import VoucherStatus as S
 from services.voucher.domain.rules import (
     BusinessRule,
+    OrderFacts,
     OrderNotReversed,
     ReasonGiven,
     check,
     resume_rules,
     reversal_rules,
-    void_rules,
+    void_command_rules,
 )
 from shared.errors import DomainError
 
@@ -49,11 +50,8 @@ def test_a_written_reason_passes() -> None:
     ],
 )
 def test_only_an_available_voucher_can_be_voided(status, code) -> None:
-    assert code_of(*void_rules("ticket 1", status)) == code
-
-
-def test_void_checks_the_reason_before_the_status() -> None:
-    assert code_of(*void_rules("", S.USED)) == "reason_required"
+    order = OrderFacts("bubble", "deducted", 1500, "issued", {"V1": status})
+    assert code_of(*void_command_rules(status, order, "V1")) == code
 
 
 def reversal(

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, status
 
 from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
 from services.refund.aftersales.api.views import activation_out, return_address
+from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.handlers import activations as handlers
-from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import activations as store
 from services.refund.aftersales.store import sellers as seller_store
 from shared.api.aftersales import (

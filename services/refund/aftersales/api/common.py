@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.aftersales.deps import Context
 from shared.paging import MAX_LIMIT
 
 

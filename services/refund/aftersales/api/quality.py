@@ -14,7 +14,7 @@ from services.refund.aftersales.domain.quality import QualityFigures, rate
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR
 from services.refund.aftersales.store import sellers as seller_store
 from services.refund.aftersales.store import tickets as store
-from services.refund.reports.domain import periods
+from services.refund.domain import periods
 from shared.api.aftersales import QualityOut
 from shared.http import CurrentActor
 

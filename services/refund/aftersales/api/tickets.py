@@ -19,6 +19,7 @@ from services.refund.aftersales.api.views import (
     ticket_out,
     upload,
 )
+from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
 from services.refund.aftersales.domain.images import ImageKind
@@ -26,7 +27,6 @@ from services.refund.aftersales.domain.ticket_query import TicketQuery, opening_
 from services.refund.aftersales.domain.tickets import ReviewOutcome, TicketStatus
 from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
-from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import tickets as store
 from services.refund.aftersales.store.tickets import ticket_of
 from shared.api.aftersales import (

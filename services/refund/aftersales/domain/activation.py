@@ -19,10 +19,9 @@ from services.refund.aftersales.domain.errors import (
     ActivationPending,
     InvalidAddress,
     NotMainAccount,
-    ReasonRequired,
     SameReviewer,
 )
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 MAX_LEVEL = 50
 MAX_STREET = 200

@@ -47,10 +47,6 @@ class TicketNotAwaitingProcessing(DomainError):
     code = "ticket_not_awaiting_processing"
 
 
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
-
-
 class InvalidTicket(InvalidInput):
     code = "invalid_ticket"
 

@@ -20,12 +20,11 @@ from enum import StrEnum
 from services.refund.aftersales.domain.errors import (
     BatchNotAllowed,
     InvalidTicket,
-    ReasonRequired,
     TicketNotAwaitingProcessing,
     TicketNotAwaitingReceipt,
     TicketNotReviewable,
 )
-from shared.errors import DomainError
+from shared.errors import DomainError, ReasonRequired
 
 MAX_TEXT = 500
 SYSTEM_ACTOR = "system:auto_approval"
@@ -219,14 +218,6 @@ def decide(ticket: Ticket, review: Review, actor: str, now: datetime, limits: Ti
             return replace(reviewed, status=TicketStatus.CLOSED)
         case ReviewOutcome.AWAIT_CUSTOMER:
             return replace(reviewed, status=TicketStatus.AWAITING_CUSTOMER)
-
-
-def auto_approve_due(ticket: Ticket, now: datetime) -> bool:
-    return (
-        ticket.status is TicketStatus.AWAITING_REVIEW
-        and ticket.review_due_at is not None
-        and ticket.review_due_at <= now
-    )
 
 
 def auto_approve(ticket: Ticket, now: datetime, limits: TimeLimits) -> Ticket:

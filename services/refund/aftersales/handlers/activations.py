@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import activation as rules
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.activation import ReturnAddress
 from services.refund.aftersales.domain.errors import ActivationNotFound
-from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import activations as store
 from services.refund.aftersales.store.activations import activation_of
 from shared.http import Actor

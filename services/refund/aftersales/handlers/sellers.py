@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import asyncpg
 
+from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain import sellers as rules
 from services.refund.aftersales.domain.errors import (
@@ -15,9 +16,8 @@ from services.refund.aftersales.domain.errors import (
 )
 from services.refund.aftersales.domain.sellers import Permission, Staffing
 from services.refund.aftersales.domain.tickets import Ticket, TicketAction
-from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import sellers as store
-from services.refund.aftersales.store.sellers import Db
+from shared.db import Db
 from shared.http import Actor
 
 SELLER_ROLES = frozenset(rules.ROLE_OF.values())

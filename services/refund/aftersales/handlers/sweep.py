@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import tickets as rules
 from services.refund.aftersales.domain.sellers import Permission
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR, Stage, breach_step
-from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import sellers
 from services.refund.aftersales.store import tickets as store
 from services.refund.aftersales.store.tickets import ticket_of

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import images as image_rules
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain import tickets as rules
@@ -25,7 +26,6 @@ from services.refund.aftersales.domain.tickets import (
     TicketAction,
 )
 from services.refund.aftersales.handlers import sellers
-from services.refund.aftersales.handlers.context import Context
 from services.refund.aftersales.store import activations
 from services.refund.aftersales.store import tickets as store
 from services.refund.aftersales.store.tickets import ticket_of

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
@@ -13,9 +12,8 @@ from services.refund.aftersales.domain.activation import (
     ActivationStatus,
     ReturnAddress,
 )
+from shared.db import Db
 from shared.paging import Position
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
 
 def activation_of(row: asyncpg.Record) -> Activation:

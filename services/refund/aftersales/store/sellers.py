@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
 from services.refund.aftersales.domain.sellers import Permission, Staffing
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+from shared.db import Db
 
 
 async def staffings_of(db: Db, seller_ids: Collection[str]) -> dict[str, Staffing]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
@@ -17,9 +16,8 @@ from services.refund.aftersales.domain.tickets import (
     Ticket,
     TicketStatus,
 )
+from shared.db import Db
 from shared.paging import Position
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 
 _OVERDUE = (
     "((t.status = 'awaiting_review' AND t.created_at <= $2)"

@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import StreamingResponse
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.reports.deps import Context
 
 
 async def _context(request: Request) -> Context:
-    ctx: Context = request.app.state.aftersales
+    ctx: Context = request.app.state.reports
     return ctx
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from services.refund.domain import periods
 from services.refund.reports.api.common import ReportsContext, csv_download
 from services.refund.reports.api.views import (
     daily_faults_out,
@@ -15,7 +16,7 @@ from services.refund.reports.api.views import (
     service_row,
     totals_out,
 )
-from services.refund.reports.domain import monthly, periods, tables
+from services.refund.reports.domain import monthly, tables
 from services.refund.reports.handlers import reports as handlers
 from shared.api.refund_reports import DailyFaultsOut, FinanceMonthlyOut, ServiceMonthlyOut
 from shared.http import CurrentActor

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.refund.api.common import page_out
+from services.refund.domain import periods
 from services.refund.reports.api.common import ReportsContext
 from services.refund.reports.api.views import totals_out
-from services.refund.reports.domain import due, monthly, periods
+from services.refund.reports.domain import due, monthly
 from services.refund.reports.domain import statistics as rules
 from services.refund.reports.domain.statistics import Department
 from services.refund.reports.handlers import statistics as handlers

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-import asyncpg
-
 from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.daily import Count, DailyFaults
 from services.refund.reports.domain.finance import FormLine
@@ -15,10 +13,10 @@ from services.refund.reports.domain.handover import (
     Cleaning,
     Draft,
     FollowUp,
+    HandoverRecord,
     Shift,
 )
 from services.refund.reports.domain.monthly import FinanceRow, ServiceRow, Totals, Verdict
-from services.refund.reports.store import handovers as store
 from shared.api.refund_reports import (
     AttendanceIn,
     CauseOut,
@@ -89,30 +87,30 @@ def _line(line: FormLine, masked: bool) -> FormLineOut:
     )
 
 
-def handover_out(row: asyncpg.Record, actor: Actor, *, masked: bool = False) -> HandoverOut:
+def handover_out(h: HandoverRecord, actor: Actor, *, masked: bool = False) -> HandoverOut:
     """The handover, with what ``actor`` may do to it (acknowledge, when theirs to take)."""
 
-    def lines(column: str) -> list[FormLineOut]:
-        return [_line(x, masked) for x in store.lines(row[column])]
+    def lines(found: tuple[FormLine, ...]) -> list[FormLineOut]:
+        return [_line(x, masked) for x in found]
 
     return HandoverOut(
-        id=row["id"],
-        shift=row["shift"],
-        period_start=row["period_start"],
-        period_end=row["period_end"],
-        handed_over_by=row["handed_over_by"],
-        handed_over_at=row["handed_over_at"],
-        finished=row["finished"],
-        follow_ups=[_follow_up_out(f, masked) for f in store.follow_ups(row["follow_ups"])],
-        finance_handled=lines("finance_handled"),
-        submitted_to_finance=lines("submitted_to_finance"),
-        sent_back_by_finance=lines("sent_back_by_finance"),
-        notes=row["notes"],
-        acknowledged_by=row["acknowledged_by"],
-        acknowledged_at=row["acknowledged_at"],
-        attendance=_attendance_out(store.attendance(row["attendance"])),
-        cleaning=_cleaning_out(store.cleaning(row["cleaning"])),
-        actions=rules.actions(store.handover_of(row), actor.username, actor.roles),
+        id=h.id,
+        shift=h.shift,
+        period_start=h.period_start,
+        period_end=h.period_end,
+        handed_over_by=h.handed_over_by,
+        handed_over_at=h.handed_over_at,
+        finished=list(h.finished),
+        follow_ups=[_follow_up_out(f, masked) for f in h.follow_ups],
+        finance_handled=lines(h.finance_handled),
+        submitted_to_finance=lines(h.submitted_to_finance),
+        sent_back_by_finance=lines(h.sent_back_by_finance),
+        notes=h.notes,
+        acknowledged_by=h.acknowledged_by,
+        acknowledged_at=h.acknowledged_at,
+        attendance=_attendance_out(h.attendance),
+        cleaning=_cleaning_out(h.cleaning),
+        actions=rules.actions(h.handover, actor.username, actor.roles),
     )
 
 

@@ -9,10 +9,6 @@ class InvalidHandover(InvalidInput):
     code = "invalid_handover"
 
 
-class InvalidPeriod(InvalidInput):
-    code = "invalid_period"
-
-
 class HandoverNotFound(NotFound):
     code = "handover_not_found"
 

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
+from services.refund.domain.errors import InvalidPeriod
 from services.refund.reports.domain.errors import (
     HandoverAcknowledged,
     InvalidHandover,
-    InvalidPeriod,
     RoleRequired,
     SamePerson,
 )
+from services.refund.reports.domain.finance import FormLine
 from shared.actions import offered
 
 MAX_ITEMS = 50
@@ -88,6 +89,33 @@ class Handover:
     handed_over_by: str
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    """A handover as it was written down, and who took it over."""
+
+    id: int
+    shift: str
+    period_start: datetime
+    period_end: datetime
+    handed_over_by: str
+    handed_over_at: datetime
+    finished: tuple[str, ...]
+    follow_ups: tuple[FollowUp, ...]
+    finance_handled: tuple[FormLine, ...]
+    submitted_to_finance: tuple[FormLine, ...]
+    sent_back_by_finance: tuple[FormLine, ...]
+    notes: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    attendance: Attendance | None
+    cleaning: Cleaning | None
+
+    @property
+    def handover(self) -> Handover:
+        """What the acknowledgement rules look at."""
+        return Handover(self.id, self.handed_over_by, self.acknowledged_by, self.acknowledged_at)
 
 
 def _text(value: str, what: str) -> str:

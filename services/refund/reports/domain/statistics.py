@@ -22,7 +22,6 @@ from datetime import date
 from enum import StrEnum
 from functools import partial
 
-from services.refund.domain.errors import ReasonRequired
 from services.refund.reports.domain.errors import (
     MonthNotOver,
     RoleRequired,
@@ -30,6 +29,7 @@ from services.refund.reports.domain.errors import (
     WrongState,
 )
 from shared.actions import offered
+from shared.errors import ReasonRequired
 
 ADMIN_HR = "admin_hr"
 

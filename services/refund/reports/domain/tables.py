@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
+from services.refund.domain.periods import local_minute, yuan
 from services.refund.reports.domain.daily import DailyFaults
 from services.refund.reports.domain.monthly import FinanceRow, ServiceRow, Verdict, totals
-from services.refund.reports.domain.periods import local_minute, yuan
 
 SERVICE_HEADINGS = (
     "序号", "提交日期", "退单编号", "订单号", "联系方式", "开户行", "金额", "提交人",

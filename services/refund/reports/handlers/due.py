@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.reports.deps import Context
 from services.refund.reports.domain import due
 from services.refund.reports.store import notices
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import asyncpg
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.reports.deps import Context
 from services.refund.reports.domain import finance as finance_rules
 from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.errors import FormNotFound, HandoverNotFound
-from services.refund.reports.domain.handover import Draft, FollowUp
+from services.refund.reports.domain.handover import Draft, FollowUp, HandoverRecord
 from services.refund.reports.store import forms
 from services.refund.reports.store import handovers as store
 from shared.http import Actor
@@ -29,7 +29,7 @@ async def _filled(conn: asyncpg.Connection, item: FollowUp) -> FollowUp:
     return rules.with_form(item, form.phone, form.amount_cents, form.bank)
 
 
-async def hand_over(ctx: Context, draft: Draft, actor: Actor) -> asyncpg.Record:
+async def hand_over(ctx: Context, draft: Draft, actor: Actor) -> HandoverRecord:
     require_duty_lead(actor, "handing over a shift")
     now = ctx.now()
     checked = rules.check_draft(draft, now)
@@ -42,12 +42,10 @@ async def hand_over(ctx: Context, draft: Draft, actor: Actor) -> asyncpg.Record:
         return await store.insert(conn, draft_filled, lists, actor.username, now)
 
 
-async def acknowledge(ctx: Context, handover_id: int, actor: Actor) -> asyncpg.Record:
+async def acknowledge(ctx: Context, handover_id: int, actor: Actor) -> HandoverRecord:
     async with ctx.pool.acquire() as conn, conn.transaction():
-        row = await store.get(conn, handover_id, lock=True)
-        if row is None:
+        found = await store.get(conn, handover_id, lock=True)
+        if found is None:
             raise HandoverNotFound(f"no handover {handover_id}")
-        acknowledged = rules.acknowledge(
-            store.handover_of(row), actor.username, actor.roles, ctx.now()
-        )
+        acknowledged = rules.acknowledge(found.handover, actor.username, actor.roles, ctx.now())
         return await store.acknowledge(conn, acknowledged)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
-from services.refund.aftersales.handlers.context import Context
-from services.refund.reports.domain import daily, monthly, periods
+from services.refund.domain import periods
+from services.refund.reports.deps import Context
+from services.refund.reports.domain import daily, monthly
 from services.refund.reports.domain.errors import RoleRequired
 from services.refund.reports.domain.statistics import Department, StatisticsState
 from services.refund.reports.handlers import statistics

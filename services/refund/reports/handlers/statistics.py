@@ -7,15 +7,17 @@ from datetime import date, datetime
 
 import asyncpg
 
-from services.refund.aftersales.handlers.context import Context
+from services.refund.domain import periods
 from services.refund.handlers.notices import tell_staff
-from services.refund.reports.domain import due, monthly, periods
+from services.refund.reports.deps import Context
+from services.refund.reports.domain import due, monthly
 from services.refund.reports.domain import statistics as rules
 from services.refund.reports.domain.errors import RoleRequired, WrongState
 from services.refund.reports.domain.statistics import Department, Statistics
 from services.refund.reports.store import forms
 from services.refund.reports.store import statistics as store
 from services.refund.reports.store.statistics import MonthStatistics, Rows
+from shared.db import Db
 from shared.db.pool import read_snapshot
 from shared.http import Actor
 
@@ -42,7 +44,7 @@ def today(ctx: Context) -> date:
     return ctx.now().astimezone(ctx.settings.tz).date()
 
 
-async def computed(ctx: Context, conn: store.Db, month: date, department: Department) -> Rows:
+async def computed(ctx: Context, conn: Db, month: date, department: Department) -> Rows:
     """The month's table from the forms as they stand."""
     start, end = periods.month_bounds(month, ctx.settings.tz)
     if department is Department.SERVICE:

@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
 from services.refund.reports.domain.finance import FormFacts, StepEvent
 from services.refund.reports.domain.monthly import FormRecord
-
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+from shared.db import Db
 
 _FORM_COLUMNS = (
     "form_id, order_no, phone, bank, amount_cents, filed_by, filed_at, state,"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -15,42 +15,46 @@ from services.refund.reports.domain.handover import (
     Draft,
     FollowUp,
     Handover,
+    HandoverRecord,
 )
+from shared.db import Db
 from shared.db.query import Query, fetch_page
 from shared.paging import InvalidCursor, Page, Position
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
 _LINES = TypeAdapter(list[FormLine])
 _FOLLOW_UPS = TypeAdapter(list[FollowUp])
 _ATTENDANCE = TypeAdapter(Attendance | None)
 _CLEANING = TypeAdapter(Cleaning | None)
 
 
-def handover_of(row: asyncpg.Record) -> Handover:
-    return Handover(
-        row["id"], row["handed_over_by"], row["acknowledged_by"], row["acknowledged_at"]
+def _record(row: asyncpg.Record) -> HandoverRecord:
+    return HandoverRecord(
+        id=row["id"],
+        shift=row["shift"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        handed_over_by=row["handed_over_by"],
+        handed_over_at=row["handed_over_at"],
+        finished=tuple(row["finished"]),
+        follow_ups=tuple(_FOLLOW_UPS.validate_python(row["follow_ups"])),
+        finance_handled=_lines(row["finance_handled"]),
+        submitted_to_finance=_lines(row["submitted_to_finance"]),
+        sent_back_by_finance=_lines(row["sent_back_by_finance"]),
+        notes=row["notes"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+        attendance=_ATTENDANCE.validate_python(row["attendance"]),
+        cleaning=_CLEANING.validate_python(row["cleaning"]),
     )
 
 
-def lines(value: Any) -> list[FormLine]:
-    return _LINES.validate_python(value)
-
-
-def follow_ups(value: Any) -> list[FollowUp]:
-    return _FOLLOW_UPS.validate_python(value)
-
-
-def attendance(value: Any) -> Attendance | None:
-    return _ATTENDANCE.validate_python(value)
-
-
-def cleaning(value: Any) -> Cleaning | None:
-    return _CLEANING.validate_python(value)
+def _lines(value: Any) -> tuple[FormLine, ...]:
+    return tuple(_LINES.validate_python(value))
 
 
 async def insert(
     conn: asyncpg.Connection, draft: Draft, finance: FinanceLists, actor: str, now: datetime
-) -> asyncpg.Record:
+) -> HandoverRecord:
     row = await conn.fetchrow(
         "INSERT INTO refund_handovers (shift, period_start, period_end, handed_over_by,"
         " handed_over_at, finished, follow_ups, finance_handled, submitted_to_finance,"
@@ -71,16 +75,16 @@ async def insert(
         _ATTENDANCE.dump_python(draft.attendance, mode="json"),
         _CLEANING.dump_python(draft.cleaning, mode="json"),
     )
-    assert row is not None
-    return row
+    return _record(row)
 
 
-async def get(db: Db, handover_id: int, *, lock: bool = False) -> asyncpg.Record | None:
+async def get(db: Db, handover_id: int, *, lock: bool = False) -> HandoverRecord | None:
     suffix = " FOR UPDATE" if lock else ""
-    return await db.fetchrow(f"SELECT * FROM refund_handovers WHERE id = $1{suffix}", handover_id)
+    row = await db.fetchrow(f"SELECT * FROM refund_handovers WHERE id = $1{suffix}", handover_id)
+    return None if row is None else _record(row)
 
 
-async def acknowledge(conn: asyncpg.Connection, h: Handover) -> asyncpg.Record:
+async def acknowledge(conn: asyncpg.Connection, h: Handover) -> HandoverRecord:
     row = await conn.fetchrow(
         "UPDATE refund_handovers SET acknowledged_by = $2, acknowledged_at = $3"
         " WHERE id = $1 RETURNING *",
@@ -88,19 +92,19 @@ async def acknowledge(conn: asyncpg.Connection, h: Handover) -> asyncpg.Record:
         h.acknowledged_by,
         h.acknowledged_at,
     )
-    assert row is not None
-    return row
+    return _record(row)
 
 
 async def page(
     db: Db, *, acknowledged: bool | None, after: Position | None, limit: int
-) -> Page[asyncpg.Record]:
+) -> Page[HandoverRecord]:
     """Handovers newest first, with how many match."""
     q = Query()
     q.when(acknowledged, "(acknowledged_by IS NOT NULL) = {}")
     if after is not None and not after.id.isdigit():
         raise InvalidCursor("the cursor is not one this list gave out")
     order = ("handed_over_at", "id")
-    return await fetch_page(
+    found = await fetch_page(
         db, "refund_handovers", q, order=order, newest_first=True, after=after, limit=limit, key=int
     )
+    return Page([_record(r) for r in found.items], found.next_cursor, found.total)

@@ -16,10 +16,10 @@ from services.refund.reports.domain.statistics import (
     StatisticsState,
     Step,
 )
+from shared.db import Db
 from shared.db.query import Query, fetch_page
 from shared.paging import Page, Position
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 Rows: TypeAlias = list[ServiceRow] | list[FinanceRow]
 _TABLES: dict[Department, TypeAdapter[Any]] = {
     Department.SERVICE: TypeAdapter(list[ServiceRow]),
