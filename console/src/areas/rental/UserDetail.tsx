@@ -125,15 +125,17 @@ function AccountSummary({ userId }: { userId: string }) {
   );
 }
 
-/** The deposit's history: the ledger's movements that changed the deposit. */
-export function MovementTable({ userId, depositOnly }: { userId: string; depositOnly?: boolean }) {
+/** The account's ledger; with `book`, the movements that changed that sum (the deposit's history). */
+export function MovementTable({ userId, book }: { userId: string; book?: "deposit" }) {
   const { t } = useI18n();
   const { can } = useAuth();
-  const paged = usePagedQuery(["rental", "movements", userId], (cursor) =>
-    unwrap(api.GET("/api/v1/rental/accounts/{user_id}/movements", { params: { path: { user_id: userId }, query: { limit: 20, cursor } } })),
+  const paged = usePagedQuery(["rental", "movements", userId, book], (cursor) =>
+    unwrap(
+      api.GET("/api/v1/rental/accounts/{user_id}/movements", { params: { path: { user_id: userId }, query: { limit: 20, cursor, book } } }),
+    ),
     can("GET /api/v1/rental/accounts/{user_id}/movements"),
   );
-  const items = (paged.data?.items ?? []).filter((m) => !depositOnly || m.deposit_delta !== 0);
+  const items = paged.data?.items ?? [];
   return (
     <>
       {paged.isError && <ListError error={paged.error} retry={paged.refetch} />}
@@ -220,7 +222,7 @@ export default function UserDetail() {
         <AccountSummary userId={u.user_id} />
       </Card>
       <Card title={t("r_deposit_history")} size="small" style={{ marginBottom: 16 }}>
-        <MovementTable userId={u.user_id} depositOnly />
+        <MovementTable userId={u.user_id} book="deposit" />
       </Card>
       <Card title={t("r_rental_history")} size="small" style={{ marginBottom: 16 }}>
         <Rentals userId={u.user_id} />
