@@ -1,10 +1,15 @@
-import { render, screen } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, within } from "@testing-library/react";
+import type { ReactNode } from "react";
+import { MemoryRouter } from "react-router-dom";
 import { vi } from "vitest";
 import type { RouteKey } from "../src/api/client";
 import { startSession } from "../src/auth/session";
 import { downloadCsv, type Progress } from "../src/areas/rental/csvDownload";
 import { ACCOUNT_ROUTES, offered, USER_ROUTES } from "../src/areas/rental/labels";
 import { BarChart } from "../src/areas/rental/Statistics";
+import { UserActions } from "../src/areas/rental/UserDetail";
+import { AuthProvider } from "../src/auth/AuthProvider";
 import { I18nProvider } from "../src/i18n/i18n";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -67,4 +72,58 @@ test("the daily chart draws one bar per day and figure, scaled to the largest", 
   expect(heights[3]).toBe(Math.max(...heights)); // 20 rentals on the 2nd: the tallest
   expect(heights[2]).toBe(0);
   expect(screen.getByText("新增用户")).toBeInTheDocument();
+});
+
+function signedInAs(routes: string[], children: ReactNode) {
+  startSession("token", 3600);
+  vi.stubGlobal("fetch", async (request: Request) =>
+    new URL(request.url).pathname === "/api/v1/auth/me"
+      ? new Response(JSON.stringify({ username: "agent", roles: ["agent"], groups: [], routes }), { status: 200 })
+      : new Response("{}", { status: 404 }),
+  );
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={client}>
+      <I18nProvider initial="zh-CN">
+        <MemoryRouter>
+          <AuthProvider>{children}</AuthProvider>
+        </MemoryRouter>
+      </I18nProvider>
+    </QueryClientProvider>,
+  );
+}
+
+const user = {
+  user_id: "U1",
+  phone: "138****8000",
+  name: "张三",
+  card_type: "standard",
+  registered_at: "2026-12-01T10:00:00+08:00",
+  status: "idle" as const,
+  blacklisted: true,
+  blacklisted_at: "2026-12-02T10:00:00+08:00",
+  blacklist_reason: "x",
+  blacklisted_by: "agent",
+  deleted: false,
+  deleted_at: null,
+  deleted_by: null,
+  delete_reason: null,
+  latest_order: null,
+  records: [],
+};
+
+test("a user's detail shows the offered commands its user may call, and no others", async () => {
+  signedInAs(
+    ["POST /api/v1/rental/users/{user_id}/blacklist/restore", "POST /api/v1/rental/users/{user_id}/blacklist"],
+    <UserActions user={{ ...user, actions: ["restore_from_blacklist", "delete"] }} />,
+  );
+  const area = await screen.findByTestId("user-actions");
+  await within(area).findByRole("button", { name: "恢复（移出黑名单）" });
+  // delete is offered but the gateway would refuse this user the route; blacklist is not offered
+  expect(within(area).getAllByRole("button")).toHaveLength(1);
+});
+
+test("with nothing offered the detail says so", async () => {
+  signedInAs(["POST /api/v1/rental/users/{user_id}/blacklist"], <UserActions user={{ ...user, actions: [] }} />);
+  expect(await screen.findByTestId("no-user-actions")).toHaveTextContent("当前没有可办理的操作");
 });

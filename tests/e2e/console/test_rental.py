@@ -252,6 +252,21 @@ async def test_a_top_up_over_the_card_limit_is_refused_in_words(
     await screenshot(page, "rental-topup-receipt")
     await dialog.get_by_role("button", name=two("关闭")).click()
     await expect(page.get_by_test_id("account-balance")).to_have_text("¥50.00")
+
+    # A stored-value refund: the money is held, and its progress is the refund service's.
+    await page.get_by_role("button", name="储值退款").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("操作原因").fill("客户不再使用")
+    await dialog.get_by_role("button", name=CONFIRM).click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_test_id("account-balance")).to_have_text("¥0.00")
+    refunds = (await agent.get(f"{R}/accounts/{user}/refunds")).json()["items"]
+    assert [(r["kind"], r["amount_cents"], r["status"]) for r in refunds] == [
+        ("stored_value", 5_000, "pending")
+    ]
+    await page.get_by_role("tab", name="退款").click()
+    progress = page.get_by_test_id(f"refund-progress-{refunds[0]['request_id']}")
+    await expect(progress.locator(".ant-steps-item-process")).to_contain_text("待审核")
     await screenshot(page, "rental-account")
 
 

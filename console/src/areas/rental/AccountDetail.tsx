@@ -16,7 +16,7 @@ import { ListError } from "../../shared/ListError";
 import { ReasonDialog } from "../../shared/ReasonDialog";
 import { CardTag } from "./Accounts";
 import { changeCard, changeDeposit, requestRefund } from "./commands";
-import { ACCOUNT_ROUTES, offered, refundStateLabel, type AccountAction, type CardState } from "./labels";
+import { ACCOUNT_ROUTES, cardTypeLabel, offered, refundStateLabel, type AccountAction, type CardState } from "./labels";
 import { usePagedQuery } from "./paging";
 import { openReceipt } from "./receipt";
 import { TopUpDialog } from "./TopUpDialog";
@@ -122,16 +122,16 @@ function RefundProgress({ refund }: { refund: Schemas["RefundOut"] }) {
     queryKey: ["rental", "requested", refund.request_id],
     queryFn: () => unwrap(api.GET("/api/v1/refunds/requested", { params: { query: { request_id: refund.request_id, limit: 1 } } })),
     enabled: can("GET /api/v1/refunds/requested"),
-    refetchInterval: refund.status === "pending" ? 15_000 : false,
+    refetchInterval: refund.status === "pending" ? 5_000 : false,
   });
   const state = requested.data?.items[0]?.state;
   const order = ["awaiting_approval", "paying", "completed"];
   const failed = state === "rejected" || state === "payout_failed" || refund.status === "rejected";
   const current = refund.status === "completed" ? 3 : state ? Math.max(1, order.indexOf(state) + 1) : refund.status === "pending" ? 0 : 3;
   return (
+    <div data-testid={`refund-progress-${refund.request_id}`}>
     <Steps
       size="small"
-      data-testid={`refund-progress-${refund.request_id}`}
       current={current}
       status={failed ? "error" : refund.status === "completed" ? "finish" : "process"}
       items={[
@@ -144,11 +144,14 @@ function RefundProgress({ refund }: { refund: Schemas["RefundOut"] }) {
         },
       ]}
     />
+    </div>
   );
 }
 
 function Refunds({ userId }: { userId: string }) {
   const { t } = useI18n();
+  // Every refund opens with its progress shown; the agent may fold one away.
+  const [folded, setFolded] = useState<ReadonlySet<string>>(new Set());
   const paged = usePagedQuery(["rental", "refunds", userId], (cursor) =>
     unwrap(api.GET("/api/v1/rental/accounts/{user_id}/refunds", { params: { path: { user_id: userId }, query: { limit: 20, cursor } } })),
   );
@@ -163,7 +166,17 @@ function Refunds({ userId }: { userId: string }) {
         pagination={false}
         scroll={{ x: "max-content" }}
         locale={{ emptyText: <Empty description={t("empty")} /> }}
-        expandable={{ defaultExpandAllRows: true, expandedRowRender: (r) => <RefundProgress refund={r} /> }}
+        expandable={{
+          expandedRowKeys: (paged.data?.items ?? []).map((r) => r.request_id).filter((k) => !folded.has(k)),
+          onExpand: (open, r) =>
+            setFolded((now) => {
+              const next = new Set(now);
+              if (open) next.delete(r.request_id);
+              else next.add(r.request_id);
+              return next;
+            }),
+          expandedRowRender: (r) => <RefundProgress refund={r} />,
+        }}
         columns={[
           { title: t("r_request_id"), dataIndex: "request_id" },
           { title: t("r_kind"), dataIndex: "kind", render: (v: string) => t(`r_refund_kind_${v}` as TextKey) },
@@ -171,7 +184,12 @@ function Refunds({ userId }: { userId: string }) {
           { title: t("r_bonus_deducted"), dataIndex: "bonus_deducted_cents", align: "right", render: (v: number) => yuanFromCents(v) },
           { title: t("r_fee"), dataIndex: "fee_cents", align: "right", render: (v: number) => yuanFromCents(v) },
           { title: t("r_payout"), dataIndex: "payout_cents", align: "right", render: (v: number) => yuanFromCents(v) },
-          { title: t("r_payout_account"), key: "to", render: (_, r) => (r.payout_account ? `${r.payout_method ?? ""} ${r.payout_account}` : t("r_platform_channel")) },
+          {
+            title: t("r_payout_account"),
+            key: "to",
+            render: (_, r) =>
+              r.payout_account ? `${r.payout_method ? t(`r_pay_${r.payout_method}` as TextKey) : ""} ${r.payout_account}` : t("r_platform_channel"),
+          },
           { title: t("reason"), dataIndex: "reason" },
           { title: t("r_requested_by"), dataIndex: "requested_by" },
         ]}
@@ -282,7 +300,7 @@ export default function AccountDetail() {
         <Descriptions.Item label={t("r_deposit")}>{yuanFromCents(a.deposit_cents)}</Descriptions.Item>
         <Descriptions.Item label={t("r_held")}>{yuanFromCents(a.held_cents)}</Descriptions.Item>
         <Descriptions.Item label={t("phone")}>{a.phone ?? "—"}</Descriptions.Item>
-        <Descriptions.Item label={t("r_card_type")}>{a.card_type}</Descriptions.Item>
+        <Descriptions.Item label={t("r_card_type")}>{t(cardTypeLabel(a.card_type))}</Descriptions.Item>
         <Descriptions.Item label={t("r_limit_per_top_up")}>{yuanFromCents(a.limits.per_top_up_cents)}</Descriptions.Item>
         <Descriptions.Item label={t("r_limit_per_day")}>
           {yuanFromCents(a.limits.per_day_cents)} · {a.limits.count_per_day} {t("r_times")}

@@ -11,7 +11,7 @@ import { SearchButtons } from "../../shared/FilterForm";
 import { dateTime, yuanFromCents } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters, type Filters } from "../../shared/urlFilters";
-import { cardStateLabel, STATUS_COLOR } from "./labels";
+import { cardStateLabel, cardTypeLabel, STATUS_COLOR } from "./labels";
 import { PHONE_OR_LAST4 } from "./Users";
 
 const FILTERS = ["phone", "name", "user_id"] as const;
@@ -66,7 +66,7 @@ export default function Accounts() {
           { title: t("r_balance"), dataIndex: "balance_cents", align: "right", render: (v: number) => yuanFromCents(v) },
           { title: t("r_deposit"), dataIndex: "deposit_cents", align: "right", render: (v: number) => yuanFromCents(v) },
           { title: t("r_held"), dataIndex: "held_cents", align: "right", render: (v: number) => yuanFromCents(v) },
-          { title: t("r_card_type"), dataIndex: "card_type" },
+          { title: t("r_card_type"), dataIndex: "card_type", render: (v: string) => t(cardTypeLabel(v)) },
           { title: t("r_card_state"), dataIndex: "card_state", render: (v: string) => <CardTag state={v} /> },
           { title: t("r_registered_at"), dataIndex: "registered_at", render: (v: string) => dateTime(v) },
           {

@@ -10,6 +10,7 @@ import { useI18n } from "../../i18n/i18n";
 import type { TextKey } from "../../i18n/texts";
 import { centsFromYuan, dateTime, yuanFromCents } from "../../shared/format";
 import { checkIdentity, sendCode, topUp } from "./commands";
+import { cardTypeLabel } from "./labels";
 import { openReceipt } from "./receipt";
 import { useCommand } from "./useCommand";
 
@@ -69,7 +70,7 @@ export function TopUpDialog({ account, onClose }: { account: Schemas["AccountOut
         <Descriptions.Item label={t("r_balance")}>
           <strong data-testid="topup-balance">{yuanFromCents(account.balance_cents)}</strong>
         </Descriptions.Item>
-        <Descriptions.Item label={t("r_card_type")}>{account.card_type}</Descriptions.Item>
+        <Descriptions.Item label={t("r_card_type")}>{t(cardTypeLabel(account.card_type))}</Descriptions.Item>
         <Descriptions.Item label={t("r_limit_per_top_up")}>{yuanFromCents(account.limits.per_top_up_cents)}</Descriptions.Item>
         <Descriptions.Item label={t("r_limit_per_day")}>
           {yuanFromCents(account.limits.per_day_cents)} · {account.limits.count_per_day} {t("r_times")}
@@ -120,7 +121,7 @@ export function TopUpDialog({ account, onClose }: { account: Schemas["AccountOut
       )}
       {step === 1 && verification && (
         <Form layout="vertical">
-          <Alert type="success" showIcon style={{ marginBottom: 12 }} message={`${t("r_verified")} · ${dateTime(verification.expires_at)}`} />
+          <Alert type="success" showIcon style={{ marginBottom: 12 }} message={`${t("r_verified")} ${dateTime(verification.expires_at)}`} />
           <Form.Item label={t("r_amount_yuan")} htmlFor="topup-amount" required validateStatus={values.amount && amount === null ? "error" : undefined}>
             <Input id="topup-amount" inputMode="decimal" value={values.amount} onChange={(e) => setValues({ ...values, amount: e.target.value })} />
           </Form.Item>

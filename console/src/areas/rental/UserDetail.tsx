@@ -13,7 +13,7 @@ import { dateTime, yuanFromCents } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { ReasonDialog } from "../../shared/ReasonDialog";
 import { fixStatus, userCommand } from "./commands";
-import { cardStateLabel, flowKindLabel, offered, USER_ROUTES, USER_STATUSES, userStatusLabel, type UserAction, type UserStatus } from "./labels";
+import { cardStateLabel, cardTypeLabel, flowKindLabel, offered, USER_ROUTES, USER_STATUSES, userStatusLabel, type UserAction, type UserStatus } from "./labels";
 import { OrderTable } from "./Orders";
 import { usePagedQuery } from "./paging";
 import { StatusTag, UserFlags } from "./Users";
@@ -196,7 +196,7 @@ export default function UserDetail() {
       <UserActions user={u} />
       <Descriptions bordered size="small" column={3} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t("phone")}>{u.phone}</Descriptions.Item>
-        <Descriptions.Item label={t("r_card_type")}>{u.card_type}</Descriptions.Item>
+        <Descriptions.Item label={t("r_card_type")}>{t(cardTypeLabel(u.card_type))}</Descriptions.Item>
         <Descriptions.Item label={t("r_registered_at")}>{dateTime(u.registered_at)}</Descriptions.Item>
         {u.blacklisted && (
           <Descriptions.Item label={t("r_blacklist_reason")} span={3}>

@@ -11,7 +11,7 @@ import { SearchButtons } from "../../shared/FilterForm";
 import { dateTime } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters, type Filters } from "../../shared/urlFilters";
-import { STATUS_COLOR, USER_STATUSES, userStatusLabel, type UserStatus } from "./labels";
+import { cardTypeLabel, STATUS_COLOR, USER_STATUSES, userStatusLabel, type UserStatus } from "./labels";
 
 const FILTERS = ["phone", "name", "user_id", "status", "blacklisted", "deleted"] as const;
 type Key = (typeof FILTERS)[number];
@@ -116,7 +116,7 @@ export default function Users() {
           { title: t("user_id"), dataIndex: "user_id" },
           { title: t("r_name"), dataIndex: "name" },
           { title: t("phone"), dataIndex: "phone" },
-          { title: t("r_card_type"), dataIndex: "card_type" },
+          { title: t("r_card_type"), dataIndex: "card_type", render: (v: string) => t(cardTypeLabel(v)) },
           { title: t("r_registered_at"), dataIndex: "registered_at", render: (v: string) => dateTime(v) },
           {
             title: t("r_user_status"),

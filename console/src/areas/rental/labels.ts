@@ -50,6 +50,7 @@ export function offered<A extends string>(actions: A[], routes: Record<A, RouteK
 export const userStatusLabel = (s: string) => `r_status_${s}` as TextKey;
 export const orderStatusLabel = (s: string) => `r_order_${s}` as TextKey;
 export const cardStateLabel = (s: string) => `r_card_${s}` as TextKey;
+export const cardTypeLabel = (s: string) => `r_cardtype_${s}` as TextKey;
 export const flowKindLabel = (s: string) => `r_kind_${s}` as TextKey;
 export const decisionLabel = (s: string) => `r_decision_${s}` as TextKey;
 export const refundStateLabel = (s: string) => `r_refund_${s}` as TextKey;
