@@ -309,6 +309,11 @@ async def test_a_fund_flow_csv_download_matches_the_totals_on_the_page(
     await eventually(booked, within=30, what="the payments in the fund flows")
 
     page = await sign_in("cashier")
+    # Finance reads the fund flows and no other rental page (the gateway's route table).
+    menu = page.get_by_role("navigation", name="menu")
+    await expect(menu.get_by_role("link", name="资金流水")).to_be_visible()
+    await expect(menu.get_by_role("link", name="用户列表")).to_have_count(0)
+    await expect(menu.get_by_role("link", name="账户列表")).to_have_count(0)
     await page.goto(f"/rental/fund-flows?user_id={user}")
     await expect(page.get_by_test_id("total-rows")).to_have_text("4")
     top_ups = _cents(await page.get_by_test_id("total-top_up-in").inner_text())
@@ -406,8 +411,20 @@ async def test_feedback_and_insurance_are_decided_and_the_guide_and_figures_show
     await page.goto("/rental/statistics")
     await expect(page.get_by_test_id("stat-chart")).to_be_visible()
     await screenshot(page, "rental-statistics")
+    # The guide: agents read it; a duty lead saves a new version (seed 001 2.7).
     await page.goto("/rental/guide")
     await expect(page.get_by_role("heading", name="用户指南")).to_be_visible()
+    await expect(page.get_by_role("button", name="修改指南")).to_have_count(0)
+    page = await sign_in("lead")
+    await page.goto("/rental/guide")
+    await page.get_by_role("button", name="修改指南").click()
+    text = f"扫码开锁，骑行结束后在租赁点关锁还车。{ident('v')}"
+    await page.get_by_label("指南内容").fill(text)
+    await page.get_by_label("修改说明").fill("补充还车说明")
+    await page.get_by_role("button", name="保存为新版本").click()
+    await expect(page.get_by_test_id("guide-content")).to_have_text(text)
+    guide = (await agent.get(f"{R}/guide")).json()
+    assert (guide["content"], guide["saved_by"], guide["note"]) == (text, "lead", "补充还车说明")
     await screenshot(page, "rental-guide")
     await page.goto(f"/rental/accounts?user_id={user}")
     await expect(page.get_by_label(f"账户 {user}")).to_be_visible()
