@@ -16,6 +16,17 @@ const RefundQueue = lazy(() => import("./areas/refunds/MyQueue"));
 const RefundForms = lazy(() => import("./areas/refunds/FormSearch"));
 const RefundForm = lazy(() => import("./areas/refunds/FormDetail"));
 const RefundPayouts = lazy(() => import("./areas/refunds/Payouts"));
+const RentalUsers = lazy(() => import("./areas/rental/Users"));
+const RentalUser = lazy(() => import("./areas/rental/UserDetail"));
+const RentalOrders = lazy(() => import("./areas/rental/Orders"));
+const RentalOrder = lazy(() => import("./areas/rental/OrderDetail"));
+const RentalAccounts = lazy(() => import("./areas/rental/Accounts"));
+const RentalAccount = lazy(() => import("./areas/rental/AccountDetail"));
+const RentalFundFlows = lazy(() => import("./areas/rental/FundFlows"));
+const RentalFeedback = lazy(() => import("./areas/rental/Decisions").then((m) => ({ default: m.Feedback })));
+const RentalInsurance = lazy(() => import("./areas/rental/Decisions").then((m) => ({ default: m.Insurance })));
+const RentalGuide = lazy(() => import("./areas/rental/Guide"));
+const RentalStatistics = lazy(() => import("./areas/rental/Statistics"));
 
 function Screens() {
   return (
@@ -31,6 +42,17 @@ function Screens() {
           <Route path="/refunds/forms" element={<RefundForms />} />
           <Route path="/refunds/forms/:formId" element={<RefundForm />} />
           <Route path="/refunds/payouts" element={<RefundPayouts />} />
+          <Route path="/rental/users" element={<RentalUsers />} />
+          <Route path="/rental/users/:userId" element={<RentalUser />} />
+          <Route path="/rental/orders" element={<RentalOrders />} />
+          <Route path="/rental/orders/:tripId" element={<RentalOrder />} />
+          <Route path="/rental/accounts" element={<RentalAccounts />} />
+          <Route path="/rental/accounts/:userId" element={<RentalAccount />} />
+          <Route path="/rental/fund-flows" element={<RentalFundFlows />} />
+          <Route path="/rental/feedback" element={<RentalFeedback />} />
+          <Route path="/rental/insurance" element={<RentalInsurance />} />
+          <Route path="/rental/guide" element={<RentalGuide />} />
+          <Route path="/rental/statistics" element={<RentalStatistics />} />
           <Route path="*" element={null} />
         </Routes>
       </Suspense>

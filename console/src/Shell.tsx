@@ -29,6 +29,14 @@ export const PAGES: Entry[] = [
   { path: "/refunds/queue", label: "menu_refund_queue", needs: "GET /api/v1/refunds/forms/queue" },
   { path: "/refunds/forms", label: "menu_refund_forms", needs: "GET /api/v1/refunds/forms" },
   { path: "/refunds/payouts", label: "menu_refund_payouts", needs: "GET /api/v1/refunds/payouts/attention" },
+  { path: "/rental/users", label: "menu_r_users", needs: "GET /api/v1/rental/users" },
+  { path: "/rental/orders", label: "menu_r_orders", needs: "GET /api/v1/rental/orders" },
+  { path: "/rental/accounts", label: "menu_r_accounts", needs: "GET /api/v1/rental/accounts" },
+  { path: "/rental/fund-flows", label: "menu_r_fund_flows", needs: "GET /api/v1/rental/fund-flows" },
+  { path: "/rental/feedback", label: "menu_r_feedback", needs: "GET /api/v1/rental/feedback" },
+  { path: "/rental/insurance", label: "menu_r_insurance", needs: "GET /api/v1/rental/insurance-applications" },
+  { path: "/rental/guide", label: "menu_r_guide", needs: "GET /api/v1/rental/guide" },
+  { path: "/rental/statistics", label: "menu_r_statistics", needs: "GET /api/v1/rental/statistics/daily" },
 ];
 
 /** How many forms wait on me (the queue's total), shown beside its menu entry. */

@@ -26,6 +26,8 @@ RefundKind = Literal["deposit", "stored_value"]
 PaymentMethod = Literal["cash", "bank_card", "wechat", "alipay"]
 IdentityMethod = Literal["sms_code", "id_document", "face_match"]
 Direction = Literal["in", "out"]
+Book = Literal["balance", "deposit", "held"]
+"""One of the account's three sums: a movement that changed it is in that sum's history."""
 AccountAction = Literal[
     "top_up",
     "change_deposit",

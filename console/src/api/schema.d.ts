@@ -1805,7 +1805,8 @@ export interface paths {
         };
         /**
          * Movements
-         * @description Every movement of the account (the append-only ledger), newest first.
+         * @description Every movement of the account (the append-only ledger), newest first; with ``book``
+         *     only those that changed that sum (the deposit's history: ``book=deposit``).
          */
         get: operations["movements_api_v1_rental_accounts__user_id__movements_get"];
         put?: never;
@@ -16441,6 +16442,8 @@ export interface operations {
                 limit?: number | null;
                 /** @description The next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description Only the movements that changed this sum: balance, deposit or held */
+                book?: ("balance" | "deposit" | "held") | null;
             };
             header?: {
                 "idempotency-key"?: string | null;

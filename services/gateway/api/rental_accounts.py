@@ -20,6 +20,7 @@ from services.gateway.calls import Call, path_on_service
 from shared.api.rental_accounts import (
     AccountOut,
     AccountPageOut,
+    Book,
     BooksOut,
     CardChangeOut,
     CardChangePageOut,
@@ -99,9 +100,17 @@ async def account(user_id: str, call: Call) -> Response:
     responses={200: {"model": MovementPageOut}, **errors(401, 403, 422, 503)},
 )
 async def movements(
-    user_id: str, call: Call, limit: Limit = None, cursor: Cursor = None
+    user_id: str,
+    call: Call,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    book: Annotated[
+        Book | None,
+        Query(description="Only the movements that changed this sum: balance, deposit or held"),
+    ] = None,
 ) -> Response:
-    """Every movement of the account (the append-only ledger), newest first."""
+    """Every movement of the account (the append-only ledger), newest first; with ``book``
+    only those that changed that sum (the deposit's history: ``book=deposit``)."""
     return await call.forward()
 
 

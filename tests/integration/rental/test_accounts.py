@@ -192,6 +192,14 @@ async def test_only_an_ops_supervisor_changes_a_deposit_with_a_reason(accounts: 
         ("deposit_adjusted", -10_000, "ops.zhao"),
         ("deposit_adjusted", 29_900, "ops.zhao"),
     ]
+    # The deposit's history is those two; nothing changed the balance or held money.
+    deposit_history = await accounts.get(f"/accounts/{user}/movements", book="deposit")
+    assert [m["id"] for m in deposit_history["items"]] == [m["id"] for m in moves]
+    assert (await accounts.get(f"/accounts/{user}/movements", book="balance"))["items"] == []
+    unknown = await accounts.http.get(
+        f"/accounts/{user}/movements", params={"book": "points"}, headers=AGENT
+    )
+    assert unknown.status_code == 422
     assert (await assert_books_exact(accounts, user)).deposit_cents == 19_900
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import asyncpg
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from services.rental.accounts.api.common import Accounts, key_required
 from services.rental.accounts.domain.actions import account_actions
@@ -28,6 +30,7 @@ from shared.api.rental_accounts import (
     AccountOut,
     AccountPageOut,
     AccountSummaryOut,
+    Book,
     BooksOut,
     CardChangeOut,
     CardChangePageOut,
@@ -46,6 +49,7 @@ from shared.masking import mask_card, mask_phone
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["accounts"])
+BOOK_FILTER = "Only the movements that changed this sum: balance, deposit or held"
 
 
 def refund_out(row: asyncpg.Record) -> RefundOut:
@@ -123,10 +127,12 @@ async def get_movements(
     _actor: CurrentActor,
     limit: Limit = 50,
     cursor: Cursor = None,
+    book: Annotated[Book | None, Query(description=BOOK_FILTER)] = None,
 ) -> MovementPageOut:
-    """Every movement of the account, newest first (the append-only ledger)."""
+    """Every movement of the account, newest first (the append-only ledger); with ``book``
+    only those that changed that sum (the deposit's history: ``book=deposit``)."""
     before = numeric_id(decode_cursor(cursor))
-    rows = await store.movements(deps.pool, user_id, before_id=before, limit=limit)
+    rows = await store.movements(deps.pool, user_id, before_id=before, limit=limit, book=book)
     return MovementPageOut(
         **paged(rows, limit, keyset("at", "id"), lambda r: MovementOut(**dict(r)))
     )

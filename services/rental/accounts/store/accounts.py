@@ -161,19 +161,23 @@ async def card_history(
 
 
 async def movements(
-    db: Db, user_id: str, *, before_id: int | None, limit: int
+    db: Db, user_id: str, *, before_id: int | None, limit: int, book: str | None = None
 ) -> list[asyncpg.Record]:
     """The account's ledger, newest first, a keyset page below ``before_id``; ``limit + 1``
-    rows (the extra one only says more follow)."""
+    rows (the extra one only says more follow). With ``book`` (balance, deposit, held)
+    only the movements that changed that sum."""
     return list(
         await db.fetch(
             "SELECT id, kind, amount_cents, balance_delta, deposit_delta, held_delta,"
             " balance_after, deposit_after, held_after, reference, actor, reason, at"
             " FROM account_ledger WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)"
+            " AND ($4::text IS NULL OR ($4 = 'balance' AND balance_delta <> 0)"
+            " OR ($4 = 'deposit' AND deposit_delta <> 0) OR ($4 = 'held' AND held_delta <> 0))"
             " ORDER BY id DESC LIMIT $3",
             user_id,
             before_id,
             limit + 1,
+            book,
         )
     )
 
