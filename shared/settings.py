@@ -139,6 +139,12 @@ class Settings(BaseSettings):
     """A new code for the same phone and purpose only after this many seconds."""
     verification_code_secret: SecretStr | None = None
     """HMAC key of stored verification codes; when unset, one is generated under ``home``."""
+    sms_seal_key: SecretStr | None = None
+    """notify's private key (X25519, 32 bytes url-safe base64) that opens an SMS request's
+    sealed parameters (a verification code); unset: generated under ``home``."""
+    sms_seal_public_key: str | None = None
+    """Its public key, which a service asking for a code's SMS seals it with; unset: that
+    of the key under ``home`` (every service on one host)."""
     announcement_sweep_seconds: float = 1.0
     sandbox_sms_delay_ms: int = 0
     sandbox_sms_primary_fail_all: bool = False
