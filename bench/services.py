@@ -47,6 +47,7 @@ def _env(
             "KEFU_DATABASE_URL": database_url,
             "KEFU_KAFKA_BOOTSTRAP": bootstrap,
             f"KEFU_{name.upper()}_PORT": str(port),
+            f"KEFU_{name.upper()}_METRICS_PORT": str(free_port()),
             "KEFU_HOME": str(DATA / "kefu"),
             "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "KEFU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",

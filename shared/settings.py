@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     notify_port: int = 8103
     refund_port: int = 8104
     rental_port: int = 8105
+    # Prometheus text at GET /metrics on a port of its own per service, never the API's:
+    # the gateway's callers cannot reach it, and a NetworkPolicy lets only Prometheus in
+    gateway_metrics_port: int = 9180
+    voucher_metrics_port: int = 9181
+    points_metrics_port: int = 9182
+    notify_metrics_port: int = 9183
+    refund_metrics_port: int = 9184
+    rental_metrics_port: int = 9185
 
     timezone: str = "Asia/Shanghai"
     """The business's local time zone: voucher validity dates end at midnight here."""
@@ -152,8 +160,9 @@ class Settings(BaseSettings):
 
     # --- observability ---
     metrics: bool = True
-    """OpenTelemetry metrics: Prometheus text at ``GET /metrics`` (and OTLP with
-    ``otlp_endpoint``). Off: no meter provider, ``/metrics`` answers 404, nothing else changes."""
+    """OpenTelemetry metrics: Prometheus text at ``GET /metrics`` on each service's metrics
+    port (and OTLP with ``otlp_endpoint``). Off: no meter provider, no metrics port opened,
+    nothing else changes."""
     span_flush_delay_ms: int = 2000
     """How long finished spans wait in the batch before export (tests use 100)."""
     metrics_export_interval_ms: int = 15000
@@ -248,6 +257,10 @@ class Settings(BaseSettings):
 
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
+        return port
+
+    def metrics_port_of(self, service: str) -> int:
+        port: int = getattr(self, f"{service}_metrics_port")
         return port
 
     def url_of(self, service: str) -> str:

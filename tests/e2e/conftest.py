@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.devstack.broker import free_port
+from shared.devstack.broker import free_service_ports
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.e2e.helpers import Agent, Platform
@@ -27,7 +27,7 @@ DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 @pytest.fixture(scope="package")
 def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home: Path = tmp_path_factory.mktemp("kefu-e2e")
-    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    ports: dict[str, Any] = free_service_ports(SERVICES)
     return settings_on(infra, **ports, home=home, demo_password=DEMO_PASSWORD, log_json=True)
 
 
