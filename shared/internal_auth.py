@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -96,6 +95,8 @@ class InternalSigner:
         request_id: str | None = None,
     ) -> str:
         """``path`` decoded, without its query (what the service sees as its path)."""
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         now = int(self._clock())
         claims: dict[str, Any] = {
             "iss": ISSUER,
@@ -120,6 +121,8 @@ class InternalVerifier:
         self.service = service
 
     def verify(self, token: str | None, method: str, path: str) -> InternalCall:
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         if not token:
             raise CallRefused("internal call without a gateway token")
         try:
