@@ -94,3 +94,13 @@ async def lead(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         yield client
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+async def ops(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """The operations supervisor approving stored-value refunds (their payouts)."""
+    client = await _signed_in(fault_stack, "ops")
+    try:
+        yield client
+    finally:
+        await client.aclose()
