@@ -36,6 +36,7 @@ def persisted_secret(path: Path, make: int) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if value:
             return value
+        path.unlink(missing_ok=True)  # left empty by a crash: a file is linked in only whole
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(make)
     # written whole under a name of its own, created 0600 from the start (never readable

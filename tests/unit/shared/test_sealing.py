@@ -97,3 +97,22 @@ def test_services_on_hosts_of_their_own_refuse_to_start_without_the_keys(
         public_key(settings.model_copy(update={"sms_seal_public_key": None}))
     with pytest.raises(WeakSecret, match="32 bytes"):
         public_key(settings.model_copy(update={"sms_seal_public_key": "c2hvcnQ"}))
+
+
+def test_an_empty_key_file_left_by_a_crash_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "sms_seal_key").write_text("")
+    settings = Settings(home=tmp_path, sms_seal_key=None, sms_seal_public_key=None)
+    key = private_key(settings)
+    assert (tmp_path / "sms_seal_key").read_text().strip()
+    assert open_sealed(seal({"code": "1"}, key.public_key(), topic=TOPIC), key, topic=TOPIC)
+
+
+def test_processes_starting_at_once_agree_on_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared.devstack.secrets import persisted_secret
+
+    with ThreadPoolExecutor(8) as pool:
+        values = set(pool.map(lambda _: persisted_secret(tmp_path / "k", 32), range(32)))
+    assert values == {(tmp_path / "k").read_text().strip()}
+    assert [p.name for p in tmp_path.iterdir()] == ["k"]  # no draft left behind
