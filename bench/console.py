@@ -36,7 +36,7 @@ from playwright.async_api import Browser, async_playwright
 from bench import machine, results
 from bench.stack import DATA, broker
 from shared.contracts import VOUCHER_ISSUED, IssuedVoucher, VoucherIssued
-from shared.devstack.broker import free_port
+from shared.devstack.broker import free_service_ports
 from shared.devstack.console_build import CONSOLE, build_console
 from shared.devstack.postgres import start_postgres
 from shared.devstack.stack import Stack
@@ -281,7 +281,7 @@ def main(runs: int) -> None:
     pg_url, server = start_postgres(DATA / "console-pg", keep=True)
     try:
         with broker() as kafka:
-            ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+            ports: dict[str, Any] = free_service_ports(SERVICES)
             settings = Settings(
                 database_url=pg_url,
                 kafka_bootstrap=kafka.bootstrap,

@@ -78,7 +78,7 @@ def start_gateway(code: Path, env: dict[str, str], label: str) -> Start:
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.gateway"],
         cwd=code,
-        env={**env, "KEFU_GATEWAY_PORT": str(port)},
+        env={**env, "KEFU_GATEWAY_PORT": str(port), "KEFU_GATEWAY_METRICS_PORT": str(free_port())},
         stdout=log,
         stderr=log,
     )

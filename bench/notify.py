@@ -49,6 +49,7 @@ from shared.contracts import (
     TOPICS,
 )
 from shared.messaging import cloudevents
+from shared.sealing import code_sms
 
 WARM_UP = 200
 SANDBOX_ENDINGS = {PRIMARY_FAILS, BOTH_FAIL, FLAKY, NO_SUCH_NUMBER}
@@ -135,17 +136,19 @@ class Publisher:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
         self.phones = phones()
+        self.seal_key = services.seal_key_of_services()
 
     async def sms(self, dedupe_key: str) -> None:
         to = next(self.phones)
-        payload = {
-            "phone": to,
-            "template_id": "verification_code",
-            "params": {"code": f"{uuid.uuid4().int % 1_000_000:06d}", "minutes": 5},
-            "dedupe_key": dedupe_key,
-            "requested_by": "bench",
-        }
-        await self._send(NOTIFY_SMS_REQUESTED.name, payload, to)
+        request = code_sms(
+            phone=to,
+            code=f"{uuid.uuid4().int % 1_000_000:06d}",
+            minutes=5,
+            dedupe_key=dedupe_key,
+            requested_by="bench",
+            to=self.seal_key,
+        )
+        await self._send(NOTIFY_SMS_REQUESTED.name, request.model_dump(mode="json"), to)
 
     async def inapp(self, dedupe_key: str, recipient: str) -> None:
         payload = {

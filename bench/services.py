@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from bench.stack import DATA
 from shared.devstack.broker import free_port
 from shared.internal_auth import internal_key
+from shared.sealing import public_key
 from shared.settings import Settings
 
 ROOT = Path(__file__).parent.parent
@@ -45,6 +47,7 @@ def _env(
             "KEFU_DATABASE_URL": database_url,
             "KEFU_KAFKA_BOOTSTRAP": bootstrap,
             f"KEFU_{name.upper()}_PORT": str(port),
+            f"KEFU_{name.upper()}_METRICS_PORT": str(free_port()),
             "KEFU_HOME": str(DATA / "kefu"),
             "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "KEFU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
@@ -59,6 +62,12 @@ def internal_key_of_services() -> bytes:
     """The key the services run here check the gateway's token with (generated under
     their ``KEFU_HOME``), so the benchmark can call them as the gateway would."""
     return internal_key(Settings(home=DATA / "kefu", internal_secret=None))
+
+
+def seal_key_of_services() -> X25519PublicKey:
+    """The key notify run here opens sealed SMS parameters with (under its ``KEFU_HOME``),
+    so the benchmark can ask for a code's SMS as a service would."""
+    return public_key(Settings(home=DATA / "kefu", sms_seal_public_key=None))
 
 
 def wait_healthy(running: Running, timeout: float = 60.0, alive: str = "/health") -> None:

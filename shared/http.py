@@ -7,7 +7,9 @@ in a signed token (shared.internal_auth) and passes the request's ``Idempotency-
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,10 +18,9 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
 
 from shared.docs_pages import install_docs_pages
-from shared.errors import DomainError, InvalidInput, NotFound
+from shared.errors import DomainError, InvalidInput
 from shared.failures import FailureAnswers
 from shared.filters import reject_unknown_filters
 from shared.idempotency import scoped_key
@@ -27,7 +28,7 @@ from shared.input_guard import install_input_guard
 from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
 from shared.stopping import STOP_WITHIN_SECONDS
-from shared.telemetry import metrics_enabled, prometheus_text
+from shared.telemetry import metrics_enabled
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -135,20 +136,32 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
     app.add_middleware(FailureAnswers)  # inside the tracing: the answer carries the trace id
     install_input_guard(app)
     app.add_middleware(TracingMiddleware)
-    app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     return app
 
 
-async def _metrics() -> Response:
-    """Prometheus text exposition of this process's OpenTelemetry metrics."""
+@contextlib.contextmanager
+def metrics_listener(host: str, port: int) -> Iterator[int | None]:
+    """Prometheus text (``GET /metrics``) on a port of its own, never the API's: whoever may
+    call the API cannot read the metrics, and a network rule can let only Prometheus in.
+    prometheus_client's server, in a thread, serves the registry OpenTelemetry's reader
+    fills. Answers the port it listens on; None (nothing listens) with metrics off."""
     if not metrics_enabled():
-        raise NotFound("metrics are off (KEFU_METRICS=false)", code="metrics_disabled")
-    body, content_type = prometheus_text()
-    return Response(body, media_type=content_type)
+        yield None
+        return
+    from prometheus_client import start_http_server
+
+    server, thread = start_http_server(port, addr=host)
+    try:
+        yield int(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
-async def serve(app: FastAPI, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM (uvicorn's own handlers), then run the lifespan's close.
+async def serve(app: FastAPI, host: str, port: int, metrics_port: int) -> None:
+    """Serve until SIGINT or SIGTERM (uvicorn's own handlers), then run the lifespan's close;
+    the metrics on ``metrics_port`` meanwhile.
 
     Requests in flight get a bounded time to finish: without a bound, one stuck request
     (or a client holding a stream open) keeps the process from ever stopping.
@@ -161,4 +174,5 @@ async def serve(app: FastAPI, host: str, port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(STOP_WITHIN_SECONDS),
     )
-    await uvicorn.Server(config).serve()
+    with metrics_listener(host, metrics_port):
+        await uvicorn.Server(config).serve()

@@ -7,8 +7,8 @@ agent and their roles, the method and path it was made for, a request id, and
 expires within a minute. Every service refuses any other call with 401 before a
 route, a body parser or the database sees it (:class:`InternalCallsOnly`), and
 takes the actor and roles from the token alone: headers such as ``X-Kefu-Actor``
-are never read. ``/health`` and ``/metrics`` stay open for the supervisor and
-Prometheus (NetworkPolicies in deploy/ keep them to those callers).
+are never read. ``/health`` stays open for the supervisor and the kubelet; the metrics
+are not on this port at all (``shared.http.metrics_listener``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,7 +37,7 @@ TOKEN_TTL_SECONDS = 60
 CLOCK_LEEWAY_SECONDS = 5
 MIN_KEY_BYTES = 32
 """RFC 7518: an HS256 key at least as long as the hash."""
-OPEN_PATHS = frozenset({"/health", "/metrics"})
+OPEN_PATHS = frozenset({"/health"})
 _SCOPE_KEY = "kefu.internal_call"
 
 
@@ -96,6 +95,8 @@ class InternalSigner:
         request_id: str | None = None,
     ) -> str:
         """``path`` decoded, without its query (what the service sees as its path)."""
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         now = int(self._clock())
         claims: dict[str, Any] = {
             "iss": ISSUER,
@@ -120,6 +121,8 @@ class InternalVerifier:
         self.service = service
 
     def verify(self, token: str | None, method: str, path: str) -> InternalCall:
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         if not token:
             raise CallRefused("internal call without a gateway token")
         try:

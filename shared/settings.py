@@ -84,6 +84,14 @@ class PlatformSettings(BaseSettings):
     notify_port: int = 8103
     refund_port: int = 8104
     rental_port: int = 8105
+    # Prometheus text at GET /metrics on a port of its own per service, never the API's:
+    # the gateway's callers cannot reach it, and a NetworkPolicy lets only Prometheus in
+    gateway_metrics_port: int = 9180
+    voucher_metrics_port: int = 9181
+    points_metrics_port: int = 9182
+    notify_metrics_port: int = 9183
+    refund_metrics_port: int = 9184
+    rental_metrics_port: int = 9185
 
     timezone: str = "Asia/Shanghai"
     """The business's local time zone: voucher validity dates end at midnight here."""
@@ -143,6 +151,12 @@ class PlatformSettings(BaseSettings):
     """A new code for the same phone and purpose only after this many seconds."""
     verification_code_secret: SecretStr | None = None
     """HMAC key of stored verification codes; when unset, one is generated under ``home``."""
+    sms_seal_key: SecretStr | None = None
+    """notify's private key (X25519, 32 bytes url-safe base64) that opens an SMS request's
+    sealed parameters (a verification code); unset: generated under ``home``."""
+    sms_seal_public_key: str | None = None
+    """Its public key, which a service asking for a code's SMS seals it with; unset: that
+    of the key under ``home`` (every service on one host)."""
     announcement_sweep_seconds: float = 1.0
     sandbox_sms_delay_ms: int = 0
     sandbox_sms_primary_fail_all: bool = False
@@ -150,8 +164,9 @@ class PlatformSettings(BaseSettings):
 
     # --- observability ---
     metrics: bool = True
-    """OpenTelemetry metrics: Prometheus text at ``GET /metrics`` (and OTLP with
-    ``otlp_endpoint``). Off: no meter provider, ``/metrics`` answers 404, nothing else changes."""
+    """OpenTelemetry metrics: Prometheus text at ``GET /metrics`` on each service's metrics
+    port (and OTLP with ``otlp_endpoint``). Off: no meter provider, no metrics port opened,
+    nothing else changes."""
     span_flush_delay_ms: int = 2000
     """How long finished spans wait in the batch before export (tests use 100)."""
     metrics_export_interval_ms: int = 15000
@@ -178,6 +193,10 @@ class PlatformSettings(BaseSettings):
 
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
+        return port
+
+    def metrics_port_of(self, service: str) -> int:
+        port: int = getattr(self, f"{service}_metrics_port")
         return port
 
     def url_of(self, service: str) -> str:

@@ -98,13 +98,6 @@ def metrics_enabled() -> bool:
     return _metrics_on
 
 
-def prometheus_text() -> tuple[bytes, str]:
-    """The text exposition of this process's metrics and its content type."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-
-
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
 

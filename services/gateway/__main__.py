@@ -13,7 +13,8 @@ from shared.telemetry import setup_telemetry
 def main() -> None:
     settings = Settings()
     setup_telemetry("gateway", settings)
-    asyncio.run(serve(create_app(settings), settings.host, settings.port_of("gateway")))
+    port, metrics_port = settings.port_of("gateway"), settings.metrics_port_of("gateway")
+    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 The console is a single-page app: a path that is not a file of the build and not the API
 answers the app's ``index.html``, so a deep link (``/vouchers?phone=...``) opens the page
 it names. Paths under ``/api/`` never fall back: an unknown API path stays a JSON 404.
-Routes declared before this one (/docs, /openapi.json, /health, /metrics) are untouched.
+Routes declared before this one (/docs, /openapi.json, /health) are untouched.
 """
 
 from __future__ import annotations

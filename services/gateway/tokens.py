@@ -7,8 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import jwt
-
 from services.gateway.errors import TokenExpired, Unauthorized
 from shared.internal_auth import WeakSecret
 from shared.settings import Settings
@@ -43,6 +41,8 @@ class Tokens:
         self._ttl = ttl
 
     def issue(self, username: str, roles: frozenset[str], now: datetime) -> IssuedToken:
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         claims = {
             "iss": ISSUER,
             "sub": username,
@@ -56,6 +56,8 @@ class Tokens:
         return IssuedToken(token, int(self._ttl.total_seconds()))
 
     def verify(self, token: str) -> TokenClaims:
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         try:
             claims = jwt.decode(
                 token,

@@ -13,7 +13,8 @@ from shared.telemetry import setup_telemetry
 def main() -> None:
     settings = Settings()
     setup_telemetry("notify", settings)
-    asyncio.run(serve(create_app(settings), settings.host, settings.port_of("notify")))
+    port, metrics_port = settings.port_of("notify"), settings.metrics_port_of("notify")
+    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from services.notify.api import router
 from services.notify.handlers.announcements import run_schedule
 from services.notify.handlers.deps import Deps
 from services.notify.subscribers import subscriptions
+from shared import sealing
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_FAILED,
@@ -59,6 +60,7 @@ def create_app(
                 settings=settings,
                 sender=FailoverSender(providers or sandbox_providers(platform.pool, settings)),
                 code_key=code_key(settings),
+                seal_key=sealing.private_key(settings),
                 source=f"/kefu/{service}",
             )
             app.state.platform = platform

@@ -13,7 +13,8 @@ from shared.telemetry import setup_telemetry
 def main() -> None:
     settings = Settings()
     setup_telemetry("points", settings)
-    asyncio.run(serve(create_app(settings), settings.host, settings.port_of("points")))
+    port, metrics_port = settings.port_of("points"), settings.metrics_port_of("points")
+    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
 
 
 if __name__ == "__main__":

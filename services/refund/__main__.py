@@ -13,7 +13,8 @@ from shared.telemetry import setup_telemetry
 def main() -> None:
     settings = RefundSettings()
     setup_telemetry("refund", settings)
-    asyncio.run(serve(create_app(settings), settings.host, settings.port_of("refund")))
+    port, metrics_port = settings.port_of("refund"), settings.metrics_port_of("refund")
+    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from shared.telemetry import setup_telemetry
 def main() -> None:
     settings = RentalSettings()
     setup_telemetry("rental", settings)
-    asyncio.run(serve(create_app(settings), settings.host, settings.port_of("rental")))
+    port, metrics_port = settings.port_of("rental"), settings.metrics_port_of("rental")
+    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
 
 
 if __name__ == "__main__":

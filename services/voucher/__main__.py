@@ -13,7 +13,8 @@ from shared.telemetry import setup_telemetry
 def main() -> None:
     settings = Settings()
     setup_telemetry("voucher", settings)
-    asyncio.run(serve(create_app(settings), settings.host, settings.port_of("voucher")))
+    port, metrics_port = settings.port_of("voucher"), settings.metrics_port_of("voucher")
+    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
 
 
 if __name__ == "__main__":

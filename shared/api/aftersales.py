@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
@@ -51,7 +52,7 @@ TICKET_BODY_LIMIT = IMAGES_AT_MOST * BASE64_AT_MOST + 64 * 1024
 # --- bodies ------------------------------------------------------------------
 
 
-class AddressIn(BaseModel):
+class AddressIn(BodyModel):
     province: str = Field(max_length=50, examples=["广东省"], description="省")
     city: str = Field(max_length=50, examples=["深圳市"], description="市")
     district: str = Field(
@@ -62,12 +63,12 @@ class AddressIn(BaseModel):
     contact_phone: str = Field(max_length=20, examples=["13800138000"])
 
 
-class ActivationIn(BaseModel):
+class ActivationIn(BodyModel):
     seller_id: SellerId
     return_address: AddressIn
 
 
-class ActivationReviewIn(BaseModel):
+class ActivationReviewIn(BodyModel):
     decision: Literal["approve", "reject"]
     reason: str | None = Field(
         default=None,
@@ -76,7 +77,7 @@ class ActivationReviewIn(BaseModel):
     )
 
 
-class ImageIn(BaseModel):
+class ImageIn(BodyModel):
     filename: str = Field(min_length=1, max_length=200, examples=["broken.jpg"])
     content_type: ImageType
     data_base64: str = Field(
@@ -89,7 +90,7 @@ class ImageIn(BaseModel):
 Images = Annotated[list[ImageIn], Field(max_length=IMAGES_AT_MOST, description="At most 3")]
 
 
-class TicketIn(BaseModel):
+class TicketIn(BodyModel):
     seller_id: SellerId
     application_no: str = Field(
         min_length=1, max_length=64, examples=["APP20261102001"], description="申请单号"
@@ -98,10 +99,10 @@ class TicketIn(BaseModel):
     customer_id: str = Field(min_length=1, max_length=64, examples=["U10001"])
     service_type: ServiceType
     description: str = Field(min_length=1, max_length=500, examples=["收到的耳机左耳无声"])
-    images: Images = []
+    images: Images = Field(default_factory=list)
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(BodyModel):
     outcome: ReviewOutcome
     reason: str | None = Field(
         default=None, max_length=500, description="Required for reject and await_customer"
@@ -112,7 +113,7 @@ class ReviewIn(BaseModel):
     )
 
 
-class BatchReviewIn(BaseModel):
+class BatchReviewIn(BodyModel):
     ticket_ids: list[int] = Field(min_length=1, max_length=100, examples=[[101, 102, 103]])
     outcome: ReviewOutcome = Field(
         description="approve_shipment (tickets of one application), reject or customer_gave_up"
@@ -120,14 +121,14 @@ class BatchReviewIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class ProcessIn(BaseModel):
+class ProcessIn(BodyModel):
     result: ProcessingResult
 
 
 SellerPermission = Literal["review", "process"]
 
 
-class StaffIn(BaseModel):
+class StaffIn(BodyModel):
     permissions: list[SellerPermission] = Field(
         max_length=2,
         description="What this staff member may do for the seller: review (审核), process"
@@ -136,7 +137,7 @@ class StaffIn(BaseModel):
     )
 
 
-class ImagesIn(BaseModel):
+class ImagesIn(BodyModel):
     kind: ImageKind | None = Field(
         default=None,
         description="customer (agents, duty leads) or review (reviewers); by default a"
@@ -148,7 +149,7 @@ class ImagesIn(BaseModel):
 # --- answers -----------------------------------------------------------------
 
 
-class ActivationEvent(BaseModel):
+class ActivationEvent(ApiModel):
     action: str
     actor: str
     status: str
@@ -156,7 +157,7 @@ class ActivationEvent(BaseModel):
     at: Timestamp
 
 
-class ActivationOut(BaseModel):
+class ActivationOut(ApiModel):
     seller_id: str
     status: ActivationStatus
     return_address: AddressIn
@@ -182,7 +183,7 @@ class ActivationListOut(PageOut):
     items: list[ActivationOut] = Field(description="Newest first; contact phones masked")
 
 
-class BatchItemOut(BaseModel):
+class BatchItemOut(ApiModel):
     ticket_id: int
     ok: bool
     status: TicketStatus | None
@@ -190,13 +191,13 @@ class BatchItemOut(BaseModel):
     message: str | None
 
 
-class BatchReviewOut(BaseModel):
+class BatchReviewOut(ApiModel):
     reviewed: int
     refused: int
     results: list[BatchItemOut] = Field(description="One per ticket, in the order asked")
 
 
-class ImageOut(BaseModel):
+class ImageOut(ApiModel):
     id: int
     kind: ImageKind = Field(
         description="The customer's evidence or the review result's: at most 3 of each"
@@ -218,7 +219,7 @@ class ImageListOut(PageOut):
     )
 
 
-class TicketOut(BaseModel):
+class TicketOut(ApiModel):
     id: int
     seller_id: str
     application_no: str
@@ -247,7 +248,7 @@ class TicketOut(BaseModel):
     )
 
 
-class TicketEventOut(BaseModel):
+class TicketEventOut(ApiModel):
     action: str
     actor: str
     actor_kind: Literal["staff", "system"] = Field(
@@ -280,7 +281,7 @@ class OverdueListOut(PageOut):
     items: list[OverdueTicketOut] = Field(description="Longest waiting first")
 
 
-class QualityOut(BaseModel):
+class QualityOut(ApiModel):
     seller_id: str
     month: str
     opened: int
@@ -296,7 +297,7 @@ class QualityOut(BaseModel):
     grade: Literal["A", "B", "C"] | None = Field(description="null for a month without reviews")
 
 
-class StaffOut(BaseModel):
+class StaffOut(ApiModel):
     seller_id: str
     username: str
     permissions: list[SellerPermission]

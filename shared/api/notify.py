@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 from shared.verification import CheckFailure, CodeState
@@ -25,7 +26,7 @@ Purpose = Annotated[str, Field(min_length=1, max_length=32, examples=["login", "
 # --- bodies ------------------------------------------------------------------
 
 
-class CodeRequestIn(BaseModel):
+class CodeRequestIn(BodyModel):
     phone: str = Field(examples=["13800138000"])
     purpose: Purpose = Field(
         default="login",
@@ -39,7 +40,7 @@ class CodeCheckIn(CodeRequestIn):
     )
 
 
-class AnnouncementIn(BaseModel):
+class AnnouncementIn(BodyModel):
     title: str = Field(examples=["春节期间服务时间调整"])
     body: str = Field(examples=["2月4日至2月10日客服热线服务时间为9:00-18:00。"])
     publish_at: AwareDatetime | None = Field(
@@ -50,7 +51,7 @@ class AnnouncementIn(BaseModel):
     )
 
 
-class AnnouncementScheduleIn(BaseModel):
+class AnnouncementScheduleIn(BodyModel):
     publish_at: AwareDatetime | None = Field(
         default=None, description="Put it online at this time (once); not for one online"
     )
@@ -62,7 +63,7 @@ class AnnouncementScheduleIn(BaseModel):
 # --- the SMS log and verification codes --------------------------------------
 
 
-class SmsOut(BaseModel):
+class SmsOut(ApiModel):
     id: int
     phone: str = Field(description="Masked: 138****8000")
     template_id: str | None
@@ -90,7 +91,7 @@ class SmsPageOut(PageOut):
     items: list[SmsOut] = Field(description="Newest first")
 
 
-class ProviderCallOut(BaseModel):
+class ProviderCallOut(ApiModel):
     attempt: int
     provider: str
     accepted: bool
@@ -103,7 +104,7 @@ class SmsDetailOut(SmsOut):
     calls: list[ProviderCallOut] = Field(description="Every provider call: failover and retries")
 
 
-class LatestCodeOut(BaseModel):
+class LatestCodeOut(ApiModel):
     sms_id: int
     phone: str
     code: str = Field(description="In clear, to read to the customer; this look-up is recorded")
@@ -115,7 +116,7 @@ class LatestCodeOut(BaseModel):
     looked_up_at: Timestamp
 
 
-class CodeLookupOut(BaseModel):
+class CodeLookupOut(ApiModel):
     id: int
     actor: str
     phone: str
@@ -129,7 +130,7 @@ class CodeLookupPageOut(PageOut):
     items: list[CodeLookupOut] = Field(description="Newest first")
 
 
-class CodeIssuedOut(BaseModel):
+class CodeIssuedOut(ApiModel):
     id: str
     phone: str = Field(description="Masked")
     purpose: str
@@ -139,7 +140,7 @@ class CodeIssuedOut(BaseModel):
     sms_dedupe_key: str = Field(description="The SMS log entry of this code has this key")
 
 
-class CodeCheckOut(BaseModel):
+class CodeCheckOut(ApiModel):
     valid: bool
     reason: CheckFailure | None
     attempts_left: int
@@ -148,7 +149,7 @@ class CodeCheckOut(BaseModel):
 # --- inboxes -----------------------------------------------------------------
 
 
-class InboxMessageOut(BaseModel):
+class InboxMessageOut(ApiModel):
     id: int
     title: str | None
     body: str
@@ -165,20 +166,20 @@ class InboxPageOut(PageOut):
     items: list[InboxMessageOut] = Field(description="Newest first")
 
 
-class UnreadCountOut(BaseModel):
+class UnreadCountOut(ApiModel):
     recipient: str
     kind: InboxKind
     unread: int
 
 
-class MarkedReadOut(BaseModel):
+class MarkedReadOut(ApiModel):
     marked: int
 
 
 # --- announcements -----------------------------------------------------------
 
 
-class AnnouncementOut(BaseModel):
+class AnnouncementOut(ApiModel):
     id: int
     title: str
     body: str
@@ -198,7 +199,7 @@ class AnnouncementOut(BaseModel):
     )
 
 
-class AnnouncementHistoryOut(BaseModel):
+class AnnouncementHistoryOut(ApiModel):
     action: str
     actor: str
     at: Timestamp
@@ -214,7 +215,7 @@ class AnnouncementPageOut(PageOut):
     items: list[AnnouncementOut] = Field(description="Newest first")
 
 
-class BoardItemOut(BaseModel):
+class BoardItemOut(ApiModel):
     id: int
     title: str
     body: str

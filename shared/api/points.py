@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api.base import ApiModel
 from shared.timestamps import Timestamp
 
 
-class PointsMovementOut(BaseModel):
+class PointsMovementOut(ApiModel):
     refund_id: str | None
     points: int
     merchant_order_no: str | None
@@ -21,7 +22,7 @@ class PointsMovementOut(BaseModel):
     kind: Literal["refund"]
 
 
-class PointsOut(BaseModel):
+class PointsOut(ApiModel):
     user_id: str
     balance: int
     movements: list[PointsMovementOut] = Field(description="Newest first")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
@@ -46,7 +47,7 @@ RejectionReason = Literal[
 # --- bodies ------------------------------------------------------------------
 
 
-class FormIn(BaseModel):
+class FormIn(BodyModel):
     order_no: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         description="The order number (TK订单号): one form per order"
     )
@@ -67,7 +68,7 @@ class FormIn(BaseModel):
     )
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(BodyModel):
     decision: Literal["approve", "send_back"] = "approve"
     opinion: Note = Field(
         default="",
@@ -76,7 +77,7 @@ class DecisionIn(BaseModel):
     )
 
 
-class ResubmitIn(BaseModel):
+class ResubmitIn(BodyModel):
     note: Note = Field(default="", description="What was corrected")
     purchased_at: AwareDatetime | None = None
     bank: Bank | None = None
@@ -91,14 +92,14 @@ class ResubmitIn(BaseModel):
     complaint_no: ComplaintNo | None = None
 
 
-class CustomerWaitIn(BaseModel):
+class CustomerWaitIn(BodyModel):
     waiting: bool = Field(
         description="true: waiting on the customer (time limits pause); false: they answered"
     )
     note: Note = ""
 
 
-class CloseIn(BaseModel):
+class CloseIn(BodyModel):
     reason: Annotated[str, Field(min_length=1, max_length=200)] = Field(
         description="Why the form is closed without a refund (不予处理); the customer's SMS"
         " and the agent's message carry it",
@@ -106,23 +107,23 @@ class CloseIn(BaseModel):
     )
 
 
-class NoteIn(BaseModel):
+class NoteIn(BodyModel):
     note: Note = ""
 
 
-class ApproveRequestedIn(BaseModel):
+class ApproveRequestedIn(BodyModel):
     amount_cents: Annotated[int, Field(gt=0)] = Field(
         description="Must equal the amount requested (409 amount_mismatch otherwise)"
     )
     opinion: Note = ""
 
 
-class RejectRequestedIn(BaseModel):
+class RejectRequestedIn(BodyModel):
     reason: RejectionReason = "rejected_by_supervisor"
     detail: Note = ""
 
 
-class GiveUpIn(BaseModel):
+class GiveUpIn(BodyModel):
     note: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
         description="Why the payout is given up (required)"
     )
@@ -139,7 +140,7 @@ def _business_time(value: time) -> time:
 BusinessTime = Annotated[time, AfterValidator(_business_time)]
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(BodyModel):
     window_start: BusinessTime = Field(examples=["09:00:00"])
     window_end: BusinessTime = Field(
         examples=["18:00:00"],
@@ -153,7 +154,7 @@ class PolicyIn(BaseModel):
 # --- answers -----------------------------------------------------------------
 
 
-class StepOut(BaseModel):
+class StepOut(ApiModel):
     round: int
     step: str
     decision: Literal["approved", "sent_back", "done"]
@@ -164,7 +165,7 @@ class StepOut(BaseModel):
     at: Timestamp
 
 
-class RefusalOut(BaseModel):
+class RefusalOut(ApiModel):
     """Why the caller may not decide the step a form waits at: what its command would answer."""
 
     step: str
@@ -172,7 +173,7 @@ class RefusalOut(BaseModel):
     message: str
 
 
-class DeadlineOut(BaseModel):
+class DeadlineOut(ApiModel):
     step: Literal["filing", "submission_to_finance", "finance"]
     due_at: Timestamp
     paused: bool
@@ -182,7 +183,7 @@ class DeadlineOut(BaseModel):
     )
 
 
-class PayoutOut(BaseModel):
+class PayoutOut(ApiModel):
     payout_id: str
     status: Literal["pending", "paid", "failed", "given_up"] = Field(
         description="failed: retries ran out, a person decides; given_up: a person gave it up"
@@ -208,7 +209,7 @@ FormAction = Literal[
 ]
 
 
-class RefundFormSummaryOut(BaseModel):
+class RefundFormSummaryOut(ApiModel):
     form_id: str
     order_no: str
     state: FormState
@@ -284,7 +285,7 @@ class QueuePageOut(PageOut):
     items: list[QueuedFormOut]
 
 
-class RequestedRefundOut(BaseModel):
+class RequestedRefundOut(ApiModel):
     refund_id: str
     request_id: str
     requester: str
@@ -317,7 +318,7 @@ class RequestedRefundPageOut(PageOut):
     items: list[RequestedRefundOut]
 
 
-class PolicyOut(BaseModel):
+class PolicyOut(ApiModel):
     window_start: time
     window_end: time
     daily_amount_cap_cents: int
@@ -329,7 +330,7 @@ class PolicyOut(BaseModel):
     approved_today_count: int
 
 
-class AttentionOut(BaseModel):
+class AttentionOut(ApiModel):
     """A payout whose retries ran out: a person retries it (or, for a requested refund,
     gives it up)."""
 

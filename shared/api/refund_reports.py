@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
@@ -21,7 +22,7 @@ Shift = Literal["day", "middle", "night"]
 # --- bodies ------------------------------------------------------------------
 
 
-class FollowUpIn(BaseModel):
+class FollowUpIn(BodyModel):
     cause: str = Field(
         max_length=500, examples=["扣款成功未出票"], description="事件原因 (or the form's cause)"
     )
@@ -50,7 +51,7 @@ Name = Annotated[str, Field(min_length=1, max_length=64)]
 Names = Annotated[list[Name], Field(max_length=50)]
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(BodyModel):
     """考勤: names; everyone due is present or absent; only someone present is late or left
     early (422 invalid_handover otherwise)."""
 
@@ -61,13 +62,13 @@ class AttendanceIn(BaseModel):
     absent: Names = Field(default_factory=list, description="旷工人员", examples=[["李四"]])
 
 
-class CleaningIn(BaseModel):
+class CleaningIn(BodyModel):
     done: bool = Field(description="卫生是否打扫")
     responsible: Name = Field(description="相关责任人签字确认", examples=["张三"])
     note: str = Field(default="", max_length=500)
 
 
-class HandoverIn(BaseModel):
+class HandoverIn(BodyModel):
     shift: Shift
     period_start: AwareDatetime
     period_end: AwareDatetime
@@ -86,7 +87,7 @@ class HandoverIn(BaseModel):
 # --- answers -----------------------------------------------------------------
 
 
-class FollowUpOut(BaseModel):
+class FollowUpOut(ApiModel):
     cause: str
     progress: str
     next_step: str
@@ -97,7 +98,7 @@ class FollowUpOut(BaseModel):
     form_id: str | None
 
 
-class FormLineOut(BaseModel):
+class FormLineOut(ApiModel):
     form_id: str = Field(description="文件编号")
     order_no: str
     phone: str
@@ -109,7 +110,7 @@ class FormLineOut(BaseModel):
     reason: str | None
 
 
-class HandoverOut(BaseModel):
+class HandoverOut(ApiModel):
     id: int
     shift: Shift
     period_start: Timestamp
@@ -142,7 +143,7 @@ class HandoverPageOut(PageOut):
     items: list[HandoverOut] = Field(description="Phones masked")
 
 
-class CountOut(BaseModel):
+class CountOut(ApiModel):
     forms: int
     amount_cents: int
 
@@ -152,7 +153,7 @@ class CauseOut(CountOut):
     label: str
 
 
-class DailyFaultsOut(BaseModel):
+class DailyFaultsOut(ApiModel):
     date: date
     by_cause: list[CauseOut]
     filed: CountOut
@@ -162,12 +163,12 @@ class DailyFaultsOut(BaseModel):
     sla_breaches: int
 
 
-class TotalsOut(BaseModel):
+class TotalsOut(ApiModel):
     count: int
     amount_cents: int
 
 
-class ServiceRowOut(BaseModel):
+class ServiceRowOut(ApiModel):
     seq: int
     submitted_at: Timestamp
     form_id: str
@@ -183,14 +184,14 @@ class ServiceRowOut(BaseModel):
     remarks: str
 
 
-class VerdictOut(BaseModel):
+class VerdictOut(ApiModel):
     decision: str
     executor: str
     at: Timestamp
     opinion: str
 
 
-class FinanceRowOut(BaseModel):
+class FinanceRowOut(ApiModel):
     seq: int
     submitted_at: Timestamp
     form_id: str
@@ -214,7 +215,7 @@ _STATE_WORDS = (
 )
 
 
-class ServiceMonthlyOut(BaseModel):
+class ServiceMonthlyOut(ApiModel):
     month: str
     department: Literal["service"] = "service"
     state: StatisticsState = Field(default="draft", description=_STATE_WORDS)
@@ -222,7 +223,7 @@ class ServiceMonthlyOut(BaseModel):
     total: TotalsOut = Field(description="合计")
 
 
-class FinanceMonthlyOut(BaseModel):
+class FinanceMonthlyOut(ApiModel):
     month: str
     department: Literal["finance"] = "finance"
     state: StatisticsState = Field(default="draft", description=_STATE_WORDS)
@@ -230,17 +231,17 @@ class FinanceMonthlyOut(BaseModel):
     total: TotalsOut
 
 
-class StatisticsOpinionIn(BaseModel):
+class StatisticsOpinionIn(BodyModel):
     opinion: str = Field(default="", max_length=1000, examples=["本月退款统计核对无误"])
 
 
-class StatisticsReasonIn(BaseModel):
+class StatisticsReasonIn(BodyModel):
     reason: str = Field(
         min_length=1, max_length=1000, description="Why the table goes back to the head"
     )
 
 
-class FollowUpNoteIn(BaseModel):
+class FollowUpNoteIn(BodyModel):
     note: str = Field(
         min_length=1,
         max_length=1000,
@@ -249,13 +250,13 @@ class FollowUpNoteIn(BaseModel):
     )
 
 
-class DecisionOut(BaseModel):
+class DecisionOut(ApiModel):
     by: str | None
     at: Timestamp | None
     text: str | None = Field(description="The opinion, or the reason for a return")
 
 
-class StatisticsStepOut(BaseModel):
+class StatisticsStepOut(ApiModel):
     action: StatisticsAction
     actor: str
     role: str
@@ -263,7 +264,7 @@ class StatisticsStepOut(BaseModel):
     at: Timestamp
 
 
-class MonthlyStatisticsSummaryOut(BaseModel):
+class MonthlyStatisticsSummaryOut(ApiModel):
     month: str = Field(examples=["2026-11"])
     department: Department
     state: StatisticsState

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
@@ -28,7 +29,7 @@ DecisionAction = Literal["accept", "reject"]
 # --- bodies ------------------------------------------------------------------
 
 
-class RentalReasonIn(BaseModel):
+class RentalReasonIn(BodyModel):
     reason: str | None = Field(
         default=None,
         description="Why (操作原因); required where the rule says so: without one nothing"
@@ -37,7 +38,7 @@ class RentalReasonIn(BaseModel):
     )
 
 
-class StatusFixIn(BaseModel):
+class StatusFixIn(BodyModel):
     trip_id: str = Field(description="The user's latest order (else 409 not_latest_order)")
     status: UserStatus
     reason: str | None = Field(
@@ -47,7 +48,7 @@ class StatusFixIn(BaseModel):
     )
 
 
-class ExceptionFixIn(BaseModel):
+class ExceptionFixIn(BodyModel):
     ended_at: datetime = Field(
         description="The end time the user reports, with its time zone",
         examples=["2026-11-23T20:18:00+08:00"],
@@ -59,7 +60,7 @@ class ExceptionFixIn(BaseModel):
     )
 
 
-class GuideIn(BaseModel):
+class GuideIn(BodyModel):
     content: str = Field(min_length=1, max_length=50_000)
     based_on: int | None = Field(
         default=None,
@@ -72,7 +73,7 @@ class GuideIn(BaseModel):
 # --- answers -----------------------------------------------------------------
 
 
-class RentalUserOut(BaseModel):
+class RentalUserOut(ApiModel):
     user_id: str
     phone: str = Field(description="Masked: 138****8000")
     name: str
@@ -93,7 +94,7 @@ class RentalUserPageOut(PageOut):
     items: list[RentalUserOut] = Field(description="Newest registration first")
 
 
-class UserActionOut(BaseModel):
+class UserActionOut(ApiModel):
     action: str
     reason: str
     actor: str
@@ -103,14 +104,14 @@ class UserActionOut(BaseModel):
     trip_id: str | None
 
 
-class RentalPointOut(BaseModel):
+class RentalPointOut(ApiModel):
     point_id: str
     name: str
     latitude: Decimal
     longitude: Decimal
 
 
-class RentalOrderOut(BaseModel):
+class RentalOrderOut(ApiModel):
     trip_id: str
     user_id: str
     phone: str = Field(description="Masked")
@@ -144,7 +145,7 @@ class RentalUserDetailOut(RentalUserOut):
     )
 
 
-class ExceptionFixOut(BaseModel):
+class ExceptionFixOut(ApiModel):
     id: int
     trip_id: str
     actor: str
@@ -160,7 +161,7 @@ class ExceptionFixOut(BaseModel):
     user_status_after: UserStatus
 
 
-class BikeOut(BaseModel):
+class BikeOut(ApiModel):
     bike_id: str
     status: Literal["rented", "idle"] = Field(description="Rented while its latest trip is open")
     lock_state: Literal["locked", "unlocked", "fault"] | None = Field(
@@ -195,7 +196,7 @@ class RentalOrderDetailOut(RentalOrderOut):
     )
 
 
-class DecisionOut(BaseModel):
+class DecisionOut(ApiModel):
     id: str
     user_id: str
     trip_id: str | None
@@ -215,7 +216,7 @@ class DecisionPageOut(PageOut):
     items: list[DecisionOut] = Field(description="Newest first")
 
 
-class GuideOut(BaseModel):
+class GuideOut(ApiModel):
     version: int
     content: str
     note: str | None
@@ -226,7 +227,7 @@ class GuideOut(BaseModel):
     )
 
 
-class GuideVersionOut(BaseModel):
+class GuideVersionOut(ApiModel):
     version: int
     note: str | None
     saved_by: str
@@ -238,7 +239,7 @@ class GuideVersionsOut(PageOut):
     items: list[GuideVersionOut] = Field(description="Newest first")
 
 
-class DayOut(BaseModel):
+class DayOut(ApiModel):
     day: date
     rentals: int = Field(description="Trips started that day (租借信息)")
     returns: int = Field(
@@ -248,7 +249,7 @@ class DayOut(BaseModel):
     new_users: int = Field(description="Users registered that day (用户统计)")
 
 
-class DailyStatisticsOut(BaseModel):
+class DailyStatisticsOut(ApiModel):
     time_zone: str
     days: list[DayOut]
     total_rentals: int

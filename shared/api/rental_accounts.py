@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
@@ -43,17 +44,17 @@ AccountAction = Literal[
 # --- bodies ------------------------------------------------------------------
 
 
-class CardStateIn(BaseModel):
+class CardStateIn(BodyModel):
     state: CardState
     reason: Reason = Field(examples=["Customer reported the card lost by phone"])
 
 
-class DepositIn(BaseModel):
+class DepositIn(BodyModel):
     deposit_cents: Annotated[int, Field(ge=0, le=MAX_CENTS, examples=[29900])]
     reason: Reason = Field(examples=["Student deposit standard, notice 2026-11"])
 
 
-class RefundIn(BaseModel):
+class RefundIn(BodyModel):
     kind: RefundKind
     amount_cents: Cents | None = Field(
         default=None,
@@ -68,11 +69,11 @@ class RefundIn(BaseModel):
     )
 
 
-class CodeIn(BaseModel):
+class CodeIn(BodyModel):
     user_id: UserId
 
 
-class IdentityCheckIn(BaseModel):
+class IdentityCheckIn(BodyModel):
     user_id: UserId
     method: IdentityMethod
     code: str | None = Field(
@@ -85,7 +86,7 @@ class IdentityCheckIn(BaseModel):
     )
 
 
-class TopUpIn(BaseModel):
+class TopUpIn(BodyModel):
     user_id: UserId
     amount_cents: Cents
     confirmed_amount_cents: int = Field(
@@ -104,18 +105,18 @@ class TopUpIn(BaseModel):
 # --- answers -----------------------------------------------------------------
 
 
-class LimitsOut(BaseModel):
+class LimitsOut(ApiModel):
     per_top_up_cents: int
     per_day_cents: int
     count_per_day: int
 
 
-class TodayOut(BaseModel):
+class TodayOut(ApiModel):
     topped_up_cents: int
     top_ups: int
 
 
-class RefundOut(BaseModel):
+class RefundOut(ApiModel):
     request_id: str
     kind: RefundKind
     amount_cents: int = Field(description="What left the balance or deposit (held meanwhile)")
@@ -142,7 +143,7 @@ class RefundPageOut(PageOut):
     items: list[RefundOut] = Field(description="Newest request first")
 
 
-class AccountOut(BaseModel):
+class AccountOut(ApiModel):
     balance_cents: int = Field(description="First: told to the customer before a top-up")
     balance_yuan: str
     deposit_cents: int
@@ -164,7 +165,7 @@ class AccountOut(BaseModel):
     )
 
 
-class AccountSummaryOut(BaseModel):
+class AccountSummaryOut(ApiModel):
     """One row of the account list (账户列表)."""
 
     user_id: str
@@ -185,7 +186,7 @@ class AccountPageOut(PageOut):
     items: list[AccountSummaryOut] = Field(description="Newest registration first")
 
 
-class MovementOut(BaseModel):
+class MovementOut(ApiModel):
     id: int
     kind: str
     amount_cents: int
@@ -205,7 +206,7 @@ class MovementPageOut(PageOut):
     items: list[MovementOut] = Field(description="Newest first")
 
 
-class CardChangeOut(BaseModel):
+class CardChangeOut(ApiModel):
     old_state: str
     new_state: str
     reason: str
@@ -217,20 +218,20 @@ class CardChangePageOut(PageOut):
     items: list[CardChangeOut] = Field(description="Newest first")
 
 
-class BooksOut(BaseModel):
+class BooksOut(ApiModel):
     balance_cents: int
     deposit_cents: int
     held_cents: int
 
 
-class CodeSentOut(BaseModel):
+class CodeSentOut(ApiModel):
     id: str
     phone: str = Field(description="Masked")
     expires_at: Timestamp
     sms_dedupe_key: str
 
 
-class VerificationOut(BaseModel):
+class VerificationOut(ApiModel):
     verification_id: str
     user_id: str
     method: IdentityMethod
@@ -238,7 +239,7 @@ class VerificationOut(BaseModel):
     expires_at: Timestamp
 
 
-class ReceiptOut(BaseModel):
+class ReceiptOut(ApiModel):
     serial_no: str = Field(description="The transaction serial number (交易流水号)")
     user_id: str
     amount_cents: int
@@ -256,7 +257,7 @@ class ReceiptPageOut(PageOut):
     items: list[ReceiptOut] = Field(description="Newest first")
 
 
-class FundFlowOut(BaseModel):
+class FundFlowOut(ApiModel):
     id: int
     at: Timestamp
     user_id: str
@@ -268,7 +269,7 @@ class FundFlowOut(BaseModel):
     actor: str
 
 
-class FundFlowTotalOut(BaseModel):
+class FundFlowTotalOut(ApiModel):
     kind: str
     direction: Direction
     count: int

@@ -11,8 +11,9 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.paging import PageOut
 from shared.timestamps import Timestamp
 
@@ -23,7 +24,7 @@ OperationStatus = Literal["pending", "succeeded", "failed"]
 Failure = Literal["void_failed", "points_refund_failed", "voucher_used"]
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(BodyModel):
     reason: str | None = Field(
         default=None,
         description="Why (操作原因). Void and reversal need one: the voucher service answers"
@@ -32,7 +33,7 @@ class ReasonIn(BaseModel):
     )
 
 
-class OperationOut(BaseModel):
+class OperationOut(ApiModel):
     """An operation record (操作记录), append-only."""
 
     operation_no: int
@@ -46,7 +47,7 @@ class OperationOut(BaseModel):
     trace_id: str | None
 
 
-class VoucherOut(BaseModel):
+class VoucherOut(ApiModel):
     code: str
     merchant_order_no: str
     exchanged_at: Timestamp
@@ -83,7 +84,7 @@ class VoucherDetailOut(VoucherOut):
     operations: list[OperationOut]
 
 
-class OperationStatusOut(BaseModel):
+class OperationStatusOut(ApiModel):
     """What a void, reversal or retry command answers."""
 
     operation_id: UUID

@@ -27,6 +27,8 @@ SmsFailure = Literal[
     "template_unknown",
     "template_param_missing",
     "message_too_long",
+    "secret_param_in_clear",
+    "sealed_params_unreadable",
 ]
 
 
@@ -49,9 +51,19 @@ class _Templated(Contract):
 
 
 class SmsRequested(_Templated):
-    """Send one SMS to a phone."""
+    """Send one SMS to a phone.
+
+    A template's secret parameters (the ``code`` of ``verification_code``) travel only in
+    ``sealed_params``, a box only the notify service opens (``shared/sealing.py``); one
+    in ``params`` is refused (``secret_param_in_clear``), so no code is readable on the
+    topic, in an outbox or in the DLQ.
+    """
 
     phone: Phone
+    sealed_params: str | None = Field(
+        default=None, min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9_-]+$"
+    )
+    """Secret parameters, sealed for notify (url-safe base64); they join ``params``."""
 
 
 class InappRequested(_Templated):

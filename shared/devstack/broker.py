@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +23,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_service_ports(services: Iterable[str]) -> dict[str, int]:
+    """Settings for a stack of its own: each service's API and metrics port, both free."""
+    return {f"{name}_{kind}": free_port() for name in services for kind in ("port", "metrics_port")}
 
 
 def port_open(host: str, port: int) -> bool:

@@ -36,12 +36,22 @@ def persisted_secret(path: Path, make: int) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if value:
             return value
+        path.unlink(missing_ok=True)  # left empty by a crash: a file is linked in only whole
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(make)
-    # created 0600 from the start: never readable by others, even for an instant
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # written whole under a name of its own, created 0600 from the start (never readable
+    # by others, even for an instant), then linked into place: two processes starting at
+    # once (notify and a producer share the SMS seal key) agree on the first one linked
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(value + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    finally:
+        draft.unlink()
     path.chmod(0o600)
     return value
 

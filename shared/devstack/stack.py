@@ -211,12 +211,15 @@ class Stack:
 
     def _check_ports(self) -> None:
         for name in self.services:
-            port = self.settings.port_of(name)
-            if port_open(self.settings.host, port):
-                raise StackError(
-                    f"port {port} for {name} is taken: is another `kefu up` running?"
-                    f" (set KEFU_{name.upper()}_PORT to use another)"
-                )
+            for port, setting in (
+                (self.settings.port_of(name), f"KEFU_{name.upper()}_PORT"),
+                (self.settings.metrics_port_of(name), f"KEFU_{name.upper()}_METRICS_PORT"),
+            ):
+                if port_open(self.settings.host, port):
+                    raise StackError(
+                        f"port {port} for {name} is taken: is another `kefu up` running?"
+                        f" (set {setting} to use another)"
+                    )
 
     def _start_infrastructure(self) -> Infrastructure:
         pg_dir: Path | None = None

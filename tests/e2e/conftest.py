@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from services.refund.settings import RefundSettings
-from shared.devstack.broker import free_port
+from shared.devstack.broker import free_service_ports
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.e2e.helpers import Agent, Platform
@@ -28,7 +28,7 @@ DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 @pytest.fixture(scope="package")
 def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home: Path = tmp_path_factory.mktemp("kefu-e2e")
-    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    ports: dict[str, Any] = free_service_ports(SERVICES)
     # the refund service's own settings reach its process like the platform's (kefu up
     # writes every field of the settings it is given): a form's 60-minute submission
     # limit counts as due soon from the start, so the steps-due gauge shows a new form

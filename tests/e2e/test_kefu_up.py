@@ -29,6 +29,7 @@ class KefuUp:
         self.output = home.parent / "kefu-up.out"
         env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
         env |= {f"KEFU_{name.upper()}_PORT": str(port) for name, port in ports.items()}
+        env |= {f"KEFU_{name.upper()}_METRICS_PORT": str(free_port()) for name in ports}
         env |= {
             "KEFU_HOME": str(home),
             "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",

@@ -185,7 +185,11 @@ async def test_killing_the_refund_service_between_payout_and_record_pays_once(
 
 
 async def test_an_open_form_shows_on_the_steps_due_gauge(staff: Staff, stack: Stack) -> None:
-    url = f"{stack.settings.url_of('refund')}/metrics"
+    url = f"http://{stack.settings.host}:{stack.settings.metrics_port_of('refund')}/metrics"
+    async with httpx.AsyncClient(timeout=5.0) as client:  # not on the API's port: a caller's
+        assert (await client.get(f"{stack.settings.url_of('refund')}/metrics")).status_code == 401
+        gateway = await client.get(f"{stack.settings.url_of('gateway')}/metrics")
+        assert "kefu_" not in gateway.text and "# HELP" not in gateway.text
 
     async def due_soon() -> tuple[float] | None:
         """The submission step's due-soon count (the stack counts 120 minutes as soon)."""

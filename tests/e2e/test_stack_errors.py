@@ -20,6 +20,7 @@ def settings_for(infra: Infra, home: Path, **changes: object) -> Settings:
         database_url=infra.database_url,
         kafka_bootstrap=infra.kafka_bootstrap,
         points_port=free_port(),
+        points_metrics_port=free_port(),
         home=home,
         demo_password="x" * 12,
     ).model_copy(update=changes)

@@ -37,7 +37,7 @@ from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
     POINTS_REVERSAL_RESULT,
 )
-from shared.devstack.broker import EmbeddedBroker, free_port
+from shared.devstack.broker import EmbeddedBroker, free_port, free_service_ports, port_open
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.e2e.helpers import Agent, Platform, order
@@ -138,7 +138,7 @@ def traced_stack(receiver: Receiver) -> Iterator[Stack]:
     home = Path(tempfile.mkdtemp(prefix="kefu-trace-"))
     broker = EmbeddedBroker(free_port(), home / "broker.log")
     broker.start()
-    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    ports: dict[str, Any] = free_service_ports(SERVICES)
     settings = Settings(
         **{
             **FAST_TIMINGS,
@@ -303,8 +303,10 @@ async def test_one_trace_from_the_agent_to_the_in_app_note(
             == (producer.attributes["messaging.kafka.message.key"])
         )
     async with httpx.AsyncClient() as probe:
-        off = await probe.get(f"{traced_stack.settings.url_of('voucher')}/metrics")
-        assert off.status_code == 404 and off.json()["code"] == "metrics_disabled"
+        metrics_port = traced_stack.settings.metrics_port_of("voucher")
+        assert not port_open("127.0.0.1", metrics_port)  # metrics off: no port for them
+        api = await probe.get(f"{traced_stack.settings.url_of('voucher')}/metrics")
+        assert api.status_code == 401  # never on the API's port
     for voucher in issued.vouchers:  # the operation records name the trace
         [record] = await agent.operations(voucher.code)
         assert record["trace_id"] == top.trace_id, record

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.devstack.broker import free_port, port_open
+from shared.devstack.broker import free_port, free_service_ports, port_open
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 from tests.faults.figures import Figures, write_results
@@ -33,7 +33,7 @@ def fault_stack() -> Iterator[Stack]:
     # not under pytest's basetemp: other sessions on the machine make its root private
     # again, and the embedded PostgreSQL runs as its own user (it must reach its data)
     home = Path(tempfile.mkdtemp(prefix="kefu-faults-"))
-    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    ports: dict[str, Any] = free_service_ports(SERVICES)
     settings = Settings(
         home=home / ".kefu",
         demo_password=DEMO_PASSWORD,
@@ -90,6 +90,16 @@ async def agent(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 async def lead(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """The duty lead at the rental counter: SMS codes, identity checks, top-ups."""
     client = await _signed_in(fault_stack, "lead")
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def ops(fault_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """The operations supervisor approving stored-value refunds (their payouts)."""
+    client = await _signed_in(fault_stack, "ops")
     try:
         yield client
     finally:

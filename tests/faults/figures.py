@@ -25,6 +25,12 @@ class Figures:
     top_ups_refused: int
     top_up_first_s: float | None
     """From the kill to the first top-up sent after it being done."""
+    payouts: int
+    """Refund approvals sent (a stored-value refund each, paid by the refund service)."""
+    payouts_paid: int
+    """Of those accepted, the ones that ended ``completed`` (paid)."""
+    payouts_stuck: int
+    """Accepted and not at a final state within the bound."""
     first_accepted_s: float | None
     """From the kill to the first command sent after it being accepted (maybe pending)."""
     first_success_s: float | None
@@ -50,16 +56,18 @@ def _s(value: float | None) -> str:
 def table(rows: list[Figures]) -> str:
     lines = [
         "| fault (kill -9) | reversals accepted | finished | stuck | refused"
-        " | top-ups sent | done | unanswered | first top-up done (s) | first accepted (s)"
+        " | top-ups sent | done | unanswered | first top-up done (s)"
+        " | payouts approved | paid | stuck | first accepted (s)"
         " | first new success (s) | caught by the fault, all finished (s)"
         " | all finished (s) | money moved twice | money lost | notices lost"
         " | provider asked again |",
-        "| --- |" + " ---: |" * 16,
+        "| --- |" + " ---: |" * 19,
     ]
     for f in rows:
         lines.append(
             f"| {f.fault} | {f.accepted} | {f.finished} | {f.stuck} | {f.refused}"
             f" | {f.top_ups} | {f.top_ups_done} | {f.top_ups_unanswered} | {_s(f.top_up_first_s)}"
+            f" | {f.payouts} | {f.payouts_paid} | {f.payouts_stuck}"
             f" | {_s(f.first_accepted_s)} | {_s(f.first_success_s)}"
             f" | {_s(f.backlog_finished_s)} | {_s(f.all_finished_s)}"
             f" | {f.moved_twice} | {f.money_lost} | {f.notices_lost} | {f.provider_asked_again} |"
@@ -81,8 +89,12 @@ def write_results(rows: list[Figures], *, to_file: bool) -> str:
         " finished its operation's final state; first accepted / first new success count"
         " reversals sent after the kill; caught by the fault: the reversals sent before the"
         " first new success. Top-ups: one per customer (identity checked before), done when"
-        " answered 201. Money: points movements per reversed order (the sandbox provider's"
-        " ledger), each top-up customer's balance and count of top-ups. Notices: each"
+        " answered 201. Payouts: stored-value refunds requested as rental asks for them, each"
+        " approved by an operations supervisor (Idempotency-Key) and paid by the refund"
+        " service's worker; paid when it ends completed. Money: points movements per reversed"
+        " order (the sandbox provider's ledger), each top-up customer's balance and count of"
+        " top-ups, each approved refund's payouts in the payment sandbox's ledger (one, of the"
+        " amount, at the account the request recorded). Notices: each"
         " customer's in-app points-refunded message. Provider asked again: refund ids the"
         " points provider was asked for twice (it is idempotent: it moves nothing again)."
         "\n\n" + table(rows)

@@ -1,9 +1,11 @@
-"""Kill each part of a running stack in turn while agents reverse orders and a duty lead
-tops up rental accounts at the counter, all through the gateway.
+"""Kill each part of a running stack in turn while agents reverse orders, a duty lead
+tops up rental accounts at the counter and an operations supervisor approves stored-value
+refunds (paid by the refund service), all through the gateway.
 
 Every accepted command must end in its final state (a reversal succeeded or failed, not
-pending; a top-up answered), no money may move twice or be lost (one points movement
-per reversed order, of the order's points; one top-up per customer, on the balance),
+pending; a top-up answered; a refund paid), no money may move twice or be lost (one
+points movement per reversed order, of the order's points; one top-up per customer, on
+the balance; one payout per approved refund, at the account its request recorded),
 and every "points refunded" notice must reach the customer's inbox.
 The figures per fault (time to the first new success and to all finished, counts) go
 into bench/RESULTS.md with ``make faults``.
@@ -27,9 +29,10 @@ from shared.devstack.stack import Stack
 from shared.messaging import cloudevents
 from shared.settings import database_url_with_name
 from tests.e2e.helpers import Platform, order
-from tests.faults import topups
+from tests.faults import payouts, topups
 from tests.faults.conftest import FULL
 from tests.faults.figures import Figures
+from tests.faults.payouts import Payout
 from tests.faults.stream import Command, follow, run_clients
 from tests.faults.topups import TopUp
 
@@ -40,6 +43,7 @@ pytestmark = pytest.mark.faults
 class Plan:
     orders: int
     top_ups: int
+    payouts: int
     clients: int
     pause: float
     before: float
@@ -53,6 +57,7 @@ class Plan:
 SHORT = Plan(
     orders=60,
     top_ups=6,
+    payouts=6,
     clients=3,
     pause=0.3,
     before=2,
@@ -63,6 +68,7 @@ SHORT = Plan(
 LONG = Plan(
     orders=240,
     top_ups=40,
+    payouts=30,
     clients=4,
     pause=0.2,
     before=3,
@@ -86,6 +92,7 @@ async def test_every_accepted_reversal_finishes_once_across_the_fault(
     fault_stack: Stack,
     agent: httpx.AsyncClient,
     lead: httpx.AsyncClient,
+    ops: httpx.AsyncClient,
     figures: list[Figures],
 ) -> None:
     await wait_healthy(fault_stack)  # the previous fault is over
@@ -93,7 +100,9 @@ async def test_every_accepted_reversal_finishes_once_across_the_fault(
     await issue(fault_stack, orders)
     await arrived(agent, orders)
     assert fault_stack.infra is not None
-    top_ups = await topups.prepare(lead, Platform(fault_stack.infra.kafka_bootstrap), PLAN.top_ups)
+    platform = Platform(fault_stack.infra.kafka_bootstrap)
+    top_ups = await topups.prepare(lead, platform, PLAN.top_ups)
+    refunds = await payouts.prepare(ops, platform, PLAN.payouts)
 
     started = time.monotonic()
     commands: list[Command] = []
@@ -117,6 +126,16 @@ async def test_every_accepted_reversal_finishes_once_across_the_fault(
             pause=PLAN.after / PLAN.top_ups,
         )
     )
+    approvals = asyncio.create_task(
+        payouts.run_approvals(
+            ops,
+            refunds,
+            stop_sending_at=started + PLAN.before + PLAN.after,
+            answer_by=started + PLAN.before + PLAN.answer_within,
+            settle_by=started + PLAN.before + PLAN.answer_within + PLAN.settle_within,
+            pause=PLAN.after / PLAN.payouts,
+        )
+    )
     following = asyncio.create_task(
         follow(
             agent, commands, stream, started + PLAN.before + PLAN.answer_within + PLAN.settle_within
@@ -127,14 +146,17 @@ async def test_every_accepted_reversal_finishes_once_across_the_fault(
     kill(fault_stack, fault)
     await stream
     await counter
+    await approvals
     await following
-    measured = await check(fault_stack, fault, commands, top_ups, killed_at)
+    measured = await check(fault_stack, fault, commands, top_ups, refunds, killed_at)
     figures.append(measured)
     print(measured)
 
     assert measured.accepted > 0 and measured.stuck == 0, measured
     assert measured.top_ups_done > 0 and measured.top_ups_unanswered == 0, measured
     assert measured.top_ups_refused == 0, measured
+    assert measured.payouts_paid > 0 and measured.payouts_stuck == 0, measured
+    assert [p.refused for p in refunds if p.refused] == [], measured
     assert measured.moved_twice == 0 and measured.money_lost == 0, measured
     assert measured.notices_lost == 0, measured
     assert measured.first_success_s is not None, "nothing was accepted after the fault"
@@ -194,7 +216,12 @@ async def arrived(
 
 
 async def check(
-    stack: Stack, fault: str, commands: list[Command], top_ups: list[TopUp], killed_at: float
+    stack: Stack,
+    fault: str,
+    commands: list[Command],
+    top_ups: list[TopUp],
+    refunds: list[Payout],
+    killed_at: float,
 ) -> Figures:
     accepted = [c for c in commands if c.accepted]
     finished = [c for c in accepted if c.final is not None]
@@ -242,6 +269,10 @@ async def check(
         database_url_with_name(url, "kefu_rental"), sent
     )
     unanswered = [t for t in sent if not t.accepted and t.refused is None]
+    approved = [p for p in refunds if p.accepted]
+    paid_twice, paid_wrong = await payouts.money_wrong(
+        database_url_with_name(url, "kefu_refund"), refunds
+    )
     return Figures(
         fault=fault,
         accepted=len(accepted),
@@ -253,12 +284,15 @@ async def check(
         top_ups_unanswered=len(unanswered),
         top_ups_refused=sum(1 for t in sent if t.refused is not None),
         top_up_first_s=(min(counter_after) - killed_at) if counter_after else None,
+        payouts=sum(1 for p in refunds if p.sent_at),
+        payouts_paid=sum(1 for p in approved if p.final == "completed"),
+        payouts_stuck=sum(1 for p in approved if p.final is None),
         first_accepted_s=(min(first_accepted) - killed_at) if first_accepted else None,
         first_success_s=(min(first_success) - killed_at) if first_success else None,
         backlog_finished_s=_backlog_finished(accepted, first_success, killed_at),
         all_finished_s=(max(done_at) - killed_at) if done_at else None,
-        moved_twice=moved_twice + topped_twice,
-        money_lost=len(lost) + topped_wrong,
+        moved_twice=moved_twice + topped_twice + paid_twice,
+        money_lost=len(lost) + topped_wrong + paid_wrong,
         notices_lost=notices_lost,
         provider_asked_again=int(asked_again),
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from shared.devstack.broker import free_port
+from shared.devstack.broker import free_port, free_service_ports
 from shared.devstack.stack import Stack
 from shared.settings import SERVICES, Settings
 
@@ -28,7 +28,7 @@ DEMO_PASSWORD = "fuzz-" + secrets.token_urlsafe(12)
 def stack() -> Iterator[Stack]:
     # not under pytest's basetemp: the embedded PostgreSQL runs as its own user
     home = Path(tempfile.mkdtemp(prefix="kefu-fuzz-"))
-    ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
+    ports: dict[str, Any] = free_service_ports(SERVICES)
     settings = Settings(home=home / ".kefu", demo_password=DEMO_PASSWORD, log_json=True, **ports)
     running = Stack(settings, out=print, embedded_broker_port=free_port())
     running.start()

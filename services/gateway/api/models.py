@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from shared.api.base import ApiModel, BodyModel
 from shared.timestamps import Timestamp
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(ApiModel):
     code: str = Field(description="Machine-readable, e.g. reason_required, forbidden")
     message: str
 
@@ -32,33 +33,33 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorOut, "description": described.get(s, "Error")} for s in statuses}
 
 
-class LoginIn(BaseModel):
+class LoginIn(BodyModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
-class TokenOut(BaseModel):
+class TokenOut(ApiModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires")
 
 
-class PasswordChangeIn(BaseModel):
+class PasswordChangeIn(BodyModel):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)
 
 
-class PasswordResetIn(BaseModel):
+class PasswordResetIn(BodyModel):
     new_password: str = Field(
         min_length=1, max_length=256, description="Tell the person; they must change it"
     )
 
 
-class RolesIn(BaseModel):
+class RolesIn(BodyModel):
     roles: list[str] = Field(description="The account's roles from now on (all of them)")
 
 
-class MeOut(BaseModel):
+class MeOut(ApiModel):
     username: str
     roles: list[str]
     groups: list[str] = Field(
@@ -70,13 +71,13 @@ class MeOut(BaseModel):
     )
 
 
-class UserIn(BaseModel):
+class UserIn(BodyModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
     roles: list[str] = Field(description="From the roles table, e.g. agent, duty_lead, admin")
 
 
-class UserOut(BaseModel):
+class UserOut(ApiModel):
     username: str
     roles: list[str]
     active: bool
@@ -85,11 +86,11 @@ class UserOut(BaseModel):
     must_change_password: bool = False
 
 
-class UsersOut(BaseModel):
+class UsersOut(ApiModel):
     items: list[UserOut]
 
 
-class HealthOut(BaseModel):
+class HealthOut(ApiModel):
     status: Literal["ok", "degraded"]
     down: list[str]
     """What is down, as ``<service>: <part>`` (``points: consumer points.reversal``)."""

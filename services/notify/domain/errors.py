@@ -25,6 +25,14 @@ class MessageTooLong(DomainError):
     code = "message_too_long"
 
 
+class SecretParamInClear(DomainError):
+    """A secret parameter (a verification code) sent readable: it travels sealed or not at
+    all (``shared/sealing.py``)."""
+
+    status = 422
+    code = "secret_param_in_clear"
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

@@ -11,7 +11,12 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.notify.domain.errors import MessageTooLong, TemplateParamMissing, TemplateUnknown
+from services.notify.domain.errors import (
+    MessageTooLong,
+    SecretParamInClear,
+    TemplateParamMissing,
+    TemplateUnknown,
+)
 
 MAX_TEXT = 1000
 """Longer than any SMS (a long SMS is a handful of 67-character parts); a safety bound."""
@@ -175,6 +180,23 @@ def render(
             template.body.format_map(shown),
         )
     )
+
+
+def joined_params(
+    template_id: str | None,
+    params: Mapping[str, ParamValue],
+    sealed: Mapping[str, ParamValue],
+    templates: Mapping[str, Template] = TEMPLATES,
+) -> dict[str, ParamValue]:
+    """A request's parameters with its sealed ones; a secret parameter given in clear is
+    refused (it was readable on its way here: the message must not go out)."""
+    template = templates.get(template_id) if template_id is not None else None
+    in_clear = sorted(template.secret & params.keys()) if template is not None else []
+    if in_clear:
+        raise SecretParamInClear(
+            f"template {template_id!r} takes {', '.join(in_clear)} only in sealed_params"
+        )
+    return {**params, **sealed}
 
 
 def _checked(rendered: Rendered) -> Rendered:

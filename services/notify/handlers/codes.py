@@ -11,10 +11,9 @@ import asyncpg
 from services.notify.domain import codes as rules
 from services.notify.handlers.deps import Deps
 from services.notify.store import codes as store
-from shared.contracts import NOTIFY_SMS_REQUESTED, SmsRequested
+from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.messaging.outbox import enqueue
-
-TEMPLATE = "verification_code"
+from shared.sealing import code_sms
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,9 @@ async def request_code(
 ) -> IssuedCode:
     """Issue a code for ``phone`` and leave its SMS request in the outbox, in one transaction.
 
-    The code itself exists in clear only in that request (and the SMS log it becomes);
-    here only its HMAC is kept. The same Idempotency-Key answers with the same code.
+    The code travels sealed for this service's SMS sender (``shared/sealing.py``) and is
+    in clear only in the SMS log it becomes; here only its HMAC is kept.
+    The same Idempotency-Key answers with the same code.
     """
     rules.check_phone(phone)
     rules.check_purpose(purpose)
@@ -84,18 +84,15 @@ async def request_code(
             sms_dedupe_key=dedupe_key,
         )
         minutes = int(policy.ttl.total_seconds() // 60)
-        await enqueue(
-            conn,
-            NOTIFY_SMS_REQUESTED,
-            SmsRequested(
-                phone=phone,
-                template_id=TEMPLATE,
-                params={"code": code, "minutes": minutes},
-                dedupe_key=dedupe_key,
-                requested_by=actor,
-            ),
-            source=deps.source,
+        sms = code_sms(
+            phone=phone,
+            code=code,
+            minutes=minutes,
+            dedupe_key=dedupe_key,
+            requested_by=actor,
+            to=deps.seal_key.public_key(),
         )
+        await enqueue(conn, NOTIFY_SMS_REQUESTED, sms, source=deps.source)
         return IssuedCode.of(row)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from services.notify.adapters.failover import FailoverSender
 from services.notify.domain.codes import CodePolicy
@@ -25,6 +26,8 @@ class Deps:
     sender: FailoverSender
     code_key: bytes
     """The HMAC key of stored verification codes."""
+    seal_key: X25519PrivateKey
+    """Opens the sealed parameters of SMS requests (and seals this service's own codes)."""
     source: str = "/kefu/notify"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -7,14 +7,15 @@ from datetime import datetime
 
 import asyncpg
 
-from services.notify.domain.templates import render
+from services.notify.domain.templates import joined_params, render
 from services.notify.store import inbox as store
 from shared.contracts import InappRequested
 
 
 def message_of(request: InappRequested, now: datetime) -> store.NewMessage:
     """The inbox row a request asks for; a template error raises (and goes to the DLQ)."""
-    rendered = render(request.template_id, request.params, request.text, request.title)
+    params = joined_params(request.template_id, request.params, {})  # no secret in an inbox
+    rendered = render(request.template_id, params, request.text, request.title)
     return store.NewMessage(
         recipient_kind=request.recipient_kind,
         recipient=request.recipient,

@@ -39,15 +39,23 @@ from services.notify.adapters.sms_provider import OutgoingSms
 from services.notify.domain.errors import RateLimited
 from services.notify.domain.rate_limit import check_rate
 from services.notify.domain.sms import SmsStatus, Step, Verdict, judge, next_step
-from services.notify.domain.templates import render
+from services.notify.domain.templates import ParamValue, joined_params, render
 from services.notify.handlers.deps import Deps
 from services.notify.store import sms as store
-from shared.contracts import NOTIFY_SMS_FAILED, NOTIFY_SMS_SENT, SmsFailed, SmsRequested, SmsSent
+from shared.contracts import (
+    NOTIFY_SMS_FAILED,
+    NOTIFY_SMS_REQUESTED,
+    NOTIFY_SMS_SENT,
+    SmsFailed,
+    SmsRequested,
+    SmsSent,
+)
 from shared.contracts.notify import SmsFailure
 from shared.errors import DomainError, RetryLater
 from shared.masking import mask_phone
 from shared.messaging.consumer import DATABASE_AWAY
 from shared.messaging.outbox import enqueue
+from shared.sealing import open_sealed
 
 log = logging.getLogger(__name__)
 BATCH_CONCURRENCY = 16
@@ -140,7 +148,8 @@ async def _admit(
 ) -> asyncpg.Record | None:
     now = deps.clock()
     try:
-        rendered = render(request.template_id, request.params, request.text)
+        params = _params(deps, request)
+        rendered = render(request.template_id, params, request.text)
         limit = deps.rate_limit
         recent = await store.admitted_since(db, request.phone, now - limit.window)
         check_rate(mask_phone(request.phone), recent, now, limit)
@@ -151,12 +160,19 @@ async def _admit(
         deps.pool,
         dedupe_key=request.dedupe_key,
         phone=request.phone,
-        params=request.params,
+        params=params,
         rendered=rendered,
         requested_by=request.requested_by,
         first_provider=first_provider,
         now=now,
     )
+
+
+def _params(deps: Deps, request: SmsRequested) -> dict[str, ParamValue]:
+    """The request's parameters with its sealed ones opened (only here, in notify)."""
+    sealed = request.sealed_params
+    opened = open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name) if sealed else {}
+    return joined_params(request.template_id, request.params, opened)
 
 
 async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: datetime) -> None:

@@ -20,6 +20,15 @@ class RetryPolicy:
         return now + delay
 
 
+def destination(kind: str, user_id: str, method: str | None, account: str | None) -> str:
+    """The account a requested refund is paid to: the original paying account the
+    requester recorded (seed 004: a stored-value refund goes back where it came from),
+    else the platform's own channel for the user (a deposit)."""
+    if method and account:
+        return f"{method}:{account}"
+    return f"{kind}:{user_id}"
+
+
 def payout_id(kind: str, subject_id: str) -> str:
     """The provider's idempotency key: one per form or requested refund, the same on retries."""
     return f"{kind}-{subject_id}"

@@ -11,7 +11,7 @@ import asyncpg
 
 from services.refund.domain import requested as rules
 from services.refund.domain.errors import RequestConflict
-from services.refund.domain.payouts import payout_id
+from services.refund.domain.payouts import destination, payout_id
 from services.refund.domain.requested import Policy, RequestedState, business_day
 from services.refund.handlers import keys
 from services.refund.handlers.deps import Deps
@@ -42,6 +42,8 @@ KEPT = {
     "reason",
     "requested_by",
     "requested_at",
+    "payout_method",
+    "payout_account",
 }
 """The request's fields this service keeps: a producer may add optional fields to the
 contract (shared/contracts/base.py), which must not break the insert."""
@@ -125,7 +127,9 @@ async def approve(
             kind="requested",
             subject_id=refund_id,
             amount_cents=row["amount_cents"],
-            account=f"{row['kind']}:{row['user_id']}",
+            account=destination(
+                row["kind"], row["user_id"], row["payout_method"], row["payout_account"]
+            ),
             now=now,
         )
         return await keys.answer(conn, keyed) if keyed else None
@@ -160,7 +164,9 @@ async def retry_payout(
             kind="requested",
             subject_id=refund_id,
             amount_cents=row["amount_cents"],
-            account=f"{row['kind']}:{row['user_id']}",
+            account=destination(
+                row["kind"], row["user_id"], row["payout_method"], row["payout_account"]
+            ),
             now=now,
         )
         return await keys.answer(conn, keyed) if keyed else None

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from services.rental.accounts.adapters.payment_counter import CounterPayments, SandboxCounter
 from services.rental.accounts.domain.topup_limits import TopUpLimits, limits_table
 from services.rental.handlers.deps import Deps
 from services.rental.settings import RentalSettings
+from shared import sealing
 from shared.devstack.secrets import persisted_secret
 from shared.verification import CodePolicy
 
@@ -34,6 +36,8 @@ class AccountDeps:
     settings: RentalSettings
     counter: CounterPayments
     code_key: bytes
+    seal_public_key: X25519PublicKey
+    """notify's key: a top-up code travels sealed for it alone."""
     limits: dict[str, TopUpLimits]
     source: str
     clock: Callable[[], datetime]
@@ -53,6 +57,7 @@ class AccountDeps:
             settings=deps.settings,
             counter=counter or sandbox,
             code_key=code_key(deps.settings),
+            seal_public_key=sealing.public_key(deps.settings),
             limits=limits_table(deps.settings.rental_topup_limits),
             source=deps.source,
             clock=deps.clock,

@@ -37,6 +37,7 @@ from tests.serving import serving
 
 ACTOR = {"X-Kefu-Actor": "lead.wang", "X-Kefu-Roles": "duty_lead"}
 WATCHED = (
+    NOTIFY_SMS_REQUESTED.name,
     NOTIFY_SMS_SENT.name,
     NOTIFY_SMS_FAILED.name,
     NOTIFY_SMS_REQUESTED.dlq,

@@ -4,13 +4,17 @@ look-up of the latest code for a user who did not receive it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from services.notify.domain.templates import SECRET_MASK
+from shared.contracts import NOTIFY_SMS_FAILED, NOTIFY_SMS_REQUESTED
 from shared.masking import mask_phone
-from tests.integration.notify.conftest import ACTOR, Notify, phone
+from shared.sealing import code_sms
+from tests.integration.notify.conftest import ACTOR, Notify, key, phone
 
 pytestmark = pytest.mark.integration
 AGENT = {"X-Kefu-Actor": "agent.li", "X-Kefu-Roles": "agent"}
@@ -164,3 +168,45 @@ async def test_the_latest_code_look_up_shows_it_and_is_recorded(notify: Notify) 
         ("lead.wang", True, item["id"])
     ]
     assert (await notify.get("/sms/code-lookups", phone=nobody))["items"][0]["found"] is False
+
+
+async def test_a_code_travels_only_sealed_on_the_topic_and_in_the_outbox(notify: Notify) -> None:
+    to = phone()
+    issued = await send_code(notify, to)
+    code = await sent_code(notify, issued)  # the phone got it: notify opened the box
+    dedupe = issued["sms_dedupe_key"]
+    [(request, _)] = await notify.seen.wait(NOTIFY_SMS_REQUESTED.name, dedupe)
+    assert code not in json.dumps(request) and request["params"] == {"minutes": 5}
+    assert request["sealed_params"]
+    [row] = await notify.pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = $1"
+        " AND convert_from(payload, 'UTF8')::jsonb ->> 'dedupe_key' = $2",
+        NOTIFY_SMS_REQUESTED.name,
+        dedupe,
+    )
+    assert code.encode() not in bytes(row["payload"])
+
+
+async def test_a_code_sent_in_clear_is_refused_and_never_reaches_a_phone(notify: Notify) -> None:
+    to, dedupe = phone(), key("clear-code")
+    await notify.sms(
+        to, dedupe, template_id="verification_code", params={"code": "482913", "minutes": 5}
+    )
+    [(_, headers)] = await notify.seen.wait(NOTIFY_SMS_REQUESTED.dlq, dedupe)
+    assert headers["kefu_dlq_reason"] == "secret_param_in_clear"
+    assert "482913" not in headers["kefu_dlq_error"]
+    [(failed, _)] = await notify.seen.wait(NOTIFY_SMS_FAILED.name, dedupe)
+    assert failed["reason"] == "secret_param_in_clear"
+    assert await notify.ledger(to) == []
+
+
+async def test_a_code_sealed_to_another_key_is_refused(notify: Notify) -> None:
+    to, dedupe = phone(), key("wrong-key")
+    stranger = X25519PrivateKey.generate().public_key()
+    request = code_sms(
+        phone=to, code="482913", minutes=5, dedupe_key=dedupe, requested_by="tests", to=stranger
+    )
+    await notify.request(NOTIFY_SMS_REQUESTED.name, request.model_dump(mode="json"), key=to)
+    [(_, headers)] = await notify.seen.wait(NOTIFY_SMS_REQUESTED.dlq, dedupe)
+    assert headers["kefu_dlq_reason"] == "sealed_params_unreadable"
+    assert await notify.ledger(to) == []

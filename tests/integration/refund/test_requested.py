@@ -205,3 +205,30 @@ async def test_a_given_up_payout_leaves_the_attention_list_and_is_never_tried_ag
         )
         == attempts
     )
+
+
+async def test_a_stored_value_refund_is_paid_to_the_account_the_form_recorded(
+    refund: Refund,
+) -> None:
+    """Seed 004: a stored-value refund goes back to the original paying account; the
+    payment provider's own ledger shows the money arriving there, and a deposit (no
+    account recorded) still goes to the platform's channel for the user."""
+    await refund.open_window()
+    card = await refund.request_refund(
+        request_id=f"rental-stored-value-{uuid.uuid4().hex[:10]}",
+        kind="stored_value",
+        amount_cents=8800,
+        payout_method="bank_card",
+        payout_account="6222020200112233",
+        deducted_cents=1200,
+    )
+    deposit = await refund.request_refund()
+    for request in (card, deposit):
+        row = await refund.requested(request["request_id"])
+        path = f"/refunds/requested/{row['refund_id']}"
+        await refund.call("POST", f"{path}/approve", "ops", {"amount_cents": row["amount_cents"]})
+        await refund.seen.wait("refund.completed.v1", request_id=request["request_id"])
+        [paid] = await refund.sandbox_payouts(f"requested-{row['refund_id']}")
+        request["paid_to"] = (paid["account"], paid["amount_cents"])
+    assert card["paid_to"] == ("bank_card:6222020200112233", 8800)
+    assert deposit["paid_to"] == (f"deposit:{deposit['user_id']}", 19900)

@@ -20,8 +20,10 @@ from services.gateway.app import create_app as create_gateway
 from services.rental.accounts.domain.ledger import Books
 from services.rental.accounts.store import accounts as account_store
 from services.rental.settings import RentalSettings
+from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.devstack.broker import free_port
 from shared.idempotency import scoped_key
+from shared.sealing import open_sealed, private_key
 from shared.settings import Settings
 from tests.infra import Infra, settings_of
 from tests.integration.rental.conftest import AGENT, Rental, running_rental
@@ -198,14 +200,20 @@ async def snapshot(rental: Rental, user: str) -> tuple[Any, ...]:
 
 
 async def sms_code(rental: Rental, dedupe_key: str) -> str:
-    """The code in the SMS request the service left for the notify service."""
+    """The code in the SMS request the service left for the notify service: sealed, so
+    only notify's key (kept under the shared home here) opens it; never in clear."""
     row = await rental.pool.fetchrow(
         "SELECT payload FROM outbox WHERE topic = 'notify.sms.requested.v1'"
         " AND convert_from(payload, 'UTF8')::jsonb ->> 'dedupe_key' = $1",
         dedupe_key,
     )
     assert row is not None
-    code: str = json.loads(bytes(row["payload"]))["params"]["code"]
+    request = json.loads(bytes(row["payload"]))
+    assert "code" not in request["params"]
+    box = request["sealed_params"]
+    opened = open_sealed(box, private_key(rental.settings), topic=NOTIFY_SMS_REQUESTED.name)
+    code = str(opened["code"])
+    assert code not in json.dumps(request)
     return code
 
 

@@ -1,13 +1,17 @@
-"""A running service answers GET /metrics with the contract's metric names after some traffic."""
+"""A running service answers GET /metrics on its metrics port with the contract's metric
+names after some traffic."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from shared.contracts import NOTIFY_INAPP_REQUESTED
+from shared.devstack.broker import free_port
+from shared.http import metrics_listener
 from shared.telemetry import setup_metrics
 from tests.infra import Infra, eventually
 from tests.integration.notify.conftest import key, notify_settings, running_notify
@@ -35,44 +39,47 @@ async def test_metrics_after_requests_messages_and_a_dead_letter(
         infra, tmp_path / ".kefu", metrics_sample_seconds=0.1, lag_poll_seconds=0.1
     )
     assert setup_metrics("notify", settings)
-    async with running_notify(settings) as notify:
-        user = f"U{key()}"
-        await notify.inapp(user, key("bad"), template_id="feedback_rejected", params={})
-        good = key("good")
-        await notify.inapp(user, good, text="您好")
-        await notify.get("/announcements")
-        await notify.http.get("/health")
-        group = next(
-            g
-            for g in (
-                notify.app.state.platform.runtime.group_of(s)
-                for s in notify.app.state.platform.runtime.subscriptions.values()
+    with metrics_listener("127.0.0.1", free_port()) as port:
+        assert port is not None
+        async with running_notify(settings) as notify:
+            user = f"U{key()}"
+            await notify.inapp(user, key("bad"), template_id="feedback_rejected", params={})
+            good = key("good")
+            await notify.inapp(user, good, text="您好")
+            await notify.get("/announcements")
+            await notify.http.get("/health")
+            group = next(
+                g
+                for g in (
+                    notify.app.state.platform.runtime.group_of(s)
+                    for s in notify.app.state.platform.runtime.subscriptions.values()
+                )
+                if "inapp" in g
             )
-            if "inapp" in g
-        )
 
-        async def scraped() -> str | None:
-            # The fresh group reads the topic from its start, earlier tests' requests first:
-            # only once ours is in the inbox are both of ours (one partition) behind it.
-            if not await notify.pool.fetchval(
-                "SELECT 1 FROM inbox_messages WHERE dedupe_key = $1", good
-            ):
-                return None
-            response = await notify.http.get("/metrics")
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/plain")
-            text = response.text
-            lagging = series(text, "kefu_consumer_lag", messaging_consumer_group_name=group)
-            done = series(
-                text,
-                "messaging_process_duration_seconds_count",
-                messaging_destination_name=NOTIFY_INAPP_REQUESTED.name,
-                messaging_consumer_group_name=group,
-                kefu_outcome="ok",
-            )
-            return text if lagging and done and done[0] >= 1 else None
+            async def scraped() -> str | None:
+                # The fresh group reads the topic from its start, earlier tests' requests first:
+                # only once ours is in the inbox are both of ours (one partition) behind it.
+                if not await notify.pool.fetchval(
+                    "SELECT 1 FROM inbox_messages WHERE dedupe_key = $1", good
+                ):
+                    return None
+                async with httpx.AsyncClient() as scraper:
+                    response = await scraper.get(f"http://127.0.0.1:{port}/metrics")
+                assert response.status_code == 200
+                assert response.headers["content-type"].startswith("text/plain")
+                text = response.text
+                lagging = series(text, "kefu_consumer_lag", messaging_consumer_group_name=group)
+                done = series(
+                    text,
+                    "messaging_process_duration_seconds_count",
+                    messaging_destination_name=NOTIFY_INAPP_REQUESTED.name,
+                    messaging_consumer_group_name=group,
+                    kefu_outcome="ok",
+                )
+                return text if lagging and done and done[0] >= 1 else None
 
-        text = await eventually(scraped, within=20, what="metrics after traffic")
+            text = await eventually(scraped, within=20, what="metrics after traffic")
 
     assert series(
         text,

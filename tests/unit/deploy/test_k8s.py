@@ -65,12 +65,16 @@ def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
     hpas = of_kind(rendered, "HorizontalPodAutoscaler")
     assert set(deployments) == set(service_names())
     for name, deployment in deployments.items():
-        port = settings.port_of(name)
+        port, metrics = settings.port_of(name), settings.metrics_port_of(name)
         c = container(deployment)
         assert c["command"] == ["python", "-m", f"services.{name}"]
-        assert c["ports"] == [{"name": "http", "containerPort": port}]
+        assert c["ports"] == [
+            {"name": "http", "containerPort": port},
+            {"name": "metrics", "containerPort": metrics},
+        ]
         assert services[name]["spec"]["ports"] == [
-            {"name": "http", "port": port, "targetPort": "http"}
+            {"name": "http", "port": port, "targetPort": "http"},
+            {"name": "metrics", "port": metrics, "targetPort": "metrics"},
         ]
         assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -169,22 +173,22 @@ def test_the_production_overlay_changes_image_replicas_settings_and_resources() 
     assert settings["KEFU_TOPIC_REPLICATION"] == "3"  # the patch merged, it did not replace
 
 
-def test_only_the_gateway_and_prometheus_reach_the_services_behind_it() -> None:
+def test_only_the_gateway_reaches_the_apis_and_only_prometheus_the_metrics() -> None:
     policies = of_kind(BASE, "NetworkPolicy")
     deny = policies["default-deny-ingress"]["spec"]
     assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"]
     assert "ingress" not in deny  # nothing let in
-    assert policies["gateway-ingress"]["spec"]["ingress"] == [{"ports": [{"port": "http"}]}]
+    prometheus = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+    }
+    scrape = {"from": [prometheus], "ports": [{"port": "metrics"}]}
+    assert policies["gateway-ingress"]["spec"]["ingress"] == [{"ports": [{"port": "http"}]}, scrape]
     for name in set(service_names()) - {"gateway"}:
         spec = policies[f"{name}-ingress"]["spec"]
         assert spec["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": name}
-        [rule] = spec["ingress"]
-        gateway, prometheus = rule["from"]
-        assert gateway == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
-        assert prometheus["namespaceSelector"]["matchLabels"] == {
-            "kubernetes.io/metadata.name": "monitoring"
-        }
-        assert rule["ports"] == [{"port": "http"}]
+        gateway = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+        assert spec["ingress"] == [{"from": [gateway], "ports": [{"port": "http"}]}, scrape]
     assert set(policies) == {"default-deny-ingress", "gateway-ingress"} | {
         f"{n}-ingress" for n in set(service_names()) - {"gateway"}
     }

@@ -156,7 +156,11 @@ def test_prometheus_scrapes_one_job_per_service_and_loads_the_rules() -> None:
             assert job["metrics_path"] == "/metrics"
             if "dns_sd_configs" in job:
                 [sd] = job["dns_sd_configs"]
-                assert (sd["names"], sd["port"]) == ([service], settings.port_of(service))
+                # the metrics port, never the API's
+                assert (sd["names"], sd["port"]) == ([service], settings.metrics_port_of(service))
+            else:
+                kept = [r["regex"] for r in job["relabel_configs"] if r.get("action") == "keep"]
+                assert kept == [service, "metrics"], name
 
 
 def test_grafana_provisions_the_datasource_and_the_dashboards_folder() -> None:

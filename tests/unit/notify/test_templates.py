@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from services.notify.domain.errors import MessageTooLong, TemplateParamMissing, TemplateUnknown
-from services.notify.domain.templates import SECRET_MASK, TEMPLATES, Template, render
+from services.notify.domain.errors import (
+    MessageTooLong,
+    SecretParamInClear,
+    TemplateParamMissing,
+    TemplateUnknown,
+)
+from services.notify.domain.templates import (
+    SECRET_MASK,
+    TEMPLATES,
+    Template,
+    joined_params,
+    render,
+)
 
 
 def test_the_verification_code_reads_as_the_user_sees_it_and_is_masked_for_staff() -> None:
@@ -69,3 +80,15 @@ def test_every_template_renders_with_its_parameters(template: Template) -> None:
     for name in template.params:
         with pytest.raises(TemplateParamMissing):
             render(template.id, {k: v for k, v in values.items() if k != name})
+
+
+def test_a_secret_parameter_is_taken_only_sealed() -> None:
+    assert joined_params("verification_code", {"minutes": 5}, {"code": "482913"}) == {
+        "minutes": 5,
+        "code": "482913",
+    }
+    with pytest.raises(SecretParamInClear) as caught:
+        joined_params("verification_code", {"code": "482913", "minutes": 5}, {})
+    assert caught.value.code == "secret_param_in_clear" and "482913" not in caught.value.message
+    assert joined_params("refund_paid", {"amount": "1"}, {}) == {"amount": "1"}
+    assert joined_params(None, {}, {}) == {}

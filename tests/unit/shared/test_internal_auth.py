@@ -85,7 +85,7 @@ def test_a_token_made_to_live_long_is_refused() -> None:
 
 
 def test_an_unsigned_token_is_refused() -> None:
-    forged = jwt.encode({"aud": "notify", "sub": "admin"}, key=None, algorithm="none")
+    forged = jwt.encode({"aud": "notify", "sub": "admin"}, key="", algorithm="none")
     assert refusal(forged) == "internal_auth_required"
 
 

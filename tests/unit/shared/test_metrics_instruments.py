@@ -19,7 +19,8 @@ from services.refund.store import deadlines
 from services.voucher.app import outcomes_known
 from shared import metrics
 from shared.contracts import VOUCHER_ISSUED
-from shared.http import make_app
+from shared.devstack.broker import free_port, port_open
+from shared.http import make_app, metrics_listener
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.observability import messaging
 from shared.observability.instruments import Gauge, Instruments, use_meter
@@ -236,12 +237,12 @@ def record_one_of_each(made: Instruments) -> None:
     metrics.sla_breached("filing")
 
 
-async def test_metrics_off_answers_404_and_the_app_still_serves(
+async def test_metrics_are_served_on_their_own_port_never_on_the_apis(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import shared.telemetry
 
-    monkeypatch.setattr(shared.telemetry, "_metrics_on", False)
+    monkeypatch.setattr(shared.telemetry, "_metrics_on", True)
     app = make_app("t", "t", None)
 
     @app.get("/ping")
@@ -250,12 +251,24 @@ async def test_metrics_off_answers_404_and_the_app_still_serves(
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        off = await client.get("/metrics")
-        assert off.status_code == 404 and off.json()["code"] == "metrics_disabled"
+        assert (await client.get("/metrics")).status_code == 404  # not on the API's port
         assert (await client.get("/ping")).json() == {"pong": True}
-        monkeypatch.setattr(shared.telemetry, "_metrics_on", True)
-        on = await client.get("/metrics")
-        assert on.status_code == 200 and on.headers["content-type"].startswith("text/plain")
+    with metrics_listener("127.0.0.1", free_port()) as port:
+        assert port is not None
+        async with httpx.AsyncClient() as scraper:
+            on = await scraper.get(f"http://127.0.0.1:{port}/metrics")
+    assert on.status_code == 200 and on.headers["content-type"].startswith("text/plain")
+    assert "python_info" in on.text or "# HELP" in on.text
+    assert not port_open("127.0.0.1", port)  # closed with the service
+
+
+def test_metrics_off_opens_no_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shared.telemetry
+
+    monkeypatch.setattr(shared.telemetry, "_metrics_on", False)
+    wanted = free_port()
+    with metrics_listener("127.0.0.1", wanted) as port:
+        assert port is None and not port_open("127.0.0.1", wanted)
 
 
 def test_setup_metrics_is_a_no_op_when_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:

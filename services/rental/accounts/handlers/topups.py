@@ -33,13 +33,10 @@ from services.rental.accounts.store import topups as store
 from services.rental.domain.permissions import role_refusal
 from shared import metrics
 from shared import verification as codes
-from shared.contracts import NOTIFY_SMS_REQUESTED, SmsRequested
+from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.errors import DomainError, InvalidInput
 from shared.messaging.outbox import enqueue
-
-TEMPLATE = "verification_code"
-"""notify's code template: the SMS log's latest-code look-up (a customer who did not get
-the SMS) finds top-up codes too."""
+from shared.sealing import code_sms
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,8 @@ async def _registered_user(conn: asyncpg.Connection, user_id: str) -> asyncpg.Re
 
 
 async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
-    """Send the customer's registered phone a code (only its HMAC is kept here)."""
+    """Send the customer's registered phone a code (only its HMAC is kept here; it travels
+    sealed for notify, whose latest-code look-up finds top-up codes too)."""
     async with deps.pool.acquire() as conn, conn.transaction():
         user = await _registered_user(conn, user_id)
         if not user["phone"]:
@@ -82,18 +80,15 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
             conn, user_id, issued, requested_by=actor, sms_dedupe_key=dedupe_key
         )
         minutes = int(deps.code_policy.ttl.total_seconds() // 60)
-        await enqueue(
-            conn,
-            NOTIFY_SMS_REQUESTED,
-            SmsRequested(
-                phone=user["phone"],
-                template_id=TEMPLATE,
-                params={"code": code, "minutes": minutes},
-                dedupe_key=dedupe_key,
-                requested_by=actor,
-            ),
-            source=deps.source,
+        sms = code_sms(
+            phone=user["phone"],
+            code=code,
+            minutes=minutes,
+            dedupe_key=dedupe_key,
+            requested_by=actor,
+            to=deps.seal_public_key,
         )
+        await enqueue(conn, NOTIFY_SMS_REQUESTED, sms, source=deps.source)
         return CodeSent(code_id, user["phone"], issued.expires_at, dedupe_key)
 
 

@@ -1,0 +1,70 @@
+"""Issue 14 point 8 for the in-app notices' batch handler: a request that can never be
+delivered (an unknown template) rolls its batch back, the batch is applied one message
+at a time and only that one is dead-lettered. Each batch-mate lands in its inbox once, and
+nothing reaching outside the database (outbox, the SMS sandbox's books) moves.
+
+The notify service here is the test's alone: a database of its own (its service name) on
+a broker of its own, so no other test's requests left on the shared topics are consumed
+(and sent) while it counts what left the database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.devstack.broker import EmbeddedBroker, free_port
+from tests.batch_replay import apply_one_batch, outside_effects, replayed, watch
+from tests.infra import Infra
+from tests.integration.notify.conftest import Notify, key, notify_settings, running_notify
+
+pytestmark = pytest.mark.integration
+
+NAME = "notify.inapp_requested"
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    own = EmbeddedBroker(free_port(), tmp_path / "broker.log")
+    own.start()
+    yield own
+    own.stop()
+
+
+@pytest.fixture
+async def alone(infra: Infra, broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Notify]:
+    settings = notify_settings(infra, tmp_path / ".kefu", kafka_bootstrap=broker.bootstrap)
+    async with running_notify(settings) as running:
+        yield running
+
+
+async def test_an_undeliverable_notice_replays_no_batch_mate(
+    alone: Notify, caplog: pytest.LogCaptureFixture
+) -> None:
+    watch(caplog)
+    requests = [
+        {"recipient": "u-batch-1", "dedupe_key": key("a"), "text": "one", "requested_by": "t"},
+        {
+            "recipient": "u-batch-2",
+            "dedupe_key": key("bad"),
+            "template_id": "no_such_template",
+            "requested_by": "t",
+        },
+        {"recipient": "u-batch-3", "dedupe_key": key("c"), "text": "three", "requested_by": "t"},
+        {"recipient": "u-batch-1", "dedupe_key": key("d"), "text": "four", "requested_by": "t"},
+    ]
+    runtime = alone.app.state.platform.runtime
+    before, dead = await outside_effects(alone.pool), runtime.dead_lettered
+
+    await apply_one_batch(runtime, NAME, requests)
+
+    assert replayed(caplog, NAME)
+    assert runtime.dead_lettered == dead + 1  # the unknown template alone
+    rows = await alone.pool.fetch(
+        "SELECT dedupe_key, body FROM inbox_messages WHERE dedupe_key = ANY($1)",
+        [r["dedupe_key"] for r in requests],
+    )
+    delivered = sorted((r["dedupe_key"], r["body"]) for r in rows)
+    assert delivered == sorted((r["dedupe_key"], r["text"]) for r in requests if "text" in r)
+    assert await outside_effects(alone.pool) == before
