@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.stack import DATA
-from shared.devstack.broker import free_port
+from shared.devstack.broker import FETCH_WAITS, free_port
 from shared.internal_auth import internal_key
 from shared.settings import Settings
 
@@ -49,6 +49,8 @@ def _env(
             "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "KEFU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
             "KEFU_LOG_LEVEL": "WARNING",
+            # the embedded broker's, as `kefu up` gives them
+            **{f"KEFU_{name.upper()}": str(value) for name, value in FETCH_WAITS.items()},
             **extra,
         }
     )
