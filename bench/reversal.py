@@ -330,7 +330,9 @@ class Orders:
         return sum(self.vouchers[o] for o in chosen) / max(1, len(chosen))
 
 
-async def run(per_second: float, seconds: float, maximum: int, concurrency: int, size: int) -> None:
+async def run(
+    per_second: float, seconds: float, maximum: int, concurrency: int, size: int, tries: int
+) -> None:
     async with stack.postgres() as admin:
         facts = await stack.server_facts(admin)
         voucher_url = await stack.ensure_database(admin, "kefu_voucher", fresh=True)
@@ -377,6 +379,7 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                             maximum,
                             concurrency,
                             idle,
+                            tries,
                         )
                         # the peers while the services idle: the same orders' data and server
                         pg_only = {"PostgreSQL": groups["PostgreSQL"]}
@@ -404,6 +407,7 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
             quiet,
             peer_results,
             orders,
+            tries,
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
@@ -459,6 +463,7 @@ async def _runs(
     maximum: int,
     concurrency: int,
     idle: float,
+    tries: int = TRIES,
 ) -> list[RunResult]:
     """Maximum throughput; the target's open loop; an open loop at half the maximum found.
 
@@ -469,7 +474,7 @@ async def _runs(
 
     async def least_disturbed(make: Callable[[], Awaitable[RunResult]]) -> RunResult:
         best: RunResult | None = None
-        for attempt in range(1, TRIES + 1):
+        for attempt in range(1, tries + 1):
             # also lets the previous run's backlog drain: the stack back to its idle use
             await cpu.wait_for_quiet(cpu.QUIET_CORES + idle)
             result = await measured(admin, make())
@@ -571,6 +576,7 @@ def render(
     quiet: str,
     peer_results: list[RunResult],
     orders: Orders,
+    tries: int = TRIES,
 ) -> str:
     burst = results[0]
     paced = next(r for r in results[1:] if r.name == f"open loop at {per_second:g}/s")
@@ -652,7 +658,8 @@ def render(
             "Method:",
             "",
             f"- `python -m bench.reversal --rate {per_second:g} --seconds {seconds:g}"
-            f" --max-reversals {maximum} --concurrency {concurrency} --size {size}`.",
+            f" --max-reversals {maximum} --concurrency {concurrency} --size {size}"
+            f" --tries {tries}`.",
             "- In the loop: the voucher service process (HTTP API → `start_reversal` → a void"
             " per voucher at the sandbox issuer → outbox → relay → Kafka), the points service"
             " process (consumer runtime → sandbox provider ledger → outbox → Kafka), the voucher"
@@ -691,7 +698,7 @@ def render(
             f"- {WARM_UP} warm-up reversals first (consumer groups joined, pools filled); then"
             f" a wait for a quiet machine before each run: {quiet}. The machine is shared:"
             f" a run during which other processes used more than {DISTURBED_CORES} cores is"
-            f" repeated on fresh orders (up to {TRIES} attempts, the least disturbed kept;"
+            f" repeated on fresh orders (up to {tries} attempts, the least disturbed kept;"
             " its number is in the table), except the overloaded open loop, run once.",
         ]
     )
@@ -710,8 +717,13 @@ def cli(argv: list[str] | None = None) -> None:
         " 503 busy and wait out the Retry-After, which measures the refusals, not the saga)",
     )
     parser.add_argument("--size", type=int, default=2_500_000, help="vouchers loaded")
+    parser.add_argument(
+        "--tries", type=int, default=TRIES, help="attempts of a run the machine disturbed"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size))
+    asyncio.run(
+        run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size, args.tries)
+    )
 
 
 if __name__ == "__main__":
