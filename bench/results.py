@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
-ORDER: tuple[str, ...] = ("query", "ingest", "reversal", "notify", "rental", "rental_accounts")
+ORDER: tuple[str, ...] = (
+    "query",
+    "ingest",
+    "reversal",
+    "idle",
+    "notify",
+    "rental",
+    "rental_accounts",
+)
 ORDER += ("refund", "console", "analysis")
 """``analysis`` is written by hand (it says why); the others by their benchmarks."""
 

@@ -29,6 +29,13 @@ Three runs: a closed loop at ``--concurrency`` commands in flight for the
 maximum throughput; an open loop at ``--rate`` (latency measured from each
 command's scheduled send time, so a stall cannot hide queued commands); an open
 loop at half the maximum measured.
+
+Then, on the same server and the same loaded orders (fresh ones each), the same closed
+loop by two peers doing the same durable work (bench/peers.py): the floor, plain asyncpg
+in one transaction, and a DBOS Transact workflow of three steps (when the ``bench``
+dependency group is installed); the table gives each engine's rate, latency and CPU per
+reversal, and Kefu's ratios to them. It also reports how many vouchers the reversed
+orders held: what a reversal voids.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bench import cpu, datagen, machine, services, stack
+from bench import cpu, datagen, machine, peers, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
@@ -80,6 +87,8 @@ class RunResult:
     commits: dict[str, int] = field(default_factory=dict)
     """Transactions committed per database during the run."""
     attempts: int = 1
+    orders: list[str] = field(default_factory=list)
+    """The orders it reversed (each once)."""
 
     @property
     def others(self) -> float:
@@ -95,12 +104,14 @@ class RunResult:
         return rate(self.completed, self.seconds)
 
 
-async def eligible_orders(url: str, n: int) -> list[str]:
-    """Orders the reversal rules allow, avoiding the sandbox issuer's failing codes."""
+async def eligible_orders(url: str, n: int) -> dict[str, int]:
+    """Orders the reversal rules allow, avoiding the sandbox issuer's failing codes, and how
+    many vouchers each holds (what a reversal of it voids)."""
     conn = await asyncpg.connect(url)
     try:
         rows = await conn.fetch(
-            "SELECT o.merchant_order_no FROM orders o"
+            "SELECT o.merchant_order_no, (SELECT count(*) FROM vouchers v"
+            "   WHERE v.merchant_order_no = o.merchant_order_no) AS vouchers FROM orders o"
             " WHERE o.source = 'bubble' AND o.deduction_status = 'deducted'"
             " AND o.order_status = 'exchanged' AND o.points_deducted > 0"
             " AND NOT EXISTS (SELECT 1 FROM vouchers v"
@@ -113,7 +124,7 @@ async def eligible_orders(url: str, n: int) -> list[str]:
         )
     finally:
         await conn.close()
-    return [r[0] for r in rows]
+    return {r[0]: int(r[1]) for r in rows}
 
 
 BUSIEST_WINDOW_SECONDS = 10.0
@@ -152,6 +163,17 @@ def backoff(refusals: int) -> float:
     return doubled * random.uniform(0.5, 1.5)
 
 
+Reverse = Callable[[str], Awaitable[str]]
+"""One reversal of an order by some engine; its outcome (``succeeded`` when it did)."""
+
+
+def through_http(client: Client) -> Reverse:
+    async def act(order_no: str) -> str:
+        return await reverse(client, order_no)
+
+    return act
+
+
 async def reverse(client: Client, order_no: str) -> str:
     """One reversal as a well-behaved client sends it: refused ``busy`` (503: the service's
     admission bound and its line are full), it backs off from the Retry-After and comes
@@ -175,7 +197,7 @@ async def reverse(client: Client, order_no: str) -> str:
 
 
 async def open_loop(
-    client: Client, orders: list[str], per_second: float, groups: dict[str, list[int]]
+    act: Reverse, orders: list[str], per_second: float, groups: dict[str, list[int]]
 ) -> RunResult:
     latencies: list[float] = []
     done_at: list[float] = []
@@ -185,7 +207,7 @@ async def open_loop(
     start = time.perf_counter() + 0.05
 
     async def one(order_no: str, due: float) -> None:
-        outcome = await reverse(client, order_no)
+        outcome = await act(order_no)
         latencies.append(time.perf_counter() - due)
         outcomes[outcome] += 1
         if outcome == "succeeded":
@@ -209,11 +231,16 @@ async def open_loop(
         meter.stop(),
         busiest=busiest_rate(done_at),
         refused=len(BUSY_REFUSALS) - refused_before,
+        orders=list(orders),
     )
 
 
 async def closed_loop(
-    client: Client, orders: list[str], concurrency: int, groups: dict[str, list[int]]
+    act: Reverse,
+    orders: list[str],
+    concurrency: int,
+    groups: dict[str, list[int]],
+    name: str = "",
 ) -> RunResult:
     latencies: list[float] = []
     done_at: list[float] = []
@@ -227,7 +254,7 @@ async def closed_loop(
         while queue:
             order_no = queue.pop()
             t0 = time.perf_counter()
-            outcome = await reverse(client, order_no)
+            outcome = await act(order_no)
             latencies.append(time.perf_counter() - t0)
             outcomes[outcome] += 1
             if outcome == "succeeded":
@@ -236,7 +263,7 @@ async def closed_loop(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     seconds = time.perf_counter() - start
     return RunResult(
-        f"closed loop, {concurrency} in flight",
+        name or f"closed loop, {concurrency} in flight",
         len(orders),
         seconds,
         Latency.of_seconds(latencies),
@@ -244,6 +271,7 @@ async def closed_loop(
         meter.stop(),
         busiest=busiest_rate(done_at),
         refused=len(BUSY_REFUSALS) - refused_before,
+        orders=list(orders),
     )
 
 
@@ -253,7 +281,7 @@ async def commits(admin_url: str) -> dict[str, int]:
         await asyncio.sleep(1.2)  # backends flush their statistics about once a second
         rows = await conn.fetch(
             "SELECT datname, xact_commit FROM pg_stat_database"
-            " WHERE datname IN ('kefu_voucher', 'kefu_points')"
+            " WHERE datname IN ('kefu_voucher', 'kefu_points', 'bench_dbos')"
         )
     finally:
         await conn.close()
@@ -282,19 +310,29 @@ async def settled(admin_url: str) -> tuple[int, int]:
 
 
 class Orders:
-    """Eligible orders, each handed out once."""
+    """Eligible orders, each handed out once; how many vouchers those handed out held."""
 
-    def __init__(self, order_nos: list[str]) -> None:
-        self._left = order_nos
+    def __init__(self, vouchers: dict[str, int]) -> None:
+        self.vouchers = vouchers
+        self._left = list(vouchers)
+        self.taken: list[str] = []
 
     def take(self, n: int) -> list[str]:
         if n > len(self._left):
             raise SystemExit(f"only {len(self._left)} eligible orders left: raise --size")
         taken, self._left = self._left[:n], self._left[n:]
+        self.taken += taken
         return taken
 
+    def per_order(self, orders: list[str] | None = None) -> float:
+        """Vouchers per order, over ``orders`` (every eligible order if None)."""
+        chosen = list(self.vouchers) if orders is None else orders
+        return sum(self.vouchers[o] for o in chosen) / max(1, len(chosen))
 
-async def run(per_second: float, seconds: float, maximum: int, concurrency: int, size: int) -> None:
+
+async def run(
+    per_second: float, seconds: float, maximum: int, concurrency: int, size: int, tries: int
+) -> None:
     async with stack.postgres() as admin:
         facts = await stack.server_facts(admin)
         voucher_url = await stack.ensure_database(admin, "kefu_voucher", fresh=True)
@@ -324,15 +362,16 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                         voucher.port,
                         internal=(services.internal_key_of_services(), "voucher"),
                     )
+                    act = through_http(client)
                     try:
-                        warm_up = await closed_loop(client, orders.take(WARM_UP), 10, groups)
+                        warm_up = await closed_loop(act, orders.take(WARM_UP), 10, groups)
                         print(f"warm-up: {dict(warm_up.outcomes)}", flush=True)
                         idle = await cpu.idle_cores()
                         quiet = await cpu.quiet_start(idle)
                         print(quiet, flush=True)
                         results = await _runs(
                             admin,
-                            client,
+                            act,
                             orders,
                             groups,
                             per_second,
@@ -340,6 +379,12 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
                             maximum,
                             concurrency,
                             idle,
+                            tries,
+                        )
+                        # the peers while the services idle: the same orders' data and server
+                        pg_only = {"PostgreSQL": groups["PostgreSQL"]}
+                        peer_results = await _peer_runs(
+                            admin, voucher_url, orders, maximum, concurrency, pg_only, idle
                         )
                     finally:
                         await client.close()
@@ -360,14 +405,57 @@ async def run(per_second: float, seconds: float, maximum: int, concurrency: int,
             size,
             (sagas, refunds, expected),
             quiet,
+            peer_results,
+            orders,
+            tries,
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
 
 
+async def _peer_runs(
+    admin: str,
+    voucher_url: str,
+    orders: Orders,
+    maximum: int,
+    concurrency: int,
+    groups: dict[str, list[int]],
+    idle: float,
+) -> list[RunResult]:
+    """The floor and DBOS, each a warm-up and then the same closed loop as Kefu's."""
+    await peers.prepare(voucher_url)
+    engines: list[tuple[str, Reverse, Callable[[], None]]] = []
+    pool = await asyncpg.create_pool(voucher_url, min_size=concurrency, max_size=concurrency)
+    engines.append(("floor: one asyncpg transaction", peers.floor(pool), lambda: None))
+    try:
+        import dbos  # noqa: F401  # the benchmark-only dependency group
+    except ImportError:
+        print("DBOS not installed (pip install -e '.[bench]'): its run is left out", flush=True)
+    else:
+        system_url = await stack.ensure_database(admin, "bench_dbos", fresh=True)
+        app = peers.Dbos(pool, peers.sqlalchemy_url(system_url))
+        app.launch()
+        engines.append(("DBOS Transact 3.4: 3-step workflow", app.reverse(), app.destroy))
+    results = []
+    try:
+        for name, act, _ in engines:
+            await closed_loop(act, orders.take(WARM_UP), 10, groups)
+            await cpu.wait_for_quiet(cpu.QUIET_CORES + idle)
+            result = await measured(
+                admin, closed_loop(act, orders.take(maximum), concurrency, groups, name)
+            )
+            print(_line(result), flush=True)
+            results.append(result)
+    finally:
+        for _, _, close in engines:
+            close()
+        await pool.close()
+    return results
+
+
 async def _runs(
     admin: str,
-    client: Client,
+    act: Reverse,
     orders: Orders,
     groups: dict[str, list[int]],
     per_second: float,
@@ -375,6 +463,7 @@ async def _runs(
     maximum: int,
     concurrency: int,
     idle: float,
+    tries: int = TRIES,
 ) -> list[RunResult]:
     """Maximum throughput; the target's open loop; an open loop at half the maximum found.
 
@@ -385,7 +474,7 @@ async def _runs(
 
     async def least_disturbed(make: Callable[[], Awaitable[RunResult]]) -> RunResult:
         best: RunResult | None = None
-        for attempt in range(1, TRIES + 1):
+        for attempt in range(1, tries + 1):
             # also lets the previous run's backlog drain: the stack back to its idle use
             await cpu.wait_for_quiet(cpu.QUIET_CORES + idle)
             result = await measured(admin, make())
@@ -399,9 +488,7 @@ async def _runs(
         return best
 
     results = [
-        await least_disturbed(
-            lambda: closed_loop(client, orders.take(maximum), concurrency, groups)
-        )
+        await least_disturbed(lambda: closed_loop(act, orders.take(maximum), concurrency, groups))
     ]
     half = max(1.0, round(results[0].per_second / 2))
     for r in sorted({per_second, half}, reverse=True):
@@ -410,13 +497,13 @@ async def _runs(
             # far past what the machine carries: once is enough to show the overload,
             # and repeating it would take minutes of queueing each time
             await cpu.wait_for_quiet(cpu.QUIET_CORES + idle)
-            result = await measured(admin, open_loop(client, orders.take(n), r, groups))
+            result = await measured(admin, open_loop(act, orders.take(n), r, groups))
             print(_line(result), flush=True)
             results.append(result)
         else:
 
             def paced(r: float = r, n: int = n) -> Awaitable[RunResult]:
-                return open_loop(client, orders.take(n), r, groups)
+                return open_loop(act, orders.take(n), r, groups)
 
             results.append(await least_disturbed(paced))
     return results
@@ -432,6 +519,51 @@ def _line(r: RunResult) -> str:
     )
 
 
+def engine_cpu(r: RunResult) -> float:
+    """CPU seconds per reversal of the engine's own processes (not the machine's others)."""
+    own = sum(v for g, v in r.cpu.items() if g not in (cpu.OTHERS, cpu.KERNEL))
+    return own / max(1, r.commands)
+
+
+def peers_table(kefu: RunResult, peer_results: list[RunResult]) -> str:
+    rows = []
+    for r in [kefu, *peer_results]:
+        rows.append(
+            [
+                "Kefu (voucher and points services, HTTP, Kafka)" if r is kefu else r.name,
+                f"{r.per_second:,.1f}",
+                fmt_ms(r.latency.p50),
+                fmt_ms(r.latency.p99),
+                f"{engine_cpu(r) * 1000:.1f}",
+                "1" if r is kefu else f"{kefu.per_second / max(r.per_second, 1e-9):.2f}",
+                "1" if r is kefu else f"{engine_cpu(kefu) / max(engine_cpu(r), 1e-9):.1f}",
+            ]
+        )
+    return table(
+        [
+            "engine",
+            "reversals/s",
+            "p50 ms",
+            "p99 ms",
+            "CPU ms per reversal",
+            "Kefu's rate / its",
+            "Kefu's CPU / its",
+        ],
+        rows,
+    )
+
+
+def vouchers_line(results: list[RunResult], peer_results: list[RunResult], orders: Orders) -> str:
+    runs = "; ".join(
+        f"{r.name} {orders.per_order(r.orders):.2f}" for r in [*results, *peer_results]
+    )
+    return (
+        f"What a reversal voids, measured: the {len(orders.vouchers):,} eligible orders hold"
+        f" {orders.per_order():.2f} vouchers on average (the generator's orders of every"
+        f" kind: {datagen.MEAN_VOUCHERS_PER_ORDER}); the orders each run reversed: {runs}."
+    )
+
+
 def render(
     results: list[RunResult],
     facts: dict[str, str],
@@ -442,6 +574,9 @@ def render(
     size: int,
     settled_counts: tuple[int, int, int],
     quiet: str,
+    peer_results: list[RunResult],
+    orders: Orders,
+    tries: int = TRIES,
 ) -> str:
     burst = results[0]
     paced = next(r for r in results[1:] if r.name == f"open loop at {per_second:g}/s")
@@ -469,13 +604,13 @@ def render(
         ]
         for r in results
     ]
-    cpu_lines = [f"- {r.name}: {cpu.describe(r.cpu, r.seconds)}" for r in results]
+    cpu_lines = [f"- {r.name}: {cpu.describe(r.cpu, r.seconds)}" for r in [*results, *peer_results]]
     per_reversal = [
         f"- {r.name}: "
         + ", ".join(f"{g} {s / max(1, r.commands) * 1000:.1f} ms" for g, s in r.cpu.items() if s)
         + "; transactions committed: "
         + ", ".join(f"{db} {n / max(1, r.commands):.1f}" for db, n in sorted(r.commits.items()))
-        for r in results
+        for r in [*results, *peer_results]
     ]
     return "\n".join(
         [
@@ -501,6 +636,14 @@ def render(
                 rows,
             ),
             "",
+            "**Peers, the same closed loop on the same server and data** (the Kefu services"
+            " idle meanwhile; an engine's CPU is its own processes': Kefu's services,"
+            " PostgreSQL and the broker; a peer's this process and PostgreSQL):",
+            "",
+            peers_table(burst, peer_results),
+            "",
+            vouchers_line(results, peer_results, orders),
+            "",
             f"Afterwards the databases held {sagas:,} succeeded sagas and {refunds:,} applied"
             f" refunds, of {expected:,} reversals sent (including {WARM_UP} warm-up).",
             "",
@@ -515,7 +658,8 @@ def render(
             "Method:",
             "",
             f"- `python -m bench.reversal --rate {per_second:g} --seconds {seconds:g}"
-            f" --max-reversals {maximum} --concurrency {concurrency} --size {size}`.",
+            f" --max-reversals {maximum} --concurrency {concurrency} --size {size}"
+            f" --tries {tries}`.",
             "- In the loop: the voucher service process (HTTP API → `start_reversal` → a void"
             " per voucher at the sandbox issuer → outbox → relay → Kafka), the points service"
             " process (consumer runtime → sandbox provider ledger → outbox → Kafka), the voucher"
@@ -535,7 +679,7 @@ def render(
             f"- Data: {size:,} synthetic vouchers (bench/datagen.py) COPYed into the voucher"
             " database; each reversal a different eligible order (bubble, deducted, all"
             " vouchers available; none of the sandbox's failing codes), "
-            f"{datagen.MEAN_VOUCHERS_PER_ORDER} vouchers per order on average.",
+            f"{orders.per_order():.2f} vouchers per eligible order on average (measured above).",
             "- Services run with KEFU_REVERSAL_WAIT_SECONDS=60 (a response is final unless"
             " the reversal took over a minute; then it says `pending` and is not counted as"
             " completed, though the saga goes on and finishes: see the totals above), log"
@@ -554,7 +698,7 @@ def render(
             f"- {WARM_UP} warm-up reversals first (consumer groups joined, pools filled); then"
             f" a wait for a quiet machine before each run: {quiet}. The machine is shared:"
             f" a run during which other processes used more than {DISTURBED_CORES} cores is"
-            f" repeated on fresh orders (up to {TRIES} attempts, the least disturbed kept;"
+            f" repeated on fresh orders (up to {tries} attempts, the least disturbed kept;"
             " its number is in the table), except the overloaded open loop, run once.",
         ]
     )
@@ -573,8 +717,13 @@ def cli(argv: list[str] | None = None) -> None:
         " 503 busy and wait out the Retry-After, which measures the refusals, not the saga)",
     )
     parser.add_argument("--size", type=int, default=2_500_000, help="vouchers loaded")
+    parser.add_argument(
+        "--tries", type=int, default=TRIES, help="attempts of a run the machine disturbed"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size))
+    asyncio.run(
+        run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size, args.tries)
+    )
 
 
 if __name__ == "__main__":

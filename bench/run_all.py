@@ -12,6 +12,7 @@ BENCHMARKS = (
     "query",
     "ingest",
     "reversal",
+    "idle",
     "notify",
     "refund",
     "rental",

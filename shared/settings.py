@@ -38,6 +38,17 @@ class PlatformSettings(BaseSettings):
     """Idempotent producers: on for Apache Kafka, off for the embedded broker (it lacks them)."""
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000
+    kafka_fetch_wait_ms: int = 500
+    """How long a consumer's fetch waits on quiet partitions once messages have stopped
+    coming (``kafka_busy_seconds``). Apache Kafka answers a fetch as soon as a message
+    arrives, so there it only sets how often an idle consumer asks (Kafka's own default).
+    The embedded broker answers only at points within the wait (BROKER.md): there it bounds
+    the first message's latency after a quiet spell, and ``kefu up`` sets a longer one."""
+    kafka_busy_fetch_wait_ms: int = 500
+    """The fetch wait while messages keep coming. On Apache Kafka the same as the idle one;
+    the embedded broker answers no sooner than it (``kefu up`` sets a short one)."""
+    kafka_busy_seconds: float = 5.0
+    """A consumer keeps the busy fetch wait this long after its last message."""
     kafka_join_timeout_seconds: float = 60.0
     """How long a service waits at start for its consumer groups' first partitions before
     it gives up (exits, to be restarted) instead of waiting on a group that never settles."""
@@ -55,9 +66,10 @@ class PlatformSettings(BaseSettings):
     """``kefu up`` gives up when a service is not healthy this long after it started."""
 
     # --- recovery and health (docs/runbook.md "Consumer stalled") ---
-    consumer_check_seconds: float = 2.0
+    consumer_check_seconds: float = 5.0
     """How often each subscription checks that its consumer can fetch (its topic and
-    assigned partitions exist, a coordinator answers)."""
+    assigned partitions exist; at every fifth check, or while failing, a coordinator
+    answers), and the outbox relay that the broker is the one it published to."""
     consumer_stall_seconds: float = 10.0
     """A subscription that cannot fetch or commit this long re-creates its consumer and
     rejoins its group (then again after a doubling back-off, at most a minute)."""

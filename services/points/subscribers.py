@@ -11,7 +11,6 @@ from services.points.adapters.provider import PointsProvider
 from services.points.domain.refunds import RefundRequest
 from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
 from shared.messaging.consumer import (
-    REPLY_FETCH_WAIT_MS,
     Envelope,
     Subscription,
     Unsettled,
@@ -58,6 +57,5 @@ def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
             on_reversal_requested,
             name="points.reversal_requested",
             batch_handler=on_reversal_requests,
-            fetch_max_wait_ms=REPLY_FETCH_WAIT_MS,  # an agent waits on the reversal's answer
         )
     ]

@@ -17,7 +17,6 @@ from shared.contracts import (
     VoucherRedeemed,
 )
 from shared.messaging.consumer import (
-    REPLY_FETCH_WAIT_MS,
     Envelope,
     Subscription,
     Unsettled,
@@ -76,6 +75,5 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             on_points_result,
             "voucher.points_result",
             batch_handler=on_points_results,
-            fetch_max_wait_ms=REPLY_FETCH_WAIT_MS,  # an agent waits on the reversal's answer
         ),
     ]

@@ -43,7 +43,7 @@ from pydantic import SecretStr
 
 from shared.contracts import TOPICS
 from shared.db.pool import ensure_database
-from shared.devstack.broker import EmbeddedBroker, port_open
+from shared.devstack.broker import FETCH_WAITS, EmbeddedBroker, port_open
 from shared.devstack.postgres import EmbeddedPostgres
 from shared.devstack.process import ServiceProcess, log_tail
 from shared.devstack.secrets import StackSecrets, stack_secrets
@@ -289,8 +289,14 @@ class Stack:
         self._cancelled()
 
     def _child_env(self, infra: Infrastructure, secrets: StackSecrets) -> dict[str, str]:
+        broker_defaults = {
+            name: value
+            for name, value in (FETCH_WAITS.items() if infra.embedded_broker else ())
+            if name not in self.settings.model_fields_set
+        }
         effective = self.settings.model_copy(
             update={
+                **broker_defaults,
                 "database_url": infra.database_url,
                 "kafka_bootstrap": infra.kafka_bootstrap,
                 "jwt_secret": SecretStr(secrets.jwt_secret),

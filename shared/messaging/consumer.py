@@ -131,18 +131,12 @@ class Subscription(Generic[M]):
     batch_size: int | None = None
     """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
     large as the backlog, so a larger bound costs no latency when traffic is light."""
-    fetch_max_wait_ms: int = 50
-    """How long a fetch waits on a quiet partition. The embedded broker answers a fetch
-    only when this runs out, not when a message arrives (measured: aiokafka's default
-    500 ms gave a median 130 ms from produce to consume, 20 ms gave 4 ms), so it is most
-    of a hop's latency there; Apache Kafka answers on arrival, and it only sets how
-    often an idle consumer polls. Sagas' reply topics, on an agent's critical path, use
-    less (:data:`REPLY_FETCH_WAIT_MS`)."""
 
 
-REPLY_FETCH_WAIT_MS = 10
-"""The fetch wait of topics a waiting agent's answer depends on (a saga's request and
-reply): 100 idle polls a second per consumer, for hops of a few ms on the embedded broker."""
+PARKED_BACKSTOP_SECONDS = 30.0
+"""The longest the parked-message loop sleeps: what another replica parked (and did not
+retry, having died) is picked up within it."""
+PARKED_RETRY_AFTER_FAILURE_SECONDS = 1.0
 
 
 class Rejected(Exception):
@@ -168,6 +162,7 @@ class ConsumerRuntime:
         self.subscriptions: dict[str, Subscription[Any]] = {}
         self.dead_lettered = 0
         self._tracer = tracer(__name__)
+        self._parked = asyncio.Event()
 
     def add(self, sub: Subscription[Any]) -> None:
         self.subscriptions[sub.name] = sub
@@ -338,6 +333,7 @@ class ConsumerRuntime:
                 reason[:2000],
                 due,
             )
+        self._parked.set()  # the retry loop sleeps until the earliest due: this one may be sooner
 
     async def retry_parked(self, limit: int = 100) -> int:
         """Retry the parked messages that are due; return how many were tried."""
@@ -396,20 +392,43 @@ class ConsumerRuntime:
             delay,
         )
 
-    async def run_parked_retries(self, interval: float = 0.5) -> None:
+    async def next_parked_due(self) -> float:
+        """Seconds until the earliest parked message of these subscriptions is due (at
+        most :data:`PARKED_BACKSTOP_SECONDS`)."""
+        async with self.pool.acquire() as conn:
+            due = await conn.fetchval(
+                "SELECT extract(epoch FROM min(next_attempt_at) - now()) FROM parked_messages"
+                " WHERE consumer = ANY($1::text[])",
+                list(self.subscriptions),
+            )
+        return (
+            PARKED_BACKSTOP_SECONDS
+            if due is None
+            else min(max(float(due), 0.0), PARKED_BACKSTOP_SECONDS)
+        )
+
+    async def run_parked_retries(self) -> None:
+        """Retry parked messages when they are due: asleep until the earliest is, or until
+        this process parks one; never on a fixed timer."""
         failing = False
         while True:
+            pause = PARKED_BACKSTOP_SECONDS
             try:
+                self._parked.clear()
                 while await self.retry_parked():
                     pass
+                pause = await self.next_parked_due()
                 if failing:
                     log.info("retrying parked messages works again")
                 failing = False
             except Exception:
-                if not failing:  # once per outage, not every half second of it
+                if not failing:  # once per outage, not every pass of it
                     log.exception("retrying parked messages failed; trying on")
                 failing = True
-            await asyncio.sleep(interval)
+                pause = PARKED_RETRY_AFTER_FAILURE_SECONDS
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._parked.wait()
 
     @contextlib.contextmanager
     def _span(

@@ -76,7 +76,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         *,
         batch_size: int = 500,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 30.0,
         retention_seconds: float = 86_400.0,
         republish_seconds: float = 3_600.0,
         cluster_check_seconds: float = 2.0,
@@ -95,32 +95,53 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
+        self._listening = False
         self.published = 0
         self._last_purge = 0.0
         self.healthy = True
 
     async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(CHANNEL, self._on_notify)
+        await self._listen()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
         if self._bootstrap is not None:
             self._watch = asyncio.create_task(self._watch_cluster(), name="outbox-cluster")
 
     async def stop(self) -> None:
         await cancel_and_wait((self._watch, self._task))
-        if self._listener is not None:
+        await self._unlisten()
+
+    async def _listen(self) -> None:
+        await self._unlisten()
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(CHANNEL, self._on_notify)
+        self._listener.add_termination_listener(self._on_listener_lost)
+        self._listening = True
+
+    async def _unlisten(self) -> None:
+        listener, self._listener, self._listening = self._listener, None, False
+        if listener is not None:
             with contextlib.suppress(Exception):
-                await self._listener.remove_listener(CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
-            self._listener = None
+                listener.remove_termination_listener(self._on_listener_lost)
+                await listener.remove_listener(CHANNEL, self._on_notify)
+            with contextlib.suppress(Exception):
+                await self._pool.release(listener)
 
     def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    def _on_listener_lost(self, *_: object) -> None:
+        """Notifications stopped with the connection: listen again, and look meanwhile."""
+        self._listening = False
         self._wake.set()
 
     async def _run(self) -> None:
         backoff = 0.2
         while True:
+            # cleared before looking, so a notification during the pass wakes the next one
+            self._wake.clear()
             try:
+                if not self._listening:
+                    await self._listen()
                 while await self.relay_once():
                     pass
                 self.healthy = True
@@ -131,7 +152,6 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            self._wake.clear()
             await self._purge_sent()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll):
@@ -162,7 +182,9 @@ class OutboxRelay:
                             bootstrap_servers=self._bootstrap, request_timeout_ms=5000
                         )
                         await admin.start()
-                    found = (await admin.describe_cluster()).get("cluster_id")
+                    # describe_cluster() asks for every topic and converts them all to
+                    # dicts; a metadata request for no topic carries the cluster id alone
+                    found = getattr(await admin._get_cluster_metadata([]), "cluster_id", None)
                     if found:
                         await self.seen_cluster(str(found))
                 except Exception as exc:  # the broker is away: the relay's own loop says so

@@ -8,11 +8,19 @@ that fails (the batch was applied; a redelivery is absorbed by the inbox) is tol
 to the subscription's :class:`~shared.messaging.watchdog.ConsumerState`, as every
 batch received is, so ``/health`` and the watchdog know. ``earliest`` because the
 embedded broker's end offsets are wrong (BROKER.md) and a new group must not skip what is there.
+
+Each consumer waits for its next batch through a :class:`FetchPace`: while messages keep
+coming its fetches wait ``KEFU_KAFKA_BUSY_FETCH_WAIT_MS`` on quiet partitions, once they
+stop ``KEFU_KAFKA_FETCH_WAIT_MS``; between batches it sleeps until the client has records,
+never on a timer of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from itertools import chain
 from typing import Any
 
 from faststream import AckPolicy
@@ -23,7 +31,59 @@ from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.watchdog import ConsumerWatchdog
 from shared.settings import Settings
 
+log = logging.getLogger(__name__)
 _REDELIVERY_PAUSE_SECONDS = 1.0
+_IDLE_GETMANY_MS = 30_000
+_FETCHER_BACKSTOP_MS = 2_000
+"""How long one wait for records lasts when idle: only a loop turn, the fetches go on."""
+
+
+class FetchPace:
+    """Paces one consumer: a short fetch wait while messages keep coming, a long one after.
+
+    FastStream's batch loop asks the client for records with a short timeout and, when
+    there are none, sleeps as long again: an idle consumer woke 10 times a second, and a
+    message arriving during the sleep waited it out. This replaces that wait (the
+    subscriber's ``get_msg``): it returns as soon as the client holds records, however
+    long it has been idle. The client's fetch wait (how long the broker may hold a fetch
+    on quiet partitions) follows the traffic. On Apache Kafka both waits are the same and
+    cost nothing: the broker answers on arrival. On the embedded broker, which answers
+    only at points within the wait, the busy wait is the latency of each hop under load
+    and the idle wait the price of the first message after a quiet spell.
+    """
+
+    def __init__(self, settings: Settings, max_records: int) -> None:
+        self.busy_ms = settings.kafka_busy_fetch_wait_ms
+        self.idle_ms = settings.kafka_fetch_wait_ms
+        self.busy_seconds = settings.kafka_busy_seconds
+        self.max_records = max_records
+        self._last_records = -float("inf")
+
+    def busy_for(self, now: float) -> float:
+        """Seconds the busy wait still holds (0 once the consumer is idle)."""
+        return max(0.0, self.busy_seconds - (now - self._last_records))
+
+    async def next_batch(self, consumer: Any) -> tuple[Any, ...]:
+        """The next records the client holds, waiting as long as it takes."""
+        while True:
+            busy = self.busy_for(time.monotonic())
+            set_fetch_wait(consumer, self.busy_ms if busy else self.idle_ms)
+            batches = await consumer.getmany(
+                timeout_ms=int(busy * 1000) + 1 if busy else _IDLE_GETMANY_MS,
+                max_records=self.max_records,
+            )
+            if batches:
+                self._last_records = time.monotonic()
+                return tuple(chain.from_iterable(batches.values()))
+
+
+def set_fetch_wait(consumer: Any, wait_ms: int) -> None:
+    """Change the fetch wait of a running aiokafka consumer: its fetcher reads it when it
+    builds each fetch request (a private attribute; tests/unit/shared/test_fetch_pace.py
+    fails if aiokafka renames it)."""
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is not None and fetcher._fetch_max_wait_ms != wait_ms:
+        fetcher._fetch_max_wait_ms = wait_ms
 
 
 async def _undecoded(message: Any) -> None:
@@ -59,12 +119,15 @@ def subscribe(
         state.committed()
 
     consume.__name__ = f"consume_{sub.name.replace('.', '_')}"
+    pace = FetchPace(settings, sub.batch_size or settings.consumer_batch_size)
     subscriber = broker.subscriber(
         sub.topic.name,
         batch=True,
-        max_records=sub.batch_size or settings.consumer_batch_size,
-        batch_timeout_ms=50,
-        fetch_max_wait_ms=sub.fetch_max_wait_ms,
+        max_records=pace.max_records,
+        fetch_max_wait_ms=pace.idle_ms,
+        # the client's fetch loop is woken by every fetch answered, assignment and record
+        # taken; its own timer (200 ms unless told) is only a backstop
+        consumer_timeout_ms=_FETCHER_BACKSTOP_MS,
         group_id=runtime.group_of(sub),
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
@@ -76,4 +139,5 @@ def subscribe(
         description=sub.topic.summary,
     )
     subscriber(consume)
+    subscriber.get_msg = pace.next_batch  # type: ignore[method-assign]
     state.subscriber = subscriber
