@@ -16,6 +16,12 @@ const RefundQueue = lazy(() => import("./areas/refunds/MyQueue"));
 const RefundForms = lazy(() => import("./areas/refunds/FormSearch"));
 const RefundForm = lazy(() => import("./areas/refunds/FormDetail"));
 const RefundPayouts = lazy(() => import("./areas/refunds/Payouts"));
+// refund reports and after-sales screens
+const RefundHandovers = lazy(() => import("./areas/refunds/Handovers"));
+const RefundReports = lazy(() => import("./areas/refunds/Reports"));
+const AftersalesTickets = lazy(() => import("./areas/aftersales/Tickets"));
+const AftersalesTicket = lazy(() => import("./areas/aftersales/TicketDetail"));
+const AftersalesActivation = lazy(() => import("./areas/aftersales/Activation"));
 
 function Screens() {
   return (
@@ -31,6 +37,12 @@ function Screens() {
           <Route path="/refunds/forms" element={<RefundForms />} />
           <Route path="/refunds/forms/:formId" element={<RefundForm />} />
           <Route path="/refunds/payouts" element={<RefundPayouts />} />
+          {/* refund reports and after-sales screens */}
+          <Route path="/refunds/handovers" element={<RefundHandovers />} />
+          <Route path="/refunds/reports" element={<RefundReports />} />
+          <Route path="/aftersales/tickets" element={<AftersalesTickets />} />
+          <Route path="/aftersales/tickets/:ticketId" element={<AftersalesTicket />} />
+          <Route path="/aftersales/activation" element={<AftersalesActivation />} />
           <Route path="*" element={null} />
         </Routes>
       </Suspense>

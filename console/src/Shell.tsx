@@ -29,6 +29,11 @@ export const PAGES: Entry[] = [
   { path: "/refunds/queue", label: "menu_refund_queue", needs: "GET /api/v1/refunds/forms/queue" },
   { path: "/refunds/forms", label: "menu_refund_forms", needs: "GET /api/v1/refunds/forms" },
   { path: "/refunds/payouts", label: "menu_refund_payouts", needs: "GET /api/v1/refunds/payouts/attention" },
+  // refund reports and after-sales screens
+  { path: "/refunds/handovers", label: "menu_refund_handovers", needs: "GET /api/v1/refunds/handovers" },
+  { path: "/refunds/reports", label: "menu_refund_reports", needs: "GET /api/v1/refunds/reports/monthly-statistics" },
+  { path: "/aftersales/tickets", label: "menu_aftersales_tickets", needs: "GET /api/v1/aftersales/tickets" },
+  { path: "/aftersales/activation", label: "menu_aftersales_activation", needs: "GET /api/v1/aftersales/activations" },
 ];
 
 /** How many forms wait on me (the queue's total), shown beside its menu entry. */

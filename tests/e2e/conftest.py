@@ -28,7 +28,13 @@ DEMO_PASSWORD = "e2e-" + secrets.token_urlsafe(12)
 def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home: Path = tmp_path_factory.mktemp("kefu-e2e")
     ports: dict[str, Any] = {f"{name}_port": free_port() for name in SERVICES}
-    return settings_on(infra, **ports, home=home, demo_password=DEMO_PASSWORD, log_json=True)
+    # A failed payout is flagged for a person at once, not after five attempts spread over
+    # minutes, so a test sees the attention list within seconds (a crashed worker's payout
+    # is still taken over: its lease runs out, no attempt failed).
+    payouts = {"refund_payout_max_attempts": 1, "refund_payout_retry_base_seconds": 0.5}
+    return settings_on(
+        infra, **ports, **payouts, home=home, demo_password=DEMO_PASSWORD, log_json=True
+    )
 
 
 @pytest.fixture(scope="package")
