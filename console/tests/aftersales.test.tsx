@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { vi } from "vitest";
 import { addressLevels } from "../src/areas/aftersales/Activation";
-import { ticketActions } from "../src/areas/aftersales/labels";
+import { BATCH_OUTCOMES, REASON_NEEDED, ticketActions } from "../src/areas/aftersales/labels";
 import { BatchReviewDialog, ReviewedBy } from "../src/areas/aftersales/Tickets";
 import { I18nProvider } from "../src/i18n/i18n";
 
@@ -29,15 +29,15 @@ test("the system's 48-hour approval shows as the system, a person by name", () =
 test("a batch review sends one outcome and shows each ticket's answer, the refused one in words", async () => {
   const fetch = vi.spyOn(globalThis, "fetch").mockImplementation(async (request) => {
     const body = (await (request as Request).json()) as { ticket_ids: number[]; outcome: string; reason: string | null };
-    expect(body).toEqual({ ticket_ids: [1, 2, 3], outcome: "reject", reason: "超过退货期限" });
+    expect(body).toEqual({ ticket_ids: [1, 2, 3], outcome: "approve_shipment", reason: "同一申请单" });
     expect((request as Request).headers.get("Idempotency-Key")).toBeTruthy();
     return json({
       reviewed: 2,
       refused: 1,
       results: [
-        { ticket_id: 1, ok: true, status: "rejected", code: null, message: null },
+        { ticket_id: 1, ok: true, status: "awaiting_receipt", code: null, message: null },
         { ticket_id: 2, ok: false, status: null, code: "ticket_not_reviewable", message: "already reviewed" },
-        { ticket_id: 3, ok: true, status: "rejected", code: null, message: null },
+        { ticket_id: 3, ok: true, status: "awaiting_receipt", code: null, message: null },
       ],
     });
   });
@@ -49,16 +49,19 @@ test("a batch review sends one outcome and shows each ticket's answer, the refus
     </QueryClientProvider>,
   );
   const confirm = () => screen.getByRole("button", { name: "Confirm" });
-  fireEvent.mouseDown(screen.getByLabelText("Review outcome"));
-  fireEvent.click(await screen.findByTitle("Rejected"));
-  expect(confirm()).toBeDisabled(); // a rejection needs its reason
-  fireEvent.change(screen.getByLabelText("Reason"), { target: { value: "超过退货期限" } });
+  expect(confirm()).toBeEnabled(); // approving shipment needs no reason
+  fireEvent.change(screen.getByLabelText("Reason"), { target: { value: "同一申请单" } });
   fireEvent.click(confirm());
   expect(await screen.findByTestId("batch-summary")).toHaveTextContent("Reviewed 2 · Refused 1");
   const rows = screen.getAllByRole("row").slice(1);
-  expect(rows.map((r) => r.textContent)).toEqual(["1DoneRejected", "2FailedThe ticket is already reviewed", "3DoneRejected"]);
+  expect(rows.map((r) => r.textContent)).toEqual(["1DoneAwaiting the return", "2FailedThe ticket is already reviewed", "3DoneAwaiting the return"]);
   await waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
   fetch.mockRestore();
+});
+
+test("a rejection or a wait for the customer needs its reason; the batch offers the seed's three outcomes", () => {
+  expect(REASON_NEEDED).toEqual(["reject", "await_customer"]);
+  expect(BATCH_OUTCOMES).toEqual(["approve_shipment", "reject", "customer_gave_up"]);
 });
 
 test("the ticket's buttons are the API's actions the user's routes allow", () => {

@@ -411,6 +411,12 @@ export const zh = {
   statistics_do_follow_up: "添加跟踪记录",
   statistics_frozen: "已存档，不可更改",
   statistics_archive_hint: "存档后本月统计表不可再更改。",
+  event_opened: "创建服务单",
+  event_reviewed: "审核",
+  event_auto_approved: "超时系统自动审核",
+  event_received: "确认收货",
+  event_processed: "处理完成",
+  event_images_added: "上传图片",
 } as const;
 
 export type TextKey = keyof typeof zh;
@@ -826,4 +832,10 @@ export const en: Record<TextKey, string> = {
   statistics_do_follow_up: "Add a follow-up",
   statistics_frozen: "Archived: it no longer changes",
   statistics_archive_hint: "Once archived, the month's table never changes.",
+  event_opened: "Opened",
+  event_reviewed: "Reviewed",
+  event_auto_approved: "Approved by the system after 48 hours",
+  event_received: "Return received",
+  event_processed: "Processed",
+  event_images_added: "Images added",
 };

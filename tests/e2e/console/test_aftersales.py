@@ -111,7 +111,7 @@ async def test_a_batch_review_shows_the_ticket_that_failed_and_those_that_passed
     page = await sign_in("reviewer")
     await page.goto(f"/aftersales/tickets?seller_id={seller}")
     for ticket_id in ids:
-        await page.get_by_label(f"选择 {ticket_id}").check()
+        await page.get_by_label(f"选择 {ticket_id}", exact=True).check()
     await screenshot(page, "aftersales-tickets")
     # Meanwhile a colleague reviews the middle one on its own: the batch cannot review it again.
     alone = await people["reviewer"].post(

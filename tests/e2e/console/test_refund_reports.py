@@ -168,3 +168,12 @@ async def test_a_flagged_payout_is_retried_from_the_payouts_screen(
     assert [(s["executor"], s["executor_role"]) for s in retried] == [("cashier", "cashier")]
     await page.reload()
     await expect(page.locator("tr", has_text=f"form-{form_id}")).to_have_count(0)
+    # The finance department's table of the month holds it, with the cashier's check
+    # and the director's approval, and the chart of the month's amounts per day.
+    await page.goto(f"/refunds/reports?tab=finance&month={paid['filed_at'][:7]}")
+    table = page.get_by_role("table", name="财务退单统计表")
+    line = table.locator("tr", has_text=form_id)
+    await expect(line).to_contain_text("¥49.98")
+    await expect(line).to_contain_text("cashier")
+    await expect(page.get_by_test_id("bar-chart")).to_be_visible()
+    await screenshot(page, "refund-reports-finance")

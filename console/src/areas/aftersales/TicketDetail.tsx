@@ -16,6 +16,7 @@ import { processTicket, receiveReturn, reviewTicket } from "./commands";
 import {
   OUTCOMES,
   REASON_NEEDED,
+  eventLabel,
   RESULTS,
   outcomeLabel,
   resultLabel,
@@ -86,7 +87,7 @@ function History({ events }: { events: Schemas["TicketEventOut"][] }) {
       dataSource={events}
       columns={[
         { title: t("time"), dataIndex: "at", render: (v: string) => dateTime(v) },
-        { title: t("action"), dataIndex: "action" },
+        { title: t("action"), dataIndex: "action", render: (a: string) => (eventLabel(a) ? t(eventLabel(a)!) : a) },
         {
           title: t("executor"),
           key: "actor",

@@ -55,3 +55,7 @@ export const statusLabel = (s: string) => `ticket_${s}` as TextKey;
 export const outcomeLabel = (o: string) => `outcome_${o}` as TextKey;
 export const resultLabel = (r: string) => `result_${r}` as TextKey;
 export const serviceLabel = (s: string) => `service_${s}` as TextKey;
+
+/** The history's actions the console names; another shows as the service writes it. */
+export const EVENTS = ["opened", "reviewed", "auto_approved", "received", "processed", "images_added"] as const;
+export const eventLabel = (a: string) => ((EVENTS as readonly string[]).includes(a) ? (`event_${a}` as TextKey) : null);

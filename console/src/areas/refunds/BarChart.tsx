@@ -31,16 +31,17 @@ export function BarChart({ title, bars, height = 180 }: { title: string; bars: B
         <line x1={0} y1={plot + 16} x2={width} y2={plot + 16} stroke="#d9d9d9" />
         {bars.map((b, i) => {
           const h = Math.round((b.value / max) * plot);
-          const x = i * band + band * 0.2;
+          const barWidth = Math.min(48, band * 0.6);
+          const x = i * band + (band - barWidth) / 2;
           return (
             <g key={b.label}>
-              <rect x={x} y={plot + 16 - h} width={band * 0.6} height={h} fill="#1677ff" rx={2}>
+              <rect x={x} y={plot + 16 - h} width={barWidth} height={h} fill="#1677ff" rx={2}>
                 <title>{`${b.label}: ${b.text ?? b.value}`}</title>
               </rect>
-              <text x={x + band * 0.3} y={plot + 12 - h} textAnchor="middle" fontSize={11}>
+              <text x={x + barWidth / 2} y={plot + 12 - h} textAnchor="middle" fontSize={11}>
                 {b.text ?? b.value}
               </text>
-              <text x={x + band * 0.3} y={height - 8} textAnchor="middle" fontSize={11}>
+              <text x={x + barWidth / 2} y={height - 8} textAnchor="middle" fontSize={11}>
                 {short(b.label)}
               </text>
             </g>

@@ -16,6 +16,7 @@ import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters } from "../../shared/urlFilters";
 import { BarChart, type Bar as ChartBar } from "./BarChart";
+import { decisionLabel } from "./labels";
 import { downloadCsv, type Progress } from "./csvDownload";
 import { decideStatistics, type Department, type StatisticsAction } from "./reportCommands";
 
@@ -49,30 +50,34 @@ function Download({ path, query, label }: { path: string; query: Record<string, 
   const abort = useRef<AbortController | null>(null);
   const running = progress !== null && !progress.done;
   return (
-    <Space direction="vertical" style={{ marginBottom: 12 }}>
-      <Space>
-        <Button
-          loading={running}
-          onClick={() => {
-            setError(null);
-            abort.current = new AbortController();
-            setProgress({ bytes: 0, rows: 0, done: false });
-            downloadCsv(path, query, setProgress, abort.current.signal).catch((e: unknown) => {
-              setProgress(null);
-              setError(e);
-            });
-          }}
-        >
-          {label}
-        </Button>
-        {running && <Button onClick={() => abort.current?.abort()}>{t("cancel")}</Button>}
-      </Space>
+    <Space wrap>
+      <Button
+        loading={running}
+        onClick={() => {
+          setError(null);
+          abort.current = new AbortController();
+          setProgress({ bytes: 0, rows: 0, done: false });
+          downloadCsv(path, query, setProgress, abort.current.signal).catch((e: unknown) => {
+            setProgress(null);
+            setError(e);
+          });
+        }}
+      >
+        {label}
+      </Button>
+      {running && <Button onClick={() => abort.current?.abort()}>{t("cancel")}</Button>}
       {progress && (
-        <div role="status" aria-live="polite" data-testid="csv-progress" style={{ minWidth: 320 }}>
-          <Bar percent={progress.done ? 100 : 99} status={progress.done ? "success" : "active"} showInfo={false} size="small" />
+        <span role="status" aria-live="polite" data-testid="csv-progress">
+          <Bar
+            percent={progress.done ? 100 : 99}
+            status={progress.done ? "success" : "active"}
+            showInfo={false}
+            size="small"
+            style={{ width: 120, display: "inline-block", marginRight: 8 }}
+          />
           {progress.done ? t("csv_done") : t("csv_receiving")} · {Math.max(0, progress.rows - 1)} {t("csv_rows")} ·{" "}
           {(progress.bytes / 1000).toFixed(1)} kB
-        </div>
+        </span>
       )}
       {error !== null && <Alert type="error" showIcon role="alert" message={errorText(error, lang)} />}
     </Space>
@@ -88,7 +93,7 @@ function DailyFaults({ day, setDay }: { day: string; setDay: (d: string) => void
   const r = result.data;
   return (
     <>
-      <Space style={{ marginBottom: 12 }} align="end">
+      <Space style={{ marginBottom: 12 }} align="center" wrap>
         <Form.Item label={t("report_date")} htmlFor="report-date" style={{ marginBottom: 0 }}>
           <Input id="report-date" type="date" value={day} onChange={(e) => e.target.value && setDay(e.target.value)} />
         </Form.Item>
@@ -250,7 +255,8 @@ function Monthly({ department, month, setMonth }: { department: Department; mont
         ? unwrap(api.GET("/api/v1/refunds/reports/service-monthly", { params: { query: { month } } }))
         : unwrap(api.GET("/api/v1/refunds/reports/finance-monthly", { params: { query: { month } } })),
   });
-  const verdict = (v: Schemas["VerdictOut"] | null) => (v ? `${v.decision} · ${v.executor} · ${dateTime(v.at)}` : "—");
+  const verdict = (v: Schemas["VerdictOut"] | null) =>
+    v ? `${decisionLabel(v.decision) ? t(decisionLabel(v.decision)!) : v.decision} · ${v.executor} · ${dateTime(v.at)}` : "—";
   const serviceColumns = [
     { title: t("seq"), dataIndex: "seq" },
     { title: t("submitted_at"), dataIndex: "submitted_at", render: (v: string) => dateTime(v) },
@@ -281,7 +287,7 @@ function Monthly({ department, month, setMonth }: { department: Department; mont
   const statisticsRoute: RouteKey = "GET /api/v1/refunds/reports/monthly-statistics/{month}/{department}";
   return (
     <>
-      <Space style={{ marginBottom: 12 }} align="end">
+      <Space style={{ marginBottom: 12 }} align="center" wrap>
         <Form.Item label={t("report_month")} htmlFor={`month-${department}`} style={{ marginBottom: 0 }}>
           <Input id={`month-${department}`} type="month" value={month} onChange={(e) => e.target.value && setMonth(e.target.value)} />
         </Form.Item>
