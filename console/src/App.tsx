@@ -27,6 +27,12 @@ const RentalFeedback = lazy(() => import("./areas/rental/Decisions").then((m) =>
 const RentalInsurance = lazy(() => import("./areas/rental/Decisions").then((m) => ({ default: m.Insurance })));
 const RentalGuide = lazy(() => import("./areas/rental/Guide"));
 const RentalStatistics = lazy(() => import("./areas/rental/Statistics"));
+// refund reports and after-sales screens
+const RefundHandovers = lazy(() => import("./areas/refunds/Handovers"));
+const RefundReports = lazy(() => import("./areas/refunds/Reports"));
+const AftersalesTickets = lazy(() => import("./areas/aftersales/Tickets"));
+const AftersalesTicket = lazy(() => import("./areas/aftersales/TicketDetail"));
+const AftersalesActivation = lazy(() => import("./areas/aftersales/Activation"));
 
 function Screens() {
   return (
@@ -53,6 +59,12 @@ function Screens() {
           <Route path="/rental/insurance" element={<RentalInsurance />} />
           <Route path="/rental/guide" element={<RentalGuide />} />
           <Route path="/rental/statistics" element={<RentalStatistics />} />
+          {/* refund reports and after-sales screens */}
+          <Route path="/refunds/handovers" element={<RefundHandovers />} />
+          <Route path="/refunds/reports" element={<RefundReports />} />
+          <Route path="/aftersales/tickets" element={<AftersalesTickets />} />
+          <Route path="/aftersales/tickets/:ticketId" element={<AftersalesTicket />} />
+          <Route path="/aftersales/activation" element={<AftersalesActivation />} />
           <Route path="*" element={null} />
         </Routes>
       </Suspense>

@@ -37,6 +37,11 @@ export const PAGES: Entry[] = [
   { path: "/rental/insurance", label: "menu_r_insurance", needs: "GET /api/v1/rental/insurance-applications" },
   { path: "/rental/guide", label: "menu_r_guide", needs: "GET /api/v1/rental/guide" },
   { path: "/rental/statistics", label: "menu_r_statistics", needs: "GET /api/v1/rental/statistics/daily" },
+  // refund reports and after-sales screens
+  { path: "/refunds/handovers", label: "menu_refund_handovers", needs: "GET /api/v1/refunds/handovers" },
+  { path: "/refunds/reports", label: "menu_refund_reports", needs: "GET /api/v1/refunds/reports/monthly-statistics" },
+  { path: "/aftersales/tickets", label: "menu_aftersales_tickets", needs: "GET /api/v1/aftersales/tickets" },
+  { path: "/aftersales/activation", label: "menu_aftersales_activation", needs: "GET /api/v1/aftersales/activations" },
 ];
 
 /** How many forms wait on me (the queue's total), shown beside its menu entry. */

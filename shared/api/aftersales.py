@@ -311,3 +311,15 @@ class StaffListOut(PageOut):
     seller_id: str
     main_account: str = Field(description="Has every permission; manages the staff below")
     items: list[StaffOut] = Field(description="Every staff member, by username (one page)")
+
+
+class RegionOut(ApiModel):
+    code: str = Field(examples=["440300"], description="The national division code (GB/T 2260)")
+    name: str = Field(examples=["深圳市"])
+    has_children: bool = Field(description="Whether a level lies below (province, city)")
+
+
+class RegionListOut(PageOut):
+    items: list[RegionOut] = Field(
+        description="The provinces, or the divisions one level below the parent, by code; one page"
+    )

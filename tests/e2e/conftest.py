@@ -40,6 +40,11 @@ def stack_settings(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Se
         demo_password=DEMO_PASSWORD,
         log_json=True,
         refund_due_soon_minutes=120,
+        # A failed payout is flagged for a person at once, not after five attempts spread
+        # over minutes, so a test sees the attention list within seconds (a crashed
+        # worker's payout is still taken over: its lease runs out, no attempt failed).
+        refund_payout_max_attempts=1,
+        refund_payout_retry_base_seconds=0.5,
     )
 
 

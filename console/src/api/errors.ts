@@ -114,6 +114,33 @@ export const ERROR_TEXTS: Record<string, { zh: string; en: string }> = {
   nothing_to_pay_back: { zh: "扣除优惠和手续费后无可退金额", en: "Nothing left to pay back after the bonus and fee" },
   ops_supervisor_required: { zh: "仅运营主管可修改押金", en: "Only an operations supervisor changes a deposit" },
   receipt_not_found: { zh: "未找到该凭证", en: "No such receipt" },
+  // refund reports and after-sales screens
+  ticket_not_found: { zh: "未找到该服务单", en: "No such ticket" },
+  ticket_not_reviewable: { zh: "该服务单已审核，不能再审核", en: "The ticket is already reviewed" },
+  ticket_not_awaiting_receipt: { zh: "该服务单不在待收货状态", en: "The ticket is not awaiting the return" },
+  ticket_not_awaiting_processing: { zh: "该服务单不在待处理状态", en: "The ticket is not awaiting processing" },
+  batch_not_allowed: {
+    zh: "批量审核仅支持同意客户发货（同一申请单）、审核不通过和客户放弃",
+    en: "A batch review approves shipment (one application), rejects or records that the customer gave up",
+  },
+  permission_missing: { zh: "您没有该操作的权限（审核与处理权限分开）", en: "You lack this permission (review and processing are apart)" },
+  not_seller_staff: { zh: "您不是该商家的售后人员", en: "You are not this seller's staff" },
+  not_main_account: { zh: "只有商家主账号可以操作", en: "Only the seller's main account may do this" },
+  invalid_return_address: { zh: "退货地址须为省、市、区三级地址", en: "The return address needs province, city and district" },
+  activation_pending: { zh: "申请正在审核中，请勿重复提交", en: "The application is already waiting for review" },
+  activation_already_approved: { zh: "该商家已开通自主售后", en: "The seller is already activated" },
+  seller_not_activated: { zh: "该商家未开通自主售后", en: "The seller is not activated" },
+  region_not_found: { zh: "未找到该地区", en: "No such division" },
+  too_many_images: { zh: "图片最多 3 张", en: "At most 3 images" },
+  image_too_large: { zh: "图片须小于 800K", en: "Each image must be under 800 KB" },
+  invalid_image: { zh: "图片格式不正确", en: "Not a valid image" },
+  invalid_handover: { zh: "交接单每项必填（没有的写无），请检查考勤与卫生", en: "Every line of the handover is required: check attendance and cleaning" },
+  invalid_period: { zh: "时间段不正确", en: "The period is not valid" },
+  same_person: { zh: "不能由同一人办理", en: "Someone else must do this" },
+  handover_already_acknowledged: { zh: "该交接单已有人接班", en: "The handover was already taken over" },
+  handover_not_found: { zh: "未找到该交接单", en: "No such handover" },
+  month_not_over: { zh: "本月尚未结束，不能审核", en: "The month has not ended yet" },
+  wrong_state: { zh: "当前状态不能进行此操作", en: "Not possible in this state" },
 };
 
 export function errorText(error: unknown, lang: Lang): string {

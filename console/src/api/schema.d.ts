@@ -166,6 +166,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/aftersales/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Regions
+         * @description The return address's three levels, one below the other, for the activation form.
+         */
+        get: operations["list_regions_api_v1_aftersales_regions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/aftersales/sellers/{seller_id}/quality": {
         parameters: {
             query?: never;
@@ -5594,6 +5614,48 @@ export interface components {
             /** Step */
             step: string;
         };
+        /** RegionListOut */
+        RegionListOut: {
+            /**
+             * Has More
+             * @description Whether another page follows
+             */
+            has_more: boolean;
+            /**
+             * Items
+             * @description The provinces, or the divisions one level below the parent, by code; one page
+             */
+            items: components["schemas"]["RegionOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as cursor= for the next page; null on the last page
+             */
+            next_cursor: string | null;
+            /**
+             * Total
+             * @description How many records match, where the service counts them
+             */
+            total?: number | null;
+        };
+        /** RegionOut */
+        RegionOut: {
+            /**
+             * Code
+             * @description The national division code (GB/T 2260)
+             * @example 440300
+             */
+            code: string;
+            /**
+             * Has Children
+             * @description Whether a level lies below (province, city)
+             */
+            has_children: boolean;
+            /**
+             * Name
+             * @example 深圳市
+             */
+            name: string;
+        };
         /** RejectRequestedIn */
         RejectRequestedIn: {
             /**
@@ -6498,9 +6560,8 @@ export interface components {
             /**
              * Images
              * @description At most 3
-             * @default []
              */
-            images: components["schemas"]["ImageIn"][];
+            images?: components["schemas"]["ImageIn"][];
             /**
              * Order No
              * @example O20261101123
@@ -7925,6 +7986,94 @@ export interface operations {
             };
             /** @description Refused by a rule, or request_in_progress for the same Idempotency-Key */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description body_too_large: the body is over the route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input, or idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Asked again too soon (code_requested_too_soon, too_many_attempts): see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A service behind the gateway is unavailable (service_unavailable), or busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_regions_api_v1_aftersales_regions_get: {
+        parameters: {
+            query?: {
+                /** @description A province's or city's code; none: the provinces */
+                parent?: string | null;
+            };
+            header?: {
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionListOut"];
+                };
+            };
+            /** @description Not signed in: unauthorized, token_expired, signed_out */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Your roles may not call this route: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -33,6 +33,7 @@ from shared.api.aftersales import (
     OverdueListOut,
     ProcessIn,
     QualityOut,
+    RegionListOut,
     ReviewIn,
     ReviewOutcome,
     StaffIn,
@@ -115,6 +116,20 @@ async def activation_detail(seller_id: str, call: Call) -> Response:
 async def review_activation(seller_id: str, body: ActivationReviewIn, call: Call) -> Response:
     """Approve, or reject with the reason the seller will read."""
     return await call.forward(body)
+
+
+@router.get(
+    "/api/v1/aftersales/regions",
+    responses={200: {"model": RegionListOut}, **errors(401, 403, 404, 422, 503)},
+)
+async def list_regions(
+    call: Call,
+    parent: Annotated[
+        str | None, Query(description="A province's or city's code; none: the provinces")
+    ] = None,
+) -> Response:
+    """The return address's three levels, one below the other, for the activation form."""
+    return await call.forward()
 
 
 # --- tickets -------------------------------------------------------------------

@@ -51,6 +51,7 @@ ROUTES: tuple[RouteRule, ...] = (
     _aftersales("GET", "/activations", ACTIVATION_READERS),
     _aftersales("GET", "/activations/{seller_id}", ACTIVATION_READERS),
     _aftersales("POST", "/activations/{seller_id}/review", ACTIVATION_REVIEWERS),
+    _aftersales("GET", "/regions", ACTIVATION_READERS),
     _aftersales("POST", "/tickets", TICKET_OPENERS),
     _aftersales("GET", "/tickets", TICKET_READERS),
     _aftersales("GET", "/tickets/overdue", TICKET_READERS),

@@ -92,6 +92,20 @@ async def ticket(refund: Refund, ticket_id: int) -> dict[str, Any]:
     return detail
 
 
+async def test_the_address_picker_walks_province_city_district(refund: Refund) -> None:
+    provinces = await refund.ok("GET", "/aftersales/regions", SELLER)
+    assert {"code": "440000", "name": "广东省", "has_children": True} in provinces["items"]
+    assert not provinces["has_more"] and provinces["total"] == len(provinces["items"])
+    cities = await refund.ok("GET", "/aftersales/regions", OPS, params={"parent": "440000"})
+    assert {"code": "440300", "name": "深圳市", "has_children": True} in cities["items"]
+    districts = await refund.ok("GET", "/aftersales/regions", SELLER, params={"parent": "440300"})
+    assert {"code": "440305", "name": "南山区", "has_children": False} in districts["items"]
+    await refund.refused(
+        "GET", "/aftersales/regions", SELLER, 404, "region_not_found", params={"parent": "1"}
+    )
+    await refund.refused("GET", "/aftersales/regions", AGENT, 403, "permission_missing")
+
+
 async def test_activation_rejected_shows_why_and_is_sent_again(refund: Refund) -> None:
     seller = f"S{uuid.uuid4().hex[:8]}"
     two_levels = {**ADDRESS, "district": ""}

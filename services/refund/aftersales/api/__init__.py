@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from services.refund.aftersales.api import activations, quality, sellers, tickets
+from services.refund.aftersales.api import activations, quality, regions, sellers, tickets
 
 router = APIRouter(prefix="/aftersales")
-for part in (activations, tickets, quality, sellers):
+for part in (activations, regions, tickets, quality, sellers):
     router.include_router(part.router)
 
 __all__ = ["router"]

@@ -101,3 +101,7 @@ class NotSellerStaff(Forbidden):
 
 class InvalidStaff(InvalidInput):
     code = "invalid_staff"
+
+
+class RegionNotFound(NotFound):
+    code = "region_not_found"
