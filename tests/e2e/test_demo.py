@@ -45,7 +45,9 @@ async def test_kefu_demo_fills_every_screen(demoed: Demoed, stack: Stack) -> Non
 
         await until(trips, what="trips in every state")
         guide = (await agent.get("/api/v1/rental/guide")).json()
-        assert guide["version"] == 2, guide
+        # the demo writes its two versions where no guide exists yet, and leaves alone a
+        # guide someone saved first (on this shared stack, a console test may have)
+        assert guide["version"] == 2 if guide["saved_by"] == "ops" else guide["version"] >= 1
         account = (await agent.get("/api/v1/rental/accounts/U2001")).json()
         assert account["balance_cents"] > 0 and account["deposit_cents"] > 0, account
         forms = await _statuses(lead, "/api/v1/refunds/forms", "state")
