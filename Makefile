@@ -26,8 +26,9 @@ lint: $(STAMP)
 	$(BIN)/mypy shared services tests bench
 	$(BIN)/lint-imports
 
+# the slowest tests are listed at the end: the budget of `make test` is 15 minutes on 2 cores
 test: lint console-check chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # The agent console (console/): dependencies from the committed lockfile, then its type
 # check, its component tests, and the generated API types checked against the gateway's
