@@ -107,9 +107,10 @@ test("an approval other than technical verification is sent without a comment", 
   await waitFor(() => expect(onConfirm).toHaveBeenCalledWith(""));
 });
 
-test("the buttons are the API's actions the user's routes allow; waiting on the customer is not one here", () => {
+test("the buttons are the API's actions the user's routes allow, waiting on the customer among them", () => {
   const can = (route: string) => !route.endsWith("/close");
-  expect(formActions({ actions: ["lead_check", "close", "customer_wait"] }, can)).toEqual(["lead_check"]);
+  expect(formActions({ actions: ["lead_check", "close", "customer_wait"] }, can)).toEqual(["lead_check", "customer_wait"]);
+  expect(formActions({ actions: ["customer_wait"] }, (route) => !route.endsWith("/customer-wait"))).toEqual([]);
   expect(formActions({ actions: [] }, () => true)).toEqual([]);
 });
 

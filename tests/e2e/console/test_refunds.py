@@ -89,6 +89,16 @@ async def test_a_form_walks_every_step_with_a_send_back_each_user_seeing_only_th
     # The agent filed it: no step of it is theirs to decide, and the API says why.
     await expect(page.get_by_role("button", name=APPROVE_BUTTONS)).to_have_count(0)
     await expect(page.get_by_test_id("step-refusal")).to_be_visible()
+    # Waiting on the customer pauses the time limits; their answer starts them again.
+    await page.get_by_role("button", name="等待客户（暂停时限）").click()
+    await page.get_by_role("button", name="客户已回复（恢复时限）").click()
+    await expect(page.get_by_role("button", name="等待客户（暂停时限）")).to_be_visible()
+    timeline = page.get_by_role("table", name="审批记录").locator("tbody tr")
+    await expect(timeline.filter(has_text="等待客户")).to_have_count(1)
+    await expect(timeline.filter(has_text="客户已回复")).to_have_count(1)
+    steps = (await agent.get(f"/api/v1/refunds/forms/{form_id}")).json()["steps"]
+    waits = [s["step"] for s in steps]
+    assert waits[-2:] == ["waiting_customer", "customer_replied"], waits
 
     await _step(sign_in, "lead", order_no, "值班负责人审核", "待技术核实")
     await _step(sign_in, "tech", order_no, "技术核实", "待提交财务")

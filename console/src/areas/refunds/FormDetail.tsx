@@ -13,7 +13,7 @@ import { dateTime, yuanFromCents } from "../../shared/format";
 import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
 import { ReasonDialog } from "../../shared/ReasonDialog";
-import { closeForm, decideStep, resubmitForm, retryFormPayout } from "./commands";
+import { closeForm, decideStep, resubmitForm, retryFormPayout, setCustomerWait } from "./commands";
 import { DecisionDialog, type Decision } from "./DecisionDialog";
 import { causeLabel, decisionLabel, formActions, isReviewStep, stateLabel, stepLabel, type Form, type ReviewStep } from "./labels";
 
@@ -53,6 +53,7 @@ export function FormActions({ form, onDone }: { form: Form; onDone: () => void }
   const close = useIdempotentAction(closeForm);
   const resubmit = useIdempotentAction(resubmitForm);
   const retry = useIdempotentAction(retryFormPayout);
+  const customerWait = useIdempotentAction(setCustomerWait);
   const actions = formActions(form, can);
   const finish = async (pending: Promise<unknown>) => {
     setError(null);
@@ -104,6 +105,14 @@ export function FormActions({ form, onDone }: { form: Form; onDone: () => void }
         {actions.includes("close") && (
           <Button danger onClick={() => setDialog({ kind: "close" })}>
             {t("close_form")}
+          </Button>
+        )}
+        {actions.includes("customer_wait") && (
+          <Button
+            loading={customerWait.running}
+            onClick={() => void finish(customerWait.run({ formId: form.form_id, waiting: !form.waiting_customer }))}
+          >
+            {form.waiting_customer ? t("customer_replied") : t("wait_for_customer")}
           </Button>
         )}
         {actions.includes("payout_retry") && (

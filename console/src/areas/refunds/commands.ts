@@ -69,6 +69,18 @@ export function retryFormPayout(key: string, formId: string) {
   );
 }
 
+/** Waiting on the customer (a bank statement, a call back) pauses the form's time limits;
+ * the customer's answer starts them again. */
+export function setCustomerWait(key: string, args: { formId: string; waiting: boolean }) {
+  return unwrap(
+    api.POST("/api/v1/refunds/forms/{form_id}/customer-wait", {
+      params: { path: { form_id: args.formId } },
+      body: { waiting: args.waiting, note: "" },
+      headers: keyed(key),
+    }),
+  );
+}
+
 export function retryRequestedPayout(key: string, refundId: string) {
   return unwrap(
     api.POST("/api/v1/refunds/requested/{refund_id}/payout-retry", {

@@ -56,7 +56,7 @@ export const ROUTE_OF: Record<FormAction, RouteKey> = {
 
 /** The actions this screen offers: the API's flags, where the user's roles may call the route. */
 export function formActions(form: Pick<Form, "actions">, can: (route: RouteKey) => boolean): FormAction[] {
-  return form.actions.filter((a) => a !== "customer_wait" && can(ROUTE_OF[a]));
+  return form.actions.filter((a) => can(ROUTE_OF[a]));
 }
 
 function known(prefix: string, value: string, table: readonly string[]): TextKey | null {
@@ -66,7 +66,7 @@ function known(prefix: string, value: string, table: readonly string[]): TextKey
 export const stateLabel = (s: string) => known("state", s, STATES);
 export const causeLabel = (c: string) => known("cause", c, CAUSES);
 export const stepLabel = (s: string) =>
-  known("step", s, [...Object.keys(STEP_PATHS), "filed", "resubmitted"]);
+  known("step", s, [...Object.keys(STEP_PATHS), "filed", "resubmitted", "waiting_customer", "customer_replied"]);
 export const decisionLabel = (d: string) => known("decision", d, ["approved", "sent_back", "done"]);
 
 /** A countdown to ``due`` from ``now`` as H:MM:SS (negative: how long overdue). */
