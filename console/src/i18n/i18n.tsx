@@ -8,8 +8,17 @@ export function storedLang(): Lang {
   return localStorage.getItem(STORAGE) === "en-US" ? "en-US" : "zh-CN";
 }
 
+// Labels registered by the screens that load them (rentalTexts.ts, reportsTexts.ts).
+const loaded: Record<Lang, Record<string, string>> = { "zh-CN": {}, "en-US": {} };
+
+export function registerTexts(zhTable: Record<string, string>, enTable: Record<string, string>): void {
+  Object.assign(loaded["zh-CN"], zhTable);
+  Object.assign(loaded["en-US"], enTable);
+}
+
 export function textOf(lang: Lang, key: TextKey): string {
-  return lang === "en-US" ? en[key] : zh[key];
+  const own: Record<string, string> = lang === "en-US" ? en : zh;
+  return own[key] ?? loaded[lang][key] ?? key;
 }
 
 interface I18n {
@@ -20,7 +29,7 @@ interface I18n {
 
 const Context = createContext<I18n>({
   lang: "zh-CN",
-  t: (key) => zh[key],
+  t: (key) => textOf("zh-CN", key),
   setLang: () => undefined,
 });
 

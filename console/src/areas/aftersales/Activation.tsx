@@ -1,6 +1,7 @@
 // Seller activation (开通自主售后): the seller's staff apply with a three-level return address
 // picked province → city → district from the API's divisions, then street and contact; the
 // applications below show their state and, for a rejected one, why and whether to apply again.
+import "../../i18n/reportsTexts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Cascader, Col, Empty, Form, Input, Row, Table, Tag, message, type TableColumnsType } from "antd";
 import { useState } from "react";

@@ -1,6 +1,7 @@
 // One ticket: what the customer asked, who reviewed it (the system after 48 hours shows as
 // such), its images (thumbnails, click to enlarge), its history, and the actions the API
 // offers this user: the review (reviewers) and the processing step (processors only).
+import "../../i18n/reportsTexts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Empty, Form, Image, Input, Select, Space, Spin, Table, Tag, message } from "antd";
 import { useState } from "react";

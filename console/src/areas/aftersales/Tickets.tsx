@@ -1,6 +1,7 @@
 // After-sales tickets (服务单): filters in the URL (status, opening dates, seller, outcome,
 // order), newest first; tickets the API offers for review can be selected and reviewed
 // together, and the answer for each ticket is shown (one that fails stops no other).
+import "../../i18n/reportsTexts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Col, Empty, Form, Input, Modal, Row, Select, Space, Table, Tag, type TableColumnsType } from "antd";
 import { useEffect, useMemo, useState } from "react";

@@ -1,4 +1,5 @@
 // After-sales commands, each sent with the key of the user's action.
+import "../../i18n/reportsTexts";
 import { api, unwrap, type Schemas } from "../../api/client";
 
 const keyed = (key: string) => ({ "Idempotency-Key": key });

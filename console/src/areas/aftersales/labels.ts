@@ -1,5 +1,6 @@
 // After-sales names in words (seed 002). The API decides which actions a ticket offers
 // (`actions`); this file only names them and the routes they call.
+import "../../i18n/reportsTexts";
 import type { RouteKey, Schemas } from "../../api/client";
 import type { TextKey } from "../../i18n/texts";
 

@@ -2,6 +2,7 @@
 // a new one (attendance, cleaning and who signs for it, finished work, follow-ups), each
 // opened with the finance lists the service computed from the forms, and Acknowledge for
 // the next duty lead when the API offers it.
+import "../../i18n/reportsTexts";
 import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import {

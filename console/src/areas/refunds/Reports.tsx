@@ -3,6 +3,7 @@
 // (progress shown while it streams). A month's approval by the department head, and its
 // verification and archive by the admin/HR office, are offered only as the API's `actions` say;
 // an approved month is the stored table, frozen.
+import "../../i18n/reportsTexts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Empty, Form, Input, Modal, Progress as Bar, Space, Statistic, Table, Tabs, Tag, message } from "antd";
 import { useMemo, useRef, useState } from "react";

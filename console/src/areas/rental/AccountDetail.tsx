@@ -2,6 +2,7 @@
 // its type's limits, today's top-ups; the commands the API offers (`actions`): top-up,
 // refunds, card states, the deposit (ops supervisor); the ledger, the receipts, and each
 // refund with its progress in the refund service (its requested refund's state).
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Empty, Form, Input, Modal, Space, Spin, Steps, Table, Tabs } from "antd";
 import { useState } from "react";

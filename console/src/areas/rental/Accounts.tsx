@@ -1,5 +1,6 @@
 // The account list (账户列表, seed 001 2.3): balance, deposit, held money and card state per
 // customer, searched by phone (whole or last four), name or user id.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Empty, Form, Input, Table, Tag } from "antd";
 import { useEffect, useMemo } from "react";

@@ -1,6 +1,7 @@
 // Feedback (反馈列表, seed 001 2.5) and insurance applications (保险申请列表, 2.6): lists by
 // status and user, the detail in an expanded row, and accept / reject where the API offers
 // them (`actions`); a rejection needs its reason, which the user reads in the app.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Button, Empty, Form, Input, Modal, Select, Space, Table, Tag, Alert } from "antd";
 import { useEffect, useMemo, useState } from "react";

@@ -1,6 +1,7 @@
 // Fund flows (资金流水, seed 001 2.12): rentals, top-ups and refunds, insurance fees, deposits,
 // by local day range, kind and user; the totals per kind and the net over the whole filter
 // (the API sums the ledger, every page); the CSV export read as a stream with its progress.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Empty, Form, Input, Progress as Bar, Select, Table, Tag } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";

@@ -1,6 +1,7 @@
 // The user guide (用户指南, seed 001 2.7): the current version, every earlier one, and the
 // edit for the roles the API offers it to (`actions`); a save names the version it started
 // from, so two editors cannot overwrite each other (guide_version_conflict).
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Empty, Input, Space, Spin, Table } from "antd";
 import { useState } from "react";

@@ -1,6 +1,7 @@
 // One rental order (seed 001 2.8, 3.1): the bike and its lock, the user's status, the fixes
 // made, and the exception fix only when the API offers it (`actions`: the lock reports
 // locked or another user rides the bike). Otherwise the agent is told to send on-site staff.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Empty, Form, Input, Modal, Spin, Table, Tag } from "antd";
 import { useState } from "react";

@@ -1,5 +1,6 @@
 // Rental orders (租赁订单列表, seed 001 2.8): filters in the URL (phone, user, bike, status,
 // start and end times), newest first; each opens its detail with the exception fix.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Empty, Form, Input, Select, Table, Tag } from "antd";
 import { useEffect, useMemo } from "react";

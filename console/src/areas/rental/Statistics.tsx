@@ -1,6 +1,7 @@
 // Daily figures (租借信息, 还车信息, 用户统计; seed 001 2.9-2.11): rentals started, final
 // returns and new users per local day, as a table and a small bar chart drawn in SVG (three
 // series, no chart library needed for that).
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Card, Empty, Form, Input, Table } from "antd";
 import { useEffect } from "react";

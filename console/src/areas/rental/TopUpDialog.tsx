@@ -2,6 +2,7 @@
 // customer reads out, or an ID document / face check recorded by the agent), then the
 // amount against the card type's limits, confirmed by the customer; the answer is the
 // receipt. Every refusal is the service's, shown in words (amount_over_limit, card_frozen…).
+import "../../i18n/rentalTexts";
 import { Alert, Button, Descriptions, Form, Input, Modal, Radio, Select, Space, Steps } from "antd";
 import { useState } from "react";
 import type { Schemas } from "../../api/client";

@@ -1,5 +1,6 @@
 // One user (seed 001 2.2): account, deposit and rental history, the agents' past commands,
 // and the commands the API offers now (`actions`), each with its reason.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Empty, Form, Modal, Select, Space, Spin, Table, Input } from "antd";
 import { useState } from "react";

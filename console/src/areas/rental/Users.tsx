@@ -1,5 +1,6 @@
 // The user list (用户列表, seed 001 2.2): search by phone (whole or last four digits), name,
 // user id, status, blacklist; masked phones as the API masks them; each row opens the detail.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Empty, Form, Input, Select, Space, Table, Tag } from "antd";
 import { useEffect, useMemo } from "react";

@@ -1,5 +1,6 @@
 // The rental commands, each sent with the key of the user's action (one per click, kept
 // for a retry: shared/idempotency.ts).
+import "../../i18n/rentalTexts";
 import { api, unwrap, type Schemas } from "../../api/client";
 import type { UserAction } from "./labels";
 

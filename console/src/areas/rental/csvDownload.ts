@@ -1,5 +1,6 @@
 // A long CSV read as a stream, so the page can show how much has arrived (bytes and rows)
 // while the server is still sending; saved once complete, under the server's file name.
+import "../../i18n/rentalTexts";
 import { currentSession } from "../../auth/session";
 import { ApiError } from "../../api/errors";
 

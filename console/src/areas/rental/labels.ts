@@ -1,6 +1,7 @@
 // The rental screens' names in words, and the routes each action calls. Which actions a user,
 // an order, an account or a decision offers is the API's answer (`actions`); this file only
 // names them and keeps a button from showing when the gateway would refuse the route.
+import "../../i18n/rentalTexts";
 import type { RouteKey, Schemas } from "../../api/client";
 import type { TextKey } from "../../i18n/texts";
 

@@ -1,5 +1,6 @@
 // A list inside a detail page (not the page's own list): its cursor kept in the component,
 // not the URL, with the same pager as the pages' lists.
+import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { createElement, useState } from "react";
 import { CursorPager } from "../../shared/CursorPager";

@@ -1,5 +1,6 @@
 // The printable receipt page needs the signed-in user's token, which a plain link does not
 // carry: fetched with it, then opened from memory for the counter's printer.
+import "../../i18n/rentalTexts";
 import { currentSession } from "../../auth/session";
 
 export async function openReceipt(serialNo: string): Promise<void> {

@@ -1,5 +1,6 @@
 // One command of a rental screen: its key per action (shared/idempotency.ts), its error kept
 // for the dialog, a message and a refresh of the rental queries once it is done.
+import "../../i18n/rentalTexts";
 import { useQueryClient } from "@tanstack/react-query";
 import { message } from "antd";
 import { useState } from "react";
