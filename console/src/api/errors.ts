@@ -71,6 +71,11 @@ export const ERROR_TEXTS: Record<string, { zh: string; en: string }> = {
   // (i18n/rentalTexts.ts, i18n/reportsTexts.ts)
 };
 
+/** Codes whose words load with the screens that meet them (i18n/rentalTexts.ts, ...). */
+export function registerErrorTexts(table: Record<string, { zh: string; en: string }>): void {
+  Object.assign(ERROR_TEXTS, table);
+}
+
 export function errorText(error: unknown, lang: Lang): string {
   if (error instanceof ApiError) {
     const known = ERROR_TEXTS[error.code];

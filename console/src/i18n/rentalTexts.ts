@@ -1,6 +1,6 @@
 // The rental screens' labels, loaded with those screens rather than with the sign-in page
 // (the first screen's JavaScript has a budget: bench/RESULTS.md (g)).
-import { ERROR_TEXTS } from "../api/errors";
+import { registerErrorTexts } from "../api/errors";
 import { registerTexts } from "./i18n";
 
 export const zhRental = {
@@ -423,7 +423,7 @@ export const enRental: Record<RentalTextKey, string> = {
 
 registerTexts(zhRental, enRental);
 
-Object.assign(ERROR_TEXTS, {
+registerErrorTexts({
   user_not_found: { zh: "未找到该用户", en: "No such user" },
   user_deleted: { zh: "该用户已删除", en: "The user is deleted" },
   user_not_deleted: { zh: "该用户未删除", en: "The user is not deleted" },

@@ -1,6 +1,6 @@
 // The refund report, handover and after-sales screens' labels, loaded with those screens rather than with the sign-in page
 // (the first screen's JavaScript has a budget: bench/RESULTS.md (g)).
-import { ERROR_TEXTS } from "../api/errors";
+import { registerErrorTexts } from "../api/errors";
 import { registerTexts } from "./i18n";
 
 export const zhReports = {
@@ -361,7 +361,7 @@ export const enReports: Record<ReportsTextKey, string> = {
 
 registerTexts(zhReports, enReports);
 
-Object.assign(ERROR_TEXTS, {
+registerErrorTexts({
   ticket_not_found: { zh: "未找到该服务单", en: "No such ticket" },
   ticket_not_reviewable: { zh: "该服务单已审核，不能再审核", en: "The ticket is already reviewed" },
   ticket_not_awaiting_receipt: { zh: "该服务单不在待收货状态", en: "The ticket is not awaiting the return" },

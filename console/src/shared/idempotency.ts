@@ -72,3 +72,6 @@ export function useIdempotentAction<A, R>(send: (key: string, args: A) => Promis
   const end = useCallback(() => action.current.end(), []);
   return { run, running, end };
 }
+
+/** The header a command is sent with: the key of the user's one action. */
+export const keyed = (key: string) => ({ "Idempotency-Key": key });

@@ -1,8 +1,8 @@
 // After-sales commands, each sent with the key of the user's action.
 import "../../i18n/reportsTexts";
 import { api, unwrap, type Schemas } from "../../api/client";
+import { keyed } from "../../shared/idempotency";
 
-const keyed = (key: string) => ({ "Idempotency-Key": key });
 const ticket = (id: number) => ({ path: { ticket_id: id } });
 
 export function reviewTicket(key: string, args: { id: number; body: Schemas["ReviewIn"] }) {

@@ -1,8 +1,8 @@
 // The refund form commands, each sent with the key of the user's action.
 import { api, unwrap, type Schemas } from "../../api/client";
 import type { ReviewStep } from "./labels";
+import { keyed } from "../../shared/idempotency";
 
-const keyed = (key: string) => ({ "Idempotency-Key": key });
 
 export function fileForm(key: string, body: Schemas["FormIn"]) {
   return unwrap(api.POST("/api/v1/refunds/forms", { body, headers: keyed(key) }));

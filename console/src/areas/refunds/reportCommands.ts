@@ -1,7 +1,7 @@
 // Handover and monthly-statistics commands, each sent with the key of the user's action.
 import { api, unwrap, type Schemas } from "../../api/client";
+import { keyed } from "../../shared/idempotency";
 
-const keyed = (key: string) => ({ "Idempotency-Key": key });
 
 export function handOver(key: string, body: Schemas["HandoverIn"]) {
   return unwrap(api.POST("/api/v1/refunds/handovers", { body, headers: keyed(key) }));

@@ -3,8 +3,8 @@
 import "../../i18n/rentalTexts";
 import { api, unwrap, type Schemas } from "../../api/client";
 import type { UserAction } from "./labels";
+import { keyed } from "../../shared/idempotency";
 
-const keyed = (key: string) => ({ "Idempotency-Key": key });
 
 export function userCommand(
   key: string,

@@ -2,6 +2,7 @@
 // rules), shown only when the user's roles may also call the route. No rule is decided here.
 import { api, unwrap, type RouteKey, type Schemas } from "../../api/client";
 import type { TextKey } from "../../i18n/texts";
+import { keyed } from "../../shared/idempotency";
 
 export type VoucherAction = Schemas["VoucherOut"]["actions"][number];
 export type OperationStatus = Schemas["OperationStatusOut"];
@@ -34,7 +35,6 @@ export function outcomeText(status: Pick<OperationStatus, "status" | "failure">)
   }
 }
 
-const keyed = (key: string) => ({ "Idempotency-Key": key });
 
 export function voidVoucher(key: string, code: string, reason: string) {
   return unwrap(
