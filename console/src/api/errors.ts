@@ -47,28 +47,13 @@ export const ERROR_TEXTS: Record<string, { zh: string; en: string }> = {
   invalid_filter: { zh: "查询条件不正确", en: "A filter is not valid" },
   invalid_cursor: { zh: "分页已失效，请重新查询", en: "The page is stale; search again" },
   invalid_limit: { zh: "每页条数不正确", en: "The page size is not valid" },
-  no_code_sent: { zh: "该手机号暂无验证码短信", en: "No verification code was sent to this phone" },
-  announcement_online: { zh: "公告已发布，需先下线再编辑", en: "The announcement is online: withdraw it first" },
-  announcement_not_online: { zh: "公告未发布", en: "The announcement is not online" },
-  announcement_not_found: { zh: "未找到该公告", en: "No such announcement" },
-  invalid_announcement: { zh: "公告内容不正确", en: "The announcement is not valid" },
-  invalid_schedule: { zh: "定时设置不正确", en: "The schedule is not valid" },
   rate_limited: { zh: "请求过于频繁，请稍后再试", en: "Too many requests; try again later" },
   service_unavailable: { zh: "服务暂不可用，请稍后重试", en: "A service is unavailable; try again" },
   service_timeout: { zh: "服务响应超时，请稍后重试", en: "A service timed out; try again" },
   busy: { zh: "系统繁忙，请稍后重试", en: "The system is busy; try again" },
   invalid_input: { zh: "输入内容不正确", en: "The input is not valid" },
-  wrong_step: { zh: "该单不在此环节，无法办理", en: "The form is not at this step" },
-  already_decided: { zh: "该环节已办理", en: "This step is already decided" },
-  role_required: { zh: "您的角色不能办理此环节", en: "Your roles do not decide this step" },
-  own_form: { zh: "不能审批自己填写或提交的单", en: "You filed or resubmitted this form: someone else decides it" },
-  same_person_twice: { zh: "您已办理过此单的其他环节，同一人不能办理两个环节", en: "You decided another step of this form: one person decides one step" },
-  over_refund: { zh: "退款金额大于订单实付金额", en: "The refund is more than the customer paid" },
-  form_exists: { zh: "该订单已有退款单", en: "This order already has a refund form" },
-  invalid_form: { zh: "退款单内容不正确", en: "The form is not valid" },
-  form_not_found: { zh: "未找到该退款单", en: "No such refund form" },
-  // the rental, refund report and after-sales codes load with their screens
-  // (i18n/rentalTexts.ts, i18n/reportsTexts.ts)
+  // the other areas' codes load with their screens
+  // (i18n/rentalTexts.ts, reportsTexts.ts, refundTexts.ts, messagesTexts.ts)
 };
 
 /** Codes whose words load with the screens that meet them (i18n/rentalTexts.ts, ...). */

@@ -8,7 +8,7 @@ export function storedLang(): Lang {
   return localStorage.getItem(STORAGE) === "en-US" ? "en-US" : "zh-CN";
 }
 
-// Labels registered by the screens that load them (rentalTexts.ts, reportsTexts.ts).
+// Labels registered by the screens that load them (rentalTexts.ts, reportsTexts.ts, refundTexts.ts, messagesTexts.ts).
 const loaded: Record<Lang, Record<string, string>> = { "zh-CN": {}, "en-US": {} };
 
 export function registerTexts(zhTable: Record<string, string>, enTable: Record<string, string>): void {

@@ -13,6 +13,7 @@ import { CursorPager } from "../../shared/CursorPager";
 import { dateTime, shanghaiIso } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters } from "../../shared/urlFilters";
+import "../../i18n/messagesTexts";
 
 type Announcement = Schemas["AnnouncementOut"];
 type Status = Announcement["status"];

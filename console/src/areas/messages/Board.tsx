@@ -7,6 +7,7 @@ import { useI18n } from "../../i18n/i18n";
 import { dateTime } from "../../shared/format";
 import { LangSwitch } from "../../shared/LangSwitch";
 import { ListError } from "../../shared/ListError";
+import "../../i18n/messagesTexts";
 
 export default function Board() {
   const { t } = useI18n();

@@ -7,6 +7,7 @@ import { errorText } from "../../api/errors";
 import { useI18n } from "../../i18n/i18n";
 import { dateTime } from "../../shared/format";
 import { PHONE_SHAPE } from "../../shared/urlFilters";
+import "../../i18n/messagesTexts";
 
 export default function CodeLookup() {
   const { t, lang } = useI18n();

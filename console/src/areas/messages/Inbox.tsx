@@ -6,6 +6,7 @@ import { api, unwrap } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
 import { dateTime } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
+import "../../i18n/messagesTexts";
 
 export default function Inbox() {
   const { t } = useI18n();

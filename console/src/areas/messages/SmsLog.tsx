@@ -9,6 +9,7 @@ import { CursorPager } from "../../shared/CursorPager";
 import { dateTime } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { PHONE_SHAPE, useUrlFilters } from "../../shared/urlFilters";
+import "../../i18n/messagesTexts";
 
 const FILTERS = ["phone", "status"] as const;
 const STATES = ["queued", "sending", "sent", "failed", "rejected"] as const;

@@ -3,6 +3,7 @@ import { Tag } from "antd";
 import { useEffect, useState } from "react";
 import { useI18n } from "../../i18n/i18n";
 import { countdown } from "./labels";
+import "../../i18n/refundTexts";
 
 /** The clock the countdowns share, one tick a second while any is on screen. */
 function useNow(): number {

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { errorText } from "../../api/errors";
 import { useI18n } from "../../i18n/i18n";
 import type { ReviewStep } from "./labels";
+import "../../i18n/refundTexts";
 
 export type Decision = "approve" | "send_back";
 

@@ -16,6 +16,7 @@ import { ReasonDialog } from "../../shared/ReasonDialog";
 import { closeForm, decideStep, resubmitForm, retryFormPayout, setCustomerWait } from "./commands";
 import { DecisionDialog, type Decision } from "./DecisionDialog";
 import { causeLabel, decisionLabel, formActions, isReviewStep, stateLabel, stepLabel, type Form, type ReviewStep } from "./labels";
+import "../../i18n/refundTexts";
 
 type Dialog = { kind: "decide"; step: ReviewStep; decision: Decision } | { kind: "close" } | { kind: "resubmit" } | null;
 

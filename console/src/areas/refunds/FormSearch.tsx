@@ -14,6 +14,7 @@ import { ListError } from "../../shared/ListError";
 import { useUrlFilters, type Filters } from "../../shared/urlFilters";
 import { STATES, stateLabel, type FormState } from "./labels";
 import { NewFormDialog } from "./NewFormDialog";
+import "../../i18n/refundTexts";
 
 export const FILTERS = ["phone", "customer_name", "order_no", "filed_from", "filed_to", "state"] as const;
 type Key = (typeof FILTERS)[number];

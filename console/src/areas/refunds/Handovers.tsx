@@ -35,6 +35,7 @@ import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters } from "../../shared/urlFilters";
 import { acknowledgeHandover, handOver } from "./reportCommands";
+import "../../i18n/refundTexts";
 
 type Handover = Schemas["HandoverOut"];
 type Line = Schemas["FormLineOut"];

@@ -12,6 +12,7 @@ import { ListError } from "../../shared/ListError";
 import { useUrlFilters } from "../../shared/urlFilters";
 import { Countdown } from "./Countdown";
 import { stateLabel } from "./labels";
+import "../../i18n/refundTexts";
 
 const NO_FILTERS = [] as const;
 

@@ -9,6 +9,7 @@ import { fileForm } from "./commands";
 import { CAUSES } from "./labels";
 import { useState } from "react";
 import type { Schemas } from "../../api/client";
+import "../../i18n/refundTexts";
 
 export interface NewFormValues {
   order_no: string;

@@ -14,6 +14,7 @@ import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters } from "../../shared/urlFilters";
 import { retryFormPayout, retryRequestedPayout } from "./commands";
+import "../../i18n/refundTexts";
 
 type Attention = Schemas["AttentionOut"];
 const NO_FILTERS = [] as const;

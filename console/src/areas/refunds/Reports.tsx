@@ -20,6 +20,7 @@ import { BarChart, type Bar as ChartBar } from "./BarChart";
 import { decisionLabel } from "./labels";
 import { downloadCsv, type Progress } from "./csvDownload";
 import { decideStatistics, type Department, type StatisticsAction } from "./reportCommands";
+import "../../i18n/refundTexts";
 
 const FILTERS = ["tab", "date", "month"] as const;
 type MonthlyTable = Schemas["ServiceMonthlyOut"] | Schemas["FinanceMonthlyOut"];

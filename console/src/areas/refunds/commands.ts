@@ -2,6 +2,7 @@
 import { api, unwrap, type Schemas } from "../../api/client";
 import type { ReviewStep } from "./labels";
 import { keyed } from "../../shared/idempotency";
+import "../../i18n/refundTexts";
 
 
 export function fileForm(key: string, body: Schemas["FormIn"]) {

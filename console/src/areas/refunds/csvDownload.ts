@@ -2,6 +2,7 @@
 // chunk, so a long export shows the rows and bytes received so far, then is saved as a file.
 import { currentSession } from "../../auth/session";
 import { ApiError } from "../../api/errors";
+import "../../i18n/refundTexts";
 
 export interface Progress {
   bytes: number;

@@ -2,6 +2,7 @@
 // actions a form offers (`actions`); this file only names them.
 import type { RouteKey, Schemas } from "../../api/client";
 import type { TextKey } from "../../i18n/texts";
+import "../../i18n/refundTexts";
 
 export type Form = Schemas["RefundFormOut"];
 export type FormAction = Form["actions"][number];

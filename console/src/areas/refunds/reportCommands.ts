@@ -1,6 +1,7 @@
 // Handover and monthly-statistics commands, each sent with the key of the user's action.
 import { api, unwrap, type Schemas } from "../../api/client";
 import { keyed } from "../../shared/idempotency";
+import "../../i18n/refundTexts";
 
 
 export function handOver(key: string, body: Schemas["HandoverIn"]) {
