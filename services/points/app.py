@@ -10,17 +10,22 @@ from fastapi import FastAPI
 
 from services.points.adapters.provider import SandboxBubbleProvider
 from services.points.api import router
+from services.points.settings import PointsSettings
 from services.points.subscribers import subscriptions
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
 from shared.http import make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(platform_settings: PlatformSettings) -> FastAPI:
+    """The points gateway. ``platform_settings`` are read as the service's own (``kefu
+    replay`` hands it the platform's)."""
+    settings = PointsSettings.of(platform_settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         platform = Platform("points", settings, MIGRATIONS)

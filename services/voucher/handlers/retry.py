@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
+from services.voucher.deps import Deps
 from services.voucher.domain.errors import NotRetryable, OperationNotFound
 from services.voucher.domain.model import OperationType
+from services.voucher.domain.operation import Outcome
 from services.voucher.domain.rules import MayOperate, check
 from services.voucher.handlers import idempotency, reversal, void
-from services.voucher.handlers.deps import Deps, Outcome
 from services.voucher.store import operations, sagas, vouchers
 from shared.http import Actor
 

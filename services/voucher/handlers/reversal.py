@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
     DeductionStatus,
@@ -29,6 +30,7 @@ from services.voucher.domain.model import (
     OrderStatus,
     VoucherStatus,
 )
+from services.voucher.domain.operation import Outcome
 from services.voucher.domain.rules import (
     MayOperate,
     OrderNotReversed,
@@ -43,10 +45,10 @@ from services.voucher.domain.saga import (
     saga_id_of_refund,
 )
 from services.voucher.handlers import idempotency
-from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.store import operations, sagas, vouchers
+from services.voucher.store.operations import outcome_of
 from shared import metrics
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,

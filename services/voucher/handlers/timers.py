@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from services.voucher.deps import Deps
 from services.voucher.handlers import reversal, void
-from services.voucher.handlers.deps import Deps
 from services.voucher.store import operations, sagas
 from shared.telemetry import continuing
 

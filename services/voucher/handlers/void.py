@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.voucher.deps import Deps
 from services.voucher.domain.errors import NotRetryable, VoucherNotFound
 from services.voucher.domain.model import (
     Failure,
@@ -19,11 +20,12 @@ from services.voucher.domain.model import (
     VoucherStatus,
     voucher_status,
 )
+from services.voucher.domain.operation import Outcome
 from services.voucher.domain.rules import MayOperate, ReasonGiven, check, void_command_rules
 from services.voucher.handlers import idempotency
-from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.store import existing, operations, vouchers
+from services.voucher.store.operations import outcome_of, outcome_of_row
 from shared import metrics
 from shared.http import Actor
 from shared.telemetry import current_trace_id, current_traceparent
@@ -103,7 +105,7 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
         await vouchers.lock_order(conn, op["merchant_order_no"])
         op = existing(await operations.get(conn, operation_id, lock=True), "operation")
         if op["status"] != OperationStatus.PENDING or op["attempt"] != attempt:
-            return Outcome.of(op)
+            return outcome_of_row(op)
         voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
         failure: Failure | None = None
         if not result.voided:
@@ -123,4 +125,4 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
         )
         finished = await operations.finish(conn, operation_id, status, failure)
         metrics.operation_finished("void", status, failure)
-        return Outcome.of(finished)
+        return outcome_of_row(finished)

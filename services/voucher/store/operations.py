@@ -7,6 +7,11 @@ from uuid import UUID
 
 import asyncpg
 
+from services.voucher.domain.errors import OperationNotFound
+from services.voucher.domain.model import Failure, OperationStatus, OperationType
+from services.voucher.domain.operation import Outcome
+from shared.db import Db
+
 FINISHED_CHANNEL = "kefu_voucher_operation"
 """pg_notify channel: an operation reached a final status (payload: its id)."""
 
@@ -134,3 +139,22 @@ async def records_of(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record
             "SELECT * FROM operation_records WHERE code = $1 ORDER BY operation_no", code
         )
     )
+
+
+def outcome_of_row(row: asyncpg.Record) -> Outcome:
+    return Outcome(
+        operation_id=row["operation_id"],
+        type=OperationType(row["type"]),
+        status=OperationStatus(row["status"]),
+        failure=Failure(row["failure"]) if row["failure"] else None,
+        merchant_order_no=row["merchant_order_no"],
+        code=row["code"],
+    )
+
+
+async def outcome_of(db: Db, operation_id: UUID) -> Outcome:
+    """Where the operation stands now; 404 ``operation_not_found`` when there is none."""
+    row = await db.fetchrow("SELECT * FROM operations WHERE operation_id = $1", operation_id)
+    if row is None:
+        raise OperationNotFound(f"no operation {operation_id}")
+    return outcome_of_row(row)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from services.voucher.store.operations import FINISHED_CHANNEL
-from services.voucher.waiters import OperationWaiters
+from services.voucher.store.waiters import OperationWaiters
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher
 

@@ -12,9 +12,9 @@ import asyncpg
 
 from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
 from services.voucher.domain.model import voucher_status
+from services.voucher.domain.operation import Outcome
 from services.voucher.domain.query import VoucherQuery
 from services.voucher.domain.rules import OrderFacts, voucher_actions
-from services.voucher.handlers.deps import Outcome
 from services.voucher.store import operations, search, vouchers
 from shared.api.voucher import (
     OperationOut,
