@@ -1,4 +1,5 @@
-"""The read side: what the agent's screens show, as response models built from rows.
+"""The read side: what the agent's screens show, as response models built from the store's
+read models.
 
 Times are shown in the business time zone; phone numbers are masked.
 """
@@ -12,8 +13,8 @@ import asyncpg
 
 from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
 from services.voucher.domain.model import voucher_status
-from services.voucher.domain.operation import Outcome
-from services.voucher.domain.query import VoucherQuery
+from services.voucher.domain.operation import OperationRecord, Outcome
+from services.voucher.domain.query import ListedVoucher, VoucherQuery
 from services.voucher.domain.rules import OrderFacts, voucher_actions
 from services.voucher.store import operations, search, vouchers
 from shared.api.voucher import (
@@ -38,40 +39,39 @@ def operation_status(outcome: Outcome) -> OperationStatusOut:
 
 
 def _item(
-    row: asyncpg.Record, order: OrderFacts, roles: frozenset[str], today: date, tz: tzinfo
+    v: ListedVoucher, order: OrderFacts, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherOut:
-    status = voucher_status(row["status"], row["valid_to"], today)
-    redeemed_at = row["redeemed_at"]
+    status = voucher_status(v.stored_status, v.valid_to, today)
     return VoucherOut(
-        code=row["code"],
-        merchant_order_no=row["merchant_order_no"],
-        exchanged_at=row["exchanged_at"].astimezone(tz),
-        order_status=row["order_status"],
-        source=row["source"],
-        deduction_status=row["deduction_status"],
+        code=v.code,
+        merchant_order_no=v.merchant_order_no,
+        exchanged_at=v.exchanged_at.astimezone(tz),
+        order_status=v.order_status,
+        source=v.source,
+        deduction_status=v.deduction_status,
         status=status,
-        face_value=str(row["face_value"]),
-        valid_from=row["valid_from"],
-        valid_to=row["valid_to"],
-        phone=mask_phone(row["phone"]),
-        user_id=row["user_id"],
-        redeemed_at=redeemed_at.astimezone(tz) if redeemed_at else None,
-        store_id=row["store_id"],
-        actions=[a.value for a in voucher_actions(row["code"], status, order, roles)],
+        face_value=str(v.face_value),
+        valid_from=v.valid_from,
+        valid_to=v.valid_to,
+        phone=mask_phone(v.phone),
+        user_id=v.user_id,
+        redeemed_at=v.redeemed_at.astimezone(tz) if v.redeemed_at else None,
+        store_id=v.store_id,
+        actions=[a.value for a in voucher_actions(v.code, status, order, roles)],
     )
 
 
-def _record(row: asyncpg.Record, tz: tzinfo) -> OperationOut:
+def _record(record: OperationRecord, tz: tzinfo) -> OperationOut:
     return OperationOut(
-        operation_no=row["operation_no"],
-        operation_id=row["operation_id"],
-        operator=row["operator"],
-        at=row["at"].astimezone(tz),
-        type=row["type"],
-        result=row["result"],
-        failure=row["failure"],
-        reason=row["reason"],
-        trace_id=row["trace_id"],
+        operation_no=record.operation_no,
+        operation_id=record.operation_id,
+        operator=record.operator,
+        at=record.at.astimezone(tz),
+        type=record.type,
+        result=record.result,
+        failure=record.failure,
+        reason=record.reason,
+        trace_id=record.trace_id,
     )
 
 
@@ -80,24 +80,21 @@ async def list_vouchers(
 ) -> VoucherPageOut:
     async with pool.acquire() as conn:
         page = page_of(await search.search(conn, query, today), query.limit, _position)
-        orders = await vouchers.order_facts(
-            conn, {r["merchant_order_no"] for r in page.items}, today
-        )
+        orders = await vouchers.order_facts(conn, {v.merchant_order_no for v in page.items}, today)
     return VoucherPageOut(
-        items=[_item(r, orders[r["merchant_order_no"]], roles, today, tz) for r in page.items],
+        items=[_item(v, orders[v.merchant_order_no], roles, today, tz) for v in page.items],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
 
 
-def _position(row: asyncpg.Record) -> Position:
-    return Position(row["exchanged_at"], row["code"])
+def _position(v: ListedVoucher) -> Position:
+    return Position(v.exchanged_at, v.code)
 
 
 async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> OperationPageOut:
     async with pool.acquire() as conn:
-        exists = await conn.fetchval("SELECT 1 FROM vouchers WHERE code = $1", code)
-        if not exists:
+        if await vouchers.order_no_of(conn, code) is None:
             raise VoucherNotFound(f"no voucher {code}")
         records = [_record(r, tz) for r in await operations.records_of(conn, code)]
     return OperationPageOut(items=records, **whole_list(len(records)))
@@ -107,28 +104,29 @@ async def voucher_detail(
     pool: asyncpg.Pool, code: str, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherDetailOut:
     async with pool.acquire() as conn:
-        row = await search.voucher_row(conn, code)
-        if row is None:
+        listed = await search.listed_voucher(conn, code)
+        if listed is None:
             raise VoucherNotFound(f"no voucher {code}")
-        order = await vouchers.facts_of_order(conn, row["merchant_order_no"], today)
+        order = await vouchers.facts_of_order(conn, listed.merchant_order_no, today)
         records = [_record(r, tz) for r in await operations.records_of(conn, code)]
-    return VoucherDetailOut(**_item(row, order, roles, today, tz).model_dump(), operations=records)
+    item = _item(listed, order, roles, today, tz)
+    return VoucherDetailOut(**item.model_dump(), operations=records)
 
 
 async def operation_view(pool: asyncpg.Pool, operation_id: UUID, tz: tzinfo) -> OperationViewOut:
-    row = await operations.get(pool, operation_id)
-    if row is None:
+    op = await operations.get(pool, operation_id)
+    if op is None:
         raise OperationNotFound(f"no operation {operation_id}")
     return OperationViewOut(
-        operation_id=row["operation_id"],
-        type=row["type"],
-        status=row["status"],
-        failure=row["failure"],
-        merchant_order_no=row["merchant_order_no"],
-        code=row["code"],
-        reason=row["reason"],
-        operator=row["operator"],
-        attempt=row["attempt"],
-        created_at=row["created_at"].astimezone(tz),
-        updated_at=row["updated_at"].astimezone(tz),
+        operation_id=op.operation_id,
+        type=op.type,
+        status=op.status,
+        failure=op.failure,
+        merchant_order_no=op.merchant_order_no,
+        code=op.code,
+        reason=op.reason,
+        operator=op.operator,
+        attempt=op.attempt,
+        created_at=op.created_at.astimezone(tz),
+        updated_at=op.updated_at.astimezone(tz),
     )
