@@ -56,15 +56,17 @@ async def enqueue(
     headers = cloudevents.make_headers(
         ce_type=topic.ce_type, source=source, ce_id=ce_id, traceparent=current_traceparent()
     )
+    # the row and the relay's wake-up (delivered on commit) in one round trip
     await conn.execute(
-        "INSERT INTO outbox (ce_id, topic, key, headers, payload) VALUES ($1, $2, $3, $4, $5)",
+        "WITH queued AS (INSERT INTO outbox (ce_id, topic, key, headers, payload)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify($6, '') FROM queued",
         uuid.UUID(ce_id),
         topic.name,
         topic.key_of(payload),
         headers,
         payload.model_dump_json().encode(),
+        CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
     return ce_id
 
 
