@@ -59,8 +59,9 @@ from bench.kafka import delete_topics
 from bench.load import load
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate
+from services.voucher.settings import VoucherSettings
 from shared.contracts import TOPICS
-from shared.settings import Settings, database_url_with_name
+from shared.settings import database_url_with_name
 
 DISTURBED_CORES = 0.3
 TRIES = 3
@@ -712,7 +713,7 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=Settings().voucher_commands_in_flight,
+        default=VoucherSettings().voucher_commands_in_flight,
         help="closed-loop in flight (default: the service's admission bound; more are refused"
         " 503 busy and wait out the Retry-After, which measures the refusals, not the saga)",
     )

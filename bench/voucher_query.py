@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from services.voucher.api.views import list_vouchers
 from services.voucher.domain.query import parse_query
 from services.voucher.store.search import search_sql
-from services.voucher.views import list_vouchers
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -35,7 +35,7 @@ ProductQuery = Callable[[asyncpg.Pool, dict[str, str], str | None], Awaitable[Pa
 
 
 def product_query() -> ProductQuery:
-    """What ``GET /vouchers`` runs: ``parse_query`` then ``views.list_vouchers``."""
+    """What ``GET /vouchers`` runs: ``parse_query`` then ``api.views.list_vouchers``."""
 
     async def query(pool: asyncpg.Pool, params: dict[str, str], cursor: str | None) -> Page:
         q = parse_query({**params, "cursor": cursor}, TZ)

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from services.voucher.adapters.issuer import SandboxIssuer
-from services.voucher.handlers.deps import Deps
+from services.voucher.deps import Deps
+from services.voucher.settings import VoucherSettings
+from services.voucher.store.waiters import OperationWaiters
 from services.voucher.subscribers import subscriptions
-from services.voucher.waiters import OperationWaiters
 from shared.contracts import VOUCHER_ISSUED
 from shared.messaging.consumer import Subscription
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
 
 
-def deps_of(platform: Platform, settings: Settings) -> Deps:
+def deps_of(platform: Platform, platform_settings: PlatformSettings) -> Deps:
+    settings = VoucherSettings.of(platform_settings)
     return Deps(
         pool=platform.pool,
         issuer=SandboxIssuer(platform.pool, settings),
@@ -25,7 +27,7 @@ def deps_of(platform: Platform, settings: Settings) -> Deps:
     )
 
 
-def issued_subscription(platform: Platform, settings: Settings) -> Subscription[Any]:
+def issued_subscription(platform: Platform, settings: PlatformSettings) -> Subscription[Any]:
     """The subscription the service consumes ``voucher.issued.v1`` with."""
     subs = [s for s in subscriptions(deps_of(platform, settings)) if s.topic == VOUCHER_ISSUED]
     if len(subs) != 1:

@@ -137,18 +137,9 @@ class PlatformSettings(BaseSettings):
     """A parked message is retried this many times (back-off doubling up to the cap), then DLQ'd."""
 
     reversal_wait_seconds: float = 2.0
-    """How long a reversal command waits for its final result before answering ``pending``."""
-    voucher_commands_in_flight: int = 32
-    """Voids, reversals and retries one voucher process runs at once; more wait their turn."""
-    voucher_commands_queued: int = 64
-    """Commands that may wait for a turn (first come, first served); more get 503 ``busy``."""
-    points_request_timeout_seconds: float = 30.0
-    """A reversal re-publishes its points refund request if no answer came within this time."""
-
-    sandbox_issuer_delay_ms: int = 0
-    sandbox_issuer_fail_all: bool = False
-    sandbox_points_delay_ms: int = 0
-    sandbox_points_fail_all: bool = False
+    """How long a reversal command waits for its final result before answering ``pending``.
+    The platform's, not the voucher service's alone: the gateway's upstream timeout allows
+    for it."""
 
     # --- notify: SMS, verification codes, announcements ---
     sms_rate_limit_count: int = 5

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from services.points.app import create_app
+from services.points.settings import PointsSettings
 from shared.http import serve
-from shared.settings import Settings
 from shared.telemetry import setup_telemetry
 
 
 def main() -> None:
-    settings = Settings()
+    settings = PointsSettings()
     setup_telemetry("points", settings)
     port, metrics_port = settings.port_of("points"), settings.metrics_port_of("points")
     asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))

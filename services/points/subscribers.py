@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from services.points import handlers
-from services.points.adapters.provider import PointsProvider
+from services.points.deps import Deps
 from services.points.domain.refunds import RefundRequest
+from services.points.handlers import refunds
 from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
 from shared.messaging.consumer import (
     Envelope,
@@ -19,7 +21,9 @@ from shared.messaging.consumer import (
 from shared.telemetry import continuing
 
 
-def refund_request_of(env: Envelope[PointsReversalRequested]) -> RefundRequest:
+def refund_request_of(
+    env: Envelope[PointsReversalRequested], now: Callable[[], datetime]
+) -> RefundRequest:
     msg = env.payload
     return RefundRequest(
         refund_id=msg.refund_id,
@@ -29,15 +33,14 @@ def refund_request_of(env: Envelope[PointsReversalRequested]) -> RefundRequest:
         reason=msg.reason,
         requested_by=msg.requested_by,
         attempt=msg.attempt,
-        requested_at=handlers.utc_now(),
+        requested_at=now(),
     )
 
 
-def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
-    async def on_reversal_requested(
-        conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]
-    ) -> None:
-        await handlers.refund_points(conn, refund_request_of(env), provider)
+def subscriptions(deps: Deps) -> list[Subscription[Any]]:
+    async def refund(conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]) -> None:
+        request = refund_request_of(env, deps.clock)
+        await refunds.refund_points(conn, request, deps.provider, deps.clock, source=deps.source)
 
     async def on_reversal_requests(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalRequested]]
@@ -47,14 +50,14 @@ def subscriptions(provider: PointsProvider) -> list[Subscription[Any]]:
         # for its batch-mates (it would answer "applied", but a call is a call).
         async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]) -> None:
             with continuing(env.meta.traceparent, "points refund request"):
-                await handlers.refund_points(conn, refund_request_of(env), provider)
+                await refund(conn, env)
 
         return await one_by_one(conn, envs, one)
 
     return [
         Subscription(
             POINTS_REVERSAL_REQUESTED,
-            on_reversal_requested,
+            refund,
             name="points.reversal_requested",
             batch_handler=on_reversal_requests,
         )

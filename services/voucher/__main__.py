@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from services.voucher.app import create_app
+from services.voucher.settings import VoucherSettings
 from shared.http import serve
-from shared.settings import Settings
 from shared.telemetry import setup_telemetry
 
 
 def main() -> None:
-    settings = Settings()
+    settings = VoucherSettings()
     setup_telemetry("voucher", settings)
     port, metrics_port = settings.port_of("voucher"), settings.metrics_port_of("voucher")
     asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))

@@ -1,4 +1,5 @@
-"""Composition root: settings → platform (database, broker) → issuer → handlers → routes."""
+"""Composition root: settings → platform (database, broker) → issuer → deps → subscribers,
+background loops, routes."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from fastapi import FastAPI
 
 from services.voucher.adapters.issuer import LotteryIssuer, SandboxIssuer
 from services.voucher.api import router
+from services.voucher.background import background_tasks
+from services.voucher.deps import Deps
 from services.voucher.domain.model import Failure
-from services.voucher.handlers.deps import Deps
-from services.voucher.handlers.expiry import run_expiry
-from services.voucher.handlers.timers import run_timers
+from services.voucher.settings import VoucherSettings
+from services.voucher.store.waiters import OperationWaiters
 from services.voucher.subscribers import subscriptions
-from services.voucher.waiters import OperationWaiters
 from shared import metrics
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
@@ -27,7 +28,7 @@ from shared.contracts import (
 from shared.http import make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS = (
@@ -47,10 +48,16 @@ def outcomes_known() -> None:
 
 
 def create_app(
-    settings: Settings, *, service: str = "voucher", issuer: LotteryIssuer | None = None
+    platform_settings: PlatformSettings,
+    *,
+    service: str = "voucher",
+    issuer: LotteryIssuer | None = None,
 ) -> FastAPI:
     """The voucher service. ``service`` names its database (``kefu_<service>``) and consumer
-    groups, so tests can run one of their own; ``issuer`` replaces the sandbox issuer."""
+    groups, so tests can run one of their own; ``issuer`` replaces the sandbox issuer.
+    ``platform_settings`` are read as the service's own (``kefu replay`` hands it the
+    platform's)."""
+    settings = VoucherSettings.of(platform_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,8 +78,8 @@ def create_app(
             app.state.deps = deps
             await platform.consume(subscriptions(deps))
             outcomes_known()
-            platform.background(run_timers(deps))
-            platform.background(run_expiry(deps))
+            for task in background_tasks(deps):
+                platform.background(task)
             yield
         finally:
             if waiters is not None:

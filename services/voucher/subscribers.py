@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
+from services.voucher.deps import Deps
 from services.voucher.handlers import ingest, reversal
-from services.voucher.handlers.deps import Deps
 from shared.contracts import (
     POINTS_REVERSAL_RESULT,
     VOUCHER_ISSUED,

@@ -29,6 +29,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from shared.contracts import Contract, Topic
+from shared.db.listen import ChannelListener
 from shared.messaging import cloudevents
 from shared.observability.messaging import end_send_span, send_attributes
 from shared.stopping import cancel_and_wait
@@ -55,15 +56,17 @@ async def enqueue(
     headers = cloudevents.make_headers(
         ce_type=topic.ce_type, source=source, ce_id=ce_id, traceparent=current_traceparent()
     )
+    # the row and the relay's wake-up (delivered on commit) in one round trip
     await conn.execute(
-        "INSERT INTO outbox (ce_id, topic, key, headers, payload) VALUES ($1, $2, $3, $4, $5)",
+        "WITH queued AS (INSERT INTO outbox (ce_id, topic, key, headers, payload)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify($6, '') FROM queued",
         uuid.UUID(ce_id),
         topic.name,
         topic.key_of(payload),
         headers,
         payload.model_dump_json().encode(),
+        CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
     return ce_id
 
 
@@ -94,44 +97,26 @@ class OutboxRelay:
         self.republished = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
-        self._listening = False
+        # woken at once by a commit's notification; when the listening connection is
+        # lost, woken to look (and the slow poll covers it) until one listens again
+        self.listener = ChannelListener(
+            pool, CHANNEL, self._on_notify, on_lost=self._wake.set, on_back=self._wake.set
+        )
         self.published = 0
         self._last_purge = 0.0
         self.healthy = True
 
     async def start(self) -> None:
-        await self._listen()
+        await self.listener.start()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
         if self._bootstrap is not None:
             self._watch = asyncio.create_task(self._watch_cluster(), name="outbox-cluster")
 
     async def stop(self) -> None:
         await cancel_and_wait((self._watch, self._task))
-        await self._unlisten()
+        await self.listener.stop()
 
-    async def _listen(self) -> None:
-        await self._unlisten()
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(CHANNEL, self._on_notify)
-        self._listener.add_termination_listener(self._on_listener_lost)
-        self._listening = True
-
-    async def _unlisten(self) -> None:
-        listener, self._listener, self._listening = self._listener, None, False
-        if listener is not None:
-            with contextlib.suppress(Exception):
-                listener.remove_termination_listener(self._on_listener_lost)
-                await listener.remove_listener(CHANNEL, self._on_notify)
-            with contextlib.suppress(Exception):
-                await self._pool.release(listener)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    def _on_listener_lost(self, *_: object) -> None:
-        """Notifications stopped with the connection: listen again, and look meanwhile."""
-        self._listening = False
+    def _on_notify(self, _payload: str) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
@@ -140,8 +125,6 @@ class OutboxRelay:
             # cleared before looking, so a notification during the pass wakes the next one
             self._wake.clear()
             try:
-                if not self._listening:
-                    await self._listen()
                 while await self.relay_once():
                     pass
                 self.healthy = True

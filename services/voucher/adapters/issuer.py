@@ -17,7 +17,7 @@ from typing import Protocol
 
 import asyncpg
 
-from shared.settings import Settings
+from services.voucher.settings import VoucherSettings
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class LotteryIssuer(Protocol):
 
 
 class SandboxIssuer:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: VoucherSettings) -> None:
         self._pool = pool
         self._settings = settings  # read per call, so a test or operator can flip it live
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -72,3 +73,30 @@ def voucher_status(stored: str, valid_to: date, today: date) -> VoucherStatus:
     if status is VoucherStatus.AVAILABLE and is_expired(valid_to, today):
         return VoucherStatus.EXPIRED
     return status
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An exchange order, as the commands on it read it."""
+
+    merchant_order_no: str
+    user_id: str
+    source: Source
+    points_deducted: int
+    deduction_status: DeductionStatus
+    order_status: OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Voucher:
+    """A voucher, as the commands on it read it."""
+
+    code: str
+    merchant_order_no: str
+    stored_status: VoucherStatus
+    """As stored: an available voucher past its validity may not be stored as expired yet."""
+    valid_to: date
+
+    def status_on(self, today: date) -> VoucherStatus:
+        """The status an agent sees and the rules check (:func:`voucher_status`)."""
+        return voucher_status(self.stored_status, self.valid_to, today)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 from typing import TypeVar
 
 from services.voucher.domain.model import Source, VoucherStatus
@@ -107,3 +108,24 @@ def _limit(value: str | None) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidFilter(f"limit must be 1 to {MAX_LIMIT}", code="invalid_limit")
     return limit
+
+
+@dataclass(frozen=True, slots=True)
+class ListedVoucher:
+    """A voucher as the list and the detail show it, with its order's statuses: the read
+    model of the voucher query (the phone unmasked: the view masks it)."""
+
+    code: str
+    merchant_order_no: str
+    exchanged_at: datetime
+    order_status: str
+    source: str
+    deduction_status: str
+    stored_status: str
+    face_value: Decimal
+    valid_from: date
+    valid_to: date
+    phone: str
+    user_id: str
+    redeemed_at: datetime | None
+    store_id: str | None

@@ -14,6 +14,7 @@ mutates; the handler persists the new saga and its history in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -159,3 +160,19 @@ def saga_id_of_refund(refund_id: str) -> UUID | None:
         return UUID(head)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """A reversal saga with what its steps need: its operation (who asked, why, in which
+    trace) and its order (whose points, how many)."""
+
+    saga: ReversalSaga
+    operation_id: UUID
+    reason: str
+    operator: str
+    traceparent: str | None
+    user_id: str
+    points: int
+    """The points the order deducted: what the refund gives back."""
+    started_at: datetime

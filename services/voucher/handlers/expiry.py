@@ -16,8 +16,8 @@ from datetime import date, timedelta
 
 import asyncpg
 
+from services.voucher.deps import Deps
 from services.voucher.domain.expiry import next_sweep_at
-from services.voucher.handlers.deps import Deps
 from services.voucher.store import vouchers
 
 log = logging.getLogger(__name__)

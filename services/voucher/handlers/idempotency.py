@@ -6,7 +6,8 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.handlers.deps import Outcome, outcome_of
+from services.voucher.domain.operation import Outcome
+from services.voucher.store.operations import outcome_of
 from shared import idempotency
 
 

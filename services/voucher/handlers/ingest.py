@@ -34,10 +34,10 @@ async def record_exchanges(conn: asyncpg.Connection, orders: Sequence[VoucherIss
 async def redeem_voucher(
     conn: asyncpg.Connection, pool: asyncpg.Pool, redemption: VoucherRedeemed, ce_id: str
 ) -> None:
-    row = await vouchers.lock_voucher(conn, redemption.code)
-    if row is None:
+    voucher = await vouchers.lock_voucher(conn, redemption.code)
+    if voucher is None:
         raise VoucherNotIssuedYet(f"voucher {redemption.code} is not issued yet")
-    status = VoucherStatus(row["status"])
+    status = voucher.stored_status
     if status is VoucherStatus.USED:
         return  # the same redemption reported again
     if status is VoucherStatus.VOIDED:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
+from services.voucher.deps import Deps
 from services.voucher.domain.errors import NotRetryable, OperationNotFound
 from services.voucher.domain.model import OperationType
+from services.voucher.domain.operation import Outcome
 from services.voucher.domain.rules import MayOperate, check
 from services.voucher.handlers import idempotency, reversal, void
-from services.voucher.handlers.deps import Deps, Outcome
 from services.voucher.store import operations, sagas, vouchers
 from shared.http import Actor
 
@@ -33,15 +34,15 @@ async def retry_operation(
         replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
         if replay is not None:
             return replay
-        if op["type"] == OperationType.VOID:
+        if op.type is OperationType.VOID:
             await void.restart_void(conn, deps, op, actor=actor.username, reason=reason)
             saga_id = None
         else:
-            await vouchers.lock_order(conn, op["merchant_order_no"])
-            row = await sagas.of_order(conn, op["merchant_order_no"], lock=True)
-            if row is None or not sagas.saga_of(row).retryable:
-                raise NotRetryable(f"a {op['status']} reversal cannot be retried")
-            saga_id = await reversal.resume(conn, deps, row, actor=actor.username, reason=reason)
+            await vouchers.lock_order(conn, op.merchant_order_no)
+            found = await sagas.of_order(conn, op.merchant_order_no, lock=True)
+            if found is None or not found.saga.retryable:
+                raise NotRetryable(f"a {op.status} reversal cannot be retried")
+            saga_id = await reversal.resume(conn, deps, found, actor=actor.username, reason=reason)
     if saga_id is None:
         return await void.attempt_void(deps, operation_id)
     return await reversal.run(deps, saga_id, operation_id, started_at)

@@ -22,13 +22,17 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
     DeductionStatus,
     OperationType,
+    Order,
     OrderStatus,
+    Voucher,
     VoucherStatus,
 )
+from services.voucher.domain.operation import Outcome
 from services.voucher.domain.rules import (
     MayOperate,
     OrderNotReversed,
@@ -37,16 +41,17 @@ from services.voucher.domain.rules import (
     reversal_command_rules,
 )
 from services.voucher.domain.saga import (
+    Reversal,
     ReversalSaga,
     SagaState,
     Transition,
     saga_id_of_refund,
 )
 from services.voucher.handlers import idempotency
-from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.store import operations, sagas, vouchers
+from services.voucher.store.operations import outcome_of
 from shared import metrics
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
@@ -84,28 +89,28 @@ async def start_reversal(
         order = await vouchers.lock_order(conn, merchant_order_no)
         if order is None:
             raise OrderNotFound(f"no order {merchant_order_no}")
-        row = await sagas.of_order(conn, merchant_order_no, lock=True)
-        if row is None:
+        found = await sagas.of_order(conn, merchant_order_no, lock=True)
+        if found is None:
             saga_id = await _begin(conn, deps, order, operation_id, actor.username, reason.strip())
         else:
-            check(OrderNotReversed(order["order_status"]))
-            operation_id = row["operation_id"]
+            check(OrderNotReversed(order.order_status))
+            operation_id = found.operation_id
             await idempotency.rebind(conn, idempotency_key, operation_id)
-            if not sagas.saga_of(row).finished:
+            if not found.saga.finished:
                 return await outcome_of(conn, operation_id)  # already under way: follow it
-            saga_id = await resume(conn, deps, row, actor=actor.username, reason=reason)
+            saga_id = await resume(conn, deps, found, actor=actor.username, reason=reason)
     return await run(deps, saga_id, operation_id, started_at)
 
 
 async def _begin(
     conn: asyncpg.Connection,
     deps: Deps,
-    order: asyncpg.Record,
+    order: Order,
     operation_id: UUID,
     actor: str,
     reason: str,
 ) -> UUID:
-    order_no = order["merchant_order_no"]
+    order_no = order.merchant_order_no
     await vouchers.vouchers_of_order(conn, order_no, lock=True)
     check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
     await operations.insert(
@@ -130,19 +135,19 @@ async def _begin(
 async def resume(
     conn: asyncpg.Connection,
     deps: Deps,
-    row: asyncpg.Record,
+    found: Reversal,
     *,
     actor: str,
     reason: str | None,
 ) -> UUID:
     """Resume a failed saga from its failed step (in the caller's transaction, order locked)."""
-    saga = sagas.saga_of(row)
+    saga = found.saga
     if saga.state is SagaState.FAILED and saga.failure is not None:
         order_no = saga.merchant_order_no
         await vouchers.vouchers_of_order(conn, order_no, lock=True)
         check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
     step = saga.resume()
-    reason = (reason or "").strip() or row["reason"]
+    reason = (reason or "").strip() or found.reason
     voiding = step.after.state is SagaState.VOIDING
     await sagas.save(
         conn,
@@ -152,7 +157,7 @@ async def resume(
     )
     await operations.restart(
         conn,
-        row["operation_id"],
+        found.operation_id,
         attempt=step.after.attempt,
         reason=reason,
         operator=actor,
@@ -160,7 +165,7 @@ async def resume(
         traceparent=current_traceparent(),
     )
     if step.requests_refund:
-        await _request_refund(conn, deps, step.after, row, reason=reason, requested_by=actor)
+        await _request_refund(conn, deps, step.after, found, reason=reason, requested_by=actor)
     await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSING)
     return saga.saga_id
 
@@ -181,11 +186,11 @@ async def run(deps: Deps, saga_id: UUID, operation_id: UUID, started_at: float) 
 async def drive(deps: Deps, saga_id: UUID) -> None:
     """Void what the saga has still to void; then ask for the refund. Safe to run twice."""
     async with deps.pool.acquire() as conn:
-        row = await sagas.get(conn, saga_id)
-        if row is None or row["state"] != SagaState.VOIDING:
+        found = await sagas.get(conn, saga_id)
+        if found is None or found.saga.state is not SagaState.VOIDING:
             return
-        held = await vouchers.vouchers_of_order(conn, row["merchant_order_no"])
-    step = _Step(saga_id, row["merchant_order_no"], row["attempt"])
+        held = await vouchers.vouchers_of_order(conn, found.saga.merchant_order_no)
+    step = _Step(saga_id, found.saga.merchant_order_no, found.saga.attempt)
     voided, stop = await _void_at_issuer(deps, step, held)
     await _record_voids(deps, step, voided, stop)
 
@@ -208,17 +213,17 @@ class _Stop:
 
 
 async def _void_at_issuer(
-    deps: Deps, step: _Step, held: list[asyncpg.Record]
+    deps: Deps, step: _Step, held: list[Voucher]
 ) -> tuple[list[str], _Stop | None]:
     """Void each voucher not yet voided, in order, until one cannot be; no transaction is
     open meanwhile. A crash before the voids are recorded is safe: the driver that takes
     over voids them again, and the issuer answers a repeated void with success."""
     voided: list[str] = []
     for voucher in held:
-        code = voucher["code"]
-        if voucher["status"] == VoucherStatus.VOIDED:
+        code = voucher.code
+        if voucher.stored_status is VoucherStatus.VOIDED:
             continue  # voided before this attempt: never void twice
-        if voucher["status"] == VoucherStatus.USED:
+        if voucher.stored_status is VoucherStatus.USED:
             return voided, _Stop(used=True, detail=f"{code} was used")
         result = await void_at_issuer(
             deps.issuer, code, request_id=f"{step.saga_id}-void-{code}-{step.attempt}"
@@ -229,13 +234,15 @@ async def _void_at_issuer(
     return voided, None
 
 
-async def _locked(conn: asyncpg.Connection, step: _Step) -> asyncpg.Record | None:
+async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
     """The saga locked (order first), if it is still voiding on this attempt."""
     await vouchers.lock_order(conn, step.order_no)
-    row = await sagas.get(conn, step.saga_id, lock=True)
-    if row is None or row["state"] != SagaState.VOIDING or row["attempt"] != step.attempt:
+    found = await sagas.get(conn, step.saga_id, lock=True)
+    if found is None:
+        return None
+    if found.saga.state is not SagaState.VOIDING or found.saga.attempt != step.attempt:
         return None  # another driver took over, or it moved on
-    return row
+    return found
 
 
 async def _record_voids(deps: Deps, step: _Step, voided: list[str], stop: _Stop | None) -> None:
@@ -243,22 +250,22 @@ async def _record_voids(deps: Deps, step: _Step, voided: list[str], stop: _Stop 
     or the failure that stopped it), so a half-voided order is recorded exactly as far
     as it got, and a retry resumes from there."""
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await _locked(conn, step)
-        if row is None:
+        found = await _locked(conn, step)
+        if found is None:
             return
-        saga = sagas.saga_of(row)
+        saga = found.saga
         now = {
-            v["code"]: v["status"]
+            v.code: v.stored_status
             for v in await vouchers.vouchers_of_order(conn, step.order_no, lock=True)
         }
         # redeemed at a store after we read it and before the issuer voided it
-        used = [code for code in voided if now[code] == VoucherStatus.USED]
-        await vouchers.mark_voided(conn, [c for c in voided if c not in used], row["operation_id"])
+        used = [code for code in voided if now[code] is VoucherStatus.USED]
+        await vouchers.mark_voided(conn, [c for c in voided if c not in used], found.operation_id)
         if used:
-            await _conclude(conn, row, saga.voucher_used(), detail=f"{used[0]} was used")
+            await _conclude(conn, found, saga.voucher_used(), detail=f"{used[0]} was used")
         elif stop is not None:
             failed = saga.voucher_used() if stop.used else saga.void_failed()
-            await _conclude(conn, row, failed, stop.detail)
+            await _conclude(conn, found, failed, stop.detail)
         else:
             step_done = saga.vouchers_voided()
             await sagas.save(
@@ -268,17 +275,22 @@ async def _record_voids(deps: Deps, step: _Step, voided: list[str], stop: _Stop 
                 trace_id=current_trace_id(),
             )
             await _request_refund(
-                conn, deps, step_done.after, row, reason=row["reason"], requested_by=row["operator"]
+                conn,
+                deps,
+                step_done.after,
+                found,
+                reason=found.reason,
+                requested_by=found.operator,
             )
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
     """The durable timer: ask again where the points gateway has not answered in time."""
     async with deps.pool.acquire() as conn, conn.transaction():
-        rows = await sagas.lock_overdue_refunds(conn)
-        for row in rows:
-            with continuing(row["traceparent"], "reversal refund overdue"):
-                step = sagas.saga_of(row).refund_overdue()
+        overdue = await sagas.lock_overdue_refunds(conn)
+        for found in overdue:
+            with continuing(found.traceparent, "reversal refund overdue"):
+                step = found.saga.refund_overdue()
                 await sagas.save(
                     conn,
                     step,
@@ -286,16 +298,16 @@ async def rerequest_overdue_refunds(deps: Deps) -> int:
                     trace_id=current_trace_id(),
                 )
                 await _request_refund(
-                    conn, deps, step.after, row, reason=row["reason"], requested_by=row["operator"]
+                    conn, deps, step.after, found, reason=found.reason, requested_by=found.operator
                 )
-    return len(rows)
+    return len(overdue)
 
 
 async def _request_refund(
     conn: asyncpg.Connection,
     deps: Deps,
     saga: ReversalSaga,
-    row: asyncpg.Record,
+    found: Reversal,
     *,
     reason: str,
     requested_by: str,
@@ -306,9 +318,9 @@ async def _request_refund(
         PointsReversalRequested(
             refund_id=saga.refund_id,
             merchant_order_no=saga.merchant_order_no,
-            user_id=row["user_id"],
+            user_id=found.user_id,
             source="bubble",
-            points=row["points_deducted"],
+            points=found.points,
             reason=reason,
             requested_by=requested_by,
             attempt=saga.refund_attempt,
@@ -326,30 +338,30 @@ async def apply_points_result(
     exactly when the success does.
     """
     saga_id = saga_id_of_refund(result.refund_id)
-    row = None
+    found = None
     if saga_id is not None:
         await vouchers.lock_order(conn, result.merchant_order_no)  # the order first, always
-        row = await sagas.get(conn, saga_id, lock=True)
-    if saga_id is None or row is None or row["merchant_order_no"] != result.merchant_order_no:
+        found = await sagas.get(conn, saga_id, lock=True)
+    if found is None or found.saga.merchant_order_no != result.merchant_order_no:
         log.warning(
             "points answer for no reversal of ours; ignored",
             extra={"fields": {"refund_id": result.refund_id}},
         )
         return
-    step = sagas.saga_of(row).refund_answered(
+    step = found.saga.refund_answered(
         succeeded=result.status == "succeeded", attempt=result.attempt
     )
     if step is None:
         return
-    await _conclude(conn, row, step, detail=result.failure)
+    await _conclude(conn, found, step, detail=result.failure)
     if step.after.state is SagaState.SUCCEEDED:
         await tell_points_refunded(
-            conn, step.after, user_id=row["user_id"], points=result.points, source=source
+            conn, step.after, user_id=found.user_id, points=result.points, source=source
         )
 
 
 async def _conclude(
-    conn: asyncpg.Connection, row: asyncpg.Record, step: Transition, detail: str | None
+    conn: asyncpg.Connection, found: Reversal, step: Transition, detail: str | None
 ) -> None:
     """A final state for this attempt: the saga, the order, the operation and its records."""
     saga = step.after
@@ -364,16 +376,16 @@ async def _conclude(
     else:
         await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSAL_FAILED)
     status = saga.operation_status
-    op = await operations.finish(conn, row["operation_id"], status, saga.failure)
+    op = await operations.finish(conn, found.operation_id, status, saga.failure)
     held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no)
     await operations.add_records(
         conn,
         operation=op,
-        codes=[v["code"] for v in held],
+        codes=[v.code for v in held],
         result=status.value,
         failure=saga.failure,
         trace_id=current_trace_id(),
     )
-    started: datetime = row["created_at"]
-    metrics.saga_finished("reversal", saga.state, (datetime.now(UTC) - started).total_seconds())
+    elapsed = (datetime.now(UTC) - found.started_at).total_seconds()
+    metrics.saga_finished("reversal", saga.state, elapsed)
     metrics.operation_finished("reversal", status, saga.failure)

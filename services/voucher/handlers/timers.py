@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from services.voucher.deps import Deps
 from services.voucher.handlers import reversal, void
-from services.voucher.handlers.deps import Deps
 from services.voucher.store import operations, sagas
 from shared.telemetry import continuing
 
@@ -26,12 +26,12 @@ async def sweep(deps: Deps) -> int:
         stalled_sagas = await sagas.claim_stalled(conn, deps.lease_seconds)
         stalled_voids = await operations.claim_stalled_voids(conn, deps.lease_seconds)
     for saga_id in stalled_sagas:
-        row = await sagas.get(deps.pool, saga_id)
-        with continuing(row["traceparent"] if row else None, "reversal resume"):
+        found = await sagas.get(deps.pool, saga_id)
+        with continuing(found.traceparent if found else None, "reversal resume"):
             await reversal.drive(deps, saga_id)
     for operation_id in stalled_voids:
         op = await operations.get(deps.pool, operation_id)
-        with continuing(op["traceparent"] if op else None, "void resume"):
+        with continuing(op.traceparent if op else None, "void resume"):
             await void.attempt_void(deps, operation_id)
     rerequested = await reversal.rerequest_overdue_refunds(deps)
     return len(stalled_sagas) + len(stalled_voids) + rerequested

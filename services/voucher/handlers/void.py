@@ -11,19 +11,21 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.voucher.deps import Deps
 from services.voucher.domain.errors import NotRetryable, VoucherNotFound
 from services.voucher.domain.model import (
     Failure,
     OperationStatus,
     OperationType,
+    Voucher,
     VoucherStatus,
-    voucher_status,
 )
+from services.voucher.domain.operation import Operation, Outcome
 from services.voucher.domain.rules import MayOperate, ReasonGiven, check, void_command_rules
 from services.voucher.handlers import idempotency
-from services.voucher.handlers.deps import Deps, Outcome, outcome_of
 from services.voucher.handlers.issuer_calls import void_at_issuer
 from services.voucher.store import existing, operations, vouchers
+from services.voucher.store.operations import outcome_of
 from shared import metrics
 from shared.http import Actor
 from shared.telemetry import current_trace_id, current_traceparent
@@ -44,7 +46,7 @@ async def void_voucher(
             conn,
             operation_id=operation_id,
             type=OperationType.VOID,
-            merchant_order_no=voucher["merchant_order_no"],
+            merchant_order_no=voucher.merchant_order_no,
             code=code,
             reason=reason.strip(),
             operator=actor.username,
@@ -57,36 +59,37 @@ async def void_voucher(
 async def restart_void(
     conn: asyncpg.Connection,
     deps: Deps,
-    operation: asyncpg.Record,
+    operation: Operation,
     *,
     actor: str,
     reason: str | None,
 ) -> None:
     """Make a failed void pending again (in the caller's transaction); then attempt_void."""
-    await vouchers.lock_order(conn, operation["merchant_order_no"])
-    op = existing(await operations.get(conn, operation["operation_id"], lock=True), "operation")
-    if op["status"] != OperationStatus.FAILED or op["failure"] != Failure.VOID_FAILED:
-        raise NotRetryable(f"a {op['status']} void cannot be retried")
-    await _lock_for_void(conn, deps, op["code"])
+    await vouchers.lock_order(conn, operation.merchant_order_no)
+    op = existing(await operations.get(conn, operation.operation_id, lock=True), "operation")
+    if op.status is not OperationStatus.FAILED or op.failure is not Failure.VOID_FAILED:
+        raise NotRetryable(f"a {op.status} void cannot be retried")
+    assert op.code is not None  # a void's
+    await _lock_for_void(conn, deps, op.code)
     await operations.restart(
         conn,
-        op["operation_id"],
-        attempt=op["attempt"] + 1,
-        reason=(reason or "").strip() or op["reason"],
+        op.operation_id,
+        attempt=op.attempt + 1,
+        reason=(reason or "").strip() or op.reason,
         operator=actor,
         lease_seconds=deps.lease_seconds,
         traceparent=current_traceparent(),
     )
 
 
-async def _lock_for_void(conn: asyncpg.Connection, deps: Deps, code: str) -> asyncpg.Record:
+async def _lock_for_void(conn: asyncpg.Connection, deps: Deps, code: str) -> Voucher:
     order_no = await vouchers.order_no_of(conn, code)
     if order_no is None:
         raise VoucherNotFound(f"no voucher {code}")
     existing(await vouchers.lock_order(conn, order_no), "order")
     voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
     today = deps.today()
-    status = voucher_status(voucher["status"], voucher["valid_to"], today)
+    status = voucher.status_on(today)
     order = await vouchers.facts_of_order(conn, order_no, today)
     check(*void_command_rules(status, order, code))
     return voucher
@@ -95,20 +98,21 @@ async def _lock_for_void(conn: asyncpg.Connection, deps: Deps, code: str) -> asy
 async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
     """Ask the issuer, then record the outcome, unless another driver got there first."""
     op = await operations.get(deps.pool, operation_id)
-    if op is None or op["status"] != OperationStatus.PENDING:
+    if op is None or op.status is not OperationStatus.PENDING:
         return await outcome_of(deps.pool, operation_id)
-    attempt, code = op["attempt"], op["code"]
+    attempt, code = op.attempt, op.code
+    assert code is not None  # a void's
     result = await void_at_issuer(deps.issuer, code, request_id=f"{operation_id}-{attempt}")
     async with deps.pool.acquire() as conn, conn.transaction():
-        await vouchers.lock_order(conn, op["merchant_order_no"])
+        await vouchers.lock_order(conn, op.merchant_order_no)
         op = existing(await operations.get(conn, operation_id, lock=True), "operation")
-        if op["status"] != OperationStatus.PENDING or op["attempt"] != attempt:
-            return Outcome.of(op)
+        if op.status is not OperationStatus.PENDING or op.attempt != attempt:
+            return op.outcome
         voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
         failure: Failure | None = None
         if not result.voided:
             failure = Failure.VOID_FAILED
-        elif voucher["status"] == VoucherStatus.USED:
+        elif voucher.stored_status is VoucherStatus.USED:
             failure = Failure.VOUCHER_USED  # a store took it before the issuer voided it
         else:
             await vouchers.mark_voided(conn, [code], operation_id)
@@ -123,4 +127,4 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
         )
         finished = await operations.finish(conn, operation_id, status, failure)
         metrics.operation_finished("void", status, failure)
-        return Outcome.of(finished)
+        return finished.outcome

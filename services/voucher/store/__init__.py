@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import asyncpg
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def existing(row: asyncpg.Record | None, what: str) -> asyncpg.Record:
+def existing(found: T | None, what: str) -> T:
     """A row the caller knows exists (rows here are never deleted); its absence is a bug."""
-    if row is None:
+    if found is None:
         raise LookupError(f"{what} vanished")
-    return row
+    return found

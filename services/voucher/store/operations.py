@@ -7,8 +7,35 @@ from uuid import UUID
 
 import asyncpg
 
+from services.voucher.domain.errors import OperationNotFound
+from services.voucher.domain.model import Failure, OperationStatus, OperationType
+from services.voucher.domain.operation import Operation, OperationRecord, Outcome
+from shared.db import Db
+
 FINISHED_CHANNEL = "kefu_voucher_operation"
 """pg_notify channel: an operation reached a final status (payload: its id)."""
+
+_COLUMNS = (
+    "operation_id, type, merchant_order_no, code, status, failure, reason, operator, attempt,"
+    " traceparent, created_at, updated_at"
+)
+
+
+def _operation(row: asyncpg.Record) -> Operation:
+    return Operation(
+        operation_id=row["operation_id"],
+        type=OperationType(row["type"]),
+        merchant_order_no=row["merchant_order_no"],
+        code=row["code"],
+        status=OperationStatus(row["status"]),
+        failure=Failure(row["failure"]) if row["failure"] else None,
+        reason=row["reason"],
+        operator=row["operator"],
+        attempt=row["attempt"],
+        traceparent=row["traceparent"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 async def insert(
@@ -38,11 +65,18 @@ async def insert(
     )
 
 
-async def get(
-    conn: asyncpg.Connection, operation_id: UUID, *, lock: bool = False
-) -> asyncpg.Record | None:
-    sql = "SELECT * FROM operations WHERE operation_id = $1"
-    return await conn.fetchrow(sql + (" FOR UPDATE" if lock else ""), operation_id)
+async def get(db: Db, operation_id: UUID, *, lock: bool = False) -> Operation | None:
+    sql = f"SELECT {_COLUMNS} FROM operations WHERE operation_id = $1"
+    row = await db.fetchrow(sql + (" FOR UPDATE" if lock else ""), operation_id)
+    return _operation(row) if row is not None else None
+
+
+async def outcome_of(db: Db, operation_id: UUID) -> Outcome:
+    """Where the operation stands now; 404 ``operation_not_found`` when there is none."""
+    operation = await get(db, operation_id)
+    if operation is None:
+        raise OperationNotFound(f"no operation {operation_id}")
+    return operation.outcome
 
 
 async def restart(
@@ -71,11 +105,11 @@ async def restart(
 
 async def finish(
     conn: asyncpg.Connection, operation_id: UUID, status: str, failure: str | None
-) -> asyncpg.Record:
+) -> Operation:
     """The final status, told to the waiters (on commit); the operation as it now stands."""
     row: asyncpg.Record | None = await conn.fetchrow(
         "UPDATE operations SET status = $2, failure = $3, due_at = NULL, updated_at = now()"
-        " WHERE operation_id = $1 RETURNING *, pg_notify($4, $1::text) AS told",
+        f" WHERE operation_id = $1 RETURNING {_COLUMNS}, pg_notify($4, $1::text) AS told",
         operation_id,
         status,
         failure,
@@ -83,7 +117,7 @@ async def finish(
     )
     if row is None:
         raise LookupError(f"no operation {operation_id}")
-    return row
+    return _operation(row)
 
 
 async def claim_stalled_voids(
@@ -105,7 +139,7 @@ async def claim_stalled_voids(
 async def add_records(
     conn: asyncpg.Connection,
     *,
-    operation: asyncpg.Record,
+    operation: Operation,
     codes: Sequence[str],
     result: str,
     failure: str | None,
@@ -116,21 +150,37 @@ async def add_records(
         "INSERT INTO operation_records (operation_id, code, type, result, failure, reason,"
         " operator, attempt, trace_id)"
         " SELECT $1, code, $3, $4, $5, $6, $7, $8, $9 FROM unnest($2::text[]) AS code",
-        operation["operation_id"],
+        operation.operation_id,
         list(codes),
-        operation["type"],
+        operation.type,
         result,
         failure,
-        operation["reason"],
-        operation["operator"],
-        operation["attempt"],
+        operation.reason,
+        operation.operator,
+        operation.attempt,
         trace_id,
     )
 
 
-async def records_of(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            "SELECT * FROM operation_records WHERE code = $1 ORDER BY operation_no", code
-        )
+async def records_of(db: Db, code: str) -> list[OperationRecord]:
+    rows = await db.fetch(
+        "SELECT operation_no, operation_id, code, type, result, failure, reason, operator,"
+        " attempt, trace_id, at FROM operation_records WHERE code = $1 ORDER BY operation_no",
+        code,
     )
+    return [
+        OperationRecord(
+            operation_no=r["operation_no"],
+            operation_id=r["operation_id"],
+            code=r["code"],
+            type=OperationType(r["type"]),
+            result=OperationStatus(r["result"]),
+            failure=Failure(r["failure"]) if r["failure"] else None,
+            reason=r["reason"],
+            operator=r["operator"],
+            attempt=r["attempt"],
+            trace_id=r["trace_id"],
+            at=r["at"],
+        )
+        for r in rows
+    ]

@@ -2,46 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from services.voucher.domain.model import Failure
-from services.voucher.domain.saga import ReversalSaga, SagaState, Transition
+from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
+from shared.db import Db
 
 # The saga with what its steps need: the operation (who, why) and the order (whose points).
 _SELECT = (
-    "SELECT s.*, op.reason, op.operator, op.traceparent, o.user_id, o.points_deducted,"
-    " o.source FROM reversal_sagas s"
+    "SELECT s.saga_id, s.operation_id, s.merchant_order_no, s.state, s.failure, s.attempt,"
+    " s.refund_attempt, s.created_at, op.reason, op.operator, op.traceparent, o.user_id,"
+    " o.points_deducted FROM reversal_sagas s"
     " JOIN operations op ON op.operation_id = s.operation_id"
     " JOIN orders o ON o.merchant_order_no = s.merchant_order_no"
 )
 
 
-def saga_of(row: asyncpg.Record) -> ReversalSaga:
-    return ReversalSaga(
-        saga_id=row["saga_id"],
-        merchant_order_no=row["merchant_order_no"],
-        state=SagaState(row["state"]),
-        failure=Failure(row["failure"]) if row["failure"] else None,
-        attempt=row["attempt"],
-        refund_attempt=row["refund_attempt"],
+def _reversal(row: asyncpg.Record) -> Reversal:
+    return Reversal(
+        saga=ReversalSaga(
+            saga_id=row["saga_id"],
+            merchant_order_no=row["merchant_order_no"],
+            state=SagaState(row["state"]),
+            failure=Failure(row["failure"]) if row["failure"] else None,
+            attempt=row["attempt"],
+            refund_attempt=row["refund_attempt"],
+        ),
+        operation_id=row["operation_id"],
+        reason=row["reason"],
+        operator=row["operator"],
+        traceparent=row["traceparent"],
+        user_id=row["user_id"],
+        points=row["points_deducted"],
+        started_at=row["created_at"],
     )
 
 
-async def get(
-    conn: asyncpg.Connection, saga_id: UUID, *, lock: bool = False
-) -> asyncpg.Record | None:
+async def get(db: Db, saga_id: UUID, *, lock: bool = False) -> Reversal | None:
     sql = _SELECT + " WHERE s.saga_id = $1"
-    return await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), saga_id)
+    row = await db.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), saga_id)
+    return _reversal(row) if row is not None else None
 
 
 async def of_order(
     conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
-) -> asyncpg.Record | None:
+) -> Reversal | None:
     sql = _SELECT + " WHERE s.merchant_order_no = $1"
-    return await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), merchant_order_no)
+    row = await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), merchant_order_no)
+    return _reversal(row) if row is not None else None
 
 
 async def insert(
@@ -90,7 +100,7 @@ _HISTORY = (
 )
 
 
-def _history_args(step: Transition, detail: str | None, trace_id: str | None) -> tuple[Any, ...]:
+def _history_args(step: Transition, detail: str | None, trace_id: str | None) -> tuple[object, ...]:
     saga = step.after
     return (
         saga.saga_id,
@@ -121,20 +131,11 @@ async def claim_stalled(
     return [r["saga_id"] for r in rows]
 
 
-async def lock_overdue_refunds(conn: asyncpg.Connection, limit: int = 100) -> list[asyncpg.Record]:
+async def lock_overdue_refunds(conn: asyncpg.Connection, limit: int = 100) -> list[Reversal]:
     """Sagas still waiting for the points gateway past their timer, locked for this sweep."""
-    return list(
-        await conn.fetch(
-            _SELECT + " WHERE s.state = 'refund_requested' AND s.due_at <= now()"
-            " ORDER BY s.due_at LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
-            limit,
-        )
+    rows = await conn.fetch(
+        _SELECT + " WHERE s.state = 'refund_requested' AND s.due_at <= now()"
+        " ORDER BY s.due_at LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
+        limit,
     )
-
-
-async def history(conn: asyncpg.Connection, saga_id: UUID) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            "SELECT * FROM reversal_saga_history WHERE saga_id = $1 ORDER BY id", saga_id
-        )
-    )
+    return [_reversal(r) for r in rows]

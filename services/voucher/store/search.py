@@ -14,12 +14,12 @@ the planner; each says why.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import asyncpg
 
 from services.voucher.domain.model import VoucherStatus
-from services.voucher.domain.query import VoucherQuery
+from services.voucher.domain.query import ListedVoucher, VoucherQuery
+from shared.db import Db
 
 _VOUCHER = (
     "v.code, v.merchant_order_no, v.exchanged_at, v.source, v.status, v.face_value,"
@@ -40,14 +40,14 @@ class _Args:
     """Positional arguments, numbered as they are added."""
 
     def __init__(self) -> None:
-        self.values: list[Any] = []
+        self.values: list[object] = []
 
-    def __call__(self, value: Any) -> str:
+    def __call__(self, value: object) -> str:
         self.values.append(value)
         return f"${len(self.values)}"
 
 
-def search_sql(query: VoucherQuery, today: date) -> tuple[str, list[Any]]:
+def search_sql(query: VoucherQuery, today: date) -> tuple[str, list[object]]:
     """The SQL and arguments of one page (one row more than the limit, to see if more follow)."""
     arg = _Args()
     keys = [f"v.{k} = {arg(getattr(query, k))}" for k in _KEYS if getattr(query, k) is not None]
@@ -127,10 +127,30 @@ def _where(conditions: list[str]) -> str:
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
-async def search(conn: asyncpg.Connection, query: VoucherQuery, today: date) -> list[Any]:
+def _listed(row: asyncpg.Record) -> ListedVoucher:
+    return ListedVoucher(
+        code=row["code"],
+        merchant_order_no=row["merchant_order_no"],
+        exchanged_at=row["exchanged_at"],
+        order_status=row["order_status"],
+        source=row["source"],
+        deduction_status=row["deduction_status"],
+        stored_status=row["status"],
+        face_value=row["face_value"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+        phone=row["phone"],
+        user_id=row["user_id"],
+        redeemed_at=row["redeemed_at"],
+        store_id=row["store_id"],
+    )
+
+
+async def search(db: Db, query: VoucherQuery, today: date) -> list[ListedVoucher]:
     sql, args = search_sql(query, today)
-    return list(await conn.fetch(sql, *args))
+    return [_listed(r) for r in await db.fetch(sql, *args)]
 
 
-async def voucher_row(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"{_COLUMNS} FROM vouchers v{_JOIN} WHERE v.code = $1", code)
+async def listed_voucher(db: Db, code: str) -> ListedVoucher | None:
+    row = await db.fetchrow(f"{_COLUMNS} FROM vouchers v{_JOIN} WHERE v.code = $1", code)
+    return _listed(row) if row is not None else None

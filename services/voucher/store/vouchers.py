@@ -12,7 +12,15 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.domain.model import voucher_status
+from services.voucher.domain.model import (
+    DeductionStatus,
+    Order,
+    OrderStatus,
+    Source,
+    Voucher,
+    VoucherStatus,
+    voucher_status,
+)
 from services.voucher.domain.rules import OrderFacts
 from services.voucher.domain.saga import SagaState
 from shared.contracts import VoucherIssued
@@ -50,21 +58,47 @@ async def order_no_of(conn: asyncpg.Connection, code: str) -> str | None:
     return found
 
 
-async def lock_order(conn: asyncpg.Connection, merchant_order_no: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM orders WHERE merchant_order_no = $1 FOR UPDATE", merchant_order_no
+async def lock_order(conn: asyncpg.Connection, merchant_order_no: str) -> Order | None:
+    row = await conn.fetchrow(
+        "SELECT merchant_order_no, user_id, source, points_deducted, deduction_status,"
+        " order_status FROM orders WHERE merchant_order_no = $1 FOR UPDATE",
+        merchant_order_no,
+    )
+    if row is None:
+        return None
+    return Order(
+        merchant_order_no=row["merchant_order_no"],
+        user_id=row["user_id"],
+        source=Source(row["source"]),
+        points_deducted=row["points_deducted"],
+        deduction_status=DeductionStatus(row["deduction_status"]),
+        order_status=OrderStatus(row["order_status"]),
     )
 
 
-async def lock_voucher(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM vouchers WHERE code = $1 FOR UPDATE", code)
+_VOUCHER = "SELECT code, merchant_order_no, status, valid_to FROM vouchers"
+
+
+def _voucher(row: asyncpg.Record) -> Voucher:
+    return Voucher(
+        code=row["code"],
+        merchant_order_no=row["merchant_order_no"],
+        stored_status=VoucherStatus(row["status"]),
+        valid_to=row["valid_to"],
+    )
+
+
+async def lock_voucher(conn: asyncpg.Connection, code: str) -> Voucher | None:
+    row = await conn.fetchrow(_VOUCHER + " WHERE code = $1 FOR UPDATE", code)
+    return _voucher(row) if row is not None else None
 
 
 async def vouchers_of_order(
     conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
-) -> list[asyncpg.Record]:
-    sql = "SELECT * FROM vouchers WHERE merchant_order_no = $1 ORDER BY code"
-    return list(await conn.fetch(sql + (" FOR UPDATE" if lock else ""), merchant_order_no))
+) -> list[Voucher]:
+    sql = _VOUCHER + " WHERE merchant_order_no = $1 ORDER BY code"
+    rows = await conn.fetch(sql + (" FOR UPDATE" if lock else ""), merchant_order_no)
+    return [_voucher(r) for r in rows]
 
 
 async def mark_used(

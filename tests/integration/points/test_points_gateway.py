@@ -15,7 +15,7 @@ import pytest
 
 from services.points.adapters.provider import RefundOrder, RefundRefused, SandboxBubbleProvider
 from services.points.domain.refunds import RefundRequest
-from services.points.handlers import refund_points
+from services.points.handlers.refunds import refund_points
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
 from tests.integration.points.conftest import PointsGateway, ids
@@ -113,7 +113,7 @@ async def test_a_crash_after_the_provider_applied_does_not_refund_twice(
     points: PointsGateway,
 ) -> None:
     pool: asyncpg.Pool = points.app.state.platform.pool
-    provider = points.app.state.provider
+    provider = points.app.state.deps.provider
     refund_id, order, u = ids()
     request = RefundRequest(
         refund_id, order, f"U{u}", 300, "r", "agent", 1, requested_at=datetime.now(UTC)
@@ -203,7 +203,7 @@ async def test_health(points: PointsGateway) -> None:
 
 async def test_the_sandbox_ledger(points: PointsGateway) -> None:
     pool: asyncpg.Pool = points.app.state.platform.pool
-    provider: SandboxBubbleProvider = points.app.state.provider
+    provider: SandboxBubbleProvider = points.app.state.deps.provider
     refund_id, order, u = ids()
     refund = RefundOrder(refund_id, f"U{u}", 300, order)
     receipts = await asyncio.gather(*(provider.refund(refund) for _ in range(5)))

@@ -24,14 +24,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.voucher.app import create_app
+from services.voucher.settings import VoucherSettings
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
     POINTS_REVERSAL_RESULT,
     VOUCHER_ISSUED,
     VOUCHER_REDEEMED,
 )
-from shared.settings import Settings
-from tests.infra import Infra, eventually, settings_on
+from tests.infra import Infra, eventually, settings_of
 from tests.kafka import Record, TopicWatcher, fields, payloads, producing, publish, send
 from tests.serving import serving
 
@@ -65,7 +65,7 @@ class Voucher:
     app: Any
     http: httpx.AsyncClient
     pool: asyncpg.Pool
-    settings: Settings
+    settings: VoucherSettings
     producer: AIOKafkaProducer
     refunds: RefundRequests
 
@@ -202,8 +202,11 @@ def random_phone() -> str:
 
 @pytest.fixture(scope="package")
 async def voucher(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Voucher]:
-    settings = settings_on(
-        infra, reversal_wait_seconds=0.3, home=tmp_path_factory.mktemp("voucher") / ".kefu"
+    settings = settings_of(
+        VoucherSettings,
+        infra,
+        reversal_wait_seconds=0.3,
+        home=tmp_path_factory.mktemp("voucher") / ".kefu",
     )
     app = create_app(settings, service=f"voucher_{uuid.uuid4().hex[:8]}")
     async with (
@@ -224,7 +227,7 @@ def ids(unique: str) -> Callable[[str], str]:
     return make
 
 
-async def dead_letter(settings: Settings, topic: str, ce_id: str) -> dict[str, str]:
+async def dead_letter(settings: VoucherSettings, topic: str, ce_id: str) -> dict[str, str]:
     """The headers of the message ``ce_id`` once it lands in ``<topic>.dlq``."""
     dlq = f"{topic}.dlq"
     async with TopicWatcher(settings.kafka_bootstrap, dlq) as watcher:

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from services.voucher.adapters.issuer import VoidResult
-from services.voucher.handlers.deps import Deps
+from services.voucher.deps import Deps
 from services.voucher.handlers.expiry import expire_vouchers, run_expiry
 from services.voucher.handlers.void import void_voucher
 from shared.http import Actor

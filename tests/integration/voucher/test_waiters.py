@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import pytest
 
 from services.voucher.store.operations import FINISHED_CHANNEL
-from services.voucher.waiters import OperationWaiters
+from services.voucher.store.waiters import OperationWaiters
 from tests.infra import eventually
+from tests.integration.shared.test_listen import kill_listening
 from tests.integration.voucher.conftest import Voucher
 
 pytestmark = pytest.mark.integration
@@ -66,9 +67,7 @@ async def test_a_waiter_is_woken_when_the_listening_connection_is_lost(
     waiting = asyncio.create_task(waiters.wait(operation_id, 10, op.read))
     await asyncio.sleep(0.2)
     op.finished = True  # finished, but the notification is lost with the connection
-    listener = waiters._conn  # this waiter set's own listening connection
-    assert listener is not None
-    await voucher.pool.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
+    await kill_listening(voucher.pool, waiters.listener)
     async with asyncio.timeout(3):
         outcome = await waiting
     assert outcome.finished

@@ -1,17 +1,15 @@
-"""The points gateway's internal HTTP API (the gateway calls it for agents)."""
+"""A user's bubble points: the balance and latest movements, as the provider's books show."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
-from services.points import handlers
-from services.points.adapters.provider import PointsProvider
+from services.points.deps import Deps
+from services.points.handlers import accounts
 from shared.api.points import PointsMovementOut, PointsOut
 from shared.http import CurrentActor
-from shared.platform import Platform
 
 router = APIRouter()
 
@@ -23,8 +21,8 @@ async def user_points(
     _actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=500, description="How many movements, newest first")] = 50,
 ) -> PointsOut:
-    provider: PointsProvider = request.app.state.provider
-    account = await handlers.user_points(provider, user_id, limit)
+    deps: Deps = request.app.state.deps
+    account = await accounts.user_points(deps, user_id, limit)
     return PointsOut(
         user_id=account.user_id,
         balance=account.balance,
@@ -39,10 +37,3 @@ async def user_points(
             for m in account.movements
         ],
     )
-
-
-@router.get("/health")
-async def health(request: Request) -> JSONResponse:
-    platform: Platform = request.app.state.platform
-    report: dict[str, Any] = await platform.health()
-    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)

@@ -1,21 +1,15 @@
-"""Use cases of the points gateway, each in the caller's one transaction."""
+"""A points refund asked for on ``points.reversal.requested.v1``, in the caller's transaction."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 from opentelemetry.trace import SpanKind
 
-from services.points import store
-from services.points.adapters.provider import (
-    PointsAccount,
-    PointsProvider,
-    RefundOrder,
-    RefundRefused,
-)
+from services.points.adapters.provider import PointsProvider, RefundOrder, RefundRefused
 from services.points.domain.refunds import (
     NextStep,
     PointRefund,
@@ -24,16 +18,15 @@ from services.points.domain.refunds import (
     next_step,
     settle,
 )
+from services.points.store import refunds as store
 from shared.contracts import POINTS_REVERSAL_RESULT, PointsReversalResult
 from shared.messaging.outbox import enqueue
 from shared.telemetry import tracer
+from shared.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 SOURCE = "/kefu/points"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+"""The CloudEvents source of the answers, unless the caller names its own (``Deps.source``)."""
 
 
 async def refund_points(
@@ -41,6 +34,8 @@ async def refund_points(
     request: RefundRequest,
     provider: PointsProvider,
     now: Callable[[], datetime] = utc_now,
+    *,
+    source: str = SOURCE,
 ) -> PointRefund:
     """Refund an order's points once, and answer on the result topic (every time asked).
 
@@ -67,7 +62,7 @@ async def refund_points(
             },
         )
     assert refund is not None
-    await enqueue(conn, POINTS_REVERSAL_RESULT, result_of(refund, request.attempt), source=SOURCE)
+    await enqueue(conn, POINTS_REVERSAL_RESULT, result_of(refund, request.attempt), source=source)
     return refund
 
 
@@ -100,8 +95,3 @@ def result_of(refund: PointRefund, attempt: int) -> PointsReversalResult:
         attempt=attempt,
         completed_at=refund.completed_at,
     )
-
-
-async def user_points(provider: PointsProvider, user_id: str, limit: int) -> PointsAccount:
-    """The user's balance and latest movements, as the provider's books show them."""
-    return await provider.account(user_id, limit)

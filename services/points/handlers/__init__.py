@@ -1,0 +1,1 @@
+"""Use cases, each in the caller's one transaction: a refund asked for, a user's account read."""

@@ -1,0 +1,132 @@
+"""The read side: what the agent's screens show, as response models built from the store's
+read models.
+
+Times are shown in the business time zone; phone numbers are masked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, tzinfo
+from uuid import UUID
+
+import asyncpg
+
+from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
+from services.voucher.domain.model import voucher_status
+from services.voucher.domain.operation import OperationRecord, Outcome
+from services.voucher.domain.query import ListedVoucher, VoucherQuery
+from services.voucher.domain.rules import OrderFacts, voucher_actions
+from services.voucher.store import operations, search, vouchers
+from shared.api.voucher import (
+    OperationOut,
+    OperationPageOut,
+    OperationStatusOut,
+    OperationViewOut,
+    VoucherDetailOut,
+    VoucherOut,
+    VoucherPageOut,
+)
+from shared.masking import mask_phone
+from shared.paging import Position, page_of, whole_list
+
+
+def operation_status(outcome: Outcome) -> OperationStatusOut:
+    """What a void, reversal or retry command answers."""
+    failure = outcome.failure.value if outcome.failure else None
+    return OperationStatusOut(
+        operation_id=outcome.operation_id, status=outcome.status, failure=failure
+    )
+
+
+def _item(
+    v: ListedVoucher, order: OrderFacts, roles: frozenset[str], today: date, tz: tzinfo
+) -> VoucherOut:
+    status = voucher_status(v.stored_status, v.valid_to, today)
+    return VoucherOut(
+        code=v.code,
+        merchant_order_no=v.merchant_order_no,
+        exchanged_at=v.exchanged_at.astimezone(tz),
+        order_status=v.order_status,
+        source=v.source,
+        deduction_status=v.deduction_status,
+        status=status,
+        face_value=str(v.face_value),
+        valid_from=v.valid_from,
+        valid_to=v.valid_to,
+        phone=mask_phone(v.phone),
+        user_id=v.user_id,
+        redeemed_at=v.redeemed_at.astimezone(tz) if v.redeemed_at else None,
+        store_id=v.store_id,
+        actions=[a.value for a in voucher_actions(v.code, status, order, roles)],
+    )
+
+
+def _record(record: OperationRecord, tz: tzinfo) -> OperationOut:
+    return OperationOut(
+        operation_no=record.operation_no,
+        operation_id=record.operation_id,
+        operator=record.operator,
+        at=record.at.astimezone(tz),
+        type=record.type,
+        result=record.result,
+        failure=record.failure,
+        reason=record.reason,
+        trace_id=record.trace_id,
+    )
+
+
+async def list_vouchers(
+    pool: asyncpg.Pool, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
+) -> VoucherPageOut:
+    async with pool.acquire() as conn:
+        page = page_of(await search.search(conn, query, today), query.limit, _position)
+        orders = await vouchers.order_facts(conn, {v.merchant_order_no for v in page.items}, today)
+    return VoucherPageOut(
+        items=[_item(v, orders[v.merchant_order_no], roles, today, tz) for v in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
+
+
+def _position(v: ListedVoucher) -> Position:
+    return Position(v.exchanged_at, v.code)
+
+
+async def voucher_operations(pool: asyncpg.Pool, code: str, tz: tzinfo) -> OperationPageOut:
+    async with pool.acquire() as conn:
+        if await vouchers.order_no_of(conn, code) is None:
+            raise VoucherNotFound(f"no voucher {code}")
+        records = [_record(r, tz) for r in await operations.records_of(conn, code)]
+    return OperationPageOut(items=records, **whole_list(len(records)))
+
+
+async def voucher_detail(
+    pool: asyncpg.Pool, code: str, roles: frozenset[str], today: date, tz: tzinfo
+) -> VoucherDetailOut:
+    async with pool.acquire() as conn:
+        listed = await search.listed_voucher(conn, code)
+        if listed is None:
+            raise VoucherNotFound(f"no voucher {code}")
+        order = await vouchers.facts_of_order(conn, listed.merchant_order_no, today)
+        records = [_record(r, tz) for r in await operations.records_of(conn, code)]
+    item = _item(listed, order, roles, today, tz)
+    return VoucherDetailOut(**item.model_dump(), operations=records)
+
+
+async def operation_view(pool: asyncpg.Pool, operation_id: UUID, tz: tzinfo) -> OperationViewOut:
+    op = await operations.get(pool, operation_id)
+    if op is None:
+        raise OperationNotFound(f"no operation {operation_id}")
+    return OperationViewOut(
+        operation_id=op.operation_id,
+        type=op.type,
+        status=op.status,
+        failure=op.failure,
+        merchant_order_no=op.merchant_order_no,
+        code=op.code,
+        reason=op.reason,
+        operator=op.operator,
+        attempt=op.attempt,
+        created_at=op.created_at.astimezone(tz),
+        updated_at=op.updated_at.astimezone(tz),
+    )
