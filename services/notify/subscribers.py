@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
+from services.notify.deps import Deps
 from services.notify.handlers import inapp, sms
-from services.notify.handlers.deps import Deps
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_REQUESTED,

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import asyncpg
 
+from services.notify.deps import Deps
 from services.notify.domain import announcements as rules
 from services.notify.domain.announcements import Action, Announcement, Content, Due
 from services.notify.domain.errors import AnnouncementNotFound
-from services.notify.handlers.deps import Deps
 from services.notify.store import announcements as store
 from services.notify.store.announcements import announcement_of
 from shared.http import Actor

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
+from services.notify.deps import Deps
 from services.notify.domain import codes as rules
-from services.notify.handlers.deps import Deps
 from services.notify.store import codes as store
 from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.messaging.outbox import enqueue

@@ -36,11 +36,11 @@ import asyncpg
 
 from services.notify.adapters.failover import RoundResult
 from services.notify.adapters.sms_provider import OutgoingSms
+from services.notify.deps import Deps
 from services.notify.domain.errors import RateLimited
 from services.notify.domain.rate_limit import check_rate
 from services.notify.domain.sms import SmsStatus, Step, Verdict, judge, next_step
 from services.notify.domain.templates import ParamValue, joined_params, render
-from services.notify.handlers.deps import Deps
 from services.notify.store import sms as store
 from shared.contracts import (
     NOTIFY_SMS_FAILED,

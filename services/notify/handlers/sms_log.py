@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import asyncpg
 from opentelemetry import trace
 
+from services.notify.deps import Deps
 from services.notify.domain.codes import CodeState, check_phone
 from services.notify.domain.errors import NoCodeSent
-from services.notify.handlers.deps import Deps
 from services.notify.store import codes as code_store
 from services.notify.store import sms as store
 

@@ -24,14 +24,14 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.notify.app import create_app
+from services.notify.settings import NotifySettings
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_FAILED,
     NOTIFY_SMS_REQUESTED,
     NOTIFY_SMS_SENT,
 )
-from shared.settings import Settings
-from tests.infra import Infra, eventually, settings_on
+from tests.infra import Infra, eventually, settings_of
 from tests.kafka import Record, TopicWatcher, fields, producing, publish
 from tests.serving import serving
 
@@ -75,7 +75,7 @@ class Notify:
     app: FastAPI
     http: httpx.AsyncClient
     pool: asyncpg.Pool
-    settings: Settings
+    settings: NotifySettings
     producer: AIOKafkaProducer
     seen: Seen
 
@@ -138,8 +138,9 @@ class Notify:
         return response.json()
 
 
-def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
-    return settings_on(
+def notify_settings(infra: Infra, home: Path, **overrides: Any) -> NotifySettings:
+    return settings_of(
+        NotifySettings,
         infra,
         home=home,
         sms_rate_limit_count=3,
@@ -150,7 +151,7 @@ def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_notify(settings: Settings) -> AsyncIterator[Notify]:
+async def running_notify(settings: NotifySettings) -> AsyncIterator[Notify]:
     app = create_app(settings, service=f"notify{uuid.uuid4().hex[:8]}")
     async with (
         producing(settings.kafka_bootstrap) as producer,

@@ -7,9 +7,11 @@ the service's own, field for field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from services.gateway.app import create_app as gateway_app
 from services.gateway.domain.routes import ROUTES
@@ -19,7 +21,11 @@ from services.voucher.app import create_app as voucher_app
 from shared.settings import Settings
 
 SETTINGS = Settings(database_url="postgresql://unused/x")
-SERVICES = {"notify": notify_app, "points": points_app, "voucher": voucher_app}
+SERVICES: dict[str, Callable[[Settings], FastAPI]] = {
+    "notify": notify_app,
+    "points": points_app,
+    "voucher": voucher_app,
+}
 
 
 def _answer_model(operation: dict[str, Any]) -> str | None:

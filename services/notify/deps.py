@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -12,17 +12,14 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from services.notify.adapters.failover import FailoverSender
 from services.notify.domain.codes import CodePolicy
 from services.notify.domain.rate_limit import RateLimit
-from shared.settings import Settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from services.notify.settings import NotifySettings
+from shared.timestamps import utc_now
 
 
 @dataclass
 class Deps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: NotifySettings
     sender: FailoverSender
     code_key: bytes
     """The HMAC key of stored verification codes."""
