@@ -48,8 +48,8 @@ async def request_code(
 ) -> IssuedCode:
     """Issue a code for ``phone`` and leave its SMS request in the outbox, in one transaction.
 
-    The code travels sealed for this service's SMS sender (``shared/sealing.py``) and is
-    in clear only in the SMS log it becomes; here only its HMAC is kept.
+    The code travels sealed for this service's SMS sender (``shared/sealing.py``) and stays
+    sealed in the SMS log it becomes; here only its HMAC is kept.
     The same Idempotency-Key answers with the same code.
     """
     rules.check_phone(phone)

@@ -132,23 +132,42 @@ async def _send_one(db: store.Db, deps: Deps, request: SmsRequested) -> Settled 
     order = deps.sender.order(row["provider_in_flight"] if row is not None else None)
     admitted = await _admit(db, deps, request, order[0]) if step is Step.ADMIT else None
     if admitted is not None:
-        row, attempt = admitted, 1
+        (row, text), attempt = admitted, 1
     else:
         row = await store.by_dedupe_key(db, request.dedupe_key)
         assert row is not None
         started = await store.start_round(deps.pool, row["id"], order[0])
         if started is None:
             return None
-        attempt = started
-    return await _round(deps, row, attempt, order)
+        attempt, text = started, _as_sent(deps, row)
+    return await _round(deps, row, text, attempt, order)
+
+
+def _opened(deps: Deps, sealed: str | None) -> dict[str, ParamValue]:
+    """Sealed parameters opened (only here, in notify)."""
+    return open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name) if sealed else {}
+
+
+def _as_sent(deps: Deps, row: asyncpg.Record) -> str:
+    """The text as the phone reads it, rendered again from what the log keeps (the parameters
+    in clear and the sealed box): the log never holds it, since it may hold a code."""
+    if row["template_id"] is None:
+        text: str = row["text"]
+        return text
+    params = {**row["params"], **_opened(deps, row["sealed_params"])}
+    return render(row["template_id"], params).text
 
 
 async def _admit(
     db: store.Db, deps: Deps, request: SmsRequested, first_provider: str
-) -> asyncpg.Record | None:
+) -> tuple[asyncpg.Record, str] | None:
+    """The SMS admitted (counted by the rate limit), with its text as the phone will read
+    it; None if another copy of the request admitted it first."""
     now = deps.clock()
     try:
-        params = _params(deps, request)
+        params = joined_params(
+            request.template_id, request.params, _opened(deps, request.sealed_params)
+        )
         rendered = render(request.template_id, params, request.text)
         limit = deps.rate_limit
         recent = await store.admitted_since(db, request.phone, now - limit.window)
@@ -156,23 +175,18 @@ async def _admit(
     except DomainError as broken:
         await _reject(deps, request, broken, now)
         raise  # to the DLQ, with the rule's code as the reason
-    return await store.admit(
+    admitted = await store.admit(
         deps.pool,
         dedupe_key=request.dedupe_key,
         phone=request.phone,
-        params=params,
+        params=request.params,
+        sealed_params=request.sealed_params,
         rendered=rendered,
         requested_by=request.requested_by,
         first_provider=first_provider,
         now=now,
     )
-
-
-def _params(deps: Deps, request: SmsRequested) -> dict[str, ParamValue]:
-    """The request's parameters with its sealed ones opened (only here, in notify)."""
-    sealed = request.sealed_params
-    opened = open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name) if sealed else {}
-    return joined_params(request.template_id, request.params, opened)
+    return (admitted, rendered.text) if admitted is not None else None
 
 
 async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: datetime) -> None:
@@ -205,7 +219,9 @@ async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: d
     )
 
 
-async def _round(deps: Deps, row: asyncpg.Record, attempt: int, order: list[str]) -> Settled:
+async def _round(
+    deps: Deps, row: asyncpg.Record, text: str, attempt: int, order: list[str]
+) -> Settled:
     sms_id: int = row["id"]
     claimed = order[0]  # recorded with the admission or the round's start
 
@@ -214,7 +230,7 @@ async def _round(deps: Deps, row: asyncpg.Record, attempt: int, order: list[str]
             await store.begin_call(deps.pool, sms_id, provider)
 
     result = await deps.sender.send_round(
-        OutgoingSms(f"kefu-sms-{sms_id}", row["phone"], row["text"]),
+        OutgoingSms(f"kefu-sms-{sms_id}", row["phone"], text),
         order=order,
         before_call=before_call,
     )

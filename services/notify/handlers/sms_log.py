@@ -12,6 +12,8 @@ from services.notify.domain.codes import CodeState, check_phone
 from services.notify.domain.errors import NoCodeSent
 from services.notify.store import codes as code_store
 from services.notify.store import sms as store
+from shared.contracts import NOTIFY_SMS_REQUESTED
+from shared.sealing import open_sealed
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,8 @@ def _trace_id() -> str | None:
 
 
 async def latest_code(deps: Deps, *, phone: str, actor: str) -> LatestCode:
-    """The latest verification code sent to ``phone``, in clear; the look-up is recorded
-    (who, when) whether or not a code was found."""
+    """The latest verification code sent to ``phone``, in clear (opened here from its sealed
+    box); the look-up is recorded (who, when) whether or not a code was found."""
     check_phone(phone)
     async with deps.pool.acquire() as conn, conn.transaction():
         sms = await store.latest_code_sms(conn, phone)
@@ -45,4 +47,12 @@ async def latest_code(deps: Deps, *, phone: str, actor: str) -> LatestCode:
         raise NoCodeSent("no verification code was sent to this phone")
     issued = await code_store.by_sms_dedupe_key(deps.pool, sms["dedupe_key"])
     state = issued.state(deps.clock()) if issued is not None else None
-    return LatestCode(sms, str(store.params_of(sms).get("code", "")), state, lookup)
+    return LatestCode(sms, _code(deps, sms["sealed_params"]), state, lookup)
+
+
+def _code(deps: Deps, sealed: str | None) -> str:
+    """The code, from the request's box sealed to this service's key (the log keeps it no
+    other way); empty for a code logged before codes were kept sealed."""
+    if sealed is None:
+        return ""
+    return str(open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name).get("code", ""))

@@ -8,7 +8,6 @@ subscriber's transaction with its outgoing event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -50,21 +49,26 @@ async def admit(
     dedupe_key: str,
     phone: str,
     params: Mapping[str, Any],
+    sealed_params: str | None,
     rendered: Rendered,
     requested_by: str,
     first_provider: str,
     now: datetime,
 ) -> asyncpg.Record | None:
     """Record the SMS as counted by the rate limit and about to be sent by ``first_provider``
-    (round 1), in one commit; a rejected one is re-admitted. None if it was admitted already."""
+    (round 1), in one commit; a rejected one is re-admitted. None if it was admitted already.
+
+    Kept: the parameters in clear, the secret ones still sealed to notify's key, and the
+    text with them masked; never the text as the phone receives it (a code in clear)."""
     return await pool.fetchrow(
-        "INSERT INTO sms_messages (dedupe_key, phone, template_id, params, text, display_text,"
-        " status, provider_in_flight, attempts, requested_by, requested_at, admitted_at,"
-        " updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, 'sending', $7, 1, $8, $9, $9, $9)"
+        "INSERT INTO sms_messages (dedupe_key, phone, template_id, params, sealed_params, text,"
+        " display_text, status, provider_in_flight, attempts, requested_by, requested_at,"
+        " admitted_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $6, 'sending', $7, 1, $8, $9, $9, $9)"
         " ON CONFLICT (dedupe_key) DO UPDATE SET template_id = excluded.template_id,"
-        " params = excluded.params, text = excluded.text,"
-        " display_text = excluded.display_text, status = 'sending', failure = NULL,"
+        " params = excluded.params, sealed_params = excluded.sealed_params,"
+        " text = excluded.text, display_text = excluded.display_text,"
+        " status = 'sending', failure = NULL,"
         " failure_detail = NULL, provider_in_flight = excluded.provider_in_flight,"
         " attempts = 1, admitted_at = excluded.admitted_at, updated_at = excluded.updated_at"
         " WHERE sms_messages.status = 'rejected'"
@@ -73,7 +77,7 @@ async def admit(
         phone,
         rendered.template_id,
         dict(params),
-        rendered.text,
+        sealed_params,
         rendered.display_text,
         first_provider,
         requested_by,
@@ -257,8 +261,3 @@ async def lookups(
             limit,
         )
     )
-
-
-def params_of(row: asyncpg.Record) -> dict[str, Any]:
-    params = row["params"]
-    return json.loads(params) if isinstance(params, str) else dict(params or {})

@@ -150,6 +150,7 @@ async def test_a_send_cut_off_by_a_crash_is_not_sent_twice(notify: Notify) -> No
         dedupe_key=dedupe,
         phone=to,
         params={"amount": "8.00", "order_no": "O9"},
+        sealed_params=None,
         rendered=rendered,
         requested_by="tests",
         first_provider=PRIMARY,
