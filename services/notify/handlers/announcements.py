@@ -7,28 +7,31 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-import asyncpg
-
 from services.notify.deps import Deps
 from services.notify.domain import announcements as rules
-from services.notify.domain.announcements import Action, Announcement, Content, Due
+from services.notify.domain.announcements import (
+    Action,
+    Announcement,
+    AnnouncementRecord,
+    Content,
+    Due,
+)
 from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.store import announcements as store
-from services.notify.store.announcements import announcement_of
 from shared.http import Actor
 
 log = logging.getLogger(__name__)
 SCHEDULE_ACTOR = "system:schedule"
 
 
-async def create(deps: Deps, content: Content, actor: Actor) -> asyncpg.Record:
+async def create(deps: Deps, content: Content, actor: Actor) -> AnnouncementRecord:
     if (refused := rules.may_write(actor.roles)) is not None:
         raise refused
     checked = rules.draft(content, deps.clock())
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.insert(conn, checked, actor.username)
-        await store.record(conn, announcement_of(row), "created", actor.username)
-        return row
+        created = await store.insert(conn, checked, actor.username)
+        await store.record(conn, created.announcement, "created", actor.username)
+        return created
 
 
 async def _change(
@@ -37,12 +40,11 @@ async def _change(
     actor: Actor,
     action: Action,
     change: Callable[[Announcement], Announcement],
-) -> asyncpg.Record:
+) -> AnnouncementRecord:
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.get_for_update(conn, announcement_id)
-        if row is None:
+        current = await store.get_for_update(conn, announcement_id)
+        if current is None:
             raise AnnouncementNotFound(f"no announcement {announcement_id}")
-        current = announcement_of(row)
         rules.check(action, current, actor.roles)  # the rule its button is offered by
         changed = change(current)
         saved = await store.save(conn, changed, actor.username)
@@ -58,19 +60,21 @@ _RECORDED = {
 }
 
 
-async def edit(deps: Deps, announcement_id: int, content: Content, actor: Actor) -> asyncpg.Record:
+async def edit(
+    deps: Deps, announcement_id: int, content: Content, actor: Actor
+) -> AnnouncementRecord:
     return await _change(
         deps, announcement_id, actor, Action.EDIT, lambda a: rules.edit(a, content, deps.clock())
     )
 
 
-async def publish(deps: Deps, announcement_id: int, actor: Actor) -> asyncpg.Record:
+async def publish(deps: Deps, announcement_id: int, actor: Actor) -> AnnouncementRecord:
     return await _change(
         deps, announcement_id, actor, Action.PUBLISH, lambda a: rules.publish(a, deps.clock())
     )
 
 
-async def withdraw(deps: Deps, announcement_id: int, actor: Actor) -> asyncpg.Record:
+async def withdraw(deps: Deps, announcement_id: int, actor: Actor) -> AnnouncementRecord:
     return await _change(
         deps, announcement_id, actor, Action.WITHDRAW, lambda a: rules.withdraw(a, deps.clock())
     )
@@ -82,7 +86,7 @@ async def schedule(
     publish_at: datetime | None,
     withdraw_at: datetime | None,
     actor: Actor,
-) -> asyncpg.Record:
+) -> AnnouncementRecord:
     return await _change(
         deps,
         announcement_id,
@@ -96,8 +100,7 @@ async def sweep(deps: Deps) -> int:
     """Apply every due schedule once; returns how many announcements changed."""
     changed = 0
     async with deps.pool.acquire() as conn, conn.transaction():
-        for row in await store.claim_due(conn):
-            current = announcement_of(row)
+        for current in await store.claim_due(conn):
             now = deps.clock()
             match rules.due(current, now):
                 case Due.PUBLISH:

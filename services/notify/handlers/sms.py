@@ -39,7 +39,7 @@ from services.notify.adapters.sms_provider import OutgoingSms
 from services.notify.deps import Deps
 from services.notify.domain.errors import RateLimited
 from services.notify.domain.rate_limit import check_rate
-from services.notify.domain.sms import SmsStatus, Step, Verdict, judge, next_step
+from services.notify.domain.sms import SmsMessage, Step, Verdict, judge, next_step
 from services.notify.domain.templates import ParamValue, joined_params, render
 from services.notify.store import sms as store
 from shared.contracts import (
@@ -51,6 +51,7 @@ from shared.contracts import (
     SmsSent,
 )
 from shared.contracts.notify import SmsFailure
+from shared.db import Db
 from shared.errors import DomainError, RetryLater
 from shared.masking import mask_phone
 from shared.messaging.consumer import DATABASE_AWAY
@@ -122,21 +123,21 @@ async def send_sms_batch(
     return unsettled
 
 
-async def _send_one(db: store.Db, deps: Deps, request: SmsRequested) -> Settled | None:
+async def _send_one(db: Db, deps: Deps, request: SmsRequested) -> Settled | None:
     """One round for the request; None when there is nothing (more) to do. Raises
     :class:`RetryLater` when no provider accepted and rounds remain."""
     row = await store.by_dedupe_key(db, request.dedupe_key)
-    step = next_step(SmsStatus(row["status"]) if row is not None else None)
+    step = next_step(row.status if row is not None else None)
     if step is Step.DONE:
         return None  # one SMS per dedupe key: this one was sent (or given up) already
-    order = deps.sender.order(row["provider_in_flight"] if row is not None else None)
+    order = deps.sender.order(row.provider_in_flight if row is not None else None)
     admitted = await _admit(db, deps, request, order[0]) if step is Step.ADMIT else None
     if admitted is not None:
         (row, text), attempt = admitted, 1
     else:
         row = await store.by_dedupe_key(db, request.dedupe_key)
         assert row is not None
-        started = await store.start_round(deps.pool, row["id"], order[0])
+        started = await store.start_round(deps.pool, row.id, order[0])
         if started is None:
             return None
         attempt, text = started, _as_sent(deps, row)
@@ -148,19 +149,18 @@ def _opened(deps: Deps, sealed: str | None) -> dict[str, ParamValue]:
     return open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name) if sealed else {}
 
 
-def _as_sent(deps: Deps, row: asyncpg.Record) -> str:
+def _as_sent(deps: Deps, sms: SmsMessage) -> str:
     """The text as the phone reads it, rendered again from what the log keeps (the parameters
     in clear and the sealed box): the log never holds it, since it may hold a code."""
-    if row["template_id"] is None:
-        text: str = row["text"]
-        return text
-    params = {**row["params"], **_opened(deps, row["sealed_params"])}
-    return render(row["template_id"], params).text
+    if sms.template_id is None:
+        assert sms.text is not None, "an SMS without a template is admitted with its text"
+        return sms.text
+    return render(sms.template_id, {**sms.params, **_opened(deps, sms.sealed_params)}).text
 
 
 async def _admit(
-    db: store.Db, deps: Deps, request: SmsRequested, first_provider: str
-) -> tuple[asyncpg.Record, str] | None:
+    db: Db, deps: Deps, request: SmsRequested, first_provider: str
+) -> tuple[SmsMessage, str] | None:
     """The SMS admitted (counted by the rate limit), with its text as the phone will read
     it; None if another copy of the request admitted it first."""
     now = deps.clock()
@@ -203,7 +203,7 @@ async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: d
             requested_by=request.requested_by,
             now=now,
         )
-        if row is not None and row["inserted"]:
+        if row is not None:
             failed = _failed(row, broken.code, broken.message, now)
             await enqueue(side, NOTIFY_SMS_FAILED, failed, source=deps.source)
     log.warning(
@@ -219,10 +219,8 @@ async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: d
     )
 
 
-async def _round(
-    deps: Deps, row: asyncpg.Record, text: str, attempt: int, order: list[str]
-) -> Settled:
-    sms_id: int = row["id"]
+async def _round(deps: Deps, sms: SmsMessage, text: str, attempt: int, order: list[str]) -> Settled:
+    sms_id = sms.id
     claimed = order[0]  # recorded with the admission or the round's start
 
     async def before_call(provider: str) -> None:
@@ -230,7 +228,7 @@ async def _round(
             await store.begin_call(deps.pool, sms_id, provider)
 
     result = await deps.sender.send_round(
-        OutgoingSms(f"kefu-sms-{sms_id}", row["phone"], text),
+        OutgoingSms(f"kefu-sms-{sms_id}", sms.phone, text),
         order=order,
         before_call=before_call,
     )
@@ -240,7 +238,7 @@ async def _round(
         await store.record_calls(deps.pool, sms_id, attempt, result.round.calls)
         await store.requeue(deps.pool, sms_id, summary)
         raise RetryLater(f"no SMS provider accepted round {attempt}: {summary}")
-    return Settled(sms_id, row["phone"], attempt, result, verdict, failure)
+    return Settled(sms_id, sms.phone, attempt, result, verdict, failure)
 
 
 async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> None:
@@ -282,27 +280,30 @@ async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> Non
     )
 
 
-def _sent(row: asyncpg.Record) -> SmsSent:
+def _sent(sms: SmsMessage) -> SmsSent:
+    # mark_sent sets all three: a sent SMS has them (a CHECK holds sent_at)
+    assert sms.provider is not None and sms.provider_message_id is not None
+    assert sms.sent_at is not None
     return SmsSent(
-        sms_id=row["id"],
-        dedupe_key=row["dedupe_key"],
-        phone=row["phone"],
-        template_id=row["template_id"],
-        provider=row["provider"],
-        provider_message_id=row["provider_message_id"],
-        attempts=row["attempts"],
-        sent_at=row["sent_at"],
+        sms_id=sms.id,
+        dedupe_key=sms.dedupe_key,
+        phone=sms.phone,
+        template_id=sms.template_id,
+        provider=sms.provider,
+        provider_message_id=sms.provider_message_id,
+        attempts=sms.attempts,
+        sent_at=sms.sent_at,
     )
 
 
-def _failed(row: asyncpg.Record, reason: str, detail: str, now: datetime) -> SmsFailed:
+def _failed(sms: SmsMessage, reason: str, detail: str, now: datetime) -> SmsFailed:
     return SmsFailed(
-        sms_id=row["id"],
-        dedupe_key=row["dedupe_key"],
-        phone=row["phone"],
-        template_id=row["template_id"],
+        sms_id=sms.id,
+        dedupe_key=sms.dedupe_key,
+        phone=sms.phone,
+        template_id=sms.template_id,
         reason=cast(SmsFailure, reason),
         detail=detail[:2000],
-        attempts=row["attempts"],
+        attempts=sms.attempts,
         failed_at=now,
     )

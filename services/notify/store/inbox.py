@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+from services.notify.domain.inbox import InboxMessage
+from shared.db import Db
 
 
 @dataclass(frozen=True)
@@ -44,21 +44,31 @@ async def insert_many(conn: asyncpg.Connection, messages: Sequence[NewMessage]) 
     return len(rows)
 
 
+def _message(row: asyncpg.Record) -> InboxMessage:
+    return InboxMessage(
+        id=row["id"],
+        title=row["title"],
+        body=row["body"],
+        template_id=row["template_id"],
+        created_at=row["created_at"],
+        read_at=row["read_at"],
+    )
+
+
 async def page(
     db: Db, kind: str, recipient: str, *, unread_only: bool, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM inbox_messages WHERE recipient_kind = $1 AND recipient = $2"
-            " AND ($3::bigint IS NULL OR id < $3) AND (NOT $4 OR read_at IS NULL)"
-            " ORDER BY id DESC LIMIT $5",
-            kind,
-            recipient,
-            before_id,
-            unread_only,
-            limit,
-        )
+) -> list[InboxMessage]:
+    rows = await db.fetch(
+        "SELECT * FROM inbox_messages WHERE recipient_kind = $1 AND recipient = $2"
+        " AND ($3::bigint IS NULL OR id < $3) AND (NOT $4 OR read_at IS NULL)"
+        " ORDER BY id DESC LIMIT $5",
+        kind,
+        recipient,
+        before_id,
+        unread_only,
+        limit,
     )
+    return [_message(r) for r in rows]
 
 
 async def unread_count(db: Db, kind: str, recipient: str) -> int:
@@ -73,9 +83,9 @@ async def unread_count(db: Db, kind: str, recipient: str) -> int:
 
 async def mark_read(
     db: Db, kind: str, recipient: str, message_id: int, now: datetime
-) -> asyncpg.Record | None:
+) -> InboxMessage | None:
     """The message, read (its first read time kept); None if it is not in this inbox."""
-    return await db.fetchrow(
+    row = await db.fetchrow(
         "UPDATE inbox_messages SET read_at = coalesce(read_at, $4)"
         " WHERE id = $3 AND recipient_kind = $1 AND recipient = $2 RETURNING *",
         kind,
@@ -83,6 +93,7 @@ async def mark_read(
         message_id,
         now,
     )
+    return None if row is None else _message(row)
 
 
 async def mark_all_read(db: Db, kind: str, recipient: str, now: datetime) -> int:
