@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from services.rental.accounts.adapters.payment_counter import CounterPayments, SandboxCounter
 from services.rental.accounts.domain.topup_limits import TopUpLimits, limits_table
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
 from services.rental.settings import RentalSettings
 from shared import sealing
 from shared.devstack.secrets import persisted_secret

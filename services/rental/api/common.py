@@ -8,7 +8,8 @@ from typing import Annotated, Any, TypeVar
 import asyncpg
 from fastapi import Depends, Query, Request
 
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
+from services.rental.domain.trips import Order
 from shared.paging import MAX_LIMIT, InvalidCursor, Position, page_of
 
 T = TypeVar("T")
@@ -42,6 +43,11 @@ NameFilter = Annotated[
 def keyset(at: str, key: str) -> Callable[[asyncpg.Record], Position]:
     """The position of a row in a list ordered by ``(at, key)``."""
     return lambda row: Position(row[at], str(row[key]))
+
+
+def order_position(order: Order) -> Position:
+    """The position of an order in a list ordered by its start."""
+    return Position(order.started_at, order.trip_id)
 
 
 def numeric_id(position: Position | None) -> int | None:
