@@ -12,6 +12,7 @@ from services.notify.domain.announcements import (
     HistoryEntry,
 )
 from shared.db import Db
+from shared.db.rows import rows_as
 
 
 def _announcement(row: asyncpg.Record) -> Announcement:
@@ -101,12 +102,7 @@ async def history(db: Db, announcement_id: int) -> list[HistoryEntry]:
         "SELECT * FROM announcement_history WHERE announcement_id = $1 ORDER BY id",
         announcement_id,
     )
-    return [
-        HistoryEntry(
-            action=r["action"], actor=r["actor"], at=r["at"], title=r["title"], body=r["body"]
-        )
-        for r in rows
-    ]
+    return rows_as(HistoryEntry, rows)
 
 
 async def page(

@@ -10,6 +10,7 @@ import asyncpg
 
 from services.notify.domain.inbox import InboxMessage
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
 
 @dataclass(frozen=True)
@@ -44,17 +45,6 @@ async def insert_many(conn: asyncpg.Connection, messages: Sequence[NewMessage]) 
     return len(rows)
 
 
-def _message(row: asyncpg.Record) -> InboxMessage:
-    return InboxMessage(
-        id=row["id"],
-        title=row["title"],
-        body=row["body"],
-        template_id=row["template_id"],
-        created_at=row["created_at"],
-        read_at=row["read_at"],
-    )
-
-
 async def page(
     db: Db, kind: str, recipient: str, *, unread_only: bool, before_id: int | None, limit: int
 ) -> list[InboxMessage]:
@@ -68,7 +58,7 @@ async def page(
         unread_only,
         limit,
     )
-    return [_message(r) for r in rows]
+    return rows_as(InboxMessage, rows)
 
 
 async def unread_count(db: Db, kind: str, recipient: str) -> int:
@@ -93,7 +83,7 @@ async def mark_read(
         message_id,
         now,
     )
-    return None if row is None else _message(row)
+    return None if row is None else row_as(InboxMessage, row)
 
 
 async def mark_all_read(db: Db, kind: str, recipient: str, now: datetime) -> int:

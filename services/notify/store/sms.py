@@ -17,6 +17,7 @@ import asyncpg
 from services.notify.domain.sms import CodeLookup, ProviderCall, RecordedCall, SmsMessage, SmsStatus
 from services.notify.domain.templates import Rendered
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
 
 def _sms(row: asyncpg.Record) -> SmsMessage:
@@ -45,18 +46,6 @@ def _sms(row: asyncpg.Record) -> SmsMessage:
 
 def _sms_or_none(row: asyncpg.Record | None) -> SmsMessage | None:
     return None if row is None else _sms(row)
-
-
-def _lookup(row: asyncpg.Record) -> CodeLookup:
-    return CodeLookup(
-        id=row["id"],
-        actor=row["actor"],
-        phone=row["phone"],
-        sms_id=row["sms_id"],
-        found=row["found"],
-        trace_id=row["trace_id"],
-        at=row["at"],
-    )
 
 
 async def lock_keys(conn: asyncpg.Connection, dedupe_keys: Sequence[str]) -> None:
@@ -261,17 +250,7 @@ async def get(db: Db, sms_id: int) -> SmsMessage | None:
 
 async def calls_of(db: Db, sms_id: int) -> list[RecordedCall]:
     rows = await db.fetch("SELECT * FROM sms_provider_calls WHERE sms_id = $1 ORDER BY id", sms_id)
-    return [
-        RecordedCall(
-            attempt=r["attempt"],
-            provider=r["provider"],
-            accepted=r["accepted"],
-            permanent=r["permanent"],
-            answer=r["answer"],
-            at=r["at"],
-        )
-        for r in rows
-    ]
+    return rows_as(RecordedCall, rows)
 
 
 async def latest_code_sms(db: Db, phone: str) -> SmsMessage | None:
@@ -301,7 +280,7 @@ async def record_lookup(
         trace_id,
     )
     assert row is not None
-    return _lookup(row)
+    return row_as(CodeLookup, row)
 
 
 async def lookups(
@@ -314,4 +293,4 @@ async def lookups(
         before_id,
         limit,
     )
-    return [_lookup(r) for r in rows]
+    return rows_as(CodeLookup, rows)

@@ -69,11 +69,7 @@ class AccountDeps:
 
     @property
     def code_policy(self) -> CodePolicy:
-        return CodePolicy(
-            ttl=timedelta(minutes=self.settings.verification_code_ttl_minutes),
-            max_attempts=self.settings.verification_code_max_attempts,
-            resend_after=timedelta(seconds=self.settings.verification_code_resend_seconds),
-        )
+        return CodePolicy.of(self.settings)
 
     @property
     def identity_ttl(self) -> timedelta:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from shared.contracts import (
     NOTIFY_SMS_REQUESTED,
     NOTIFY_SMS_SENT,
 )
+from shared.devstack.broker import EmbeddedBroker, free_port
 from tests.infra import Infra, eventually, settings_of
 from tests.kafka import Record, TopicWatcher, fields, producing, publish
 from tests.serving import serving
@@ -164,5 +165,22 @@ async def running_notify(settings: NotifySettings) -> AsyncIterator[Notify]:
 @pytest.fixture(scope="module")
 async def notify(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Notify]:
     settings = notify_settings(infra, tmp_path_factory.mktemp("notify"))
+    async with running_notify(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own: no other test's requests left on the shared topics."""
+    own = EmbeddedBroker(free_port(), tmp_path / "broker.log")
+    own.start()
+    yield own
+    own.stop()
+
+
+@pytest.fixture
+async def alone(infra: Infra, broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Notify]:
+    """A notify service of the test's own: its database (service name) on its own broker."""
+    settings = notify_settings(infra, tmp_path / ".kefu", kafka_bootstrap=broker.bootstrap)
     async with running_notify(settings) as running:
         yield running

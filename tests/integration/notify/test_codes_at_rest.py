@@ -7,14 +7,9 @@ hold only this test's rows and a code cannot turn up by chance in another test's
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
 
-from shared.devstack.broker import EmbeddedBroker, free_port
-from tests.infra import Infra
-from tests.integration.notify.conftest import ACTOR, Notify, notify_settings, phone, running_notify
+from tests.integration.notify.conftest import ACTOR, Notify, phone
 from tests.integration.notify.test_codes import send_code, sent_code
 
 pytestmark = pytest.mark.integration
@@ -22,21 +17,6 @@ pytestmark = pytest.mark.integration
 PROVIDERS_BOOKS = "sandbox_sms_ledger"
 """The sandbox SMS providers' own books: the outside world (what the phone received),
 kept in this database only by the sandbox and empty in production."""
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    own = EmbeddedBroker(free_port(), tmp_path / "broker.log")
-    own.start()
-    yield own
-    own.stop()
-
-
-@pytest.fixture
-async def alone(infra: Infra, broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Notify]:
-    settings = notify_settings(infra, tmp_path / ".kefu", kafka_bootstrap=broker.bootstrap)
-    async with running_notify(settings) as running:
-        yield running
 
 
 async def tables_holding(notify: Notify, text: str) -> set[str]:
