@@ -199,7 +199,7 @@ async def measure(url: str, settings: RentalSettings) -> dict[str, Any]:
             month.start,
             month.end,
         )
-        page_total = sum(t["amount_cents"] for t in page.totals)
+        page_total = sum(t.amount_cents for t in page.totals)
         await asyncio.sleep(0.5)
         chunks = size = lines = 0
         with RssSampler() as rss, Stopwatch() as sw:

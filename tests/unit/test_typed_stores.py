@@ -18,41 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SERVICES = ("notify", "refund", "rental")
-"""The services held to it (the others join as their stores are typed: issue 18)."""
-
-NOT_YET = frozenset(
-    {
-        "services/rental/accounts/store/accounts.py card_history",
-        "services/rental/accounts/store/accounts.py lock",
-        "services/rental/accounts/store/accounts.py movements",
-        "services/rental/accounts/store/accounts.py search",
-        "services/rental/accounts/store/accounts.py user",
-        "services/rental/accounts/store/accounts.py view",
-        "services/rental/accounts/store/fund_flows.py page",
-        "services/rental/accounts/store/fund_flows.py stream",
-        "services/rental/accounts/store/fund_flows.py totals",
-        "services/rental/accounts/store/refunds.py by_idempotency_key",
-        "services/rental/accounts/store/refunds.py get",
-        "services/rental/accounts/store/refunds.py get_for_update",
-        "services/rental/accounts/store/refunds.py insert",
-        "services/rental/accounts/store/refunds.py of_user",
-        "services/rental/accounts/store/refunds.py page_of_user",
-        "services/rental/accounts/store/refunds.py pending_of_kind",
-        "services/rental/accounts/store/topup_charges.py by_idempotency_key",
-        "services/rental/accounts/store/topup_charges.py claim_due",
-        "services/rental/accounts/store/topup_charges.py get",
-        "services/rental/accounts/store/topup_charges.py insert_pending",
-        "services/rental/accounts/store/topup_charges.py restart",
-        "services/rental/accounts/store/topup_charges.py take_over",
-        "services/rental/accounts/store/topups.py by_idempotency_key",
-        "services/rental/accounts/store/topups.py insert_topup",
-        "services/rental/accounts/store/topups.py receipt",
-        "services/rental/accounts/store/topups.py search_receipts",
-    }
-)
-"""Store functions of those services that still return rows (rental's accounts area: its
-ledger, top-ups and refunds), each to be typed and taken off (``path name``); nothing
-else may."""
+"""The services held to it (voucher and points join as their stores are typed: issue 18)."""
 
 CONTAINERS = {"list", "Sequence", "Iterable", "Page", "Optional"}
 
@@ -114,14 +80,8 @@ def offenders(service: str) -> list[str]:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_store_function_returns_a_row_or_any(service: str) -> None:
-    left = [o for o in offenders(service) if o not in NOT_YET]
-    assert left == [], f"{len(left)} store functions return a row or Any: {left}"
-
-
-def test_the_functions_not_typed_yet_are_still_listed_truly() -> None:
-    """A function typed since is taken off :data:`NOT_YET`, so the list only shrinks."""
-    untyped_now = {o for service in SERVICES for o in offenders(service)}
-    assert sorted(NOT_YET - untyped_now) == []
+    found = offenders(service)
+    assert found == [], f"{len(found)} store functions return a row or Any: {found}"
 
 
 def test_the_check_sees_a_row_in_every_shape() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-import asyncpg
 from fastapi import Depends, Query, Request
 
 from services.rental.deps import Deps
@@ -40,9 +39,9 @@ NameFilter = Annotated[
 ]
 
 
-def keyset(at: str, key: str) -> Callable[[asyncpg.Record], Position]:
-    """The position of a row in a list ordered by ``(at, key)``."""
-    return lambda row: Position(row[at], str(row[key]))
+def keyset(at: str, key: str) -> Callable[[Any], Position]:
+    """The position of an item in a list ordered by its ``(at, key)`` attributes."""
+    return lambda item: Position(getattr(item, at), str(getattr(item, key)))
 
 
 def order_position(order: Order) -> Position:

@@ -97,9 +97,7 @@ async def _correct_ledger(conn: asyncpg.Connection, fix: ExceptionFix, at: datet
     (keyed by the fix, so it happens once). The account is locked after the user and the
     order: nothing locks them in the other order."""
     account = await account_store.lock(conn, fix.user_id)
-    movement = ledger.charge_corrected(
-        account_store.books_of(account), fix.old_charge_cents, fix.new_charge_cents
-    )
+    movement = ledger.charge_corrected(account.books, fix.old_charge_cents, fix.new_charge_cents)
     if movement is not None:
         await account_store.record(
             conn,

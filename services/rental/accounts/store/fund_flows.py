@@ -8,7 +8,9 @@ from typing import Any
 import asyncpg
 
 from services.rental.accounts.domain.fund_flow import FundFlowFilter
+from services.rental.accounts.domain.stored import FundFlow, FundFlowTotal
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
 _COLUMNS = "id, at, user_id, kind, amount_cents, reference, actor"
 _WHERE = (
@@ -24,9 +26,10 @@ def _args(f: FundFlowFilter) -> list[Any]:
 
 async def page(
     db: Db, f: FundFlowFilter, *, after: tuple[Any, int] | None, limit: int
-) -> list[asyncpg.Record]:
+) -> list[FundFlow]:
     """Oldest first, a keyset page after ``(at, id)``; ``limit + 1`` rows."""
-    return list(
+    return rows_as(
+        FundFlow,
         await db.fetch(
             f"SELECT {_COLUMNS} FROM account_ledger{_WHERE}"
             " AND ($5::timestamptz IS NULL OR (at, id) > ($5, $6))"
@@ -35,22 +38,23 @@ async def page(
             after[0] if after else None,
             after[1] if after else None,
             limit + 1,
-        )
+        ),
     )
 
 
-async def totals(db: Db, f: FundFlowFilter) -> list[asyncpg.Record]:
+async def totals(db: Db, f: FundFlowFilter) -> list[FundFlowTotal]:
     """Count and sum per kind over the whole filter (not one page)."""
-    return list(
+    return rows_as(
+        FundFlowTotal,
         await db.fetch(
             "SELECT kind, count(*) AS count, coalesce(sum(amount_cents), 0)::bigint AS amount_cents"
             f" FROM account_ledger{_WHERE} GROUP BY kind ORDER BY kind",
             *_args(f),
-        )
+        ),
     )
 
 
-async def stream(conn: asyncpg.Connection, f: FundFlowFilter) -> AsyncIterator[asyncpg.Record]:
+async def stream(conn: asyncpg.Connection, f: FundFlowFilter) -> AsyncIterator[FundFlow]:
     """Every matching row, oldest first, through a server-side cursor (the caller holds a
     transaction open on ``conn``)."""
     async for row in conn.cursor(
@@ -58,4 +62,4 @@ async def stream(conn: asyncpg.Connection, f: FundFlowFilter) -> AsyncIterator[a
         *_args(f),
         prefetch=STREAM_PREFETCH,
     ):
-        yield row
+        yield row_as(FundFlow, row)
