@@ -74,10 +74,10 @@ async def check_code(deps: Deps, *, phone: str, purpose: str, code: str) -> rule
     """Check ``code`` against the latest one sent; a wrong guess uses an attempt."""
     rules.check_phone(phone)
     rules.check_purpose(purpose)
-    async with deps.pool.acquire() as conn, conn.transaction():
-        await store.lock_phone(conn, phone, purpose)
-        latest = await store.latest(conn, phone, purpose)
-        result = rules.check(latest, code, deps.code_key, deps.clock())
+    async with deps.unit() as uow:
+        await store.lock_phone(uow.conn, phone, purpose)
+        latest = await store.latest(uow.conn, phone, purpose)
+        result = rules.check(latest, code, deps.code_key, uow.now())
         if result.code is not None and result.code != latest:
-            await store.save_check(conn, result.code)
+            await store.save_check(uow.conn, result.code)
         return result

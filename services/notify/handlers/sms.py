@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-import asyncpg
-
 from services.notify.adapters.failover import RoundResult
 from services.notify.adapters.sms_provider import OutgoingSms
 from services.notify.deps import Deps
@@ -55,8 +53,8 @@ from shared.db import Db
 from shared.errors import DomainError, RetryLater
 from shared.masking import mask_phone
 from shared.messaging.consumer import DATABASE_AWAY
-from shared.messaging.outbox import enqueue
 from shared.sealing import open_sealed
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH_CONCURRENCY = 16
@@ -76,19 +74,19 @@ class Settled:
     failure: str | None
 
 
-async def send_sms(conn: asyncpg.Connection, deps: Deps, request: SmsRequested) -> None:
-    await store.lock_keys(conn, [request.dedupe_key])
-    settled = await _send_one(conn, deps, request)
+async def send_sms(uow: UnitOfWork, deps: Deps, request: SmsRequested) -> None:
+    await store.lock_keys(uow.conn, [request.dedupe_key])
+    settled = await _send_one(uow.conn, deps, request)
     if settled is not None:
-        await _record(conn, deps, settled)
+        await _record(uow, settled)
 
 
 async def send_sms_batch(
-    conn: asyncpg.Connection, deps: Deps, requests: Sequence[SmsRequested]
+    uow: UnitOfWork, deps: Deps, requests: Sequence[SmsRequested]
 ) -> dict[str, Exception]:
     """Send and record the batch; returns the requests not settled (by dedupe key) and why."""
     unique = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
-    await store.lock_keys(conn, [r.dedupe_key for r in unique])
+    await store.lock_keys(uow.conn, [r.dedupe_key for r in unique])
     by_phone: dict[str, list[SmsRequested]] = defaultdict(list)
     for r in unique:
         by_phone[r.phone].append(r)
@@ -119,7 +117,7 @@ async def send_sms_batch(
     for group in groups:
         assert not isinstance(group, BaseException)
         for settled in group:
-            await _record(conn, deps, settled)
+            await _record(uow, settled)
     return unsettled
 
 
@@ -191,9 +189,9 @@ async def _admit(
 
 async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: datetime) -> None:
     # Its own transaction: the subscriber's rolls back when the error goes on to the DLQ.
-    async with deps.pool.acquire() as side, side.transaction():
+    async with deps.unit() as side:
         row = await store.reject(
-            side,
+            side.conn,
             dedupe_key=request.dedupe_key,
             phone=request.phone,
             template_id=request.template_id,
@@ -204,8 +202,7 @@ async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: d
             now=now,
         )
         if row is not None:
-            failed = _failed(row, broken.code, broken.message, now)
-            await enqueue(side, NOTIFY_SMS_FAILED, failed, source=deps.source)
+            await side.publish(NOTIFY_SMS_FAILED, _failed(row, broken.code, broken.message, now))
     log.warning(
         "sms request rejected",
         extra={
@@ -241,9 +238,9 @@ async def _round(deps: Deps, sms: SmsMessage, text: str, attempt: int, order: li
     return Settled(sms_id, sms.phone, attempt, result, verdict, failure)
 
 
-async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> None:
+async def _record(uow: UnitOfWork, settled: Settled) -> None:
     """The final status and its event, in the subscriber's transaction."""
-    now, calls = deps.clock(), settled.result.round.calls
+    conn, now, calls = uow.conn, uow.now(), settled.result.round.calls
     summary = settled.result.round.summary()
     await store.record_calls(conn, settled.sms_id, settled.attempt, calls)
     if settled.verdict is Verdict.SENT:
@@ -258,15 +255,14 @@ async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> Non
             now=now,
         )
         if sent is not None:
-            await enqueue(conn, NOTIFY_SMS_SENT, _sent(sent), source=deps.source)
+            await uow.publish(NOTIFY_SMS_SENT, _sent(sent))
         return
     assert settled.failure is not None
     failed = await store.mark_failed(
         conn, settled.sms_id, failure=settled.failure, answer=summary, now=now
     )
     if failed is not None:
-        event = _failed(failed, settled.failure, summary, now)
-        await enqueue(conn, NOTIFY_SMS_FAILED, event, source=deps.source)
+        await uow.publish(NOTIFY_SMS_FAILED, _failed(failed, settled.failure, summary, now))
     log.warning(
         "sms given up",
         extra={

@@ -28,10 +28,10 @@ async def latest_code(deps: Deps, *, phone: str, actor: str) -> LatestCode:
     """The latest verification code sent to ``phone``, in clear (opened here from its sealed
     box); the look-up is recorded (who, when) whether or not a code was found."""
     check_phone(phone)
-    async with deps.pool.acquire() as conn, conn.transaction():
-        sms = await store.latest_code_sms(conn, phone)
+    async with deps.unit() as uow:
+        sms = await store.latest_code_sms(uow.conn, phone)
         lookup = await store.record_lookup(
-            conn,
+            uow.conn,
             actor=actor,
             phone=phone,
             sms_id=sms.id if sms is not None else None,
