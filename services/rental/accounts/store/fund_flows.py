@@ -10,9 +10,10 @@ import asyncpg
 from services.rental.accounts.domain.fund_flow import FundFlowFilter
 from services.rental.accounts.domain.stored import FundFlow, FundFlowTotal
 from shared.db import Db
-from shared.db.rows import row_as, rows_as
+from shared.db.rows import field_names, rows_as
 
-_COLUMNS = "id, at, user_id, kind, amount_cents, reference, actor"
+_COLUMNS = ", ".join(field_names(FundFlow))
+"""FundFlow's fields, in its order: a streamed row is built from its values alone."""
 _WHERE = (
     " WHERE at >= $1 AND at < $2 AND kind = ANY($3::text[]) AND ($4::text IS NULL OR user_id = $4)"
 )
@@ -62,4 +63,4 @@ async def stream(conn: asyncpg.Connection, f: FundFlowFilter) -> AsyncIterator[F
         *_args(f),
         prefetch=STREAM_PREFETCH,
     ):
-        yield row_as(FundFlow, row)
+        yield FundFlow(*row.values())
