@@ -36,7 +36,7 @@ from bench.stats import Stopwatch, fmt_int
 from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.domain.fund_flow import make_filter
 from services.rental.accounts.handlers import fund_flows
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
 from services.rental.settings import RentalSettings
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
@@ -199,7 +199,7 @@ async def measure(url: str, settings: RentalSettings) -> dict[str, Any]:
             month.start,
             month.end,
         )
-        page_total = sum(t["amount_cents"] for t in page.totals)
+        page_total = sum(t.amount_cents for t in page.totals)
         await asyncio.sleep(0.5)
         chunks = size = lines = 0
         with RssSampler() as rss, Stopwatch() as sw:

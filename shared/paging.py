@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -30,6 +30,7 @@ _VERSION = "p1"
 MAX_LIMIT = 200
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class InvalidCursor(InvalidInput):
@@ -82,15 +83,6 @@ def decode_serial_cursor(token: str | None) -> int | None:
     return int(position.id) if position is not None else None
 
 
-def serial_position(at: str) -> Callable[[Mapping[str, Any]], Position]:
-    """The position of a row of a serial-id list: its ``at`` column's time and its id."""
-
-    def position(row: Mapping[str, Any]) -> Position:
-        return Position(row[at], str(row["id"]))
-
-    return position
-
-
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list, as a store or handler hands it to a route."""
@@ -102,6 +94,10 @@ class Page(Generic[T]):
     @property
     def has_more(self) -> bool:
         return self.next_cursor is not None
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        """The same page, each item converted (a store's rows into typed objects)."""
+        return Page([convert(item) for item in self.items], self.next_cursor, self.total)
 
 
 def page_of(

@@ -141,29 +141,17 @@ class PlatformSettings(BaseSettings):
     The platform's, not the voucher service's alone: the gateway's upstream timeout allows
     for it."""
 
-    # --- notify: SMS, verification codes, announcements ---
-    sms_rate_limit_count: int = 5
-    sms_rate_limit_window_seconds: int = 600
-    """At most ``count`` SMS to one phone per window; a request beyond it is dead-lettered."""
-    sms_max_attempts: int = 5
-    """Rounds over both SMS providers before an SMS is given up (``notify.sms.failed.v1``).
-    Keep it below ``retry_max_attempts``: the rounds are retried through the parking table."""
+    # --- verification codes (shared/verification.py: notify issues them, rental too) ---
     verification_code_ttl_minutes: int = 5
     verification_code_max_attempts: int = 5
     verification_code_resend_seconds: int = 60
     """A new code for the same phone and purpose only after this many seconds."""
-    verification_code_secret: SecretStr | None = None
-    """HMAC key of stored verification codes; when unset, one is generated under ``home``."""
     sms_seal_key: SecretStr | None = None
     """notify's private key (X25519, 32 bytes url-safe base64) that opens an SMS request's
     sealed parameters (a verification code); unset: generated under ``home``."""
     sms_seal_public_key: str | None = None
     """Its public key, which a service asking for a code's SMS seals it with; unset: that
     of the key under ``home`` (every service on one host)."""
-    announcement_sweep_seconds: float = 1.0
-    sandbox_sms_delay_ms: int = 0
-    sandbox_sms_primary_fail_all: bool = False
-    sandbox_sms_secondary_fail_all: bool = False
 
     # --- observability ---
     metrics: bool = True

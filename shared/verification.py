@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from shared.errors import DomainError, InvalidInput
+from shared.settings import PlatformSettings
 
 CODE_LENGTH = 6
 PURPOSE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -38,6 +39,16 @@ class CodePolicy:
     ttl: timedelta
     max_attempts: int
     resend_after: timedelta
+
+    @classmethod
+    def of(cls, settings: PlatformSettings) -> CodePolicy:
+        """The platform's ``KEFU_VERIFICATION_CODE_*`` settings: one policy for every
+        service that issues codes (notify, rental's top-ups)."""
+        return cls(
+            ttl=timedelta(minutes=settings.verification_code_ttl_minutes),
+            max_attempts=settings.verification_code_max_attempts,
+            resend_after=timedelta(seconds=settings.verification_code_resend_seconds),
+        )
 
 
 class CodeState(StrEnum):

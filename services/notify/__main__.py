@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from services.notify.app import create_app
+from services.notify.settings import NotifySettings
 from shared.http import serve
-from shared.settings import Settings
 from shared.telemetry import setup_telemetry
 
 
 def main() -> None:
-    settings = Settings()
+    settings = NotifySettings()
     setup_telemetry("notify", settings)
     port, metrics_port = settings.port_of("notify"), settings.metrics_port_of("notify")
     asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))

@@ -1,4 +1,5 @@
-"""Composition root: settings → platform → SMS providers → handlers → subscribers, routes."""
+"""Composition root: settings → platform → SMS providers → handlers → subscribers, background
+loops, routes."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from services.notify.adapters.failover import FailoverSender
 from services.notify.adapters.sandbox_sms import sandbox_providers
 from services.notify.adapters.sms_provider import SmsProvider
 from services.notify.api import router
-from services.notify.handlers.announcements import run_schedule
-from services.notify.handlers.deps import Deps
+from services.notify.background import background_tasks
+from services.notify.deps import Deps
+from services.notify.settings import NotifySettings
 from services.notify.subscribers import subscriptions
 from shared import sealing
 from shared.contracts import (
@@ -26,14 +28,14 @@ from shared.devstack.secrets import persisted_secret
 from shared.http import make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
-from shared.settings import Settings
+from shared.settings import PlatformSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TOPICS = (NOTIFY_SMS_REQUESTED, NOTIFY_INAPP_REQUESTED, NOTIFY_SMS_SENT, NOTIFY_SMS_FAILED)
 CODE_SECRET_FILE = "notify_code_secret"
 
 
-def code_key(settings: Settings) -> bytes:
+def code_key(settings: NotifySettings) -> bytes:
     """The HMAC key of verification codes: from settings, else generated once under ``home``
     (several replicas must share one: set ``KEFU_VERIFICATION_CODE_SECRET``)."""
     if settings.verification_code_secret is not None:
@@ -42,13 +44,16 @@ def code_key(settings: Settings) -> bytes:
 
 
 def create_app(
-    settings: Settings,
+    platform_settings: PlatformSettings,
     *,
     service: str = "notify",
     providers: Sequence[SmsProvider] | None = None,
 ) -> FastAPI:
     """The notify service. ``service`` names its database (``kefu_<service>``) and consumer
-    groups, so tests can run one of their own; ``providers`` replace the sandbox pair."""
+    groups, so tests can run one of their own; ``providers`` replace the sandbox pair.
+    ``platform_settings`` are read as the service's own (``kefu replay`` hands it the
+    platform's)."""
+    settings = NotifySettings.of(platform_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,7 +71,8 @@ def create_app(
             app.state.platform = platform
             app.state.deps = deps
             await platform.consume(subscriptions(deps))
-            platform.background(run_schedule(deps))
+            for task in background_tasks(deps):
+                platform.background(task)
             yield
         finally:
             await platform.close()

@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
+from services.notify.deps import Deps
 from services.notify.handlers import inapp, sms
-from services.notify.handlers.deps import Deps
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_REQUESTED,
@@ -19,12 +19,12 @@ from shared.messaging.consumer import Envelope, Subscription, Unsettled
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def on_sms_requested(conn: asyncpg.Connection, env: Envelope[SmsRequested]) -> None:
-        await sms.send_sms(conn, deps, env.payload)
+        await sms.send_sms(deps.within(conn), deps, env.payload)
 
     async def on_sms_batch(
         conn: asyncpg.Connection, envs: list[Envelope[SmsRequested]]
     ) -> list[Unsettled[SmsRequested]]:
-        unsettled = await sms.send_sms_batch(conn, deps, [e.payload for e in envs])
+        unsettled = await sms.send_sms_batch(deps.within(conn), deps, [e.payload for e in envs])
         return [
             Unsettled(e, unsettled[e.payload.dedupe_key])
             for e in envs
@@ -32,12 +32,12 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
         ]
 
     async def on_inapp_requested(conn: asyncpg.Connection, env: Envelope[InappRequested]) -> None:
-        await inapp.deliver(conn, [env.payload], deps.clock())
+        await inapp.deliver(deps.within(conn), [env.payload])
 
     async def on_inapp_batch(
         conn: asyncpg.Connection, envs: list[Envelope[InappRequested]]
     ) -> None:
-        await inapp.deliver(conn, [e.payload for e in envs], deps.clock())
+        await inapp.deliver(deps.within(conn), [e.payload for e in envs])
 
     return [
         Subscription(

@@ -1,8 +1,5 @@
-"""Composition root: settings → platform → payment provider → handlers → subscribers, routes.
-
-Background loops (timer sweeps, payout worker, gauges) are started in the lifespan
-by ``platform.background``; each part of the service adds its own line there.
-"""
+"""Composition root: settings → platform → payment provider → handlers → subscribers,
+background loops (``background.py``), routes."""
 
 from __future__ import annotations
 
@@ -16,13 +13,11 @@ from fastapi import FastAPI
 from services.refund.adapters.payment import PaymentProvider, SandboxPayments
 from services.refund.aftersales import deps as aftersales
 from services.refund.aftersales.api import router as aftersales_router
-from services.refund.aftersales.handlers.sweep import run_sweeps
 from services.refund.api import router
-from services.refund.handlers import background
-from services.refund.handlers.deps import Deps
+from services.refund.background import background_tasks
+from services.refund.deps import Deps
 from services.refund.reports import deps as reports
 from services.refund.reports.api import router as reports_router
-from services.refund.reports.handlers.due import run_notices
 from services.refund.settings import RefundSettings
 from services.refund.subscribers import subscriptions
 from shared.api.aftersales import TICKET_BODY_LIMIT
@@ -87,11 +82,9 @@ def create_app(
             app.state.reports = reports.Context(
                 pool=platform.pool, settings=settings, source=deps.source, clock=clock
             )
-            platform.background(run_sweeps(app.state.aftersales))
-            platform.background(run_notices(app.state.reports))
             await platform.consume(subscriptions(deps))
-            background.register_gauges()
-            platform.background(background.run(deps))
+            for task in background_tasks(deps, app.state.aftersales, app.state.reports):
+                platform.background(task)
             yield
         finally:
             await platform.close()

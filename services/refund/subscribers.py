@@ -6,8 +6,8 @@ from typing import Any
 
 import asyncpg
 
+from services.refund.deps import Deps
 from services.refund.handlers import requested
-from services.refund.handlers.deps import Deps
 from shared.contracts import REFUND_REQUESTED, RefundRequested
 from shared.messaging.consumer import Envelope, Subscription
 

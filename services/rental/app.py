@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from services.rental.accounts.deps import AccountDeps
 from services.rental.api import router
 from services.rental.background import background_tasks
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
 from services.rental.settings import RentalSettings
 from services.rental.subscribers import subscriptions
 from shared.contracts import (

@@ -11,7 +11,7 @@ from typing import Any
 
 from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.handlers import counter_charges
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
 
 
 def background_tasks(deps: Deps, accounts: AccountDeps) -> list[Coroutine[Any, Any, None]]:

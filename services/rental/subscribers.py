@@ -15,8 +15,8 @@ import asyncpg
 
 from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.subscribers import account_subscriptions
+from services.rental.deps import Deps
 from services.rental.handlers import ingest
-from services.rental.handlers.deps import Deps
 from shared.contracts import (
     RENTAL_FEEDBACK_SUBMITTED,
     RENTAL_INSURANCE_APPLIED,

@@ -28,7 +28,7 @@ from services.notify.adapters.sms_provider import (
     ProviderUnavailable,
     SmsReceipt,
 )
-from shared.settings import Settings
+from services.notify.settings import NotifySettings
 
 PRIMARY = "sandbox-primary"
 SECONDARY = "sandbox-secondary"
@@ -126,7 +126,7 @@ class SandboxSmsProvider:
         return None
 
 
-def sandbox_providers(pool: asyncpg.Pool, settings: Settings) -> list[SandboxSmsProvider]:
+def sandbox_providers(pool: asyncpg.Pool, settings: NotifySettings) -> list[SandboxSmsProvider]:
     """The primary and the secondary sandbox provider, in failover order."""
     return [
         SandboxSmsProvider(

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.notify.api import announcements, codes, health, inbox, sms
+from services.notify.api import announcements, codes, inbox, sms
+from shared import health
 
 router = APIRouter()
 for part in (health, sms, codes, inbox, announcements):

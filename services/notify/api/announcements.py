@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncpg
 from fastapi import APIRouter, status
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
 from services.notify.domain import announcements as rules
-from services.notify.domain.announcements import Content
+from services.notify.domain.announcements import AnnouncementRecord, Content
 from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.handlers import announcements as handlers
 from services.notify.store import announcements as store
-from services.notify.store.announcements import announcement_of
 from shared.api.notify import (
     AnnouncementAction,
     AnnouncementDetailOut,
@@ -25,7 +23,7 @@ from shared.api.notify import (
     BoardOut,
 )
 from shared.http import Actor, CurrentActor
-from shared.paging import decode_serial_cursor, page_of, serial_position, whole_list
+from shared.paging import Position, decode_serial_cursor, page_of, whole_list
 
 router = APIRouter(tags=["announcements"])
 
@@ -34,25 +32,28 @@ def _content(body: AnnouncementIn) -> Content:
     return Content(body.title, body.body, body.publish_at, body.withdraw_at)
 
 
-def _announcement(row: asyncpg.Record, actor: Actor) -> AnnouncementOut:
-    actions: list[AnnouncementAction] = [
-        a.value for a in rules.actions(announcement_of(row), actor.roles)
-    ]
+def _announcement(stored: AnnouncementRecord, actor: Actor) -> AnnouncementOut:
+    a = stored.announcement
+    actions: list[AnnouncementAction] = [action.value for action in rules.actions(a, actor.roles)]
     return AnnouncementOut(
-        id=row["id"],
-        title=row["title"],
-        body=row["body"],
-        status=row["status"],
-        publish_at=row["publish_at"],
-        withdraw_at=row["withdraw_at"],
-        published_at=row["published_at"],
-        withdrawn_at=row["withdrawn_at"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_by=row["updated_by"],
-        updated_at=row["updated_at"],
+        id=a.id,
+        title=a.title,
+        body=a.body,
+        status=a.status.value,
+        publish_at=a.publish_at,
+        withdraw_at=a.withdraw_at,
+        published_at=a.published_at,
+        withdrawn_at=a.withdrawn_at,
+        created_by=stored.created_by,
+        created_at=stored.created_at,
+        updated_by=stored.updated_by,
+        updated_at=stored.updated_at,
         actions=actions,
     )
+
+
+def _position(stored: AnnouncementRecord) -> Position:
+    return Position(stored.created_at, str(stored.announcement.id))
 
 
 @router.post("/announcements", status_code=status.HTTP_201_CREATED, response_model=AnnouncementOut)
@@ -76,7 +77,7 @@ async def list_announcements(
     rows = await store.page(
         deps.pool, status=status, before_id=decode_serial_cursor(cursor), limit=limit + 1
     )
-    page = page_of(rows, limit, serial_position("created_at"))
+    page = page_of(rows, limit, _position)
     return AnnouncementPageOut(
         items=[_announcement(r, actor) for r in page.items],
         next_cursor=page.next_cursor,
@@ -87,15 +88,13 @@ async def list_announcements(
 @router.get("/announcements/board", response_model=BoardOut)
 async def get_board(deps: NotifyDeps) -> BoardOut:
     """What the front page's notice board shows now (no agent needed: it is public)."""
-    rows = await store.board(deps.pool)
+    online = await store.board(deps.pool)
     return BoardOut(
         items=[
-            BoardItemOut(
-                id=r["id"], title=r["title"], body=r["body"], published_at=r["published_at"]
-            )
-            for r in rows
+            BoardItemOut(id=a.id, title=a.title, body=a.body, published_at=a.published_at)
+            for a in online
         ],
-        **whole_list(len(rows)),
+        **whole_list(len(online)),
     )
 
 
@@ -103,15 +102,15 @@ async def get_board(deps: NotifyDeps) -> BoardOut:
 async def get_announcement(
     announcement_id: int, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementDetailOut:
-    row = await store.get(deps.pool, announcement_id)
-    if row is None:
+    stored = await store.get(deps.pool, announcement_id)
+    if stored is None:
         raise AnnouncementNotFound(f"no announcement {announcement_id}")
     history = await store.history(deps.pool, announcement_id)
     return AnnouncementDetailOut(
-        **_announcement(row, actor).model_dump(),
+        **_announcement(stored, actor).model_dump(),
         history=[
             AnnouncementHistoryOut(
-                action=h["action"], actor=h["actor"], at=h["at"], title=h["title"], body=h["body"]
+                action=h.action, actor=h.actor, at=h.at, title=h.title, body=h.body
             )
             for h in history
         ],
@@ -123,8 +122,8 @@ async def put_announcement(
     announcement_id: int, body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
 ) -> AnnouncementOut:
     """Edit it; only while it is not online (409 ``announcement_online``)."""
-    row = await handlers.edit(deps, announcement_id, _content(body), actor)
-    return _announcement(row, actor)
+    edited = await handlers.edit(deps, announcement_id, _content(body), actor)
+    return _announcement(edited, actor)
 
 
 @router.post("/announcements/{announcement_id}/publish", response_model=AnnouncementOut)
@@ -149,5 +148,7 @@ async def post_schedule(
 ) -> AnnouncementOut:
     """When it goes online and offline (both null: no schedule). Online, only when it goes
     offline (409 ``announcement_online`` for a ``publish_at``)."""
-    row = await handlers.schedule(deps, announcement_id, body.publish_at, body.withdraw_at, actor)
-    return _announcement(row, actor)
+    scheduled = await handlers.schedule(
+        deps, announcement_id, body.publish_at, body.withdraw_at, actor
+    )
+    return _announcement(scheduled, actor)

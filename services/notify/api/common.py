@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.notify.handlers.deps import Deps
+from services.notify.deps import Deps
 from shared.paging import MAX_LIMIT
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Query
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
 from services.notify.domain.errors import MessageNotFound
+from services.notify.domain.inbox import InboxMessage
 from services.notify.store import inbox as store
 from shared.api.notify import (
     InboxKind,
@@ -18,7 +18,7 @@ from shared.api.notify import (
     UnreadCountOut,
 )
 from shared.http import CurrentActor
-from shared.paging import decode_serial_cursor, page_of, serial_position
+from shared.paging import Position, decode_serial_cursor, page_of
 
 router = APIRouter(tags=["inbox"])
 Kind = Annotated[
@@ -27,16 +27,20 @@ Kind = Annotated[
 ]
 
 
-def _message(row: asyncpg.Record) -> InboxMessageOut:
+def _message(message: InboxMessage) -> InboxMessageOut:
     return InboxMessageOut(
-        id=row["id"],
-        title=row["title"],
-        body=row["body"],
-        template_id=row["template_id"],
-        created_at=row["created_at"],
-        read=row["read_at"] is not None,
-        read_at=row["read_at"],
+        id=message.id,
+        title=message.title,
+        body=message.body,
+        template_id=message.template_id,
+        created_at=message.created_at,
+        read=message.read_at is not None,
+        read_at=message.read_at,
     )
+
+
+def _position(message: InboxMessage) -> Position:
+    return Position(message.created_at, str(message.id))
 
 
 @router.get("/inbox/{recipient}", response_model=InboxPageOut)
@@ -57,7 +61,7 @@ async def get_inbox(
         before_id=decode_serial_cursor(cursor),
         limit=limit + 1,
     )
-    page = page_of(rows, limit, serial_position("created_at"))
+    page = page_of(rows, limit, _position)
     return InboxPageOut(
         recipient=recipient,
         kind=kind,

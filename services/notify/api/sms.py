@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncpg
 from fastapi import APIRouter
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
 from services.notify.domain.codes import check_phone
 from services.notify.domain.errors import SmsNotFound
+from services.notify.domain.sms import CodeLookup, SmsMessage
 from services.notify.handlers.sms_log import latest_code
 from services.notify.store import sms as store
 from shared.api.notify import (
@@ -22,30 +22,38 @@ from shared.api.notify import (
 )
 from shared.http import CurrentActor
 from shared.masking import mask_phone
-from shared.paging import decode_serial_cursor, page_of, serial_position
+from shared.paging import Position, decode_serial_cursor, page_of
 
 router = APIRouter(tags=["sms"])
 
 
-def _sms(row: asyncpg.Record) -> SmsOut:
+def _sms(sms: SmsMessage) -> SmsOut:
     return SmsOut(
-        id=row["id"],
-        phone=mask_phone(row["phone"]),
-        template_id=row["template_id"],
-        text=row["display_text"],
-        status=row["status"],
-        failure=row["failure"],
-        failure_detail=row["failure_detail"],
-        provider=row["provider"],
-        provider_message_id=row["provider_message_id"],
-        provider_answer=row["provider_answer"],
-        attempts=row["attempts"],
-        dedupe_key=row["dedupe_key"],
-        requested_by=row["requested_by"],
-        requested_at=row["requested_at"],
-        sent_at=row["sent_at"],
-        updated_at=row["updated_at"],
+        id=sms.id,
+        phone=mask_phone(sms.phone),
+        template_id=sms.template_id,
+        text=sms.text,
+        status=sms.status.value,
+        failure=sms.failure,
+        failure_detail=sms.failure_detail,
+        provider=sms.provider,
+        provider_message_id=sms.provider_message_id,
+        provider_answer=sms.provider_answer,
+        attempts=sms.attempts,
+        dedupe_key=sms.dedupe_key,
+        requested_by=sms.requested_by,
+        requested_at=sms.requested_at,
+        sent_at=sms.sent_at,
+        updated_at=sms.updated_at,
     )
+
+
+def _sms_position(sms: SmsMessage) -> Position:
+    return Position(sms.requested_at, str(sms.id))
+
+
+def _lookup_position(lookup: CodeLookup) -> Position:
+    return Position(lookup.at, str(lookup.id))
 
 
 @router.get("/sms", response_model=SmsPageOut)
@@ -67,7 +75,7 @@ async def list_sms(
         before_id=decode_serial_cursor(cursor),
         limit=limit + 1,
     )
-    page = page_of(rows, limit, serial_position("requested_at"))
+    page = page_of(rows, limit, _sms_position)
     return SmsPageOut(
         items=[_sms(r) for r in page.items], next_cursor=page.next_cursor, has_more=page.has_more
     )
@@ -79,15 +87,15 @@ async def get_latest_code(deps: NotifyDeps, actor: CurrentActor, phone: str) -> 
     with who asked and when (see ``/sms/code-lookups``)."""
     found = await latest_code(deps, phone=phone, actor=actor.username)
     return LatestCodeOut(
-        sms_id=found.sms["id"],
-        phone=mask_phone(found.sms["phone"]),
+        sms_id=found.sms.id,
+        phone=mask_phone(found.sms.phone),
         code=found.code,
-        status=found.sms["status"],
-        requested_at=found.sms["requested_at"],
-        sent_at=found.sms["sent_at"],
+        status=found.sms.status.value,
+        requested_at=found.sms.requested_at,
+        sent_at=found.sms.sent_at,
         code_state=found.code_state,
-        looked_up_by=found.lookup["actor"],
-        looked_up_at=found.lookup["at"],
+        looked_up_by=found.lookup.actor,
+        looked_up_at=found.lookup.at,
     )
 
 
@@ -103,17 +111,17 @@ async def list_code_lookups(
     rows = await store.lookups(
         deps.pool, phone=phone, before_id=decode_serial_cursor(cursor), limit=limit + 1
     )
-    page = page_of(rows, limit, serial_position("at"))
+    page = page_of(rows, limit, _lookup_position)
     return CodeLookupPageOut(
         items=[
             CodeLookupOut(
-                id=r["id"],
-                actor=r["actor"],
-                phone=mask_phone(r["phone"]),
-                sms_id=r["sms_id"],
-                found=r["found"],
-                trace_id=r["trace_id"],
-                at=r["at"],
+                id=r.id,
+                actor=r.actor,
+                phone=mask_phone(r.phone),
+                sms_id=r.sms_id,
+                found=r.found,
+                trace_id=r.trace_id,
+                at=r.at,
             )
             for r in page.items
         ],
@@ -124,20 +132,20 @@ async def list_code_lookups(
 
 @router.get("/sms/{sms_id}", response_model=SmsDetailOut)
 async def get_sms(sms_id: int, deps: NotifyDeps, _actor: CurrentActor) -> SmsDetailOut:
-    row = await store.get(deps.pool, sms_id)
-    if row is None:
+    sms = await store.get(deps.pool, sms_id)
+    if sms is None:
         raise SmsNotFound(f"no SMS {sms_id}")
     calls = await store.calls_of(deps.pool, sms_id)
     return SmsDetailOut(
-        **_sms(row).model_dump(),
+        **_sms(sms).model_dump(),
         calls=[
             ProviderCallOut(
-                attempt=c["attempt"],
-                provider=c["provider"],
-                accepted=c["accepted"],
-                permanent=c["permanent"],
-                answer=c["answer"],
-                at=c["at"],
+                attempt=c.attempt,
+                provider=c.provider,
+                accepted=c.accepted,
+                permanent=c.permanent,
+                answer=c.answer,
+                at=c.at,
             )
             for c in calls
         ],

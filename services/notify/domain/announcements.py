@@ -65,6 +65,28 @@ class Announcement:
     withdrawn_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AnnouncementRecord:
+    """An announcement as stored: its state, and who wrote and last changed it when."""
+
+    announcement: Announcement
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """What one action did to an announcement (append-only)."""
+
+    action: str
+    actor: str
+    at: datetime
+    title: str
+    body: str
+
+
 def may_write(roles: frozenset[str]) -> DomainError | None:
     if roles & EDITORS:
         return None

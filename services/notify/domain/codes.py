@@ -3,6 +3,9 @@ service that sends a code (the rental service checks identity before a top-up wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from shared.verification import (
     CODE_LENGTH,
     PHONE,
@@ -20,6 +23,21 @@ from shared.verification import (
     new_code,
 )
 
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code as issued here, as its requester is answered (never the code itself)."""
+
+    id: str
+    phone: str
+    purpose: str
+    issued_at: datetime
+    expires_at: datetime
+    attempts_allowed: int
+    sms_dedupe_key: str
+    """The SMS log entry of this code has this key."""
+
+
 __all__ = [
     "CODE_LENGTH",
     "PHONE",
@@ -28,6 +46,7 @@ __all__ = [
     "CheckResult",
     "CodePolicy",
     "CodeState",
+    "IssuedCode",
     "VerificationCode",
     "check",
     "check_phone",

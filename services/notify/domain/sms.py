@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum, StrEnum
 
 
@@ -24,6 +25,64 @@ class SmsStatus(StrEnum):
 
 
 FINAL = frozenset({SmsStatus.SENT, SmsStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    """One entry of the SMS log (one per dedupe key)."""
+
+    id: int
+    dedupe_key: str
+    phone: str
+    template_id: str | None
+    text: str | None
+    """As staff see it: a secret parameter (a verification code) masked; None if the
+    request was never rendered."""
+    status: SmsStatus
+    failure: str | None
+    failure_detail: str | None
+    provider: str | None
+    """The provider that accepted it."""
+    provider_message_id: str | None
+    provider_answer: str | None
+    provider_in_flight: str | None
+    """The provider whose call is under way or was cut off (asked first next round)."""
+    attempts: int
+    requested_by: str
+    requested_at: datetime
+    sent_at: datetime | None
+    updated_at: datetime
+    params: Mapping[str, str | int] = field(default_factory=dict)
+    """The template's parameters that travel in clear (never a secret one)."""
+    sealed_params: str | None = None
+    """The request's secret parameters (a verification code), still in the box sealed to
+    this service's key: opened only to send the SMS and by the recorded latest-code
+    look-up."""
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """A provider call of an SMS as recorded (the log's failover story)."""
+
+    attempt: int
+    provider: str
+    accepted: bool
+    permanent: bool
+    answer: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CodeLookup:
+    """Who looked up the latest code sent to a phone, and when (append-only)."""
+
+    id: int
+    actor: str
+    phone: str
+    sms_id: int | None
+    found: bool
+    trace_id: str | None
+    at: datetime
 
 
 class Step(Enum):

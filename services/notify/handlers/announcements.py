@@ -7,28 +7,31 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-import asyncpg
-
+from services.notify.deps import Deps
 from services.notify.domain import announcements as rules
-from services.notify.domain.announcements import Action, Announcement, Content, Due
+from services.notify.domain.announcements import (
+    Action,
+    Announcement,
+    AnnouncementRecord,
+    Content,
+    Due,
+)
 from services.notify.domain.errors import AnnouncementNotFound
-from services.notify.handlers.deps import Deps
 from services.notify.store import announcements as store
-from services.notify.store.announcements import announcement_of
 from shared.http import Actor
 
 log = logging.getLogger(__name__)
 SCHEDULE_ACTOR = "system:schedule"
 
 
-async def create(deps: Deps, content: Content, actor: Actor) -> asyncpg.Record:
+async def create(deps: Deps, content: Content, actor: Actor) -> AnnouncementRecord:
     if (refused := rules.may_write(actor.roles)) is not None:
         raise refused
     checked = rules.draft(content, deps.clock())
-    async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.insert(conn, checked, actor.username)
-        await store.record(conn, announcement_of(row), "created", actor.username)
-        return row
+    async with deps.unit() as uow:
+        created = await store.insert(uow.conn, checked, actor.username)
+        await store.record(uow.conn, created.announcement, "created", actor.username)
+        return created
 
 
 async def _change(
@@ -36,17 +39,16 @@ async def _change(
     announcement_id: int,
     actor: Actor,
     action: Action,
-    change: Callable[[Announcement], Announcement],
-) -> asyncpg.Record:
-    async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.get_for_update(conn, announcement_id)
-        if row is None:
+    change: Callable[[Announcement, datetime], Announcement],
+) -> AnnouncementRecord:
+    async with deps.unit() as uow:
+        current = await store.get_for_update(uow.conn, announcement_id)
+        if current is None:
             raise AnnouncementNotFound(f"no announcement {announcement_id}")
-        current = announcement_of(row)
         rules.check(action, current, actor.roles)  # the rule its button is offered by
-        changed = change(current)
-        saved = await store.save(conn, changed, actor.username)
-        await store.record(conn, changed, _RECORDED[action], actor.username)
+        changed = change(current, uow.now())
+        saved = await store.save(uow.conn, changed, actor.username)
+        await store.record(uow.conn, changed, _RECORDED[action], actor.username)
         return saved
 
 
@@ -58,22 +60,20 @@ _RECORDED = {
 }
 
 
-async def edit(deps: Deps, announcement_id: int, content: Content, actor: Actor) -> asyncpg.Record:
+async def edit(
+    deps: Deps, announcement_id: int, content: Content, actor: Actor
+) -> AnnouncementRecord:
     return await _change(
-        deps, announcement_id, actor, Action.EDIT, lambda a: rules.edit(a, content, deps.clock())
+        deps, announcement_id, actor, Action.EDIT, lambda a, now: rules.edit(a, content, now)
     )
 
 
-async def publish(deps: Deps, announcement_id: int, actor: Actor) -> asyncpg.Record:
-    return await _change(
-        deps, announcement_id, actor, Action.PUBLISH, lambda a: rules.publish(a, deps.clock())
-    )
+async def publish(deps: Deps, announcement_id: int, actor: Actor) -> AnnouncementRecord:
+    return await _change(deps, announcement_id, actor, Action.PUBLISH, rules.publish)
 
 
-async def withdraw(deps: Deps, announcement_id: int, actor: Actor) -> asyncpg.Record:
-    return await _change(
-        deps, announcement_id, actor, Action.WITHDRAW, lambda a: rules.withdraw(a, deps.clock())
-    )
+async def withdraw(deps: Deps, announcement_id: int, actor: Actor) -> AnnouncementRecord:
+    return await _change(deps, announcement_id, actor, Action.WITHDRAW, rules.withdraw)
 
 
 async def schedule(
@@ -82,23 +82,22 @@ async def schedule(
     publish_at: datetime | None,
     withdraw_at: datetime | None,
     actor: Actor,
-) -> asyncpg.Record:
+) -> AnnouncementRecord:
     return await _change(
         deps,
         announcement_id,
         actor,
         Action.SCHEDULE,
-        lambda a: rules.schedule(a, publish_at, withdraw_at, deps.clock()),
+        lambda a, now: rules.schedule(a, publish_at, withdraw_at, now),
     )
 
 
 async def sweep(deps: Deps) -> int:
     """Apply every due schedule once; returns how many announcements changed."""
     changed = 0
-    async with deps.pool.acquire() as conn, conn.transaction():
-        for row in await store.claim_due(conn):
-            current = announcement_of(row)
-            now = deps.clock()
+    async with deps.unit() as uow:
+        for current in await store.claim_due(uow.conn):
+            now = uow.now()
             match rules.due(current, now):
                 case Due.PUBLISH:
                     after, action = rules.publish(current, now), "published"
@@ -108,8 +107,8 @@ async def sweep(deps: Deps) -> int:
                     after, action = rules.expire_schedule(current), "schedule_expired"
                 case None:
                     continue
-            await store.save(conn, after, SCHEDULE_ACTOR)
-            await store.record(conn, after, action, SCHEDULE_ACTOR)
+            await store.save(uow.conn, after, SCHEDULE_ACTOR)
+            await store.record(uow.conn, after, action, SCHEDULE_ACTOR)
             log.info(
                 "announcement schedule applied",
                 extra={"fields": {"announcement_id": current.id, "action": action}},

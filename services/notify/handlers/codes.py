@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
-import asyncpg
-
+from services.notify.deps import Deps
 from services.notify.domain import codes as rules
-from services.notify.handlers.deps import Deps
+from services.notify.domain.codes import IssuedCode
 from services.notify.store import codes as store
 from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.messaging.outbox import enqueue
 from shared.sealing import code_sms
-
-
-@dataclass(frozen=True)
-class IssuedCode:
-    id: str
-    phone: str
-    purpose: str
-    issued_at: datetime
-    expires_at: datetime
-    attempts_allowed: int
-    sms_dedupe_key: str
-
-    @classmethod
-    def of(cls, row: asyncpg.Record) -> IssuedCode:
-        return cls(
-            id=str(row["id"]),
-            phone=row["phone"],
-            purpose=row["purpose"],
-            issued_at=row["issued_at"],
-            expires_at=row["expires_at"],
-            attempts_allowed=row["attempts_left"],
-            sms_dedupe_key=row["sms_dedupe_key"],
-        )
 
 
 def sms_dedupe_key(code_id: str) -> str:
@@ -48,8 +22,8 @@ async def request_code(
 ) -> IssuedCode:
     """Issue a code for ``phone`` and leave its SMS request in the outbox, in one transaction.
 
-    The code travels sealed for this service's SMS sender (``shared/sealing.py``) and is
-    in clear only in the SMS log it becomes; here only its HMAC is kept.
+    The code travels sealed for this service's SMS sender (``shared/sealing.py``) and stays
+    sealed in the SMS log it becomes; here only its HMAC is kept.
     The same Idempotency-Key answers with the same code.
     """
     rules.check_phone(phone)
@@ -58,7 +32,7 @@ async def request_code(
         if idempotency_key is not None:
             prior = await store.by_idempotency_key(conn, idempotency_key)
             if prior is not None:
-                return IssuedCode.of(prior)
+                return prior
         await store.lock_phone(conn, phone, purpose)
         last = await store.latest(conn, phone, purpose)
         code_id = str(uuid.uuid4())
@@ -76,7 +50,7 @@ async def request_code(
         )
         await store.supersede_older(conn, phone, purpose)
         dedupe_key = sms_dedupe_key(code_id)
-        row = await store.insert(
+        stored = await store.insert(
             conn,
             issued,
             requested_by=actor,
@@ -93,17 +67,17 @@ async def request_code(
             to=deps.seal_key.public_key(),
         )
         await enqueue(conn, NOTIFY_SMS_REQUESTED, sms, source=deps.source)
-        return IssuedCode.of(row)
+        return stored
 
 
 async def check_code(deps: Deps, *, phone: str, purpose: str, code: str) -> rules.CheckResult:
     """Check ``code`` against the latest one sent; a wrong guess uses an attempt."""
     rules.check_phone(phone)
     rules.check_purpose(purpose)
-    async with deps.pool.acquire() as conn, conn.transaction():
-        await store.lock_phone(conn, phone, purpose)
-        latest = await store.latest(conn, phone, purpose)
-        result = rules.check(latest, code, deps.code_key, deps.clock())
+    async with deps.unit() as uow:
+        await store.lock_phone(uow.conn, phone, purpose)
+        latest = await store.latest(uow.conn, phone, purpose)
+        result = rules.check(latest, code, deps.code_key, uow.now())
         if result.code is not None and result.code != latest:
-            await store.save_check(conn, result.code)
+            await store.save_check(uow.conn, result.code)
         return result

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import asyncpg
-
 from services.notify.domain.templates import joined_params, render
 from services.notify.store import inbox as store
 from shared.contracts import InappRequested
+from shared.unit_of_work import UnitOfWork
 
 
 def message_of(request: InappRequested, now: datetime) -> store.NewMessage:
@@ -28,9 +27,8 @@ def message_of(request: InappRequested, now: datetime) -> store.NewMessage:
     )
 
 
-async def deliver(
-    conn: asyncpg.Connection, requests: Sequence[InappRequested], now: datetime
-) -> int:
+async def deliver(uow: UnitOfWork, requests: Sequence[InappRequested]) -> int:
     """Put each message in its inbox unless its dedupe key is there already; how many were new."""
+    now = uow.now()
     messages = [message_of(r, now) for r in requests]
-    return await store.insert_many(conn, messages)
+    return await store.insert_many(uow.conn, messages)

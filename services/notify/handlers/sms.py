@@ -32,15 +32,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-import asyncpg
-
 from services.notify.adapters.failover import RoundResult
 from services.notify.adapters.sms_provider import OutgoingSms
+from services.notify.deps import Deps
 from services.notify.domain.errors import RateLimited
 from services.notify.domain.rate_limit import check_rate
-from services.notify.domain.sms import SmsStatus, Step, Verdict, judge, next_step
+from services.notify.domain.sms import SmsMessage, Step, Verdict, judge, next_step
 from services.notify.domain.templates import ParamValue, joined_params, render
-from services.notify.handlers.deps import Deps
 from services.notify.store import sms as store
 from shared.contracts import (
     NOTIFY_SMS_FAILED,
@@ -51,11 +49,12 @@ from shared.contracts import (
     SmsSent,
 )
 from shared.contracts.notify import SmsFailure
+from shared.db import Db
 from shared.errors import DomainError, RetryLater
 from shared.masking import mask_phone
 from shared.messaging.consumer import DATABASE_AWAY
-from shared.messaging.outbox import enqueue
 from shared.sealing import open_sealed
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH_CONCURRENCY = 16
@@ -75,19 +74,19 @@ class Settled:
     failure: str | None
 
 
-async def send_sms(conn: asyncpg.Connection, deps: Deps, request: SmsRequested) -> None:
-    await store.lock_keys(conn, [request.dedupe_key])
-    settled = await _send_one(conn, deps, request)
+async def send_sms(uow: UnitOfWork, deps: Deps, request: SmsRequested) -> None:
+    await store.lock_keys(uow.conn, [request.dedupe_key])
+    settled = await _send_one(uow.conn, deps, request)
     if settled is not None:
-        await _record(conn, deps, settled)
+        await _record(uow, settled)
 
 
 async def send_sms_batch(
-    conn: asyncpg.Connection, deps: Deps, requests: Sequence[SmsRequested]
+    uow: UnitOfWork, deps: Deps, requests: Sequence[SmsRequested]
 ) -> dict[str, Exception]:
     """Send and record the batch; returns the requests not settled (by dedupe key) and why."""
     unique = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
-    await store.lock_keys(conn, [r.dedupe_key for r in unique])
+    await store.lock_keys(uow.conn, [r.dedupe_key for r in unique])
     by_phone: dict[str, list[SmsRequested]] = defaultdict(list)
     for r in unique:
         by_phone[r.phone].append(r)
@@ -118,37 +117,55 @@ async def send_sms_batch(
     for group in groups:
         assert not isinstance(group, BaseException)
         for settled in group:
-            await _record(conn, deps, settled)
+            await _record(uow, settled)
     return unsettled
 
 
-async def _send_one(db: store.Db, deps: Deps, request: SmsRequested) -> Settled | None:
+async def _send_one(db: Db, deps: Deps, request: SmsRequested) -> Settled | None:
     """One round for the request; None when there is nothing (more) to do. Raises
     :class:`RetryLater` when no provider accepted and rounds remain."""
     row = await store.by_dedupe_key(db, request.dedupe_key)
-    step = next_step(SmsStatus(row["status"]) if row is not None else None)
+    step = next_step(row.status if row is not None else None)
     if step is Step.DONE:
         return None  # one SMS per dedupe key: this one was sent (or given up) already
-    order = deps.sender.order(row["provider_in_flight"] if row is not None else None)
+    order = deps.sender.order(row.provider_in_flight if row is not None else None)
     admitted = await _admit(db, deps, request, order[0]) if step is Step.ADMIT else None
     if admitted is not None:
-        row, attempt = admitted, 1
+        (row, text), attempt = admitted, 1
     else:
         row = await store.by_dedupe_key(db, request.dedupe_key)
         assert row is not None
-        started = await store.start_round(deps.pool, row["id"], order[0])
+        started = await store.start_round(deps.pool, row.id, order[0])
         if started is None:
             return None
-        attempt = started
-    return await _round(deps, row, attempt, order)
+        attempt, text = started, _as_sent(deps, row)
+    return await _round(deps, row, text, attempt, order)
+
+
+def _opened(deps: Deps, sealed: str | None) -> dict[str, ParamValue]:
+    """Sealed parameters opened (only here, in notify)."""
+    return open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name) if sealed else {}
+
+
+def _as_sent(deps: Deps, sms: SmsMessage) -> str:
+    """The text as the phone reads it, rendered again from what the log keeps (the parameters
+    in clear and the sealed box): the log never holds it, since it may hold a code."""
+    if sms.template_id is None:
+        assert sms.text is not None, "an SMS without a template is admitted with its text"
+        return sms.text
+    return render(sms.template_id, {**sms.params, **_opened(deps, sms.sealed_params)}).text
 
 
 async def _admit(
-    db: store.Db, deps: Deps, request: SmsRequested, first_provider: str
-) -> asyncpg.Record | None:
+    db: Db, deps: Deps, request: SmsRequested, first_provider: str
+) -> tuple[SmsMessage, str] | None:
+    """The SMS admitted (counted by the rate limit), with its text as the phone will read
+    it; None if another copy of the request admitted it first."""
     now = deps.clock()
     try:
-        params = _params(deps, request)
+        params = joined_params(
+            request.template_id, request.params, _opened(deps, request.sealed_params)
+        )
         rendered = render(request.template_id, params, request.text)
         limit = deps.rate_limit
         recent = await store.admitted_since(db, request.phone, now - limit.window)
@@ -156,30 +173,25 @@ async def _admit(
     except DomainError as broken:
         await _reject(deps, request, broken, now)
         raise  # to the DLQ, with the rule's code as the reason
-    return await store.admit(
+    admitted = await store.admit(
         deps.pool,
         dedupe_key=request.dedupe_key,
         phone=request.phone,
-        params=params,
+        params=request.params,
+        sealed_params=request.sealed_params,
         rendered=rendered,
         requested_by=request.requested_by,
         first_provider=first_provider,
         now=now,
     )
-
-
-def _params(deps: Deps, request: SmsRequested) -> dict[str, ParamValue]:
-    """The request's parameters with its sealed ones opened (only here, in notify)."""
-    sealed = request.sealed_params
-    opened = open_sealed(sealed, deps.seal_key, topic=NOTIFY_SMS_REQUESTED.name) if sealed else {}
-    return joined_params(request.template_id, request.params, opened)
+    return (admitted, rendered.text) if admitted is not None else None
 
 
 async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: datetime) -> None:
     # Its own transaction: the subscriber's rolls back when the error goes on to the DLQ.
-    async with deps.pool.acquire() as side, side.transaction():
+    async with deps.unit() as side:
         row = await store.reject(
-            side,
+            side.conn,
             dedupe_key=request.dedupe_key,
             phone=request.phone,
             template_id=request.template_id,
@@ -189,9 +201,8 @@ async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: d
             requested_by=request.requested_by,
             now=now,
         )
-        if row is not None and row["inserted"]:
-            failed = _failed(row, broken.code, broken.message, now)
-            await enqueue(side, NOTIFY_SMS_FAILED, failed, source=deps.source)
+        if row is not None:
+            await side.publish(NOTIFY_SMS_FAILED, _failed(row, broken.code, broken.message, now))
     log.warning(
         "sms request rejected",
         extra={
@@ -205,8 +216,8 @@ async def _reject(deps: Deps, request: SmsRequested, broken: DomainError, now: d
     )
 
 
-async def _round(deps: Deps, row: asyncpg.Record, attempt: int, order: list[str]) -> Settled:
-    sms_id: int = row["id"]
+async def _round(deps: Deps, sms: SmsMessage, text: str, attempt: int, order: list[str]) -> Settled:
+    sms_id = sms.id
     claimed = order[0]  # recorded with the admission or the round's start
 
     async def before_call(provider: str) -> None:
@@ -214,7 +225,7 @@ async def _round(deps: Deps, row: asyncpg.Record, attempt: int, order: list[str]
             await store.begin_call(deps.pool, sms_id, provider)
 
     result = await deps.sender.send_round(
-        OutgoingSms(f"kefu-sms-{sms_id}", row["phone"], row["text"]),
+        OutgoingSms(f"kefu-sms-{sms_id}", sms.phone, text),
         order=order,
         before_call=before_call,
     )
@@ -224,12 +235,12 @@ async def _round(deps: Deps, row: asyncpg.Record, attempt: int, order: list[str]
         await store.record_calls(deps.pool, sms_id, attempt, result.round.calls)
         await store.requeue(deps.pool, sms_id, summary)
         raise RetryLater(f"no SMS provider accepted round {attempt}: {summary}")
-    return Settled(sms_id, row["phone"], attempt, result, verdict, failure)
+    return Settled(sms_id, sms.phone, attempt, result, verdict, failure)
 
 
-async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> None:
+async def _record(uow: UnitOfWork, settled: Settled) -> None:
     """The final status and its event, in the subscriber's transaction."""
-    now, calls = deps.clock(), settled.result.round.calls
+    conn, now, calls = uow.conn, uow.now(), settled.result.round.calls
     summary = settled.result.round.summary()
     await store.record_calls(conn, settled.sms_id, settled.attempt, calls)
     if settled.verdict is Verdict.SENT:
@@ -244,15 +255,14 @@ async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> Non
             now=now,
         )
         if sent is not None:
-            await enqueue(conn, NOTIFY_SMS_SENT, _sent(sent), source=deps.source)
+            await uow.publish(NOTIFY_SMS_SENT, _sent(sent))
         return
     assert settled.failure is not None
     failed = await store.mark_failed(
         conn, settled.sms_id, failure=settled.failure, answer=summary, now=now
     )
     if failed is not None:
-        event = _failed(failed, settled.failure, summary, now)
-        await enqueue(conn, NOTIFY_SMS_FAILED, event, source=deps.source)
+        await uow.publish(NOTIFY_SMS_FAILED, _failed(failed, settled.failure, summary, now))
     log.warning(
         "sms given up",
         extra={
@@ -266,27 +276,30 @@ async def _record(conn: asyncpg.Connection, deps: Deps, settled: Settled) -> Non
     )
 
 
-def _sent(row: asyncpg.Record) -> SmsSent:
+def _sent(sms: SmsMessage) -> SmsSent:
+    # mark_sent sets all three: a sent SMS has them (a CHECK holds sent_at)
+    assert sms.provider is not None and sms.provider_message_id is not None
+    assert sms.sent_at is not None
     return SmsSent(
-        sms_id=row["id"],
-        dedupe_key=row["dedupe_key"],
-        phone=row["phone"],
-        template_id=row["template_id"],
-        provider=row["provider"],
-        provider_message_id=row["provider_message_id"],
-        attempts=row["attempts"],
-        sent_at=row["sent_at"],
+        sms_id=sms.id,
+        dedupe_key=sms.dedupe_key,
+        phone=sms.phone,
+        template_id=sms.template_id,
+        provider=sms.provider,
+        provider_message_id=sms.provider_message_id,
+        attempts=sms.attempts,
+        sent_at=sms.sent_at,
     )
 
 
-def _failed(row: asyncpg.Record, reason: str, detail: str, now: datetime) -> SmsFailed:
+def _failed(sms: SmsMessage, reason: str, detail: str, now: datetime) -> SmsFailed:
     return SmsFailed(
-        sms_id=row["id"],
-        dedupe_key=row["dedupe_key"],
-        phone=row["phone"],
-        template_id=row["template_id"],
+        sms_id=sms.id,
+        dedupe_key=sms.dedupe_key,
+        phone=sms.phone,
+        template_id=sms.template_id,
         reason=cast(SmsFailure, reason),
         detail=detail[:2000],
-        attempts=row["attempts"],
+        attempts=sms.attempts,
         failed_at=now,
     )

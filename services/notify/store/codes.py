@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
 import asyncpg
 
+from services.notify.domain.codes import IssuedCode
+from shared.db import Db
 from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+
+def _issued(row: asyncpg.Record) -> IssuedCode:
+    return IssuedCode(
+        id=str(row["id"]),
+        phone=row["phone"],
+        purpose=row["purpose"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        attempts_allowed=row["attempts_left"],
+        sms_dedupe_key=row["sms_dedupe_key"],
+    )
 
 
 async def lock_phone(conn: asyncpg.Connection, phone: str, purpose: str) -> None:
@@ -27,8 +37,9 @@ async def latest(db: Db, phone: str, purpose: str) -> VerificationCode | None:
     return code_from_row(row) if row is not None else None
 
 
-async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM verification_codes WHERE idempotency_key = $1", key)
+async def by_idempotency_key(db: Db, key: str) -> IssuedCode | None:
+    row = await db.fetchrow("SELECT * FROM verification_codes WHERE idempotency_key = $1", key)
+    return None if row is None else _issued(row)
 
 
 async def by_sms_dedupe_key(db: Db, key: str) -> VerificationCode | None:
@@ -54,7 +65,7 @@ async def insert(
     requested_by: str,
     idempotency_key: str | None,
     sms_dedupe_key: str,
-) -> asyncpg.Record:
+) -> IssuedCode:
     row = await conn.fetchrow(
         "INSERT INTO verification_codes (id, phone, purpose, salt, code_hash, issued_at,"
         " expires_at, attempts_left, requested_by, idempotency_key, sms_dedupe_key)"
@@ -72,7 +83,7 @@ async def insert(
         sms_dedupe_key,
     )
     assert row is not None
-    return row
+    return _issued(row)
 
 
 async def save_check(conn: asyncpg.Connection, code: VerificationCode) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+from services.notify.domain.inbox import InboxMessage
+from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,18 @@ async def insert_many(conn: asyncpg.Connection, messages: Sequence[NewMessage]) 
 
 async def page(
     db: Db, kind: str, recipient: str, *, unread_only: bool, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM inbox_messages WHERE recipient_kind = $1 AND recipient = $2"
-            " AND ($3::bigint IS NULL OR id < $3) AND (NOT $4 OR read_at IS NULL)"
-            " ORDER BY id DESC LIMIT $5",
-            kind,
-            recipient,
-            before_id,
-            unread_only,
-            limit,
-        )
+) -> list[InboxMessage]:
+    rows = await db.fetch(
+        "SELECT * FROM inbox_messages WHERE recipient_kind = $1 AND recipient = $2"
+        " AND ($3::bigint IS NULL OR id < $3) AND (NOT $4 OR read_at IS NULL)"
+        " ORDER BY id DESC LIMIT $5",
+        kind,
+        recipient,
+        before_id,
+        unread_only,
+        limit,
     )
+    return rows_as(InboxMessage, rows)
 
 
 async def unread_count(db: Db, kind: str, recipient: str) -> int:
@@ -73,9 +73,9 @@ async def unread_count(db: Db, kind: str, recipient: str) -> int:
 
 async def mark_read(
     db: Db, kind: str, recipient: str, message_id: int, now: datetime
-) -> asyncpg.Record | None:
+) -> InboxMessage | None:
     """The message, read (its first read time kept); None if it is not in this inbox."""
-    return await db.fetchrow(
+    row = await db.fetchrow(
         "UPDATE inbox_messages SET read_at = coalesce(read_at, $4)"
         " WHERE id = $3 AND recipient_kind = $1 AND recipient = $2 RETURNING *",
         kind,
@@ -83,6 +83,7 @@ async def mark_read(
         message_id,
         now,
     )
+    return None if row is None else row_as(InboxMessage, row)
 
 
 async def mark_all_read(db: Db, kind: str, recipient: str, now: datetime) -> int:

@@ -8,17 +8,44 @@ subscriber's transaction with its outgoing event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 
-from services.notify.domain.sms import ProviderCall
+from services.notify.domain.sms import CodeLookup, ProviderCall, RecordedCall, SmsMessage, SmsStatus
 from services.notify.domain.templates import Rendered
+from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
-Db: TypeAlias = asyncpg.Connection | asyncpg.Pool  # asyncpg is untyped: for readability
+
+def _sms(row: asyncpg.Record) -> SmsMessage:
+    return SmsMessage(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        phone=row["phone"],
+        template_id=row["template_id"],
+        text=row["display_text"],
+        status=SmsStatus(row["status"]),
+        failure=row["failure"],
+        failure_detail=row["failure_detail"],
+        provider=row["provider"],
+        provider_message_id=row["provider_message_id"],
+        provider_answer=row["provider_answer"],
+        provider_in_flight=row["provider_in_flight"],
+        attempts=row["attempts"],
+        requested_by=row["requested_by"],
+        requested_at=row["requested_at"],
+        sent_at=row["sent_at"],
+        updated_at=row["updated_at"],
+        params=row["params"],
+        sealed_params=row["sealed_params"],
+    )
+
+
+def _sms_or_none(row: asyncpg.Record | None) -> SmsMessage | None:
+    return None if row is None else _sms(row)
 
 
 async def lock_keys(conn: asyncpg.Connection, dedupe_keys: Sequence[str]) -> None:
@@ -31,8 +58,9 @@ async def lock_keys(conn: asyncpg.Connection, dedupe_keys: Sequence[str]) -> Non
     )
 
 
-async def by_dedupe_key(db: Db, dedupe_key: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM sms_messages WHERE dedupe_key = $1", dedupe_key)
+async def by_dedupe_key(db: Db, dedupe_key: str) -> SmsMessage | None:
+    row = await db.fetchrow("SELECT * FROM sms_messages WHERE dedupe_key = $1", dedupe_key)
+    return _sms_or_none(row)
 
 
 async def admitted_since(db: Db, phone: str, since: datetime) -> list[datetime]:
@@ -50,21 +78,26 @@ async def admit(
     dedupe_key: str,
     phone: str,
     params: Mapping[str, Any],
+    sealed_params: str | None,
     rendered: Rendered,
     requested_by: str,
     first_provider: str,
     now: datetime,
-) -> asyncpg.Record | None:
+) -> SmsMessage | None:
     """Record the SMS as counted by the rate limit and about to be sent by ``first_provider``
-    (round 1), in one commit; a rejected one is re-admitted. None if it was admitted already."""
-    return await pool.fetchrow(
-        "INSERT INTO sms_messages (dedupe_key, phone, template_id, params, text, display_text,"
-        " status, provider_in_flight, attempts, requested_by, requested_at, admitted_at,"
-        " updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, 'sending', $7, 1, $8, $9, $9, $9)"
+    (round 1), in one commit; a rejected one is re-admitted. None if it was admitted already.
+
+    Kept: the parameters in clear, the secret ones still sealed to notify's key, and the
+    text with them masked; never the text as the phone receives it (a code in clear)."""
+    row = await pool.fetchrow(
+        "INSERT INTO sms_messages (dedupe_key, phone, template_id, params, sealed_params, text,"
+        " display_text, status, provider_in_flight, attempts, requested_by, requested_at,"
+        " admitted_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $6, 'sending', $7, 1, $8, $9, $9, $9)"
         " ON CONFLICT (dedupe_key) DO UPDATE SET template_id = excluded.template_id,"
-        " params = excluded.params, text = excluded.text,"
-        " display_text = excluded.display_text, status = 'sending', failure = NULL,"
+        " params = excluded.params, sealed_params = excluded.sealed_params,"
+        " text = excluded.text, display_text = excluded.display_text,"
+        " status = 'sending', failure = NULL,"
         " failure_detail = NULL, provider_in_flight = excluded.provider_in_flight,"
         " attempts = 1, admitted_at = excluded.admitted_at, updated_at = excluded.updated_at"
         " WHERE sms_messages.status = 'rejected'"
@@ -73,12 +106,13 @@ async def admit(
         phone,
         rendered.template_id,
         dict(params),
-        rendered.text,
+        sealed_params,
         rendered.display_text,
         first_provider,
         requested_by,
         now,
     )
+    return _sms_or_none(row)
 
 
 async def reject(
@@ -92,9 +126,10 @@ async def reject(
     detail: str,
     requested_by: str,
     now: datetime,
-) -> asyncpg.Record | None:
-    """Record a request that will not be sent; the row if it is newly rejected, else None."""
-    return await conn.fetchrow(
+) -> SmsMessage | None:
+    """Record a request that will not be sent; the entry if it is new, else None (it was
+    rejected before: already answered)."""
+    row = await conn.fetchrow(
         "INSERT INTO sms_messages (dedupe_key, phone, template_id, params, status, failure,"
         " failure_detail, requested_by, requested_at, updated_at)"
         " VALUES ($1, $2, $3, $4, 'rejected', $5, $6, $7, $8, $8)"
@@ -111,6 +146,7 @@ async def reject(
         requested_by,
         now,
     )
+    return _sms(row) if row is not None and row["inserted"] else None
 
 
 async def start_round(pool: asyncpg.Pool, sms_id: int, first_provider: str) -> int | None:
@@ -159,9 +195,9 @@ async def mark_sent(
     provider_message_id: str,
     answer: str,
     now: datetime,
-) -> asyncpg.Record | None:
+) -> SmsMessage | None:
     """The SMS as sent; None if another copy of the request finished it first."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "UPDATE sms_messages SET status = 'sent', provider = $2, provider_message_id = $3,"
         " provider_answer = $4, provider_in_flight = NULL, sent_at = $5, updated_at = $5"
         " WHERE id = $1 AND status IN ('queued', 'sending') RETURNING *",
@@ -171,12 +207,14 @@ async def mark_sent(
         answer,
         now,
     )
+    return _sms_or_none(row)
 
 
 async def mark_failed(
     conn: asyncpg.Connection, sms_id: int, *, failure: str, answer: str, now: datetime
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+) -> SmsMessage | None:
+    """The SMS as given up; None if another copy of the request finished it first."""
+    row = await conn.fetchrow(
         "UPDATE sms_messages SET status = 'failed', failure = $2, failure_detail = $3,"
         " provider_answer = $3, provider_in_flight = NULL, updated_at = $4"
         " WHERE id = $1 AND status IN ('queued', 'sending') RETURNING *",
@@ -185,6 +223,7 @@ async def mark_failed(
         answer,
         now,
     )
+    return _sms_or_none(row)
 
 
 # --- the log, for staff -----------------------------------------------------
@@ -192,36 +231,35 @@ async def mark_failed(
 
 async def page(
     db: Db, *, phone: str | None, status: str | None, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM sms_messages WHERE ($1::text IS NULL OR phone = $1)"
-            " AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)"
-            " ORDER BY id DESC LIMIT $4",
-            phone,
-            status,
-            before_id,
-            limit,
-        )
+) -> list[SmsMessage]:
+    rows = await db.fetch(
+        "SELECT * FROM sms_messages WHERE ($1::text IS NULL OR phone = $1)"
+        " AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)"
+        " ORDER BY id DESC LIMIT $4",
+        phone,
+        status,
+        before_id,
+        limit,
     )
+    return [_sms(r) for r in rows]
 
 
-async def get(db: Db, sms_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM sms_messages WHERE id = $1", sms_id)
+async def get(db: Db, sms_id: int) -> SmsMessage | None:
+    return _sms_or_none(await db.fetchrow("SELECT * FROM sms_messages WHERE id = $1", sms_id))
 
 
-async def calls_of(db: Db, sms_id: int) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch("SELECT * FROM sms_provider_calls WHERE sms_id = $1 ORDER BY id", sms_id)
-    )
+async def calls_of(db: Db, sms_id: int) -> list[RecordedCall]:
+    rows = await db.fetch("SELECT * FROM sms_provider_calls WHERE sms_id = $1 ORDER BY id", sms_id)
+    return rows_as(RecordedCall, rows)
 
 
-async def latest_code_sms(db: Db, phone: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def latest_code_sms(db: Db, phone: str) -> SmsMessage | None:
+    row = await db.fetchrow(
         "SELECT * FROM sms_messages WHERE phone = $1 AND template_id = 'verification_code'"
         " AND status <> 'rejected' ORDER BY id DESC LIMIT 1",
         phone,
     )
+    return _sms_or_none(row)
 
 
 async def record_lookup(
@@ -231,7 +269,7 @@ async def record_lookup(
     phone: str,
     sms_id: int | None,
     trace_id: str | None,
-) -> asyncpg.Record:
+) -> CodeLookup:
     row = await conn.fetchrow(
         "INSERT INTO code_lookups (actor, phone, sms_id, found, trace_id)"
         " VALUES ($1, $2, $3, $4, $5) RETURNING *",
@@ -242,23 +280,17 @@ async def record_lookup(
         trace_id,
     )
     assert row is not None
-    return row
+    return row_as(CodeLookup, row)
 
 
 async def lookups(
     db: Db, *, phone: str | None, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM code_lookups WHERE ($1::text IS NULL OR phone = $1)"
-            " AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-            phone,
-            before_id,
-            limit,
-        )
+) -> list[CodeLookup]:
+    rows = await db.fetch(
+        "SELECT * FROM code_lookups WHERE ($1::text IS NULL OR phone = $1)"
+        " AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        phone,
+        before_id,
+        limit,
     )
-
-
-def params_of(row: asyncpg.Record) -> dict[str, Any]:
-    params = row["params"]
-    return json.loads(params) if isinstance(params, str) else dict(params or {})
+    return rows_as(CodeLookup, rows)

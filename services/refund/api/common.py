@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.refund.handlers.deps import Deps
+from services.refund.deps import Deps
 from shared.idempotency import Answer
 from shared.paging import MAX_LIMIT, Page, PageOut
 

@@ -12,11 +12,11 @@ from fastapi.responses import Response
 
 from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, page_out
 from services.refund.api.views import attention_item, requested_detail, requested_refunds
+from services.refund.deps import Deps
 from services.refund.domain import periods
 from services.refund.domain.requested import Policy, business_day
 from services.refund.handlers import keys
 from services.refund.handlers import requested as handlers
-from services.refund.handlers.deps import Deps
 from services.refund.handlers.keys import Keyed
 from services.refund.store import payouts
 from services.refund.store import requested as store
@@ -139,16 +139,17 @@ async def give_up(
 
 
 async def _policy(deps: RefundDeps) -> PolicyOut:
-    row = await store.policy(deps.pool)
+    stored = await store.policy(deps.pool)
+    policy = stored.policy
     today = business_day(deps.now(), deps.settings.tz)
     totals = await store.day_totals(deps.pool, today)
     return PolicyOut(
-        window_start=row["window_start"],
-        window_end=row["window_end"],
-        daily_amount_cap_cents=row["daily_amount_cap_cents"],
-        daily_count_cap=row["daily_count_cap"],
-        updated_by=row["updated_by"],
-        updated_at=row["updated_at"],
+        window_start=policy.window_start,
+        window_end=policy.window_end,
+        daily_amount_cap_cents=policy.daily_amount_cap_cents,
+        daily_count_cap=policy.daily_count_cap,
+        updated_by=stored.updated_by,
+        updated_at=stored.updated_at,
         today=today,
         approved_today_cents=totals.approved_cents,
         approved_today_count=totals.approved_count,

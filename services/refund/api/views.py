@@ -1,17 +1,22 @@
-"""What the API answers, built from the rows: forms with their steps, time limits and
+"""What the API answers, built from what the stores read: forms with their steps, time limits and
 payout; requested refunds. The shapes are shared with the gateway (shared/api/refund.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from functools import partial
 
-import asyncpg
-
+from services.refund.deps import Deps
 from services.refund.domain import forms as chain
 from services.refund.domain import requested as rules
 from services.refund.domain.forms import Form
-from services.refund.handlers.deps import Deps
+from services.refund.domain.stored import (
+    PayoutNeedingAttention,
+    QueuedForm,
+    RequestedRefund,
+    StoredForm,
+)
 from services.refund.store import deadlines, forms, payouts, requested
 from shared.actions import offered
 from shared.api.refund import (
@@ -25,32 +30,33 @@ from shared.api.refund import (
     RequestedRefundOut,
     StepOut,
 )
+from shared.db import Db
 from shared.http import Actor
 from shared.masking import mask_phone
 
 
 def form_summary(
-    row: asyncpg.Record, actions: list[str], *, masked: bool = True
+    row: StoredForm, actions: list[str], *, masked: bool = True
 ) -> RefundFormSummaryOut:
     return RefundFormSummaryOut(
         actions=actions,
-        form_id=row["form_id"],
-        order_no=row["order_no"],
-        state=row["state"],
-        amount_cents=row["amount_cents"],
-        bank=row["bank"],
-        phone=mask_phone(row["phone"]) if masked else row["phone"],
-        filed_by=row["filed_by"],
-        filed_at=row["filed_at"],
-        round=row["round"],
-        waiting_customer=row["waiting_customer_since"] is not None,
-        customer_name=row["customer_name"],
-        complaint_no=row["complaint_no"],
+        form_id=row.form_id,
+        order_no=row.order_no,
+        state=row.state,
+        amount_cents=row.amount_cents,
+        bank=row.bank,
+        phone=mask_phone(row.phone) if masked else row.phone,
+        filed_by=row.filed_by,
+        filed_at=row.filed_at,
+        round=row.round,
+        waiting_customer=row.waiting_customer_since is not None,
+        customer_name=row.customer_name,
+        complaint_no=row.complaint_no,
     )
 
 
 async def form_summaries(
-    conn: asyncpg.Pool | asyncpg.Connection, rows: Sequence[asyncpg.Record], actor: Actor
+    conn: Db, rows: Sequence[StoredForm], actor: Actor
 ) -> list[RefundFormSummaryOut]:
     """A page of forms, masked, each with what this caller may do to it."""
     domain = await forms.forms_of(conn, rows)
@@ -61,28 +67,24 @@ def _actions(form: Form, actor: Actor) -> list[str]:
     return chain.actions(form, actor=actor.username, roles=actor.roles)
 
 
-async def queued_forms(
-    conn: asyncpg.Pool | asyncpg.Connection, rows: Sequence[asyncpg.Record], actor: Actor
-) -> list[QueuedFormOut]:
-    """A queue's rows: the forms, masked, with the running limit's due time."""
-    summaries = await form_summaries(conn, rows, actor)
+async def queued_forms(conn: Db, rows: Sequence[QueuedForm], actor: Actor) -> list[QueuedFormOut]:
+    """A queue's forms, masked, with the running limit's due time."""
+    summaries = await form_summaries(conn, [r.form for r in rows], actor)
     return [queued_form(row, summary) for row, summary in zip(rows, summaries, strict=True)]
 
 
-def queued_form(row: asyncpg.Record, summary: RefundFormSummaryOut) -> QueuedFormOut:
+def queued_form(row: QueuedForm, summary: RefundFormSummaryOut) -> QueuedFormOut:
     return QueuedFormOut(
         **summary.model_dump(),
-        due_at=row["due_at"],
-        due_limit=row["due_limit"],
-        due_paused=row["due_paused"],
-        overdue=row["due_breached_at"] is not None,
-        queued_at=row["queued_at"],
+        due_at=row.due_at,
+        due_limit=row.due_limit,
+        due_paused=row.due_paused,
+        overdue=row.due_breached_at is not None,
+        queued_at=row.queued_at,
     )
 
 
-async def form_detail(
-    conn: asyncpg.Pool | asyncpg.Connection, form_id: str, actor: Actor
-) -> RefundFormOut:
+async def form_detail(conn: Db, form_id: str, actor: Actor) -> RefundFormOut:
     """One form in full, with what ``actor`` may do to it now."""
     row = await forms.row_of(conn, form_id)
     form = await forms.form_of(conn, row)
@@ -91,24 +93,24 @@ async def form_detail(
     payout = await payouts.of_subject(conn, "form", form_id)
     return RefundFormOut(
         **summary.model_dump(),
-        purchased_at=row["purchased_at"],
-        paid_cents=row["paid_cents"],
-        fault=row["fault"],
-        cause=row["cause"],
-        customer_opinion=row["customer_opinion"],
-        complaint_at=row["complaint_at"],
-        tech_finding=row["tech_finding"],
-        submitted_to_finance_at=row["submitted_to_finance_at"],
-        finance_approved_at=row["finance_approved_at"],
-        sent_back_step=row["sent_back_step"],
-        sent_back_reason=row["sent_back_reason"],
-        paid_at=row["paid_at"],
-        payout_reference=row["payout_reference"],
-        completed_at=row["completed_at"],
-        closed_at=row["closed_at"],
-        closed_by=row["closed_by"],
-        closed_reason=row["closed_reason"],
-        steps=[StepOut.model_validate(dict(s)) for s in await forms.steps(conn, form_id)],
+        purchased_at=row.purchased_at,
+        paid_cents=row.paid_cents,
+        fault=row.fault,
+        cause=row.cause,
+        customer_opinion=row.customer_opinion,
+        complaint_at=row.complaint_at,
+        tech_finding=row.tech_finding,
+        submitted_to_finance_at=row.submitted_to_finance_at,
+        finance_approved_at=row.finance_approved_at,
+        sent_back_step=row.sent_back_step,
+        sent_back_reason=row.sent_back_reason,
+        paid_at=row.paid_at,
+        payout_reference=row.payout_reference,
+        completed_at=row.completed_at,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        closed_reason=row.closed_reason,
+        steps=[StepOut.model_validate(asdict(s)) for s in await forms.steps(conn, form_id)],
         deadlines=[
             DeadlineOut(
                 step=d.limit.value,
@@ -119,7 +121,7 @@ async def form_detail(
             )
             for d in await deadlines.of_form(conn, form_id)
         ],
-        payout=PayoutOut.model_validate(dict(payout)) if payout else None,
+        payout=PayoutOut.model_validate(asdict(payout)) if payout else None,
         step_refusal=RefusalOut(
             step=refused[0].value, code=refused[1].code, message=refused[1].message
         )
@@ -128,24 +130,24 @@ async def form_detail(
     )
 
 
-async def today(conn: asyncpg.Pool | asyncpg.Connection, deps: Deps) -> rules.Today:
+async def today(conn: Db, deps: Deps) -> rules.Today:
     """The policy and today's totals an approval would be checked against now."""
     now, tz = deps.now(), deps.settings.tz
-    policy = requested.policy_of(await requested.policy(conn))
+    policy = (await requested.policy(conn)).policy
     totals = await requested.day_totals(conn, rules.business_day(now, tz))
     return rules.Today(policy, totals, now, tz)
 
 
 def requested_refund(
-    row: asyncpg.Record, actor: Actor, at: rules.Today, *, masked: bool = True
+    row: RequestedRefund, actor: Actor, at: rules.Today, *, masked: bool = True
 ) -> RequestedRefundOut:
-    values = dict(row)
+    values = asdict(row)
     if masked and values["phone"]:
         values["phone"] = mask_phone(values["phone"])
     values["actions"] = rules.actions(
-        state=rules.RequestedState(row["state"]),
-        amount_cents=row["amount_cents"],
-        requested_by=row["requested_by"],
+        state=rules.RequestedState(row.state),
+        amount_cents=row.amount_cents,
+        requested_by=row.requested_by,
         actor=actor.username,
         roles=actor.roles,
         today=at,
@@ -154,39 +156,37 @@ def requested_refund(
 
 
 async def requested_refunds(
-    conn: asyncpg.Pool | asyncpg.Connection,
-    rows: Sequence[asyncpg.Record],
-    actor: Actor,
-    deps: Deps,
+    conn: Db, rows: Sequence[RequestedRefund], actor: Actor, deps: Deps
 ) -> list[RequestedRefundOut]:
     at = await today(conn, deps)
     return [requested_refund(r, actor, at) for r in rows]
 
 
 async def requested_detail(
-    conn: asyncpg.Pool | asyncpg.Connection, refund_id: str, actor: Actor, deps: Deps
+    conn: Db, refund_id: str, actor: Actor, deps: Deps
 ) -> RequestedRefundOut:
     row = await requested.row_of(conn, refund_id)
     out = requested_refund(row, actor, await today(conn, deps), masked=False)
     payout = await payouts.of_subject(conn, "requested", refund_id)
-    out.payout = PayoutOut.model_validate(dict(payout)) if payout else None
+    out.payout = PayoutOut.model_validate(asdict(payout)) if payout else None
     return out
 
 
-def attention_item(row: asyncpg.Record, actor: Actor) -> AttentionOut:
+def attention_item(item: PayoutNeedingAttention, actor: Actor) -> AttentionOut:
     """A payout waiting for a person, with what this caller may do about it: retry it (a
     form's: cashier or finance director), or retry or give up a requested refund's."""
-    if row["subject_kind"] == "form":
+    payout = item.payout
+    if payout.subject_kind == "form":
         # a payout retry's rule reads only the form's state and the caller's roles
-        form = Form(row["subject_id"], chain.State(row["subject_state"]), 0, filed_by="")
+        form = Form(payout.subject_id, chain.State(item.subject_state), 0, filed_by="")
         retry = partial(chain.retry_payout, form, actor=actor.username, roles=actor.roles, note="")
         allowed = offered({"payout_retry": retry})
     else:
-        state = rules.RequestedState(row["subject_state"])
+        state = rules.RequestedState(item.subject_state)
         allowed = offered(
             {
                 "payout_retry": partial(rules.retry_payout, state=state, roles=actor.roles),
                 "give_up": partial(rules.give_up, state=state, roles=actor.roles, note="-"),
             }
         )
-    return AttentionOut.model_validate({**dict(row), "actions": allowed})
+    return AttentionOut.model_validate({**asdict(payout), "actions": allowed})

@@ -13,13 +13,14 @@ from typing import Any
 
 import asyncpg
 
+from services.refund.deps import Deps
 from services.refund.domain import forms as chain
 from services.refund.domain.deadlines import Deadline, Limit, filing_deadline
 from services.refund.domain.errors import FormExists, InvalidForm, OverRefund
 from services.refund.domain.forms import Decision, Form, State, Step, Transition
 from services.refund.domain.payouts import payout_id
+from services.refund.domain.stored import StoredForm
 from services.refund.handlers import keys, timers
-from services.refund.handlers.deps import Deps
 from services.refund.handlers.keys import Keyed
 from services.refund.handlers.notices import tell_staff, text_customer, yuan
 from services.refund.store import deadlines, forms, payouts
@@ -28,8 +29,8 @@ from shared.http import Actor
 from shared.idempotency import Answer
 from shared.telemetry import current_trace_id
 
-Apply = Callable[[asyncpg.Connection, asyncpg.Record, Form, datetime], Awaitable[None]]
-"""A command's change to a locked form (the row, the domain form, now)."""
+Apply = Callable[[asyncpg.Connection, StoredForm, Form, datetime], Awaitable[None]]
+"""A command's change to a locked form (as stored, the domain form, now)."""
 CLOCK_SKEW = timedelta(minutes=2)
 """How far in the future a complaint or purchase time may lie (clocks differ)."""
 
@@ -122,9 +123,7 @@ async def decide(
 
     With ``keyed``, answers (and replays under its key) the form as it stands after."""
 
-    async def apply(
-        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
-    ) -> None:
+    async def apply(conn: asyncpg.Connection, row: StoredForm, form: Form, now: datetime) -> None:
         move = chain.decide(
             form,
             step,
@@ -164,12 +163,15 @@ async def resubmit(
         form = await forms.form_of(conn, row)
         move = chain.resubmit(form, actor=actor.username, roles=actor.roles, note=note)
         fields = FormFields(
-            **{name: corrections.get(name, row[name]) for name in FormFields.__dataclass_fields__}
+            **{
+                name: corrections.get(name, getattr(row, name))
+                for name in FormFields.__dataclass_fields__
+            }
         )
-        if fields.order_no != row["order_no"]:
+        if fields.order_no != row.order_no:
             raise InvalidForm("the order number of a form cannot change")
         check_fields(fields, now)
-        changed = {k: v for k, v in corrections.items() if v != row[k] and k != "order_no"}
+        changed = {k: v for k, v in corrections.items() if v != getattr(row, k) and k != "order_no"}
         await _save(conn, deps, row, move, now, **changed)
 
 
@@ -189,9 +191,7 @@ async def wait_for_customer(
 async def retry_payout(
     deps: Deps, form_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
 ) -> Answer | None:
-    async def apply(
-        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
-    ) -> None:
+    async def apply(conn: asyncpg.Connection, row: StoredForm, form: Form, now: datetime) -> None:
         move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
         await _save(conn, deps, row, move, now)
 
@@ -203,9 +203,7 @@ async def close(
 ) -> Answer | None:
     """Close a sent-back form for good: no refund; the customer and the agent are told."""
 
-    async def apply(
-        conn: asyncpg.Connection, row: asyncpg.Record, form: Form, now: datetime
-    ) -> None:
+    async def apply(conn: asyncpg.Connection, row: StoredForm, form: Form, now: datetime) -> None:
         move = chain.close(form, actor=actor.username, roles=actor.roles, reason=reason)
         said = reason.strip()
         columns = {"closed_at": now, "closed_by": actor.username, "closed_reason": said}
@@ -232,29 +230,29 @@ async def _on_form(deps: Deps, form_id: str, keyed: Keyed | None, apply: Apply) 
 async def _save(
     conn: asyncpg.Connection,
     deps: Deps,
-    row: asyncpg.Record,
+    row: StoredForm,
     move: Transition,
     now: datetime,
     **columns: Any,
 ) -> None:
     await forms.save(conn, move, now, trace_id=current_trace_id(), **columns)
     await timers.apply(conn, deps, move, now)
-    form_id, order_no = row["form_id"], row["order_no"]
+    form_id, order_no = row.form_id, row.order_no
     if move.pay:
         await payouts.owe(
             conn,
             payout_id=payout_id("form", form_id),
             kind="form",
             subject_id=form_id,
-            amount_cents=columns.get("amount_cents", row["amount_cents"]),
-            account=f"{row['bank']}:{order_no}",
+            amount_cents=columns.get("amount_cents", row.amount_cents),
+            account=f"{row.bank}:{order_no}",
             now=now,
         )
     if move.sent_back_by is not None:
         await tell_staff(
             conn,
             deps.source,
-            username=row["filed_by"],
+            username=row.filed_by,
             template_id="refund_form_sent_back",
             params={
                 "form_id": form_id,
@@ -292,14 +290,14 @@ async def payout_succeeded(
         "paid",
         ("refund_form_paid", "refund_paid"),
         now,
-        amount=yuan(row["amount_cents"]),
+        amount=yuan(row.amount_cents),
     )
 
 
 async def _tell_outcome(
     conn: asyncpg.Connection,
     deps: Deps,
-    row: asyncpg.Record,
+    row: StoredForm,
     outcome: str,
     templates: tuple[str, str],
     now: datetime,
@@ -307,11 +305,11 @@ async def _tell_outcome(
 ) -> None:
     """The form ended (paid or closed): the filing agent is told in-app and the customer by
     SMS, once each (dedupe keys ``refund-form-<id>-<outcome>-agent`` / ``-customer``)."""
-    form_id, order_no = row["form_id"], row["order_no"]
+    form_id, order_no = row.form_id, row.order_no
     await tell_staff(
         conn,
         deps.source,
-        username=row["filed_by"],
+        username=row.filed_by,
         template_id=templates[0],
         params={"form_id": form_id, "order_no": order_no, **params},
         dedupe_key=f"refund-form-{form_id}-{outcome}-agent",
@@ -319,13 +317,13 @@ async def _tell_outcome(
     await text_customer(
         conn,
         deps.source,
-        phone=row["phone"],
+        phone=row.phone,
         template_id=templates[1],
         params={"order_no": order_no, **params},
         dedupe_key=f"refund-form-{form_id}-{outcome}-customer",
     )
     saga = "completed" if outcome == "paid" else outcome
-    metrics.saga_finished("refund_form", saga, (now - row["filed_at"]).total_seconds())
+    metrics.saga_finished("refund_form", saga, (now - row.filed_at).total_seconds())
 
 
 async def payout_gave_up(

@@ -14,13 +14,13 @@ import asyncio
 import logging
 from datetime import timedelta
 
-import asyncpg
 from opentelemetry.trace import SpanKind
 
 from services.refund.adapters.payment import PayoutResult
+from services.refund.deps import Deps
 from services.refund.domain.payouts import RetryPolicy
+from services.refund.domain.stored import Payout
 from services.refund.handlers import forms, requested
-from services.refund.handlers.deps import Deps
 from services.refund.store import payouts as store
 from shared.telemetry import tracer
 
@@ -36,7 +36,7 @@ def retry_policy(deps: Deps) -> RetryPolicy:
     )
 
 
-async def claim(deps: Deps) -> list[asyncpg.Record]:
+async def claim(deps: Deps) -> list[Payout]:
     now = deps.now()
     lease = now + timedelta(seconds=deps.settings.refund_payout_lease_seconds)
     async with deps.pool.acquire() as conn, conn.transaction():
@@ -49,7 +49,7 @@ async def pay_due(deps: Deps) -> int:
     # several calls at once: the provider is an outside system, mostly waiting on the network
     slots = asyncio.Semaphore(PARALLEL_CALLS)
 
-    async def one(payout: asyncpg.Record) -> None:
+    async def one(payout: Payout) -> None:
         async with slots:
             await attempt(deps, payout)
 
@@ -57,15 +57,15 @@ async def pay_due(deps: Deps) -> int:
     return len(claimed)
 
 
-async def call_provider(deps: Deps, payout: asyncpg.Record) -> PayoutResult:
+async def call_provider(deps: Deps, payout: Payout) -> PayoutResult:
     with tracer(__name__).start_as_current_span(
         "payment_provider pay",
         kind=SpanKind.CLIENT,
-        attributes={"kefu.payout_id": payout["payout_id"], "kefu.attempt": payout["attempts"]},
+        attributes={"kefu.payout_id": payout.payout_id, "kefu.attempt": payout.attempts},
     ) as span:
         try:
             result = await deps.payments.pay(
-                payout["payout_id"], amount_cents=payout["amount_cents"], account=payout["account"]
+                payout.payout_id, amount_cents=payout.amount_cents, account=payout.account
             )
         except Exception as exc:  # unreachable or broken provider: a failed attempt, retried
             result = PayoutResult(False, None, f"payment call failed: {exc!r}")
@@ -73,20 +73,20 @@ async def call_provider(deps: Deps, payout: asyncpg.Record) -> PayoutResult:
     return result
 
 
-async def attempt(deps: Deps, payout: asyncpg.Record) -> None:
+async def attempt(deps: Deps, payout: Payout) -> None:
     result = await call_provider(deps, payout)
     await record(deps, payout, result)
 
 
-async def record(deps: Deps, payout: asyncpg.Record, result: PayoutResult) -> None:
+async def record(deps: Deps, payout: Payout, result: PayoutResult) -> None:
     """Record the provider's answer, unless another worker took the payout over meanwhile."""
     now = deps.now()
-    payout_id = payout["payout_id"]
+    payout_id = payout.payout_id
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await store.lock(conn, payout_id)
-        if row is None or row["status"] != "pending" or row["attempts"] != payout["attempts"]:
+        now_held = await store.lock(conn, payout_id)
+        if now_held is None or now_held.status != "pending" or now_held.attempts != payout.attempts:
             return
-        kind, subject = row["subject_kind"], row["subject_id"]
+        kind, subject = now_held.subject_kind, now_held.subject_id
         if result.paid:
             assert result.reference is not None
             await store.mark_paid(conn, payout_id, result.reference, now)
@@ -95,7 +95,7 @@ async def record(deps: Deps, payout: asyncpg.Record, result: PayoutResult) -> No
             else:
                 await requested.payout_succeeded(conn, deps, subject, result.reference, now)
             return
-        retry_at = retry_policy(deps).next_attempt(row["attempts"], now)
+        retry_at = retry_policy(deps).next_attempt(now_held.attempts, now)
         await store.mark_failed(conn, payout_id, result.detail, retry_at)
         if retry_at is None:
             log.warning(

@@ -9,12 +9,13 @@ from datetime import datetime
 
 import asyncpg
 
+from services.refund.deps import Deps
 from services.refund.domain import requested as rules
 from services.refund.domain.errors import RequestConflict
 from services.refund.domain.payouts import destination, payout_id
 from services.refund.domain.requested import Policy, RequestedState, business_day
+from services.refund.domain.stored import RequestedRefund
 from services.refund.handlers import keys
-from services.refund.handlers.deps import Deps
 from services.refund.handlers.keys import Keyed
 from services.refund.handlers.notices import text_customer, yuan
 from services.refund.store import payouts
@@ -68,7 +69,7 @@ async def receive(conn: asyncpg.Connection, deps: Deps, request: RefundRequested
             return
         known = await store.by_request(conn, request.request_id)
     assert known is not None
-    same = (known["user_id"], known["amount_cents"], known["kind"], known["requester"]) == (
+    same = (known.user_id, known.amount_cents, known.kind, known.requester) == (
         request.user_id,
         request.amount_cents,
         request.kind,
@@ -95,13 +96,13 @@ async def approve(
             return first
         # lock order: the refund, then the day's totals (every approval takes both so)
         row = await store.row_of(conn, refund_id, lock=True)
-        policy = store.policy_of(await store.policy(conn))
+        policy = (await store.policy(conn)).policy
         day = business_day(now, deps.settings.tz)
         totals = await store.lock_day(conn, day)
         after = rules.approve(
-            state=RequestedState(row["state"]),
-            amount_cents=row["amount_cents"],
-            requested_by=row["requested_by"],
+            state=RequestedState(row.state),
+            amount_cents=row.amount_cents,
+            requested_by=row.requested_by,
             confirmed_cents=confirmed_cents,
             actor=actor.username,
             roles=actor.roles,
@@ -126,10 +127,8 @@ async def approve(
             payout_id=payout_id("requested", refund_id),
             kind="requested",
             subject_id=refund_id,
-            amount_cents=row["amount_cents"],
-            account=destination(
-                row["kind"], row["user_id"], row["payout_method"], row["payout_account"]
-            ),
+            amount_cents=row.amount_cents,
+            account=destination(row.kind, row.user_id, row.payout_method, row.payout_account),
             now=now,
         )
         return await keys.answer(conn, keyed) if keyed else None
@@ -140,7 +139,7 @@ async def reject(deps: Deps, refund_id: str, *, reason: str, detail: str, actor:
     async with deps.pool.acquire() as conn, conn.transaction():
         row = await store.row_of(conn, refund_id, lock=True)
         rules.reject(
-            state=RequestedState(row["state"]),
+            state=RequestedState(row.state),
             reason=reason,
             actor=actor.username,
             roles=actor.roles,
@@ -156,17 +155,15 @@ async def retry_payout(
         if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
             return first
         row = await store.row_of(conn, refund_id, lock=True)
-        rules.retry_payout(state=RequestedState(row["state"]), roles=actor.roles)
+        rules.retry_payout(state=RequestedState(row.state), roles=actor.roles)
         await store.update(conn, refund_id, now, state=RequestedState.PAYING.value)
         await payouts.owe(
             conn,
             payout_id=payout_id("requested", refund_id),
             kind="requested",
             subject_id=refund_id,
-            amount_cents=row["amount_cents"],
-            account=destination(
-                row["kind"], row["user_id"], row["payout_method"], row["payout_account"]
-            ),
+            amount_cents=row.amount_cents,
+            account=destination(row.kind, row.user_id, row.payout_method, row.payout_account),
             now=now,
         )
         return await keys.answer(conn, keyed) if keyed else None
@@ -181,14 +178,14 @@ async def give_up(
         if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
             return first
         row = await store.row_of(conn, refund_id, lock=True)
-        rules.give_up(state=RequestedState(row["state"]), roles=actor.roles, note=note)
-        if row["business_day"] is not None:
-            totals = await store.lock_day(conn, row["business_day"])
+        rules.give_up(state=RequestedState(row.state), roles=actor.roles, note=note)
+        if row.business_day is not None:
+            totals = await store.lock_day(conn, row.business_day)
             await store.save_day(
                 conn,
                 rules.DayTotals(
                     totals.day,
-                    totals.approved_cents - row["amount_cents"],
+                    totals.approved_cents - row.amount_cents,
                     totals.approved_count - 1,
                 ),
             )
@@ -207,7 +204,7 @@ async def set_policy(deps: Deps, policy: Policy, *, actor: Actor) -> None:
 async def _rejected(
     conn: asyncpg.Connection,
     deps: Deps,
-    row: asyncpg.Record,
+    row: RequestedRefund,
     reason: str,
     detail: str,
     by: str,
@@ -215,11 +212,11 @@ async def _rejected(
 ) -> None:
     await store.update(
         conn,
-        row["refund_id"],
+        row.refund_id,
         now,
         state=RequestedState.REJECTED.value,
-        decided_by=row["decided_by"] or by,
-        decided_at=row["decided_at"] or now,
+        decided_by=row.decided_by or by,
+        decided_at=row.decided_at or now,
         rejection=reason,
         detail=detail,
     )
@@ -227,30 +224,28 @@ async def _rejected(
         conn,
         REFUND_REJECTED,
         RefundRejected(
-            request_id=row["request_id"],
-            refund_id=row["refund_id"],
-            requester=row["requester"],
-            kind=row["kind"],
-            user_id=row["user_id"],
-            amount_cents=row["amount_cents"],
+            request_id=row.request_id,
+            refund_id=row.refund_id,
+            requester=row.requester,
+            kind=row.kind,
+            user_id=row.user_id,
+            amount_cents=row.amount_cents,
             reason=reason,  # checked against REJECTIONS
             detail=detail,
             rejected_by=by,
             rejected_at=now,
         ),
         source=deps.source,
-        ce_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund-rejected:{row['refund_id']}")),
+        ce_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund-rejected:{row.refund_id}")),
     )
-    metrics.saga_finished(
-        "requested_refund", "rejected", (now - row["received_at"]).total_seconds()
-    )
+    metrics.saga_finished("requested_refund", "rejected", (now - row.received_at).total_seconds())
 
 
 async def payout_succeeded(
     conn: asyncpg.Connection, deps: Deps, refund_id: str, reference: str, now: datetime
 ) -> None:
     row = await store.row_of(conn, refund_id, lock=True)
-    if row["state"] != RequestedState.PAYING:
+    if row.state != RequestedState.PAYING:
         return
     await store.update(
         conn,
@@ -264,13 +259,13 @@ async def payout_succeeded(
         conn,
         REFUND_COMPLETED,
         RefundCompleted(
-            request_id=row["request_id"],
+            request_id=row.request_id,
             refund_id=refund_id,
-            requester=row["requester"],
-            kind=row["kind"],
-            user_id=row["user_id"],
-            amount_cents=row["amount_cents"],
-            approved_by=row["decided_by"],
+            requester=row.requester,
+            kind=row.kind,
+            user_id=row.user_id,
+            amount_cents=row.amount_cents,
+            approved_by=row.decided_by,
             payout_reference=reference,
             completed_at=now,
         ),
@@ -278,25 +273,23 @@ async def payout_succeeded(
         # one outcome per refund, ever: a stable id lets consumers' inboxes drop a repeat
         ce_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund-completed:{refund_id}")),
     )
-    if row["phone"]:
+    if row.phone:
         await text_customer(
             conn,
             deps.source,
-            phone=row["phone"],
-            template_id=SMS_TEMPLATE[row["kind"]],
-            params={"amount": yuan(row["amount_cents"])},
+            phone=row.phone,
+            template_id=SMS_TEMPLATE[row.kind],
+            params={"amount": yuan(row.amount_cents)},
             dedupe_key=f"requested-refund-{refund_id}-paid",
         )
-    metrics.saga_finished(
-        "requested_refund", "completed", (now - row["received_at"]).total_seconds()
-    )
+    metrics.saga_finished("requested_refund", "completed", (now - row.received_at).total_seconds())
 
 
 async def payout_gave_up(
     conn: asyncpg.Connection, deps: Deps, refund_id: str, detail: str, now: datetime
 ) -> None:
     row = await store.row_of(conn, refund_id, lock=True)
-    if row["state"] != RequestedState.PAYING:
+    if row.state != RequestedState.PAYING:
         return
     await store.update(
         conn, refund_id, now, state=RequestedState.PAYOUT_FAILED.value, detail=detail

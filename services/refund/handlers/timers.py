@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from services.refund.deps import Deps
 from services.refund.domain.deadlines import ASSIGNEE_ROLE, LABEL, Deadline, Limit, Limits, describe
 from services.refund.domain.forms import Timer, Transition
-from services.refund.handlers.deps import Deps
 from services.refund.handlers.notices import tell_staff
 from services.refund.store import deadlines as store
 from shared import metrics
@@ -85,7 +85,7 @@ async def sweep_breaches(deps: Deps) -> int:
     """The durable timer: every running limit past due is breached, once (SKIP LOCKED)."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
-        rows = await store.lock_overdue(conn, now)
-        for row in rows:
-            await breached(conn, deps, store.deadline_of(row), row["order_no"], now)
-    return len(rows)
+        overdue = await store.lock_overdue(conn, now)
+        for deadline, order_no in overdue:
+            await breached(conn, deps, deadline, order_no, now)
+    return len(overdue)

@@ -7,6 +7,7 @@ from datetime import datetime
 import asyncpg
 
 from services.refund.domain.deadlines import Deadline, Limit
+from shared.db import Db
 
 
 def deadline_of(row: asyncpg.Record) -> Deadline:
@@ -20,7 +21,7 @@ def deadline_of(row: asyncpg.Record) -> Deadline:
     )
 
 
-async def of_form(conn: asyncpg.Connection | asyncpg.Pool, form_id: str) -> list[Deadline]:
+async def of_form(conn: Db, form_id: str) -> list[Deadline]:
     rows = await conn.fetch(
         "SELECT * FROM refund_form_deadlines WHERE form_id = $1 ORDER BY due_at", form_id
     )
@@ -44,31 +45,29 @@ async def upsert(conn: asyncpg.Connection, d: Deadline) -> None:
 
 async def lock_overdue(
     conn: asyncpg.Connection, now: datetime, limit: int = 100
-) -> list[asyncpg.Record]:
-    """Running, unpaused limits past due, locked for this sweep (replicas skip them)."""
-    return list(
-        await conn.fetch(
-            "SELECT d.*, f.order_no FROM refund_form_deadlines d"
-            " JOIN refund_forms f USING (form_id)"
-            " WHERE d.met_at IS NULL AND d.breached_at IS NULL AND d.paused_at IS NULL"
-            " AND d.due_at <= $1 ORDER BY d.due_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
-            now,
-            limit,
-        )
+) -> list[tuple[Deadline, str]]:
+    """Running, unpaused limits past due, each with its form's order number, locked for
+    this sweep (replicas skip them)."""
+    rows = await conn.fetch(
+        "SELECT d.*, f.order_no FROM refund_form_deadlines d"
+        " JOIN refund_forms f USING (form_id)"
+        " WHERE d.met_at IS NULL AND d.breached_at IS NULL AND d.paused_at IS NULL"
+        " AND d.due_at <= $1 ORDER BY d.due_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
+        now,
+        limit,
     )
+    return [(deadline_of(r), r["order_no"]) for r in rows]
 
 
-async def due_counts(
-    conn: asyncpg.Connection | asyncpg.Pool, now: datetime, soon: datetime
-) -> list[asyncpg.Record]:
-    """Open limits by step: how many are overdue and how many fall due before ``soon``."""
-    return list(
-        await conn.fetch(
-            "SELECT step, count(*) FILTER (WHERE due_at <= $1) AS overdue,"
-            " count(*) FILTER (WHERE due_at > $1 AND due_at <= $2) AS due_soon"
-            " FROM refund_form_deadlines WHERE met_at IS NULL AND paused_at IS NULL"
-            " GROUP BY step",
-            now,
-            soon,
-        )
+async def due_counts(conn: Db, now: datetime, soon: datetime) -> dict[str, dict[str, int]]:
+    """Open limits by step: how many are ``overdue`` and how many fall ``due_soon`` (before
+    ``soon``); a step with none open is left out."""
+    rows = await conn.fetch(
+        "SELECT step, count(*) FILTER (WHERE due_at <= $1) AS overdue,"
+        " count(*) FILTER (WHERE due_at > $1 AND due_at <= $2) AS due_soon"
+        " FROM refund_form_deadlines WHERE met_at IS NULL AND paused_at IS NULL"
+        " GROUP BY step",
+        now,
+        soon,
     )
+    return {r["step"]: {"overdue": r["overdue"], "due_soon": r["due_soon"]} for r in rows}

@@ -12,7 +12,10 @@ import asyncpg
 from services.refund.domain.deadlines import Limit
 from services.refund.domain.errors import FormNotFound
 from services.refund.domain.forms import Form, Record, State, Transition
+from services.refund.domain.stored import FormStep, QueuedForm, StoredForm
+from shared.db import Db
 from shared.db.query import Query, fetch_page
+from shared.db.rows import row_as, rows_as
 from shared.paging import Page, Position
 
 REVIEW_DECISIONS = ("approved", "sent_back")
@@ -30,32 +33,28 @@ async def insert(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
     return row is not None
 
 
-async def row_of(
-    conn: asyncpg.Connection | asyncpg.Pool, form_id: str, *, lock: bool = False
-) -> asyncpg.Record:
+async def row_of(conn: Db, form_id: str, *, lock: bool = False) -> StoredForm:
     sql = "SELECT * FROM refund_forms WHERE form_id = $1" + (" FOR UPDATE" if lock else "")
     row = await conn.fetchrow(sql, form_id)
     if row is None:
         raise FormNotFound(f"no refund form {form_id}")
-    return row
+    return row_as(StoredForm, row)
 
 
-async def form_of(conn: asyncpg.Connection | asyncpg.Pool, row: asyncpg.Record) -> Form:
+async def form_of(conn: Db, stored: StoredForm) -> Form:
     """The domain form: its state and who did what so far (for separation of duties)."""
-    return (await forms_of(conn, [row]))[0]
+    return (await forms_of(conn, [stored]))[0]
 
 
-async def forms_of(
-    conn: asyncpg.Connection | asyncpg.Pool, rows: Sequence[asyncpg.Record]
-) -> list[Form]:
-    """The domain forms of ``rows`` (a page of a list), their steps read in one query."""
+async def forms_of(conn: Db, stored: Sequence[StoredForm]) -> list[Form]:
+    """The domain forms of ``stored`` (a page of a list), their steps read in one query."""
     steps = await conn.fetch(
         "SELECT form_id, step, decision, executor FROM refund_form_steps"
         " WHERE form_id = ANY($1::text[])",
-        [r["form_id"] for r in rows],
+        [f.form_id for f in stored],
     )
-    deciders: dict[str, dict[str, frozenset[str]]] = {r["form_id"]: {} for r in rows}
-    resubmitters: dict[str, set[str]] = {r["form_id"]: set() for r in rows}
+    deciders: dict[str, dict[str, frozenset[str]]] = {f.form_id: {} for f in stored}
+    resubmitters: dict[str, set[str]] = {f.form_id: set() for f in stored}
     for s in steps:
         if s["decision"] in REVIEW_DECISIONS:
             of_form = deciders[s["form_id"]]
@@ -64,16 +63,16 @@ async def forms_of(
             resubmitters[s["form_id"]].add(s["executor"])
     return [
         Form(
-            form_id=row["form_id"],
-            state=State(row["state"]),
-            round=row["round"],
-            filed_by=row["filed_by"],
-            resubmitted_by=frozenset(resubmitters[row["form_id"]]),
-            deciders=deciders[row["form_id"]],
-            waiting_customer=row["waiting_customer_since"] is not None,
-            amount_cents=row["amount_cents"],
+            form_id=f.form_id,
+            state=State(f.state),
+            round=f.round,
+            filed_by=f.filed_by,
+            resubmitted_by=frozenset(resubmitters[f.form_id]),
+            deciders=deciders[f.form_id],
+            waiting_customer=f.waiting_customer_since is not None,
+            amount_cents=f.amount_cents,
         )
-        for row in rows
+        for f in stored
     ]
 
 
@@ -134,10 +133,11 @@ async def add_records(
     )
 
 
-async def steps(conn: asyncpg.Connection | asyncpg.Pool, form_id: str) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch("SELECT * FROM refund_form_steps WHERE form_id = $1 ORDER BY id", form_id)
+async def steps(conn: Db, form_id: str) -> list[FormStep]:
+    rows = await conn.fetch(
+        "SELECT * FROM refund_form_steps WHERE form_id = $1 ORDER BY id", form_id
     )
+    return rows_as(FormStep, rows)
 
 
 @dataclass(frozen=True)
@@ -172,28 +172,36 @@ def _escaped(text: str) -> str:
 
 
 async def page(
-    conn: asyncpg.Connection | asyncpg.Pool,
-    search: FormSearch,
-    *,
-    after: Position | None,
-    limit: int,
-) -> Page[asyncpg.Record]:
+    conn: Db, search: FormSearch, *, after: Position | None, limit: int
+) -> Page[StoredForm]:
     """Forms newest first by filing time, with how many match the search."""
     q = Query()
     _search(q, search)
     order = ("f.filed_at", "f.form_id")
-    return await fetch_page(
+    rows = await fetch_page(
         conn, "refund_forms f", q, order=order, newest_first=True, after=after, limit=limit
+    )
+    return rows.map(lambda r: row_as(StoredForm, r))
+
+
+def _queued(row: asyncpg.Record) -> QueuedForm:
+    return QueuedForm(
+        form=row_as(StoredForm, row),
+        due_at=row["due_at"],
+        due_limit=row["due_limit"],
+        due_paused=row["due_paused"],
+        due_breached_at=row["due_breached_at"],
+        queued_at=row["queued_at"],
     )
 
 
 async def queue(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: Db,
     waiting: dict[State, Limit | None],
     *,
     after: Position | None,
     limit: int,
-) -> Page[asyncpg.Record]:
+) -> Page[QueuedForm]:
     """Forms in the given states, oldest first by ``queued_at``: the due time of the limit
     each runs under (``due_at``, ``due_limit``, ``due_paused``, ``due_breached_at``), or,
     for a state under no limit (sent back), when it came back."""
@@ -209,6 +217,7 @@ async def queue(
     )
     q.where("queued_at IS NOT NULL")
     order = ("queued_at", "form_id")
-    return await fetch_page(
+    rows = await fetch_page(
         conn, source, q, order=order, newest_first=False, after=after, limit=limit
     )
+    return rows.map(_queued)

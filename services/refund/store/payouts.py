@@ -6,7 +6,10 @@ from datetime import datetime
 
 import asyncpg
 
+from services.refund.domain.stored import Payout, PayoutNeedingAttention
+from shared.db import Db
 from shared.db.query import Query, fetch_page
+from shared.db.rows import row_as, rows_as
 from shared.paging import Page, Position
 
 
@@ -37,24 +40,24 @@ async def owe(
 
 async def claim_due(
     conn: asyncpg.Connection, now: datetime, lease_until: datetime, limit: int = 20
-) -> list[asyncpg.Record]:
+) -> list[Payout]:
     """Due payouts (or ones whose worker died past its lease), leased to this worker."""
-    return list(
-        await conn.fetch(
-            "UPDATE payouts SET next_attempt_at = $2, attempts = attempts + 1"
-            " WHERE payout_id IN (SELECT payout_id FROM payouts"
-            "  WHERE status = 'pending' AND next_attempt_at <= $1"
-            "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
-            " RETURNING *",
-            now,
-            lease_until,
-            limit,
-        )
+    rows = await conn.fetch(
+        "UPDATE payouts SET next_attempt_at = $2, attempts = attempts + 1"
+        " WHERE payout_id IN (SELECT payout_id FROM payouts"
+        "  WHERE status = 'pending' AND next_attempt_at <= $1"
+        "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+        " RETURNING *",
+        now,
+        lease_until,
+        limit,
     )
+    return rows_as(Payout, rows)
 
 
-async def lock(conn: asyncpg.Connection, payout_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM payouts WHERE payout_id = $1 FOR UPDATE", payout_id)
+async def lock(conn: asyncpg.Connection, payout_id: str) -> Payout | None:
+    row = await conn.fetchrow("SELECT * FROM payouts WHERE payout_id = $1 FOR UPDATE", payout_id)
+    return None if row is None else row_as(Payout, row)
 
 
 async def mark_paid(
@@ -98,21 +101,20 @@ async def give_up(conn: asyncpg.Connection, payout_id: str, now: datetime) -> No
     )
 
 
-async def of_subject(
-    conn: asyncpg.Connection | asyncpg.Pool, kind: str, subject_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def of_subject(conn: Db, kind: str, subject_id: str) -> Payout | None:
+    row = await conn.fetchrow(
         "SELECT * FROM payouts WHERE subject_kind = $1 AND subject_id = $2", kind, subject_id
     )
+    return None if row is None else row_as(Payout, row)
+
+
+def _needing_attention(row: asyncpg.Record) -> PayoutNeedingAttention:
+    return PayoutNeedingAttention(row_as(Payout, row), row["subject_state"])
 
 
 async def needing_attention(
-    conn: asyncpg.Connection | asyncpg.Pool,
-    *,
-    kind: str | None,
-    after: Position | None,
-    limit: int,
-) -> Page[asyncpg.Record]:
+    conn: Db, *, kind: str | None, after: Position | None, limit: int
+) -> Page[PayoutNeedingAttention]:
     """Payouts whose retries ran out, oldest first: a person retries (or gives up) each."""
     q = Query()
     q.where("p.status = 'failed'")
@@ -123,7 +125,7 @@ async def needing_attention(
         " p.subject_id LEFT JOIN requested_refunds r ON p.subject_kind = 'requested'"
         " AND r.refund_id = p.subject_id"
     )
-    return await fetch_page(
+    rows = await fetch_page(
         conn,
         source,
         q,
@@ -133,3 +135,4 @@ async def needing_attention(
         after=after,
         limit=limit,
     )
+    return rows.map(_needing_attention)

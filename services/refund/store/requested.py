@@ -10,7 +10,10 @@ import asyncpg
 
 from services.refund.domain.errors import RefundNotFound
 from services.refund.domain.requested import DayTotals, Policy
+from services.refund.domain.stored import RequestedRefund, StoredPolicy
+from shared.db import Db
 from shared.db.query import Query, fetch_page
+from shared.db.rows import row_as
 from shared.paging import Page, Position
 
 
@@ -26,18 +29,17 @@ async def insert(conn: asyncpg.Connection, values: dict[str, Any]) -> bool:
     return row is not None
 
 
-async def by_request(conn: asyncpg.Connection, request_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM requested_refunds WHERE request_id = $1", request_id)
+async def by_request(conn: asyncpg.Connection, request_id: str) -> RequestedRefund | None:
+    row = await conn.fetchrow("SELECT * FROM requested_refunds WHERE request_id = $1", request_id)
+    return None if row is None else row_as(RequestedRefund, row)
 
 
-async def row_of(
-    conn: asyncpg.Connection | asyncpg.Pool, refund_id: str, *, lock: bool = False
-) -> asyncpg.Record:
+async def row_of(conn: Db, refund_id: str, *, lock: bool = False) -> RequestedRefund:
     sql = "SELECT * FROM requested_refunds WHERE refund_id = $1" + (" FOR UPDATE" if lock else "")
     row = await conn.fetchrow(sql, refund_id)
     if row is None:
         raise RefundNotFound(f"no requested refund {refund_id}")
-    return row
+    return row_as(RequestedRefund, row)
 
 
 async def update(conn: asyncpg.Connection, refund_id: str, now: datetime, **columns: Any) -> None:
@@ -63,12 +65,8 @@ class RequestedSearch:
 
 
 async def page(
-    conn: asyncpg.Connection | asyncpg.Pool,
-    s: RequestedSearch,
-    *,
-    after: Position | None,
-    limit: int,
-) -> Page[asyncpg.Record]:
+    conn: Db, s: RequestedSearch, *, after: Position | None, limit: int
+) -> Page[RequestedRefund]:
     """Requested refunds newest first (by when they reached us), with how many match."""
     q = Query()
     q.when(list(s.states) or None, "state = ANY({})")
@@ -79,24 +77,16 @@ async def page(
     q.when(s.received_from, "received_at >= {}")
     q.when(s.received_before, "received_at < {}")
     order = ("received_at", "refund_id")
-    return await fetch_page(
+    rows = await fetch_page(
         conn, "requested_refunds", q, order=order, newest_first=True, after=after, limit=limit
     )
+    return rows.map(lambda r: row_as(RequestedRefund, r))
 
 
-async def policy(conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record:
+async def policy(conn: Db) -> StoredPolicy:
     row = await conn.fetchrow("SELECT * FROM requested_refund_policy")
     assert row is not None, "the policy row is seeded by migration 0003"
-    return row
-
-
-def policy_of(row: asyncpg.Record) -> Policy:
-    return Policy(
-        row["window_start"],
-        row["window_end"],
-        row["daily_amount_cap_cents"],
-        row["daily_count_cap"],
-    )
+    return StoredPolicy(row_as(Policy, row), row["updated_by"], row["updated_at"])
 
 
 async def set_policy(conn: asyncpg.Connection, p: Policy, actor: str, now: datetime) -> None:
@@ -131,7 +121,7 @@ async def save_day(conn: asyncpg.Connection, totals: DayTotals) -> None:
     )
 
 
-async def day_totals(conn: asyncpg.Connection | asyncpg.Pool, day: date) -> DayTotals:
+async def day_totals(conn: Db, day: date) -> DayTotals:
     row = await conn.fetchrow("SELECT * FROM requested_refund_days WHERE day = $1", day)
     if row is None:
         return DayTotals(day, 0, 0)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from services.rental.accounts.adapters.payment_counter import CounterPayments, SandboxCounter
 from services.rental.accounts.domain.topup_limits import TopUpLimits, limits_table
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
 from services.rental.settings import RentalSettings
 from shared import sealing
 from shared.devstack.secrets import persisted_secret
@@ -69,11 +69,7 @@ class AccountDeps:
 
     @property
     def code_policy(self) -> CodePolicy:
-        return CodePolicy(
-            ttl=timedelta(minutes=self.settings.verification_code_ttl_minutes),
-            max_attempts=self.settings.verification_code_max_attempts,
-            resend_after=timedelta(seconds=self.settings.verification_code_resend_seconds),
-        )
+        return CodePolicy.of(self.settings)
 
     @property
     def identity_ttl(self) -> timedelta:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-import asyncpg
 from fastapi import Depends, Query, Request
 
-from services.rental.handlers.deps import Deps
+from services.rental.deps import Deps
+from services.rental.domain.trips import Order
 from shared.paging import MAX_LIMIT, InvalidCursor, Position, page_of
 
 T = TypeVar("T")
@@ -39,9 +39,14 @@ NameFilter = Annotated[
 ]
 
 
-def keyset(at: str, key: str) -> Callable[[asyncpg.Record], Position]:
-    """The position of a row in a list ordered by ``(at, key)``."""
-    return lambda row: Position(row[at], str(row[key]))
+def keyset(at: str, key: str) -> Callable[[Any], Position]:
+    """The position of an item in a list ordered by its ``(at, key)`` attributes."""
+    return lambda item: Position(getattr(item, at), str(getattr(item, key)))
+
+
+def order_position(order: Order) -> Position:
+    """The position of an order in a list ordered by its start."""
+    return Position(order.started_at, order.trip_id)
 
 
 def numeric_id(position: Position | None) -> int | None:

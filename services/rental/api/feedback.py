@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, paged
 from services.rental.api.models import local
+from services.rental.deps import Deps
 from services.rental.domain.decisions import Submission, decision_actions
 from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
-from services.rental.handlers.deps import Deps
 from services.rental.store import decisions as store
 from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
 from shared.http import Actor, CurrentActor

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, numeric_id, paged
+from services.rental.deps import Deps
 from services.rental.domain.errors import GuideVersionNotFound
 from services.rental.domain.guide import GuideVersion, GuideVersionSummary, guide_actions
 from services.rental.handlers import guide as handlers
-from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
 from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
 from shared.http import CurrentActor

@@ -1,4 +1,4 @@
-"""Answers of the rental API from database rows: phones masked, times in the business zone.
+"""Answers of the rental API from what the stores read: phones masked, times in the business zone.
 
 The shapes themselves are declared once, in ``shared/api/rental.py`` (the gateway
 documents the same ones).
@@ -6,12 +6,12 @@ documents the same ones).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import asyncpg
-
 from services.rental.domain.bike import BikeFacts
+from services.rental.domain.trips import ExceptionFix, Order
 from services.rental.domain.users import RentalUser, UserRecord
 from shared.api.rental import (
     BikeOut,
@@ -59,40 +59,40 @@ def user_action_out(record: UserRecord, tz: ZoneInfo) -> UserActionOut:
     )
 
 
-def order_out(row: asyncpg.Record, tz: ZoneInfo) -> RentalOrderOut:
+def order_out(row: Order, tz: ZoneInfo) -> RentalOrderOut:
     end = None
-    if row["end_point_id"] is not None:
+    if row.end_point_id is not None:
         end = RentalPointOut(
-            point_id=row["end_point_id"],
-            name=row["end_point_name"],
-            latitude=row["end_latitude"],
-            longitude=row["end_longitude"],
+            point_id=row.end_point_id,
+            name=row.end_point_name,
+            latitude=row.end_latitude,
+            longitude=row.end_longitude,
         )
     return RentalOrderOut(
-        trip_id=row["trip_id"],
-        user_id=row["user_id"],
-        phone=mask_phone(row["phone"]),
-        name=row["name"],
-        bike_id=row["bike_id"],
-        status=row["status"],
-        started_at=row["started_at"].astimezone(tz),
+        trip_id=row.trip_id,
+        user_id=row.user_id,
+        phone=mask_phone(row.phone),
+        name=row.name,
+        bike_id=row.bike_id,
+        status=row.status,
+        started_at=row.started_at.astimezone(tz),
         start_point=RentalPointOut(
-            point_id=row["start_point_id"],
-            name=row["start_point_name"],
-            latitude=row["start_latitude"],
-            longitude=row["start_longitude"],
+            point_id=row.start_point_id,
+            name=row.start_point_name,
+            latitude=row.start_latitude,
+            longitude=row.start_longitude,
         ),
-        ended_at=local(row["ended_at"], tz),
+        ended_at=local(row.ended_at, tz),
         end_point=end,
-        charge_cents=row["charge_cents"],
-        fixed_at=local(row["fixed_at"], tz),
+        charge_cents=row.charge_cents,
+        fixed_at=local(row.fixed_at, tz),
     )
 
 
-def fix_out(row: asyncpg.Record, tz: ZoneInfo) -> ExceptionFixOut:
-    values = dict(row)
-    values["at"] = row["at"].astimezone(tz)
-    values["reported_end"] = row["reported_end"].astimezone(tz)
+def fix_out(row: ExceptionFix, tz: ZoneInfo) -> ExceptionFixOut:
+    values = asdict(row)
+    values["at"] = row.at.astimezone(tz)
+    values["reported_end"] = row.reported_end.astimezone(tz)
     return ExceptionFixOut.model_validate(values)
 
 

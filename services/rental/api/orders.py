@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.rental.api.common import Cursor, Limit, PhoneFilter, RentalDeps, keyset, paged
+from services.rental.api.common import Cursor, Limit, PhoneFilter, RentalDeps, order_position, paged
 from services.rental.api.models import bike_out, fix_out, order_out
 from services.rental.domain.errors import BikeNotFound, OrderNotFound
 from services.rental.domain.exception_fix import fix_refusal, order_actions
@@ -64,9 +64,7 @@ async def list_orders(
     )
     rows = await store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
-    return RentalOrderPageOut(
-        **paged(rows, limit, keyset("started_at", "trip_id"), lambda r: order_out(r, tz))
-    )
+    return RentalOrderPageOut(**paged(rows, limit, order_position, lambda r: order_out(r, tz)))
 
 
 @router.get("/orders/{trip_id}", response_model=RentalOrderDetailOut)
@@ -77,10 +75,10 @@ async def order_detail(trip_id: str, deps: RentalDeps, actor: CurrentActor) -> R
     if row is None:
         raise OrderNotFound(f"no rental order {trip_id}")
     tz = deps.settings.tz
-    user = await user_store.get(deps.pool, row["user_id"])
+    user = await user_store.get(deps.pool, row.user_id)
     assert user is not None
     facts = await fix_facts(deps.pool, row, user.status)
-    bike = await bike_facts(deps.pool, row["bike_id"])
+    bike = await bike_facts(deps.pool, row.bike_id)
     return RentalOrderDetailOut(
         **order_out(row, tz).model_dump(),
         bike=bike_out(bike, tz),

@@ -13,7 +13,7 @@ from services.rental.api.common import (
     NameFilter,
     PhoneFilter,
     RentalDeps,
-    keyset,
+    order_position,
     paged,
 )
 from services.rental.api.models import order_out, user_action_out, user_out
@@ -124,9 +124,7 @@ async def user_rentals(
     query = OrderQuery(user_id=user_id, limit=limit)
     rows = await trip_store.search(deps.pool, query, decode_cursor(cursor))
     tz = deps.settings.tz
-    return RentalOrderPageOut(
-        **paged(rows, limit, keyset("started_at", "trip_id"), lambda r: order_out(r, tz))
-    )
+    return RentalOrderPageOut(**paged(rows, limit, order_position, lambda r: order_out(r, tz)))
 
 
 @router.post("/users/{user_id}/status", response_model=RentalUserOut)

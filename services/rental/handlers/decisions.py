@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.rental.deps import Deps
 from services.rental.domain.decisions import Submission, check_decision
 from services.rental.domain.errors import ApplicationNotFound, FeedbackNotFound
 from services.rental.domain.model import Decision
-from services.rental.handlers.deps import Deps
 from services.rental.store import decisions as store
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
 from shared.errors import NotFound

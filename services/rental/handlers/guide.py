@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from services.rental.deps import Deps
 from services.rental.domain.guide import GuideVersion, next_version
 from services.rental.domain.permissions import role_refusal
-from services.rental.handlers.deps import Deps
 from services.rental.store import guide as store
 from shared.http import Actor
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.rental.deps import Deps
 from services.rental.domain import users as rules
 from services.rental.domain.errors import UserNotFound
 from services.rental.domain.model import UserStatus, required_reason
 from services.rental.domain.users import RentalUser
 from services.rental.handlers.bikes import latest_order
-from services.rental.handlers.deps import Deps
 from services.rental.store import users as store
 from shared.contracts import (
     RENTAL_USER_BLACKLISTED,

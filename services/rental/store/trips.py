@@ -8,7 +8,10 @@ from typing import Any
 import asyncpg
 
 from services.rental.domain.query import RETURN_WINDOW_DAYS, OrderQuery
+from services.rental.domain.trips import ExceptionFix, LockReport, Order, Trip
 from services.rental.store.sql import Args, phone_condition, where
+from shared.db import Db
+from shared.db.rows import row_as, rows_as
 from shared.paging import Position
 
 _ORDER = " ORDER BY t.started_at DESC, t.trip_id DESC"
@@ -48,45 +51,46 @@ def search_sql(query: OrderQuery, after: Position | None = None) -> tuple[str, l
     return sql, arg.values
 
 
-async def search(
-    conn: asyncpg.Connection | asyncpg.Pool, query: OrderQuery, after: Position | None
-) -> list[asyncpg.Record]:
+async def search(conn: Db, query: OrderQuery, after: Position | None) -> list[Order]:
     sql, args = search_sql(query, after)
-    return list(await conn.fetch(sql, *args))
+    return rows_as(Order, await conn.fetch(sql, *args))
 
 
-async def get(conn: asyncpg.Connection | asyncpg.Pool, trip_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def get(conn: Db, trip_id: str) -> Order | None:
+    row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM trips t{_JOIN} WHERE t.trip_id = $1", trip_id
     )
+    return None if row is None else row_as(Order, row)
 
 
-async def lock(conn: asyncpg.Connection, trip_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM trips WHERE trip_id = $1 FOR UPDATE", trip_id)
+def _trip_or_none(row: asyncpg.Record | None) -> Trip | None:
+    return None if row is None else row_as(Trip, row)
 
 
-async def latest_of_user(
-    conn: asyncpg.Connection | asyncpg.Pool, user_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock(conn: asyncpg.Connection, trip_id: str) -> Trip | None:
+    row = await conn.fetchrow("SELECT * FROM trips WHERE trip_id = $1 FOR UPDATE", trip_id)
+    return _trip_or_none(row)
+
+
+async def latest_of_user(conn: Db, user_id: str) -> Trip | None:
+    row = await conn.fetchrow(
         "SELECT * FROM trips WHERE user_id = $1 ORDER BY started_at DESC, trip_id DESC LIMIT 1",
         user_id,
     )
+    return _trip_or_none(row)
 
 
-async def latest_of_bike(
-    conn: asyncpg.Connection | asyncpg.Pool, bike_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def latest_of_bike(conn: Db, bike_id: str) -> Trip | None:
+    row = await conn.fetchrow(
         "SELECT * FROM trips WHERE bike_id = $1 ORDER BY started_at DESC, trip_id DESC LIMIT 1",
         bike_id,
     )
+    return _trip_or_none(row)
 
 
-async def lock_state(
-    conn: asyncpg.Connection | asyncpg.Pool, bike_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM bike_locks WHERE bike_id = $1", bike_id)
+async def lock_state(conn: Db, bike_id: str) -> LockReport | None:
+    row = await conn.fetchrow("SELECT * FROM bike_locks WHERE bike_id = $1", bike_id)
+    return None if row is None else row_as(LockReport, row)
 
 
 async def end_by_fix(
@@ -102,17 +106,16 @@ async def end_by_fix(
     )
 
 
-async def record_fix(conn: asyncpg.Connection, **values: Any) -> asyncpg.Record:
+async def record_fix(conn: asyncpg.Connection, **values: Any) -> ExceptionFix:
     columns = list(values)
     placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
-    row: asyncpg.Record = await conn.fetchrow(
+    row = await conn.fetchrow(
         f"INSERT INTO exception_fixes ({', '.join(columns)}) VALUES ({placeholders}) RETURNING *",
         *values.values(),
     )
-    return row
+    return row_as(ExceptionFix, row)
 
 
-async def fixes(conn: asyncpg.Connection | asyncpg.Pool, trip_id: str) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch("SELECT * FROM exception_fixes WHERE trip_id = $1 ORDER BY id", trip_id)
-    )
+async def fixes(conn: Db, trip_id: str) -> list[ExceptionFix]:
+    rows = await conn.fetch("SELECT * FROM exception_fixes WHERE trip_id = $1 ORDER BY id", trip_id)
+    return rows_as(ExceptionFix, rows)

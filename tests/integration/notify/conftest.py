@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,15 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.notify.app import create_app
+from services.notify.settings import NotifySettings
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_FAILED,
     NOTIFY_SMS_REQUESTED,
     NOTIFY_SMS_SENT,
 )
-from shared.settings import Settings
-from tests.infra import Infra, eventually, settings_on
+from shared.devstack.broker import EmbeddedBroker, free_port
+from tests.infra import Infra, eventually, settings_of
 from tests.kafka import Record, TopicWatcher, fields, producing, publish
 from tests.serving import serving
 
@@ -75,7 +76,7 @@ class Notify:
     app: FastAPI
     http: httpx.AsyncClient
     pool: asyncpg.Pool
-    settings: Settings
+    settings: NotifySettings
     producer: AIOKafkaProducer
     seen: Seen
 
@@ -138,8 +139,9 @@ class Notify:
         return response.json()
 
 
-def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
-    return settings_on(
+def notify_settings(infra: Infra, home: Path, **overrides: Any) -> NotifySettings:
+    return settings_of(
+        NotifySettings,
         infra,
         home=home,
         sms_rate_limit_count=3,
@@ -150,7 +152,7 @@ def notify_settings(infra: Infra, home: Path, **overrides: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_notify(settings: Settings) -> AsyncIterator[Notify]:
+async def running_notify(settings: NotifySettings) -> AsyncIterator[Notify]:
     app = create_app(settings, service=f"notify{uuid.uuid4().hex[:8]}")
     async with (
         producing(settings.kafka_bootstrap) as producer,
@@ -163,5 +165,22 @@ async def running_notify(settings: Settings) -> AsyncIterator[Notify]:
 @pytest.fixture(scope="module")
 async def notify(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Notify]:
     settings = notify_settings(infra, tmp_path_factory.mktemp("notify"))
+    async with running_notify(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own: no other test's requests left on the shared topics."""
+    own = EmbeddedBroker(free_port(), tmp_path / "broker.log")
+    own.start()
+    yield own
+    own.stop()
+
+
+@pytest.fixture
+async def alone(infra: Infra, broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Notify]:
+    """A notify service of the test's own: its database (service name) on its own broker."""
+    settings = notify_settings(infra, tmp_path / ".kefu", kafka_bootstrap=broker.bootstrap)
     async with running_notify(settings) as running:
         yield running

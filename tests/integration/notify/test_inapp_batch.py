@@ -9,34 +9,14 @@ a broker of its own, so no other test's requests left on the shared topics are c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
 
-from shared.devstack.broker import EmbeddedBroker, free_port
 from tests.batch_replay import apply_one_batch, outside_effects, replayed, watch
-from tests.infra import Infra
-from tests.integration.notify.conftest import Notify, key, notify_settings, running_notify
+from tests.integration.notify.conftest import Notify, key
 
 pytestmark = pytest.mark.integration
 
 NAME = "notify.inapp_requested"
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    own = EmbeddedBroker(free_port(), tmp_path / "broker.log")
-    own.start()
-    yield own
-    own.stop()
-
-
-@pytest.fixture
-async def alone(infra: Infra, broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Notify]:
-    settings = notify_settings(infra, tmp_path / ".kefu", kafka_bootstrap=broker.bootstrap)
-    async with running_notify(settings) as running:
-        yield running
 
 
 async def test_an_undeliverable_notice_replays_no_batch_mate(

@@ -69,7 +69,7 @@ async def test_both_failing_is_retried_with_back_off_then_given_up(notify: Notif
     row = await notify.wait_status(dedupe, "failed")
     assert row["failure"] == "providers_unavailable" and row["sent_at"] is None
     calls = await store.calls_of(notify.pool, row["id"])
-    assert [(c["attempt"], c["provider"]) for c in calls] == [
+    assert [(c.attempt, c.provider) for c in calls] == [
         (1, PRIMARY),
         (1, SECONDARY),
         (2, PRIMARY),
@@ -77,9 +77,7 @@ async def test_both_failing_is_retried_with_back_off_then_given_up(notify: Notif
         (3, PRIMARY),
         (3, SECONDARY),
     ]
-    gaps = [
-        (b["at"] - a["at"]).total_seconds() for a, b in zip(calls[1:-1:2], calls[2::2], strict=True)
-    ]
+    gaps = [(b.at - a.at).total_seconds() for a, b in zip(calls[1:-1:2], calls[2::2], strict=True)]
     assert all(g >= 0.1 for g in gaps), gaps  # parked between rounds, not retried hot
     assert await notify.ledger(to) == []
     assert not await notify.pool.fetchval("SELECT count(*) FROM parked_messages")
@@ -150,6 +148,7 @@ async def test_a_send_cut_off_by_a_crash_is_not_sent_twice(notify: Notify) -> No
         dedupe_key=dedupe,
         phone=to,
         params={"amount": "8.00", "order_no": "O9"},
+        sealed_params=None,
         rendered=rendered,
         requested_by="tests",
         first_provider=PRIMARY,
@@ -157,9 +156,9 @@ async def test_a_send_cut_off_by_a_crash_is_not_sent_twice(notify: Notify) -> No
     )
     assert row is not None
     # the primary was unavailable; the secondary is about to be asked ...
-    await store.begin_call(notify.pool, row["id"], SECONDARY)
+    await store.begin_call(notify.pool, row.id, SECONDARY)
     secondary = deps.sender.provider(SECONDARY)
-    receipt = await secondary.send(OutgoingSms(f"kefu-sms-{row['id']}", to, rendered.text))
+    receipt = await secondary.send(OutgoingSms(f"kefu-sms-{row.id}", to, rendered.text))
     # ... crash. The request is delivered again:
     await notify.sms(
         to, dedupe, template_id="refund_paid", params={"amount": "8.00", "order_no": "O9"}

@@ -78,7 +78,7 @@ async def test_waiting_on_the_customer_pauses_the_clock(refund: Refund) -> None:
 
 
 def due_values() -> dict[tuple[str, str], float]:
-    from services.refund.handlers.background import STEPS_DUE
+    from services.refund.background import STEPS_DUE
 
     return {
         (str(o.attributes["kefu.step"]), str(o.attributes["kefu.window"])): float(o.value)
@@ -88,7 +88,7 @@ def due_values() -> dict[tuple[str, str], float]:
 
 
 async def test_the_steps_due_gauge_counts_open_limits(refund: Refund) -> None:
-    from services.refund.handlers.background import sample_steps_due
+    from services.refund.background import sample_steps_due
 
     deps = refund.app.state.deps
     refund.clock.advance(minutes=55)  # earlier forms: overdue already; new ones come next

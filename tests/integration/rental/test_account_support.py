@@ -165,8 +165,8 @@ async def top_up(
 
 
 async def books(rental: Rental, user: str) -> Books:
-    row = await rental.pool.fetchrow("SELECT * FROM accounts WHERE user_id = $1", user)
-    return account_store.books_of(row) if row is not None else Books()
+    account = await account_store.view(rental.pool, user)
+    return account.books if account is not None else Books()
 
 
 async def ledger_sums(rental: Rental, user: str) -> Books:

@@ -117,13 +117,13 @@ async def test_a_crash_between_the_charge_and_its_record_is_credited_once_by_the
     # the process's first two steps: pending recorded, the device charged; then it "dies"
     pending = await topups.reserve(deps, request, verification_id, "agent.li", top_up_key(key))
     charged = await deps.counter.charge(
-        pending["charge_id"],
+        pending.charge_id,
         payer_account=request.payer_account,
         method="bank_card",
         amount_cents=4_000,
     )
     assert charged.charged
-    assert await charge_status(accounts, pending["charge_id"]) == "pending"
+    assert await charge_status(accounts, pending.charge_id) == "pending"
     assert (await books(accounts, user)).balance_cents == 0
     # while its lease runs, a retry with the key neither charges nor credits
     body = top_up_body(user, verification_id, 4_000)
@@ -134,13 +134,13 @@ async def test_a_crash_between_the_charge_and_its_record_is_credited_once_by_the
     await counter_charges.recover_due(deps)  # the background sweep may get there first
 
     async def recorded() -> bool:
-        return await charge_status(accounts, pending["charge_id"]) == "charged"
+        return await charge_status(accounts, pending.charge_id) == "charged"
 
     await eventually(recorded, what="the sweep to record the charge")
     assert await counter_charges.recover_due(deps) == 0
     assert (await books(accounts, user)).balance_cents == 4_000
     assert await top_up_movements(accounts, user) == 1
-    attempts = await charge_attempts(accounts.pool, pending["charge_id"])
+    attempts = await charge_attempts(accounts.pool, pending.charge_id)
     assert [a["succeeded"] for a in attempts] == [True]  # the device took the money once
     again = await post(accounts, "/topups", body, key=key)
     assert again.status_code == 201, again.text
@@ -236,16 +236,16 @@ async def test_a_top_up_left_before_the_device_call_is_finished_by_the_sweep(
 
     async def finished() -> bool:
         await counter_charges.recover_due(deps)
-        states = [await charge_status(accounts, c["charge_id"]) for c in (refused, charged)]
+        states = [await charge_status(accounts, c.charge_id) for c in (refused, charged)]
         return states == ["failed", "charged"]
 
     await eventually(finished, what="the sweep to finish both top-ups")
     failure = await accounts.pool.fetchrow(
-        "SELECT failure FROM topup_charges WHERE charge_id = $1", refused["charge_id"]
+        "SELECT failure FROM topup_charges WHERE charge_id = $1", refused.charge_id
     )
     assert failure["failure"] == "payer_account_short"
     freed = await accounts.pool.fetchval(
-        "SELECT used_at FROM identity_verifications WHERE id = $1", refused["verification_id"]
+        "SELECT used_at FROM identity_verifications WHERE id = $1", refused.verification_id
     )
     assert freed is None  # a refused charge spends no verification
     assert (await assert_books_exact(accounts, user)).balance_cents == 2_000

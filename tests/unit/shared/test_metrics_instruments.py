@@ -12,8 +12,8 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from services.refund.handlers import background
-from services.refund.handlers.background import register_gauges, sample_steps_due
+from services.refund import background
+from services.refund.background import register_gauges, sample_steps_due
 from services.refund.settings import RefundSettings
 from services.refund.store import deadlines
 from services.voucher.app import outcomes_known
@@ -301,8 +301,8 @@ def test_each_consumed_topics_dead_letters_start_at_zero(reader: InMemoryMetricR
 async def test_the_steps_due_gauge_has_every_step_and_window_even_at_zero(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def due_counts(*_: Any) -> list[dict[str, Any]]:
-        return [{"step": "finance", "due_soon": 2, "overdue": 1}]
+    async def due_counts(*_: Any) -> dict[str, dict[str, int]]:
+        return {"finance": {"due_soon": 2, "overdue": 1}}
 
     monkeypatch.setattr(deadlines, "due_counts", due_counts)
     # a gauge of its own: the process-wide one also holds what earlier tests' services sampled

@@ -59,7 +59,7 @@ async def list_activations(
         after=decode_cursor(cursor),
         limit=limit + 1,
     )
-    page = page_of(rows, limit, lambda r: Position(r["submitted_at"], r["seller_id"]))
+    page = page_of(rows, limit, lambda a: Position(a.submitted_at, a.seller_id))
     return ActivationListOut(
         items=[activation_out(r, actor.username, masked=True) for r in page.items],
         next_cursor=page.next_cursor,
@@ -86,11 +86,7 @@ async def get_activation(
         **activation_out(row, actor.username).model_dump(),
         history=[
             ActivationEvent(
-                action=h["action"],
-                actor=h["actor"],
-                status=h["status"],
-                reason=h["reason"],
-                at=h["at"],
+                action=h.action, actor=h.actor, status=h.status, reason=h.reason, at=h.at
             )
             for h in history
         ],

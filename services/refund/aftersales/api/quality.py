@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from services.refund.aftersales.api.common import AftersalesContext
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import NotSellerStaff
-from services.refund.aftersales.domain.quality import QualityFigures, rate
+from services.refund.aftersales.domain.quality import rate
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR
 from services.refund.aftersales.store import sellers as seller_store
 from services.refund.aftersales.store import tickets as store
@@ -40,15 +40,7 @@ async def seller_quality(
     ):
         raise NotSellerStaff(f"{actor.username} does not serve seller {seller_id}")
     start, end = periods.month_bounds(periods.parse_month(month), ctx.settings.tz)
-    row = await store.quality(ctx.pool, seller_id, start, end, SYSTEM_ACTOR)
-    figures = QualityFigures(
-        opened=row["opened"],
-        reviewed_by_staff=row["reviewed_by_staff"],
-        auto_approved=row["auto_approved"],
-        overdue_tickets=row["overdue_tickets"],
-        completed=row["completed"],
-        average_review_minutes=row["average_review_minutes"],
-    )
+    figures = await store.quality(ctx.pool, seller_id, start, end, SYSTEM_ACTOR)
     rating = rate(figures)
     return QualityOut(
         seller_id=seller_id,

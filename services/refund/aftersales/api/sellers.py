@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Path
 
 from services.refund.aftersales.api.common import AftersalesContext
+from services.refund.aftersales.domain.sellers import StaffMember
 from services.refund.aftersales.handlers import sellers as handlers
 from shared.api.aftersales import StaffIn, StaffListOut, StaffOut
 from shared.http import CurrentActor
@@ -16,15 +16,15 @@ router = APIRouter(tags=["aftersales sellers"])
 SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def staff_out(row: asyncpg.Record) -> StaffOut:
+def staff_out(row: StaffMember) -> StaffOut:
     return StaffOut(
-        seller_id=row["seller_id"],
-        username=row["username"],
-        permissions=row["permissions"],
-        added_by=row["added_by"],
-        added_at=row["added_at"],
-        updated_by=row["updated_by"],
-        updated_at=row["updated_at"],
+        seller_id=row.seller_id,
+        username=row.username,
+        permissions=row.permissions,
+        added_by=row.added_by,
+        added_at=row.added_at,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Query, status
 
 from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
@@ -23,12 +23,12 @@ from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
 from services.refund.aftersales.domain.images import ImageKind
+from services.refund.aftersales.domain.stored import OverdueTicket, StoredTicket
 from services.refund.aftersales.domain.ticket_query import TicketQuery, opening_days
 from services.refund.aftersales.domain.tickets import ReviewOutcome, TicketStatus
 from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
 from services.refund.aftersales.store import tickets as store
-from services.refund.aftersales.store.tickets import ticket_of
 from shared.api.aftersales import (
     BatchItemOut,
     BatchReviewIn,
@@ -49,10 +49,10 @@ from shared.api.aftersales import (
 )
 from shared.http import Actor, CurrentActor
 from shared.paging import (
+    Position,
     decode_serial_cursor,
     decode_serial_position,
     page_of,
-    serial_position,
     whole_list,
 )
 
@@ -63,24 +63,32 @@ def _may_read(actor: Actor) -> None:
     permissions.require(actor.roles, permissions.TICKET_READERS, "reading service tickets")
 
 
-async def _out(ctx: Context, actor: Actor, rows: Sequence[asyncpg.Record]) -> list[TicketOut]:
+async def _out(ctx: Context, actor: Actor, stored: Sequence[StoredTicket]) -> list[TicketOut]:
     """The tickets with the buttons each shows this actor (the rule its command checks)."""
-    actions = await sellers.actions_for(ctx.pool, actor, [ticket_of(r) for r in rows])
-    return [ticket_out(r, actions[r["id"]]) for r in rows]
+    actions = await sellers.actions_for(ctx.pool, actor, [s.ticket for s in stored])
+    return [ticket_out(s, actions[s.ticket.id]) for s in stored]
 
 
-async def _one(ctx: Context, actor: Actor, row: asyncpg.Record) -> TicketOut:
-    return (await _out(ctx, actor, [row]))[0]
+async def _one(ctx: Context, actor: Actor, stored: StoredTicket) -> TicketOut:
+    return (await _out(ctx, actor, [stored]))[0]
 
 
-async def _readable(ctx: Context, actor: Actor, ticket_id: int) -> asyncpg.Record:
+def _position(stored: StoredTicket) -> Position:
+    return Position(stored.ticket.created_at, str(stored.ticket.id))
+
+
+def _late_position(late: OverdueTicket) -> Position:
+    return _position(late.stored)
+
+
+async def _readable(ctx: Context, actor: Actor, ticket_id: int) -> StoredTicket:
     """The ticket, if the actor may read it: a seller's staff read their sellers' only."""
     _may_read(actor)
-    row = await store.get(ctx.pool, ticket_id)
-    if row is None:
+    found = await store.get(ctx.pool, ticket_id)
+    if found is None:
         raise TicketNotFound(f"no service ticket {ticket_id}")
-    await sellers.check_reads(ctx.pool, actor, row["seller_id"], ticket_id)
-    return row
+    await sellers.check_reads(ctx.pool, actor, found.ticket.seller_id, ticket_id)
+    return found
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
@@ -126,7 +134,7 @@ async def list_tickets(
     rows = await store.page(
         ctx.pool, query, before_id=decode_serial_cursor(cursor), limit=limit + 1
     )
-    page = page_of(rows, limit, serial_position("created_at"))
+    page = page_of(rows, limit, _position)
     return TicketPageOut(
         items=await _out(ctx, actor, page.items),
         next_cursor=page.next_cursor,
@@ -157,13 +165,14 @@ async def overdue(
         after=decode_serial_position(cursor),
         limit=limit + 1,
     )
-    page = page_of(rows, limit, serial_position("created_at"))
+    page = page_of(rows, limit, _late_position)
+    shown = await _out(ctx, actor, [late.stored for late in page.items])
     return OverdueListOut(
         items=[
             OverdueTicketOut(
-                **shown.model_dump(), overdue_stage=r["stage"], reminded_at=r["reminded_at"]
+                **out.model_dump(), overdue_stage=late.stage.value, reminded_at=late.reminded_at
             )
-            for r, shown in zip(page.items, await _out(ctx, actor, page.items), strict=True)
+            for late, out in zip(page.items, shown, strict=True)
         ],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
@@ -198,24 +207,12 @@ async def get_ticket(
     ticket_id: int, ctx: AftersalesContext, actor: CurrentActor
 ) -> TicketDetailOut:
     """A ticket with its history (who did what; the system's approval marked as such)."""
-    row = await _readable(ctx, actor, ticket_id)
+    found = await _readable(ctx, actor, ticket_id)
     history = await store.history(ctx.pool, ticket_id)
     images = await store.images(ctx.pool, ticket_id)
     return TicketDetailOut(
-        **(await _one(ctx, actor, row)).model_dump(),
-        history=[
-            TicketEventOut(
-                action=h["action"],
-                actor=h["actor"],
-                actor_kind=h["actor_kind"],
-                from_status=h["from_status"],
-                to_status=h["to_status"],
-                outcome=h["outcome"],
-                reason=h["reason"],
-                at=h["at"],
-            )
-            for h in history
-        ],
+        **(await _one(ctx, actor, found)).model_dump(),
+        history=[TicketEventOut.model_validate(asdict(h)) for h in history],
         images=[image_out(i) for i in images],
     )
 
@@ -257,15 +254,15 @@ async def add_images(
     413 otherwise)."""
     asked = ImageKind(body.kind) if body.kind else None
     kind = handlers.image_kind_of(actor, asked)
-    rows = await handlers.add_images(ctx, ticket_id, kind, [upload(i) for i in body.images], actor)
-    return ImageListOut(items=[image_out(r) for r in rows], **whole_list(len(rows)))
+    added = await handlers.add_images(ctx, ticket_id, kind, [upload(i) for i in body.images], actor)
+    return ImageListOut(items=[image_out(i) for i in added], **whole_list(len(added)))
 
 
 @router.get("/tickets/{ticket_id}/images", response_model=ImageListOut)
 async def list_images(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> ImageListOut:
     await _readable(ctx, actor, ticket_id)
-    rows = await store.images(ctx.pool, ticket_id)
-    return ImageListOut(items=[image_out(r) for r in rows], **whole_list(len(rows)))
+    images = await store.images(ctx.pool, ticket_id)
+    return ImageListOut(items=[image_out(i) for i in images], **whole_list(len(images)))
 
 
 @router.get("/tickets/{ticket_id}/images/{image_id}", response_model=ImageDataOut)
@@ -274,9 +271,10 @@ async def get_image(
 ) -> ImageDataOut:
     """One image with its bytes (base64)."""
     await _readable(ctx, actor, ticket_id)
-    row = await store.image(ctx.pool, ticket_id, image_id)
-    if row is None:
+    found = await store.image(ctx.pool, ticket_id, image_id)
+    if found is None:
         raise ImageNotFound(f"ticket {ticket_id} has no image {image_id}")
+    image, data = found
     return ImageDataOut(
-        **image_out(row).model_dump(), data_base64=base64.b64encode(row["data"]).decode()
+        **image_out(image).model_dump(), data_base64=base64.b64encode(data).decode()
     )

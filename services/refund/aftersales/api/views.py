@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import asyncpg
-
-from services.refund.aftersales.domain.activation import ReturnAddress, reapply_refusal
+from services.refund.aftersales.domain.activation import (
+    Activation,
+    ReturnAddress,
+    reapply_refusal,
+)
 from services.refund.aftersales.domain.images import Upload
+from services.refund.aftersales.domain.stored import StoredTicket, TicketImage
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
@@ -16,9 +19,7 @@ from services.refund.aftersales.domain.tickets import (
     ReviewOutcome,
     ServiceType,
     TicketAction,
-    TicketStatus,
 )
-from services.refund.aftersales.store.activations import activation_of
 from shared.api.aftersales import (
     ActivationOut,
     AddressIn,
@@ -57,64 +58,64 @@ def processing_result(result: str) -> ProcessingResult:
     return ProcessingResult(result)
 
 
-def activation_out(row: asyncpg.Record, actor: str, *, masked: bool = False) -> ActivationOut:
+def activation_out(a: Activation, actor: str, *, masked: bool = False) -> ActivationOut:
     """The application as ``actor`` sees it: may they apply again now (its main account,
     after a rejection)?"""
-    phone = row["contact_phone"]
+    address, phone = a.address, a.address.contact_phone
     return ActivationOut(
-        seller_id=row["seller_id"],
-        status=row["status"],
+        seller_id=a.seller_id,
+        status=a.status.value,
         return_address=AddressIn(
-            province=row["province"],
-            city=row["city"],
-            district=row["district"],
-            street=row["street"],
-            contact_name=row["contact_name"],
+            province=address.province,
+            city=address.city,
+            district=address.district,
+            street=address.street,
+            contact_name=address.contact_name,
             contact_phone=mask_phone(phone) if masked else phone,
         ),
-        rejection_reason=row["rejection_reason"],
-        submitted_by=row["submitted_by"],
-        submitted_at=row["submitted_at"],
-        reviewed_by=row["reviewed_by"],
-        reviewed_at=row["reviewed_at"],
-        attempts=row["attempts"],
-        can_apply_again=reapply_refusal(activation_of(row), actor) is None,
+        rejection_reason=a.rejection_reason,
+        submitted_by=a.submitted_by,
+        submitted_at=a.submitted_at,
+        reviewed_by=a.reviewed_by,
+        reviewed_at=a.reviewed_at,
+        attempts=a.attempts,
+        can_apply_again=reapply_refusal(a, actor) is None,
     )
 
 
-def image_out(row: asyncpg.Record) -> ImageOut:
+def image_out(image: TicketImage) -> ImageOut:
     return ImageOut(
-        id=row["id"],
-        kind=row["kind"],
-        filename=row["filename"],
-        content_type=row["content_type"],
-        size_bytes=row["size_bytes"],
-        uploaded_by=row["uploaded_by"],
-        uploaded_at=row["uploaded_at"],
+        id=image.id,
+        kind=image.kind,
+        filename=image.filename,
+        content_type=image.content_type,
+        size_bytes=image.size_bytes,
+        uploaded_by=image.uploaded_by,
+        uploaded_at=image.uploaded_at,
     )
 
 
-def ticket_out(row: asyncpg.Record, actions: Sequence[TicketAction]) -> TicketOut:
+def ticket_out(stored: StoredTicket, actions: Sequence[TicketAction]) -> TicketOut:
     """The ticket as it is shown, with the buttons the caller's rule gave (``actions_for``)."""
-    status = TicketStatus(row["status"])
+    t = stored.ticket
     return TicketOut(
-        id=row["id"],
-        seller_id=row["seller_id"],
-        application_no=row["application_no"],
-        order_no=row["order_no"],
-        customer_id=row["customer_id"],
-        service_type=row["service_type"],
-        description=row["description"],
-        status=status,
-        outcome=row["outcome"],
-        review_reason=row["review_reason"],
-        reviewed_by=row["reviewed_by"],
-        reviewed_at=row["reviewed_at"],
-        processing_result=row["processing_result"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        review_due_at=row["review_due_at"],
-        receipt_due_at=row["receipt_due_at"],
-        processing_due_at=row["processing_due_at"],
+        id=t.id,
+        seller_id=t.seller_id,
+        application_no=t.application_no,
+        order_no=stored.order_no,
+        customer_id=stored.customer_id,
+        service_type=stored.service_type,
+        description=stored.description,
+        status=t.status,
+        outcome=t.outcome.value if t.outcome else None,
+        review_reason=t.review_reason,
+        reviewed_by=t.reviewed_by,
+        reviewed_at=t.reviewed_at,
+        processing_result=t.processing_result.value if t.processing_result else None,
+        created_by=stored.created_by,
+        created_at=t.created_at,
+        review_due_at=t.review_due_at,
+        receipt_due_at=t.receipt_due_at,
+        processing_due_at=t.processing_due_at,
         actions=[a.value for a in actions],
     )

@@ -46,6 +46,17 @@ class ReturnAddress:
 
 
 @dataclass(frozen=True)
+class ActivationEvent:
+    """What happened to an application (append-only): applied, approved, rejected."""
+
+    action: str
+    actor: str
+    status: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Activation:
     seller_id: str
     status: ActivationStatus

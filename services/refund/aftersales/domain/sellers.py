@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from services.refund.aftersales.domain import permissions
@@ -117,3 +118,16 @@ def ticket_actions(
     """The buttons a ticket shows this person: the commands that would be accepted now."""
     held = frozenset(roles)
     return [a for a in TicketAction if action_refusal(a, ticket, username, held, staffing) is None]
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A person a seller's main account gave after-sales permissions to, as stored."""
+
+    seller_id: str
+    username: str
+    permissions: list[str]
+    added_by: str
+    added_at: datetime
+    updated_by: str
+    updated_at: datetime

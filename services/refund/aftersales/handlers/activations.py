@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import activation as rules
 from services.refund.aftersales.domain import permissions
-from services.refund.aftersales.domain.activation import ReturnAddress
+from services.refund.aftersales.domain.activation import Activation, ReturnAddress
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.store import activations as store
-from services.refund.aftersales.store.activations import activation_of
 from shared.http import Actor
 
 
-async def apply(
-    ctx: Context, seller_id: str, address: ReturnAddress, actor: Actor
-) -> asyncpg.Record:
+async def apply(ctx: Context, seller_id: str, address: ReturnAddress, actor: Actor) -> Activation:
     permissions.require(actor.roles, permissions.SELLER_STAFF, "applying for after-sales")
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         # Two first applications at once: the advisory lock orders them on the seller.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"activation:{seller_id}")
-        row = await store.get(conn, seller_id, lock=True)
-        current = activation_of(row) if row is not None else None
+        current = await store.get(conn, seller_id, lock=True)
         applied = rules.apply(current, seller_id, address, actor.username, now)
         saved = await store.save(conn, applied)
         await store.record(conn, applied, "applied", actor.username, now)
@@ -32,16 +26,16 @@ async def apply(
 
 async def review(
     ctx: Context, seller_id: str, approve: bool, reason: str | None, actor: Actor
-) -> asyncpg.Record:
+) -> Activation:
     permissions.require(
         actor.roles, permissions.ACTIVATION_REVIEWERS, "reviewing an after-sales application"
     )
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
-        row = await store.get(conn, seller_id, lock=True)
-        if row is None:
+        current = await store.get(conn, seller_id, lock=True)
+        if current is None:
             raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
-        reviewed = rules.review(activation_of(row), approve, reason, actor.username, now)
+        reviewed = rules.review(current, approve, reason, actor.username, now)
         saved = await store.save(conn, reviewed)
         action = "approved" if approve else "rejected"
         await store.record(conn, reviewed, action, actor.username, now)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import asyncpg
-
 from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain import sellers as rules
@@ -14,7 +12,7 @@ from services.refund.aftersales.domain.errors import (
     NotMainAccount,
     TicketNotFound,
 )
-from services.refund.aftersales.domain.sellers import Permission, Staffing
+from services.refund.aftersales.domain.sellers import Permission, Staffing, StaffMember
 from services.refund.aftersales.domain.tickets import Ticket, TicketAction
 from services.refund.aftersales.store import sellers as store
 from shared.db import Db
@@ -73,7 +71,7 @@ async def check_reads(db: Db, actor: Actor, seller_id: str, ticket_id: int) -> N
 
 async def set_staff(
     ctx: Context, seller_id: str, username: str, given: Iterable[str], actor: Actor
-) -> asyncpg.Record:
+) -> StaffMember:
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         await conn.execute(
@@ -86,7 +84,7 @@ async def set_staff(
         )
 
 
-async def list_staff(ctx: Context, seller_id: str, actor: Actor) -> list[asyncpg.Record]:
+async def list_staff(ctx: Context, seller_id: str, actor: Actor) -> list[StaffMember]:
     """The seller's staff, for its main account and the platform's activation reviewers."""
     current = await staffing(ctx.pool, seller_id)
     platform = permissions.ACTIVATION_REVIEWERS & actor.roles

@@ -17,10 +17,10 @@ import asyncpg
 from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import tickets as rules
 from services.refund.aftersales.domain.sellers import Permission
+from services.refund.aftersales.domain.stored import OverdueTicket
 from services.refund.aftersales.domain.tickets import SYSTEM_ACTOR, Stage, breach_step
 from services.refund.aftersales.store import sellers
 from services.refund.aftersales.store import tickets as store
-from services.refund.aftersales.store.tickets import ticket_of
 from shared import metrics
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
 from shared.messaging.outbox import enqueue
@@ -40,9 +40,8 @@ class SweepResult:
 async def auto_approve(ctx: Context) -> int:
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
-        rows = await store.claim_auto_approvals(conn, now, BATCH)
-        for row in rows:
-            before = ticket_of(row)
+        due = await store.claim_auto_approvals(conn, now, BATCH)
+        for before in due:
             after = rules.auto_approve(before, now, ctx.limits)
             await store.save(conn, after, now)
             await store.record(
@@ -58,9 +57,9 @@ async def auto_approve(ctx: Context) -> int:
                 system=True,
             )
             metrics.operation_finished("aftersales_review", "auto_approved")
-    if rows:
-        log.info("tickets approved by the system", extra={"fields": {"count": len(rows)}})
-    return len(rows)
+    if due:
+        log.info("tickets approved by the system", extra={"fields": {"count": len(due)}})
+    return len(due)
 
 
 async def _recipients(conn: asyncpg.Connection, seller_id: str, stage: Stage) -> list[str]:
@@ -74,8 +73,8 @@ async def _recipients(conn: asyncpg.Connection, seller_id: str, stage: Stage) ->
     return sorted(p for p in people if needed in staffing.permissions_of(p))
 
 
-async def _remind(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-    ticket, stage = ticket_of(row), Stage(row["stage"])
+async def _remind(ctx: Context, conn: asyncpg.Connection, late: OverdueTicket) -> None:
+    ticket, stage = late.stored.ticket, late.stage
     recipients = await _recipients(conn, ticket.seller_id, stage)
     key = rules.reminder_key(ticket, stage)
     for recipient in recipients:
@@ -88,7 +87,7 @@ async def _remind(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record) -
                 template_id=REMINDER_TEMPLATE,
                 params={
                     "ticket_id": ticket.id,
-                    "order_no": row["order_no"],
+                    "order_no": late.stored.order_no,
                     "stage": STAGE_WORDS[stage],
                 },
                 dedupe_key=f"{key}:{recipient}",
@@ -103,10 +102,10 @@ async def _remind(ctx: Context, conn: asyncpg.Connection, row: asyncpg.Record) -
 async def remind(ctx: Context) -> int:
     now = ctx.now()
     async with ctx.pool.acquire() as conn, conn.transaction():
-        rows = await store.claim_unreminded(conn, now, now - ctx.limits.remind_review_after, BATCH)
-        for row in rows:
-            await _remind(ctx, conn, row)
-    return len(rows)
+        late = await store.claim_unreminded(conn, now, now - ctx.limits.remind_review_after, BATCH)
+        for one in late:
+            await _remind(ctx, conn, one)
+    return len(late)
 
 
 async def sweep(ctx: Context) -> SweepResult:

@@ -18,6 +18,7 @@ from services.refund.aftersales.domain.errors import (
 )
 from services.refund.aftersales.domain.images import ImageKind, Upload
 from services.refund.aftersales.domain.sellers import Permission
+from services.refund.aftersales.domain.stored import StoredTicket, TicketImage
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
@@ -28,7 +29,6 @@ from services.refund.aftersales.domain.tickets import (
 from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.store import activations
 from services.refund.aftersales.store import tickets as store
-from services.refund.aftersales.store.tickets import ticket_of
 from shared import metrics
 from shared.errors import DomainError
 from shared.http import Actor
@@ -38,7 +38,7 @@ MAX_BATCH = 100
 
 async def open_ticket(
     ctx: Context, new: NewTicket, uploads: list[Upload], actor: Actor
-) -> asyncpg.Record:
+) -> StoredTicket:
     permissions.require(actor.roles, permissions.TICKET_OPENERS, "opening a service ticket")
     checked = rules.check_new(new)
     images = image_rules.decode_all(ImageKind.CUSTOMER, 0, uploads)
@@ -48,21 +48,22 @@ async def open_ticket(
             raise SellerNotActivated(
                 f"seller {checked.seller_id} has no approved self-service after-sales"
             )
-        row = await store.insert(
+        opened = await store.insert(
             conn, checked, actor.username, now, rules.review_due(now, ctx.limits)
         )
+        ticket = opened.ticket
         await store.record(
             conn,
-            row["id"],
+            ticket.id,
             "opened",
             actor.username,
             at=now,
             from_status=None,
-            to_status=row["status"],
+            to_status=ticket.status.value,
         )
         if images:
-            await store.add_images(conn, row["id"], ImageKind.CUSTOMER, images, actor.username, now)
-        return row
+            await store.add_images(conn, ticket.id, ImageKind.CUSTOMER, images, actor.username, now)
+        return opened
 
 
 async def _change(
@@ -73,12 +74,12 @@ async def _change(
     actor: Actor,
     command: TicketAction,
     change: Callable[[Ticket], Ticket],
-) -> asyncpg.Record:
-    row = await store.get(conn, ticket_id, lock=True)
-    if row is None:
+) -> StoredTicket:
+    found = await store.get(conn, ticket_id, lock=True)
+    if found is None:
         raise TicketNotFound(f"no service ticket {ticket_id}")
-    await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
-    before = ticket_of(row)
+    before = found.ticket
+    await sellers.check_reads(conn, actor, before.seller_id, ticket_id)
     await sellers.check_command(conn, actor, command, before)
     after = change(before)
     now = ctx.now()
@@ -108,7 +109,7 @@ def _outcome(action: str, t: Ticket) -> str | None:
 
 async def review(
     ctx: Context, ticket_id: int, decision: Review, uploads: list[Upload], actor: Actor
-) -> asyncpg.Record:
+) -> StoredTicket:
     permissions.require(actor.roles, frozenset({permissions.REVIEWER}), "reviewing a ticket")
     async with ctx.pool.acquire() as conn, conn.transaction():
         saved = await _review_one(ctx, conn, ticket_id, decision, actor)
@@ -136,14 +137,14 @@ async def review_batch(
     ids = list(dict.fromkeys(ticket_ids))
     if not 1 <= len(ids) <= MAX_BATCH:
         raise BatchNotAllowed(f"a batch holds 1 to {MAX_BATCH} tickets")
-    rules.check_batch(decision.outcome, [ticket_of(r) for r in await store.get_many(ctx.pool, ids)])
+    rules.check_batch(decision.outcome, await store.get_many(ctx.pool, ids))
     rules.check_reason(decision)
     results: list[BatchResult] = []
     for ticket_id in ids:
         try:
             async with ctx.pool.acquire() as conn, conn.transaction():
-                row = await _review_one(ctx, conn, ticket_id, decision, actor)
-            results.append(BatchResult(ticket_id, True, status=row["status"]))
+                reviewed = await _review_one(ctx, conn, ticket_id, decision, actor)
+            results.append(BatchResult(ticket_id, True, status=reviewed.ticket.status.value))
             metrics.operation_finished("aftersales_review", decision.outcome.value)
         except DomainError as exc:
             results.append(BatchResult(ticket_id, False, code=exc.code, message=exc.message))
@@ -152,7 +153,7 @@ async def review_batch(
 
 async def _review_one(
     ctx: Context, conn: asyncpg.Connection, ticket_id: int, decision: Review, actor: Actor
-) -> asyncpg.Record:
+) -> StoredTicket:
     now = ctx.now()
 
     def decide(ticket: Ticket) -> Ticket:
@@ -161,7 +162,7 @@ async def _review_one(
     return await _change(ctx, conn, ticket_id, "reviewed", actor, TicketAction.REVIEW, decide)
 
 
-async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
+async def receive(ctx: Context, ticket_id: int, actor: Actor) -> StoredTicket:
     permissions.require(
         actor.roles, frozenset({permissions.PROCESSOR}), "receiving a returned item"
     )
@@ -180,7 +181,7 @@ async def receive(ctx: Context, ticket_id: int, actor: Actor) -> asyncpg.Record:
 
 async def process(
     ctx: Context, ticket_id: int, result: ProcessingResult, actor: Actor
-) -> asyncpg.Record:
+) -> StoredTicket:
     permissions.require(actor.roles, frozenset({permissions.PROCESSOR}), "processing a ticket")
     async with ctx.pool.acquire() as conn, conn.transaction():
         saved = await _change(
@@ -203,22 +204,23 @@ async def _add_images(
     kind: ImageKind,
     uploads: list[Upload],
     actor: Actor,
-) -> list[asyncpg.Record]:
+) -> list[TicketImage]:
     # The ticket row is locked by the caller, so two uploads cannot both pass the count.
     already = await store.image_count(conn, ticket_id, kind)
     images = image_rules.decode_all(kind, already, uploads)
     now = ctx.now()
     added = await store.add_images(conn, ticket_id, kind, images, actor.username, now)
-    row = await store.get(conn, ticket_id)
-    assert row is not None
+    found = await store.get(conn, ticket_id)
+    assert found is not None
+    status = found.ticket.status.value
     await store.record(
         conn,
         ticket_id,
         "images_added",
         actor.username,
         at=now,
-        from_status=row["status"],
-        to_status=row["status"],
+        from_status=status,
+        to_status=status,
         reason=f"{kind.value}: " + ", ".join(i.filename for i in images),
     )
     return added
@@ -240,13 +242,14 @@ def image_kind_of(actor: Actor, asked: ImageKind | None) -> ImageKind:
 
 async def add_images(
     ctx: Context, ticket_id: int, kind: ImageKind, uploads: list[Upload], actor: Actor
-) -> list[asyncpg.Record]:
+) -> list[TicketImage]:
     permissions.require(actor.roles, IMAGE_ADDERS[kind], f"adding {kind.value} images")
     async with ctx.pool.acquire() as conn, conn.transaction():
-        row = await store.get(conn, ticket_id, lock=True)
-        if row is None:
+        found = await store.get(conn, ticket_id, lock=True)
+        if found is None:
             raise TicketNotFound(f"no service ticket {ticket_id}")
-        await sellers.check_reads(conn, actor, row["seller_id"], ticket_id)
+        seller_id = found.ticket.seller_id
+        await sellers.check_reads(conn, actor, seller_id, ticket_id)
         if kind is ImageKind.REVIEW:
-            await sellers.check_acts_for(conn, actor, row["seller_id"], Permission.REVIEW)
+            await sellers.check_acts_for(conn, actor, seller_id, Permission.REVIEW)
         return await _add_images(ctx, conn, ticket_id, kind, uploads, actor)

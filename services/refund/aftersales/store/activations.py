@@ -9,10 +9,12 @@ import asyncpg
 
 from services.refund.aftersales.domain.activation import (
     Activation,
+    ActivationEvent,
     ActivationStatus,
     ReturnAddress,
 )
 from shared.db import Db
+from shared.db.rows import rows_as
 from shared.paging import Position
 
 
@@ -38,11 +40,12 @@ def activation_of(row: asyncpg.Record) -> Activation:
     )
 
 
-async def get(db: Db, seller_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+async def get(db: Db, seller_id: str, *, lock: bool = False) -> Activation | None:
     suffix = " FOR UPDATE" if lock else ""
-    return await db.fetchrow(
+    row = await db.fetchrow(
         f"SELECT * FROM aftersales_activations WHERE seller_id = $1{suffix}", seller_id
     )
+    return None if row is None else activation_of(row)
 
 
 async def status_of(conn: asyncpg.Connection, seller_id: str) -> str | None:
@@ -53,7 +56,7 @@ async def status_of(conn: asyncpg.Connection, seller_id: str) -> str | None:
     return status
 
 
-async def save(conn: asyncpg.Connection, a: Activation) -> asyncpg.Record:
+async def save(conn: asyncpg.Connection, a: Activation) -> Activation:
     row = await conn.fetchrow(
         "INSERT INTO aftersales_activations (seller_id, status, province, city, district,"
         " street, contact_name, contact_phone, rejection_reason, submitted_by, submitted_at,"
@@ -83,7 +86,7 @@ async def save(conn: asyncpg.Connection, a: Activation) -> asyncpg.Record:
         a.main_account,
     )
     assert row is not None
-    return row
+    return activation_of(row)
 
 
 async def record(
@@ -102,13 +105,12 @@ async def record(
     )
 
 
-async def history(db: Db, seller_id: str) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM aftersales_activation_events WHERE seller_id = $1 ORDER BY id",
-            seller_id,
-        )
+async def history(db: Db, seller_id: str) -> list[ActivationEvent]:
+    rows = await db.fetch(
+        "SELECT * FROM aftersales_activation_events WHERE seller_id = $1 ORDER BY id",
+        seller_id,
     )
+    return rows_as(ActivationEvent, rows)
 
 
 async def page(
@@ -118,11 +120,12 @@ async def page(
     sellers: frozenset[str] | None,
     after: Position | None,
     limit: int,
-) -> list[asyncpg.Record]:
+) -> list[Activation]:
     """Applications, newest first; ``after`` is the last one given out (submitted_at, seller);
     ``sellers`` limits them to those sellers (None: every seller)."""
-    return list(
-        await db.fetch(
+    return [
+        activation_of(r)
+        for r in await db.fetch(
             "SELECT * FROM aftersales_activations WHERE ($1::text IS NULL OR status = $1)"
             " AND ($2::timestamptz IS NULL OR (submitted_at, seller_id) < ($2, $3::text))"
             " AND ($4::text[] IS NULL OR seller_id = ANY ($4))"
@@ -133,4 +136,4 @@ async def page(
             sorted(sellers) if sellers is not None else None,
             limit,
         )
-    )
+    ]

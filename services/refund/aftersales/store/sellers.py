@@ -7,8 +7,9 @@ from datetime import datetime
 
 import asyncpg
 
-from services.refund.aftersales.domain.sellers import Permission, Staffing
+from services.refund.aftersales.domain.sellers import Permission, Staffing, StaffMember
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
 
 async def staffings_of(db: Db, seller_ids: Collection[str]) -> dict[str, Staffing]:
@@ -52,7 +53,7 @@ async def set_staff(
     given: Collection[Permission],
     actor: str,
     now: datetime,
-) -> asyncpg.Record:
+) -> StaffMember:
     row = await conn.fetchrow(
         "INSERT INTO aftersales_seller_staff (seller_id, username, permissions, added_by,"
         " added_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $4, $5)"
@@ -74,13 +75,12 @@ async def set_staff(
         actor,
         now,
     )
-    return row
+    return row_as(StaffMember, row)
 
 
-async def staff(db: Db, seller_id: str) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM aftersales_seller_staff WHERE seller_id = $1 ORDER BY username",
-            seller_id,
-        )
+async def staff(db: Db, seller_id: str) -> list[StaffMember]:
+    rows = await db.fetch(
+        "SELECT * FROM aftersales_seller_staff WHERE seller_id = $1 ORDER BY username",
+        seller_id,
     )
+    return rows_as(StaffMember, rows)

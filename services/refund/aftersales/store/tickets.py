@@ -8,15 +8,24 @@ from datetime import datetime
 import asyncpg
 
 from services.refund.aftersales.domain.images import Image, ImageKind
+from services.refund.aftersales.domain.quality import QualityFigures
+from services.refund.aftersales.domain.stored import (
+    OverdueTicket,
+    StoredTicket,
+    TicketEvent,
+    TicketImage,
+)
 from services.refund.aftersales.domain.ticket_query import TicketQuery
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
     ProcessingResult,
     ReviewOutcome,
+    Stage,
     Ticket,
     TicketStatus,
 )
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 from shared.paging import Position
 
 _OVERDUE = (
@@ -30,7 +39,7 @@ _STAGE = (
 )
 
 
-def ticket_of(row: asyncpg.Record) -> Ticket:
+def _ticket(row: asyncpg.Record) -> Ticket:
     return Ticket(
         id=row["id"],
         seller_id=row["seller_id"],
@@ -50,9 +59,24 @@ def ticket_of(row: asyncpg.Record) -> Ticket:
     )
 
 
+def _stored(row: asyncpg.Record) -> StoredTicket:
+    return StoredTicket(
+        ticket=_ticket(row),
+        order_no=row["order_no"],
+        customer_id=row["customer_id"],
+        service_type=row["service_type"],
+        description=row["description"],
+        created_by=row["created_by"],
+    )
+
+
+def _overdue(row: asyncpg.Record) -> OverdueTicket:
+    return OverdueTicket(_stored(row), Stage(row["stage"]), row.get("reminded_at"))
+
+
 async def insert(
     conn: asyncpg.Connection, t: NewTicket, actor: str, now: datetime, review_due_at: datetime
-) -> asyncpg.Record:
+) -> StoredTicket:
     row = await conn.fetchrow(
         "INSERT INTO aftersales_tickets (seller_id, application_no, order_no, customer_id,"
         " service_type, description, status, created_by, created_at, review_due_at, updated_at)"
@@ -68,24 +92,24 @@ async def insert(
         review_due_at,
     )
     assert row is not None
-    return row
+    return _stored(row)
 
 
-async def get(db: Db, ticket_id: int, *, lock: bool = False) -> asyncpg.Record | None:
+async def get(db: Db, ticket_id: int, *, lock: bool = False) -> StoredTicket | None:
     suffix = " FOR UPDATE" if lock else ""
-    return await db.fetchrow(f"SELECT * FROM aftersales_tickets WHERE id = $1{suffix}", ticket_id)
+    row = await db.fetchrow(f"SELECT * FROM aftersales_tickets WHERE id = $1{suffix}", ticket_id)
+    return None if row is None else _stored(row)
 
 
-async def get_many(db: Db, ticket_ids: Sequence[int]) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM aftersales_tickets WHERE id = ANY($1::bigint[]) ORDER BY id",
-            list(ticket_ids),
-        )
+async def get_many(db: Db, ticket_ids: Sequence[int]) -> list[Ticket]:
+    rows = await db.fetch(
+        "SELECT * FROM aftersales_tickets WHERE id = ANY($1::bigint[]) ORDER BY id",
+        list(ticket_ids),
     )
+    return [_ticket(r) for r in rows]
 
 
-async def save(conn: asyncpg.Connection, t: Ticket, now: datetime) -> asyncpg.Record:
+async def save(conn: asyncpg.Connection, t: Ticket, now: datetime) -> StoredTicket:
     row = await conn.fetchrow(
         "UPDATE aftersales_tickets SET status = $2, outcome = $3, review_reason = $4,"
         " reviewed_by = $5, reviewed_at = $6, processing_result = $7, review_due_at = $8,"
@@ -104,7 +128,7 @@ async def save(conn: asyncpg.Connection, t: Ticket, now: datetime) -> asyncpg.Re
         now,
     )
     assert row is not None
-    return row
+    return _stored(row)
 
 
 async def record(
@@ -135,17 +159,16 @@ async def record(
     )
 
 
-async def history(db: Db, ticket_id: int) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM aftersales_ticket_events WHERE ticket_id = $1 ORDER BY id", ticket_id
-        )
+async def history(db: Db, ticket_id: int) -> list[TicketEvent]:
+    rows = await db.fetch(
+        "SELECT * FROM aftersales_ticket_events WHERE ticket_id = $1 ORDER BY id", ticket_id
     )
+    return rows_as(TicketEvent, rows)
 
 
 async def page(
     db: Db, query: TicketQuery, *, before_id: int | None, limit: int
-) -> list[asyncpg.Record]:
+) -> list[StoredTicket]:
     """Tickets matching every filter, newest first; ``limit`` rows at most."""
     sql = (
         "SELECT * FROM aftersales_tickets WHERE ($1::text IS NULL OR seller_id = $1)"
@@ -157,8 +180,9 @@ async def page(
         " AND ($9::text[] IS NULL OR seller_id = ANY ($9))"
         " AND ($10::bigint IS NULL OR id < $10) ORDER BY id DESC LIMIT $11"
     )
-    return list(
-        await db.fetch(
+    return [
+        _stored(r)
+        for r in await db.fetch(
             sql,
             query.seller_id,
             query.status.value if query.status else None,
@@ -172,7 +196,7 @@ async def page(
             before_id,
             limit,
         )
-    )
+    ]
 
 
 _IMAGE = "id, ticket_id, kind, filename, content_type, size_bytes, uploaded_by, uploaded_at"
@@ -186,25 +210,24 @@ async def add_images(
     images: Sequence[Image],
     actor: str,
     now: datetime,
-) -> list[asyncpg.Record]:
-    rows = []
+) -> list[TicketImage]:
+    added = []
     for image in images:
-        rows.append(
-            await conn.fetchrow(
-                "INSERT INTO aftersales_ticket_images (ticket_id, kind, filename, content_type,"
-                " size_bytes, data, uploaded_by, uploaded_at)"
-                f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_IMAGE}",
-                ticket_id,
-                kind.value,
-                image.filename,
-                image.content_type,
-                len(image.data),
-                image.data,
-                actor,
-                now,
-            )
+        row = await conn.fetchrow(
+            "INSERT INTO aftersales_ticket_images (ticket_id, kind, filename, content_type,"
+            " size_bytes, data, uploaded_by, uploaded_at)"
+            f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_IMAGE}",
+            ticket_id,
+            kind.value,
+            image.filename,
+            image.content_type,
+            len(image.data),
+            image.data,
+            actor,
+            now,
         )
-    return rows
+        added.append(row_as(TicketImage, row))
+    return added
 
 
 async def image_count(conn: asyncpg.Connection, ticket_id: int, kind: ImageKind) -> int:
@@ -216,45 +239,44 @@ async def image_count(conn: asyncpg.Connection, ticket_id: int, kind: ImageKind)
     return count
 
 
-async def images(db: Db, ticket_id: int) -> list[asyncpg.Record]:
+async def images(db: Db, ticket_id: int) -> list[TicketImage]:
     """The images' descriptions, without their bytes: the customer's first, then by id."""
-    return list(
-        await db.fetch(
-            f"SELECT {_IMAGE} FROM aftersales_ticket_images WHERE ticket_id = $1"
-            " ORDER BY kind = 'review', id",
-            ticket_id,
-        )
+    rows = await db.fetch(
+        f"SELECT {_IMAGE} FROM aftersales_ticket_images WHERE ticket_id = $1"
+        " ORDER BY kind = 'review', id",
+        ticket_id,
     )
+    return rows_as(TicketImage, rows)
 
 
-async def image(db: Db, ticket_id: int, image_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def image(db: Db, ticket_id: int, image_id: int) -> tuple[TicketImage, bytes] | None:
+    """One image's description and its bytes."""
+    row = await db.fetchrow(
         "SELECT * FROM aftersales_ticket_images WHERE ticket_id = $1 AND id = $2",
         ticket_id,
         image_id,
     )
+    return None if row is None else (row_as(TicketImage, row), bytes(row["data"]))
 
 
-async def claim_auto_approvals(
-    conn: asyncpg.Connection, now: datetime, limit: int
-) -> list[asyncpg.Record]:
+async def claim_auto_approvals(conn: asyncpg.Connection, now: datetime, limit: int) -> list[Ticket]:
     """Unreviewed tickets past their review time, locked (replicas share the work)."""
-    return list(
-        await conn.fetch(
-            "SELECT * FROM aftersales_tickets WHERE status = 'awaiting_review'"
-            " AND review_due_at <= $1 ORDER BY review_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
-            now,
-            limit,
-        )
+    rows = await conn.fetch(
+        "SELECT * FROM aftersales_tickets WHERE status = 'awaiting_review'"
+        " AND review_due_at <= $1 ORDER BY review_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        now,
+        limit,
     )
+    return [_ticket(r) for r in rows]
 
 
 async def claim_unreminded(
     conn: asyncpg.Connection, now: datetime, review_late_before: datetime, limit: int
-) -> list[asyncpg.Record]:
+) -> list[OverdueTicket]:
     """Overdue tickets whose staff were not reminded of this stage yet, locked."""
-    return list(
-        await conn.fetch(
+    return [
+        _overdue(r)
+        for r in await conn.fetch(
             f"SELECT t.*, {_STAGE} AS stage FROM aftersales_tickets t WHERE {_OVERDUE}"
             " AND NOT EXISTS (SELECT 1 FROM aftersales_reminders r WHERE r.ticket_id = t.id"
             f" AND r.stage = {_STAGE}) ORDER BY t.id LIMIT $3 FOR UPDATE OF t SKIP LOCKED",
@@ -262,7 +284,7 @@ async def claim_unreminded(
             review_late_before,
             limit,
         )
-    )
+    ]
 
 
 async def remember_reminder(
@@ -288,10 +310,11 @@ async def overdue(
     sellers: frozenset[str] | None,
     after: Position | None,
     limit: int,
-) -> list[asyncpg.Record]:
+) -> list[OverdueTicket]:
     """Overdue tickets, longest waiting first, with when their staff were reminded."""
-    return list(
-        await db.fetch(
+    return [
+        _overdue(r)
+        for r in await db.fetch(
             f"SELECT t.*, {_STAGE} AS stage, r.reminded_at FROM aftersales_tickets t"
             f" LEFT JOIN aftersales_reminders r ON r.ticket_id = t.id AND r.stage = {_STAGE}"
             f" WHERE {_OVERDUE} AND ($3::text IS NULL OR {_STAGE} = $3)"
@@ -308,12 +331,12 @@ async def overdue(
             int(after.id) if after else None,
             limit,
         )
-    )
+    ]
 
 
 async def quality(
     db: Db, seller_id: str, start: datetime, end: datetime, system_actor: str
-) -> asyncpg.Record:
+) -> QualityFigures:
     """A seller's figures over the tickets opened in the period."""
     row = await db.fetchrow(
         "SELECT count(*) AS opened,"
@@ -332,4 +355,4 @@ async def quality(
         system_actor,
     )
     assert row is not None
-    return row
+    return row_as(QualityFigures, row)

@@ -87,10 +87,10 @@ async def list_statistics(
     departments = [d.value for d in handlers.readable(actor) if department in (None, d)]
     if department is not None:
         handlers.require_reader(actor, department)
-    page, months = await store.page(
+    page = await store.page(
         ctx.pool, departments=departments, state=state, after=decode_cursor(cursor), limit=limit
     )
-    return page_out(MonthlyStatisticsPageOut, page, [summary(m, actor, ctx) for m in months])
+    return page_out(MonthlyStatisticsPageOut, page, [summary(m, actor, ctx) for m in page.items])
 
 
 @router.get(_ONE, response_model=MonthlyStatisticsOut)

@@ -175,7 +175,7 @@ async def page(
     state: str | None,
     after: Position | None,
     limit: int,
-) -> tuple[Page[asyncpg.Record], list[MonthStatistics]]:
+) -> Page[MonthStatistics]:
     """Months with a decision, the latest decided first."""
     q = Query()
     q.where("department = ANY({})", departments)
@@ -189,4 +189,4 @@ async def page(
         after=after,
         limit=limit,
     )
-    return got, [_of(r) for r in got.items]
+    return got.map(_of)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Query, status
 
 from services.rental.accounts.api.common import Accounts, key_required
@@ -12,6 +12,7 @@ from services.rental.accounts.domain.actions import account_actions
 from services.rental.accounts.domain.card import CardState
 from services.rental.accounts.domain.fund_flow import yuan
 from services.rental.accounts.domain.refund_request import RefundKind
+from services.rental.accounts.domain.stored import ListedAccount, RefundRequest
 from services.rental.accounts.handlers import accounts as handlers
 from services.rental.accounts.handlers import refunds as refund_handlers
 from services.rental.accounts.store import accounts as store
@@ -52,31 +53,31 @@ router = APIRouter(tags=["accounts"])
 BOOK_FILTER = "Only the movements that changed this sum: balance, deposit or held"
 
 
-def refund_out(row: asyncpg.Record) -> RefundOut:
+def refund_out(row: RefundRequest) -> RefundOut:
     return RefundOut(
-        request_id=row["request_id"],
-        kind=row["kind"],
-        amount_cents=row["amount_cents"],
-        bonus_deducted_cents=row["bonus_deducted_cents"],
-        fee_cents=row["fee_cents"],
-        payout_cents=row["payout_cents"],
-        payout_method=row["payout_method"],
-        payout_account=mask_card(row["payout_account"]) if row["payout_account"] else None,
-        status=row["status"],
-        reason=row["reason"],
-        requested_by=row["requested_by"],
-        requested_at=row["requested_at"],
-        outcome=row["outcome"],
-        decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
+        request_id=row.request_id,
+        kind=row.kind,
+        amount_cents=row.amount_cents,
+        bonus_deducted_cents=row.bonus_deducted_cents,
+        fee_cents=row.fee_cents,
+        payout_cents=row.payout_cents,
+        payout_method=row.payout_method,
+        payout_account=mask_card(row.payout_account) if row.payout_account else None,
+        status=row.status,
+        reason=row.reason,
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+        outcome=row.outcome,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
     )
 
 
-def _summary(row: asyncpg.Record) -> AccountSummaryOut:
-    values = dict(row)
-    values["phone"] = mask_phone(row["phone"])
-    values["balance_yuan"] = yuan(row["balance_cents"])
-    values["deposit_yuan"] = yuan(row["deposit_cents"])
+def _summary(row: ListedAccount) -> AccountSummaryOut:
+    values = asdict(row)
+    values["phone"] = mask_phone(row.phone)
+    values["balance_yuan"] = yuan(row.balance_cents)
+    values["deposit_yuan"] = yuan(row.deposit_cents)
     return AccountSummaryOut.model_validate(values)
 
 
@@ -134,7 +135,7 @@ async def get_movements(
     before = numeric_id(decode_cursor(cursor))
     rows = await store.movements(deps.pool, user_id, before_id=before, limit=limit, book=book)
     return MovementPageOut(
-        **paged(rows, limit, keyset("at", "id"), lambda r: MovementOut(**dict(r)))
+        **paged(rows, limit, keyset("at", "id"), lambda r: MovementOut(**asdict(r)))
     )
 
 
@@ -146,7 +147,7 @@ async def get_card_changes(
     before = numeric_id(decode_cursor(cursor))
     rows = await store.card_history(deps.pool, user_id, before_id=before, limit=limit)
     return CardChangePageOut(
-        **paged(rows, limit, keyset("at", "id"), lambda r: CardChangeOut(**dict(r)))
+        **paged(rows, limit, keyset("at", "id"), lambda r: CardChangeOut(**asdict(r)))
     )
 
 
@@ -164,7 +165,7 @@ async def post_card_state(
         roles=actor.roles,
     )
     latest = (await store.card_history(deps.pool, user_id))[0]
-    return CardChangeOut(**dict(latest))
+    return CardChangeOut(**asdict(latest))
 
 
 @router.post("/accounts/{user_id}/deposit", response_model=BooksOut)

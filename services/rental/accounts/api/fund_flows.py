@@ -50,11 +50,11 @@ async def get_fund_flows(
     page = await handlers.page(deps, f, after=after, limit=limit)
     totals = [
         FundFlowTotalOut(
-            kind=t["kind"],
-            direction="out" if t["kind"] in OUTFLOWS else "in",
-            count=t["count"],
-            amount_cents=t["amount_cents"],
-            amount_yuan=yuan(t["amount_cents"]),
+            kind=t.kind,
+            direction="out" if t.kind in OUTFLOWS else "in",
+            count=t.count,
+            amount_cents=t.amount_cents,
+            amount_yuan=yuan(t.amount_cents),
         )
         for t in page.totals
     ]
@@ -62,15 +62,15 @@ async def get_fund_flows(
     return FundFlowPageOut(
         items=[
             FundFlowOut(
-                id=r["id"],
-                at=r["at"],
-                user_id=r["user_id"],
-                kind=r["kind"],
-                direction="out" if r["kind"] in OUTFLOWS else "in",
-                amount_cents=r["amount_cents"],
-                amount_yuan=yuan(r["amount_cents"]),
-                reference=r["reference"],
-                actor=r["actor"],
+                id=r.id,
+                at=r.at,
+                user_id=r.user_id,
+                kind=r.kind,
+                direction="out" if r.kind in OUTFLOWS else "in",
+                amount_cents=r.amount_cents,
+                amount_yuan=yuan(r.amount_cents),
+                reference=r.reference,
+                actor=r.actor,
             )
             for r in page.page.items
         ],

@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse
 
@@ -14,6 +13,7 @@ from services.rental.accounts.api.common import Accounts, key_required
 from services.rental.accounts.api.receipt_page import receipt_html
 from services.rental.accounts.domain.errors import VerificationNotFound
 from services.rental.accounts.domain.fund_flow import yuan
+from services.rental.accounts.domain.stored import Receipt
 from services.rental.accounts.domain.topup import PaymentMethod, TopUpRequest
 from services.rental.accounts.domain.topup_identity import IdentityMethod
 from services.rental.accounts.handlers import topups as handlers
@@ -35,19 +35,19 @@ from shared.paging import decode_cursor
 router = APIRouter(tags=["top-ups"])
 
 
-def receipt_out(row: asyncpg.Record) -> ReceiptOut:
+def receipt_out(row: Receipt) -> ReceiptOut:
     return ReceiptOut(
-        serial_no=row["serial_no"],
-        user_id=row["user_id"],
-        amount_cents=row["amount_cents"],
-        amount_yuan=yuan(row["amount_cents"]),
-        at=row["at"],
-        payment_method=row["payment_method"],
-        payer_account=mask_card(row["payer_account"]),
-        balance_before_cents=row["balance_before"],
-        balance_after_cents=row["balance_after"],
-        bonus_cents=row["bonus_cents"],
-        agent=row["agent"],
+        serial_no=row.serial_no,
+        user_id=row.user_id,
+        amount_cents=row.amount_cents,
+        amount_yuan=yuan(row.amount_cents),
+        at=row.at,
+        payment_method=row.payment_method,
+        payer_account=mask_card(row.payer_account),
+        balance_before_cents=row.balance_before,
+        balance_after_cents=row.balance_after,
+        bonus_cents=row.bonus_cents,
+        agent=row.agent,
     )
 
 

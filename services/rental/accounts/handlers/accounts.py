@@ -20,6 +20,7 @@ from services.rental.accounts.domain.errors import (
 )
 from services.rental.accounts.domain.ledger import Books
 from services.rental.accounts.domain.refund_request import RefundKind
+from services.rental.accounts.domain.stored import Account, RefundRequest
 from services.rental.accounts.domain.topup import local_day_bounds
 from services.rental.accounts.domain.topup_limits import DayUsage, TopUpLimits, limits_for
 from services.rental.accounts.store import accounts as store
@@ -43,7 +44,7 @@ class AccountView:
     name: str | None
     limits: TopUpLimits
     today: DayUsage
-    refunds: list[asyncpg.Record]
+    refunds: list[RefundRequest]
     facts: AccountFacts
 
 
@@ -57,14 +58,14 @@ async def view(deps: AccountDeps, user_id: str) -> AccountView:
         user = await store.user(conn, user_id)
         if row is None and user is None:
             raise AccountNotFound(f"no account or registered user {user_id}")
-        card_type = (user["card_type"] if user is not None else None) or "standard"
-        books = store.books_of(row) if row is not None else Books()
-        card_state = CardState(row["card_state"]) if row is not None else CardState.ACTIVE
+        card_type = (user.card_type if user is not None else None) or "standard"
+        books = row.books if row is not None else Books()
+        card_state = CardState(row.card_state) if row is not None else CardState.ACTIVE
         refunds = await refund_store.of_user(conn, user_id)
         facts = AccountFacts(
             books,
             card_state,
-            frozenset(RefundKind(r["kind"]) for r in refunds if r["status"] == "pending"),
+            frozenset(RefundKind(r.kind) for r in refunds if r.status == "pending"),
             await refund_store.bonus_left(conn, user_id),
             deps.settings.rental_refund_fee_bps,
         )
@@ -75,8 +76,8 @@ async def view(deps: AccountDeps, user_id: str) -> AccountView:
             card_state=card_state.value,
             card_type=card_type,
             registered=user is not None,
-            phone=user["phone"] if user is not None else None,
-            name=user["name"] if user is not None else None,
+            phone=user.phone if user is not None else None,
+            name=user.name if user is not None else None,
             limits=limits_for(card_type, deps.limits),
             today=await charge_store.day_usage(conn, user_id, start, end),
             refunds=refunds,
@@ -84,7 +85,7 @@ async def view(deps: AccountDeps, user_id: str) -> AccountView:
         )
 
 
-async def _existing(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
+async def _existing(conn: asyncpg.Connection, user_id: str) -> Account:
     if await store.view(conn, user_id) is None and await store.user(conn, user_id) is None:
         raise AccountNotFound(f"no account or registered user {user_id}")
     return await store.lock(conn, user_id)
@@ -101,7 +102,7 @@ async def change_card_state(
 ) -> CardState:
     async with deps.pool.acquire() as conn, conn.transaction():
         account = await _existing(conn, user_id)
-        current = CardState(account["card_state"])
+        current = CardState(account.card_state)
         refusal = card_change_refusal(roles, current, state)
         if refusal is not None:
             raise refusal
@@ -130,14 +131,14 @@ async def change_deposit(
         raise ReasonRequired("a deposit change needs a reason")
     async with deps.pool.acquire() as conn, conn.transaction():
         account = await _existing(conn, user_id)
-        books = store.books_of(account)
+        books = account.books
         facts = AccountFacts(
-            books, CardState(account["card_state"]), await refund_store.pending_kinds(conn, user_id)
+            books, CardState(account.card_state), await refund_store.pending_kinds(conn, user_id)
         )
         refusal = deposit_change_refusal(actor.roles, facts)
         if refusal is not None:
             raise refusal
-        reference = f"deposit-change:{user_id}:{idempotency_key or account['movements']}"
+        reference = f"deposit-change:{user_id}:{idempotency_key or account.movements}"
         if idempotency_key is not None and await conn.fetchval(
             "SELECT 1 FROM account_ledger WHERE kind = 'deposit_adjusted' AND reference = $1",
             reference,

@@ -15,18 +15,18 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import asyncpg
-
 from services.rental.accounts.adapters.payment_counter import ChargeResult
 from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.domain import ledger
 from services.rental.accounts.domain.errors import TopUpInProgress, TopUpUnconfirmed
+from services.rental.accounts.domain.stored import Charge, Receipt
 from services.rental.accounts.domain.topup import bonus_for, serial_number
 from services.rental.accounts.domain.topup_charge import ChargeStatus, failure_error
 from services.rental.accounts.store import accounts as account_store
 from services.rental.accounts.store import topup_charges as charges
 from services.rental.accounts.store import topups as store
 from shared import metrics
+from shared.db import Db
 from shared.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -34,27 +34,27 @@ SWEEP_BATCH = 20
 """Pending charges one sweep pass takes over (each is one device call)."""
 
 
-async def ask_device(deps: AccountDeps, charge: asyncpg.Record) -> ChargeResult | None:
+async def ask_device(deps: AccountDeps, charge: Charge) -> ChargeResult | None:
     """The device's answer; None when it gave none (an error, or no answer within half the
     lease, so this driver never outlives its lease): the charge's fate is unknown."""
     try:
         async with asyncio.timeout(deps.topup_lease.total_seconds() / 2):
             return await deps.counter.charge(
-                charge["charge_id"],
-                payer_account=charge["payer_account"],
-                method=charge["payment_method"],
-                amount_cents=charge["amount_cents"],
+                charge.charge_id,
+                payer_account=charge.payer_account,
+                method=charge.payment_method,
+                amount_cents=charge.amount_cents,
             )
     except Exception:
         log.warning(
             "payment device gave no answer; the sweep will ask again",
             exc_info=True,
-            extra={"fields": {"charge_id": charge["charge_id"]}},
+            extra={"fields": {"charge_id": charge.charge_id}},
         )
         return None
 
 
-async def drive(deps: AccountDeps, charge: asyncpg.Record) -> asyncpg.Record:
+async def drive(deps: AccountDeps, charge: Charge) -> Receipt:
     """Ask the device and record its answer: the receipt, or the refusal raised."""
     result = await ask_device(deps, charge)
     return await record(deps, charge, result, unanswered_due_now=True)
@@ -62,11 +62,11 @@ async def drive(deps: AccountDeps, charge: asyncpg.Record) -> asyncpg.Record:
 
 async def record(
     deps: AccountDeps,
-    charge: asyncpg.Record,
+    charge: Charge,
     result: ChargeResult | None,
     *,
     unanswered_due_now: bool,
-) -> asyncpg.Record:
+) -> Receipt:
     """Record the answer to ``charge``'s attempt, unless that attempt was taken over; then
     answer as :func:`outcome` does (a refusal is raised after its record is committed)."""
     final = await _record(deps, charge, result, unanswered_due_now)
@@ -80,70 +80,71 @@ async def record(
 
 async def _record(
     deps: AccountDeps,
-    charge: asyncpg.Record,
+    charge: Charge,
     result: ChargeResult | None,
     unanswered_due_now: bool,
-) -> asyncpg.Record | None:
-    charge_id, attempt = charge["charge_id"], charge["attempt"]
+) -> Charge | None:
+    charge_id, attempt = charge.charge_id, charge.attempt
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
-        account = await account_store.lock(conn, charge["user_id"])
+        account = await account_store.lock(conn, charge.user_id)
         row = await charges.get(conn, charge_id, lock=True)
         assert row is not None
-        if row["status"] != ChargeStatus.PENDING or row["attempt"] != attempt:
+        if row.status != ChargeStatus.PENDING or row.attempt != attempt:
             return row
         if result is None:
             if unanswered_due_now:  # no need to wait out the lease: the sweep may ask at once
                 await charges.set_lease(conn, charge_id, now)
             return None
-        verification_id = str(row["verification_id"])
+        verification_id = str(row.verification_id)
         if not result.charged:
             await charges.mark_failed(
                 conn, charge_id, result.failure or "device_fault", result.detail, now
             )
             await store.release_verification(conn, verification_id, charge_id)
             return await charges.get(conn, charge_id)
-        books = account_store.books_of(account)
-        movement = ledger.top_up(books, row["amount_cents"])
+        books = account.books
+        movement = ledger.top_up(books, row.amount_cents)
         serial = serial_number(now.astimezone(deps.tz).date(), await store.next_serial(conn))
-        moves = [(movement, f"counter top-up ({row['payment_method']})")]
-        bonus = bonus_for(row["amount_cents"], deps.settings.rental_topup_bonus)
+        moves = [(movement, f"counter top-up ({row.payment_method})")]
+        bonus = bonus_for(row.amount_cents, deps.settings.rental_topup_bonus)
         if bonus > 0:  # the promotion's bonus, under the same serial (its own kind)
             moves.append((ledger.top_up_bonus(movement.after, bonus), "top-up bonus (充值优惠)"))
         for each, why in moves:
             await account_store.record(
-                conn, row["user_id"], each, reference=serial, actor=row["agent"], reason=why, at=now
+                conn, row.user_id, each, reference=serial, actor=row.agent, reason=why, at=now
             )
         after = moves[-1][0].after
         await store.use_verification(conn, verification_id, serial, now)
         await store.insert_topup(
             conn,
             serial_no=serial,
-            user_id=row["user_id"],
-            amount_cents=row["amount_cents"],
-            payment_method=row["payment_method"],
-            payer_account=row["payer_account"],
+            user_id=row.user_id,
+            amount_cents=row.amount_cents,
+            payment_method=row.payment_method,
+            payer_account=row.payer_account,
             charge_id=charge_id,
             verification_id=verification_id,
             balance_before=books.balance_cents,
             balance_after=after.balance_cents,
             bonus_cents=bonus,
-            agent=row["agent"],
-            idempotency_key=row["idempotency_key"],
+            agent=row.agent,
+            idempotency_key=row.idempotency_key,
             at=now,
         )
         await charges.mark_charged(conn, charge_id, serial, now)
         return await charges.get(conn, charge_id)
 
 
-async def outcome(db: asyncpg.Connection | asyncpg.Pool, row: asyncpg.Record) -> asyncpg.Record:
+async def outcome(db: Db, row: Charge) -> Receipt:
     """What a finished (or taken over) charge answers: its receipt, or its refusal."""
-    if row["status"] == ChargeStatus.CHARGED:
-        receipt = await store.receipt(db, row["serial_no"])
+    if row.status == ChargeStatus.CHARGED:
+        assert row.serial_no is not None, "a charged top-up has its receipt"
+        receipt = await store.receipt(db, row.serial_no)
         assert receipt is not None
         return receipt
-    if row["status"] == ChargeStatus.FAILED:
-        raise failure_error(row["failure"], row["detail"] or "")
+    if row.status == ChargeStatus.FAILED:
+        raise failure_error(row.failure, row.detail or "")
     raise TopUpInProgress("this top-up is at the payment device: ask again shortly")
 
 

@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
 from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.domain.fund_flow import CSV_COLUMNS, FundFlowFilter, csv_row
+from services.rental.accounts.domain.stored import FundFlow, FundFlowTotal
 from services.rental.accounts.store import fund_flows as store
 from shared.db.pool import read_snapshot
 from shared.paging import Page, Position, page_of
@@ -22,13 +21,13 @@ CSV_CHUNK_ROWS = 1000
 
 @dataclass(frozen=True)
 class FundFlowPage:
-    page: Page[asyncpg.Record]
-    totals: list[asyncpg.Record]
+    page: Page[FundFlow]
+    totals: list[FundFlowTotal]
     """Per kind over the whole filter; on the first page only (empty on the others)."""
 
 
-def _position(row: asyncpg.Record) -> Position:
-    return Position(row["at"], str(row["id"]))
+def _position(row: FundFlow) -> Position:
+    return Position(row.at, str(row.id))
 
 
 async def page(
@@ -39,7 +38,7 @@ async def page(
         # One snapshot: the page and the totals see the same ledger.
         rows = await store.page(conn, f, after=after, limit=limit)
         totals = await store.totals(conn, f) if after is None else []
-    total = sum(int(t["count"]) for t in totals) if after is None else None
+    total = sum(int(t.count) for t in totals) if after is None else None
     return FundFlowPage(page_of(rows, limit, _position, total), totals)
 
 
@@ -55,13 +54,13 @@ async def export_csv(deps: AccountDeps, f: FundFlowFilter) -> AsyncIterator[byte
         async for row in store.stream(conn, f):
             writer.writerow(
                 csv_row(
-                    row["id"],
-                    row["at"],
-                    row["user_id"],
-                    row["kind"],
-                    row["amount_cents"],
-                    row["reference"],
-                    row["actor"],
+                    row.id,
+                    row.at,
+                    row.user_id,
+                    row.kind,
+                    row.amount_cents,
+                    row.reference,
+                    row.actor,
                     deps.tz,
                 )
             )

@@ -64,7 +64,7 @@ async def record_payment(
             )
         return  # the same payment again (a new event id): already in the ledger
     try:
-        movement = _movement(account_store.books_of(account), payment)
+        movement = _movement(account.books, payment)
     except BalanceInsufficient as exc:
         # The platform says it took this from stored value we have not seen paid in:
         # a top-up still on its way. Park and retry; DLQ'd if it never comes.

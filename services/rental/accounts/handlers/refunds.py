@@ -21,6 +21,7 @@ from services.rental.accounts.domain.refund_request import (
     refund_amount,
     request_id,
 )
+from services.rental.accounts.domain.stored import RefundRequest
 from services.rental.accounts.store import accounts as account_store
 from services.rental.accounts.store import refunds as store
 from shared import metrics
@@ -41,7 +42,7 @@ async def request_refund(
     actor: str,
     roles: frozenset[str],
     idempotency_key: str | None,
-) -> asyncpg.Record:
+) -> RefundRequest:
     async with deps.pool.acquire() as conn, conn.transaction():
         if idempotency_key is not None:
             prior = await store.by_idempotency_key(conn, idempotency_key)
@@ -50,9 +51,9 @@ async def request_refund(
         if await account_store.view(conn, user_id) is None:
             raise AccountNotFound(f"no account {user_id}: nothing to refund")
         account = await account_store.lock(conn, user_id)
-        books = account_store.books_of(account)
+        books = account.books
         facts = AccountFacts(
-            books, CardState(account["card_state"]), await store.pending_kinds(conn, user_id)
+            books, CardState(account.card_state), await store.pending_kinds(conn, user_id)
         )
         refusal = refund_refusal(kind, roles, facts)
         if refusal is not None:
@@ -96,7 +97,7 @@ async def request_refund(
                 kind=kind.value,
                 user_id=user_id,
                 amount_cents=amounts.payout_cents,
-                phone=user["phone"] if user is not None else None,
+                phone=user.phone if user is not None else None,
                 reason=reason.strip()[:500],
                 requested_by=actor,
                 requested_at=now,
@@ -121,7 +122,7 @@ async def _decide(
     if row is None:
         raise UnknownRefundRequest(f"no refund request {outcome.request_id} was made here")
     # Lock order: the account, then the request (the same order as request_refund).
-    account = await account_store.lock(conn, row["user_id"])
+    account = await account_store.lock(conn, row.user_id)
     row = await store.get_for_update(conn, outcome.request_id)
     assert row is not None  # requests are never deleted
     pending = store.pending_of(row)
@@ -134,7 +135,7 @@ async def _decide(
     check_outcome(
         pending, kind=outcome.kind, user_id=outcome.user_id, amount_cents=outcome.amount_cents
     )
-    books = account_store.books_of(account)
+    books = account.books
     deposit = pending.kind is RefundKind.DEPOSIT
     now = deps.clock()
     refund_id: str | None
@@ -175,7 +176,7 @@ async def _decide(
     metrics.saga_finished(
         f"rental_{pending.kind.value}_refund",
         status.value,
-        max((now - row["requested_at"]).total_seconds(), 0.0),
+        max((now - row.requested_at).total_seconds(), 0.0),
     )
 
 

@@ -17,6 +17,7 @@ from services.rental.accounts.domain.errors import (
     TopUpInProgress,
     VerificationCodeInvalid,
 )
+from services.rental.accounts.domain.stored import AccountHolder, Charge, Receipt
 from services.rental.accounts.domain.topup import TopUpRequest, check_top_up, local_day_bounds
 from services.rental.accounts.domain.topup_charge import ChargeStatus, Retry, charge_id, on_retry
 from services.rental.accounts.domain.topup_identity import (
@@ -47,7 +48,7 @@ class CodeSent:
     sms_dedupe_key: str
 
 
-async def _registered_user(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
+async def _registered_user(conn: asyncpg.Connection, user_id: str) -> AccountHolder:
     user = await account_store.user(conn, user_id)
     if user is None:
         raise AccountNotFound(f"no registered user {user_id}", code="user_not_found")
@@ -59,7 +60,7 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
     sealed for notify, whose latest-code look-up finds top-up codes too)."""
     async with deps.pool.acquire() as conn, conn.transaction():
         user = await _registered_user(conn, user_id)
-        if not user["phone"]:
+        if not user.phone:
             raise NoPhoneOnFile("the customer has no phone on file: check an ID document")
         await store.lock_codes(conn, user_id)
         last = await store.latest_code(conn, user_id, CODE_PURPOSE)
@@ -67,7 +68,7 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
         code = codes.new_code()
         issued = codes.issue(
             code_id=code_id,
-            phone=user["phone"],
+            phone=user.phone,
             purpose=CODE_PURPOSE,
             code=code,
             key=deps.code_key,
@@ -81,7 +82,7 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
         )
         minutes = int(deps.code_policy.ttl.total_seconds() // 60)
         sms = code_sms(
-            phone=user["phone"],
+            phone=user.phone,
             code=code,
             minutes=minutes,
             dedupe_key=dedupe_key,
@@ -89,7 +90,7 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
             to=deps.seal_public_key,
         )
         await enqueue(conn, NOTIFY_SMS_REQUESTED, sms, source=deps.source)
-        return CodeSent(code_id, user["phone"], issued.expires_at, dedupe_key)
+        return CodeSent(code_id, user.phone, issued.expires_at, dedupe_key)
 
 
 async def verify_identity(
@@ -143,7 +144,7 @@ async def top_up(
     agent: str,
     roles: frozenset[str],
     idempotency_key: str | None,
-) -> asyncpg.Record:
+) -> Receipt:
     """Check and record the top-up pending (under the account's lock), charge the paying
     account outside any transaction, then record the outcome: the receipt, or the refusal
     raised. A refusal changes nothing on the account."""
@@ -165,13 +166,13 @@ async def _top_up(
     verification_id: str,
     agent: str,
     idempotency_key: str | None,
-) -> asyncpg.Record:
+) -> Receipt:
     if idempotency_key is not None:
         prior = await charges.by_idempotency_key(deps.pool, idempotency_key)
-        if prior is not None and prior["status"] == ChargeStatus.CHARGED:
+        if prior is not None and prior.status == ChargeStatus.CHARGED:
             return await counter_charges.outcome(deps.pool, prior)
     pending = await reserve(deps, request, verification_id, agent, idempotency_key)
-    if pending["status"] != ChargeStatus.PENDING:
+    if pending.status != ChargeStatus.PENDING:
         return await counter_charges.outcome(deps.pool, pending)
     return await counter_charges.drive(deps, pending)
 
@@ -182,7 +183,7 @@ async def reserve(
     verification_id: str,
     agent: str,
     idempotency_key: str | None,
-) -> asyncpg.Record:
+) -> Charge:
     """Transaction 1: every rule checked under the account's lock, the charge recorded
     pending (it counts toward the day's limits at once, so top-ups at the same time
     cannot pass them together) and the verification spent on it. Answers the charge row
@@ -196,24 +197,24 @@ async def reserve(
         if idempotency_key is not None:
             prior = await charges.by_idempotency_key(conn, idempotency_key, lock=True)
         if prior is not None:
-            if prior["user_id"] != request.user_id:
+            if prior.user_id != request.user_id:
                 raise InvalidInput(
                     "this Idempotency-Key was used for another customer's top-up",
                     code="idempotency_key_reused",
                 )
-            retry = on_retry(ChargeStatus(prior["status"]), prior["lease_until"], now)
+            retry = on_retry(ChargeStatus(prior.status), prior.lease_until, now)
             if retry is Retry.RECEIPT:
                 return prior
             if retry is Retry.WAIT:
                 raise TopUpInProgress("this top-up is at the payment device: ask again shortly")
             if retry is Retry.TAKE_OVER:  # its driver died: checked already, ask the device
-                return await charges.take_over(conn, prior["charge_id"], lease_until)
+                return await charges.take_over(conn, prior.charge_id, lease_until)
         verification = await store.verification_for_update(conn, verification_id)
         start, end = local_day_bounds(now, deps.tz)
         check_top_up(
             replace(request, verification=verification),
-            card_state=CardState(account["card_state"]),
-            limits=limits_for(user["card_type"], deps.limits),
+            card_state=CardState(account.card_state),
+            limits=limits_for(user.card_type, deps.limits),
             today=await charges.day_usage(conn, request.user_id, start, end),
             now=now,
         )
@@ -227,7 +228,7 @@ async def reserve(
             lease_until=lease_until,
         )
         if prior is not None:  # refused before, nothing taken: charge again, same charge id
-            charge = await charges.restart(conn, prior["charge_id"], attempt)
+            charge = await charges.restart(conn, prior.charge_id, attempt)
         else:
             charge = await charges.insert_pending(
                 conn,
@@ -236,11 +237,11 @@ async def reserve(
                 idempotency_key=idempotency_key,
                 attempt=attempt,
             )
-        await store.use_verification(conn, verification_id, charge["charge_id"], now)
+        await store.use_verification(conn, verification_id, charge.charge_id, now)
         return charge
 
 
-async def receipt(deps: AccountDeps, serial_no: str) -> asyncpg.Record:
+async def receipt(deps: AccountDeps, serial_no: str) -> Receipt:
     row = await store.receipt(deps.pool, serial_no)
     if row is None:
         raise ReceiptNotFound(f"no top-up receipt {serial_no}")

@@ -13,24 +13,21 @@ import asyncpg
 
 from services.rental.accounts.domain.card import CardState
 from services.rental.accounts.domain.ledger import Books, Movement
+from services.rental.accounts.domain.stored import (
+    Account,
+    AccountHolder,
+    CardChange,
+    LedgerEntry,
+    ListedAccount,
+)
 from services.rental.domain.query import UserQuery
 from services.rental.store.users import search_sql
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 from shared.paging import Position
 
-_VIEW = (
-    "SELECT a.user_id, a.card_state, a.balance_cents, a.deposit_cents, a.held_cents,"
-    " a.created_at, a.updated_at, coalesce(u.card_type, 'standard') AS card_type,"
-    " u.phone, u.name, (u.user_id IS NOT NULL AND u.deleted_at IS NULL) AS registered"
-    " FROM accounts a LEFT JOIN users u ON u.user_id = a.user_id"
-)
 
-
-def books_of(row: asyncpg.Record) -> Books:
-    return Books(row["balance_cents"], row["deposit_cents"], row["held_cents"])
-
-
-async def lock(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
+async def lock(conn: asyncpg.Connection, user_id: str) -> Account:
     """The account's row, locked for this transaction; opened (empty, active) if new.
 
     One lock per account serialises every movement on it: concurrent top-ups, charges
@@ -39,7 +36,7 @@ async def lock(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record:
     await conn.execute("INSERT INTO accounts (user_id) VALUES ($1) ON CONFLICT DO NOTHING", user_id)
     row = await conn.fetchrow("SELECT * FROM accounts WHERE user_id = $1 FOR UPDATE", user_id)
     assert row is not None
-    return row
+    return row_as(Account, row)
 
 
 _LIST = (
@@ -52,24 +49,27 @@ _LIST = (
 )
 
 
-async def search(db: Db, query: UserQuery, after: Position | None) -> list[asyncpg.Record]:
+async def search(db: Db, query: UserQuery, after: Position | None) -> list[ListedAccount]:
     """The account list (账户列表): registered users with their balance and deposit (an
     account not opened yet shows zeros), found by the users' filters, in their order."""
     sql, args = search_sql(query, after, _LIST)
-    return list(await db.fetch(sql, *args))
+    return rows_as(ListedAccount, await db.fetch(sql, *args))
 
 
-async def view(db: Db, user_id: str) -> asyncpg.Record | None:
-    return await db.fetchrow(f"{_VIEW} WHERE a.user_id = $1", user_id)
+async def view(db: Db, user_id: str) -> Account | None:
+    """The account, unlocked; None if none was opened."""
+    row = await db.fetchrow("SELECT * FROM accounts WHERE user_id = $1", user_id)
+    return None if row is None else row_as(Account, row)
 
 
-async def user(db: Db, user_id: str) -> asyncpg.Record | None:
+async def user(db: Db, user_id: str) -> AccountHolder | None:
     """The registered (not deleted) user, from the users module's table."""
-    return await db.fetchrow(
+    row = await db.fetchrow(
         "SELECT user_id, phone, name, card_type FROM users"
         " WHERE user_id = $1 AND deleted_at IS NULL",
         user_id,
     )
+    return None if row is None else row_as(AccountHolder, row)
 
 
 async def record(
@@ -147,26 +147,28 @@ async def set_card_state(
 
 async def card_history(
     db: Db, user_id: str, *, before_id: int | None = None, limit: int = 1
-) -> list[asyncpg.Record]:
+) -> list[CardChange]:
     """The card's changes newest first, below ``before_id``; ``limit + 1`` rows."""
-    return list(
+    return rows_as(
+        CardChange,
         await db.fetch(
             "SELECT id, old_state, new_state, reason, actor, at FROM card_state_changes"
             " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
             user_id,
             before_id,
             limit + 1,
-        )
+        ),
     )
 
 
 async def movements(
     db: Db, user_id: str, *, before_id: int | None, limit: int, book: str | None = None
-) -> list[asyncpg.Record]:
+) -> list[LedgerEntry]:
     """The account's ledger, newest first, a keyset page below ``before_id``; ``limit + 1``
     rows (the extra one only says more follow). With ``book`` (balance, deposit, held)
     only the movements that changed that sum."""
-    return list(
+    return rows_as(
+        LedgerEntry,
         await db.fetch(
             "SELECT id, kind, amount_cents, balance_delta, deposit_delta, held_delta,"
             " balance_after, deposit_after, held_after, reference, actor, reason, at"
@@ -178,7 +180,7 @@ async def movements(
             before_id,
             limit + 1,
             book,
-        )
+        ),
     )
 
 

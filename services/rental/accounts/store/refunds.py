@@ -12,21 +12,27 @@ from services.rental.accounts.domain.refund_request import (
     RefundKind,
     RefundStatus,
 )
+from services.rental.accounts.domain.stored import RefundRequest
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 from shared.paging import Position
 
 
-def pending_of(row: asyncpg.Record) -> PendingRefund:
+def pending_of(r: RefundRequest) -> PendingRefund:
     return PendingRefund(
-        request_id=row["request_id"],
-        user_id=row["user_id"],
-        kind=RefundKind(row["kind"]),
-        amount_cents=row["amount_cents"],
-        status=RefundStatus(row["status"]),
-        payout_cents=row["payout_cents"],
-        bonus_deducted_cents=row["bonus_deducted_cents"],
-        fee_cents=row["fee_cents"],
+        request_id=r.request_id,
+        user_id=r.user_id,
+        kind=RefundKind(r.kind),
+        amount_cents=r.amount_cents,
+        status=RefundStatus(r.status),
+        payout_cents=r.payout_cents,
+        bonus_deducted_cents=r.bonus_deducted_cents,
+        fee_cents=r.fee_cents,
     )
+
+
+def _request_or_none(row: asyncpg.Record | None) -> RefundRequest | None:
+    return None if row is None else row_as(RefundRequest, row)
 
 
 async def next_sequence(conn: asyncpg.Connection, user_id: str) -> int:
@@ -41,16 +47,18 @@ async def next_sequence(conn: asyncpg.Connection, user_id: str) -> int:
 
 async def pending_of_kind(
     conn: asyncpg.Connection, user_id: str, kind: RefundKind
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+) -> RefundRequest | None:
+    row = await conn.fetchrow(
         "SELECT * FROM refund_requests WHERE user_id = $1 AND kind = $2 AND status = 'pending'",
         user_id,
         kind.value,
     )
+    return _request_or_none(row)
 
 
-async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM refund_requests WHERE idempotency_key = $1", key)
+async def by_idempotency_key(db: Db, key: str) -> RefundRequest | None:
+    row = await db.fetchrow("SELECT * FROM refund_requests WHERE idempotency_key = $1", key)
+    return _request_or_none(row)
 
 
 async def insert(
@@ -66,7 +74,7 @@ async def insert(
     requested_at: datetime,
     idempotency_key: str | None,
     payout_to: tuple[str, str] | None,
-) -> asyncpg.Record:
+) -> RefundRequest:
     row = await conn.fetchrow(
         "INSERT INTO refund_requests (request_id, user_id, kind, amount_cents, reason, proof,"
         " requested_by, requested_at, idempotency_key, bonus_deducted_cents, fee_cents,"
@@ -88,7 +96,7 @@ async def insert(
         payout_to[1] if payout_to else None,
     )
     assert row is not None
-    return row
+    return row_as(RefundRequest, row)
 
 
 async def bonus_left(conn: Db, user_id: str) -> int:
@@ -115,14 +123,16 @@ async def original_account(conn: asyncpg.Connection, user_id: str) -> tuple[str,
     return (row["payment_method"], row["payer_account"]) if row is not None else None
 
 
-async def get(db: Db, request_id: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM refund_requests WHERE request_id = $1", request_id)
+async def get(db: Db, request_id: str) -> RefundRequest | None:
+    row = await db.fetchrow("SELECT * FROM refund_requests WHERE request_id = $1", request_id)
+    return _request_or_none(row)
 
 
-async def get_for_update(conn: asyncpg.Connection, request_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def get_for_update(conn: asyncpg.Connection, request_id: str) -> RefundRequest | None:
+    row = await conn.fetchrow(
         "SELECT * FROM refund_requests WHERE request_id = $1 FOR UPDATE", request_id
     )
+    return _request_or_none(row)
 
 
 async def decide(
@@ -147,21 +157,21 @@ async def decide(
     )
 
 
-async def of_user(db: Db, user_id: str) -> list[asyncpg.Record]:
-    return list(
-        await db.fetch(
-            "SELECT * FROM refund_requests WHERE user_id = $1"
-            " ORDER BY requested_at DESC, request_id DESC",
-            user_id,
-        )
+async def of_user(db: Db, user_id: str) -> list[RefundRequest]:
+    rows = await db.fetch(
+        "SELECT * FROM refund_requests WHERE user_id = $1"
+        " ORDER BY requested_at DESC, request_id DESC",
+        user_id,
     )
+    return rows_as(RefundRequest, rows)
 
 
 async def page_of_user(
     db: Db, user_id: str, *, after: Position | None, limit: int
-) -> list[asyncpg.Record]:
+) -> list[RefundRequest]:
     """The user's refund requests newest first, a keyset page; ``limit + 1`` rows."""
-    return list(
+    return rows_as(
+        RefundRequest,
         await db.fetch(
             "SELECT * FROM refund_requests WHERE user_id = $1"
             " AND ($2::timestamptz IS NULL OR (requested_at, request_id) < ($2, $3))"
@@ -170,7 +180,7 @@ async def page_of_user(
             after.at if after else None,
             after.id if after else None,
             limit + 1,
-        )
+        ),
     )
 
 

@@ -11,8 +11,10 @@ from datetime import datetime
 
 import asyncpg
 
+from services.rental.accounts.domain.stored import Charge
 from services.rental.accounts.domain.topup_limits import DayUsage
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,20 @@ def _values(a: Attempt) -> tuple[object, ...]:
     )
 
 
-async def by_idempotency_key(db: Db, key: str, *, lock: bool = False) -> asyncpg.Record | None:
-    suffix = " FOR UPDATE" if lock else ""
-    return await db.fetchrow(f"SELECT * FROM topup_charges WHERE idempotency_key = $1{suffix}", key)
+def _charge_or_none(row: asyncpg.Record | None) -> Charge | None:
+    return None if row is None else row_as(Charge, row)
 
 
-async def get(db: Db, charge_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+async def by_idempotency_key(db: Db, key: str, *, lock: bool = False) -> Charge | None:
     suffix = " FOR UPDATE" if lock else ""
-    return await db.fetchrow(f"SELECT * FROM topup_charges WHERE charge_id = $1{suffix}", charge_id)
+    sql = f"SELECT * FROM topup_charges WHERE idempotency_key = $1{suffix}"
+    return _charge_or_none(await db.fetchrow(sql, key))
+
+
+async def get(db: Db, charge_id: str, *, lock: bool = False) -> Charge | None:
+    suffix = " FOR UPDATE" if lock else ""
+    sql = f"SELECT * FROM topup_charges WHERE charge_id = $1{suffix}"
+    return _charge_or_none(await db.fetchrow(sql, charge_id))
 
 
 async def day_usage(db: Db, user_id: str, start: datetime, end: datetime) -> DayUsage:
@@ -70,7 +78,7 @@ async def insert_pending(
     user_id: str,
     idempotency_key: str | None,
     attempt: Attempt,
-) -> asyncpg.Record:
+) -> Charge:
     row = await conn.fetchrow(
         "INSERT INTO topup_charges (charge_id, user_id, idempotency_key, amount_cents,"
         " payment_method, payer_account, verification_id, agent, requested_at, lease_until)"
@@ -81,10 +89,10 @@ async def insert_pending(
         *_values(attempt),
     )
     assert row is not None
-    return row
+    return row_as(Charge, row)
 
 
-async def restart(conn: asyncpg.Connection, charge_id: str, attempt: Attempt) -> asyncpg.Record:
+async def restart(conn: asyncpg.Connection, charge_id: str, attempt: Attempt) -> Charge:
     """A refused charge asked again (the same Idempotency-Key): pending, its next attempt."""
     row = await conn.fetchrow(
         "UPDATE topup_charges SET status = 'pending', attempt = attempt + 1, amount_cents = $2,"
@@ -95,12 +103,10 @@ async def restart(conn: asyncpg.Connection, charge_id: str, attempt: Attempt) ->
         *_values(attempt),
     )
     assert row is not None
-    return row
+    return row_as(Charge, row)
 
 
-async def take_over(
-    conn: asyncpg.Connection, charge_id: str, lease_until: datetime
-) -> asyncpg.Record:
+async def take_over(conn: asyncpg.Connection, charge_id: str, lease_until: datetime) -> Charge:
     """A new attempt at a pending charge whose driver went silent."""
     row = await conn.fetchrow(
         "UPDATE topup_charges SET attempt = attempt + 1, lease_until = $2"
@@ -109,14 +115,15 @@ async def take_over(
         lease_until,
     )
     assert row is not None
-    return row
+    return row_as(Charge, row)
 
 
 async def claim_due(
     conn: asyncpg.Connection, now: datetime, lease_until: datetime, limit: int
-) -> list[asyncpg.Record]:
+) -> list[Charge]:
     """Pending charges whose lease ran out, taken over (``SKIP LOCKED``: replicas share)."""
-    return list(
+    return rows_as(
+        Charge,
         await conn.fetch(
             "UPDATE topup_charges SET attempt = attempt + 1, lease_until = $2"
             " WHERE charge_id IN (SELECT charge_id FROM topup_charges"
@@ -125,7 +132,7 @@ async def claim_due(
             now,
             lease_until,
             limit,
-        )
+        ),
     )
 
 

@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 import asyncpg
 
+from services.rental.accounts.domain.stored import Receipt
 from services.rental.accounts.domain.topup_identity import IdentityMethod, Verification
 from shared.db import Db
+from shared.db.rows import row_as, rows_as
 from shared.paging import Position
 from shared.verification import CODE_COLUMNS, VerificationCode, code_from_row
 
@@ -134,8 +136,9 @@ async def next_serial(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT nextval('topup_serial')"))
 
 
-async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM topups WHERE idempotency_key = $1", key)
+async def by_idempotency_key(db: Db, key: str) -> Receipt | None:
+    row = await db.fetchrow("SELECT * FROM topups WHERE idempotency_key = $1", key)
+    return None if row is None else row_as(Receipt, row)
 
 
 async def insert_topup(
@@ -154,7 +157,7 @@ async def insert_topup(
     agent: str,
     idempotency_key: str | None,
     at: datetime,
-) -> asyncpg.Record:
+) -> Receipt:
     row = await conn.fetchrow(
         "INSERT INTO topups (serial_no, user_id, amount_cents, payment_method, payer_account,"
         " charge_id, verification_id, balance_before, balance_after, agent, idempotency_key, at,"
@@ -175,11 +178,12 @@ async def insert_topup(
         bonus_cents,
     )
     assert row is not None
-    return row
+    return row_as(Receipt, row)
 
 
-async def receipt(db: Db, serial_no: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM topups WHERE serial_no = $1", serial_no)
+async def receipt(db: Db, serial_no: str) -> Receipt | None:
+    row = await db.fetchrow("SELECT * FROM topups WHERE serial_no = $1", serial_no)
+    return None if row is None else row_as(Receipt, row)
 
 
 async def search_receipts(
@@ -191,10 +195,11 @@ async def search_receipts(
     tz: str,
     after: Position | None,
     limit: int,
-) -> list[asyncpg.Record]:
+) -> list[Receipt]:
     """Receipts newest first, by user and local dates, a keyset page beyond ``after``;
     ``limit + 1`` rows."""
-    return list(
+    return rows_as(
+        Receipt,
         await db.fetch(
             "SELECT * FROM topups WHERE ($1::text IS NULL OR user_id = $1)"
             " AND ($2::date IS NULL OR at >= ($2::date)::timestamp AT TIME ZONE $4)"
@@ -208,5 +213,5 @@ async def search_receipts(
             after.at if after else None,
             after.id if after else None,
             limit + 1,
-        )
+        ),
     )

@@ -1,21 +1,30 @@
-"""The refund service's background loops: durable timers swept, payouts paid, gauges read.
+"""The refund service's background loops: durable timers swept, payouts paid, gauges read,
+and its sub-areas' (after-sales tickets' sweep, the monthly reports' due notices).
 
-Each pass reads due work from the database (``FOR UPDATE SKIP LOCKED``), so several
-replicas share it and a restart loses nothing: nothing waits in memory.
+Add a coroutine to :func:`background_tasks`; the composition root runs each with
+``Platform.background`` and cancels it on shutdown. Each pass reads due work from the
+database (``FOR UPDATE SKIP LOCKED``), so several replicas share it and a restart loses
+nothing: nothing waits in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from opentelemetry import metrics
 
+from services.refund.aftersales import deps as aftersales
 from services.refund.aftersales.domain.tickets import Stage, breach_step
+from services.refund.aftersales.handlers.sweep import run_sweeps
+from services.refund.deps import Deps
 from services.refund.domain.deadlines import Limit
 from services.refund.handlers import payouts, timers
-from services.refund.handlers.deps import Deps
+from services.refund.reports import deps as reports
+from services.refund.reports.handlers.due import run_notices
 from services.refund.store import deadlines
 from shared import metrics as kefu_metrics
 from shared.observability.instruments import Gauge
@@ -47,7 +56,7 @@ def register_gauges() -> None:
 async def sample_steps_due(deps: Deps) -> None:
     now = deps.now()
     soon = now + timedelta(minutes=deps.settings.refund_due_soon_minutes)
-    rows = {row["step"]: row for row in await deadlines.due_counts(deps.pool, now, soon)}
+    rows = await deadlines.due_counts(deps.pool, now, soon)
     # every step and window, 0 when none: an absent series would read as "no data"
     values = [
         (
@@ -80,3 +89,14 @@ async def run(deps: Deps) -> None:
         except Exception:
             log.exception("refund sweep failed; trying again")
         await asyncio.sleep(interval)
+
+
+def background_tasks(
+    deps: Deps, aftersales_context: aftersales.Context, reports_context: reports.Context
+) -> list[Coroutine[Any, Any, None]]:
+    register_gauges()
+    return [
+        run(deps),  # time limits breached, payouts paid, the steps-due gauge read
+        run_sweeps(aftersales_context),  # tickets approved by the system, reminders
+        run_notices(reports_context),  # the monthly statistics' due notices
+    ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -12,17 +13,15 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from services.notify.adapters.failover import FailoverSender
 from services.notify.domain.codes import CodePolicy
 from services.notify.domain.rate_limit import RateLimit
-from shared.settings import Settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from services.notify.settings import NotifySettings
+from shared.timestamps import utc_now
+from shared.unit_of_work import UnitOfWork, unit_of_work
 
 
 @dataclass
 class Deps:
     pool: asyncpg.Pool
-    settings: Settings
+    settings: NotifySettings
     sender: FailoverSender
     code_key: bytes
     """The HMAC key of stored verification codes."""
@@ -31,6 +30,14 @@ class Deps:
     source: str = "/kefu/notify"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A use case's own transaction, with the outbox and the clock."""
+        return unit_of_work(self.pool, self.clock, self.source)
+
+    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
+        """The unit of work of a message: the consumer runtime's transaction."""
+        return UnitOfWork.within(conn, self.clock, self.source)
 
     @property
     def rate_limit(self) -> RateLimit:
@@ -41,8 +48,4 @@ class Deps:
 
     @property
     def code_policy(self) -> CodePolicy:
-        return CodePolicy(
-            ttl=timedelta(minutes=self.settings.verification_code_ttl_minutes),
-            max_attempts=self.settings.verification_code_max_attempts,
-            resend_after=timedelta(seconds=self.settings.verification_code_resend_seconds),
-        )
+        return CodePolicy.of(self.settings)

@@ -1,0 +1,59 @@
+"""One use case's unit of work: its transaction, its outbox and its clock, carried together.
+
+A handler that changes state takes one :class:`UnitOfWork` instead of a connection, a
+clock and a CloudEvents source apart: ``uow.conn`` for the stores, ``uow.now()`` for the
+time and ``uow.publish`` for what goes out through the outbox in the same transaction
+(sent only if it commits). A command opens one (:func:`unit_of_work`, through its
+service's ``deps.unit()``); a subscriber wraps the transaction the consumer runtime
+holds for the message (:meth:`UnitOfWork.within`), so a handler reads the same whether a
+route or a message runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from shared.contracts import Contract, Topic
+from shared.messaging.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class UnitOfWork:
+    conn: asyncpg.Connection
+    """The transaction's connection: every store call of the use case goes through it."""
+    clock: Callable[[], datetime]
+    """The service's clock (tests hand a service a movable one)."""
+    source: str
+    """The CloudEvents source of what the use case publishes."""
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def publish(
+        self, topic: Topic[Any], payload: Contract, *, ce_id: str | None = None
+    ) -> str:
+        """Leave ``payload`` in the outbox, sent only if the transaction commits; its ce_id."""
+        return await enqueue(self.conn, topic, payload, source=self.source, ce_id=ce_id)
+
+    @classmethod
+    def within(
+        cls, conn: asyncpg.Connection, clock: Callable[[], datetime], source: str
+    ) -> UnitOfWork:
+        """The unit of work of a transaction someone else holds (the consumer runtime's)."""
+        return cls(conn, clock, source)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    pool: asyncpg.Pool, clock: Callable[[], datetime], source: str
+) -> AsyncIterator[UnitOfWork]:
+    """A connection from ``pool`` in a transaction of its own: committed when the block
+    ends, rolled back with everything it published when the block raises."""
+    async with pool.acquire() as conn, conn.transaction():
+        yield UnitOfWork(conn, clock, source)
