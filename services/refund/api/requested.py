@@ -14,7 +14,6 @@ from services.refund.api.common import Limit, PhoneTail, RefundDeps, answered, p
 from services.refund.api.views import attention_item, requested_detail, requested_refunds
 from services.refund.domain import periods
 from services.refund.domain.requested import Policy, business_day
-from services.refund.handlers import keys
 from services.refund.handlers import requested as handlers
 from services.refund.handlers.deps import Deps
 from services.refund.handlers.keys import Keyed
@@ -32,12 +31,13 @@ from shared.api.refund import (
     RequestedState,
 )
 from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["requested refunds"])
 
 
-def _keyed(key: str | None, command: str, refund_id: str, actor: Actor, deps: Deps) -> Keyed:
+def _keyed(key: str | None, command: Command, refund_id: str, actor: Actor, deps: Deps) -> Keyed:
     """The command answers with the refund as it left it (kept under the key, if any)."""
 
     async def render(conn: asyncpg.Connection) -> Any:
@@ -84,8 +84,8 @@ async def approve(
     idempotency_key: IdempotencyKey,
 ) -> Response:
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
-    command = keys.command(
-        "approve", refund_id, str(body.amount_cents), actor.username, text=body.opinion
+    command = Command(
+        "approve", refund_id, {"amount_cents": body.amount_cents, "opinion": body.opinion}
     )
     answer = await handlers.approve(
         deps,
@@ -111,7 +111,7 @@ async def payout_retry(
     refund_id: str, deps: RefundDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> Response:
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
-    command = keys.command("payout_retry", refund_id, actor.username)
+    command = Command("payout_retry", refund_id)
     answer = await handlers.retry_payout(
         deps, refund_id, actor=actor, keyed=_keyed(idempotency_key, command, refund_id, actor, deps)
     )
@@ -127,7 +127,7 @@ async def give_up(
     idempotency_key: IdempotencyKey,
 ) -> Response:
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
-    command = keys.command("give_up", refund_id, actor.username, text=body.note)
+    command = Command("give_up", refund_id, {"note": body.note})
     answer = await handlers.give_up(
         deps,
         refund_id,
