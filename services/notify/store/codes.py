@@ -27,8 +27,8 @@ async def latest(db: Db, phone: str, purpose: str) -> VerificationCode | None:
     return code_from_row(row) if row is not None else None
 
 
-async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM verification_codes WHERE idempotency_key = $1", key)
+async def get(db: Db, code_id: str) -> asyncpg.Record | None:
+    return await db.fetchrow("SELECT * FROM verification_codes WHERE id = $1", code_id)
 
 
 async def by_sms_dedupe_key(db: Db, key: str) -> VerificationCode | None:
@@ -52,13 +52,12 @@ async def insert(
     code: VerificationCode,
     *,
     requested_by: str,
-    idempotency_key: str | None,
     sms_dedupe_key: str,
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO verification_codes (id, phone, purpose, salt, code_hash, issued_at,"
-        " expires_at, attempts_left, requested_by, idempotency_key, sms_dedupe_key)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+        " expires_at, attempts_left, requested_by, sms_dedupe_key)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
         code.id,
         code.phone,
         code.purpose,
@@ -68,7 +67,6 @@ async def insert(
         code.expires_at,
         code.attempts_left,
         requested_by,
-        idempotency_key,
         sms_dedupe_key,
     )
     assert row is not None
