@@ -31,10 +31,11 @@ from services.rental.accounts.store import accounts as account_store
 from services.rental.accounts.store import topup_charges as charges
 from services.rental.accounts.store import topups as store
 from services.rental.domain.permissions import role_refusal
-from shared import metrics
+from shared import idempotency, metrics
 from shared import verification as codes
 from shared.contracts import NOTIFY_SMS_REQUESTED
-from shared.errors import DomainError, InvalidInput
+from shared.errors import DomainError
+from shared.idempotency import Command
 from shared.messaging.outbox import enqueue
 from shared.sealing import code_sms
 
@@ -166,10 +167,6 @@ async def _top_up(
     agent: str,
     idempotency_key: str | None,
 ) -> asyncpg.Record:
-    if idempotency_key is not None:
-        prior = await charges.by_idempotency_key(deps.pool, idempotency_key)
-        if prior is not None and prior["status"] == ChargeStatus.CHARGED:
-            return await counter_charges.outcome(deps.pool, prior)
     pending = await reserve(deps, request, verification_id, agent, idempotency_key)
     if pending["status"] != ChargeStatus.PENDING:
         return await counter_charges.outcome(deps.pool, pending)
@@ -194,13 +191,9 @@ async def reserve(
         account = await account_store.lock(conn, request.user_id)
         prior = None
         if idempotency_key is not None:
+            await _claim(conn, request, idempotency_key)
             prior = await charges.by_idempotency_key(conn, idempotency_key, lock=True)
         if prior is not None:
-            if prior["user_id"] != request.user_id:
-                raise InvalidInput(
-                    "this Idempotency-Key was used for another customer's top-up",
-                    code="idempotency_key_reused",
-                )
             retry = on_retry(ChargeStatus(prior["status"]), prior["lease_until"], now)
             if retry is Retry.RECEIPT:
                 return prior
@@ -238,6 +231,20 @@ async def reserve(
             )
         await store.use_verification(conn, verification_id, charge["charge_id"], now)
         return charge
+
+
+async def _claim(conn: asyncpg.Connection, request: TopUpRequest, key: str) -> None:
+    """The key bound to this top-up (422 idempotency_key_reused for another). Where the
+    first one got to is the charge's state, not the key's: the charge id is the payment
+    device's own idempotency key, so the money moves once whatever the key path does.
+    The identity check is not part of what is asked: a retry may carry a fresh one."""
+    asked = {
+        "amount_cents": request.amount_cents,
+        "payment_method": request.payment_method.value,
+        "payer_account": request.payer_account,
+    }
+    command = Command("top_up", request.user_id, asked)
+    await idempotency.claim(conn, key, command, charge_id(request.user_id, key))
 
 
 async def receipt(deps: AccountDeps, serial_no: str) -> asyncpg.Record:

@@ -49,10 +49,6 @@ async def pending_of_kind(
     )
 
 
-async def by_idempotency_key(db: Db, key: str) -> asyncpg.Record | None:
-    return await db.fetchrow("SELECT * FROM refund_requests WHERE idempotency_key = $1", key)
-
-
 async def insert(
     conn: asyncpg.Connection,
     *,
@@ -64,14 +60,13 @@ async def insert(
     proof: str | None,
     requested_by: str,
     requested_at: datetime,
-    idempotency_key: str | None,
     payout_to: tuple[str, str] | None,
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         "INSERT INTO refund_requests (request_id, user_id, kind, amount_cents, reason, proof,"
-        " requested_by, requested_at, idempotency_key, bonus_deducted_cents, fee_cents,"
+        " requested_by, requested_at, bonus_deducted_cents, fee_cents,"
         " payout_cents, payout_method, payout_account)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *",
         request_id,
         user_id,
         kind.value,
@@ -80,7 +75,6 @@ async def insert(
         proof,
         requested_by,
         requested_at,
-        idempotency_key,
         amounts.bonus_deducted_cents,
         amounts.fee_cents,
         amounts.payout_cents,
