@@ -80,3 +80,26 @@ async def test_a_top_up_key_is_refused_for_another_amount_after_a_fault_and_afte
     assert (other.status_code, other.json()["code"]) == REUSED
     assert await snapshot(accounts, user) == after
     assert (await support.assert_books_exact(accounts, user)).balance_cents == 3_000
+
+
+async def test_a_top_up_code_is_sent_once_per_key_and_never_for_another_customer(
+    accounts: Rental,
+) -> None:
+    user, other_user = await support.registered(accounts), await support.registered(accounts)
+    key = str(uuid.uuid4())
+    first = await post(accounts, "/topups/codes", {"user_id": user}, key=key)
+    assert first.status_code == 201, first.text
+    again = await post(accounts, "/topups/codes", {"user_id": user}, key=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    other = await post(accounts, "/topups/codes", {"user_id": other_user}, key=key)
+    assert (other.status_code, other.json()["code"]) == REUSED
+    codes = await accounts.pool.fetch(
+        "SELECT user_id FROM topup_codes WHERE user_id = ANY($1::text[])", [user, other_user]
+    )
+    assert [r["user_id"] for r in codes] == [user]
+    sms = await accounts.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE topic = 'notify.sms.requested.v1'"
+        " AND convert_from(payload, 'UTF8')::jsonb ->> 'dedupe_key' = $1",
+        first.json()["sms_dedupe_key"],
+    )
+    assert sms == 1

@@ -55,16 +55,30 @@ async def _registered_user(conn: asyncpg.Connection, user_id: str) -> asyncpg.Re
     return user
 
 
-async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
+def _code_sms_key(code_id: str) -> str:
+    return f"rental-top-up-code:{code_id}"
+
+
+async def send_code(
+    deps: AccountDeps, *, user_id: str, actor: str, idempotency_key: str | None = None
+) -> CodeSent:
     """Send the customer's registered phone a code (only its HMAC is kept here; it travels
-    sealed for notify, whose latest-code look-up finds top-up codes too)."""
+    sealed for notify, whose latest-code look-up finds top-up codes too). The same
+    Idempotency-Key answers the code sent first, and sends nothing again."""
+    code_id = str(uuid.uuid4())
     async with deps.pool.acquire() as conn, conn.transaction():
+        if idempotency_key is not None:
+            command = Command("top_up_code", user_id)
+            prior = await idempotency.claim(conn, idempotency_key, command, code_id)
+            if prior is not None:
+                first = await store.code_by_id(conn, prior.subject)
+                assert first is not None  # codes are never deleted
+                return CodeSent(first.id, first.phone, first.expires_at, _code_sms_key(first.id))
         user = await _registered_user(conn, user_id)
         if not user["phone"]:
             raise NoPhoneOnFile("the customer has no phone on file: check an ID document")
         await store.lock_codes(conn, user_id)
         last = await store.latest_code(conn, user_id, CODE_PURPOSE)
-        code_id = str(uuid.uuid4())
         code = codes.new_code()
         issued = codes.issue(
             code_id=code_id,
@@ -76,7 +90,7 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
             policy=deps.code_policy,
             last_issued_at=last.issued_at if last is not None else None,
         )
-        dedupe_key = f"rental-top-up-code:{code_id}"
+        dedupe_key = _code_sms_key(code_id)
         await store.insert_code(
             conn, user_id, issued, requested_by=actor, sms_dedupe_key=dedupe_key
         )
