@@ -100,10 +100,23 @@ async def approve(
 
 @router.post("/refunds/requested/{refund_id}/reject", response_model=RequestedRefundOut)
 async def reject(
-    refund_id: str, body: RejectRequestedIn, deps: RefundDeps, actor: CurrentActor
-) -> RequestedRefundOut:
-    await handlers.reject(deps, refund_id, reason=body.reason, detail=body.detail, actor=actor)
-    return await requested_detail(deps.pool, refund_id, actor, deps)
+    refund_id: str,
+    body: RejectRequestedIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = Command("reject", refund_id, {"reason": body.reason, "detail": body.detail})
+    answer = await handlers.reject(
+        deps,
+        refund_id,
+        reason=body.reason,
+        detail=body.detail,
+        actor=actor,
+        keyed=_keyed(idempotency_key, command, refund_id, actor, deps),
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/requested/{refund_id}/payout-retry", response_model=RequestedRefundOut)

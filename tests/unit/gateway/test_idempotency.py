@@ -16,6 +16,7 @@ from services.gateway.domain.idempotency import (
     is_final,
     verdict,
 )
+from shared import errors
 
 NOW = datetime(2019, 1, 5, 10, 0, tzinfo=UTC)
 VOID = ("POST", "/api/v1/vouchers/C1/void")
@@ -73,6 +74,10 @@ def test_a_key_reused_for_another_request_is_refused() -> None:
     with pytest.raises(IdempotencyKeyReused) as caught:
         verdict(record(), fp({"reason": "other"}), NOW)
     assert (caught.value.status, caught.value.code) == (422, "idempotency_key_reused")
+    # one refusal, the gateway's and every service's (shared.idempotency): the same
+    # class and words, whichever of them notices the key came back with another request
+    assert isinstance(caught.value, errors.IdempotencyKeyReused)
+    assert caught.value.message == errors.IdempotencyKeyReused().message
 
 
 def test_a_key_in_flight_is_busy_until_its_lease_ends() -> None:
