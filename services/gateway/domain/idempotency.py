@@ -107,6 +107,12 @@ def verdict(record: KeyRecord | None, request_fingerprint: str, now: datetime) -
     return Verdict.PROCEED
 
 
-def is_final(status: int) -> bool:
-    """Stored and replayed: every answer but a 5xx, which frees the key for another try."""
+def is_final(status: int, body: Any = None) -> bool:
+    """Stored and replayed: every answer but a 5xx, which frees the key for another try,
+    and the service's own ``idempotency_key_reused``. That one says the service holds the
+    key for another command (the gateway had freed it after a 5xx, or forgotten it after
+    a day): the key is not this request's, so the gateway must not bind it to it, or the
+    first command's honest retry would be refused here while the service would take it."""
+    if isinstance(body, Mapping) and body.get("code") == IdempotencyKeyReused.code:
+        return False
     return status < 500

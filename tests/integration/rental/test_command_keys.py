@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from tests.integration.rental import test_account_support as support
 from tests.integration.rental.conftest import Rental
-from tests.integration.rental.test_account_support import OPS, accounts, post, snapshot
+from tests.integration.rental.test_account_support import (
+    OPS,
+    accounts,
+    post,
+    rental_gateway,
+    signed_in,
+    snapshot,
+)
 from tests.integration.rental.test_refund_and_payments import paid
 
 pytestmark = pytest.mark.integration
-__all__ = ["accounts"]
+__all__ = ["accounts", "rental_gateway"]
 REUSED = (422, "idempotency_key_reused")
 
 
@@ -103,3 +111,27 @@ async def test_a_top_up_code_is_sent_once_per_key_and_never_for_another_customer
         first.json()["sms_dedupe_key"],
     )
     assert sms == 1
+
+
+async def test_through_the_gateway_a_key_freed_by_a_fault_is_still_the_first_top_ups(
+    accounts: Rental, rental_gateway: httpx.AsyncClient
+) -> None:
+    """The gateway frees a key after a 5xx; the service still holds it for the top-up
+    that faulted. Another amount under it is refused by the service with the gateway's
+    own answer, and the first top-up's retry is still taken: the refusal binds nothing."""
+    user = await support.registered(accounts)
+    headers = {**await signed_in(rental_gateway, "agent"), "Idempotency-Key": str(uuid.uuid4())}
+    top_up = support.top_up_body(
+        user, await support.id_checked(accounts, user), 3_000, payer="6222020000000003"
+    )
+    fault = await rental_gateway.post("/api/v1/rental/topups", json=top_up, headers=headers)
+    assert (fault.status_code, fault.json()["code"]) == (502, "device_fault")
+    other = {**top_up, "amount_cents": 9_000, "confirmed_amount_cents": 9_000}
+    for _ in range(2):
+        refused = await rental_gateway.post("/api/v1/rental/topups", json=other, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == REUSED
+    charged = await rental_gateway.post("/api/v1/rental/topups", json=top_up, headers=headers)
+    assert charged.status_code == 201, charged.text
+    again = await rental_gateway.post("/api/v1/rental/topups", json=top_up, headers=headers)
+    assert again.json() == charged.json() and again.headers.get("Idempotent-Replayed") == "true"
+    assert (await support.assert_books_exact(accounts, user)).balance_cents == 3_000

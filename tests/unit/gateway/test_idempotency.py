@@ -98,3 +98,11 @@ def test_a_key_is_free_again_after_the_retention() -> None:
 def test_only_non_5xx_answers_are_kept(status: int, final: bool) -> None:
     assert is_final(status) is final
     assert is_final(503) is False
+
+
+def test_a_services_reused_key_refusal_binds_nothing() -> None:
+    """The service holds the key for another command: the gateway keeps no answer, so the
+    first command's retry reaches the service again."""
+    refused = {"code": "idempotency_key_reused", "message": "..."}
+    assert is_final(422, refused) is False
+    assert is_final(422, {"code": "invalid_input", "message": "..."}) is True
