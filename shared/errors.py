@@ -46,3 +46,20 @@ class RetryLater(DomainError):
     status = 409
     code = "retry_later"
     retryable = True
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The same Idempotency-Key came back with another request: a client bug, refused and
+    nothing changed, by the gateway and by every service alike. The message names nothing
+    of the first request: it may be someone else's decision."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(
+        self,
+        message: str = (
+            "this Idempotency-Key was already used for another request; use a new key for"
+            " each command"
+        ),
+    ) -> None:
+        super().__init__(message)

@@ -1,8 +1,11 @@
 """Client Idempotency-Keys a service keeps for its own commands (table ``command_keys``).
 
-The key is claimed in the command's own transaction, so a command and its key commit
-or roll back together: a repeat finds the first command's claim (and, when it was
-kept, its answer) and causes no second effect. A refused command keeps no claim.
+The one key path of every command that moves money or sends a message: the key is
+claimed in the command's own transaction with the command's fingerprint
+(:class:`Command`), so a command and its key commit or roll back together. A repeat
+of the same command finds the first's claim (and, when it was kept, its answer) and
+causes no second effect; the same key with another command is refused, 422
+``idempotency_key_reused``, and changes nothing. A refused command keeps no claim.
 
 A key belongs to the person who sent it and the route it came on (:func:`scoped_key`,
 applied by ``shared.http`` to every ``Idempotency-Key``): another user's key, or the
@@ -14,16 +17,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
-from shared.errors import InvalidInput
+from shared.errors import IdempotencyKeyReused
+from shared.fingerprints import fingerprint_of
 
-
-class IdempotencyKeyReused(InvalidInput):
-    code = "idempotency_key_reused"
+__all__ = [
+    "Answer",
+    "Claim",
+    "Command",
+    "IdempotencyKeyReused",
+    "claim",
+    "keep_answer",
+    "rebind",
+    "scoped_key",
+]
 
 
 def scoped_key(actor: str, route: str, key: str) -> str:
@@ -34,6 +46,30 @@ def scoped_key(actor: str, route: str, key: str) -> str:
     """
     triple = json.dumps([actor, route, key], ensure_ascii=False, separators=(",", ":"))
     return "k1-" + hashlib.sha256(triple.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a keyed command asks: its name, what it acts on, and the client's choices.
+
+    ``params`` are what the client chose (a decision, an amount, a reason), never what
+    differs between honest retries of one command (an identity check done again, the
+    time of the request). Only their digest is kept: an opinion or a phone number is
+    not copied into the key table.
+    """
+
+    name: str
+    target: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Name and target, kept in clear beside the key: what a key was used for."""
+        return f"{self.name}:{self.target}"
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of([self.name, self.target, dict(self.params)])
 
 
 @dataclass(frozen=True)
@@ -53,28 +89,33 @@ class Claim:
     answer: Answer | None
 
 
-async def claim(conn: asyncpg.Connection, key: str, command: str, subject: str) -> Claim | None:
-    """Take ``key`` for ``command``: None when it is ours now, else the earlier claim.
+async def claim(conn: asyncpg.Connection, key: str, command: Command, subject: str) -> Claim | None:
+    """Take ``key`` for ``command``: None when it is ours now, else the earlier claim of
+    the same command; raises :class:`IdempotencyKeyReused` for another command.
 
     A concurrent request with the same key waits on the insert until the first
     commits, then finds the first's claim (or takes the key if the first rolled back).
     """
     claimed = await conn.fetchval(
-        "INSERT INTO command_keys (key, command, subject) VALUES ($1, $2, $3)"
+        "INSERT INTO command_keys (key, command, fingerprint, subject) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (key) DO NOTHING RETURNING 1",
         key,
-        command,
+        command.label,
+        command.fingerprint,
         subject,
     )
     if claimed:
         return None
     row = await conn.fetchrow("SELECT * FROM command_keys WHERE key = $1", key)
     assert row is not None  # keys are never deleted
-    if row["command"] != command:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was already used for another request; use a new key for"
-            " each command"
-        )
+    # A key claimed before fingerprints were kept is judged by its label, as it was then.
+    kept, asked = (
+        (row["command"], command.label)
+        if row["fingerprint"] is None
+        else (row["fingerprint"], command.fingerprint)
+    )
+    if kept != asked:
+        raise IdempotencyKeyReused()
     answer = None if row["status"] is None else Answer(row["status"], row["body"])
     return Claim(row["command"], row["subject"], answer)
 

@@ -74,7 +74,7 @@ class IdempotencyKeys:
             raise
         finally:
             renewing.cancel()
-        if is_final(answer.status):
+        if is_final(answer.status, answer.body):
             await store.complete_key(self._pool, ref, claim, answer.status, answer.body)
         else:
             await store.release_key(self._pool, ref, claim)

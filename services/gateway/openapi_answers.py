@@ -6,8 +6,10 @@ table's 403, 429 (sign-in throttling, a code asked again too soon) and 503 (a se
 down, the password pool busy). Declaring them per route forgets some; here each
 route under ``/api/v1`` gets those it does not already declare with its own words.
 Commands (POST, PUT) may also answer 400 (``idempotency_key_required``) and 409 (the
-same Idempotency-Key still in progress); a command or a route naming a thing in its
-path, 404 (the thing, or one the body names, is not there).
+same Idempotency-Key still in progress); a POST, 422 ``idempotency_key_reused`` (its
+Idempotency-Key came before with another request: the gateway and the service behind
+it refuse it alike); a command or a route naming a thing in its path, 404 (the thing,
+or one the body names, is not there).
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ COMMON = (401, 403, 413, 422, 429, 503)
 COMMANDS = (400, 409)
 _COMMAND_METHODS = frozenset({"post", "put", "patch", "delete"})
 _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+_FASTAPI_422_WORDS = "Validation Error"
+_INVALID = "Invalid input: a NUL character, an integer beyond bigint, a value out of range"
 _DESCRIBED = {
     413: "The body is larger than this route takes (body_too_large)",
-    422: "Invalid input: a NUL character, an integer beyond bigint, a value out of range",
+    422: _INVALID,
 }
+_KEYED_422 = (
+    f"{_INVALID}; or idempotency_key_reused: this Idempotency-Key came before with another"
+    " request (nothing changed; use a new key for each command)"
+)
 
 
 def common_answers(method: str, path: str) -> dict[str, dict[str, Any]]:
@@ -37,9 +45,10 @@ def common_answers(method: str, path: str) -> dict[str, dict[str, Any]]:
     statuses += (404,) if "{" in path or command else ()
     declared = errors(*statuses)
     schema = {"$ref": "#/components/schemas/ErrorOut"}
+    described = _DESCRIBED | ({422: _KEYED_422} if method.lower() == "post" else {})
     return {
         str(status): {
-            "description": _DESCRIBED.get(status, declared[status]["description"]),
+            "description": described.get(status, declared[status]["description"]),
             "content": {"application/json": {"schema": schema}},
         }
         for status in statuses
@@ -61,6 +70,9 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                 # the error body (code invalid_request)
                 if status == "413" or _FASTAPI_422 in str(answer.get("content")):
                     answer["content"] = common["content"]
+                # FastAPI's own words say nothing of the key: a POST's 422 names it
+                if status == "422" and answer.get("description") == _FASTAPI_422_WORDS:
+                    answer["description"] = common["description"]
     schemas = document.get("components", {}).get("schemas", {})
     if _FASTAPI_422 not in json.dumps(document.get("paths")):
         schemas.pop("HTTPValidationError", None)

@@ -7084,7 +7084,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7893,7 +7893,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8267,7 +8267,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8856,7 +8856,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8943,7 +8943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9140,7 +9140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9354,7 +9354,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range; or idempotency_key_reused: this Idempotency-Key came before with another request (nothing changed; use a new key for each command) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9745,7 +9745,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10922,7 +10922,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range; or idempotency_key_reused: this Idempotency-Key came before with another request (nothing changed; use a new key for each command) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10998,7 +10998,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11522,7 +11522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11823,7 +11823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11932,7 +11932,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range; or idempotency_key_reused: this Idempotency-Key came before with another request (nothing changed; use a new key for each command) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12413,7 +12413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13888,7 +13888,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13993,7 +13993,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range; or idempotency_key_reused: this Idempotency-Key came before with another request (nothing changed; use a new key for each command) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14151,7 +14151,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15640,7 +15640,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -16245,7 +16245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19018,7 +19018,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range; or idempotency_key_reused: this Idempotency-Key came before with another request (nothing changed; use a new key for each command) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19212,7 +19212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19300,7 +19300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -20208,7 +20208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -20392,7 +20392,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -20479,7 +20479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: a NUL character, an integer beyond bigint, a value out of range */
             422: {
                 headers: {
                     [name: string]: unknown;

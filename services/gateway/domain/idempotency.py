@@ -7,15 +7,26 @@ still running is told to wait; a repeat after it finished gets the stored answer
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from shared.errors import DomainError
+from shared.errors import DomainError, IdempotencyKeyReused
+from shared.fingerprints import fingerprint_of
+
+__all__ = [
+    "RETENTION",
+    "IdempotencyKeyRequired",
+    "IdempotencyKeyReused",
+    "KeyRecord",
+    "RequestInProgress",
+    "Verdict",
+    "fingerprint",
+    "is_final",
+    "verdict",
+]
 
 REDACTED_FIELDS = frozenset({"password"})
 """Secrets never reach the idempotency table, not even inside a hash (a sha256 of a
@@ -28,11 +39,6 @@ RETENTION = timedelta(hours=24)
 class IdempotencyKeyRequired(DomainError):
     status = 400
     code = "idempotency_key_required"
-
-
-class IdempotencyKeyReused(DomainError):
-    status = 422
-    code = "idempotency_key_reused"
 
 
 class RequestInProgress(DomainError):
@@ -56,19 +62,19 @@ def fingerprint(
     *,
     redact: frozenset[str] = REDACTED_FIELDS,
 ) -> str:
-    """A digest of what the request asks for: independent of JSON spacing and key order."""
-    canonical = json.dumps(
+    """A digest of what the request asks for: independent of JSON spacing and key order.
+
+    The whole request, where a service's own key path compares the command it makes of
+    it: a request the gateway calls another may still be the same command to the
+    service (the gateway is the stricter), never the reverse."""
+    return fingerprint_of(
         {
             "method": method.upper(),
             "path": path,
             "query": sorted(query),
             "body": _redact(body, redact),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        }
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,7 @@ def verdict(record: KeyRecord | None, request_fingerprint: str, now: datetime) -
     if record is None or record.created_at + RETENTION <= now:
         return Verdict.PROCEED
     if record.fingerprint != request_fingerprint:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used for a different request; use a new key"
-        )
+        raise IdempotencyKeyReused()
     if record.status is not None:
         return Verdict.REPLAY
     if record.lease_until is not None and record.lease_until > now:
@@ -103,6 +107,12 @@ def verdict(record: KeyRecord | None, request_fingerprint: str, now: datetime) -
     return Verdict.PROCEED
 
 
-def is_final(status: int) -> bool:
-    """Stored and replayed: every answer but a 5xx, which frees the key for another try."""
+def is_final(status: int, body: Any = None) -> bool:
+    """Stored and replayed: every answer but a 5xx, which frees the key for another try,
+    and the service's own ``idempotency_key_reused``. That one says the service holds the
+    key for another command (the gateway had freed it after a 5xx, or forgotten it after
+    a day): the key is not this request's, so the gateway must not bind it to it, or the
+    first command's honest retry would be refused here while the service would take it."""
+    if isinstance(body, Mapping) and body.get("code") == IdempotencyKeyReused.code:
+        return False
     return status < 500

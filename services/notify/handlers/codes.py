@@ -8,7 +8,9 @@ from services.notify.deps import Deps
 from services.notify.domain import codes as rules
 from services.notify.domain.codes import IssuedCode
 from services.notify.store import codes as store
+from shared import idempotency
 from shared.contracts import NOTIFY_SMS_REQUESTED
+from shared.idempotency import Command
 from shared.messaging.outbox import enqueue
 from shared.sealing import code_sms
 
@@ -24,18 +26,22 @@ async def request_code(
 
     The code travels sealed for this service's SMS sender (``shared/sealing.py``) and stays
     sealed in the SMS log it becomes; here only its HMAC is kept.
-    The same Idempotency-Key answers with the same code.
+    The same Idempotency-Key answers with the same code; with another phone or purpose
+    it is refused (422 idempotency_key_reused) and nothing is sent.
     """
     rules.check_phone(phone)
     rules.check_purpose(purpose)
+    code_id = str(uuid.uuid4())
     async with deps.pool.acquire() as conn, conn.transaction():
         if idempotency_key is not None:
-            prior = await store.by_idempotency_key(conn, idempotency_key)
+            command = Command("verification_code", purpose, {"phone": phone})
+            prior = await idempotency.claim(conn, idempotency_key, command, code_id)
             if prior is not None:
-                return prior
+                first = await store.get(conn, prior.subject)
+                assert first is not None  # codes are never deleted
+                return first
         await store.lock_phone(conn, phone, purpose)
         last = await store.latest(conn, phone, purpose)
-        code_id = str(uuid.uuid4())
         code = rules.new_code()
         policy = deps.code_policy
         issued = rules.issue(
@@ -54,7 +60,6 @@ async def request_code(
             conn,
             issued,
             requested_by=actor,
-            idempotency_key=idempotency_key,
             sms_dedupe_key=dedupe_key,
         )
         minutes = int(policy.ttl.total_seconds() // 60)

@@ -37,8 +37,8 @@ async def latest(db: Db, phone: str, purpose: str) -> VerificationCode | None:
     return code_from_row(row) if row is not None else None
 
 
-async def by_idempotency_key(db: Db, key: str) -> IssuedCode | None:
-    row = await db.fetchrow("SELECT * FROM verification_codes WHERE idempotency_key = $1", key)
+async def get(db: Db, code_id: str) -> IssuedCode | None:
+    row = await db.fetchrow("SELECT * FROM verification_codes WHERE id = $1", code_id)
     return None if row is None else _issued(row)
 
 
@@ -63,13 +63,12 @@ async def insert(
     code: VerificationCode,
     *,
     requested_by: str,
-    idempotency_key: str | None,
     sms_dedupe_key: str,
 ) -> IssuedCode:
     row = await conn.fetchrow(
         "INSERT INTO verification_codes (id, phone, purpose, salt, code_hash, issued_at,"
-        " expires_at, attempts_left, requested_by, idempotency_key, sms_dedupe_key)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+        " expires_at, attempts_left, requested_by, sms_dedupe_key)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
         code.id,
         code.phone,
         code.purpose,
@@ -79,7 +78,6 @@ async def insert(
         code.expires_at,
         code.attempts_left,
         requested_by,
-        idempotency_key,
         sms_dedupe_key,
     )
     assert row is not None

@@ -15,7 +15,6 @@ from services.refund.domain import forms as chain
 from services.refund.domain import periods
 from services.refund.domain.forms import Decision, Step
 from services.refund.handlers import forms as handlers
-from services.refund.handlers import keys
 from services.refund.handlers.keys import Keyed
 from services.refund.store import forms as store
 from shared.api.refund import (
@@ -31,12 +30,13 @@ from shared.api.refund import (
     ResubmitIn,
 )
 from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["refund forms"])
 
 
-def keyed_form(key: str | None, command: str, form_id: str, actor: Actor) -> Keyed:
+def keyed_form(key: str | None, command: Command, form_id: str, actor: Actor) -> Keyed:
     """The command answers with the form as it left it (kept under the key, if any)."""
 
     async def render(conn: asyncpg.Connection) -> Any:
@@ -116,9 +116,7 @@ def _step_route(step: Step, path: str) -> None:
         body: DecisionIn,
         idempotency_key: IdempotencyKey,
     ) -> Response:
-        command = keys.command(
-            step.value, form_id, body.decision, actor.username, text=body.opinion
-        )
+        command = Command(step.value, form_id, {"decision": body.decision, "opinion": body.opinion})
         answer = await handlers.decide(
             deps,
             form_id,
@@ -178,7 +176,7 @@ async def close(
 ) -> Response:
     """Close a sent-back form for good (不予处理) with a reason: a duty lead or finance.
     The customer is told by SMS and the filing agent in-app. Accepts an Idempotency-Key."""
-    command = keys.command("close", form_id, actor.username, text=body.reason)
+    command = Command("close", form_id, {"reason": body.reason})
     answer = await handlers.close(
         deps,
         form_id,
@@ -198,7 +196,7 @@ async def payout_retry(
     body: NoteIn | None = None,
 ) -> Response:
     note = body.note if body else ""
-    command = keys.command("payout_retry", form_id, actor.username, text=note)
+    command = Command("payout_retry", form_id, {"note": note})
     answer = await handlers.retry_payout(
         deps,
         form_id,

@@ -15,7 +15,6 @@ from services.refund.api.views import attention_item, requested_detail, requeste
 from services.refund.deps import Deps
 from services.refund.domain import periods
 from services.refund.domain.requested import Policy, business_day
-from services.refund.handlers import keys
 from services.refund.handlers import requested as handlers
 from services.refund.handlers.keys import Keyed
 from services.refund.store import payouts
@@ -32,12 +31,13 @@ from shared.api.refund import (
     RequestedState,
 )
 from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["requested refunds"])
 
 
-def _keyed(key: str | None, command: str, refund_id: str, actor: Actor, deps: Deps) -> Keyed:
+def _keyed(key: str | None, command: Command, refund_id: str, actor: Actor, deps: Deps) -> Keyed:
     """The command answers with the refund as it left it (kept under the key, if any)."""
 
     async def render(conn: asyncpg.Connection) -> Any:
@@ -84,8 +84,8 @@ async def approve(
     idempotency_key: IdempotencyKey,
 ) -> Response:
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
-    command = keys.command(
-        "approve", refund_id, str(body.amount_cents), actor.username, text=body.opinion
+    command = Command(
+        "approve", refund_id, {"amount_cents": body.amount_cents, "opinion": body.opinion}
     )
     answer = await handlers.approve(
         deps,
@@ -100,10 +100,23 @@ async def approve(
 
 @router.post("/refunds/requested/{refund_id}/reject", response_model=RequestedRefundOut)
 async def reject(
-    refund_id: str, body: RejectRequestedIn, deps: RefundDeps, actor: CurrentActor
-) -> RequestedRefundOut:
-    await handlers.reject(deps, refund_id, reason=body.reason, detail=body.detail, actor=actor)
-    return await requested_detail(deps.pool, refund_id, actor, deps)
+    refund_id: str,
+    body: RejectRequestedIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = Command("reject", refund_id, {"reason": body.reason, "detail": body.detail})
+    answer = await handlers.reject(
+        deps,
+        refund_id,
+        reason=body.reason,
+        detail=body.detail,
+        actor=actor,
+        keyed=_keyed(idempotency_key, command, refund_id, actor, deps),
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/requested/{refund_id}/payout-retry", response_model=RequestedRefundOut)
@@ -111,7 +124,7 @@ async def payout_retry(
     refund_id: str, deps: RefundDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> Response:
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
-    command = keys.command("payout_retry", refund_id, actor.username)
+    command = Command("payout_retry", refund_id)
     answer = await handlers.retry_payout(
         deps, refund_id, actor=actor, keyed=_keyed(idempotency_key, command, refund_id, actor, deps)
     )
@@ -127,7 +140,7 @@ async def give_up(
     idempotency_key: IdempotencyKey,
 ) -> Response:
     """Accepts an Idempotency-Key: a repeat answers as the first did."""
-    command = keys.command("give_up", refund_id, actor.username, text=body.note)
+    command = Command("give_up", refund_id, {"note": body.note})
     answer = await handlers.give_up(
         deps,
         refund_id,

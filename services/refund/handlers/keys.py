@@ -7,7 +7,6 @@ the first answer as it was, status and body, and moves no money a second time.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from shared import idempotency
-from shared.idempotency import Answer
+from shared.idempotency import Answer, Command
 
 Render = Callable[[asyncpg.Connection], Awaitable[Any]]
 """The answer's JSON, read inside the command's transaction once its changes are made."""
@@ -26,16 +25,11 @@ class Keyed:
     """A command as the client sent it: its key (if any), what it asked, how it is answered."""
 
     key: str | None
-    command: str
-    """Name, target and the choices made (e.g. ``director_approval:RF1:approve:dora``):
-    the same key with anything else is refused (422 idempotency_key_reused)."""
+    command: Command
+    """Name, form or refund, and the choices made (a decision, an amount, the opinion or
+    note, kept as a digest only): the same key with anything else is refused (422
+    idempotency_key_reused)."""
     render: Render
-
-
-def command(name: str, *parts: str, text: str = "") -> str:
-    """``name:part:...``, free text (an opinion, a note) as a digest: it may be long or private."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return ":".join((name, *parts, digest))
 
 
 async def first_answer(conn: asyncpg.Connection, keyed: Keyed, subject: str) -> Answer | None:

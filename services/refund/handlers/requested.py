@@ -134,9 +134,20 @@ async def approve(
         return await keys.answer(conn, keyed) if keyed else None
 
 
-async def reject(deps: Deps, refund_id: str, *, reason: str, detail: str, actor: Actor) -> None:
+async def reject(
+    deps: Deps,
+    refund_id: str,
+    *,
+    reason: str,
+    detail: str,
+    actor: Actor,
+    keyed: Keyed | None = None,
+) -> Answer | None:
+    """No refund: the requester is told, and gives the held money back on its side."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
+            return first
         row = await store.row_of(conn, refund_id, lock=True)
         rules.reject(
             state=RequestedState(row.state),
@@ -145,6 +156,7 @@ async def reject(deps: Deps, refund_id: str, *, reason: str, detail: str, actor:
             roles=actor.roles,
         )
         await _rejected(conn, deps, row, reason, detail.strip(), actor.username, now)
+        return await keys.answer(conn, keyed) if keyed else None
 
 
 async def retry_payout(

@@ -25,7 +25,7 @@ from shared.api.rental import (
     RentalOrderDetailOut,
     RentalOrderPageOut,
 )
-from shared.http import CurrentActor
+from shared.http import CurrentActor, IdempotencyKey
 from shared.paging import decode_cursor
 
 router = APIRouter(tags=["orders"])
@@ -92,13 +92,19 @@ async def order_detail(trip_id: str, deps: RentalDeps, actor: CurrentActor) -> R
 
 @router.post("/orders/{trip_id}/exception-fix", response_model=ExceptionFixOut)
 async def exception_fix(
-    trip_id: str, body: ExceptionFixIn, deps: RentalDeps, actor: CurrentActor
+    trip_id: str,
+    body: ExceptionFixIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> ExceptionFixOut:
     """The exception fix (车锁关不上 / 车锁故障 / 无法结束行程): ends the order at the time the
     user reports, the bike idle, the user idle (if it is their latest order), the charge
     recomputed by the tariff. Refused (409 lock_not_locked) unless the lock last reported
-    locked or the bike is rented by someone else: then send on-site staff."""
-    fix = await fix_exception(deps, trip_id, body.ended_at, body.reason, actor)
+    locked or the bike is rented by someone else: then send on-site staff. The same
+    Idempotency-Key answers the fix again; with another end time or reason, 422
+    idempotency_key_reused."""
+    fix = await fix_exception(deps, trip_id, body.ended_at, body.reason, actor, idempotency_key)
     return fix_out(fix, deps.settings.tz)
 
 

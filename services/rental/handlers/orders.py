@@ -16,19 +16,27 @@ from services.rental.domain.trips import ExceptionFix, Trip
 from services.rental.handlers.bikes import bike_facts
 from services.rental.store import trips as store
 from services.rental.store import users as user_store
+from shared import idempotency
 from shared.db import Db
 from shared.errors import DomainError
 from shared.http import Actor
+from shared.idempotency import Command
 from shared.metrics import operation_finished
 
 
 async def fix_exception(
-    deps: Deps, trip_id: str, reported_end: datetime, reason: str | None, actor: Actor
+    deps: Deps,
+    trip_id: str,
+    reported_end: datetime,
+    reason: str | None,
+    actor: Actor,
+    idempotency_key: str | None = None,
 ) -> ExceptionFix:
     """End a stuck order at the time the user reports; refused (nothing changed) unless the
-    lock reported locked or the bike is rented by someone else now."""
+    lock reported locked or the bike is rented by someone else now. The same
+    Idempotency-Key answers the fix again; with another end time or reason, 422."""
     try:
-        fix = await _fix(deps, trip_id, reported_end, reason, actor)
+        fix = await _fix(deps, trip_id, reported_end, reason, actor, idempotency_key)
     except DomainError as exc:
         operation_finished("exception_fix", "refused", exc.code)
         raise
@@ -37,11 +45,22 @@ async def fix_exception(
 
 
 async def _fix(
-    deps: Deps, trip_id: str, reported_end: datetime, reason: str | None, actor: Actor
+    deps: Deps,
+    trip_id: str,
+    reported_end: datetime,
+    reason: str | None,
+    actor: Actor,
+    key: str | None,
 ) -> ExceptionFix:
     why = required_reason(reason)
     now = deps.clock()
     async with deps.pool.acquire() as conn, conn.transaction():
+        if key is not None:
+            command = Command(
+                "exception_fix", trip_id, {"ended_at": reported_end, "reason": reason}
+            )
+            if await idempotency.claim(conn, key, command, trip_id) is not None:
+                return (await store.fixes(conn, trip_id))[-1]  # a fix ends the order: its one
         # Lock order: the user, then the order (as the event handlers touch them).
         found = await store.get(conn, trip_id)
         if found is None:

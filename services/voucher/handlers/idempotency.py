@@ -9,10 +9,11 @@ import asyncpg
 from services.voucher.domain.operation import Outcome
 from services.voucher.store.operations import outcome_of
 from shared import idempotency
+from shared.idempotency import Command
 
 
 async def claim(
-    conn: asyncpg.Connection, key: str | None, command: str, operation_id: UUID
+    conn: asyncpg.Connection, key: str | None, command: Command, operation_id: UUID
 ) -> Outcome | None:
     """Claim ``key`` for this command, or return the outcome of the command that holds it.
 

@@ -13,6 +13,7 @@ from services.voucher.domain.rules import MayOperate, check
 from services.voucher.handlers import idempotency, reversal, void
 from services.voucher.store import operations, sagas, vouchers
 from shared.http import Actor
+from shared.idempotency import Command
 
 
 async def retry_operation(
@@ -30,7 +31,7 @@ async def retry_operation(
         op = await operations.get(conn, operation_id)
         if op is None:
             raise OperationNotFound(f"no operation {operation_id}")
-        command = f"retry:{operation_id}"
+        command = Command("retry", str(operation_id), {"reason": reason})
         replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
         if replay is not None:
             return replay

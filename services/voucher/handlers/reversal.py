@@ -59,6 +59,7 @@ from shared.contracts import (
     PointsReversalResult,
 )
 from shared.http import Actor
+from shared.idempotency import Command
 from shared.messaging.outbox import enqueue
 from shared.telemetry import continuing, current_trace_id, current_traceparent
 
@@ -81,7 +82,7 @@ async def start_reversal(
     assert reason is not None
     started_at = asyncio.get_running_loop().time()
     operation_id = uuid4()
-    command = f"reversal:{merchant_order_no}"
+    command = Command("reversal", merchant_order_no, {"reason": reason})
     async with deps.pool.acquire() as conn, conn.transaction():
         replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
         if replay is not None:

@@ -28,6 +28,7 @@ from services.voucher.store import existing, operations, vouchers
 from services.voucher.store.operations import outcome_of
 from shared import metrics
 from shared.http import Actor
+from shared.idempotency import Command
 from shared.telemetry import current_trace_id, current_traceparent
 
 
@@ -38,7 +39,8 @@ async def void_voucher(
     assert reason is not None
     operation_id = uuid4()
     async with deps.pool.acquire() as conn, conn.transaction():
-        replay = await idempotency.claim(conn, idempotency_key, f"void:{code}", operation_id)
+        command = Command("void", code, {"reason": reason})
+        replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
         if replay is not None:
             return replay
         voucher = await _lock_for_void(conn, deps, code)

@@ -114,6 +114,39 @@ async def test_resend_waits_and_the_same_idempotency_key_answers_the_same(notify
     )
 
 
+async def test_a_key_sent_again_for_another_phone_is_refused_and_sends_nothing(
+    notify: Notify,
+) -> None:
+    first_phone, other_phone = phone(), phone()
+    headers = {**AGENT, "Idempotency-Key": f"code-{first_phone}"}
+    first = await notify.http.post(
+        "/verification-codes", json={"phone": first_phone}, headers=headers
+    )
+    assert first.status_code == 201
+    other = await notify.http.post(
+        "/verification-codes", json={"phone": other_phone}, headers=headers
+    )
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    assert first_phone[-4:] not in other.json()["message"]
+    purpose = await notify.http.post(
+        "/verification-codes",
+        json={"phone": first_phone, "purpose": "top_up"},
+        headers=headers,
+    )
+    assert (purpose.status_code, purpose.json()["code"]) == (422, "idempotency_key_reused")
+    issued = await notify.pool.fetch(
+        "SELECT phone FROM verification_codes WHERE phone = ANY($1::text[])",
+        [first_phone, other_phone],
+    )
+    assert [r["phone"] for r in issued] == [first_phone]
+    sms = await notify.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE topic = $1 AND key = ANY($2::text[])",
+        NOTIFY_SMS_REQUESTED.name,
+        [first_phone, other_phone],
+    )
+    assert sms == 1
+
+
 async def test_another_agents_idempotency_key_never_answers_with_their_code(
     notify: Notify,
 ) -> None:

@@ -145,3 +145,24 @@ async def test_a_repeated_requested_approval_counts_once_against_the_caps(
     assert len(await refund.sandbox_payouts(f"requested-{row['refund_id']}")) == 1
     other = await refund.call("POST", path, "ops", {"amount_cents": 12299}, 422, key=key)
     assert other["code"] == "idempotency_key_reused"
+
+
+async def test_a_repeated_rejection_tells_the_requester_once_and_another_is_refused(
+    refund: Refund,
+) -> None:
+    request = await refund.request_refund(amount_cents=4500)
+    row = await refund.requested(request["request_id"])
+    path = f"/refunds/requested/{row['refund_id']}/reject"
+    key = new_key()
+    body = {"reason": "rejected_by_supervisor", "detail": "押金已退过"}
+    first = await refund.call("POST", path, "ops", body, key=key)
+    assert first["state"] == "rejected"
+    assert await refund.call("POST", path, "ops", body, key=key) == first
+    other = await refund.call("POST", path, "ops", {**body, "detail": "另一个原因"}, 422, key=key)
+    assert other["code"] == "idempotency_key_reused"
+    told = await refund.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE topic = 'refund.rejected.v1'"
+        " AND convert_from(payload, 'UTF8')::jsonb ->> 'request_id' = $1",
+        request["request_id"],
+    )
+    assert told == 1

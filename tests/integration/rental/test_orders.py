@@ -163,6 +163,24 @@ async def test_concurrent_fixes_of_one_order_fix_it_once(rental: Rental) -> None
     )
 
 
+async def test_a_keyed_fix_replays_and_refuses_another_end_time(rental: Rental) -> None:
+    user, _, trip = await stuck_trip(rental, "locked", hours=2)
+    keyed = {**AGENT, "Idempotency-Key": new_id("fix-")}
+    path, body = f"/orders/{trip}/exception-fix", fix(rental, minutes_ago=55)
+    first = await rental.post(path, body, actor=keyed)
+    movements = "SELECT count(*) FROM account_ledger WHERE user_id = $1"
+    moved = await rental.pool.fetchval(movements, user)
+    assert await rental.post(path, body, actor=keyed) == first
+    other = await rental.post(path, fix(rental, minutes_ago=50), status=422, actor=keyed)
+    assert other["code"] == "idempotency_key_reused"
+    assert await rental.pool.fetchval(movements, user) == moved
+    fixes = await rental.pool.fetchval(
+        "SELECT count(*) FROM exception_fixes WHERE trip_id = $1", trip
+    )
+    assert fixes == 1
+    assert (await rental.row(TRIP, trip))["ended_at"] == rental.clock.now - timedelta(minutes=55)
+
+
 async def fund_flows_of(rental: Rental, user: str) -> Any:
     day = rental.clock.now.astimezone(rental.settings.tz).date().isoformat()
     return await rental.get("/fund-flows", date_from=day, date_to=day, user_id=user)

@@ -157,6 +157,24 @@ async def test_idempotency_key_replays_the_same_operation_once(voucher: Voucher,
     assert (await voucher.voucher(other))["status"] == "available"
 
 
+async def test_a_key_with_another_reason_is_refused_and_changes_nothing(
+    voucher: Voucher, ids
+) -> None:
+    (code,) = await issued(voucher, ids, "R0001")
+    key = {"Idempotency-Key": ids("reason-")}
+    first = await void(voucher, code, "工单 1: 用户要求作废", **key)
+    assert first.status_code == 200 and first.json()["status"] == "succeeded"
+    again = await void(voucher, code, "工单 1: 用户要求作废", **key)
+    assert again.json() == first.json()
+    other = await void(voucher, code, "工单 2: 另一张工单", **key)
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    assert "工单 1" not in other.json()["message"]
+    assert len(await void_attempts(voucher.pool, code)) == 1
+    assert [o["reason"] for o in (await voucher.voucher(code))["operations"]] == [
+        "工单 1: 用户要求作废"
+    ]
+
+
 async def test_another_agents_key_is_another_key(voucher: Voucher, ids) -> None:
     mine, theirs, third = await issued(voucher, ids, "J0001", "J0002", "J0003")
     key = {"Idempotency-Key": ids("shared-")}

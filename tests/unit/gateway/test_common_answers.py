@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from services.gateway.domain.routes import ROUTES
+from services.gateway.domain.routes import ROUTES, Audience
 from services.gateway.openapi_doc import openapi_json
 
 API = [rule for rule in ROUTES if rule.path.startswith("/api/v1/")]
@@ -41,3 +41,14 @@ def test_a_routes_own_words_win(paths: dict[str, Any]) -> None:
     # the sign-in declares its own 401 (wrong username or password) and 429 (locked out)
     login = paths["/api/v1/auth/login"]["post"]["responses"]
     assert "Retry-After" in login["429"]["description"] or "too_many" in login["429"]["description"]
+
+
+KEYED = [r for r in API if r.method == "POST" and r.audience is not Audience.PUBLIC]
+
+
+@pytest.mark.parametrize("rule", KEYED, ids=lambda rule: f"{rule.method} {rule.path}")
+def test_every_post_declares_a_reused_key(paths: dict[str, Any], rule: Any) -> None:
+    """Every POST but the sign-in honours an Idempotency-Key, so any may answer 422
+    idempotency_key_reused."""
+    answer = paths[rule.path]["post"]["responses"]["422"]
+    assert "idempotency_key_reused" in answer["description"]

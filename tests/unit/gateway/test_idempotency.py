@@ -16,6 +16,7 @@ from services.gateway.domain.idempotency import (
     is_final,
     verdict,
 )
+from shared import errors
 
 NOW = datetime(2019, 1, 5, 10, 0, tzinfo=UTC)
 VOID = ("POST", "/api/v1/vouchers/C1/void")
@@ -73,6 +74,10 @@ def test_a_key_reused_for_another_request_is_refused() -> None:
     with pytest.raises(IdempotencyKeyReused) as caught:
         verdict(record(), fp({"reason": "other"}), NOW)
     assert (caught.value.status, caught.value.code) == (422, "idempotency_key_reused")
+    # one refusal, the gateway's and every service's (shared.idempotency): the same
+    # class and words, whichever of them notices the key came back with another request
+    assert isinstance(caught.value, errors.IdempotencyKeyReused)
+    assert caught.value.message == errors.IdempotencyKeyReused().message
 
 
 def test_a_key_in_flight_is_busy_until_its_lease_ends() -> None:
@@ -93,3 +98,11 @@ def test_a_key_is_free_again_after_the_retention() -> None:
 def test_only_non_5xx_answers_are_kept(status: int, final: bool) -> None:
     assert is_final(status) is final
     assert is_final(503) is False
+
+
+def test_a_services_reused_key_refusal_binds_nothing() -> None:
+    """The service holds the key for another command: the gateway keeps no answer, so the
+    first command's retry reaches the service again."""
+    refused = {"code": "idempotency_key_reused", "message": "..."}
+    assert is_final(422, refused) is False
+    assert is_final(422, {"code": "invalid_input", "message": "..."}) is True

@@ -52,10 +52,16 @@ def receipt_out(row: Receipt) -> ReceiptOut:
 
 
 @router.post("/topups/codes", status_code=status.HTTP_201_CREATED, response_model=CodeSentOut)
-async def post_code(body: CodeIn, deps: Accounts, actor: CurrentActor) -> CodeSentOut:
+async def post_code(
+    body: CodeIn, deps: Accounts, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> CodeSentOut:
     """Send the customer's registered phone a top-up code by SMS (through the notify
-    service); 429 code_requested_too_soon within the resend interval."""
-    sent = await handlers.send_code(deps, user_id=body.user_id, actor=actor.username)
+    service); 429 code_requested_too_soon within the resend interval. The same
+    Idempotency-Key answers the first code and sends nothing; for another customer, 422
+    idempotency_key_reused."""
+    sent = await handlers.send_code(
+        deps, user_id=body.user_id, actor=actor.username, idempotency_key=idempotency_key
+    )
     return CodeSentOut(
         id=sent.id,
         phone=mask_phone(sent.phone),

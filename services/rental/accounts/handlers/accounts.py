@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import asyncpg
@@ -27,10 +28,11 @@ from services.rental.accounts.store import accounts as store
 from services.rental.accounts.store import refunds as refund_store
 from services.rental.accounts.store import topup_charges as charge_store
 from services.rental.domain.permissions import role_refusal
-from shared import metrics
+from shared import idempotency, metrics
 from shared.db.pool import read_snapshot
 from shared.errors import ReasonRequired
 from shared.http import Actor
+from shared.idempotency import Answer, Command
 
 
 @dataclass(frozen=True)
@@ -130,20 +132,27 @@ async def change_deposit(
     if not reason or not reason.strip():
         raise ReasonRequired("a deposit change needs a reason")
     async with deps.pool.acquire() as conn, conn.transaction():
+        prior = None
+        if idempotency_key is not None:
+            command = Command(
+                "deposit_change", user_id, {"deposit_cents": deposit_cents, "reason": reason}
+            )
+            prior = await idempotency.claim(conn, idempotency_key, command, user_id)
+            if prior is not None and prior.answer is not None:
+                return Books(**prior.answer.body)  # the same command again: its first answer
         account = await _existing(conn, user_id)
         books = account.books
+        if prior is not None:
+            return books  # a key kept before answers were (migration 0055): the books now
         facts = AccountFacts(
             books, CardState(account.card_state), await refund_store.pending_kinds(conn, user_id)
         )
         refusal = deposit_change_refusal(actor.roles, facts)
         if refusal is not None:
             raise refusal
+        # The ledger's (kind, reference) is unique: the money rule that one change moves the
+        # deposit once, whatever the key path does.
         reference = f"deposit-change:{user_id}:{idempotency_key or account.movements}"
-        if idempotency_key is not None and await conn.fetchval(
-            "SELECT 1 FROM account_ledger WHERE kind = 'deposit_adjusted' AND reference = $1",
-            reference,
-        ):
-            return books  # the same command again: already applied
         movement = ledger.deposit_adjusted(books, deposit_cents)
         await store.record(
             conn,
@@ -154,5 +163,8 @@ async def change_deposit(
             reason=reason.strip(),
             at=deps.clock(),
         )
+        if idempotency_key is not None:
+            answer = Answer(200, dataclasses.asdict(movement.after))
+            await idempotency.keep_answer(conn, idempotency_key, answer)
     metrics.operation_finished("deposit_change", "succeeded")
     return movement.after

@@ -24,8 +24,9 @@ from services.rental.accounts.domain.refund_request import (
 from services.rental.accounts.domain.stored import RefundRequest
 from services.rental.accounts.store import accounts as account_store
 from services.rental.accounts.store import refunds as store
-from shared import metrics
+from shared import idempotency, metrics
 from shared.contracts import REFUND_REQUESTED, RefundCompleted, RefundRejected, RefundRequested
+from shared.idempotency import Command
 from shared.messaging.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,15 @@ async def request_refund(
 ) -> RefundRequest:
     async with deps.pool.acquire() as conn, conn.transaction():
         if idempotency_key is not None:
-            prior = await store.by_idempotency_key(conn, idempotency_key)
+            asked = {"kind": kind.value, "amount_cents": amount_cents, "reason": reason}
+            command = Command("refund_request", user_id, asked | {"proof": proof})
+            # the request's id is known once the account is locked: the key is bound to
+            # the user until then (rebind below)
+            prior = await idempotency.claim(conn, idempotency_key, command, user_id)
             if prior is not None:
-                return prior
+                first = await store.get(conn, prior.subject)
+                assert first is not None  # requests are never deleted
+                return first
         if await account_store.view(conn, user_id) is None:
             raise AccountNotFound(f"no account {user_id}: nothing to refund")
         account = await account_store.lock(conn, user_id)
@@ -85,9 +92,10 @@ async def request_refund(
             proof=proof,
             requested_by=actor,
             requested_at=now,
-            idempotency_key=idempotency_key,
             payout_to=payout_to,
         )
+        if idempotency_key is not None:
+            await idempotency.rebind(conn, idempotency_key, rid)
         await enqueue(
             conn,
             REFUND_REQUESTED,

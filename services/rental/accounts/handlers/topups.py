@@ -32,10 +32,11 @@ from services.rental.accounts.store import accounts as account_store
 from services.rental.accounts.store import topup_charges as charges
 from services.rental.accounts.store import topups as store
 from services.rental.domain.permissions import role_refusal
-from shared import metrics
+from shared import idempotency, metrics
 from shared import verification as codes
 from shared.contracts import NOTIFY_SMS_REQUESTED
-from shared.errors import DomainError, InvalidInput
+from shared.errors import DomainError
+from shared.idempotency import Command
 from shared.messaging.outbox import enqueue
 from shared.sealing import code_sms
 
@@ -55,16 +56,30 @@ async def _registered_user(conn: asyncpg.Connection, user_id: str) -> AccountHol
     return user
 
 
-async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
+def _code_sms_key(code_id: str) -> str:
+    return f"rental-top-up-code:{code_id}"
+
+
+async def send_code(
+    deps: AccountDeps, *, user_id: str, actor: str, idempotency_key: str | None = None
+) -> CodeSent:
     """Send the customer's registered phone a code (only its HMAC is kept here; it travels
-    sealed for notify, whose latest-code look-up finds top-up codes too)."""
+    sealed for notify, whose latest-code look-up finds top-up codes too). The same
+    Idempotency-Key answers the code sent first, and sends nothing again."""
+    code_id = str(uuid.uuid4())
     async with deps.pool.acquire() as conn, conn.transaction():
+        if idempotency_key is not None:
+            command = Command("top_up_code", user_id)
+            prior = await idempotency.claim(conn, idempotency_key, command, code_id)
+            if prior is not None:
+                first = await store.code_by_id(conn, prior.subject)
+                assert first is not None  # codes are never deleted
+                return CodeSent(first.id, first.phone, first.expires_at, _code_sms_key(first.id))
         user = await _registered_user(conn, user_id)
         if not user.phone:
             raise NoPhoneOnFile("the customer has no phone on file: check an ID document")
         await store.lock_codes(conn, user_id)
         last = await store.latest_code(conn, user_id, CODE_PURPOSE)
-        code_id = str(uuid.uuid4())
         code = codes.new_code()
         issued = codes.issue(
             code_id=code_id,
@@ -76,7 +91,7 @@ async def send_code(deps: AccountDeps, *, user_id: str, actor: str) -> CodeSent:
             policy=deps.code_policy,
             last_issued_at=last.issued_at if last is not None else None,
         )
-        dedupe_key = f"rental-top-up-code:{code_id}"
+        dedupe_key = _code_sms_key(code_id)
         await store.insert_code(
             conn, user_id, issued, requested_by=actor, sms_dedupe_key=dedupe_key
         )
@@ -167,10 +182,6 @@ async def _top_up(
     agent: str,
     idempotency_key: str | None,
 ) -> Receipt:
-    if idempotency_key is not None:
-        prior = await charges.by_idempotency_key(deps.pool, idempotency_key)
-        if prior is not None and prior.status == ChargeStatus.CHARGED:
-            return await counter_charges.outcome(deps.pool, prior)
     pending = await reserve(deps, request, verification_id, agent, idempotency_key)
     if pending.status != ChargeStatus.PENDING:
         return await counter_charges.outcome(deps.pool, pending)
@@ -195,13 +206,9 @@ async def reserve(
         account = await account_store.lock(conn, request.user_id)
         prior = None
         if idempotency_key is not None:
+            await _claim(conn, request, idempotency_key)
             prior = await charges.by_idempotency_key(conn, idempotency_key, lock=True)
         if prior is not None:
-            if prior.user_id != request.user_id:
-                raise InvalidInput(
-                    "this Idempotency-Key was used for another customer's top-up",
-                    code="idempotency_key_reused",
-                )
             retry = on_retry(ChargeStatus(prior.status), prior.lease_until, now)
             if retry is Retry.RECEIPT:
                 return prior
@@ -239,6 +246,20 @@ async def reserve(
             )
         await store.use_verification(conn, verification_id, charge.charge_id, now)
         return charge
+
+
+async def _claim(conn: asyncpg.Connection, request: TopUpRequest, key: str) -> None:
+    """The key bound to this top-up (422 idempotency_key_reused for another). Where the
+    first one got to is the charge's state, not the key's: the charge id is the payment
+    device's own idempotency key, so the money moves once whatever the key path does.
+    The identity check is not part of what is asked: a retry may carry a fresh one."""
+    asked = {
+        "amount_cents": request.amount_cents,
+        "payment_method": request.payment_method.value,
+        "payer_account": request.payer_account,
+    }
+    command = Command("top_up", request.user_id, asked)
+    await idempotency.claim(conn, key, command, charge_id(request.user_id, key))
 
 
 async def receipt(deps: AccountDeps, serial_no: str) -> Receipt:

@@ -56,11 +56,6 @@ async def pending_of_kind(
     return _request_or_none(row)
 
 
-async def by_idempotency_key(db: Db, key: str) -> RefundRequest | None:
-    row = await db.fetchrow("SELECT * FROM refund_requests WHERE idempotency_key = $1", key)
-    return _request_or_none(row)
-
-
 async def insert(
     conn: asyncpg.Connection,
     *,
@@ -72,14 +67,13 @@ async def insert(
     proof: str | None,
     requested_by: str,
     requested_at: datetime,
-    idempotency_key: str | None,
     payout_to: tuple[str, str] | None,
 ) -> RefundRequest:
     row = await conn.fetchrow(
         "INSERT INTO refund_requests (request_id, user_id, kind, amount_cents, reason, proof,"
-        " requested_by, requested_at, idempotency_key, bonus_deducted_cents, fee_cents,"
+        " requested_by, requested_at, bonus_deducted_cents, fee_cents,"
         " payout_cents, payout_method, payout_account)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *",
         request_id,
         user_id,
         kind.value,
@@ -88,7 +82,6 @@ async def insert(
         proof,
         requested_by,
         requested_at,
-        idempotency_key,
         amounts.bonus_deducted_cents,
         amounts.fee_cents,
         amounts.payout_cents,

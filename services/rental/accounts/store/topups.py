@@ -30,6 +30,11 @@ async def latest_code(db: Db, user_id: str, purpose: str) -> VerificationCode | 
     return code_from_row(row) if row is not None else None
 
 
+async def code_by_id(db: Db, code_id: str) -> VerificationCode | None:
+    row = await db.fetchrow(f"SELECT {CODE_COLUMNS} FROM topup_codes WHERE id = $1", code_id)
+    return code_from_row(row) if row is not None else None
+
+
 async def insert_code(
     conn: asyncpg.Connection,
     user_id: str,
