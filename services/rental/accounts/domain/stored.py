@@ -169,7 +169,6 @@ class RefundRequest:
     proof: str | None
     requested_by: str
     requested_at: datetime
-    idempotency_key: str | None
     refund_id: str | None
     outcome: str | None
     decided_by: str | None
