@@ -163,3 +163,12 @@ def test_only_the_gateway_and_the_consoles_face_the_host() -> None:
     published = {n for n, s in SERVICES.items() if "ports" in s}
     assert published == {"gateway", "jaeger", "prometheus", "grafana"}
     assert all("edge" in SERVICES[n]["networks"] for n in published)
+
+
+def test_only_notify_gets_the_key_that_opens_sealed_codes() -> None:
+    """The private key is given to notify alone; every service gets the public one."""
+    holding = {n for n, s in SERVICES.items() if "KEFU_SMS_SEAL_KEY" in s.get("environment", {})}
+    assert holding == {"notify"}
+    for name in service_names():
+        assert SERVICES[name]["environment"]["KEFU_SMS_SEAL_PUBLIC_KEY"].startswith("${"), name
+    assert "KEFU_SMS_SEAL_KEY" not in COMPOSE["x-service-env"]

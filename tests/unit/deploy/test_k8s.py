@@ -85,9 +85,11 @@ def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
         assert (
             patience >= 240 and patience > 10 * ready["periodSeconds"] * ready["failureThreshold"]
         )
+        own = {"kefu-notify-secrets"} if name == "notify" else set()
         assert {e.get("configMapRef", e.get("secretRef"))["name"] for e in c["envFrom"]} == {
             "kefu-settings",
             "kefu-secrets",
+            *own,
         }
         selector = deployment["spec"]["selector"]["matchLabels"]
         assert budgets[name]["spec"]["selector"]["matchLabels"] == selector
@@ -122,9 +124,48 @@ def consumer_groups(service: str) -> set[tuple[str, str]]:
     return {(group_id(service, s.name), s.topic.name) for s in subscribers.subscriptions(deps)}
 
 
+def example_secrets() -> dict[str, Manifest]:
+    """The example Secrets (secret.example.yaml), by name."""
+    return {s["metadata"]["name"]: s for s in load_all(K8S / "base" / "secret.example.yaml")}
+
+
+def secrets_read_by(deployment: Manifest) -> set[str]:
+    """Every Secret a Deployment's pods can read: as environment, one key, or a volume."""
+    pod = deployment["spec"]["template"]["spec"]
+    names = {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+    for c in pod["containers"] + pod.get("initContainers", []):
+        names |= {e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e}
+        for env in c.get("env", []):
+            ref = env.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                names.add(ref["name"])
+    return names
+
+
+@pytest.mark.parametrize("rendered", [BASE, PRODUCTION], ids=["base", "production"])
+def test_only_notify_can_read_the_key_that_opens_sealed_codes(rendered: list[Manifest]) -> None:
+    secrets = example_secrets()
+    holding = {n for n, s in secrets.items() if "KEFU_SMS_SEAL_KEY" in s["stringData"]}
+    assert holding == {"kefu-notify-secrets"}
+    # nothing else in that Secret: whatever is added there is notify's alone, by design
+    assert set(secrets["kefu-notify-secrets"]["stringData"]) == {"KEFU_SMS_SEAL_KEY"}
+    assert "KEFU_SMS_SEAL_PUBLIC_KEY" in secrets["kefu-secrets"]["stringData"]
+    readers = {
+        name
+        for name, deployment in of_kind(rendered, "Deployment").items()
+        if secrets_read_by(deployment) & holding
+    }
+    assert readers == {"notify"}
+    for name, deployment in of_kind(rendered, "Deployment").items():
+        assert "kefu-secrets" in secrets_read_by(deployment), name  # the public key, for all
+    # and the Secrets in the namespace are the examples' (none named only in a manifest)
+    for deployment in of_kind(rendered, "Deployment").values():
+        assert secrets_read_by(deployment) <= set(secrets)
+
+
 def test_keda_signs_in_to_kafka_with_the_secret_the_example_shows() -> None:
     auth = find(BASE, "TriggerAuthentication", "kefu-kafka")["spec"]["secretTargetRef"]
-    [_, example] = load_all(K8S / "base" / "secret.example.yaml")
+    example = example_secrets()["kefu-kafka-auth"]
     assert {(r["name"], r["key"]) for r in auth} == {
         (example["metadata"]["name"], key) for key in example["stringData"]
     }
@@ -133,8 +174,9 @@ def test_keda_signs_in_to_kafka_with_the_secret_the_example_shows() -> None:
 
 def test_settings_are_real_settings_and_point_at_a_replicated_kafka() -> None:
     config = find(BASE, "ConfigMap", "kefu-settings")["data"]
-    [secret, _] = load_all(K8S / "base" / "secret.example.yaml")
-    for key in list(config) + list(secret["stringData"]):
+    keys = [k for s in example_secrets().values() if s["metadata"]["name"] != "kefu-kafka-auth"
+            for k in s["stringData"]]  # fmt: skip
+    for key in list(config) + keys:
         assert key.startswith("KEFU_") and key[5:].lower() in SETTINGS, key
     settings = Settings(**{k[5:].lower(): v for k, v in config.items()})
     assert settings.kafka_idempotence and settings.topic_replication == 3
@@ -195,8 +237,9 @@ def test_only_the_gateway_reaches_the_apis_and_only_prometheus_the_metrics() -> 
 
 
 def test_the_example_secret_holds_no_usable_value() -> None:
-    secrets = {s["metadata"]["name"]: s for s in load_all(K8S / "base" / "secret.example.yaml")}
+    secrets = example_secrets()
     assert set(secrets["kefu-secrets"]["stringData"].values()) == {""}
+    assert set(secrets["kefu-notify-secrets"]["stringData"].values()) == {""}
     assert "KEFU_INTERNAL_SECRET" in secrets["kefu-secrets"]["stringData"]
     # KEDA's Kafka sign-in: the mechanism and TLS switch are settings, the rest is secret
     kafka = dict(secrets["kefu-kafka-auth"]["stringData"])
