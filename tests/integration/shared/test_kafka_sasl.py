@@ -12,6 +12,9 @@ show (the client options are in tests/unit/shared/test_kafka_security.py).
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,3 +98,38 @@ async def test_a_client_without_sasl_is_refused_by_a_broker_that_requires_it(
         await platform.open(topics=[])
     await platform.close()
     assert time.monotonic() - started < REFUSED_WITHIN_SECONDS
+
+
+def test_the_gateway_process_exits_with_that_line(
+    infra: Infra, guarded: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """The same as a process: it exits (to be restarted, or to stop ``kefu up``) within
+    seconds, before it listens (uvicorn binds after the lifespan's start), so no probe of
+    its ``/health`` ever passes; its log says what to check."""
+    port, metrics = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env |= {
+        "KEFU_DATABASE_URL": infra.database_url,
+        "KEFU_KAFKA_BOOTSTRAP": guarded.bootstrap,
+        "KEFU_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KEFU_KAFKA_SASL_USERNAME": "kefu-gateway",
+        "KEFU_KAFKA_SASL_PASSWORD": PASSWORD,
+        "KEFU_HOME": str(tmp_path / ".kefu"),
+        "KEFU_GATEWAY_PORT": str(port),
+        "KEFU_GATEWAY_METRICS_PORT": str(metrics),
+        "KEFU_METRICS": "false",
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "services.gateway"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert time.monotonic() - started < 30
+    output = done.stdout + done.stderr
+    assert f"cannot connect to Kafka at {guarded.bootstrap} (SASL SCRAM-SHA-512 as" in output
+    assert PASSWORD not in output
