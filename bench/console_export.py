@@ -360,7 +360,7 @@ def render(
             f" {shape.trips_per_day:,} trips a day (bench/rental_accounts.py's month, its mix"
             f" of charges, top-ups, insurance fees and deposits), {fmt_int(loaded['rows'])}"
             f" ledger rows, {loaded['size']} with indexes.",
-            *(f"- {' '.join(part.split())}" for part in _method()),
+            *_method(),
             f"- Before the first export: {quiet}. The machine is shared with other"
             " developers' test runs: the times are upper bounds.",
         ]
@@ -368,8 +368,15 @@ def render(
 
 
 def _method() -> list[str]:
+    """The docstring's description as Markdown bullets (its own list nested)."""
     doc = (__doc__ or "").split("\n\n", 2)[2]
-    return doc.split("\n\n")
+    lines = []
+    for part in doc.split("\n\n"):
+        if part.startswith("- "):
+            lines += [f"  - {' '.join(item.split())}" for item in part[2:].split("\n- ")]
+        else:
+            lines.append(f"- {' '.join(part.split())}")
+    return lines
 
 
 def cli(argv: list[str] | None = None) -> None:
