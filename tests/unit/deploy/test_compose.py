@@ -14,7 +14,7 @@ import yaml
 
 from shared.settings import Settings
 from tests.settings_classes import every_setting
-from tests.unit.deploy.paths import DEPLOY, ROOT, service_names
+from tests.unit.deploy.paths import DEPLOY, OWN_SECRETS, ROOT, service_names
 
 COMPOSE_DIR = DEPLOY / "compose"
 COMPOSE = yaml.safe_load((COMPOSE_DIR / "compose.yaml").read_text(encoding="utf-8"))
@@ -165,10 +165,13 @@ def test_only_the_gateway_and_the_consoles_face_the_host() -> None:
     assert all("edge" in SERVICES[n]["networks"] for n in published)
 
 
-def test_only_notify_gets_the_key_that_opens_sealed_codes() -> None:
-    """The private key is given to notify alone; every service gets the public one."""
-    holding = {n for n, s in SERVICES.items() if "KEFU_SMS_SEAL_KEY" in s.get("environment", {})}
-    assert holding == {"notify"}
+def test_a_secret_one_service_uses_is_given_to_that_service_alone() -> None:
+    """The JWT key to the gateway, the key that opens sealed codes and the codes' HMAC key
+    to notify, rental's to rental (tests/unit/deploy/test_k8s.py has the list); every
+    service gets the public key."""
+    for key, service in OWN_SECRETS.items():
+        holding = {n for n, s in SERVICES.items() if key in s.get("environment", {})}
+        assert holding == {service}, key
+        assert key not in COMPOSE["x-service-env"], key
     for name in service_names():
         assert SERVICES[name]["environment"]["KEFU_SMS_SEAL_PUBLIC_KEY"].startswith("${"), name
-    assert "KEFU_SMS_SEAL_KEY" not in COMPOSE["x-service-env"]

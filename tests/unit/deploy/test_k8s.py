@@ -15,7 +15,7 @@ from shared.observability.messaging import group_id
 from shared.settings import Settings
 from tests.settings_classes import every_setting, settings_class_of
 from tests.unit.deploy.kustomize import Manifest, build, find, load_all
-from tests.unit.deploy.paths import DEPLOY, service_names
+from tests.unit.deploy.paths import DEPLOY, OWN_SECRETS, service_names
 from tests.unit.deploy.promql import metrics_and_labels
 
 K8S = DEPLOY / "k8s"
@@ -85,7 +85,7 @@ def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
         assert (
             patience >= 240 and patience > 10 * ready["periodSeconds"] * ready["failureThreshold"]
         )
-        own = {"kefu-notify-secrets"} if name == "notify" else set()
+        own = {f"kefu-{name}-secrets"} if name in set(OWN_SECRETS.values()) else set()
         assert {e.get("configMapRef", e.get("secretRef"))["name"] for e in c["envFrom"]} == {
             "kefu-settings",
             "kefu-secrets",
@@ -143,24 +143,24 @@ def secrets_read_by(deployment: Manifest) -> set[str]:
 
 
 @pytest.mark.parametrize("rendered", [BASE, PRODUCTION], ids=["base", "production"])
-def test_only_notify_can_read_the_key_that_opens_sealed_codes(rendered: list[Manifest]) -> None:
+def test_a_secret_one_service_uses_only_that_service_can_read(rendered: list[Manifest]) -> None:
     secrets = example_secrets()
-    holding = {n for n, s in secrets.items() if "KEFU_SMS_SEAL_KEY" in s["stringData"]}
-    assert holding == {"kefu-notify-secrets"}
-    # nothing else in that Secret: whatever is added there is notify's alone, by design
-    assert set(secrets["kefu-notify-secrets"]["stringData"]) == {"KEFU_SMS_SEAL_KEY"}
-    assert "KEFU_SMS_SEAL_PUBLIC_KEY" in secrets["kefu-secrets"]["stringData"]
-    readers = {
-        name
-        for name, deployment in of_kind(rendered, "Deployment").items()
-        if secrets_read_by(deployment) & holding
-    }
-    assert readers == {"notify"}
-    for name, deployment in of_kind(rendered, "Deployment").items():
-        assert "kefu-secrets" in secrets_read_by(deployment), name  # the public key, for all
-    # and the Secrets in the namespace are the examples' (none named only in a manifest)
-    for deployment in of_kind(rendered, "Deployment").values():
-        assert secrets_read_by(deployment) <= set(secrets)
+    deployments = of_kind(rendered, "Deployment")
+    for key, service in OWN_SECRETS.items():
+        holding = {n for n, s in secrets.items() if key in s["stringData"]}
+        assert holding == {f"kefu-{service}-secrets"}, key
+        readers = {n for n, d in deployments.items() if secrets_read_by(d) & holding}
+        assert readers == {service}, key
+    for name in set(OWN_SECRETS.values()):  # a service's own Secret holds only its own keys
+        own = set(secrets[f"kefu-{name}-secrets"]["stringData"])
+        assert own == {k for k, s in OWN_SECRETS.items() if s == name}
+    # the public key, the internal key and the database for all; no Secret not in the examples
+    assert {"KEFU_SMS_SEAL_PUBLIC_KEY", "KEFU_INTERNAL_SECRET"} <= set(
+        secrets["kefu-secrets"]["stringData"]
+    )
+    for name, deployment in deployments.items():
+        assert "kefu-secrets" in secrets_read_by(deployment), name
+        assert secrets_read_by(deployment) <= set(secrets), name
 
 
 def test_keda_signs_in_to_kafka_with_the_secret_the_example_shows() -> None:
@@ -238,8 +238,9 @@ def test_only_the_gateway_reaches_the_apis_and_only_prometheus_the_metrics() -> 
 
 def test_the_example_secret_holds_no_usable_value() -> None:
     secrets = example_secrets()
-    assert set(secrets["kefu-secrets"]["stringData"].values()) == {""}
-    assert set(secrets["kefu-notify-secrets"]["stringData"].values()) == {""}
+    for secret in secrets.values():
+        if secret["metadata"]["name"] != "kefu-kafka-auth":  # (KEDA's settings, no secret)
+            assert set(secret["stringData"].values()) == {""}, secret["metadata"]["name"]
     assert "KEFU_INTERNAL_SECRET" in secrets["kefu-secrets"]["stringData"]
     # KEDA's Kafka sign-in: the mechanism and TLS switch are settings, the rest is secret
     kafka = dict(secrets["kefu-kafka-auth"]["stringData"])
