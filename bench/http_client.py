@@ -97,24 +97,36 @@ class Client:
 
     async def post_json(self, path: str, payload: Any, headers: dict[str, str]) -> tuple[int, Any]:
         body = json.dumps(payload).encode()
+        return await self._send("POST", path, body, headers)
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        """A GET (``path`` with its query string) → (status, parsed JSON or text)."""
+        return await self._send("GET", path, b"", headers)
+
+    async def _send(
+        self, method: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, Any]:
         if self._internal is not None:
             signer, service = self._internal
             headers = dict(headers)
             actor = headers.pop("X-Kefu-Actor", None)
             roles = frozenset(r for r in headers.pop("X-Kefu-Roles", "").split(",") if r)
-            token = signer.token(service, "POST", unquote(path.split("?")[0]), actor, roles)
+            token = signer.token(service, method, unquote(path.split("?")[0]), actor, roles)
             headers[INTERNAL_TOKEN_HEADER] = token
         lines = [
-            f"POST {path} HTTP/1.1",
+            f"{method} {path} HTTP/1.1",
             f"Host: {self.host}:{self.port}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
+            *(
+                ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+                if method != "GET"
+                else []
+            ),
             *(f"{k}: {v}" for k, v in headers.items()),
         ]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode()
         async with self._slots:
             # A kept-alive connection may have been closed by the server: try once more on a
-            # new one (safe for the benchmark's POSTs: each carries its Idempotency-Key).
+            # new one (safe for the benchmark's POSTs, each with its Idempotency-Key, and GETs).
             for attempt in range(2):
                 conn = self._idle.pop() if self._idle and not attempt else await self._connect()
                 try:

@@ -1,6 +1,7 @@
-"""(a) Voucher query latency, p50/p99 per filter and for a deep keyset page, at 1M and 10M.
+"""(a) Voucher query latency, p50/p99 per filter and for a deep keyset page, at 1M and 10M;
+then the same search through the gateway over HTTP at the largest size (bench/query_http.py).
 
-    python -m bench.query --sizes 1000000,10000000
+    python -m bench.query --sizes 1000000,10000000 [--http-only | --no-http]
 
 For each size: a database is loaded with COPY (bench/load.py; reused when the
 data, generator and migrations are unchanged), then every case runs through
@@ -22,8 +23,9 @@ from datetime import date, timedelta
 
 import asyncpg
 
-from bench import cpu, datagen, machine, stack
+from bench import cpu, datagen, machine, query_http, stack
 from bench.load import LoadReport, load
+from bench.query_http import Http
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_int, fmt_ms
 from bench.voucher_query import ProductQuery, explain, product_query
@@ -224,11 +226,20 @@ class SizeResult:
     deep: dict[str, tuple[Latency, Latency, int]]
     cpu: str = ""
     quiet: str = ""
+    world: World | None = None
 
 
-async def bench_size(admin: str, size: int, n: int, walks: int, force: bool) -> SizeResult:
-    url = stack.database_url(admin, f"bench_voucher_{size}")
-    await stack.ensure_database(admin, f"bench_voucher_{size}")
+def loaded_name(size: int) -> str:
+    return f"bench_voucher_{size}"
+
+
+async def bench_size(
+    admin: str, size: int, n: int, walks: int, force: bool, timed: bool = True
+) -> SizeResult:
+    """Load (or reuse) and prewarm ``size`` vouchers; ``timed``: and time the query function."""
+    url = stack.database_url(admin, loaded_name(size))
+    await query_http.restore(admin, loaded_name(size))  # a killed HTTP run left it renamed
+    await stack.ensure_database(admin, loaded_name(size))
     print(f"\n== {size:,} vouchers: loading (or reusing) bench_voucher_{size}", flush=True)
     report = await load(url, datagen.Shape(size), force=force)
     print(_load_line(report), flush=True)
@@ -239,6 +250,8 @@ async def bench_size(admin: str, size: int, n: int, walks: int, force: bool) -> 
             warmed = await prewarm(conn)
             print(f"  prewarmed {warmed}", flush=True)
             world = await world_of(conn)
+        if not timed:
+            return SizeResult(size, report, warmed, {}, {}, world=world)
         quiet = await cpu.quiet_start()
         print(f"  {quiet}", flush=True)
         pg = cpu.postmaster_pid(stack.DATA / "pg")
@@ -269,7 +282,7 @@ async def bench_size(admin: str, size: int, n: int, walks: int, force: bool) -> 
         print(f"  CPU while querying: {used}")
     finally:
         await pool.close()
-    return SizeResult(size, report, warmed, cases, deep, used, quiet)
+    return SizeResult(size, report, warmed, cases, deep, used, quiet, world)
 
 
 def _load_line(r: LoadReport) -> str:
@@ -401,15 +414,37 @@ def render(results: list[SizeResult], facts: dict[str, str], n: int, walks: int)
     )
 
 
-async def main(sizes: list[int], n: int, walks: int, force: bool, write: bool = True) -> None:
+async def main(
+    sizes: list[int], n: int, walks: int, force: bool, write: bool = True, http: Http | None = None
+) -> None:
+    """``http``: also through the gateway at the largest size; ``http.only``: only that."""
     results = []
+    runs: list[query_http.Run] = []
     async with stack.postgres() as admin:
         facts = await stack.server_facts(admin)
         for size in sizes:
-            results.append(await bench_size(admin, size, n, walks, force))
-    if write:
+            timed = http is None or not http.only
+            results.append(await bench_size(admin, size, n, walks, force, timed))
+        if http is not None:
+            largest = max(results, key=lambda r: r.size)
+            assert largest.world is not None
+            runs = await query_http.bench_http(
+                admin,
+                loaded_name(largest.size),
+                list(CASES.values()),  # type: ignore[arg-type]
+                largest.world,
+                agents_count=http.agents,
+                think_ms=http.think_ms,
+                seconds=http.seconds,
+                quiet_wait=http.quiet_wait,
+            )
+    if write and (http is None or not http.only):
         write_section("query", render(results, facts, n, walks))
         print("\nwrote bench/RESULTS.md (query)")
+    if write and http is not None:
+        largest = max(results, key=lambda r: r.size)
+        write_section("query_http", query_http.render(runs, largest.size, http, facts))
+        print("\nwrote bench/RESULTS.md (query_http)")
 
 
 def cli(argv: list[str] | None = None) -> None:
@@ -421,9 +456,22 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--walks", type=int, default=100, help="cursor walks per deep-page case")
     parser.add_argument("--reload", action="store_true", help="load again even if reusable")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    parser.add_argument("--no-http", action="store_true", help="the query function only")
+    parser.add_argument("--http-only", action="store_true", help="through the gateway only")
+    parser.add_argument("--agents", type=int, default=20, help="agents searching at once")
+    parser.add_argument("--think-ms", type=float, default=1000, help="mean think time")
+    parser.add_argument("--http-seconds", type=float, default=60, help="with think time")
+    parser.add_argument(
+        "--quiet-wait", type=float, default=120, help="wait at most this for a quiet machine"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    asyncio.run(main(sizes, args.queries, args.walks, args.reload, not args.no_write))
+    http = (
+        None
+        if args.no_http
+        else Http(args.agents, args.think_ms, args.http_seconds, args.quiet_wait, args.http_only)
+    )
+    asyncio.run(main(sizes, args.queries, args.walks, args.reload, not args.no_write, http))
 
 
 if __name__ == "__main__":

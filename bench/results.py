@@ -13,6 +13,7 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "RESULTS.md"
 ORDER: tuple[str, ...] = (
     "query",
+    "query_http",
     "ingest",
     "reversal",
     "idle",
@@ -20,7 +21,7 @@ ORDER: tuple[str, ...] = (
     "rental",
     "rental_accounts",
 )
-ORDER += ("refund", "console", "analysis")
+ORDER += ("refund", "console", "console_export", "analysis")
 """``analysis`` is written by hand (it says why); the others by their benchmarks."""
 
 _HEADER = """# Benchmark results

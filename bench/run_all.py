@@ -18,6 +18,7 @@ BENCHMARKS = (
     "rental",
     "rental_accounts",
     "console",
+    "console_export",
 )
 
 

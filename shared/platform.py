@@ -9,6 +9,7 @@ connects at import time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +22,14 @@ from shared.contracts import Topic
 from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool, ensure_database
 from shared.messaging.consumer import ConsumerRuntime, Subscription
-from shared.messaging.kafka import ensure_topics, kafka_security, make_producer, topic_names
+from shared.messaging.kafka import (
+    check_security,
+    ensure_topics,
+    kafka_refused,
+    kafka_security,
+    make_producer,
+    topic_names,
+)
 from shared.messaging.outbox import OutboxRelay, outbox_backlog
 from shared.messaging.watchdog import ConsumerWatchdog
 from shared.observability.samplers import sample_lag, sample_outbox
@@ -73,10 +81,7 @@ class Platform:
         applied = await migrate(self._pool, folders)
         if applied:
             log.info("migrated", extra={"fields": {"applied": applied}})
-        if topics:
-            await ensure_topics(self.settings, topic_names(topics))
-        self._producer = make_producer(self.settings)
-        await self._producer.start()
+        await self._connect_kafka(topics)
         self.relay = OutboxRelay(
             self._pool,
             self._producer,
@@ -96,6 +101,21 @@ class Platform:
                 )
             )
         self.runtime = ConsumerRuntime(self.service, self._pool, self._producer, self.settings)
+
+    async def _connect_kafka(self, topics: Sequence[Topic[Any]]) -> None:
+        """Create the topics and start the producer, or fail at once with a line that says
+        what was tried (:func:`kafka_refused`): wrong credentials are not retried."""
+        check_security(self.settings)
+        producer = make_producer(self.settings)
+        try:
+            if topics:
+                await ensure_topics(self.settings, topic_names(topics))
+            await producer.start()
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise kafka_refused(self.settings, exc) from exc
+        self._producer = producer
 
     async def consume(self, subscriptions: Sequence[Subscription[Any]]) -> None:
         assert self.runtime is not None

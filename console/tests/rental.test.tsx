@@ -5,7 +5,7 @@ import { MemoryRouter } from "react-router-dom";
 import { vi } from "vitest";
 import type { RouteKey } from "../src/api/client";
 import { startSession } from "../src/auth/session";
-import { downloadCsv, type Progress } from "../src/areas/rental/csvDownload";
+import { downloadCsv, PROGRESS_EVERY_MS, progressFeed, type Progress } from "../src/areas/rental/csvDownload";
 import { ACCOUNT_ROUTES, offered, USER_ROUTES } from "../src/areas/rental/labels";
 import { BarChart } from "../src/areas/rental/Statistics";
 import { UserActions } from "../src/areas/rental/UserDetail";
@@ -44,9 +44,39 @@ test("a CSV read as a stream reports bytes and rows as they arrive, the header n
   const updates: Progress[] = [];
   const done = await downloadCsv("/api/v1/rental/fund-flows/export.csv?date_from=2026-12-01", (p) => updates.push(p));
   expect(done).toEqual({ bytes: parts[0]!.byteLength + parts[1]!.byteLength, rows: 3, done: true });
-  expect(updates.map((u) => u.rows)).toEqual([1, 3, 3]);
+  // the first chunk at once, the next within PROGRESS_EVERY_MS not drawn, the end always
+  expect(updates.map((u) => u.rows)).toEqual([1, 3]);
+  expect(updates.at(-1)?.done).toBe(true);
   expect(seen[0]?.headers.get("Authorization")).toBe("Bearer token");
   expect(click).toHaveBeenCalledOnce(); // saved once, complete
+});
+
+test("a long stream's progress is drawn at most every PROGRESS_EVERY_MS, every row counted", async () => {
+  startSession("token", 3600);
+  const encode = (s: string) => new TextEncoder().encode(s);
+  const lines = encode("1,top_up,100\n".repeat(100));
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encode("id,kind,amount\n"));
+      for (let i = 0; i < 2000; i += 1) controller.enqueue(lines);
+      controller.close();
+    },
+  });
+  vi.stubGlobal("fetch", async () => new Response(body, { status: 200 }));
+  URL.createObjectURL = vi.fn(() => "blob:x");
+  URL.revokeObjectURL = vi.fn();
+  vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => undefined);
+  const feed = progressFeed();
+  const drawn: (Progress | null)[] = [];
+  feed.subscribe(() => drawn.push(feed.get()));
+  const started = performance.now();
+  const done = await downloadCsv("/x", feed.set);
+  const took = performance.now() - started;
+  expect(done.rows).toBe(200_000);
+  expect(drawn.at(-1)).toEqual({ bytes: done.bytes, rows: 200_000, done: true });
+  // 2,001 chunks: the first drawn at once, then one per interval at most, and the end
+  expect(drawn.length).toBeLessThanOrEqual(Math.ceil(took / PROGRESS_EVERY_MS) + 2);
+  expect(drawn.length).toBeLessThan(200);
 });
 
 test("a refused export says why, in the server's code", async () => {

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
 from shared.http import serve
-from shared.settings import Settings
 from shared.telemetry import setup_telemetry
 
 
 def main() -> None:
-    settings = Settings()
+    settings = GatewaySettings()
     setup_telemetry("gateway", settings)
     port, metrics_port = settings.port_of("gateway"), settings.metrics_port_of("gateway")
     asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))

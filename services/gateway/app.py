@@ -20,6 +20,7 @@ from services.gateway.handlers import seed_demo_accounts
 from services.gateway.idempotency import IdempotencyKeys
 from services.gateway.openapi_answers import declare_common_answers
 from services.gateway.passwords import Passwords
+from services.gateway.settings import GatewaySettings
 from services.gateway.sign_in import TooManyAttempts, purge_attempts_forever, sign_in_guard
 from services.gateway.tokens import Tokens, token_secret
 from services.gateway.upstream import Upstreams, client_timeout
@@ -97,6 +98,6 @@ def create_app(settings: Settings) -> FastAPI:
     allow_body(app, f"{AFTERSALES_PREFIX}/tickets", TICKET_BODY_LIMIT)
     for router in ROUTERS:
         app.include_router(router)
-    serve_console(app)
+    serve_console(app, GatewaySettings.of(settings).console_dist)
     declare_common_answers(app)
     return app

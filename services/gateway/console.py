@@ -17,10 +17,11 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Match
 
 from services.gateway.domain.route_rule import API_PREFIX
+from services.gateway.settings import SOURCE_CONSOLE_DIST
 from shared.errors import NotFound
 
-DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
-"""Where ``vite build`` writes (``kefu up`` builds it when the sources changed)."""
+DIST = SOURCE_CONSOLE_DIST
+"""The default: a source tree's build (``KEFU_CONSOLE_DIST`` says where else)."""
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 _IMMUTABLE = "public, max-age=31536000, immutable"

@@ -44,9 +44,16 @@ def port_open(host: str, port: int) -> bool:
 
 
 class EmbeddedBroker:
-    def __init__(self, port: int, log_path: Path | None = None) -> None:
+    def __init__(
+        self, port: int, log_path: Path | None = None, *, authentication: bool = False
+    ) -> None:
+        """``authentication``: every client must sign in with SASL/SCRAM first. With memory
+        storage no user can be created (the broker refuses even that before a sign-in, and
+        keeps no users across a restart), so such a broker refuses every client: what the
+        tests of a refused sign-in need (tests/integration/shared/test_kafka_sasl.py)."""
         self.port = port
         self.log_path = log_path
+        self.authentication = authentication
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.cluster_id = ""
@@ -79,6 +86,7 @@ class EmbeddedBroker:
                 "memory://tansu/",
                 "--cluster-id",
                 self.cluster_id,
+                *(["--authentication"] if self.authentication else []),
             ],
             stdout=self._log or subprocess.DEVNULL,
             stderr=self._log or subprocess.DEVNULL,

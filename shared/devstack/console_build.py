@@ -112,7 +112,12 @@ def precompress(dist: Path) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m shared.devstack.console_build [--deps]``: what ``make`` runs."""
+    """``python -m shared.devstack.console_build [--deps]``: what ``make`` runs;
+    ``--precompress DIR``: the ``.gz`` twins of a build made elsewhere (the Docker image's
+    node stage, which has no Python)."""
+    if argv[:1] == ["--precompress"] and len(argv) == 2:
+        precompress(Path(argv[1]))
+        return 0
     npm = shutil.which("npm")
     if npm is None:
         print("npm not found: install Node.js 20 (Debian: apt-get install -y nodejs npm)")

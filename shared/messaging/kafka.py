@@ -42,8 +42,69 @@ def secured(settings: Settings) -> bool:
     return settings.kafka_tls or settings.kafka_sasl_mechanism is not None
 
 
+class KafkaSecurityInconsistent(ValueError):
+    """``KEFU_KAFKA_*`` settings that contradict each other: refused at start rather than
+    half-applied (a password set but never sent, a CA file for a connection without TLS)."""
+
+
+def check_security(settings: Settings) -> None:
+    """Refuse security settings that cannot mean what whoever set them meant."""
+    mechanism = settings.kafka_sasl_mechanism
+    credentials = settings.kafka_sasl_username or settings.kafka_sasl_password is not None
+    if mechanism is None and credentials:
+        raise KafkaSecurityInconsistent(
+            "KEFU_KAFKA_SASL_USERNAME or _PASSWORD is set but KEFU_KAFKA_SASL_MECHANISM is not:"
+            " the credentials would never be sent (set SCRAM-SHA-512 for the production cluster)"
+        )
+    if mechanism is not None and (
+        not settings.kafka_sasl_username or settings.kafka_sasl_password is None
+    ):
+        raise KafkaSecurityInconsistent(
+            "KEFU_KAFKA_SASL_MECHANISM needs KEFU_KAFKA_SASL_USERNAME and _PASSWORD"
+        )
+    if mechanism == "PLAIN" and not settings.kafka_tls:
+        raise KafkaSecurityInconsistent(
+            "KEFU_KAFKA_SASL_MECHANISM=PLAIN sends the password in clear: it needs"
+            " KEFU_KAFKA_TLS=true (or use SCRAM-SHA-512)"
+        )
+    if settings.kafka_tls_cafile is not None and not settings.kafka_tls:
+        raise KafkaSecurityInconsistent(
+            "KEFU_KAFKA_TLS_CAFILE is set but KEFU_KAFKA_TLS is not: the CA would never be used"
+        )
+
+
+def describe_client(settings: Settings) -> str:
+    """How our clients connect, for a log line: never the password."""
+    mechanism = settings.kafka_sasl_mechanism
+    who = f"SASL {mechanism} as {settings.kafka_sasl_username!r}" if mechanism else "no SASL"
+    tls = "TLS" if settings.kafka_tls else "no TLS"
+    return f"{settings.kafka_bootstrap} ({who}, {tls})"
+
+
+class KafkaRefused(RuntimeError):
+    """The brokers could not be reached, or did not accept our sign-in: the service stops
+    (to be restarted) instead of running without Kafka."""
+
+
+def kafka_refused(settings: Settings, exc: BaseException) -> KafkaRefused:
+    """Log one line that says what was tried and what to check, and the error to raise.
+
+    A refused SCRAM sign-in surfaces from the client as anything from
+    ``SaslAuthenticationFailedError`` (Apache Kafka) to a ``KeyError`` in the client's SCRAM
+    parser (a broker whose final message carries an error, as the embedded one's does), so
+    the line names the settings to check whatever the exception."""
+    message = (
+        f"cannot connect to Kafka at {describe_client(settings)}: {exc!r}; check"
+        " KEFU_KAFKA_BOOTSTRAP, KEFU_KAFKA_SASL_MECHANISM, KEFU_KAFKA_SASL_USERNAME,"
+        " KEFU_KAFKA_SASL_PASSWORD and KEFU_KAFKA_TLS"
+    )
+    log.error(message)
+    return KafkaRefused(message)
+
+
 def kafka_security(settings: Settings) -> BaseSecurity | None:
     """How every client of ours authenticates to Kafka: FastStream's form, for its broker."""
+    check_security(settings)
     if not secured(settings):
         return None
     # FastStream only when security is set or a broker consumes: a process that only
@@ -55,8 +116,7 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
     context = create_ssl_context(cafile=settings.kafka_tls_cafile) if tls else None
     if settings.kafka_sasl_mechanism is None:
         return BaseSecurity(ssl_context=context, use_ssl=True) if tls else None
-    if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
-        raise ValueError("KEFU_KAFKA_SASL_MECHANISM needs KEFU_KAFKA_SASL_USERNAME and _PASSWORD")
+    assert settings.kafka_sasl_username and settings.kafka_sasl_password is not None
     return sasl[settings.kafka_sasl_mechanism](
         settings.kafka_sasl_username,
         settings.kafka_sasl_password.get_secret_value(),
@@ -67,6 +127,7 @@ def kafka_security(settings: Settings) -> BaseSecurity | None:
 
 def client_options(settings: Settings) -> dict[str, Any]:
     """The address and security options of an aiokafka client, the same for all of ours."""
+    check_security(settings)
     options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap}
     if secured(settings):  # without security FastStream's form adds nothing
         from faststream.kafka.security import parse_security

@@ -34,7 +34,7 @@ def test_every_setting_is_in_its_services_settings_table() -> None:
     platform = missing_from(tables["Platform"], list(PlatformSettings.model_fields))
     assert platform == [], f"README.md's platform settings table lacks {platform}"
     services = service_settings()
-    assert sorted(services) == ["notify", "points", "refund", "rental", "voucher"]
+    assert sorted(services) == ["gateway", "notify", "points", "refund", "rental", "voucher"]
     for service, kind in services.items():
         assert service in tables, f"README.md has no settings table for {service}"
         missing = missing_from(tables[service], own_fields(kind))

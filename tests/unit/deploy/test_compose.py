@@ -14,7 +14,7 @@ import yaml
 
 from shared.settings import Settings
 from tests.settings_classes import every_setting
-from tests.unit.deploy.paths import DEPLOY, ROOT, service_names
+from tests.unit.deploy.paths import DEPLOY, OWN_SECRETS, ROOT, service_names
 
 COMPOSE_DIR = DEPLOY / "compose"
 COMPOSE = yaml.safe_load((COMPOSE_DIR / "compose.yaml").read_text(encoding="utf-8"))
@@ -163,3 +163,15 @@ def test_only_the_gateway_and_the_consoles_face_the_host() -> None:
     published = {n for n, s in SERVICES.items() if "ports" in s}
     assert published == {"gateway", "jaeger", "prometheus", "grafana"}
     assert all("edge" in SERVICES[n]["networks"] for n in published)
+
+
+def test_a_secret_one_service_uses_is_given_to_that_service_alone() -> None:
+    """The JWT key to the gateway, the key that opens sealed codes and the codes' HMAC key
+    to notify, rental's to rental (tests/unit/deploy/test_k8s.py has the list); every
+    service gets the public key."""
+    for key, service in OWN_SECRETS.items():
+        holding = {n for n, s in SERVICES.items() if key in s.get("environment", {})}
+        assert holding == {service}, key
+        assert key not in COMPOSE["x-service-env"], key
+    for name in service_names():
+        assert SERVICES[name]["environment"]["KEFU_SMS_SEAL_PUBLIC_KEY"].startswith("${"), name

@@ -15,7 +15,7 @@ from shared.observability.messaging import group_id
 from shared.settings import Settings
 from tests.settings_classes import every_setting, settings_class_of
 from tests.unit.deploy.kustomize import Manifest, build, find, load_all
-from tests.unit.deploy.paths import DEPLOY, service_names
+from tests.unit.deploy.paths import DEPLOY, OWN_SECRETS, service_names
 from tests.unit.deploy.promql import metrics_and_labels
 
 K8S = DEPLOY / "k8s"
@@ -85,9 +85,11 @@ def test_each_service_runs_with_probes_resources_budget_and_autoscaling(
         assert (
             patience >= 240 and patience > 10 * ready["periodSeconds"] * ready["failureThreshold"]
         )
+        own = {f"kefu-{name}-secrets"} if name in set(OWN_SECRETS.values()) else set()
         assert {e.get("configMapRef", e.get("secretRef"))["name"] for e in c["envFrom"]} == {
             "kefu-settings",
             "kefu-secrets",
+            *own,
         }
         selector = deployment["spec"]["selector"]["matchLabels"]
         assert budgets[name]["spec"]["selector"]["matchLabels"] == selector
@@ -122,9 +124,48 @@ def consumer_groups(service: str) -> set[tuple[str, str]]:
     return {(group_id(service, s.name), s.topic.name) for s in subscribers.subscriptions(deps)}
 
 
+def example_secrets() -> dict[str, Manifest]:
+    """The example Secrets (secret.example.yaml), by name."""
+    return {s["metadata"]["name"]: s for s in load_all(K8S / "base" / "secret.example.yaml")}
+
+
+def secrets_read_by(deployment: Manifest) -> set[str]:
+    """Every Secret a Deployment's pods can read: as environment, one key, or a volume."""
+    pod = deployment["spec"]["template"]["spec"]
+    names = {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+    for c in pod["containers"] + pod.get("initContainers", []):
+        names |= {e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e}
+        for env in c.get("env", []):
+            ref = env.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                names.add(ref["name"])
+    return names
+
+
+@pytest.mark.parametrize("rendered", [BASE, PRODUCTION], ids=["base", "production"])
+def test_a_secret_one_service_uses_only_that_service_can_read(rendered: list[Manifest]) -> None:
+    secrets = example_secrets()
+    deployments = of_kind(rendered, "Deployment")
+    for key, service in OWN_SECRETS.items():
+        holding = {n for n, s in secrets.items() if key in s["stringData"]}
+        assert holding == {f"kefu-{service}-secrets"}, key
+        readers = {n for n, d in deployments.items() if secrets_read_by(d) & holding}
+        assert readers == {service}, key
+    for name in set(OWN_SECRETS.values()):  # a service's own Secret holds only its own keys
+        own = set(secrets[f"kefu-{name}-secrets"]["stringData"])
+        assert own == {k for k, s in OWN_SECRETS.items() if s == name}
+    # the public key, the internal key and the database for all; no Secret not in the examples
+    assert {"KEFU_SMS_SEAL_PUBLIC_KEY", "KEFU_INTERNAL_SECRET"} <= set(
+        secrets["kefu-secrets"]["stringData"]
+    )
+    for name, deployment in deployments.items():
+        assert "kefu-secrets" in secrets_read_by(deployment), name
+        assert secrets_read_by(deployment) <= set(secrets), name
+
+
 def test_keda_signs_in_to_kafka_with_the_secret_the_example_shows() -> None:
     auth = find(BASE, "TriggerAuthentication", "kefu-kafka")["spec"]["secretTargetRef"]
-    [_, example] = load_all(K8S / "base" / "secret.example.yaml")
+    example = example_secrets()["kefu-kafka-auth"]
     assert {(r["name"], r["key"]) for r in auth} == {
         (example["metadata"]["name"], key) for key in example["stringData"]
     }
@@ -133,8 +174,9 @@ def test_keda_signs_in_to_kafka_with_the_secret_the_example_shows() -> None:
 
 def test_settings_are_real_settings_and_point_at_a_replicated_kafka() -> None:
     config = find(BASE, "ConfigMap", "kefu-settings")["data"]
-    [secret, _] = load_all(K8S / "base" / "secret.example.yaml")
-    for key in list(config) + list(secret["stringData"]):
+    keys = [k for s in example_secrets().values() if s["metadata"]["name"] != "kefu-kafka-auth"
+            for k in s["stringData"]]  # fmt: skip
+    for key in list(config) + keys:
         assert key.startswith("KEFU_") and key[5:].lower() in SETTINGS, key
     settings = Settings(**{k[5:].lower(): v for k, v in config.items()})
     assert settings.kafka_idempotence and settings.topic_replication == 3
@@ -195,8 +237,10 @@ def test_only_the_gateway_reaches_the_apis_and_only_prometheus_the_metrics() -> 
 
 
 def test_the_example_secret_holds_no_usable_value() -> None:
-    secrets = {s["metadata"]["name"]: s for s in load_all(K8S / "base" / "secret.example.yaml")}
-    assert set(secrets["kefu-secrets"]["stringData"].values()) == {""}
+    secrets = example_secrets()
+    for secret in secrets.values():
+        if secret["metadata"]["name"] != "kefu-kafka-auth":  # (KEDA's settings, no secret)
+            assert set(secret["stringData"].values()) == {""}, secret["metadata"]["name"]
     assert "KEFU_INTERNAL_SECRET" in secrets["kefu-secrets"]["stringData"]
     # KEDA's Kafka sign-in: the mechanism and TLS switch are settings, the rest is secret
     kafka = dict(secrets["kefu-kafka-auth"]["stringData"])

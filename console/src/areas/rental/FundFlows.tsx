@@ -4,7 +4,7 @@
 import "../../i18n/rentalTexts";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Empty, Form, Input, Progress as Bar, Select, Table, Tag } from "antd";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
 import { useI18n } from "../../i18n/i18n";
@@ -13,7 +13,7 @@ import { notBefore, SearchButtons } from "../../shared/FilterForm";
 import { BUSINESS_TZ, dateTime, yuanFromCents } from "../../shared/format";
 import { ListError } from "../../shared/ListError";
 import { useUrlFilters } from "../../shared/urlFilters";
-import { downloadCsv, type Progress } from "./csvDownload";
+import { downloadCsv, progressFeed, type ProgressFeed } from "./csvDownload";
 import { FLOW_KINDS, flowKindLabel } from "./labels";
 
 const FILTERS = ["date_from", "date_to", "kind", "user_id"] as const;
@@ -53,7 +53,8 @@ export default function FundFlows() {
     queryKey: ["rental", "fund-flow-totals", filter],
     queryFn: () => unwrap(api.GET("/api/v1/rental/fund-flows", { params: { query: { ...filter, limit: 1 } } })),
   });
-  const [progress, setProgress] = useState<Progress | null>(null);
+  const feed = useMemo(progressFeed, []);
+  const [running, setRunning] = useState(false);
   const [exportError, setExportError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
@@ -64,16 +65,18 @@ export default function FundFlows() {
     if (filters.user_id) params.set("user_id", filters.user_id);
     abort.current = new AbortController();
     setExportError(null);
-    setProgress({ bytes: 0, rows: 0, done: false });
+    setRunning(true);
+    feed.set({ bytes: 0, rows: 0, done: false });
     try {
-      await downloadCsv(`/api/v1/rental/fund-flows/export.csv?${params.toString()}`, setProgress, abort.current.signal);
+      await downloadCsv(`/api/v1/rental/fund-flows/export.csv?${params.toString()}`, feed.set, abort.current.signal);
     } catch (e) {
       setExportError(e);
-      setProgress(null);
+      feed.set(null);
+    } finally {
+      setRunning(false);
     }
   }
   const expected = totals.data?.total ?? null;
-  const running = progress !== null && !progress.done;
   return (
     <>
       <h2>{t("menu_r_fund_flows")}</h2>
@@ -150,13 +153,7 @@ export default function FundFlows() {
             ) : null
           }
         />
-        {progress && (
-          <div role="status" data-testid="export-progress" style={{ marginTop: 12 }}>
-            {expected ? <Bar percent={Math.min(100, Math.floor((progress.rows * 100) / Math.max(1, expected)))} size="small" /> : null}
-            {progress.done ? t("r_export_done") : t("r_export_receiving")}: {progress.bytes.toLocaleString("en-US")} {t("r_bytes")} · {progress.rows}{" "}
-            {t("r_rows")}
-          </div>
-        )}
+        <ExportProgress feed={feed} expected={expected} />
         {exportError !== null && <Alert type="error" showIcon role="alert" message={errorText(exportError, lang)} style={{ marginTop: 12 }} />}
       </Card>
       {flows.isError && <ListError error={flows.error} retry={() => void flows.refetch()} />}
@@ -180,5 +177,19 @@ export default function FundFlows() {
       />
       <CursorPager page={page} next={flows.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
     </>
+  );
+}
+
+/** The export's progress line: the only part of the page its updates redraw. */
+function ExportProgress({ feed, expected }: { feed: ProgressFeed; expected: number | null }) {
+  const { t } = useI18n();
+  const progress = useSyncExternalStore(feed.subscribe, feed.get);
+  if (!progress) return null;
+  return (
+    <div role="status" data-testid="export-progress" style={{ marginTop: 12 }}>
+      {expected ? <Bar percent={Math.min(100, Math.floor((progress.rows * 100) / Math.max(1, expected)))} size="small" /> : null}
+      {progress.done ? t("r_export_done") : t("r_export_receiving")}: {progress.bytes.toLocaleString("en-US")} {t("r_bytes")} · {progress.rows}{" "}
+      {t("r_rows")}
+    </div>
   );
 }

@@ -11,6 +11,38 @@ export interface Progress {
 }
 
 const NEWLINE = 10;
+/** At most this often a new progress to draw: a long export arrives in thousands of chunks,
+ * and a person reads a counter ten times a second at best. */
+export const PROGRESS_EVERY_MS = 100;
+
+/** Line ends in a chunk, by the typed array's own search (a loop over every byte in
+ * script is what a 100 MB export would spend its time on). */
+function lineEnds(chunk: Uint8Array): number {
+  let count = 0;
+  for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) count += 1;
+  return count;
+}
+
+/** The export's progress kept outside React state: the component that shows it subscribes
+ * (useSyncExternalStore), so each update redraws the progress line, not the whole page. */
+export function progressFeed() {
+  let current: Progress | null = null;
+  const listeners = new Set<() => void>();
+  return {
+    get: (): Progress | null => current,
+    set(next: Progress | null): void {
+      current = next;
+      for (const listener of listeners) listener();
+    },
+    subscribe(listener: () => void): () => void {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
+export type ProgressFeed = ReturnType<typeof progressFeed>;
 
 export async function downloadCsv(url: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<Progress> {
   const session = currentSession();
@@ -23,14 +55,19 @@ export async function downloadCsv(url: string, onProgress: (p: Progress) => void
   const chunks: Uint8Array[] = [];
   const progress: Progress = { bytes: 0, rows: 0, done: false };
   let lines = 0;
+  let shown = -Infinity;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     progress.bytes += value.byteLength;
-    for (const byte of value) if (byte === NEWLINE) lines += 1;
+    lines += lineEnds(value);
     progress.rows = Math.max(0, lines - 1); // the header line is not a row
-    onProgress({ ...progress });
+    const now = performance.now();
+    if (now - shown >= PROGRESS_EVERY_MS) {
+      shown = now;
+      onProgress({ ...progress });
+    }
   }
   progress.done = true;
   onProgress({ ...progress });

@@ -1,0 +1,369 @@
+"""(a, continued) The voucher search as an agent's browser makes it: through the gateway.
+
+    python -m bench.query --sizes 10000000 --http-only
+
+The voucher service and the gateway run as their own processes (``python -m
+services.<name>``) on the benchmark PostgreSQL, the voucher service on the database
+``bench.query`` loaded (renamed ``kefu_voucher`` for the run, then back). Agents sign in
+through the gateway, then each sends ``GET /api/v1/vouchers?...&limit=20`` with its
+bearer token over its own kept-alive connection, as the console does: the gateway checks
+the token and the account, signs an internal call and proxies it to the voucher service,
+which runs the query. The same search cases as the query function's figures, drawn at
+random (fresh values from sampled rows each time).
+
+An agent is a closed loop: a search, its answer read, then a think time (exponential,
+``--think-ms`` mean) before the next. 20 people at desks read a page for seconds; a mean
+of one second makes each agent search about once a second, heavier than a real desk, so
+the figures bound what 20 agents see. The same 20 agents with no think time at all
+measure the saturation: the rate at which the machine answers, and the latency then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import asyncpg
+import httpx
+
+from bench import cpu, machine, services, stack
+from bench.http_client import Client
+from bench.results import table
+from bench.stats import Latency, fmt_ms
+
+LIMIT = "20"
+"""The console's first page size (PAGE_SIZES[0] in console/src/shared/urlFilters.ts)."""
+SERVICE_DATABASE = "kefu_voucher"
+
+
+TARGET_P99_MS = 10.0
+"""Issue 19: 20 agents searching 10M vouchers through the gateway, p99 under 10 ms."""
+
+
+@dataclass(frozen=True)
+class Http:
+    """How the search through the gateway is run (``bench.query``'s options)."""
+
+    agents: int = 20
+    think_ms: float = 1000
+    seconds: float = 60
+    quiet_wait: float = 120
+    only: bool = False
+
+
+@dataclass
+class Run:
+    name: str
+    agents: int
+    think_ms: float
+    seconds: float
+    latency: Latency
+    requests: int
+    errors: int
+    cpu: str
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+    per_search: str = ""
+    """CPU per search of each of our processes: what a quiet machine's latency is made of."""
+    quiet: str = ""
+    """How busy the rest of the machine was just before (the first run)."""
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+@contextlib.asynccontextmanager
+async def as_service_database(admin: str, loaded: str) -> AsyncIterator[None]:
+    """The loaded database under the name the voucher service opens, for the run."""
+    await restore(admin, loaded)
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{SERVICE_DATABASE}" WITH (FORCE)')
+        await conn.execute(f'ALTER DATABASE "{loaded}" RENAME TO "{SERVICE_DATABASE}"')
+    finally:
+        await conn.close()
+    try:
+        yield
+    finally:
+        await restore(admin, loaded)
+
+
+async def restore(admin: str, loaded: str) -> None:
+    """Give the loaded data its own name back (also after a run that was killed)."""
+    conn = await asyncpg.connect(admin)
+    try:
+        names = {r[0] for r in await conn.fetch("SELECT datname FROM pg_database")}
+        if loaded in names or SERVICE_DATABASE not in names:
+            return
+        service = await asyncpg.connect(stack.database_url(admin, SERVICE_DATABASE))
+        try:
+            marked = await service.fetchval("SELECT to_regclass('bench_meta') IS NOT NULL")
+        finally:
+            await service.close()
+        if marked:  # the benchmark's data, not a service's own database
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                SERVICE_DATABASE,
+            )
+            await conn.execute(f'ALTER DATABASE "{SERVICE_DATABASE}" RENAME TO "{loaded}"')
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def voucher_and_gateway(admin: str, password: str) -> Iterator[tuple[str, dict[str, list[int]]]]:
+    """Both processes up; the gateway's URL and the pids to meter."""
+    extra = {
+        "KEFU_DEMO_PASSWORD": password,
+        "KEFU_JWT_SECRET": secrets.token_urlsafe(48),
+        "KEFU_METRICS": "false",
+    }
+    with (
+        stack.broker() as broker,
+        services.service("voucher", admin, broker.bootstrap, extra) as voucher,
+        services.service(
+            "gateway",
+            admin,
+            broker.bootstrap,
+            {**extra, "KEFU_VOUCHER_PORT": str(voucher.port)},
+            alive="/openapi.json",  # its /health waits for every service behind it
+        ) as gateway,
+    ):
+        pids = {
+            "gateway": [gateway.proc.pid],
+            "voucher service": [voucher.proc.pid],
+            "broker": [broker.pid] if broker.pid else [],
+        }
+        yield gateway.url, pids
+
+
+async def sign_in(url: str, password: str) -> str:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        answer = await client.post(
+            "/api/v1/auth/login", json={"username": "agent", "password": password}
+        )
+        answer.raise_for_status()
+        token: str = answer.json()["access_token"]
+        return token
+
+
+Case = Callable[[random.Random, object], dict[str, str]]
+
+
+async def agents(
+    url: str,
+    token: str,
+    cases: list[Case],
+    world: object,
+    *,
+    count: int,
+    think_ms: float,
+    seconds: float,
+    seed: int,
+) -> tuple[list[float], int]:
+    """``count`` closed-loop agents for ``seconds``; every search's latency, and errors."""
+    host, port = url.removeprefix("http://").split(":")
+    client = Client(host, int(port), max_connections=count)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    times: list[float] = []
+    errors = 0
+    until = time.perf_counter() + seconds
+
+    async def agent(n: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed * 1000 + n)
+        while time.perf_counter() < until:
+            params = {**rng.choice(cases)(rng, world), "limit": LIMIT}
+            started = time.perf_counter()
+            status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", headers)
+            times.append(time.perf_counter() - started)
+            if status != 200:
+                errors += 1
+            if think_ms:
+                await asyncio.sleep(rng.expovariate(1000 / think_ms))
+
+    try:
+        await asyncio.gather(*(agent(n) for n in range(count)))
+    finally:
+        await client.close()
+    return times, errors
+
+
+async def measure(
+    name: str,
+    url: str,
+    token: str,
+    cases: list[Case],
+    world: object,
+    pids: dict[str, list[int]],
+    *,
+    count: int,
+    think_ms: float,
+    seconds: float,
+    seed: int,
+) -> Run:
+    pg = cpu.postmaster_pid(stack.DATA / "pg")
+    meter = cpu.CpuMeter.watching({**pids, "PostgreSQL": [pg] if pg else []})
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    times, errors = await agents(
+        url, token, cases, world, count=count, think_ms=think_ms, seconds=seconds, seed=seed
+    )
+    wall = time.perf_counter() - started
+    seconds_used = meter.stop()
+    used = cpu.describe(seconds_used, wall)
+    ours = ("gateway", "voucher service", "PostgreSQL", "broker")
+    per_search = "; ".join(
+        f"{name} {seconds_used[name] * 1000 / max(1, len(times)):.1f} ms"
+        for name in ours
+        if name in seconds_used
+    )
+    run = Run(
+        name,
+        count,
+        think_ms,
+        wall,
+        Latency.of_seconds(times),
+        len(times),
+        errors,
+        used,
+        load_before,
+        os.getloadavg(),
+        per_search=per_search,
+    )
+    lat = run.latency
+    print(
+        f"  {name}: {run.requests:,} searches in {wall:.0f} s ({run.rate:.0f}/s), p50"
+        f" {fmt_ms(lat.p50)} ms, p99 {fmt_ms(lat.p99)} ms, max {fmt_ms(lat.max)} ms,"
+        f" {errors} errors; load {_load(load_before)} -> {_load(run.load_after)}",
+        flush=True,
+    )
+    print(f"    CPU: {used}\n    CPU per search: {run.per_search}", flush=True)
+    return run
+
+
+def _load(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.1f}" for v in values)
+
+
+async def bench_http(
+    admin: str,
+    loaded: str,
+    cases: list[Case],
+    world: object,
+    *,
+    agents_count: int,
+    think_ms: float,
+    seconds: float,
+    quiet_wait: float,
+) -> list[Run]:
+    password = "bench-" + secrets.token_urlsafe(12)
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute('DROP DATABASE IF EXISTS "kefu_gateway" WITH (FORCE)')
+    finally:
+        await conn.close()
+    async with as_service_database(admin, loaded):
+        with voucher_and_gateway(admin, password) as (url, pids):
+            token = await sign_in(url, password)
+            print(f"\n== through the gateway ({url}), {agents_count} agents", flush=True)
+            await agents(url, token, cases, world, count=4, think_ms=0, seconds=5, seed=99)
+            busy, waited = await cpu.wait_for_quiet(give_up_after=quiet_wait)
+            print(
+                f"  the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)",
+                flush=True,
+            )
+            plans = [
+                (f"{agents_count} agents, think time {think_ms:g} ms", think_ms, seconds),
+                (f"{agents_count} agents, no think time (saturation)", 0.0, seconds / 2),
+            ]
+            runs = []
+            for seed, (name, think, length) in enumerate(plans, 1):
+                run = await measure(
+                    name,
+                    url,
+                    token,
+                    cases,
+                    world,
+                    pids,
+                    count=agents_count,
+                    think_ms=think,
+                    seconds=length,
+                    seed=seed,
+                )
+                runs.append(run)
+            runs[0].quiet = f"the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)"
+    return runs
+
+
+def render(runs: list[Run], size: int, http: Http, facts: dict[str, str]) -> str:
+    desks = runs[0]
+    verdict = "met" if desks.latency.p99 < TARGET_P99_MS else "NOT met"
+    rows = [
+        [
+            r.name,
+            f"{r.requests:,}",
+            f"{r.rate:.0f}",
+            f"{fmt_ms(r.latency.p50)} / {fmt_ms(r.latency.p99)} / {fmt_ms(r.latency.max)}",
+            str(r.errors),
+            f"{_load(r.load_before)} → {_load(r.load_after)}",
+        ]
+        for r in runs
+    ]
+    return "\n".join(
+        [
+            "## (a2) Voucher search through the gateway, as an agent's browser makes it",
+            "",
+            machine.summary(facts.get("PostgreSQL")),
+            "",
+            f"**Target p99 < {TARGET_P99_MS:g} ms for {http.agents} agents at"
+            f" {size / 1e6:g}M vouchers: {verdict}** (p99 {fmt_ms(desks.latency.p99)} ms, with"
+            f" a {http.think_ms:g} ms mean think time). This machine is shared: other"
+            " developers' tests ran beside it (the load averages and the CPU of 'other"
+            " processes' below say how much), so the latencies are upper bounds.",
+            "",
+            table(
+                [
+                    "agents",
+                    "searches",
+                    "searches/s",
+                    "p50 / p99 / max ms",
+                    "errors",
+                    "load average 1/5/15 min, before → after",
+                ],
+                rows,
+            ),
+            "",
+            "CPU during each run (psutil):",
+            "",
+            *(f"- {r.name}: {r.cpu}; per search: {r.per_search}." for r in runs),
+            "",
+            "Method:",
+            "",
+            f"- `python -m bench.query --sizes {size} --http-only` (or without `--http-only`"
+            " after the query function's cases): the data of (a), reused, prewarmed.",
+            *(f"- {line}" for line in _method()),
+            f"- {http.agents} agents for {http.seconds:g} s with think time, then"
+            f" {http.seconds / 2:g} s without; a 5 s warm-up of 4 agents before; the"
+            " benchmark waits (at most"
+            f" {http.quiet_wait:g} s) for the rest of the machine to fall under"
+            f" {cpu.QUIET_CORES} cores busy before the first run: {desks.quiet}.",
+            "- Timed per search: from writing the request to the whole JSON answer read, in"
+            " the benchmark process (a minimal keep-alive HTTP/1.1 client, bench/http_client.py,"
+            " so the load generator takes little of the 2 cores the gateway, the voucher"
+            " service and PostgreSQL share with it).",
+        ]
+    )
+
+
+def _method() -> list[str]:
+    doc = (__doc__ or "").split("\n\n", 2)[2]
+    return [" ".join(part.split()) for part in doc.split("\n\n")]
