@@ -17,9 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = sorted(
-    p.name for p in (ROOT / "services").iterdir() if (p / "__init__.py").exists()
-)
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "__init__.py").exists())
 """Every service: a new one is held to it from its first store function."""
 
 CONTAINERS = {"list", "Sequence", "Iterable", "Page", "Optional"}
