@@ -7,7 +7,12 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from services.refund.aftersales.domain.activation import ReturnAddress, reapply_refusal
+from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain.activation import (
+    ReturnAddress,
+    reapply_refusal,
+    review_refusal,
+)
 from services.refund.aftersales.domain.images import Upload
 from services.refund.aftersales.domain.tickets import (
     NewTicket,
@@ -27,6 +32,7 @@ from shared.api.aftersales import (
     TicketIn,
     TicketOut,
 )
+from shared.http import Actor
 from shared.masking import mask_phone
 
 
@@ -57,10 +63,13 @@ def processing_result(result: str) -> ProcessingResult:
     return ProcessingResult(result)
 
 
-def activation_out(row: asyncpg.Record, actor: str, *, masked: bool = False) -> ActivationOut:
+def activation_out(row: asyncpg.Record, actor: Actor, *, masked: bool = False) -> ActivationOut:
     """The application as ``actor`` sees it: may they apply again now (its main account,
-    after a rejection)?"""
+    after a rejection)? may they review it now (an operations supervisor who did not send
+    it, while it waits)?"""
     phone = row["contact_phone"]
+    activation = activation_of(row)
+    reviewer = bool(permissions.ACTIVATION_REVIEWERS & frozenset(actor.roles))
     return ActivationOut(
         seller_id=row["seller_id"],
         status=row["status"],
@@ -78,7 +87,8 @@ def activation_out(row: asyncpg.Record, actor: str, *, masked: bool = False) -> 
         reviewed_by=row["reviewed_by"],
         reviewed_at=row["reviewed_at"],
         attempts=row["attempts"],
-        can_apply_again=reapply_refusal(activation_of(row), actor) is None,
+        can_apply_again=reapply_refusal(activation, actor.username) is None,
+        can_review=reviewer and review_refusal(activation, actor.username) is None,
     )
 
 
