@@ -95,6 +95,11 @@ async def test_the_seller_applies_with_the_three_level_address_picker(
     form = page.get_by_role("form", name="申请开通自主售后")
     await form.get_by_label("商家编号").fill(seller)
     await form.get_by_label("省/市/区").click()
+    # the national list, not only where the first sellers were: the far west and the SARs too
+    for province in ("新疆维吾尔自治区", "西藏自治区", "香港特别行政区"):
+        await expect(page.get_by_role("menuitemcheckbox", name=province)).to_be_visible()
+    await expect(page.get_by_role("menuitemcheckbox")).to_have_count(34)
+    await screenshot(page, "aftersales-regions")
     for name in ("广东省", "深圳市", "南山区"):  # each level loaded from the API as it opens
         await page.get_by_role("menuitemcheckbox", name=name).click()
     await form.get_by_label("详细地址").fill("科技园路1号A座101")
