@@ -1,11 +1,11 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { Form, Input } from "antd";
+import { Form, Input, Select } from "antd";
 import { vi } from "vitest";
 import { MemoryRouter, useLocation } from "react-router-dom";
 import { ApiError } from "../src/api/errors";
 import { I18nProvider } from "../src/i18n/i18n";
-import { ListPage, useListQuery, type Paging, type ResultPage } from "../src/shared/ListPage";
+import { ListFilters, ListPage, useListQuery, type FormMapping, type Paging, type ResultPage } from "../src/shared/ListPage";
 import type { Filters } from "../src/shared/urlFilters";
 
 const KEYS = ["name"] as const;
@@ -100,4 +100,23 @@ test("a list that failed says why in words and loads again on Retry", async () =
   fireEvent.click(screen.getByRole("button", { name: "Load again" }));
   expect(await screen.findByText("Li Lei")).toBeInTheDocument();
   expect(screen.queryByRole("alert")).toBeNull();
+});
+
+test("a mapping keeps a list in the form and one value in the URL", async () => {
+  const onSearch = vi.fn();
+  const mapping: FormMapping<"kind"> = {
+    toForm: (f) => ({ kind: f.kind?.split(",") }),
+    fromForm: (v) => ({ kind: (v.kind as string[] | undefined)?.join(",") }),
+  };
+  render(
+    <I18nProvider initial="en-US">
+      <ListFilters initial={{ kind: "rental,top_up" }} onSearch={onSearch} mapping={mapping}>
+        <Form.Item label="Kind" name="kind">
+          <Select mode="multiple" options={[{ value: "rental" }, { value: "top_up" }, { value: "deposit" }]} />
+        </Form.Item>
+      </ListFilters>
+    </I18nProvider>,
+  );
+  fireEvent.click(screen.getByRole("button", { name: "Search" }));
+  await waitFor(() => expect(onSearch).toHaveBeenCalledWith({ kind: "rental,top_up" }));
 });

@@ -49,6 +49,15 @@ export function useListQuery<K extends string, R>(
 
 export type ListQuery<K extends string, R> = ReturnType<typeof useListQuery<K, R>>;
 
+/** What a filter form's fields hold (Ant Design's store of any field). */
+export type FieldValues = Record<string, {} | undefined>;
+
+/** How a page's fields hold what the URL keeps as text (a list of kinds, a default day). */
+export interface FormMapping<K extends string> {
+  toForm: (filters: Filters<K>) => FieldValues;
+  fromForm: (values: FieldValues) => Filters<K>;
+}
+
 /** The filter form: shows the URL's filters, searches on submit, empties on reset. With
  * `grid` its fields are columns of a row (each a `Col`) and the buttons take the last `grid`
  * span; without it the fields sit in one wrapping line. */
@@ -56,15 +65,16 @@ export function ListFilters<K extends string>(props: {
   initial: Filters<K>;
   onSearch: (filters: Filters<K>) => void;
   grid?: number;
+  mapping?: FormMapping<K>;
   children: ReactNode;
 }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<Filters<K>>();
-  const { initial, onSearch, grid } = props;
+  const [form] = Form.useForm<FieldValues>();
+  const { initial, onSearch, grid, mapping } = props;
   useEffect(() => {
     form.resetFields();
-    form.setFieldsValue(initial as Parameters<typeof form.setFieldsValue>[0]);
-  }, [form, initial]);
+    form.setFieldsValue(mapping ? mapping.toForm(initial) : initial);
+  }, [form, initial, mapping]);
   const buttons = (
     <SearchButtons
       onReset={() => {
@@ -74,10 +84,10 @@ export function ListFilters<K extends string>(props: {
     />
   );
   return (
-    <Form<Filters<K>>
+    <Form<FieldValues>
       form={form}
       layout={grid ? "vertical" : "inline"}
-      onFinish={onSearch}
+      onFinish={(values) => onSearch(mapping ? mapping.fromForm(values) : (values as Filters<K>))}
       aria-label={t("search")}
       style={grid ? undefined : { marginBottom: 16, rowGap: 8 }}
     >
@@ -106,6 +116,7 @@ export function ListPage<K extends string, R extends object>(props: {
   /** The filter form's fields; none: no form (a queue). */
   fields?: ReactNode;
   grid?: number;
+  mapping?: FormMapping<K>;
   /** Between the filters and the table (batch buttons). */
   toolbar?: ReactNode;
   table: Omit<TableProps<R>, "dataSource" | "loading" | "pagination" | "locale">;
@@ -135,6 +146,7 @@ export function ListPage<K extends string, R extends object>(props: {
         <ListFilters<K>
           initial={list.filters}
           grid={props.grid}
+          mapping={props.mapping}
           onSearch={(filters) => {
             onSearch?.(filters);
             list.search(filters);
