@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { vi } from "vitest";
-import { addressLevels } from "../src/areas/aftersales/Activation";
+import { addressLevels, ReviewButtons } from "../src/areas/aftersales/Activation";
 import { BATCH_OUTCOMES, REASON_NEEDED, ticketActions } from "../src/areas/aftersales/labels";
 import { BatchReviewDialog, ReviewedBy } from "../src/areas/aftersales/Tickets";
 import { I18nProvider } from "../src/i18n/i18n";
@@ -73,4 +73,57 @@ test("the ticket's buttons are the API's actions the user's routes allow", () =>
 test("the address is sent as three names, only once all three levels are chosen", () => {
   expect(addressLevels([{ label: "广东省" }, { label: "深圳市" }, { label: "南山区" }])).toEqual(["广东省", "深圳市", "南山区"]);
   expect(addressLevels([{ label: "广东省" }, { label: "深圳市" }])).toBeNull();
+});
+
+const application = (can_review: boolean) => ({
+  seller_id: "S1",
+  status: "pending_review" as const,
+  return_address: { province: "广东省", city: "深圳市", district: "南山区", street: "科技园路1号", contact_name: "李四", contact_phone: "139****9000" },
+  rejection_reason: null,
+  submitted_by: "seller.a",
+  submitted_at: "2026-12-06T10:00:00+08:00",
+  reviewed_by: null,
+  reviewed_at: null,
+  attempts: 1,
+  can_apply_again: false,
+  can_review,
+});
+
+test("an application shows approve and reject only where the API offers its review", () => {
+  const { rerender } = render(
+    <I18nProvider initial="en-US">
+      <ReviewButtons activation={application(false)} onReviewed={() => undefined} />
+    </I18nProvider>,
+  );
+  expect(screen.queryByRole("button")).toBeNull();
+  rerender(
+    <I18nProvider initial="en-US">
+      <ReviewButtons activation={application(true)} onReviewed={() => undefined} />
+    </I18nProvider>,
+  );
+  expect(screen.getByRole("button", { name: "Approve S1" })).toBeInTheDocument();
+  expect(screen.getByRole("button", { name: "Reject S1" })).toBeInTheDocument();
+});
+
+test("a rejection is sent with its reason and one Idempotency-Key, then the list is refreshed", async () => {
+  const sent: unknown[] = [];
+  const fetch = vi.spyOn(globalThis, "fetch").mockImplementation(async (request) => {
+    const r = request as Request;
+    sent.push({ url: new URL(r.url).pathname, body: await r.json(), key: r.headers.get("Idempotency-Key") !== null });
+    return json({ ...application(false), status: "rejected", rejection_reason: "缺少门牌号" });
+  });
+  const reviewed = vi.fn();
+  render(
+    <I18nProvider initial="en-US">
+      <ReviewButtons activation={application(true)} onReviewed={reviewed} />
+    </I18nProvider>,
+  );
+  fireEvent.click(screen.getByRole("button", { name: "Reject S1" }));
+  const ok = await screen.findByRole("button", { name: "Confirm" });
+  expect(ok).toBeDisabled(); // no reason yet
+  fireEvent.change(screen.getByLabelText("Reason"), { target: { value: "缺少门牌号" } });
+  fireEvent.click(ok);
+  await waitFor(() => expect(reviewed).toHaveBeenCalledTimes(1));
+  expect(sent).toEqual([{ url: "/api/v1/aftersales/activations/S1/review", body: { decision: "reject", reason: "缺少门牌号" }, key: true }]);
+  fetch.mockRestore();
 });

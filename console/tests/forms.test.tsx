@@ -31,7 +31,8 @@ test("the voucher filters check the phone's shape before searching", async () =>
   );
   fireEvent.change(screen.getByLabelText("Phone"), { target: { value: "1380013" } });
   fireEvent.click(screen.getByRole("button", { name: "Search" }));
-  expect(await screen.findByText("Enter an 11-digit phone number")).toBeInTheDocument();
+  // the message slides in: on a loaded two-core machine that can take more than a second
+  expect(await screen.findByText("Enter an 11-digit phone number", {}, { timeout: 10_000 })).toBeInTheDocument();
   expect(onSearch).not.toHaveBeenCalled();
   fireEvent.change(screen.getByLabelText("Phone"), { target: { value: "13800138000" } });
   fireEvent.change(screen.getByLabelText("Merchant order no."), { target: { value: "M2018" } });

@@ -34,8 +34,9 @@ class RefundSettings(PlatformSettings):
     sandbox_payment_fail_all: bool = False
 
     # refund, after-sales tickets (seed 002):
-    aftersales_auto_approve_hours: int = 48
-    """A ticket nobody reviewed within this many hours is approved by the system."""
+    aftersales_auto_approve_hours: float = 48
+    """A ticket nobody reviewed within this many hours is approved by the system. A fraction
+    is allowed (a test stack gives its tickets seconds, not two days)."""
     aftersales_review_reminder_hours: int = 24
     """A ticket still unreviewed after this many hours is overdue: its reviewers are reminded."""
     aftersales_receipt_hours: int = 168

@@ -173,6 +173,10 @@ class ActivationOut(ApiModel):
         description="Whether the caller may apply again now: the seller's main account, after"
         " a rejection (the rule the application checks)"
     )
+    can_review: bool = Field(
+        description="Whether the caller may approve or reject it now: an operations supervisor"
+        " other than who sent it, while it waits for review (the rule the review checks)"
+    )
 
 
 class ActivationDetail(ActivationOut):

@@ -2757,6 +2757,11 @@ export interface components {
              * @description Whether the caller may apply again now: the seller's main account, after a rejection (the rule the application checks)
              */
             can_apply_again: boolean;
+            /**
+             * Can Review
+             * @description Whether the caller may approve or reject it now: an operations supervisor other than who sent it, while it waits for review (the rule the review checks)
+             */
+            can_review: boolean;
             /** History */
             history: components["schemas"]["ActivationEvent"][];
             /**
@@ -2845,6 +2850,11 @@ export interface components {
              * @description Whether the caller may apply again now: the seller's main account, after a rejection (the rule the application checks)
              */
             can_apply_again: boolean;
+            /**
+             * Can Review
+             * @description Whether the caller may approve or reject it now: an operations supervisor other than who sent it, while it waits for review (the rule the review checks)
+             */
+            can_review: boolean;
             /**
              * Rejection Reason
              * @description Why the last application was refused: shown until the seller applies again

@@ -1,23 +1,33 @@
 """After-sales in the browser (seed 002): the seller's activation with the three-level address
 picker; a batch review in which one ticket fails and the others pass, each ticket's answer
-shown; a ticket's detail with its images, whose processing step only the processing role sees.
-Data is made as staff make it, through the gateway."""
+shown; a ticket's detail with its images, whose processing step only the processing role sees;
+a ticket nobody reviewed in time, approved by the system; an operations supervisor reviewing
+sellers' applications with the buttons the API offers. Data is made as staff make it, through
+the gateway; the system's approval by the refund service's own sweep, its window a setting."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import re
+import signal
 import struct
+import time
 import uuid
 import zlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
 
+from shared.devstack.process import ServiceProcess
+from shared.devstack.stack import Stack
 from tests.e2e.console.conftest import SignIn, screenshot
 from tests.e2e.helpers import Agent
 from tests.e2e.test_aftersales import people  # noqa: F401  (the fixture, shared)
+from tests.infra import eventually
 
 pytestmark = pytest.mark.e2e
 A = "/api/v1/aftersales"
@@ -85,6 +95,11 @@ async def test_the_seller_applies_with_the_three_level_address_picker(
     form = page.get_by_role("form", name="申请开通自主售后")
     await form.get_by_label("商家编号").fill(seller)
     await form.get_by_label("省/市/区").click()
+    # the national list, not only where the first sellers were: the far west and the SARs too
+    for province in ("新疆维吾尔自治区", "西藏自治区", "香港特别行政区"):
+        await expect(page.get_by_role("menuitemcheckbox", name=province)).to_be_visible()
+    await expect(page.get_by_role("menuitemcheckbox")).to_have_count(34)
+    await screenshot(page, "aftersales-regions")
     for name in ("广东省", "深圳市", "南山区"):  # each level loaded from the API as it opens
         await page.get_by_role("menuitemcheckbox", name=name).click()
     await form.get_by_label("详细地址").fill("科技园路1号A座101")
@@ -194,3 +209,120 @@ async def test_only_the_processing_role_sees_the_processing_step(
     answer = (await people["agent"].get(f"{A}/tickets/{ticket_id}")).json()
     assert (answer["status"], answer["processing_result"]) == ("completed", "refunded")
     assert [e["actor"] for e in answer["history"]][-2:] == ["processor", "processor"]
+
+
+def _restart(stack: Stack, child: ServiceProcess, env: dict[str, str]) -> None:
+    child.signal(signal.SIGTERM)
+    if not child.wait(time.monotonic() + 15):
+        child.kill()
+    child.close_log()
+    child.env = env
+    child.start()
+    stack.wait_healthy(timeout=90)
+
+
+@contextlib.asynccontextmanager
+async def refund_service_with(stack: Stack, **settings: str) -> AsyncIterator[None]:
+    """The refund service restarted with these settings, as an operator changes one, and
+    restarted as it was afterwards."""
+    child = stack.children["refund"]
+    usual = dict(child.env)
+    await asyncio.to_thread(_restart, stack, child, {**usual, **settings})
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(_restart, stack, child, usual)
+
+
+async def test_a_ticket_nobody_reviewed_in_time_shows_the_systems_approval(
+    sign_in: SignIn,
+    people: dict[str, Agent],  # noqa: F811
+    stack: Stack,
+) -> None:
+    seller = await active_seller(people)
+    # Opened while the window is two seconds: the due time is fixed on the ticket, so the
+    # service back on its 48 hours approves it when that time comes, with its own sweep.
+    async with refund_service_with(stack, KEFU_AFTERSALES_AUTO_APPROVE_HOURS="0.0005"):
+        ticket = await open_ticket(people, seller, f"APP{uuid.uuid4().hex[:8]}", [])
+    assert ticket["status"] == "awaiting_review" and ticket["reviewed_by"] is None
+    ticket_id = ticket["id"]
+
+    async def approved() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await people["agent"].get(f"{A}/tickets/{ticket_id}")).json()
+        return body if body["status"] != "awaiting_review" else None
+
+    answer = await eventually(approved, within=30, what="the system's approval")
+    assert (answer["status"], answer["outcome"]) == ("awaiting_receipt", "approve_shipment")
+    assert answer["reviewed_by"] == "system:auto_approval"
+    assert [(e["action"], e["actor_kind"]) for e in answer["history"]] == [
+        ("opened", "staff"),
+        ("auto_approved", "system"),
+    ]
+
+    page = await sign_in("reviewer")
+    await _open(page, ticket_id)
+    await expect(page.get_by_test_id("ticket-status")).to_have_text("待收货")
+    await expect(page.get_by_test_id("review-step")).to_have_count(0)  # nothing left to review
+    by_system = page.get_by_role("table", name="处理记录").locator(
+        "tbody tr", has_text="超时系统自动审核"
+    )
+    await expect(by_system).to_contain_text("系统")
+    await expect(by_system).to_contain_text("同意客户发货")
+    await screenshot(page, "aftersales-auto-approved")
+    await page.goto(f"/aftersales/tickets?seller_id={seller}")
+    row = page.locator("tr", has_text=f"{ticket_id}")
+    await expect(row.get_by_test_id("auto-approved")).to_have_text("系统自动审核（超48小时未审核）")
+
+
+async def test_operations_review_applications_with_the_buttons_the_api_offers(
+    sign_in: SignIn,
+    people: dict[str, Agent],  # noqa: F811
+) -> None:
+    rejected, approved = f"S{uuid.uuid4().hex[:8]}", f"S{uuid.uuid4().hex[:8]}"
+    for seller in (rejected, approved):
+        body = {"seller_id": seller, "return_address": ADDRESS}
+        applied = await people["reviewer"].post(f"{A}/activations", body)
+        assert applied.status_code == 201, applied.text
+    active = await active_seller(people)  # reviewed already: nothing to offer
+
+    # the seller's own staff see their applications waiting, with no review buttons
+    page = await sign_in("reviewer")
+    await page.goto("/aftersales/activation")
+    await expect(page.locator("tr", has_text=rejected)).to_contain_text("待审核")
+    await expect(page.locator("tr", has_text=rejected).get_by_role("button")).to_have_count(0)
+
+    page = await sign_in("ops")
+    await page.goto("/aftersales/activation")
+    for seller in (rejected, approved):
+        row = page.locator("tr", has_text=seller)
+        await expect(row.get_by_role("button", name=f"审核通过 {seller}")).to_be_visible()
+        await expect(row.get_by_role("button", name=f"审核不通过 {seller}")).to_be_visible()
+    await expect(page.locator("tr", has_text=active)).to_contain_text("审核通过")
+    await expect(page.locator("tr", has_text=active).get_by_role("button")).to_have_count(0)
+    await screenshot(page, "aftersales-activation-review")
+
+    row = page.locator("tr", has_text=rejected)
+    await row.get_by_role("button", name=f"审核不通过 {rejected}").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("操作原因").fill("退货地址缺少门牌号")
+    await dialog.get_by_role("button", name=CONFIRM).click()
+    await expect(dialog).to_be_hidden()
+    await expect(row).to_contain_text("审核不通过")
+    await expect(row).to_contain_text("退货地址缺少门牌号")
+    await expect(row.get_by_role("button")).to_have_count(0)
+
+    row = page.locator("tr", has_text=approved)
+    await row.get_by_role("button", name=f"审核通过 {approved}").click()
+    await page.get_by_role("button", name=CONFIRM).click()  # the confirmation
+    await expect(row.get_by_role("button")).to_have_count(0)
+    await expect(row).to_contain_text("审核通过")
+
+    answers = {
+        s: (await people["ops"].get(f"{A}/activations/{s}")).json() for s in (rejected, approved)
+    }
+    assert (answers[rejected]["status"], answers[rejected]["rejection_reason"]) == (
+        "rejected",
+        "退货地址缺少门牌号",
+    )
+    assert (answers[approved]["status"], answers[approved]["reviewed_by"]) == ("approved", "ops")
+    assert [h["action"] for h in answers[approved]["history"]] == ["applied", "approved"]

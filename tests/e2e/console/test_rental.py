@@ -1,6 +1,7 @@
 """Bike-rental customer service in the browser (seeds 001 and 004): a blacklist and restore,
 a user detail offering exactly the API's actions, a top-up over the card limit refused in
-words, and a fund-flow CSV download whose totals match the page. The data comes in as the
+words, a top-up verified by the SMS code the duty lead looked up (a wrong code refused
+first), and a fund-flow CSV download whose totals match the page. The data comes in as the
 bike platform sends it (its events through the broker), never written to a database."""
 
 from __future__ import annotations
@@ -74,14 +75,16 @@ async def lead(stack: Stack) -> AsyncIterator[Agent]:
         await client.aclose()
 
 
-async def registered(platform: Platform, agent: Agent, name: str = "赵六") -> str:
+async def registered(
+    platform: Platform, agent: Agent, name: str = "赵六", number: str | None = None
+) -> str:
     user = ident("u")
     await platform.publish(
         RENTAL_USER_REGISTERED,
         UserRegistered(
             event_id=ident("e"),
             user_id=user,
-            phone=phone(),
+            phone=number or phone(),
             name=name,
             registered_at=datetime.now(UTC) - timedelta(days=2),
         ),
@@ -210,6 +213,57 @@ async def test_a_user_detail_offers_exactly_the_apis_actions(
     await page.goto(f"/rental/users?user_id={idle}")
     await expect(page.get_by_label(f"查看详情 {idle}")).to_be_visible()
     await screenshot(page, "rental-users")
+
+
+async def test_a_top_up_with_the_customers_sms_code_a_wrong_one_refused_first(
+    sign_in: SignIn, agent: Agent, platform: Platform
+) -> None:
+    number = phone()
+    user = await registered(platform, agent, "吴十", number)
+    page = await sign_in("lead")
+    await page.goto(f"/rental/accounts?user_id={user}")
+    await page.get_by_label(f"账户 {user}").click()
+    await page.get_by_role("button", name=two("充值")).click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_role("button", name="发送验证码").click()
+    await expect(dialog.get_by_test_id("code-sent")).to_contain_text(
+        f"{number[:3]}****{number[-4:]}"
+    )
+
+    async def texted() -> bool:
+        sent = (await agent.get("/api/v1/notify/sms", phone=number)).json()["items"]
+        return any(s["template_id"] == "verification_code" for s in sent)
+
+    await eventually(texted, within=30, what="the code's SMS in the SMS log")
+    # The customer has no code: the duty lead looks up the latest one and reads it out.
+    lookup = await page.context.new_page()
+    await lookup.goto("/messages/code-lookup")
+    await lookup.get_by_label("手机号").fill(number)
+    await lookup.get_by_role("button", name="查询验证码").click()
+    code = (await lookup.get_by_test_id("latest-code").inner_text()).strip()
+    await lookup.close()
+    assert re.fullmatch(r"\d{6}", code), code
+
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+    await dialog.get_by_label("验证码", exact=True).fill(wrong)
+    await dialog.get_by_role("button", name=two("核实")).click()
+    await expect(dialog.get_by_test_id("topup-error")).to_have_text("验证码不正确或已过期")
+    await expect(dialog.get_by_label("金额（元）", exact=True)).to_have_count(0)  # not verified
+    account = (await agent.get(f"{R}/accounts/{user}")).json()
+    assert account["balance_cents"] == 0 and account["today"]["top_ups"] == 0
+    assert (await agent.get(f"{R}/topups", user_id=user)).json()["items"] == []
+
+    await dialog.get_by_label("验证码", exact=True).fill(code)
+    await screenshot(page, "rental-topup-sms-code")
+    await dialog.get_by_role("button", name=two("核实")).click()
+    await dialog.get_by_label("金额（元）", exact=True).fill("30.00")
+    await dialog.get_by_label("客户确认金额（元）").fill("30.00")
+    await dialog.get_by_label("付款账户").fill("6222020000005678")
+    await dialog.get_by_role("button", name="确认充值").click()
+    await expect(dialog.get_by_test_id("receipt")).to_contain_text("¥30.00")
+    receipts = (await agent.get(f"{R}/topups", user_id=user)).json()["items"]
+    assert [(r["amount_cents"], r["agent"]) for r in receipts] == [(3_000, "lead")]
+    assert (await agent.get(f"{R}/accounts/{user}")).json()["balance_cents"] == 3_000
 
 
 async def test_a_top_up_over_the_card_limit_is_refused_in_words(

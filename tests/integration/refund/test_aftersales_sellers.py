@@ -167,12 +167,16 @@ async def test_only_the_main_account_applies_again_after_a_rejection(refund: Ref
     # the flag says what the application will accept: its main account, not the reviewer
     assert (await refund.ok("GET", detail, RIVAL))["can_apply_again"] is True
     assert (await refund.ok("GET", detail, OPS))["can_apply_again"] is False
+    assert (await refund.ok("GET", detail, OPS))["can_review"] is False  # reviewed already
     again = {"seller_id": seller, "return_address": ADDRESS}
     await refund.refused(
         "POST", "/aftersales/activations", SELLER, 403, "not_main_account", json=again
     )
     applied = await refund.ok("POST", "/aftersales/activations", RIVAL, 201, json=again)
     assert applied["attempts"] == 2 and applied["can_apply_again"] is False  # pending now
+    # pending again: offered for review to ops (the reviewing role), not to the seller's own
+    assert applied["can_review"] is False
+    assert (await refund.ok("GET", detail, OPS))["can_review"] is True
 
 
 async def offered(refund: Refund, ticket_id: int, who: dict[str, str]) -> list[str]:

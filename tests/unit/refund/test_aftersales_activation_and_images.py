@@ -62,6 +62,14 @@ def test_apply_review_reject_and_apply_again() -> None:
         rules.apply(approved, "S1", ADDRESS, "seller.a", NOW)
 
 
+def test_the_review_flag_is_the_review_commands_rule() -> None:
+    pending = rules.apply(None, "S1", ADDRESS, "seller.a", NOW)
+    assert rules.review_refusal(pending, "ops.zhao") is None
+    assert isinstance(rules.review_refusal(pending, "seller.a"), SameReviewer)
+    rejected = rules.review(pending, False, "地址缺少区县", "ops.zhao", NOW)
+    assert isinstance(rules.review_refusal(rejected, "ops.zhao"), ActivationNotPending)
+
+
 def test_images_up_to_three_each_under_800_kb() -> None:
     ok = images.Upload("a.png", "image/png", b64(PNG))
     customer, review = images.ImageKind.CUSTOMER, images.ImageKind.REVIEW

@@ -1,9 +1,11 @@
 // Seller activation (开通自主售后): the seller's staff apply with a three-level return address
 // picked province → city → district from the API's divisions, then street and contact; the
 // applications below show their state and, for a rejected one, why and whether to apply again.
+// An operations supervisor approves or rejects (with the reason the seller reads) the
+// applications whose `can_review` the API sets: never their own, only while they wait.
 import "../../i18n/reportsTexts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Cascader, Col, Empty, Form, Input, Row, Table, Tag, message, type TableColumnsType } from "antd";
+import { Alert, Button, Card, Cascader, Col, Empty, Form, Input, Popconfirm, Row, Space, Table, Tag, message, type TableColumnsType } from "antd";
 import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
@@ -12,8 +14,9 @@ import { useI18n } from "../../i18n/i18n";
 import { dateTime } from "../../shared/format";
 import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
+import { ReasonDialog } from "../../shared/ReasonDialog";
 import { PHONE_SHAPE } from "../../shared/urlFilters";
-import { applyForActivation } from "./commands";
+import { applyForActivation, reviewActivation } from "./commands";
 
 export interface Division {
   value: string;
@@ -146,6 +149,53 @@ function ApplyForm({ onApplied }: { onApplied: () => void }) {
 
 const STATUS_COLOR = { pending_review: "blue", approved: "green", rejected: "red" } as const;
 
+/** Approve, or reject with a reason: offered only where the API says this user may review it now. */
+export function ReviewButtons({ activation, onReviewed }: { activation: Schemas["ActivationOut"]; onReviewed: () => void }) {
+  const { t, lang } = useI18n();
+  const review = useIdempotentAction(reviewActivation);
+  const [rejecting, setRejecting] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (!activation.can_review) return null;
+  const seller = activation.seller_id;
+  const send = (body: Schemas["ActivationReviewIn"]) => {
+    setError(null);
+    review.run({ sellerId: seller, body }).then(
+      () => {
+        setRejecting(false);
+        void message.success(t("done"));
+        onReviewed();
+      },
+      setError,
+    );
+  };
+  return (
+    <Space size="small" wrap>
+      <Popconfirm title={t("activation_approve_confirm")} okText={t("confirm")} cancelText={t("cancel")} onConfirm={() => send({ decision: "approve" })}>
+        <Button size="small" type="primary" loading={review.running && !rejecting} aria-label={`${t("activation_do_approve")} ${seller}`}>
+          {t("activation_do_approve")}
+        </Button>
+      </Popconfirm>
+      <Button size="small" danger onClick={() => setRejecting(true)} aria-label={`${t("activation_do_reject")} ${seller}`}>
+        {t("activation_do_reject")}
+      </Button>
+      <ReasonDialog
+        open={rejecting}
+        title={`${t("activation_do_reject")} ${seller}`}
+        hint={t("activation_reject_hint")}
+        busy={review.running}
+        error={error}
+        onConfirm={(reason) => send({ decision: "reject", reason })}
+        onCancel={() => {
+          review.end();
+          setError(null);
+          setRejecting(false);
+        }}
+      />
+      {error !== null && !rejecting && <Alert type="error" showIcon role="alert" message={errorText(error, lang)} />}
+    </Space>
+  );
+}
+
 export default function Activation() {
   const { t } = useI18n();
   const { can } = useAuth();
@@ -175,6 +225,11 @@ export default function Activation() {
       title: t("can_apply_again"),
       dataIndex: "can_apply_again",
       render: (v: boolean) => (v ? <Tag color="orange">{t("apply_again")}</Tag> : ""),
+    },
+    {
+      title: t("activation_review"),
+      key: "review",
+      render: (_, a) => <ReviewButtons activation={a} onReviewed={() => void client.invalidateQueries({ queryKey: ["aftersales", "activations"] })} />,
     },
   ];
   return (

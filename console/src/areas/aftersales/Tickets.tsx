@@ -2,20 +2,19 @@
 // order), newest first; tickets the API offers for review can be selected and reviewed
 // together, and the answer for each ticket is shown (one that fails stops no other).
 import "../../i18n/reportsTexts";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Col, Empty, Form, Input, Modal, Row, Select, Space, Table, Tag, type TableColumnsType } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Col, Form, Input, Modal, Select, Space, Table, Tag, type TableColumnsType } from "antd";
+import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { ApiError, errorText } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
-import { notBefore, SearchButtons } from "../../shared/FilterForm";
+import { DateRangeFields } from "../../shared/FilterForm";
 import { dateTime } from "../../shared/format";
 import { useIdempotentAction } from "../../shared/idempotency";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters, type Filters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { reviewBatch } from "./commands";
 import {
   BATCH_OUTCOMES,
@@ -33,61 +32,40 @@ import {
 
 export const FILTERS = ["status", "outcome", "seller_id", "order_no", "created_from", "created_to"] as const;
 type Key = (typeof FILTERS)[number];
-const emptyForm: Filters<Key> = Object.fromEntries(FILTERS.map((k) => [k, undefined]));
 
-function TicketFilters({ initial, onSearch }: { initial: Filters<Key>; onSearch: (f: Filters<Key>) => void }) {
+/** The filters, each a column of the filter form's grid. */
+function TicketFields() {
   const { t } = useI18n();
-  const [form] = Form.useForm<Filters<Key>>();
-  useEffect(() => form.setFieldsValue({ ...emptyForm, ...initial }), [form, initial]);
   return (
-    <Form<Filters<Key>> form={form} layout="vertical" onFinish={onSearch} aria-label={t("search")}>
-      <Row gutter={16}>
-        <Col span={6}>
-          <Form.Item label={t("ticket_status")} name="status">
-            <Select allowClear placeholder={t("any")} options={STATUSES.map((s) => ({ value: s, label: t(statusLabel(s)) }))} />
-          </Form.Item>
-        </Col>
-        <Col span={6}>
-          <Form.Item label={t("review_outcome")} name="outcome">
-            <Select allowClear placeholder={t("any")} options={OUTCOMES.map((o) => ({ value: o, label: t(outcomeLabel(o)) }))} />
-          </Form.Item>
-        </Col>
-        <Col span={6}>
-          <Form.Item label={t("seller_id")} name="seller_id">
-            <Input allowClear />
-          </Form.Item>
-        </Col>
-        <Col span={6}>
-          <Form.Item label={t("order_no")} name="order_no">
-            <Input allowClear />
-          </Form.Item>
-        </Col>
-        <Col span={6}>
-          <Form.Item label={t("opened_from")} name="created_from">
-            <Input type="date" />
-          </Form.Item>
-        </Col>
-        <Col span={6}>
-          <Form.Item
-            label={t("opened_to")}
-            name="created_to"
-            dependencies={["created_from"]}
-            rules={[notBefore("created_from", t("date_range_invalid"))]}
-          >
-            <Input type="date" />
-          </Form.Item>
-        </Col>
-        <Col span={12} style={{ display: "flex", alignItems: "end", paddingBottom: 24 }}>
-          <SearchButtons
-            onReset={() => {
-              form.setFieldsValue(emptyForm);
-              onSearch({});
-            }}
-          />
-        </Col>
-      </Row>
-    </Form>
+    <>
+      <Col span={6}>
+        <Form.Item label={t("ticket_status")} name="status">
+          <Select allowClear placeholder={t("any")} options={STATUSES.map((s) => ({ value: s, label: t(statusLabel(s)) }))} />
+        </Form.Item>
+      </Col>
+      <Col span={6}>
+        <Form.Item label={t("review_outcome")} name="outcome">
+          <Select allowClear placeholder={t("any")} options={OUTCOMES.map((o) => ({ value: o, label: t(outcomeLabel(o)) }))} />
+        </Form.Item>
+      </Col>
+      <Col span={6}>
+        <Form.Item label={t("seller_id")} name="seller_id">
+          <Input allowClear />
+        </Form.Item>
+      </Col>
+      <Col span={6}>
+        <Form.Item label={t("order_no")} name="order_no">
+          <Input allowClear />
+        </Form.Item>
+      </Col>
+      <DateRangeFields from="created_from" to="created_to" fromLabel={t("opened_from")} toLabel={t("opened_to")} span={6} />
+    </>
   );
+}
+
+function fetchTickets(filters: Filters<Key>, paging: Paging) {
+  const query = { ...filters, status: filters.status as TicketStatus | undefined, outcome: filters.outcome as Outcome | undefined, ...paging };
+  return unwrap(api.GET("/api/v1/aftersales/tickets", { params: { query } }));
 }
 
 /** Who reviewed it: a person, or the system after 48 hours unreviewed. */
@@ -212,23 +190,9 @@ export default function Tickets() {
   const { t } = useI18n();
   const { can } = useAuth();
   const client = useQueryClient();
-  const { filters, cursor, page, limit, search, goTo, setLimit } = useUrlFilters(FILTERS);
+  const list = useListQuery(FILTERS, ["aftersales", "tickets"], fetchTickets);
   const [selected, setSelected] = useState<number[]>([]);
   const [batchOpen, setBatchOpen] = useState(false);
-  const query = useMemo(
-    () => ({
-      ...filters,
-      status: filters.status as TicketStatus | undefined,
-      outcome: filters.outcome as Outcome | undefined,
-      limit,
-      cursor,
-    }),
-    [filters, limit, cursor],
-  );
-  const result = useQuery({
-    queryKey: ["aftersales", "tickets", query],
-    queryFn: () => unwrap(api.GET("/api/v1/aftersales/tickets", { params: { query } })),
-  });
   const mayBatch = can("POST /api/v1/aftersales/tickets/review-batch");
   const columns = useMemo<TableColumnsType<Ticket>>(
     () => [
@@ -255,44 +219,34 @@ export default function Tickets() {
     [t],
   );
   return (
-    <>
-      <h2>{t("menu_aftersales_tickets")}</h2>
-      <TicketFilters
-        initial={filters}
-        onSearch={(f) => {
-          setSelected([]);
-          search(f);
-        }}
-      />
-      {mayBatch && (
-        <Space style={{ marginBottom: 12 }}>
-          <Button type="primary" disabled={selected.length === 0} onClick={() => setBatchOpen(true)}>
-            {t("batch_review")} ({selected.length})
-          </Button>
-        </Space>
-      )}
-      {result.isError && <ListError error={result.error} retry={() => void result.refetch()} />}
-      <Table<Ticket>
-        rowKey="id"
-        size="middle"
-        loading={result.isFetching}
-        dataSource={result.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        columns={columns}
-        rowSelection={
-          mayBatch
-            ? {
-                selectedRowKeys: selected,
-                onChange: (keys) => setSelected(keys.map(Number)),
-                // only tickets the API offers this user for review
-                getCheckboxProps: (r) => ({ disabled: !r.actions.includes("review"), "aria-label": `${t("select")} ${r.id}` }),
-              }
-            : undefined
-        }
-      />
-      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
+    <ListPage<Key, Ticket>
+      list={list}
+      title={t("menu_aftersales_tickets")}
+      grid={12}
+      fields={<TicketFields />}
+      onSearch={() => setSelected([])}
+      toolbar={
+        mayBatch && (
+          <Space style={{ marginBottom: 12 }}>
+            <Button type="primary" disabled={selected.length === 0} onClick={() => setBatchOpen(true)}>
+              {t("batch_review")} ({selected.length})
+            </Button>
+          </Space>
+        )
+      }
+      table={{
+        rowKey: "id",
+        columns,
+        rowSelection: mayBatch
+          ? {
+              selectedRowKeys: selected,
+              onChange: (keys) => setSelected(keys.map(Number)),
+              // only tickets the API offers this user for review
+              getCheckboxProps: (r) => ({ disabled: !r.actions.includes("review"), "aria-label": `${t("select")} ${r.id}` }),
+            }
+          : undefined,
+      }}
+    >
       <BatchReviewDialog
         ids={selected}
         open={batchOpen}
@@ -304,6 +258,6 @@ export default function Tickets() {
           }
         }}
       />
-    </>
+    </ListPage>
   );
 }

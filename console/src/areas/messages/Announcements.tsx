@@ -1,18 +1,17 @@
 // Announcements: list, draft, edit, preview, publish, withdraw, schedule. Buttons come from
 // each announcement's `actions` and the user's routes; times are Asia/Shanghai wall-clock.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, DatePicker, Empty, Form, Input, message, Modal, Select, Space, Table, Tag, Typography } from "antd";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, DatePicker, Form, Input, message, Modal, Select, Space, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
 import type { TextKey } from "../../i18n/texts";
-import { CursorPager } from "../../shared/CursorPager";
 import { dateTime, shanghaiIso } from "../../shared/format";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import "../../i18n/messagesTexts";
 
 type Announcement = Schemas["AnnouncementOut"];
@@ -134,18 +133,20 @@ function Editor(props: { editing: Announcement | "new"; onClose: () => void; onS
   );
 }
 
+const FILTERS = ["status"] as const;
+
+function fetchAnnouncements(filters: Filters<(typeof FILTERS)[number]>, paging: Paging) {
+  const query = { status: filters.status as Status | undefined, ...paging };
+  return unwrap(api.GET("/api/v1/notify/announcements", { params: { query } }));
+}
+
 export default function Announcements() {
   const { t, lang } = useI18n();
   const { can } = useAuth();
   const client = useQueryClient();
-  const { filters, cursor, page, search, goTo } = useUrlFilters(["status"] as const);
+  const list = useListQuery(FILTERS, ["announcements"], fetchAnnouncements);
   const [editing, setEditing] = useState<Announcement | "new" | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
-  const query = useMemo(() => ({ status: filters.status as Status | undefined, limit: 20, cursor }), [filters, cursor]);
-  const list = useQuery({
-    queryKey: ["announcements", query],
-    queryFn: () => unwrap(api.GET("/api/v1/notify/announcements", { params: { query } })),
-  });
   const refresh = () => {
     void client.invalidateQueries({ queryKey: ["announcements"] });
     void client.invalidateQueries({ queryKey: ["board"] });
@@ -166,32 +167,33 @@ export default function Announcements() {
   const mayPublish = can("POST /api/v1/notify/announcements/{announcement_id}/publish");
   const mayWithdraw = can("POST /api/v1/notify/announcements/{announcement_id}/withdraw");
   return (
-    <>
-      <Space style={{ marginBottom: 16 }}>
-        <Select
-          allowClear
-          style={{ width: 160 }}
-          placeholder={t("any")}
-          aria-label={t("status")}
-          value={filters.status}
-          onChange={(v?: string) => search({ status: v })}
-          options={STATES.map((s) => ({ value: s, label: t(`ann_${s}` as TextKey) }))}
-        />
-        {can("POST /api/v1/notify/announcements") && (
-          <Button type="primary" onClick={() => setEditing("new")}>
-            {t("new_announcement")}
-          </Button>
-        )}
-      </Space>
-      {actionError !== null && <Alert type="error" showIcon role="alert" message={errorText(actionError, lang)} style={{ marginBottom: 16 }} />}
-      {list.isError && <ListError error={list.error} retry={() => void list.refetch()} />}
-      <Table<Announcement>
-        rowKey="id"
-        loading={list.isFetching}
-        dataSource={list.data?.items ?? []}
-        pagination={false}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        columns={[
+    <ListPage<(typeof FILTERS)[number], Announcement>
+      list={list}
+      pageSizes={false}
+      toolbar={
+        <>
+          <Space style={{ marginBottom: 16 }}>
+            <Select
+              allowClear
+              style={{ width: 160 }}
+              placeholder={t("any")}
+              aria-label={t("status")}
+              value={list.filters.status}
+              onChange={(v?: string) => list.search({ status: v })}
+              options={STATES.map((s) => ({ value: s, label: t(`ann_${s}` as TextKey) }))}
+            />
+            {can("POST /api/v1/notify/announcements") && (
+              <Button type="primary" onClick={() => setEditing("new")}>
+                {t("new_announcement")}
+              </Button>
+            )}
+          </Space>
+          {actionError !== null && <Alert type="error" showIcon role="alert" message={errorText(actionError, lang)} style={{ marginBottom: 16 }} />}
+        </>
+      }
+      table={{
+        rowKey: "id",
+        columns: [
           { title: t("title"), dataIndex: "title" },
           { title: t("status"), dataIndex: "status", render: (s: Status) => <Tag color={COLOR[s]}>{t(`ann_${s}` as TextKey)}</Tag> },
           { title: t("publish_at"), dataIndex: "publish_at", render: (v: string | null) => dateTime(v) },
@@ -201,7 +203,7 @@ export default function Announcements() {
           {
             title: t("actions"),
             key: "actions",
-            render: (_, a) => (
+            render: (_: unknown, a: Announcement) => (
               <Space>
                 {a.actions.includes("edit") && mayEdit && (
                   <Button size="small" onClick={() => setEditing(a)}>
@@ -221,9 +223,9 @@ export default function Announcements() {
               </Space>
             ),
           },
-        ]}
-      />
-      <CursorPager page={page} next={list.data?.next_cursor} goTo={goTo} />
+        ],
+      }}
+    >
       {editing !== null && (
         <Editor
           editing={editing}
@@ -234,6 +236,6 @@ export default function Announcements() {
           }}
         />
       )}
-    </>
+    </ListPage>
   );
 }

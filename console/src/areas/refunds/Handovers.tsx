@@ -12,7 +12,6 @@ import {
   Col,
   Descriptions,
   Drawer,
-  Empty,
   Form,
   Input,
   Modal,
@@ -29,11 +28,11 @@ import { api, unwrap, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
 import { dateTime, shanghaiIso, yuanFromCents } from "../../shared/format";
 import { useIdempotentAction } from "../../shared/idempotency";
 import { ListError } from "../../shared/ListError";
-import { useUrlFilters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { acknowledgeHandover, handOver } from "./reportCommands";
 import "../../i18n/refundTexts";
 
@@ -361,25 +360,18 @@ function HandoverDrawer({ id, onClose }: { id: number | null; onClose: () => voi
   );
 }
 
+function fetchHandovers(filters: Filters<(typeof FILTERS)[number]>, paging: Paging) {
+  const acknowledged = filters.acknowledged === undefined ? undefined : filters.acknowledged === "true";
+  return unwrap(api.GET("/api/v1/refunds/handovers", { params: { query: { acknowledged, ...paging } } }));
+}
+
 export default function Handovers() {
   const { t } = useI18n();
   const { can } = useAuth();
   const client = useQueryClient();
   const [writing, setWriting] = useState(false);
   const [opened, setOpened] = useState<number | null>(null);
-  const { filters, cursor, page, limit, search, goTo, setLimit } = useUrlFilters(FILTERS);
-  const query = useMemo(
-    () => ({
-      acknowledged: filters.acknowledged === undefined ? undefined : filters.acknowledged === "true",
-      limit,
-      cursor,
-    }),
-    [filters, limit, cursor],
-  );
-  const result = useQuery({
-    queryKey: ["refunds", "handovers", query],
-    queryFn: () => unwrap(api.GET("/api/v1/refunds/handovers", { params: { query } })),
-  });
+  const list = useListQuery(FILTERS, ["refunds", "handovers"], fetchHandovers);
   const columns = useMemo<TableColumnsType<Handover>>(
     () => [
       { title: t("shift"), dataIndex: "shift", render: (s: string) => t(`shift_${s as Handover["shift"]}`) },
@@ -406,39 +398,32 @@ export default function Handovers() {
     [t],
   );
   return (
-    <>
-      <Space style={{ marginBottom: 16 }}>
-        <h2 style={{ margin: 0 }}>{t("menu_refund_handovers")}</h2>
-        {can("POST /api/v1/refunds/handovers") && (
-          <Button type="primary" onClick={() => setWriting(true)}>
-            {t("handover_new")}
-          </Button>
-        )}
-        <Select
-          aria-label={t("acknowledged_filter")}
-          style={{ width: 160 }}
-          allowClear
-          placeholder={t("acknowledged_filter")}
-          value={filters.acknowledged}
-          onChange={(v?: string) => search(v ? { acknowledged: v } : {})}
-          options={[
-            { value: "false", label: t("not_acknowledged") },
-            { value: "true", label: t("acknowledged") },
-          ]}
-        />
-      </Space>
-      {result.isError && <ListError error={result.error} retry={() => void result.refetch()} />}
-      <Table<Handover>
-        rowKey="id"
-        size="middle"
-        loading={result.isFetching}
-        dataSource={result.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        columns={columns}
-      />
-      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
+    <ListPage
+      list={list}
+      title={t("menu_refund_handovers")}
+      extra={
+        <Space>
+          {can("POST /api/v1/refunds/handovers") && (
+            <Button type="primary" onClick={() => setWriting(true)}>
+              {t("handover_new")}
+            </Button>
+          )}
+          <Select
+            aria-label={t("acknowledged_filter")}
+            style={{ width: 160 }}
+            allowClear
+            placeholder={t("acknowledged_filter")}
+            value={list.filters.acknowledged}
+            onChange={(v?: string) => list.search(v ? { acknowledged: v } : {})}
+            options={[
+              { value: "false", label: t("not_acknowledged") },
+              { value: "true", label: t("acknowledged") },
+            ]}
+          />
+        </Space>
+      }
+      table={{ rowKey: "id", columns }}
+    >
       <NewHandover
         open={writing}
         onClose={(done) => {
@@ -447,6 +432,6 @@ export default function Handovers() {
         }}
       />
       <HandoverDrawer id={opened} onClose={() => setOpened(null)} />
-    </>
+    </ListPage>
   );
 }

@@ -1,15 +1,13 @@
 // My queue: the forms waiting on a step the signed-in user's role decides, oldest due first
 // (the API's order), each with its limit counting down and overdue ones marked.
-import { useQuery } from "@tanstack/react-query";
-import { Empty, Table, Tag, type TableColumnsType } from "antd";
+import { Tag, type TableColumnsType } from "antd";
 import { useMemo } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
 import { dateTime, yuanFromCents } from "../../shared/format";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { Countdown } from "./Countdown";
 import { stateLabel } from "./labels";
 import "../../i18n/refundTexts";
@@ -18,15 +16,13 @@ const NO_FILTERS = [] as const;
 
 export const QUEUE_KEY = ["refunds", "queue"] as const;
 
+function fetchQueue(_: Filters<never>, paging: Paging) {
+  return unwrap(api.GET("/api/v1/refunds/forms/queue", { params: { query: paging } }));
+}
+
 export default function MyQueue() {
   const { t } = useI18n();
-  const { cursor, page, limit, goTo, setLimit } = useUrlFilters(NO_FILTERS);
-  const query = useMemo(() => ({ limit, cursor }), [limit, cursor]);
-  const result = useQuery({
-    queryKey: [...QUEUE_KEY, query],
-    queryFn: () => unwrap(api.GET("/api/v1/refunds/forms/queue", { params: { query } })),
-    refetchInterval: 30_000,
-  });
+  const list = useListQuery(NO_FILTERS, QUEUE_KEY, fetchQueue, { refetchInterval: 30_000 });
   const columns = useMemo<TableColumnsType<Schemas["QueuedFormOut"]>>(
     () => [
       {
@@ -59,21 +55,12 @@ export default function MyQueue() {
     [t],
   );
   return (
-    <>
-      <h2>{t("menu_refund_queue")}</h2>
-      {result.isError && <ListError error={result.error} retry={() => void result.refetch()} />}
-      <Table<Schemas["QueuedFormOut"]>
-        rowKey="form_id"
-        size="middle"
-        loading={result.isFetching && !result.data}
-        dataSource={result.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        rowClassName={(f) => (f.overdue ? "kefu-overdue" : "")}
-        locale={{ emptyText: <Empty description={t("queue_empty")} /> }}
-        columns={columns}
-      />
-      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
-    </>
+    <ListPage
+      list={list}
+      title={t("menu_refund_queue")}
+      quiet
+      emptyText={t("queue_empty")}
+      table={{ rowKey: "form_id", columns, rowClassName: (f) => (f.overdue ? "kefu-overdue" : "") }}
+    />
   );
 }

@@ -1,18 +1,17 @@
 // Payouts needing attention (finance): the payouts whose retries ran out, oldest first, each
 // with Retry when the API offers it (its `actions`), one key per click.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Empty, Table, type TableColumnsType, message } from "antd";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, type TableColumnsType, message } from "antd";
 import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
 import { dateTime, yuanFromCents } from "../../shared/format";
 import { useIdempotentAction } from "../../shared/idempotency";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { retryFormPayout, retryRequestedPayout } from "./commands";
 import "../../i18n/refundTexts";
 
@@ -47,16 +46,15 @@ function RetryButton({ payout, onDone }: { payout: Attention; onDone: (error: un
   );
 }
 
+function fetchAttention(_: Filters<never>, paging: Paging) {
+  return unwrap(api.GET("/api/v1/refunds/payouts/attention", { params: { query: paging } }));
+}
+
 export default function Payouts() {
   const { t, lang } = useI18n();
   const client = useQueryClient();
   const [error, setError] = useState<unknown>(null);
-  const { cursor, page, limit, goTo, setLimit } = useUrlFilters(NO_FILTERS);
-  const query = useMemo(() => ({ limit, cursor }), [limit, cursor]);
-  const result = useQuery({
-    queryKey: ["refunds", "payouts", query],
-    queryFn: () => unwrap(api.GET("/api/v1/refunds/payouts/attention", { params: { query } })),
-  });
+  const list = useListQuery(NO_FILTERS, ["refunds", "payouts"], fetchAttention);
   const columns = useMemo<TableColumnsType<Attention>>(
     () => [
       { title: t("payout_id"), dataIndex: "payout_id" },
@@ -88,21 +86,11 @@ export default function Payouts() {
     [t, client],
   );
   return (
-    <>
-      <h2>{t("menu_refund_payouts")}</h2>
-      {error !== null && <Alert type="error" showIcon role="alert" message={errorText(error, lang)} style={{ marginBottom: 16 }} />}
-      {result.isError && <ListError error={result.error} retry={() => void result.refetch()} />}
-      <Table<Attention>
-        rowKey="payout_id"
-        size="middle"
-        loading={result.isFetching}
-        dataSource={result.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        columns={columns}
-      />
-      <CursorPager page={page} next={result.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
-    </>
+    <ListPage
+      list={list}
+      title={t("menu_refund_payouts")}
+      toolbar={error !== null && <Alert type="error" showIcon role="alert" message={errorText(error, lang)} style={{ marginBottom: 16 }} />}
+      table={{ rowKey: "payout_id", columns }}
+    />
   );
 }

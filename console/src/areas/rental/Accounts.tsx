@@ -1,17 +1,13 @@
 // The account list (账户列表, seed 001 2.3): balance, deposit, held money and card state per
 // customer, searched by phone (whole or last four), name or user id.
 import "../../i18n/rentalTexts";
-import { useQuery } from "@tanstack/react-query";
-import { Empty, Form, Input, Table, Tag } from "antd";
-import { useEffect, useMemo } from "react";
+import { Form, Input, Tag } from "antd";
 import { Link } from "react-router-dom";
-import { api, unwrap, type Schemas } from "../../api/client";
+import { api, unwrap } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
-import { SearchButtons } from "../../shared/FilterForm";
 import { dateTime, yuanFromCents } from "../../shared/format";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters, type Filters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { cardStateLabel, cardTypeLabel, STATUS_COLOR } from "./labels";
 import { PHONE_OR_LAST4 } from "./Users";
 
@@ -23,44 +19,33 @@ export function CardTag({ state }: { state: string }) {
   return <Tag color={STATUS_COLOR[state]}>{t(cardStateLabel(state))}</Tag>;
 }
 
+function fetchAccounts(filters: Filters<Key>, paging: Paging) {
+  return unwrap(api.GET("/api/v1/rental/accounts", { params: { query: { ...filters, ...paging } } }));
+}
+
 export default function Accounts() {
   const { t } = useI18n();
-  const { filters, cursor, page, limit, search, goTo, setLimit } = useUrlFilters(FILTERS);
-  const [form] = Form.useForm<Filters<Key>>();
-  useEffect(() => {
-    form.resetFields();
-    form.setFieldsValue(filters);
-  }, [form, filters]);
-  const query = useMemo(() => ({ ...filters, limit, cursor }), [filters, limit, cursor]);
-  const accounts = useQuery({
-    queryKey: ["rental", "accounts", query],
-    queryFn: () => unwrap(api.GET("/api/v1/rental/accounts", { params: { query } })),
-  });
+  const list = useListQuery(FILTERS, ["rental", "accounts"], fetchAccounts);
   return (
-    <>
-      <h2>{t("menu_r_accounts")}</h2>
-      <Form<Filters<Key>> form={form} layout="inline" onFinish={search} aria-label={t("search")} style={{ marginBottom: 16 }}>
-        <Form.Item label={t("phone")} name="phone" rules={[{ pattern: PHONE_OR_LAST4, message: t("r_phone_or_last4") }]}>
-          <Input allowClear maxLength={11} style={{ width: 150 }} />
-        </Form.Item>
-        <Form.Item label={t("r_name")} name="name">
-          <Input allowClear style={{ width: 120 }} />
-        </Form.Item>
-        <Form.Item label={t("user_id")} name="user_id">
-          <Input allowClear style={{ width: 160 }} />
-        </Form.Item>
-        <SearchButtons onReset={() => search({})} />
-      </Form>
-      {accounts.isError && <ListError error={accounts.error} retry={() => void accounts.refetch()} />}
-      <Table<Schemas["AccountSummaryOut"]>
-        rowKey="user_id"
-        size="middle"
-        loading={accounts.isFetching}
-        dataSource={accounts.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        columns={[
+    <ListPage
+      list={list}
+      title={t("menu_r_accounts")}
+      fields={
+        <>
+          <Form.Item label={t("phone")} name="phone" rules={[{ pattern: PHONE_OR_LAST4, message: t("r_phone_or_last4") }]}>
+            <Input allowClear maxLength={11} style={{ width: 150 }} />
+          </Form.Item>
+          <Form.Item label={t("r_name")} name="name">
+            <Input allowClear style={{ width: 120 }} />
+          </Form.Item>
+          <Form.Item label={t("user_id")} name="user_id">
+            <Input allowClear style={{ width: 160 }} />
+          </Form.Item>
+        </>
+      }
+      table={{
+        rowKey: "user_id",
+        columns: [
           { title: t("user_id"), dataIndex: "user_id" },
           { title: t("r_name"), dataIndex: "name" },
           { title: t("phone"), dataIndex: "phone" },
@@ -79,9 +64,8 @@ export default function Accounts() {
               </Link>
             ),
           },
-        ]}
-      />
-      <CursorPager page={page} next={accounts.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
-    </>
+        ],
+      }}
+    />
   );
 }

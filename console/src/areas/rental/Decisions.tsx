@@ -2,18 +2,15 @@
 // status and user, the detail in an expanded row, and accept / reject where the API offers
 // them (`actions`); a rejection needs its reason, which the user reads in the app.
 import "../../i18n/rentalTexts";
-import { useQuery } from "@tanstack/react-query";
-import { Button, Empty, Form, Input, Modal, Select, Space, Table, Tag, Alert } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { Button, Form, Input, Modal, Select, Space, Tag, Alert } from "antd";
+import { useState } from "react";
 import { api, unwrap, type RouteKey, type Schemas } from "../../api/client";
 import { errorText } from "../../api/errors";
 import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
-import { SearchButtons } from "../../shared/FilterForm";
 import { dateTime, yuanFromCents } from "../../shared/format";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters, type Filters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { decide } from "./commands";
 import { decisionLabel, STATUS_COLOR } from "./labels";
 import { useCommand } from "./useCommand";
@@ -65,54 +62,41 @@ function DecideDialog(props: { kind: Kind; item: Decision; decision: "accept" | 
   );
 }
 
+const query = (filters: Filters<Key>, paging: Paging) => ({ status: filters.status as Status | undefined, user_id: filters.user_id, ...paging });
+const FETCH = {
+  feedback: (filters: Filters<Key>, paging: Paging) => unwrap(api.GET("/api/v1/rental/feedback", { params: { query: query(filters, paging) } })),
+  insurance: (filters: Filters<Key>, paging: Paging) =>
+    unwrap(api.GET("/api/v1/rental/insurance-applications", { params: { query: query(filters, paging) } })),
+};
+
 export function Decisions({ kind }: { kind: Kind }) {
   const { t } = useI18n();
   const { can } = useAuth();
-  const { filters, cursor, page, limit, search, goTo, setLimit } = useUrlFilters(FILTERS);
-  const [form] = Form.useForm<Filters<Key>>();
+  const list = useListQuery<Key, Decision>(FILTERS, ["rental", kind], FETCH[kind]);
   const [deciding, setDeciding] = useState<{ item: Decision; decision: "accept" | "reject" } | null>(null);
-  useEffect(() => {
-    form.resetFields();
-    form.setFieldsValue(filters);
-  }, [form, filters]);
-  const query = useMemo(() => ({ status: filters.status as Status | undefined, user_id: filters.user_id, limit, cursor }), [filters, limit, cursor]);
-  const list = useQuery({
-    queryKey: ["rental", kind, query],
-    queryFn: () =>
-      unwrap(
-        kind === "feedback"
-          ? api.GET("/api/v1/rental/feedback", { params: { query } })
-          : api.GET("/api/v1/rental/insurance-applications", { params: { query } }),
-      ),
-  });
   return (
-    <>
-      <h2>{t(kind === "feedback" ? "menu_r_feedback" : "menu_r_insurance")}</h2>
-      <Form<Filters<Key>> form={form} layout="inline" onFinish={search} aria-label={t("search")} style={{ marginBottom: 16 }}>
-        <Form.Item label={t("r_state")} name="status">
-          <Select
-            allowClear
-            style={{ width: 120 }}
-            placeholder={t("any")}
-            options={(["pending", "accepted", "rejected"] as const).map((s) => ({ value: s, label: t(decisionLabel(s)) }))}
-          />
-        </Form.Item>
-        <Form.Item label={t("user_id")} name="user_id">
-          <Input allowClear style={{ width: 160 }} />
-        </Form.Item>
-        <SearchButtons onReset={() => search({})} />
-      </Form>
-      {list.isError && <ListError error={list.error} retry={() => void list.refetch()} />}
-      <Table<Decision>
-        rowKey="id"
-        size="middle"
-        loading={list.isFetching}
-        dataSource={list.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        expandable={{
-          expandedRowRender: (d) => (
+    <ListPage<Key, Decision>
+      list={list}
+      title={t(kind === "feedback" ? "menu_r_feedback" : "menu_r_insurance")}
+      fields={
+        <>
+          <Form.Item label={t("r_state")} name="status">
+            <Select
+              allowClear
+              style={{ width: 120 }}
+              placeholder={t("any")}
+              options={(["pending", "accepted", "rejected"] as const).map((s) => ({ value: s, label: t(decisionLabel(s)) }))}
+            />
+          </Form.Item>
+          <Form.Item label={t("user_id")} name="user_id">
+            <Input allowClear style={{ width: 160 }} />
+          </Form.Item>
+        </>
+      }
+      table={{
+        rowKey: "id",
+        expandable: {
+          expandedRowRender: (d: Decision) => (
             <div>
               <p style={{ whiteSpace: "pre-wrap" }}>{d.text}</p>
               {d.decision_reason && (
@@ -122,8 +106,8 @@ export function Decisions({ kind }: { kind: Kind }) {
               )}
             </div>
           ),
-        }}
-        columns={[
+        },
+        columns: [
           { title: "ID", dataIndex: "id" },
           { title: t("user_id"), dataIndex: "user_id" },
           { title: t("r_trip_id"), dataIndex: "trip_id", render: (v: string | null) => v ?? "—" },
@@ -133,27 +117,33 @@ export function Decisions({ kind }: { kind: Kind }) {
             : []),
           { title: t("r_submitted_at"), dataIndex: "at", render: (v: string) => dateTime(v) },
           { title: t("r_state"), dataIndex: "status", render: (s: Status) => <Tag color={STATUS_COLOR[s]}>{t(decisionLabel(s))}</Tag> },
-          { title: t("r_decided_by"), key: "by", render: (_, d) => (d.decided_by ? `${d.decided_by} ${dateTime(d.decided_at)}` : "—") },
+          { title: t("r_decided_by"), key: "by", render: (_: unknown, d: Decision) => (d.decided_by ? `${d.decided_by} ${dateTime(d.decided_at)}` : "—") },
           {
             title: t("actions"),
             key: "act",
-            render: (_, d) => (
+            render: (_: unknown, d: Decision) => (
               <Space>
                 {d.actions
                   .filter((a) => can(ROUTES[kind][a]))
                   .map((a) => (
-                    <Button key={a} size="small" danger={a === "reject"} onClick={() => setDeciding({ item: d, decision: a })} aria-label={`${t(a === "accept" ? "r_accept" : "r_reject")} ${d.id}`}>
+                    <Button
+                      key={a}
+                      size="small"
+                      danger={a === "reject"}
+                      onClick={() => setDeciding({ item: d, decision: a })}
+                      aria-label={`${t(a === "accept" ? "r_accept" : "r_reject")} ${d.id}`}
+                    >
                       {t(a === "accept" ? "r_accept" : "r_reject")}
                     </Button>
                   ))}
               </Space>
             ),
           },
-        ]}
-      />
-      <CursorPager page={page} next={list.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
+        ],
+      }}
+    >
       {deciding && <DecideDialog kind={kind} item={deciding.item} decision={deciding.decision} onClose={() => setDeciding(null)} />}
-    </>
+    </ListPage>
   );
 }
 

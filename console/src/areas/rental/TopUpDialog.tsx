@@ -46,7 +46,8 @@ export function TopUpDialog({ account, onClose }: { account: Schemas["AccountOut
   const [verification, setVerification] = useState<Schemas["VerificationOut"] | null>(null);
   const [receipt, setReceipt] = useState<Schemas["ReceiptOut"] | null>(null);
   const [values, setValues] = useState({ amount: "", confirmed: "", payment: "cash" as Schemas["TopUpIn"]["payment_method"], payer: "" });
-  const send = useCommand(sendCode);
+  const [sent, setSent] = useState<Schemas["CodeSentOut"] | null>(null);
+  const send = useCommand(sendCode, setSent);
   const check = useCommand(checkIdentity, setVerification);
   const charge = useCommand(topUp, setReceipt);
   const amount = centsFromYuan(values.amount);
@@ -89,6 +90,15 @@ export function TopUpDialog({ account, onClose }: { account: Schemas["AccountOut
               options={METHODS.map((m) => ({ value: m, label: t(`r_method_${m}` as TextKey) }))}
             />
           </Form.Item>
+          {method === "sms_code" && sent && (
+            <Alert
+              type="info"
+              showIcon
+              style={{ marginBottom: 12 }}
+              data-testid="code-sent"
+              message={`${t("r_code_sent")} ${sent.phone} · ${t("r_code_valid_until")} ${dateTime(sent.expires_at)}`}
+            />
+          )}
           {method === "sms_code" ? (
             <Space align="end">
               <Button loading={send.running} onClick={() => void send.run(account.user_id)}>

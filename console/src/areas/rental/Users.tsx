@@ -1,17 +1,13 @@
 // The user list (用户列表, seed 001 2.2): search by phone (whole or last four digits), name,
 // user id, status, blacklist; masked phones as the API masks them; each row opens the detail.
 import "../../i18n/rentalTexts";
-import { useQuery } from "@tanstack/react-query";
-import { Empty, Form, Input, Select, Space, Table, Tag } from "antd";
-import { useEffect, useMemo } from "react";
+import { Form, Input, Select, Space, Tag } from "antd";
 import { Link } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n/i18n";
-import { CursorPager } from "../../shared/CursorPager";
-import { SearchButtons } from "../../shared/FilterForm";
 import { dateTime } from "../../shared/format";
-import { ListError } from "../../shared/ListError";
-import { useUrlFilters, type Filters } from "../../shared/urlFilters";
+import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
+import type { Filters } from "../../shared/urlFilters";
 import { cardTypeLabel, STATUS_COLOR, USER_STATUSES, userStatusLabel, type UserStatus } from "./labels";
 
 const FILTERS = ["phone", "name", "user_id", "status", "blacklisted", "deleted"] as const;
@@ -34,86 +30,72 @@ export function UserFlags({ user }: { user: Pick<Schemas["RentalUserOut"], "blac
   );
 }
 
+function fetchUsers(filters: Filters<Key>, paging: Paging) {
+  const query = {
+    phone: filters.phone,
+    name: filters.name,
+    user_id: filters.user_id,
+    status: filters.status as UserStatus | undefined,
+    blacklisted: filters.blacklisted === undefined ? undefined : filters.blacklisted === "true",
+    deleted: filters.deleted as "only" | "include" | undefined,
+    ...paging,
+  };
+  return unwrap(api.GET("/api/v1/rental/users", { params: { query } }));
+}
+
 export default function Users() {
   const { t } = useI18n();
-  const { filters, cursor, page, limit, search, goTo, setLimit } = useUrlFilters(FILTERS);
-  const [form] = Form.useForm<Filters<Key>>();
-  useEffect(() => {
-    form.resetFields();
-    form.setFieldsValue(filters);
-  }, [form, filters]);
-  const query = useMemo(
-    () => ({
-      phone: filters.phone,
-      name: filters.name,
-      user_id: filters.user_id,
-      status: filters.status as UserStatus | undefined,
-      blacklisted: filters.blacklisted === undefined ? undefined : filters.blacklisted === "true",
-      deleted: filters.deleted as "only" | "include" | undefined,
-      limit,
-      cursor,
-    }),
-    [filters, limit, cursor],
-  );
-  const users = useQuery({
-    queryKey: ["rental", "users", query],
-    queryFn: () => unwrap(api.GET("/api/v1/rental/users", { params: { query } })),
-  });
+  const list = useListQuery(FILTERS, ["rental", "users"], fetchUsers);
   return (
-    <>
-      <h2>{t("menu_r_users")}</h2>
-      <Form<Filters<Key>> form={form} layout="inline" onFinish={search} aria-label={t("search")} style={{ marginBottom: 16, rowGap: 8 }}>
-        <Form.Item label={t("phone")} name="phone" rules={[{ pattern: PHONE_OR_LAST4, message: t("r_phone_or_last4") }]}>
-          <Input allowClear maxLength={11} inputMode="numeric" style={{ width: 150 }} />
-        </Form.Item>
-        <Form.Item label={t("r_name")} name="name">
-          <Input allowClear style={{ width: 110 }} />
-        </Form.Item>
-        <Form.Item label={t("user_id")} name="user_id">
-          <Input allowClear style={{ width: 160 }} />
-        </Form.Item>
-        <Form.Item label={t("r_user_status")} name="status">
-          <Select
-            allowClear
-            style={{ width: 120 }}
-            placeholder={t("any")}
-            options={USER_STATUSES.map((s) => ({ value: s, label: t(userStatusLabel(s)) }))}
-          />
-        </Form.Item>
-        <Form.Item label={t("r_blacklist")} name="blacklisted">
-          <Select
-            allowClear
-            style={{ width: 110 }}
-            placeholder={t("any")}
-            options={[
-              { value: "true", label: t("r_blacklisted") },
-              { value: "false", label: t("r_not_blacklisted") },
-            ]}
-          />
-        </Form.Item>
-        <Form.Item label={t("r_deleted")} name="deleted">
-          <Select
-            allowClear
-            style={{ width: 120 }}
-            placeholder={t("r_deleted_hidden")}
-            options={[
-              { value: "only", label: t("r_deleted_only") },
-              { value: "include", label: t("r_deleted_include") },
-            ]}
-          />
-        </Form.Item>
-        <SearchButtons onReset={() => search({})} />
-      </Form>
-      {users.isError && <ListError error={users.error} retry={() => void users.refetch()} />}
-      <Table<Schemas["RentalUserOut"]>
-        rowKey="user_id"
-        size="middle"
-        loading={users.isFetching}
-        dataSource={users.data?.items ?? []}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: <Empty description={t("empty")} /> }}
-        columns={[
+    <ListPage
+      list={list}
+      title={t("menu_r_users")}
+      fields={
+        <>
+          <Form.Item label={t("phone")} name="phone" rules={[{ pattern: PHONE_OR_LAST4, message: t("r_phone_or_last4") }]}>
+            <Input allowClear maxLength={11} inputMode="numeric" style={{ width: 150 }} />
+          </Form.Item>
+          <Form.Item label={t("r_name")} name="name">
+            <Input allowClear style={{ width: 110 }} />
+          </Form.Item>
+          <Form.Item label={t("user_id")} name="user_id">
+            <Input allowClear style={{ width: 160 }} />
+          </Form.Item>
+          <Form.Item label={t("r_user_status")} name="status">
+            <Select
+              allowClear
+              style={{ width: 120 }}
+              placeholder={t("any")}
+              options={USER_STATUSES.map((s) => ({ value: s, label: t(userStatusLabel(s)) }))}
+            />
+          </Form.Item>
+          <Form.Item label={t("r_blacklist")} name="blacklisted">
+            <Select
+              allowClear
+              style={{ width: 110 }}
+              placeholder={t("any")}
+              options={[
+                { value: "true", label: t("r_blacklisted") },
+                { value: "false", label: t("r_not_blacklisted") },
+              ]}
+            />
+          </Form.Item>
+          <Form.Item label={t("r_deleted")} name="deleted">
+            <Select
+              allowClear
+              style={{ width: 120 }}
+              placeholder={t("r_deleted_hidden")}
+              options={[
+                { value: "only", label: t("r_deleted_only") },
+                { value: "include", label: t("r_deleted_include") },
+              ]}
+            />
+          </Form.Item>
+        </>
+      }
+      table={{
+        rowKey: "user_id",
+        columns: [
           { title: t("user_id"), dataIndex: "user_id" },
           { title: t("r_name"), dataIndex: "name" },
           { title: t("phone"), dataIndex: "phone" },
@@ -142,9 +124,8 @@ export default function Users() {
               </Space>
             ),
           },
-        ]}
-      />
-      <CursorPager page={page} next={users.data?.next_cursor} goTo={goTo} limit={limit} setLimit={setLimit} />
-    </>
+        ],
+      }}
+    />
   );
 }

@@ -34,7 +34,7 @@ SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 async def apply(body: ActivationIn, ctx: AftersalesContext, actor: CurrentActor) -> ActivationOut:
     """Apply (or, after a rejection, apply again) with a three-level return address."""
     row = await handlers.apply(ctx, body.seller_id, return_address(body.return_address), actor)
-    return activation_out(row, actor.username)
+    return activation_out(row, actor)
 
 
 @router.get("/activations", response_model=ActivationListOut)
@@ -61,7 +61,7 @@ async def list_activations(
     )
     page = page_of(rows, limit, lambda a: Position(a.submitted_at, a.seller_id))
     return ActivationListOut(
-        items=[activation_out(r, actor.username, masked=True) for r in page.items],
+        items=[activation_out(r, actor, masked=True) for r in page.items],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
@@ -83,7 +83,7 @@ async def get_activation(
         raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
     history = await store.history(ctx.pool, seller_id)
     return ActivationDetail(
-        **activation_out(row, actor.username).model_dump(),
+        **activation_out(row, actor).model_dump(),
         history=[
             ActivationEvent(
                 action=h.action, actor=h.actor, status=h.status, reason=h.reason, at=h.at
@@ -107,4 +107,4 @@ async def review(
 ) -> ActivationOut:
     """Approve, or reject with the reason the seller will read."""
     row = await handlers.review(ctx, seller_id, body.decision == "approve", body.reason, actor)
-    return activation_out(row, actor.username)
+    return activation_out(row, actor)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.refund.aftersales.adapters.regions import national
 from services.refund.aftersales.domain import permissions, regions
 from shared.api.aftersales import RegionListOut, RegionOut
 from shared.http import CurrentActor
@@ -25,6 +26,6 @@ async def list_regions(
         permissions.SELLER_STAFF | permissions.ACTIVATION_REVIEWERS,
         "reading the address divisions",
     )
-    found = regions.children(parent)
+    found = regions.children(parent, national())
     items = [RegionOut(code=r.code, name=r.name, has_children=r.has_children) for r in found]
     return RegionListOut(items=items, next_cursor=None, has_more=False, total=len(items))

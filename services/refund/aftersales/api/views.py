@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.activation import (
     Activation,
     ReturnAddress,
     reapply_refusal,
+    review_refusal,
 )
 from services.refund.aftersales.domain.images import Upload
 from services.refund.aftersales.domain.stored import StoredTicket, TicketImage
@@ -28,6 +30,7 @@ from shared.api.aftersales import (
     TicketIn,
     TicketOut,
 )
+from shared.http import Actor
 from shared.masking import mask_phone
 
 
@@ -58,10 +61,12 @@ def processing_result(result: str) -> ProcessingResult:
     return ProcessingResult(result)
 
 
-def activation_out(a: Activation, actor: str, *, masked: bool = False) -> ActivationOut:
+def activation_out(a: Activation, actor: Actor, *, masked: bool = False) -> ActivationOut:
     """The application as ``actor`` sees it: may they apply again now (its main account,
-    after a rejection)?"""
+    after a rejection)? may they review it now (an operations supervisor who did not send
+    it, while it waits)?"""
     address, phone = a.address, a.address.contact_phone
+    reviewer = bool(permissions.ACTIVATION_REVIEWERS & frozenset(actor.roles))
     return ActivationOut(
         seller_id=a.seller_id,
         status=a.status.value,
@@ -79,7 +84,8 @@ def activation_out(a: Activation, actor: str, *, masked: bool = False) -> Activa
         reviewed_by=a.reviewed_by,
         reviewed_at=a.reviewed_at,
         attempts=a.attempts,
-        can_apply_again=reapply_refusal(a, actor) is None,
+        can_apply_again=reapply_refusal(a, actor.username) is None,
+        can_review=reviewer and review_refusal(a, actor.username) is None,
     )
 
 

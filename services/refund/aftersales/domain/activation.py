@@ -132,15 +132,23 @@ def apply(
     )
 
 
-def review(
-    current: Activation, approve: bool, reason: str | None, actor: str, now: datetime
-) -> Activation:
+def review_refusal(current: Activation, actor: str) -> DomainError | None:
+    """Why ``actor`` may not review this application now; None if they may (the rule of the
+    command and of its ``can_review`` flag; the reviewing role is checked beside it)."""
     if current.status is not ActivationStatus.PENDING_REVIEW:
-        raise ActivationNotPending(
+        return ActivationNotPending(
             f"seller {current.seller_id}'s application is {current.status.value}, not pending"
         )
     if actor == current.submitted_by:
-        raise SameReviewer("an application is reviewed by someone other than who sent it")
+        return SameReviewer("an application is reviewed by someone other than who sent it")
+    return None
+
+
+def review(
+    current: Activation, approve: bool, reason: str | None, actor: str, now: datetime
+) -> Activation:
+    if (refused := review_refusal(current, actor)) is not None:
+        raise refused
     why = (reason or "").strip()
     if not approve and not why:
         raise ReasonRequired("a rejection says why, so the seller can fix it and apply again")

@@ -1,14 +1,19 @@
 """The three-level divisions a return address is picked from (province, city, district).
 
 Seed 002 asks for a return address of three levels (某省某市某区) so returns reach the
-seller; the console's picker offers these levels one below the other. Codes are the
-national division codes (GB/T 2260). This table holds the provinces, cities and
-districts our sellers ship from; a division missing here is added to it (the address
-itself is still typed in full, so a seller elsewhere is not stopped).
+seller; the console's picker offers these levels one below the other. The divisions are
+the national list, GB/T 2260 codes and names as the Ministry of Civil Affairs publishes
+them, read from a maintained data package (``adapters/regions.py``); this module builds
+the tree the picker walks. The published list leaves out the city level where a
+province-level city or a province governs districts and counties itself: the standard's
+own names fill it (市辖区, 县, 省直辖县级行政区划), so every district sits at the third
+level. A city with no districts (东莞市, 中山市) and Hong Kong, Macao and Taiwan end where
+the list ends; the address itself is still typed in full.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.refund.aftersales.domain.errors import RegionNotFound
@@ -17,51 +22,42 @@ Tree = dict[str, tuple[str, "Tree"]]
 """code -> (name, the divisions below it)."""
 
 
-def _leaves(*districts: str) -> Tree:
-    """Districts written "code name": the last level, nothing below."""
-    return {code: (name, {}) for code, name in (d.split(" ", 1) for d in districts)}
-
-
-DIVISIONS: Tree = {
-    "110000": ("北京市", {"110100": ("市辖区", _leaves(
-        "110101 东城区", "110102 西城区", "110105 朝阳区", "110106 丰台区", "110108 海淀区",
-    ))}),
-    "310000": ("上海市", {"310100": ("市辖区", _leaves(
-        "310101 黄浦区", "310104 徐汇区", "310105 长宁区", "310106 静安区", "310115 浦东新区",
-    ))}),
-    "320000": ("江苏省", {
-        "320100": ("南京市", _leaves(
-            "320102 玄武区", "320104 秦淮区", "320105 建邺区", "320106 鼓楼区",
-        )),
-        "320500": ("苏州市", _leaves(
-            "320505 虎丘区", "320506 吴中区", "320507 相城区", "320508 姑苏区",
-        )),
-    }),
-    "330000": ("浙江省", {
-        "330100": ("杭州市", _leaves(
-            "330102 上城区", "330105 拱墅区", "330106 西湖区", "330108 滨江区", "330110 余杭区",
-        )),
-        "330200": ("宁波市", _leaves("330203 海曙区", "330205 江北区", "330212 鄞州区")),
-    }),
-    "440000": ("广东省", {
-        "440100": ("广州市", _leaves(
-            "440103 荔湾区", "440104 越秀区", "440105 海珠区", "440106 天河区", "440111 白云区",
-        )),
-        "440300": ("深圳市", _leaves(
-            "440303 罗湖区", "440304 福田区", "440305 南山区", "440306 宝安区", "440307 龙岗区",
-        )),
-    }),
-    "510000": ("四川省", {"510100": ("成都市", _leaves(
-        "510104 锦江区", "510105 青羊区", "510106 金牛区", "510107 武侯区", "510108 成华区",
-    ))}),
-}  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Region:
     code: str
     name: str
     has_children: bool
+
+
+def _missing_city_level(province_name: str, city_code: str) -> str:
+    """GB/T 2260's name of a city level the published list leaves out."""
+    if city_code[2:4] == "90":  # county-level cities a province governs itself (仙桃市)
+        governs = "自治区" if province_name.endswith("自治区") else "省"
+        return f"{governs}直辖县级行政区划"
+    return "县" if city_code[2:4] == "02" else "市辖区"  # a province-level city's (重庆市's 县)
+
+
+def tree_of(divisions: Mapping[str, str]) -> Tree:
+    """The tree of a flat list of six-digit codes and names: a province ``XX0000``, its
+    cities ``XXYY00``, their districts ``XXYYZZ``."""
+    tree: Tree = {}
+    for code in sorted(divisions):
+        if len(code) != 6 or not code.isdigit():
+            raise ValueError(f"not a GB/T 2260 division code: {code!r}")
+        name, province, city = divisions[code], f"{code[:2]}0000", f"{code[:4]}00"
+        if code == province:
+            tree[code] = (name, {})
+            continue
+        if province not in tree:
+            raise ValueError(f"division {code} {name} has no province {province}")
+        province_name, cities = tree[province]
+        if code == city:
+            cities[code] = (name, {})
+        else:
+            if city not in cities:
+                cities[city] = (_missing_city_level(province_name, city), {})
+            cities[city][1][code] = (name, {})
+    return tree
 
 
 def _find(tree: Tree, code: str) -> Tree | None:
@@ -74,7 +70,7 @@ def _find(tree: Tree, code: str) -> Tree | None:
     return None
 
 
-def children(parent: str | None, tree: Tree = DIVISIONS) -> list[Region]:
+def children(parent: str | None, tree: Tree) -> list[Region]:
     """The provinces (no parent), or the divisions one level below ``parent``, by code."""
     below = tree if parent is None else _find(tree, parent)
     if below is None:

@@ -1,0 +1,1 @@
+"""Outside data the after-sales screens read: the national division list."""
