@@ -73,6 +73,9 @@ test("the ticket's buttons are the API's actions the user's routes allow", () =>
 test("the address is sent as three names, only once all three levels are chosen", () => {
   expect(addressLevels([{ label: "广东省" }, { label: "深圳市" }, { label: "南山区" }])).toEqual(["广东省", "深圳市", "南山区"]);
   expect(addressLevels([{ label: "广东省" }, { label: "深圳市" }])).toBeNull();
+  // a city with no districts in the national list ends the address there
+  expect(addressLevels([{ label: "广东省" }, { label: "东莞市", isLeaf: true }])).toEqual(["广东省", "东莞市", ""]);
+  expect(addressLevels([{ label: "香港特别行政区", isLeaf: true }])).toEqual(["香港特别行政区", "", ""]);
 });
 
 const application = (can_review: boolean) => ({

@@ -219,3 +219,25 @@ async def test_each_ticket_action_offered_is_accepted_and_each_not_offered_is_re
         assert answer.status_code in (403, 409), answer.text
     refused = await refund.http.post(f"{path}/{suffix}", json=body or None, headers=AGENT)
     assert refused.status_code == 403
+
+
+async def test_an_address_has_the_levels_the_national_list_has_on_its_path(refund: Refund) -> None:
+    """东莞市 has no districts in GB/T 2260: its sellers apply with two levels; 深圳市 has
+    districts, so an address there without one is refused and nothing is recorded."""
+    dongguan = {**ADDRESS, "province": "广东省", "city": "东莞市", "district": ""}
+    seller = f"D{uuid.uuid4().hex[:8]}"
+    body = {"seller_id": seller, "return_address": dongguan}
+    applied = await refund.ok("POST", "/aftersales/activations", RIVAL, 201, json=body)
+    assert (applied["return_address"]["city"], applied["return_address"]["district"]) == (
+        "东莞市",
+        "",
+    )
+    shenzhen = {**ADDRESS, "province": "广东省", "city": "深圳市", "district": ""}
+    refused = f"D{uuid.uuid4().hex[:8]}"
+    body = {"seller_id": refused, "return_address": shenzhen}
+    await refund.refused(
+        "POST", "/aftersales/activations", RIVAL, 422, "invalid_return_address", json=body
+    )
+    await refund.refused(
+        "GET", f"/aftersales/activations/{refused}", OPS, 404, "activation_not_found"
+    )

@@ -39,6 +39,25 @@ def test_a_return_address_has_three_levels(missing: str) -> None:
         rules.apply(None, "S1", ReturnAddress(**fields), "seller.a", NOW)
 
 
+def test_where_the_national_list_has_fewer_levels_the_address_has_fewer() -> None:
+    dongguan = ReturnAddress("广东省", "东莞市", " ", "南城街道1号", "李四", "13800138000")
+    applied = rules.apply(None, "S1", dongguan, "seller.a", NOW, levels=2)
+    assert (applied.address.city, applied.address.district) == ("东莞市", "")
+    with pytest.raises(InvalidAddress, match="city"):
+        rules.apply(
+            None,
+            "S1",
+            ReturnAddress("广东省", "", "", "x", "李四", "13800138000"),
+            "s",
+            NOW,
+            levels=2,
+        )
+    hong_kong = ReturnAddress("香港特别行政区", "", "", "皇后大道中1号", "陈五", "13800138000")
+    assert rules.apply(None, "S2", hong_kong, "seller.b", NOW, levels=1).address.city == ""
+    with pytest.raises(InvalidAddress, match="district"):
+        rules.apply(None, "S1", dongguan, "seller.a", NOW)  # three levels unless told
+
+
 def test_apply_review_reject_and_apply_again() -> None:
     pending = rules.apply(None, "S1", ADDRESS, "seller.a", NOW)
     assert pending.status is ActivationStatus.PENDING_REVIEW

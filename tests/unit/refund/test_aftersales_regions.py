@@ -7,7 +7,7 @@ import pytest
 
 from services.refund.aftersales.adapters.regions import national
 from services.refund.aftersales.domain.errors import RegionNotFound
-from services.refund.aftersales.domain.regions import Region, children, tree_of
+from services.refund.aftersales.domain.regions import Region, children, levels_of, tree_of
 
 
 def test_provinces_then_cities_then_districts_by_code() -> None:
@@ -58,3 +58,11 @@ def test_every_division_sits_in_its_parents_code_range() -> None:
         for city, (_, districts) in cities.items():
             assert city[:2] == province[:2] and city.endswith("00")
             assert all(d[:4] == city[:4] and not below for d, (_, below) in districts.items())
+
+
+def test_an_address_has_as_many_levels_as_the_list_on_its_path() -> None:
+    tree = national()
+    assert levels_of(tree, "广东省", "深圳市") == 3
+    assert levels_of(tree, "广东省", "东莞市") == 2  # a city with no districts
+    assert levels_of(tree, "香港特别行政区", "") == 1
+    assert levels_of(tree, "广东省", "不存在市") == 3  # a name the list lacks needs all three

@@ -31,10 +31,13 @@ export async function divisions(parent?: string): Promise<Division[]> {
   return page.items.map((r) => ({ value: r.code, label: r.name, isLeaf: !r.has_children }));
 }
 
-/** Province, city and district by name, from the picker's chosen options. */
-export function addressLevels(chosen: { label?: unknown }[]): [string, string, string] | null {
+/** Province, city and district by name, from the picker's chosen options. Where the national
+ * list ends above the district (东莞市, Hong Kong) the missing levels are empty. */
+export function addressLevels(chosen: { label?: unknown; isLeaf?: boolean }[]): [string, string, string] | null {
   const names = chosen.map((o) => String(o.label ?? ""));
-  return names.length === 3 && names.every(Boolean) ? [names[0]!, names[1]!, names[2]!] : null;
+  const complete = names.length === 3 || (names.length > 0 && chosen[chosen.length - 1]?.isLeaf === true);
+  if (!complete || !names.every(Boolean)) return null;
+  return [names[0] ?? "", names[1] ?? "", names[2] ?? ""];
 }
 
 interface Fields {

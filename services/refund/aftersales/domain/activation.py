@@ -71,14 +71,14 @@ class Activation:
     """Who applied first: the seller's main account (主账号), which manages its staff."""
 
 
-def check_address(address: ReturnAddress) -> ReturnAddress:
+def check_address(address: ReturnAddress, levels: int = 3) -> ReturnAddress:
+    """``levels``: how many of province, city and district the national list has on this
+    address's path (``regions.levels_of``); those are required, the rest may be empty."""
     cleaned = ReturnAddress(*(v.strip() for v in _fields(address)))
-    for label, value in (
-        ("province", cleaned.province),
-        ("city", cleaned.city),
-        ("district", cleaned.district),
-    ):
-        if not 1 <= len(value) <= MAX_LEVEL:
+    named = (("province", cleaned.province), ("city", cleaned.city), ("district", cleaned.district))
+    for depth, (label, value) in enumerate(named, start=1):
+        shortest = 1 if depth <= levels else 0
+        if not shortest <= len(value) <= MAX_LEVEL:
             raise InvalidAddress(
                 f"the return address needs its {label} (three levels: province, city, district)"
             )
@@ -109,10 +109,15 @@ def reapply_refusal(current: Activation, actor: str) -> DomainError | None:
 
 
 def apply(
-    current: Activation | None, seller_id: str, address: ReturnAddress, actor: str, now: datetime
+    current: Activation | None,
+    seller_id: str,
+    address: ReturnAddress,
+    actor: str,
+    now: datetime,
+    levels: int = 3,
 ) -> Activation:
-    """A first application, or a new one after a rejection."""
-    checked = check_address(address)
+    """A first application, or a new one after a rejection (``levels``: see check_address)."""
+    checked = check_address(address, levels)
     if current is None:
         return Activation(
             seller_id, ActivationStatus.PENDING_REVIEW, checked, actor, now, main_account=actor

@@ -8,7 +8,7 @@ the tree the picker walks. The published list leaves out the city level where a
 province-level city or a province governs districts and counties itself: the standard's
 own names fill it (市辖区, 县, 省直辖县级行政区划), so every district sits at the third
 level. A city with no districts (东莞市, 中山市) and Hong Kong, Macao and Taiwan end where
-the list ends; the address itself is still typed in full.
+the list ends: an address there has as many levels as the list (``levels_of``).
 """
 
 from __future__ import annotations
@@ -76,3 +76,18 @@ def children(parent: str | None, tree: Tree) -> list[Region]:
     if below is None:
         raise RegionNotFound(f"no division with the code {parent}")
     return [Region(code, name, bool(sub)) for code, (name, sub) in sorted(below.items())]
+
+
+def levels_of(tree: Tree, province: str, city: str) -> int:
+    """How many levels an address under ``province`` and ``city`` (names) has in the list:
+    1 where the province has no cities (Hong Kong), 2 where the city has no districts
+    (东莞市), else 3; 3 also for names the list does not hold, so those need all three."""
+    for province_name, cities in tree.values():
+        if province_name != province:
+            continue
+        if not cities:
+            return 1
+        for city_name, districts in cities.values():
+            if city_name == city:
+                return 3 if districts else 2
+    return 3

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from services.refund.aftersales.adapters.regions import national
 from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import activation as rules
-from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain import permissions, regions
 from services.refund.aftersales.domain.activation import Activation, ReturnAddress
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.store import activations as store
@@ -14,11 +15,12 @@ from shared.http import Actor
 async def apply(ctx: Context, seller_id: str, address: ReturnAddress, actor: Actor) -> Activation:
     permissions.require(actor.roles, permissions.SELLER_STAFF, "applying for after-sales")
     now = ctx.now()
+    levels = regions.levels_of(national(), address.province.strip(), address.city.strip())
     async with ctx.pool.acquire() as conn, conn.transaction():
         # Two first applications at once: the advisory lock orders them on the seller.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"activation:{seller_id}")
         current = await store.get(conn, seller_id, lock=True)
-        applied = rules.apply(current, seller_id, address, actor.username, now)
+        applied = rules.apply(current, seller_id, address, actor.username, now, levels)
         saved = await store.save(conn, applied)
         await store.record(conn, applied, "applied", actor.username, now)
         return saved
