@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test lint unit bench faults fuzz asyncapi clean console console-deps console-check console-api console-screenshots chromium
+.PHONY: up test lint unit bench faults fuzz asyncapi clean console console-deps console-check console-api console-screenshots console-e2e chromium
 
 $(STAMP): pyproject.toml
 	@echo "==> 1/3 creating the virtual environment $(VENV) with $(PYTHON)"
@@ -49,6 +49,10 @@ console-api: console-deps
 
 # The console's browser tests, saving a screenshot of each main screen to docs/console/.
 # A Chinese font, or the labels are boxes in the pictures (as root it is installed).
+# every console browser test (make test runs the short form: tests/e2e/console/conftest.py)
+console-e2e: $(STAMP) chromium
+	KEFU_CONSOLE_FULL=1 $(BIN)/pytest -q --durations=0 tests/e2e/console
+
 console-screenshots: $(STAMP) chromium
 	@fc-list :lang=zh | grep -q . || { [ "$$(id -u)" = 0 ] && apt-get install -y fonts-wqy-microhei; } \
 	  || { echo "No Chinese font: sudo apt-get install -y fonts-wqy-microhei"; exit 1; }

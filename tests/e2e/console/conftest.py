@@ -2,6 +2,10 @@
 
 The stack is the e2e package's own (tests/e2e/conftest.py); its gateway serves the console
 built from this checkout (console/dist), built here first when its sources changed.
+
+``make test`` runs the short form: every test but those marked ``console_full`` (a second
+walk of a screen another test already drives, kept for ``make console-e2e``, which sets
+``KEFU_CONSOLE_FULL=1`` and runs them all, as ``make console-screenshots`` does).
 """
 
 from __future__ import annotations
@@ -22,9 +26,22 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 """The smallest screen the console is made for."""
 
+FULL = os.environ.get("KEFU_CONSOLE_FULL") == "1" or bool(
+    os.environ.get("KEFU_CONSOLE_SCREENSHOTS")
+)
+
 SignIn = Callable[[str], Awaitable[Page]]
 expect.set_options(timeout=20_000)
 """A shared two-core machine: a page's first answer may take seconds under load."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if FULL:
+        return
+    skip = pytest.mark.skip(reason="the full browser suite only: make console-e2e")
+    for item in items:
+        if item.get_closest_marker("console_full") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="package")

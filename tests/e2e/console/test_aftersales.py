@@ -155,6 +155,7 @@ async def _open(page: Page, ticket_id: int) -> None:
     ).to_be_visible()
 
 
+@pytest.mark.console_full
 async def test_only_the_processing_role_sees_the_processing_step(
     sign_in: SignIn,
     people: dict[str, Agent],  # noqa: F811
@@ -234,6 +235,7 @@ async def refund_service_with(stack: Stack, **settings: str) -> AsyncIterator[No
         await asyncio.to_thread(_restart, stack, child, usual)
 
 
+@pytest.mark.console_full
 async def test_a_ticket_nobody_reviewed_in_time_shows_the_systems_approval(
     sign_in: SignIn,
     people: dict[str, Agent],  # noqa: F811

@@ -37,6 +37,7 @@ async def _buttons(page: Page) -> list[str]:
     return [t.strip() for t in await card.get_by_role("button").all_inner_texts()]
 
 
+@pytest.mark.console_full
 async def test_the_monthly_statistics_are_approved_verified_and_archived_by_their_roles(
     sign_in: SignIn, tmp_path: Path
 ) -> None:
@@ -84,6 +85,7 @@ async def test_the_monthly_statistics_are_approved_verified_and_archived_by_thei
     )
 
 
+@pytest.mark.console_full
 async def test_the_daily_faults_show_the_days_forms_by_cause(sign_in: SignIn, staff: Staff) -> None:  # noqa: F811
     form = await staff.file(amount_cents=4321)
     page = await sign_in("cashier")

@@ -180,6 +180,7 @@ async def test_an_agent_blacklists_a_user_and_restores_them(
     await expect(records).to_have_count(2)
 
 
+@pytest.mark.console_full
 async def test_a_user_detail_offers_exactly_the_apis_actions(
     sign_in: SignIn, agent: Agent, lead: Agent, platform: Platform
 ) -> None:
@@ -392,6 +393,7 @@ async def test_a_fund_flow_csv_download_matches_the_totals_on_the_page(
     await screenshot(page, "rental-fund-flows")
 
 
+@pytest.mark.console_full
 async def test_feedback_and_insurance_are_decided_and_the_guide_and_figures_show(
     sign_in: SignIn, agent: Agent, platform: Platform
 ) -> None:
