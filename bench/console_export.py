@@ -241,22 +241,8 @@ async def run(shape: Shape, runs: int) -> str:
     async with stack.postgres() as admin:
         loaded, rows = await prepare(admin, shape)
         facts = await stack.server_facts(admin)
-        extra = {
-            "KEFU_DEMO_PASSWORD": password,
-            "KEFU_JWT_SECRET": secrets.token_urlsafe(48),
-            "KEFU_METRICS": "false",
-        }
-        with (
-            stack.broker() as broker,
-            services.service("rental", admin, broker.bootstrap, extra) as rental,
-            services.service(
-                "gateway",
-                admin,
-                broker.bootstrap,
-                {**extra, "KEFU_RENTAL_PORT": str(rental.port)},
-                alive="/openapi.json",
-            ) as gateway,
-        ):
+        with services.behind_gateway("rental", admin, password) as fronted:
+            gateway = fronted.gateway
             async with httpx.AsyncClient(base_url=gateway.url, timeout=60) as client:
                 login = await client.post(
                     "/api/v1/auth/login", json={"username": "cashier", "password": password}

@@ -121,28 +121,13 @@ async def restore(admin: str, loaded: str) -> None:
 @contextlib.contextmanager
 def voucher_and_gateway(admin: str, password: str) -> Iterator[tuple[str, dict[str, list[int]]]]:
     """Both processes up; the gateway's URL and the pids to meter."""
-    extra = {
-        "KEFU_DEMO_PASSWORD": password,
-        "KEFU_JWT_SECRET": secrets.token_urlsafe(48),
-        "KEFU_METRICS": "false",
-    }
-    with (
-        stack.broker() as broker,
-        services.service("voucher", admin, broker.bootstrap, extra) as voucher,
-        services.service(
-            "gateway",
-            admin,
-            broker.bootstrap,
-            {**extra, "KEFU_VOUCHER_PORT": str(voucher.port)},
-            alive="/openapi.json",  # its /health waits for every service behind it
-        ) as gateway,
-    ):
+    with services.behind_gateway("voucher", admin, password) as fronted:
         pids = {
-            "gateway": [gateway.proc.pid],
-            "voucher service": [voucher.proc.pid],
-            "broker": [broker.pid] if broker.pid else [],
+            "gateway": [fronted.gateway.proc.pid],
+            "voucher service": [fronted.service.proc.pid],
+            "broker": [fronted.broker_pid] if fronted.broker_pid else [],
         }
-        yield gateway.url, pids
+        yield fronted.gateway.url, pids
 
 
 async def sign_in(url: str, password: str) -> str:

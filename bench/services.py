@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from bench.stack import DATA
+from bench.stack import DATA, broker
 from shared.devstack.broker import FETCH_WAITS, free_port
 from shared.internal_auth import internal_key
 from shared.sealing import public_key
@@ -127,3 +127,38 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@dataclass(frozen=True)
+class Fronted:
+    """One service with a gateway in front of it, on a broker of their own."""
+
+    service: Running
+    gateway: Running
+    broker_pid: int | None
+
+
+@contextlib.contextmanager
+def behind_gateway(name: str, database_url: str, password: str) -> Iterator[Fronted]:
+    """``name``'s service and a gateway that routes to it and signs in the demo accounts
+    with ``password``; metrics off (the benchmarks meter the processes themselves)."""
+    import secrets
+
+    extra = {
+        "KEFU_DEMO_PASSWORD": password,
+        "KEFU_JWT_SECRET": secrets.token_urlsafe(48),
+        "KEFU_METRICS": "false",
+    }
+    port_setting = f"KEFU_{name.upper()}_PORT"
+    with (
+        broker() as kafka,
+        service(name, database_url, kafka.bootstrap, extra) as running,
+        service(
+            "gateway",
+            database_url,
+            kafka.bootstrap,
+            {**extra, port_setting: str(running.port)},
+            alive="/openapi.json",  # its /health waits for every service behind it
+        ) as gateway,
+    ):
+        yield Fronted(running, gateway, kafka.pid)
