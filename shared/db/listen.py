@@ -54,15 +54,26 @@ class ChannelListener:
         self._again: asyncio.Task[None] | None = None
         self._stopping = False
 
+    def _open(self) -> asyncpg.Connection | None:
+        conn = self._conn
+        if conn is None:
+            return None
+        try:
+            return None if conn.is_closed() else conn
+        except asyncpg.InterfaceError:
+            # the pool releases a closed connection at once and tells us on the next turn
+            # of the loop (``_lost``): in between, the proxy we hold is already let go
+            return None
+
     @property
     def listening(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed()
+        return self._open() is not None
 
     @property
     def server_pid(self) -> int | None:
         """The PostgreSQL backend listening now, if one is (what an operator would kill)."""
-        conn = self._conn
-        if conn is None or conn.is_closed():
+        conn = self._open()
+        if conn is None:
             return None
         pid: int = conn.get_server_pid()
         return pid

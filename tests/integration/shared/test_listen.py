@@ -23,11 +23,19 @@ from tests.kafka import TopicWatcher, fields
 pytestmark = pytest.mark.integration
 
 
-async def kill_listening(pool: asyncpg.Pool, listener: ChannelListener) -> None:
-    """Terminate the backend ``listener`` listens on, as an operator or a failover would."""
+async def kill_listening(pool: asyncpg.Pool, listener: ChannelListener) -> int:
+    """Terminate the backend ``listener`` listens on, as an operator or a failover would;
+    its pid. Waits until one listens: on a loaded machine a connection can drop and be
+    replaced before the test looks, and a test must kill what listens now."""
+
+    async def listening() -> bool:
+        return listener.server_pid is not None
+
+    await eventually(listening, within=10, what=f"{listener.channel} listening")
     pid = listener.server_pid
-    assert pid is not None, "not listening"
+    assert pid is not None
     assert await pool.fetchval("SELECT pg_terminate_backend($1)", pid)
+    return pid
 
 
 async def listening_again(listener: ChannelListener, killed: int) -> None:
@@ -67,9 +75,8 @@ async def test_a_killed_listening_connection_is_replaced_and_hears_again(
         await pool.execute("SELECT pg_notify($1, 'one')", listener.channel)
         await eventually(lambda: asyncio.sleep(0, heard == ["one"]), within=5, what="one")
 
-        killed = listener.server_pid
-        assert killed is not None
-        await kill_listening(pool, listener)
+        told.clear()  # only what follows the kill counts
+        killed = await kill_listening(pool, listener)
         await listening_again(listener, killed)
         assert told == ["lost", "back"]
 
@@ -93,9 +100,7 @@ async def test_the_relay_publishes_at_once_after_its_listening_connection_was_ki
     try:
         assert platform.relay is not None
         listener = platform.relay.listener
-        killed = listener.server_pid
-        assert killed is not None
-        await kill_listening(platform.pool, listener)
+        killed = await kill_listening(platform.pool, listener)
         await listening_again(listener, killed)
         async with TopicWatcher(settings.kafka_bootstrap, topic.name) as watcher:
             async with platform.pool.acquire() as conn, conn.transaction():
