@@ -46,7 +46,7 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def on_points_result(
         conn: asyncpg.Connection, env: Envelope[PointsReversalResult]
     ) -> None:
-        await reversal.apply_points_result(conn, env.payload)
+        await reversal.apply_points_result(deps.within(conn), env.payload)
 
     async def on_points_results(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalResult]]
@@ -56,7 +56,7 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
         # is parked alone while its batch-mates' sagas move on
         async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalResult]) -> None:
             with continuing(env.meta.traceparent, "apply points result"):
-                await reversal.apply_points_result(conn, env.payload)
+                await reversal.apply_points_result(deps.within(conn), env.payload)
 
         return await one_by_one(conn, envs, one)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -64,23 +64,49 @@ class OperationWaiters:
 
     async def wait(self, operation_id: UUID, seconds: float, read: Callable[[], Awaitable[T]]) -> T:
         """``read()`` until it reports a finished operation or ``seconds`` pass."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        event = asyncio.Event()
+        with self.watching(operation_id) as watch:
+            return await watch.wait(seconds, read)
+
+    @contextlib.contextmanager
+    def watching(self, operation_id: UUID) -> Iterator[Watch]:
+        """Listen for ``operation_id``'s end from now on: a command that watches before it
+        commits its step knows that whatever finishes the operation afterwards wakes it,
+        and need not read before it is woken (:meth:`Watch.wait` with ``told``)."""
         key = str(operation_id)
-        self._events.setdefault(key, set()).add(event)
+        watch = Watch(self)
+        self._events.setdefault(key, set()).add(watch.event)
         try:
-            while True:
-                event.clear()  # before reading, so a commit after the read still wakes us
-                outcome = await read()
-                remaining = deadline - loop.time()
-                if outcome.finished or remaining <= 0:
-                    return outcome
-                timeout = remaining if self.listening else min(remaining, UNHEARD_POLL_SECONDS)
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(timeout):
-                        await event.wait()
+            yield watch
         finally:
-            self._events[key].discard(event)
+            self._events[key].discard(watch.event)
             if not self._events[key]:
                 del self._events[key]
+
+
+class Watch:
+    def __init__(self, waiters: OperationWaiters) -> None:
+        self.event = asyncio.Event()
+        self._waiters = waiters
+
+    async def wait(
+        self, seconds: float, read: Callable[[], Awaitable[T]], *, told: bool = False
+    ) -> T:
+        """``read()`` until it reports a finished operation or ``seconds`` pass.
+
+        ``told``: the operation was unfinished when this watch began and whatever finishes
+        it will notify, so the first read waits for that (or for the deadline)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        skip_read = told
+        while True:
+            if not skip_read:
+                self.event.clear()  # before reading, so a commit after the read still wakes us
+                outcome = await read()
+                if outcome.finished or deadline - loop.time() <= 0:
+                    return outcome
+            skip_read = False
+            remaining = deadline - loop.time()
+            timeout = remaining if self._waiters.listening else min(remaining, UNHEARD_POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(timeout, 0.0)):
+                    await self.event.wait()
