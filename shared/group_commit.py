@@ -97,21 +97,30 @@ class GroupCommit:
                 raise
 
     async def _commit(self, batch: list[_Job[Any]]) -> None:
+        if len(batch) == 1:  # nothing to share: no savepoint needed
+            await self._alone(batch[0])
+            self.batches += 1
+            return
         settled: list[tuple[_Job[Any], bool, Any]] = []
         again: list[_Job[Any]] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 uow = UnitOfWork(conn, self._clock, self._source)
-                for job in batch:
+                for i, job in enumerate(batch):
+                    # one round trip per unit: the previous one's savepoint kept, its own set
+                    await conn.execute(
+                        "RELEASE SAVEPOINT unit; SAVEPOINT unit" if i else "SAVEPOINT unit"
+                    )
                     try:
-                        async with conn.transaction():  # a savepoint
-                            settled.append((job, True, await self._in_context(job, uow)))
+                        settled.append((job, True, await self._in_context(job, uow)))
                     except AWAY:
                         raise
-                    except CONFLICTS:
-                        again.append(job)
                     except Exception as exc:
-                        settled.append((job, False, exc))
+                        await conn.execute("ROLLBACK TO SAVEPOINT unit")
+                        if isinstance(exc, CONFLICTS):
+                            again.append(job)
+                        else:
+                            settled.append((job, False, exc))
         except AWAY as exc:
             for job in batch:
                 _settle(job, False, exc)
