@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.voucher.adapters.issuer import VoidRequest
 from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
@@ -48,7 +49,7 @@ from services.voucher.domain.saga import (
     saga_id_of_refund,
 )
 from services.voucher.handlers import idempotency
-from services.voucher.handlers.issuer_calls import void_at_issuer
+from services.voucher.handlers.issuer_calls import void_in_order_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.store import operations, sagas, vouchers
 from services.voucher.store.operations import outcome_of
@@ -262,22 +263,28 @@ class _Started:
 async def _void_at_issuer(
     deps: Deps, step: _Step, held: list[Voucher]
 ) -> tuple[list[str], _Stop | None]:
-    """Void each voucher not yet voided, in order, until one cannot be; no transaction is
-    open meanwhile. A crash before the voids are recorded is safe: the driver that takes
-    over voids them again, and the issuer answers a repeated void with success."""
-    voided: list[str] = []
+    """Void each voucher not yet voided, in order, until one cannot be, in one call to the
+    issuer; no transaction is open meanwhile. A crash before the voids are recorded is
+    safe: the driver that takes over voids them again, and the issuer answers a repeated
+    void with success."""
+    to_void: list[VoidRequest] = []
+    used: str | None = None
     for voucher in held:
-        code = voucher.code
         if voucher.stored_status is VoucherStatus.VOIDED:
             continue  # voided before this attempt: never void twice
         if voucher.stored_status is VoucherStatus.USED:
-            return voided, _Stop(used=True, detail=f"{code} was used")
-        result = await void_at_issuer(
-            deps.issuer, code, request_id=f"{step.saga_id}-void-{code}-{step.attempt}"
-        )
+            used = voucher.code
+            break
+        request_id = f"{step.saga_id}-void-{voucher.code}-{step.attempt}"
+        to_void.append(VoidRequest(voucher.code, request_id))
+    results = await void_in_order_at_issuer(deps.issuer, to_void) if to_void else []
+    voided: list[str] = []
+    for request, result in zip(to_void, results, strict=False):
         if not result.voided:
-            return voided, _Stop(used=False, detail=f"{code}: {result.detail}")
-        voided.append(code)
+            return voided, _Stop(used=False, detail=f"{request.code}: {result.detail}")
+        voided.append(request.code)
+    if used is not None:
+        return voided, _Stop(used=True, detail=f"{used} was used")
     return voided, None
 
 
