@@ -52,7 +52,7 @@ from services.voucher.handlers import idempotency
 from services.voucher.handlers.issuer_calls import void_in_order_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.store import operations, sagas, vouchers
-from services.voucher.store.operations import outcome_of
+from services.voucher.store.operations import outcome_of, outcome_of_notice
 from shared import metrics
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
@@ -199,7 +199,10 @@ async def run(
         # recorded: the step committed while we watched, so whatever finishes the
         # operation from there on wakes us; no read is needed before it does
         return await watch.wait(
-            remaining, lambda: outcome_of(deps.pool, operation_id), told=recorded
+            remaining,
+            lambda: outcome_of(deps.pool, operation_id),
+            told=recorded,
+            from_notice=outcome_of_notice,
         )
 
 
