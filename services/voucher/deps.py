@@ -54,8 +54,9 @@ class Deps:
         return self.admission
 
     @property
-    def saga_steps(self) -> GroupCommit:
-        """Runs a saga step's unit of work in the next shared transaction."""
+    def steps(self) -> GroupCommit:
+        """Runs a command's step (a reversal's start and its voids, a void) in the next shared
+        transaction (group commit)."""
         assert self.group_commit is not None
         return self.group_commit
 

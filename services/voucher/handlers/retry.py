@@ -37,7 +37,7 @@ async def retry_operation(
         if replay is not None:
             return replay
         if op.type is OperationType.VOID:
-            await void.restart_void(conn, deps, op, actor=actor.username, reason=reason)
+            await void.restart_void(uow, deps, op, actor=actor.username, reason=reason)
             saga_id = None
         else:
             await vouchers.lock_order(conn, op.merchant_order_no)

@@ -101,7 +101,7 @@ async def start_reversal(
         return _Started(saga_id, found.operation_id, voiding=None)
 
     # with the other commands' steps that arrive meanwhile, in one transaction
-    started = await deps.saga_steps.run(start)
+    started = await deps.steps.run(start)
     if not isinstance(started, _Started):
         return started
     return await run(deps, started.saga_id, started.operation_id, started_at, started.voiding)
@@ -226,7 +226,7 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
     async def record(uow: UnitOfWork) -> bool:
         return await _record_voids(uow, deps, step, voided, stop)
 
-    return await deps.saga_steps.run(record)
+    return await deps.steps.run(record)
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,7 @@ async def test_reversals_started_together_commit_together_and_fail_alone(
         return (await statuses(voucher, used_codes))[1] == "used"
 
     await eventually(redeemed)
-    steps = voucher.app.state.deps.saga_steps
+    steps = voucher.app.state.deps.steps
     committed = steps.batches
     key = {"Idempotency-Key": ids("together-")}
     answers = await asyncio.gather(
