@@ -1,11 +1,13 @@
 """Order reversal (订单返销): void every voucher, then have the points refunded.
 
-The steps of the :class:`ReversalSaga`, each in its own short transaction
-(the issuer is called between them, never inside one):
+The steps of the :class:`ReversalSaga`, each a short unit of work of its own
+(the issuer is called between them, never inside one). The first two run through
+the group commit (``Deps.steps``): the steps of the reversals under way at once
+share one transaction, each in a savepoint, each command answered after the commit.
 
 1. ``start_reversal``: check the order, create the saga (voiding) and its operation;
-2. ``drive``: void each voucher at the issuer (no transaction open), then record
-   in one transaction the voids and the next step: all voided, the refund request
+2. ``drive``: void the vouchers at the issuer in one call (no transaction open), then
+   record the voids and the next step: all voided, the refund request
    into the outbox (refund_requested); a refusal half-way, the failure, so a retry
    resumes with exactly the vouchers still to void;
 3. ``apply_points_result``: the points gateway's answer finishes the saga; on
