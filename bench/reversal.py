@@ -310,6 +310,52 @@ async def settled(admin_url: str) -> tuple[int, int]:
     return int(sagas), int(refunds)
 
 
+BATCHES = (
+    (
+        "reversal starts per voucher transaction",
+        "kefu_voucher",
+        "SELECT count(*) FROM reversal_saga_history WHERE event = 'started' GROUP BY at",
+    ),
+    (
+        "recorded void steps per voucher transaction",
+        "kefu_voucher",
+        "SELECT count(*) FROM reversal_saga_history WHERE event = 'vouchers_voided' GROUP BY at",
+    ),
+    (
+        "points answers per voucher consumer transaction",
+        "kefu_voucher",
+        "SELECT count(*) FROM inbox WHERE consumer = 'voucher.points_result' GROUP BY processed_at",
+    ),
+    (
+        "refund requests per points consumer transaction",
+        "kefu_points",
+        "SELECT count(*) FROM inbox WHERE consumer = 'points.reversal_requested'"
+        " GROUP BY processed_at",
+    ),
+)
+"""What one transaction held, over all runs: rows written by one transaction share its
+``now()``, so grouping them by that timestamp counts the rows of each transaction."""
+
+
+async def batches(admin_url: str) -> str:
+    """How many saga steps and messages one transaction held (group commit, batches)."""
+    parts = []
+    for what, db, sql in BATCHES:
+        conn = await asyncpg.connect(database_url_with_name(admin_url, db))
+        try:
+            sizes = sorted(int(r[0]) for r in await conn.fetch(sql))
+        finally:
+            await conn.close()
+        if sizes:
+            mean = sum(sizes) / len(sizes)
+            median = sizes[len(sizes) // 2]
+            parts.append(f"{what} {mean:.2f} (median {median}, max {sizes[-1]})")
+    return (
+        "What one transaction held, over all the runs (rows of one transaction share its"
+        " `now()`): " + "; ".join(parts) + "."
+    )
+
+
 class Orders:
     """Eligible orders, each handed out once; how many vouchers those handed out held."""
 
@@ -392,8 +438,10 @@ async def run(
             finally:
                 await delete_topics(broker.bootstrap, TOPICS)
         sagas, refunds = await settled(admin)
+        held = await batches(admin)
     expected = WARM_UP + sum(r.commands for r in results)
     print(f"settled: {sagas:,} sagas succeeded, {refunds:,} refunds applied (of {expected:,})")
+    print(held)
     write_section(
         "reversal",
         render(
@@ -409,6 +457,7 @@ async def run(
             peer_results,
             orders,
             tries,
+            held,
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
@@ -578,6 +627,7 @@ def render(
     peer_results: list[RunResult],
     orders: Orders,
     tries: int = TRIES,
+    held: str = "",
 ) -> str:
     burst = results[0]
     paced = next(r for r in results[1:] if r.name == f"open loop at {per_second:g}/s")
@@ -648,6 +698,7 @@ def render(
             f"Afterwards the databases held {sagas:,} succeeded sagas and {refunds:,} applied"
             f" refunds, of {expected:,} reversals sent (including {WARM_UP} warm-up).",
             "",
+            *([held, ""] if held else []),
             "CPU during each run (psutil, user+system; 2 cores = 200 %):",
             "",
             *cpu_lines,

@@ -11,6 +11,7 @@ import asyncpg
 from services.points.adapters.provider import PointsProvider
 from services.points.settings import PointsSettings
 from shared.timestamps import utc_now
+from shared.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -21,3 +22,7 @@ class Deps:
     source: str = "/kefu/points"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
+        """The unit of work of a message: the consumer runtime's transaction."""
+        return UnitOfWork.within(conn, self.clock, self.source)

@@ -40,7 +40,7 @@ def refund_request_of(
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def refund(conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]) -> None:
         request = refund_request_of(env, deps.clock)
-        await refunds.refund_points(conn, request, deps.provider, deps.clock, source=deps.source)
+        await refunds.refund_points(deps.within(conn), request, deps.provider)
 
     async def on_reversal_requests(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalRequested]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -13,7 +14,9 @@ from services.voucher.domain.expiry import business_day
 from services.voucher.settings import VoucherSettings
 from services.voucher.store.waiters import OperationWaiters
 from shared.admission import Admission
+from shared.group_commit import GroupCommit
 from shared.timestamps import utc_now
+from shared.unit_of_work import UnitOfWork, unit_of_work
 
 LEASE_SECONDS = 30.0
 """How long a driver may go silent before the timer sweep assumes it died and takes over."""
@@ -32,8 +35,12 @@ class Deps:
     """The current time, aware; tests pass a fixed one to move "today"."""
     admission: Admission | None = None
     """Bounds the commands (void, reversal, retry) in flight; None: the setting's bound."""
+    group_commit: GroupCommit | None = None
+    """Where the reversal's steps commit together; None: one on this pool."""
 
     def __post_init__(self) -> None:
+        if self.group_commit is None:
+            self.group_commit = GroupCommit(self.pool, self.clock, self.source)
         if self.admission is None:
             self.admission = Admission(
                 "voucher commands",
@@ -45,6 +52,21 @@ class Deps:
     def commands(self) -> Admission:
         assert self.admission is not None
         return self.admission
+
+    @property
+    def steps(self) -> GroupCommit:
+        """Runs a command's step (a reversal's start and its voids, a void) in the next shared
+        transaction (group commit)."""
+        assert self.group_commit is not None
+        return self.group_commit
+
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A use case's own transaction, with the outbox and the clock."""
+        return unit_of_work(self.pool, self.clock, self.source)
+
+    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
+        """The unit of work of a message: the consumer runtime's transaction."""
+        return UnitOfWork.within(conn, self.clock, self.source)
 
     def now(self) -> datetime:
         return self.clock()

@@ -32,21 +32,21 @@ interleaved 500/1000/500/1000 in one quarter hour): 7,859 and 8,259 events/s wit
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def on_issued(conn: asyncpg.Connection, env: Envelope[VoucherIssued]) -> None:
-        await ingest.record_exchanges(conn, [env.payload])
+        await ingest.record_exchanges(deps.within(conn), [env.payload])
 
     async def on_issued_batch(
         conn: asyncpg.Connection, envs: list[Envelope[VoucherIssued]]
     ) -> None:
         # throughput: a whole batch in two statements and one transaction
-        await ingest.record_exchanges(conn, [e.payload for e in envs])
+        await ingest.record_exchanges(deps.within(conn), [e.payload for e in envs])
 
     async def on_redeemed(conn: asyncpg.Connection, env: Envelope[VoucherRedeemed]) -> None:
-        await ingest.redeem_voucher(conn, deps.pool, env.payload, env.meta.id)
+        await ingest.redeem_voucher(deps.within(conn), deps.pool, env.payload, env.meta.id)
 
     async def on_points_result(
         conn: asyncpg.Connection, env: Envelope[PointsReversalResult]
     ) -> None:
-        await reversal.apply_points_result(conn, env.payload)
+        await reversal.apply_points_result(deps.within(conn), env.payload)
 
     async def on_points_results(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalResult]]
@@ -56,7 +56,7 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
         # is parked alone while its batch-mates' sagas move on
         async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalResult]) -> None:
             with continuing(env.meta.traceparent, "apply points result"):
-                await reversal.apply_points_result(conn, env.payload)
+                await reversal.apply_points_result(deps.within(conn), env.payload)
 
         return await one_by_one(conn, envs, one)
 

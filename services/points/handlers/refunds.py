@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-import asyncpg
 from opentelemetry.trace import SpanKind
 
 from services.points.adapters.provider import PointsProvider, RefundOrder, RefundRefused
@@ -20,22 +17,14 @@ from services.points.domain.refunds import (
 )
 from services.points.store import refunds as store
 from shared.contracts import POINTS_REVERSAL_RESULT, PointsReversalResult
-from shared.messaging.outbox import enqueue
 from shared.telemetry import tracer
-from shared.timestamps import utc_now
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-SOURCE = "/kefu/points"
-"""The CloudEvents source of the answers, unless the caller names its own (``Deps.source``)."""
 
 
 async def refund_points(
-    conn: asyncpg.Connection,
-    request: RefundRequest,
-    provider: PointsProvider,
-    now: Callable[[], datetime] = utc_now,
-    *,
-    source: str = SOURCE,
+    uow: UnitOfWork, request: RefundRequest, provider: PointsProvider
 ) -> PointRefund:
     """Refund an order's points once, and answer on the result topic (every time asked).
 
@@ -44,11 +33,12 @@ async def refund_points(
     it, or the parked retry runs it) and the provider, idempotent on ``refund_id``,
     answers "applied" without moving points a second time.
     """
+    conn = uow.conn
     await store.lock_refund(conn, request.refund_id)
     refund = await store.get_refund(conn, request.refund_id)
     if next_step(refund, request) is NextStep.ASK_PROVIDER:
         answer = await _ask(provider, request)
-        refund = settle(refund, request, answer, now())
+        refund = settle(refund, request, answer, uow.now())
         await store.save_refund(conn, refund)
         log.info(
             "points refund settled",
@@ -62,7 +52,7 @@ async def refund_points(
             },
         )
     assert refund is not None
-    await enqueue(conn, POINTS_REVERSAL_RESULT, result_of(refund, request.attempt), source=source)
+    await uow.publish(POINTS_REVERSAL_RESULT, result_of(refund, request.attempt))
     return refund
 
 

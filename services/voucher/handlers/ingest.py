@@ -15,25 +15,29 @@ from services.voucher.domain.errors import (
 from services.voucher.domain.model import VoucherStatus
 from services.voucher.store import vouchers
 from shared.contracts import VoucherIssued, VoucherRedeemed
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-async def record_exchanges(conn: asyncpg.Connection, orders: Sequence[VoucherIssued]) -> int:
+async def record_exchanges(uow: UnitOfWork, orders: Sequence[VoucherIssued]) -> int:
     """Store new orders and their vouchers in one statement; an order seen before is skipped.
 
     Returns how many orders were new.
     """
     first = list({o.merchant_order_no: o for o in reversed(orders)}.values())[::-1]
     try:
-        return len(await vouchers.insert_exchanges(conn, first))
+        return len(await vouchers.insert_exchanges(uow.conn, first))
     except asyncpg.UniqueViolationError as exc:
         raise VoucherCodeTaken(f"a voucher code is already issued: {exc.detail}") from exc
 
 
 async def redeem_voucher(
-    conn: asyncpg.Connection, pool: asyncpg.Pool, redemption: VoucherRedeemed, ce_id: str
+    uow: UnitOfWork, pool: asyncpg.Pool, redemption: VoucherRedeemed, ce_id: str
 ) -> None:
+    """Record a store's redemption; one of a voided voucher is kept apart (on ``pool``, so
+    it stays when the message goes to the DLQ) and refused."""
+    conn = uow.conn
     voucher = await vouchers.lock_voucher(conn, redemption.code)
     if voucher is None:
         raise VoucherNotIssuedYet(f"voucher {redemption.code} is not issued yet")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from services.voucher.domain.saga import ReversalSaga
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
-from shared.messaging.outbox import enqueue
+from shared.unit_of_work import UnitOfWork
 
 POINTS_REFUNDED = "points_refunded"
 """The notify service's template (see its README), which needs merchant_order_no and points:
@@ -30,8 +28,7 @@ def points_refunded(saga: ReversalSaga, *, user_id: str, points: int) -> InappRe
 
 
 async def tell_points_refunded(
-    conn: asyncpg.Connection, saga: ReversalSaga, *, user_id: str, points: int, source: str
+    uow: UnitOfWork, saga: ReversalSaga, *, user_id: str, points: int
 ) -> None:
     """Leave the note in the outbox, in the caller's transaction (the one recording success)."""
-    message = points_refunded(saga, user_id=user_id, points=points)
-    await enqueue(conn, NOTIFY_INAPP_REQUESTED, message, source=source)
+    await uow.publish(NOTIFY_INAPP_REQUESTED, points_refunded(saga, user_id=user_id, points=points))

@@ -27,7 +27,8 @@ async def retry_operation(
     """A failed void is tried again; a failed reversal resumes (voiding, or the refund)."""
     check(MayOperate(actor.roles))
     started_at = asyncio.get_running_loop().time()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn = uow.conn
         op = await operations.get(conn, operation_id)
         if op is None:
             raise OperationNotFound(f"no operation {operation_id}")
@@ -36,14 +37,14 @@ async def retry_operation(
         if replay is not None:
             return replay
         if op.type is OperationType.VOID:
-            await void.restart_void(conn, deps, op, actor=actor.username, reason=reason)
+            await void.restart_void(uow, deps, op, actor=actor.username, reason=reason)
             saga_id = None
         else:
             await vouchers.lock_order(conn, op.merchant_order_no)
             found = await sagas.of_order(conn, op.merchant_order_no, lock=True)
             if found is None or not found.saga.retryable:
                 raise NotRetryable(f"a {op.status} reversal cannot be retried")
-            saga_id = await reversal.resume(conn, deps, found, actor=actor.username, reason=reason)
+            saga_id = await reversal.resume(uow, deps, found, actor=actor.username, reason=reason)
     if saga_id is None:
         return await void.attempt_void(deps, operation_id)
     return await reversal.run(deps, saga_id, operation_id, started_at)

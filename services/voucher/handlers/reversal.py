@@ -1,11 +1,13 @@
 """Order reversal (订单返销): void every voucher, then have the points refunded.
 
-The steps of the :class:`ReversalSaga`, each in its own short transaction
-(the issuer is called between them, never inside one):
+The steps of the :class:`ReversalSaga`, each a short unit of work of its own
+(the issuer is called between them, never inside one). The first two run through
+the group commit (``Deps.steps``): the steps of the reversals under way at once
+share one transaction, each in a savepoint, each command answered after the commit.
 
 1. ``start_reversal``: check the order, create the saga (voiding) and its operation;
-2. ``drive``: void each voucher at the issuer (no transaction open), then record
-   in one transaction the voids and the next step: all voided, the refund request
+2. ``drive``: void the vouchers at the issuer in one call (no transaction open), then
+   record the voids and the next step: all voided, the refund request
    into the outbox (refund_requested); a refusal half-way, the failure, so a retry
    resumes with exactly the vouchers still to void;
 3. ``apply_points_result``: the points gateway's answer finishes the saga; on
@@ -22,6 +24,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.voucher.adapters.issuer import VoidRequest
 from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
@@ -48,10 +51,10 @@ from services.voucher.domain.saga import (
     saga_id_of_refund,
 )
 from services.voucher.handlers import idempotency
-from services.voucher.handlers.issuer_calls import void_at_issuer
+from services.voucher.handlers.issuer_calls import void_in_order_at_issuer
 from services.voucher.handlers.notifications import tell_points_refunded
 from services.voucher.store import operations, sagas, vouchers
-from services.voucher.store.operations import outcome_of
+from services.voucher.store.operations import outcome_of, outcome_of_notice
 from shared import metrics
 from shared.contracts import (
     POINTS_REVERSAL_REQUESTED,
@@ -60,13 +63,10 @@ from shared.contracts import (
 )
 from shared.http import Actor
 from shared.idempotency import Command
-from shared.messaging.outbox import enqueue
 from shared.telemetry import continuing, current_trace_id, current_traceparent
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-SOURCE = "/kefu/voucher"
-"""The CloudEvents source of what a points answer leads to, unless the caller names its own
-(``Deps.source``); it only labels the message, the dedupe key makes it unique."""
 
 
 async def start_reversal(
@@ -81,9 +81,11 @@ async def start_reversal(
     check(MayOperate(actor.roles), ReasonGiven(reason))
     assert reason is not None
     started_at = asyncio.get_running_loop().time()
-    operation_id = uuid4()
     command = Command("reversal", merchant_order_no, {"reason": reason})
-    async with deps.pool.acquire() as conn, conn.transaction():
+
+    async def start(uow: UnitOfWork) -> Outcome | _Started:
+        conn = uow.conn
+        operation_id = uuid4()
         replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
         if replay is not None:
             return replay
@@ -92,27 +94,32 @@ async def start_reversal(
             raise OrderNotFound(f"no order {merchant_order_no}")
         found = await sagas.of_order(conn, merchant_order_no, lock=True)
         if found is None:
-            saga_id = await _begin(conn, deps, order, operation_id, actor.username, reason.strip())
-        else:
-            check(OrderNotReversed(order.order_status))
-            operation_id = found.operation_id
-            await idempotency.rebind(conn, idempotency_key, operation_id)
-            if not found.saga.finished:
-                return await outcome_of(conn, operation_id)  # already under way: follow it
-            saga_id = await resume(conn, deps, found, actor=actor.username, reason=reason)
-    return await run(deps, saga_id, operation_id, started_at)
+            return await _begin(uow, deps, order, operation_id, actor.username, reason.strip())
+        check(OrderNotReversed(order.order_status))
+        await idempotency.rebind(conn, idempotency_key, found.operation_id)
+        if not found.saga.finished:
+            return await outcome_of(conn, found.operation_id)  # already under way: follow it
+        saga_id = await resume(uow, deps, found, actor=actor.username, reason=reason)
+        return _Started(saga_id, found.operation_id, voiding=None)
+
+    # with the other commands' steps that arrive meanwhile, in one transaction
+    started = await deps.steps.run(start)
+    if not isinstance(started, _Started):
+        return started
+    return await run(deps, started.saga_id, started.operation_id, started_at, started.voiding)
 
 
 async def _begin(
-    conn: asyncpg.Connection,
+    uow: UnitOfWork,
     deps: Deps,
     order: Order,
     operation_id: UUID,
     actor: str,
     reason: str,
-) -> UUID:
+) -> _Started:
+    conn = uow.conn
     order_no = order.merchant_order_no
-    await vouchers.vouchers_of_order(conn, order_no, lock=True)
+    held = await vouchers.vouchers_of_order(conn, order_no, lock=True)
     check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
     await operations.insert(
         conn,
@@ -130,11 +137,14 @@ async def _begin(
         conn, started, operation_id, due_in=deps.lease_seconds, trace_id=current_trace_id()
     )
     await vouchers.set_order_status(conn, order_no, OrderStatus.REVERSING)
-    return started.after.saga_id
+    saga = started.after
+    # what the void step needs, read under the order's lock: its driver need not read again
+    voiding = _Voiding(_Step(saga.saga_id, order_no, saga.attempt), held)
+    return _Started(saga.saga_id, operation_id, voiding)
 
 
 async def resume(
-    conn: asyncpg.Connection,
+    uow: UnitOfWork,
     deps: Deps,
     found: Reversal,
     *,
@@ -142,6 +152,7 @@ async def resume(
     reason: str | None,
 ) -> UUID:
     """Resume a failed saga from its failed step (in the caller's transaction, order locked)."""
+    conn = uow.conn
     saga = found.saga
     if saga.state is SagaState.FAILED and saga.failure is not None:
         order_no = saga.merchant_order_no
@@ -166,34 +177,58 @@ async def resume(
         traceparent=current_traceparent(),
     )
     if step.requests_refund:
-        await _request_refund(conn, deps, step.after, found, reason=reason, requested_by=actor)
+        await _request_refund(uow, step.after, found, reason=reason, requested_by=actor)
     await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSING)
     return saga.saga_id
 
 
-async def run(deps: Deps, saga_id: UUID, operation_id: UUID, started_at: float) -> Outcome:
+async def run(
+    deps: Deps,
+    saga_id: UUID,
+    operation_id: UUID,
+    started_at: float,
+    voiding: _Voiding | None = None,
+) -> Outcome:
     """Drive the void step now, then wait what is left of the short wait for the answer."""
-    try:
-        await drive(deps, saga_id)
-    except Exception:  # the lease runs out and the timer sweep resumes it
-        log.exception("reversal step failed; the timer sweep will resume it")
-    loop = asyncio.get_running_loop()
-    remaining = deps.settings.reversal_wait_seconds - (loop.time() - started_at)
-    return await deps.waiters.wait(
-        operation_id, remaining, lambda: outcome_of(deps.pool, operation_id)
-    )
+    with deps.waiters.watching(operation_id) as watch:
+        recorded = False
+        try:
+            recorded = await drive(deps, saga_id, voiding)
+        except Exception:  # the lease runs out and the timer sweep resumes it
+            log.exception("reversal step failed; the timer sweep will resume it")
+        loop = asyncio.get_running_loop()
+        remaining = deps.settings.reversal_wait_seconds - (loop.time() - started_at)
+        # recorded: the step committed while we watched, so whatever finishes the
+        # operation from there on wakes us; no read is needed before it does
+        return await watch.wait(
+            remaining,
+            lambda: outcome_of(deps.pool, operation_id),
+            told=recorded,
+            from_notice=outcome_of_notice,
+        )
 
 
-async def drive(deps: Deps, saga_id: UUID) -> None:
-    """Void what the saga has still to void; then ask for the refund. Safe to run twice."""
-    async with deps.pool.acquire() as conn:
-        found = await sagas.get(conn, saga_id)
-        if found is None or found.saga.state is not SagaState.VOIDING:
-            return
-        held = await vouchers.vouchers_of_order(conn, found.saga.merchant_order_no)
-    step = _Step(saga_id, found.saga.merchant_order_no, found.saga.attempt)
-    voided, stop = await _void_at_issuer(deps, step, held)
-    await _record_voids(deps, step, voided, stop)
+async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> bool:
+    """Void what the saga has still to void; then ask for the refund. Safe to run twice.
+
+    ``voiding``: the step and the order's vouchers as the caller read them in the
+    transaction that started it; None: read them here. True if this driver recorded the
+    step (the saga was still voiding on its attempt)."""
+    if voiding is None:
+        async with deps.pool.acquire() as conn:
+            found = await sagas.get(conn, saga_id)
+            if found is None or found.saga.state is not SagaState.VOIDING:
+                return False
+            held = await vouchers.vouchers_of_order(conn, found.saga.merchant_order_no)
+        saga = found.saga
+        voiding = _Voiding(_Step(saga_id, saga.merchant_order_no, saga.attempt), held)
+    step = voiding.step
+    voided, stop = await _void_at_issuer(deps, step, voiding.held)
+
+    async def record(uow: UnitOfWork) -> bool:
+        return await _record_voids(uow, deps, step, voided, stop)
+
+    return await deps.steps.run(record)
 
 
 @dataclass(frozen=True)
@@ -213,25 +248,48 @@ class _Stop:
     detail: str
 
 
+@dataclass(frozen=True)
+class _Voiding:
+    """What the void step of an attempt works on: the step, and the order's vouchers."""
+
+    step: _Step
+    held: list[Voucher]
+
+
+@dataclass(frozen=True)
+class _Started:
+    """A reversal (re)started: its saga and operation, and its void step when known."""
+
+    saga_id: UUID
+    operation_id: UUID
+    voiding: _Voiding | None
+
+
 async def _void_at_issuer(
     deps: Deps, step: _Step, held: list[Voucher]
 ) -> tuple[list[str], _Stop | None]:
-    """Void each voucher not yet voided, in order, until one cannot be; no transaction is
-    open meanwhile. A crash before the voids are recorded is safe: the driver that takes
-    over voids them again, and the issuer answers a repeated void with success."""
-    voided: list[str] = []
+    """Void each voucher not yet voided, in order, until one cannot be, in one call to the
+    issuer; no transaction is open meanwhile. A crash before the voids are recorded is
+    safe: the driver that takes over voids them again, and the issuer answers a repeated
+    void with success."""
+    to_void: list[VoidRequest] = []
+    used: str | None = None
     for voucher in held:
-        code = voucher.code
         if voucher.stored_status is VoucherStatus.VOIDED:
             continue  # voided before this attempt: never void twice
         if voucher.stored_status is VoucherStatus.USED:
-            return voided, _Stop(used=True, detail=f"{code} was used")
-        result = await void_at_issuer(
-            deps.issuer, code, request_id=f"{step.saga_id}-void-{code}-{step.attempt}"
-        )
+            used = voucher.code
+            break
+        request_id = f"{step.saga_id}-void-{voucher.code}-{step.attempt}"
+        to_void.append(VoidRequest(voucher.code, request_id))
+    results = await void_in_order_at_issuer(deps.issuer, to_void) if to_void else []
+    voided: list[str] = []
+    for request, result in zip(to_void, results, strict=False):
         if not result.voided:
-            return voided, _Stop(used=False, detail=f"{code}: {result.detail}")
-        voided.append(code)
+            return voided, _Stop(used=False, detail=f"{request.code}: {result.detail}")
+        voided.append(request.code)
+    if used is not None:
+        return voided, _Stop(used=True, detail=f"{used} was used")
     return voided, None
 
 
@@ -246,75 +304,71 @@ async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
     return found
 
 
-async def _record_voids(deps: Deps, step: _Step, voided: list[str], stop: _Stop | None) -> None:
-    """One transaction: the issuer's voids, then the saga's next step (the refund request,
-    or the failure that stopped it), so a half-voided order is recorded exactly as far
-    as it got, and a retry resumes from there."""
-    async with deps.pool.acquire() as conn, conn.transaction():
-        found = await _locked(conn, step)
-        if found is None:
-            return
-        saga = found.saga
-        now = {
-            v.code: v.stored_status
-            for v in await vouchers.vouchers_of_order(conn, step.order_no, lock=True)
-        }
-        # redeemed at a store after we read it and before the issuer voided it
-        used = [code for code in voided if now[code] is VoucherStatus.USED]
-        await vouchers.mark_voided(conn, [c for c in voided if c not in used], found.operation_id)
-        if used:
-            await _conclude(conn, found, saga.voucher_used(), detail=f"{used[0]} was used")
-        elif stop is not None:
-            failed = saga.voucher_used() if stop.used else saga.void_failed()
-            await _conclude(conn, found, failed, stop.detail)
-        else:
-            step_done = saga.vouchers_voided()
-            await sagas.save(
-                conn,
-                step_done,
-                due_in=deps.settings.points_request_timeout_seconds,
-                trace_id=current_trace_id(),
-            )
-            await _request_refund(
-                conn,
-                deps,
-                step_done.after,
-                found,
-                reason=found.reason,
-                requested_by=found.operator,
-            )
+async def _record_voids(
+    uow: UnitOfWork, deps: Deps, step: _Step, voided: list[str], stop: _Stop | None
+) -> bool:
+    """The issuer's voids, then the saga's next step (the refund request, or the failure
+    that stopped it), in one transaction, so a half-voided order is recorded exactly as
+    far as it got, and a retry resumes from there. False if the saga had moved on."""
+    conn = uow.conn
+    found = await _locked(conn, step)
+    if found is None:
+        return False
+    saga = found.saga
+    now = {
+        v.code: v.stored_status
+        for v in await vouchers.vouchers_of_order(conn, step.order_no, lock=True)
+    }
+    # redeemed at a store after we read it and before the issuer voided it
+    used = [code for code in voided if now[code] is VoucherStatus.USED]
+    await vouchers.mark_voided(conn, [c for c in voided if c not in used], found.operation_id)
+    if used:
+        await _conclude(uow, found, saga.voucher_used(), detail=f"{used[0]} was used")
+    elif stop is not None:
+        failed = saga.voucher_used() if stop.used else saga.void_failed()
+        await _conclude(uow, found, failed, stop.detail)
+    else:
+        step_done = saga.vouchers_voided()
+        await sagas.save(
+            conn,
+            step_done,
+            due_in=deps.settings.points_request_timeout_seconds,
+            trace_id=current_trace_id(),
+        )
+        await _request_refund(
+            uow, step_done.after, found, reason=found.reason, requested_by=found.operator
+        )
+    return True
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
     """The durable timer: ask again where the points gateway has not answered in time."""
-    async with deps.pool.acquire() as conn, conn.transaction():
-        overdue = await sagas.lock_overdue_refunds(conn)
+    async with deps.unit() as uow:
+        overdue = await sagas.lock_overdue_refunds(uow.conn)
         for found in overdue:
             with continuing(found.traceparent, "reversal refund overdue"):
                 step = found.saga.refund_overdue()
                 await sagas.save(
-                    conn,
+                    uow.conn,
                     step,
                     due_in=deps.settings.points_request_timeout_seconds,
                     trace_id=current_trace_id(),
                 )
                 await _request_refund(
-                    conn, deps, step.after, found, reason=found.reason, requested_by=found.operator
+                    uow, step.after, found, reason=found.reason, requested_by=found.operator
                 )
     return len(overdue)
 
 
 async def _request_refund(
-    conn: asyncpg.Connection,
-    deps: Deps,
+    uow: UnitOfWork,
     saga: ReversalSaga,
     found: Reversal,
     *,
     reason: str,
     requested_by: str,
 ) -> None:
-    await enqueue(
-        conn,
+    await uow.publish(
         POINTS_REVERSAL_REQUESTED,
         PointsReversalRequested(
             refund_id=saga.refund_id,
@@ -326,18 +380,16 @@ async def _request_refund(
             requested_by=requested_by,
             attempt=saga.refund_attempt,
         ),
-        source=deps.source,
     )
 
 
-async def apply_points_result(
-    conn: asyncpg.Connection, result: PointsReversalResult, *, source: str = SOURCE
-) -> None:
+async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> None:
     """The points gateway answered: finish the saga (a late or repeated answer does nothing).
 
     Success also tells the customer in-app, in this same transaction: the note exists
     exactly when the success does.
     """
+    conn = uow.conn
     saga_id = saga_id_of_refund(result.refund_id)
     found = None
     if saga_id is not None:
@@ -354,17 +406,14 @@ async def apply_points_result(
     )
     if step is None:
         return
-    await _conclude(conn, found, step, detail=result.failure)
+    await _conclude(uow, found, step, detail=result.failure)
     if step.after.state is SagaState.SUCCEEDED:
-        await tell_points_refunded(
-            conn, step.after, user_id=found.user_id, points=result.points, source=source
-        )
+        await tell_points_refunded(uow, step.after, user_id=found.user_id, points=result.points)
 
 
-async def _conclude(
-    conn: asyncpg.Connection, found: Reversal, step: Transition, detail: str | None
-) -> None:
+async def _conclude(uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None) -> None:
     """A final state for this attempt: the saga, the order, the operation and its records."""
+    conn = uow.conn
     saga = step.after
     await sagas.save(conn, step, due_in=None, trace_id=current_trace_id(), detail=detail)
     if saga.state is SagaState.SUCCEEDED:

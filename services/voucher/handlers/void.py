@@ -2,7 +2,8 @@
 
 The issuer call happens between two short transactions, never inside one: the
 first records the pending operation (so a crash leaves a trace the timer sweep
-finishes), the second records the outcome.
+finishes), the second records the outcome. Each is shared with the other commands'
+steps under way (group commit, ``Deps.steps``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from shared import metrics
 from shared.http import Actor
 from shared.idempotency import Command
 from shared.telemetry import current_trace_id, current_traceparent
+from shared.unit_of_work import UnitOfWork
 
 
 async def void_voucher(
@@ -37,9 +39,11 @@ async def void_voucher(
 ) -> Outcome:
     check(MayOperate(actor.roles), ReasonGiven(reason))
     assert reason is not None
-    operation_id = uuid4()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        command = Command("void", code, {"reason": reason})
+    command = Command("void", code, {"reason": reason})
+
+    async def start(uow: UnitOfWork) -> Outcome | UUID:
+        conn = uow.conn
+        operation_id = uuid4()
         replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
         if replay is not None:
             return replay
@@ -55,11 +59,17 @@ async def void_voucher(
             lease_seconds=deps.lease_seconds,
             traceparent=current_traceparent(),
         )
-    return await attempt_void(deps, operation_id)
+        return operation_id
+
+    # with the other commands' steps that arrive meanwhile, in one transaction
+    started = await deps.steps.run(start)
+    if isinstance(started, Outcome):
+        return started
+    return await attempt_void(deps, started)
 
 
 async def restart_void(
-    conn: asyncpg.Connection,
+    uow: UnitOfWork,
     deps: Deps,
     operation: Operation,
     *,
@@ -67,6 +77,7 @@ async def restart_void(
     reason: str | None,
 ) -> None:
     """Make a failed void pending again (in the caller's transaction); then attempt_void."""
+    conn = uow.conn
     await vouchers.lock_order(conn, operation.merchant_order_no)
     op = existing(await operations.get(conn, operation.operation_id, lock=True), "operation")
     if op.status is not OperationStatus.FAILED or op.failure is not Failure.VOID_FAILED:
@@ -105,11 +116,13 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
     attempt, code = op.attempt, op.code
     assert code is not None  # a void's
     result = await void_at_issuer(deps.issuer, code, request_id=f"{operation_id}-{attempt}")
-    async with deps.pool.acquire() as conn, conn.transaction():
+
+    async def record(uow: UnitOfWork) -> tuple[Outcome, bool]:
+        conn = uow.conn
         await vouchers.lock_order(conn, op.merchant_order_no)
-        op = existing(await operations.get(conn, operation_id, lock=True), "operation")
-        if op.status is not OperationStatus.PENDING or op.attempt != attempt:
-            return op.outcome
+        now = existing(await operations.get(conn, operation_id, lock=True), "operation")
+        if now.status is not OperationStatus.PENDING or now.attempt != attempt:
+            return now.outcome, False
         voucher = existing(await vouchers.lock_voucher(conn, code), "voucher")
         failure: Failure | None = None
         if not result.voided:
@@ -121,12 +134,15 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
         status = OperationStatus.FAILED if failure else OperationStatus.SUCCEEDED
         await operations.add_records(
             conn,
-            operation=op,
+            operation=now,
             codes=[code],
             result=status.value,
             failure=failure,
             trace_id=current_trace_id(),
         )
-        finished = await operations.finish(conn, operation_id, status, failure)
-        metrics.operation_finished("void", status, failure)
-        return finished.outcome
+        return (await operations.finish(conn, operation_id, status, failure)).outcome, True
+
+    outcome, finished_here = await deps.steps.run(record)
+    if finished_here:  # counted once it committed
+        metrics.operation_finished("void", outcome.status, outcome.failure)
+    return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -13,7 +14,8 @@ from services.voucher.domain.operation import Operation, OperationRecord, Outcom
 from shared.db import Db
 
 FINISHED_CHANNEL = "kefu_voucher_operation"
-"""pg_notify channel: an operation reached a final status (payload: its id)."""
+"""pg_notify channel: an operation reached a final status (payload: its id, then a space
+and its outcome as JSON, so a waiter need not read it again; see :func:`outcome_of_notice`)."""
 
 _COLUMNS = (
     "operation_id, type, merchant_order_no, code, status, failure, reason, operator, attempt,"
@@ -79,6 +81,22 @@ async def outcome_of(db: Db, operation_id: UUID) -> Outcome:
     return operation.outcome
 
 
+def outcome_of_notice(payload: str) -> Outcome | None:
+    """The outcome a notice on ``FINISHED_CHANNEL`` carries; None if it carries only an id."""
+    operation_id, _, told = payload.partition(" ")
+    if not told:
+        return None
+    fields = json.loads(told)
+    return Outcome(
+        UUID(operation_id),
+        OperationType(fields["type"]),
+        OperationStatus(fields["status"]),
+        Failure(fields["failure"]) if fields["failure"] else None,
+        fields["merchant_order_no"],
+        fields["code"],
+    )
+
+
 async def restart(
     conn: asyncpg.Connection,
     operation_id: UUID,
@@ -109,7 +127,9 @@ async def finish(
     """The final status, told to the waiters (on commit); the operation as it now stands."""
     row: asyncpg.Record | None = await conn.fetchrow(
         "UPDATE operations SET status = $2, failure = $3, due_at = NULL, updated_at = now()"
-        f" WHERE operation_id = $1 RETURNING {_COLUMNS}, pg_notify($4, $1::text) AS told",
+        f" WHERE operation_id = $1 RETURNING {_COLUMNS}, pg_notify($4, $1::text || ' ' ||"
+        " json_build_object('type', type, 'status', status, 'failure', failure,"
+        " 'merchant_order_no', merchant_order_no, 'code', code)::text) AS told",
         operation_id,
         status,
         failure,

@@ -113,7 +113,8 @@ async def test_a_crash_after_the_provider_applied_does_not_refund_twice(
     points: PointsGateway,
 ) -> None:
     pool: asyncpg.Pool = points.app.state.platform.pool
-    provider = points.app.state.deps.provider
+    deps = points.app.state.deps
+    provider = deps.provider
     refund_id, order, u = ids()
     request = RefundRequest(
         refund_id, order, f"U{u}", 300, "r", "agent", 1, requested_at=datetime.now(UTC)
@@ -124,14 +125,14 @@ async def test_a_crash_after_the_provider_applied_does_not_refund_twice(
 
     with pytest.raises(Crash):
         async with pool.acquire() as conn, conn.transaction():
-            await refund_points(conn, request, provider)
+            await refund_points(deps.within(conn), request, provider)
             raise Crash  # the process dies before its transaction commits
     assert (
         await pool.fetchval("SELECT count(*) FROM point_refunds WHERE refund_id = $1", refund_id)
         == 0
     )
     async with pool.acquire() as conn, conn.transaction():  # the request, redelivered
-        refund = await refund_points(conn, request, provider)
+        refund = await refund_points(deps.within(conn), request, provider)
     assert refund.status == "succeeded"
     account = await points.points_of(f"U{u}")
     assert account["balance"] == 300 and len(account["movements"]) == 1

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.voucher.adapters.issuer import VoidResult
+from services.voucher.adapters.issuer import VoidRequest, VoidResult
 from services.voucher.deps import Deps
 from services.voucher.handlers.expiry import expire_vouchers, run_expiry
 from services.voucher.handlers.void import void_voucher
@@ -248,6 +248,9 @@ class MidnightDuringTheCall:
     async def void(self, code: str, *, request_id: str) -> VoidResult:
         await self.pool.execute("UPDATE vouchers SET status = 'expired' WHERE code = $1", code)
         return VoidResult(True, "voided")
+
+    async def void_in_order(self, requests: Sequence[VoidRequest]) -> list[VoidResult]:
+        return [await self.void(r.code, request_id=r.request_id) for r in requests]
 
 
 async def test_a_void_the_issuer_made_is_recorded_even_if_the_sweep_came_first(

@@ -276,6 +276,53 @@ async def test_ineligible_orders_are_refused_and_nothing_changes(voucher: Vouche
     assert await records(voucher, used_codes[0]) == []
 
 
+async def test_reversals_started_together_commit_together_and_fail_alone(
+    voucher: Voucher, ids
+) -> None:
+    """Their steps share transactions (group commit), but each is its own command: one
+    that breaks a rule is refused with nothing changed, the others go on, and one key
+    sent twice at once starts one reversal."""
+    eligible = [await order(voucher, ids, f"{letter}0001") for letter in "JKLM"]
+    used, used_codes = await order(voucher, ids, "N0001", "P0002")
+    await voucher.redeem(used_codes[1])
+
+    async def redeemed() -> bool:
+        return (await statuses(voucher, used_codes))[1] == "used"
+
+    await eventually(redeemed)
+    steps = voucher.app.state.deps.steps
+    committed = steps.batches
+    key = {"Idempotency-Key": ids("together-")}
+    answers = await asyncio.gather(
+        *(reverse(voucher, order_no) for order_no, _ in eligible[1:]),
+        reverse(voucher, eligible[0][0], **key),
+        reverse(voucher, eligible[0][0], **key),
+        reverse(voucher, used),
+        reverse(voucher, ids("NOSUCH")),
+    )
+    *fine, twice, again, refused, missing = answers
+    assert [a.status_code for a in fine] == [200] * 3
+    assert all(a.json()["status"] == "pending" for a in fine)
+    assert twice.json() == again.json() and twice.json()["status"] == "pending"
+    assert (refused.status_code, refused.json()["code"]) == (409, "voucher_used")
+    assert (missing.status_code, missing.json()["code"]) == (404, "order_not_found")
+    for order_no, codes in eligible:
+        assert await statuses(voucher, codes) == ["voided"]
+        assert await attempts(voucher, codes) == [1]
+        assert len(await voucher.refunds.wait(order_no)) == 1
+        assert (
+            await voucher.pool.fetchval(
+                "SELECT count(*) FROM operations WHERE merchant_order_no = $1", order_no
+            )
+            == 1
+        )
+    assert await statuses(voucher, used_codes) == ["available", "used"]
+    assert (await order_row(voucher, used))[0] == "exchanged"
+    # a start and a recorded void step for each of the four, and the two refused starts:
+    # fewer transactions than steps
+    assert steps.batches - committed < 4 * 2 + 2
+
+
 async def test_a_pending_reversal_answers_with_itself_and_blocks_voids(
     voucher: Voucher, ids
 ) -> None:

@@ -1,0 +1,162 @@
+"""Group commit: units of work that arrive together share one transaction.
+
+A busy service runs many short use cases at once (a saga's start, its recorded step),
+each a transaction of a few statements, and most of a transaction's cost is its commit
+(a WAL flush with ``synchronous_commit=on``) and the round trips around it. A
+:class:`GroupCommit` takes what the callers hand it while the previous batch commits
+and runs them one after another on one connection, in one transaction:
+
+* each unit of work runs in a savepoint of its own: one that raises is rolled back
+  alone and its caller gets the exception, the others' effects stay;
+* each caller is answered only after its batch commits, so nothing is reported done
+  that a crash could still lose;
+* if the commit itself fails, or a unit of work lost a deadlock or a serialization
+  conflict (another transaction's locks, not its own fault), it is run again alone in a
+  transaction of its own; a unit of work must therefore be safe to run twice (its
+  first run was rolled back);
+* a unit of work runs in its caller's context (its trace, its span), as if the caller
+  had run it.
+
+Locks taken by a unit of work are held until its batch commits: a batch waits for its
+slowest member, and a unit of work that must not wait behind others (a long one, or
+one that calls the outside world) does not belong here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+from shared.unit_of_work import UnitOfWork, unit_of_work
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Work = Callable[[UnitOfWork], Coroutine[Any, Any, T]]
+
+MAX_BATCH = 64
+"""The most units of work in one transaction: bounds how long the first one waits for the
+last, and how many rows one transaction locks."""
+CONFLICTS = (asyncpg.exceptions.TransactionRollbackError,)
+"""Deadlocks and serialization failures: lost to another transaction, worth running again."""
+AWAY = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+"""The database is away: the whole batch fails, nothing in it committed."""
+
+
+@dataclass
+class _Job(Generic[T]):
+    work: Work[T]
+    done: asyncio.Future[T]
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+
+
+class GroupCommit:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        clock: Callable[[], datetime],
+        source: str,
+        *,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._source = source
+        self._max_batch = max_batch
+        self._waiting: list[_Job[Any]] = []
+        self._runner: asyncio.Task[None] | None = None
+        self.batches = 0
+        """Transactions committed (for tests and the benchmark's reading)."""
+
+    async def run(self, work: Work[T]) -> T:
+        """Run ``work`` in the next batch's transaction; its result once that commits."""
+        job: _Job[T] = _Job(work, asyncio.get_running_loop().create_future())
+        self._waiting.append(job)
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._drain(), name="group-commit")
+        return await job.done
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
+            try:
+                await self._commit(batch)
+            except BaseException as exc:  # cancelled, or a bug: no caller is left hanging
+                for job in batch:
+                    if isinstance(exc, asyncio.CancelledError):
+                        job.done.cancel()
+                    elif not job.done.done():
+                        job.done.set_exception(exc)
+                raise
+
+    async def _commit(self, batch: list[_Job[Any]]) -> None:
+        if len(batch) == 1:  # nothing to share: no savepoint needed
+            await self._alone(batch[0])
+            self.batches += 1
+            return
+        settled: list[tuple[_Job[Any], bool, Any]] = []
+        again: list[_Job[Any]] = []
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                uow = UnitOfWork(conn, self._clock, self._source)
+                for i, job in enumerate(batch):
+                    # one round trip per unit: the previous one's savepoint kept, its own set
+                    await conn.execute(
+                        "RELEASE SAVEPOINT unit; SAVEPOINT unit" if i else "SAVEPOINT unit"
+                    )
+                    try:
+                        settled.append((job, True, await self._in_context(job, uow)))
+                    except AWAY:
+                        raise
+                    except Exception as exc:
+                        await conn.execute("ROLLBACK TO SAVEPOINT unit")
+                        if isinstance(exc, CONFLICTS):
+                            again.append(job)
+                        else:
+                            settled.append((job, False, exc))
+        except AWAY as exc:
+            for job in batch:
+                _settle(job, False, exc)
+            return
+        except Exception as exc:
+            log.warning(
+                "group commit failed; each unit of work again alone",
+                extra={"fields": {"batch": len(batch), "error": repr(exc)}},
+            )
+            await asyncio.gather(*(self._alone(job) for job in batch))
+            return
+        self.batches += 1
+        for job, ok, value in settled:
+            _settle(job, ok, value)
+        for job in again:
+            await self._alone(job)
+
+    async def _alone(self, job: _Job[Any]) -> None:
+        try:
+            async with unit_of_work(self._pool, self._clock, self._source) as uow:
+                value = await self._in_context(job, uow)
+        except Exception as exc:
+            _settle(job, False, exc)
+        else:
+            _settle(job, True, value)
+
+    @staticmethod
+    async def _in_context(job: _Job[T], uow: UnitOfWork) -> T:
+        # a task of its own only to run in the caller's context (its trace and span)
+        return await asyncio.create_task(job.work(uow), context=job.context)
+
+
+def _settle(job: _Job[Any], ok: bool, value: Any) -> None:
+    if job.done.done():
+        return  # its caller gave up waiting (cancelled); the work stands or fell anyway
+    if ok:
+        job.done.set_result(value)
+    else:
+        job.done.set_exception(value)

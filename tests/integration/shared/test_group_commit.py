@@ -1,0 +1,121 @@
+"""Group commit (shared.group_commit): units of work that arrive together commit in one
+transaction, each in its own savepoint; a caller hears back only once its batch has
+committed; one that fails fails alone; one that lost a lock conflict runs again alone."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from shared.db.pool import create_pool, ensure_database
+from shared.group_commit import GroupCommit
+from shared.settings import Settings
+from shared.timestamps import utc_now
+from shared.unit_of_work import UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="none")
+
+
+@pytest.fixture
+async def pool(settings: Settings, unique: str) -> AsyncIterator[asyncpg.Pool]:
+    url = settings.database_url_for(f"group{unique}")
+    await ensure_database(url)
+    pool = await create_pool(url, max_size=4)
+    await pool.execute("CREATE TABLE IF NOT EXISTS steps (name text PRIMARY KEY)")
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def group(pool: asyncpg.Pool) -> GroupCommit:
+    return GroupCommit(pool, utc_now, "/test")
+
+
+async def names(pool: asyncpg.Pool) -> set[str]:
+    return {r["name"] for r in await pool.fetch("SELECT name FROM steps")}
+
+
+async def test_units_that_arrive_together_share_one_transaction(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+
+    async def one(i: int) -> int:
+        async def work(uow: UnitOfWork) -> int:
+            await uow.conn.execute("INSERT INTO steps (name) VALUES ($1)", f"s{i}")
+            return int(await uow.conn.fetchval("SELECT txid_current()"))
+
+        return await commits.run(work)
+
+    txids = await asyncio.gather(*(one(i) for i in range(20)))
+    assert len(set(txids)) == 1 and commits.batches == 1
+    assert await names(pool) == {f"s{i}" for i in range(20)}
+
+
+async def test_a_caller_hears_back_only_once_its_batch_committed(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('seen')")
+
+    await commits.run(work)
+    # another connection sees it at once: the answer came after the commit, not before
+    assert await names(pool) == {"seen"}
+
+
+async def test_a_failing_unit_fails_alone_and_leaves_nothing(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+
+    async def one(i: int) -> str:
+        async def work(uow: UnitOfWork) -> str:
+            await uow.conn.execute("INSERT INTO steps (name) VALUES ($1)", f"s{i}")
+            if i == 3:
+                raise ValueError("s3 broke a rule")
+            return f"s{i}"
+
+        return await commits.run(work)
+
+    answers = await asyncio.gather(*(one(i) for i in range(6)), return_exceptions=True)
+    assert isinstance(answers[3], ValueError)
+    assert [a for i, a in enumerate(answers) if i != 3] == ["s0", "s1", "s2", "s4", "s5"]
+    assert await names(pool) == {"s0", "s1", "s2", "s4", "s5"}
+    assert commits.batches == 1
+
+
+async def test_a_unit_that_lost_a_lock_conflict_runs_again_alone(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+    runs: list[int] = []
+
+    async def unlucky(uow: UnitOfWork) -> str:
+        runs.append(int(await uow.conn.fetchval("SELECT txid_current()")))
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('unlucky')")
+        if len(runs) == 1:
+            raise asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
+        return "done"
+
+    async def lucky(uow: UnitOfWork) -> str:
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('lucky')")
+        return "done"
+
+    assert list(await asyncio.gather(commits.run(unlucky), commits.run(lucky))) == ["done"] * 2
+    assert len(runs) == 2 and runs[0] != runs[1]  # the second run in a transaction of its own
+    assert await names(pool) == {"unlucky", "lucky"}
+
+
+async def test_a_unit_runs_in_its_callers_context(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+
+    async def one(name: str) -> str:
+        caller.set(name)
+
+        async def work(uow: UnitOfWork) -> str:
+            return caller.get()
+
+        return await commits.run(work)
+
+    assert list(await asyncio.gather(one("a"), one("b"))) == ["a", "b"]
