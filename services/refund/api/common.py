@@ -28,9 +28,8 @@ PhoneTail = Annotated[
 ]
 
 
-def answered(answer: Answer | None) -> JSONResponse:
-    """A keyed command's answer, as it was first given (the handler always renders it)."""
-    assert answer is not None, "a keyed command returns its answer"
+def answered(answer: Answer) -> JSONResponse:
+    """A keyed command's answer, as it was first given."""
     return JSONResponse(answer.body, status_code=answer.status)
 
 
