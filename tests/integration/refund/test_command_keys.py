@@ -203,7 +203,7 @@ async def test_a_repeated_review_batch_answers_the_first_results(refund: Refund)
     seller = await active_seller(refund)
     ids = []
     for _ in range(2):
-        body = {
+        ticket = {
             "seller_id": seller,
             "application_no": "A1",
             "order_no": f"O{uuid.uuid4().hex[:8]}",
@@ -211,7 +211,8 @@ async def test_a_repeated_review_batch_answers_the_first_results(refund: Refund)
             "service_type": "return",
             "description": "屏幕碎裂",
         }
-        ids.append((await refund.ok("POST", "/aftersales/tickets", AGENT, 201, json=body))["id"])
+        made = await refund.ok("POST", "/aftersales/tickets", AGENT, 201, json=ticket)
+        ids.append(made["id"])
     body, key = {"ticket_ids": ids, "outcome": "approve_shipment"}, new_key()
     first = await keyed(refund, "POST", "/aftersales/tickets/review-batch", REVIEWER, key, body)
     assert (first["reviewed"], first["refused"]) == (2, 0)
