@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import asyncpg
@@ -22,15 +23,7 @@ SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def staff_out(row: StaffMember) -> StaffOut:
-    return StaffOut(
-        seller_id=row.seller_id,
-        username=row.username,
-        permissions=row.permissions,
-        added_by=row.added_by,
-        added_at=row.added_at,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
-    )
+    return StaffOut.model_validate(asdict(row))
 
 
 @router.get("/sellers/{seller_id}/staff", response_model=StaffListOut)

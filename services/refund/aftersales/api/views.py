@@ -4,6 +4,7 @@ rows back to the shapes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.activation import (
@@ -90,15 +91,7 @@ def activation_out(a: Activation, actor: Actor, *, masked: bool = False) -> Acti
 
 
 def image_out(image: TicketImage) -> ImageOut:
-    return ImageOut(
-        id=image.id,
-        kind=image.kind,
-        filename=image.filename,
-        content_type=image.content_type,
-        size_bytes=image.size_bytes,
-        uploaded_by=image.uploaded_by,
-        uploaded_at=image.uploaded_at,
-    )
+    return ImageOut.model_validate(asdict(image))
 
 
 def ticket_out(stored: StoredTicket, actions: Sequence[TicketAction]) -> TicketOut:

@@ -3,6 +3,7 @@ the admin/HR office (行政人事部) verifies and archives, then follows up."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import asyncpg
@@ -41,13 +42,11 @@ _ONE = "/reports/monthly-statistics/{month}/{department}"
 
 
 def _decision(d: Decision) -> DecisionOut:
-    return DecisionOut(by=d.by, at=d.at, text=d.text)
+    return DecisionOut.model_validate(asdict(d))
 
 
 def _step(h: HistoryRow) -> StatisticsStepOut:
-    return StatisticsStepOut(
-        action=h.action, actor=h.actor, role=h.role, opinion=h.opinion, at=h.at
-    )
+    return StatisticsStepOut.model_validate(asdict(h))
 
 
 def summary(m: MonthStatistics, actor: Actor, ctx: ReportsContext) -> MonthlyStatisticsSummaryOut:
