@@ -96,25 +96,13 @@ def image_out(image: TicketImage) -> ImageOut:
 
 def ticket_out(stored: StoredTicket, actions: Sequence[TicketAction]) -> TicketOut:
     """The ticket as it is shown, with the buttons the caller's rule gave (``actions_for``)."""
-    t = stored.ticket
-    return TicketOut(
-        id=t.id,
-        seller_id=t.seller_id,
-        application_no=t.application_no,
-        order_no=stored.order_no,
-        customer_id=stored.customer_id,
-        service_type=stored.service_type,
-        description=stored.description,
-        status=t.status,
-        outcome=t.outcome.value if t.outcome else None,
-        review_reason=t.review_reason,
-        reviewed_by=t.reviewed_by,
-        reviewed_at=t.reviewed_at,
-        processing_result=t.processing_result.value if t.processing_result else None,
-        created_by=stored.created_by,
-        created_at=t.created_at,
-        review_due_at=t.review_due_at,
-        receipt_due_at=t.receipt_due_at,
-        processing_due_at=t.processing_due_at,
-        actions=[a.value for a in actions],
+    t, row = stored.ticket, asdict(stored)
+    return TicketOut.model_validate(
+        row.pop("ticket")
+        | row
+        | {
+            "outcome": t.outcome.value if t.outcome else None,
+            "processing_result": t.processing_result.value if t.processing_result else None,
+            "actions": [a.value for a in actions],
+        }
     )
