@@ -4,10 +4,10 @@ payout; requested refunds. The shapes are shared with the gateway (shared/api/re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
+from services.refund.api.common import fields_of
 from services.refund.deps import Deps
 from services.refund.domain import forms as chain
 from services.refund.domain import requested as rules
@@ -38,7 +38,7 @@ from shared.masking import mask_phone
 
 def _shown(row: StoredForm, actions: list[str], masked: bool) -> dict[str, Any]:
     """The stored form's fields as the API names them (the answer models take theirs)."""
-    return asdict(row) | {
+    return fields_of(row) | {
         "actions": actions,
         "phone": mask_phone(row.phone) if masked else row.phone,
         "waiting_customer": row.waiting_customer_since is not None,
@@ -88,7 +88,7 @@ async def form_detail(conn: Db, form_id: str, actor: Actor) -> RefundFormOut:
     payout = await payouts.of_subject(conn, "form", form_id)
     return RefundFormOut(
         **_shown(row, _actions(form, actor), masked=False),
-        steps=[StepOut.model_validate(asdict(s)) for s in await forms.steps(conn, form_id)],
+        steps=[StepOut.model_validate(fields_of(s)) for s in await forms.steps(conn, form_id)],
         deadlines=[
             DeadlineOut(
                 step=d.limit.value,
@@ -99,7 +99,7 @@ async def form_detail(conn: Db, form_id: str, actor: Actor) -> RefundFormOut:
             )
             for d in await deadlines.of_form(conn, form_id)
         ],
-        payout=PayoutOut.model_validate(asdict(payout)) if payout else None,
+        payout=PayoutOut.model_validate(fields_of(payout)) if payout else None,
         step_refusal=RefusalOut(
             step=refused[0].value, code=refused[1].code, message=refused[1].message
         )
@@ -119,7 +119,7 @@ async def today(conn: Db, deps: Deps) -> rules.Today:
 def requested_refund(
     row: RequestedRefund, actor: Actor, at: rules.Today, *, masked: bool = True
 ) -> RequestedRefundOut:
-    values = asdict(row)
+    values = fields_of(row)
     if masked and values["phone"]:
         values["phone"] = mask_phone(values["phone"])
     values["actions"] = rules.actions(
@@ -146,7 +146,7 @@ async def requested_detail(
     row = await requested.row_of(conn, refund_id)
     out = requested_refund(row, actor, await today(conn, deps), masked=False)
     payout = await payouts.of_subject(conn, "requested", refund_id)
-    out.payout = PayoutOut.model_validate(asdict(payout)) if payout else None
+    out.payout = PayoutOut.model_validate(fields_of(payout)) if payout else None
     return out
 
 
@@ -167,4 +167,4 @@ def attention_item(item: PayoutNeedingAttention, actor: Actor) -> AttentionOut:
                 "give_up": partial(rules.give_up, state=state, roles=actor.roles, note="-"),
             }
         )
-    return AttentionOut.model_validate({**asdict(payout), "actions": allowed})
+    return AttentionOut.model_validate({**fields_of(payout), "actions": allowed})

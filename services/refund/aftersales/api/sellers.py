@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import asyncpg
@@ -12,7 +11,7 @@ from fastapi.responses import Response
 from services.refund.aftersales.api.common import AftersalesContext
 from services.refund.aftersales.domain.sellers import StaffMember
 from services.refund.aftersales.handlers import sellers as handlers
-from services.refund.api.common import answered
+from services.refund.api.common import answered, fields_of
 from services.refund.handlers.keys import Keyed
 from shared.api.aftersales import StaffIn, StaffListOut, StaffOut
 from shared.http import CurrentActor, IdempotencyKey
@@ -23,7 +22,7 @@ SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def staff_out(row: StaffMember) -> StaffOut:
-    return StaffOut.model_validate(asdict(row))
+    return StaffOut.model_validate(fields_of(row))
 
 
 @router.get("/sellers/{seller_id}/staff", response_model=StaffListOut)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -32,7 +31,7 @@ from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
 from services.refund.aftersales.handlers.tickets import BatchResult
 from services.refund.aftersales.store import tickets as store
-from services.refund.api.common import answered
+from services.refund.api.common import answered, fields_of
 from services.refund.handlers.keys import Keyed
 from shared.api.aftersales import (
     BatchItemOut,
@@ -252,7 +251,7 @@ async def get_ticket(
     images = await store.images(ctx.pool, ticket_id)
     return TicketDetailOut(
         **(await _one(ctx.pool, actor, found)).model_dump(),
-        history=[TicketEventOut.model_validate(asdict(h)) for h in history],
+        history=[TicketEventOut.model_validate(fields_of(h)) for h in history],
         images=[image_out(i) for i in images],
     )
 

@@ -4,7 +4,6 @@ rows back to the shapes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.activation import (
@@ -23,6 +22,7 @@ from services.refund.aftersales.domain.tickets import (
     ServiceType,
     TicketAction,
 )
+from services.refund.api.common import fields_of
 from shared.api.aftersales import (
     ActivationOut,
     AddressIn,
@@ -91,15 +91,15 @@ def activation_out(a: Activation, actor: Actor, *, masked: bool = False) -> Acti
 
 
 def image_out(image: TicketImage) -> ImageOut:
-    return ImageOut.model_validate(asdict(image))
+    return ImageOut.model_validate(fields_of(image))
 
 
 def ticket_out(stored: StoredTicket, actions: Sequence[TicketAction]) -> TicketOut:
     """The ticket as it is shown, with the buttons the caller's rule gave (``actions_for``)."""
-    t, row = stored.ticket, asdict(stored)
+    t = stored.ticket
     return TicketOut.model_validate(
-        row.pop("ticket")
-        | row
+        fields_of(t)
+        | fields_of(stored)
         | {
             "outcome": t.outcome.value if t.outcome else None,
             "processing_result": t.processing_result.value if t.processing_result else None,

@@ -3,14 +3,13 @@ the admin/HR office (行政人事部) verifies and archives, then follows up."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from services.refund.api.common import answered, page_out
+from services.refund.api.common import answered, fields_of, page_out
 from services.refund.domain import periods
 from services.refund.handlers.keys import Keyed
 from services.refund.reports.api.common import ReportsContext
@@ -42,11 +41,11 @@ _ONE = "/reports/monthly-statistics/{month}/{department}"
 
 
 def _decision(d: Decision) -> DecisionOut:
-    return DecisionOut.model_validate(asdict(d))
+    return DecisionOut.model_validate(fields_of(d))
 
 
 def _step(h: HistoryRow) -> StatisticsStepOut:
-    return StatisticsStepOut.model_validate(asdict(h))
+    return StatisticsStepOut.model_validate(fields_of(h))
 
 
 def summary(m: MonthStatistics, actor: Actor, ctx: ReportsContext) -> MonthlyStatisticsSummaryOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from services.refund.api.common import fields_of
 from services.refund.reports.domain import handover as rules
 from services.refund.reports.domain.daily import DailyFaults
 from services.refund.reports.domain.finance import FormLine
@@ -58,11 +59,11 @@ def _phone(phone: str | None, masked: bool) -> str | None:
 
 
 def _follow_up_out(f: FollowUp, masked: bool) -> FollowUpOut:
-    return FollowUpOut.model_validate(asdict(f) | {"phone": _phone(f.phone, masked)})
+    return FollowUpOut.model_validate(fields_of(f) | {"phone": _phone(f.phone, masked)})
 
 
 def _line(line: FormLine, masked: bool) -> FormLineOut:
-    return FormLineOut.model_validate(asdict(line) | {"phone": _phone(line.phone, masked) or ""})
+    return FormLineOut.model_validate(fields_of(line) | {"phone": _phone(line.phone, masked) or ""})
 
 
 def handover_out(h: HandoverRecord, actor: Actor, *, masked: bool = False) -> HandoverOut:
@@ -101,11 +102,11 @@ def _cleaning_out(c: Cleaning | None) -> CleaningIn | None:
 
 
 def totals_out(t: Totals) -> TotalsOut:
-    return TotalsOut.model_validate(asdict(t))
+    return TotalsOut.model_validate(fields_of(t))
 
 
 def service_row(r: ServiceRow) -> ServiceRowOut:
-    return ServiceRowOut.model_validate(asdict(r) | {"contact": mask_phone(r.contact)})
+    return ServiceRowOut.model_validate(fields_of(r) | {"contact": mask_phone(r.contact)})
 
 
 VERDICTS = {
