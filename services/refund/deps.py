@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,12 @@ import asyncpg
 from services.refund.adapters.payment import PaymentProvider
 from services.refund.settings import RefundSettings
 from shared.timestamps import utc_now
+from shared.unit_of_work import UnitOfWork, unit_of_work
+
+
+def once(now: datetime) -> Callable[[], datetime]:
+    """A clock stopped at ``now``: a command's time, read once when its unit of work opens."""
+    return lambda: now
 
 
 @dataclass
@@ -25,3 +32,12 @@ class Deps:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A use case's own transaction, with the outbox and the clock (read once: every
+        record of one command carries the same instant)."""
+        return unit_of_work(self.pool, once(self.clock()), self.source)
+
+    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
+        """The unit of work of a message: the consumer runtime's transaction."""
+        return UnitOfWork.within(conn, once(self.clock()), self.source)

@@ -14,6 +14,6 @@ from shared.messaging.consumer import Envelope, Subscription
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def on_refund_requested(conn: asyncpg.Connection, env: Envelope[RefundRequested]) -> None:
-        await requested.receive(conn, deps, env.payload)
+        await requested.receive(deps.within(conn), env.payload)
 
     return [Subscription(REFUND_REQUESTED, on_refund_requested, "refund.refund_requested")]

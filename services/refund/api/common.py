@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -28,9 +29,15 @@ PhoneTail = Annotated[
 ]
 
 
-def answered(answer: Answer | None) -> JSONResponse:
-    """A keyed command's answer, as it was first given (the handler always renders it)."""
-    assert answer is not None, "a keyed command returns its answer"
+def fields_of(stored: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, for an answer model to be validated from: shallow
+    (``dataclasses.asdict`` deep-copies every value, datetimes too, on every answer, for a
+    dict that is only read)."""
+    return {f.name: getattr(stored, f.name) for f in fields(stored)}
+
+
+def answered(answer: Answer) -> JSONResponse:
+    """A keyed command's answer, as it was first given."""
     return JSONResponse(answer.body, status_code=answer.status)
 
 

@@ -36,20 +36,24 @@ from shared.paging import decode_cursor
 router = APIRouter(tags=["refund forms"])
 
 
-def keyed_form(key: str | None, command: Command, form_id: str, actor: Actor) -> Keyed:
+def keyed_form(key: str | None, command: Command, actor: Actor, status: int = 200) -> Keyed[str]:
     """The command answers with the form as it left it (kept under the key, if any)."""
 
-    async def render(conn: asyncpg.Connection) -> Any:
-        return (await form_detail(conn, form_id, actor)).model_dump(mode="json")
+    async def render(conn: asyncpg.Connection, form_id: str) -> RefundFormOut:
+        return await form_detail(conn, form_id, actor)
 
-    return Keyed(key, command, render)
+    return Keyed(key, command, render, status)
 
 
 @router.post("/refunds/forms", status_code=201, response_model=RefundFormOut)
-async def file_form(body: FormIn, deps: RefundDeps, actor: CurrentActor) -> RefundFormOut:
+async def file_form(
+    body: FormIn, deps: RefundDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did (the same form)."""
+    command = Command("file", body.order_no, body.model_dump(mode="json"))
     fields = handlers.FormFields(**body.model_dump())
-    form_id = await handlers.file_form(deps, fields, actor)
-    return await form_detail(deps.pool, form_id, actor)
+    keyed = keyed_form(idempotency_key, command, actor, status=201)
+    return answered(await handlers.file_form(deps, fields, actor, keyed))
 
 
 def _search(
@@ -124,7 +128,7 @@ def _step_route(step: Step, path: str) -> None:
             Decision(body.decision),
             opinion=body.opinion,
             actor=actor,
-            keyed=keyed_form(idempotency_key, command, form_id, actor),
+            keyed=keyed_form(idempotency_key, command, actor),
         )
         return answered(answer)
 
@@ -147,23 +151,47 @@ for _step, _path in (
 
 @router.post("/refunds/forms/{form_id}/resubmit", response_model=RefundFormOut)
 async def resubmit(
-    form_id: str, body: ResubmitIn, deps: RefundDeps, actor: CurrentActor
-) -> RefundFormOut:
+    form_id: str,
+    body: ResubmitIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
     corrections: dict[str, Any] = body.model_dump(exclude={"note"}, exclude_none=True)
     if isinstance(corrections.get("purchased_at"), datetime):
         corrections["purchased_at"] = corrections["purchased_at"].replace(second=0, microsecond=0)
-    await handlers.resubmit(deps, form_id, corrections, note=body.note, actor=actor)
-    return await form_detail(deps.pool, form_id, actor)
+    command = Command("resubmit", form_id, body.model_dump(mode="json", exclude_none=True))
+    answer = await handlers.resubmit(
+        deps,
+        form_id,
+        corrections,
+        note=body.note,
+        actor=actor,
+        keyed=keyed_form(idempotency_key, command, actor),
+    )
+    return answered(answer)
 
 
 @router.post("/refunds/forms/{form_id}/customer-wait", response_model=RefundFormOut)
 async def customer_wait(
-    form_id: str, body: CustomerWaitIn, deps: RefundDeps, actor: CurrentActor
-) -> RefundFormOut:
-    await handlers.wait_for_customer(
-        deps, form_id, waiting=body.waiting, note=body.note, actor=actor
+    form_id: str,
+    body: CustomerWaitIn,
+    deps: RefundDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = Command("customer_wait", form_id, {"waiting": body.waiting, "note": body.note})
+    answer = await handlers.wait_for_customer(
+        deps,
+        form_id,
+        waiting=body.waiting,
+        note=body.note,
+        actor=actor,
+        keyed=keyed_form(idempotency_key, command, actor),
     )
-    return await form_detail(deps.pool, form_id, actor)
+    return answered(answer)
 
 
 @router.post("/refunds/forms/{form_id}/close", response_model=RefundFormOut)
@@ -182,7 +210,7 @@ async def close(
         form_id,
         reason=body.reason,
         actor=actor,
-        keyed=keyed_form(idempotency_key, command, form_id, actor),
+        keyed=keyed_form(idempotency_key, command, actor),
     )
     return answered(answer)
 
@@ -202,6 +230,6 @@ async def payout_retry(
         form_id,
         note=note,
         actor=actor,
-        keyed=keyed_form(idempotency_key, command, form_id, actor),
+        keyed=keyed_form(idempotency_key, command, actor),
     )
     return answered(answer)

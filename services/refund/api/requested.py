@@ -4,7 +4,7 @@ window and caps, and the payouts waiting for a person."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import asyncpg
 from fastapi import APIRouter, Query
@@ -30,6 +30,7 @@ from shared.api.refund import (
     RequestedRefundPageOut,
     RequestedState,
 )
+from shared.db import Db
 from shared.http import Actor, CurrentActor, IdempotencyKey
 from shared.idempotency import Command
 from shared.paging import decode_cursor
@@ -37,11 +38,13 @@ from shared.paging import decode_cursor
 router = APIRouter(tags=["requested refunds"])
 
 
-def _keyed(key: str | None, command: Command, refund_id: str, actor: Actor, deps: Deps) -> Keyed:
+def _keyed(
+    key: str | None, command: Command, refund_id: str, actor: Actor, deps: Deps
+) -> Keyed[None]:
     """The command answers with the refund as it left it (kept under the key, if any)."""
 
-    async def render(conn: asyncpg.Connection) -> Any:
-        return (await requested_detail(conn, refund_id, actor, deps)).model_dump(mode="json")
+    async def render(conn: asyncpg.Connection, _: None) -> RequestedRefundOut:
+        return await requested_detail(conn, refund_id, actor, deps)
 
     return Keyed(key, command, render)
 
@@ -151,11 +154,11 @@ async def give_up(
     return answered(answer)
 
 
-async def _policy(deps: RefundDeps) -> PolicyOut:
-    stored = await store.policy(deps.pool)
+async def _policy(db: Db, deps: Deps) -> PolicyOut:
+    stored = await store.policy(db)
     policy = stored.policy
     today = business_day(deps.now(), deps.settings.tz)
-    totals = await store.day_totals(deps.pool, today)
+    totals = await store.day_totals(db, today)
     return PolicyOut(
         window_start=policy.window_start,
         window_end=policy.window_end,
@@ -171,13 +174,22 @@ async def _policy(deps: RefundDeps) -> PolicyOut:
 
 @router.get("/refunds/policy", response_model=PolicyOut)
 async def get_policy(deps: RefundDeps, actor: CurrentActor) -> PolicyOut:
-    return await _policy(deps)
+    return await _policy(deps.pool, deps)
 
 
 @router.put("/refunds/policy", response_model=PolicyOut)
-async def put_policy(body: PolicyIn, deps: RefundDeps, actor: CurrentActor) -> PolicyOut:
-    await handlers.set_policy(deps, Policy(**body.model_dump()), actor=actor)
-    return await _policy(deps)
+async def put_policy(
+    body: PolicyIn, deps: RefundDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+
+    async def render(conn: asyncpg.Connection, _: None) -> PolicyOut:
+        return await _policy(conn, deps)
+
+    command = Command("set_policy", "policy", body.model_dump(mode="json"))
+    keyed = Keyed(idempotency_key, command, render)
+    policy = Policy(**body.model_dump())
+    return answered(await handlers.set_policy(deps, policy, actor=actor, keyed=keyed))
 
 
 @router.get("/refunds/payouts/attention", response_model=AttentionPageOut)

@@ -4,9 +4,10 @@ payout; requested refunds. The shapes are shared with the gateway (shared/api/re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from functools import partial
+from typing import Any
 
+from services.refund.api.common import fields_of
 from services.refund.deps import Deps
 from services.refund.domain import forms as chain
 from services.refund.domain import requested as rules
@@ -35,24 +36,19 @@ from shared.http import Actor
 from shared.masking import mask_phone
 
 
+def _shown(row: StoredForm, actions: list[str], masked: bool) -> dict[str, Any]:
+    """The stored form's fields as the API names them (the answer models take theirs)."""
+    return fields_of(row) | {
+        "actions": actions,
+        "phone": mask_phone(row.phone) if masked else row.phone,
+        "waiting_customer": row.waiting_customer_since is not None,
+    }
+
+
 def form_summary(
     row: StoredForm, actions: list[str], *, masked: bool = True
 ) -> RefundFormSummaryOut:
-    return RefundFormSummaryOut(
-        actions=actions,
-        form_id=row.form_id,
-        order_no=row.order_no,
-        state=row.state,
-        amount_cents=row.amount_cents,
-        bank=row.bank,
-        phone=mask_phone(row.phone) if masked else row.phone,
-        filed_by=row.filed_by,
-        filed_at=row.filed_at,
-        round=row.round,
-        waiting_customer=row.waiting_customer_since is not None,
-        customer_name=row.customer_name,
-        complaint_no=row.complaint_no,
-    )
+    return RefundFormSummaryOut.model_validate(_shown(row, actions, masked))
 
 
 async def form_summaries(
@@ -88,29 +84,11 @@ async def form_detail(conn: Db, form_id: str, actor: Actor) -> RefundFormOut:
     """One form in full, with what ``actor`` may do to it now."""
     row = await forms.row_of(conn, form_id)
     form = await forms.form_of(conn, row)
-    summary = form_summary(row, _actions(form, actor), masked=False)
     refused = chain.step_refusal(form, actor=actor.username, roles=actor.roles)
     payout = await payouts.of_subject(conn, "form", form_id)
     return RefundFormOut(
-        **summary.model_dump(),
-        purchased_at=row.purchased_at,
-        paid_cents=row.paid_cents,
-        fault=row.fault,
-        cause=row.cause,
-        customer_opinion=row.customer_opinion,
-        complaint_at=row.complaint_at,
-        tech_finding=row.tech_finding,
-        submitted_to_finance_at=row.submitted_to_finance_at,
-        finance_approved_at=row.finance_approved_at,
-        sent_back_step=row.sent_back_step,
-        sent_back_reason=row.sent_back_reason,
-        paid_at=row.paid_at,
-        payout_reference=row.payout_reference,
-        completed_at=row.completed_at,
-        closed_at=row.closed_at,
-        closed_by=row.closed_by,
-        closed_reason=row.closed_reason,
-        steps=[StepOut.model_validate(asdict(s)) for s in await forms.steps(conn, form_id)],
+        **_shown(row, _actions(form, actor), masked=False),
+        steps=[StepOut.model_validate(fields_of(s)) for s in await forms.steps(conn, form_id)],
         deadlines=[
             DeadlineOut(
                 step=d.limit.value,
@@ -121,7 +99,7 @@ async def form_detail(conn: Db, form_id: str, actor: Actor) -> RefundFormOut:
             )
             for d in await deadlines.of_form(conn, form_id)
         ],
-        payout=PayoutOut.model_validate(asdict(payout)) if payout else None,
+        payout=PayoutOut.model_validate(fields_of(payout)) if payout else None,
         step_refusal=RefusalOut(
             step=refused[0].value, code=refused[1].code, message=refused[1].message
         )
@@ -141,7 +119,7 @@ async def today(conn: Db, deps: Deps) -> rules.Today:
 def requested_refund(
     row: RequestedRefund, actor: Actor, at: rules.Today, *, masked: bool = True
 ) -> RequestedRefundOut:
-    values = asdict(row)
+    values = fields_of(row)
     if masked and values["phone"]:
         values["phone"] = mask_phone(values["phone"])
     values["actions"] = rules.actions(
@@ -168,7 +146,7 @@ async def requested_detail(
     row = await requested.row_of(conn, refund_id)
     out = requested_refund(row, actor, await today(conn, deps), masked=False)
     payout = await payouts.of_subject(conn, "requested", refund_id)
-    out.payout = PayoutOut.model_validate(asdict(payout)) if payout else None
+    out.payout = PayoutOut.model_validate(fields_of(payout)) if payout else None
     return out
 
 
@@ -189,4 +167,4 @@ def attention_item(item: PayoutNeedingAttention, actor: Actor) -> AttentionOut:
                 "give_up": partial(rules.give_up, state=state, roles=actor.roles, note="-"),
             }
         )
-    return AttentionOut.model_validate({**asdict(payout), "actions": allowed})
+    return AttentionOut.model_validate({**fields_of(payout), "actions": allowed})

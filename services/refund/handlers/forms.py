@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from services.refund.deps import Deps
 from services.refund.domain import forms as chain
 from services.refund.domain.deadlines import Deadline, Limit, filing_deadline
@@ -28,9 +26,10 @@ from shared import metrics
 from shared.http import Actor
 from shared.idempotency import Answer
 from shared.telemetry import current_trace_id
+from shared.unit_of_work import UnitOfWork
 
-Apply = Callable[[asyncpg.Connection, StoredForm, Form, datetime], Awaitable[None]]
-"""A command's change to a locked form (as stored, the domain form, now)."""
+Apply = Callable[[UnitOfWork, StoredForm, Form], Awaitable[None]]
+"""A command's change to a locked form (as stored, the domain form)."""
 CLOCK_SKEW = timedelta(minutes=2)
 """How far in the future a complaint or purchase time may lie (clocks differ)."""
 
@@ -68,9 +67,18 @@ def new_form_id() -> str:
     return f"RF{uuid.uuid4().hex[:12].upper()}"
 
 
-async def file_form(deps: Deps, fields: FormFields, actor: Actor) -> str:
-    """File a form (within 10 minutes of the complaint, or the filing limit is breached)."""
-    now = deps.now()
+async def file_form(deps: Deps, fields: FormFields, actor: Actor, keyed: Keyed[str]) -> Answer:
+    """File a form (within 10 minutes of the complaint, or the filing limit is breached);
+    answered with the form as filed (kept under the key, if any)."""
+
+    async def act(uow: UnitOfWork) -> str:
+        return await _file(uow, deps, fields, actor)
+
+    return await keys.run(deps.unit(), keyed, fields.order_no, act)
+
+
+async def _file(uow: UnitOfWork, deps: Deps, fields: FormFields, actor: Actor) -> str:
+    conn, now = uow.conn, uow.now()
     check_fields(fields, now)
     role = chain.agent_role(actor.roles)
     form_id = new_form_id()
@@ -83,29 +91,28 @@ async def file_form(deps: Deps, fields: FormFields, actor: Actor) -> str:
         "state": State.LEAD_CHECK.value,
         "updated_at": now,
     }
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if not await forms.insert(conn, values):
-            raise FormExists(
-                f"order {fields.order_no} has a refund form already: correct and resubmit it"
-            )
-        await forms.add_records(
-            conn,
-            form_id,
-            1,
-            [chain.Record("filed", "done", actor.username, role, fields.customer_opinion)],
-            None,
-            State.LEAD_CHECK,
-            now,
-            current_trace_id(),
+    if not await forms.insert(conn, values):
+        raise FormExists(
+            f"order {fields.order_no} has a refund form already: correct and resubmit it"
         )
-        limits = timers.limits_of(deps)
-        filing = filing_deadline(form_id, fields.complaint_at, now, limits)
-        await deadlines.upsert(conn, filing)
-        await deadlines.upsert(
-            conn, Deadline(form_id, Limit.SUBMISSION_TO_FINANCE, now + limits.submission)
-        )
-        if filing.breached_at is not None:
-            await timers.breached(conn, deps, filing, fields.order_no, now)
+    await forms.add_records(
+        conn,
+        form_id,
+        1,
+        [chain.Record("filed", "done", actor.username, role, fields.customer_opinion)],
+        None,
+        State.LEAD_CHECK,
+        now,
+        current_trace_id(),
+    )
+    limits = timers.limits_of(deps)
+    filing = filing_deadline(form_id, fields.complaint_at, now, limits)
+    await deadlines.upsert(conn, filing)
+    await deadlines.upsert(
+        conn, Deadline(form_id, Limit.SUBMISSION_TO_FINANCE, now + limits.submission)
+    )
+    if filing.breached_at is not None:
+        await timers.breached(uow, deps, filing, fields.order_no)
     return form_id
 
 
@@ -117,13 +124,12 @@ async def decide(
     *,
     opinion: str,
     actor: Actor,
-    keyed: Keyed | None = None,
-) -> Answer | None:
-    """A review step approves the form on, or sends it back to the agent with a reason.
+    keyed: Keyed[str],
+) -> Answer:
+    """A review step approves the form on, or sends it back to the agent with a reason."""
 
-    With ``keyed``, answers (and replays under its key) the form as it stands after."""
-
-    async def apply(conn: asyncpg.Connection, row: StoredForm, form: Form, now: datetime) -> None:
+    async def apply(uow: UnitOfWork, row: StoredForm, form: Form) -> None:
+        now = uow.now()
         move = chain.decide(
             form,
             step,
@@ -148,19 +154,23 @@ async def decide(
             columns["submitted_to_finance_at"] = now
         elif move.pay:  # the director's approval, or the second one above the threshold
             columns["finance_approved_at"] = now
-        await _save(conn, deps, row, move, now, **columns)
+        await _save(uow, deps, row, move, **columns)
 
     return await _on_form(deps, form_id, keyed, apply)
 
 
 async def resubmit(
-    deps: Deps, form_id: str, corrections: dict[str, Any], *, note: str, actor: Actor
-) -> None:
+    deps: Deps,
+    form_id: str,
+    corrections: dict[str, Any],
+    *,
+    note: str,
+    actor: Actor,
+    keyed: Keyed[str],
+) -> Answer:
     """The agent corrects a sent-back form and sends it through the chain again."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
+
+    async def apply(uow: UnitOfWork, row: StoredForm, form: Form) -> None:
         move = chain.resubmit(form, actor=actor.username, roles=actor.roles, note=note)
         fields = FormFields(
             **{
@@ -170,73 +180,70 @@ async def resubmit(
         )
         if fields.order_no != row.order_no:
             raise InvalidForm("the order number of a form cannot change")
-        check_fields(fields, now)
+        check_fields(fields, uow.now())
         changed = {k: v for k, v in corrections.items() if v != getattr(row, k) and k != "order_no"}
-        await _save(conn, deps, row, move, now, **changed)
+        await _save(uow, deps, row, move, **changed)
+
+    return await _on_form(deps, form_id, keyed, apply)
 
 
 async def wait_for_customer(
-    deps: Deps, form_id: str, *, waiting: bool, note: str, actor: Actor
-) -> None:
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        row = await forms.row_of(conn, form_id, lock=True)
-        form = await forms.form_of(conn, row)
+    deps: Deps, form_id: str, *, waiting: bool, note: str, actor: Actor, keyed: Keyed[str]
+) -> Answer:
+    async def apply(uow: UnitOfWork, row: StoredForm, form: Form) -> None:
         move = chain.wait_for_customer(
             form, waiting=waiting, actor=actor.username, roles=actor.roles, note=note
         )
-        await _save(conn, deps, row, move, now)
+        await _save(uow, deps, row, move)
+
+    return await _on_form(deps, form_id, keyed, apply)
 
 
 async def retry_payout(
-    deps: Deps, form_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
-) -> Answer | None:
-    async def apply(conn: asyncpg.Connection, row: StoredForm, form: Form, now: datetime) -> None:
+    deps: Deps, form_id: str, *, note: str, actor: Actor, keyed: Keyed[str]
+) -> Answer:
+    async def apply(uow: UnitOfWork, row: StoredForm, form: Form) -> None:
         move = chain.retry_payout(form, actor=actor.username, roles=actor.roles, note=note)
-        await _save(conn, deps, row, move, now)
+        await _save(uow, deps, row, move)
 
     return await _on_form(deps, form_id, keyed, apply)
 
 
 async def close(
-    deps: Deps, form_id: str, *, reason: str, actor: Actor, keyed: Keyed | None = None
-) -> Answer | None:
+    deps: Deps, form_id: str, *, reason: str, actor: Actor, keyed: Keyed[str]
+) -> Answer:
     """Close a sent-back form for good: no refund; the customer and the agent are told."""
 
-    async def apply(conn: asyncpg.Connection, row: StoredForm, form: Form, now: datetime) -> None:
+    async def apply(uow: UnitOfWork, row: StoredForm, form: Form) -> None:
         move = chain.close(form, actor=actor.username, roles=actor.roles, reason=reason)
         said = reason.strip()
-        columns = {"closed_at": now, "closed_by": actor.username, "closed_reason": said}
-        await _save(conn, deps, row, move, now, **columns)
+        columns = {"closed_at": uow.now(), "closed_by": actor.username, "closed_reason": said}
+        await _save(uow, deps, row, move, **columns)
         await _tell_outcome(
-            conn, deps, row, "closed", ("refund_form_closed", "refund_refused"), now, reason=said
+            uow, row, "closed", ("refund_form_closed", "refund_refused"), reason=said
         )
 
     return await _on_form(deps, form_id, keyed, apply)
 
 
-async def _on_form(deps: Deps, form_id: str, keyed: Keyed | None, apply: Apply) -> Answer | None:
-    """One command on one form, in one transaction: its key's first answer replayed, or the
-    row locked, the change applied and (with a key) the answer kept under it."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, form_id)):
-            return first
-        row = await forms.row_of(conn, form_id, lock=True)
-        await apply(conn, row, await forms.form_of(conn, row), now)
-        return await keys.answer(conn, keyed) if keyed else None
+async def _on_form(deps: Deps, form_id: str, keyed: Keyed[str], apply: Apply) -> Answer:
+    """One command on one form, in one unit of work: its key's first answer replayed, or
+    the row locked, the change applied and the answer rendered (kept under the key)."""
+
+    async def act(uow: UnitOfWork) -> str:
+        row = await forms.row_of(uow.conn, form_id, lock=True)
+        await apply(uow, row, await forms.form_of(uow.conn, row))
+        return form_id
+
+    return await keys.run(deps.unit(), keyed, form_id, act)
 
 
 async def _save(
-    conn: asyncpg.Connection,
-    deps: Deps,
-    row: StoredForm,
-    move: Transition,
-    now: datetime,
-    **columns: Any,
+    uow: UnitOfWork, deps: Deps, row: StoredForm, move: Transition, **columns: Any
 ) -> None:
+    conn, now = uow.conn, uow.now()
     await forms.save(conn, move, now, trace_id=current_trace_id(), **columns)
-    await timers.apply(conn, deps, move, now)
+    await timers.apply(uow, deps, move)
     form_id, order_no = row.form_id, row.order_no
     if move.pay:
         await payouts.owe(
@@ -250,8 +257,7 @@ async def _save(
         )
     if move.sent_back_by is not None:
         await tell_staff(
-            conn,
-            deps.source,
+            uow,
             username=row.filed_by,
             template_id="refund_form_sent_back",
             params={
@@ -264,10 +270,9 @@ async def _save(
         )
 
 
-async def payout_succeeded(
-    conn: asyncpg.Connection, deps: Deps, form_id: str, reference: str, now: datetime
-) -> None:
+async def payout_succeeded(uow: UnitOfWork, deps: Deps, form_id: str, reference: str) -> None:
     """Paid: the form completes, the agent is told in-app and the customer by SMS."""
+    conn, now = uow.conn, uow.now()
     row = await forms.row_of(conn, form_id, lock=True)
     form = await forms.form_of(conn, row)
     if form.state is not State.PAYING:
@@ -282,55 +287,39 @@ async def payout_succeeded(
         payout_reference=reference,
         completed_at=now,
     )
-    await timers.apply(conn, deps, move, now)
+    await timers.apply(uow, deps, move)
     await _tell_outcome(
-        conn,
-        deps,
-        row,
-        "paid",
-        ("refund_form_paid", "refund_paid"),
-        now,
-        amount=yuan(row.amount_cents),
+        uow, row, "paid", ("refund_form_paid", "refund_paid"), amount=yuan(row.amount_cents)
     )
 
 
 async def _tell_outcome(
-    conn: asyncpg.Connection,
-    deps: Deps,
-    row: StoredForm,
-    outcome: str,
-    templates: tuple[str, str],
-    now: datetime,
-    **params: str,
+    uow: UnitOfWork, row: StoredForm, outcome: str, templates: tuple[str, str], **params: str
 ) -> None:
     """The form ended (paid or closed): the filing agent is told in-app and the customer by
     SMS, once each (dedupe keys ``refund-form-<id>-<outcome>-agent`` / ``-customer``)."""
     form_id, order_no = row.form_id, row.order_no
     await tell_staff(
-        conn,
-        deps.source,
+        uow,
         username=row.filed_by,
         template_id=templates[0],
         params={"form_id": form_id, "order_no": order_no, **params},
         dedupe_key=f"refund-form-{form_id}-{outcome}-agent",
     )
     await text_customer(
-        conn,
-        deps.source,
+        uow,
         phone=row.phone,
         template_id=templates[1],
         params={"order_no": order_no, **params},
         dedupe_key=f"refund-form-{form_id}-{outcome}-customer",
     )
     saga = "completed" if outcome == "paid" else outcome
-    metrics.saga_finished("refund_form", saga, (now - row.filed_at).total_seconds())
+    metrics.saga_finished("refund_form", saga, (uow.now() - row.filed_at).total_seconds())
 
 
-async def payout_gave_up(
-    conn: asyncpg.Connection, deps: Deps, form_id: str, detail: str, now: datetime
-) -> None:
-    row = await forms.row_of(conn, form_id, lock=True)
-    form = await forms.form_of(conn, row)
+async def payout_gave_up(uow: UnitOfWork, form_id: str, detail: str) -> None:
+    row = await forms.row_of(uow.conn, form_id, lock=True)
+    form = await forms.form_of(uow.conn, row)
     if form.state is not State.PAYING:
         return
-    await forms.save(conn, chain.payout_failed(form, detail=detail), now, trace_id=None)
+    await forms.save(uow.conn, chain.payout_failed(form, detail=detail), uow.now(), trace_id=None)

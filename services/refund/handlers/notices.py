@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import asyncpg
-
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     NOTIFY_SMS_REQUESTED,
     InappRequested,
     SmsRequested,
 )
-from shared.messaging.outbox import enqueue
+from shared.unit_of_work import UnitOfWork
 
 BY = "refund"
 
@@ -27,8 +25,7 @@ def yuan(cents: int) -> str:
 
 
 async def tell_staff(
-    conn: asyncpg.Connection,
-    source: str,
+    uow: UnitOfWork,
     *,
     username: str,
     template_id: str,
@@ -43,12 +40,11 @@ async def tell_staff(
         dedupe_key=dedupe_key,
         requested_by=BY,
     )
-    await enqueue(conn, NOTIFY_INAPP_REQUESTED, message, source=source)
+    await uow.publish(NOTIFY_INAPP_REQUESTED, message)
 
 
 async def text_customer(
-    conn: asyncpg.Connection,
-    source: str,
+    uow: UnitOfWork,
     *,
     phone: str,
     template_id: str,
@@ -58,4 +54,4 @@ async def text_customer(
     message = SmsRequested(
         phone=phone, template_id=template_id, params=params, dedupe_key=dedupe_key, requested_by=BY
     )
-    await enqueue(conn, NOTIFY_SMS_REQUESTED, message, source=source)
+    await uow.publish(NOTIFY_SMS_REQUESTED, message)

@@ -37,10 +37,10 @@ def retry_policy(deps: Deps) -> RetryPolicy:
 
 
 async def claim(deps: Deps) -> list[Payout]:
-    now = deps.now()
-    lease = now + timedelta(seconds=deps.settings.refund_payout_lease_seconds)
-    async with deps.pool.acquire() as conn, conn.transaction():
-        return await store.claim_due(conn, now, lease)
+    async with deps.unit() as uow:
+        now = uow.now()
+        lease = now + timedelta(seconds=deps.settings.refund_payout_lease_seconds)
+        return await store.claim_due(uow.conn, now, lease)
 
 
 async def pay_due(deps: Deps) -> int:
@@ -80,9 +80,9 @@ async def attempt(deps: Deps, payout: Payout) -> None:
 
 async def record(deps: Deps, payout: Payout, result: PayoutResult) -> None:
     """Record the provider's answer, unless another worker took the payout over meanwhile."""
-    now = deps.now()
     payout_id = payout.payout_id
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
         now_held = await store.lock(conn, payout_id)
         if now_held is None or now_held.status != "pending" or now_held.attempts != payout.attempts:
             return
@@ -91,9 +91,9 @@ async def record(deps: Deps, payout: Payout, result: PayoutResult) -> None:
             assert result.reference is not None
             await store.mark_paid(conn, payout_id, result.reference, now)
             if kind == "form":
-                await forms.payout_succeeded(conn, deps, subject, result.reference, now)
+                await forms.payout_succeeded(uow, deps, subject, result.reference)
             else:
-                await requested.payout_succeeded(conn, deps, subject, result.reference, now)
+                await requested.payout_succeeded(uow, subject, result.reference)
             return
         retry_at = retry_policy(deps).next_attempt(now_held.attempts, now)
         await store.mark_failed(conn, payout_id, result.detail, retry_at)
@@ -103,6 +103,6 @@ async def record(deps: Deps, payout: Payout, result: PayoutResult) -> None:
                 extra={"fields": {"payout_id": payout_id, "detail": result.detail}},
             )
             if kind == "form":
-                await forms.payout_gave_up(conn, deps, subject, result.detail, now)
+                await forms.payout_gave_up(uow, subject, result.detail)
             else:
-                await requested.payout_gave_up(conn, deps, subject, result.detail, now)
+                await requested.payout_gave_up(uow, subject, result.detail)

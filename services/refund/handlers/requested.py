@@ -5,9 +5,6 @@ caps, paid, and answered once on refund.completed.v1 / refund.rejected.v1."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-
-import asyncpg
 
 from services.refund.deps import Deps
 from services.refund.domain import requested as rules
@@ -30,7 +27,7 @@ from shared.contracts import (
 )
 from shared.http import Actor
 from shared.idempotency import Answer
-from shared.messaging.outbox import enqueue
+from shared.unit_of_work import UnitOfWork
 
 SMS_TEMPLATE = {"deposit": "deposit_refunded", "stored_value": "stored_value_refunded"}
 KEPT = {
@@ -50,11 +47,12 @@ KEPT = {
 contract (shared/contracts/base.py), which must not break the insert."""
 
 
-async def receive(conn: asyncpg.Connection, deps: Deps, request: RefundRequested) -> None:
+async def receive(uow: UnitOfWork, request: RefundRequested) -> None:
     """Open a refund for the request, once per request_id (a repeat changes nothing)."""
+    conn = uow.conn
     known = await store.by_request(conn, request.request_id)
     if known is None:
-        now = deps.now()
+        now = uow.now()
         inserted = await store.insert(
             conn,
             {
@@ -88,12 +86,10 @@ async def approve(
     confirmed_cents: int,
     opinion: str,
     actor: Actor,
-    keyed: Keyed | None = None,
-) -> Answer | None:
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
-            return first
+    keyed: Keyed[None],
+) -> Answer:
+    async def act(uow: UnitOfWork) -> None:
+        conn, now = uow.conn, uow.now()
         # lock order: the refund, then the day's totals (every approval takes both so)
         row = await store.row_of(conn, refund_id, lock=True)
         policy = (await store.policy(conn)).policy
@@ -131,7 +127,8 @@ async def approve(
             account=destination(row.kind, row.user_id, row.payout_method, row.payout_account),
             now=now,
         )
-        return await keys.answer(conn, keyed) if keyed else None
+
+    return await keys.run(deps.unit(), keyed, refund_id, act)
 
 
 async def reject(
@@ -141,31 +138,26 @@ async def reject(
     reason: str,
     detail: str,
     actor: Actor,
-    keyed: Keyed | None = None,
-) -> Answer | None:
+    keyed: Keyed[None],
+) -> Answer:
     """No refund: the requester is told, and gives the held money back on its side."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
-            return first
-        row = await store.row_of(conn, refund_id, lock=True)
+
+    async def act(uow: UnitOfWork) -> None:
+        row = await store.row_of(uow.conn, refund_id, lock=True)
         rules.reject(
             state=RequestedState(row.state),
             reason=reason,
             actor=actor.username,
             roles=actor.roles,
         )
-        await _rejected(conn, deps, row, reason, detail.strip(), actor.username, now)
-        return await keys.answer(conn, keyed) if keyed else None
+        await _rejected(uow, row, reason, detail.strip(), actor.username)
+
+    return await keys.run(deps.unit(), keyed, refund_id, act)
 
 
-async def retry_payout(
-    deps: Deps, refund_id: str, *, actor: Actor, keyed: Keyed | None = None
-) -> Answer | None:
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
-            return first
+async def retry_payout(deps: Deps, refund_id: str, *, actor: Actor, keyed: Keyed[None]) -> Answer:
+    async def act(uow: UnitOfWork) -> None:
+        conn, now = uow.conn, uow.now()
         row = await store.row_of(conn, refund_id, lock=True)
         rules.retry_payout(state=RequestedState(row.state), roles=actor.roles)
         await store.update(conn, refund_id, now, state=RequestedState.PAYING.value)
@@ -178,17 +170,17 @@ async def retry_payout(
             account=destination(row.kind, row.user_id, row.payout_method, row.payout_account),
             now=now,
         )
-        return await keys.answer(conn, keyed) if keyed else None
+
+    return await keys.run(deps.unit(), keyed, refund_id, act)
 
 
 async def give_up(
-    deps: Deps, refund_id: str, *, note: str, actor: Actor, keyed: Keyed | None = None
-) -> Answer | None:
+    deps: Deps, refund_id: str, *, note: str, actor: Actor, keyed: Keyed[None]
+) -> Answer:
     """A payout that cannot be made: the requester is told, and the day's caps get it back."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if keyed and (first := await keys.first_answer(conn, keyed, refund_id)):
-            return first
+
+    async def act(uow: UnitOfWork) -> None:
+        conn, now = uow.conn, uow.now()
         row = await store.row_of(conn, refund_id, lock=True)
         rules.give_up(state=RequestedState(row.state), roles=actor.roles, note=note)
         if row.business_day is not None:
@@ -202,26 +194,26 @@ async def give_up(
                 ),
             )
         await payouts.give_up(conn, payout_id("requested", refund_id), now)
-        await _rejected(conn, deps, row, "payout_failed", note.strip(), actor.username, now)
-        return await keys.answer(conn, keyed) if keyed else None
+        await _rejected(uow, row, "payout_failed", note.strip(), actor.username)
+
+    return await keys.run(deps.unit(), keyed, refund_id, act)
 
 
-async def set_policy(deps: Deps, policy: Policy, *, actor: Actor) -> None:
+async def set_policy(deps: Deps, policy: Policy, *, actor: Actor, keyed: Keyed[None]) -> Answer:
+    """The daily window and caps, as an ops supervisor sets them."""
     rules.require_supervisor(actor.roles)
     policy.validate()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        await store.set_policy(conn, policy, actor.username, deps.now())
+
+    async def act(uow: UnitOfWork) -> None:
+        await store.set_policy(uow.conn, policy, actor.username, uow.now())
+
+    return await keys.run(deps.unit(), keyed, "policy", act)
 
 
 async def _rejected(
-    conn: asyncpg.Connection,
-    deps: Deps,
-    row: RequestedRefund,
-    reason: str,
-    detail: str,
-    by: str,
-    now: datetime,
+    uow: UnitOfWork, row: RequestedRefund, reason: str, detail: str, by: str
 ) -> None:
+    conn, now = uow.conn, uow.now()
     await store.update(
         conn,
         row.refund_id,
@@ -232,8 +224,7 @@ async def _rejected(
         rejection=reason,
         detail=detail,
     )
-    await enqueue(
-        conn,
+    await uow.publish(
         REFUND_REJECTED,
         RefundRejected(
             request_id=row.request_id,
@@ -247,15 +238,13 @@ async def _rejected(
             rejected_by=by,
             rejected_at=now,
         ),
-        source=deps.source,
         ce_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund-rejected:{row.refund_id}")),
     )
     metrics.saga_finished("requested_refund", "rejected", (now - row.received_at).total_seconds())
 
 
-async def payout_succeeded(
-    conn: asyncpg.Connection, deps: Deps, refund_id: str, reference: str, now: datetime
-) -> None:
+async def payout_succeeded(uow: UnitOfWork, refund_id: str, reference: str) -> None:
+    conn, now = uow.conn, uow.now()
     row = await store.row_of(conn, refund_id, lock=True)
     if row.state != RequestedState.PAYING:
         return
@@ -267,8 +256,7 @@ async def payout_succeeded(
         payout_reference=reference,
         completed_at=now,
     )
-    await enqueue(
-        conn,
+    await uow.publish(
         REFUND_COMPLETED,
         RefundCompleted(
             request_id=row.request_id,
@@ -281,14 +269,12 @@ async def payout_succeeded(
             payout_reference=reference,
             completed_at=now,
         ),
-        source=deps.source,
         # one outcome per refund, ever: a stable id lets consumers' inboxes drop a repeat
         ce_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund-completed:{refund_id}")),
     )
     if row.phone:
         await text_customer(
-            conn,
-            deps.source,
+            uow,
             phone=row.phone,
             template_id=SMS_TEMPLATE[row.kind],
             params={"amount": yuan(row.amount_cents)},
@@ -297,12 +283,10 @@ async def payout_succeeded(
     metrics.saga_finished("requested_refund", "completed", (now - row.received_at).total_seconds())
 
 
-async def payout_gave_up(
-    conn: asyncpg.Connection, deps: Deps, refund_id: str, detail: str, now: datetime
-) -> None:
-    row = await store.row_of(conn, refund_id, lock=True)
+async def payout_gave_up(uow: UnitOfWork, refund_id: str, detail: str) -> None:
+    row = await store.row_of(uow.conn, refund_id, lock=True)
     if row.state != RequestedState.PAYING:
         return
     await store.update(
-        conn, refund_id, now, state=RequestedState.PAYOUT_FAILED.value, detail=detail
+        uow.conn, refund_id, uow.now(), state=RequestedState.PAYOUT_FAILED.value, detail=detail
     )

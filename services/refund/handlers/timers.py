@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-
-import asyncpg
+from datetime import timedelta
 
 from services.refund.deps import Deps
 from services.refund.domain.deadlines import ASSIGNEE_ROLE, LABEL, Deadline, Limit, Limits, describe
@@ -14,7 +12,7 @@ from services.refund.handlers.notices import tell_staff
 from services.refund.store import deadlines as store
 from shared import metrics
 from shared.contracts import REFUND_SLA_BREACHED, RefundSlaBreached
-from shared.messaging.outbox import enqueue
+from shared.unit_of_work import UnitOfWork
 
 
 def limits_of(deps: Deps) -> Limits:
@@ -26,12 +24,12 @@ def limits_of(deps: Deps) -> Limits:
     )
 
 
-async def apply(conn: asyncpg.Connection, deps: Deps, step: Transition, now: datetime) -> None:
+async def apply(uow: UnitOfWork, deps: Deps, step: Transition) -> None:
     """Start, stop, pause or resume the form's limits as the transition says."""
     if not step.timers and step.pause is None:
         return
-    form_id = step.after.form_id
-    current = {d.limit: d for d in await store.of_form(conn, form_id)}
+    form_id, now = step.after.form_id, uow.now()
+    current = {d.limit: d for d in await store.of_form(uow.conn, form_id)}
     changed: dict[Limit, Deadline] = {}
     limits = limits_of(deps)
     for limit, timer in step.timers:
@@ -46,17 +44,14 @@ async def apply(conn: asyncpg.Connection, deps: Deps, step: Transition, now: dat
         for limit, d in {**current, **changed}.items():
             changed[limit] = d.pause(now) if step.pause else d.resume(now)
     for d in changed.values():
-        await store.upsert(conn, d)
+        await store.upsert(uow.conn, d)
 
 
-async def breached(
-    conn: asyncpg.Connection, deps: Deps, d: Deadline, order_no: str, now: datetime
-) -> None:
+async def breached(uow: UnitOfWork, deps: Deps, d: Deadline, order_no: str) -> None:
     """Record a breach: on the form, on refund.sla.breached.v1, in metrics, to the duty lead."""
-    limit = describe(limits_of(deps).of(d.limit))
-    await store.upsert(conn, d.breach(now) if d.breached_at is None else d)
-    await enqueue(
-        conn,
+    limit, now = describe(limits_of(deps).of(d.limit)), uow.now()
+    await store.upsert(uow.conn, d.breach(now) if d.breached_at is None else d)
+    await uow.publish(
         REFUND_SLA_BREACHED,
         RefundSlaBreached(
             form_id=d.form_id,
@@ -66,13 +61,11 @@ async def breached(
             breached_at=now,
             assignee_role=ASSIGNEE_ROLE[d.limit],
         ),
-        source=deps.source,
         # one event per form and limit, ever: a stable id lets consumers drop a repeat
         ce_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund-sla:{d.form_id}:{d.limit.value}")),
     )
     await tell_staff(
-        conn,
-        deps.source,
+        uow,
         username=deps.settings.refund_duty_lead_inbox,
         template_id="refund_form_overdue",
         params={"form_id": d.form_id, "order_no": order_no, "step": LABEL[d.limit], "limit": limit},
@@ -83,9 +76,8 @@ async def breached(
 
 async def sweep_breaches(deps: Deps) -> int:
     """The durable timer: every running limit past due is breached, once (SKIP LOCKED)."""
-    now = deps.now()
-    async with deps.pool.acquire() as conn, conn.transaction():
-        overdue = await store.lock_overdue(conn, now)
+    async with deps.unit() as uow:
+        overdue = await store.lock_overdue(uow.conn, uow.now())
         for deadline, order_no in overdue:
-            await breached(conn, deps, deadline, order_no, now)
+            await breached(uow, deps, deadline, order_no)
     return len(overdue)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Path, status
+from fastapi.responses import Response
 
 from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
 from services.refund.aftersales.api.views import activation_out, return_address
 from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
+from services.refund.aftersales.domain.activation import Activation
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.handlers import activations as handlers
 from services.refund.aftersales.store import activations as store
 from services.refund.aftersales.store import sellers as seller_store
+from services.refund.api.common import answered
+from services.refund.handlers.keys import Keyed
 from shared.api.aftersales import (
     ActivationDetail,
     ActivationEvent,
@@ -23,7 +28,8 @@ from shared.api.aftersales import (
     ActivationReviewIn,
     ActivationStatus,
 )
-from shared.http import Actor, CurrentActor
+from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import Position, decode_cursor, page_of
 
 router = APIRouter(tags=["aftersales activations"])
@@ -31,10 +37,24 @@ SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/activations", status_code=status.HTTP_201_CREATED, response_model=ActivationOut)
-async def apply(body: ActivationIn, ctx: AftersalesContext, actor: CurrentActor) -> ActivationOut:
-    """Apply (or, after a rejection, apply again) with a three-level return address."""
-    row = await handlers.apply(ctx, body.seller_id, return_address(body.return_address), actor)
-    return activation_out(row, actor)
+async def apply(
+    body: ActivationIn, ctx: AftersalesContext, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
+    """Apply (or, after a rejection, apply again) with a three-level return address.
+    Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = Command("apply", body.seller_id, body.model_dump(mode="json"))
+    keyed = _keyed(idempotency_key, command, actor, status.HTTP_201_CREATED)
+    address = return_address(body.return_address)
+    return answered(await handlers.apply(ctx, body.seller_id, address, actor, keyed))
+
+
+def _keyed(key: str | None, command: Command, actor: Actor, status: int = 200) -> Keyed[Activation]:
+    """The command answers with the application as it left it (kept under the key)."""
+
+    async def render(_: asyncpg.Connection, row: Activation) -> ActivationOut:
+        return activation_out(row, actor)
+
+    return Keyed(key, command, render, status)
 
 
 @router.get("/activations", response_model=ActivationListOut)
@@ -103,8 +123,14 @@ async def _sellers_of(ctx: Context, actor: Actor) -> frozenset[str] | None:
 
 @router.post("/activations/{seller_id}/review", response_model=ActivationOut)
 async def review(
-    seller_id: SellerPath, body: ActivationReviewIn, ctx: AftersalesContext, actor: CurrentActor
-) -> ActivationOut:
-    """Approve, or reject with the reason the seller will read."""
-    row = await handlers.review(ctx, seller_id, body.decision == "approve", body.reason, actor)
-    return activation_out(row, actor)
+    seller_id: SellerPath,
+    body: ActivationReviewIn,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Approve, or reject with the reason the seller will read. Accepts an Idempotency-Key."""
+    command = Command("review_activation", seller_id, body.model_dump(mode="json"))
+    keyed = _keyed(idempotency_key, command, actor)
+    approve = body.decision == "approve"
+    return answered(await handlers.review(ctx, seller_id, approve, body.reason, actor, keyed))

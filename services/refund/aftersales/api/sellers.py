@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 
 from services.refund.aftersales.api.common import AftersalesContext
 from services.refund.aftersales.domain.sellers import StaffMember
 from services.refund.aftersales.handlers import sellers as handlers
+from services.refund.api.common import answered, fields_of
+from services.refund.handlers.keys import Keyed
 from shared.api.aftersales import StaffIn, StaffListOut, StaffOut
-from shared.http import CurrentActor
+from shared.http import CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 
 router = APIRouter(tags=["aftersales sellers"])
 SellerPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def staff_out(row: StaffMember) -> StaffOut:
-    return StaffOut(
-        seller_id=row.seller_id,
-        username=row.username,
-        permissions=row.permissions,
-        added_by=row.added_by,
-        added_at=row.added_at,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
-    )
+    return StaffOut.model_validate(fields_of(row))
 
 
 @router.get("/sellers/{seller_id}/staff", response_model=StaffListOut)
@@ -53,7 +50,17 @@ async def put_staff(
     body: StaffIn,
     ctx: AftersalesContext,
     actor: CurrentActor,
-) -> StaffOut:
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """Add a staff member or change what they may do: ``review``, ``process``, both, or
-    none. Only the seller's main account (403 ``not_main_account``)."""
-    return staff_out(await handlers.set_staff(ctx, seller_id, username, body.permissions, actor))
+    none. Only the seller's main account (403 ``not_main_account``). Accepts an
+    Idempotency-Key: a repeat answers as the first did."""
+
+    async def render(_: asyncpg.Connection, row: StaffMember) -> StaffOut:
+        return staff_out(row)
+
+    command = Command("set_staff", f"{seller_id}:{username}", body.model_dump(mode="json"))
+    keyed = Keyed(idempotency_key, command, render)
+    return answered(
+        await handlers.set_staff(ctx, seller_id, username, body.permissions, actor, keyed)
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 
 from services.refund.aftersales.api.common import AftersalesContext, Cursor, Limit
 from services.refund.aftersales.api.views import (
@@ -23,12 +24,15 @@ from services.refund.aftersales.deps import Context
 from services.refund.aftersales.domain import permissions
 from services.refund.aftersales.domain.errors import ImageNotFound, TicketNotFound
 from services.refund.aftersales.domain.images import ImageKind
-from services.refund.aftersales.domain.stored import OverdueTicket, StoredTicket
+from services.refund.aftersales.domain.stored import OverdueTicket, StoredTicket, TicketImage
 from services.refund.aftersales.domain.ticket_query import TicketQuery, opening_days
 from services.refund.aftersales.domain.tickets import ReviewOutcome, TicketStatus
 from services.refund.aftersales.handlers import sellers
 from services.refund.aftersales.handlers import tickets as handlers
+from services.refund.aftersales.handlers.tickets import BatchResult
 from services.refund.aftersales.store import tickets as store
+from services.refund.api.common import answered, fields_of
+from services.refund.handlers.keys import Keyed
 from shared.api.aftersales import (
     BatchItemOut,
     BatchReviewIn,
@@ -47,7 +51,9 @@ from shared.api.aftersales import (
     TicketOut,
     TicketPageOut,
 )
-from shared.http import Actor, CurrentActor
+from shared.db import Db
+from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import (
     Position,
     decode_serial_cursor,
@@ -63,14 +69,25 @@ def _may_read(actor: Actor) -> None:
     permissions.require(actor.roles, permissions.TICKET_READERS, "reading service tickets")
 
 
-async def _out(ctx: Context, actor: Actor, stored: Sequence[StoredTicket]) -> list[TicketOut]:
+async def _out(db: Db, actor: Actor, stored: Sequence[StoredTicket]) -> list[TicketOut]:
     """The tickets with the buttons each shows this actor (the rule its command checks)."""
-    actions = await sellers.actions_for(ctx.pool, actor, [s.ticket for s in stored])
+    actions = await sellers.actions_for(db, actor, [s.ticket for s in stored])
     return [ticket_out(s, actions[s.ticket.id]) for s in stored]
 
 
-async def _one(ctx: Context, actor: Actor, stored: StoredTicket) -> TicketOut:
-    return (await _out(ctx, actor, [stored]))[0]
+async def _one(db: Db, actor: Actor, stored: StoredTicket) -> TicketOut:
+    return (await _out(db, actor, [stored]))[0]
+
+
+def _keyed(
+    key: str | None, command: Command, actor: Actor, status: int = 200
+) -> Keyed[StoredTicket]:
+    """The command answers with the ticket as it left it (kept under the key, if any)."""
+
+    async def render(conn: asyncpg.Connection, stored: StoredTicket) -> TicketOut:
+        return await _one(conn, actor, stored)
+
+    return Keyed(key, command, render, status)
 
 
 def _position(stored: StoredTicket) -> Position:
@@ -92,11 +109,16 @@ async def _readable(ctx: Context, actor: Actor, ticket_id: int) -> StoredTicket:
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
-async def open_ticket(body: TicketIn, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
+async def open_ticket(
+    body: TicketIn, ctx: AftersalesContext, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
     """Open a ticket for a customer (the seller's after-sales must be active). It waits for
-    review; unreviewed for 48 hours, the system approves it."""
+    review; unreviewed for 48 hours, the system approves it. Accepts an Idempotency-Key: a
+    repeat answers as the first did (the same ticket)."""
     uploads = [upload(i) for i in body.images]
-    return await _one(ctx, actor, await handlers.open_ticket(ctx, new_ticket(body), uploads, actor))
+    command = Command("open_ticket", body.seller_id, body.model_dump(mode="json"))
+    keyed = _keyed(idempotency_key, command, actor, status.HTTP_201_CREATED)
+    return answered(await handlers.open_ticket(ctx, new_ticket(body), uploads, actor, keyed))
 
 
 @router.get("/tickets", response_model=TicketPageOut)
@@ -136,7 +158,7 @@ async def list_tickets(
     )
     page = page_of(rows, limit, _position)
     return TicketPageOut(
-        items=await _out(ctx, actor, page.items),
+        items=await _out(ctx.pool, actor, page.items),
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
@@ -166,7 +188,7 @@ async def overdue(
         limit=limit + 1,
     )
     page = page_of(rows, limit, _late_position)
-    shown = await _out(ctx, actor, [late.stored for late in page.items])
+    shown = await _out(ctx.pool, actor, [late.stored for late in page.items])
     return OverdueListOut(
         items=[
             OverdueTicketOut(
@@ -181,13 +203,30 @@ async def overdue(
 
 @router.post("/tickets/review-batch", response_model=BatchReviewOut)
 async def review_batch(
-    body: BatchReviewIn, ctx: AftersalesContext, actor: CurrentActor
-) -> BatchReviewOut:
+    body: BatchReviewIn,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """One outcome for many tickets, with a result per ticket: those that cannot take it
-    are reported, the others are reviewed."""
-    results = await handlers.review_batch(
-        ctx, body.ticket_ids, review_of(body.outcome, body.reason), actor
+    are reported, the others are reviewed. Accepts an Idempotency-Key: a repeat answers
+    as the first did."""
+
+    async def render(_: asyncpg.Connection, results: list[BatchResult]) -> BatchReviewOut:
+        return _batch_out(results)
+
+    command = Command("review_batch", "tickets", body.model_dump(mode="json"))
+    answer = await handlers.review_batch(
+        ctx,
+        body.ticket_ids,
+        review_of(body.outcome, body.reason),
+        actor,
+        Keyed(idempotency_key, command, render),
     )
+    return answered(answer)
+
+
+def _batch_out(results: list[BatchResult]) -> BatchReviewOut:
     items = [
         BatchItemOut(
             ticket_id=r.ticket_id,
@@ -211,51 +250,77 @@ async def get_ticket(
     history = await store.history(ctx.pool, ticket_id)
     images = await store.images(ctx.pool, ticket_id)
     return TicketDetailOut(
-        **(await _one(ctx, actor, found)).model_dump(),
-        history=[TicketEventOut.model_validate(asdict(h)) for h in history],
+        **(await _one(ctx.pool, actor, found)).model_dump(),
+        history=[TicketEventOut.model_validate(fields_of(h)) for h in history],
         images=[image_out(i) for i in images],
     )
 
 
 @router.post("/tickets/{ticket_id}/review", response_model=TicketOut)
 async def review(
-    ticket_id: int, body: ReviewIn, ctx: AftersalesContext, actor: CurrentActor
-) -> TicketOut:
+    ticket_id: int,
+    body: ReviewIn,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """One of the five outcomes (aftersales_reviewer), with up to 3 images of the review's
-    own (the customer's images do not count against them)."""
+    own (the customer's images do not count against them). Accepts an Idempotency-Key."""
     uploads = [upload(i) for i in body.images]
     decision = review_of(body.outcome, body.reason)
-    return await _one(ctx, actor, await handlers.review(ctx, ticket_id, decision, uploads, actor))
+    command = Command("review", str(ticket_id), body.model_dump(mode="json"))
+    keyed = _keyed(idempotency_key, command, actor)
+    return answered(await handlers.review(ctx, ticket_id, decision, uploads, actor, keyed))
 
 
 @router.post("/tickets/{ticket_id}/receive", response_model=TicketOut)
-async def receive(ticket_id: int, ctx: AftersalesContext, actor: CurrentActor) -> TicketOut:
-    """The customer's return arrived (aftersales_processor)."""
-    return await _one(ctx, actor, await handlers.receive(ctx, ticket_id, actor))
+async def receive(
+    ticket_id: int, ctx: AftersalesContext, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
+    """The customer's return arrived (aftersales_processor). Accepts an Idempotency-Key."""
+    keyed = _keyed(idempotency_key, Command("receive", str(ticket_id)), actor)
+    return answered(await handlers.receive(ctx, ticket_id, actor, keyed))
 
 
 @router.post("/tickets/{ticket_id}/process", response_model=TicketOut)
 async def process(
-    ticket_id: int, body: ProcessIn, ctx: AftersalesContext, actor: CurrentActor
-) -> TicketOut:
-    """What was done with it (aftersales_processor): the ticket is completed."""
+    ticket_id: int,
+    body: ProcessIn,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """What was done with it (aftersales_processor): the ticket is completed. Accepts an
+    Idempotency-Key."""
     result = processing_result(body.result)
-    return await _one(ctx, actor, await handlers.process(ctx, ticket_id, result, actor))
+    command = Command("process", str(ticket_id), {"result": body.result})
+    keyed = _keyed(idempotency_key, command, actor)
+    return answered(await handlers.process(ctx, ticket_id, result, actor, keyed))
 
 
 @router.post(
     "/tickets/{ticket_id}/images", status_code=status.HTTP_201_CREATED, response_model=ImageListOut
 )
 async def add_images(
-    ticket_id: int, body: ImagesIn, ctx: AftersalesContext, actor: CurrentActor
-) -> ImageListOut:
+    ticket_id: int,
+    body: ImagesIn,
+    ctx: AftersalesContext,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """Add images of one kind: the customer's (agents, duty leads) or the review's
     (reviewers; the default for them). At most 3 of each kind, each under 800 KB (422 /
-    413 otherwise)."""
+    413 otherwise). Accepts an Idempotency-Key: a repeat adds nothing again."""
     asked = ImageKind(body.kind) if body.kind else None
     kind = handlers.image_kind_of(actor, asked)
-    added = await handlers.add_images(ctx, ticket_id, kind, [upload(i) for i in body.images], actor)
-    return ImageListOut(items=[image_out(i) for i in added], **whole_list(len(added)))
+
+    async def render(_: asyncpg.Connection, added: list[TicketImage]) -> ImageListOut:
+        return ImageListOut(items=[image_out(i) for i in added], **whole_list(len(added)))
+
+    command = Command("add_images", str(ticket_id), body.model_dump(mode="json"))
+    keyed = Keyed(idempotency_key, command, render, status.HTTP_201_CREATED)
+    uploads = [upload(i) for i in body.images]
+    return answered(await handlers.add_images(ctx, ticket_id, kind, uploads, actor, keyed))
 
 
 @router.get("/tickets/{ticket_id}/images", response_model=ImageListOut)

@@ -22,6 +22,7 @@ from services.refund.aftersales.domain.tickets import (
     ServiceType,
     TicketAction,
 )
+from services.refund.api.common import fields_of
 from shared.api.aftersales import (
     ActivationOut,
     AddressIn,
@@ -90,38 +91,18 @@ def activation_out(a: Activation, actor: Actor, *, masked: bool = False) -> Acti
 
 
 def image_out(image: TicketImage) -> ImageOut:
-    return ImageOut(
-        id=image.id,
-        kind=image.kind,
-        filename=image.filename,
-        content_type=image.content_type,
-        size_bytes=image.size_bytes,
-        uploaded_by=image.uploaded_by,
-        uploaded_at=image.uploaded_at,
-    )
+    return ImageOut.model_validate(fields_of(image))
 
 
 def ticket_out(stored: StoredTicket, actions: Sequence[TicketAction]) -> TicketOut:
     """The ticket as it is shown, with the buttons the caller's rule gave (``actions_for``)."""
     t = stored.ticket
-    return TicketOut(
-        id=t.id,
-        seller_id=t.seller_id,
-        application_no=t.application_no,
-        order_no=stored.order_no,
-        customer_id=stored.customer_id,
-        service_type=stored.service_type,
-        description=stored.description,
-        status=t.status,
-        outcome=t.outcome.value if t.outcome else None,
-        review_reason=t.review_reason,
-        reviewed_by=t.reviewed_by,
-        reviewed_at=t.reviewed_at,
-        processing_result=t.processing_result.value if t.processing_result else None,
-        created_by=stored.created_by,
-        created_at=t.created_at,
-        review_due_at=t.review_due_at,
-        receipt_due_at=t.receipt_due_at,
-        processing_due_at=t.processing_due_at,
-        actions=[a.value for a in actions],
+    return TicketOut.model_validate(
+        fields_of(t)
+        | fields_of(stored)
+        | {
+            "outcome": t.outcome.value if t.outcome else None,
+            "processing_result": t.processing_result.value if t.processing_result else None,
+            "actions": [a.value for a in actions],
+        }
     )

@@ -9,14 +9,21 @@ from services.refund.aftersales.domain import permissions, regions
 from services.refund.aftersales.domain.activation import Activation, ReturnAddress
 from services.refund.aftersales.domain.errors import ActivationNotFound
 from services.refund.aftersales.store import activations as store
+from services.refund.handlers import keys
+from services.refund.handlers.keys import Keyed
 from shared.http import Actor
+from shared.idempotency import Answer
+from shared.unit_of_work import UnitOfWork
 
 
-async def apply(ctx: Context, seller_id: str, address: ReturnAddress, actor: Actor) -> Activation:
+async def apply(
+    ctx: Context, seller_id: str, address: ReturnAddress, actor: Actor, keyed: Keyed[Activation]
+) -> Answer:
     permissions.require(actor.roles, permissions.SELLER_STAFF, "applying for after-sales")
-    now = ctx.now()
     levels = regions.levels_of(national(), address.province.strip(), address.city.strip())
-    async with ctx.pool.acquire() as conn, conn.transaction():
+
+    async def act(uow: UnitOfWork) -> Activation:
+        conn, now = uow.conn, uow.now()
         # Two first applications at once: the advisory lock orders them on the seller.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"activation:{seller_id}")
         current = await store.get(conn, seller_id, lock=True)
@@ -25,15 +32,23 @@ async def apply(ctx: Context, seller_id: str, address: ReturnAddress, actor: Act
         await store.record(conn, applied, "applied", actor.username, now)
         return saved
 
+    return await keys.run(ctx.unit(), keyed, seller_id, act)
+
 
 async def review(
-    ctx: Context, seller_id: str, approve: bool, reason: str | None, actor: Actor
-) -> Activation:
+    ctx: Context,
+    seller_id: str,
+    approve: bool,
+    reason: str | None,
+    actor: Actor,
+    keyed: Keyed[Activation],
+) -> Answer:
     permissions.require(
         actor.roles, permissions.ACTIVATION_REVIEWERS, "reviewing an after-sales application"
     )
-    now = ctx.now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
+
+    async def act(uow: UnitOfWork) -> Activation:
+        conn, now = uow.conn, uow.now()
         current = await store.get(conn, seller_id, lock=True)
         if current is None:
             raise ActivationNotFound(f"seller {seller_id} has not applied for after-sales")
@@ -42,3 +57,5 @@ async def review(
         action = "approved" if approve else "rejected"
         await store.record(conn, reviewed, action, actor.username, now)
         return saved
+
+    return await keys.run(ctx.unit(), keyed, seller_id, act)

@@ -15,8 +15,12 @@ from services.refund.aftersales.domain.errors import (
 from services.refund.aftersales.domain.sellers import Permission, Staffing, StaffMember
 from services.refund.aftersales.domain.tickets import Ticket, TicketAction
 from services.refund.aftersales.store import sellers as store
+from services.refund.handlers import keys
+from services.refund.handlers.keys import Keyed
 from shared.db import Db
 from shared.http import Actor
+from shared.idempotency import Answer
+from shared.unit_of_work import UnitOfWork
 
 SELLER_ROLES = frozenset(rules.ROLE_OF.values())
 
@@ -70,10 +74,15 @@ async def check_reads(db: Db, actor: Actor, seller_id: str, ticket_id: int) -> N
 
 
 async def set_staff(
-    ctx: Context, seller_id: str, username: str, given: Iterable[str], actor: Actor
-) -> StaffMember:
-    now = ctx.now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
+    ctx: Context,
+    seller_id: str,
+    username: str,
+    given: Iterable[str],
+    actor: Actor,
+    keyed: Keyed[StaffMember],
+) -> Answer:
+    async def act(uow: UnitOfWork) -> StaffMember:
+        conn, now = uow.conn, uow.now()
         await conn.execute(
             "SELECT 1 FROM aftersales_activations WHERE seller_id = $1 FOR UPDATE", seller_id
         )
@@ -82,6 +91,8 @@ async def set_staff(
         return await store.set_staff(
             conn, seller_id, username.strip(), checked, actor.username, now
         )
+
+    return await keys.run(ctx.unit(), keyed, f"{seller_id}:{username.strip()}", act)
 
 
 async def list_staff(ctx: Context, seller_id: str, actor: Actor) -> list[StaffMember]:

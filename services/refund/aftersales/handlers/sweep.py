@@ -23,7 +23,7 @@ from services.refund.aftersales.store import sellers
 from services.refund.aftersales.store import tickets as store
 from shared import metrics
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
-from shared.messaging.outbox import enqueue
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -38,8 +38,8 @@ class SweepResult:
 
 
 async def auto_approve(ctx: Context) -> int:
-    now = ctx.now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
+    async with ctx.unit() as uow:
+        conn, now = uow.conn, uow.now()
         due = await store.claim_auto_approvals(conn, now, BATCH)
         for before in due:
             after = rules.auto_approve(before, now, ctx.limits)
@@ -73,13 +73,12 @@ async def _recipients(conn: asyncpg.Connection, seller_id: str, stage: Stage) ->
     return sorted(p for p in people if needed in staffing.permissions_of(p))
 
 
-async def _remind(ctx: Context, conn: asyncpg.Connection, late: OverdueTicket) -> None:
+async def _remind(uow: UnitOfWork, late: OverdueTicket) -> None:
     ticket, stage = late.stored.ticket, late.stage
-    recipients = await _recipients(conn, ticket.seller_id, stage)
+    recipients = await _recipients(uow.conn, ticket.seller_id, stage)
     key = rules.reminder_key(ticket, stage)
     for recipient in recipients:
-        await enqueue(
-            conn,
+        await uow.publish(
             NOTIFY_INAPP_REQUESTED,
             InappRequested(
                 recipient=recipient,
@@ -93,18 +92,19 @@ async def _remind(ctx: Context, conn: asyncpg.Connection, late: OverdueTicket) -
                 dedupe_key=f"{key}:{recipient}",
                 requested_by="refund",
             ),
-            source=ctx.source,
         )
-    await store.remember_reminder(conn, ticket.id, stage.value, recipients, ctx.now())
+    await store.remember_reminder(uow.conn, ticket.id, stage.value, recipients, uow.now())
     metrics.sla_breached(breach_step(stage))
 
 
 async def remind(ctx: Context) -> int:
-    now = ctx.now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        late = await store.claim_unreminded(conn, now, now - ctx.limits.remind_review_after, BATCH)
+    async with ctx.unit() as uow:
+        now = uow.now()
+        late = await store.claim_unreminded(
+            uow.conn, now, now - ctx.limits.remind_review_after, BATCH
+        )
         for one in late:
-            await _remind(ctx, conn, one)
+            await _remind(uow, one)
     return len(late)
 
 

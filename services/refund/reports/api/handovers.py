@@ -4,26 +4,47 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 
-from services.refund.api.common import page_out
+from services.refund.api.common import answered, page_out
+from services.refund.handlers.keys import Keyed
 from services.refund.reports.api.common import ReportsContext
 from services.refund.reports.api.views import draft, handover_out
 from services.refund.reports.domain.errors import HandoverNotFound
+from services.refund.reports.domain.handover import HandoverRecord
 from services.refund.reports.handlers import handovers as handlers
 from services.refund.reports.store import handovers as store
 from shared.api.refund_reports import HandoverIn, HandoverOut, HandoverPageOut
-from shared.http import CurrentActor
+from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import MAX_LIMIT, decode_cursor
 
 router = APIRouter(tags=["handovers"])
 
 
+def _keyed(
+    key: str | None, command: Command, actor: Actor, status: int = 200
+) -> Keyed[HandoverRecord]:
+    """The command answers with the handover as it left it (kept under the key, if any)."""
+
+    async def render(_: asyncpg.Connection, record: HandoverRecord) -> HandoverOut:
+        return handover_out(record, actor)
+
+    return Keyed(key, command, render, status)
+
+
 @router.post("/handovers", status_code=status.HTTP_201_CREATED, response_model=HandoverOut)
-async def hand_over(body: HandoverIn, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
+async def hand_over(
+    body: HandoverIn, ctx: ReportsContext, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
     """Hand the shift over: finished work, follow-ups, and the forms finance handled, was
-    submitted and sent back during the shift (computed from the forms)."""
-    return handover_out(await handlers.hand_over(ctx, draft(body), actor), actor)
+    submitted and sent back during the shift (computed from the forms). Accepts an
+    Idempotency-Key: a repeat answers as the first did (the same handover)."""
+    command = Command("hand_over", actor.username, body.model_dump(mode="json"))
+    keyed = _keyed(idempotency_key, command, actor, status.HTTP_201_CREATED)
+    return answered(await handlers.hand_over(ctx, draft(body), actor, keyed))
 
 
 @router.get("/handovers", response_model=HandoverPageOut)
@@ -55,6 +76,11 @@ async def get_handover(handover_id: int, ctx: ReportsContext, actor: CurrentActo
 
 
 @router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverOut)
-async def acknowledge(handover_id: int, ctx: ReportsContext, actor: CurrentActor) -> HandoverOut:
-    """The next duty lead takes the shift over (403 ``same_person`` for whoever wrote it)."""
-    return handover_out(await handlers.acknowledge(ctx, handover_id, actor), actor)
+async def acknowledge(
+    handover_id: int, ctx: ReportsContext, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> Response:
+    """The next duty lead takes the shift over (403 ``same_person`` for whoever wrote it).
+    Accepts an Idempotency-Key: a repeat answers as the first did."""
+    command = Command("acknowledge", str(handover_id))
+    keyed = _keyed(idempotency_key, command, actor)
+    return answered(await handlers.acknowledge(ctx, handover_id, actor, keyed))

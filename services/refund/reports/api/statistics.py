@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from services.refund.api.common import page_out
+from services.refund.api.common import answered, fields_of, page_out
 from services.refund.domain import periods
+from services.refund.handlers.keys import Keyed
 from services.refund.reports.api.common import ReportsContext
 from services.refund.reports.api.views import totals_out
 from services.refund.reports.domain import due, monthly
@@ -28,7 +31,9 @@ from shared.api.refund_reports import (
     StatisticsState,
     StatisticsStepOut,
 )
-from shared.http import Actor, CurrentActor
+from shared.db import Db
+from shared.http import Actor, CurrentActor, IdempotencyKey
+from shared.idempotency import Command
 from shared.paging import MAX_LIMIT, decode_cursor
 
 router = APIRouter(tags=["monthly statistics"])
@@ -36,13 +41,11 @@ _ONE = "/reports/monthly-statistics/{month}/{department}"
 
 
 def _decision(d: Decision) -> DecisionOut:
-    return DecisionOut(by=d.by, at=d.at, text=d.text)
+    return DecisionOut.model_validate(fields_of(d))
 
 
 def _step(h: HistoryRow) -> StatisticsStepOut:
-    return StatisticsStepOut(
-        action=h.action, actor=h.actor, role=h.role, opinion=h.opinion, at=h.at
-    )
+    return StatisticsStepOut.model_validate(fields_of(h))
 
 
 def summary(m: MonthStatistics, actor: Actor, ctx: ReportsContext) -> MonthlyStatisticsSummaryOut:
@@ -63,9 +66,11 @@ def summary(m: MonthStatistics, actor: Actor, ctx: ReportsContext) -> MonthlySta
     )
 
 
-async def detail(ctx: ReportsContext, m: MonthStatistics, actor: Actor) -> MonthlyStatisticsOut:
+async def detail(
+    ctx: ReportsContext, db: Db, m: MonthStatistics, actor: Actor
+) -> MonthlyStatisticsOut:
     s = m.statistics
-    steps = [_step(h) for h in await store.history(ctx.pool, s.month, s.department)]
+    steps = [_step(h) for h in await store.history(db, s.month, s.department)]
     return MonthlyStatisticsOut(
         **summary(m, actor, ctx).model_dump(),
         follow_ups=[h for h in steps if h.action == "follow_up"],
@@ -100,16 +105,27 @@ async def get_statistics(
     """Where the month's statistics stand, who decided what, the follow-up section."""
     first = periods.parse_month(month)
     handlers.require_reader(actor, department)
-    return await detail(ctx, await store.get(ctx.pool, first, department), actor)
+    return await detail(ctx, ctx.pool, await store.get(ctx.pool, first, department), actor)
 
 
 async def _decide(
-    ctx: ReportsContext, month: str, department: Department, action: str, actor: Actor, text: str
-) -> MonthlyStatisticsOut:
-    decided = await handlers.decide(
-        ctx, periods.parse_month(month), department, action, actor, text
-    )
-    return await detail(ctx, decided, actor)
+    ctx: ReportsContext,
+    month: str,
+    department: Department,
+    action: str,
+    actor: Actor,
+    text: str,
+    key: str | None,
+) -> Response:
+    """Accepts an Idempotency-Key: a repeat answers as the first did."""
+    first = periods.parse_month(month)
+
+    async def render(conn: asyncpg.Connection, decided: MonthStatistics) -> MonthlyStatisticsOut:
+        return await detail(ctx, conn, decided, actor)
+
+    command = Command(f"statistics_{action}", f"{month}:{department.value}", {"text": text})
+    keyed = Keyed(key, command, render)
+    return answered(await handlers.decide(ctx, first, department, action, actor, text, keyed))
 
 
 @router.post(f"{_ONE}/return", response_model=MonthlyStatisticsOut)
@@ -119,9 +135,10 @@ async def return_statistics(
     body: StatisticsReasonIn,
     ctx: ReportsContext,
     actor: CurrentActor,
-) -> MonthlyStatisticsOut:
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """The admin/HR office sends the table back to the head, with a reason."""
-    return await _decide(ctx, month, department, "return", actor, body.reason)
+    return await _decide(ctx, month, department, "return", actor, body.reason, idempotency_key)
 
 
 def _opinion_route(action: str, doc: str) -> None:
@@ -130,9 +147,11 @@ def _opinion_route(action: str, doc: str) -> None:
         department: Department,
         ctx: ReportsContext,
         actor: CurrentActor,
+        idempotency_key: IdempotencyKey,
         body: StatisticsOpinionIn | None = None,
-    ) -> MonthlyStatisticsOut:
-        return await _decide(ctx, month, department, action, actor, body.opinion if body else "")
+    ) -> Response:
+        opinion = body.opinion if body else ""
+        return await _decide(ctx, month, department, action, actor, opinion, idempotency_key)
 
     decide.__name__, decide.__doc__ = action, doc
     router.post(f"{_ONE}/{action}", response_model=MonthlyStatisticsOut)(decide)
@@ -148,10 +167,14 @@ _opinion_route(
 
 @router.post(f"{_ONE}/archive", response_model=MonthlyStatisticsOut)
 async def archive(
-    month: str, department: Department, ctx: ReportsContext, actor: CurrentActor
-) -> MonthlyStatisticsOut:
+    month: str,
+    department: Department,
+    ctx: ReportsContext,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """The admin/HR office archives the verified table: it never changes again."""
-    return await _decide(ctx, month, department, "archive", actor, "")
+    return await _decide(ctx, month, department, "archive", actor, "", idempotency_key)
 
 
 @router.post(f"{_ONE}/follow-ups", response_model=MonthlyStatisticsOut)
@@ -161,6 +184,7 @@ async def follow_up(
     body: FollowUpNoteIn,
     ctx: ReportsContext,
     actor: CurrentActor,
-) -> MonthlyStatisticsOut:
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """后期执行情况跟踪: the admin/HR office notes how things went, on an archived month."""
-    return await _decide(ctx, month, department, "follow_up", actor, body.note)
+    return await _decide(ctx, month, department, "follow_up", actor, body.note, idempotency_key)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from services.refund.api.common import fields_of
 from services.refund.reports.domain import handover as rules
-from services.refund.reports.domain.daily import Count, DailyFaults
+from services.refund.reports.domain.daily import DailyFaults
 from services.refund.reports.domain.finance import FormLine
 from services.refund.reports.domain.handover import (
     Attendance,
@@ -16,12 +17,10 @@ from services.refund.reports.domain.handover import (
     HandoverRecord,
     Shift,
 )
-from services.refund.reports.domain.monthly import FinanceRow, ServiceRow, Totals, Verdict
+from services.refund.reports.domain.monthly import FinanceRow, ServiceRow, Totals
 from shared.api.refund_reports import (
     AttendanceIn,
-    CauseOut,
     CleaningIn,
-    CountOut,
     DailyFaultsOut,
     FinanceRowOut,
     FollowUpIn,
@@ -31,7 +30,6 @@ from shared.api.refund_reports import (
     HandoverOut,
     ServiceRowOut,
     TotalsOut,
-    VerdictOut,
 )
 from shared.http import Actor
 from shared.masking import mask_phone
@@ -61,30 +59,11 @@ def _phone(phone: str | None, masked: bool) -> str | None:
 
 
 def _follow_up_out(f: FollowUp, masked: bool) -> FollowUpOut:
-    return FollowUpOut(
-        cause=f.cause,
-        progress=f.progress,
-        next_step=f.next_step,
-        contact=f.contact,
-        phone=_phone(f.phone, masked),
-        amount_cents=f.amount_cents,
-        bank=f.bank,
-        form_id=f.form_id,
-    )
+    return FollowUpOut.model_validate(fields_of(f) | {"phone": _phone(f.phone, masked)})
 
 
 def _line(line: FormLine, masked: bool) -> FormLineOut:
-    return FormLineOut(
-        form_id=line.form_id,
-        order_no=line.order_no,
-        phone=_phone(line.phone, masked) or "",
-        amount_cents=line.amount_cents,
-        bank=line.bank,
-        at=line.at,
-        by=line.by,
-        result=line.result,
-        reason=line.reason,
-    )
+    return FormLineOut.model_validate(fields_of(line) | {"phone": _phone(line.phone, masked) or ""})
 
 
 def handover_out(h: HandoverRecord, actor: Actor, *, masked: bool = False) -> HandoverOut:
@@ -123,63 +102,25 @@ def _cleaning_out(c: Cleaning | None) -> CleaningIn | None:
 
 
 def totals_out(t: Totals) -> TotalsOut:
-    return TotalsOut(count=t.count, amount_cents=t.amount_cents)
+    return TotalsOut.model_validate(fields_of(t))
 
 
 def service_row(r: ServiceRow) -> ServiceRowOut:
-    return ServiceRowOut(
-        seq=r.seq,
-        submitted_at=r.submitted_at,
-        form_id=r.form_id,
-        order_no=r.order_no,
-        contact=mask_phone(r.contact),
-        bank=r.bank,
-        amount_cents=r.amount_cents,
-        submitter=r.submitter,
-        to_tech_at=r.to_tech_at,
-        to_finance_at=r.to_finance_at,
-        finance_feedback_at=r.finance_feedback_at,
-        customer_told_at=r.customer_told_at,
-        remarks=r.remarks,
-    )
+    return ServiceRowOut.model_validate(fields_of(r) | {"contact": mask_phone(r.contact)})
 
 
-def _verdict(v: Verdict | None) -> VerdictOut | None:
-    if v is None:
-        return None
-    return VerdictOut(decision=v.decision, executor=v.executor, at=v.at, opinion=v.opinion)
+VERDICTS = {
+    "cashier_check": "cashier",
+    "accountant_review": "accountant",
+    "director_approval": "director",
+}
+"""A finance row's verdicts as the table names them (by step) and as the row keeps them."""
 
 
 def finance_row(r: FinanceRow) -> FinanceRowOut:
-    return FinanceRowOut(
-        seq=r.seq,
-        submitted_at=r.submitted_at,
-        form_id=r.form_id,
-        order_no=r.order_no,
-        bank=r.bank,
-        amount_cents=r.amount_cents,
-        submitter=r.submitter,
-        cashier_check=_verdict(r.cashier),
-        accountant_review=_verdict(r.accountant),
-        director_approval=_verdict(r.director),
-        service_told_at=r.service_told_at,
-        remarks=r.remarks,
-    )
+    row = asdict(r)
+    return FinanceRowOut.model_validate(row | {out: row[kept] for out, kept in VERDICTS.items()})
 
 
 def daily_faults_out(d: DailyFaults) -> DailyFaultsOut:
-    def count(c: Count) -> CountOut:
-        return CountOut(forms=c.forms, amount_cents=c.amount_cents)
-
-    return DailyFaultsOut(
-        date=d.day,
-        by_cause=[
-            CauseOut(cause=c.cause, label=c.label, forms=c.forms, amount_cents=c.amount_cents)
-            for c in d.by_cause
-        ],
-        filed=count(d.filed),
-        submitted_to_finance=count(d.submitted_to_finance),
-        paid=count(d.paid),
-        sent_back_by_finance=count(d.sent_back_by_finance),
-        sla_breaches=d.sla_breaches,
-    )
+    return DailyFaultsOut.model_validate(asdict(d) | {"date": d.day})

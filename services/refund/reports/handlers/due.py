@@ -14,7 +14,6 @@ from services.refund.reports.deps import Context
 from services.refund.reports.domain import due
 from services.refund.reports.store import notices
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
-from shared.messaging.outbox import enqueue
 
 log = logging.getLogger(__name__)
 TEMPLATE = "refund_monthly_report_due"
@@ -36,14 +35,13 @@ async def notify_due(ctx: Context) -> int:
     }
     told = 0
     for department, recipients in staff.items():
-        async with ctx.pool.acquire() as conn, conn.transaction():
+        async with ctx.unit() as uow:
             if not await notices.claim(
-                conn, month, department, due.due_on(month), recipients, ctx.now()
+                uow.conn, month, department, due.due_on(month), recipients, uow.now()
             ):
                 continue
             for recipient in recipients:
-                await enqueue(
-                    conn,
+                await uow.publish(
                     NOTIFY_INAPP_REQUESTED,
                     InappRequested(
                         recipient=recipient,
@@ -57,7 +55,6 @@ async def notify_due(ctx: Context) -> int:
                         dedupe_key=due.notice_key(month, department, recipient),
                         requested_by="refund",
                     ),
-                    source=ctx.source,
                 )
             told += 1
     return told

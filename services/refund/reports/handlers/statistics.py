@@ -3,11 +3,11 @@ each, the month's row locked first. Approving stores the table as the head saw i
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-import asyncpg
+from datetime import date
 
 from services.refund.domain import periods
+from services.refund.handlers import keys
+from services.refund.handlers.keys import Keyed
 from services.refund.handlers.notices import tell_staff
 from services.refund.reports.deps import Context
 from services.refund.reports.domain import due, monthly
@@ -20,6 +20,8 @@ from services.refund.reports.store.statistics import MonthStatistics, Rows
 from shared.db import Db
 from shared.db.pool import read_snapshot
 from shared.http import Actor
+from shared.idempotency import Answer
+from shared.unit_of_work import UnitOfWork
 
 SERVICE_READERS = frozenset({"duty_lead"})
 """客服部: the duty leads compile the service department's table."""
@@ -65,26 +67,29 @@ async def table(
 
 
 async def decide(
-    ctx: Context, month: date, department: Department, action: str, actor: Actor, text: str = ""
-) -> MonthStatistics:
-    now = ctx.now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
+    ctx: Context,
+    month: date,
+    department: Department,
+    action: str,
+    actor: Actor,
+    text: str,
+    keyed: Keyed[MonthStatistics],
+) -> Answer:
+    async def act(uow: UnitOfWork) -> MonthStatistics:
+        conn, now = uow.conn, uow.now()
         s = (await store.get(conn, month, department, lock=True)).statistics
         step = _rule(s, action, actor, text, today(ctx))
         rows = await computed(ctx, conn, month, department) if action == "approve" else None
         if not await store.save(conn, step, actor.username, now, rows):
             raise WrongState(f"the statistics of {month:%Y-%m} were decided meanwhile")
-        await _tell(ctx, conn, step, s, actor, now)
+        await _tell(ctx, uow, step, s, actor)
         return await store.get(conn, month, department)
+
+    return await keys.run(ctx.unit(), keyed, f"{month:%Y-%m}:{department.value}", act)
 
 
 async def _tell(
-    ctx: Context,
-    conn: asyncpg.Connection,
-    step: rules.Step,
-    before: Statistics,
-    actor: Actor,
-    now: datetime,
+    ctx: Context, uow: UnitOfWork, step: rules.Step, before: Statistics, actor: Actor
 ) -> None:
     """Submitted to the office (提交至行政人事部) on approval; returned to the head who
     approved it. One message per decision: its time is in the dedupe key."""
@@ -103,13 +108,12 @@ async def _tell(
         return
     for recipient in filter(None, recipients):
         await tell_staff(
-            conn,
-            ctx.source,
+            uow,
             username=recipient,
             template_id=template,
             params={**words, **params},
             dedupe_key=f"refund:report:{s.month:%Y-%m}:{s.department.value}:{step.action}:"
-            f"{now.isoformat()}:{recipient}",
+            f"{uow.now().isoformat()}:{recipient}",
         )
 
 
