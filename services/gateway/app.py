@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.gateway.accounts import Accounts
 from services.gateway.api import ROUTERS
 from services.gateway.console import serve_console
 from services.gateway.context import Gateway
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
                 platform.pool, timedelta(seconds=settings.idempotency_lease_seconds)
             )
             secret = token_secret(settings)
+            gateway_settings = GatewaySettings.of(settings)
             app.state.gateway = Gateway(
                 settings=settings,
                 platform=platform,
@@ -61,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
                 sign_ins=sign_in_guard(platform.pool, secret, settings),
                 upstreams=Upstreams(client, settings, InternalSigner(internal_key(settings))),
                 keys=keys,
+                accounts=Accounts(platform.pool, gateway_settings.account_check_seconds),
             )
             platform.background(keys.purge_forever())
             platform.background(purge_attempts_forever(app.state.gateway.sign_ins))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from starlette.background import BackgroundTask
@@ -33,10 +34,12 @@ class Upstreams:
         self._settings = settings
         self._signer = signer
 
-    def _signed(self, service: str, method: str, url: str, actor: Actor | None) -> dict[str, str]:
-        """The gateway's token for this one call: the service believes nothing else."""
+    def _signed(self, service: str, method: str, path: str, actor: Actor | None) -> dict[str, str]:
+        """The gateway's token for this call: the service believes nothing else. ``path``
+        as sent (percent-encoded, no query); the token names it decoded, as the service
+        sees it."""
         username, roles = (actor.username, actor.roles) if actor else (None, frozenset[str]())
-        token = self._signer.token(service, method, httpx.URL(url).path, username, roles)
+        token = self._signer.token(service, method, unquote(path), username, roles)
         return {INTERNAL_TOKEN_HEADER: token}
 
     async def call(
@@ -52,7 +55,7 @@ class Upstreams:
     ) -> Answer:
         """``actor`` None: a public route, answered with no one acting."""
         url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
-        headers = self._signed(service, method, url, actor)
+        headers = self._signed(service, method, path, actor)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         try:
@@ -85,7 +88,7 @@ class Upstreams:
         """A GET whose answer is a file (a CSV report), streamed through as the service
         writes it; an error answer (JSON) comes back as an :class:`Answer`."""
         url = self._settings.url_of(service) + path + (f"?{query}" if query else "")
-        headers = self._signed(service, "GET", url, actor)
+        headers = self._signed(service, "GET", path, actor)
         try:
             with client_call("GET", url, peer=service) as call:
                 request = self._client.build_request(
