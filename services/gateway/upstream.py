@@ -33,8 +33,10 @@ service closes it, so a call never goes out on a connection closing under it."""
 
 
 def client_timeout(settings: Settings) -> aiohttp.ClientTimeout:
-    # A reversal may hold its answer for reversal_wait_seconds; allow that and some.
-    return aiohttp.ClientTimeout(sock_connect=2.0, sock_read=settings.reversal_wait_seconds + 10.0)
+    # A reversal may hold its answer for reversal_wait_seconds; allow that and some, for
+    # the answer and for a free connection when all CONNECTIONS are busy (then 503).
+    wait = settings.reversal_wait_seconds + 10.0
+    return aiohttp.ClientTimeout(connect=wait, sock_connect=2.0, sock_read=wait)
 
 
 def upstream_client(settings: Settings) -> aiohttp.ClientSession:
