@@ -7,9 +7,11 @@ services.<name>``) on the benchmark PostgreSQL, the voucher service on the datab
 ``bench.query`` loaded (renamed ``kefu_voucher`` for the run, then back). Agents sign in
 through the gateway, then each sends ``GET /api/v1/vouchers?...&limit=20`` with its
 bearer token over its own kept-alive connection, as the console does: the gateway checks
-the token and the account, signs an internal call and proxies it to the voucher service,
-which runs the query. The same search cases as the query function's figures, drawn at
-random (fresh values from sampled rows each time).
+the token (its signature once) and the account (read at most every 5 s), signs an
+internal call (one token per agent and path for 20 s) and proxies it to the voucher
+service, which checks that token (its signature once) and runs the query. The same
+search cases as the query function's figures, drawn at random (fresh values from sampled
+rows each time).
 
 An agent is a closed loop: a search, its answer read, then a think time (exponential,
 ``--think-ms`` mean) before the next. 20 people at desks read a page for seconds; a mean

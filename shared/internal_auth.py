@@ -3,12 +3,18 @@
 The gateway sends each upstream call a short-lived token (JWT, HS256) in
 ``X-Kefu-Internal-Token``, signed with the internal key (``KEFU_INTERNAL_SECRET``,
 never the users' JWT key). It names the service it is for (``aud``), the acting
-agent and their roles, the method and path it was made for, a request id, and
+agent and their roles, the method and path it was made for, a random id, and
 expires within a minute. Every service refuses any other call with 401 before a
 route, a body parser or the database sees it (:class:`InternalCallsOnly`), and
 takes the actor and roles from the token alone: headers such as ``X-Kefu-Actor``
 are never read. ``/health`` stays open for the supervisor and the kubelet; the metrics
 are not on this port at all (``shared.http.metrics_listener``).
+
+Signing and checking a JWT costs more than the rest of a proxied search: the gateway
+sends one token with its calls of one actor to one service, method and path for the
+token's first ``REUSE_SECONDS``, and a service keeps what it verified of a token (the
+signature is checked once) while it lives; method, path and expiry are checked on
+every call.
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ TOKEN_TTL_SECONDS = 60
 CLOCK_LEEWAY_SECONDS = 5
 MIN_KEY_BYTES = 32
 """RFC 7518: an HS256 key at least as long as the hash."""
+REUSE_SECONDS = 20
+"""How long the gateway sends one signed token with calls to the same service, method and
+path for the same actor: the rest of its life covers the call's way there."""
+MAX_REUSED = 4096
+"""Tokens kept signed (gateway) or verified (service) at most; past it, all are dropped."""
 OPEN_PATHS = frozenset({"/health"})
 _SCOPE_KEY = "kefu.internal_call"
 
@@ -78,12 +89,23 @@ def internal_key(settings: Settings) -> bytes:
     return key
 
 
+_MadeFor = tuple[str, str, str, str | None, frozenset[str]]
+"""What a token is made for: service, method, path, actor, roles."""
+
+
 class InternalSigner:
-    """The gateway's side: a token for one call to one service."""
+    """The gateway's side: a token for calls to one service, method and path by one actor.
+
+    A token is signed once and sent with every such call for the first
+    ``REUSE_SECONDS`` of its life (HMAC-SHA256 over a JWT costs more than the rest of the
+    proxy's own work): it vouches for nothing more than each call would have had signed
+    for it, and it still expires within ``TOKEN_TTL_SECONDS``.
+    """
 
     def __init__(self, key: bytes, clock: Any = time.time) -> None:
         self._key = key
         self._clock = clock
+        self._signed: dict[_MadeFor, tuple[str, int]] = {}
 
     def token(
         self,
@@ -94,17 +116,32 @@ class InternalSigner:
         roles: frozenset[str],
         request_id: str | None = None,
     ) -> str:
-        """``path`` decoded, without its query (what the service sees as its path)."""
+        """``path`` decoded, without its query (what the service sees as its path).
+        ``request_id``: a token of its own for this one call, never reused."""
+        now = int(self._clock())
+        key = (service, method.upper(), path, actor, roles)
+        if request_id is not None:
+            return self._sign(key, request_id, now)
+        signed = self._signed.get(key)
+        if signed is not None and now - signed[1] < REUSE_SECONDS:
+            return signed[0]
+        token = self._sign(key, secrets.token_hex(8), now)
+        if len(self._signed) >= MAX_REUSED:
+            self._signed.clear()
+        self._signed[key] = (token, now)
+        return token
+
+    def _sign(self, made_for: _MadeFor, request_id: str, now: int) -> str:
         import jwt  # at first use, not at start: it imports all of cryptography
 
-        now = int(self._clock())
+        service, method, path, actor, roles = made_for
         claims: dict[str, Any] = {
             "iss": ISSUER,
             "aud": service,
             "roles": sorted(roles),
-            "mth": method.upper(),
+            "mth": method,
             "pth": path,
-            "rid": request_id or secrets.token_hex(8),
+            "rid": request_id,
             "iat": now,
             "exp": now + TOKEN_TTL_SECONDS,
         }
@@ -116,15 +153,35 @@ class InternalSigner:
 class InternalVerifier:
     """A service's side: is this call the gateway's, made for this service, method and path?"""
 
-    def __init__(self, key: bytes, service: str) -> None:
+    def __init__(self, key: bytes, service: str, clock: Any = time.time) -> None:
         self._key = key
         self.service = service
+        self._clock = clock
+        self._verified: dict[str, tuple[str, str, int, InternalCall]] = {}
+        """Tokens already verified: their method, path, expiry and call. The gateway sends
+        one token with many calls (:class:`InternalSigner`), so most are."""
 
     def verify(self, token: str | None, method: str, path: str) -> InternalCall:
-        import jwt  # at first use, not at start: it imports all of cryptography
-
         if not token:
             raise CallRefused("internal call without a gateway token")
+        verified = self._verified.get(token)
+        if verified is None:
+            verified = self._decode(token)
+            if len(self._verified) >= MAX_REUSED:
+                self._verified.clear()
+            self._verified[token] = verified
+        made_for_method, made_for_path, expires, call = verified
+        if self._clock() > expires + CLOCK_LEEWAY_SECONDS:
+            self._verified.pop(token, None)
+            raise CallRefused("the gateway token has expired", code="internal_token_expired")
+        if made_for_method != method.upper() or made_for_path != path:
+            raise CallRefused("the gateway token was made for another request")
+        return call
+
+    def _decode(self, token: str) -> tuple[str, str, int, InternalCall]:
+        """The token's signature and claims checked: what it was made for, and who acts."""
+        import jwt  # at first use, not at start: it imports all of cryptography
+
         try:
             claims = jwt.decode(
                 token,
@@ -143,15 +200,16 @@ class InternalVerifier:
             raise CallRefused("the gateway token is for another service") from exc
         except jwt.InvalidTokenError as exc:
             raise CallRefused("the gateway token is not valid") from exc
-        if claims["mth"] != method.upper() or claims["pth"] != path:
-            raise CallRefused("the gateway token was made for another request")
         if claims["exp"] - claims["iat"] > TOKEN_TTL_SECONDS:
             raise CallRefused("the gateway token lives too long")
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise CallRefused("the gateway token is not valid")
+        if not isinstance(claims["mth"], str) or not isinstance(claims["pth"], str):
+            raise CallRefused("the gateway token is not valid")
         actor = claims.get("sub")
-        return InternalCall(str(actor) if actor else None, frozenset(roles), str(claims["rid"]))
+        call = InternalCall(str(actor) if actor else None, frozenset(roles), str(claims["rid"]))
+        return claims["mth"], claims["pth"], int(claims["exp"]), call
 
 
 class InternalCallsOnly:

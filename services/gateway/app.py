@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.gateway.accounts import Accounts
 from services.gateway.api import ROUTERS
 from services.gateway.console import serve_console
 from services.gateway.context import Gateway
@@ -23,7 +23,7 @@ from services.gateway.passwords import Passwords
 from services.gateway.settings import GatewaySettings
 from services.gateway.sign_in import TooManyAttempts, purge_attempts_forever, sign_in_guard
 from services.gateway.tokens import Tokens, token_secret
-from services.gateway.upstream import Upstreams, client_timeout
+from services.gateway.upstream import Upstreams, upstream_client
 from shared.api.aftersales import TICKET_BODY_LIMIT
 from shared.http import error_body, make_app
 from shared.input_guard import allow_body
@@ -39,8 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         platform = Platform("gateway", settings, MIGRATIONS)
         await platform.open()
-        timeout = client_timeout(settings)
-        client = httpx.AsyncClient(timeout=timeout)
+        client = upstream_client(settings)
         passwords: Passwords | None = None
         try:
             passwords = Passwords(
@@ -53,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
                 platform.pool, timedelta(seconds=settings.idempotency_lease_seconds)
             )
             secret = token_secret(settings)
+            gateway_settings = GatewaySettings.of(settings)
             app.state.gateway = Gateway(
                 settings=settings,
                 platform=platform,
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
                 sign_ins=sign_in_guard(platform.pool, secret, settings),
                 upstreams=Upstreams(client, settings, InternalSigner(internal_key(settings))),
                 keys=keys,
+                accounts=Accounts(platform.pool, gateway_settings.account_check_seconds),
             )
             platform.background(keys.purge_forever())
             platform.background(purge_attempts_forever(app.state.gateway.sign_ins))
@@ -68,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if passwords is not None:
                 passwords.close()
-            await client.aclose()
+            await client.close()
             await platform.close()
 
     app = make_app(

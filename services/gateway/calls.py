@@ -50,9 +50,10 @@ async def sign_in(gateway: Gateway, credentials: HTTPAuthorizationCredentials | 
     if credentials is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <access_token>")
     claims = gateway.tokens.verify(credentials.credentials)
-    # Roles, the active flag and the sessions' start are read now, not trusted from the
-    # token: a sign-out, a disable or a role change takes effect on the next request.
-    user = await store.get_user(gateway.pool, claims.username)
+    # Roles, the active flag and the sessions' start come from the account, not from the
+    # token: a sign-out, a disable or a role change takes effect on the next request here,
+    # within account_check_seconds on another replica (services/gateway/accounts.py).
+    user = await gateway.accounts.get(claims.username)
     if user is None or not user.active:
         raise Unauthorized("this account no longer exists or is disabled")
     if user.sessions_valid_after is not None and claims.issued_at < user.sessions_valid_after:

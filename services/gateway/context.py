@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.gateway.accounts import Accounts
 from services.gateway.idempotency import IdempotencyKeys
 from services.gateway.passwords import Passwords
 from services.gateway.sign_in import SignInGuard
@@ -24,6 +25,7 @@ class Gateway:
     sign_ins: SignInGuard
     upstreams: Upstreams
     keys: IdempotencyKeys
+    accounts: Accounts
 
     @property
     def pool(self) -> asyncpg.Pool:

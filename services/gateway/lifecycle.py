@@ -17,6 +17,7 @@ from shared.http import Actor
 async def logout(gateway: Gateway, actor: Actor) -> None:
     """Every token of the account stops working at once (all its sessions end)."""
     await store.end_sessions(gateway.pool, actor.username)
+    gateway.accounts.forget(actor.username)
     await audit.record(gateway.pool, "signed_out", username=actor.username)
 
 
@@ -31,6 +32,7 @@ async def change_password(gateway: Gateway, actor: Actor, current: str, new: str
         raise Forbidden("choose a password other than the current one", code="same_password")
     new_hash = await gateway.passwords.hash(new)
     await store.replace_password(gateway.pool, user.username, new_hash, must_change=False)
+    gateway.accounts.forget(user.username)
     await audit.record(gateway.pool, "password_changed", username=user.username)
     return gateway.tokens.issue(user.username, user.roles, datetime.now(UTC))
 
@@ -42,12 +44,15 @@ async def reset_password(gateway: Gateway, actor: Actor, username: str, new: str
     check_password(user.username, new)
     new_hash = await gateway.passwords.hash(new)
     await store.replace_password(gateway.pool, user.username, new_hash, must_change=True)
+    gateway.accounts.forget(user.username)
     await audit.record(gateway.pool, "password_reset", username=username, actor=actor.username)
 
 
 async def set_active(gateway: Gateway, actor: Actor, username: str, active: bool) -> store.User:
     check_not_own(actor.username, username, "enable" if active else "disable")
-    if not await store.set_active(gateway.pool, username, active):
+    changed = await store.set_active(gateway.pool, username, active)
+    gateway.accounts.forget(username)
+    if not changed:
         raise NotFound(f"there is no user {username}", code="user_not_found")
     event = "account_enabled" if active else "account_disabled"
     await audit.record(gateway.pool, event, username=username, actor=actor.username)
@@ -61,6 +66,7 @@ async def set_roles(
     wanted = check_roles(roles)
     before = await _existing(gateway, username)
     await store.set_roles(gateway.pool, username, wanted)
+    gateway.accounts.forget(username)
     await audit.record(
         gateway.pool,
         "roles_changed",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,10 +37,18 @@ class TokenClaims:
     before it, not one issued in the same second after it."""
 
 
+MAX_VERIFIED = 10_000
+"""Tokens kept verified at most (more than the desks signed in at once); past it, none."""
+
+
 class Tokens:
-    def __init__(self, secret: str, ttl: timedelta) -> None:
+    def __init__(self, secret: str, ttl: timedelta, clock: Callable[[], float] = time.time) -> None:
         self._secret = secret
         self._ttl = ttl
+        self._clock = clock
+        self._verified: dict[str, TokenClaims] = {}
+        """An agent's browser sends one token with every request: its signature is checked
+        once, its expiry on every request (who may still use it is the account's say)."""
 
     def issue(self, username: str, roles: frozenset[str], now: datetime) -> IssuedToken:
         import jwt  # at first use, not at start: it imports all of cryptography
@@ -56,6 +66,18 @@ class Tokens:
         return IssuedToken(token, int(self._ttl.total_seconds()))
 
     def verify(self, token: str) -> TokenClaims:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            if len(self._verified) >= MAX_VERIFIED:
+                self._verified.clear()
+            self._verified[token] = claims
+        if self._clock() >= claims.expires_at:  # as PyJWT judges "exp", without leeway
+            self._verified.pop(token, None)
+            raise TokenExpired("the token has expired; sign in again")
+        return claims
+
+    def _decode(self, token: str) -> TokenClaims:
         import jwt  # at first use, not at start: it imports all of cryptography
 
         try:

@@ -12,7 +12,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from services.gateway import audit
+from services.gateway import audit, store
+from services.gateway.accounts import Accounts
 from tests.integration.gateway.conftest import GatewayUnderTest, new_key
 
 pytestmark = pytest.mark.integration
@@ -163,3 +164,43 @@ async def test_admin_never_holds_a_financial_role_and_no_one_grants_their_own(
         ["agent"],
         ["duty_lead"],
     )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_an_account_changed_on_another_replica_is_read_again_within_seconds(
+    gateway: GatewayUnderTest,
+) -> None:
+    """The gateway trusts an account it read for ``account_check_seconds``: a disable made
+    through another replica (here: in the database) takes effect by then, one made
+    through this gateway (``forget``) at once."""
+    name = await account(gateway)
+    pool = gateway.app.state.gateway.pool
+    clock = Clock()
+    accounts = Accounts(pool, fresh_for=5.0, clock=clock)
+    assert (user := await accounts.get(name)) is not None and user.active
+    await store.set_active(pool, name, False)  # another replica's disable
+    clock.now += 4.9
+    assert (user := await accounts.get(name)) is not None and user.active
+    clock.now += 0.1
+    assert (user := await accounts.get(name)) is not None and not user.active
+    await store.set_active(pool, name, True)
+    accounts.forget(name)  # this gateway's own change
+    assert (user := await accounts.get(name)) is not None and user.active
+
+
+async def test_a_disable_takes_effect_on_the_next_proxied_call(gateway: GatewayUnderTest) -> None:
+    admin = await gateway.as_user("admin")
+    name = await account(gateway)
+    token = await gateway.as_user(name, PASSWORD)
+    for _ in range(2):  # the account is now known to the gateway
+        assert (await gateway.http.get("/api/v1/vouchers", headers=token)).status_code == 200
+    assert (await gateway.http.post(f"{A}/{name}/disable", headers=admin)).status_code == 200
+    refused = await gateway.http.get("/api/v1/vouchers", headers=token)
+    assert refused.status_code == 401

@@ -34,6 +34,20 @@ def test_an_expired_token_says_so() -> None:
     assert (caught.value.status, caught.value.code) == (401, "token_expired")
 
 
+def test_a_token_verified_once_still_expires_on_time() -> None:
+    now = [datetime.now(UTC).timestamp()]
+    tokens = Tokens(SECRET, timedelta(minutes=30), clock=lambda: now[0])
+    token = tokens.issue("agent", frozenset({"agent"}), datetime.now(UTC)).access_token
+    assert tokens.verify(token).username == "agent"
+    now[0] += 29 * 60
+    assert tokens.verify(token).username == "agent"
+    now[0] += 61
+    with pytest.raises(TokenExpired):
+        tokens.verify(token)
+    with pytest.raises(TokenExpired):
+        tokens.verify(token)
+
+
 @pytest.mark.parametrize(
     "forge",
     [
@@ -52,9 +66,11 @@ def test_an_expired_token_says_so() -> None:
 )
 def test_forged_tokens_are_refused(forge) -> None:
     tokens = Tokens(SECRET, timedelta(minutes=30))
-    with pytest.raises(Unauthorized) as caught:
-        tokens.verify(forge(datetime.now(UTC)))
-    assert caught.value.code == "unauthorized"
+    forged = forge(datetime.now(UTC))
+    for _ in range(2):  # a refused token is never kept as verified
+        with pytest.raises(Unauthorized) as caught:
+            tokens.verify(forged)
+        assert caught.value.code == "unauthorized"
 
 
 def test_a_tampered_token_is_refused() -> None:

@@ -11,6 +11,8 @@ from pydantic import SecretStr
 
 from shared.internal_auth import (
     ALGORITHM,
+    REUSE_SECONDS,
+    TOKEN_TTL_SECONDS,
     CallRefused,
     InternalSigner,
     InternalVerifier,
@@ -87,6 +89,55 @@ def test_a_token_made_to_live_long_is_refused() -> None:
 def test_an_unsigned_token_is_refused() -> None:
     forged = jwt.encode({"aud": "notify", "sub": "admin"}, key="", algorithm="none")
     assert refusal(forged) == "internal_auth_required"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_gateway_signs_once_per_actor_service_method_and_path_for_a_while() -> None:
+    clock = Clock()
+    signer = InternalSigner(KEY, clock=clock)
+    lead = frozenset({"duty_lead"})
+    first = signer.token("notify", "GET", "/sms", "lead", lead)
+    assert signer.token("notify", "GET", "/sms", "lead", lead) == first
+    others = {
+        signer.token("voucher", "GET", "/sms", "lead", lead),
+        signer.token("notify", "POST", "/sms", "lead", lead),
+        signer.token("notify", "GET", "/sms/latest-code", "lead", lead),
+        signer.token("notify", "GET", "/sms", "agent", lead),
+        signer.token("notify", "GET", "/sms", "lead", frozenset({"agent"})),
+        signer.token("notify", "GET", "/sms", None, frozenset()),
+        signer.token("notify", "GET", "/sms", "lead", lead, request_id="one call"),
+    }
+    assert first not in others and len(others) == 7
+    clock.now += REUSE_SECONDS
+    renewed = signer.token("notify", "GET", "/sms", "lead", lead)
+    assert renewed != first
+
+
+def test_a_token_verified_once_is_still_checked_on_every_call() -> None:
+    clock = Clock()
+    verifier = InternalVerifier(KEY, "notify", clock=clock)
+    token = signed(at=clock.now)
+    assert verifier.verify(token, "GET", "/sms/latest-code").actor == "lead"
+    assert verifier.verify(token, "GET", "/sms/latest-code").actor == "lead"
+    with pytest.raises(CallRefused):
+        verifier.verify(token, "POST", "/sms/latest-code")
+    with pytest.raises(CallRefused):
+        verifier.verify(token, "GET", "/sms")
+    clock.now += TOKEN_TTL_SECONDS + 60
+    with pytest.raises(CallRefused) as late:
+        verifier.verify(token, "GET", "/sms/latest-code")
+    assert late.value.code == "internal_token_expired"
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for _ in range(2):  # a refused token is never kept as verified
+        with pytest.raises(CallRefused):
+            verifier.verify(forged, "GET", "/sms/latest-code")
 
 
 def test_an_internal_key_under_32_bytes_stops_the_process(tmp_path: Path) -> None:
