@@ -49,8 +49,12 @@ def _env(
             f"KEFU_{name.upper()}_PORT": str(port),
             f"KEFU_{name.upper()}_METRICS_PORT": str(free_port()),
             "KEFU_HOME": str(DATA / "kefu"),
-            # the embedded broker's, as `kefu up` gives them (the group timings below aside)
-            **{f"KEFU_{name.upper()}": str(value) for name, value in BROKER_DEFAULTS.items()},
+            # the embedded broker's, as `kefu up` gives them unless set (the group timings
+            # below aside): KEFU_KAFKA_BUSY_FETCH_WAIT_MS=25 measures another busy wait
+            **{
+                f"KEFU_{name.upper()}": os.environ.get(f"KEFU_{name.upper()}", str(value))
+                for name, value in BROKER_DEFAULTS.items()
+            },
             "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "KEFU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
             "KEFU_LOG_LEVEL": "WARNING",
