@@ -19,7 +19,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from bench.stack import DATA, broker
-from shared.devstack.broker import FETCH_WAITS, free_port
+from shared.devstack.broker import BROKER_DEFAULTS, free_port
 from shared.internal_auth import internal_key
 from shared.sealing import public_key
 from shared.settings import Settings
@@ -49,11 +49,15 @@ def _env(
             f"KEFU_{name.upper()}_PORT": str(port),
             f"KEFU_{name.upper()}_METRICS_PORT": str(free_port()),
             "KEFU_HOME": str(DATA / "kefu"),
+            # the embedded broker's, as `kefu up` gives them unless set (the group timings
+            # below aside): KEFU_KAFKA_BUSY_FETCH_WAIT_MS=25 measures another busy wait
+            **{
+                f"KEFU_{name.upper()}": os.environ.get(f"KEFU_{name.upper()}", str(value))
+                for name, value in BROKER_DEFAULTS.items()
+            },
             "KEFU_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "KEFU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
             "KEFU_LOG_LEVEL": "WARNING",
-            # the embedded broker's, as `kefu up` gives them
-            **{f"KEFU_{name.upper()}": str(value) for name, value in FETCH_WAITS.items()},
             **extra,
         }
     )

@@ -7,10 +7,12 @@ in a signed token (shared.internal_auth) and passes the request's ``Idempotency-
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Annotated, Any
 
 import uvicorn
@@ -159,6 +161,34 @@ def metrics_listener(host: str, port: int) -> Iterator[int | None]:
         thread.join(timeout=5)
 
 
+class RestingServer(uvicorn.Server):
+    """uvicorn's server, woken once a second instead of ten times (and at once to stop).
+
+    Its main loop sleeps 0.1 s between ticks that refresh the ``Date`` header (once a
+    second) and look whether a signal asked it to stop: ten wake-ups a second in every
+    service for nothing. Here a tick comes every second, the ``Date`` header as fresh as
+    before, and SIGINT or SIGTERM ends the wait at once."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._stop_asked = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None:  # a signal handler: hand the wake to the loop safely
+            self._loop.call_soon_threadsafe(self._stop_asked.set)
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        ticks = 0
+        while not await self.on_tick(ticks * 10):  # uvicorn's every-second work at each tick
+            ticks = (ticks + 1) % 86400
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._stop_asked.wait()
+
+
 async def serve(app: FastAPI, host: str, port: int, metrics_port: int) -> None:
     """Serve until SIGINT or SIGTERM (uvicorn's own handlers), then run the lifespan's close;
     the metrics on ``metrics_port`` meanwhile.
@@ -175,4 +205,4 @@ async def serve(app: FastAPI, host: str, port: int, metrics_port: int) -> None:
         timeout_graceful_shutdown=int(STOP_WITHIN_SECONDS),
     )
     with metrics_listener(host, metrics_port):
-        await uvicorn.Server(config).serve()
+        await RestingServer(config).serve()

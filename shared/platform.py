@@ -133,9 +133,7 @@ class Platform:
             client_id=f"kefu-{self.service}",
             logger=logging.getLogger(f"kefu.{self.service}.broker"),
         )
-        for sub in subscriptions:
-            for _ in range(sub.consumers):
-                subscribe(self.broker, self.runtime, sub, self.settings, self.watchdog)
+        subscribe(self.broker, self.runtime, subscriptions, self.settings, self.watchdog)
         await start_together(self.broker, self.settings.kafka_join_timeout_seconds)
         if self.settings.metrics:
             self.background(
@@ -189,8 +187,7 @@ class Platform:
             limit = self.settings.health_consumer_failing_seconds
             for state in self.watchdog.failing_longer_than(limit):
                 problems.append(
-                    f"consumer {state.subscription}: failing {state.failing_for():.0f} s"
-                    f" ({state.error})"
+                    f"consumer {state.name}: failing {state.failing_for():.0f} s ({state.error})"
                 )
         return {
             "service": self.service,

@@ -89,7 +89,7 @@ FAST_TIMINGS: dict[str, object] = {
     "retry_max_seconds": 0.5,
     # a fetch answered within 10 ms while messages flow and 50 ms when idle: tests wait on
     # single messages after quiet spells, where the embedded broker's long idle wait
-    # (shared.devstack.broker.FETCH_WAITS) would add up to a second a hop
+    # (shared.devstack.broker.BROKER_DEFAULTS) would add up to a second a hop
     "kafka_fetch_wait_ms": 50,
     "kafka_busy_fetch_wait_ms": 10,
 }

@@ -23,8 +23,9 @@ class NotifySettings(PlatformSettings):
     Keep it below ``retry_max_attempts``: the rounds are retried through the parking table."""
     verification_code_secret: SecretStr | None = None
     """HMAC key of stored verification codes; when unset, one is generated under ``home``."""
-    announcement_sweep_seconds: float = 1.0
-    """How often scheduled announcements are put online or offline."""
+    announcement_sweep_seconds: float = 60.0
+    """The longest the announcement schedule's sweep sleeps: it wakes when the next schedule
+    is due and when one is set, so this only bounds a lost wake."""
     sandbox_sms_delay_ms: int = 0
     sandbox_sms_primary_fail_all: bool = False
     sandbox_sms_secondary_fail_all: bool = False

@@ -43,7 +43,7 @@ from pydantic import SecretStr
 
 from shared.contracts import TOPICS
 from shared.db.pool import ensure_database
-from shared.devstack.broker import FETCH_WAITS, EmbeddedBroker, port_open
+from shared.devstack.broker import BROKER_DEFAULTS, EmbeddedBroker, port_open
 from shared.devstack.postgres import EmbeddedPostgres
 from shared.devstack.process import ServiceProcess, log_tail
 from shared.devstack.secrets import StackSecrets, stack_secrets
@@ -291,7 +291,7 @@ class Stack:
     def _child_env(self, infra: Infrastructure, secrets: StackSecrets) -> dict[str, str]:
         broker_defaults = {
             name: value
-            for name, value in (FETCH_WAITS.items() if infra.embedded_broker else ())
+            for name, value in (BROKER_DEFAULTS.items() if infra.embedded_broker else ())
             if name not in self.settings.model_fields_set
         }
         effective = self.settings.model_copy(

@@ -125,9 +125,10 @@ class Subscription(Generic[M]):
     """The inbox's consumer name: one per handler, stable across releases."""
     batch_handler: BatchHandler[M] | None = None
     consumers: int = 1
-    """Kafka consumers of this subscription in the process, one group: with two, one
-    parses its batch while the other's is in PostgreSQL (each owns whole partitions,
-    so per-key order holds). For high-volume ingest topics; sagas keep one."""
+    """Kafka consumers the service's group needs in the process (it gets as many as its
+    most demanding subscription asks): with two, one parses its batch while the other's
+    is in PostgreSQL (each owns whole partitions, so per-key order holds). For
+    high-volume ingest topics."""
     batch_size: int | None = None
     """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
     large as the backlog, so a larger bound costs no latency when traffic is light."""
@@ -159,6 +160,8 @@ class ConsumerRuntime:
         self.pool = pool
         self.producer = producer
         self.settings = settings
+        self.group = observed.group_id(service)
+        """The service's one consumer group (shared.messaging.subscribe)."""
         self.subscriptions: dict[str, Subscription[Any]] = {}
         self.dead_lettered = 0
         self._tracer = tracer(__name__)
@@ -169,7 +172,7 @@ class ConsumerRuntime:
         observed.dead_letters_known(sub.topic.dlq)
 
     def group_of(self, sub: Subscription[Any]) -> str:
-        return observed.group_id(self.service, sub.name)
+        return self.group
 
     # --- the path of a batch -------------------------------------------------
 

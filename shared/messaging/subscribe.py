@@ -1,11 +1,12 @@
-"""Binds a :class:`Subscription` to a FastStream Kafka subscriber.
+"""Binds a service's :class:`Subscription` s to one FastStream Kafka subscriber.
 
-Every subscriber is a batch subscriber that acknowledges by hand: the runtime
+One consumer group per service reads all its topics; each record goes to its topic's
+subscription. Every subscriber is a batch subscriber that acknowledges by hand: the runtime
 settles each message itself (applied, parked or dead-lettered) and raises only
 when nothing could be recorded; the nack then rewinds the partition so Kafka
 delivers the batch again. Otherwise the batch's offsets are committed; a commit
 that fails (the batch was applied; a redelivery is absorbed by the inbox) is told
-to the subscription's :class:`~shared.messaging.watchdog.ConsumerState`, as every
+to the consumer's :class:`~shared.messaging.watchdog.ConsumerState`, as every
 batch received is, so ``/health`` and the watchdog know. ``earliest`` because the
 embedded broker's end offsets are wrong (BROKER.md) and a new group must not skip what is there.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
@@ -28,7 +30,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.consumer import ConsumerRuntime, Subscription
-from shared.messaging.watchdog import ConsumerWatchdog
+from shared.messaging.watchdog import ConsumerState, ConsumerWatchdog
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,26 +93,75 @@ async def _undecoded(message: Any) -> None:
     return None
 
 
+def by_subscription(
+    records: Sequence[Any], subscriptions: dict[str, Subscription[Any]], batch_size: int
+) -> list[tuple[Subscription[Any], list[list[Any]]]]:
+    """A fetched batch, which may hold records of all the service's topics, as each
+    subscription's batches (in Kafka's order, at most its ``batch_size`` each)."""
+    per_topic: dict[str, list[Any]] = {}
+    for record in records:
+        per_topic.setdefault(record.topic, []).append(record)
+    split: list[tuple[Subscription[Any], list[list[Any]]]] = []
+    for topic, mine in per_topic.items():
+        sub = subscriptions[topic]
+        size = sub.batch_size or batch_size
+        split.append((sub, [mine[i : i + size] for i in range(0, len(mine), size)]))
+    return split
+
+
 def subscribe(
     broker: KafkaBroker,
     runtime: ConsumerRuntime,
-    sub: Subscription[Any],
+    subs: Sequence[Subscription[Any]],
     settings: Settings,
     watchdog: ConsumerWatchdog,
 ) -> None:
-    runtime.add(sub)
-    state = watchdog.track(sub.name, sub.topic.name, runtime.group_of(sub))
+    """One consumer group for all of ``subs`` (a service's subscriptions): its members each
+    read every topic and hand each record to its topic's subscription.
+
+    One consumer per subscription cost an idle stack a fetch every few seconds and a
+    heartbeat every second for each of 17 consumers; now there is one per service (or as
+    many as its most demanding subscription asks, ``Subscription.consumers``, sharing the
+    partitions). Each fetched batch is split by subscription; their batches run side by
+    side, each topic's in order, and the offsets are committed when all have settled."""
+    by_topic: dict[str, Subscription[Any]] = {}
+    for sub in subs:
+        if sub.topic.name in by_topic:
+            raise ValueError(f"two subscriptions of {sub.topic.name}: one handler a topic")
+        runtime.add(sub)
+        by_topic[sub.topic.name] = sub
+    topics = {sub.name: sub.topic.name for sub in subs}
+    max_records = max(sub.batch_size or settings.consumer_batch_size for sub in subs)
+    for _ in range(max(sub.consumers for sub in subs)):
+        state = watchdog.track(topics, runtime.group)
+        _member(broker, runtime, by_topic, settings, state, max_records)
+
+
+def _member(
+    broker: KafkaBroker,
+    runtime: ConsumerRuntime,
+    by_topic: dict[str, Subscription[Any]],
+    settings: Settings,
+    state: ConsumerState,
+    max_records: int,
+) -> None:
+    async def settle(sub: Subscription[Any], batches: list[list[Any]]) -> None:
+        for records in batches:  # one topic's in order
+            await runtime.process(sub, records)
 
     async def consume(message: KafkaMessage) -> None:
         state.fetched()
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
-        try:
-            await runtime.process(sub, records)
-        except Exception:
-            await message.nack()  # rewind: Kafka delivers the batch again
+        split = by_subscription(records, by_topic, settings.consumer_batch_size)
+        outcomes = await asyncio.gather(
+            *(settle(sub, batches) for sub, batches in split), return_exceptions=True
+        )
+        failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        if failure is not None:
+            await message.nack()  # rewind every partition of the batch: Kafka delivers it again
             await asyncio.sleep(_REDELIVERY_PAUSE_SECONDS)  # don't spin on a dead database
-            raise
+            raise failure
         try:
             await message.ack()
         except Exception as exc:
@@ -118,25 +169,25 @@ def subscribe(
             return
         state.committed()
 
-    consume.__name__ = f"consume_{sub.name.replace('.', '_')}"
-    pace = FetchPace(settings, sub.batch_size or settings.consumer_batch_size)
+    consume.__name__ = f"consume_{runtime.service}"
+    pace = FetchPace(settings, max_records)
     subscriber = broker.subscriber(
-        sub.topic.name,
+        *by_topic,
         batch=True,
         max_records=pace.max_records,
         fetch_max_wait_ms=pace.idle_ms,
         # the client's fetch loop is woken by every fetch answered, assignment and record
         # taken; its own timer (200 ms unless told) is only a backstop
         consumer_timeout_ms=_FETCHER_BACKSTOP_MS,
-        group_id=runtime.group_of(sub),
+        group_id=runtime.group,
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_partition_fetch_bytes=5 * 1024 * 1024,
         ack_policy=AckPolicy.MANUAL,
         decoder=_undecoded,
-        title=sub.name,
-        description=sub.topic.summary,
+        title=runtime.service,
+        description=", ".join(sorted({s.topic.summary for s in by_topic.values()})),
     )
     subscriber(consume)
     subscriber.get_msg = pace.next_batch  # type: ignore[method-assign]

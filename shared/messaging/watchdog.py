@@ -1,16 +1,18 @@
 """Consumers that heal themselves, and the truth about them for ``/health``.
 
-Each Kafka consumer of a subscription has a :class:`ConsumerState`: when it last
-received a batch, last committed, last passed a check, and since when it has been
-failing. A check every ``KEFU_CONSUMER_CHECK_SECONDS`` asks the broker what a fetch
-needs (the topic and the assigned partitions exist, the group coordinator answers);
+Each Kafka consumer of a service (one group for all its subscriptions) has a
+:class:`ConsumerState`: when it last received a batch, last committed, last passed a
+check, and since when it has been failing. A check every ``KEFU_CONSUMER_CHECK_SECONDS``
+asks the broker what a fetch needs (each of its topics and the assigned partitions
+exist, the group coordinator answers);
 a commit that fails marks the consumer failing too. One failing for longer than
 ``KEFU_CONSUMER_STALL_SECONDS`` (its topic was deleted and re-created, its group was
 lost with a broker restart, its coordinator moved and the client never caught up)
 is stopped and started again: a new client that looks up the coordinator, joins the
 group and fetches from the committed offsets. That is one log line and one count of
 ``kefu.consumer.rejoins``, then a doubling pause before the next try, not a line per
-failed request. The same code is right on Apache Kafka.
+failed request. The same code is right on Apache Kafka. ``/health`` reports per
+subscription: each shows the state of the consumer that reads its topic.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -52,8 +55,8 @@ def _iso(at: datetime | None) -> str | None:
 
 @dataclass
 class ConsumerState:
-    subscription: str
-    topic: str
+    topics: dict[str, str]
+    """The consumer's subscriptions: name -> topic."""
     group: str
     subscriber: Restartable | None = None
     last_fetch_at: datetime | None = None
@@ -65,6 +68,11 @@ class ConsumerState:
     rejoins: int = 0
     _pause: float = field(default=0.0, repr=False)
     _next_rejoin: float = field(default=0.0, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The subscriptions it reads, for a log line."""
+        return ", ".join(self.topics)
 
     # --- what the consumer path reports -------------------------------------
 
@@ -85,8 +93,8 @@ class ConsumerState:
                 "consumer recovered",
                 extra={
                     "fields": {
-                        "consumer": self.subscription,
-                        "topic": self.topic,
+                        "consumer": self.name,
+                        "group": self.group,
                         "failed_seconds": round(time.monotonic() - self.failing_since, 1),
                     }
                 },
@@ -99,9 +107,7 @@ class ConsumerState:
             self.failing_since = time.monotonic()
             log.warning(
                 "consumer failing",
-                extra={
-                    "fields": {"consumer": self.subscription, "topic": self.topic, "error": error}
-                },
+                extra={"fields": {"consumer": self.name, "group": self.group, "error": error}},
             )
         self.error = error[:500]
 
@@ -110,10 +116,11 @@ class ConsumerState:
             return 0.0
         return (now if now is not None else time.monotonic()) - self.failing_since
 
-    def report(self) -> dict[str, Any]:
+    def report(self, topic: str) -> dict[str, Any]:
+        """What ``/health`` shows for its subscription of ``topic``."""
         failing = self.failing_for()
         return {
-            "topic": self.topic,
+            "topic": topic,
             "group": self.group,
             "state": "failing" if self.failing_since is not None else "ok",
             "failing_seconds": round(failing, 1),
@@ -125,23 +132,29 @@ class ConsumerState:
         }
 
 
-async def probe(consumer: Any, topic: str, topics: Any, coordinator: bool = True) -> str | None:
-    """Why this consumer cannot fetch and commit now, or None when it can. ``topics``: the
-    cluster's metadata as just read (:func:`read_topics`); ``coordinator``: ask the group
-    coordinator too."""
+async def probe(
+    consumer: Any, wanted: Iterable[str], topics: Any, coordinator: bool = True
+) -> str | None:
+    """Why this consumer cannot fetch and commit now, or None when it can. ``wanted``: the
+    topics it reads; ``topics``: the cluster's metadata as just read (:func:`read_topics`);
+    ``coordinator``: ask the group coordinator too."""
     if consumer is None:
         return "consumer not running"
-    if topic not in topics.topics():
-        return f"topic {topic} does not exist"
-    partitions = topics.partitions_for_topic(topic) or set()
-    assigned = [tp for tp in consumer.assignment() if tp.topic == topic]
-    if not assigned:
+    assignment = consumer.assignment()
+    if not assignment:
         return "no partitions assigned"
-    missing = sorted(tp.partition for tp in assigned if tp.partition not in partitions)
-    if missing:
-        return f"assigned partitions {missing} of {topic} do not exist"
+    for topic in wanted:
+        if topic not in topics.topics():
+            return f"topic {topic} does not exist"
+        partitions = topics.partitions_for_topic(topic) or set()
+        assigned = [tp for tp in assignment if tp.topic == topic]
+        if not assigned:
+            return f"no partitions of {topic} assigned"
+        missing = sorted(tp.partition for tp in assigned if tp.partition not in partitions)
+        if missing:
+            return f"assigned partitions {missing} of {topic} do not exist"
     if coordinator:
-        await consumer.committed(assigned[0])  # the group coordinator answers
+        await consumer.committed(next(iter(assignment)))  # the group coordinator answers
     return None
 
 
@@ -177,14 +190,15 @@ class ConsumerWatchdog:
         self.states: list[ConsumerState] = []
         self._rounds = 0
 
-    def track(self, subscription: str, topic: str, group: str) -> ConsumerState:
-        state = ConsumerState(subscription, topic, group)
+    def track(self, topics: dict[str, str], group: str) -> ConsumerState:
+        """A consumer of ``topics`` (subscription name -> topic) in ``group``."""
+        state = ConsumerState(dict(topics), group)
         self.states.append(state)
         return state
 
     async def check_once(self) -> None:
         running = [s.subscriber.consumer for s in self.states if s.subscriber is not None]
-        names = sorted({s.topic for s in self.states})
+        names = sorted({t for s in self.states for t in s.topics.values()})
         self._rounds += 1
         ask_coordinator = self._rounds % COORDINATOR_PROBE_EVERY == 1
         topics: Any = None
@@ -204,7 +218,7 @@ class ConsumerWatchdog:
                     async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
                         problem = await probe(
                             state.subscriber.consumer,
-                            state.topic,
+                            state.topics.values(),
                             topics,
                             coordinator=ask_coordinator or state.failing_since is not None,
                         )
@@ -225,19 +239,20 @@ class ConsumerWatchdog:
         state.rejoins += 1
         state._pause = min(max(state._pause * 2, self.stall_seconds), REJOIN_MAX_PAUSE_SECONDS)
         state._next_rejoin = now + state._pause
-        instruments().consumer_rejoins.add(
-            1,
-            {
-                "messaging.destination.name": state.topic,
-                "messaging.consumer.group.name": state.group,
-            },
-        )
+        for topic in state.topics.values():
+            instruments().consumer_rejoins.add(
+                1,
+                {
+                    "messaging.destination.name": topic,
+                    "messaging.consumer.group.name": state.group,
+                },
+            )
         log.warning(
             "consumer stalled; re-creating it and rejoining its group",
             extra={
                 "fields": {
-                    "consumer": state.subscription,
-                    "topic": state.topic,
+                    "consumer": state.name,
+                    "group": state.group,
                     "failing_seconds": round(state.failing_for(now), 1),
                     "error": state.error,
                     "rejoin": state.rejoins,
@@ -265,12 +280,13 @@ class ConsumerWatchdog:
                 [
                     (
                         {
-                            "messaging.destination.name": s.topic,
+                            "messaging.destination.name": topic,
                             "messaging.consumer.group.name": s.group,
                         },
                         s.failing_for(),
                     )
                     for s in self.states
+                    for topic in s.topics.values()
                 ],
             )
             await asyncio.sleep(self.check_seconds)
@@ -279,10 +295,11 @@ class ConsumerWatchdog:
         return [s for s in self.states if s.failing_since is not None and s.failing_for() > seconds]
 
     def report(self) -> dict[str, dict[str, Any]]:
-        """Per subscription; a subscription with several consumers shows the worst."""
-        worst: dict[str, ConsumerState] = {}
+        """Per subscription; a subscription read by several consumers shows the worst."""
+        worst: dict[str, tuple[ConsumerState, str]] = {}
         for state in self.states:
-            seen = worst.get(state.subscription)
-            if seen is None or state.failing_for() > seen.failing_for():
-                worst[state.subscription] = state
-        return {name: state.report() for name, state in sorted(worst.items())}
+            for name, topic in state.topics.items():
+                seen = worst.get(name)
+                if seen is None or state.failing_for() > seen[0].failing_for():
+                    worst[name] = (state, topic)
+        return {name: state.report(topic) for name, (state, topic) in sorted(worst.items())}

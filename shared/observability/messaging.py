@@ -16,9 +16,9 @@ from opentelemetry.trace import Span, Status, StatusCode
 from shared.observability.instruments import instruments
 
 
-def group_id(service: str, consumer: str) -> str:
-    """The Kafka consumer group of one subscription of one service."""
-    return f"kefu-{service}.{consumer}"
+def group_id(service: str) -> str:
+    """The Kafka consumer group of one service: it reads all its subscriptions' topics."""
+    return f"kefu-{service}"
 
 
 def send_attributes(topic: str, key: str | None, message_id: str, size: int) -> dict[str, Any]:

@@ -37,7 +37,10 @@ async def sample_outbox_once(
     parked = dict.fromkeys(consumers, 0) | {r["consumer"]: r["n"] for r in rows}
     gauges.parked_messages.replace(
         service,
-        [({"messaging.consumer.group.name": group_id(service, c)}, n) for c, n in parked.items()],
+        [
+            ({"messaging.consumer.group.name": group_id(service), "kefu.subscription": c}, n)
+            for c, n in parked.items()
+        ],
     )
 
 
@@ -78,7 +81,7 @@ async def partition_lags(consumer: Any) -> list[tuple[Any, int]]:
 
 async def sample_lag_once(subscribers: Iterable[Any]) -> None:
     gauge = instruments().consumer_lag
-    for subscriber in subscribers:
+    for member, subscriber in enumerate(subscribers):
         consumer, group = getattr(subscriber, "consumer", None), subscriber.group_id
         if consumer is None or group is None:
             continue
@@ -93,7 +96,7 @@ async def sample_lag_once(subscribers: Iterable[Any]) -> None:
             )
             for tp, lag in await partition_lags(consumer)
         ]
-        gauge.replace(group, values)
+        gauge.replace(_lag_key(group, member), values)  # a group's members own other partitions
 
 
 async def sample_lag(subscribers: Iterable[Any], interval: float) -> None:
@@ -105,6 +108,10 @@ async def sample_lag(subscribers: Iterable[Any], interval: float) -> None:
                 log.debug("consumer lag not read", extra={"fields": {"error": repr(exc)}})
             await asyncio.sleep(interval)
     finally:
-        for subscriber in subscribers:
+        for member, subscriber in enumerate(subscribers):
             if subscriber.group_id:
-                instruments().consumer_lag.forget(subscriber.group_id)
+                instruments().consumer_lag.forget(_lag_key(subscriber.group_id, member))
+
+
+def _lag_key(group: str, member: int) -> str:
+    return f"{group}#{member}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -18,7 +17,9 @@ from services.notify.domain.announcements import (
 )
 from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.store import announcements as store
+from services.notify.store import timers as due
 from shared.http import Actor
+from shared.timers import TimerSweep
 
 log = logging.getLogger(__name__)
 SCHEDULE_ACTOR = "system:schedule"
@@ -118,10 +119,14 @@ async def sweep(deps: Deps) -> int:
 
 
 async def run_schedule(deps: Deps) -> None:
-    """The durable timer: schedule times live in the table; this only looks at them."""
-    while True:
-        try:
-            await sweep(deps)
-        except Exception:
-            log.exception("announcement sweep failed; trying again")
-        await asyncio.sleep(deps.settings.announcement_sweep_seconds)
+    """The durable timer: schedule times live in the table; this sleeps until the next one
+    is due, woken when one is set (shared.timers), at most the backstop setting."""
+    timers = TimerSweep(
+        deps.pool,
+        "announcement schedule",
+        lambda: sweep(deps),
+        due.seconds_to_next_due,
+        channel=due.CHANNEL,
+        backstop=deps.settings.announcement_sweep_seconds,
+    )
+    await timers.run()

@@ -1,5 +1,8 @@
 """The durable timers, swept by a background loop: nothing waits in ``asyncio.sleep``.
 
+The loop sleeps until the earliest timer is due and is woken by a sooner one as it is
+committed (``shared.timers``; the tables' triggers notify ``voucher_timers``):
+
 * a voiding saga or a pending void whose driver went silent past its lease
   (the process died mid-call) is taken over (``FOR UPDATE SKIP LOCKED``, so
   replicas share the work) and driven on from where it stopped;
@@ -8,16 +11,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from services.voucher.deps import Deps
 from services.voucher.handlers import reversal, void
 from services.voucher.store import operations, sagas
+from services.voucher.store import timers as due
 from shared.telemetry import continuing
+from shared.timers import TimerSweep
 
 log = logging.getLogger(__name__)
-SWEEP_SECONDS = 0.5
+BACKSTOP_SECONDS = 10.0
+"""The longest the loop sleeps without being told: what a lost wake costs at most."""
 
 
 async def sweep(deps: Deps) -> int:
@@ -37,10 +42,13 @@ async def sweep(deps: Deps) -> int:
     return len(stalled_sagas) + len(stalled_voids) + rerequested
 
 
-async def run_timers(deps: Deps, interval: float = SWEEP_SECONDS) -> None:
-    while True:
-        try:
-            await sweep(deps)
-        except Exception:
-            log.exception("timer sweep failed; trying again")
-        await asyncio.sleep(interval)
+async def run_timers(deps: Deps, backstop: float = BACKSTOP_SECONDS) -> None:
+    timers = TimerSweep(
+        deps.pool,
+        "voucher timers",
+        lambda: sweep(deps),
+        due.seconds_to_next_due,
+        channel=due.CHANNEL,
+        backstop=backstop,
+    )
+    await timers.run()

@@ -146,7 +146,6 @@ def notify_settings(infra: Infra, home: Path, **overrides: Any) -> NotifySetting
         home=home,
         sms_rate_limit_count=3,
         sms_max_attempts=3,
-        announcement_sweep_seconds=0.2,
         **overrides,
     )
 

@@ -206,3 +206,62 @@ async def test_a_batch_settled_one_by_one_parks_only_the_message_that_failed(
         assert await p.pool.fetchval("SELECT count(*) FROM credits") == 5
     finally:
         await p.close()
+
+
+async def test_one_consumer_group_reads_every_subscription_of_a_service(
+    settings: Settings, unique: str
+) -> None:
+    """A service's subscriptions share one Kafka consumer: each record reaches its own
+    topic's handler, a poison one goes to its own topic's DLQ under its own subscription,
+    and /health still reports each subscription."""
+    credits = Topic(f"test.both.c.{unique}.v1", Credit, key="account", summary="c", producer="t")
+    debits = Topic(f"test.both.d.{unique}.v1", Credit, key="account", summary="d", producer="t")
+    p = Platform(f"b{unique}", settings, None)
+    await p.open(topics=[credits, debits])
+    await p.pool.execute("CREATE TABLE moves (account text, kind text, ce_id text)")
+
+    def recording(kind: str) -> Any:
+        async def apply(conn: Any, env: Envelope[Credit]) -> None:
+            await conn.execute(
+                "INSERT INTO moves VALUES ($1, $2, $3)", env.payload.account, kind, env.meta.id
+            )
+
+        return apply
+
+    try:
+        async with p.pool.acquire() as conn, conn.transaction():
+            for account in ("a", "b", "c"):
+                await enqueue(conn, credits, Credit(account=account, cents=1), source="/test")
+                await enqueue(conn, debits, Credit(account=account, cents=1), source="/test")
+        await p.consume(
+            [
+                Subscription(credits, recording("credit"), name="credits"),
+                Subscription(debits, recording("debit"), name="debits", batch_size=2),
+            ]
+        )
+        assert p.broker is not None and len(p.broker.subscribers) == 1
+        ok = cloudevents.make_headers(ce_type=debits.ce_type, source="/test")
+        await raw_publish(settings, debits.name, b"not json", ok)
+
+        async def all_applied() -> bool:
+            return bool(await p.pool.fetchval("SELECT count(*) FROM moves") == 6)
+
+        await until(all_applied, what="three credits and three debits")
+        moves = await p.pool.fetch("SELECT account, kind FROM moves ORDER BY kind, account")
+        assert [tuple(m) for m in moves] == [
+            (a, k) for k in ("credit", "debit") for a in ("a", "b", "c")
+        ]
+        [dead] = await read_dlq(settings, debits.dlq, 1)
+        headers = cloudevents.decode(dead.headers)
+        assert (headers["kefu_dlq_reason"], headers["kefu_dlq_consumer"]) == (
+            "invalid_payload",
+            "debits",
+        )
+        subscriptions = (await p.health())["checks"]["subscriptions"]
+        assert {name: s["topic"] for name, s in subscriptions.items()} == {
+            "credits": credits.name,
+            "debits": debits.name,
+        }
+        assert {s["group"] for s in subscriptions.values()} == {f"kefu-b{unique}"}
+    finally:
+        await p.close()

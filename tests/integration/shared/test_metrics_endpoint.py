@@ -48,14 +48,7 @@ async def test_metrics_after_requests_messages_and_a_dead_letter(
             await notify.inapp(user, good, text="您好")
             await notify.get("/announcements")
             await notify.http.get("/health")
-            group = next(
-                g
-                for g in (
-                    notify.app.state.platform.runtime.group_of(s)
-                    for s in notify.app.state.platform.runtime.subscriptions.values()
-                )
-                if "inapp" in g
-            )
+            group = notify.app.state.platform.runtime.group  # the service's one group
 
             async def scraped() -> str | None:
                 # The fresh group reads the topic from its start, earlier tests' requests first:
@@ -112,6 +105,11 @@ async def test_metrics_after_requests_messages_and_a_dead_letter(
         kefu_dlq_reason="invalid_headers",
     ) == [0.0]
     assert series(text, "kefu_outbox_backlog") and series(text, "kefu_outbox_oldest_age_seconds")
-    assert series(text, "kefu_parked_messages", messaging_consumer_group_name=group) == [0.0]
+    assert series(
+        text,
+        "kefu_parked_messages",
+        messaging_consumer_group_name=group,
+        kefu_subscription="notify.inapp_requested",
+    ) == [0.0]
     lags = series(text, "kefu_consumer_lag", messaging_destination_name=NOTIFY_INAPP_REQUESTED.name)
     assert lags and all(lag >= 0 for lag in lags)

@@ -121,7 +121,7 @@ def consumer_groups(service: str) -> set[tuple[str, str]]:
     """Each subscription of ``service``: its consumer group and topic."""
     deps = MagicMock(settings=settings_class_of(service)())
     subscribers = importlib.import_module(f"services.{service}.subscribers")
-    return {(group_id(service, s.name), s.topic.name) for s in subscribers.subscriptions(deps)}
+    return {(group_id(service), s.topic.name) for s in subscribers.subscriptions(deps)}
 
 
 def example_secrets() -> dict[str, Manifest]:

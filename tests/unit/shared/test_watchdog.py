@@ -24,7 +24,7 @@ class Subscriber:
 
 async def test_rejoins_after_the_stall_limit_then_backs_off() -> None:
     watchdog = ConsumerWatchdog(check_seconds=1, stall_seconds=10, join_timeout_seconds=5)
-    state = watchdog.track("credits", "t.v1", "kefu-x.credits")
+    state = watchdog.track({"credits": "t.v1"}, "kefu-x")
     subscriber = Subscriber()
     state.subscriber = subscriber
     state.failed("topic t.v1 does not exist")
@@ -41,16 +41,18 @@ async def test_rejoins_after_the_stall_limit_then_backs_off() -> None:
     assert state._pause == 20  # doubled
 
     state.checked()
-    assert state.report()["state"] == "ok" and state.error is None and state._pause == 0
+    assert state.report("t.v1")["state"] == "ok" and state.error is None and state._pause == 0
     assert watchdog.failing_longer_than(0) == []
 
 
 async def test_the_report_shows_the_worst_consumer_of_a_subscription() -> None:
     watchdog = ConsumerWatchdog(check_seconds=1, stall_seconds=10, join_timeout_seconds=5)
-    fine = watchdog.track("ingest", "t.v1", "g")
-    sick = watchdog.track("ingest", "t.v1", "g")
+    fine = watchdog.track({"ingest": "t.v1", "saga": "s.v1"}, "g")
+    sick = watchdog.track({"ingest": "t.v1", "saga": "s.v1"}, "g")
     fine.checked()
     sick.failed("no partitions assigned")
-    report = watchdog.report()["ingest"]
-    assert report["state"] == "failing" and report["error"] == "no partitions assigned"
+    report = watchdog.report()
+    assert report["ingest"]["state"] == "failing"
+    assert report["ingest"]["error"] == "no partitions assigned"
+    assert report["saga"]["topic"] == "s.v1" and report["saga"]["state"] == "failing"
     assert watchdog.failing_longer_than(-1) == [sick]

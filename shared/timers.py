@@ -1,0 +1,124 @@
+"""A durable timer sweep that sleeps until its earliest timer is due, and is told of sooner ones.
+
+The timers live in the service's tables (a ``due_at`` column); a sweep acts on the due
+ones and says how many. Polling them every half second cost an idle service a few
+queries a second for nothing. Instead :func:`run_timer_sweep` sweeps until nothing is
+due, asks when the next one is (``next_due``), and sleeps until then, at most
+``backstop`` seconds. A write that makes a timer due sooner than any other tells it:
+the table's trigger calls ``pg_notify(channel)`` in the writing transaction (so the
+wake comes when the timer is committed, from whichever replica wrote it), heard here on
+a :class:`~shared.db.listen.ChannelListener`. An in-process writer may also call
+:meth:`TimerSweep.wake`.
+
+The backstop bounds what no notification covers: a listening connection lost (woken
+then, and again once it listens), and the one race a "sooner than any other" trigger
+leaves: a timer written while an earlier one it was compared with is concluded and the
+sweep re-plans before the write commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from shared.db.listen import ChannelListener
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE_SECONDS = 1.0
+
+Sweep = Callable[[], Awaitable[int]]
+"""One pass over the due timers; how many it acted on (0: nothing was due)."""
+NextDue = Callable[[asyncpg.Connection], Awaitable[float | None]]
+"""Seconds until the earliest timer is due, by the database's clock (<= 0: due now; None:
+no timer is set)."""
+
+
+class TimerSweep:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        name: str,
+        sweep: Sweep,
+        next_due: NextDue,
+        *,
+        channel: str | None,
+        backstop: float,
+    ) -> None:
+        self.pool = pool
+        self.name = name
+        self._sweep = sweep
+        self._next_due = next_due
+        self._channel = channel
+        self._backstop = backstop
+        self._woken = asyncio.Event()
+        self.listener: ChannelListener | None = None
+        self._listen_failed = False
+        self.passes = 0
+        """Sweeps run (for tests: an idle loop does not add to it)."""
+
+    def wake(self, _payload: str = "") -> None:
+        """Look again now: a timer may be due sooner than the sweep planned."""
+        self._woken.set()
+
+    async def pause(self) -> float:
+        """Seconds until the earliest timer is due, at most the backstop."""
+        async with self.pool.acquire() as conn:
+            due = await self._next_due(conn)
+        return self._backstop if due is None else min(max(float(due), 0.0), self._backstop)
+
+    async def run(self) -> None:
+        failing = False
+        try:
+            while True:
+                if self.listener is None:  # at start, or it could not listen before
+                    self.listener = await self._listen()
+                self._woken.clear()  # before the sweep: a wake during it sweeps again
+                try:
+                    while await self._sweep():
+                        self.passes += 1
+                    self.passes += 1
+                    pause = await self.pause()
+                    if failing:
+                        log.info("timer sweep works again", extra={"fields": {"sweep": self.name}})
+                    failing = False
+                except Exception:
+                    if not failing:  # once per outage, not every pass of it
+                        log.exception(
+                            "timer sweep failed; trying again",
+                            extra={"fields": {"sweep": self.name}},
+                        )
+                    failing = True
+                    pause = RETRY_AFTER_FAILURE_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await self._woken.wait()
+        finally:
+            if self.listener is not None:
+                await self.listener.stop()
+
+    async def _listen(self) -> ChannelListener | None:
+        """Listen on the channel; None (the backstop alone, until a later try) if it cannot."""
+        if self._channel is None:
+            return None
+        listener = ChannelListener(
+            self.pool, self._channel, self.wake, on_lost=self.wake, on_back=self.wake
+        )
+        try:
+            await listener.start()
+        except Exception:
+            if self._listen_failed:
+                return None
+            self._listen_failed = True  # said once; tried again at every pass
+            log.warning(
+                "timer sweep cannot listen yet; sweeping on its backstop",
+                extra={"fields": {"sweep": self.name, "channel": self._channel}},
+                exc_info=True,
+            )
+            return None
+        self._listen_failed = False
+        return listener

@@ -1,0 +1,111 @@
+"""A durable timer sweep that sleeps (shared.timers): idle, it does not sweep; a timer set
+sooner than its plan, by a trigger's notification in the writing transaction, wakes it
+long before its backstop; so does a killed listening connection, which then listens again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from shared.db.pool import create_pool, ensure_database
+from shared.settings import Settings
+from shared.timers import TimerSweep
+from tests.infra import eventually
+from tests.integration.shared.test_listen import kill_listening, listening_again
+
+pytestmark = pytest.mark.integration
+
+BACKSTOP = 60.0
+"""Far longer than any wait below: a test that passes was woken, not timed out."""
+
+SCHEMA = """
+CREATE TABLE timers (id serial PRIMARY KEY, due_at timestamptz, fired boolean DEFAULT false);
+CREATE FUNCTION wake_timers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM timers WHERE NOT fired AND due_at <= NEW.due_at
+                   AND id <> NEW.id) THEN
+        PERFORM pg_notify('test_timers', '');
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER timers_wake AFTER INSERT OR UPDATE OF due_at ON timers
+    FOR EACH ROW WHEN (NOT NEW.fired) EXECUTE FUNCTION wake_timers();
+"""
+
+
+@pytest.fixture
+async def pool(settings: Settings, unique: str) -> AsyncIterator[asyncpg.Pool]:
+    url = settings.database_url_for(f"timers{unique}")
+    await ensure_database(url)
+    pool = await create_pool(url)
+    await pool.execute(SCHEMA)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def sweeping(pool: asyncpg.Pool) -> AsyncIterator[TimerSweep]:
+    async def sweep() -> int:
+        return len(
+            await pool.fetch(
+                "UPDATE timers SET fired = true WHERE NOT fired AND due_at <= now() RETURNING id"
+            )
+        )
+
+    async def next_due(conn: asyncpg.Connection) -> float | None:
+        due = await conn.fetchval(
+            "SELECT extract(epoch FROM min(due_at) - now()) FROM timers WHERE NOT fired"
+        )
+        return None if due is None else float(due)
+
+    timers = TimerSweep(pool, "test", sweep, next_due, channel="test_timers", backstop=BACKSTOP)
+    task = asyncio.create_task(timers.run())
+    try:
+        await eventually(lambda: _true(timers.passes >= 1), within=10, what="the first sweep")
+        yield timers
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def fired(pool: asyncpg.Pool, n: int) -> bool:
+    return bool(await pool.fetchval("SELECT count(*) FROM timers WHERE fired") == n)
+
+
+async def test_an_idle_sweep_sleeps_and_a_sooner_timer_wakes_it(pool: asyncpg.Pool) -> None:
+    async with sweeping(pool) as timers:
+        passes = timers.passes
+        await asyncio.sleep(1.0)
+        assert timers.passes == passes  # nothing due: no sweep, no query on a timer
+
+        # a timer far out, then one sooner than it: the sooner one is fired when due
+        await pool.execute("INSERT INTO timers (due_at) VALUES (now() + interval '1 hour')")
+        await pool.execute("INSERT INTO timers (due_at) VALUES (now() + interval '0.3 s')")
+        await eventually(lambda: fired(pool, 1), within=10, what="the sooner timer fired")
+
+        # a timer set sooner by an update (a tuned answer time, a lease cut short)
+        await pool.execute("UPDATE timers SET due_at = now() WHERE NOT fired")
+        await eventually(lambda: fired(pool, 2), within=10, what="the updated timer fired")
+
+
+async def test_a_lost_listening_connection_wakes_the_sweep_and_listens_again(
+    pool: asyncpg.Pool,
+) -> None:
+    async with sweeping(pool) as timers:
+        listener = timers.listener
+        assert listener is not None
+        killed = await kill_listening(pool, listener)
+        await listening_again(listener, killed)
+        await pool.execute("INSERT INTO timers (due_at) VALUES (now() + interval '0.2 s')")
+        await eventually(lambda: fired(pool, 1), within=10, what="the timer fired")
