@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 CHANNEL = "notify_timers"
-"""Notified when a schedule is set or changed (migration 0090)."""
+"""Notified when a schedule is set or changed (migration 0009)."""
 
 
 async def seconds_to_next_due(conn: asyncpg.Connection) -> float | None:

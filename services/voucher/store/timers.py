@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 CHANNEL = "voucher_timers"
-"""Notified by the timer tables' triggers (migration 0090) when a timer is set sooner than
+"""Notified by the timer tables' triggers (migration 0007) when a timer is set sooner than
 any other: the sweep wakes to re-plan."""
 
 

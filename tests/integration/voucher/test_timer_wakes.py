@@ -1,5 +1,5 @@
 """The voucher timer sweep sleeps until its earliest timer and is woken by a sooner one
-(migration 0090's triggers, shared.timers): a refund request with a short answer time,
+(migration 0007's triggers, shared.timers): a refund request with a short answer time,
 tuned while the service runs, wakes it."""
 
 from __future__ import annotations
