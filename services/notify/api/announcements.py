@@ -22,7 +22,7 @@ from shared.api.notify import (
     BoardItemOut,
     BoardOut,
 )
-from shared.http import Actor, CurrentActor
+from shared.http import Actor, CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_serial_cursor, page_of, whole_list
 
 router = APIRouter(tags=["announcements"])
@@ -58,10 +58,13 @@ def _position(stored: AnnouncementRecord) -> Position:
 
 @router.post("/announcements", status_code=status.HTTP_201_CREATED, response_model=AnnouncementOut)
 async def post_announcement(
-    body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
+    body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> AnnouncementOut:
-    """A new draft (not shown until published, by hand or at ``publish_at``)."""
-    return _announcement(await handlers.create(deps, _content(body), actor), actor)
+    """A new draft (not shown until published, by hand or at ``publish_at``). As every
+    command on announcements: the same Idempotency-Key answers the announcement again and
+    changes nothing; with another content or time, 422 idempotency_key_reused."""
+    created = await handlers.create(deps, _content(body), actor, idempotency_key)
+    return _announcement(created, actor)
 
 
 @router.get("/announcements", response_model=AnnouncementPageOut)
@@ -119,36 +122,47 @@ async def get_announcement(
 
 @router.put("/announcements/{announcement_id}", response_model=AnnouncementOut)
 async def put_announcement(
-    announcement_id: int, body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int,
+    body: AnnouncementIn,
+    deps: NotifyDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> AnnouncementOut:
     """Edit it; only while it is not online (409 ``announcement_online``)."""
-    edited = await handlers.edit(deps, announcement_id, _content(body), actor)
+    edited = await handlers.edit(deps, announcement_id, _content(body), actor, idempotency_key)
     return _announcement(edited, actor)
 
 
 @router.post("/announcements/{announcement_id}/publish", response_model=AnnouncementOut)
 async def post_publish(
-    announcement_id: int, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int, deps: NotifyDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> AnnouncementOut:
-    """Put it online: every user sees it at once (409 ``announcement_online`` if it is)."""
-    return _announcement(await handlers.publish(deps, announcement_id, actor), actor)
+    """Put it online: every user sees it at once (409 ``announcement_online`` if it is; the
+    same Idempotency-Key answers the publication again instead)."""
+    published = await handlers.publish(deps, announcement_id, actor, idempotency_key)
+    return _announcement(published, actor)
 
 
 @router.post("/announcements/{announcement_id}/withdraw", response_model=AnnouncementOut)
 async def post_withdraw(
-    announcement_id: int, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int, deps: NotifyDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> AnnouncementOut:
     """Take it offline (409 ``announcement_not_online`` if it is not online)."""
-    return _announcement(await handlers.withdraw(deps, announcement_id, actor), actor)
+    withdrawn = await handlers.withdraw(deps, announcement_id, actor, idempotency_key)
+    return _announcement(withdrawn, actor)
 
 
 @router.post("/announcements/{announcement_id}/schedule", response_model=AnnouncementOut)
 async def post_schedule(
-    announcement_id: int, body: AnnouncementScheduleIn, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int,
+    body: AnnouncementScheduleIn,
+    deps: NotifyDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> AnnouncementOut:
     """When it goes online and offline (both null: no schedule). Online, only when it goes
     offline (409 ``announcement_online`` for a ``publish_at``)."""
     scheduled = await handlers.schedule(
-        deps, announcement_id, body.publish_at, body.withdraw_at, actor
+        deps, announcement_id, body.publish_at, body.withdraw_at, actor, idempotency_key
     )
     return _announcement(scheduled, actor)

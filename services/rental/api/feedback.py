@@ -14,7 +14,7 @@ from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
 from services.rental.store import decisions as store
 from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
-from shared.http import Actor, CurrentActor
+from shared.http import Actor, CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["feedback and insurance"])
@@ -90,19 +90,31 @@ async def feedback_detail(feedback_id: str, deps: RentalDeps, actor: CurrentActo
 
 @router.post("/feedback/{feedback_id}/accept", response_model=DecisionOut)
 async def accept_feedback(
-    feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    feedback_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
     """Accept (the reason is optional); the user is told in-app."""
-    decided = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
+    decided = await decide(
+        deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)
 
 
 @router.post("/feedback/{feedback_id}/reject", response_model=DecisionOut)
 async def reject_feedback(
-    feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    feedback_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
     """Reject with a reason (required): the user reads it in-app."""
-    decided = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
+    decided = await decide(
+        deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)
 
 
@@ -128,15 +140,27 @@ async def application_detail(
 
 @router.post("/insurance-applications/{application_id}/accept", response_model=DecisionOut)
 async def accept_application(
-    application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    application_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
-    decided = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
+    decided = await decide(
+        deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)
 
 
 @router.post("/insurance-applications/{application_id}/reject", response_model=DecisionOut)
 async def reject_application(
-    application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    application_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
-    decided = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
+    decided = await decide(
+        deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)

@@ -11,7 +11,7 @@ from services.rental.domain.guide import GuideVersion, GuideVersionSummary, guid
 from services.rental.handlers import guide as handlers
 from services.rental.store import guide as store
 from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
-from shared.http import CurrentActor
+from shared.http import CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["user guide"])
@@ -42,9 +42,15 @@ async def current_guide(deps: RentalDeps, actor: CurrentActor) -> GuideOut:
 
 
 @router.put("/guide", response_model=GuideOut)
-async def save_guide(body: GuideIn, deps: RentalDeps, actor: CurrentActor) -> GuideOut:
-    """Save a new version; ``based_on`` must be the latest (409 guide_version_conflict)."""
-    saved = await handlers.save(deps, body.content, body.based_on, body.note, actor)
+async def save_guide(
+    body: GuideIn, deps: RentalDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> GuideOut:
+    """Save a new version; ``based_on`` must be the latest (409 guide_version_conflict). The
+    same Idempotency-Key answers the version it saved; with other content, 422
+    idempotency_key_reused."""
+    saved = await handlers.save(
+        deps, body.content, body.based_on, body.note, actor, idempotency_key
+    )
     return _out(saved, deps, actor.roles)
 
 

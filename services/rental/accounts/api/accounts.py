@@ -153,9 +153,15 @@ async def get_card_changes(
 
 @router.post("/accounts/{user_id}/card-state", response_model=CardChangeOut)
 async def post_card_state(
-    user_id: str, body: CardStateIn, deps: Accounts, actor: CurrentActor
+    user_id: str,
+    body: CardStateIn,
+    deps: Accounts,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> CardChangeOut:
-    """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid)."""
+    """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid). The
+    same Idempotency-Key answers the change again; with another state or reason, 422
+    idempotency_key_reused."""
     await handlers.change_card_state(
         deps,
         user_id=user_id,
@@ -163,6 +169,7 @@ async def post_card_state(
         reason=body.reason,
         actor=actor.username,
         roles=actor.roles,
+        idempotency_key=idempotency_key,
     )
     latest = (await store.card_history(deps.pool, user_id))[0]
     return CardChangeOut(**asdict(latest))
