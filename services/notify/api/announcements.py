@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, status
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
@@ -11,7 +13,6 @@ from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.handlers import announcements as handlers
 from services.notify.store import announcements as store
 from shared.api.notify import (
-    AnnouncementAction,
     AnnouncementDetailOut,
     AnnouncementHistoryOut,
     AnnouncementIn,
@@ -33,23 +34,11 @@ def _content(body: AnnouncementIn) -> Content:
 
 
 def _announcement(stored: AnnouncementRecord, actor: Actor) -> AnnouncementOut:
-    a = stored.announcement
-    actions: list[AnnouncementAction] = [action.value for action in rules.actions(a, actor.roles)]
-    return AnnouncementOut(
-        id=a.id,
-        title=a.title,
-        body=a.body,
-        status=a.status.value,
-        publish_at=a.publish_at,
-        withdraw_at=a.withdraw_at,
-        published_at=a.published_at,
-        withdrawn_at=a.withdrawn_at,
-        created_by=stored.created_by,
-        created_at=stored.created_at,
-        updated_by=stored.updated_by,
-        updated_at=stored.updated_at,
-        actions=actions,
-    )
+    """The stored announcement and who wrote it, field by field as the answer says them."""
+    values = asdict(stored)
+    values |= values.pop("announcement")
+    actions = [action.value for action in rules.actions(stored.announcement, actor.roles)]
+    return AnnouncementOut.model_validate(values | {"actions": actions})
 
 
 def _position(stored: AnnouncementRecord) -> Position:
@@ -93,10 +82,7 @@ async def get_board(deps: NotifyDeps) -> BoardOut:
     """What the front page's notice board shows now (no agent needed: it is public)."""
     online = await store.board(deps.pool)
     return BoardOut(
-        items=[
-            BoardItemOut(id=a.id, title=a.title, body=a.body, published_at=a.published_at)
-            for a in online
-        ],
+        items=[BoardItemOut.model_validate(asdict(a)) for a in online],
         **whole_list(len(online)),
     )
 
@@ -111,12 +97,7 @@ async def get_announcement(
     history = await store.history(deps.pool, announcement_id)
     return AnnouncementDetailOut(
         **_announcement(stored, actor).model_dump(),
-        history=[
-            AnnouncementHistoryOut(
-                action=h.action, actor=h.actor, at=h.at, title=h.title, body=h.body
-            )
-            for h in history
-        ],
+        history=[AnnouncementHistoryOut.model_validate(asdict(h)) for h in history],
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, paged
-from services.rental.api.models import local
+from services.rental.api.models import in_zone
 from services.rental.deps import Deps
 from services.rental.domain.decisions import Submission, decision_actions
 from services.rental.domain.model import Decision
@@ -22,20 +22,7 @@ StatusFilter = Annotated[Decision | None, Query(description="pending, accepted o
 
 
 def _out(s: Submission, deps: Deps, roles: frozenset[str]) -> DecisionOut:
-    tz = deps.settings.tz
-    return DecisionOut(
-        id=s.id,
-        user_id=s.user_id,
-        trip_id=s.trip_id,
-        text=s.text,
-        claimed_cents=s.claimed_cents,
-        at=s.at.astimezone(tz),
-        status=s.status,
-        actions=decision_actions(s.status, roles),
-        decided_by=s.decided_by,
-        decided_at=local(s.decided_at, tz),
-        decision_reason=s.decision_reason,
-    )
+    return in_zone(DecisionOut, s, deps.settings.tz, actions=decision_actions(s.status, roles))
 
 
 def _position(s: Submission) -> Position:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, numeric_id, paged
+from services.rental.api.models import in_zone
 from services.rental.deps import Deps
 from services.rental.domain.errors import GuideVersionNotFound
 from services.rental.domain.guide import GuideVersion, GuideVersionSummary, guide_actions
@@ -18,14 +19,7 @@ router = APIRouter(tags=["user guide"])
 
 
 def _out(guide: GuideVersion, deps: Deps, roles: frozenset[str]) -> GuideOut:
-    return GuideOut(
-        actions=guide_actions(roles),
-        version=guide.version,
-        content=guide.content,
-        note=guide.note,
-        saved_by=guide.saved_by,
-        saved_at=guide.saved_at.astimezone(deps.settings.tz),
-    )
+    return in_zone(GuideOut, guide, deps.settings.tz, actions=guide_actions(roles))
 
 
 def _position(v: GuideVersionSummary) -> Position:
@@ -69,13 +63,7 @@ async def guide_versions(
             found,
             limit,
             _position,
-            lambda v: GuideVersionOut(
-                version=v.version,
-                note=v.note,
-                saved_by=v.saved_by,
-                saved_at=v.saved_at.astimezone(tz),
-                length=v.length,
-            ),
+            lambda v: in_zone(GuideVersionOut, v, tz),
         )
     )
 
