@@ -42,8 +42,10 @@ from bench.query import TARGET_P99_MS, prewarm
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_int, fmt_ms
 from services.rental.app import MIGRATIONS
+from services.rental.deps import Deps
 from services.rental.domain.model import UserStatus
 from services.rental.domain.query import UserQuery, phone_match
+from services.rental.settings import RentalSettings
 from services.rental.store import users as user_store
 from services.rental.subscribers import platform_subscriptions
 from shared.contracts import (
@@ -269,7 +271,8 @@ async def product(
 
     runtime.process = timed  # type: ignore[method-assign]
     try:
-        subs = [s for s in platform_subscriptions() if s.topic in topics]
+        deps = Deps(platform.pool, RentalSettings.model_validate(settings.model_dump()))
+        subs = [s for s in platform_subscriptions(deps) if s.topic in topics]
         await platform.consume(subs)
         async with asyncio.timeout(max(180.0, expected / 500)):
             await done.wait()

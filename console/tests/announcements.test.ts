@@ -1,5 +1,5 @@
 import dayjs from "dayjs";
-import { toBody } from "../src/areas/messages/Announcements";
+import { announcementCommand, saveAnnouncement, toBody } from "../src/areas/messages/Announcements";
 
 test("a schedule typed in the picker is sent as Shanghai time, whatever the browser's zone", () => {
   const body = toBody({
@@ -15,4 +15,28 @@ test("a schedule typed in the picker is sent as Shanghai time, whatever the brow
     withdraw_at: "2027-02-11T09:30:00+08:00",
   });
   expect(toBody({ title: "t", body: "b" })).toMatchObject({ publish_at: null, withdraw_at: null });
+});
+
+test("each announcement command carries the key of the user's action", async () => {
+  const sent: { method: string; path: string; key: string | null }[] = [];
+  const fetch = vi.spyOn(globalThis, "fetch").mockImplementation(async (request) => {
+    const r = request as Request;
+    sent.push({ method: r.method, path: new URL(r.url).pathname, key: r.headers.get("Idempotency-Key") });
+    return new Response(JSON.stringify({ id: 7 }), { status: 200, headers: { "Content-Type": "application/json" } });
+  });
+  try {
+    const body = toBody({ title: "t", body: "b" });
+    await saveAnnouncement("k-new", { id: null, body });
+    await saveAnnouncement("k-edit", { id: 7, body });
+    await announcementCommand("k-pub", { id: 7, action: "publish" });
+    await announcementCommand("k-wd", { id: 7, action: "withdraw" });
+  } finally {
+    fetch.mockRestore();
+  }
+  expect(sent).toEqual([
+    { method: "POST", path: "/api/v1/notify/announcements", key: "k-new" },
+    { method: "PUT", path: "/api/v1/notify/announcements/7", key: "k-edit" },
+    { method: "POST", path: "/api/v1/notify/announcements/7/publish", key: "k-pub" },
+    { method: "POST", path: "/api/v1/notify/announcements/7/withdraw", key: "k-wd" },
+  ]);
 });

@@ -28,27 +28,28 @@ from shared.contracts import (
     Topic,
 )
 from shared.messaging.consumer import Envelope, Subscription
+from shared.unit_of_work import UnitOfWork
 
 M = TypeVar("M", bound=Contract)
 
 
-def batched(
-    topic: Topic[M],
-    name: str,
-    apply: Callable[[asyncpg.Connection, Sequence[M]], Awaitable[object]],
-) -> Subscription[M]:
-    """A subscription whose one-message and batch handlers are the same batch function."""
+def platform_subscriptions(deps: Deps) -> list[Subscription[Any]]:
+    def batched(
+        topic: Topic[M],
+        name: str,
+        apply: Callable[[UnitOfWork, Sequence[M]], Awaitable[object]],
+    ) -> Subscription[M]:
+        """A subscription whose one-message and batch handlers are the same batch function,
+        run in the unit of work of the consumer runtime's transaction."""
 
-    async def one(conn: asyncpg.Connection, env: Envelope[M]) -> None:
-        await apply(conn, [env.payload])
+        async def one(conn: asyncpg.Connection, env: Envelope[M]) -> None:
+            await apply(deps.within(conn), [env.payload])
 
-    async def many(conn: asyncpg.Connection, envs: list[Envelope[M]]) -> None:
-        await apply(conn, [e.payload for e in envs])
+        async def many(conn: asyncpg.Connection, envs: list[Envelope[M]]) -> None:
+            await apply(deps.within(conn), [e.payload for e in envs])
 
-    return Subscription(topic, one, name, batch_handler=many)
+        return Subscription(topic, one, name, batch_handler=many)
 
-
-def platform_subscriptions() -> list[Subscription[Any]]:
     return [
         batched(RENTAL_USER_REGISTERED, "rental.user_registered", ingest.register_users),
         batched(RENTAL_TRIP_STARTED, "rental.trip_started", ingest.start_trips),
@@ -60,4 +61,4 @@ def platform_subscriptions() -> list[Subscription[Any]]:
 
 
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
-    return [*platform_subscriptions(), *account_subscriptions(AccountDeps.of(deps))]
+    return [*platform_subscriptions(deps), *account_subscriptions(AccountDeps.of(deps))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, status
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
@@ -11,7 +13,6 @@ from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.handlers import announcements as handlers
 from services.notify.store import announcements as store
 from shared.api.notify import (
-    AnnouncementAction,
     AnnouncementDetailOut,
     AnnouncementHistoryOut,
     AnnouncementIn,
@@ -22,7 +23,7 @@ from shared.api.notify import (
     BoardItemOut,
     BoardOut,
 )
-from shared.http import Actor, CurrentActor
+from shared.http import Actor, CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_serial_cursor, page_of, whole_list
 
 router = APIRouter(tags=["announcements"])
@@ -33,23 +34,11 @@ def _content(body: AnnouncementIn) -> Content:
 
 
 def _announcement(stored: AnnouncementRecord, actor: Actor) -> AnnouncementOut:
-    a = stored.announcement
-    actions: list[AnnouncementAction] = [action.value for action in rules.actions(a, actor.roles)]
-    return AnnouncementOut(
-        id=a.id,
-        title=a.title,
-        body=a.body,
-        status=a.status.value,
-        publish_at=a.publish_at,
-        withdraw_at=a.withdraw_at,
-        published_at=a.published_at,
-        withdrawn_at=a.withdrawn_at,
-        created_by=stored.created_by,
-        created_at=stored.created_at,
-        updated_by=stored.updated_by,
-        updated_at=stored.updated_at,
-        actions=actions,
-    )
+    """The stored announcement and who wrote it, field by field as the answer says them."""
+    values = asdict(stored)
+    values |= values.pop("announcement")
+    actions = [action.value for action in rules.actions(stored.announcement, actor.roles)]
+    return AnnouncementOut.model_validate(values | {"actions": actions})
 
 
 def _position(stored: AnnouncementRecord) -> Position:
@@ -58,10 +47,13 @@ def _position(stored: AnnouncementRecord) -> Position:
 
 @router.post("/announcements", status_code=status.HTTP_201_CREATED, response_model=AnnouncementOut)
 async def post_announcement(
-    body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
+    body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> AnnouncementOut:
-    """A new draft (not shown until published, by hand or at ``publish_at``)."""
-    return _announcement(await handlers.create(deps, _content(body), actor), actor)
+    """A new draft (not shown until published, by hand or at ``publish_at``). As every
+    command on announcements: the same Idempotency-Key answers the announcement again and
+    changes nothing; with another content or time, 422 idempotency_key_reused."""
+    created = await handlers.create(deps, _content(body), actor, idempotency_key)
+    return _announcement(created, actor)
 
 
 @router.get("/announcements", response_model=AnnouncementPageOut)
@@ -90,10 +82,7 @@ async def get_board(deps: NotifyDeps) -> BoardOut:
     """What the front page's notice board shows now (no agent needed: it is public)."""
     online = await store.board(deps.pool)
     return BoardOut(
-        items=[
-            BoardItemOut(id=a.id, title=a.title, body=a.body, published_at=a.published_at)
-            for a in online
-        ],
+        items=[BoardItemOut.model_validate(asdict(a)) for a in online],
         **whole_list(len(online)),
     )
 
@@ -108,47 +97,53 @@ async def get_announcement(
     history = await store.history(deps.pool, announcement_id)
     return AnnouncementDetailOut(
         **_announcement(stored, actor).model_dump(),
-        history=[
-            AnnouncementHistoryOut(
-                action=h.action, actor=h.actor, at=h.at, title=h.title, body=h.body
-            )
-            for h in history
-        ],
+        history=[AnnouncementHistoryOut.model_validate(asdict(h)) for h in history],
     )
 
 
 @router.put("/announcements/{announcement_id}", response_model=AnnouncementOut)
 async def put_announcement(
-    announcement_id: int, body: AnnouncementIn, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int,
+    body: AnnouncementIn,
+    deps: NotifyDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> AnnouncementOut:
     """Edit it; only while it is not online (409 ``announcement_online``)."""
-    edited = await handlers.edit(deps, announcement_id, _content(body), actor)
+    edited = await handlers.edit(deps, announcement_id, _content(body), actor, idempotency_key)
     return _announcement(edited, actor)
 
 
 @router.post("/announcements/{announcement_id}/publish", response_model=AnnouncementOut)
 async def post_publish(
-    announcement_id: int, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int, deps: NotifyDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> AnnouncementOut:
-    """Put it online: every user sees it at once (409 ``announcement_online`` if it is)."""
-    return _announcement(await handlers.publish(deps, announcement_id, actor), actor)
+    """Put it online: every user sees it at once (409 ``announcement_online`` if it is; the
+    same Idempotency-Key answers the publication again instead)."""
+    published = await handlers.publish(deps, announcement_id, actor, idempotency_key)
+    return _announcement(published, actor)
 
 
 @router.post("/announcements/{announcement_id}/withdraw", response_model=AnnouncementOut)
 async def post_withdraw(
-    announcement_id: int, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int, deps: NotifyDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
 ) -> AnnouncementOut:
     """Take it offline (409 ``announcement_not_online`` if it is not online)."""
-    return _announcement(await handlers.withdraw(deps, announcement_id, actor), actor)
+    withdrawn = await handlers.withdraw(deps, announcement_id, actor, idempotency_key)
+    return _announcement(withdrawn, actor)
 
 
 @router.post("/announcements/{announcement_id}/schedule", response_model=AnnouncementOut)
 async def post_schedule(
-    announcement_id: int, body: AnnouncementScheduleIn, deps: NotifyDeps, actor: CurrentActor
+    announcement_id: int,
+    body: AnnouncementScheduleIn,
+    deps: NotifyDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> AnnouncementOut:
     """When it goes online and offline (both null: no schedule). Online, only when it goes
     offline (409 ``announcement_online`` for a ``publish_at``)."""
     scheduled = await handlers.schedule(
-        deps, announcement_id, body.publish_at, body.withdraw_at, actor
+        deps, announcement_id, body.publish_at, body.withdraw_at, actor, idempotency_key
     )
     return _announcement(scheduled, actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -28,15 +29,7 @@ Kind = Annotated[
 
 
 def _message(message: InboxMessage) -> InboxMessageOut:
-    return InboxMessageOut(
-        id=message.id,
-        title=message.title,
-        body=message.body,
-        template_id=message.template_id,
-        created_at=message.created_at,
-        read=message.read_at is not None,
-        read_at=message.read_at,
-    )
+    return InboxMessageOut.model_validate(asdict(message) | {"read": message.read_at is not None})
 
 
 def _position(message: InboxMessage) -> Position:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter
 
 from services.notify.api.common import Cursor, Limit, NotifyDeps
@@ -28,24 +30,7 @@ router = APIRouter(tags=["sms"])
 
 
 def _sms(sms: SmsMessage) -> SmsOut:
-    return SmsOut(
-        id=sms.id,
-        phone=mask_phone(sms.phone),
-        template_id=sms.template_id,
-        text=sms.text,
-        status=sms.status.value,
-        failure=sms.failure,
-        failure_detail=sms.failure_detail,
-        provider=sms.provider,
-        provider_message_id=sms.provider_message_id,
-        provider_answer=sms.provider_answer,
-        attempts=sms.attempts,
-        dedupe_key=sms.dedupe_key,
-        requested_by=sms.requested_by,
-        requested_at=sms.requested_at,
-        sent_at=sms.sent_at,
-        updated_at=sms.updated_at,
-    )
+    return SmsOut.model_validate(asdict(sms) | {"phone": mask_phone(sms.phone)})
 
 
 def _sms_position(sms: SmsMessage) -> Position:

@@ -1,9 +1,15 @@
-"""Announcements: draft, edit while not online, publish, withdraw, and the schedule sweep."""
+"""Announcements: draft, edit while not online, publish, withdraw, and the schedule sweep.
+
+Each command takes the client's Idempotency-Key (scoped by ``shared.http``): a repeat of
+the same command answers the announcement as it is and changes nothing (no second
+draft, no second publication in its history); the same key with another content or
+time is refused, 422 ``idempotency_key_reused``.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from services.notify.deps import Deps
@@ -18,21 +24,57 @@ from services.notify.domain.announcements import (
 from services.notify.domain.errors import AnnouncementNotFound
 from services.notify.store import announcements as store
 from services.notify.store import timers as due
+from shared import idempotency
 from shared.http import Actor
+from shared.idempotency import Command
 from shared.timers import TimerSweep
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 SCHEDULE_ACTOR = "system:schedule"
 
 
-async def create(deps: Deps, content: Content, actor: Actor) -> AnnouncementRecord:
+async def _repeated(
+    uow: UnitOfWork, key: str | None, command: Command
+) -> AnnouncementRecord | None:
+    """The announcement as it is now when ``key`` already ran this command (it is not run
+    again); None when the key is ours now, or there is none. Another command under the
+    key is refused (422 ``idempotency_key_reused``)."""
+    if key is None:
+        return None
+    prior = await idempotency.claim(uow.conn, key, command, command.target)
+    if prior is None:
+        return None
+    stored = await store.get(uow.conn, int(prior.subject))
+    assert stored is not None  # announcements are never deleted
+    return stored
+
+
+async def create(
+    deps: Deps, content: Content, actor: Actor, key: str | None = None
+) -> AnnouncementRecord:
     if (refused := rules.may_write(actor.roles)) is not None:
         raise refused
     checked = rules.draft(content, deps.clock())
     async with deps.unit() as uow:
+        # the draft's id is known once it is inserted: the key is bound to it then
+        command = Command("create", "announcement", _asked(content))
+        if (again := await _repeated(uow, key, command)) is not None:
+            return again
         created = await store.insert(uow.conn, checked, actor.username)
         await store.record(uow.conn, created.announcement, "created", actor.username)
+        if key is not None:
+            await idempotency.rebind(uow.conn, key, str(created.announcement.id))
         return created
+
+
+def _asked(content: Content) -> dict[str, object]:
+    return {
+        "title": content.title,
+        "body": content.body,
+        "publish_at": content.publish_at,
+        "withdraw_at": content.withdraw_at,
+    }
 
 
 async def _change(
@@ -41,8 +83,15 @@ async def _change(
     actor: Actor,
     action: Action,
     change: Callable[[Announcement, datetime], Announcement],
+    key: str | None,
+    asked: Mapping[str, object] | None = None,
 ) -> AnnouncementRecord:
+    """``asked``: what the client chose beside the action (the content, the times), which a
+    repeated key must carry again."""
     async with deps.unit() as uow:
+        command = Command(action.value, str(announcement_id), asked or {})
+        if (again := await _repeated(uow, key, command)) is not None:
+            return again
         current = await store.get_for_update(uow.conn, announcement_id)
         if current is None:
             raise AnnouncementNotFound(f"no announcement {announcement_id}")
@@ -62,19 +111,29 @@ _RECORDED = {
 
 
 async def edit(
-    deps: Deps, announcement_id: int, content: Content, actor: Actor
+    deps: Deps, announcement_id: int, content: Content, actor: Actor, key: str | None = None
 ) -> AnnouncementRecord:
     return await _change(
-        deps, announcement_id, actor, Action.EDIT, lambda a, now: rules.edit(a, content, now)
+        deps,
+        announcement_id,
+        actor,
+        Action.EDIT,
+        lambda a, now: rules.edit(a, content, now),
+        key,
+        _asked(content),
     )
 
 
-async def publish(deps: Deps, announcement_id: int, actor: Actor) -> AnnouncementRecord:
-    return await _change(deps, announcement_id, actor, Action.PUBLISH, rules.publish)
+async def publish(
+    deps: Deps, announcement_id: int, actor: Actor, key: str | None = None
+) -> AnnouncementRecord:
+    return await _change(deps, announcement_id, actor, Action.PUBLISH, rules.publish, key)
 
 
-async def withdraw(deps: Deps, announcement_id: int, actor: Actor) -> AnnouncementRecord:
-    return await _change(deps, announcement_id, actor, Action.WITHDRAW, rules.withdraw)
+async def withdraw(
+    deps: Deps, announcement_id: int, actor: Actor, key: str | None = None
+) -> AnnouncementRecord:
+    return await _change(deps, announcement_id, actor, Action.WITHDRAW, rules.withdraw, key)
 
 
 async def schedule(
@@ -83,6 +142,7 @@ async def schedule(
     publish_at: datetime | None,
     withdraw_at: datetime | None,
     actor: Actor,
+    key: str | None = None,
 ) -> AnnouncementRecord:
     return await _change(
         deps,
@@ -90,6 +150,8 @@ async def schedule(
         actor,
         Action.SCHEDULE,
         lambda a, now: rules.schedule(a, publish_at, withdraw_at, now),
+        key,
+        {"publish_at": publish_at, "withdraw_at": withdraw_at},
     )
 
 

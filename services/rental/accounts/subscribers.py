@@ -21,16 +21,16 @@ from shared.messaging.consumer import Envelope, Subscription
 
 def account_subscriptions(deps: AccountDeps) -> list[Subscription[Any]]:
     async def on_payment(conn: asyncpg.Connection, env: Envelope[PaymentReceived]) -> None:
-        await payments.record_payment(conn, deps, env.payload)
+        await payments.record_payment(deps.within(conn), env.payload)
 
     async def on_payments(conn: asyncpg.Connection, envs: list[Envelope[PaymentReceived]]) -> None:
-        await payments.record_payments(conn, deps, [e.payload for e in envs])
+        await payments.record_payments(deps.within(conn), [e.payload for e in envs])
 
     async def on_completed(conn: asyncpg.Connection, env: Envelope[RefundCompleted]) -> None:
-        await refunds.refund_completed(conn, deps, env.payload)
+        await refunds.refund_completed(deps.within(conn), env.payload)
 
     async def on_rejected(conn: asyncpg.Connection, env: Envelope[RefundRejected]) -> None:
-        await refunds.refund_rejected(conn, deps, env.payload)
+        await refunds.refund_rejected(deps.within(conn), env.payload)
 
     return [
         Subscription(

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, paged
-from services.rental.api.models import local
+from services.rental.api.models import in_zone
 from services.rental.deps import Deps
 from services.rental.domain.decisions import Submission, decision_actions
 from services.rental.domain.model import Decision
 from services.rental.handlers.decisions import FEEDBACK, INSURANCE, Kind, decide
 from services.rental.store import decisions as store
 from shared.api.rental import DecisionOut, DecisionPageOut, RentalReasonIn
-from shared.http import Actor, CurrentActor
+from shared.http import Actor, CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["feedback and insurance"])
@@ -22,20 +22,7 @@ StatusFilter = Annotated[Decision | None, Query(description="pending, accepted o
 
 
 def _out(s: Submission, deps: Deps, roles: frozenset[str]) -> DecisionOut:
-    tz = deps.settings.tz
-    return DecisionOut(
-        id=s.id,
-        user_id=s.user_id,
-        trip_id=s.trip_id,
-        text=s.text,
-        claimed_cents=s.claimed_cents,
-        at=s.at.astimezone(tz),
-        status=s.status,
-        actions=decision_actions(s.status, roles),
-        decided_by=s.decided_by,
-        decided_at=local(s.decided_at, tz),
-        decision_reason=s.decision_reason,
-    )
+    return in_zone(DecisionOut, s, deps.settings.tz, actions=decision_actions(s.status, roles))
 
 
 def _position(s: Submission) -> Position:
@@ -90,19 +77,31 @@ async def feedback_detail(feedback_id: str, deps: RentalDeps, actor: CurrentActo
 
 @router.post("/feedback/{feedback_id}/accept", response_model=DecisionOut)
 async def accept_feedback(
-    feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    feedback_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
     """Accept (the reason is optional); the user is told in-app."""
-    decided = await decide(deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor)
+    decided = await decide(
+        deps, FEEDBACK, feedback_id, Decision.ACCEPTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)
 
 
 @router.post("/feedback/{feedback_id}/reject", response_model=DecisionOut)
 async def reject_feedback(
-    feedback_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    feedback_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
     """Reject with a reason (required): the user reads it in-app."""
-    decided = await decide(deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor)
+    decided = await decide(
+        deps, FEEDBACK, feedback_id, Decision.REJECTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)
 
 
@@ -128,15 +127,27 @@ async def application_detail(
 
 @router.post("/insurance-applications/{application_id}/accept", response_model=DecisionOut)
 async def accept_application(
-    application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    application_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
-    decided = await decide(deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor)
+    decided = await decide(
+        deps, INSURANCE, application_id, Decision.ACCEPTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)
 
 
 @router.post("/insurance-applications/{application_id}/reject", response_model=DecisionOut)
 async def reject_application(
-    application_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    application_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> DecisionOut:
-    decided = await decide(deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor)
+    decided = await decide(
+        deps, INSURANCE, application_id, Decision.REJECTED, body.reason, actor, idempotency_key
+    )
     return _out(decided, deps, actor.roles)

@@ -5,27 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.rental.api.common import Cursor, Limit, RentalDeps, numeric_id, paged
+from services.rental.api.models import in_zone
 from services.rental.deps import Deps
 from services.rental.domain.errors import GuideVersionNotFound
 from services.rental.domain.guide import GuideVersion, GuideVersionSummary, guide_actions
 from services.rental.handlers import guide as handlers
 from services.rental.store import guide as store
 from shared.api.rental import GuideIn, GuideOut, GuideVersionOut, GuideVersionsOut
-from shared.http import CurrentActor
+from shared.http import CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["user guide"])
 
 
 def _out(guide: GuideVersion, deps: Deps, roles: frozenset[str]) -> GuideOut:
-    return GuideOut(
-        actions=guide_actions(roles),
-        version=guide.version,
-        content=guide.content,
-        note=guide.note,
-        saved_by=guide.saved_by,
-        saved_at=guide.saved_at.astimezone(deps.settings.tz),
-    )
+    return in_zone(GuideOut, guide, deps.settings.tz, actions=guide_actions(roles))
 
 
 def _position(v: GuideVersionSummary) -> Position:
@@ -42,9 +36,15 @@ async def current_guide(deps: RentalDeps, actor: CurrentActor) -> GuideOut:
 
 
 @router.put("/guide", response_model=GuideOut)
-async def save_guide(body: GuideIn, deps: RentalDeps, actor: CurrentActor) -> GuideOut:
-    """Save a new version; ``based_on`` must be the latest (409 guide_version_conflict)."""
-    saved = await handlers.save(deps, body.content, body.based_on, body.note, actor)
+async def save_guide(
+    body: GuideIn, deps: RentalDeps, actor: CurrentActor, idempotency_key: IdempotencyKey
+) -> GuideOut:
+    """Save a new version; ``based_on`` must be the latest (409 guide_version_conflict). The
+    same Idempotency-Key answers the version it saved; with other content, 422
+    idempotency_key_reused."""
+    saved = await handlers.save(
+        deps, body.content, body.based_on, body.note, actor, idempotency_key
+    )
     return _out(saved, deps, actor.roles)
 
 
@@ -63,13 +63,7 @@ async def guide_versions(
             found,
             limit,
             _position,
-            lambda v: GuideVersionOut(
-                version=v.version,
-                note=v.note,
-                saved_by=v.saved_by,
-                saved_at=v.saved_at.astimezone(tz),
-                length=v.length,
-            ),
+            lambda v: in_zone(GuideVersionOut, v, tz),
         )
     )
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
 
 from services.rental.domain.bike import BikeFacts
 from services.rental.domain.trips import ExceptionFix, Order
@@ -23,9 +26,19 @@ from shared.api.rental import (
 )
 from shared.masking import mask_phone
 
+M = TypeVar("M", bound=BaseModel)
+
 
 def local(at: datetime | None, tz: ZoneInfo) -> datetime | None:
     return at.astimezone(tz) if at is not None else None
+
+
+def in_zone(model: type[M], item: Any, tz: ZoneInfo, **extra: Any) -> M:
+    """The answer ``model`` from the stored dataclass ``item`` that says the same field by
+    field, its times in the business zone; ``extra`` for what only the answer holds (the
+    caller's actions). One declaration of the fields each, the dataclass's and the API's."""
+    values = {k: local(v, tz) if isinstance(v, datetime) else v for k, v in asdict(item).items()}
+    return model.model_validate(values | extra)
 
 
 def user_out(user: RentalUser, tz: ZoneInfo) -> RentalUserOut:
@@ -48,15 +61,7 @@ def user_out(user: RentalUser, tz: ZoneInfo) -> RentalUserOut:
 
 
 def user_action_out(record: UserRecord, tz: ZoneInfo) -> UserActionOut:
-    return UserActionOut(
-        action=record.action,
-        reason=record.reason,
-        actor=record.actor,
-        at=record.at.astimezone(tz),
-        old_status=record.old_status,
-        new_status=record.new_status,
-        trip_id=record.trip_id,
-    )
+    return in_zone(UserActionOut, record, tz)
 
 
 def order_out(row: Order, tz: ZoneInfo) -> RentalOrderOut:
@@ -90,10 +95,7 @@ def order_out(row: Order, tz: ZoneInfo) -> RentalOrderOut:
 
 
 def fix_out(row: ExceptionFix, tz: ZoneInfo) -> ExceptionFixOut:
-    values = asdict(row)
-    values["at"] = row.at.astimezone(tz)
-    values["reported_end"] = row.reported_end.astimezone(tz)
-    return ExceptionFixOut.model_validate(values)
+    return in_zone(ExceptionFixOut, row, tz)
 
 
 def bike_out(bike: BikeFacts, tz: ZoneInfo) -> BikeOut:

@@ -34,7 +34,7 @@ from shared.api.rental import (
     StatusFixIn,
 )
 from shared.db.pool import read_snapshot
-from shared.http import CurrentActor
+from shared.http import CurrentActor, IdempotencyKey
 from shared.paging import Position, decode_cursor
 
 router = APIRouter(tags=["users"])
@@ -129,48 +129,71 @@ async def user_rentals(
 
 @router.post("/users/{user_id}/status", response_model=RentalUserOut)
 async def fix_status(
-    user_id: str, body: StatusFixIn, deps: RentalDeps, actor: CurrentActor
+    user_id: str,
+    body: StatusFixIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> RentalUserOut:
     """Fix the user's status (renting / temporarily returned / idle) to clear a stuck rental;
     only against the user's latest order (409 not_latest_order) and, while it is open, only
     when its bike's lock reported locked (409 lock_not_locked, the exception fix's guard)."""
     status = UserStatus(body.status)
-    user = await handlers.fix_status(deps, user_id, body.trip_id, status, body.reason, actor)
+    user = await handlers.fix_status(
+        deps, user_id, body.trip_id, status, body.reason, actor, idempotency_key
+    )
     return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/blacklist", response_model=RentalUserOut)
 async def put_on_blacklist(
-    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    user_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> RentalUserOut:
     """Blacklist the user (拉黑): publishes rental.user.blacklisted.v1; the platform refuses
-    the user's new trips."""
-    user = await handlers.blacklist(deps, user_id, body.reason, actor)
+    the user's new trips. As every command on a user: the same Idempotency-Key answers the
+    user again and changes nothing; with another reason, 422 idempotency_key_reused."""
+    user = await handlers.blacklist(deps, user_id, body.reason, actor, idempotency_key)
     return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/blacklist/restore", response_model=RentalUserOut)
 async def restore_from_blacklist(
-    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    user_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> RentalUserOut:
     """Restore the user from the blacklist: publishes rental.user.restored.v1."""
-    user = await handlers.restore_from_blacklist(deps, user_id, body.reason, actor)
+    user = await handlers.restore_from_blacklist(deps, user_id, body.reason, actor, idempotency_key)
     return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/delete", response_model=RentalUserOut)
 async def delete_user(
-    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    user_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> RentalUserOut:
     """Soft delete (软删除): hidden from searches, restorable; refused while renting."""
-    user = await handlers.delete(deps, user_id, body.reason, actor)
+    user = await handlers.delete(deps, user_id, body.reason, actor, idempotency_key)
     return user_out(user, deps.settings.tz)
 
 
 @router.post("/users/{user_id}/restore", response_model=RentalUserOut)
 async def restore_user(
-    user_id: str, body: RentalReasonIn, deps: RentalDeps, actor: CurrentActor
+    user_id: str,
+    body: RentalReasonIn,
+    deps: RentalDeps,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> RentalUserOut:
     """Undo a soft delete."""
-    user = await handlers.restore(deps, user_id, body.reason, actor)
+    user = await handlers.restore(deps, user_id, body.reason, actor, idempotency_key)
     return user_out(user, deps.settings.tz)

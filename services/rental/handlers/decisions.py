@@ -14,10 +14,11 @@ from services.rental.domain.decisions import Submission, check_decision
 from services.rental.domain.errors import ApplicationNotFound, FeedbackNotFound
 from services.rental.domain.model import Decision
 from services.rental.store import decisions as store
+from shared import idempotency
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
 from shared.errors import NotFound
 from shared.http import Actor
-from shared.messaging.outbox import enqueue
+from shared.idempotency import Command
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,26 @@ INSURANCE = Kind(
 
 
 async def decide(
-    deps: Deps, kind: Kind, item_id: str, to: Decision, reason: str | None, actor: Actor
+    deps: Deps,
+    kind: Kind,
+    item_id: str,
+    to: Decision,
+    reason: str | None,
+    actor: Actor,
+    key: str | None = None,
 ) -> Submission:
-    now = deps.clock()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    """The same Idempotency-Key answers the decision again (a decision stands once made)
+    and tells the user nothing more; with another decision or reason, 422
+    ``idempotency_key_reused``."""
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
+        command = Command(
+            f"{kind.template_prefix}_decision", item_id, {"to": to.value, "reason": reason}
+        )
+        if key is not None and await idempotency.claim(conn, key, command, item_id) is not None:
+            decided = await store.get(conn, kind.table, kind.id_column, item_id)
+            assert decided is not None  # submissions are never deleted
+            return decided
         submitted = await store.lock(conn, kind.table, kind.id_column, item_id)
         if submitted is None:
             raise kind.not_found(f"no {kind.name} {item_id}")
@@ -56,8 +73,7 @@ async def decide(
         params: dict[str, str | int] = {kind.id_param: item_id}
         if why is not None:
             params["reason"] = why
-        await enqueue(
-            conn,
+        await uow.publish(
             NOTIFY_INAPP_REQUESTED,
             InappRequested(
                 recipient=submitted.user_id,
@@ -66,6 +82,5 @@ async def decide(
                 dedupe_key=f"rental:{kind.template_prefix}:{item_id}:decided",
                 requested_by="rental",
             ),
-            source=deps.source,
         )
         return decided

@@ -53,8 +53,8 @@ async def _fix(
     key: str | None,
 ) -> ExceptionFix:
     why = required_reason(reason)
-    now = deps.clock()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
         if key is not None:
             command = Command(
                 "exception_fix", trip_id, {"ended_at": reported_end, "reason": reason}

@@ -185,3 +185,41 @@ async def test_each_action_offered_is_accepted_and_each_not_offered_is_refused(
     assert (answer.status_code == 200) is offered, answer.text
     if not offered:
         assert answer.status_code == 409
+
+
+async def test_a_repeated_key_publishes_once_and_another_command_under_it_is_refused(
+    notify: Notify,
+) -> None:
+    """The same Idempotency-Key answers the publication again (no 409, no second entry in
+    the history); the same key with another command answers 422 idempotency_key_reused."""
+    key = str(uuid.uuid4())
+    body = {"title": f"停运 {uuid.uuid4().hex[:6]}", "body": "明日停运。"}
+    headers = {**OPS, "Idempotency-Key": key}
+    first = await notify.http.post("/announcements", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = await notify.http.post("/announcements", json=body, headers=headers)
+    assert (again.status_code, again.json()) == (201, first.json())
+    other = await notify.http.post(
+        "/announcements", json={**body, "body": "后天停运。"}, headers=headers
+    )
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    created = await notify.pool.fetchval(
+        "SELECT count(*) FROM announcements WHERE title = $1", body["title"]
+    )
+    assert created == 1
+
+    a = first.json()["id"]
+    publish = f"/announcements/{a}/publish"
+    keyed = {**OPS, "Idempotency-Key": str(uuid.uuid4())}
+    online = await notify.http.post(publish, headers=keyed)
+    assert online.status_code == 200 and online.json()["status"] == "online"
+    repeated = await notify.http.post(publish, headers=keyed)
+    assert (repeated.status_code, repeated.json()) == (200, online.json())
+    unkeyed = await act(notify, a, "publish")  # without the key: a second publication, refused
+    assert (unkeyed.status_code, unkeyed.json()["code"]) == (409, "announcement_online")
+    history = await notify.pool.fetch(
+        "SELECT action FROM announcement_history WHERE announcement_id = $1 ORDER BY id", a
+    )
+    assert [h["action"] for h in history] == ["created", "published"]
+    elsewhere = await notify.http.post(f"/announcements/{a + 1}/publish", headers=keyed)
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (422, "idempotency_key_reused")

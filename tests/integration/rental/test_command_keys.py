@@ -44,6 +44,22 @@ async def test_a_deposit_change_replays_its_answer_and_refuses_another_amount(
     assert [m["deposit_delta"] for m in moves] == [29_900]
 
 
+async def test_a_card_change_replays_and_refuses_another_state(accounts: Rental) -> None:
+    """Not money, but a state change: a repeat answers the change again (no 409 for a card
+    already frozen, no second history row)."""
+    user = await support.registered(accounts)
+    key, path = str(uuid.uuid4()), f"/accounts/{user}/card-state"
+    body = {"state": "frozen", "reason": "客户来电要求冻结"}
+    first = await post(accounts, path, body, key=key)
+    assert first.status_code == 200, first.text
+    after = await snapshot(accounts, user)
+    again = await post(accounts, path, body, key=key)
+    assert (again.status_code, again.json()) == (200, first.json())
+    other = await post(accounts, path, {**body, "state": "reported_lost"}, key=key)
+    assert (other.status_code, other.json()["code"]) == REUSED
+    assert await snapshot(accounts, user) == after
+
+
 async def test_a_refund_request_replays_and_refuses_another_amount(accounts: Rental) -> None:
     user = await support.registered(accounts)
     await paid(accounts, user, "top_up", 8_000)

@@ -16,6 +16,7 @@ from shared.contracts import (
     TripStarted,
     UserRegistered,
 )
+from shared.unit_of_work import UnitOfWork
 from tests.integration.rental.conftest import Rental, new_id, point
 
 pytestmark = pytest.mark.integration
@@ -23,6 +24,12 @@ pytestmark = pytest.mark.integration
 TRIP = "SELECT * FROM trips WHERE trip_id = $1"
 POINT = RentalPoint.model_validate(point(3))
 USER = "SELECT * FROM users WHERE user_id = $1"
+
+
+def unit(rental: Rental, conn: Any) -> UnitOfWork:
+    """The unit of work of a transaction the test holds, as the consumer runtime's."""
+    within: UnitOfWork = rental.app.state.deps.within(conn)
+    return within
 
 
 async def user_status(rental: Rental, user_id: str) -> str | None:
@@ -182,7 +189,7 @@ async def test_a_temporary_return_and_the_end_in_one_batch_leave_the_trip_ended(
         )
 
     async with rental.pool.acquire() as conn, conn.transaction():
-        await ingest.end_trips(conn, [end(False, 50), end(True, 40), end(True, 30)])
+        await ingest.end_trips(unit(rental, conn), [end(False, 50), end(True, 40), end(True, 30)])
     row = await rental.row(TRIP, trip)
     assert (row["status"], row["charge_cents"]) == ("ended", 140)
     assert await user_status(rental, user) == "idle"
@@ -235,10 +242,12 @@ async def test_an_end_whose_start_commits_meanwhile_is_retried_not_lost(rental: 
     async with rental.pool.acquire() as starting, rental.pool.acquire() as ending:
         start = starting.transaction()
         await start.start()
-        await ingest.start_trips(starting, [trip_of(user, trip, bike, now - timedelta(hours=1))])
+        await ingest.start_trips(
+            unit(rental, starting), [trip_of(user, trip, bike, now - timedelta(hours=1))]
+        )
         with pytest.raises(NotYetKnown):
             async with ending.transaction():
-                await ingest.end_trips(CommitsMidway(ending, start), [end])
+                await ingest.end_trips(unit(rental, CommitsMidway(ending, start)), [end])
     assert (await rental.row(TRIP, trip))["status"] == "renting"  # the end is retried later
 
 
@@ -256,10 +265,10 @@ async def test_a_start_whose_user_commits_meanwhile_is_retried_not_lost(rental: 
     async with rental.pool.acquire() as registering, rental.pool.acquire() as starting:
         register = registering.transaction()
         await register.start()
-        await ingest.register_users(registering, [registration])
+        await ingest.register_users(unit(rental, registering), [registration])
         with pytest.raises(NotYetKnown):
             async with starting.transaction():
                 started = trip_of(user, trip, new_id("b"), now)
-                await ingest.start_trips(CommitsMidway(starting, register), [started])
+                await ingest.start_trips(unit(rental, CommitsMidway(starting, register)), [started])
     assert await rental.row(USER, user) is not None
     assert await rental.row(TRIP, trip) is None  # the start is retried later

@@ -196,7 +196,7 @@ async def test_concurrent_top_ups_charges_and_refunds_keep_the_ledger_exact(
         )
         try:
             async with deps.pool.acquire() as conn, conn.transaction():
-                await payments.record_payment(conn, deps, event)
+                await payments.record_payment(deps.within(conn), event)
             return True
         except DomainError:
             return False

@@ -10,6 +10,7 @@ import { useAuth } from "../../auth/AuthProvider";
 import { useI18n } from "../../i18n/i18n";
 import type { TextKey } from "../../i18n/texts";
 import { dateTime, shanghaiIso } from "../../shared/format";
+import { keyed, useIdempotentAction } from "../../shared/idempotency";
 import { ListPage, useListQuery, type Paging } from "../../shared/ListPage";
 import type { Filters } from "../../shared/urlFilters";
 import "../../i18n/messagesTexts";
@@ -35,6 +36,23 @@ function fromShanghai(iso: string | null): Dayjs | null {
   return iso ? dayjs(dateTime(iso)) : null;
 }
 
+// Each command is sent with the key of the user's action (shared/idempotency.ts): a double
+// click or a retry after a network failure drafts, edits or publishes once.
+export function saveAnnouncement(key: string, args: { id: number | null; body: Schemas["AnnouncementIn"] }) {
+  const headers = keyed(key);
+  if (args.id === null) return unwrap(api.POST("/api/v1/notify/announcements", { body: args.body, headers }));
+  const params = { path: { announcement_id: args.id } };
+  return unwrap(api.PUT("/api/v1/notify/announcements/{announcement_id}", { params, body: args.body, headers }));
+}
+
+export function announcementCommand(key: string, args: { id: number; action: "publish" | "withdraw" }) {
+  const params = { path: { announcement_id: args.id } };
+  const headers = keyed(key);
+  return args.action === "publish"
+    ? unwrap(api.POST("/api/v1/notify/announcements/{announcement_id}/publish", { params, headers }))
+    : unwrap(api.POST("/api/v1/notify/announcements/{announcement_id}/withdraw", { params, headers }));
+}
+
 export function toBody(draft: Draft): Schemas["AnnouncementIn"] {
   return {
     title: draft.title.trim(),
@@ -49,6 +67,7 @@ function Editor(props: { editing: Announcement | "new"; onClose: () => void; onS
   const [form] = Form.useForm<Draft>();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const saving = useIdempotentAction(saveAnnouncement);
   const [preview, setPreview] = useState<Draft | null>(null);
   const existing = props.editing === "new" ? null : props.editing;
   const initial: Draft = existing
@@ -59,12 +78,7 @@ function Editor(props: { editing: Announcement | "new"; onClose: () => void; onS
     setBusy(true);
     setError(null);
     try {
-      const body = toBody(draft);
-      if (existing) {
-        await unwrap(api.PUT("/api/v1/notify/announcements/{announcement_id}", { params: { path: { announcement_id: existing.id } }, body }));
-      } else {
-        await unwrap(api.POST("/api/v1/notify/announcements", { body }));
-      }
+      await saving.run({ id: existing ? existing.id : null, body: toBody(draft) });
       void message.success(t("saved"));
       props.onSaved();
     } catch (e) {
@@ -151,12 +165,11 @@ export default function Announcements() {
     void client.invalidateQueries({ queryKey: ["announcements"] });
     void client.invalidateQueries({ queryKey: ["board"] });
   };
+  const command = useIdempotentAction(announcementCommand);
   async function act(a: Announcement, action: "publish" | "withdraw") {
     setActionError(null);
     try {
-      const path = { params: { path: { announcement_id: a.id } } };
-      if (action === "publish") await unwrap(api.POST("/api/v1/notify/announcements/{announcement_id}/publish", path));
-      else await unwrap(api.POST("/api/v1/notify/announcements/{announcement_id}/withdraw", path));
+      await command.run({ id: a.id, action });
       void message.success(t(action === "publish" ? "published" : "withdrawn"));
       refresh();
     } catch (e) {

@@ -54,23 +54,8 @@ BOOK_FILTER = "Only the movements that changed this sum: balance, deposit or hel
 
 
 def refund_out(row: RefundRequest) -> RefundOut:
-    return RefundOut(
-        request_id=row.request_id,
-        kind=row.kind,
-        amount_cents=row.amount_cents,
-        bonus_deducted_cents=row.bonus_deducted_cents,
-        fee_cents=row.fee_cents,
-        payout_cents=row.payout_cents,
-        payout_method=row.payout_method,
-        payout_account=mask_card(row.payout_account) if row.payout_account else None,
-        status=row.status,
-        reason=row.reason,
-        requested_by=row.requested_by,
-        requested_at=row.requested_at,
-        outcome=row.outcome,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-    )
+    masked = mask_card(row.payout_account) if row.payout_account else None
+    return RefundOut.model_validate(asdict(row) | {"payout_account": masked})
 
 
 def _summary(row: ListedAccount) -> AccountSummaryOut:
@@ -153,9 +138,15 @@ async def get_card_changes(
 
 @router.post("/accounts/{user_id}/card-state", response_model=CardChangeOut)
 async def post_card_state(
-    user_id: str, body: CardStateIn, deps: Accounts, actor: CurrentActor
+    user_id: str,
+    body: CardStateIn,
+    deps: Accounts,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey,
 ) -> CardChangeOut:
-    """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid)."""
+    """Freeze, report lost, expire or reactivate the card (409 card_transition_invalid). The
+    same Idempotency-Key answers the change again; with another state or reason, 422
+    idempotency_key_reused."""
     await handlers.change_card_state(
         deps,
         user_id=user_id,
@@ -163,6 +154,7 @@ async def post_card_state(
         reason=body.reason,
         actor=actor.username,
         roles=actor.roles,
+        idempotency_key=idempotency_key,
     )
     latest = (await store.card_history(deps.pool, user_id))[0]
     return CardChangeOut(**asdict(latest))
@@ -186,11 +178,7 @@ async def post_deposit(
         actor=actor,
         idempotency_key=key_required(idempotency_key),
     )
-    return BooksOut(
-        balance_cents=books.balance_cents,
-        deposit_cents=books.deposit_cents,
-        held_cents=books.held_cents,
-    )
+    return BooksOut.model_validate(asdict(books))
 
 
 @router.post(

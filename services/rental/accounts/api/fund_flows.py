@@ -61,16 +61,12 @@ async def get_fund_flows(
     first = cursor is None
     return FundFlowPageOut(
         items=[
-            FundFlowOut(
-                id=r.id,
-                at=r.at,
-                user_id=r.user_id,
-                kind=r.kind,
-                direction="out" if r.kind in OUTFLOWS else "in",
-                amount_cents=r.amount_cents,
-                amount_yuan=yuan(r.amount_cents),
-                reference=r.reference,
-                actor=r.actor,
+            FundFlowOut.model_validate(
+                r._asdict()
+                | {
+                    "direction": "out" if r.kind in OUTFLOWS else "in",
+                    "amount_yuan": yuan(r.amount_cents),
+                }
             )
             for r in page.page.items
         ],

@@ -101,17 +101,27 @@ async def change_card_state(
     reason: str | None,
     actor: str,
     roles: frozenset[str],
+    idempotency_key: str | None = None,
 ) -> CardState:
-    async with deps.pool.acquire() as conn, conn.transaction():
+    """The same Idempotency-Key answers the card as it is and changes nothing; with another
+    state or reason, 422 ``idempotency_key_reused``."""
+    async with deps.unit() as uow:
+        conn = uow.conn
+        claimed = None
+        if idempotency_key is not None:
+            command = Command("card_state", user_id, {"state": state.value, "reason": reason})
+            claimed = await idempotency.claim(conn, idempotency_key, command, user_id)
         account = await _existing(conn, user_id)
         current = CardState(account.card_state)
+        if claimed is not None:
+            return current  # the same command again: its change was made
         refusal = card_change_refusal(roles, current, state)
         if refusal is not None:
             raise refusal
         new = transition(current, state, reason)
         assert reason is not None
         await store.set_card_state(
-            conn, user_id, current, new, reason=reason.strip(), actor=actor, at=deps.clock()
+            conn, user_id, current, new, reason=reason.strip(), actor=actor, at=uow.now()
         )
         return new
 
@@ -131,7 +141,8 @@ async def change_deposit(
         raise SupervisorRequired("only an operations supervisor may change a deposit")
     if not reason or not reason.strip():
         raise ReasonRequired("a deposit change needs a reason")
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn = uow.conn
         prior = None
         if idempotency_key is not None:
             command = Command(
@@ -161,7 +172,7 @@ async def change_deposit(
             reference=reference,
             actor=actor.username,
             reason=reason.strip(),
-            at=deps.clock(),
+            at=uow.now(),
         )
         if idempotency_key is not None:
             answer = Answer(200, dataclasses.asdict(movement.after))

@@ -85,8 +85,8 @@ async def _record(
     unanswered_due_now: bool,
 ) -> Charge | None:
     charge_id, attempt = charge.charge_id, charge.attempt
-    now = deps.clock()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
         account = await account_store.lock(conn, charge.user_id)
         row = await charges.get(conn, charge_id, lock=True)
         assert row is not None
@@ -150,8 +150,8 @@ async def outcome(db: Db, row: Charge) -> Receipt:
 
 async def recover_due(deps: AccountDeps) -> int:
     """One sweep pass: pending charges past their lease asked again and recorded; how many."""
-    now = deps.clock()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
         claimed = await charges.claim_due(conn, now, now + deps.topup_lease, SWEEP_BATCH)
     for charge in claimed:
         result = await ask_device(deps, charge)

@@ -3,9 +3,6 @@ payment id: app top-ups, deposits, rental charges and insurance fees."""
 
 from __future__ import annotations
 
-import asyncpg
-
-from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.domain import ledger
 from services.rental.accounts.domain.errors import (
     BalanceInsufficient,
@@ -16,6 +13,7 @@ from services.rental.accounts.domain.ledger import MovementKind
 from services.rental.accounts.store import accounts as account_store
 from services.rental.accounts.store import payments as store
 from shared.contracts import PaymentReceived
+from shared.unit_of_work import UnitOfWork
 
 PLATFORM = "platform"
 _KINDS = {
@@ -35,17 +33,14 @@ def _movement(books: ledger.Books, payment: PaymentReceived) -> ledger.Movement:
     return ledger.charged(books, kind, payment.amount_cents, from_balance=payment.from_balance)
 
 
-async def record_payments(
-    conn: asyncpg.Connection, deps: AccountDeps, payments: list[PaymentReceived]
-) -> None:
+async def record_payments(uow: UnitOfWork, payments: list[PaymentReceived]) -> None:
     # Accounts locked in user id order: two batches never wait on each other in a circle.
     for payment in sorted(payments, key=lambda p: (p.user_id, p.paid_at)):
-        await record_payment(conn, deps, payment)
+        await record_payment(uow, payment)
 
 
-async def record_payment(
-    conn: asyncpg.Connection, deps: AccountDeps, payment: PaymentReceived
-) -> None:
+async def record_payment(uow: UnitOfWork, payment: PaymentReceived) -> None:
+    conn = uow.conn
     account = await account_store.lock(conn, payment.user_id)
     prior = await store.claim(
         conn,

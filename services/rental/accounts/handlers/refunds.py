@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
-
 from services.rental.accounts.deps import AccountDeps
 from services.rental.accounts.domain import ledger
 from services.rental.accounts.domain.actions import AccountFacts, refund_refusal
@@ -27,7 +25,7 @@ from services.rental.accounts.store import refunds as store
 from shared import idempotency, metrics
 from shared.contracts import REFUND_REQUESTED, RefundCompleted, RefundRejected, RefundRequested
 from shared.idempotency import Command
-from shared.messaging.outbox import enqueue
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +42,8 @@ async def request_refund(
     roles: frozenset[str],
     idempotency_key: str | None,
 ) -> RefundRequest:
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn = uow.conn
         if idempotency_key is not None:
             asked = {"kind": kind.value, "amount_cents": amount_cents, "reason": reason}
             command = Command("refund_request", user_id, asked | {"proof": proof})
@@ -77,7 +76,7 @@ async def request_refund(
         payout_to = await store.original_account(conn, user_id) if stored_value else None
         movement = ledger.refund_held(books, amount, deposit=kind is RefundKind.DEPOSIT)
         rid = request_id(kind, user_id, await store.next_sequence(conn, user_id))
-        now = deps.clock()
+        now = uow.now()
         await account_store.record(
             conn, user_id, movement, reference=rid, actor=actor, reason=reason.strip(), at=now
         )
@@ -96,8 +95,7 @@ async def request_refund(
         )
         if idempotency_key is not None:
             await idempotency.rebind(conn, idempotency_key, rid)
-        await enqueue(
-            conn,
+        await uow.publish(
             REFUND_REQUESTED,
             RefundRequested(
                 request_id=rid,
@@ -113,19 +111,14 @@ async def request_refund(
                 payout_account=payout_to[1] if payout_to else None,
                 deducted_cents=amounts.bonus_deducted_cents + amounts.fee_cents,
             ),
-            source=deps.source,
-            ce_id=None,
         )
         return row
 
 
-async def _decide(
-    conn: asyncpg.Connection,
-    deps: AccountDeps,
-    outcome: RefundCompleted | RefundRejected,
-) -> None:
+async def _decide(uow: UnitOfWork, outcome: RefundCompleted | RefundRejected) -> None:
     if outcome.requester != REQUESTER:
         return  # another service's refund: not ours to move
+    conn = uow.conn
     row = await store.get(conn, outcome.request_id)
     if row is None:
         raise UnknownRefundRequest(f"no refund request {outcome.request_id} was made here")
@@ -145,7 +138,7 @@ async def _decide(
     )
     books = account.books
     deposit = pending.kind is RefundKind.DEPOSIT
-    now = deps.clock()
+    now = uow.now()
     refund_id: str | None
     kept: list[ledger.Movement] = []
     if isinstance(outcome, RefundCompleted):
@@ -188,13 +181,9 @@ async def _decide(
     )
 
 
-async def refund_completed(
-    conn: asyncpg.Connection, deps: AccountDeps, outcome: RefundCompleted
-) -> None:
-    await _decide(conn, deps, outcome)
+async def refund_completed(uow: UnitOfWork, outcome: RefundCompleted) -> None:
+    await _decide(uow, outcome)
 
 
-async def refund_rejected(
-    conn: asyncpg.Connection, deps: AccountDeps, outcome: RefundRejected
-) -> None:
-    await _decide(conn, deps, outcome)
+async def refund_rejected(uow: UnitOfWork, outcome: RefundRejected) -> None:
+    await _decide(uow, outcome)

@@ -37,7 +37,6 @@ from shared import verification as codes
 from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.errors import DomainError
 from shared.idempotency import Command
-from shared.messaging.outbox import enqueue
 from shared.sealing import code_sms
 
 
@@ -67,7 +66,8 @@ async def send_code(
     sealed for notify, whose latest-code look-up finds top-up codes too). The same
     Idempotency-Key answers the code sent first, and sends nothing again."""
     code_id = str(uuid.uuid4())
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn = uow.conn
         if idempotency_key is not None:
             command = Command("top_up_code", user_id)
             prior = await idempotency.claim(conn, idempotency_key, command, code_id)
@@ -87,7 +87,7 @@ async def send_code(
             purpose=CODE_PURPOSE,
             code=code,
             key=deps.code_key,
-            now=deps.clock(),
+            now=uow.now(),
             policy=deps.code_policy,
             last_issued_at=last.issued_at if last is not None else None,
         )
@@ -104,7 +104,7 @@ async def send_code(
             requested_by=actor,
             to=deps.seal_public_key,
         )
-        await enqueue(conn, NOTIFY_SMS_REQUESTED, sms, source=deps.source)
+        await uow.publish(NOTIFY_SMS_REQUESTED, sms)
         return CodeSent(code_id, user.phone, issued.expires_at, dedupe_key)
 
 
@@ -119,9 +119,9 @@ async def verify_identity(
 ) -> Verification:
     """Record that the agent verified the customer; a wrong code uses an attempt (kept
     even though the answer is an error, so guessing is bounded)."""
-    now = deps.clock()
     failure: codes.CheckResult | None = None
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
         await _registered_user(conn, user_id)
         if method is IdentityMethod.SMS_CODE:
             await store.lock_codes(conn, user_id)
@@ -199,9 +199,9 @@ async def reserve(
     pending (it counts toward the day's limits at once, so top-ups at the same time
     cannot pass them together) and the verification spent on it. Answers the charge row
     to drive, or one already charged."""
-    now = deps.clock()
-    lease_until = now + deps.topup_lease
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn, now = uow.conn, uow.now()
+        lease_until = now + deps.topup_lease
         user = await _registered_user(conn, request.user_id)
         account = await account_store.lock(conn, request.user_id)
         prior = None
