@@ -12,10 +12,10 @@ route or a message runs it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
@@ -57,3 +57,31 @@ async def unit_of_work(
     ends, rolled back with everything it published when the block raises."""
     async with pool.acquire() as conn, conn.transaction():
         yield UnitOfWork(conn, clock, source)
+
+
+class OpensUnitsOfWork:
+    """What a service's deps (or a sub-area's context) need to open units of work: its
+    ``pool``, ``clock`` and ``source`` fields. Mixed into each, so every service opens a
+    command's unit (``unit()``) and wraps a message's transaction (``within(conn)``) the
+    same way."""
+
+    pool: asyncpg.Pool
+    clock: Callable[[], datetime]
+    source: str
+    clock_read_once: ClassVar[bool] = False
+    """True where every record of one use case must carry the same instant (the refund
+    service's forms and reports): the clock is read once when the unit opens."""
+
+    def _unit_clock(self) -> Callable[[], datetime]:
+        if not self.clock_read_once:
+            return self.clock
+        now = self.clock()
+        return lambda: now
+
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A use case's own transaction, with the outbox and the clock."""
+        return unit_of_work(self.pool, self._unit_clock(), self.source)
+
+    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
+        """The unit of work of a message: the consumer runtime's transaction."""
+        return UnitOfWork.within(conn, self._unit_clock(), self.source)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,11 +14,11 @@ from services.notify.domain.codes import CodePolicy
 from services.notify.domain.rate_limit import RateLimit
 from services.notify.settings import NotifySettings
 from shared.timestamps import utc_now
-from shared.unit_of_work import UnitOfWork, unit_of_work
+from shared.unit_of_work import OpensUnitsOfWork
 
 
 @dataclass
-class Deps:
+class Deps(OpensUnitsOfWork):
     pool: asyncpg.Pool
     settings: NotifySettings
     sender: FailoverSender
@@ -30,14 +29,6 @@ class Deps:
     source: str = "/kefu/notify"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)
-
-    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A use case's own transaction, with the outbox and the clock."""
-        return unit_of_work(self.pool, self.clock, self.source)
-
-    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
-        """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, self.clock, self.source)
 
     @property
     def rate_limit(self) -> RateLimit:

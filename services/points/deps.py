@@ -11,18 +11,14 @@ import asyncpg
 from services.points.adapters.provider import PointsProvider
 from services.points.settings import PointsSettings
 from shared.timestamps import utc_now
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import OpensUnitsOfWork
 
 
 @dataclass
-class Deps:
+class Deps(OpensUnitsOfWork):
     pool: asyncpg.Pool
     provider: PointsProvider
     settings: PointsSettings
     source: str = "/kefu/points"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)
-
-    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
-        """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, self.clock, self.source)

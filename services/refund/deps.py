@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,16 +11,11 @@ import asyncpg
 from services.refund.adapters.payment import PaymentProvider
 from services.refund.settings import RefundSettings
 from shared.timestamps import utc_now
-from shared.unit_of_work import UnitOfWork, unit_of_work
-
-
-def once(now: datetime) -> Callable[[], datetime]:
-    """A clock stopped at ``now``: a command's time, read once when its unit of work opens."""
-    return lambda: now
+from shared.unit_of_work import OpensUnitsOfWork
 
 
 @dataclass
-class Deps:
+class Deps(OpensUnitsOfWork):
     pool: asyncpg.Pool
     settings: RefundSettings
     payments: PaymentProvider
@@ -29,15 +23,7 @@ class Deps:
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)
     """The current time, aware; tests pass a movable one to reach time limits."""
+    clock_read_once = True  # every record of one command carries the same instant
 
     def now(self) -> datetime:
         return self.clock()
-
-    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A use case's own transaction, with the outbox and the clock (read once: every
-        record of one command carries the same instant)."""
-        return unit_of_work(self.pool, once(self.clock()), self.source)
-
-    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
-        """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, once(self.clock()), self.source)

@@ -7,7 +7,6 @@ caller that builds ``Deps`` keeps working.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,24 +15,16 @@ import asyncpg
 from services.rental.domain.tariff import Tariff
 from services.rental.settings import RentalSettings
 from shared.timestamps import utc_now
-from shared.unit_of_work import UnitOfWork, unit_of_work
+from shared.unit_of_work import OpensUnitsOfWork
 
 
 @dataclass
-class Deps:
+class Deps(OpensUnitsOfWork):
     pool: asyncpg.Pool
     settings: RentalSettings
     source: str = "/kefu/rental"
     """The CloudEvents source of what this service publishes."""
     clock: Callable[[], datetime] = field(default=utc_now)
-
-    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A use case's own transaction, with the outbox and the clock."""
-        return unit_of_work(self.pool, self.clock, self.source)
-
-    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
-        """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, self.clock, self.source)
 
     @property
     def tariff(self) -> Tariff:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,14 +15,14 @@ from services.voucher.store.waiters import OperationWaiters
 from shared.admission import Admission
 from shared.group_commit import GroupCommit
 from shared.timestamps import utc_now
-from shared.unit_of_work import UnitOfWork, unit_of_work
+from shared.unit_of_work import OpensUnitsOfWork
 
 LEASE_SECONDS = 30.0
 """How long a driver may go silent before the timer sweep assumes it died and takes over."""
 
 
 @dataclass
-class Deps:
+class Deps(OpensUnitsOfWork):
     pool: asyncpg.Pool
     issuer: LotteryIssuer
     settings: VoucherSettings
@@ -59,14 +58,6 @@ class Deps:
         transaction (group commit)."""
         assert self.group_commit is not None
         return self.group_commit
-
-    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A use case's own transaction, with the outbox and the clock."""
-        return unit_of_work(self.pool, self.clock, self.source)
-
-    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
-        """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, self.clock, self.source)
 
     def now(self) -> datetime:
         return self.clock()

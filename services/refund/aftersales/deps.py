@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import asyncpg
 
 from services.refund.aftersales.domain.tickets import TimeLimits
-from services.refund.deps import once
 from services.refund.settings import RefundSettings
 from shared.timestamps import utc_now
-from shared.unit_of_work import UnitOfWork, unit_of_work
+from shared.unit_of_work import OpensUnitsOfWork
 
 
 @dataclass
-class Context:
+class Context(OpensUnitsOfWork):
     pool: asyncpg.Pool
     settings: RefundSettings
     source: str = "/kefu/refund"
     clock: Callable[[], datetime] = field(default=utc_now)
     """Aware; tests move it past the 48 hours."""
+    clock_read_once = True  # every record of one command carries the same instant
 
     def now(self) -> datetime:
         return self.clock()
-
-    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A use case's own transaction, with the outbox and the clock (read once: every
-        record of one command carries the same instant)."""
-        return unit_of_work(self.pool, once(self.clock()), self.source)
 
     @property
     def limits(self) -> TimeLimits:

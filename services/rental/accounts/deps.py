@@ -4,7 +4,6 @@ payment device, the top-up code key, the card types' limits, the code policy."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from services.rental.deps import Deps
 from services.rental.settings import RentalSettings
 from shared import sealing
 from shared.devstack.secrets import persisted_secret
-from shared.unit_of_work import UnitOfWork, unit_of_work
+from shared.unit_of_work import OpensUnitsOfWork
 from shared.verification import CodePolicy
 
 CODE_SECRET_FILE = "rental_code_secret"
@@ -33,7 +32,7 @@ def code_key(settings: RentalSettings) -> bytes:
 
 
 @dataclass
-class AccountDeps:
+class AccountDeps(OpensUnitsOfWork):
     pool: asyncpg.Pool
     settings: RentalSettings
     counter: CounterPayments
@@ -64,14 +63,6 @@ class AccountDeps:
             source=deps.source,
             clock=deps.clock,
         )
-
-    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A use case's own transaction, with the outbox and the clock."""
-        return unit_of_work(self.pool, self.clock, self.source)
-
-    def within(self, conn: asyncpg.Connection) -> UnitOfWork:
-        """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, self.clock, self.source)
 
     @property
     def tz(self) -> ZoneInfo:
