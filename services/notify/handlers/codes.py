@@ -11,7 +11,6 @@ from services.notify.store import codes as store
 from shared import idempotency
 from shared.contracts import NOTIFY_SMS_REQUESTED
 from shared.idempotency import Command
-from shared.messaging.outbox import enqueue
 from shared.sealing import code_sms
 
 
@@ -32,7 +31,8 @@ async def request_code(
     rules.check_phone(phone)
     rules.check_purpose(purpose)
     code_id = str(uuid.uuid4())
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.unit() as uow:
+        conn = uow.conn
         if idempotency_key is not None:
             command = Command("verification_code", purpose, {"phone": phone})
             prior = await idempotency.claim(conn, idempotency_key, command, code_id)
@@ -50,7 +50,7 @@ async def request_code(
             purpose=purpose,
             code=code,
             key=deps.code_key,
-            now=deps.clock(),
+            now=uow.now(),
             policy=policy,
             last_issued_at=last.issued_at if last is not None else None,
         )
@@ -71,7 +71,7 @@ async def request_code(
             requested_by=actor,
             to=deps.seal_key.public_key(),
         )
-        await enqueue(conn, NOTIFY_SMS_REQUESTED, sms, source=deps.source)
+        await uow.publish(NOTIFY_SMS_REQUESTED, sms)
         return stored
 
 

@@ -14,8 +14,6 @@ import asyncio
 import logging
 from datetime import date, timedelta
 
-import asyncpg
-
 from services.voucher.deps import Deps
 from services.voucher.domain.expiry import next_sweep_at
 from services.voucher.store import vouchers
@@ -25,7 +23,7 @@ SWEEP_EVERY = timedelta(minutes=5)
 BATCH_SIZE = 5000
 
 
-async def expire_vouchers(pool: asyncpg.Pool, today: date, *, batch_size: int = BATCH_SIZE) -> int:
+async def expire_vouchers(deps: Deps, today: date, *, batch_size: int = BATCH_SIZE) -> int:
     """Store as expired every available voucher valid only before ``today``; returns how many.
 
     Stops at the first short batch: what is left is held by someone else, and
@@ -33,8 +31,8 @@ async def expire_vouchers(pool: asyncpg.Pool, today: date, *, batch_size: int = 
     """
     total = 0
     while True:
-        async with pool.acquire() as conn:
-            done = await vouchers.expire_batch(conn, today, batch_size)
+        async with deps.unit() as uow:
+            done = await vouchers.expire_batch(uow.conn, today, batch_size)
         total += done
         if done < batch_size:
             return total
@@ -44,7 +42,7 @@ async def run_expiry(deps: Deps, every: timedelta = SWEEP_EVERY) -> None:
     tz = deps.settings.tz
     while True:
         try:
-            expired = await expire_vouchers(deps.pool, deps.today())
+            expired = await expire_vouchers(deps, deps.today())
             if expired:
                 log.info("vouchers expired", extra={"fields": {"expired": expired}})
         except Exception:

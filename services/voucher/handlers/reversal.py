@@ -215,11 +215,11 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
     transaction that started it; None: read them here. True if this driver recorded the
     step (the saga was still voiding on its attempt)."""
     if voiding is None:
-        async with deps.pool.acquire() as conn:
-            found = await sagas.get(conn, saga_id)
+        async with deps.unit() as uow:  # read only, closed before the issuer is called
+            found = await sagas.get(uow.conn, saga_id)
             if found is None or found.saga.state is not SagaState.VOIDING:
                 return False
-            held = await vouchers.vouchers_of_order(conn, found.saga.merchant_order_no)
+            held = await vouchers.vouchers_of_order(uow.conn, found.saga.merchant_order_no)
         saga = found.saga
         voiding = _Voiding(_Step(saga_id, saga.merchant_order_no, saga.attempt), held)
     step = voiding.step

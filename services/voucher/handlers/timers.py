@@ -27,15 +27,20 @@ BACKSTOP_SECONDS = 10.0
 
 async def sweep(deps: Deps) -> int:
     """One pass over every due timer; returns how many it acted on."""
-    async with deps.pool.acquire() as conn:
-        stalled_sagas = await sagas.claim_stalled(conn, deps.lease_seconds)
-        stalled_voids = await operations.claim_stalled_voids(conn, deps.lease_seconds)
+    # each claim is its own unit, committed at once, as each was its own statement before:
+    # a failing void claim leaves the sagas claimed (their lease bumped) all the same
+    async with deps.unit() as uow:
+        stalled_sagas = await sagas.claim_stalled(uow.conn, deps.lease_seconds)
+    async with deps.unit() as uow:
+        stalled_voids = await operations.claim_stalled_voids(uow.conn, deps.lease_seconds)
     for saga_id in stalled_sagas:
-        found = await sagas.get(deps.pool, saga_id)
+        async with deps.unit() as uow:
+            found = await sagas.get(uow.conn, saga_id)
         with continuing(found.traceparent if found else None, "reversal resume"):
             await reversal.drive(deps, saga_id)
     for operation_id in stalled_voids:
-        op = await operations.get(deps.pool, operation_id)
+        async with deps.unit() as uow:
+            op = await operations.get(uow.conn, operation_id)
         with continuing(op.traceparent if op else None, "void resume"):
             await void.attempt_void(deps, operation_id)
     rerequested = await reversal.rerequest_overdue_refunds(deps)

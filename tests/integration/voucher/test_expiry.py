@@ -122,7 +122,7 @@ async def test_the_sweep_stores_expiry_only_past_the_last_day(voucher: Voucher, 
     await eventually(redeemed)
 
     # batches of 2: five of ours (and whatever other tests left) need several
-    await expire_vouchers(voucher.pool, today, batch_size=2)
+    await expire_vouchers(deps_of(voucher), today, batch_size=2)
 
     assert await stored(voucher, [*stale, last_day, later, used, voided]) == {
         **dict.fromkeys(stale, "expired"),
@@ -131,7 +131,7 @@ async def test_the_sweep_stores_expiry_only_past_the_last_day(voucher: Voucher, 
         used: "used",
         voided: "voided",
     }
-    await expire_vouchers(voucher.pool, today)  # again: nothing changes
+    await expire_vouchers(deps_of(voucher), today)  # again: nothing changes
     assert set((await stored(voucher, stale)).values()) == {"expired"}
     assert (await voucher.voucher(stale[0]))["status"] == "expired"
 
@@ -145,10 +145,10 @@ async def test_the_sweep_skips_vouchers_others_hold_and_a_later_run_takes_them(
     async with held(voucher.pool, [busy]):
         # never waits on a lock: a replica's sweep or a redemption holding a row
         async with asyncio.timeout(5):
-            await expire_vouchers(voucher.pool, today)
+            await expire_vouchers(deps_of(voucher), today)
         assert await stored(voucher, [busy, free]) == {busy: "available", free: "expired"}
         assert (await voucher.voucher(busy))["status"] == "expired"  # shown as expired anyway
-    await expire_vouchers(voucher.pool, today)
+    await expire_vouchers(deps_of(voucher), today)
     assert await stored(voucher, [busy]) == {busy: "expired"}
 
 
@@ -193,13 +193,13 @@ async def test_expired_and_available_are_exact_before_during_and_after_the_sweep
         async with held(voucher.pool, odd):
             assert set((await stored(voucher, stale)).values()) == {"available"}
             await exact()  # before: every expired voucher is derived
-        await expire_vouchers(voucher.pool, today)
+        await expire_vouchers(deps_of(voucher), today)
         assert await stored(voucher, stale) == {
             **dict.fromkeys(odd, "expired"),
             **dict.fromkeys(even, "available"),
         }
         await exact()  # during: half stored, half derived
-    await expire_vouchers(voucher.pool, today)
+    await expire_vouchers(deps_of(voucher), today)
     assert set((await stored(voucher, stale)).values()) == {"expired"}
     await exact()  # after
 
@@ -207,7 +207,7 @@ async def test_expired_and_available_are_exact_before_during_and_after_the_sweep
 async def test_a_swept_voucher_can_still_be_redeemed(voucher: Voucher, ids) -> None:
     code = ids("LATE")
     await issue_one_each(voucher, ids, [(code, LONG_AGO)])
-    await expire_vouchers(voucher.pool, deps_of(voucher).today())
+    await expire_vouchers(deps_of(voucher), deps_of(voucher).today())
     assert await stored(voucher, [code]) == {code: "expired"}
     # the store took it: a fact to record, whatever the lottery side should have refused
     await voucher.redeem(code, store_id="S-LATE")
@@ -224,7 +224,7 @@ async def test_a_swept_voucher_is_neither_voided_nor_reversed(voucher: Voucher, 
     order_no, first, second = ids("MSW"), ids("SW1"), ids("SW2")
     await voucher.issue(make_order(order_no, [first, second], valid_to=LONG_AGO))
     await voucher.wait_issued(first, second)
-    await expire_vouchers(voucher.pool, deps_of(voucher).today())
+    await expire_vouchers(deps_of(voucher), deps_of(voucher).today())
     detail = await voucher.voucher(first)
     assert (detail["status"], detail["actions"]) == ("expired", [])
 
