@@ -17,11 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = sorted(
-    p.name
-    for p in (ROOT / "services").iterdir()
-    if (p / "__init__.py").exists()
-)
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "__init__.py").exists())
 
 
 def handler_modules(service: str) -> list[Path]:
