@@ -386,9 +386,11 @@ class ConsumerRuntime:
         delay = min(
             self.settings.retry_base_seconds * 2 ** (attempts - 1), self.settings.retry_max_seconds
         )
+        # the back-off counts from now, not from this transaction's start (now()): a slow
+        # attempt (a provider timing out) must not eat into the pause before the next
         await conn.execute(
             "UPDATE parked_messages SET attempts = $2, reason = $3,"
-            " next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",
+            " next_attempt_at = clock_timestamp() + make_interval(secs => $4) WHERE id = $1",
             row["id"],
             attempts,
             reason[:2000],
