@@ -197,6 +197,22 @@ async def reverse(client: Client, order_no: str) -> str:
         return str(body["status"]) if not body.get("failure") else f"failed: {body['failure']}"
 
 
+def when_the_slowest_were_sent(sent: list[tuple[float, float]]) -> str:
+    """Where in the loop the slowest 1 % were sent: a tail made of a loop's first commands
+    (consumers waking from their idle fetch wait) reads differently from one spread out."""
+    if not sent:
+        return "    (nothing sent)"
+    n = max(1, len(sent) // 100)
+    slowest = sorted(sent, key=lambda s: -s[1])[:n]
+    offsets = sorted(o for o, _ in slowest)
+    later = [lat for o, lat in sent if o >= 5.0]
+    p99_later = sorted(later)[int(len(later) * 0.99) - 1] * 1000 if len(later) >= 100 else None
+    return (
+        f"    the slowest 1 % ({n}) were sent {offsets[0]:.1f}-{offsets[-1]:.1f} s into the loop"
+        + (f"; p99 of those sent after its first 5 s: {p99_later:.0f} ms" if p99_later else "")
+    )
+
+
 async def open_loop(
     act: Reverse, orders: list[str], per_second: float, groups: dict[str, list[int]]
 ) -> RunResult:
@@ -207,9 +223,12 @@ async def open_loop(
     meter = cpu.CpuMeter.watching(groups)
     start = time.perf_counter() + 0.05
 
+    sent: list[tuple[float, float]] = []  # (seconds into the loop, latency)
+
     async def one(order_no: str, due: float) -> None:
         outcome = await act(order_no)
         latencies.append(time.perf_counter() - due)
+        sent.append((due - start, latencies[-1]))
         outcomes[outcome] += 1
         if outcome == "succeeded":
             done_at.append(time.perf_counter())
@@ -223,6 +242,7 @@ async def open_loop(
         tasks.append(asyncio.create_task(one(order_no, due)))
     await asyncio.gather(*tasks)
     seconds = time.perf_counter() - start
+    print(when_the_slowest_were_sent(sent), flush=True)
     return RunResult(
         f"open loop at {per_second:g}/s",
         len(orders),
