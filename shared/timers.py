@@ -10,6 +10,10 @@ wake comes when the timer is committed, from whichever replica wrote it), heard 
 a :class:`~shared.db.listen.ChannelListener`. An in-process writer may also call
 :meth:`TimerSweep.wake`.
 
+A service whose timers are compared with its own injected clock (refund, after-sales,
+rental) plans by that clock; a test moves it forward, so the sweep hears of the move
+(:func:`tell_when_moved`) or it would sleep past the new "now".
+
 The backstop bounds what no notification covers: a listening connection lost (woken
 then, and again once it listens), and the one race a "sooner than any other" trigger
 leaves: a timer written while an earlier one it was compared with is concluded and the
@@ -22,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import asyncpg
 
@@ -34,8 +39,26 @@ RETRY_AFTER_FAILURE_SECONDS = 1.0
 Sweep = Callable[[], Awaitable[int]]
 """One pass over the due timers; how many it acted on (0: nothing was due)."""
 NextDue = Callable[[asyncpg.Connection], Awaitable[float | None]]
-"""Seconds until the earliest timer is due, by the database's clock (<= 0: due now; None:
-no timer is set)."""
+"""Seconds until the earliest timer is due, by the clock the sweep compares with (the
+database's, or the service's injected one) (<= 0: due now; None: no timer is set)."""
+
+
+NextDueAt = Callable[[asyncpg.Connection], Awaitable[datetime | None]]
+"""When the earliest timer is due (None: no timer is set), to compare with a clock."""
+
+
+def seconds_until(due: datetime | None, clock: Callable[[], datetime]) -> float | None:
+    """A :data:`NextDue` answer from the earliest due time, by ``clock``."""
+    return None if due is None else (due - clock()).total_seconds()
+
+
+def tell_when_moved(clock: Callable[[], datetime], wake: Callable[[], None]) -> None:
+    """Wake a sweep when its clock is moved: a test's clock (one with ``when_moved``)
+    jumps forward, past the time the sweep planned to sleep until. The wall clock never
+    jumps, so it has nothing to tell."""
+    when_moved = getattr(clock, "when_moved", None)
+    if when_moved is not None:
+        when_moved(wake)
 
 
 class TimerSweep:
@@ -48,6 +71,7 @@ class TimerSweep:
         *,
         channel: str | None,
         backstop: float,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.pool = pool
         self.name = name
@@ -60,6 +84,28 @@ class TimerSweep:
         self._listen_failed = False
         self.passes = 0
         """Sweeps run (for tests: an idle loop does not add to it)."""
+        if clock is not None:  # the clock ``next_due`` plans by, if not the database's
+            tell_when_moved(clock, self.wake)
+
+    @classmethod
+    def by_clock(
+        cls,
+        pool: asyncpg.Pool,
+        name: str,
+        sweep: Sweep,
+        next_due_at: NextDueAt,
+        *,
+        clock: Callable[[], datetime],
+        channel: str | None,
+        backstop: float,
+    ) -> TimerSweep:
+        """A sweep whose timers are compared with the service's injected clock, not the
+        database's: it plans by that clock and is woken when a test moves it."""
+
+        async def next_due(conn: asyncpg.Connection) -> float | None:
+            return seconds_until(await next_due_at(conn), clock)
+
+        return cls(pool, name, sweep, next_due, channel=channel, backstop=backstop, clock=clock)
 
     def wake(self, _payload: str = "") -> None:
         """Look again now: a timer may be due sooner than the sweep planned."""

@@ -1,12 +1,14 @@
 """A durable timer sweep that sleeps (shared.timers): idle, it does not sweep; a timer set
 sooner than its plan, by a trigger's notification in the writing transaction, wakes it
-long before its backstop; so does a killed listening connection, which then listens again."""
+long before its backstop; so does a killed listening connection, which then listens again,
+and a test's clock moved past the sweep's plan."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from shared.db.pool import create_pool, ensure_database
 from shared.settings import Settings
 from shared.timers import TimerSweep
+from tests.clocks import TellsWhenMoved
 from tests.infra import eventually
 from tests.integration.shared.test_listen import kill_listening, listening_again
 
@@ -109,3 +112,44 @@ async def test_a_lost_listening_connection_wakes_the_sweep_and_listens_again(
         await listening_again(listener, killed)
         await pool.execute("INSERT INTO timers (due_at) VALUES (now() + interval '0.2 s')")
         await eventually(lambda: fired(pool, 1), within=10, what="the timer fired")
+
+
+class MovableClock(TellsWhenMoved):
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_a_sweep_by_the_services_own_clock_is_woken_when_the_clock_moves(
+    pool: asyncpg.Pool,
+) -> None:
+    clock = MovableClock()
+    due_at = clock() + timedelta(hours=1)
+    acted: list[datetime] = []
+
+    async def sweep() -> int:
+        if acted or clock() < due_at:
+            return 0
+        acted.append(clock())
+        return 1
+
+    async def next_due_at(_conn: asyncpg.Connection) -> datetime | None:
+        return None if acted else due_at
+
+    timers = TimerSweep.by_clock(
+        pool, "test", sweep, next_due_at, clock=clock, channel=None, backstop=BACKSTOP
+    )
+    task = asyncio.create_task(timers.run())
+    try:
+        await eventually(lambda: _true(timers.passes >= 1), within=10, what="the first sweep")
+        await asyncio.sleep(0.3)
+        assert acted == []  # asleep: an hour to go by its clock
+        clock.now = due_at
+        clock.moved()
+        await eventually(lambda: _true(bool(acted)), within=10, what="the timer acted on")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
