@@ -4,7 +4,9 @@ and its sub-areas' (after-sales tickets' sweep, the monthly reports' due notices
 Add a coroutine to :func:`background_tasks`; the composition root runs each with
 ``Platform.background`` and cancels it on shutdown. Each pass reads due work from the
 database (``FOR UPDATE SKIP LOCKED``), so several replicas share it and a restart loses
-nothing: nothing waits in memory.
+nothing: nothing waits in memory. Between passes the sweeps sleep until their next timer
+is due by the service's clock (shared.timers), woken by the tables' triggers when one is
+set sooner (migration 0057), at most ``refund_timer_sweep_seconds``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from services.refund.reports.handlers.due import run_notices
 from services.refund.store import deadlines
 from shared import metrics as kefu_metrics
 from shared.observability.instruments import Gauge
+from shared.timers import TimerSweep
+
+CHANNEL = "refund_timers"
+"""Notified by the time limits' and payouts' triggers (migration 0057)."""
 
 log = logging.getLogger(__name__)
 
@@ -77,26 +83,37 @@ async def sweep(deps: Deps) -> int:
 
 
 async def run(deps: Deps) -> None:
-    interval = deps.settings.refund_timer_sweep_seconds
-    passes = 0
+    await TimerSweep.by_clock(
+        deps.pool,
+        "refund timers",
+        lambda: sweep(deps),
+        deadlines.next_due,
+        clock=deps.clock,
+        channel=CHANNEL,
+        backstop=deps.settings.refund_timer_sweep_seconds,
+    ).run()
+
+
+async def sample_steps_due_forever(deps: Deps) -> None:
+    """The steps-due gauge stays periodic: "due soon" and "overdue" change as time passes,
+    not when a row is written, so nothing could tell it. It is read as often as the
+    platform's other database gauges (``metrics_sample_seconds``)."""
     while True:
         try:
-            while await sweep(deps):
-                pass
-            if passes % 5 == 0:
-                await sample_steps_due(deps)
-            passes += 1
+            await sample_steps_due(deps)
         except Exception:
-            log.exception("refund sweep failed; trying again")
-        await asyncio.sleep(interval)
+            log.exception("reading the refund steps due failed; trying again")
+        await asyncio.sleep(deps.settings.metrics_sample_seconds)
 
 
 def background_tasks(
     deps: Deps, aftersales_context: aftersales.Context, reports_context: reports.Context
 ) -> list[Coroutine[Any, Any, None]]:
     register_gauges()
+    gauges = [sample_steps_due_forever(deps)] if deps.settings.metrics else []
     return [
-        run(deps),  # time limits breached, payouts paid, the steps-due gauge read
+        run(deps),  # time limits breached, payouts paid
+        *gauges,  # the steps-due gauge read
         run_sweeps(aftersales_context),  # tickets approved by the system, reminders
         run_notices(reports_context),  # the monthly statistics' due notices
     ]

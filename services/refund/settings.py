@@ -23,8 +23,9 @@ class RefundSettings(PlatformSettings):
     """A step due within this many minutes counts as ``due_soon`` in ``kefu.refund.steps.due``."""
     refund_duty_lead_inbox: str = "lead"
     """The staff inbox (username) told in-app when a refund form misses a time limit."""
-    refund_timer_sweep_seconds: float = 1.0
-    """How often the durable timers (time limits, payouts due) are swept."""
+    refund_timer_sweep_seconds: float = 60.0
+    """The longest the durable timers' sweep (time limits, payouts due) sleeps: it wakes
+    when the next one is due and when one is set sooner (a trigger's notification)."""
     refund_payout_max_attempts: int = 5
     """Payout attempts (back-off doubling) before a payout is flagged for a person."""
     refund_payout_retry_base_seconds: float = 30.0
@@ -43,8 +44,9 @@ class RefundSettings(PlatformSettings):
     """After approval, the customer's return is due back within this many hours."""
     aftersales_processing_hours: int = 48
     """A received return (or a resend) is processed within this many hours."""
-    aftersales_sweep_seconds: float = 5.0
-    """How often overdue tickets are looked for (48 h approval, reminders)."""
+    aftersales_sweep_seconds: float = 60.0
+    """The longest the tickets' sweep (48 h approval, reminders) sleeps: it wakes when the
+    next one is due and when a ticket is opened or changes stage (a trigger's notification)."""
     refund_report_service_staff: str = "lead"
     """Inboxes told when the service department's monthly refund statistics are due."""
     refund_report_finance_staff: str = "accountant"
@@ -52,5 +54,6 @@ class RefundSettings(PlatformSettings):
     refund_report_office_staff: str = "hr"
     """Inboxes of the admin/HR office (行政人事部) told when a head approves a month's
     statistics, for them to verify and archive."""
-    refund_report_check_seconds: float = 60.0
-    """How often the monthly statistics' due day is checked."""
+    refund_report_check_seconds: float = 3600.0
+    """The longest the monthly statistics' due check sleeps: it wakes when the next due day
+    begins (only the calendar makes one due)."""

@@ -71,3 +71,15 @@ async def due_counts(conn: Db, now: datetime, soon: datetime) -> dict[str, dict[
         soon,
     )
     return {r["step"]: {"overdue": r["overdue"], "due_soon": r["due_soon"]} for r in rows}
+
+
+async def next_due(conn: Db) -> datetime | None:
+    """The earliest running time limit's due time, or pending payout's next attempt (the
+    sweep sleeps until then); None when neither is set. The partial indexes answer it."""
+    due: datetime | None = await conn.fetchval(
+        "SELECT least("
+        " (SELECT min(due_at) FROM refund_form_deadlines"
+        "  WHERE met_at IS NULL AND breached_at IS NULL AND paused_at IS NULL),"
+        " (SELECT min(next_attempt_at) FROM payouts WHERE status = 'pending'))"
+    )
+    return due

@@ -17,13 +17,15 @@ from fastapi import FastAPI
 
 from services.refund.app import create_app
 from services.refund.settings import RefundSettings
+from tests.clocks import SWEEP_BACKSTOP, TellsWhenMoved
 from tests.infra import Infra, settings_of
 from tests.internal_calls import SignedLikeTheGateway
 
 
 @dataclass
-class Clock:
-    """Moves only forward: tests share one service, so time never runs back."""
+class Clock(TellsWhenMoved):
+    """Moves only forward: tests share one service, so time never runs back (moving it
+    wakes the sweeps)."""
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -32,6 +34,7 @@ class Clock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+        self.moved()
 
 
 def staff(username: str, *roles: str) -> dict[str, str]:
@@ -74,7 +77,15 @@ class Refund:
 
 
 def refund_settings(infra: Infra, home: Path, **overrides: Any) -> RefundSettings:
-    return settings_of(RefundSettings, infra, home=home, aftersales_sweep_seconds=0.1, **overrides)
+    return settings_of(
+        RefundSettings,
+        infra,
+        home=home,
+        aftersales_sweep_seconds=SWEEP_BACKSTOP,
+        refund_timer_sweep_seconds=SWEEP_BACKSTOP,
+        refund_report_check_seconds=SWEEP_BACKSTOP,
+        **overrides,
+    )
 
 
 @contextlib.asynccontextmanager

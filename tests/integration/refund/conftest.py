@@ -34,6 +34,7 @@ from shared.contracts import (
     REFUND_REQUESTED,
     REFUND_SLA_BREACHED,
 )
+from tests.clocks import SWEEP_BACKSTOP, TellsWhenMoved
 from tests.infra import Infra, eventually, settings_of
 from tests.kafka import Record, TopicWatcher, fields, payloads, producing, publish
 from tests.serving import serving
@@ -69,8 +70,8 @@ CHAIN = (
 )
 
 
-class Clock:
-    """The wall clock plus an offset tests move forward."""
+class Clock(TellsWhenMoved):
+    """The wall clock plus an offset tests move forward (moving it wakes the sweeps)."""
 
     def __init__(self) -> None:
         self.offset = timedelta()
@@ -80,6 +81,7 @@ class Clock:
 
     def advance(self, **kwargs: float) -> None:
         self.offset += timedelta(**kwargs)
+        self.moved()
 
 
 def as_(username: str) -> dict[str, str]:
@@ -254,7 +256,7 @@ def refund_settings(infra: Infra, home: Path, **overrides: Any) -> RefundSetting
         RefundSettings,
         infra,
         home=home,
-        refund_timer_sweep_seconds=0.1,
+        refund_timer_sweep_seconds=SWEEP_BACKSTOP,
         refund_payout_retry_base_seconds=0.1,
         refund_payout_lease_seconds=1.0,
         refund_payout_max_attempts=3,

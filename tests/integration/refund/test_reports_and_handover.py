@@ -4,6 +4,7 @@ business day), the CSV against the seed's columns, and every refusal changes not
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -39,9 +40,7 @@ DIRECTOR = staff("dir.ma", "finance_director")
 
 @pytest.fixture(scope="module")
 async def refund(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Refund]:
-    settings = refund_settings(
-        infra, tmp_path_factory.mktemp("reports"), refund_timer_sweep_seconds=0.1
-    )
+    settings = refund_settings(infra, tmp_path_factory.mktemp("reports"))
     clock = Clock(SHIFT_START + timedelta(hours=2))  # 10:00 on 2026-03-10, Shanghai
     async with running_refund(settings, clock) as running:
         yield running
@@ -334,3 +333,22 @@ async def test_the_departments_are_told_when_last_months_statistics_are_due(
     assert sent[0]["template_id"] == "refund_monthly_report_due"
     assert sent[0]["params"]["due_on"] == "2026-03-02"
     assert await notify_due(refund.app.state.reports) == 0  # once per month, ever
+
+
+async def test_the_notices_sleep_until_their_due_day_and_a_moved_clock_wakes_them(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    settings = refund_settings(infra, tmp_path_factory.mktemp("due_day"))
+    # Saturday 1 August 2026: July's are due on Monday the 3rd, nothing is due yet
+    clock = Clock(datetime(2026, 8, 1, 10, 0, tzinfo=TZ))
+    async with running_refund(settings, clock) as refund:
+
+        async def claimed() -> list[str] | None:
+            rows = await refund.pool.fetch("SELECT department FROM refund_report_notices")
+            return sorted(r["department"] for r in rows) or None
+
+        await asyncio.sleep(0.5)  # asleep until the due day (its backstop: a minute)
+        assert await claimed() is None
+        clock.advance(timedelta(days=1, hours=14))  # Monday the 3rd, 00:00
+        told = await eventually(claimed, within=10, what="July's notices on the due day")
+        assert told == ["finance", "service"]

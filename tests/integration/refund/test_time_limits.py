@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -106,3 +107,42 @@ async def test_the_steps_due_gauge_counts_open_limits(refund: Refund) -> None:
     key = ("submission_to_finance", "overdue")
     # a breached limit counts as overdue until its step is done
     assert later[key] >= before.get(key, 0) + 2
+
+
+async def breached_at(refund: Refund, form_id: str, step: str) -> object:
+    return await refund.pool.fetchval(
+        "SELECT breached_at FROM refund_form_deadlines WHERE form_id = $1 AND step = $2",
+        form_id,
+        step,
+    )
+
+
+async def test_a_limit_brought_forward_wakes_the_sleeping_sweep(refund: Refund) -> None:
+    # the sweep sleeps until the earliest limit (an hour out) or its backstop (a minute);
+    # a limit made due now, written from outside the service, tells it by the trigger
+    form = await refund.file()
+    form_id = form["form_id"]
+    await asyncio.sleep(0.5)  # the sweep has planned its sleep after the filing woke it
+    await refund.pool.execute(
+        "UPDATE refund_form_deadlines SET due_at = $2"
+        " WHERE form_id = $1 AND step = 'submission_to_finance'",
+        form_id,
+        refund.clock() - timedelta(seconds=1),
+    )
+    await eventually(
+        lambda: breached_at(refund, form_id, "submission_to_finance"),
+        within=10,
+        what="the limit brought forward breached",
+    )
+
+
+async def test_moving_the_clock_wakes_the_sleeping_sweep(refund: Refund) -> None:
+    form = await refund.file()
+    form_id = form["form_id"]
+    await asyncio.sleep(0.5)  # asleep until the limit, an hour by the service's clock
+    refund.clock.advance(minutes=61)
+    await eventually(
+        lambda: breached_at(refund, form_id, "submission_to_finance"),
+        within=10,
+        what="the limit breached once the clock moved past it",
+    )

@@ -1,16 +1,19 @@
 """The durable timer of tickets: the 48-hour approval and the overdue reminders.
 
 Due times live in the ticket rows; this loop only looks at them (with the injected
-clock), so a restart loses nothing and replicas share the work (SKIP LOCKED).
+clock), so a restart loses nothing and replicas share the work (SKIP LOCKED). Between
+passes it sleeps until the next one is due by that clock (shared.timers), woken when a
+ticket is opened or changes stage (the table's trigger, migration 0057), at most
+``aftersales_sweep_seconds``.
 Reminders go to the inboxes of the seller's own staff who can act on the stage (and
 its main account) through the notify service, once per ticket and stage.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -23,9 +26,12 @@ from services.refund.aftersales.store import sellers
 from services.refund.aftersales.store import tickets as store
 from shared import metrics
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
+from shared.timers import TimerSweep
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+CHANNEL = "aftersales_timers"
+"""Notified by the tickets' trigger (migration 0057) when one is opened or changes stage."""
 BATCH = 200
 REMINDER_TEMPLATE = "aftersales_ticket_overdue"
 STAGE_WORDS = {Stage.REVIEW: "待审核", Stage.RECEIPT: "待收货", Stage.PROCESSING: "待处理"}
@@ -123,10 +129,22 @@ async def sweep(ctx: Context) -> SweepResult:
     return SweepResult(approved, reminded)
 
 
+async def acted(ctx: Context) -> int:
+    """One pass, as the timer sweep counts it: how many tickets it approved or reminded of."""
+    done = await sweep(ctx)
+    return done.auto_approved + done.reminded
+
+
 async def run_sweeps(ctx: Context) -> None:
-    while True:
-        try:
-            await sweep(ctx)
-        except Exception:
-            log.exception("after-sales sweep failed; trying again")
-        await asyncio.sleep(ctx.settings.aftersales_sweep_seconds)
+    async def next_due(conn: asyncpg.Connection) -> datetime | None:
+        return await store.next_due(conn, ctx.limits.remind_review_after)
+
+    await TimerSweep.by_clock(
+        ctx.pool,
+        "after-sales tickets",
+        lambda: acted(ctx),
+        next_due,
+        clock=ctx.clock,
+        channel=CHANNEL,
+        backstop=ctx.settings.aftersales_sweep_seconds,
+    ).run()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -285,6 +285,24 @@ async def claim_unreminded(
             limit,
         )
     ]
+
+
+async def next_due(conn: Db, remind_review_after: timedelta) -> datetime | None:
+    """When the sweep next has work: the earliest unreviewed ticket's system approval, or
+    a stage's reminder not sent yet (a review ``remind_review_after`` past its opening, a
+    return or processing past its due time); None when no ticket waits on either."""
+    due: datetime | None = await conn.fetchval(
+        "SELECT least("
+        " (SELECT min(review_due_at) FROM aftersales_tickets WHERE status = 'awaiting_review'),"
+        f" (SELECT min(CASE t.status WHEN 'awaiting_review' THEN t.created_at + $1"
+        "  WHEN 'awaiting_receipt' THEN t.receipt_due_at ELSE t.processing_due_at END)"
+        "  FROM aftersales_tickets t WHERE t.status IN"
+        "  ('awaiting_review', 'awaiting_receipt', 'awaiting_processing')"
+        "  AND NOT EXISTS (SELECT 1 FROM aftersales_reminders r WHERE r.ticket_id = t.id"
+        f"  AND r.stage = {_STAGE})))",
+        remind_review_after,
+    )
+    return due
 
 
 async def remember_reminder(

@@ -28,5 +28,12 @@ def month_due(today: date) -> date | None:
     return month if today >= due_on(month) else None
 
 
+def next_due_day(today: date) -> date:
+    """The next due day after ``today``'s notices: the one still ahead this month, else the
+    one of this month's statistics (next month)."""
+    this_one = due_on(previous_month(today))
+    return this_one if today < this_one else due_on(today.replace(day=1))
+
+
 def notice_key(month: date, department: str, recipient: str) -> str:
     return f"refund:report:{month:%Y-%m}:{department}:{recipient}"

@@ -2,18 +2,23 @@
 
 The month and due day come from the injected clock in the business's time zone; the
 notice is recorded with its messages in one transaction, so it goes once per month
-and department across restarts and replicas.
+and department across restarts and replicas. Between checks the loop sleeps until the
+next due day begins: only the calendar makes a notice due, so no table's write could
+wake it sooner (a test that moves the clock does, shared.timers).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from datetime import datetime, time
+
+import asyncpg
 
 from services.refund.reports.deps import Context
 from services.refund.reports.domain import due
 from services.refund.reports.store import notices
 from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
+from shared.timers import TimerSweep
 
 log = logging.getLogger(__name__)
 TEMPLATE = "refund_monthly_report_due"
@@ -61,9 +66,16 @@ async def notify_due(ctx: Context) -> int:
 
 
 async def run_notices(ctx: Context) -> None:
-    while True:
-        try:
-            await notify_due(ctx)
-        except Exception:
-            log.exception("monthly report notice failed; trying again")
-        await asyncio.sleep(ctx.settings.refund_report_check_seconds)
+    async def next_due_day(_conn: asyncpg.Connection) -> datetime:
+        tz = ctx.settings.tz
+        return datetime.combine(due.next_due_day(ctx.now().astimezone(tz).date()), time(), tz)
+
+    await TimerSweep.by_clock(
+        ctx.pool,
+        "monthly report notices",
+        lambda: notify_due(ctx),
+        next_due_day,
+        clock=ctx.clock,
+        channel=None,
+        backstop=ctx.settings.refund_report_check_seconds,
+    ).run()
