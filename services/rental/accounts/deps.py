@@ -45,7 +45,8 @@ class AccountDeps(OpensUnitsOfWork):
     topup_lease: timedelta = timedelta(seconds=30)
     """How long a top-up's driver may be at the payment device before the recovery sweep
     takes the charge over (the driver gives up after half of it)."""
-    topup_sweep_seconds: float = 0.5
+    topup_backstop_seconds: float = 60.0
+    """The longest the recovery sweep sleeps without being told (a lost wake's cost)."""
 
     @classmethod
     def of(

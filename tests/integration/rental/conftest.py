@@ -36,6 +36,7 @@ from shared.contracts import (
     RENTAL_USER_REGISTERED,
     RENTAL_USER_RESTORED,
 )
+from tests.clocks import TellsWhenMoved
 from tests.infra import Infra, eventually, settings_of
 from tests.kafka import (
     Predicate,
@@ -74,14 +75,23 @@ def point(n: int = 1) -> dict[str, Any]:
     }
 
 
-class Clock:
-    """The service's clock, which a test may move."""
+class Clock(TellsWhenMoved):
+    """The service's clock, which a test may move (moving it wakes the sweeps)."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+        self._now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
-        return self.now
+        return self._now
+
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    @now.setter
+    def now(self, moved_to: datetime) -> None:
+        self._now = moved_to
+        self.moved()
 
 
 @dataclass

@@ -252,3 +252,26 @@ async def test_a_top_up_left_before_the_device_call_is_finished_by_the_sweep(
     assert await top_up_movements(accounts, user) == 1
     today = (await accounts.get(f"/accounts/{user}"))["today"]
     assert today == {"topped_up_cents": 2_000, "top_ups": 1}  # the refused one does not count
+
+
+async def test_the_sleeping_sweep_is_woken_when_the_clock_moves_past_a_lease(
+    accounts: Rental,
+) -> None:
+    # the sweep sleeps until the earliest lease runs out (its backstop: a minute); a
+    # charge left pending is finished once the clock passes its lease, nothing else asked
+    user = await registered(accounts)
+    deps = deps_of(accounts)
+    request = TopUpRequest(user, 1_500, 1_500, None, PaymentMethod.CASH, "6222020000005678")
+    pending = await topups.reserve(
+        deps, request, await id_checked(accounts, user), "agent.li", str(uuid.uuid4())
+    )
+    await asyncio.sleep(0.5)  # the sweep has planned its sleep after the charge woke it
+    assert await charge_status(accounts, pending.charge_id) == "pending"
+    accounts.clock.now += deps.topup_lease + deps.topup_lease  # its driver "died"
+
+    async def recorded() -> bool:
+        return await charge_status(accounts, pending.charge_id) == "charged"
+
+    await eventually(recorded, within=10, what="the woken sweep to finish the top-up")
+    assert (await books(accounts, user)).balance_cents == 1_500
+    await assert_books_exact(accounts, user)

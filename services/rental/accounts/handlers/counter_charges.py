@@ -28,8 +28,11 @@ from services.rental.accounts.store import topups as store
 from shared import metrics
 from shared.db import Db
 from shared.errors import DomainError
+from shared.timers import TimerSweep
 
 log = logging.getLogger(__name__)
+CHANNEL = "rental_topup_timers"
+"""Notified by the top-up charges' triggers (migration 0056)."""
 SWEEP_BATCH = 20
 """Pending charges one sweep pass takes over (each is one device call)."""
 
@@ -166,11 +169,16 @@ async def recover_due(deps: AccountDeps) -> int:
 
 async def run_recovery(deps: AccountDeps) -> None:
     """The sweep, for the life of the process; state is in the table, so a restart loses
-    nothing and replicas share the work."""
-    while True:
-        try:
-            while await recover_due(deps):
-                pass
-        except Exception:
-            log.exception("top-up recovery sweep failed; trying again")
-        await asyncio.sleep(deps.topup_sweep_seconds)
+    nothing and replicas share the work. It sleeps until the earliest lease runs out by
+    the service's clock, woken by the table's trigger when a charge is put at the device
+    or its lease is cut short (migration 0056), at most ``topup_backstop_seconds``."""
+
+    await TimerSweep.by_clock(
+        deps.pool,
+        "top-up recovery",
+        lambda: recover_due(deps),
+        charges.next_lease_end,
+        clock=deps.clock,
+        channel=CHANNEL,
+        backstop=deps.topup_backstop_seconds,
+    ).run()

@@ -136,6 +136,14 @@ async def claim_due(
     )
 
 
+async def next_lease_end(db: Db) -> datetime | None:
+    """The earliest lease of a pending charge (the recovery sweep sleeps until then)."""
+    due: datetime | None = await db.fetchval(
+        "SELECT min(lease_until) FROM topup_charges WHERE status = 'pending'"
+    )
+    return due
+
+
 async def set_lease(conn: asyncpg.Connection, charge_id: str, lease_until: datetime) -> None:
     await conn.execute(
         "UPDATE topup_charges SET lease_until = $2 WHERE charge_id = $1", charge_id, lease_until
