@@ -85,6 +85,8 @@ class IdempotencyKeys:
 
         The lease is short, so a key whose holder died (a crashed gateway) is free for
         the client's retry within one lease, not after the longest request could take.
+        It stays periodic: a lease is renewed to say this holder is alive, which only a
+        renewal can say; it runs only while a request is in flight, never when idle.
         """
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
@@ -94,6 +96,9 @@ class IdempotencyKeys:
                 log.debug("lease not renewed", extra={"fields": {"error": repr(exc)}})
 
     async def purge_forever(self, every_seconds: float = 3600.0) -> None:
+        """Delete keys past their retention, hourly. It stays periodic: keys expire by
+        time passing, not by a write that could tell it, and an expired key only takes
+        room (an hour's more rows), so one wake an hour is the right rate."""
         while True:
             try:
                 purged = await store.purge_expired_keys(self._pool, self._clock())
