@@ -205,7 +205,7 @@ async def main(forms: int, concurrency: int, payouts: int, write: bool) -> None:
                 version = str(await conn.fetchval("SHOW server_version"))
             finally:
                 await conn.close()
-            extra = {"KEFU_REFUND_TIMER_SWEEP_SECONDS": "0.02", "KEFU_TOPIC_PARTITIONS": "2"}
+            extra = {"KEFU_TOPIC_PARTITIONS": "2"}  # payouts owed wake the sweep at once
             with services.service("refund", admin_url, broker.bootstrap, extra) as refund:
                 pool = await asyncpg.create_pool(
                     database_url_with_name(admin_url, "kefu_refund"), min_size=1, max_size=4
