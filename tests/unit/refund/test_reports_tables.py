@@ -145,6 +145,22 @@ def test_the_monthly_statistics_are_due_on_the_first_past_a_weekend() -> None:
     assert due.notice_key(date(2026, 2, 1), "finance", "acc") == "refund:report:2026-02:finance:acc"
 
 
+def test_the_notices_sleep_until_the_next_due_day() -> None:
+    # before a due day moved past the weekend: that day; from it on: next month's
+    assert due.next_due_day(date(2026, 3, 1)) == date(2026, 3, 2)
+    assert due.next_due_day(date(2026, 3, 2)) == date(2026, 4, 1)
+    assert due.next_due_day(date(2026, 3, 31)) == date(2026, 4, 1)
+    assert due.next_due_day(date(2026, 12, 15)) == date(2027, 1, 1)
+    for day in (date(2026, 3, 1) + timedelta(days=n) for n in range(400)):
+        ahead = due.next_due_day(day)
+        assert ahead > day and due.month_due(ahead) is not None
+        # no other month's notices fall due between today and the day the sweep sleeps until
+        assert all(
+            due.month_due(day + timedelta(days=k)) in (None, due.month_due(day))
+            for k in range((ahead - day).days)
+        )
+
+
 def test_a_searchs_days_are_whole_business_days_both_inclusive() -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     start, end = periods.dates_bounds(date(2026, 3, 1), date(2026, 3, 1), shanghai)
