@@ -31,6 +31,7 @@ from shared.internal_auth import internal_call
 from shared.observability.http_server import TracingMiddleware
 from shared.stopping import STOP_WITHIN_SECONDS
 from shared.telemetry import metrics_enabled
+from shared.threads import name_os_thread
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -153,6 +154,8 @@ def metrics_listener(host: str, port: int) -> Iterator[int | None]:
     from prometheus_client import start_http_server
 
     server, thread = start_http_server(port, addr=host)
+    thread.name = "metrics-http"  # whether its own start or this names it last
+    name_os_thread(thread)
     try:
         yield int(server.server_port)
     finally:
