@@ -31,6 +31,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.watchdog import ConsumerState, ConsumerWatchdog
+from shared.observability.changes import lag_changes
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def _member(
 
     async def consume(message: KafkaMessage) -> None:
         state.fetched()
+        lag_changes.tell()
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
         split = by_subscription(records, by_topic, settings.consumer_batch_size)
