@@ -28,7 +28,8 @@ async def test_told_it_reads_again_but_not_sooner_than_its_interval() -> None:
     await asyncio.sleep(0.05)
     assert not waiting.done()
     changes.tell()
-    await asyncio.wait_for(waiting, 1.0)
+    async with asyncio.timeout(1.0):
+        await waiting
     assert 0.19 <= loop.time() - since < 1.0  # told at 0.05 s, read at the interval
 
 
@@ -37,4 +38,5 @@ async def test_a_tell_before_the_wait_is_not_lost() -> None:
     changes = Changes()
     seen, since = changes.told, loop.time()
     changes.tell()  # while the sampler was still reading
-    await asyncio.wait_for(changes.after(seen, 0.0, since), 0.5)
+    async with asyncio.timeout(0.5):
+        await changes.after(seen, 0.0, since)
