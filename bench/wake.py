@@ -117,7 +117,7 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-growth", action="store_true", help="the idle wait at once")
     args = parser.parse_args(argv)
     if args.no_growth:
-        subscribe.IDLE_GROWTH = 10**9  # straight to the idle wait
+        subscribe.IDLE_GROWTH = 1e-9  # the idle wait as soon as the busy window ends
     load = os.getloadavg()
     found = asyncio.run(run(args.rounds, args.rate, args.seconds))
     growth = "none (before)" if args.no_growth else f"quiet spell / {subscribe.IDLE_GROWTH}"

@@ -41,7 +41,7 @@ _FETCHER_BACKSTOP_MS = 2_000
 """How long one wait for records lasts when idle: only a loop turn, the fetches go on."""
 
 
-IDLE_GROWTH = 8
+IDLE_GROWTH = 8.0
 """After the busy window, a consumer's fetch wait is its quiet spell over this (up to the idle
 wait): on the embedded broker, which first looks at half the wait, the first message after
 a quiet spell of ``q`` seconds waits at most about ``q / 16`` a hop."""
