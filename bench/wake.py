@@ -7,10 +7,10 @@ it), so a consumer's idle fetch wait is what the first message after a quiet spe
 waits, per hop: the price of an idle stack that rests (section (i)). This measures it
 for one consumer paced as the services' are (``shared.messaging.subscribe.FetchPace``,
 the embedded broker's fetch waits and heartbeat, ``BROKER_DEFAULTS``) on a 6-partition
-topic: a burst makes it busy, then after a quiet spell of each length one message is
-sent and timed until the consumer holds it; then a steady stream at ``--rate`` a second
-(the busy wait's hop latency). ``--no-growth`` paces it as before the wait grew with the
-quiet spell (straight to the idle wait after the busy window), for comparison.
+topic: a burst makes it busy, then after a quiet spell of each length (plus up to 3 s, at
+random) one message is sent and timed until the consumer holds it; then a steady stream
+at ``--rate`` a second (the busy wait's hop latency). ``--no-growth`` paces it as before
+the wait grew with the quiet spell (straight to the idle wait after the busy window).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -32,6 +33,9 @@ from shared.settings import Settings
 
 TOPIC = "bench.wake.v1"
 SPELLS = (2.0, 6.0, 12.0, 30.0)
+JITTER_SECONDS = 3.0
+"""Each spell is longer by up to this (uniformly): a fixed spell would send each time at the
+same point of the consumer's fetch and measure one point of the broker's schedule."""
 
 
 async def _consumer(bootstrap: str, settings: Settings) -> AIOKafkaConsumer:
@@ -78,7 +82,9 @@ class Receiver:
 
 async def run(rounds: int, rate: float, seconds: float) -> dict[str, list[float]]:
     settings = Settings(**BROKER_DEFAULTS)  # type: ignore[arg-type]
-    found: dict[str, list[float]] = {f"after {s:g} s quiet": [] for s in SPELLS}
+    found: dict[str, list[float]] = {
+        f"after {s:g}-{s + JITTER_SECONDS:g} s quiet": [] for s in SPELLS
+    }
     with stack.broker() as broker:
         admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
         await admin.start()
@@ -95,8 +101,10 @@ async def run(rounds: int, rate: float, seconds: float) -> dict[str, list[float]
                 for spell in SPELLS:
                     for _ in range(3):  # busy again
                         await receiver.timed(producer)
-                    await asyncio.sleep(spell)
-                    found[f"after {spell:g} s quiet"].append(await receiver.timed(producer))
+                    # at a random point of the broker's looks, as traffic arrives
+                    await asyncio.sleep(spell + random.uniform(0.0, JITTER_SECONDS))
+                    quiet = f"after {spell:g}-{spell + JITTER_SECONDS:g} s quiet"
+                    found[quiet].append(await receiver.timed(producer))
             steady: list[float] = []
             for _ in range(int(rate * seconds)):
                 steady.append(await receiver.timed(producer))
