@@ -42,6 +42,18 @@ TICKS = os.sysconf("SC_CLK_TCK")
 class Sample:
     name: str
     seconds: float
+    wakeups: int = 0
+    """Context switches of all its threads over the window: voluntary (it slept and was
+    woken) and involuntary (preempted), as ``/proc/<pid>/task/*/status`` counts them."""
+
+
+@dataclass(frozen=True)
+class ThreadSample:
+    process: str
+    thread: str
+    """The thread's name (``/proc/<pid>/task/<tid>/comm``); a process's threads of one
+    name are one row (the event loop is the process's own name)."""
+    wakeups: int
 
 
 def _proc_seconds(pid: int) -> float | None:
@@ -52,6 +64,26 @@ def _proc_seconds(pid: int) -> float | None:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _switches(pid: int) -> dict[str, int]:
+    """Context switches so far per thread name of one process (empty if it is gone); the
+    thread whose id is the process's is ``main`` (a service's event loop)."""
+    out: dict[str, int] = defaultdict(int)
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            comm = "main" if task.name == str(pid) else (task / "comm").read_text().strip()
+            status = (task / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                out[comm] += int(line.split()[1])
+    return out
 
 
 def _children() -> dict[int, list[int]]:
@@ -115,24 +147,48 @@ def _busy_seconds() -> float:
     return (user + nice + system + irq + softirq) / TICKS
 
 
-def measure(stack: Stack, seconds: float) -> tuple[list[Sample], float, float]:
-    """CPU per named part over ``seconds``; and the rest of the machine's busy cores."""
+@dataclass(frozen=True)
+class Measured:
+    samples: list[Sample]
+    """Per named part, most CPU first."""
+    threads: list[ThreadSample]
+    """Per part and thread name, most wake-ups first."""
+    total: float
+    """CPU seconds of the whole stack."""
+    others: float
+    """Cores the rest of the machine kept busy on average."""
+
+
+def measure(stack: Stack, seconds: float) -> Measured:
+    """CPU and wake-ups per named part over ``seconds``; the rest of the machine's load."""
     named = stack_processes(stack)
-    before = {pid: _proc_seconds(pid) for pid in named}
+    before = {pid: (_proc_seconds(pid), _switches(pid)) for pid in named}
     busy_before = _busy_seconds()
     time.sleep(seconds)
     busy = _busy_seconds() - busy_before
     after = stack_processes(stack)  # a PostgreSQL backend may have started meanwhile
-    per: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
+    wakeups: dict[str, int] = defaultdict(int)
+    per_thread: dict[tuple[str, str], int] = defaultdict(int)
     for pid, name in after.items():
-        end = _proc_seconds(pid)
+        end, end_switches = _proc_seconds(pid), _switches(pid)
         if end is None:
             continue
-        start = before.get(pid) or 0.0
-        per[name] += max(0.0, end - start)
-    samples = sorted((Sample(n, s) for n, s in per.items()), key=lambda s: -s.seconds)
+        start, start_switches = before.get(pid, (None, {}))
+        cpu[name] += max(0.0, end - (start or 0.0))
+        for thread, count in end_switches.items():
+            woken = max(0, count - start_switches.get(thread, 0))
+            wakeups[name] += woken
+            per_thread[name, thread] += woken
+    samples = sorted(
+        (Sample(n, s, wakeups[n]) for n, s in cpu.items()), key=lambda s: (-s.seconds, s.name)
+    )
+    threads = sorted(
+        (ThreadSample(p, t, w) for (p, t), w in per_thread.items() if w),
+        key=lambda t: (-t.wakeups, t.process, t.thread),
+    )
     ours = sum(s.seconds for s in samples)
-    return samples, ours, max(0.0, busy - ours) / seconds
+    return Measured(samples, threads, ours, max(0.0, busy - ours) / seconds)
 
 
 def run(seconds: float, settle: float) -> str:
@@ -147,31 +203,52 @@ def run(seconds: float, settle: float) -> str:
     try:
         print(f"healthy; settling {settle:g} s, then measuring {seconds:g} s", flush=True)
         time.sleep(settle)
-        samples, total, others = measure(stack, seconds)
+        measured = measure(stack, seconds)
         load_after = os.getloadavg()
     finally:
         stack.request_stop()
         supervisor.join(timeout=10)
         stack.stop()
-    return render(samples, total, seconds, settle, others, load_before, load_after)
+    return render(measured, seconds, settle, load_before, load_after)
+
+
+TOP_THREADS = 15
 
 
 def render(
-    samples: list[Sample],
-    total: float,
+    measured: Measured,
     seconds: float,
     settle: float,
-    others: float,
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
 ) -> str:
+    samples, total, others = measured.samples, measured.total, measured.others
     percent = total / seconds * 100
+    woken = sum(s.wakeups for s in samples)
     verdict = (
         f"**Target: at most {TARGET_PERCENT:g} % of one core in all:"
         f" {'met' if percent <= TARGET_PERCENT else 'NOT met'} ({percent:.1f} %).**"
     )
-    rows = [[s.name, f"{s.seconds:.2f}", f"{s.seconds / seconds * 100:.2f}"] for s in samples]
-    rows.append(["**all of the stack**", f"**{total:.2f}**", f"**{percent:.1f}**"])
+    rows = [
+        [
+            s.name,
+            f"{s.seconds:.2f}",
+            f"{s.seconds / seconds * 100:.2f}",
+            f"{s.wakeups / seconds:.1f}",
+        ]
+        for s in samples
+    ]
+    rows.append(
+        [
+            "**all of the stack**",
+            f"**{total:.2f}**",
+            f"**{percent:.1f}**",
+            f"**{woken / seconds:.0f}**",
+        ]
+    )
+    thread_rows = [
+        [t.process, t.thread, f"{t.wakeups / seconds:.1f}"] for t in measured.threads[:TOP_THREADS]
+    ]
     return "\n".join(
         [
             "## (i) An idle stack",
@@ -180,7 +257,11 @@ def render(
             "",
             verdict,
             "",
-            table(["process", "CPU s", "% of one core"], rows),
+            table(["process", "CPU s", "% of one core", "wake-ups/s"], rows),
+            "",
+            f"The {len(thread_rows)} threads (by process and thread name) woken most often:",
+            "",
+            table(["process", "thread", "wake-ups/s"], thread_rows),
             "",
             "Method:",
             "",
@@ -190,7 +271,10 @@ def render(
             f" After every `GET /health` answered 200 and {settle:g} s more, CPU time"
             " (user + system, `/proc/<pid>/stat`) of each of its processes over"
             f" {seconds:g} s with no traffic. PostgreSQL's backends are grouped by the"
-            " database their title names.",
+            " database their title names. Wake-ups: the context switches (voluntary and"
+            " involuntary, `/proc/<pid>/task/*/status`) of all its threads over the window,"
+            " per second; a thread is named by `/proc/<pid>/task/<tid>/comm` (`main`: the"
+            " process's first thread, a service's event loop), threads of one name summed.",
             f"- The machine is shared: the rest of it used {others:.2f} cores on average"
             f" during the window; load average (1/5/15 min) {_load(load_before)} before the"
             f" stack started, {_load(load_after)} at the end. CPU seconds do not depend on"

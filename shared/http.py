@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from types import FrameType
+from email.utils import formatdate
 from typing import Annotated, Any
 
 import uvicorn
@@ -20,6 +21,7 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.server import ServerState
 
 from shared.docs_pages import install_docs_pages
 from shared.errors import DomainError, InvalidInput
@@ -141,52 +143,113 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
     return app
 
 
-@contextlib.contextmanager
-def metrics_listener(host: str, port: int) -> Iterator[int | None]:
+METRICS_REQUEST_SECONDS = 10.0
+"""How long a scraper may take to send its request before the connection is closed."""
+
+
+@contextlib.asynccontextmanager
+async def metrics_listener(host: str, port: int) -> AsyncIterator[int | None]:
     """Prometheus text (``GET /metrics``) on a port of its own, never the API's: whoever may
     call the API cannot read the metrics, and a network rule can let only Prometheus in.
-    prometheus_client's server, in a thread, serves the registry OpenTelemetry's reader
-    fills. Answers the port it listens on; None (nothing listens) with metrics off."""
+    Served by the process's event loop from prometheus_client's registry, which
+    OpenTelemetry's reader fills: no thread of its own (prometheus_client's server thread
+    woke twice a second to look whether it should stop). Answers the port it listens on;
+    None (nothing listens) with metrics off."""
     if not metrics_enabled():
         yield None
         return
-    from prometheus_client import start_http_server
-
-    server, thread = start_http_server(port, addr=host)
+    server = await asyncio.start_server(_answer_scrape, host, port)
     try:
-        yield int(server.server_port)
+        yield int(server.sockets[0].getsockname()[1])
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.close()
+        await server.wait_closed()
+
+
+async def _answer_scrape(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    try:
+        async with asyncio.timeout(METRICS_REQUEST_SECONDS):
+            head = await reader.readuntil(b"\r\n\r\n")
+        method, target = [*head.split(b" ", 2), b"", b""][:2]
+        if method == b"GET" and target.split(b"?")[0] == b"/metrics":
+            status, kind, body = "200 OK", CONTENT_TYPE_LATEST, generate_latest(REGISTRY)
+        else:
+            status, kind, body = "404 Not Found", "text/plain; charset=utf-8", b"GET /metrics\n"
+        writer.write(
+            f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        pass  # the scraper went away or never asked: nothing to answer
+    finally:
+        writer.close()
+
+
+class _DatedState(ServerState):
+    """uvicorn's server state whose ``default_headers`` carry a ``Date`` as fresh as the
+    response asking for them (worked out at most once a second), where uvicorn refreshes it
+    from a tick every second whether anyone asks or not."""
+
+    def __init__(self) -> None:
+        self._extra: list[tuple[bytes, bytes]] = []
+        self._second = -1
+        self._headers: list[tuple[bytes, bytes]] = []
+        super().__init__()
+
+    @property
+    def default_headers(self) -> list[tuple[bytes, bytes]]:
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            self._headers = [(b"date", formatdate(now, usegmt=True).encode()), *self._extra]
+        return self._headers
+
+    @default_headers.setter
+    def default_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        self._extra = [(name, value) for name, value in headers if name.lower() != b"date"]
+        self._second = -1
 
 
 class RestingServer(uvicorn.Server):
-    """uvicorn's server, woken once a second instead of ten times (and at once to stop).
+    """uvicorn's server without its tick: asleep until it is told to stop.
 
-    Its main loop sleeps 0.1 s between ticks that refresh the ``Date`` header (once a
-    second) and look whether a signal asked it to stop: ten wake-ups a second in every
-    service for nothing. Here a tick comes every second, the ``Date`` header as fresh as
-    before, and SIGINT or SIGTERM ends the wait at once."""
+    Its main loop wakes ten times a second to refresh the ``Date`` header and to look
+    whether a signal asked it to stop: wake-ups in every service for nothing. Here the
+    ``Date`` header is worked out when a response asks for it (:class:`_DatedState`), and
+    SIGINT, SIGTERM or ``should_exit = True`` end the wait at once. (uvicorn's
+    ``limit_max_requests`` and ``callback_notify``, which the tick also serves, are not
+    used here.)"""
 
     def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
+        self._exit = False
         self._stop_asked = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        super().__init__(config)
+        self.server_state = _DatedState()
 
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        if self._loop is not None:  # a signal handler: hand the wake to the loop safely
+    @property
+    def should_exit(self) -> bool:
+        return self._exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._exit = value
+        if value and self._loop is not None:
+            # a signal handler or another thread may set it: hand the wake to the loop safely
             self._loop.call_soon_threadsafe(self._stop_asked.set)
 
     async def main_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
-        ticks = 0
-        while not await self.on_tick(ticks * 10):  # uvicorn's every-second work at each tick
-            ticks = (ticks + 1) % 86400
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await self._stop_asked.wait()
+        if await self.on_tick(0):  # uvicorn's start-of-serving work (its headers)
+            return
+        while not self._exit:
+            self._stop_asked.clear()
+            if not self._exit:
+                await self._stop_asked.wait()
 
 
 async def serve(app: FastAPI, host: str, port: int, metrics_port: int) -> None:
@@ -204,5 +267,5 @@ async def serve(app: FastAPI, host: str, port: int, metrics_port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(STOP_WITHIN_SECONDS),
     )
-    with metrics_listener(host, metrics_port):
+    async with metrics_listener(host, metrics_port):
         await RestingServer(config).serve()

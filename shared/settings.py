@@ -40,7 +40,8 @@ class PlatformSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 1000
     kafka_fetch_wait_ms: int = 500
     """How long a consumer's fetch waits on quiet partitions once messages have stopped
-    coming (``kafka_busy_seconds``). Apache Kafka answers a fetch as soon as a message
+    coming (``kafka_busy_seconds``), reached gradually (``shared.messaging.subscribe``'s
+    ``IDLE_GROWTH``). Apache Kafka answers a fetch as soon as a message
     arrives, so there it only sets how often an idle consumer asks (Kafka's own default).
     The embedded broker answers only at points within the wait (BROKER.md): there it bounds
     the first message's latency after a quiet spell, and ``kefu up`` sets a longer one."""
@@ -48,7 +49,8 @@ class PlatformSettings(BaseSettings):
     """The fetch wait while messages keep coming. On Apache Kafka the same as the idle one;
     the embedded broker answers no sooner than it (``kefu up`` sets a short one)."""
     kafka_busy_seconds: float = 5.0
-    """A consumer keeps the busy fetch wait this long after its last message."""
+    """A consumer keeps the busy fetch wait this long after its last message; then its wait
+    grows with the quiet spell."""
     kafka_join_timeout_seconds: float = 60.0
     """How long a service waits at start for its consumer groups' first partitions before
     it gives up (exits, to be restarted) instead of waiting on a group that never settles."""

@@ -28,6 +28,7 @@ from shared.observability import db as db_spans
 from shared.observability.redact import redact, redact_value
 from shared.observability.repeats import RepeatFilter
 from shared.settings import Settings
+from shared.threads import name_os_threads
 
 _configured = False
 _metrics_on = False
@@ -45,6 +46,7 @@ def setup_telemetry(
     if _configured:
         return
     _configured = True
+    name_os_threads()  # what wakes an idle process shows per thread (bench.idle)
     provider = TracerProvider(resource=_resource(service))
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

@@ -24,12 +24,13 @@ BROKER_DEFAULTS: dict[str, int] = {
     "kafka_heartbeat_interval_ms": 2000,
 }
 """The consumers' fetch waits and heartbeat right for this broker, which answers a fetch
-only at points within its wait (BROKER.md), where Apache Kafka answers when a message
-arrives: 10 ms while messages flow (a hop's latency under load), a long wait once they
-stop, so that an idle consumer asks rarely; the first message after a quiet spell waits up
-to half of it. A heartbeat every 2 s (a third of the 6 s session) instead of every second
-halves what an idle group costs it. ``kefu up`` gives them to the services when it starts
-this broker, unless set."""
+only at points within its wait (it looks at once, then at half the wait, then at half the
+rest, ...), where Apache Kafka answers when a message arrives: 10 ms while messages flow
+(a hop's latency under load), a long wait once they have stopped a while, so that an idle
+consumer asks rarely; the first message after a long quiet spell waits up to half of it
+(``python -m bench.wake``). A heartbeat every 2 s (a third of the 6 s session) instead of
+every second halves what an idle group costs it. ``kefu up`` gives them to the services
+when it starts this broker, unless set."""
 
 
 def free_port() -> int:

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import signal
 import threading
 import time
@@ -161,6 +162,9 @@ class Stack:
         self.restart_window = restart_window
         self.embedded_broker_port = embedded_broker_port
         self.stop_requested = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()  # kept open: a late signal must not write
+        os.set_blocking(self._wake_r, False)  # to a reused descriptor
+        os.set_blocking(self._wake_w, False)
         self.infra: Infrastructure | None = None
         self.secrets: StackSecrets | None = None
         self.children: dict[str, ServiceProcess] = {}
@@ -181,6 +185,8 @@ class Stack:
     def request_stop(self) -> None:
         """Ask a running ``start()`` or ``supervise()`` to return; safe from a signal handler."""
         self.stop_requested.set()
+        with contextlib.suppress(OSError):  # wake a supervise() asleep in poll()
+            os.write(self._wake_w, b".")
 
     # --- start ---------------------------------------------------------------
 
@@ -442,12 +448,39 @@ class Stack:
             child.start()
             self.out(f"{name}: restarted (pid {child.pid})")
 
-    def supervise(self, poll: float = 0.5) -> int:
-        """Watch the children until a stop is requested (0) or one keeps dying (1)."""
-        while not self.stop_requested.wait(poll):
+    def supervise(self, poll: float | None = None) -> int:
+        """Watch the children until a stop is requested (0) or one keeps dying (1).
+
+        Asleep between rounds until a part exits (a pidfd each), a restart is due or a stop
+        is asked: an idle stack's supervisor does not wake on a timer. ``poll``: look every
+        so many seconds as well (where pidfds are missing, every half second)."""
+        while not self.stop_requested.is_set():
             if not self.check():
                 return 1
+            self._sleep_until_something_happens(poll)
         return 0
+
+    def _sleep_until_something_happens(self, poll: float | None) -> None:
+        now = time.monotonic()
+        waits = [max(0.0, at - now) for at in self._restart_at.values()]
+        timeout = min([*waits, *([poll] if poll is not None else [])], default=None)
+        watched: list[int] = []
+        try:
+            for part in self.parts().values():
+                if part.pid is not None:
+                    watched.append(os.pidfd_open(part.pid))
+        except (AttributeError, OSError):  # no pidfds here, or the part just exited: look soon
+            timeout = min(timeout, 0.5) if timeout is not None else 0.5
+        try:
+            waiting = select.poll()
+            for fd in [self._wake_r, *watched]:
+                waiting.register(fd, select.POLLIN)
+            waiting.poll(None if timeout is None else int(timeout * 1000) + 1)
+        finally:
+            for fd in watched:
+                os.close(fd)
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._wake_r, 64)
 
     # --- stop ----------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from shared.contracts import Contract, Topic
 from shared.errors import DomainError
 from shared.messaging import cloudevents, inbox
 from shared.observability import messaging as observed
+from shared.observability.changes import outbox_changes
 from shared.settings import Settings
 from shared.telemetry import context_from, tracer
 
@@ -312,6 +313,7 @@ class ConsumerRuntime:
         await future  # the DLQ must have it before the offset moves on
         self.dead_lettered += 1
         observed.dead_lettered(sub.topic.dlq, reason)
+        outbox_changes.tell()  # the parked gauge, if it came from the parking table
         log.warning(
             "message dead-lettered",
             extra={"fields": {"consumer": sub.name, "reason": reason, "error": error[:500]}},
@@ -337,6 +339,7 @@ class ConsumerRuntime:
                 due,
             )
         self._parked.set()  # the retry loop sleeps until the earliest due: this one may be sooner
+        outbox_changes.tell()
 
     async def retry_parked(self, limit: int = 100) -> int:
         """Retry the parked messages that are due; return how many were tried."""
@@ -350,6 +353,8 @@ class ConsumerRuntime:
             )
             for row in rows:
                 await self._retry_one(conn, row)
+        if rows:
+            outbox_changes.tell()
         return len(rows)
 
     async def _retry_one(self, conn: Conn, row: asyncpg.Record) -> None:

@@ -31,6 +31,7 @@ from opentelemetry.trace import SpanKind
 from shared.contracts import Contract, Topic
 from shared.db.listen import ChannelListener
 from shared.messaging import cloudevents
+from shared.observability.changes import outbox_changes
 from shared.observability.messaging import end_send_span, send_attributes
 from shared.stopping import cancel_and_wait
 from shared.telemetry import context_from, current_traceparent, tracer
@@ -124,18 +125,22 @@ class OutboxRelay:
         while True:
             # cleared before looking, so a notification during the pass wakes the next one
             self._wake.clear()
+            published = self.published
             try:
                 while await self.relay_once():
                     pass
-                self.healthy = True
+                was_healthy, self.healthy = self.healthy, True
                 backoff = 0.2
             except Exception as exc:  # Kafka or the database away: keep the rows, try again
                 self.healthy = False
                 log.warning("outbox relay failed; retrying", extra={"fields": {"error": repr(exc)}})
+                outbox_changes.tell()  # the backlog's age grows while this fails
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
             await self._purge_sent()
+            if self.published != published or not was_healthy:
+                outbox_changes.tell()  # the backlog gauges: an empty pass changes nothing
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll):
                     await self._wake.wait()
@@ -157,6 +162,7 @@ class OutboxRelay:
         """Every few seconds: is the broker still the cluster we published to?"""
         assert self._bootstrap is not None
         admin: AIOKafkaAdminClient | None = None
+        seen = ""
         try:
             while True:
                 try:
@@ -168,8 +174,9 @@ class OutboxRelay:
                     # describe_cluster() asks for every topic and converts them all to
                     # dicts; a metadata request for no topic carries the cluster id alone
                     found = getattr(await admin._get_cluster_metadata([]), "cluster_id", None)
-                    if found:
+                    if found and str(found) != seen:  # the database only when it changed
                         await self.seen_cluster(str(found))
+                        seen = str(found)
                 except Exception as exc:  # the broker is away: the relay's own loop says so
                     log.debug("cluster id not read", extra={"fields": {"error": repr(exc)}})
                     if admin is not None:

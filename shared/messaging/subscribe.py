@@ -12,8 +12,8 @@ embedded broker's end offsets are wrong (BROKER.md) and a new group must not ski
 
 Each consumer waits for its next batch through a :class:`FetchPace`: while messages keep
 coming its fetches wait ``KEFU_KAFKA_BUSY_FETCH_WAIT_MS`` on quiet partitions, once they
-stop ``KEFU_KAFKA_FETCH_WAIT_MS``; between batches it sleeps until the client has records,
-never on a timer of its own.
+stop longer the longer the quiet lasts, up to ``KEFU_KAFKA_FETCH_WAIT_MS``; between
+batches it sleeps until the client has records (or its wait is to grow).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.watchdog import ConsumerState, ConsumerWatchdog
+from shared.observability.changes import lag_changes
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,18 +41,28 @@ _FETCHER_BACKSTOP_MS = 2_000
 """How long one wait for records lasts when idle: only a loop turn, the fetches go on."""
 
 
+IDLE_GROWTH = 8.0
+"""After the busy window, a consumer's fetch wait is its quiet spell over this (up to the idle
+wait): on the embedded broker, which first looks at half the wait, the first message after
+a quiet spell of ``q`` seconds waits at most about ``q / 16`` a hop."""
+
+
 class FetchPace:
-    """Paces one consumer: a short fetch wait while messages keep coming, a long one after.
+    """Paces one consumer: a short fetch wait while messages keep coming, longer the longer
+    they have stopped.
 
     FastStream's batch loop asks the client for records with a short timeout and, when
     there are none, sleeps as long again: an idle consumer woke 10 times a second, and a
     message arriving during the sleep waited it out. This replaces that wait (the
     subscriber's ``get_msg``): it returns as soon as the client holds records, however
     long it has been idle. The client's fetch wait (how long the broker may hold a fetch
-    on quiet partitions) follows the traffic. On Apache Kafka both waits are the same and
+    on quiet partitions) follows the traffic: ``KEFU_KAFKA_BUSY_FETCH_WAIT_MS`` for
+    ``KEFU_KAFKA_BUSY_SECONDS`` after the last records, then the quiet spell over
+    :data:`IDLE_GROWTH`, up to ``KEFU_KAFKA_FETCH_WAIT_MS``. On Apache Kafka the waits
     cost nothing: the broker answers on arrival. On the embedded broker, which answers
-    only at points within the wait, the busy wait is the latency of each hop under load
-    and the idle wait the price of the first message after a quiet spell.
+    only at points within the wait, the busy wait is the latency of each hop under load,
+    the idle wait the price of the first message after a long quiet spell, and a consumer
+    quiet for a short while (a pause in light traffic) pays in proportion.
     """
 
     def __init__(self, settings: Settings, max_records: int) -> None:
@@ -61,17 +72,26 @@ class FetchPace:
         self.max_records = max_records
         self._last_records = -float("inf")
 
-    def busy_for(self, now: float) -> float:
-        """Seconds the busy wait still holds (0 once the consumer is idle)."""
-        return max(0.0, self.busy_seconds - (now - self._last_records))
+    def fetch_wait(self, now: float) -> tuple[int, float]:
+        """The fetch wait in ms for ``now``, and the seconds it holds before it grows (inf:
+        it is the idle wait)."""
+        quiet = now - self._last_records
+        if quiet < self.busy_seconds:
+            return self.busy_ms, self.busy_seconds - quiet
+        grown = quiet * 1000 / IDLE_GROWTH
+        if grown >= self.idle_ms:
+            return self.idle_ms, float("inf")
+        return max(self.busy_ms, int(grown)), quiet  # looked at again when the spell doubles
 
     async def next_batch(self, consumer: Any) -> tuple[Any, ...]:
         """The next records the client holds, waiting as long as it takes."""
         while True:
-            busy = self.busy_for(time.monotonic())
-            set_fetch_wait(consumer, self.busy_ms if busy else self.idle_ms)
+            wait, holds = self.fetch_wait(time.monotonic())
+            set_fetch_wait(consumer, wait)
             batches = await consumer.getmany(
-                timeout_ms=int(busy * 1000) + 1 if busy else _IDLE_GETMANY_MS,
+                timeout_ms=min(int(holds * 1000) + 1, _IDLE_GETMANY_MS)
+                if holds != float("inf")
+                else _IDLE_GETMANY_MS,
                 max_records=self.max_records,
             )
             if batches:
@@ -151,6 +171,7 @@ def _member(
 
     async def consume(message: KafkaMessage) -> None:
         state.fetched()
+        lag_changes.tell()
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
         split = by_subscription(records, by_topic, settings.consumer_batch_size)

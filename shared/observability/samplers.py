@@ -1,8 +1,12 @@
 """Background tasks that read what gauges show: the outbox, parked messages, consumer lag.
 
-Each reads every few seconds into :mod:`shared.observability.instruments` gauges;
-the metric reader's callbacks then only copy numbers, never touch a database or
-a broker. A failed read keeps the last values and logs at debug: a gauge is
+Each reads into :mod:`shared.observability.instruments` gauges when what they show may
+have changed: the relay published or failed, a message was parked, retried or
+dead-lettered, a consumer took a batch (each tells :mod:`shared.observability.changes`);
+at most once every few seconds however busy the service, and at least once a minute
+however quiet, so an idle service does not wake every few seconds to read the same
+numbers again. The metric reader's callbacks then only copy numbers, never touch a
+database or a broker. A failed read keeps the last values and logs at debug: a gauge is
 never worth a crash.
 """
 
@@ -16,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from shared.messaging.outbox import outbox_backlog
+from shared.observability.changes import lag_changes, outbox_changes
 from shared.observability.instruments import Attributes, instruments
 from shared.observability.messaging import group_id
 
@@ -47,12 +52,14 @@ async def sample_outbox_once(
 async def sample_outbox(
     pool: asyncpg.Pool, service: str, interval: float, consumers: Callable[[], Iterable[str]]
 ) -> None:
+    loop = asyncio.get_running_loop()
     while True:
+        seen, since = outbox_changes.told, loop.time()
         try:
             await sample_outbox_once(pool, service, list(consumers()))
         except Exception as exc:
             log.debug("outbox gauges not read", extra={"fields": {"error": repr(exc)}})
-        await asyncio.sleep(interval)
+        await outbox_changes.after(seen, interval, since)
 
 
 async def partition_lags(consumer: Any) -> list[tuple[Any, int]]:
@@ -100,13 +107,15 @@ async def sample_lag_once(subscribers: Iterable[Any]) -> None:
 
 
 async def sample_lag(subscribers: Iterable[Any], interval: float) -> None:
+    loop = asyncio.get_running_loop()
     try:
         while True:
+            seen, since = lag_changes.told, loop.time()
             try:
                 await sample_lag_once(subscribers)
             except Exception as exc:
                 log.debug("consumer lag not read", extra={"fields": {"error": repr(exc)}})
-            await asyncio.sleep(interval)
+            await lag_changes.after(seen, interval, since)
     finally:
         for member, subscriber in enumerate(subscribers):
             if subscriber.group_id:

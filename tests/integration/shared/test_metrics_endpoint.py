@@ -39,7 +39,7 @@ async def test_metrics_after_requests_messages_and_a_dead_letter(
         infra, tmp_path / ".kefu", metrics_sample_seconds=0.1, lag_poll_seconds=0.1
     )
     assert setup_metrics("notify", settings)
-    with metrics_listener("127.0.0.1", free_port()) as port:
+    async with metrics_listener("127.0.0.1", free_port()) as port:
         assert port is not None
         async with running_notify(settings) as notify:
             user = f"U{key()}"

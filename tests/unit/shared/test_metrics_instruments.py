@@ -253,7 +253,7 @@ async def test_metrics_are_served_on_their_own_port_never_on_the_apis(
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         assert (await client.get("/metrics")).status_code == 404  # not on the API's port
         assert (await client.get("/ping")).json() == {"pong": True}
-    with metrics_listener("127.0.0.1", free_port()) as port:
+    async with metrics_listener("127.0.0.1", free_port()) as port:
         assert port is not None
         async with httpx.AsyncClient() as scraper:
             on = await scraper.get(f"http://127.0.0.1:{port}/metrics")
@@ -262,12 +262,12 @@ async def test_metrics_are_served_on_their_own_port_never_on_the_apis(
     assert not port_open("127.0.0.1", port)  # closed with the service
 
 
-def test_metrics_off_opens_no_port(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_metrics_off_opens_no_port(monkeypatch: pytest.MonkeyPatch) -> None:
     import shared.telemetry
 
     monkeypatch.setattr(shared.telemetry, "_metrics_on", False)
     wanted = free_port()
-    with metrics_listener("127.0.0.1", wanted) as port:
+    async with metrics_listener("127.0.0.1", wanted) as port:
         assert port is None and not port_open("127.0.0.1", wanted)
 
 
@@ -356,3 +356,22 @@ def test_every_time_limit_and_every_void_and_reversal_outcome_starts_at_zero(
     assert operations[("reversal", "failed", "points_refund_failed")] == 0
     assert operations[("reversal", "succeeded", "none")] == 0
     assert set(operations.values()) == {0}
+
+
+async def test_the_metrics_port_is_served_by_the_event_loop_not_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thread of its own woke twice a second in every idle service (bench.idle)."""
+    import threading
+
+    import shared.telemetry
+
+    monkeypatch.setattr(shared.telemetry, "_metrics_on", True)
+    threads = threading.active_count()
+    async with metrics_listener("127.0.0.1", free_port()) as port:
+        assert threading.active_count() == threads
+        async with httpx.AsyncClient() as scraper:
+            other = await scraper.get(f"http://127.0.0.1:{port}/api")
+            scraped = await scraper.get(f"http://127.0.0.1:{port}/metrics")
+    assert other.status_code == 404
+    assert scraped.status_code == 200 and "# HELP" in scraped.text
