@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
         **_NATIVE_TELEMETRY_OFF,
     )
     install_docs_pages(app)  # FastAPI's own load their assets from a CDN
+    _settle_after_first_document(app)
     install_error_handlers(app)
     app.add_middleware(FailureAnswers)  # inside the tracing: the answer carries the trace id
     install_input_guard(app)
@@ -161,6 +163,35 @@ def metrics_listener(host: str, port: int) -> Iterator[int | None]:
         thread.join(timeout=5)
 
 
+def settle_heap(collect: bool = True) -> None:
+    """Keep what lives as long as the process out of every later garbage collection.
+
+    A service's modules, app, pools and clients are some 200,000 objects; a full
+    collection walks them all, and stopped the event loop for tens to hundreds of
+    milliseconds every minute or so, every request in flight waiting (bench/RESULTS.md,
+    section (a2)). Frozen (``gc.freeze``), later collections walk only what was made
+    since. ``collect``: first collect what is already garbage (a full collection: at
+    start-up, not while serving)."""
+    if collect:
+        gc.collect()
+    gc.freeze()
+
+
+def _settle_after_first_document(app: FastAPI) -> None:
+    """The OpenAPI document, built at its first request and kept for the life of the
+    process, is some 50,000 objects more for every full collection to walk: frozen too."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        document = build()
+        if first:
+            settle_heap(collect=False)  # serving: no full collection here
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class RestingServer(uvicorn.Server):
     """uvicorn's server, woken once a second instead of ten times (and at once to stop).
 
@@ -181,6 +212,7 @@ class RestingServer(uvicorn.Server):
 
     async def main_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
+        settle_heap()  # started: the lifespan has built what lives as long as the process
         ticks = 0
         while not await self.on_tick(ticks * 10):  # uvicorn's every-second work at each tick
             ticks = (ticks + 1) % 86400
