@@ -2,6 +2,11 @@
 then the same search through the gateway over HTTP at the largest size (bench/query_http.py).
 
     python -m bench.query --sizes 1000000,10000000 [--http-only | --no-http]
+    python -m bench.query --sizes 10000000 --http-only --no-write --trace [--code DIR]
+
+``--trace``: where the slowest searches through the gateway spent their time, part by
+part, with their filter case and the garbage collections beside them (bench/query_trace.py);
+``--code``: the gateway and the voucher service run from another source tree.
 
 For each size: a database is loaded with COPY (bench/load.py; reused when the
 data, generator and migrations are unchanged), then every case runs through

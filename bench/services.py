@@ -114,7 +114,7 @@ def service(
     backstop = functools.partial(_stop, proc)
     atexit.register(backstop)  # if this process is interrupted mid-run
     try:
-        wait_healthy(running, alive=alive)
+        wait_healthy(running, timeout=180.0, alive=alive)  # a busy machine starts slowly
         yield running
     finally:
         _stop(proc)
