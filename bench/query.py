@@ -2,6 +2,11 @@
 then the same search through the gateway over HTTP at the largest size (bench/query_http.py).
 
     python -m bench.query --sizes 1000000,10000000 [--http-only | --no-http]
+    python -m bench.query --sizes 10000000 --http-only --no-write --trace [--code DIR]
+
+``--trace``: where the slowest searches through the gateway spent their time, part by
+part, with their filter case and the garbage collections beside them (bench/query_trace.py);
+``--code``: the gateway and the voucher service run from another source tree.
 
 For each size: a database is loaded with COPY (bench/load.py; reused when the
 data, generator and migrations are unchanged), then every case runs through
@@ -20,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import asyncpg
 
@@ -150,6 +156,7 @@ async def prewarm(
         " WHERE indrelid IN (SELECT oid FROM pg_class WHERE relname = ANY($1::text[])"
         " AND relkind = 'r'))",
         list(tables),
+        timeout=900,  # a cold page cache reads gigabytes: longer than the pool's 30 s
     )
     return f"{int(pages) * 8 / 1024 / 1024:.1f} GiB in {time.perf_counter() - t0:.0f} s"
 
@@ -431,12 +438,9 @@ async def main(
             runs = await query_http.bench_http(
                 admin,
                 loaded_name(largest.size),
-                list(CASES.values()),  # type: ignore[arg-type]
+                list(CASES.items()),  # type: ignore[arg-type]
                 largest.world,
-                agents_count=http.agents,
-                think_ms=http.think_ms,
-                seconds=http.seconds,
-                quiet_wait=http.quiet_wait,
+                http,
             )
     if write and (http is None or not http.only):
         write_section("query", render(results, facts, n, walks))
@@ -464,12 +468,30 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quiet-wait", type=float, default=120, help="wait at most this for a quiet machine"
     )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        help="run the gateway and the voucher service from this source tree (to compare)",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="through the gateway: where the slowest searches spent their time (spans, GC)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     http = (
         None
         if args.no_http
-        else Http(args.agents, args.think_ms, args.http_seconds, args.quiet_wait, args.http_only)
+        else Http(
+            args.agents,
+            args.think_ms,
+            args.http_seconds,
+            args.quiet_wait,
+            args.http_only,
+            code=args.code,
+            trace=args.trace,
+        )
     )
     asyncio.run(main(sizes, args.queries, args.walks, args.reload, not args.no_write, http))
 

@@ -27,16 +27,20 @@ import contextlib
 import os
 import random
 import secrets
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import asyncpg
 import httpx
 
-from bench import cpu, machine, services, stack
+from bench import cpu, machine, query_trace, services, stack
 from bench.http_client import Client
+from bench.otlp_receiver import Receiver, receiving
+from bench.query_trace import Searched
 from bench.results import table
 from bench.stats import Latency, fmt_ms
 
@@ -58,6 +62,12 @@ class Http:
     seconds: float = 60
     quiet_wait: float = 120
     only: bool = False
+    code: Path | None = None
+    """The source tree the gateway and the voucher service run from (another commit's, to
+    compare before and after); None: this one."""
+    trace: bool = False
+    """Cut each search's time at its spans (bench/query_trace.py); spans and the collection
+    probe cost CPU, so a traced run's figures are not the untraced ones."""
 
 
 @dataclass
@@ -121,9 +131,11 @@ async def restore(admin: str, loaded: str) -> None:
 
 
 @contextlib.contextmanager
-def voucher_and_gateway(admin: str, password: str) -> Iterator[tuple[str, dict[str, list[int]]]]:
+def voucher_and_gateway(
+    admin: str, password: str, env: dict[str, str] | None = None, code: Path | None = None
+) -> Iterator[tuple[str, dict[str, list[int]]]]:
     """Both processes up; the gateway's URL and the pids to meter."""
-    with services.behind_gateway("voucher", admin, password) as fronted:
+    with services.behind_gateway("voucher", admin, password, env, code or services.ROOT) as fronted:
         pids = {
             "gateway": [fronted.gateway.proc.pid],
             "voucher service": [fronted.service.proc.pid],
@@ -143,20 +155,23 @@ async def sign_in(url: str, password: str) -> str:
 
 
 Case = Callable[[random.Random, object], dict[str, str]]
+NamedCase = tuple[str, Case]
 
 
 async def agents(
     url: str,
     token: str,
-    cases: list[Case],
+    cases: list[NamedCase],
     world: object,
     *,
     count: int,
     think_ms: float,
     seconds: float,
     seed: int,
+    traced: list[Searched] | None = None,
 ) -> tuple[list[float], int]:
-    """``count`` closed-loop agents for ``seconds``; every search's latency, and errors."""
+    """``count`` closed-loop agents for ``seconds``; every search's latency, and errors.
+    ``traced``: each search sends a ``traceparent`` of its own and is noted there."""
     host, port = url.removeprefix("http://").split(":")
     client = Client(host, int(port), max_connections=count)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -168,10 +183,18 @@ async def agents(
         nonlocal errors
         rng = random.Random(seed * 1000 + n)
         while time.perf_counter() < until:
-            params = {**rng.choice(cases)(rng, world), "limit": LIMIT}
+            case, make = rng.choice(cases)
+            params = {**make(rng, world), "limit": LIMIT}
+            sent = headers
+            if traced is not None:
+                trace_id = secrets.token_hex(16)
+                sent = {**headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+            sent_ns = time.time_ns()
             started = time.perf_counter()
-            status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", headers)
+            status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
             times.append(time.perf_counter() - started)
+            if traced is not None:
+                traced.append(Searched(trace_id, case, sent_ns, times[-1]))
             if status != 200:
                 errors += 1
             if think_ms:
@@ -184,11 +207,38 @@ async def agents(
     return times, errors
 
 
+@dataclass(frozen=True)
+class Probe:
+    """Where a traced run's spans and collections arrive (``--trace``)."""
+
+    receiver: Receiver
+    collections: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            "KEFU_OTLP_ENDPOINT": self.receiver.endpoint,
+            "KEFU_SPAN_FLUSH_DELAY_MS": "500",
+            "KEFU_BENCH_GC_LOG": str(self.collections),
+            "PYTHONPATH": str(Path(__file__).parent / "probe"),
+        }
+
+    async def report(self, traced: list[Searched], pids: dict[str, list[int]]) -> None:
+        await asyncio.sleep(2)  # the last spans' batch on its way
+        traces = self.receiver.by_trace()
+        cuts = [c for s in traced if (c := query_trace.cut(s, traces.get(s.trace_id, [])))]
+        processes = {pid: name for name, ids in pids.items() for pid in ids}
+        collections = query_trace.read_collections(self.collections, processes)
+        started = min(s.sent_ns for s in traced) if traced else 0
+        collections = [c for c in collections if c.start_ns >= started]
+        for line in query_trace.report(cuts, collections):
+            print(line, flush=True)
+
+
 async def measure(
     name: str,
     url: str,
     token: str,
-    cases: list[Case],
+    cases: list[NamedCase],
     world: object,
     pids: dict[str, list[int]],
     *,
@@ -196,13 +246,23 @@ async def measure(
     think_ms: float,
     seconds: float,
     seed: int,
+    probe: Probe | None = None,
 ) -> Run:
     pg = cpu.postmaster_pid(stack.DATA / "pg")
     meter = cpu.CpuMeter.watching({**pids, "PostgreSQL": [pg] if pg else []})
     load_before = os.getloadavg()
     started = time.perf_counter()
+    traced: list[Searched] | None = [] if probe is not None else None
     times, errors = await agents(
-        url, token, cases, world, count=count, think_ms=think_ms, seconds=seconds, seed=seed
+        url,
+        token,
+        cases,
+        world,
+        count=count,
+        think_ms=think_ms,
+        seconds=seconds,
+        seed=seed,
+        traced=traced,
     )
     wall = time.perf_counter() - started
     seconds_used = meter.stop()
@@ -234,6 +294,8 @@ async def measure(
         flush=True,
     )
     print(f"    CPU: {used}\n    CPU per search: {run.per_search}", flush=True)
+    if probe is not None and traced is not None:
+        await probe.report(traced, pids)
     return run
 
 
@@ -242,15 +304,7 @@ def _load(values: tuple[float, float, float]) -> str:
 
 
 async def bench_http(
-    admin: str,
-    loaded: str,
-    cases: list[Case],
-    world: object,
-    *,
-    agents_count: int,
-    think_ms: float,
-    seconds: float,
-    quiet_wait: float,
+    admin: str, loaded: str, cases: list[NamedCase], world: object, http: Http
 ) -> list[Run]:
     password = "bench-" + secrets.token_urlsafe(12)
     conn = await asyncpg.connect(admin)
@@ -258,12 +312,31 @@ async def bench_http(
         await conn.execute('DROP DATABASE IF EXISTS "kefu_gateway" WITH (FORCE)')
     finally:
         await conn.close()
+    with contextlib.ExitStack() as probing:
+        probe = None
+        if http.trace:
+            folder = Path(probing.enter_context(tempfile.TemporaryDirectory(prefix="kefu-gc-")))
+            probe = Probe(probing.enter_context(receiving()), folder)
+        return await _bench_http(admin, loaded, password, cases, world, http, probe)
+
+
+async def _bench_http(
+    admin: str,
+    loaded: str,
+    password: str,
+    cases: list[NamedCase],
+    world: object,
+    http: Http,
+    probe: Probe | None,
+) -> list[Run]:
+    agents_count, think_ms, seconds = http.agents, http.think_ms, http.seconds
     async with as_service_database(admin, loaded):
-        with voucher_and_gateway(admin, password) as (url, pids):
+        env = probe.env() if probe is not None else None
+        with voucher_and_gateway(admin, password, env, http.code) as (url, pids):
             token = await sign_in(url, password)
             print(f"\n== through the gateway ({url}), {agents_count} agents", flush=True)
             await agents(url, token, cases, world, count=4, think_ms=0, seconds=5, seed=99)
-            busy, waited = await cpu.wait_for_quiet(give_up_after=quiet_wait)
+            busy, waited = await cpu.wait_for_quiet(give_up_after=http.quiet_wait)
             print(
                 f"  the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)",
                 flush=True,
@@ -285,6 +358,7 @@ async def bench_http(
                     think_ms=think,
                     seconds=length,
                     seed=seed,
+                    probe=probe,
                 )
                 runs.append(run)
             runs[0].quiet = f"the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)"

@@ -114,7 +114,7 @@ def service(
     backstop = functools.partial(_stop, proc)
     atexit.register(backstop)  # if this process is interrupted mid-run
     try:
-        wait_healthy(running, alive=alive)
+        wait_healthy(running, timeout=180.0, alive=alive)  # a busy machine starts slowly
         yield running
     finally:
         _stop(proc)
@@ -143,25 +143,34 @@ class Fronted:
 
 
 @contextlib.contextmanager
-def behind_gateway(name: str, database_url: str, password: str) -> Iterator[Fronted]:
+def behind_gateway(
+    name: str,
+    database_url: str,
+    password: str,
+    env: dict[str, str] | None = None,
+    code: Path = ROOT,
+) -> Iterator[Fronted]:
     """``name``'s service and a gateway that routes to it and signs in the demo accounts
-    with ``password``; metrics off (the benchmarks meter the processes themselves)."""
+    with ``password``; metrics off (the benchmarks meter the processes themselves);
+    ``env``: more settings for both; ``code``: the source tree both run from."""
     import secrets
 
     extra = {
         "KEFU_DEMO_PASSWORD": password,
         "KEFU_JWT_SECRET": secrets.token_urlsafe(48),
         "KEFU_METRICS": "false",
+        **(env or {}),
     }
     port_setting = f"KEFU_{name.upper()}_PORT"
     with (
         broker() as kafka,
-        service(name, database_url, kafka.bootstrap, extra) as running,
+        service(name, database_url, kafka.bootstrap, extra, code) as running,
         service(
             "gateway",
             database_url,
             kafka.bootstrap,
             {**extra, port_setting: str(running.port)},
+            code,
             alive="/openapi.json",  # its /health waits for every service behind it
         ) as gateway,
     ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import inspect
 import time
 from collections.abc import AsyncIterator
@@ -136,6 +137,7 @@ def make_app(title: str, description: str, lifespan: Any) -> FastAPI:
         **_NATIVE_TELEMETRY_OFF,
     )
     install_docs_pages(app)  # FastAPI's own load their assets from a CDN
+    _settle_after_first_document(app)
     install_error_handlers(app)
     app.add_middleware(FailureAnswers)  # inside the tracing: the answer carries the trace id
     install_input_guard(app)
@@ -214,6 +216,35 @@ class _DatedState(ServerState):
         self._second = -1
 
 
+def settle_heap(collect: bool = True) -> None:
+    """Keep what lives as long as the process out of every later garbage collection.
+
+    A service's modules, app, pools and clients are some 200,000 objects; a full
+    collection walks them all, and stopped the event loop for tens to hundreds of
+    milliseconds every minute or so, every request in flight waiting (bench/RESULTS.md,
+    section (a2)). Frozen (``gc.freeze``), later collections walk only what was made
+    since. ``collect``: first collect what is already garbage (a full collection: at
+    start-up, not while serving)."""
+    if collect:
+        gc.collect()
+    gc.freeze()
+
+
+def _settle_after_first_document(app: FastAPI) -> None:
+    """The OpenAPI document, built at its first request and kept for the life of the
+    process, is some 50,000 objects more for every full collection to walk: frozen too."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        document = build()
+        if first:
+            settle_heap(collect=False)  # serving: no full collection here
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class RestingServer(uvicorn.Server):
     """uvicorn's server without its tick: asleep until it is told to stop.
 
@@ -244,6 +275,7 @@ class RestingServer(uvicorn.Server):
 
     async def main_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
+        settle_heap()  # started: the lifespan has built what lives as long as the process
         if await self.on_tick(0):  # uvicorn's start-of-serving work (its headers)
             return
         while not self._exit:

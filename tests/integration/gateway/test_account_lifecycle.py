@@ -9,11 +9,13 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
+import asyncpg
 import httpx
 import pytest
 
 from services.gateway import audit, store
 from services.gateway.accounts import Accounts
+from tests.infra import eventually
 from tests.integration.gateway.conftest import GatewayUnderTest, new_key
 
 pytestmark = pytest.mark.integration
@@ -174,18 +176,27 @@ class Clock:
         return self.now
 
 
+async def read_then_disabled_elsewhere(
+    gateway: GatewayUnderTest,
+) -> tuple[str, asyncpg.Pool, Clock, Accounts]:
+    """An active account this gateway read (trusted 5 s), then disabled by another replica
+    (here: in the database)."""
+    name = await account(gateway)
+    pool = gateway.app.state.gateway.pool
+    clock = Clock()
+    accounts = Accounts(pool, fresh_for=5.0, clock=clock)
+    assert (user := await accounts.get(name)) is not None and user.active
+    await store.set_active(pool, name, False)
+    return name, pool, clock, accounts
+
+
 async def test_an_account_changed_on_another_replica_is_read_again_within_seconds(
     gateway: GatewayUnderTest,
 ) -> None:
     """The gateway trusts an account it read for ``account_check_seconds``: a disable made
     through another replica (here: in the database) takes effect by then, one made
     through this gateway (``forget``) at once."""
-    name = await account(gateway)
-    pool = gateway.app.state.gateway.pool
-    clock = Clock()
-    accounts = Accounts(pool, fresh_for=5.0, clock=clock)
-    assert (user := await accounts.get(name)) is not None and user.active
-    await store.set_active(pool, name, False)  # another replica's disable
+    name, pool, clock, accounts = await read_then_disabled_elsewhere(gateway)
     clock.now += 4.9
     assert (user := await accounts.get(name)) is not None and user.active
     clock.now += 0.1
@@ -193,6 +204,26 @@ async def test_an_account_changed_on_another_replica_is_read_again_within_second
     await store.set_active(pool, name, True)
     accounts.forget(name)  # this gateway's own change
     assert (user := await accounts.get(name)) is not None and user.active
+
+
+async def test_an_account_in_use_is_read_again_in_the_background_before_it_is_stale(
+    gateway: GatewayUnderTest,
+) -> None:
+    """From 4 of the 5 s on, a request is answered with the copy it has and starts the
+    next read beside it: the requests after it find a fresh copy, and none waits."""
+    name, pool, clock, accounts = await read_then_disabled_elsewhere(gateway)
+    clock.now += 3.5
+    assert (user := await accounts.get(name)) is not None and user.active  # no read begun
+    clock.now += 0.5
+    assert (user := await accounts.get(name)) is not None and user.active  # the copy
+
+    async def read_again() -> bool:
+        return (user := await accounts.get(name)) is not None and not user.active
+
+    await eventually(read_again, within=10, what="the background read's copy, at the same 4 s")
+    await store.set_active(pool, name, True)
+    clock.now += 1.5  # 5.5 s after the first read, 1.5 s after the background one
+    assert (user := await accounts.get(name)) is not None and not user.active  # not read
 
 
 async def test_a_disable_takes_effect_on_the_next_proxied_call(gateway: GatewayUnderTest) -> None:
