@@ -26,7 +26,8 @@ from tests.e2e.conftest import DEMO_PASSWORD
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
 TRACES = Path(__file__).resolve().parents[3] / ".kefu" / "console-traces"
 """A failed test's Playwright trace (``playwright show-trace <file>``): every page of its
-browser context, with DOM snapshots and network, so a flake is read, not guessed."""
+browser context, with its actions' logs, DOM snapshots and network, so a flake is read,
+not guessed."""
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 """The smallest screen the console is made for."""
 
@@ -92,7 +93,9 @@ async def page(
         base_url=console_url, viewport=VIEWPORT, locale="zh-CN", timezone_id="UTC"
     )
     context.set_default_timeout(30_000)
-    await context.tracing.start(screenshots=True, snapshots=True)
+    # DOM snapshots at each action (what the page held, what each locator matched); no
+    # screencast, which would encode frames all the test long on a shared two-core machine.
+    await context.tracing.start(snapshots=True)
     opened = await context.new_page()
     try:
         yield opened
