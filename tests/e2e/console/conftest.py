@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ from shared.devstack.stack import Stack
 from tests.e2e.conftest import DEMO_PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
+TRACES = Path(__file__).resolve().parents[3] / ".kefu" / "console-traces"
+"""A failed test's Playwright trace (``playwright show-trace <file>``): every page of its
+browser context, with its actions' logs, DOM snapshots and network, so a flake is read,
+not guessed."""
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 """The smallest screen the console is made for."""
 
@@ -66,17 +71,42 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[FAILED] = True
+    return report
+
+
 @pytest.fixture
-async def page(browser: Browser, console_url: str) -> AsyncIterator[Page]:
+async def page(
+    browser: Browser, console_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Page]:
     # The browser's own zone is UTC on purpose: the console shows Asia/Shanghai times anyway.
     context = await browser.new_context(
         base_url=console_url, viewport=VIEWPORT, locale="zh-CN", timezone_id="UTC"
     )
     context.set_default_timeout(30_000)
+    # DOM snapshots at each action (what the page held, what each locator matched); no
+    # screencast, which would encode frames all the test long on a shared two-core machine.
+    await context.tracing.start(snapshots=True)
     opened = await context.new_page()
     try:
         yield opened
     finally:
+        if request.node.stash.get(FAILED, False):
+            TRACES.mkdir(parents=True, exist_ok=True)
+            trace = TRACES / f"{request.node.name}-{time.strftime('%Y%m%dT%H%M%S')}.zip"
+            await context.tracing.stop(path=str(trace))
+            print(f"the browser's trace: playwright show-trace {trace}")
+        else:
+            await context.tracing.stop()
         await context.close()
 
 

@@ -38,6 +38,22 @@ async def test_sign_in_and_a_wrong_password(page: Page) -> None:
     await expect(page).to_have_url(re.compile(r"/login$"))
 
 
+async def test_a_refused_sign_in_leaves_the_button_named_as_before(page: Page) -> None:
+    """A button's spinner leaves with a CSS transition that can end unseen (a quick answer
+    on a loaded machine): with the page's animations frozen it never ends, and the button
+    is still named 登录 once the refusal shows, not "loading 登录"."""
+    await page.goto("/login")
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Animation.enable")
+    await cdp.send("Animation.setPlaybackRate", {"playbackRate": 0})
+    await page.get_by_label("账号").fill("agent")
+    await page.get_by_label("密码").fill("not-the-password")
+    button = page.get_by_role("button", name="登录", exact=True)
+    await button.click()
+    await expect(page.get_by_role("alert")).to_contain_text("账号或密码错误")
+    await expect(button).to_be_enabled()
+
+
 async def test_the_admin_menu_offers_no_voucher_screen_nor_action(sign_in: SignIn) -> None:
     page = await sign_in("admin")
     menu = page.get_by_role("navigation", name="menu")
