@@ -100,8 +100,17 @@ def metrics_enabled() -> bool:
     return _metrics_on
 
 
+_tracers: dict[str, trace.Tracer] = {}
+
+
 def tracer(name: str) -> trace.Tracer:
-    return trace.get_tracer(name)
+    """The tracer of ``name``, made once: ``get_tracer`` builds a new tracer and its scope on
+    every call, and handlers ask for one per message. Made before the provider is set, it is
+    OpenTelemetry's proxy, which uses the provider once there is one."""
+    found = _tracers.get(name)
+    if found is None:
+        found = _tracers[name] = trace.get_tracer(name)
+    return found
 
 
 def current_traceparent() -> str | None:

@@ -1,18 +1,30 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from shared.settings import Settings
 from tests.infra import Infra, provide_infra, settings_on
 
 # a test that hangs says where (tests/hang_watch.py) before pytest-timeout fails it
 pytest_plugins = ["tests.hang_watch"]
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The tests run on the services' own event loop, uvloop (``shared.http.run``);
+    ``KEFU_TEST_LOOP=asyncio`` runs them on asyncio's, which the code must work on too."""
+    if os.environ.get("KEFU_TEST_LOOP") == "asyncio":
+        return {"asyncio": asyncio.new_event_loop}
+    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(scope="session")

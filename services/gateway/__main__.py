@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
-from shared.http import serve
+from shared.http import run
 from shared.telemetry import setup_telemetry
 
 
@@ -14,7 +12,7 @@ def main() -> None:
     settings = GatewaySettings()
     setup_telemetry("gateway", settings)
     port, metrics_port = settings.port_of("gateway"), settings.metrics_port_of("gateway")
-    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
+    run(create_app(settings), settings.host, port, metrics_port)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.notify.app import create_app
 from services.notify.settings import NotifySettings
-from shared.http import serve
+from shared.http import run
 from shared.telemetry import setup_telemetry
 
 
@@ -14,7 +12,7 @@ def main() -> None:
     settings = NotifySettings()
     setup_telemetry("notify", settings)
     port, metrics_port = settings.port_of("notify"), settings.metrics_port_of("notify")
-    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
+    run(create_app(settings), settings.host, port, metrics_port)
 
 
 if __name__ == "__main__":

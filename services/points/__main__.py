@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.points.app import create_app
 from services.points.settings import PointsSettings
-from shared.http import serve
+from shared.http import run
 from shared.telemetry import setup_telemetry
 
 
@@ -14,7 +12,7 @@ def main() -> None:
     settings = PointsSettings()
     setup_telemetry("points", settings)
     port, metrics_port = settings.port_of("points"), settings.metrics_port_of("points")
-    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
+    run(create_app(settings), settings.host, port, metrics_port)
 
 
 if __name__ == "__main__":

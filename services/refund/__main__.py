@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.refund.app import create_app
 from services.refund.settings import RefundSettings
-from shared.http import serve
+from shared.http import run
 from shared.telemetry import setup_telemetry
 
 
@@ -14,7 +12,7 @@ def main() -> None:
     settings = RefundSettings()
     setup_telemetry("refund", settings)
     port, metrics_port = settings.port_of("refund"), settings.metrics_port_of("refund")
-    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
+    run(create_app(settings), settings.host, port, metrics_port)
 
 
 if __name__ == "__main__":

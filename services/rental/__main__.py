@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.rental.app import create_app
 from services.rental.settings import RentalSettings
-from shared.http import serve
+from shared.http import run
 from shared.telemetry import setup_telemetry
 
 
@@ -14,7 +12,7 @@ def main() -> None:
     settings = RentalSettings()
     setup_telemetry("rental", settings)
     port, metrics_port = settings.port_of("rental"), settings.metrics_port_of("rental")
-    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
+    run(create_app(settings), settings.host, port, metrics_port)
 
 
 if __name__ == "__main__":

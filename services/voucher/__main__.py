@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.voucher.app import create_app
 from services.voucher.settings import VoucherSettings
-from shared.http import serve
+from shared.http import run
 from shared.telemetry import setup_telemetry
 
 
@@ -14,7 +12,7 @@ def main() -> None:
     settings = VoucherSettings()
     setup_telemetry("voucher", settings)
     port, metrics_port = settings.port_of("voucher"), settings.metrics_port_of("voucher")
-    asyncio.run(serve(create_app(settings), settings.host, port, metrics_port))
+    run(create_app(settings), settings.host, port, metrics_port)
 
 
 if __name__ == "__main__":
