@@ -10,9 +10,10 @@ left the database meanwhile (the outbox: everything a service publishes goes thr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ import asyncpg
 import pytest
 
 from shared.messaging import cloudevents
-from shared.messaging.consumer import ConsumerRuntime
+from shared.messaging.consumer import ConsumerRuntime, RawMessage, Subscription
 
 REPLAYED = "batch failed; applying one at a time"
 
@@ -50,6 +51,27 @@ async def apply_one_batch(
         records.append(Record(sub.topic.name, 0, offset, b"k", cloudevents.encode(headers), value))
     await runtime.process(sub, records)
     return ids
+
+
+@contextlib.contextmanager
+def dead_letters(runtime: ConsumerRuntime) -> Iterator[list[str]]:
+    """The CloudEvents ids ``runtime`` dead-letters while the block runs, in order.
+
+    By id, not by the runtime's count: the service's own consumer runs beside the test and
+    may dead-letter another test's message (one consumer reads all the service's topics)
+    at the same moment, and a count would take it for one of this batch's."""
+    seen: list[str] = []
+    original = runtime.dead_letter
+
+    async def recording(sub: Subscription[Any], raw: RawMessage, reason: str, error: str) -> None:
+        await original(sub, raw, reason, error)
+        seen.append(cloudevents.decode(raw.headers).get("ce_id", ""))
+
+    runtime.dead_letter = recording  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        del runtime.dead_letter  # the class's method again
 
 
 def replayed(caplog: pytest.LogCaptureFixture, name: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.batch_replay import apply_one_batch, outside_effects, replayed, watch
+from tests.batch_replay import apply_one_batch, dead_letters, outside_effects, replayed, watch
 from tests.integration.notify.conftest import Notify, key
 
 pytestmark = pytest.mark.integration
@@ -35,12 +35,13 @@ async def test_an_undeliverable_notice_replays_no_batch_mate(
         {"recipient": "u-batch-1", "dedupe_key": key("d"), "text": "four", "requested_by": "t"},
     ]
     runtime = alone.app.state.platform.runtime
-    before, dead = await outside_effects(alone.pool), runtime.dead_lettered
+    before = await outside_effects(alone.pool)
 
-    await apply_one_batch(runtime, NAME, requests)
+    with dead_letters(runtime) as dead:
+        sent = await apply_one_batch(runtime, NAME, requests)
 
     assert replayed(caplog, NAME)
-    assert runtime.dead_lettered == dead + 1  # the unknown template alone
+    assert dead == [sent[1]]  # the unknown template alone
     rows = await alone.pool.fetch(
         "SELECT dedupe_key, body FROM inbox_messages WHERE dedupe_key = ANY($1)",
         [r["dedupe_key"] for r in requests],

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.batch_replay import apply_one_batch, outside_effects, replayed, watch
+from tests.batch_replay import apply_one_batch, dead_letters, outside_effects, replayed, watch
 from tests.integration.voucher.conftest import Voucher, make_order
 
 pytestmark = pytest.mark.integration
@@ -31,12 +31,13 @@ async def test_an_order_with_a_taken_code_replays_no_batch_mate(
         make_order(ids("MC"), [ids("CC")]),
         make_order(ids("MD"), [ids("CD")]),
     ]
-    before, dead = await outside_effects(voucher.pool), runtime.dead_lettered
+    before = await outside_effects(voucher.pool)
 
-    await apply_one_batch(runtime, NAME, orders)
+    with dead_letters(runtime) as dead:
+        sent = await apply_one_batch(runtime, NAME, orders)
 
     assert replayed(caplog, NAME)
-    assert runtime.dead_lettered == dead + 1
+    assert dead == [sent[1]]  # the order holding the taken code, alone
     rows = await voucher.pool.fetch(
         "SELECT merchant_order_no, code FROM vouchers WHERE merchant_order_no = ANY($1)",
         [o["merchant_order_no"] for o in orders],
