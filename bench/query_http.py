@@ -42,7 +42,7 @@ from bench.http_client import Client
 from bench.otlp_receiver import Receiver, receiving
 from bench.query_trace import Searched
 from bench.results import table
-from bench.stats import Latency, fmt_ms
+from bench.stats import Latency, fmt_ms, when_the_slowest_were_sent
 
 LIMIT = "20"
 """The console's first page size (PAGE_SIZES[0] in console/src/shared/urlFilters.ts)."""
@@ -169,15 +169,17 @@ async def agents(
     seconds: float,
     seed: int,
     traced: list[Searched] | None = None,
-) -> tuple[list[float], int]:
-    """``count`` closed-loop agents for ``seconds``; every search's latency, and errors.
-    ``traced``: each search sends a ``traceparent`` of its own and is noted there."""
+) -> tuple[list[tuple[float, float]], int]:
+    """``count`` closed-loop agents for ``seconds``; every search's (seconds into the run when
+    it was sent, latency), and the errors. ``traced``: each search sends a ``traceparent`` of
+    its own and is noted there."""
     host, port = url.removeprefix("http://").split(":")
     client = Client(host, int(port), max_connections=count)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    times: list[float] = []
+    times: list[tuple[float, float]] = []
     errors = 0
-    until = time.perf_counter() + seconds
+    began = time.perf_counter()
+    until = began + seconds
 
     async def agent(n: int) -> None:
         nonlocal errors
@@ -192,9 +194,9 @@ async def agents(
             sent_ns = time.time_ns()
             started = time.perf_counter()
             status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
-            times.append(time.perf_counter() - started)
+            times.append((started - began, time.perf_counter() - started))
             if traced is not None:
-                traced.append(Searched(trace_id, case, sent_ns, times[-1]))
+                traced.append(Searched(trace_id, case, sent_ns, times[-1][1]))
             if status != 200:
                 errors += 1
             if think_ms:
@@ -278,7 +280,7 @@ async def measure(
         count,
         think_ms,
         wall,
-        Latency.of_seconds(times),
+        Latency.of_seconds([latency for _, latency in times]),
         len(times),
         errors,
         used,
@@ -294,6 +296,7 @@ async def measure(
         flush=True,
     )
     print(f"    CPU: {used}\n    CPU per search: {run.per_search}", flush=True)
+    print(when_the_slowest_were_sent(times), flush=True)
     if probe is not None and traced is not None:
         await probe.report(traced, pids)
     return run

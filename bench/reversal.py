@@ -58,7 +58,7 @@ from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
 from bench.results import table, write_section
-from bench.stats import Latency, fmt_ms, rate
+from bench.stats import Latency, fmt_ms, rate, when_the_slowest_were_sent
 from services.voucher.settings import VoucherSettings
 from shared.contracts import TOPICS
 from shared.settings import database_url_with_name
@@ -195,22 +195,6 @@ async def reverse(client: Client, order_no: str) -> str:
         if status != 200 or not isinstance(body, dict):
             return f"http {status}: {str(body)[:120]}"
         return str(body["status"]) if not body.get("failure") else f"failed: {body['failure']}"
-
-
-def when_the_slowest_were_sent(sent: list[tuple[float, float]]) -> str:
-    """Where in the loop the slowest 1 % were sent: a tail made of a loop's first commands
-    (consumers waking from their idle fetch wait) reads differently from one spread out."""
-    if not sent:
-        return "    (nothing sent)"
-    n = max(1, len(sent) // 100)
-    slowest = sorted(sent, key=lambda s: -s[1])[:n]
-    offsets = sorted(o for o, _ in slowest)
-    later = [lat for o, lat in sent if o >= 5.0]
-    p99_later = sorted(later)[int(len(later) * 0.99) - 1] * 1000 if len(later) >= 100 else None
-    return (
-        f"    the slowest 1 % ({n}) were sent {offsets[0]:.1f}-{offsets[-1]:.1f} s into the loop"
-        + (f"; p99 of those sent after its first 5 s: {p99_later:.0f} ms" if p99_later else "")
-    )
 
 
 async def open_loop(

@@ -68,3 +68,23 @@ def fmt_int(n: float) -> str:
 
 def fmt_ms(ms: float) -> str:
     return f"{ms:.2f}" if ms < 100 else f"{ms:.0f}"
+
+
+def when_the_slowest_were_sent(sent: Sequence[tuple[float, float]], warm: float = 5.0) -> str:
+    """Where in a run the slowest 1 % were sent, and the p99 of what was sent after its first
+    ``warm`` seconds; ``sent``: (seconds into the run, latency in seconds) per request.
+
+    A tail made of a run's first requests (consumers waking from their idle fetch wait,
+    caches and connections still cold) reads differently from one spread over the run."""
+    if not sent:
+        return "    (nothing sent)"
+    n = max(1, len(sent) // 100)
+    slowest = sorted(sent, key=lambda s: -s[1])[:n]
+    offsets = sorted(o for o, _ in slowest)
+    later = [lat for o, lat in sent if o >= warm]
+    line = f"    the slowest 1 % ({n}) were sent {offsets[0]:.1f}-{offsets[-1]:.1f} s into the run"
+    if len(later) >= 100:
+        line += (
+            f"; p99 of those sent after its first {warm:g} s: {percentile(later, 99) * 1000:.0f} ms"
+        )
+    return line
