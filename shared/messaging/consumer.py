@@ -164,7 +164,6 @@ class ConsumerRuntime:
         self.group = observed.group_id(service)
         """The service's one consumer group (shared.messaging.subscribe)."""
         self.subscriptions: dict[str, Subscription[Any]] = {}
-        self.dead_lettered = 0
         self._tracer = tracer(__name__)
         self._parked = asyncio.Event()
 
@@ -311,7 +310,6 @@ class ConsumerRuntime:
             sub.topic.dlq, value=raw.value, key=raw.key, headers=headers
         )
         await future  # the DLQ must have it before the offset moves on
-        self.dead_lettered += 1
         observed.dead_lettered(sub.topic.dlq, reason)
         outbox_changes.tell()  # the parked gauge, if it came from the parking table
         log.warning(
