@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -57,6 +58,7 @@ from bench import cpu, datagen, machine, peers, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
+from bench.otlp_receiver import Receiver, receiving
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate, when_the_slowest_were_sent
 from services.voucher.settings import VoucherSettings
@@ -381,8 +383,49 @@ class Orders:
         return sum(self.vouchers[o] for o in chosen) / max(1, len(chosen))
 
 
+@dataclass(frozen=True)
+class Tracing:
+    """The services' tracing settings, and how the method says them."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    flag: str = ""
+    said: str = "no OTLP endpoint (the default): trace ids carried on, no span recorded"
+
+
+def tracing(ratio: float | None, receiver: Receiver | None) -> Tracing:
+    if ratio is None or receiver is None:
+        return Tracing()
+    return Tracing(
+        {"KEFU_OTLP_ENDPOINT": receiver.endpoint, "KEFU_TRACE_SAMPLE_RATIO": f"{ratio:g}"},
+        f" --trace-ratio {ratio:g}",
+        f"spans recorded for {ratio:g} of the traces and exported over OTLP to a receiver in"
+        " the benchmark process (receiving is the bench's CPU, exporting the services')",
+    )
+
+
 async def run(
-    per_second: float, seconds: float, maximum: int, concurrency: int, size: int, tries: int
+    per_second: float,
+    seconds: float,
+    maximum: int,
+    concurrency: int,
+    size: int,
+    tries: int,
+    trace_ratio: float | None = None,
+) -> None:
+    with contextlib.ExitStack() as scope:
+        receiver = scope.enter_context(receiving()) if trace_ratio is not None else None
+        traced = tracing(trace_ratio, receiver)
+        await _run(per_second, seconds, maximum, concurrency, size, tries, traced)
+
+
+async def _run(
+    per_second: float,
+    seconds: float,
+    maximum: int,
+    concurrency: int,
+    size: int,
+    tries: int,
+    traced: Tracing,
 ) -> None:
     async with stack.postgres() as admin:
         facts = await stack.server_facts(admin)
@@ -394,12 +437,12 @@ async def run(
         with stack.broker() as broker:
             try:
                 with (
-                    services.service("points", admin, broker.bootstrap) as points,
+                    services.service("points", admin, broker.bootstrap, traced.env) as points,
                     services.service(
                         "voucher",
                         admin,
                         broker.bootstrap,
-                        {"KEFU_REVERSAL_WAIT_SECONDS": "60"},
+                        {"KEFU_REVERSAL_WAIT_SECONDS": "60", **traced.env},
                     ) as voucher,
                 ):
                     groups = {
@@ -462,6 +505,7 @@ async def run(
             orders,
             tries,
             held,
+            traced,
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
@@ -632,6 +676,7 @@ def render(
     orders: Orders,
     tries: int = TRIES,
     held: str = "",
+    traced: Tracing = Tracing(),
 ) -> str:
     burst = results[0]
     paced = next(r for r in results[1:] if r.name == f"open loop at {per_second:g}/s")
@@ -715,7 +760,7 @@ def render(
             "",
             f"- `python -m bench.reversal --rate {per_second:g} --seconds {seconds:g}"
             f" --max-reversals {maximum} --concurrency {concurrency} --size {size}"
-            f" --tries {tries}`.",
+            f" --tries {tries}{traced.flag}`.",
             "- In the loop: the voucher service process (HTTP API → `start_reversal` → a void"
             " per voucher at the sandbox issuer → outbox → relay → Kafka), the points service"
             " process (consumer runtime → sandbox provider ledger → outbox → Kafka), the voucher"
@@ -739,7 +784,8 @@ def render(
             "- Services run with KEFU_REVERSAL_WAIT_SECONDS=60 (a response is final unless"
             " the reversal took over a minute; then it says `pending` and is not counted as"
             " completed, though the saga goes on and finishes: see the totals above), log"
-            " level WARNING, fast consumer-group timings; all else at its default."
+            f" level WARNING, fast consumer-group timings; traces: {traced.said}; all else at its"
+            " default."
             f" PostgreSQL synchronous_commit={facts.get('synchronous_commit')}.",
             "- The voucher service runs KEFU_VOUCHER_COMMANDS_IN_FLIGHT commands at once, lets"
             " KEFU_VOUCHER_COMMANDS_QUEUED more wait their turn and refuses the rest with 503"
@@ -776,9 +822,24 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--tries", type=int, default=TRIES, help="attempts of a run the machine disturbed"
     )
+    parser.add_argument(
+        "--trace-ratio",
+        type=float,
+        default=None,
+        help="export spans over OTLP to a receiver here, recording this share of the traces"
+        " (what tracing costs); default: no endpoint, as `kefu up` runs",
+    )
     args = parser.parse_args(argv)
     asyncio.run(
-        run(args.rate, args.seconds, args.max_reversals, args.concurrency, args.size, args.tries)
+        run(
+            args.rate,
+            args.seconds,
+            args.max_reversals,
+            args.concurrency,
+            args.size,
+            args.tries,
+            args.trace_ratio,
+        )
     )
 
 
