@@ -1,11 +1,13 @@
 """A consumer told that an answer is coming (its process just sent the command) does not
 leave it to the embedded broker's next look at its idle fetch: it drops that fetch and
-fetches with the busy wait, on a broker of the test's own."""
+fetches with the busy wait, on a broker of the test's own; and that broker wakes one
+worker thread, not one per core."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -69,3 +71,12 @@ async def test_an_expected_answer_is_not_left_for_the_brokers_next_look(
     finally:
         await producer.stop()
         await consumer.stop()
+
+
+def test_the_embedded_broker_runs_one_worker_thread(broker: EmbeddedBroker) -> None:  # noqa: F811
+    """One tokio worker: its idle looks wake one thread, not one per core."""
+    assert broker.pid is not None
+    names = [
+        (task / "comm").read_text().strip() for task in Path(f"/proc/{broker.pid}/task").iterdir()
+    ]
+    assert names.count("tokio-rt-worker") == 1, names
