@@ -7,6 +7,7 @@ producers, wrong end offsets, nothing kept across a restart.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -31,6 +32,13 @@ consumer asks rarely; the first message after a long quiet spell waits up to hal
 (``python -m bench.wake``). A heartbeat every 2 s (a third of the 6 s session) instead of
 every second halves what an idle group costs it. ``kefu up`` gives them to the services
 when it starts this broker, unless set."""
+
+
+BROKER_THREADS = "1"
+"""Tokio worker threads of the embedded broker (``TOKIO_WORKER_THREADS``, unless set): with
+one instead of one per core, an idle stack's broker wakes about a fifth less often (its
+fetch looks and heartbeats no longer wake a second thread), and publishing was no slower
+(bench/RESULTS.md section (i))."""
 
 
 def free_port() -> int:
@@ -97,6 +105,7 @@ class EmbeddedBroker:
             ],
             stdout=self._log or subprocess.DEVNULL,
             stderr=self._log or subprocess.DEVNULL,
+            env={"TOKIO_WORKER_THREADS": BROKER_THREADS, **os.environ},
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -6,7 +6,8 @@ id order and marks them sent; ``pg_notify`` fires on commit, which wakes the
 relay at once (a slow poll is the safety net for a missed notification).
 
 Sent rows are kept ``KEFU_OUTBOX_RETENTION_SECONDS``. The relay also watches the
-broker's cluster id: when it changes (the embedded broker restarted and lost every
+broker's cluster id (itself, or told by the consumers' watchdog, whose check reads it
+anyway): when it changes (the embedded broker restarted and lost every
 message; on Apache Kafka it never does), the rows sent in the last
 ``KEFU_OUTBOX_REPUBLISH_SECONDS`` are marked unsent and go again. Consumers are
 idempotent (the inbox), so what they had already applied is dropped; what they had
@@ -20,6 +21,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -95,6 +97,10 @@ class OutboxRelay:
         self._cluster_check = cluster_check_seconds
         self._bootstrap = bootstrap
         self._watch: asyncio.Task[None] | None = None
+        self._cluster_seen = ""
+        self.sending: Callable[[Iterable[str]], None] | None = None
+        """Told the topics of each batch before it is sent (the consumer runtime's
+        :meth:`~shared.messaging.consumer.ConsumerRuntime.sent`)."""
         self.republished = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -159,10 +165,10 @@ class OutboxRelay:
             )
 
     async def _watch_cluster(self) -> None:
-        """Every few seconds: is the broker still the cluster we published to?"""
+        """Every few seconds: is the broker still the cluster we published to? Only until
+        :meth:`cluster_told` (a process with consumers: their watchdog's check reads it)."""
         assert self._bootstrap is not None
         admin: AIOKafkaAdminClient | None = None
-        seen = ""
         try:
             while True:
                 try:
@@ -174,9 +180,8 @@ class OutboxRelay:
                     # describe_cluster() asks for every topic and converts them all to
                     # dicts; a metadata request for no topic carries the cluster id alone
                     found = getattr(await admin._get_cluster_metadata([]), "cluster_id", None)
-                    if found and str(found) != seen:  # the database only when it changed
-                        await self.seen_cluster(str(found))
-                        seen = str(found)
+                    if found:
+                        await self.cluster_read(str(found))
                 except Exception as exc:  # the broker is away: the relay's own loop says so
                     log.debug("cluster id not read", extra={"fields": {"error": repr(exc)}})
                     if admin is not None:
@@ -188,6 +193,24 @@ class OutboxRelay:
             if admin is not None:
                 with contextlib.suppress(Exception):
                     await admin.close()
+
+    @property
+    def looks_at_cluster(self) -> bool:
+        """Whether the relay reads the cluster id itself (not told it by a check)."""
+        return self._watch is not None and not self._watch.done()
+
+    async def cluster_told(self) -> None:
+        """From now on the cluster id comes by :meth:`cluster_read` from a check that reads
+        the broker's metadata anyway: the relay's own look (a connection and a request every
+        few seconds) stops."""
+        await cancel_and_wait((self._watch,))
+        self._watch = None
+
+    async def cluster_read(self, cluster_id: str) -> None:
+        """The broker's cluster id as just read; the database only when it changed."""
+        if cluster_id != self._cluster_seen:
+            await self.seen_cluster(cluster_id)
+            self._cluster_seen = cluster_id
 
     async def seen_cluster(self, cluster_id: str) -> int:
         """Record the broker's cluster id; if it changed, re-publish the window. Returns how
@@ -238,6 +261,8 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
+            if self.sending is not None:
+                self.sending(r["topic"] for r in rows)
             futures = [await self._send(row) for row in rows]
             await asyncio.gather(*futures)
             await conn.execute(

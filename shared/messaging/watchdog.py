@@ -4,7 +4,8 @@ Each Kafka consumer of a service (one group for all its subscriptions) has a
 :class:`ConsumerState`: when it last received a batch, last committed, last passed a
 check, and since when it has been failing. A check every ``KEFU_CONSUMER_CHECK_SECONDS``
 asks the broker what a fetch needs (each of its topics and the assigned partitions
-exist, the group coordinator answers);
+exist, the group coordinator answers), and hands the cluster id its answer carries to the
+outbox relay;
 a commit that fails marks the consumer failing too. One failing for longer than
 ``KEFU_CONSUMER_STALL_SECONDS`` (its topic was deleted and re-created, its group was
 lost with a broker restart, its coordinator moved and the client never caught up)
@@ -20,12 +21,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from aiokafka.client import ConnectionGroup
 from aiokafka.cluster import ClusterMetadata
+from aiokafka.errors import KafkaConnectionError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.observability.instruments import instruments
 from shared.timestamps import local
@@ -158,22 +162,66 @@ async def probe(
     return None
 
 
-async def read_topics(consumers: list[Any], topics: list[str]) -> Any:
-    """The metadata of ``topics``, read once for every consumer of the process: a request
-    for every topic of the cluster by each consumer, every few seconds, was most of an idle
-    service's CPU and a tenth of the broker's."""
+@dataclass(frozen=True)
+class ClusterRead:
+    """One metadata answer: the topics' metadata and the broker's cluster id ("" if the
+    answer did not carry one)."""
+
+    topics: Any
+    cluster_id: str
+
+
+async def read_topics(consumers: list[Any], topics: list[str]) -> ClusterRead:
+    """The metadata of ``topics`` and the cluster id, read once for every consumer of the
+    process and for the outbox relay's cluster check: a request for every topic of the
+    cluster by each consumer, every few seconds, was most of an idle service's CPU and a
+    tenth of the broker's, and the relay asked again on a connection of its own."""
     errors: list[str] = []
     for consumer in consumers:
         try:
-            cluster = ClusterMetadata()
-            cluster.need_all_topic_metadata = True  # a missing topic is our finding, not a log line
-            # what the client's own fetch_all_metadata does, for these topics only
-            if await consumer._client._metadata_update(cluster, topics):
-                return cluster
+            read = await _metadata(consumer._client, topics)
+            if read is not None:
+                return read
             errors.append("no answer")
         except Exception as exc:  # try the next client
             errors.append(repr(exc))
     raise RuntimeError(f"no consumer could read the topics' metadata: {'; '.join(errors)}")
+
+
+async def _metadata(client: Any, topics: list[str]) -> ClusterRead | None:
+    """What the client's own ``_metadata_update`` does, for these topics only and keeping
+    the answer's cluster id, which the client drops."""
+    cluster = ClusterMetadata()
+    cluster.need_all_topic_metadata = True  # a missing topic is our finding, not a log line
+    nodes: list[Any] = [b.nodeId for b in client.cluster.brokers()]
+    if ("bootstrap", ConnectionGroup.DEFAULT) in client._conns:
+        nodes.append("bootstrap")
+    for node in nodes:
+        # a check must never create what it finds missing
+        answer = await _ask(client, node, MetadataRequest(topics, allow_auto_topic_creation=False))
+        if answer is None:
+            continue
+        if not answer.brokers:
+            return None
+        cluster.update_metadata(answer)
+        return ClusterRead(cluster, str(getattr(answer, "cluster_id", None) or ""))
+    return None
+
+
+async def _ask(client: Any, node: Any, request: Any) -> Any:
+    """``request``'s answer from ``node`` (None: no connection), asked again once if its
+    connection closed meanwhile: the consumer's pacing drops the fetch connection, which
+    this request shares, when an answer is expected (``FetchPace.expect``)."""
+    for last in (False, True):
+        conn = await client._get_conn(node)
+        if conn is None:
+            return None
+        try:
+            return await conn.send(request)
+        except KafkaConnectionError:
+            if last:
+                raise
+    return None
 
 
 class ConsumerWatchdog:
@@ -189,6 +237,9 @@ class ConsumerWatchdog:
         self.join_timeout_seconds = join_timeout_seconds
         self.states: list[ConsumerState] = []
         self._rounds = 0
+        self.cluster_seen: Callable[[str], Awaitable[None]] | None = None
+        """Told the cluster id at every check that read it: the outbox relay's check that the
+        broker is the one it published to, on the same metadata request."""
 
     def track(self, topics: dict[str, str], group: str) -> ConsumerState:
         """A consumer of ``topics`` (subscription name -> topic) in ``group``."""
@@ -205,9 +256,12 @@ class ConsumerWatchdog:
         failure = ""
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
-                topics = await read_topics([c for c in running if c is not None], names)
+                read = await read_topics([c for c in running if c is not None], names)
+            topics = read.topics
         except Exception as exc:  # the broker does not answer
             failure = f"check failed: {exc!r}"
+        else:
+            await self._tell_cluster(read.cluster_id)
         for state in self.states:
             if state.subscriber is None:
                 continue
@@ -229,6 +283,14 @@ class ConsumerWatchdog:
             else:
                 state.failed(problem)
             await self.heal(state)
+
+    async def _tell_cluster(self, cluster_id: str) -> None:
+        if not cluster_id or self.cluster_seen is None:
+            return
+        try:
+            await self.cluster_seen(cluster_id)
+        except Exception as exc:  # the database is away: the relay's own loop says so
+            log.debug("cluster id not recorded", extra={"fields": {"error": repr(exc)}})
 
     async def heal(self, state: ConsumerState) -> bool:
         """Re-create a consumer failing longer than the stall limit; True if it was restarted."""

@@ -136,6 +136,8 @@ async def test_what_was_sent_before_a_broker_restart_is_sent_again_and_applied_o
     await credit(p, topic, "twice")
     await eventually(lambda: applied(p, "twice"), what="applied before the restart")
     assert p.relay is not None
+    # the consumers' watchdog reads the cluster id for the relay: no request of its own
+    assert not p.relay.looks_at_cluster
     await eventually(lambda: _cluster_known(p), within=10, what="the relay has seen the cluster id")
 
     old_cluster = broker.cluster_id
