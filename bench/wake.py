@@ -11,9 +11,6 @@ topic: a burst makes it busy, then after a quiet spell of each length (plus up t
 random) one message is sent and timed until the consumer holds it; then a steady stream
 at ``--rate`` a second (the busy wait's hop latency). ``--no-growth`` paces it as before
 the wait grew with the quiet spell (straight to the idle wait after the busy window).
-``--expect`` tells the consumer just before each message after a quiet spell that records
-are coming (``FetchPace.expect``), as the voucher service's consumers are told when it sends
-points a command whose answer they read: the hop of an answer its own process awaits.
 """
 
 from __future__ import annotations
@@ -83,9 +80,7 @@ class Receiver:
         return self.arrived.pop(value) - sent
 
 
-async def run(
-    rounds: int, rate: float, seconds: float, expect: bool = False
-) -> dict[str, list[float]]:
+async def run(rounds: int, rate: float, seconds: float) -> dict[str, list[float]]:
     settings = Settings(**BROKER_DEFAULTS)  # type: ignore[arg-type]
     found: dict[str, list[float]] = {
         f"after {s:g}-{s + JITTER_SECONDS:g} s quiet": [] for s in SPELLS
@@ -109,8 +104,6 @@ async def run(
                     # at a random point of the broker's looks, as traffic arrives
                     await asyncio.sleep(spell + random.uniform(0.0, JITTER_SECONDS))
                     quiet = f"after {spell:g}-{spell + JITTER_SECONDS:g} s quiet"
-                    if expect:
-                        receiver.pace.expect()
                     found[quiet].append(await receiver.timed(producer))
             steady: list[float] = []
             for _ in range(int(rate * seconds)):
@@ -130,15 +123,13 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=28.0, help="the steady stream's rate")
     parser.add_argument("--seconds", type=float, default=10.0, help="the steady stream's length")
     parser.add_argument("--no-growth", action="store_true", help="the idle wait at once")
-    parser.add_argument("--expect", action="store_true", help="told before each first message")
     args = parser.parse_args(argv)
     if args.no_growth:
         subscribe.IDLE_GROWTH = 1e-9  # the idle wait as soon as the busy window ends
     load = os.getloadavg()
-    found = asyncio.run(run(args.rounds, args.rate, args.seconds, args.expect))
+    found = asyncio.run(run(args.rounds, args.rate, args.seconds))
     growth = "none (before)" if args.no_growth else f"quiet spell / {subscribe.IDLE_GROWTH}"
-    told = ", told before each first message" if args.expect else ""
-    print(f"one hop, embedded broker, wait growth {growth}{told}; load {load[0]:.1f} at the start")
+    print(f"one hop, embedded broker, wait growth {growth}; load {load[0]:.1f} at the start")
     for name, values in found.items():
         ms = sorted(v * 1000 for v in values)
         print(

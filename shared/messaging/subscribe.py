@@ -149,10 +149,8 @@ def drop_fetches(consumer: Any) -> None:
     the next ones (with the fetch wait it has now) on a new connection at once. The same
     connection would not do: a broker answers one connection's requests in order, so a new
     fetch would wait behind the idle one. Its heartbeats and commits use a connection of
-    their own (aiokafka's coordination group), so the group does not notice. The client
-    pauses after a failed fetch (``retry_backoff_ms``): not after this one, which is not a
-    failure. Private attributes of aiokafka's client and fetcher:
-    tests/integration/shared/test_fetch_wake.py fails if they go."""
+    their own (aiokafka's coordination group), so the group does not notice. Private
+    attributes of aiokafka's client: tests/unit/shared/test_fetch_pace.py fails if they go."""
     client, fetcher = getattr(consumer, "_client", None), getattr(consumer, "_fetcher", None)
     if client is None or fetcher is None:
         return
@@ -160,17 +158,7 @@ def drop_fetches(consumer: Any) -> None:
         conn = client._conns.get((node, ConnectionGroup.DEFAULT))
         if conn is not None and conn.connected():
             _dropped.until = time.monotonic() + 1.0
-            if fetcher._retry_backoff:  # (zero: lowered by a drop a moment ago, not restored yet)
-                asyncio.get_running_loop().call_later(
-                    _NO_PAUSE_SECONDS, setattr, fetcher, "_retry_backoff", fetcher._retry_backoff
-                )
-                fetcher._retry_backoff = 0.0
             conn.close(reason=CloseReason.IDLE_DROP)  # not "broken": no metadata refresh
-
-
-_NO_PAUSE_SECONDS = 0.05
-"""How long the client's pause after a failed fetch stays off after a drop: the dropped
-fetch fails within a turn or two of the event loop."""
 
 
 async def _undecoded(message: Any) -> None:
