@@ -141,7 +141,6 @@ class Platform:
             )
         self.background(self.runtime.run_parked_retries())
         if self.relay is not None:  # one metadata request serves both checks
-            self.relay.sending = self.runtime.sent
             self.watchdog.cluster_seen = self.relay.cluster_read
             await self.relay.cluster_told()
         self.background(self.watchdog.run())

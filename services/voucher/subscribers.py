@@ -9,7 +9,6 @@ import asyncpg
 from services.voucher.deps import Deps
 from services.voucher.handlers import ingest, reversal
 from shared.contracts import (
-    POINTS_REVERSAL_REQUESTED,
     POINTS_REVERSAL_RESULT,
     VOUCHER_ISSUED,
     VOUCHER_REDEEMED,
@@ -76,6 +75,5 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             on_points_result,
             "voucher.points_result",
             batch_handler=on_points_results,
-            answers=POINTS_REVERSAL_REQUESTED,
         ),
     ]

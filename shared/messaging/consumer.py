@@ -31,7 +31,7 @@ import base64
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeAlias, TypeVar
@@ -133,10 +133,6 @@ class Subscription(Generic[M]):
     batch_size: int | None = None
     """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
     large as the backlog, so a larger bound costs no latency when traffic is light."""
-    answers: Topic[Any] | None = None
-    """The topic of the commands this process sends whose answers this subscription reads:
-    when the process publishes one, its consumers stop waiting idly (``FetchPace.expect``),
-    so the answer is not left for the broker's next look at an idle fetch."""
 
 
 PARKED_BACKSTOP_SECONDS = 30.0
@@ -170,18 +166,6 @@ class ConsumerRuntime:
         self.subscriptions: dict[str, Subscription[Any]] = {}
         self._tracer = tracer(__name__)
         self._parked = asyncio.Event()
-        self._expecting: dict[str, list[Callable[[], None]]] = {}
-
-    def on_sent(self, topic: str, expect: Callable[[], None]) -> None:
-        """Call ``expect`` whenever this process publishes on ``topic`` (:meth:`sent`)."""
-        self._expecting.setdefault(topic, []).append(expect)
-
-    def sent(self, topics: Iterable[str]) -> None:
-        """The outbox relay is publishing on ``topics``: the consumers that read the answers
-        expect them."""
-        for topic in set(topics):
-            for expect in self._expecting.get(topic, ()):
-                expect()
 
     def add(self, sub: Subscription[Any]) -> None:
         self.subscriptions[sub.name] = sub

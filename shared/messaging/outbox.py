@@ -21,7 +21,6 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -98,9 +97,6 @@ class OutboxRelay:
         self._bootstrap = bootstrap
         self._watch: asyncio.Task[None] | None = None
         self._cluster_seen = ""
-        self.sending: Callable[[Iterable[str]], None] | None = None
-        """Told the topics of each batch before it is sent (the consumer runtime's
-        :meth:`~shared.messaging.consumer.ConsumerRuntime.sent`)."""
         self.republished = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -261,8 +257,6 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            if self.sending is not None:
-                self.sending(r["topic"] for r in rows)
             futures = [await self._send(row) for row in rows]
             await asyncio.gather(*futures)
             await conn.execute(

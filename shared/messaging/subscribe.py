@@ -25,9 +25,6 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
-from aiokafka.client import ConnectionGroup
-from aiokafka.conn import CloseReason
-from aiokafka.errors import KafkaConnectionError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -74,7 +71,6 @@ class FetchPace:
         self.busy_seconds = settings.kafka_busy_seconds
         self.max_records = max_records
         self._last_records = -float("inf")
-        self._consumer: Any = None
 
     def fetch_wait(self, now: float) -> tuple[int, float]:
         """The fetch wait in ms for ``now``, and the seconds it holds before it grows (inf:
@@ -87,21 +83,8 @@ class FetchPace:
             return self.idle_ms, float("inf")
         return max(self.busy_ms, int(grown)), quiet  # looked at again when the spell doubles
 
-    def expect(self) -> None:
-        """Records are about to come (this process sent a command whose answer this consumer
-        reads): fetch with the busy wait from now, and if an idle fetch is at the broker,
-        drop it; the broker would answer it only at its next look, up to half its wait away.
-        A quiet consumer pays one new connection for it."""
-        now = time.monotonic()
-        waited, _ = self.fetch_wait(now)
-        self._last_records = max(self._last_records, now)
-        if waited > self.busy_ms and self._consumer is not None:
-            set_fetch_wait(self._consumer, self.busy_ms)
-            drop_fetches(self._consumer)
-
     async def next_batch(self, consumer: Any) -> tuple[Any, ...]:
         """The next records the client holds, waiting as long as it takes."""
-        self._consumer = consumer
         while True:
             wait, holds = self.fetch_wait(time.monotonic())
             set_fetch_wait(consumer, wait)
@@ -123,42 +106,6 @@ def set_fetch_wait(consumer: Any, wait_ms: int) -> None:
     fetcher = getattr(consumer, "_fetcher", None)
     if fetcher is not None and fetcher._fetch_max_wait_ms != wait_ms:
         fetcher._fetch_max_wait_ms = wait_ms
-
-
-class _DroppedFetches(logging.Filter):
-    """aiokafka logs an error for every fetch whose connection closed; not for the ones
-    :func:`drop_fetches` closed on purpose (within a second of it)."""
-
-    until = 0.0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            time.monotonic() < self.until
-            and record.msg == "Failed fetch messages from %s: %s"
-            and isinstance(record.args, tuple)
-            and isinstance(record.args[-1], KafkaConnectionError)
-        )
-
-
-_dropped = _DroppedFetches()
-logging.getLogger("aiokafka.consumer.fetcher").addFilter(_dropped)
-
-
-def drop_fetches(consumer: Any) -> None:
-    """Close the connection that carries the consumer's fetches in flight: the client sends
-    the next ones (with the fetch wait it has now) on a new connection at once. The same
-    connection would not do: a broker answers one connection's requests in order, so a new
-    fetch would wait behind the idle one. Its heartbeats and commits use a connection of
-    their own (aiokafka's coordination group), so the group does not notice. Private
-    attributes of aiokafka's client: tests/unit/shared/test_fetch_pace.py fails if they go."""
-    client, fetcher = getattr(consumer, "_client", None), getattr(consumer, "_fetcher", None)
-    if client is None or fetcher is None:
-        return
-    for node in list(fetcher._in_flight):
-        conn = client._conns.get((node, ConnectionGroup.DEFAULT))
-        if conn is not None and conn.connected():
-            _dropped.until = time.monotonic() + 1.0
-            conn.close(reason=CloseReason.IDLE_DROP)  # not "broken": no metadata refresh
 
 
 async def _undecoded(message: Any) -> None:
@@ -265,7 +212,4 @@ def _member(
     )
     subscriber(consume)
     subscriber.get_msg = pace.next_batch  # type: ignore[method-assign]
-    for sub in by_topic.values():
-        if sub.answers is not None:
-            runtime.on_sent(sub.answers.name, pace.expect)
     state.subscriber = subscriber

@@ -28,7 +28,6 @@ from typing import Any, Protocol
 
 from aiokafka.client import ConnectionGroup
 from aiokafka.cluster import ClusterMetadata
-from aiokafka.errors import KafkaConnectionError
 from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.observability.instruments import instruments
@@ -197,30 +196,15 @@ async def _metadata(client: Any, topics: list[str]) -> ClusterRead | None:
     if ("bootstrap", ConnectionGroup.DEFAULT) in client._conns:
         nodes.append("bootstrap")
     for node in nodes:
-        # a check must never create what it finds missing
-        answer = await _ask(client, node, MetadataRequest(topics, allow_auto_topic_creation=False))
-        if answer is None:
+        conn = await client._get_conn(node)
+        if conn is None:
             continue
+        # a check must never create what it finds missing
+        answer = await conn.send(MetadataRequest(topics, allow_auto_topic_creation=False))
         if not answer.brokers:
             return None
         cluster.update_metadata(answer)
         return ClusterRead(cluster, str(getattr(answer, "cluster_id", None) or ""))
-    return None
-
-
-async def _ask(client: Any, node: Any, request: Any) -> Any:
-    """``request``'s answer from ``node`` (None: no connection), asked again once if its
-    connection closed meanwhile: the consumer's pacing drops the fetch connection, which
-    this request shares, when an answer is expected (``FetchPace.expect``)."""
-    for last in (False, True):
-        conn = await client._get_conn(node)
-        if conn is None:
-            return None
-        try:
-            return await conn.send(request)
-        except KafkaConnectionError:
-            if last:
-                raise
     return None
 
 
