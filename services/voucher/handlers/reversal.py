@@ -426,15 +426,9 @@ async def _conclude(uow: UnitOfWork, found: Reversal, step: Transition, detail: 
     else:
         await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSAL_FAILED)
     status = saga.operation_status
-    op = await operations.finish(conn, found.operation_id, status, saga.failure)
-    held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no)
-    await operations.add_records(
-        conn,
-        operation=op,
-        codes=[v.code for v in held],
-        result=status.value,
-        failure=saga.failure,
-        trace_id=current_trace_id(),
+    # with a record for each of the order's vouchers
+    await operations.finish(
+        conn, found.operation_id, status, saga.failure, trace_id=current_trace_id()
     )
     elapsed = (datetime.now(UTC) - found.started_at).total_seconds()
     metrics.saga_finished("reversal", saga.state, elapsed)

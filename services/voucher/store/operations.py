@@ -122,18 +122,38 @@ async def restart(
 
 
 async def finish(
-    conn: asyncpg.Connection, operation_id: UUID, status: str, failure: str | None
+    conn: asyncpg.Connection,
+    operation_id: UUID,
+    status: str,
+    failure: str | None,
+    *,
+    codes: Sequence[str] | None = None,
+    trace_id: str | None = None,
 ) -> Operation:
-    """The final status, told to the waiters (on commit); the operation as it now stands."""
+    """The final status, told to the waiters (on commit), with one record per voucher for
+    this attempt's outcome (``codes``, in that order; None: every voucher of the
+    operation's order, by code), in one statement; the operation as it now stands."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        "UPDATE operations SET status = $2, failure = $3, due_at = NULL, updated_at = now()"
-        f" WHERE operation_id = $1 RETURNING {_COLUMNS}, pg_notify($4, $1::text || ' ' ||"
-        " json_build_object('type', type, 'status', status, 'failure', failure,"
-        " 'merchant_order_no', merchant_order_no, 'code', code)::text) AS told",
+        "WITH op AS (UPDATE operations SET status = $2, failure = $3, due_at = NULL,"
+        f" updated_at = now() WHERE operation_id = $1 RETURNING {_COLUMNS},"
+        " pg_notify($4, $1::text || ' ' || json_build_object('type', type, 'status', status,"
+        " 'failure', failure, 'merchant_order_no', merchant_order_no, 'code', code)::text)"
+        " AS told),"
+        " records AS (INSERT INTO operation_records (operation_id, code, type, result, failure,"
+        " reason, operator, attempt, trace_id)"
+        " SELECT op.operation_id, c.code, op.type, op.status, op.failure, op.reason,"
+        " op.operator, op.attempt, $5 FROM op CROSS JOIN LATERAL"
+        " (SELECT code, n FROM unnest($6::text[]) WITH ORDINALITY AS c(code, n)"
+        "  UNION ALL SELECT v.code, row_number() OVER (ORDER BY v.code) FROM vouchers v"
+        "  WHERE $6::text[] IS NULL AND v.merchant_order_no = op.merchant_order_no) c"
+        " ORDER BY c.n)"
+        " SELECT * FROM op",
         operation_id,
         status,
         failure,
         FINISHED_CHANNEL,
+        trace_id,
+        None if codes is None else list(codes),
     )
     if row is None:
         raise LookupError(f"no operation {operation_id}")
@@ -154,32 +174,6 @@ async def claim_stalled_voids(
         limit,
     )
     return [r["operation_id"] for r in rows]
-
-
-async def add_records(
-    conn: asyncpg.Connection,
-    *,
-    operation: Operation,
-    codes: Sequence[str],
-    result: str,
-    failure: str | None,
-    trace_id: str | None,
-) -> None:
-    """One record per voucher for this attempt's outcome, numbered in time order."""
-    await conn.execute(
-        "INSERT INTO operation_records (operation_id, code, type, result, failure, reason,"
-        " operator, attempt, trace_id)"
-        " SELECT $1, code, $3, $4, $5, $6, $7, $8, $9 FROM unnest($2::text[]) AS code",
-        operation.operation_id,
-        list(codes),
-        operation.type,
-        result,
-        failure,
-        operation.reason,
-        operation.operator,
-        operation.attempt,
-        trace_id,
-    )
 
 
 async def records_of(db: Db, code: str) -> list[OperationRecord]:
