@@ -29,7 +29,6 @@ from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
     DeductionStatus,
-    OperationType,
     Order,
     OrderStatus,
     Voucher,
@@ -121,22 +120,17 @@ async def _begin(
     order_no = order.merchant_order_no
     held = await vouchers.vouchers_of_order(conn, order_no, lock=True)
     check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
-    await operations.insert(
+    started = ReversalSaga.start(uuid4(), order_no)
+    await sagas.insert(  # with its operation, and the order marked reversing
         conn,
-        operation_id=operation_id,
-        type=OperationType.REVERSAL,
-        merchant_order_no=order_no,
-        code=None,
+        started,
+        operation_id,
         reason=reason,
         operator=actor,
-        lease_seconds=None,
         traceparent=current_traceparent(),
+        due_in=deps.lease_seconds,
+        trace_id=current_trace_id(),
     )
-    started = ReversalSaga.start(uuid4(), order_no)
-    await sagas.insert(
-        conn, started, operation_id, due_in=deps.lease_seconds, trace_id=current_trace_id()
-    )
-    await vouchers.set_order_status(conn, order_no, OrderStatus.REVERSING)
     saga = started.after
     # what the void step needs, read under the order's lock: its driver need not read again
     voiding = _Voiding(_Step(saga.saga_id, order_no, saga.attempt), held)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.domain.model import Failure
+from services.voucher.domain.model import Failure, OperationType, OrderStatus
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
 from shared.db import Db
 
@@ -59,18 +59,32 @@ async def insert(
     started: Transition,
     operation_id: UUID,
     *,
+    reason: str,
+    operator: str,
+    traceparent: str | None,
     due_in: float,
     trace_id: str | None,
 ) -> None:
+    """A reversal begins: its operation (pending), the saga with its history row, and its
+    order marked reversing, in one statement (one round trip for the whole start)."""
     saga = started.after
     await conn.execute(
-        "WITH saga AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
+        "WITH op AS (INSERT INTO operations (operation_id, type, merchant_order_no, status,"
+        " reason, operator, traceparent) VALUES ($10, $13, $11, 'pending', $14, $15, $16)),"
+        " saga AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
         " state, attempt, refund_attempt, due_at)"
-        " VALUES ($1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12)))" + _HISTORY,
+        " VALUES ($1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12))),"
+        " reversing AS (UPDATE orders SET order_status = $17 WHERE merchant_order_no = $11)"
+        + _HISTORY,
         *_history_args(started, None, trace_id),
         operation_id,
         saga.merchant_order_no,
         due_in,
+        OperationType.REVERSAL,
+        reason,
+        operator,
+        traceparent,
+        OrderStatus.REVERSING,
     )
 
 
