@@ -160,6 +160,7 @@ async def resume(
         step,
         due_in=deps.lease_seconds if voiding else deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),
+        order_status=OrderStatus.REVERSING,
     )
     await operations.restart(
         conn,
@@ -172,7 +173,6 @@ async def resume(
     )
     if step.requests_refund:
         await _request_refund(uow, step.after, found, reason=reason, requested_by=actor)
-    await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSING)
     return saga.saga_id
 
 
@@ -409,16 +409,16 @@ async def _conclude(uow: UnitOfWork, found: Reversal, step: Transition, detail: 
     """A final state for this attempt: the saga, the order, the operation and its records."""
     conn = uow.conn
     saga = step.after
-    await sagas.save(conn, step, due_in=None, trace_id=current_trace_id(), detail=detail)
-    if saga.state is SagaState.SUCCEEDED:
-        await vouchers.set_order_status(
-            conn,
-            saga.merchant_order_no,
-            OrderStatus.REVERSED,
-            deduction_status=DeductionStatus.REFUNDED,
-        )
-    else:
-        await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSAL_FAILED)
+    succeeded = saga.state is SagaState.SUCCEEDED
+    await sagas.save(  # with the order's final status
+        conn,
+        step,
+        due_in=None,
+        trace_id=current_trace_id(),
+        detail=detail,
+        order_status=OrderStatus.REVERSED if succeeded else OrderStatus.REVERSAL_FAILED,
+        deduction_status=DeductionStatus.REFUNDED if succeeded else None,
+    )
     status = saga.operation_status
     # with a record for each of the order's vouchers
     await operations.finish(

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.domain.model import Failure, OperationType, OrderStatus
+from services.voucher.domain.model import DeductionStatus, Failure, OperationType, OrderStatus
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
 from shared.db import Db
 
@@ -95,14 +95,23 @@ async def save(
     due_in: float | None,
     trace_id: str | None,
     detail: str | None = None,
+    order_status: OrderStatus | None = None,
+    deduction_status: DeductionStatus | None = None,
 ) -> None:
-    """Persist a transition: the new state, its timer (None: no timer), a history row."""
+    """Persist a transition: the new state, its timer (None: no timer), a history row, and
+    the order's status when the step changes it (None: unchanged), in one statement."""
     await conn.execute(
         "WITH saga AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
         " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
-        " WHERE saga_id = $1)" + _HISTORY,
+        " WHERE saga_id = $1),"
+        " ordered AS (UPDATE orders SET order_status = $11,"
+        " deduction_status = coalesce($12, deduction_status)"
+        " WHERE merchant_order_no = $13 AND $11::text IS NOT NULL)" + _HISTORY,
         *_history_args(step, detail, trace_id),
         due_in,
+        order_status,
+        deduction_status,
+        step.after.merchant_order_no,
     )
 
 

@@ -146,22 +146,6 @@ async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int
     return int(result.rsplit(" ", 1)[1])
 
 
-async def set_order_status(
-    conn: asyncpg.Connection,
-    merchant_order_no: str,
-    order_status: str,
-    *,
-    deduction_status: str | None = None,
-) -> None:
-    await conn.execute(
-        "UPDATE orders SET order_status = $2,"
-        " deduction_status = coalesce($3, deduction_status) WHERE merchant_order_no = $1",
-        merchant_order_no,
-        order_status,
-        deduction_status,
-    )
-
-
 async def record_redemption_conflict(
     pool: asyncpg.Pool, *, ce_id: str, code: str, redeemed_at: datetime, store_id: str
 ) -> None:
