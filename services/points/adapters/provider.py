@@ -116,25 +116,22 @@ class SandboxBubbleProvider:
         refusal = self._refusal(order, attempts)
         if refusal is not None:
             return refusal
-        balance: int = await conn.fetchval(
-            "INSERT INTO bubble_accounts (user_id, balance) VALUES ($1, $2)"
+        # the balance and its movement in one statement, the movement carrying the balance
+        moved = await conn.fetchrow(
+            "WITH account AS (INSERT INTO bubble_accounts (user_id, balance) VALUES ($1, $2)"
             " ON CONFLICT (user_id) DO UPDATE"
             " SET balance = bubble_accounts.balance + $2, updated_at = now()"
-            " RETURNING balance",
-            order.user_id,
-            order.points,
-        )
-        at: datetime = await conn.fetchval(
-            "INSERT INTO bubble_movements"
+            " RETURNING balance)"
+            " INSERT INTO bubble_movements"
             " (user_id, kind, points, balance_after, refund_id, merchant_order_no)"
-            " VALUES ($1, 'refund', $2, $3, $4, $5) RETURNING at",
+            " SELECT $1, 'refund', $2, balance, $3, $4 FROM account RETURNING balance_after, at",
             order.user_id,
             order.points,
-            balance,
             order.refund_id,
             order.merchant_order_no,
         )
-        return RefundReceipt(order.refund_id, balance, True, at)
+        assert moved is not None  # the upsert always returns the account's row
+        return RefundReceipt(order.refund_id, moved["balance_after"], True, moved["at"])
 
     def _refusal(self, order: RefundOrder, attempts: int) -> str | None:
         if self._fail_all:
