@@ -118,8 +118,8 @@ async def _begin(
 ) -> _Started:
     conn = uow.conn
     order_no = order.merchant_order_no
-    held = await vouchers.vouchers_of_order(conn, order_no, lock=True)
-    check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
+    held, facts = await vouchers.lock_vouchers_with_facts(conn, order, None, deps.today())
+    check(*reversal_command_rules(facts))
     started = ReversalSaga.start(uuid4(), order_no)
     await sagas.insert(  # with its operation, and the order marked reversing
         conn,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
+from services.voucher.store import vouchers
 from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher, make_order, tuned
@@ -428,3 +429,30 @@ async def test_answers_arriving_together_finish_each_saga_in_its_own_trace(
             assert (record["result"], record["trace_id"]) == ("succeeded", trace_id)
     told = await inapp_requests(voucher, ids("U"))  # both orders are this user's
     assert sorted(t["params"]["merchant_order_no"] for t in told) == sorted(r[0] for r in requests)
+
+
+async def test_the_facts_read_with_the_vouchers_lock_are_the_facts_read_apart(
+    voucher: Voucher, ids
+) -> None:
+    """A reversal's start reads the rules' facts in the statement that locks the vouchers:
+    the same facts as the separate read, a pending void of one of them included."""
+    order_no, codes = await order(voucher, ids, "A1", "B2", "C3")
+    async with voucher.pool.acquire() as conn:
+        rolled_back = conn.transaction()  # nothing of this test's rows stays
+        await rolled_back.start()
+        await conn.execute(
+            "INSERT INTO operations (operation_id, type, merchant_order_no, code, status,"
+            " reason, operator) VALUES ($1, 'void', $2, $3, 'pending', 'test', 'agent.li')",
+            uuid.uuid4(),
+            order_no,
+            codes[1],
+        )
+        await conn.execute("UPDATE vouchers SET status = 'used' WHERE code = $1", codes[2])
+        today = voucher.app.state.deps.today()
+        locked = await vouchers.lock_order(conn, order_no)
+        assert locked is not None
+        held, facts = await vouchers.lock_vouchers_with_facts(conn, locked, None, today)
+        assert facts == await vouchers.facts_of_order(conn, order_no, today)
+        assert facts.voiding == {codes[1]}
+        assert [v.code for v in held] == sorted(codes)
+        await rolled_back.rollback()
