@@ -309,13 +309,10 @@ async def _record_voids(
     if found is None:
         return False
     saga = found.saga
-    now = {
-        v.code: v.stored_status
-        for v in await vouchers.vouchers_of_order(conn, step.order_no, lock=True)
-    }
-    # redeemed at a store after we read it and before the issuer voided it
+    # the vouchers locked and the issuer's voids marked in one statement; one found used
+    # was redeemed at a store after we read it and before the issuer voided it
+    now = await vouchers.lock_and_void(conn, step.order_no, voided, found.operation_id)
     used = [code for code in voided if now[code] is VoucherStatus.USED]
-    await vouchers.mark_voided(conn, [c for c in voided if c not in used], found.operation_id)
     if used:
         await _conclude(uow, found, saga.voucher_used(), detail=f"{used[0]} was used")
     elif stop is not None:

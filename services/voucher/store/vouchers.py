@@ -125,6 +125,26 @@ async def mark_voided(conn: asyncpg.Connection, codes: Sequence[str], operation_
     )
 
 
+async def lock_and_void(
+    conn: asyncpg.Connection, merchant_order_no: str, codes: Sequence[str], operation_id: UUID
+) -> dict[str, VoucherStatus]:
+    """Lock the order's vouchers and mark ``codes`` voided (those still available or
+    expired, as :func:`mark_voided`), in one statement; each voucher's stored status as it
+    was when locked, by code (a code found used was redeemed before the void landed)."""
+    rows = await conn.fetch(
+        "WITH held AS (SELECT code, status FROM vouchers WHERE merchant_order_no = $1"
+        " ORDER BY code FOR UPDATE),"
+        " voided AS (UPDATE vouchers v SET status = 'voided', voided_at = now(), voided_by = $3"
+        " FROM held WHERE v.code = held.code AND held.code = ANY($2::text[])"
+        " AND held.status IN ('available', 'expired'))"
+        " SELECT code, status FROM held",
+        merchant_order_no,
+        list(codes),
+        operation_id,
+    )
+    return {r["code"]: VoucherStatus(r["status"]) for r in rows}
+
+
 async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int:
     """Store as expired up to ``limit`` available vouchers whose validity ended before today.
 

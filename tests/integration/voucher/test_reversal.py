@@ -456,3 +456,29 @@ async def test_the_facts_read_with_the_vouchers_lock_are_the_facts_read_apart(
         assert facts.voiding == {codes[1]}
         assert [v.code for v in held] == sorted(codes)
         await rolled_back.rollback()
+
+
+async def test_a_voucher_used_while_the_issuer_voids_it_fails_the_reversal_as_used(
+    voucher: Voucher, ids
+) -> None:
+    """Redeemed at a store after the reversal read it and before the issuer's void was
+    recorded: that voucher stays used (and is not recorded voided), the others it voided
+    are, and the reversal fails as voucher_used with nothing asked of the points."""
+    order_no, codes = await order(voucher, ids, "U0001", "U0002")
+    with tuned(voucher, sandbox_issuer_delay_ms=1500):
+        command = asyncio.create_task(reverse(voucher, order_no))
+        await asyncio.sleep(0.3)
+        await voucher.redeem(codes[1])
+
+        async def used() -> bool:
+            return (await statuses(voucher, codes))[1] == "used"
+
+        await eventually(used)
+        answer = (await command).json()
+    assert (answer["status"], answer["failure"]) == ("failed", "voucher_used")
+    assert await statuses(voucher, codes) == ["voided", "used"]
+    assert await order_row(voucher, order_no) == ("reversal_failed", "deducted")
+    assert voucher.refunds.of(order_no) == []
+    assert [await records(voucher, c) for c in codes] == [
+        [("reversal", "failed", "voucher_used")]
+    ] * 2
