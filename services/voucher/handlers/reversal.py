@@ -219,10 +219,13 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
 
-    async def record(uow: UnitOfWork) -> bool:
+    async def record(uow: UnitOfWork) -> tuple[bool, _Concluded | None]:
         return await _record_voids(uow, deps, step, voided, stop)
 
-    return await deps.steps.run(record)
+    recorded, concluded = await deps.steps.run(record)
+    if concluded is not None:  # counted once it committed: a batch may run it twice
+        concluded.count()
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -300,36 +303,36 @@ async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
 
 async def _record_voids(
     uow: UnitOfWork, deps: Deps, step: _Step, voided: list[str], stop: _Stop | None
-) -> bool:
+) -> tuple[bool, _Concluded | None]:
     """The issuer's voids, then the saga's next step (the refund request, or the failure
     that stopped it), in one transaction, so a half-voided order is recorded exactly as
-    far as it got, and a retry resumes from there. False if the saga had moved on."""
+    far as it got, and a retry resumes from there. False if the saga had moved on; the
+    attempt's end if the step ended it."""
     conn = uow.conn
     found = await _locked(conn, step)
     if found is None:
-        return False
+        return False, None
     saga = found.saga
     # the vouchers locked and the issuer's voids marked in one statement; one found used
     # was redeemed at a store after we read it and before the issuer voided it
     now = await vouchers.lock_and_void(conn, step.order_no, voided, found.operation_id)
     used = [code for code in voided if now[code] is VoucherStatus.USED]
     if used:
-        await _conclude(uow, found, saga.voucher_used(), detail=f"{used[0]} was used")
-    elif stop is not None:
+        return True, await _conclude(uow, found, saga.voucher_used(), f"{used[0]} was used")
+    if stop is not None:
         failed = saga.voucher_used() if stop.used else saga.void_failed()
-        await _conclude(uow, found, failed, stop.detail)
-    else:
-        step_done = saga.vouchers_voided()
-        await sagas.save(
-            conn,
-            step_done,
-            due_in=deps.settings.points_request_timeout_seconds,
-            trace_id=current_trace_id(),
-        )
-        await _request_refund(
-            uow, step_done.after, found, reason=found.reason, requested_by=found.operator
-        )
-    return True
+        return True, await _conclude(uow, found, failed, stop.detail)
+    step_done = saga.vouchers_voided()
+    await sagas.save(
+        conn,
+        step_done,
+        due_in=deps.settings.points_request_timeout_seconds,
+        trace_id=current_trace_id(),
+    )
+    await _request_refund(
+        uow, step_done.after, found, reason=found.reason, requested_by=found.operator
+    )
+    return True, None
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
@@ -397,12 +400,26 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     )
     if step is None:
         return
-    await _conclude(uow, found, step, detail=result.failure)
+    (await _conclude(uow, found, step, detail=result.failure)).count()
     if step.after.state is SagaState.SUCCEEDED:
         await tell_points_refunded(uow, step.after, user_id=found.user_id, points=result.points)
 
 
-async def _conclude(uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None) -> None:
+@dataclass(frozen=True)
+class _Concluded:
+    """An attempt's end, for the metrics (counted by the caller once it committed)."""
+
+    saga: ReversalSaga
+    elapsed: float
+
+    def count(self) -> None:
+        metrics.saga_finished("reversal", self.saga.state, self.elapsed)
+        metrics.operation_finished("reversal", self.saga.operation_status, self.saga.failure)
+
+
+async def _conclude(
+    uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None
+) -> _Concluded:
     """A final state for this attempt: the saga, the order, the operation and its records."""
     conn = uow.conn
     saga = step.after
@@ -421,6 +438,4 @@ async def _conclude(uow: UnitOfWork, found: Reversal, step: Transition, detail: 
     await operations.finish(
         conn, found.operation_id, status, saga.failure, trace_id=current_trace_id()
     )
-    elapsed = (datetime.now(UTC) - found.started_at).total_seconds()
-    metrics.saga_finished("reversal", saga.state, elapsed)
-    metrics.operation_finished("reversal", status, saga.failure)
+    return _Concluded(saga, (datetime.now(UTC) - found.started_at).total_seconds())
