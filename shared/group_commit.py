@@ -15,7 +15,8 @@ and runs them one after another on one connection, in one transaction:
 * if the commit itself fails, or a unit of work lost a deadlock or a serialization
   conflict (another transaction's locks, not its own fault), it is run again alone in a
   transaction of its own; a unit of work must therefore be safe to run twice, or three
-  times (its earlier runs were rolled back);
+  times (its earlier runs were rolled back), and leave what is not in the database (a
+  metric counted) to its caller, after the commit;
 * a unit of work runs in its caller's context (its trace, its span), as if the caller
   had run it.
 
