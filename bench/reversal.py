@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -58,6 +59,7 @@ from bench import cpu, datagen, machine, peers, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
+from bench.otlp_receiver import Receiver, receiving
 from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate, when_the_slowest_were_sent
 from services.voucher.settings import VoucherSettings
@@ -446,6 +448,28 @@ class Options:
     """Only Kefu's closed loop, printed (no open loops, no peers, RESULTS.md untouched)."""
     count_statements: bool = False
     """Preload pg_stat_statements and report the statements per reversal."""
+    trace_ratio: float | None = None
+    """Export spans over OTLP, recording this share of the traces (None: no endpoint)."""
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """The services' tracing settings, and how the method says them."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    flag: str = ""
+    said: str = "no OTLP endpoint (the default): trace ids carried on, no span recorded"
+
+
+def tracing(ratio: float | None, receiver: Receiver | None) -> Tracing:
+    if ratio is None or receiver is None:
+        return Tracing()
+    return Tracing(
+        {"KEFU_OTLP_ENDPOINT": receiver.endpoint, "KEFU_TRACE_SAMPLE_RATIO": f"{ratio:g}"},
+        f" --trace-ratio {ratio:g}",
+        f"spans recorded for {ratio:g} of the traces and exported over OTLP to a receiver in"
+        " the benchmark process (receiving is the bench's CPU, exporting the services')",
+    )
 
 
 async def run(
@@ -456,6 +480,22 @@ async def run(
     size: int,
     tries: int,
     options: Options = Options(),
+) -> None:
+    with contextlib.ExitStack() as scope:
+        receiver = scope.enter_context(receiving()) if options.trace_ratio is not None else None
+        traced = tracing(options.trace_ratio, receiver)
+        await _run(per_second, seconds, maximum, concurrency, size, tries, options, traced)
+
+
+async def _run(
+    per_second: float,
+    seconds: float,
+    maximum: int,
+    concurrency: int,
+    size: int,
+    tries: int,
+    options: Options,
+    traced: Tracing,
 ) -> None:
     preload = STATEMENTS if options.count_statements else ""
     async with stack.postgres(extra={"shared_preload_libraries": preload}) as admin:
@@ -469,13 +509,13 @@ async def run(
             try:
                 with (
                     services.service(
-                        "points", admin, broker.bootstrap, code=options.code
+                        "points", admin, broker.bootstrap, traced.env, code=options.code
                     ) as points,
                     services.service(
                         "voucher",
                         admin,
                         broker.bootstrap,
-                        {"KEFU_REVERSAL_WAIT_SECONDS": "60"},
+                        {"KEFU_REVERSAL_WAIT_SECONDS": "60", **traced.env},
                         code=options.code,
                     ) as voucher,
                 ):
@@ -542,6 +582,7 @@ async def run(
             orders,
             tries,
             held,
+            traced,
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
@@ -727,6 +768,7 @@ def render(
     orders: Orders,
     tries: int = TRIES,
     held: str = "",
+    traced: Tracing = Tracing(),
 ) -> str:
     burst = results[0]
     paced = next(r for r in results[1:] if r.name == f"open loop at {per_second:g}/s")
@@ -810,7 +852,7 @@ def render(
             "",
             f"- `python -m bench.reversal --rate {per_second:g} --seconds {seconds:g}"
             f" --max-reversals {maximum} --concurrency {concurrency} --size {size}"
-            f" --tries {tries}`.",
+            f" --tries {tries}{traced.flag}`.",
             "- In the loop: the voucher service process (HTTP API → `start_reversal` → a void"
             " per voucher at the sandbox issuer → outbox → relay → Kafka), the points service"
             " process (consumer runtime → sandbox provider ledger → outbox → Kafka), the voucher"
@@ -834,7 +876,8 @@ def render(
             "- Services run with KEFU_REVERSAL_WAIT_SECONDS=60 (a response is final unless"
             " the reversal took over a minute; then it says `pending` and is not counted as"
             " completed, though the saga goes on and finishes: see the totals above), log"
-            " level WARNING, fast consumer-group timings; all else at its default."
+            f" level WARNING, fast consumer-group timings; traces: {traced.said}; all else at its"
+            " default."
             f" PostgreSQL synchronous_commit={facts.get('synchronous_commit')}.",
             "- The voucher service runs KEFU_VOUCHER_COMMANDS_IN_FLIGHT commands at once, lets"
             " KEFU_VOUCHER_COMMANDS_QUEUED more wait their turn and refuses the rest with 503"
@@ -888,8 +931,15 @@ def cli(argv: list[str] | None = None) -> None:
         action="store_true",
         help="count the statements per reversal (preloads pg_stat_statements: a restart)",
     )
+    parser.add_argument(
+        "--trace-ratio",
+        type=float,
+        default=None,
+        help="export spans over OTLP to a receiver here, recording this share of the traces"
+        " (what tracing costs); default: no endpoint, as `kefu up` runs",
+    )
     args = parser.parse_args(argv)
-    options = Options(args.code.resolve(), args.closed_only, args.statements)
+    options = Options(args.code.resolve(), args.closed_only, args.statements, args.trace_ratio)
     asyncio.run(
         run(
             args.rate,

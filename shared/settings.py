@@ -13,7 +13,7 @@ from typing import Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("voucher", "points", "notify", "refund", "rental", "gateway")
@@ -129,6 +129,10 @@ class PlatformSettings(BaseSettings):
     demo_password: SecretStr | None = None
 
     otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """The share of new traces recorded and exported (OpenTelemetry's parent-based
+    trace-id ratio: a trace started upstream keeps its caller's decision). Only with
+    ``otlp_endpoint``: without it no span is recorded, as none would be read."""
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -1,7 +1,9 @@
 """OpenTelemetry set-up: traces, metrics, JSON logs, and the trace context carried across Kafka.
 
-Spans are always recorded in-process (so trace ids reach operation records and
-logs); they are exported only when ``KEFU_OTLP_ENDPOINT`` is set. Metrics are on
+Spans are recorded only when something reads them: exported over OTLP when
+``KEFU_OTLP_ENDPOINT`` is set (a share of new traces, ``KEFU_TRACE_SAMPLE_RATIO``), or
+handed to a test's processor. Either way every request and message carries a trace id
+on to the next service, its operation records and its log lines. Metrics are on
 unless ``KEFU_METRICS=false``: Prometheus text at each service's ``GET /metrics``,
 and OTLP too when the endpoint is set. docs/observability.md says what is emitted.
 """
@@ -23,6 +25,7 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler, TraceIdRatioBased
 
 from shared.observability import db as db_spans
 from shared.observability.redact import redact, redact_value
@@ -47,7 +50,8 @@ def setup_telemetry(
         return
     _configured = True
     name_os_threads()  # what wakes an idle process shows per thread (bench.idle)
-    provider = TracerProvider(resource=_resource(service))
+    reader = bool(settings.otlp_endpoint) or extra_processor is not None
+    provider = TracerProvider(resource=_resource(service), sampler=sampler(settings, reader))
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -64,6 +68,16 @@ def setup_telemetry(
     db_spans.enabled = settings.db_spans
     setup_metrics(service, settings)
     setup_logging(service, settings)
+
+
+def sampler(settings: Settings, read: bool) -> Sampler:
+    """Which spans are recorded. A span no processor reads still cost its attributes, its
+    events and its end on every request, message and SQL statement: unread, none is
+    recorded, yet each still has ids, so the trace id reaches the next service, the
+    operation records and the logs as before."""
+    if not read:
+        return ALWAYS_OFF
+    return ParentBased(TraceIdRatioBased(settings.trace_sample_ratio))
 
 
 def setup_metrics(
