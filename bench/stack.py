@@ -52,7 +52,10 @@ async def _apply_settings(url: str, extra: dict[str, str]) -> bool:
     conn = await asyncpg.connect(url)
     try:
         for name, value in {**server_settings(), **extra}.items():
-            await conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            # An empty value RESETs: SET x = '' would write a list of one empty name,
+            # which a list setting (shared_preload_libraries) refuses at the next start.
+            set_to = f"SET {name} = '{value}'" if value else f"RESET {name}"
+            await conn.execute(f"ALTER SYSTEM {set_to}")
         await conn.execute("SELECT pg_reload_conf()")
         await asyncio.sleep(0.2)  # the reload is asynchronous
         return bool(await conn.fetchval("SELECT count(*) FROM pg_settings WHERE pending_restart"))
