@@ -424,7 +424,9 @@ async def _conclude(
     conn = uow.conn
     saga = step.after
     succeeded = saga.state is SagaState.SUCCEEDED
-    await sagas.save(  # with the order's final status
+    # with the order's final status, and the operation's end with a record for each of
+    # the order's vouchers: one statement
+    await sagas.save(
         conn,
         step,
         due_in=None,
@@ -432,10 +434,8 @@ async def _conclude(
         detail=detail,
         order_status=OrderStatus.REVERSED if succeeded else OrderStatus.REVERSAL_FAILED,
         deduction_status=DeductionStatus.REFUNDED if succeeded else None,
-    )
-    status = saga.operation_status
-    # with a record for each of the order's vouchers
-    await operations.finish(
-        conn, found.operation_id, status, saga.failure, trace_id=current_trace_id()
+        finished=operations.finish_args(
+            found.operation_id, saga.operation_status, saga.failure, trace_id=current_trace_id()
+        ),
     )
     return _Concluded(saga, (datetime.now(UTC) - found.started_at).total_seconds())

@@ -8,6 +8,7 @@ import asyncpg
 
 from services.voucher.domain.model import DeductionStatus, Failure, OperationType, OrderStatus
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
+from services.voucher.store import operations
 from shared.db import Db
 
 # The saga with what its steps need: the operation (who, why) and the order (whose points).
@@ -97,22 +98,41 @@ async def save(
     detail: str | None = None,
     order_status: OrderStatus | None = None,
     deduction_status: DeductionStatus | None = None,
+    finished: tuple[object, ...] | None = None,
 ) -> None:
     """Persist a transition: the new state, its timer (None: no timer), a history row, and
-    the order's status when the step changes it (None: unchanged), in one statement."""
-    await conn.execute(
-        "WITH saga AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
-        " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
-        " WHERE saga_id = $1),"
-        " ordered AS (UPDATE orders SET order_status = $11,"
-        " deduction_status = coalesce($12, deduction_status)"
-        " WHERE merchant_order_no = $13 AND $11::text IS NOT NULL)" + _HISTORY,
+    the order's status when the step changes it (None: unchanged), in one statement; and
+    the operation's end when the step is the saga's last (``finished``:
+    ``operations.finish_args``), in the same statement."""
+    args = (
         *_history_args(step, detail, trace_id),
         due_in,
         order_status,
         deduction_status,
         step.after.merchant_order_no,
     )
+    if finished is None:
+        await conn.execute(_SAVE + _HISTORY, *args)
+        return
+    # the operation's end along with the step (a round trip fewer per conclusion)
+    ended = await conn.fetchval(
+        _SAVE + ", " + operations.finishing(len(args) + 1) + _HISTORY + _ENDED,
+        *args,
+        *finished,
+    )
+    if not ended:
+        raise LookupError(f"no operation {finished[0]}")
+
+
+_SAVE = (
+    "WITH saga AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
+    " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
+    " WHERE saga_id = $1),"
+    " ordered AS (UPDATE orders SET order_status = $11,"
+    " deduction_status = coalesce($12, deduction_status)"
+    " WHERE merchant_order_no = $13 AND $11::text IS NOT NULL)"
+)
+_ENDED = " RETURNING (SELECT count(*) FROM op)"
 
 
 # The history row of a transition, in the same statement as the saga's own row (one round
