@@ -291,8 +291,7 @@ async def _void_at_issuer(
 
 
 async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
-    """The saga locked (order first), if it is still voiding on this attempt."""
-    await vouchers.lock_order(conn, step.order_no)
+    """The saga locked (its order first), if it is still voiding on this attempt."""
     found = await sagas.get(conn, step.saga_id, lock=True)
     if found is None:
         return None
@@ -387,8 +386,7 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     saga_id = saga_id_of_refund(result.refund_id)
     found = None
     if saga_id is not None:
-        await vouchers.lock_order(conn, result.merchant_order_no)  # the order first, always
-        found = await sagas.get(conn, saga_id, lock=True)
+        found = await sagas.get(conn, saga_id, lock=True)  # its order first, always
     if found is None or found.saga.merchant_order_no != result.merchant_order_no:
         log.warning(
             "points answer for no reversal of ours; ignored",

@@ -42,8 +42,14 @@ def _reversal(row: asyncpg.Record) -> Reversal:
 
 
 async def get(db: Db, saga_id: UUID, *, lock: bool = False) -> Reversal | None:
+    """``lock``: the saga's order and then the saga locked, in this statement (the order
+    first, as every writer of the order's vouchers takes it). One statement will do here,
+    not a lock and then a read, because the saga already exists and its rows read are
+    locked: PostgreSQL reads a locked row again at its newest version once the lock is
+    granted, so a step another driver committed meanwhile is seen. (A reversal's start
+    cannot do the same: a saga inserted while it waited would not be seen at all.)"""
     sql = _SELECT + " WHERE s.saga_id = $1"
-    row = await db.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), saga_id)
+    row = await db.fetchrow(sql + (" FOR UPDATE OF o, s" if lock else ""), saga_id)
     return _reversal(row) if row is not None else None
 
 
@@ -51,7 +57,7 @@ async def of_order(
     conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
 ) -> Reversal | None:
     sql = _SELECT + " WHERE s.merchant_order_no = $1"
-    row = await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), merchant_order_no)
+    row = await conn.fetchrow(sql + (" FOR UPDATE OF o, s" if lock else ""), merchant_order_no)
     return _reversal(row) if row is not None else None
 
 

@@ -9,10 +9,11 @@ import json
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
-from services.voucher.store import vouchers
+from services.voucher.store import sagas, vouchers
 from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher, make_order, tuned
@@ -482,3 +483,41 @@ async def test_a_voucher_used_while_the_issuer_voids_it_fails_the_reversal_as_us
     assert [await records(voucher, c) for c in codes] == [
         [("reversal", "failed", "voucher_used")]
     ] * 2
+
+
+async def test_a_saga_locked_for_its_step_holds_its_order_first_and_sees_the_newest_saga(
+    voucher: Voucher, ids
+) -> None:
+    """A step locks the order and the saga in one statement: it must take the order first
+    (as every writer of the order's vouchers does) and, having waited for the saga's lock,
+    read the saga as its holder left it, not as it stood when the statement began."""
+    order_no, _ = await order(voucher, ids, "L0001", points=100)
+    assert (await reverse(voucher, order_no)).status_code == 200
+    saga_id = await voucher.pool.fetchval(
+        "SELECT saga_id FROM reversal_sagas WHERE merchant_order_no = $1", order_no
+    )
+    holder, stepper, other = [await voucher.pool.acquire() for _ in range(3)]
+    try:
+        holder_tx = holder.transaction()
+        await holder_tx.start()
+        before = await holder.fetchval(
+            "UPDATE reversal_sagas SET refund_attempt = refund_attempt + 1 WHERE saga_id = $1"
+            " RETURNING refund_attempt",
+            saga_id,
+        )
+        async with stepper.transaction():
+            step = asyncio.create_task(sagas.get(stepper, saga_id, lock=True))
+            await asyncio.sleep(0.5)  # it waits on the saga's lock ...
+            assert not step.done()
+            with pytest.raises(asyncpg.LockNotAvailableError):  # ... holding the order's
+                await other.execute(
+                    "SELECT 1 FROM orders WHERE merchant_order_no = $1 FOR UPDATE NOWAIT",
+                    order_no,
+                )
+            await holder_tx.commit()
+            async with asyncio.timeout(10):
+                found = await step
+        assert found is not None and found.saga.refund_attempt == before
+    finally:
+        for conn in (holder, stepper, other):
+            await voucher.pool.release(conn)
