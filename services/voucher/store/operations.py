@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -122,27 +123,31 @@ async def restart(
     )
 
 
+# ``finish``'s work as two CTEs: ``op``, the operation as it now stands, told to the waiters
+# (on commit), and its ``records``; parameters $1-$6 are ``finish_args``.
+_FINISHING = (
+    "op AS (UPDATE operations SET status = $2, failure = $3, due_at = NULL,"
+    f" updated_at = now() WHERE operation_id = $1 RETURNING {_COLUMNS},"
+    " pg_notify($4, $1::text || ' ' || json_build_object('type', type, 'status', status,"
+    " 'failure', failure, 'merchant_order_no', merchant_order_no, 'code', code)::text)"
+    " AS told),"
+    " records AS (INSERT INTO operation_records (operation_id, code, type, result, failure,"
+    " reason, operator, attempt, trace_id)"
+    " SELECT op.operation_id, c.code, op.type, op.status, op.failure, op.reason,"
+    " op.operator, op.attempt, $5 FROM op CROSS JOIN LATERAL"
+    " (SELECT code, n FROM unnest($6::text[]) WITH ORDINALITY AS c(code, n)"
+    "  UNION ALL SELECT v.code, row_number() OVER (ORDER BY v.code) FROM vouchers v"
+    "  WHERE $6::text[] IS NULL AND v.merchant_order_no = op.merchant_order_no) c"
+    " ORDER BY c.n)"
+)
+_FINISH = "WITH " + _FINISHING + " SELECT * FROM op"
+
+
 @functools.cache
 def finishing(first: int) -> str:
-    """``finish``'s work as two CTEs (``op``, the operation as it now stands, and its
-    ``records``), its parameters ``finish_args`` numbered from ``$first``: for a statement
-    that ends the operation along with other work (a saga's last step)."""
-    p = [f"${first + i}" for i in range(6)]
-    return (
-        f"op AS (UPDATE operations SET status = {p[1]}, failure = {p[2]}, due_at = NULL,"
-        f" updated_at = now() WHERE operation_id = {p[0]} RETURNING {_COLUMNS},"
-        f" pg_notify({p[3]}, {p[0]}::text || ' ' || json_build_object('type', type,"
-        " 'status', status, 'failure', failure, 'merchant_order_no', merchant_order_no,"
-        " 'code', code)::text) AS told),"
-        " records AS (INSERT INTO operation_records (operation_id, code, type, result, failure,"
-        " reason, operator, attempt, trace_id)"
-        f" SELECT op.operation_id, c.code, op.type, op.status, op.failure, op.reason,"
-        f" op.operator, op.attempt, {p[4]} FROM op CROSS JOIN LATERAL"
-        f" (SELECT code, n FROM unnest({p[5]}::text[]) WITH ORDINALITY AS c(code, n)"
-        "  UNION ALL SELECT v.code, row_number() OVER (ORDER BY v.code) FROM vouchers v"
-        f"  WHERE {p[5]}::text[] IS NULL AND v.merchant_order_no = op.merchant_order_no) c"
-        " ORDER BY c.n)"
-    )
+    """``finish``'s CTEs with their parameters numbered from ``$first``: for a statement that
+    ends the operation along with other work (a saga's last step)."""
+    return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + first - 1}", _FINISHING)
 
 
 def finish_args(
@@ -177,7 +182,7 @@ async def finish(
     this attempt's outcome (``codes``, in that order; None: every voucher of the
     operation's order, by code), in one statement; the operation as it now stands."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        "WITH " + finishing(1) + " SELECT * FROM op",
+        _FINISH,
         *finish_args(operation_id, status, failure, codes=codes, trace_id=trace_id),
     )
     if row is None:
