@@ -50,6 +50,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -89,6 +90,8 @@ class RunResult:
     """503 ``busy`` answers during the run."""
     commits: dict[str, int] = field(default_factory=dict)
     """Transactions committed per database during the run."""
+    statements: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Statements run per (database, normalised text) during the run (``--statements``)."""
     attempts: int = 1
     orders: list[str] = field(default_factory=list)
     """The orders it reversed (each once)."""
@@ -295,12 +298,64 @@ async def commits(admin_url: str) -> dict[str, int]:
     return {r["datname"]: int(r["xact_commit"]) for r in rows}
 
 
+STATEMENTS = "pg_stat_statements"
+"""The extension that counts statements (``--statements`` preloads it; it costs the server a
+little CPU, so runs compared with each other are all made with it or all without)."""
+
+
+async def statements(admin_url: str) -> Counter[tuple[str, str]]:
+    """Statements run so far per (database, normalised text), when the server counts them."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if not await conn.fetchval(
+            "SELECT count(*) FROM pg_settings WHERE name = 'shared_preload_libraries'"
+            " AND setting LIKE '%' || $1 || '%'",
+            STATEMENTS,
+        ):
+            return Counter()
+        await conn.execute(f"CREATE EXTENSION IF NOT EXISTS {STATEMENTS}")
+        rows = await conn.fetch(
+            "SELECT d.datname, s.query, sum(s.calls) AS calls FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname IN ('kefu_voucher', 'kefu_points') GROUP BY 1, 2"
+        )
+    finally:
+        await conn.close()
+    return Counter({(r["datname"], r["query"]): int(r["calls"]) for r in rows})
+
+
 async def measured(admin_url: str, run: Awaitable[RunResult]) -> RunResult:
-    before = await commits(admin_url)
+    before, said_before = await commits(admin_url), await statements(admin_url)
     result = await run
     after = await commits(admin_url)
     result.commits = {db: after[db] - before.get(db, 0) for db in after}
+    result.statements = await statements(admin_url) - said_before
     return result
+
+
+def per_reversal_lines(r: RunResult, top: int = 40) -> list[str]:
+    """CPU, transactions and (when counted) statements per reversal of one run."""
+    n = max(1, r.commands)
+    lines = [
+        "per reversal: CPU ms "
+        + ", ".join(
+            f"{g} {s / n * 1000:.1f}"
+            for g, s in r.cpu.items()
+            if s and g not in (cpu.OTHERS, cpu.KERNEL)
+        )
+        + f" = {engine_cpu(r) * 1000:.1f}; transactions "
+        + ", ".join(f"{db} {c / n:.2f}" for db, c in sorted(r.commits.items()))
+    ]
+    if r.statements:
+        by_db: Counter[str] = Counter()
+        for (db, _), calls in r.statements.items():
+            by_db[db] += calls
+        lines.append(
+            "statements per reversal: " + ", ".join(f"{db} {c / n:.2f}" for db, c in by_db.items())
+        )
+        for (db, query), calls in r.statements.most_common(top):
+            lines.append(f"  {calls / n:6.2f}  {db:<13} {' '.join(query.split())[:150]}")
+    return lines
 
 
 async def settled(admin_url: str) -> tuple[int, int]:
@@ -384,6 +439,20 @@ class Orders:
 
 
 @dataclass(frozen=True)
+class Options:
+    """How this invocation differs from the full benchmark."""
+
+    code: Path = services.ROOT
+    """The source tree whose services run (another commit's export, for a "before")."""
+    closed_only: bool = False
+    """Only Kefu's closed loop, printed (no open loops, no peers, RESULTS.md untouched)."""
+    count_statements: bool = False
+    """Preload pg_stat_statements and report the statements per reversal."""
+    trace_ratio: float | None = None
+    """Export spans over OTLP, recording this share of the traces (None: no endpoint)."""
+
+
+@dataclass(frozen=True)
 class Tracing:
     """The services' tracing settings, and how the method says them."""
 
@@ -410,12 +479,12 @@ async def run(
     concurrency: int,
     size: int,
     tries: int,
-    trace_ratio: float | None = None,
+    options: Options = Options(),
 ) -> None:
     with contextlib.ExitStack() as scope:
-        receiver = scope.enter_context(receiving()) if trace_ratio is not None else None
-        traced = tracing(trace_ratio, receiver)
-        await _run(per_second, seconds, maximum, concurrency, size, tries, traced)
+        receiver = scope.enter_context(receiving()) if options.trace_ratio is not None else None
+        traced = tracing(options.trace_ratio, receiver)
+        await _run(per_second, seconds, maximum, concurrency, size, tries, options, traced)
 
 
 async def _run(
@@ -425,9 +494,11 @@ async def _run(
     concurrency: int,
     size: int,
     tries: int,
+    options: Options,
     traced: Tracing,
 ) -> None:
-    async with stack.postgres() as admin:
+    preload = STATEMENTS if options.count_statements else ""
+    async with stack.postgres(extra={"shared_preload_libraries": preload}) as admin:
         facts = await stack.server_facts(admin)
         voucher_url = await stack.ensure_database(admin, "kefu_voucher", fresh=True)
         await stack.ensure_database(admin, "kefu_points", fresh=True)
@@ -437,12 +508,15 @@ async def _run(
         with stack.broker() as broker:
             try:
                 with (
-                    services.service("points", admin, broker.bootstrap, traced.env) as points,
+                    services.service(
+                        "points", admin, broker.bootstrap, traced.env, code=options.code
+                    ) as points,
                     services.service(
                         "voucher",
                         admin,
                         broker.bootstrap,
                         {"KEFU_REVERSAL_WAIT_SECONDS": "60", **traced.env},
+                        code=options.code,
                     ) as voucher,
                 ):
                     groups = {
@@ -460,6 +534,9 @@ async def _run(
                     try:
                         warm_up = await closed_loop(act, orders.take(WARM_UP), 10, groups)
                         print(f"warm-up: {dict(warm_up.outcomes)}", flush=True)
+                        if options.closed_only:
+                            await _closed_only(admin, act, orders, groups, maximum, concurrency)
+                            return
                         idle = await cpu.idle_cores()
                         quiet = await cpu.quiet_start(idle)
                         print(quiet, flush=True)
@@ -509,6 +586,21 @@ async def _run(
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
+
+
+async def _closed_only(
+    admin: str,
+    act: Reverse,
+    orders: Orders,
+    groups: dict[str, list[int]],
+    maximum: int,
+    concurrency: int,
+) -> None:
+    """One closed loop, printed with its CPU, transactions and statements per reversal."""
+    await asyncio.sleep(2)  # the warm-up's last answers and relay passes
+    result = await measured(admin, closed_loop(act, orders.take(maximum), concurrency, groups))
+    print(_line(result), flush=True)
+    print("\n".join(per_reversal_lines(result)), flush=True)
 
 
 async def _peer_runs(
@@ -823,6 +915,23 @@ def cli(argv: list[str] | None = None) -> None:
         "--tries", type=int, default=TRIES, help="attempts of a run the machine disturbed"
     )
     parser.add_argument(
+        "--code",
+        type=Path,
+        default=services.ROOT,
+        help="the source tree whose services run (an export of another commit: its before)",
+    )
+    parser.add_argument(
+        "--closed-only",
+        action="store_true",
+        help="only the closed loop, printed with its CPU, transactions and statements per"
+        " reversal; no open loops, no peers, RESULTS.md untouched (for before/after pairs)",
+    )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="count the statements per reversal (preloads pg_stat_statements: a restart)",
+    )
+    parser.add_argument(
         "--trace-ratio",
         type=float,
         default=None,
@@ -830,6 +939,7 @@ def cli(argv: list[str] | None = None) -> None:
         " (what tracing costs); default: no endpoint, as `kefu up` runs",
     )
     args = parser.parse_args(argv)
+    options = Options(args.code.resolve(), args.closed_only, args.statements, args.trace_ratio)
     asyncio.run(
         run(
             args.rate,
@@ -838,7 +948,7 @@ def cli(argv: list[str] | None = None) -> None:
             args.concurrency,
             args.size,
             args.tries,
-            args.trace_ratio,
+            options,
         )
     )
 

@@ -47,12 +47,15 @@ def server_settings() -> dict[str, str]:
     }
 
 
-async def _apply_settings(url: str) -> bool:
+async def _apply_settings(url: str, extra: dict[str, str]) -> bool:
     """ALTER SYSTEM every setting and reload; True if one only takes effect on a restart."""
     conn = await asyncpg.connect(url)
     try:
-        for name, value in server_settings().items():
-            await conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+        for name, value in {**server_settings(), **extra}.items():
+            # An empty value RESETs: SET x = '' would write a list of one empty name,
+            # which a list setting (shared_preload_libraries) refuses at the next start.
+            set_to = f"SET {name} = '{value}'" if value else f"RESET {name}"
+            await conn.execute(f"ALTER SYSTEM {set_to}")
         await conn.execute("SELECT pg_reload_conf()")
         await asyncio.sleep(0.2)  # the reload is asynchronous
         return bool(await conn.fetchval("SELECT count(*) FROM pg_settings WHERE pending_restart"))
@@ -77,12 +80,13 @@ def _forget_dead_handles(data_dir: Path) -> None:
 
 
 @contextlib.asynccontextmanager
-async def postgres(name: str = "pg") -> Any:
-    """Start (tuning on first use) the benchmark server; yield its admin URL."""
+async def postgres(name: str = "pg", extra: dict[str, str] | None = None) -> Any:
+    """Start (tuning on first use) the benchmark server; yield its admin URL. ``extra``:
+    more settings for this run (a restart when one needs it)."""
     data_dir = DATA / name
     _forget_dead_handles(data_dir)
     url, server = start_postgres(data_dir, keep=True)
-    if await _apply_settings(url):
+    if await _apply_settings(url, extra or {}):
         server.cleanup()  # stops it: shared_buffers only changes on a restart
         url, server = start_postgres(data_dir, keep=True)
     try:

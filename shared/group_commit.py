@@ -6,14 +6,17 @@ each a transaction of a few statements, and most of a transaction's cost is its 
 :class:`GroupCommit` takes what the callers hand it while the previous batch commits
 and runs them one after another on one connection, in one transaction:
 
-* each unit of work runs in a savepoint of its own: one that raises is rolled back
-  alone and its caller gets the exception, the others' effects stay;
+* one unit of work that raises is rolled back alone and its caller gets the exception,
+  the others' effects stay: a batch runs first without savepoints (most batches fail
+  nowhere, and a savepoint is a round trip and a subtransaction per unit); when one
+  raises, the whole batch is rolled back and run again with a savepoint per unit;
 * each caller is answered only after its batch commits, so nothing is reported done
   that a crash could still lose;
 * if the commit itself fails, or a unit of work lost a deadlock or a serialization
   conflict (another transaction's locks, not its own fault), it is run again alone in a
-  transaction of its own; a unit of work must therefore be safe to run twice (its
-  first run was rolled back);
+  transaction of its own; a unit of work must therefore be safe to run twice, or three
+  times (its earlier runs were rolled back), and leave what is not in the database (a
+  metric counted) to its caller, after the commit;
 * a unit of work runs in its caller's context (its trace, its span), as if the caller
   had run it.
 
@@ -25,6 +28,7 @@ one that calls the outside world) does not belong here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 from collections.abc import Callable, Coroutine
@@ -101,26 +105,16 @@ class GroupCommit:
             await self._alone(batch[0])
             self.batches += 1
             return
-        settled: list[tuple[_Job[Any], bool, Any]] = []
         again: list[_Job[Any]] = []
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                uow = UnitOfWork(conn, self._clock, self._source)
-                for i, job in enumerate(batch):
-                    # one round trip per unit: the previous one's savepoint kept, its own set
-                    await conn.execute(
-                        "RELEASE SAVEPOINT unit; SAVEPOINT unit" if i else "SAVEPOINT unit"
-                    )
-                    try:
-                        settled.append((job, True, await self._in_context(job, uow)))
-                    except AWAY:
-                        raise
-                    except Exception as exc:
-                        await conn.execute("ROLLBACK TO SAVEPOINT unit")
-                        if isinstance(exc, CONFLICTS):
-                            again.append(job)
-                        else:
-                            settled.append((job, False, exc))
+            try:
+                values = await self._together(batch)
+            except _UnitFailed:
+                # rolled back whole: run it again with a savepoint each, so the one that
+                # fails (again) is undone alone and the others keep their effects
+                settled, again = await self._with_savepoints(batch)
+            else:
+                settled = [(job, True, value) for job, value in zip(batch, values, strict=True)]
         except AWAY as exc:
             for job in batch:
                 _settle(job, False, exc)
@@ -138,6 +132,56 @@ class GroupCommit:
         for job in again:
             await self._alone(job)
 
+    async def _together(self, batch: list[_Job[Any]]) -> list[Any]:
+        """The batch in one transaction without savepoints (a round trip fewer per unit and
+        no subtransactions): the usual case, where every unit succeeds. Raises
+        :class:`_UnitFailed`, the transaction rolled back, when one raises."""
+        values: list[Any] = []
+        async with self._pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                uow = UnitOfWork(conn, self._clock, self._source)
+                for job in batch:
+                    try:
+                        values.append(await self._in_context(job, uow))
+                    except AWAY:
+                        raise
+                    except Exception as exc:
+                        raise _UnitFailed() from exc
+            except BaseException:
+                with contextlib.suppress(*AWAY):
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
+        return values
+
+    async def _with_savepoints(
+        self, batch: list[_Job[Any]]
+    ) -> tuple[list[tuple[_Job[Any], bool, Any]], list[_Job[Any]]]:
+        """The batch with a savepoint per unit, committed: each unit's outcome, and the units
+        that lost a lock conflict (to run again alone)."""
+        settled: list[tuple[_Job[Any], bool, Any]] = []
+        again: list[_Job[Any]] = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            uow = UnitOfWork(conn, self._clock, self._source)
+            for i, job in enumerate(batch):
+                # one round trip per unit: the previous one's savepoint kept, its own set
+                await conn.execute(
+                    "RELEASE SAVEPOINT unit; SAVEPOINT unit" if i else "SAVEPOINT unit"
+                )
+                try:
+                    settled.append((job, True, await self._in_context(job, uow)))
+                except AWAY:
+                    raise
+                except Exception as exc:
+                    await conn.execute("ROLLBACK TO SAVEPOINT unit")
+                    if isinstance(exc, CONFLICTS):
+                        again.append(job)
+                    else:
+                        settled.append((job, False, exc))
+        return settled, again
+
     async def _alone(self, job: _Job[Any]) -> None:
         try:
             async with unit_of_work(self._pool, self._clock, self._source) as uow:
@@ -151,6 +195,10 @@ class GroupCommit:
     async def _in_context(job: _Job[T], uow: UnitOfWork) -> T:
         # a task of its own only to run in the caller's context (its trace and span)
         return await asyncio.create_task(job.work(uow), context=job.context)
+
+
+class _UnitFailed(Exception):
+    """A unit of work raised in a batch run without savepoints (the batch rolled back)."""
 
 
 def _settle(job: _Job[Any], ok: bool, value: Any) -> None:

@@ -129,7 +129,9 @@ class OutboxRelay:
             self._wake.clear()
             published = self.published
             try:
-                while await self.relay_once():
+                # a short batch drained it: what is queued after this pass's read notifies,
+                # and the wake-up set meanwhile sends us round again (no empty pass to look)
+                while await self.relay_once() >= self._batch_size:
                     pass
                 was_healthy, self.healthy = self.healthy, True
                 backoff = 0.2
@@ -250,19 +252,19 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch; return how many rows it held (0 when the outbox is drained)."""
         async with self._pool.acquire() as conn, conn.transaction():
+            # taken and marked sent in one round trip: the mark commits only once the
+            # broker has acknowledged every message (a failed send rolls it back)
             rows = await conn.fetch(
-                "SELECT id, topic, key, headers, payload FROM outbox WHERE sent_at IS NULL"
-                " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
+                " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, topic, key, headers, payload",
                 self._batch_size,
             )
             if not rows:
                 return 0
+            rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order: id order
             futures = [await self._send(row) for row in rows]
             await asyncio.gather(*futures)
-            await conn.execute(
-                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
-                [r["id"] for r in rows],
-            )
         self.published += len(rows)
         return len(rows)
 

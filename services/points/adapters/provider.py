@@ -19,6 +19,8 @@ from shared.db.pool import read_snapshot
 
 FAIL_ALWAYS_PREFIX = "FAILPTS"
 FAIL_FIRST_ATTEMPT_PREFIX = "FLAKYPTS"
+ALWAYS = 2**31 - 1
+"""Refused attempts of a refund that is refused every time."""
 
 
 @dataclass(frozen=True)
@@ -88,64 +90,36 @@ class SandboxBubbleProvider:
         if self._delay:
             await asyncio.sleep(self._delay)
         # Its own connection and transaction, as an outside system would have: what it
-        # commits stays committed whatever becomes of the caller's transaction.
-        async with self._pool.acquire() as conn, conn.transaction():
-            answer = await self._refund_in(conn, order)
-        # Raised after the commit, so a refused attempt still counts as an attempt.
-        if isinstance(answer, str):
-            raise RefundRefused(answer)
-        return answer
-
-    async def _refund_in(self, conn: asyncpg.Connection, order: RefundOrder) -> RefundReceipt | str:
-        # The upsert locks the refund's attempt row: calls for one refund_id queue here.
-        attempts: int = await conn.fetchval(
-            "INSERT INTO bubble_refund_attempts (refund_id, attempts) VALUES ($1, 1)"
-            " ON CONFLICT (refund_id) DO UPDATE"
-            " SET attempts = bubble_refund_attempts.attempts + 1, last_attempt_at = now()"
-            " RETURNING attempts",
+        # commits stays committed whatever becomes of the caller's transaction. The whole
+        # call is one statement (migration 0003), so a refused attempt still counts.
+        row = await self._pool.fetchrow(
+            "SELECT attempts, reused, balance_after, applied_now, at"
+            " FROM bubble_refund($1, $2, $3, $4, $5)",
             order.refund_id,
-        )
-        done = await conn.fetchrow(
-            "SELECT user_id, points, balance_after, at FROM bubble_movements WHERE refund_id = $1",
-            order.refund_id,
-        )
-        if done is not None:
-            if (done["user_id"], done["points"]) != (order.user_id, order.points):
-                return f"refund id {order.refund_id} was used for another refund"
-            return RefundReceipt(order.refund_id, done["balance_after"], False, done["at"])
-        refusal = self._refusal(order, attempts)
-        if refusal is not None:
-            return refusal
-        balance: int = await conn.fetchval(
-            "INSERT INTO bubble_accounts (user_id, balance) VALUES ($1, $2)"
-            " ON CONFLICT (user_id) DO UPDATE"
-            " SET balance = bubble_accounts.balance + $2, updated_at = now()"
-            " RETURNING balance",
             order.user_id,
             order.points,
-        )
-        at: datetime = await conn.fetchval(
-            "INSERT INTO bubble_movements"
-            " (user_id, kind, points, balance_after, refund_id, merchant_order_no)"
-            " VALUES ($1, 'refund', $2, $3, $4, $5) RETURNING at",
-            order.user_id,
-            order.points,
-            balance,
-            order.refund_id,
             order.merchant_order_no,
+            self._refused_attempts(order),
         )
-        return RefundReceipt(order.refund_id, balance, True, at)
+        assert row is not None  # the function always answers one row
+        if row["reused"]:
+            raise RefundRefused(f"refund id {order.refund_id} was used for another refund")
+        if row["at"] is None:
+            raise RefundRefused(self._refusal(order))
+        return RefundReceipt(order.refund_id, row["balance_after"], row["applied_now"], row["at"])
 
-    def _refusal(self, order: RefundOrder, attempts: int) -> str | None:
+    def _refused_attempts(self, order: RefundOrder) -> int:
+        """How many first attempts of this refund the sandbox refuses (its test users)."""
+        if self._fail_all or order.user_id.startswith(FAIL_ALWAYS_PREFIX):
+            return ALWAYS
+        return 1 if order.user_id.startswith(FAIL_FIRST_ATTEMPT_PREFIX) else 0
+
+    def _refusal(self, order: RefundOrder) -> str:
         if self._fail_all:
             return "sandbox: the points provider is set to refuse every refund"
         if order.user_id.startswith(FAIL_ALWAYS_PREFIX):
             return f"sandbox: refunds to {FAIL_ALWAYS_PREFIX} users always fail"
-        if order.user_id.startswith(FAIL_FIRST_ATTEMPT_PREFIX) and attempts == 1:
-            return (
-                f"sandbox: refunds to {FAIL_FIRST_ATTEMPT_PREFIX} users fail on their first attempt"
-            )
-        return None
+        return f"sandbox: refunds to {FAIL_FIRST_ATTEMPT_PREFIX} users fail on their first attempt"
 
     async def account(self, user_id: str, limit: int) -> PointsAccount:
         async with read_snapshot(self._pool) as conn:

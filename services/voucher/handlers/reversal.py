@@ -29,7 +29,6 @@ from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
 from services.voucher.domain.model import (
     DeductionStatus,
-    OperationType,
     Order,
     OrderStatus,
     Voucher,
@@ -119,24 +118,19 @@ async def _begin(
 ) -> _Started:
     conn = uow.conn
     order_no = order.merchant_order_no
-    held = await vouchers.vouchers_of_order(conn, order_no, lock=True)
-    check(*reversal_command_rules(await vouchers.facts_of_order(conn, order_no, deps.today())))
-    await operations.insert(
+    held, facts = await vouchers.lock_vouchers_with_facts(conn, order, None, deps.today())
+    check(*reversal_command_rules(facts))
+    started = ReversalSaga.start(uuid4(), order_no)
+    await sagas.insert(  # with its operation, and the order marked reversing
         conn,
-        operation_id=operation_id,
-        type=OperationType.REVERSAL,
-        merchant_order_no=order_no,
-        code=None,
+        started,
+        operation_id,
         reason=reason,
         operator=actor,
-        lease_seconds=None,
         traceparent=current_traceparent(),
+        due_in=deps.lease_seconds,
+        trace_id=current_trace_id(),
     )
-    started = ReversalSaga.start(uuid4(), order_no)
-    await sagas.insert(
-        conn, started, operation_id, due_in=deps.lease_seconds, trace_id=current_trace_id()
-    )
-    await vouchers.set_order_status(conn, order_no, OrderStatus.REVERSING)
     saga = started.after
     # what the void step needs, read under the order's lock: its driver need not read again
     voiding = _Voiding(_Step(saga.saga_id, order_no, saga.attempt), held)
@@ -166,6 +160,7 @@ async def resume(
         step,
         due_in=deps.lease_seconds if voiding else deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),
+        order_status=OrderStatus.REVERSING,
     )
     await operations.restart(
         conn,
@@ -178,7 +173,6 @@ async def resume(
     )
     if step.requests_refund:
         await _request_refund(uow, step.after, found, reason=reason, requested_by=actor)
-    await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSING)
     return saga.saga_id
 
 
@@ -225,10 +219,13 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
 
-    async def record(uow: UnitOfWork) -> bool:
+    async def record(uow: UnitOfWork) -> tuple[bool, _Concluded | None]:
         return await _record_voids(uow, deps, step, voided, stop)
 
-    return await deps.steps.run(record)
+    recorded, concluded = await deps.steps.run(record)
+    if concluded is not None:  # counted once it committed: a batch may run it twice
+        concluded.count()
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -294,8 +291,7 @@ async def _void_at_issuer(
 
 
 async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
-    """The saga locked (order first), if it is still voiding on this attempt."""
-    await vouchers.lock_order(conn, step.order_no)
+    """The saga locked (its order first), if it is still voiding on this attempt."""
     found = await sagas.get(conn, step.saga_id, lock=True)
     if found is None:
         return None
@@ -306,39 +302,36 @@ async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
 
 async def _record_voids(
     uow: UnitOfWork, deps: Deps, step: _Step, voided: list[str], stop: _Stop | None
-) -> bool:
+) -> tuple[bool, _Concluded | None]:
     """The issuer's voids, then the saga's next step (the refund request, or the failure
     that stopped it), in one transaction, so a half-voided order is recorded exactly as
-    far as it got, and a retry resumes from there. False if the saga had moved on."""
+    far as it got, and a retry resumes from there. False if the saga had moved on; the
+    attempt's end if the step ended it."""
     conn = uow.conn
     found = await _locked(conn, step)
     if found is None:
-        return False
+        return False, None
     saga = found.saga
-    now = {
-        v.code: v.stored_status
-        for v in await vouchers.vouchers_of_order(conn, step.order_no, lock=True)
-    }
-    # redeemed at a store after we read it and before the issuer voided it
+    # the vouchers locked and the issuer's voids marked in one statement; one found used
+    # was redeemed at a store after we read it and before the issuer voided it
+    now = await vouchers.lock_and_void(conn, step.order_no, voided, found.operation_id)
     used = [code for code in voided if now[code] is VoucherStatus.USED]
-    await vouchers.mark_voided(conn, [c for c in voided if c not in used], found.operation_id)
     if used:
-        await _conclude(uow, found, saga.voucher_used(), detail=f"{used[0]} was used")
-    elif stop is not None:
+        return True, await _conclude(uow, found, saga.voucher_used(), f"{used[0]} was used")
+    if stop is not None:
         failed = saga.voucher_used() if stop.used else saga.void_failed()
-        await _conclude(uow, found, failed, stop.detail)
-    else:
-        step_done = saga.vouchers_voided()
-        await sagas.save(
-            conn,
-            step_done,
-            due_in=deps.settings.points_request_timeout_seconds,
-            trace_id=current_trace_id(),
-        )
-        await _request_refund(
-            uow, step_done.after, found, reason=found.reason, requested_by=found.operator
-        )
-    return True
+        return True, await _conclude(uow, found, failed, stop.detail)
+    step_done = saga.vouchers_voided()
+    await sagas.save(
+        conn,
+        step_done,
+        due_in=deps.settings.points_request_timeout_seconds,
+        trace_id=current_trace_id(),
+    )
+    await _request_refund(
+        uow, step_done.after, found, reason=found.reason, requested_by=found.operator
+    )
+    return True, None
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
@@ -393,8 +386,7 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     saga_id = saga_id_of_refund(result.refund_id)
     found = None
     if saga_id is not None:
-        await vouchers.lock_order(conn, result.merchant_order_no)  # the order first, always
-        found = await sagas.get(conn, saga_id, lock=True)
+        found = await sagas.get(conn, saga_id, lock=True)  # its order first, always
     if found is None or found.saga.merchant_order_no != result.merchant_order_no:
         log.warning(
             "points answer for no reversal of ours; ignored",
@@ -406,36 +398,42 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     )
     if step is None:
         return
-    await _conclude(uow, found, step, detail=result.failure)
+    (await _conclude(uow, found, step, detail=result.failure)).count()
     if step.after.state is SagaState.SUCCEEDED:
         await tell_points_refunded(uow, step.after, user_id=found.user_id, points=result.points)
 
 
-async def _conclude(uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None) -> None:
+@dataclass(frozen=True)
+class _Concluded:
+    """An attempt's end, for the metrics (counted by the caller once it committed)."""
+
+    saga: ReversalSaga
+    elapsed: float
+
+    def count(self) -> None:
+        metrics.saga_finished("reversal", self.saga.state, self.elapsed)
+        metrics.operation_finished("reversal", self.saga.operation_status, self.saga.failure)
+
+
+async def _conclude(
+    uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None
+) -> _Concluded:
     """A final state for this attempt: the saga, the order, the operation and its records."""
     conn = uow.conn
     saga = step.after
-    await sagas.save(conn, step, due_in=None, trace_id=current_trace_id(), detail=detail)
-    if saga.state is SagaState.SUCCEEDED:
-        await vouchers.set_order_status(
-            conn,
-            saga.merchant_order_no,
-            OrderStatus.REVERSED,
-            deduction_status=DeductionStatus.REFUNDED,
-        )
-    else:
-        await vouchers.set_order_status(conn, saga.merchant_order_no, OrderStatus.REVERSAL_FAILED)
-    status = saga.operation_status
-    op = await operations.finish(conn, found.operation_id, status, saga.failure)
-    held = await vouchers.vouchers_of_order(conn, saga.merchant_order_no)
-    await operations.add_records(
+    succeeded = saga.state is SagaState.SUCCEEDED
+    # with the order's final status, and the operation's end with a record for each of
+    # the order's vouchers: one statement
+    await sagas.save(
         conn,
-        operation=op,
-        codes=[v.code for v in held],
-        result=status.value,
-        failure=saga.failure,
+        step,
+        due_in=None,
         trace_id=current_trace_id(),
+        detail=detail,
+        order_status=OrderStatus.REVERSED if succeeded else OrderStatus.REVERSAL_FAILED,
+        deduction_status=DeductionStatus.REFUNDED if succeeded else None,
+        finished=operations.finish_args(
+            found.operation_id, saga.operation_status, saga.failure, trace_id=current_trace_id()
+        ),
     )
-    elapsed = (datetime.now(UTC) - found.started_at).total_seconds()
-    metrics.saga_finished("reversal", saga.state, elapsed)
-    metrics.operation_finished("reversal", status, saga.failure)
+    return _Concluded(saga, (datetime.now(UTC) - found.started_at).total_seconds())

@@ -132,15 +132,10 @@ async def attempt_void(deps: Deps, operation_id: UUID) -> Outcome:
         else:
             await vouchers.mark_voided(conn, [code], operation_id)
         status = OperationStatus.FAILED if failure else OperationStatus.SUCCEEDED
-        await operations.add_records(
-            conn,
-            operation=now,
-            codes=[code],
-            result=status.value,
-            failure=failure,
-            trace_id=current_trace_id(),
+        finished = await operations.finish(
+            conn, operation_id, status, failure, codes=[code], trace_id=current_trace_id()
         )
-        return (await operations.finish(conn, operation_id, status, failure)).outcome, True
+        return finished.outcome, True
 
     outcome, finished_here = await deps.steps.run(record)
     if finished_here:  # counted once it committed

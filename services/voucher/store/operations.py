@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -121,19 +123,67 @@ async def restart(
     )
 
 
-async def finish(
-    conn: asyncpg.Connection, operation_id: UUID, status: str, failure: str | None
-) -> Operation:
-    """The final status, told to the waiters (on commit); the operation as it now stands."""
-    row: asyncpg.Record | None = await conn.fetchrow(
-        "UPDATE operations SET status = $2, failure = $3, due_at = NULL, updated_at = now()"
-        f" WHERE operation_id = $1 RETURNING {_COLUMNS}, pg_notify($4, $1::text || ' ' ||"
-        " json_build_object('type', type, 'status', status, 'failure', failure,"
-        " 'merchant_order_no', merchant_order_no, 'code', code)::text) AS told",
+# ``finish``'s work as two CTEs: ``op``, the operation as it now stands, told to the waiters
+# (on commit), and its ``records``; parameters $1-$6 are ``finish_args``.
+_FINISHING = (
+    "op AS (UPDATE operations SET status = $2, failure = $3, due_at = NULL,"
+    f" updated_at = now() WHERE operation_id = $1 RETURNING {_COLUMNS},"
+    " pg_notify($4, $1::text || ' ' || json_build_object('type', type, 'status', status,"
+    " 'failure', failure, 'merchant_order_no', merchant_order_no, 'code', code)::text)"
+    " AS told),"
+    " records AS (INSERT INTO operation_records (operation_id, code, type, result, failure,"
+    " reason, operator, attempt, trace_id)"
+    " SELECT op.operation_id, c.code, op.type, op.status, op.failure, op.reason,"
+    " op.operator, op.attempt, $5 FROM op CROSS JOIN LATERAL"
+    " (SELECT code, n FROM unnest($6::text[]) WITH ORDINALITY AS c(code, n)"
+    "  UNION ALL SELECT v.code, row_number() OVER (ORDER BY v.code) FROM vouchers v"
+    "  WHERE $6::text[] IS NULL AND v.merchant_order_no = op.merchant_order_no) c"
+    " ORDER BY c.n)"
+)
+_FINISH = "WITH " + _FINISHING + " SELECT * FROM op"
+
+
+@functools.cache
+def finishing(first: int) -> str:
+    """``finish``'s CTEs with their parameters numbered from ``$first``: for a statement that
+    ends the operation along with other work (a saga's last step)."""
+    return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + first - 1}", _FINISHING)
+
+
+def finish_args(
+    operation_id: UUID,
+    status: str,
+    failure: str | None,
+    *,
+    codes: Sequence[str] | None = None,
+    trace_id: str | None = None,
+) -> tuple[object, ...]:
+    """The parameters of ``finishing``, in its order."""
+    return (
         operation_id,
         status,
         failure,
         FINISHED_CHANNEL,
+        trace_id,
+        None if codes is None else list(codes),
+    )
+
+
+async def finish(
+    conn: asyncpg.Connection,
+    operation_id: UUID,
+    status: str,
+    failure: str | None,
+    *,
+    codes: Sequence[str] | None = None,
+    trace_id: str | None = None,
+) -> Operation:
+    """The final status, told to the waiters (on commit), with one record per voucher for
+    this attempt's outcome (``codes``, in that order; None: every voucher of the
+    operation's order, by code), in one statement; the operation as it now stands."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        _FINISH,
+        *finish_args(operation_id, status, failure, codes=codes, trace_id=trace_id),
     )
     if row is None:
         raise LookupError(f"no operation {operation_id}")
@@ -154,32 +204,6 @@ async def claim_stalled_voids(
         limit,
     )
     return [r["operation_id"] for r in rows]
-
-
-async def add_records(
-    conn: asyncpg.Connection,
-    *,
-    operation: Operation,
-    codes: Sequence[str],
-    result: str,
-    failure: str | None,
-    trace_id: str | None,
-) -> None:
-    """One record per voucher for this attempt's outcome, numbered in time order."""
-    await conn.execute(
-        "INSERT INTO operation_records (operation_id, code, type, result, failure, reason,"
-        " operator, attempt, trace_id)"
-        " SELECT $1, code, $3, $4, $5, $6, $7, $8, $9 FROM unnest($2::text[]) AS code",
-        operation.operation_id,
-        list(codes),
-        operation.type,
-        result,
-        failure,
-        operation.reason,
-        operation.operator,
-        operation.attempt,
-        trace_id,
-    )
 
 
 async def records_of(db: Db, code: str) -> list[OperationRecord]:

@@ -6,8 +6,9 @@ from uuid import UUID
 
 import asyncpg
 
-from services.voucher.domain.model import Failure
+from services.voucher.domain.model import DeductionStatus, Failure, OperationType, OrderStatus
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
+from services.voucher.store import operations
 from shared.db import Db
 
 # The saga with what its steps need: the operation (who, why) and the order (whose points).
@@ -41,8 +42,14 @@ def _reversal(row: asyncpg.Record) -> Reversal:
 
 
 async def get(db: Db, saga_id: UUID, *, lock: bool = False) -> Reversal | None:
+    """``lock``: the saga's order and then the saga locked, in this statement (the order
+    first, as every writer of the order's vouchers takes it). One statement will do here,
+    not a lock and then a read, because the saga already exists and its rows read are
+    locked: PostgreSQL reads a locked row again at its newest version once the lock is
+    granted, so a step another driver committed meanwhile is seen. (A reversal's start
+    cannot do the same: a saga inserted while it waited would not be seen at all.)"""
     sql = _SELECT + " WHERE s.saga_id = $1"
-    row = await db.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), saga_id)
+    row = await db.fetchrow(sql + (" FOR UPDATE OF o, s" if lock else ""), saga_id)
     return _reversal(row) if row is not None else None
 
 
@@ -50,7 +57,7 @@ async def of_order(
     conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
 ) -> Reversal | None:
     sql = _SELECT + " WHERE s.merchant_order_no = $1"
-    row = await conn.fetchrow(sql + (" FOR UPDATE OF s" if lock else ""), merchant_order_no)
+    row = await conn.fetchrow(sql + (" FOR UPDATE OF o, s" if lock else ""), merchant_order_no)
     return _reversal(row) if row is not None else None
 
 
@@ -59,18 +66,32 @@ async def insert(
     started: Transition,
     operation_id: UUID,
     *,
+    reason: str,
+    operator: str,
+    traceparent: str | None,
     due_in: float,
     trace_id: str | None,
 ) -> None:
+    """A reversal begins: its operation (pending), the saga with its history row, and its
+    order marked reversing, in one statement (one round trip for the whole start)."""
     saga = started.after
     await conn.execute(
-        "WITH saga AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
+        "WITH op AS (INSERT INTO operations (operation_id, type, merchant_order_no, status,"
+        " reason, operator, traceparent) VALUES ($10, $13, $11, 'pending', $14, $15, $16)),"
+        " saga AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
         " state, attempt, refund_attempt, due_at)"
-        " VALUES ($1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12)))" + _HISTORY,
+        " VALUES ($1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12))),"
+        " reversing AS (UPDATE orders SET order_status = $17 WHERE merchant_order_no = $11)"
+        + _HISTORY,
         *_history_args(started, None, trace_id),
         operation_id,
         saga.merchant_order_no,
         due_in,
+        OperationType.REVERSAL,
+        reason,
+        operator,
+        traceparent,
+        OrderStatus.REVERSING,
     )
 
 
@@ -81,15 +102,43 @@ async def save(
     due_in: float | None,
     trace_id: str | None,
     detail: str | None = None,
+    order_status: OrderStatus | None = None,
+    deduction_status: DeductionStatus | None = None,
+    finished: tuple[object, ...] | None = None,
 ) -> None:
-    """Persist a transition: the new state, its timer (None: no timer), a history row."""
-    await conn.execute(
-        "WITH saga AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
-        " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
-        " WHERE saga_id = $1)" + _HISTORY,
+    """Persist a transition: the new state, its timer (None: no timer), a history row, and
+    the order's status when the step changes it (None: unchanged), in one statement; and
+    the operation's end when the step is the saga's last (``finished``:
+    ``operations.finish_args``), in the same statement."""
+    args = (
         *_history_args(step, detail, trace_id),
         due_in,
+        order_status,
+        deduction_status,
+        step.after.merchant_order_no,
     )
+    if finished is None:
+        await conn.execute(_SAVE + _HISTORY, *args)
+        return
+    # the operation's end along with the step (a round trip fewer per conclusion)
+    ended = await conn.fetchval(
+        _SAVE + ", " + operations.finishing(len(args) + 1) + _HISTORY + _ENDED,
+        *args,
+        *finished,
+    )
+    if not ended:
+        raise LookupError(f"no operation {finished[0]}")
+
+
+_SAVE = (
+    "WITH saga AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
+    " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
+    " WHERE saga_id = $1),"
+    " ordered AS (UPDATE orders SET order_status = $11,"
+    " deduction_status = coalesce($12, deduction_status)"
+    " WHERE merchant_order_no = $13 AND $11::text IS NOT NULL)"
+)
+_ENDED = " RETURNING (SELECT count(*) FROM op)"
 
 
 # The history row of a transition, in the same statement as the saga's own row (one round

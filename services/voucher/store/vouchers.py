@@ -6,7 +6,7 @@ by code. Two commands on one order then queue instead of deadlocking.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -125,6 +125,26 @@ async def mark_voided(conn: asyncpg.Connection, codes: Sequence[str], operation_
     )
 
 
+async def lock_and_void(
+    conn: asyncpg.Connection, merchant_order_no: str, codes: Sequence[str], operation_id: UUID
+) -> dict[str, VoucherStatus]:
+    """Lock the order's vouchers and mark ``codes`` voided (those still available or
+    expired, as :func:`mark_voided`), in one statement; each voucher's stored status as it
+    was when locked, by code (a code found used was redeemed before the void landed)."""
+    rows = await conn.fetch(
+        "WITH held AS (SELECT code, status FROM vouchers WHERE merchant_order_no = $1"
+        " ORDER BY code FOR UPDATE),"
+        " voided AS (UPDATE vouchers v SET status = 'voided', voided_at = now(), voided_by = $3"
+        " FROM held WHERE v.code = held.code AND held.code = ANY($2::text[])"
+        " AND held.status IN ('available', 'expired'))"
+        " SELECT code, status FROM held",
+        merchant_order_no,
+        list(codes),
+        operation_id,
+    )
+    return {r["code"]: VoucherStatus(r["status"]) for r in rows}
+
+
 async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int:
     """Store as expired up to ``limit`` available vouchers whose validity ended before today.
 
@@ -144,22 +164,6 @@ async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int
         limit,
     )
     return int(result.rsplit(" ", 1)[1])
-
-
-async def set_order_status(
-    conn: asyncpg.Connection,
-    merchant_order_no: str,
-    order_status: str,
-    *,
-    deduction_status: str | None = None,
-) -> None:
-    await conn.execute(
-        "UPDATE orders SET order_status = $2,"
-        " deduction_status = coalesce($3, deduction_status) WHERE merchant_order_no = $1",
-        merchant_order_no,
-        order_status,
-        deduction_status,
-    )
 
 
 async def record_redemption_conflict(
@@ -205,17 +209,45 @@ async def order_facts(
             deduction_status=r["deduction_status"],
             points=r["points_deducted"],
             order_status=r["order_status"],
-            statuses={
-                code: voucher_status(status, valid_to, today)
-                for code, status, valid_to in zip(
-                    r["codes"] or [], r["statuses"] or [], r["valid_tos"] or [], strict=True
-                )
-            },
+            statuses=_statuses(
+                zip(r["codes"] or [], r["statuses"] or [], r["valid_tos"] or [], strict=True),
+                today,
+            ),
             voiding=frozenset(r["voiding"]),
             saga=SagaState(r["saga_state"]) if r["saga_state"] else None,
         )
         for r in rows
     }
+
+
+def _statuses(vouchers: Iterable[tuple[str, str, date]], today: date) -> dict[str, VoucherStatus]:
+    """Each voucher's status as seen today, by code."""
+    return {code: voucher_status(status, valid_to, today) for code, status, valid_to in vouchers}
+
+
+async def lock_vouchers_with_facts(
+    conn: asyncpg.Connection, order: Order, saga: SagaState | None, today: date
+) -> tuple[list[Voucher], OrderFacts]:
+    """The vouchers of ``order`` (locked by the caller, with its ``saga``) locked by code,
+    and what the rules need of the order, in one statement: the facts
+    :func:`facts_of_order` would read, from the rows the command has just locked."""
+    rows = await conn.fetch(
+        "SELECT v.code, v.merchant_order_no, v.status, v.valid_to,"
+        " EXISTS (SELECT 1 FROM operations p WHERE p.type = 'void' AND p.status = 'pending'"
+        "  AND p.code = v.code) AS voiding"
+        " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v",
+        order.merchant_order_no,
+    )
+    facts = OrderFacts(
+        source=order.source,
+        deduction_status=order.deduction_status,
+        points=order.points_deducted,
+        order_status=order.order_status,
+        statuses=_statuses(((r["code"], r["status"], r["valid_to"]) for r in rows), today),
+        voiding=frozenset(r["code"] for r in rows if r["voiding"]),
+        saga=saga,
+    )
+    return [_voucher(r) for r in rows], facts
 
 
 async def facts_of_order(conn: asyncpg.Connection, order_no: str, today: date) -> OrderFacts:

@@ -17,7 +17,7 @@ from shared.contracts import Contract, Topic
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
 from shared.messaging.consumer import Envelope, Subscription, one_by_one
-from shared.messaging.outbox import enqueue
+from shared.messaging.outbox import OutboxRelay, enqueue
 from shared.platform import Platform
 from shared.settings import Settings
 from tests.infra import eventually as until
@@ -265,3 +265,40 @@ async def test_one_consumer_group_reads_every_subscription_of_a_service(
         assert {s["group"] for s in subscriptions.values()} == {f"kefu-b{unique}"}
     finally:
         await p.close()
+
+
+async def test_relay_publishes_batches_in_order_and_stops_at_a_short_one(
+    platform, settings
+) -> None:
+    """Rows go out in id order across batches, each marked sent; a batch shorter than the
+    batch size drained the outbox, so no pass follows it just to find nothing."""
+    p, topic = platform
+    assert p.relay is not None
+    await p.relay.stop()  # the platform's own relay would take the rows first
+    relay = OutboxRelay(p.pool, p.producer, batch_size=3)
+    passes: list[int] = []
+    relay_once = relay.relay_once
+
+    async def counted() -> int:
+        passes.append(await relay_once())
+        return passes[-1]
+
+    relay.relay_once = counted  # type: ignore[method-assign]
+    async with p.pool.acquire() as conn, conn.transaction():
+        for cents in range(1, 8):
+            await enqueue(conn, topic, Credit(account="ordered", cents=cents), source="/test")
+    await relay.start()
+    try:
+        await until(lambda: _sum(p, "ordered", 28))
+        await asyncio.sleep(0.3)  # a pass after the short one would have run by now
+        assert passes == [3, 3, 1]
+        assert await p.pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+        got = await p.pool.fetch("SELECT cents FROM credits WHERE account = 'ordered'")
+        assert [r["cents"] for r in got] == list(range(1, 8))  # one key: applied in order
+    finally:
+        await relay.stop()
+
+
+async def _sum(p: Platform, account: str, cents: int) -> bool:
+    total = await p.pool.fetchval("SELECT sum(cents) FROM credits WHERE account=$1", account)
+    return bool(total == cents)

@@ -9,9 +9,11 @@ import json
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
+from services.voucher.store import sagas, vouchers
 from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher, make_order, tuned
@@ -428,3 +430,94 @@ async def test_answers_arriving_together_finish_each_saga_in_its_own_trace(
             assert (record["result"], record["trace_id"]) == ("succeeded", trace_id)
     told = await inapp_requests(voucher, ids("U"))  # both orders are this user's
     assert sorted(t["params"]["merchant_order_no"] for t in told) == sorted(r[0] for r in requests)
+
+
+async def test_the_facts_read_with_the_vouchers_lock_are_the_facts_read_apart(
+    voucher: Voucher, ids
+) -> None:
+    """A reversal's start reads the rules' facts in the statement that locks the vouchers:
+    the same facts as the separate read, a pending void of one of them included."""
+    order_no, codes = await order(voucher, ids, "A1", "B2", "C3")
+    async with voucher.pool.acquire() as conn:
+        rolled_back = conn.transaction()  # nothing of this test's rows stays
+        await rolled_back.start()
+        await conn.execute(
+            "INSERT INTO operations (operation_id, type, merchant_order_no, code, status,"
+            " reason, operator) VALUES ($1, 'void', $2, $3, 'pending', 'test', 'agent.li')",
+            uuid.uuid4(),
+            order_no,
+            codes[1],
+        )
+        await conn.execute("UPDATE vouchers SET status = 'used' WHERE code = $1", codes[2])
+        today = voucher.app.state.deps.today()
+        locked = await vouchers.lock_order(conn, order_no)
+        assert locked is not None
+        held, facts = await vouchers.lock_vouchers_with_facts(conn, locked, None, today)
+        assert facts == await vouchers.facts_of_order(conn, order_no, today)
+        assert facts.voiding == {codes[1]}
+        assert [v.code for v in held] == sorted(codes)
+        await rolled_back.rollback()
+
+
+async def test_a_voucher_used_while_the_issuer_voids_it_fails_the_reversal_as_used(
+    voucher: Voucher, ids
+) -> None:
+    """Redeemed at a store after the reversal read it and before the issuer's void was
+    recorded: that voucher stays used (and is not recorded voided), the others it voided
+    are, and the reversal fails as voucher_used with nothing asked of the points."""
+    order_no, codes = await order(voucher, ids, "U0001", "U0002")
+    with tuned(voucher, sandbox_issuer_delay_ms=1500):
+        command = asyncio.create_task(reverse(voucher, order_no))
+        await asyncio.sleep(0.3)
+        await voucher.redeem(codes[1])
+
+        async def used() -> bool:
+            return (await statuses(voucher, codes))[1] == "used"
+
+        await eventually(used)
+        answer = (await command).json()
+    assert (answer["status"], answer["failure"]) == ("failed", "voucher_used")
+    assert await statuses(voucher, codes) == ["voided", "used"]
+    assert await order_row(voucher, order_no) == ("reversal_failed", "deducted")
+    assert voucher.refunds.of(order_no) == []
+    assert [await records(voucher, c) for c in codes] == [
+        [("reversal", "failed", "voucher_used")]
+    ] * 2
+
+
+async def test_a_saga_locked_for_its_step_holds_its_order_first_and_sees_the_newest_saga(
+    voucher: Voucher, ids
+) -> None:
+    """A step locks the order and the saga in one statement: it must take the order first
+    (as every writer of the order's vouchers does) and, having waited for the saga's lock,
+    read the saga as its holder left it, not as it stood when the statement began."""
+    order_no, _ = await order(voucher, ids, "L0001", points=100)
+    assert (await reverse(voucher, order_no)).status_code == 200
+    saga_id = await voucher.pool.fetchval(
+        "SELECT saga_id FROM reversal_sagas WHERE merchant_order_no = $1", order_no
+    )
+    holder, stepper, other = [await voucher.pool.acquire() for _ in range(3)]
+    try:
+        holder_tx = holder.transaction()
+        await holder_tx.start()
+        before = await holder.fetchval(
+            "UPDATE reversal_sagas SET refund_attempt = refund_attempt + 1 WHERE saga_id = $1"
+            " RETURNING refund_attempt",
+            saga_id,
+        )
+        async with stepper.transaction():
+            step = asyncio.create_task(sagas.get(stepper, saga_id, lock=True))
+            await asyncio.sleep(0.5)  # it waits on the saga's lock ...
+            assert not step.done()
+            with pytest.raises(asyncpg.LockNotAvailableError):  # ... holding the order's
+                await other.execute(
+                    "SELECT 1 FROM orders WHERE merchant_order_no = $1 FOR UPDATE NOWAIT",
+                    order_no,
+                )
+            await holder_tx.commit()
+            async with asyncio.timeout(10):
+                found = await step
+        assert found is not None and found.saga.refund_attempt == before
+    finally:
+        for conn in (holder, stepper, other):
+            await voucher.pool.release(conn)
