@@ -1,6 +1,7 @@
 """The shared messaging platform on a real PostgreSQL and broker: outbox → Kafka →
 consumer, once per message however often it arrives; poison to the DLQ; parked
-messages retried until they apply."""
+messages retried until they apply; the relay's pass published at once, one batch per
+partition, each key where the producer's ``send`` would put it, in order."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from shared.contracts import Contract, Topic
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
 from shared.messaging.consumer import Envelope, Subscription, one_by_one
-from shared.messaging.outbox import enqueue
+from shared.messaging.kafka import client_options
+from shared.messaging.outbox import OutboxRelay, enqueue
 from shared.platform import Platform
 from shared.settings import Settings
 from tests.infra import eventually as until
@@ -76,6 +78,7 @@ async def raw_publish(
 
 
 async def read_dlq(settings: Settings, topic: str, n: int) -> list[Any]:
+    """The first ``n`` records of ``topic`` (a dead-letter topic, or any)."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
@@ -265,3 +268,42 @@ async def test_one_consumer_group_reads_every_subscription_of_a_service(
         assert {s["group"] for s in subscriptions.values()} == {f"kefu-b{unique}"}
     finally:
         await p.close()
+
+
+async def test_a_relay_pass_goes_at_once_in_order_on_the_partitions_send_would_choose(
+    platform, settings
+) -> None:
+    p, topic = platform
+    await p.relay.stop()  # the test's relay publishes, when the test says
+    keys = [f"account-{i}" for i in range(12)]
+    # a linger far longer than the test: a message left to the producer's linger would
+    # not be acknowledged in time; and a batch size that makes some partitions need two
+    producer = AIOKafkaProducer(**client_options(settings), linger_ms=600_000, max_batch_size=2048)
+    await producer.start()
+    relay = OutboxRelay(p.pool, producer)
+    try:
+        async with p.pool.acquire() as conn, conn.transaction():
+            for n in range(1, 241):
+                await enqueue(conn, topic, Credit(account=keys[n % 12], cents=n), source="/t")
+        async with asyncio.timeout(20):
+            assert await relay.relay_once() == 240
+        # where the producer's own send puts each key (with no linger to wait out)
+        plain = AIOKafkaProducer(**client_options(settings))
+        await plain.start()
+        try:
+            chosen = {
+                key: (await plain.send_and_wait(topic.name, b"{}", key=key.encode())).partition
+                for key in keys
+            }
+        finally:
+            await plain.stop()
+    finally:
+        await producer.stop()
+
+    records = [r for r in await read_dlq(settings, topic.name, 252) if r.value != b"{}"]
+    credits = [(r, Credit.model_validate_json(r.value)) for r in records]
+    assert sorted(c.cents for _, c in credits) == list(range(1, 241))  # every row once
+    for key in keys:
+        mine = sorted((r.partition, r.offset, c.cents) for r, c in credits if c.account == key)
+        assert {partition for partition, _, _ in mine} == {chosen[key]}
+        assert [n for _, _, n in mine] == sorted(n for _, _, n in mine)  # written order
