@@ -38,6 +38,8 @@ def report(folder: Path, busy: int) -> str:
         for (second, kind), n in mine.items():
             if kind == PER_REVERSAL:
                 reversals[second] += n
+    if not reversals:
+        return f"no {PER_REVERSAL} in {folder}"
     seconds = {s for s, n in reversals.items() if n >= busy}
     total = sum(reversals[s] for s in seconds)
     lines = [

@@ -28,10 +28,10 @@ if _folder:
 _kafka_folder = os.environ.get("BENCH_KAFKA_COUNT", "")
 if _kafka_folder:
     # With BENCH_KAFKA_COUNT set to a folder, each process counts the requests its
-    # Kafka clients send, by kind and by second, and the records it produces, by topic;
-    # it writes them there every second while they change, and at exit (a service the
-    # benchmark stops may be killed before its exit handlers run): ``python -m
-    # bench.kafka_count`` reads them. A counting run's CPU figures are not the plain ones.
+    # Kafka clients send, by kind and by second, and the records it produces (one by one
+    # or in batches), by topic; it writes them there every second while they change, and
+    # at exit (a service the benchmark stops may be killed before its exit handlers run):
+    # ``python -m bench.kafka_count`` reads them.
     import atexit
     import collections
     import sys
@@ -52,8 +52,15 @@ if _kafka_folder:
         _counts[int(time.time()), f"record {topic}"] += 1
         return await _produce(self, topic, *args, **kwargs)
 
+    _produce_batch = aiokafka.producer.AIOKafkaProducer.send_batch
+
+    async def _counted_batch(self, batch, topic, *, partition):  # type: ignore[no-untyped-def,unused-ignore]
+        _counts[int(time.time()), f"record {topic}"] += batch.record_count()
+        return await _produce_batch(self, batch, topic, partition=partition)
+
     aiokafka.conn.AIOKafkaConnection.send = _counted_send  # type: ignore[method-assign,unused-ignore]
     aiokafka.producer.AIOKafkaProducer.send = _counted_produce  # type: ignore[method-assign,unused-ignore]
+    aiokafka.producer.AIOKafkaProducer.send_batch = _counted_batch  # type: ignore[method-assign,unused-ignore]
 
     def _write_counts() -> None:
         # ``python -m services.voucher``: argv[0] is .../services/voucher/__main__.py
