@@ -27,8 +27,8 @@ BROKER_DEFAULTS: dict[str, int] = {
 only at points within its wait (it looks at once, then at half the wait, then at half the
 rest, ...), where Apache Kafka answers when a message arrives: 20 ms while messages flow
 (a hop's latency under load; each empty answer costs the broker and the consumer a
-wake-up, and 10 ms asked about twice as often to save 2-3 ms of a hop's median: ``python
--m bench.fetch_wait``), a long wait once they have stopped a while, so that an idle
+wake-up, and 10 ms asked about twice as often for a slightly shorter hop: ``python -m
+bench.fetch_wait``), a long wait once they have stopped a while, so that an idle
 consumer asks rarely; the first message after a long quiet spell waits up to half of it
 (``python -m bench.wake``). A heartbeat every 2 s (a third of the 6 s session) instead of
 every second halves what an idle group costs it. ``kefu up`` gives them to the services
