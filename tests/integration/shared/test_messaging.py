@@ -307,3 +307,68 @@ async def test_a_relay_pass_goes_at_once_in_order_on_the_partitions_send_would_c
         mine = sorted((r.partition, r.offset, c.cents) for r, c in credits if c.account == key)
         assert {partition for partition, _, _ in mine} == {chosen[key]}
         assert [n for _, _, n in mine] == sorted(n for _, _, n in mine)  # written order
+
+
+async def test_a_busy_topics_own_consumers_read_it_alone_in_the_services_group(
+    settings: Settings, unique: str
+) -> None:
+    """A subscription that asks for two consumers has them to itself: they share its
+    partitions and read no other topic (each record of the others would cost each of them
+    a fetch), the service's other subscriptions share one consumer, all in one group, every
+    partition read by one member, every record applied."""
+    made = {
+        kind: Topic(
+            f"test.lanes.{kind}.{unique}.v1", Credit, key="account", summary=kind, producer="t"
+        )
+        for kind in ("ingest", "answer", "other")
+    }
+    p = Platform(f"l{unique}", settings, None)
+    await p.open(topics=list(made.values()))
+    await p.pool.execute("CREATE TABLE moves (account text, kind text)")
+
+    def recording(kind: str) -> Any:
+        async def apply(conn: Any, env: Envelope[Credit]) -> None:
+            await conn.execute("INSERT INTO moves VALUES ($1, $2)", env.payload.account, kind)
+
+        return apply
+
+    try:
+        async with p.pool.acquire() as conn, conn.transaction():
+            for account in ("a", "b", "c", "d", "e", "f"):
+                for topic in made.values():
+                    await enqueue(conn, topic, Credit(account=account, cents=1), source="/t")
+        await p.consume(
+            [
+                Subscription(made["ingest"], recording("ingest"), name="ingest", consumers=2),
+                Subscription(made["answer"], recording("answer"), name="answer"),
+                Subscription(made["other"], recording("other"), name="other"),
+            ]
+        )
+
+        async def all_applied() -> bool:
+            return bool(await p.pool.fetchval("SELECT count(*) FROM moves") == 18)
+
+        await until(all_applied, what="six records of each topic")
+        states = p.watchdog.states
+        assert sorted(sorted(s.topics) for s in states) == [
+            ["answer", "other"],
+            ["ingest"],
+            ["ingest"],
+        ]
+
+        async def assigned() -> bool:
+            owned = [s.subscriber.consumer.assignment() for s in states if s.subscriber]
+            return len(owned) == 3 and all(owned)
+
+        await until(assigned, what="each member has partitions")
+        seen: list[Any] = []
+        for state in states:
+            assert state.subscriber is not None
+            mine = state.subscriber.consumer.assignment()
+            assert {tp.topic for tp in mine} <= set(state.topics.values()), state.topics
+            seen += mine
+        assert len(seen) == len(set(seen))  # a partition has one reader
+        assert {tp.topic for tp in seen} == {t.name for t in made.values()}
+        assert {s.group for s in states} == {f"kefu-l{unique}"}
+    finally:
+        await p.close()
