@@ -24,3 +24,61 @@ if _folder:
         _out.write(f"{_began[0]} {took} {cpu} {info['generation']} {info['collected']}\n")
 
     gc.callbacks.append(_noted)
+
+_kafka_folder = os.environ.get("BENCH_KAFKA_COUNT", "")
+if _kafka_folder:
+    # With BENCH_KAFKA_COUNT set to a folder, each process counts the requests its
+    # Kafka clients send, by kind and by second, and the records it produces (one by one
+    # or in batches), by topic; it writes them there every second while they change, and
+    # at exit (a service the benchmark stops may be killed before its exit handlers run):
+    # ``python -m bench.kafka_count`` reads them.
+    import atexit
+    import collections
+    import sys
+    import threading
+
+    import aiokafka.conn
+    import aiokafka.producer
+
+    _counts: collections.Counter[tuple[int, str]] = collections.Counter()
+    _send = aiokafka.conn.AIOKafkaConnection.send
+    _produce = aiokafka.producer.AIOKafkaProducer.send
+
+    def _counted_send(self, request, expect_response=True):  # type: ignore[no-untyped-def,unused-ignore]
+        _counts[int(time.time()), type(request).__name__.split("_")[0]] += 1
+        return _send(self, request, expect_response)
+
+    async def _counted_produce(self, topic, *args, **kwargs):  # type: ignore[no-untyped-def,unused-ignore]
+        _counts[int(time.time()), f"record {topic}"] += 1
+        return await _produce(self, topic, *args, **kwargs)
+
+    _produce_batch = aiokafka.producer.AIOKafkaProducer.send_batch
+
+    async def _counted_batch(self, batch, topic, *, partition):  # type: ignore[no-untyped-def,unused-ignore]
+        _counts[int(time.time()), f"record {topic}"] += batch.record_count()
+        return await _produce_batch(self, batch, topic, partition=partition)
+
+    aiokafka.conn.AIOKafkaConnection.send = _counted_send  # type: ignore[method-assign,unused-ignore]
+    aiokafka.producer.AIOKafkaProducer.send = _counted_produce  # type: ignore[method-assign,unused-ignore]
+    aiokafka.producer.AIOKafkaProducer.send_batch = _counted_batch  # type: ignore[method-assign,unused-ignore]
+
+    def _write_counts() -> None:
+        # ``python -m services.voucher``: argv[0] is .../services/voucher/__main__.py
+        parts = sys.argv[0].split(os.sep)
+        name = parts[-2] if parts[-1] == "__main__.py" and len(parts) > 1 else parts[-1]
+        path = os.path.join(_kafka_folder, f"kafka-{name}-{os.getpid()}.tsv")
+        with open(path, "w") as out:
+            for (second, kind), n in sorted(list(_counts.items())):  # the loop may add
+                out.write(f"{second}\t{kind}\t{n}\n")
+
+    atexit.register(_write_counts)
+
+    def _keep_writing() -> None:
+        written = -1
+        while True:
+            time.sleep(1.0)
+            if (total := sum(list(_counts.values()))) != written:
+                _write_counts()
+                written = total
+
+    threading.Thread(target=_keep_writing, daemon=True, name="kafka-count").start()

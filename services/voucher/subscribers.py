@@ -66,7 +66,8 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             on_issued,
             "voucher.issued",
             batch_handler=on_issued_batch,
-            consumers=2,  # the exchange platform's volume: parse one batch while one inserts
+            consumers=2,  # the exchange platform's volume: parse one batch while one inserts;
+            # these two read this topic alone, the others share one consumer
             batch_size=ISSUED_BATCH,
         ),
         Subscription(VOUCHER_REDEEMED, on_redeemed, "voucher.redeemed"),

@@ -21,13 +21,15 @@ from shared.devstack.secrets import private_log
 
 BROKER_DEFAULTS: dict[str, int] = {
     "kafka_fetch_wait_ms": 3000,
-    "kafka_busy_fetch_wait_ms": 10,
+    "kafka_busy_fetch_wait_ms": 20,
     "kafka_heartbeat_interval_ms": 2000,
 }
 """The consumers' fetch waits and heartbeat right for this broker, which answers a fetch
 only at points within its wait (it looks at once, then at half the wait, then at half the
-rest, ...), where Apache Kafka answers when a message arrives: 10 ms while messages flow
-(a hop's latency under load), a long wait once they have stopped a while, so that an idle
+rest, ...), where Apache Kafka answers when a message arrives: 20 ms while messages flow
+(a hop's latency under load; each empty answer costs the broker and the consumer a
+wake-up, and 10 ms asked about twice as often for a slightly shorter hop: ``python -m
+bench.fetch_wait``), a long wait once they have stopped a while, so that an idle
 consumer asks rarely; the first message after a long quiet spell waits up to half of it
 (``python -m bench.wake``). A heartbeat every 2 s (a third of the 6 s session) instead of
 every second halves what an idle group costs it. ``kefu up`` gives them to the services

@@ -126,10 +126,11 @@ class Subscription(Generic[M]):
     """The inbox's consumer name: one per handler, stable across releases."""
     batch_handler: BatchHandler[M] | None = None
     consumers: int = 1
-    """Kafka consumers the service's group needs in the process (it gets as many as its
-    most demanding subscription asks): with two, one parses its batch while the other's
-    is in PostgreSQL (each owns whole partitions, so per-key order holds). For
-    high-volume ingest topics."""
+    """Kafka consumers of the service's group that read this topic in the process; more
+    than one: they read it alone (the others share one consumer, and
+    shared.messaging.subscribe.members says who reads what). With two, one parses its
+    batch while the other's is in PostgreSQL (each owns whole partitions, so per-key order
+    holds). For high-volume ingest topics."""
     batch_size: int | None = None
     """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
     large as the backlog, so a larger bound costs no latency when traffic is light."""

@@ -26,8 +26,10 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Span, SpanKind
 
 from shared.contracts import Contract, Topic
 from shared.db.listen import ChannelListener
@@ -263,43 +265,97 @@ class OutboxRelay:
             if not rows:
                 return 0
             rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order: id order
-            futures = [await self._send(row) for row in rows]
-            await asyncio.gather(*futures)
+            await self._publish(rows)
         self.published += len(rows)
         return len(rows)
 
-    async def _send(self, row: asyncpg.Record) -> asyncio.Future[Any]:
-        headers: dict[str, str] = row["headers"]
-        if isinstance(headers, str):
-            headers = json.loads(headers)
-        # The publish span is a child of the request that wrote the row, and the
-        # message carries the publish span on: one trace across the relay. It ends
-        # when the broker acknowledges, with the partition and offset it gave.
-        value = bytes(row["payload"])
-        span = tracer(__name__).start_span(
-            f"send {row['topic']}",
-            context=context_from(headers),
-            kind=SpanKind.PRODUCER,
-            attributes=send_attributes(
-                row["topic"], row["key"], headers.get("ce_id", ""), len(value)
-            ),
-        )
-        with trace.use_span(span, end_on_exit=False):
-            tp = current_traceparent()
-            if tp and span.is_recording():
-                headers = {**headers, "traceparent": tp}
+    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+        """Send the rows as one closed batch per partition (another when one is full), each
+        in id order, and wait until the broker has them all.
+
+        The producer's own ``send`` holds each message for its linger, a wait on every hop
+        of a saga; closed batches go at once, all of a pass in one produce request. A key
+        goes to the partition the producer's ``send`` would choose."""
+        batches: dict[tuple[str, int], list[_Batch]] = {}
+        futures: list[asyncio.Future[Any]] = []
         try:
-            future: asyncio.Future[Any] = await self._producer.send(
-                row["topic"],
-                value=value,
-                key=row["key"].encode(),
-                headers=cloudevents.encode(headers),
-            )
+            for row in rows:
+                topic, key, value = row["topic"], row["key"].encode(), bytes(row["payload"])
+                partitions = sorted(await self._producer.partitions_for(topic))
+                span, headers = _send_span(row, value)
+                message = (key, value, cloudevents.encode(headers), span)
+                partition = _PARTITIONER(key, partitions, partitions)
+                open_ = batches.setdefault((topic, partition), [])
+                if not open_ or not open_[-1].append(*message):  # full: it opens the next
+                    open_.append(_Batch(self._producer.create_batch()))
+                    open_[-1].append(*message)  # an empty batch takes any message
+            for (topic, partition), each in batches.items():
+                for batch in each:
+                    futures.append(await batch.send(self._producer, topic, partition))
         except BaseException as exc:
-            end_send_span(span, None, exc)
+            for batch in (b for each in batches.values() for b in each if b.sending is None):
+                batch.failed(exc)
             raise
-        future.add_done_callback(lambda done: end_send_span(span, done))
-        return future
+        await asyncio.gather(*futures)
+
+
+_PARTITIONER = DefaultPartitioner()
+
+
+class _Batch:
+    """One partition's messages of a pass, and their publish spans."""
+
+    def __init__(self, builder: BatchBuilder) -> None:
+        self.builder = builder
+        self.spans: list[Span] = []
+        self.sending: asyncio.Future[Any] | None = None
+
+    def append(
+        self, key: bytes, value: bytes, headers: list[tuple[str, bytes]], span: Span
+    ) -> bool:
+        """Add a message and its publish span; False if the batch is full."""
+        if self.builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
+            return False
+        self.spans.append(span)
+        return True
+
+    async def send(
+        self, producer: AIOKafkaProducer, topic: str, partition: int
+    ) -> asyncio.Future[Any]:
+        self.builder.close()  # closed, the producer sends it at once instead of lingering
+        self.sending = await producer.send_batch(self.builder, topic, partition=partition)
+        self.sending.add_done_callback(self._sent)
+        return self.sending
+
+    def _sent(self, done: asyncio.Future[Any]) -> None:
+        for index, span in enumerate(self.spans):
+            end_send_span(span, done, index=index)
+
+    def failed(self, exc: BaseException) -> None:
+        for span in self.spans:
+            end_send_span(span, None, exc)
+
+
+def _send_span(row: asyncpg.Record, value: bytes) -> tuple[Span, dict[str, str]]:
+    """The publish span of a row, and the headers it goes with.
+
+    The span is a child of the request that wrote the row, and the message carries it on:
+    one trace across the relay. It ends when the broker acknowledges, with the partition
+    and offset it gave."""
+    headers: dict[str, str] = row["headers"]
+    if isinstance(headers, str):
+        headers = json.loads(headers)
+    span = tracer(__name__).start_span(
+        f"send {row['topic']}",
+        context=context_from(headers),
+        kind=SpanKind.PRODUCER,
+        attributes=send_attributes(row["topic"], row["key"], headers.get("ce_id", ""), len(value)),
+    )
+    with trace.use_span(span, end_on_exit=False):
+        tp = current_traceparent()
+        if tp and span.is_recording():
+            headers = {**headers, "traceparent": tp}
+    return span, headers
 
 
 async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float]:

@@ -1,9 +1,10 @@
-"""Binds a service's :class:`Subscription` s to one FastStream Kafka subscriber.
+"""Binds a service's :class:`Subscription` s to FastStream Kafka subscribers.
 
-One consumer group per service reads all its topics; each record goes to its topic's
-subscription. Every subscriber is a batch subscriber that acknowledges by hand: the runtime
-settles each message itself (applied, parked or dead-lettered) and raises only
-when nothing could be recorded; the nack then rewinds the partition so Kafka
+One consumer group per service reads all its topics (a high-volume topic has consumers of
+its own in it, :func:`members`); each record goes to its topic's subscription. Every
+subscriber is a batch subscriber that acknowledges by hand: the runtime settles each
+message itself (applied, parked or dead-lettered) and raises only when nothing could be
+recorded; the nack then rewinds the partition so Kafka
 delivers the batch again. Otherwise the batch's offsets are committed; a commit
 that fails (the batch was applied; a redelivery is absorbed by the inbox) is told
 to the consumer's :class:`~shared.messaging.watchdog.ConsumerState`, as every
@@ -129,6 +130,15 @@ def by_subscription(
     return split
 
 
+def members(subs: Sequence[Subscription[Any]]) -> list[list[Subscription[Any]]]:
+    """The service's consumers, each as the subscriptions it reads: one for all those that
+    ask for one, and a subscription that asks for more (``Subscription.consumers``) has
+    its own, reading its topic alone."""
+    shared = [sub for sub in subs if sub.consumers == 1]
+    own = [[sub] for sub in subs if sub.consumers > 1 for _ in range(sub.consumers)]
+    return ([shared] if shared else []) + own
+
+
 def subscribe(
     broker: KafkaBroker,
     runtime: ConsumerRuntime,
@@ -136,25 +146,31 @@ def subscribe(
     settings: Settings,
     watchdog: ConsumerWatchdog,
 ) -> None:
-    """One consumer group for all of ``subs`` (a service's subscriptions): its members each
-    read every topic and hand each record to its topic's subscription.
+    """One consumer group for all of ``subs`` (a service's subscriptions): its members
+    (:func:`members`) each read their topics and hand each record to its topic's
+    subscription.
 
     One consumer per subscription cost an idle stack a fetch every few seconds and a
-    heartbeat every second for each of 17 consumers; now there is one per service (or as
-    many as its most demanding subscription asks, ``Subscription.consumers``, sharing the
-    partitions). Each fetched batch is split by subscription; their batches run side by
-    side, each topic's in order, and the offsets are committed when all have settled."""
+    heartbeat every second for each of 17 consumers; now there is one per service, and a
+    high-volume subscription's own. Those read its topic only: when they read every
+    topic, each message of the others cost a fetch of each consumer (they share the
+    partitions, and each keeps fetching at the busy wait while any of its topics is busy).
+    In one group, Kafka gives each topic's partitions to the members that read it, so a
+    partition still has one reader (per-key order) and the committed offsets stay the
+    group's. Each fetched batch is split by subscription; their batches run side by side,
+    each topic's in order, and the offsets are committed when all have settled."""
     by_topic: dict[str, Subscription[Any]] = {}
     for sub in subs:
         if sub.topic.name in by_topic:
             raise ValueError(f"two subscriptions of {sub.topic.name}: one handler a topic")
         runtime.add(sub)
         by_topic[sub.topic.name] = sub
-    topics = {sub.name: sub.topic.name for sub in subs}
-    max_records = max(sub.batch_size or settings.consumer_batch_size for sub in subs)
-    for _ in range(max(sub.consumers for sub in subs)):
+    for reads in members(subs):
+        topics = {sub.name: sub.topic.name for sub in reads}
+        max_records = max(sub.batch_size or settings.consumer_batch_size for sub in reads)
         state = watchdog.track(topics, runtime.group)
-        _member(broker, runtime, by_topic, settings, state, max_records)
+        mine = {sub.topic.name: sub for sub in reads}
+        _member(broker, runtime, mine, settings, state, max_records)
 
 
 def _member(

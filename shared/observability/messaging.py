@@ -102,15 +102,20 @@ def dead_lettered(dlq_topic: str, reason: str) -> None:
 
 
 def end_send_span(
-    span: Span, done: asyncio.Future[Any] | None, error: BaseException | None = None
+    span: Span,
+    done: asyncio.Future[Any] | None,
+    error: BaseException | None = None,
+    *,
+    index: int = 0,
 ) -> None:
-    """End a publish span when the broker answered: where the message went, or why not."""
+    """End a publish span when the broker answered: where the message went, or why not.
+    ``index``: the message's place in the batch ``done`` is the answer for."""
     if done is not None and not done.cancelled():
         error = done.exception()
         if error is None:
             metadata = done.result()
             span.set_attribute("messaging.destination.partition.id", str(metadata.partition))
-            span.set_attribute("messaging.kafka.offset", metadata.offset)
+            span.set_attribute("messaging.kafka.offset", metadata.offset + index)
     if error is not None:
         span.record_exception(error)
         span.set_attribute("error.type", type(error).__qualname__)

@@ -1,6 +1,7 @@
 """The shared messaging platform on a real PostgreSQL and broker: outbox → Kafka →
 consumer, once per message however often it arrives; poison to the DLQ; parked
-messages retried until they apply."""
+messages retried until they apply; the relay's pass published at once, one batch per
+partition, each key where the producer's ``send`` would put it, in order."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from shared.contracts import Contract, Topic
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
 from shared.messaging.consumer import Envelope, Subscription, one_by_one
+from shared.messaging.kafka import client_options
 from shared.messaging.outbox import OutboxRelay, enqueue
 from shared.platform import Platform
 from shared.settings import Settings
@@ -76,6 +78,7 @@ async def raw_publish(
 
 
 async def read_dlq(settings: Settings, topic: str, n: int) -> list[Any]:
+    """The first ``n`` records of ``topic`` (a dead-letter topic, or any)."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
@@ -302,3 +305,107 @@ async def test_relay_publishes_batches_in_order_and_stops_at_a_short_one(
 async def _sum(p: Platform, account: str, cents: int) -> bool:
     total = await p.pool.fetchval("SELECT sum(cents) FROM credits WHERE account=$1", account)
     return bool(total == cents)
+
+
+async def test_a_relay_pass_goes_at_once_in_order_on_the_partitions_send_would_choose(
+    platform, settings
+) -> None:
+    p, topic = platform
+    await p.relay.stop()  # the test's relay publishes, when the test says
+    keys = [f"account-{i}" for i in range(12)]
+    # a linger far longer than the test: a message left to the producer's linger would
+    # not be acknowledged in time; and a batch size that makes some partitions need two
+    producer = AIOKafkaProducer(**client_options(settings), linger_ms=600_000, max_batch_size=2048)
+    await producer.start()
+    relay = OutboxRelay(p.pool, producer)
+    try:
+        async with p.pool.acquire() as conn, conn.transaction():
+            for n in range(1, 241):
+                await enqueue(conn, topic, Credit(account=keys[n % 12], cents=n), source="/t")
+        async with asyncio.timeout(20):
+            assert await relay.relay_once() == 240
+        # where the producer's own send puts each key (with no linger to wait out)
+        plain = AIOKafkaProducer(**client_options(settings))
+        await plain.start()
+        try:
+            chosen = {
+                key: (await plain.send_and_wait(topic.name, b"{}", key=key.encode())).partition
+                for key in keys
+            }
+        finally:
+            await plain.stop()
+    finally:
+        await producer.stop()
+
+    records = [r for r in await read_dlq(settings, topic.name, 252) if r.value != b"{}"]
+    credits = [(r, Credit.model_validate_json(r.value)) for r in records]
+    assert sorted(c.cents for _, c in credits) == list(range(1, 241))  # every row once
+    for key in keys:
+        mine = sorted((r.partition, r.offset, c.cents) for r, c in credits if c.account == key)
+        assert {partition for partition, _, _ in mine} == {chosen[key]}
+        assert [n for _, _, n in mine] == sorted(n for _, _, n in mine)  # written order
+
+
+async def test_a_busy_topics_own_consumers_read_it_alone_in_the_services_group(
+    settings: Settings, unique: str
+) -> None:
+    """A subscription that asks for two consumers has them to itself: they share its
+    partitions and read no other topic (each record of the others would cost each of them
+    a fetch), the service's other subscriptions share one consumer, all in one group, every
+    partition read by one member, every record applied."""
+    made = {
+        kind: Topic(
+            f"test.lanes.{kind}.{unique}.v1", Credit, key="account", summary=kind, producer="t"
+        )
+        for kind in ("ingest", "answer", "other")
+    }
+    p = Platform(f"l{unique}", settings, None)
+    await p.open(topics=list(made.values()))
+    await p.pool.execute("CREATE TABLE moves (account text, kind text)")
+
+    def recording(kind: str) -> Any:
+        async def apply(conn: Any, env: Envelope[Credit]) -> None:
+            await conn.execute("INSERT INTO moves VALUES ($1, $2)", env.payload.account, kind)
+
+        return apply
+
+    try:
+        async with p.pool.acquire() as conn, conn.transaction():
+            for account in ("a", "b", "c", "d", "e", "f"):
+                for topic in made.values():
+                    await enqueue(conn, topic, Credit(account=account, cents=1), source="/t")
+        await p.consume(
+            [
+                Subscription(made["ingest"], recording("ingest"), name="ingest", consumers=2),
+                Subscription(made["answer"], recording("answer"), name="answer"),
+                Subscription(made["other"], recording("other"), name="other"),
+            ]
+        )
+
+        async def all_applied() -> bool:
+            return bool(await p.pool.fetchval("SELECT count(*) FROM moves") == 18)
+
+        await until(all_applied, what="six records of each topic")
+        states = p.watchdog.states
+        assert sorted(sorted(s.topics) for s in states) == [
+            ["answer", "other"],
+            ["ingest"],
+            ["ingest"],
+        ]
+
+        async def assigned() -> bool:
+            owned = [s.subscriber.consumer.assignment() for s in states if s.subscriber]
+            return len(owned) == 3 and all(owned)
+
+        await until(assigned, what="each member has partitions")
+        seen: list[Any] = []
+        for state in states:
+            assert state.subscriber is not None
+            mine = state.subscriber.consumer.assignment()
+            assert {tp.topic for tp in mine} <= set(state.topics.values()), state.topics
+            seen += mine
+        assert len(seen) == len(set(seen))  # a partition has one reader
+        assert {tp.topic for tp in seen} == {t.name for t in made.values()}
+        assert {s.group for s in states} == {f"kefu-l{unique}"}
+    finally:
+        await p.close()

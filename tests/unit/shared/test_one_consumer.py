@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NamedTuple
 
 from shared.contracts import Contract, Topic
 from shared.messaging.consumer import Subscription
-from shared.messaging.subscribe import by_subscription
+from shared.messaging.subscribe import by_subscription, members
 
 
 class Record(NamedTuple):
@@ -32,3 +33,11 @@ def test_a_batch_of_two_topics_becomes_each_subscriptions_batches_in_order() -> 
         "a": [[Record("a.v1", 1), Record("a.v1", 2)]],
         "b": [[Record("b.v1", 7), Record("b.v1", 8)], [Record("b.v1", 9)]],  # its own size
     }
+
+
+def test_a_subscription_asking_for_two_consumers_has_them_to_itself() -> None:
+    busy = dataclasses.replace(_sub("i.v1"), consumers=2)
+    answer, other = _sub("a.v1"), _sub("o.v1")
+    assert members([busy, answer, other]) == [[answer, other], [busy], [busy]]
+    assert members([busy]) == [[busy], [busy]]
+    assert members([answer]) == [[answer]]
