@@ -78,17 +78,16 @@ def _record(record: OperationRecord, tz: tzinfo) -> OperationOut:
 async def list_vouchers(
     pool: asyncpg.Pool, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherPageOut:
-    async with pool.acquire() as conn:
-        page = page_of(await search.search(conn, query, today), query.limit, _position)
-        orders = await vouchers.order_facts(conn, {v.merchant_order_no for v in page.items}, today)
+    page = page_of(await search.search(pool, query, today), query.limit, _position)
     return VoucherPageOut(
-        items=[_item(v, orders[v.merchant_order_no], roles, today, tz) for v in page.items],
+        items=[_item(v, order, roles, today, tz) for v, order in page.items],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
 
 
-def _position(v: ListedVoucher) -> Position:
+def _position(listed: search.Listed) -> Position:
+    v, _ = listed
     return Position(v.exchanged_at, v.code)
 
 
@@ -104,10 +103,10 @@ async def voucher_detail(
     pool: asyncpg.Pool, code: str, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherDetailOut:
     async with pool.acquire() as conn:
-        listed = await search.listed_voucher(conn, code)
-        if listed is None:
+        found = await search.listed_voucher(conn, code, today)
+        if found is None:
             raise VoucherNotFound(f"no voucher {code}")
-        order = await vouchers.facts_of_order(conn, listed.merchant_order_no, today)
+        listed, order = found
         records = [_record(r, tz) for r in await operations.records_of(conn, code)]
     item = _item(listed, order, roles, today, tz)
     return VoucherDetailOut(**item.model_dump(), operations=records)
