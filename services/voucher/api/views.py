@@ -6,15 +6,17 @@ Times are shown in the business time zone; phone numbers are masked.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from datetime import date, tzinfo
 from uuid import UUID
 
 import asyncpg
 
 from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
-from services.voucher.domain.model import voucher_status
+from services.voucher.domain.model import VoucherStatus, voucher_status
 from services.voucher.domain.operation import OperationRecord, Outcome
-from services.voucher.domain.query import ListedVoucher, VoucherQuery
+from services.voucher.domain.query import ListedVoucher, VoucherQuery, parse_query
 from services.voucher.domain.rules import OrderFacts, voucher_actions
 from services.voucher.store import operations, search, vouchers
 from shared.api.voucher import (
@@ -26,6 +28,7 @@ from shared.api.voucher import (
     VoucherOut,
     VoucherPageOut,
 )
+from shared.db import Db
 from shared.masking import mask_phone
 from shared.paging import Position, page_of, whole_list
 
@@ -76,7 +79,7 @@ def _record(record: OperationRecord, tz: tzinfo) -> OperationOut:
 
 
 async def list_vouchers(
-    pool: asyncpg.Pool, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
+    pool: Db, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherPageOut:
     page = page_of(await search.search(pool, query, today), query.limit, _position)
     return VoucherPageOut(
@@ -84,6 +87,38 @@ async def list_vouchers(
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
+
+
+WARM_UP_FILTERS: tuple[Mapping[str, str], ...] = (
+    {},
+    {"phone": "0000"},
+    {"user_id": "-"},
+    {"code": "-"},
+    {"merchant_order_no": "-"},
+    {"source": "bubble"},
+    *({"status": status.value} for status in VoucherStatus),
+    {"order_date_from": "2000-01-01", "order_date_to": "2000-01-01"},
+)
+"""A search form's shapes one filter at a time (each shape is a statement of its own)."""
+
+
+async def warm_up_search(pool: asyncpg.Pool, today: date, tz: tzinfo) -> None:
+    """Open every connection the pool may hold and search through it once per filter shape,
+    before the service says it is up.
+
+    A pooled connection is opened on demand, and a new connection's first statements pay
+    for its server process's catalog reads and the statement's preparation; the page's
+    response models are built at their first use. Twenty agents' first searches arriving
+    together met all of it at once (bench/RESULTS.md, section (a2)); now the start-up does.
+    Values that match nothing: each statement reads an index page or two."""
+
+    async def one_connection() -> None:
+        async with pool.acquire() as conn:
+            for params in WARM_UP_FILTERS:
+                query = parse_query({**params, "limit": "1"}, tz)
+                await list_vouchers(conn, query, frozenset(), today, tz)
+
+    await asyncio.gather(*(one_connection() for _ in range(pool.get_max_size())))
 
 
 def _position(listed: search.Listed) -> Position:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.voucher.api.views import list_vouchers
+from services.voucher.api.views import WARM_UP_FILTERS, list_vouchers
 from services.voucher.domain.query import parse_query
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher
@@ -111,3 +111,26 @@ async def test_a_page_and_its_orders_facts_are_one_statement(voucher: Voucher, i
     page = await list_vouchers(counted, query, frozenset({"agent"}), deps.today(), settings.tz)
     assert counted.count == 1
     assert [(i.code, i.actions) for i in page.items] == [(codes[1], ["void", "reverse"])]
+
+
+async def test_the_service_starts_with_every_pooled_connection_open_and_searched(
+    voucher: Voucher,
+) -> None:
+    """Agents' first searches do not open connections or prepare statements: start-up did."""
+    pool = voucher.pool
+    assert pool.get_size() == pool.get_max_size()
+    idle = [await pool.acquire() for _ in range(pool.get_idle_size())]
+    try:
+        shapes = [
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%f.valid_tos%'"
+            )
+            for conn in idle
+        ]
+    finally:
+        for conn in idle:
+            await pool.release(conn)
+    # the statuses used and voided share a statement; a consumer may have held a connection
+    # during the warm-up (and the listeners hold theirs)
+    warmed = [n for n in shapes if n >= len(WARM_UP_FILTERS) - 1]
+    assert len(warmed) >= pool.get_max_size() - 3, shapes
