@@ -3,8 +3,8 @@
 An agent's search (``GET /api/v1/vouchers``) is the gateway's busiest request, and all it
 does is sign the caller in, check the route table and pass the request on. FastAPI's
 route matching over every declared route and its dependency solving (the query
-parameters declared for the API document, the bearer scheme, the headers) were about a
-quarter of the gateway's work on it (bench/RESULTS.md, section (a2)). A route marked
+parameters declared for the API document, the bearer scheme, the headers) were a large
+share of the gateway's work on it (bench/RESULTS.md, section (a2)). A route marked
 :func:`forwards_as_is` is answered here instead, by the same functions in the same order
 as its dependencies: the unknown-filter check, then :func:`authorized_call` (the sign-in,
 the role table, the Idempotency-Key), then the route's own function. Everything around

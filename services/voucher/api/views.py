@@ -108,9 +108,9 @@ async def warm_up_search(pool: asyncpg.Pool, today: date, tz: tzinfo) -> None:
 
     A pooled connection is opened on demand, and a new connection's first statements pay
     for its server process's catalog reads and the statement's preparation; the page's
-    response models are built at their first use. Twenty agents' first searches arriving
-    together met all of it at once (bench/RESULTS.md, section (a2)); now the start-up does.
-    Values that match nothing: each statement reads an index page or two."""
+    response models are built at their first use. Agents' first searches arriving together
+    met all of it at once (bench/RESULTS.md, section (a2)); now the start-up does. Values
+    that match nothing or a page of one: each statement reads a few index pages."""
 
     async def one_connection() -> None:
         async with pool.acquire() as conn:
