@@ -6,8 +6,9 @@ route matching over every declared route and its dependency solving (the query
 parameters declared for the API document, the bearer scheme, the headers) were a large
 share of the gateway's work on it (bench/RESULTS.md, section (a2)). A route marked
 :func:`forwards_as_is` is answered here instead, by the same functions in the same order
-as its dependencies: the unknown-filter check, then :func:`authorized_call` (the sign-in,
-the role table, the Idempotency-Key), then the route's own function. Everything around
+as its dependencies: the app-wide ones (the unknown-filter check, the integer range
+check), then :func:`authorized_call` (the sign-in, the role table, the Idempotency-Key),
+then the route's own function. Everything around
 the router stays as it was: the tracing (the span is named by the route, set here as the
 router would), the input guard, the error answers (raised to the same handlers).
 
@@ -17,7 +18,8 @@ them: anything else goes to the router as before.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -27,9 +29,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway.calls import authorized_call, bearer
-from shared.filters import reject_unknown_filters
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+Guard = Callable[[Request], Awaitable[None]]
 _AS_IS = "_kefu_forwards_as_is"
 
 
@@ -44,9 +46,12 @@ def forwards_as_is(endpoint: F) -> F:
 class DirectForwards:
     """Inside the router's middleware stack: the marked routes by path, the rest passed on."""
 
-    def __init__(self, app: ASGIApp, routes: Mapping[str, APIRoute]) -> None:
+    def __init__(
+        self, app: ASGIApp, routes: Mapping[str, APIRoute], guards: Sequence[Guard]
+    ) -> None:
         self.app = app
         self.routes = routes
+        self.guards = guards
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = (
@@ -60,7 +65,8 @@ class DirectForwards:
         # what the router would have put in the scope for this route
         scope["route"], scope["endpoint"], scope["path_params"] = route, route.endpoint, {}
         request = Request(scope, receive, send)
-        await reject_unknown_filters(request)  # the app-wide dependency, first as there
+        for guard in self.guards:  # the app-wide dependencies, first as there
+            await guard(request)
         call = await authorized_call(
             request, await bearer(request), request.headers.get("idempotency-key")
         )
@@ -119,6 +125,18 @@ def _taken(path: str, routes: list[Any]) -> bool:
     return any(route.matches(scope)[0] is not Match.NONE for route in routes)
 
 
+def app_guards(app: FastAPI) -> list[Guard]:
+    """The app-wide dependencies (the unknown-filter check, the integer range check), each
+    taking the request alone; one that takes anything else is a mistake found at start-up."""
+    guards = [depends.dependency for depends in app.router.dependencies]
+    for guard in guards:
+        if guard is None or list(inspect.signature(guard).parameters) != ["request"]:
+            raise RuntimeError(f"the direct path cannot run the app-wide dependency {guard!r}")
+    return guards  # type: ignore[return-value]
+
+
 def install_direct_forwards(app: FastAPI) -> None:
     """Once every route is declared."""
-    app.router.middleware_stack = DirectForwards(app.router.middleware_stack, direct_routes(app))
+    app.router.middleware_stack = DirectForwards(
+        app.router.middleware_stack, direct_routes(app), app_guards(app)
+    )

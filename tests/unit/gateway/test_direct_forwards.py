@@ -4,12 +4,14 @@ any other mark is a mistake found when the app is built."""
 from __future__ import annotations
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from starlette.responses import Response
 
 from services.gateway.app import create_app
 from services.gateway.calls import Call
-from services.gateway.direct import direct_routes, forwards_as_is
+from services.gateway.direct import app_guards, direct_routes, forwards_as_is
+from shared.filters import reject_unknown_filters
+from shared.input_guard import integer_parameters_in_range
 from shared.settings import Settings
 
 
@@ -22,6 +24,17 @@ def _app(router: APIRouter) -> FastAPI:
 def test_the_voucher_search_is_the_one_route_answered_directly() -> None:
     app = create_app(Settings())
     assert list(direct_routes(app)) == ["/api/v1/vouchers"]
+    # every app-wide dependency runs on the direct path too, in the same order
+    assert app_guards(app) == [reject_unknown_filters, integer_parameters_in_range]
+
+
+def test_an_app_wide_dependency_that_needs_more_than_the_request_is_refused() -> None:
+    async def needs_a_header(request: Request, x_thing: str | None = Header(None)) -> None:
+        return None
+
+    app = FastAPI(dependencies=[Depends(needs_a_header)])
+    with pytest.raises(RuntimeError, match="app-wide dependency"):
+        app_guards(app)
 
 
 def test_a_route_with_a_path_parameter_is_refused() -> None:
