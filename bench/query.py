@@ -474,6 +474,11 @@ def cli(argv: list[str] | None = None) -> None:
         help="run the gateway and the voucher service from this source tree (to compare)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="through the gateway: no warm-up searches; the first run meets fresh services",
+    )
+    parser.add_argument(
         "--trace",
         action="store_true",
         help="through the gateway: where the slowest searches spent their time (spans, GC)",
@@ -490,6 +495,7 @@ def cli(argv: list[str] | None = None) -> None:
             args.quiet_wait,
             args.http_only,
             code=args.code,
+            cold=args.cold,
             trace=args.trace,
         )
     )

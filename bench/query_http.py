@@ -65,6 +65,9 @@ class Http:
     code: Path | None = None
     """The source tree the gateway and the voucher service run from (another commit's, to
     compare before and after); None: this one."""
+    cold: bool = False
+    """No warm-up searches before the first run: its agents' first searches are the services'
+    first ones (what their own start-up warmed aside)."""
     trace: bool = False
     """Cut each search's time at its spans (bench/query_trace.py); spans and the collection
     probe cost CPU, so a traced run's figures are not the untraced ones."""
@@ -169,10 +172,11 @@ async def agents(
     seconds: float,
     seed: int,
     traced: list[Searched] | None = None,
+    firsts: list[float] | None = None,
 ) -> tuple[list[tuple[float, float]], int]:
     """``count`` closed-loop agents for ``seconds``; every search's (seconds into the run when
     it was sent, latency), and the errors. ``traced``: each search sends a ``traceparent`` of
-    its own and is noted there."""
+    its own and is noted there; ``firsts``: each agent's first search's latency."""
     host, port = url.removeprefix("http://").split(":")
     client = Client(host, int(port), max_connections=count)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -184,6 +188,7 @@ async def agents(
     async def agent(n: int) -> None:
         nonlocal errors
         rng = random.Random(seed * 1000 + n)
+        first = True
         while time.perf_counter() < until:
             case, make = rng.choice(cases)
             params = {**make(rng, world), "limit": LIMIT}
@@ -195,6 +200,9 @@ async def agents(
             started = time.perf_counter()
             status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
             times.append((started - began, time.perf_counter() - started))
+            if first and firsts is not None:
+                firsts.append(times[-1][1])
+            first = False
             if traced is not None:
                 traced.append(Searched(trace_id, case, sent_ns, times[-1][1]))
             if status != 200:
@@ -255,6 +263,7 @@ async def measure(
     load_before = os.getloadavg()
     started = time.perf_counter()
     traced: list[Searched] | None = [] if probe is not None else None
+    firsts: list[float] = []
     times, errors = await agents(
         url,
         token,
@@ -265,6 +274,7 @@ async def measure(
         seconds=seconds,
         seed=seed,
         traced=traced,
+        firsts=firsts,
     )
     wall = time.perf_counter() - started
     seconds_used = meter.stop()
@@ -297,9 +307,22 @@ async def measure(
     )
     print(f"    CPU: {used}\n    CPU per search: {run.per_search}", flush=True)
     print(when_the_slowest_were_sent(times), flush=True)
+    print(first_searches(firsts), flush=True)
     if probe is not None and traced is not None:
         await probe.report(traced, pids)
     return run
+
+
+def first_searches(firsts: list[float]) -> str:
+    """The agents' first searches, all sent at once at the run's start: what an agent meets
+    on services that answered only the benchmark's warm-up (with ``--cold``: nothing)."""
+    if not firsts:
+        return "    (no first searches)"
+    ordered = sorted(f * 1000 for f in firsts)
+    return (
+        f"    the {len(ordered)} agents' first searches (sent together): median"
+        f" {fmt_ms(ordered[len(ordered) // 2])} ms, max {fmt_ms(ordered[-1])} ms"
+    )
 
 
 def _load(values: tuple[float, float, float]) -> str:
@@ -338,7 +361,8 @@ async def _bench_http(
         with voucher_and_gateway(admin, password, env, http.code) as (url, pids):
             token = await sign_in(url, password)
             print(f"\n== through the gateway ({url}), {agents_count} agents", flush=True)
-            await agents(url, token, cases, world, count=4, think_ms=0, seconds=5, seed=99)
+            if not http.cold:
+                await agents(url, token, cases, world, count=4, think_ms=0, seconds=5, seed=99)
             busy, waited = await cpu.wait_for_quiet(give_up_after=http.quiet_wait)
             print(
                 f"  the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)",
@@ -416,7 +440,8 @@ def render(runs: list[Run], size: int, http: Http, facts: dict[str, str]) -> str
             " after the query function's cases): the data of (a), reused, prewarmed.",
             *(f"- {line}" for line in _method()),
             f"- {http.agents} agents for {http.seconds:g} s with think time, then"
-            f" {http.seconds / 2:g} s without; a 5 s warm-up of 4 agents before; the"
+            f" {http.seconds / 2:g} s without;"
+            f" {'no warm-up' if http.cold else 'a 5 s warm-up of 4 agents'} before; the"
             " benchmark waits (at most"
             f" {http.quiet_wait:g} s) for the rest of the machine to fall under"
             f" {cpu.QUIET_CORES} cores busy before the first run: {desks.quiet}.",

@@ -47,8 +47,13 @@ def product_query() -> ProductQuery:
 
 async def explain(pool: asyncpg.Pool, params: dict[str, str]) -> str:
     """EXPLAIN ANALYZE of the SQL the service runs for ``params``: why a query is slow."""
+    async with pool.acquire() as conn:
+        return await explain_sql(conn, params)
+
+
+async def explain_sql(conn: asyncpg.Connection, params: dict[str, str]) -> str:
+    """The same on a connection of the caller's: the statement run once, its plan and times."""
     q = parse_query(params, TZ)
     sql, args = search_sql(q, datetime.now(TZ).date())
-    async with pool.acquire() as conn:
-        rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, *args)
+    rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, *args)
     return "\n".join(r[0] for r in rows)

@@ -18,13 +18,21 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 class Answer:
     status: int
     body: Any
-    """A JSON value; None when the answer has no body."""
+    """A JSON value; None when the answer has no body or is passed on as ``raw``."""
     replayed: bool = False
+    raw: bytes | None = None
+    """A service's JSON body as it came, sent on unchanged: nothing in the gateway reads a
+    forwarded answer (the services mask and shape it), so it is not decoded and encoded
+    again; only an answer kept for an Idempotency-Key is decoded (it is stored)."""
 
     def response(self) -> Response:
         headers = {REPLAYED_HEADER: "true"} if self.replayed else {}
         if self.status == 503:  # a service shedding load, or one away: come back soon
             headers["Retry-After"] = "1"
+        if self.raw is not None:
+            return Response(
+                self.raw, status_code=self.status, headers=headers, media_type="application/json"
+            )
         if self.body is None:
             return Response(status_code=self.status, headers=headers)
         return JSONResponse(self.body, status_code=self.status, headers=headers)

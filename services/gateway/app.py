@@ -14,6 +14,7 @@ from services.gateway.accounts import Accounts
 from services.gateway.api import ROUTERS
 from services.gateway.console import serve_console
 from services.gateway.context import Gateway
+from services.gateway.direct import install_direct_forwards
 from services.gateway.domain.route_rule import AFTERSALES_PREFIX
 from services.gateway.errors import Unauthorized
 from services.gateway.handlers import seed_demo_accounts
@@ -101,4 +102,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     serve_console(app, GatewaySettings.of(settings).console_dist)
     declare_common_answers(app)
+    install_direct_forwards(app)
     return app

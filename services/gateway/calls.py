@@ -117,13 +117,19 @@ class GatewayCall:
                 body=payload,
                 actor=self.actor,
                 idempotency_key=self.idempotency_key,
+                as_is=self.kept_under() is None,
             )
 
         return await self.respond(produce, payload)
 
+    def kept_under(self) -> str | None:
+        """The Idempotency-Key a POST's answer is produced once and kept under, if any."""
+        return self.idempotency_key if self.request.method == "POST" else None
+
     async def respond(self, produce: Produce, body: Any) -> Response:
         """Produce the answer once per Idempotency-Key (POSTs), else just produce it."""
-        if self.request.method != "POST" or self.idempotency_key is None:
+        key = self.kept_under()
+        if key is None:
             return (await answered(produce)).response()
         request_fingerprint = fingerprint(
             self.request.method,
@@ -132,9 +138,7 @@ class GatewayCall:
             body,
         )
         answer = await self.gateway.keys.once(
-            ref=store.KeyRef(
-                self.actor.username, f"{self.rule.method} {self.rule.path}", self.idempotency_key
-            ),
+            ref=store.KeyRef(self.actor.username, f"{self.rule.method} {self.rule.path}", key),
             method=self.request.method,
             path=self.request.url.path,
             fingerprint=request_fingerprint,
@@ -190,6 +194,7 @@ async def forward_public(request: Request) -> Response:
             body=None,
             actor=None,
             idempotency_key=None,
+            as_is=True,
         )
 
     return (await answered(produce)).response()

@@ -90,8 +90,10 @@ class Upstreams:
         body: Any,
         actor: Actor | None,
         idempotency_key: str | None,
+        as_is: bool = False,
     ) -> Answer:
-        """``actor`` None: a public route, answered with no one acting."""
+        """``actor`` None: a public route, answered with no one acting. ``as_is``: a JSON
+        answer comes back as its bytes (:attr:`Answer.raw`), not decoded."""
         url = self._url(service, path, query)
         headers = self._signed(service, method, path, actor)
         if idempotency_key is not None:
@@ -108,11 +110,14 @@ class Upstreams:
                 ) as response:
                     content = await response.read()
                     status = response.status
+                    json_answer = response.content_type == "application/json"
                 call.answered(status)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _failure(service, exc) from exc
         if not content:
             return Answer(status, None)
+        if as_is and json_answer:  # the services answer JSON under this type, nothing else
+            return Answer(status, None, raw=content)
         try:
             return Answer(status, json.loads(content))
         except ValueError as exc:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.voucher.adapters.issuer import LotteryIssuer, SandboxIssuer
 from services.voucher.api import router
+from services.voucher.api.views import warm_up_search
 from services.voucher.background import background_tasks
 from services.voucher.deps import Deps
 from services.voucher.domain.model import Failure
@@ -80,6 +81,7 @@ def create_app(
             outcomes_known()
             for task in background_tasks(deps):
                 platform.background(task)
+            await warm_up_search(platform.pool, deps.today(), settings.tz)
             yield
         finally:
             if waiters is not None:

@@ -6,15 +6,17 @@ Times are shown in the business time zone; phone numbers are masked.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from datetime import date, tzinfo
 from uuid import UUID
 
 import asyncpg
 
 from services.voucher.domain.errors import OperationNotFound, VoucherNotFound
-from services.voucher.domain.model import voucher_status
+from services.voucher.domain.model import VoucherStatus, voucher_status
 from services.voucher.domain.operation import OperationRecord, Outcome
-from services.voucher.domain.query import ListedVoucher, VoucherQuery
+from services.voucher.domain.query import ListedVoucher, VoucherQuery, parse_query
 from services.voucher.domain.rules import OrderFacts, voucher_actions
 from services.voucher.store import operations, search, vouchers
 from shared.api.voucher import (
@@ -26,6 +28,7 @@ from shared.api.voucher import (
     VoucherOut,
     VoucherPageOut,
 )
+from shared.db import Db
 from shared.masking import mask_phone
 from shared.paging import Position, page_of, whole_list
 
@@ -76,19 +79,50 @@ def _record(record: OperationRecord, tz: tzinfo) -> OperationOut:
 
 
 async def list_vouchers(
-    pool: asyncpg.Pool, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
+    pool: Db, query: VoucherQuery, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherPageOut:
-    async with pool.acquire() as conn:
-        page = page_of(await search.search(conn, query, today), query.limit, _position)
-        orders = await vouchers.order_facts(conn, {v.merchant_order_no for v in page.items}, today)
+    page = page_of(await search.search(pool, query, today), query.limit, _position)
     return VoucherPageOut(
-        items=[_item(v, orders[v.merchant_order_no], roles, today, tz) for v in page.items],
+        items=[_item(v, order, roles, today, tz) for v, order in page.items],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
 
 
-def _position(v: ListedVoucher) -> Position:
+WARM_UP_FILTERS: tuple[Mapping[str, str], ...] = (
+    {},
+    {"phone": "0000"},
+    {"user_id": "-"},
+    {"code": "-"},
+    {"merchant_order_no": "-"},
+    {"source": "bubble"},
+    *({"status": status.value} for status in VoucherStatus),
+    {"order_date_from": "2000-01-01", "order_date_to": "2000-01-01"},
+)
+"""A search form's shapes one filter at a time (each shape is a statement of its own)."""
+
+
+async def warm_up_search(pool: asyncpg.Pool, today: date, tz: tzinfo) -> None:
+    """Open every connection the pool may hold and search through it once per filter shape,
+    before the service says it is up.
+
+    A pooled connection is opened on demand, and a new connection's first statements pay
+    for its server process's catalog reads and the statement's preparation; the page's
+    response models are built at their first use. Agents' first searches arriving together
+    met all of it at once (bench/RESULTS.md, section (a2)); now the start-up does. Values
+    that match nothing or a page of one: each statement reads a few index pages."""
+
+    async def one_connection() -> None:
+        async with pool.acquire() as conn:
+            for params in WARM_UP_FILTERS:
+                query = parse_query({**params, "limit": "1"}, tz)
+                await list_vouchers(conn, query, frozenset(), today, tz)
+
+    await asyncio.gather(*(one_connection() for _ in range(pool.get_max_size())))
+
+
+def _position(listed: search.Listed) -> Position:
+    v, _ = listed
     return Position(v.exchanged_at, v.code)
 
 
@@ -104,10 +138,10 @@ async def voucher_detail(
     pool: asyncpg.Pool, code: str, roles: frozenset[str], today: date, tz: tzinfo
 ) -> VoucherDetailOut:
     async with pool.acquire() as conn:
-        listed = await search.listed_voucher(conn, code)
-        if listed is None:
+        found = await search.listed_voucher(conn, code, today)
+        if found is None:
             raise VoucherNotFound(f"no voucher {code}")
-        order = await vouchers.facts_of_order(conn, listed.merchant_order_no, today)
+        listed, order = found
         records = [_record(r, tz) for r in await operations.records_of(conn, code)]
     item = _item(listed, order, roles, today, tz)
     return VoucherDetailOut(**item.model_dump(), operations=records)

@@ -19,18 +19,21 @@ import asyncpg
 
 from services.voucher.domain.model import VoucherStatus
 from services.voucher.domain.query import ListedVoucher, VoucherQuery
+from services.voucher.domain.rules import OrderFacts
+from services.voucher.store.vouchers import ORDER_FACTS, ORDER_FACTS_JOIN, facts_of_row
 from shared.db import Db
+
+Listed = tuple[ListedVoucher, OrderFacts]
+"""A voucher as listed, with what the rules need of its order."""
 
 _VOUCHER = (
     "v.code, v.merchant_order_no, v.exchanged_at, v.source, v.status, v.face_value,"
     " v.valid_from, v.valid_to, v.phone, v.user_id, v.redeemed_at, v.store_id, v.voided_at"
 )
-_COLUMNS = (
-    "SELECT v.code, v.merchant_order_no, v.exchanged_at, o.order_status, v.source,"
-    " o.deduction_status, v.status, v.face_value, v.valid_from, v.valid_to, v.phone,"
-    " v.user_id, v.redeemed_at, v.store_id, v.voided_at"
-)
-_JOIN = " JOIN orders o ON o.merchant_order_no = v.merchant_order_no"
+_COLUMNS = f"SELECT {_VOUCHER}, {ORDER_FACTS}"
+_JOIN = f" JOIN orders o ON o.merchant_order_no = v.merchant_order_no{ORDER_FACTS_JOIN}"
+"""Each voucher with its order's facts (what the action flags need), in the same statement:
+one round trip a page, and the page and its facts read in one snapshot."""
 _PAGE_ORDER = " ORDER BY v.exchanged_at DESC, v.code DESC"
 _KEYS = ("phone", "user_id", "code", "merchant_order_no")
 """Equality filters that single out a handful of rows, each by its own index."""
@@ -146,11 +149,11 @@ def _listed(row: asyncpg.Record) -> ListedVoucher:
     )
 
 
-async def search(db: Db, query: VoucherQuery, today: date) -> list[ListedVoucher]:
+async def search(db: Db, query: VoucherQuery, today: date) -> list[Listed]:
     sql, args = search_sql(query, today)
-    return [_listed(r) for r in await db.fetch(sql, *args)]
+    return [(_listed(r), facts_of_row(r, today)) for r in await db.fetch(sql, *args)]
 
 
-async def listed_voucher(db: Db, code: str) -> ListedVoucher | None:
+async def listed_voucher(db: Db, code: str, today: date) -> Listed | None:
     row = await db.fetchrow(f"{_COLUMNS} FROM vouchers v{_JOIN} WHERE v.code = $1", code)
-    return _listed(row) if row is not None else None
+    return (_listed(row), facts_of_row(row, today)) if row is not None else None

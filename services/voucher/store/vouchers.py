@@ -181,17 +181,40 @@ async def record_redemption_conflict(
         )
 
 
-_FACTS = (
-    "SELECT o.merchant_order_no, o.source, o.deduction_status, o.points_deducted,"
-    " o.order_status, s.state AS saga_state, v.codes, v.statuses, v.valid_tos,"
+ORDER_FACTS = (
+    "o.source AS order_source, o.deduction_status, o.points_deducted, o.order_status,"
+    " s.state AS saga_state, f.codes, f.statuses, f.valid_tos,"
     " ARRAY(SELECT p.code FROM operations p WHERE p.type = 'void' AND p.status = 'pending'"
-    "  AND p.code = ANY (v.codes)) AS voiding"
-    " FROM orders o LEFT JOIN reversal_sagas s ON s.merchant_order_no = o.merchant_order_no"
+    "  AND p.code = ANY (f.codes)) AS voiding"
+)
+"""The columns of an order's facts (:func:`facts_of_row`), for a statement that joins the
+order as ``o`` and :data:`ORDER_FACTS_JOIN`."""
+ORDER_FACTS_JOIN = (
+    " LEFT JOIN reversal_sagas s ON s.merchant_order_no = o.merchant_order_no"
     " CROSS JOIN LATERAL (SELECT array_agg(code ORDER BY code) AS codes,"
     "  array_agg(status ORDER BY code) AS statuses, array_agg(valid_to ORDER BY code) AS valid_tos"
-    "  FROM vouchers WHERE merchant_order_no = o.merchant_order_no) v"
+    "  FROM vouchers WHERE merchant_order_no = o.merchant_order_no) f"
+)
+_FACTS = (
+    f"SELECT o.merchant_order_no, {ORDER_FACTS} FROM orders o{ORDER_FACTS_JOIN}"
     " WHERE o.merchant_order_no = ANY ($1::text[])"
 )
+
+
+def facts_of_row(row: asyncpg.Record, today: date) -> OrderFacts:
+    """The order's facts from a row carrying the :data:`ORDER_FACTS` columns."""
+    return OrderFacts(
+        source=row["order_source"],
+        deduction_status=row["deduction_status"],
+        points=row["points_deducted"],
+        order_status=row["order_status"],
+        statuses=_statuses(
+            zip(row["codes"] or [], row["statuses"] or [], row["valid_tos"] or [], strict=True),
+            today,
+        ),
+        voiding=frozenset(row["voiding"]),
+        saga=SagaState(row["saga_state"]) if row["saga_state"] else None,
+    )
 
 
 async def order_facts(
@@ -203,21 +226,7 @@ async def order_facts(
     sees what it will change; a view reads the same to offer only what would pass.
     """
     rows = await conn.fetch(_FACTS, list(order_nos))
-    return {
-        r["merchant_order_no"]: OrderFacts(
-            source=r["source"],
-            deduction_status=r["deduction_status"],
-            points=r["points_deducted"],
-            order_status=r["order_status"],
-            statuses=_statuses(
-                zip(r["codes"] or [], r["statuses"] or [], r["valid_tos"] or [], strict=True),
-                today,
-            ),
-            voiding=frozenset(r["voiding"]),
-            saga=SagaState(r["saga_state"]) if r["saga_state"] else None,
-        )
-        for r in rows
-    }
+    return {r["merchant_order_no"]: facts_of_row(r, today) for r in rows}
 
 
 def _statuses(vouchers: Iterable[tuple[str, str, date]], today: date) -> dict[str, VoucherStatus]:

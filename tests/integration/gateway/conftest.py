@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import SecretStr
 
 from services.gateway.app import create_app
@@ -27,6 +27,9 @@ from shared.settings import SERVICES, Settings
 from tests.infra import Infra
 from tests.serving import serving
 
+RAW_ANSWER = '{"items": [ {"name": "\\u674e", "phone": "138****8000"} ], "next_cursor": null}'
+"""Written as no JSON encoder in the gateway would write it (spaces, an escaped character):
+an answer decoded and encoded again on its way would not keep these bytes."""
 DEMO_PASSWORD = "demo-password-for-tests"
 INTERNAL_SECRET = "internal-secret-for-tests-" + "y" * 40
 INTERNAL_KEY = INTERNAL_SECRET.encode()
@@ -54,7 +57,7 @@ class StandIn:
             return {"service": self.name, "status": "ok"}
 
         @app.api_route("/{path:path}", methods=["GET", "POST", "PUT"])
-        async def anything(path: str, request: Request) -> JSONResponse:
+        async def anything(path: str, request: Request) -> Response:
             body = await request.json() if await request.body() else None
             try:  # what the gateway vouched for, as a real service would check it
                 token = request.headers.get(INTERNAL_TOKEN_HEADER)
@@ -80,6 +83,12 @@ class StandIn:
                 return JSONResponse({"code": "internal", "message": "boom"}, status_code=500)
             if code.startswith("MISSING"):
                 return JSONResponse({"code": "voucher_not_found", "message": "no"}, 404)
+            asked = code or request.query_params.get("code", "")
+            if asked.startswith("RAW"):  # RAW503: the same bytes, shedding load
+                status = 503 if asked == "RAW503" else 200
+                return Response(RAW_ANSWER.encode(), status, media_type="application/json")
+            if asked.startswith("TEXT"):
+                return PlainTextResponse("not json")
             if code.startswith("USED"):
                 return JSONResponse({"code": "not_available", "message": "used"}, 409)
             if request.method == "POST":

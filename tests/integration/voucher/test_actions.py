@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from services.voucher.api.views import WARM_UP_FILTERS, list_vouchers
+from services.voucher.domain.query import parse_query
 from tests.infra import eventually
 from tests.integration.voucher.conftest import Voucher
 from tests.integration.voucher.test_reversal import order, reverse
@@ -84,3 +86,51 @@ async def test_roles_that_may_not_void_see_no_buttons_and_are_refused(
     assert refused(await void(voucher, code, **OPS), 403, "role_required")
     assert refused(await reverse(voucher, order_no, **OPS), 403, "role_required")
     assert await actions(voucher, code) == ["void", "reverse"]  # nothing happened
+
+
+class _Statements:
+    """A pool that counts the statements run through it and lends no connection."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool, self.count = pool, 0
+
+    async def fetch(self, sql: str, *args: Any) -> Any:
+        self.count += 1
+        return await self.pool.fetch(sql, *args)
+
+    def acquire(self) -> Any:
+        raise AssertionError("a second statement on a connection of its own")
+
+
+async def test_a_page_and_its_orders_facts_are_one_statement(voucher: Voucher, ids) -> None:
+    """One round trip a search: the action flags' order facts come with the page's rows."""
+    _, codes = await order(voucher, ids, "S1", "S2")
+    settings, deps = voucher.settings, voucher.app.state.deps
+    counted = _Statements(voucher.pool)
+    query = parse_query({"code": codes[1]}, settings.tz)
+    page = await list_vouchers(counted, query, frozenset({"agent"}), deps.today(), settings.tz)
+    assert counted.count == 1
+    assert [(i.code, i.actions) for i in page.items] == [(codes[1], ["void", "reverse"])]
+
+
+async def test_the_service_starts_with_every_pooled_connection_open_and_searched(
+    voucher: Voucher,
+) -> None:
+    """Agents' first searches do not open connections or prepare statements: start-up did."""
+    pool = voucher.pool
+    assert pool.get_size() == pool.get_max_size()
+    idle = [await pool.acquire() for _ in range(pool.get_idle_size())]
+    try:
+        shapes = [
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%f.valid_tos%'"
+            )
+            for conn in idle
+        ]
+    finally:
+        for conn in idle:
+            await pool.release(conn)
+    # the statuses used and voided share a statement; a consumer may have held a connection
+    # during the warm-up (and the listeners hold theirs)
+    warmed = [n for n in shapes if n >= len(WARM_UP_FILTERS) - 1]
+    assert len(warmed) >= pool.get_max_size() - 3, shapes

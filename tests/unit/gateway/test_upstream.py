@@ -93,3 +93,27 @@ async def test_the_path_and_query_go_out_as_they_came(client: aiohttp.ClientSess
     # the token is made for the path the service sees: decoded, without the query
     verifier = InternalVerifier(KEY, "voucher")
     assert verifier.verify(body["token"], "GET", "/vouchers/A B/1").actor is None
+
+
+async def test_a_json_answer_asked_as_is_comes_back_as_its_bytes(
+    client: aiohttp.ClientSession,
+) -> None:
+    server = await asyncio.start_server(_echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        answer = await upstreams(client, port).call(
+            "voucher",
+            "GET",
+            "/vouchers",
+            query="",
+            body=None,
+            actor=None,
+            idempotency_key=None,
+            as_is=True,
+        )
+    finally:
+        server.close()
+    assert answer.body is None and answer.raw is not None
+    assert answer.raw.startswith(b'{"target": "/vouchers", "token": "')
+    sent = answer.response()
+    assert (sent.body, sent.headers["content-type"]) == (answer.raw, "application/json")
