@@ -59,7 +59,8 @@ def dead_letters(runtime: ConsumerRuntime) -> Iterator[list[str]]:
 
     By id, not by the runtime's count: the service's own consumer runs beside the test and
     may dead-letter another test's message (one consumer reads all the service's topics)
-    at the same moment, and a count would take it for one of this batch's."""
+    at the same moment: a count would take it for one of this batch's, and a test compares
+    only the ids of its own batch."""
     seen: list[str] = []
     original = runtime.dead_letter
 

@@ -41,7 +41,8 @@ async def test_an_undeliverable_notice_replays_no_batch_mate(
         sent = await apply_one_batch(runtime, NAME, requests)
 
     assert replayed(caplog, NAME)
-    assert dead == [sent[1]]  # the unknown template alone
+    # of this batch (the service's own consumer may dead-letter another test's message meanwhile)
+    assert [d for d in dead if d in sent] == [sent[1]]  # the unknown template alone
     rows = await alone.pool.fetch(
         "SELECT dedupe_key, body FROM inbox_messages WHERE dedupe_key = ANY($1)",
         [r["dedupe_key"] for r in requests],

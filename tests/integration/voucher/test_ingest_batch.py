@@ -37,7 +37,8 @@ async def test_an_order_with_a_taken_code_replays_no_batch_mate(
         sent = await apply_one_batch(runtime, NAME, orders)
 
     assert replayed(caplog, NAME)
-    assert dead == [sent[1]]  # the order holding the taken code, alone
+    # of this batch (the service's own consumer may dead-letter another test's message meanwhile)
+    assert [d for d in dead if d in sent] == [sent[1]]  # the order holding the taken code, alone
     rows = await voucher.pool.fetch(
         "SELECT merchant_order_no, code FROM vouchers WHERE merchant_order_no = ANY($1)",
         [o["merchant_order_no"] for o in orders],
