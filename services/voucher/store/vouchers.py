@@ -181,11 +181,12 @@ async def record_redemption_conflict(
         )
 
 
+_PENDING_VOIDS = "operations p WHERE p.type = 'void' AND p.status = 'pending'"
+"""A voucher being voided: its void operation still pending (the facts' ``voiding``)."""
 ORDER_FACTS = (
     "o.source AS order_source, o.deduction_status, o.points_deducted, o.order_status,"
     " s.state AS saga_state, f.codes, f.statuses, f.valid_tos,"
-    " ARRAY(SELECT p.code FROM operations p WHERE p.type = 'void' AND p.status = 'pending'"
-    "  AND p.code = ANY (f.codes)) AS voiding"
+    f" ARRAY(SELECT p.code FROM {_PENDING_VOIDS} AND p.code = ANY (f.codes)) AS voiding"
 )
 """The columns of an order's facts (:func:`facts_of_row`), for a statement that joins the
 order as ``o`` and :data:`ORDER_FACTS_JOIN`."""
@@ -242,8 +243,7 @@ async def lock_vouchers_with_facts(
     :func:`facts_of_order` would read, from the rows the command has just locked."""
     rows = await conn.fetch(
         "SELECT v.code, v.merchant_order_no, v.status, v.valid_to,"
-        " EXISTS (SELECT 1 FROM operations p WHERE p.type = 'void' AND p.status = 'pending'"
-        "  AND p.code = v.code) AS voiding"
+        f" EXISTS (SELECT 1 FROM {_PENDING_VOIDS} AND p.code = v.code) AS voiding"
         " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v",
         order.merchant_order_no,
     )
