@@ -7,7 +7,12 @@ from collections.abc import Collection
 
 from opentelemetry.trace import SpanKind
 
-from services.points.adapters.provider import PointsProvider, RefundOrder, RefundRefused
+from services.points.adapters.provider import (
+    NoAnswer,
+    PointsProvider,
+    RefundOrder,
+    RefundRefused,
+)
 from services.points.domain.refunds import (
     NextStep,
     PointRefund,
@@ -102,6 +107,8 @@ async def _ask(provider: PointsProvider, request: RefundRequest) -> ProviderAnsw
         except RefundRefused as refused:
             span.set_attribute("kefu.refund.refused", str(refused))
             return ProviderAnswer(applied=False, failure=str(refused))
+        except Exception as exc:
+            raise NoAnswer(f"the points provider gave no answer: {exc!r}") from exc
         span.set_attribute("kefu.refund.applied_now", receipt.applied_now)
         return ProviderAnswer(applied=True)
 

@@ -319,7 +319,8 @@ class _Asked:
     async def refund(self, order: RefundOrder) -> Any:
         self.calls[order.refund_id] += 1
         if order.refund_id == self.away:
-            raise RuntimeError("the points provider did not answer")
+            # a socket's error: the provider away, not our database
+            raise ConnectionRefusedError("the points provider did not answer")
         return await self.provider.refund(order)
 
     async def account(self, user_id: str, limit: int) -> Any:
