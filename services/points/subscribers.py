@@ -12,12 +12,7 @@ from services.points.deps import Deps
 from services.points.domain.refunds import RefundRequest
 from services.points.handlers import refunds
 from shared.contracts import POINTS_REVERSAL_REQUESTED, PointsReversalRequested
-from shared.messaging.consumer import (
-    Envelope,
-    Subscription,
-    Unsettled,
-    one_by_one,
-)
+from shared.messaging.consumer import DATABASE_AWAY, Envelope, Subscription, Unsettled
 from shared.telemetry import continuing
 
 
@@ -45,14 +40,24 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def on_reversal_requests(
         conn: asyncpg.Connection, envs: list[Envelope[PointsReversalRequested]]
     ) -> list[Unsettled[PointsReversalRequested]]:
-        # Requests that arrived together share one transaction, each in its own trace and
-        # savepoint: one that fails is parked alone, and the provider is not asked again
-        # for its batch-mates (it would answer "applied", but a call is a call).
-        async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]) -> None:
+        # Requests that arrived together share one transaction and its few statements
+        # (their refunds locked, read and written at once), each settled in its own trace:
+        # one that fails wrote nothing and is parked alone, and the provider is not asked
+        # again for its batch-mates (it would answer "applied", but a call is a call).
+        batch = await refunds.RefundBatch.open(
+            deps.within(conn), [env.payload.refund_id for env in envs]
+        )
+        unsettled: list[Unsettled[PointsReversalRequested]] = []
+        for env in envs:
             with continuing(env.meta.traceparent, "points refund request"):
-                await refund(conn, env)
-
-        return await one_by_one(conn, envs, one)
+                try:
+                    await batch.refund(refund_request_of(env, deps.clock), deps.provider)
+                except DATABASE_AWAY:
+                    raise
+                except Exception as exc:
+                    unsettled.append(Unsettled(env, exc))
+        await batch.save()
+        return unsettled
 
     return [
         Subscription(

@@ -16,13 +16,7 @@ from shared.contracts import (
     VoucherIssued,
     VoucherRedeemed,
 )
-from shared.messaging.consumer import (
-    Envelope,
-    Subscription,
-    Unsettled,
-    one_by_one,
-)
-from shared.telemetry import continuing
+from shared.messaging.consumer import Envelope, Subscription
 
 ISSUED_BATCH = 1000
 """Exchanges stored per transaction under a backlog. Measured (bench.ingest, runs
@@ -48,18 +42,6 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     ) -> None:
         await reversal.apply_points_result(deps.within(conn), env.payload)
 
-    async def on_points_results(
-        conn: asyncpg.Connection, envs: list[Envelope[PointsReversalResult]]
-    ) -> list[Unsettled[PointsReversalResult]]:
-        # under load: one transaction for the answers that arrived together, each still
-        # recorded in its own reversal's trace, and in its own savepoint: one that fails
-        # is parked alone while its batch-mates' sagas move on
-        async def one(conn: asyncpg.Connection, env: Envelope[PointsReversalResult]) -> None:
-            with continuing(env.meta.traceparent, "apply points result"):
-                await reversal.apply_points_result(deps.within(conn), env.payload)
-
-        return await one_by_one(conn, envs, one)
-
     return [
         Subscription(
             VOUCHER_ISSUED,
@@ -75,6 +57,9 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             POINTS_REVERSAL_RESULT,
             on_points_result,
             "voucher.points_result",
-            batch_handler=on_points_results,
+            # under load: the answers that arrived together in one transaction, each in
+            # its own reversal's trace; one that fails is parked alone while its
+            # batch-mates' sagas move on
+            together=True,
         ),
     ]

@@ -14,14 +14,20 @@ For every message a subscriber receives:
 * if even parking fails (database away), the batch is nacked after a pause and
   Kafka redelivers it: no offset is committed for work that did not happen.
 
-Subscriptions with a ``batch_handler`` apply a whole batch in one transaction
-for throughput. A batch handler whose messages have outside effects (a provider
-called) settles each message on its own (:func:`one_by_one`, a savepoint each) and
-returns the ones it could not settle, with why: the batch commits its batch-mates'
-effects, and only those are parked or dead-lettered, so a provider call that happened
-is never made again because of another message. A batch handler that raises is
-rolled back whole and its messages applied one at a time (right for effects that are
-only in this database, which the rollback undid).
+Messages that arrive together share one transaction, for throughput:
+
+* a subscription marked ``together`` runs its ``handler`` for each message of the batch
+  one after another, each in its own trace, without a savepoint each (a savepoint is two
+  round trips and a subtransaction per message, and most batches fail nowhere); when one
+  raises, the transaction is rolled back and the batch run again with a savepoint each
+  (:func:`one_by_one`), so only that message is parked or dead-lettered. Its effects
+  must all be in this database, which the rollback undid;
+* a ``batch_handler`` applies the whole batch itself and returns the messages it could
+  not settle, with why: the batch commits its batch-mates' effects, and only those are
+  parked or dead-lettered. A handler whose messages have outside effects (a provider
+  called) settles each message's failure itself, so a provider call that happened is
+  not made again because of another message. A batch handler that raises is rolled
+  back whole and its messages applied one at a time, as after a crash.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -118,6 +125,21 @@ async def one_by_one(
     return unsettled
 
 
+class _Spoiled(Exception):
+    """A message of a batch run without savepoints raised (its cause): the batch's
+    transaction is rolled back whole."""
+
+
+async def _together(apply: Handler[M], conn: Conn, envelopes: Sequence[Envelope[M]]) -> None:
+    for env in envelopes:
+        try:
+            await apply(conn, env)
+        except DATABASE_AWAY:
+            raise
+        except Exception as exc:
+            raise _Spoiled() from exc
+
+
 @dataclass(frozen=True)
 class Subscription(Generic[M]):
     topic: Topic[M]
@@ -131,6 +153,10 @@ class Subscription(Generic[M]):
     shared.messaging.subscribe.members says who reads what). With two, one parses its
     batch while the other's is in PostgreSQL (each owns whole partitions, so per-key order
     holds). For high-volume ingest topics."""
+    together: bool = False
+    """A batch of two or more: ``handler`` for each message in one transaction, with no
+    savepoint each unless one fails (the module's docstring). Ignored with a
+    ``batch_handler``."""
     batch_size: int | None = None
     """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
     large as the backlog, so a larger bound costs no latency when traffic is light."""
@@ -188,7 +214,7 @@ class ConsumerRuntime:
                 observed.processed(sub.topic.name, self.group_of(sub), "dlq", started)
         if not envelopes:
             return
-        if sub.batch_handler is not None and len(envelopes) > 1:
+        if (sub.batch_handler is not None or sub.together) and len(envelopes) > 1:
             try:
                 unsettled = await self._apply_batch(sub, envelopes)
             except Exception as exc:  # one bad message spoils the batch: isolate it
@@ -221,7 +247,35 @@ class ConsumerRuntime:
         self, sub: Subscription[Any], envelopes: list[Envelope[Any]]
     ) -> list[Unsettled[Any]]:
         """Apply the batch in one transaction; return the messages its handler left."""
-        assert sub.batch_handler is not None
+        if sub.batch_handler is not None:
+            return await self._in_batch(sub, envelopes, sub.batch_handler)
+        traced = self._traced(sub)
+        try:
+            return await self._in_batch(sub, envelopes, functools.partial(_together, traced))
+        except _Spoiled as spoiled:
+            log.info(
+                "a message of a batch failed; the batch again with a savepoint each",
+                extra={"fields": {"consumer": sub.name, "error": repr(spoiled.__cause__)}},
+            )
+        return await self._in_batch(sub, envelopes, lambda c, es: one_by_one(c, es, traced))
+
+    def _traced(self, sub: Subscription[M]) -> Handler[M]:
+        """``sub.handler`` in the message's own trace (one message of a batch)."""
+
+        async def traced(conn: Conn, env: Envelope[M]) -> None:
+            with self._span(sub, parent=env):
+                await sub.handler(conn, env)
+
+        return traced
+
+    async def _in_batch(
+        self,
+        sub: Subscription[Any],
+        envelopes: list[Envelope[Any]],
+        apply: BatchHandler[Any],
+    ) -> list[Unsettled[Any]]:
+        """Claim the batch's ids and ``apply`` the new ones, in one transaction; return the
+        messages ``apply`` left."""
         links = [
             Link(trace.get_current_span(context_from(e.meta.carrier)).get_span_context())
             for e in envelopes[:32]
@@ -236,7 +290,7 @@ class ConsumerRuntime:
                 unique = list({e.meta.id: e for e in reversed(fresh)}.values())[::-1]
                 unsettled: list[Unsettled[Any]] = []
                 if unique:
-                    unsettled = list(await sub.batch_handler(conn, unique) or ())
+                    unsettled = list(await apply(conn, unique) or ())
                 if unsettled:  # not applied: their ids must not be recorded as seen
                     await inbox.release(conn, sub.name, [u.envelope.meta.id for u in unsettled])
         group = self.group_of(sub)

@@ -44,6 +44,13 @@ class RefundRefused(Exception):
     """The provider answered no: a business answer, reported back rather than retried."""
 
 
+class NoAnswer(Exception):
+    """The provider's answer is unknown (it timed out, or could not be reached): the refund
+    is asked again later with the same ``refund_id``. Not an ``OSError``, which the consumer
+    runtime takes for our own database being away (its batch delivered again, the provider
+    asked again for every message of it)."""
+
+
 @dataclass(frozen=True)
 class Movement:
     refund_id: str | None

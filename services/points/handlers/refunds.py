@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from opentelemetry.trace import SpanKind
 
-from services.points.adapters.provider import PointsProvider, RefundOrder, RefundRefused
+from services.points.adapters.provider import (
+    NoAnswer,
+    PointsProvider,
+    RefundOrder,
+    RefundRefused,
+)
 from services.points.domain.refunds import (
     NextStep,
     PointRefund,
@@ -33,27 +39,58 @@ async def refund_points(
     it, or the parked retry runs it) and the provider, idempotent on ``refund_id``,
     answers "applied" without moving points a second time.
     """
-    conn = uow.conn
-    await store.lock_refund(conn, request.refund_id)
-    refund = await store.get_refund(conn, request.refund_id)
-    if next_step(refund, request) is NextStep.ASK_PROVIDER:
-        answer = await _ask(provider, request)
-        refund = settle(refund, request, answer, uow.now())
-        await store.save_refund(conn, refund)
-        log.info(
-            "points refund settled",
-            extra={
-                "fields": {
-                    "refund_id": refund.refund_id,
-                    "status": refund.status,
-                    "failure": refund.failure,
-                    "attempt": request.attempt,
-                }
-            },
-        )
-    assert refund is not None
-    await uow.publish(POINTS_REVERSAL_RESULT, result_of(refund, request.attempt))
+    batch = await RefundBatch.open(uow, [request.refund_id])
+    refund = await batch.refund(request, provider)
+    await batch.save()
     return refund
+
+
+class RefundBatch:
+    """Refund requests that arrived together, in one transaction: their refunds locked and
+    read at once, each request settled in turn (:meth:`refund`, the provider asked where it
+    must be), the refunds written at once (:meth:`save`).
+
+    A request that breaks a rule, or whose provider call fails, raises from :meth:`refund`
+    having written nothing, so its batch-mates go on in the same transaction: no savepoint
+    is needed, and no provider call is made again because of another request. Two requests
+    for one refund id are settled in order, the second seeing what the first made of it.
+    """
+
+    def __init__(self, uow: UnitOfWork, known: dict[str, PointRefund]) -> None:
+        self._uow = uow
+        self._known = known
+        self._settled: dict[str, PointRefund] = {}
+
+    @classmethod
+    async def open(cls, uow: UnitOfWork, refund_ids: Collection[str]) -> RefundBatch:
+        await store.lock_refunds(uow.conn, refund_ids)
+        return cls(uow, await store.get_refunds(uow.conn, refund_ids))
+
+    async def refund(self, request: RefundRequest, provider: PointsProvider) -> PointRefund:
+        """Settle one request (its refund id locked by :meth:`open`) and queue its answer."""
+        refund = self._known.get(request.refund_id)
+        if next_step(refund, request) is NextStep.ASK_PROVIDER:
+            answer = await _ask(provider, request)
+            refund = settle(refund, request, answer, self._uow.now())
+            self._known[refund.refund_id] = self._settled[refund.refund_id] = refund
+            log.info(
+                "points refund settled",
+                extra={
+                    "fields": {
+                        "refund_id": refund.refund_id,
+                        "status": refund.status,
+                        "failure": refund.failure,
+                        "attempt": request.attempt,
+                    }
+                },
+            )
+        assert refund is not None
+        await self._uow.publish(POINTS_REVERSAL_RESULT, result_of(refund, request.attempt))
+        return refund
+
+    async def save(self) -> None:
+        """Write what the provider's answers made of the refunds."""
+        await store.save_refunds(self._uow.conn, list(self._settled.values()))
 
 
 async def _ask(provider: PointsProvider, request: RefundRequest) -> ProviderAnswer:
@@ -70,6 +107,8 @@ async def _ask(provider: PointsProvider, request: RefundRequest) -> ProviderAnsw
         except RefundRefused as refused:
             span.set_attribute("kefu.refund.refused", str(refused))
             return ProviderAnswer(applied=False, failure=str(refused))
+        except Exception as exc:
+            raise NoAnswer(f"the points provider gave no answer: {exc!r}") from exc
         span.set_attribute("kefu.refund.applied_now", receipt.applied_now)
         return ProviderAnswer(applied=True)
 

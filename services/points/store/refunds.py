@@ -1,6 +1,11 @@
-"""The asyncpg queries of the points gateway's own records (``point_refunds``)."""
+"""The asyncpg queries of the points gateway's own records (``point_refunds``).
+
+Each takes the refund ids of a batch of requests at once: one statement for a batch.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Collection, Sequence
 
 import asyncpg
 
@@ -10,27 +15,53 @@ _COLUMNS = (
     "refund_id, merchant_order_no, user_id, points, status, failure, provider_calls,"
     " last_attempt, reason, requested_by, requested_at, completed_at"
 )
+_ROWS = (
+    "unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],"
+    " $7::integer[], $8::integer[], $9::text[], $10::text[], $11::timestamptz[],"
+    " $12::timestamptz[])"
+)
+"""The rows to save, a column an array, in ``_COLUMNS``' order."""
 
 
-async def lock_refund(conn: asyncpg.Connection, refund_id: str) -> None:
-    """Serialise work on one refund id until the transaction ends, whether or not it has a row."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", refund_id)
-
-
-async def get_refund(conn: asyncpg.Connection, refund_id: str) -> PointRefund | None:
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM point_refunds WHERE refund_id = $1", refund_id
+async def lock_refunds(conn: asyncpg.Connection, refund_ids: Collection[str]) -> None:
+    """Serialise work on these refund ids until the transaction ends, whether or not they
+    have a row. Taken in the order of their keys, so two batches never wait on each other
+    in a circle."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(id, 0) AS k"
+        " FROM unnest($1::text[]) AS id ORDER BY k) AS keys",
+        list(refund_ids),
     )
-    return PointRefund(**dict(row)) if row is not None else None
 
 
-async def save_refund(conn: asyncpg.Connection, refund: PointRefund) -> None:
+async def get_refunds(
+    conn: asyncpg.Connection, refund_ids: Collection[str]
+) -> dict[str, PointRefund]:
+    """The refunds of these ids that have a row (read after :func:`lock_refunds`, in a
+    statement of its own: its snapshot then sees what the lock's last holder committed)."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM point_refunds WHERE refund_id = ANY($1::text[])",
+        list(refund_ids),
+    )
+    return {r["refund_id"]: PointRefund(**dict(r)) for r in rows}
+
+
+async def save_refunds(conn: asyncpg.Connection, refunds: Sequence[PointRefund]) -> None:
+    """Write these refunds (one per refund id), new or updated."""
+    if not refunds:
+        return
     await conn.execute(
         f"INSERT INTO point_refunds ({_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        f" SELECT * FROM {_ROWS}"
         " ON CONFLICT (refund_id) DO UPDATE SET status = excluded.status,"
         " failure = excluded.failure, provider_calls = excluded.provider_calls,"
         " last_attempt = excluded.last_attempt, completed_at = excluded.completed_at",
+        *(list(column) for column in zip(*(_values(r) for r in refunds), strict=True)),
+    )
+
+
+def _values(refund: PointRefund) -> tuple[object, ...]:
+    return (
         refund.refund_id,
         refund.merchant_order_no,
         refund.user_id,

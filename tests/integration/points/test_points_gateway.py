@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +18,13 @@ import pytest
 from services.points.adapters.provider import RefundOrder, RefundRefused, SandboxBubbleProvider
 from services.points.domain.refunds import RefundRequest
 from services.points.handlers.refunds import refund_points
+from services.points.subscribers import subscriptions
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
+from shared.messaging.consumer import ConsumerRuntime, Subscription
 from tests.infra import eventually
 from tests.integration.points.conftest import PointsGateway, ids
 from tests.kafka import consumed
+from tests.statements import Recorded
 
 pytestmark = pytest.mark.integration
 
@@ -302,3 +307,110 @@ async def test_a_refused_request_does_not_make_the_provider_asked_again_for_its_
         [refund_id for refund_id, _, _ in fresh],
     )
     assert {r["refund_id"]: r["attempts"] for r in asked} == {f[0]: 1 for f in fresh}
+
+
+class _Asked:
+    """The provider, counting the calls per refund id; ``away``: a refund id whose call
+    fails with no answer (the provider unreachable)."""
+
+    def __init__(self, provider: Any, away: str = "") -> None:
+        self.provider, self.away, self.calls = provider, away, Counter[str]()
+
+    async def refund(self, order: RefundOrder) -> Any:
+        self.calls[order.refund_id] += 1
+        if order.refund_id == self.away:
+            # a socket's error: the provider away, not our database
+            raise ConnectionRefusedError("the points provider did not answer")
+        return await self.provider.refund(order)
+
+    async def account(self, user_id: str, limit: int) -> Any:
+        return await self.provider.account(user_id, limit)
+
+
+def _batch_runtime(
+    points: PointsGateway, provider: _Asked
+) -> tuple[ConsumerRuntime, Recorded, Subscription[Any]]:
+    """The points subscription in a runtime of its own whose statements are recorded, under
+    a consumer name of its own (the service's parked retries leave its messages alone)."""
+    deps = replace(points.app.state.deps, provider=provider)
+    recorded = Recorded(deps.pool)
+    runtime = ConsumerRuntime("points", recorded, points.producer, points.settings)
+    [sub] = subscriptions(deps)
+    sub = replace(sub, name=f"points.batch-test-{uuid.uuid4().hex[:8]}")
+    runtime.add(sub)
+    return runtime, recorded, sub
+
+
+def _requests(*asked: tuple[str, str, str, int]) -> list[Any]:
+    return [
+        consumed(
+            POINTS_REVERSAL_REQUESTED.name,
+            {
+                "refund_id": refund_id,
+                "merchant_order_no": order,
+                "user_id": user,
+                "points": pts,
+                "source": "bubble",
+                "reason": "customer asked",
+                "requested_by": "agent",
+                "attempt": 1,
+            },
+            key=order,
+            offset=20_000 + i,
+            ce_type=POINTS_REVERSAL_REQUESTED.ce_type,
+        )
+        for i, (refund_id, order, user, pts) in enumerate(asked)
+    ]
+
+
+async def test_a_batch_of_requests_is_a_few_statements_in_all_and_one_provider_call_each(
+    points: PointsGateway,
+) -> None:
+    provider = _Asked(points.app.state.deps.provider)
+    runtime, recorded, sub = _batch_runtime(points, provider)
+    fresh = [ids() for _ in range(4)]
+    records = _requests(*((r, o, f"U{u}", 10) for r, o, u in fresh))
+    await runtime.process(sub, [*records, records[0]])  # the first one delivered twice
+    for refund_id, _, _ in fresh:
+        [answer] = await points.results.wait(refund_id, 1)
+        assert answer["status"] == "succeeded"
+    assert provider.calls == {refund_id: 1 for refund_id, _, _ in fresh}
+    assert recorded.savepoints() == 0
+    # begin, the inbox claim, the refunds locked, read, an answer each, the refunds
+    # written, commit (the provider's calls are the outside world's, on its own connection)
+    assert len(recorded.statements) == 6 + 4, recorded.statements
+
+
+async def test_a_request_failing_in_a_batch_is_settled_alone_and_its_mates_asked_once(
+    points: PointsGateway,
+) -> None:
+    done_id, done_order, u = ids()
+    await points.request_refund(
+        refund_id=done_id, merchant_order_no=done_order, user_id=f"U{u}", points=100
+    )
+    await points.results.wait(done_id, 1)
+    (a, a_order, ua), (away, away_order, uw), (b, b_order, ub), (no, no_order, un) = (
+        ids() for _ in range(4)
+    )
+    provider = _Asked(points.app.state.deps.provider, away=away)
+    runtime, recorded, sub = _batch_runtime(points, provider)
+    records = _requests(
+        (a, a_order, f"U{ua}", 10),
+        (away, away_order, f"U{uw}", 10),  # the provider does not answer
+        (done_id, done_order, f"U{u}", 999),  # another amount for a refund id: a conflict
+        (b, b_order, f"U{ub}", 10),
+        (no, no_order, f"FAILPTS{un}", 10),  # refused: an answer, not a failure
+    )
+    await runtime.process(sub, records)
+    assert [x["status"] for x in await points.results.wait(a, 1)] == ["succeeded"]
+    assert [x["status"] for x in await points.results.wait(b, 1)] == ["succeeded"]
+    assert [x["status"] for x in await points.results.wait(no, 1)] == ["failed"]
+    assert await _read_dlq(points, {records[2].ce_id}) == {records[2].ce_id: "refund_conflict"}
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    parked = await pool.fetch("SELECT ce_id FROM parked_messages WHERE consumer = $1", sub.name)
+    assert [r["ce_id"] for r in parked] == [records[1].ce_id]
+    seen = await pool.fetch("SELECT ce_id FROM inbox WHERE consumer = $1", sub.name)
+    assert {r["ce_id"] for r in seen} == {records[i].ce_id for i in (0, 3, 4)}
+    assert provider.calls == {a: 1, away: 1, b: 1, no: 1}  # never again for a batch-mate
+    assert recorded.savepoints() == 0
+    assert points.results.of(away) == [] and len(points.results.of(done_id)) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,12 +18,15 @@ from pydantic import Field
 from shared.contracts import Contract, Topic
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
-from shared.messaging.consumer import Envelope, Subscription, one_by_one
+from shared.messaging.consumer import ConsumerRuntime, Envelope, Subscription, one_by_one
 from shared.messaging.kafka import client_options
 from shared.messaging.outbox import OutboxRelay, enqueue
 from shared.platform import Platform
 from shared.settings import Settings
+from shared.telemetry import current_trace_id
 from tests.infra import eventually as until
+from tests.kafka import consumed
+from tests.statements import Recorded
 
 pytestmark = pytest.mark.integration
 
@@ -209,6 +213,94 @@ async def test_a_batch_settled_one_by_one_parks_only_the_message_that_failed(
         assert await p.pool.fetchval("SELECT count(*) FROM credits") == 5
     finally:
         await p.close()
+
+
+@pytest.fixture
+async def together(
+    settings: Settings, unique: str
+) -> AsyncIterator[tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit]]]:
+    """A runtime of its own (nothing consuming) whose statements are recorded, with a
+    subscription applied ``together``: it credits, records the trace it ran in and the
+    times it ran, refuses "poison-rule" for good and "later" for now."""
+    topic = Topic(f"test.together.{unique}.v1", Credit, key="account", summary="t", producer="t")
+    p = Platform(f"g{unique}", settings, None)
+    await p.open(topics=[topic])
+    await p.pool.execute(
+        "CREATE TABLE credits (account text, trace_id text); CREATE TABLE runs (account text)"
+    )
+
+    async def apply(conn: Any, env: Envelope[Credit]) -> None:
+        await p.pool.execute("INSERT INTO runs VALUES ($1)", env.payload.account)
+        if env.payload.account == "poison-rule":
+            raise DomainError("this account can never be credited", code="account_closed")
+        if env.payload.account == "later":
+            raise RetryLater("gate closed")
+        await conn.execute(
+            "INSERT INTO credits VALUES ($1, $2)", env.payload.account, current_trace_id()
+        )
+
+    recorded = Recorded(p.pool)
+    runtime = ConsumerRuntime(p.service, recorded, p.producer, settings)
+    sub = Subscription(topic, apply, name="together", together=True)
+    runtime.add(sub)
+    try:
+        yield p, runtime, recorded, sub
+    finally:
+        await p.close()
+
+
+def _credits(topic: Topic[Credit], *accounts: str) -> tuple[list[Any], list[str]]:
+    """Records of these accounts' credits as Kafka hands them over, and their trace ids."""
+    traces = [uuid.uuid4().hex for _ in accounts]
+    records = [
+        consumed(
+            topic.name,
+            {"account": account, "cents": 1},
+            key=account,
+            offset=i,
+            ce_type=topic.ce_type,
+            traceparent=f"00-{trace}-b7ad6b7169203331-01",
+        )
+        for i, (account, trace) in enumerate(zip(accounts, traces, strict=True))
+    ]
+    return records, traces
+
+
+async def test_a_batch_applied_together_takes_no_savepoint_and_each_message_keeps_its_trace(
+    together: tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit]],
+) -> None:
+    p, runtime, recorded, sub = together
+    records, traces = _credits(sub.topic, "a", "b", "c", "d")
+    await runtime.process(sub, [*records, records[1]])  # b twice in the batch
+    await runtime.process(sub, records[2:])  # c and d again: seen
+    rows = await p.pool.fetch("SELECT account, trace_id FROM credits ORDER BY account")
+    assert [(r["account"], r["trace_id"]) for r in rows] == list(zip("abcd", traces, strict=True))
+    assert recorded.savepoints() == 0
+    # the first batch: begin, the inbox claim, four credits, commit; the second: begin,
+    # the claim that finds both seen, commit
+    assert len(recorded.statements) == 7 + 3, recorded.statements
+
+
+async def test_a_message_failing_in_a_batch_applied_together_is_settled_alone(
+    together: tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit]],
+) -> None:
+    p, runtime, recorded, sub = together
+    records, _ = _credits(sub.topic, "a", "later", "b", "poison-rule", "c")
+    await runtime.process(sub, records)
+    credited = await p.pool.fetch("SELECT account FROM credits ORDER BY account")
+    assert [r["account"] for r in credited] == ["a", "b", "c"]
+    parked = await p.pool.fetch("SELECT consumer, ce_id FROM parked_messages")
+    assert [(r["consumer"], r["ce_id"]) for r in parked] == [("together", records[1].ce_id)]
+    [letter] = await read_dlq(p.settings, sub.topic.dlq, 1)
+    assert dict(cloudevents.decode(letter.headers))["kefu_dlq_reason"] == "account_closed"
+    seen = await p.pool.fetch("SELECT ce_id FROM inbox WHERE consumer = 'together'")
+    assert {r["ce_id"] for r in seen} == {records[i].ce_id for i in (0, 2, 4)}
+    # the first run stopped at "later" and was rolled back; the second took a savepoint each
+    runs = await p.pool.fetch("SELECT account FROM runs")
+    assert sorted(r["account"] for r in runs) == sorted(
+        ["a", "later", "a", "later", "b", "poison-rule", "c"]
+    )
+    assert recorded.savepoints() == 5
 
 
 async def test_one_consumer_group_reads_every_subscription_of_a_service(
