@@ -51,17 +51,20 @@ from services.voucher.domain.saga import (
 )
 from services.voucher.handlers import idempotency
 from services.voucher.handlers.issuer_calls import void_in_order_at_issuer
-from services.voucher.handlers.notifications import tell_points_refunded
+from services.voucher.handlers.notifications import points_refunded
 from services.voucher.store import operations, sagas, vouchers
 from services.voucher.store.operations import outcome_of, outcome_of_notice
 from shared import metrics
 from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
     POINTS_REVERSAL_REQUESTED,
+    InappRequested,
     PointsReversalRequested,
     PointsReversalResult,
 )
 from shared.http import Actor
 from shared.idempotency import Command
+from shared.messaging.outbox import outgoing
 from shared.telemetry import continuing, current_trace_id, current_traceparent
 from shared.unit_of_work import UnitOfWork
 
@@ -80,26 +83,9 @@ async def start_reversal(
     check(MayOperate(actor.roles), ReasonGiven(reason))
     assert reason is not None
     started_at = asyncio.get_running_loop().time()
-    command = Command("reversal", merchant_order_no, {"reason": reason})
 
     async def start(uow: UnitOfWork) -> Outcome | _Started:
-        conn = uow.conn
-        operation_id = uuid4()
-        replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
-        if replay is not None:
-            return replay
-        order = await vouchers.lock_order(conn, merchant_order_no)
-        if order is None:
-            raise OrderNotFound(f"no order {merchant_order_no}")
-        found = await sagas.of_order(conn, merchant_order_no, lock=True)
-        if found is None:
-            return await _begin(uow, deps, order, operation_id, actor.username, reason.strip())
-        check(OrderNotReversed(order.order_status))
-        await idempotency.rebind(conn, idempotency_key, found.operation_id)
-        if not found.saga.finished:
-            return await outcome_of(conn, found.operation_id)  # already under way: follow it
-        saga_id = await resume(uow, deps, found, actor=actor.username, reason=reason)
-        return _Started(saga_id, found.operation_id, voiding=None)
+        return await _start(uow, deps, merchant_order_no, reason, actor, idempotency_key)
 
     # with the other commands' steps that arrive meanwhile, in one transaction
     started = await deps.steps.run(start)
@@ -108,24 +94,55 @@ async def start_reversal(
     return await run(deps, started.saga_id, started.operation_id, started_at, started.voiding)
 
 
+async def _start(
+    uow: UnitOfWork,
+    deps: Deps,
+    merchant_order_no: str,
+    reason: str,
+    actor: Actor,
+    idempotency_key: str | None,
+) -> Outcome | _Started:
+    """The start's unit of work: the key claimed, the order locked, then its saga begun (or
+    resumed, or followed where one is under way)."""
+    conn = uow.conn
+    operation_id = uuid4()
+    command = Command("reversal", merchant_order_no, {"reason": reason})
+    replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
+    if replay is not None:
+        return replay
+    order = await vouchers.lock_order(conn, merchant_order_no)
+    if order is None:
+        raise OrderNotFound(f"no order {merchant_order_no}")
+    # read once the order's lock is ours (a statement of its own), with its vouchers
+    found, held, facts = await vouchers.lock_saga_and_vouchers(conn, order, deps.today())
+    if found is None:
+        check(*reversal_command_rules(facts))
+        return await _begin(uow, deps, order, held, operation_id, actor.username, reason)
+    check(OrderNotReversed(order.order_status))
+    await idempotency.rebind(conn, idempotency_key, found.operation_id)
+    if not found.saga.finished:
+        return await outcome_of(conn, found.operation_id)  # already under way: follow it
+    saga_id = await resume(uow, deps, found, actor=actor.username, reason=reason)
+    return _Started(saga_id, found.operation_id, voiding=None)
+
+
 async def _begin(
     uow: UnitOfWork,
     deps: Deps,
     order: Order,
+    held: list[Voucher],
     operation_id: UUID,
     actor: str,
     reason: str,
 ) -> _Started:
-    conn = uow.conn
+    """The saga of an order that had none, its rules passed (``held``: its vouchers, locked)."""
     order_no = order.merchant_order_no
-    held, facts = await vouchers.lock_vouchers_with_facts(conn, order, None, deps.today())
-    check(*reversal_command_rules(facts))
     started = ReversalSaga.start(uuid4(), order_no)
     await sagas.insert(  # with its operation, and the order marked reversing
-        conn,
+        uow.conn,
         started,
         operation_id,
-        reason=reason,
+        reason=reason.strip(),
         operator=actor,
         traceparent=current_traceparent(),
         due_in=deps.lease_seconds,
@@ -322,14 +339,13 @@ async def _record_voids(
         failed = saga.voucher_used() if stop.used else saga.void_failed()
         return True, await _conclude(uow, found, failed, stop.detail)
     step_done = saga.vouchers_voided()
-    await sagas.save(
+    request = _refund_request(step_done.after, found, reason=found.reason, by=found.operator)
+    await sagas.save(  # the refund request queued in the step's statement
         conn,
         step_done,
         due_in=deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),
-    )
-    await _request_refund(
-        uow, step_done.after, found, reason=found.reason, requested_by=found.operator
+        sends=outgoing(POINTS_REVERSAL_REQUESTED, request, source=uow.source),
     )
     return True, None
 
@@ -361,18 +377,22 @@ async def _request_refund(
     reason: str,
     requested_by: str,
 ) -> None:
-    await uow.publish(
-        POINTS_REVERSAL_REQUESTED,
-        PointsReversalRequested(
-            refund_id=saga.refund_id,
-            merchant_order_no=saga.merchant_order_no,
-            user_id=found.user_id,
-            source="bubble",
-            points=found.points,
-            reason=reason,
-            requested_by=requested_by,
-            attempt=saga.refund_attempt,
-        ),
+    request = _refund_request(saga, found, reason=reason, by=requested_by)
+    await uow.publish(POINTS_REVERSAL_REQUESTED, request)
+
+
+def _refund_request(
+    saga: ReversalSaga, found: Reversal, *, reason: str, by: str
+) -> PointsReversalRequested:
+    return PointsReversalRequested(
+        refund_id=saga.refund_id,
+        merchant_order_no=saga.merchant_order_no,
+        user_id=found.user_id,
+        source="bubble",
+        points=found.points,
+        reason=reason,
+        requested_by=by,
+        attempt=saga.refund_attempt,
     )
 
 
@@ -398,9 +418,10 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     )
     if step is None:
         return
-    (await _conclude(uow, found, step, detail=result.failure)).count()
-    if step.after.state is SagaState.SUCCEEDED:
-        await tell_points_refunded(uow, step.after, user_id=found.user_id, points=result.points)
+    note = None
+    if step.after.state is SagaState.SUCCEEDED:  # the customer's note, in the same statement
+        note = points_refunded(step.after, user_id=found.user_id, points=result.points)
+    (await _conclude(uow, found, step, detail=result.failure, note=note)).count()
 
 
 @dataclass(frozen=True)
@@ -416,9 +437,14 @@ class _Concluded:
 
 
 async def _conclude(
-    uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None
+    uow: UnitOfWork,
+    found: Reversal,
+    step: Transition,
+    detail: str | None,
+    note: InappRequested | None = None,
 ) -> _Concluded:
-    """A final state for this attempt: the saga, the order, the operation and its records."""
+    """A final state for this attempt: the saga, the order, the operation and its records,
+    and the customer's ``note`` if there is one."""
     conn = uow.conn
     saga = step.after
     succeeded = saga.state is SagaState.SUCCEEDED
@@ -435,5 +461,6 @@ async def _conclude(
         finished=operations.finish_args(
             found.operation_id, saga.operation_status, saga.failure, trace_id=current_trace_id()
         ),
+        sends=outgoing(NOTIFY_INAPP_REQUESTED, note, source=uow.source) if note else None,
     )
     return _Concluded(saga, (datetime.now(UTC) - found.started_at).total_seconds())

@@ -22,7 +22,8 @@ from services.voucher.domain.model import (
     voucher_status,
 )
 from services.voucher.domain.rules import OrderFacts
-from services.voucher.domain.saga import SagaState
+from services.voucher.domain.saga import Reversal, SagaState
+from services.voucher.store import sagas
 from shared.contracts import VoucherIssued
 from shared.db.json_rows import json_rows
 
@@ -235,28 +236,52 @@ def _statuses(vouchers: Iterable[tuple[str, str, date]], today: date) -> dict[st
     return {code: voucher_status(status, valid_to, today) for code, status, valid_to in vouchers}
 
 
-async def lock_vouchers_with_facts(
-    conn: asyncpg.Connection, order: Order, saga: SagaState | None, today: date
-) -> tuple[list[Voucher], OrderFacts]:
-    """The vouchers of ``order`` (locked by the caller, with its ``saga``) locked by code,
-    and what the rules need of the order, in one statement: the facts
-    :func:`facts_of_order` would read, from the rows the command has just locked."""
-    rows = await conn.fetch(
-        "SELECT v.code, v.merchant_order_no, v.status, v.valid_to,"
-        f" EXISTS (SELECT 1 FROM {_PENDING_VOIDS} AND p.code = v.code) AS voiding"
-        " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v",
-        order.merchant_order_no,
-    )
+async def lock_saga_and_vouchers(
+    conn: asyncpg.Connection, order: Order, today: date
+) -> tuple[Reversal | None, list[Voucher], OrderFacts]:
+    """For a reversal's start, ``order`` locked by the caller in its own statement: the
+    order's saga (locked) if it has one, its vouchers locked by code, and what the rules
+    need of the order (the facts :func:`facts_of_order` would read, from the rows just
+    locked), in one statement.
+
+    One statement is as safe here as a read after each lock: the order's lock, which every
+    writer of its saga and vouchers takes first, was granted before this statement began,
+    so its snapshot holds whatever the lock's last holder committed (a saga started
+    meanwhile included)."""
+    rows = await conn.fetch(_SAGA_AND_VOUCHERS, order.merchant_order_no)
+    found = sagas.reversal_of(rows[0]) if rows and rows[0]["saga_id"] is not None else None
+    held = [
+        Voucher(
+            code=r["code"],
+            merchant_order_no=order.merchant_order_no,
+            stored_status=VoucherStatus(r["status"]),
+            valid_to=r["valid_to"],
+        )
+        for r in rows
+        if r["code"] is not None
+    ]
     facts = OrderFacts(
         source=order.source,
         deduction_status=order.deduction_status,
         points=order.points_deducted,
         order_status=order.order_status,
-        statuses=_statuses(((r["code"], r["status"], r["valid_to"]) for r in rows), today),
+        statuses=_statuses(
+            ((r["code"], r["status"], r["valid_to"]) for r in rows if r["code"] is not None), today
+        ),
         voiding=frozenset(r["code"] for r in rows if r["voiding"]),
-        saga=saga,
+        saga=found.saga.state if found else None,
     )
-    return [_voucher(r) for r in rows], facts
+    return found, held, facts
+
+
+_SAGA_AND_VOUCHERS = (
+    f"WITH saga AS ({sagas.SELECT} WHERE s.merchant_order_no = $1 FOR UPDATE OF o, s),"
+    " held AS (SELECT v.code, v.status, v.valid_to,"
+    f" EXISTS (SELECT 1 FROM {_PENDING_VOIDS} AND p.code = v.code) AS voiding"
+    " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v)"
+    " SELECT saga.*, held.* FROM (SELECT) one LEFT JOIN saga ON true LEFT JOIN held ON true"
+    " ORDER BY held.code"
+)
 
 
 async def facts_of_order(conn: asyncpg.Connection, order_no: str, today: date) -> OrderFacts:

@@ -452,7 +452,8 @@ async def test_the_facts_read_with_the_vouchers_lock_are_the_facts_read_apart(
         today = voucher.app.state.deps.today()
         locked = await vouchers.lock_order(conn, order_no)
         assert locked is not None
-        held, facts = await vouchers.lock_vouchers_with_facts(conn, locked, None, today)
+        found, held, facts = await vouchers.lock_saga_and_vouchers(conn, locked, today)
+        assert found is None
         assert facts == await vouchers.facts_of_order(conn, order_no, today)
         assert facts.voiding == {codes[1]}
         assert [v.code for v in held] == sorted(codes)
