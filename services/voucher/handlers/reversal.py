@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-import asyncpg
-
 from services.voucher.adapters.issuer import VoidRequest
 from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
@@ -307,16 +305,6 @@ async def _void_at_issuer(
     return voided, None
 
 
-async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
-    """The saga locked (its order first), if it is still voiding on this attempt."""
-    found = await sagas.get(conn, step.saga_id, lock=True)
-    if found is None:
-        return None
-    if found.saga.state is not SagaState.VOIDING or found.saga.attempt != step.attempt:
-        return None  # another driver took over, or it moved on
-    return found
-
-
 async def _record_voids(
     uow: UnitOfWork, deps: Deps, step: _Step, voided: list[str], stop: _Stop | None
 ) -> tuple[bool, _Concluded | None]:
@@ -324,14 +312,13 @@ async def _record_voids(
     that stopped it), in one transaction, so a half-voided order is recorded exactly as
     far as it got, and a retry resumes from there. False if the saga had moved on; the
     attempt's end if the step ended it."""
-    conn = uow.conn
-    found = await _locked(conn, step)
+    # the saga locked (its order first), then its vouchers, the issuer's voids marked if it
+    # is still voiding on this attempt, in one statement; one found used was redeemed at a
+    # store after we read it and before the issuer voided it
+    found, now = await vouchers.lock_saga_and_void(uow.conn, step.saga_id, step.attempt, voided)
     if found is None:
-        return False, None
+        return False, None  # another driver took over, or it moved on
     saga = found.saga
-    # the vouchers locked and the issuer's voids marked in one statement; one found used
-    # was redeemed at a store after we read it and before the issuer voided it
-    now = await vouchers.lock_and_void(conn, step.order_no, voided, found.operation_id)
     used = [code for code in voided if now[code] is VoucherStatus.USED]
     if used:
         return True, await _conclude(uow, found, saga.voucher_used(), f"{used[0]} was used")
@@ -341,7 +328,7 @@ async def _record_voids(
     step_done = saga.vouchers_voided()
     request = _refund_request(step_done.after, found, reason=found.reason, by=found.operator)
     await sagas.save(  # the refund request queued in the step's statement
-        conn,
+        uow.conn,
         step_done,
         due_in=deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),

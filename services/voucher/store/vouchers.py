@@ -126,24 +126,39 @@ async def mark_voided(conn: asyncpg.Connection, codes: Sequence[str], operation_
     )
 
 
-async def lock_and_void(
-    conn: asyncpg.Connection, merchant_order_no: str, codes: Sequence[str], operation_id: UUID
-) -> dict[str, VoucherStatus]:
-    """Lock the order's vouchers and mark ``codes`` voided (those still available or
-    expired, as :func:`mark_voided`), in one statement; each voucher's stored status as it
-    was when locked, by code (a code found used was redeemed before the void landed)."""
-    rows = await conn.fetch(
-        "WITH held AS (SELECT code, status FROM vouchers WHERE merchant_order_no = $1"
-        " ORDER BY code FOR UPDATE),"
-        " voided AS (UPDATE vouchers v SET status = 'voided', voided_at = now(), voided_by = $3"
-        " FROM held WHERE v.code = held.code AND held.code = ANY($2::text[])"
-        " AND held.status IN ('available', 'expired'))"
-        " SELECT code, status FROM held",
-        merchant_order_no,
-        list(codes),
-        operation_id,
-    )
-    return {r["code"]: VoucherStatus(r["status"]) for r in rows}
+async def lock_saga_and_void(
+    conn: asyncpg.Connection, saga_id: UUID, attempt: int, codes: Sequence[str]
+) -> tuple[Reversal | None, dict[str, VoucherStatus]]:
+    """A void step's record, its first statement: the saga locked (its order first), then
+    the order's vouchers locked by code, and ``codes`` marked voided (those still available
+    or expired, as :func:`mark_voided`) if the saga is still voiding on ``attempt``; the saga
+    as it now stands (None if there is none, or it moved on: then nothing was voided) and
+    each voucher's stored status as it was when locked, by code.
+
+    As safe as a lock and then a read: every row read is locked by this statement, and
+    PostgreSQL reads a locked row again at its newest version once its lock is granted (a
+    step or a redemption committed while this one waited is seen); the vouchers are found
+    through the locked saga, so they are locked after it, as everywhere."""
+    rows = await conn.fetch(_LOCK_SAGA_AND_VOID, saga_id, list(codes), attempt)
+    if not rows or rows[0]["saga_id"] is None:
+        return None, {}
+    found = sagas.reversal_of(rows[0])
+    if found.saga.state is not SagaState.VOIDING or found.saga.attempt != attempt:
+        return None, {}
+    return found, {r["code"]: VoucherStatus(r["status"]) for r in rows if r["code"] is not None}
+
+
+_LOCK_SAGA_AND_VOID = (
+    f"WITH saga AS ({sagas.SELECT} WHERE s.saga_id = $1 FOR UPDATE OF o, s),"
+    " held AS (SELECT code, status FROM vouchers"
+    " WHERE merchant_order_no = (SELECT merchant_order_no FROM saga) ORDER BY code FOR UPDATE),"
+    " voided AS (UPDATE vouchers v SET status = 'voided', voided_at = now(),"
+    " voided_by = saga.operation_id FROM held, saga"
+    " WHERE v.code = held.code AND held.code = ANY($2::text[])"
+    " AND held.status IN ('available', 'expired')"
+    " AND saga.state = 'voiding' AND saga.attempt = $3)"
+    " SELECT saga.*, held.* FROM saga LEFT JOIN held ON true ORDER BY held.code"
+)
 
 
 async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int:

@@ -9,14 +9,13 @@ import json
 import uuid
 from typing import Any
 
-import asyncpg
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
 from services.voucher.store import sagas, vouchers
 from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
-from tests.integration.voucher.conftest import Voucher, make_order, tuned
+from tests.integration.voucher.conftest import Voucher, make_order, tuned, waits_holding_the_order
 from tests.kafka import consumed
 
 pytestmark = pytest.mark.integration
@@ -508,13 +507,7 @@ async def test_a_saga_locked_for_its_step_holds_its_order_first_and_sees_the_new
         )
         async with stepper.transaction():
             step = asyncio.create_task(sagas.get(stepper, saga_id, lock=True))
-            await asyncio.sleep(0.5)  # it waits on the saga's lock ...
-            assert not step.done()
-            with pytest.raises(asyncpg.LockNotAvailableError):  # ... holding the order's
-                await other.execute(
-                    "SELECT 1 FROM orders WHERE merchant_order_no = $1 FOR UPDATE NOWAIT",
-                    order_no,
-                )
+            await waits_holding_the_order(step, other, order_no)  # on the saga's lock
             await holder_tx.commit()
             async with asyncio.timeout(10):
                 found = await step

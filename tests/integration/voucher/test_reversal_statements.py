@@ -20,7 +20,7 @@ import pytest
 from services.voucher.deps import Deps
 from services.voucher.domain.saga import SagaState
 from services.voucher.handlers import reversal
-from services.voucher.store import sagas
+from services.voucher.store import sagas, vouchers
 from shared.contracts import (
     NOTIFY_INAPP_REQUESTED,
     POINTS_REVERSAL_REQUESTED,
@@ -28,7 +28,7 @@ from shared.contracts import (
 )
 from shared.http import Actor
 from shared.unit_of_work import UnitOfWork
-from tests.integration.voucher.conftest import Voucher, make_order
+from tests.integration.voucher.conftest import Voucher, make_order, waits_holding_the_order
 
 pytestmark = pytest.mark.integration
 
@@ -148,9 +148,9 @@ async def test_a_second_start_sees_the_saga_the_first_committed_while_it_waited(
 async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
     voucher: Voucher, ids: Any
 ) -> None:
-    """Saga and order locked, the vouchers locked and voided, then the step saved with the
-    refund request queued (and the relay's wake-up) in that statement: three statements,
-    where the request was a fourth."""
+    """Saga and order locked with the vouchers locked and voided, then the step saved with
+    the refund request queued (and the relay's wake-up) in that statement: two statements,
+    where the saga's lock, the vouchers' and the request were three more."""
     order_no, codes = await an_order(voucher, ids, points=300)
     deps: Deps = voucher.app.state.deps
     async with rolled_back(voucher) as (uow, counted):
@@ -161,7 +161,7 @@ async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
                 uow, deps, begun.voiding.step, sorted(codes), None
             )
         assert (recorded, concluded) == (True, None)
-        assert len(sent) == 3, sent
+        assert len(sent) == 2, sent
         assert any("pg_notify" in q and "outbox" in q for q in sent)
         [request] = await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no)
         found = await sagas.get(uow.conn, begun.saga_id)
@@ -208,3 +208,76 @@ async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
             "SELECT status FROM operations WHERE operation_id = $1", begun.operation_id
         )
         assert status == "succeeded"
+
+
+async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_nothing(
+    voucher: Voucher, ids: Any
+) -> None:
+    """The void step locks the saga (its order first) and the vouchers and voids them in one
+    statement: having waited for the saga's lock while another driver took the saga over
+    (a new attempt), it reads the saga as that driver left it and voids nothing."""
+    order_no, codes = await an_order(voucher, ids)
+    deps: Deps = voucher.app.state.deps
+    holder, stepper, other = [await voucher.pool.acquire() for _ in range(3)]
+    try:
+        async with holder.transaction():
+            begun = await started(UnitOfWork(holder, deps.clock, deps.source), deps, order_no, None)
+        holder_tx = holder.transaction()
+        await holder_tx.start()
+        await holder.execute(
+            "UPDATE reversal_sagas SET attempt = attempt + 1 WHERE saga_id = $1", begun.saga_id
+        )
+        async with stepper.transaction():
+            step = asyncio.create_task(
+                vouchers.lock_saga_and_void(stepper, begun.saga_id, 1, codes)
+            )
+            await waits_holding_the_order(step, other, order_no)  # on the saga's lock
+            await holder_tx.commit()
+            async with asyncio.timeout(10):
+                assert await step == (None, {})
+        stored = await voucher.pool.fetch(
+            "SELECT status FROM vouchers WHERE code = ANY($1::text[])", codes
+        )
+        assert [r["status"] for r in stored] == ["available", "available"]
+    finally:
+        for conn in (holder, stepper, other):
+            await voucher.pool.release(conn)
+
+
+async def test_a_void_step_that_waited_for_a_voucher_sees_it_redeemed_and_leaves_it_used(
+    voucher: Voucher, ids: Any
+) -> None:
+    """A store's redemption committed while the void step waited for that voucher's lock:
+    the step reads it used (and leaves it so), and voids the others."""
+    order_no, codes = await an_order(voucher, ids)
+    deps: Deps = voucher.app.state.deps
+    holder, stepper = [await voucher.pool.acquire() for _ in range(2)]
+    try:
+        async with holder.transaction():
+            begun = await started(UnitOfWork(holder, deps.clock, deps.source), deps, order_no, None)
+        holder_tx = holder.transaction()
+        await holder_tx.start()
+        await holder.execute("UPDATE vouchers SET status = 'used' WHERE code = $1", codes[1])
+        async with stepper.transaction():
+            step = asyncio.create_task(
+                vouchers.lock_saga_and_void(stepper, begun.saga_id, 1, codes)
+            )
+            await asyncio.sleep(0.5)
+            assert not step.done()  # waiting for the redeemed voucher's lock
+            await holder_tx.commit()
+            async with asyncio.timeout(10):
+                found, statuses = await step
+        assert found is not None and found.saga.state is SagaState.VOIDING
+        assert [statuses[c].value for c in codes] == ["available", "used"]
+        stored = await voucher.pool.fetch(
+            "SELECT code, status, voided_by FROM vouchers WHERE code = ANY($1::text[])"
+            " ORDER BY code",
+            codes,
+        )
+        assert [(r["status"], r["voided_by"]) for r in stored] == [
+            ("voided", begun.operation_id),
+            ("used", None),
+        ]
+    finally:
+        for conn in (holder, stepper):
+            await voucher.pool.release(conn)
