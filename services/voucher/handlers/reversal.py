@@ -105,10 +105,11 @@ async def _start(
     conn = uow.conn
     operation_id = uuid4()
     command = Command("reversal", merchant_order_no, {"reason": reason})
-    replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
+    replay, order = await idempotency.claim_and_lock_order(
+        conn, idempotency_key, command, operation_id, merchant_order_no
+    )
     if replay is not None:
         return replay
-    order = await vouchers.lock_order(conn, merchant_order_no)
     if order is None:
         raise OrderNotFound(f"no order {merchant_order_no}")
     # read once the order's lock is ours (a statement of its own), with its vouchers

@@ -24,7 +24,9 @@ from services.voucher.domain.model import (
 from services.voucher.domain.rules import OrderFacts
 from services.voucher.domain.saga import Reversal, SagaState
 from services.voucher.store import sagas
+from shared import idempotency
 from shared.contracts import VoucherIssued
+from shared.db import renumbered
 from shared.db.json_rows import json_rows
 
 
@@ -59,14 +61,40 @@ async def order_no_of(conn: asyncpg.Connection, code: str) -> str | None:
     return found
 
 
+_ORDER = (
+    "SELECT merchant_order_no, user_id, source, points_deducted, deduction_status,"
+    " order_status FROM orders WHERE merchant_order_no = $1"
+)
+
+
 async def lock_order(conn: asyncpg.Connection, merchant_order_no: str) -> Order | None:
-    row = await conn.fetchrow(
-        "SELECT merchant_order_no, user_id, source, points_deducted, deduction_status,"
-        " order_status FROM orders WHERE merchant_order_no = $1 FOR UPDATE",
-        merchant_order_no,
-    )
-    if row is None:
-        return None
+    row = await conn.fetchrow(_ORDER + " FOR UPDATE", merchant_order_no)
+    return _order(row) if row is not None else None
+
+
+async def lock_order_claiming(
+    conn: asyncpg.Connection, merchant_order_no: str, claim: tuple[object, ...]
+) -> tuple[bool, Order | None]:
+    """A command's Idempotency-Key claimed (``claim``: ``idempotency.claim_args``), then the
+    order locked, in one statement: whether the key is now ours (if not,
+    ``idempotency.claimed_before`` says whose it is), and the order (None if there is none).
+
+    The key first, as a claim apart and then the lock would: the order's lock is taken in
+    a subquery that reads the claim's outcome, so it runs after it."""
+    row = await conn.fetchrow(_CLAIMING_ORDER, merchant_order_no, *claim)
+    assert row is not None  # one row, whatever was claimed or found
+    order = _order(row) if row["merchant_order_no"] is not None else None
+    return bool(row["claimed"]), order
+
+
+_CLAIMING_ORDER = (
+    f"WITH claimed AS ({renumbered(idempotency.CLAIM, 2)} RETURNING 1)"
+    " SELECT c.claimed, o.* FROM (SELECT count(*) AS claimed FROM claimed) c"
+    f" LEFT JOIN LATERAL ({_ORDER} AND c.claimed >= 0 FOR UPDATE) o ON true"
+)
+
+
+def _order(row: asyncpg.Record) -> Order:
     return Order(
         merchant_order_no=row["merchant_order_no"],
         user_id=row["user_id"],

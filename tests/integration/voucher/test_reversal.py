@@ -345,6 +345,23 @@ async def test_a_pending_reversal_answers_with_itself_and_blocks_voids(
     assert (await reverse(voucher, order_no, **key)).json()["status"] == "succeeded"
 
 
+async def test_a_key_reused_for_another_order_is_refused_and_changes_nothing(
+    voucher: Voucher, ids
+) -> None:
+    """The key is claimed in the statement that locks the order: a key that started one
+    order's reversal, sent again for another order (or for none), is refused, 422
+    ``idempotency_key_reused``, and the other order is left as it was."""
+    order_no, _ = await order(voucher, ids, "R0001")
+    other_no, other_codes = await order(voucher, ids, "T0001")
+    key = {"Idempotency-Key": ids("reused-")}
+    assert (await reverse(voucher, order_no, **key)).status_code == 200
+    for target in (other_no, ids("NOSUCH")):
+        again = await reverse(voucher, target, **key)
+        assert (again.status_code, again.json()["code"]) == (422, "idempotency_key_reused")
+    assert await statuses(voucher, other_codes) == ["available"]
+    assert await order_row(voucher, other_no) == ("exchanged", "deducted")
+
+
 async def test_an_unanswered_refund_request_is_sent_again(voucher: Voucher, ids) -> None:
     order_no, _ = await order(voucher, ids, "O0001")
     with tuned(voucher, points_request_timeout_seconds=0.4):
