@@ -62,7 +62,6 @@ from shared.contracts import (
 )
 from shared.http import Actor
 from shared.idempotency import Command
-from shared.messaging.outbox import outgoing
 from shared.telemetry import continuing, current_trace_id, current_traceparent
 from shared.unit_of_work import UnitOfWork
 
@@ -333,7 +332,7 @@ async def _record_voids(
         step_done,
         due_in=deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),
-        sends=outgoing(POINTS_REVERSAL_REQUESTED, request, source=uow.source),
+        sends=uow.outgoing(POINTS_REVERSAL_REQUESTED, request),
     )
     return True, None
 
@@ -449,6 +448,6 @@ async def _conclude(
         finished=operations.finish_args(
             found.operation_id, saga.operation_status, saga.failure, trace_id=current_trace_id()
         ),
-        sends=outgoing(NOTIFY_INAPP_REQUESTED, note, source=uow.source) if note else None,
+        sends=uow.outgoing(NOTIFY_INAPP_REQUESTED, note) if note else None,
     )
     return _Concluded(saga, (datetime.now(UTC) - found.started_at).total_seconds())
