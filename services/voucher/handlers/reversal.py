@@ -134,8 +134,7 @@ async def _begin(
     reason: str,
 ) -> _Started:
     """The saga of an order that had none, its rules passed (``held``: its vouchers, locked)."""
-    order_no = order.merchant_order_no
-    started = ReversalSaga.start(uuid4(), order_no)
+    started = ReversalSaga.start(uuid4(), order.merchant_order_no)
     await sagas.insert(  # with its operation, and the order marked reversing
         uow.conn,
         started,
@@ -148,7 +147,7 @@ async def _begin(
     )
     saga = started.after
     # what the void step needs, read under the order's lock: its driver need not read again
-    voiding = _Voiding(_Step(saga.saga_id, order_no, saga.attempt), held)
+    voiding = _Voiding(_Step(saga.saga_id, saga.attempt), held)
     return _Started(saga.saga_id, operation_id, voiding)
 
 
@@ -230,7 +229,7 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
                 return False
             held = await vouchers.vouchers_of_order(uow.conn, found.saga.merchant_order_no)
         saga = found.saga
-        voiding = _Voiding(_Step(saga_id, saga.merchant_order_no, saga.attempt), held)
+        voiding = _Voiding(_Step(saga_id, saga.attempt), held)
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
 
@@ -248,7 +247,6 @@ class _Step:
     """The void step of one attempt of one saga, as a driver sees it."""
 
     saga_id: UUID
-    order_no: str
     attempt: int
 
 
