@@ -96,16 +96,27 @@ async def claim(conn: asyncpg.Connection, key: str, command: Command, subject: s
     A concurrent request with the same key waits on the insert until the first
     commits, then finds the first's claim (or takes the key if the first rolled back).
     """
-    claimed = await conn.fetchval(
-        "INSERT INTO command_keys (key, command, fingerprint, subject) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (key) DO NOTHING RETURNING 1",
-        key,
-        command.label,
-        command.fingerprint,
-        subject,
-    )
-    if claimed:
+    if await conn.fetchval(CLAIM + " RETURNING 1", *claim_args(key, command, subject)):
         return None
+    return await claimed_before(conn, key, command)
+
+
+CLAIM = (
+    "INSERT INTO command_keys (key, command, fingerprint, subject) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (key) DO NOTHING"
+)
+"""The claim's insert, its parameters :func:`claim_args`: for a statement that claims the
+key along with its command's first lock (a round trip fewer); when it inserted nothing,
+:func:`claimed_before` says who holds the key."""
+
+
+def claim_args(key: str, command: Command, subject: str) -> tuple[object, ...]:
+    return (key, command.label, command.fingerprint, subject)
+
+
+async def claimed_before(conn: asyncpg.Connection, key: str, command: Command) -> Claim:
+    """The claim of ``key`` that an insert of :data:`CLAIM` found (it inserted nothing): the
+    same command's, or :class:`IdempotencyKeyReused`."""
     row = await conn.fetchrow("SELECT * FROM command_keys WHERE key = $1", key)
     assert row is not None  # keys are never deleted
     # A key claimed before fingerprints were kept is judged by its label, as it was then.

@@ -3,9 +3,10 @@
 A handler that changes state takes one :class:`UnitOfWork` instead of a connection, a
 clock and a CloudEvents source apart: ``uow.conn`` for the stores, ``uow.now()`` for the
 time and ``uow.publish`` for what goes out through the outbox in the same transaction
-(sent only if it commits). A command opens one (:func:`unit_of_work`, through its
-service's ``deps.unit()``); a subscriber wraps the transaction the consumer runtime
-holds for the message (:meth:`UnitOfWork.within`), so a handler reads the same whether a
+(sent only if it commits; ``uow.outgoing`` for a store statement that writes the row
+itself). A command opens one (:func:`unit_of_work`, through its service's
+``deps.unit()``); a subscriber wraps the transaction the consumer runtime holds for the
+message (:meth:`UnitOfWork.within`), so a handler reads the same whether a
 route or a message runs it.
 """
 
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 import asyncpg
 
 from shared.contracts import Contract, Topic
-from shared.messaging.outbox import enqueue
+from shared.messaging.outbox import enqueue, outgoing
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class UnitOfWork:
     ) -> str:
         """Leave ``payload`` in the outbox, sent only if the transaction commits; its ce_id."""
         return await enqueue(self.conn, topic, payload, source=self.source, ce_id=ce_id)
+
+    def outgoing(self, topic: Topic[Any], payload: Contract) -> tuple[object, ...]:
+        """``payload`` as the parameters of its outbox row, for a store statement that writes
+        it along with the state change (``outbox.queueing``): sent only if this transaction
+        commits, as with :meth:`publish`, in a round trip fewer."""
+        return outgoing(topic, payload, source=self.source)
 
     @classmethod
     def within(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import uuid
@@ -32,6 +33,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 
 from shared.contracts import Contract, Topic
+from shared.db import renumbered
 from shared.db.listen import ChannelListener
 from shared.messaging import cloudevents
 from shared.observability.changes import outbox_changes
@@ -52,6 +54,17 @@ async def enqueue(
     ce_id: str | None = None,
 ) -> str:
     """Leave a message in the outbox, in the caller's transaction. Returns its ``ce_id``."""
+    row = outgoing(topic, payload, source=source, ce_id=ce_id)
+    await conn.execute(_QUEUE, *row)
+    return str(row[0])
+
+
+def outgoing(
+    topic: Topic[Any], payload: Contract, *, source: str, ce_id: str | None = None
+) -> tuple[object, ...]:
+    """A message as the parameters of its outbox row, in :func:`queueing`'s order: for a
+    statement that queues it along with other work (a saga's step and the command it
+    sends), one round trip for both."""
     if not isinstance(payload, topic.model):
         raise TypeError(
             f"{topic.name} carries {topic.model.__name__}, not {type(payload).__name__}"
@@ -60,10 +73,7 @@ async def enqueue(
     headers = cloudevents.make_headers(
         ce_type=topic.ce_type, source=source, ce_id=ce_id, traceparent=current_traceparent()
     )
-    # the row and the relay's wake-up (delivered on commit) in one round trip
-    await conn.execute(
-        "WITH queued AS (INSERT INTO outbox (ce_id, topic, key, headers, payload)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify($6, '') FROM queued",
+    return (
         uuid.UUID(ce_id),
         topic.name,
         topic.key_of(payload),
@@ -71,7 +81,26 @@ async def enqueue(
         payload.model_dump_json().encode(),
         CHANNEL,
     )
-    return ce_id
+
+
+# The row and the relay's wake-up (delivered on commit) in one statement; ``pg_notify`` is
+# the row source, so it runs exactly when the row is written, in a CTE of a larger statement
+# too (a data-modifying CTE always runs; a SELECT one only when read).
+_QUEUE = (
+    "INSERT INTO outbox (ce_id, topic, key, headers, payload)"
+    " SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::bytea FROM pg_notify($6, '')"
+)
+
+
+OUTGOING_PARAMETERS = 6
+"""How many parameters :func:`outgoing` gives (and :func:`queueing` takes)."""
+
+
+@functools.cache
+def queueing(first: int) -> str:
+    """:func:`enqueue`'s statement as a CTE named ``queued``, its parameters numbered from
+    ``$first`` (:func:`outgoing`'s six)."""
+    return "queued AS (" + renumbered(_QUEUE, first) + ")"
 
 
 class OutboxRelay:

@@ -6,7 +6,9 @@ from uuid import UUID
 
 import asyncpg
 
+from services.voucher.domain.model import Order
 from services.voucher.domain.operation import Outcome
+from services.voucher.store import vouchers
 from services.voucher.store.operations import outcome_of
 from shared import idempotency
 from shared.idempotency import Command
@@ -26,6 +28,26 @@ async def claim(
     if prior is None:
         return None
     return await outcome_of(conn, UUID(prior.subject))
+
+
+async def claim_and_lock_order(
+    conn: asyncpg.Connection,
+    key: str | None,
+    command: Command,
+    operation_id: UUID,
+    merchant_order_no: str,
+) -> tuple[Outcome | None, Order | None]:
+    """:func:`claim`, then the order locked, in one statement when there is a key: the
+    outcome of the command that holds the key (None: it is this command's now), and the
+    order (None if there is none)."""
+    if key is None:
+        return None, await vouchers.lock_order(conn, merchant_order_no)
+    claim_args = idempotency.claim_args(key, command, str(operation_id))
+    claimed, order = await vouchers.lock_order_claiming(conn, merchant_order_no, claim_args)
+    if claimed:
+        return None, order
+    prior = await idempotency.claimed_before(conn, key, command)
+    return await outcome_of(conn, UUID(prior.subject)), order
 
 
 async def rebind(conn: asyncpg.Connection, key: str | None, operation_id: UUID) -> None:

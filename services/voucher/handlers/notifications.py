@@ -1,10 +1,10 @@
-"""What the voucher service tells customers: it asks the notify service, never sends itself."""
+"""What the voucher service tells customers: it asks the notify service (through the outbox,
+in the transaction that records what it tells), never sends itself."""
 
 from __future__ import annotations
 
 from services.voucher.domain.saga import ReversalSaga
-from shared.contracts import NOTIFY_INAPP_REQUESTED, InappRequested
-from shared.unit_of_work import UnitOfWork
+from shared.contracts import InappRequested
 
 POINTS_REFUNDED = "points_refunded"
 """The notify service's template (see its README), which needs merchant_order_no and points:
@@ -25,10 +25,3 @@ def points_refunded(saga: ReversalSaga, *, user_id: str, points: int) -> InappRe
         dedupe_key=f"reversal-{saga.saga_id}-points-refunded",
         requested_by="voucher",
     )
-
-
-async def tell_points_refunded(
-    uow: UnitOfWork, saga: ReversalSaga, *, user_id: str, points: int
-) -> None:
-    """Leave the note in the outbox, in the caller's transaction (the one recording success)."""
-    await uow.publish(NOTIFY_INAPP_REQUESTED, points_refunded(saga, user_id=user_id, points=points))

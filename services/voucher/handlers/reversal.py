@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-import asyncpg
-
 from services.voucher.adapters.issuer import VoidRequest
 from services.voucher.deps import Deps
 from services.voucher.domain.errors import OrderNotFound
@@ -51,12 +49,14 @@ from services.voucher.domain.saga import (
 )
 from services.voucher.handlers import idempotency
 from services.voucher.handlers.issuer_calls import void_in_order_at_issuer
-from services.voucher.handlers.notifications import tell_points_refunded
+from services.voucher.handlers.notifications import points_refunded
 from services.voucher.store import operations, sagas, vouchers
 from services.voucher.store.operations import outcome_of, outcome_of_notice
 from shared import metrics
 from shared.contracts import (
+    NOTIFY_INAPP_REQUESTED,
     POINTS_REVERSAL_REQUESTED,
+    InappRequested,
     PointsReversalRequested,
     PointsReversalResult,
 )
@@ -80,26 +80,9 @@ async def start_reversal(
     check(MayOperate(actor.roles), ReasonGiven(reason))
     assert reason is not None
     started_at = asyncio.get_running_loop().time()
-    command = Command("reversal", merchant_order_no, {"reason": reason})
 
     async def start(uow: UnitOfWork) -> Outcome | _Started:
-        conn = uow.conn
-        operation_id = uuid4()
-        replay = await idempotency.claim(conn, idempotency_key, command, operation_id)
-        if replay is not None:
-            return replay
-        order = await vouchers.lock_order(conn, merchant_order_no)
-        if order is None:
-            raise OrderNotFound(f"no order {merchant_order_no}")
-        found = await sagas.of_order(conn, merchant_order_no, lock=True)
-        if found is None:
-            return await _begin(uow, deps, order, operation_id, actor.username, reason.strip())
-        check(OrderNotReversed(order.order_status))
-        await idempotency.rebind(conn, idempotency_key, found.operation_id)
-        if not found.saga.finished:
-            return await outcome_of(conn, found.operation_id)  # already under way: follow it
-        saga_id = await resume(uow, deps, found, actor=actor.username, reason=reason)
-        return _Started(saga_id, found.operation_id, voiding=None)
+        return await _start(uow, deps, merchant_order_no, reason, actor, idempotency_key)
 
     # with the other commands' steps that arrive meanwhile, in one transaction
     started = await deps.steps.run(start)
@@ -108,24 +91,55 @@ async def start_reversal(
     return await run(deps, started.saga_id, started.operation_id, started_at, started.voiding)
 
 
+async def _start(
+    uow: UnitOfWork,
+    deps: Deps,
+    merchant_order_no: str,
+    reason: str,
+    actor: Actor,
+    idempotency_key: str | None,
+) -> Outcome | _Started:
+    """The start's unit of work: the key claimed, the order locked, then its saga begun (or
+    resumed, or followed where one is under way)."""
+    conn = uow.conn
+    operation_id = uuid4()
+    command = Command("reversal", merchant_order_no, {"reason": reason})
+    replay, order = await idempotency.claim_and_lock_order(
+        conn, idempotency_key, command, operation_id, merchant_order_no
+    )
+    if replay is not None:
+        return replay
+    if order is None:
+        raise OrderNotFound(f"no order {merchant_order_no}")
+    # read once the order's lock is ours (a statement of its own), with its vouchers
+    found, held, facts = await vouchers.lock_saga_and_vouchers(conn, order, deps.today())
+    if found is None:
+        check(*reversal_command_rules(facts))
+        return await _begin(uow, deps, order, held, operation_id, actor.username, reason)
+    check(OrderNotReversed(order.order_status))
+    await idempotency.rebind(conn, idempotency_key, found.operation_id)
+    if not found.saga.finished:
+        return await outcome_of(conn, found.operation_id)  # already under way: follow it
+    saga_id = await resume(uow, deps, found, actor=actor.username, reason=reason)
+    return _Started(saga_id, found.operation_id, voiding=None)
+
+
 async def _begin(
     uow: UnitOfWork,
     deps: Deps,
     order: Order,
+    held: list[Voucher],
     operation_id: UUID,
     actor: str,
     reason: str,
 ) -> _Started:
-    conn = uow.conn
-    order_no = order.merchant_order_no
-    held, facts = await vouchers.lock_vouchers_with_facts(conn, order, None, deps.today())
-    check(*reversal_command_rules(facts))
-    started = ReversalSaga.start(uuid4(), order_no)
+    """The saga of an order that had none, its rules passed (``held``: its vouchers, locked)."""
+    started = ReversalSaga.start(uuid4(), order.merchant_order_no)
     await sagas.insert(  # with its operation, and the order marked reversing
-        conn,
+        uow.conn,
         started,
         operation_id,
-        reason=reason,
+        reason=reason.strip(),
         operator=actor,
         traceparent=current_traceparent(),
         due_in=deps.lease_seconds,
@@ -133,7 +147,7 @@ async def _begin(
     )
     saga = started.after
     # what the void step needs, read under the order's lock: its driver need not read again
-    voiding = _Voiding(_Step(saga.saga_id, order_no, saga.attempt), held)
+    voiding = _Voiding(_Step(saga.saga_id, saga.attempt), held)
     return _Started(saga.saga_id, operation_id, voiding)
 
 
@@ -215,7 +229,7 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
                 return False
             held = await vouchers.vouchers_of_order(uow.conn, found.saga.merchant_order_no)
         saga = found.saga
-        voiding = _Voiding(_Step(saga_id, saga.merchant_order_no, saga.attempt), held)
+        voiding = _Voiding(_Step(saga_id, saga.attempt), held)
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
 
@@ -233,7 +247,6 @@ class _Step:
     """The void step of one attempt of one saga, as a driver sees it."""
 
     saga_id: UUID
-    order_no: str
     attempt: int
 
 
@@ -290,16 +303,6 @@ async def _void_at_issuer(
     return voided, None
 
 
-async def _locked(conn: asyncpg.Connection, step: _Step) -> Reversal | None:
-    """The saga locked (its order first), if it is still voiding on this attempt."""
-    found = await sagas.get(conn, step.saga_id, lock=True)
-    if found is None:
-        return None
-    if found.saga.state is not SagaState.VOIDING or found.saga.attempt != step.attempt:
-        return None  # another driver took over, or it moved on
-    return found
-
-
 async def _record_voids(
     uow: UnitOfWork, deps: Deps, step: _Step, voided: list[str], stop: _Stop | None
 ) -> tuple[bool, _Concluded | None]:
@@ -307,14 +310,13 @@ async def _record_voids(
     that stopped it), in one transaction, so a half-voided order is recorded exactly as
     far as it got, and a retry resumes from there. False if the saga had moved on; the
     attempt's end if the step ended it."""
-    conn = uow.conn
-    found = await _locked(conn, step)
+    # the saga locked (its order first), then its vouchers, the issuer's voids marked if it
+    # is still voiding on this attempt, in one statement; one found used was redeemed at a
+    # store after we read it and before the issuer voided it
+    found, now = await vouchers.lock_saga_and_void(uow.conn, step.saga_id, step.attempt, voided)
     if found is None:
-        return False, None
+        return False, None  # another driver took over, or it moved on
     saga = found.saga
-    # the vouchers locked and the issuer's voids marked in one statement; one found used
-    # was redeemed at a store after we read it and before the issuer voided it
-    now = await vouchers.lock_and_void(conn, step.order_no, voided, found.operation_id)
     used = [code for code in voided if now[code] is VoucherStatus.USED]
     if used:
         return True, await _conclude(uow, found, saga.voucher_used(), f"{used[0]} was used")
@@ -322,14 +324,13 @@ async def _record_voids(
         failed = saga.voucher_used() if stop.used else saga.void_failed()
         return True, await _conclude(uow, found, failed, stop.detail)
     step_done = saga.vouchers_voided()
-    await sagas.save(
-        conn,
+    request = _refund_request(step_done.after, found, reason=found.reason, by=found.operator)
+    await sagas.save(  # the refund request queued in the step's statement
+        uow.conn,
         step_done,
         due_in=deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),
-    )
-    await _request_refund(
-        uow, step_done.after, found, reason=found.reason, requested_by=found.operator
+        sends=uow.outgoing(POINTS_REVERSAL_REQUESTED, request),
     )
     return True, None
 
@@ -361,18 +362,22 @@ async def _request_refund(
     reason: str,
     requested_by: str,
 ) -> None:
-    await uow.publish(
-        POINTS_REVERSAL_REQUESTED,
-        PointsReversalRequested(
-            refund_id=saga.refund_id,
-            merchant_order_no=saga.merchant_order_no,
-            user_id=found.user_id,
-            source="bubble",
-            points=found.points,
-            reason=reason,
-            requested_by=requested_by,
-            attempt=saga.refund_attempt,
-        ),
+    request = _refund_request(saga, found, reason=reason, by=requested_by)
+    await uow.publish(POINTS_REVERSAL_REQUESTED, request)
+
+
+def _refund_request(
+    saga: ReversalSaga, found: Reversal, *, reason: str, by: str
+) -> PointsReversalRequested:
+    return PointsReversalRequested(
+        refund_id=saga.refund_id,
+        merchant_order_no=saga.merchant_order_no,
+        user_id=found.user_id,
+        source="bubble",
+        points=found.points,
+        reason=reason,
+        requested_by=by,
+        attempt=saga.refund_attempt,
     )
 
 
@@ -398,9 +403,10 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     )
     if step is None:
         return
-    (await _conclude(uow, found, step, detail=result.failure)).count()
-    if step.after.state is SagaState.SUCCEEDED:
-        await tell_points_refunded(uow, step.after, user_id=found.user_id, points=result.points)
+    note = None
+    if step.after.state is SagaState.SUCCEEDED:  # the customer's note, in the same statement
+        note = points_refunded(step.after, user_id=found.user_id, points=result.points)
+    (await _conclude(uow, found, step, detail=result.failure, note=note)).count()
 
 
 @dataclass(frozen=True)
@@ -416,9 +422,14 @@ class _Concluded:
 
 
 async def _conclude(
-    uow: UnitOfWork, found: Reversal, step: Transition, detail: str | None
+    uow: UnitOfWork,
+    found: Reversal,
+    step: Transition,
+    detail: str | None,
+    note: InappRequested | None = None,
 ) -> _Concluded:
-    """A final state for this attempt: the saga, the order, the operation and its records."""
+    """A final state for this attempt: the saga, the order, the operation and its records,
+    and the customer's ``note`` if there is one."""
     conn = uow.conn
     saga = step.after
     succeeded = saga.state is SagaState.SUCCEEDED
@@ -435,5 +446,6 @@ async def _conclude(
         finished=operations.finish_args(
             found.operation_id, saga.operation_status, saga.failure, trace_id=current_trace_id()
         ),
+        sends=uow.outgoing(NOTIFY_INAPP_REQUESTED, note) if note else None,
     )
     return _Concluded(saga, (datetime.now(UTC) - found.started_at).total_seconds())

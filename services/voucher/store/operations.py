@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -13,7 +12,7 @@ import asyncpg
 from services.voucher.domain.errors import OperationNotFound
 from services.voucher.domain.model import Failure, OperationStatus, OperationType
 from services.voucher.domain.operation import Operation, OperationRecord, Outcome
-from shared.db import Db
+from shared.db import Db, renumbered
 
 FINISHED_CHANNEL = "kefu_voucher_operation"
 """pg_notify channel: an operation reached a final status (payload: its id, then a space
@@ -147,7 +146,7 @@ _FINISH = "WITH " + _FINISHING + " SELECT * FROM op"
 def finishing(first: int) -> str:
     """``finish``'s CTEs with their parameters numbered from ``$first``: for a statement that
     ends the operation along with other work (a saga's last step)."""
-    return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + first - 1}", _FINISHING)
+    return renumbered(_FINISHING, first)
 
 
 def finish_args(

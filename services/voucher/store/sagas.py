@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from uuid import UUID
 
 import asyncpg
@@ -10,18 +11,20 @@ from services.voucher.domain.model import DeductionStatus, Failure, OperationTyp
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
 from services.voucher.store import operations
 from shared.db import Db
+from shared.messaging import outbox
 
-# The saga with what its steps need: the operation (who, why) and the order (whose points).
-_SELECT = (
+SELECT = (
     "SELECT s.saga_id, s.operation_id, s.merchant_order_no, s.state, s.failure, s.attempt,"
     " s.refund_attempt, s.created_at, op.reason, op.operator, op.traceparent, o.user_id,"
     " o.points_deducted FROM reversal_sagas s"
     " JOIN operations op ON op.operation_id = s.operation_id"
     " JOIN orders o ON o.merchant_order_no = s.merchant_order_no"
 )
+"""The saga with what its steps need: the operation (who, why) and the order (whose points),
+as :func:`reversal_of` reads it."""
 
 
-def _reversal(row: asyncpg.Record) -> Reversal:
+def reversal_of(row: asyncpg.Record) -> Reversal:
     return Reversal(
         saga=ReversalSaga(
             saga_id=row["saga_id"],
@@ -48,17 +51,17 @@ async def get(db: Db, saga_id: UUID, *, lock: bool = False) -> Reversal | None:
     locked: PostgreSQL reads a locked row again at its newest version once the lock is
     granted, so a step another driver committed meanwhile is seen. (A reversal's start
     cannot do the same: a saga inserted while it waited would not be seen at all.)"""
-    sql = _SELECT + " WHERE s.saga_id = $1"
+    sql = SELECT + " WHERE s.saga_id = $1"
     row = await db.fetchrow(sql + (" FOR UPDATE OF o, s" if lock else ""), saga_id)
-    return _reversal(row) if row is not None else None
+    return reversal_of(row) if row is not None else None
 
 
 async def of_order(
     conn: asyncpg.Connection, merchant_order_no: str, *, lock: bool = False
 ) -> Reversal | None:
-    sql = _SELECT + " WHERE s.merchant_order_no = $1"
+    sql = SELECT + " WHERE s.merchant_order_no = $1"
     row = await conn.fetchrow(sql + (" FOR UPDATE OF o, s" if lock else ""), merchant_order_no)
-    return _reversal(row) if row is not None else None
+    return reversal_of(row) if row is not None else None
 
 
 async def insert(
@@ -105,11 +108,13 @@ async def save(
     order_status: OrderStatus | None = None,
     deduction_status: DeductionStatus | None = None,
     finished: tuple[object, ...] | None = None,
+    sends: tuple[object, ...] | None = None,
 ) -> None:
     """Persist a transition: the new state, its timer (None: no timer), a history row, and
     the order's status when the step changes it (None: unchanged), in one statement; and
-    the operation's end when the step is the saga's last (``finished``:
-    ``operations.finish_args``), in the same statement."""
+    in the same statement the operation's end when the step is the saga's last
+    (``finished``: ``operations.finish_args``), and the message the step sends (``sends``:
+    ``outbox.outgoing``: the refund request, the customer's note)."""
     args = (
         *_history_args(step, detail, trace_id),
         due_in,
@@ -117,17 +122,26 @@ async def save(
         deduction_status,
         step.after.merchant_order_no,
     )
+    sql = _saving(len(args), sends is not None, finished is not None)
     if finished is None:
-        await conn.execute(_SAVE + _HISTORY, *args)
+        await conn.execute(sql, *args, *(sends or ()))
         return
-    # the operation's end along with the step (a round trip fewer per conclusion)
-    ended = await conn.fetchval(
-        _SAVE + ", " + operations.finishing(len(args) + 1) + _HISTORY + _ENDED,
-        *args,
-        *finished,
-    )
+    ended = await conn.fetchval(sql, *args, *(sends or ()), *finished)
     if not ended:
         raise LookupError(f"no operation {finished[0]}")
+
+
+@functools.cache
+def _saving(given: int, sends: bool, finished: bool) -> str:
+    """The statement of :func:`save`: its own ``given`` parameters first, then the outbox
+    row's, then the operation's end's (a round trip fewer for each)."""
+    parts = [_SAVE]
+    if sends:
+        parts.append(outbox.queueing(given + 1))
+        given += outbox.OUTGOING_PARAMETERS
+    if finished:
+        parts.append(operations.finishing(given + 1))
+    return ", ".join(parts) + _HISTORY + (_ENDED if finished else "")
 
 
 _SAVE = (
@@ -183,8 +197,8 @@ async def claim_stalled(
 async def lock_overdue_refunds(conn: asyncpg.Connection, limit: int = 100) -> list[Reversal]:
     """Sagas still waiting for the points gateway past their timer, locked for this sweep."""
     rows = await conn.fetch(
-        _SELECT + " WHERE s.state = 'refund_requested' AND s.due_at <= now()"
+        SELECT + " WHERE s.state = 'refund_requested' AND s.due_at <= now()"
         " ORDER BY s.due_at LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
         limit,
     )
-    return [_reversal(r) for r in rows]
+    return [reversal_of(r) for r in rows]

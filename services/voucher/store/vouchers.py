@@ -22,8 +22,11 @@ from services.voucher.domain.model import (
     voucher_status,
 )
 from services.voucher.domain.rules import OrderFacts
-from services.voucher.domain.saga import SagaState
+from services.voucher.domain.saga import Reversal, SagaState
+from services.voucher.store import sagas
+from shared import idempotency
 from shared.contracts import VoucherIssued
+from shared.db import renumbered
 from shared.db.json_rows import json_rows
 
 
@@ -58,14 +61,40 @@ async def order_no_of(conn: asyncpg.Connection, code: str) -> str | None:
     return found
 
 
+_ORDER = (
+    "SELECT merchant_order_no, user_id, source, points_deducted, deduction_status,"
+    " order_status FROM orders WHERE merchant_order_no = $1"
+)
+
+
 async def lock_order(conn: asyncpg.Connection, merchant_order_no: str) -> Order | None:
-    row = await conn.fetchrow(
-        "SELECT merchant_order_no, user_id, source, points_deducted, deduction_status,"
-        " order_status FROM orders WHERE merchant_order_no = $1 FOR UPDATE",
-        merchant_order_no,
-    )
-    if row is None:
-        return None
+    row = await conn.fetchrow(_ORDER + " FOR UPDATE", merchant_order_no)
+    return _order(row) if row is not None else None
+
+
+async def lock_order_claiming(
+    conn: asyncpg.Connection, merchant_order_no: str, claim: tuple[object, ...]
+) -> tuple[bool, Order | None]:
+    """A command's Idempotency-Key claimed (``claim``: ``idempotency.claim_args``), then the
+    order locked, in one statement: whether the key is now ours (if not,
+    ``idempotency.claimed_before`` says whose it is), and the order (None if there is none).
+
+    The key first, as a claim apart and then the lock would: the order's lock is taken in
+    a subquery that reads the claim's outcome, so it runs after it."""
+    row = await conn.fetchrow(_CLAIMING_ORDER, merchant_order_no, *claim)
+    assert row is not None  # one row, whatever was claimed or found
+    order = _order(row) if row["merchant_order_no"] is not None else None
+    return bool(row["claimed"]), order
+
+
+_CLAIMING_ORDER = (
+    f"WITH claimed AS ({renumbered(idempotency.CLAIM, 2)} RETURNING 1)"
+    " SELECT c.claimed, o.* FROM (SELECT count(*) AS claimed FROM claimed) c"
+    f" LEFT JOIN LATERAL ({_ORDER} AND c.claimed >= 0 FOR UPDATE) o ON true"
+)
+
+
+def _order(row: asyncpg.Record) -> Order:
     return Order(
         merchant_order_no=row["merchant_order_no"],
         user_id=row["user_id"],
@@ -125,24 +154,39 @@ async def mark_voided(conn: asyncpg.Connection, codes: Sequence[str], operation_
     )
 
 
-async def lock_and_void(
-    conn: asyncpg.Connection, merchant_order_no: str, codes: Sequence[str], operation_id: UUID
-) -> dict[str, VoucherStatus]:
-    """Lock the order's vouchers and mark ``codes`` voided (those still available or
-    expired, as :func:`mark_voided`), in one statement; each voucher's stored status as it
-    was when locked, by code (a code found used was redeemed before the void landed)."""
-    rows = await conn.fetch(
-        "WITH held AS (SELECT code, status FROM vouchers WHERE merchant_order_no = $1"
-        " ORDER BY code FOR UPDATE),"
-        " voided AS (UPDATE vouchers v SET status = 'voided', voided_at = now(), voided_by = $3"
-        " FROM held WHERE v.code = held.code AND held.code = ANY($2::text[])"
-        " AND held.status IN ('available', 'expired'))"
-        " SELECT code, status FROM held",
-        merchant_order_no,
-        list(codes),
-        operation_id,
-    )
-    return {r["code"]: VoucherStatus(r["status"]) for r in rows}
+async def lock_saga_and_void(
+    conn: asyncpg.Connection, saga_id: UUID, attempt: int, codes: Sequence[str]
+) -> tuple[Reversal | None, dict[str, VoucherStatus]]:
+    """A void step's record, its first statement: the saga locked (its order first), then
+    the order's vouchers locked by code, and ``codes`` marked voided (those still available
+    or expired, as :func:`mark_voided`) if the saga is still voiding on ``attempt``; the saga
+    as it now stands (None if there is none, or it moved on: then nothing was voided) and
+    each voucher's stored status as it was when locked, by code.
+
+    As safe as a lock and then a read: every row read is locked by this statement, and
+    PostgreSQL reads a locked row again at its newest version once its lock is granted (a
+    step or a redemption committed while this one waited is seen); the vouchers are found
+    through the locked saga, so they are locked after it, as everywhere."""
+    rows = await conn.fetch(_LOCK_SAGA_AND_VOID, saga_id, list(codes), attempt)
+    if not rows or rows[0]["saga_id"] is None:
+        return None, {}
+    found = sagas.reversal_of(rows[0])
+    if found.saga.state is not SagaState.VOIDING or found.saga.attempt != attempt:
+        return None, {}
+    return found, {r["code"]: VoucherStatus(r["status"]) for r in rows if r["code"] is not None}
+
+
+_LOCK_SAGA_AND_VOID = (
+    f"WITH saga AS ({sagas.SELECT} WHERE s.saga_id = $1 FOR UPDATE OF o, s),"
+    " held AS (SELECT code, status FROM vouchers"
+    " WHERE merchant_order_no = (SELECT merchant_order_no FROM saga) ORDER BY code FOR UPDATE),"
+    " voided AS (UPDATE vouchers v SET status = 'voided', voided_at = now(),"
+    " voided_by = saga.operation_id FROM held, saga"
+    " WHERE v.code = held.code AND held.code = ANY($2::text[])"
+    " AND held.status IN ('available', 'expired')"
+    " AND saga.state = 'voiding' AND saga.attempt = $3)"
+    " SELECT saga.*, held.* FROM saga LEFT JOIN held ON true ORDER BY held.code"
+)
 
 
 async def expire_batch(conn: asyncpg.Connection, today: date, limit: int) -> int:
@@ -235,28 +279,52 @@ def _statuses(vouchers: Iterable[tuple[str, str, date]], today: date) -> dict[st
     return {code: voucher_status(status, valid_to, today) for code, status, valid_to in vouchers}
 
 
-async def lock_vouchers_with_facts(
-    conn: asyncpg.Connection, order: Order, saga: SagaState | None, today: date
-) -> tuple[list[Voucher], OrderFacts]:
-    """The vouchers of ``order`` (locked by the caller, with its ``saga``) locked by code,
-    and what the rules need of the order, in one statement: the facts
-    :func:`facts_of_order` would read, from the rows the command has just locked."""
-    rows = await conn.fetch(
-        "SELECT v.code, v.merchant_order_no, v.status, v.valid_to,"
-        f" EXISTS (SELECT 1 FROM {_PENDING_VOIDS} AND p.code = v.code) AS voiding"
-        " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v",
-        order.merchant_order_no,
-    )
+async def lock_saga_and_vouchers(
+    conn: asyncpg.Connection, order: Order, today: date
+) -> tuple[Reversal | None, list[Voucher], OrderFacts]:
+    """For a reversal's start, ``order`` locked by the caller in its own statement: the
+    order's saga (locked) if it has one, its vouchers locked by code, and what the rules
+    need of the order (the facts :func:`facts_of_order` would read, from the rows just
+    locked), in one statement.
+
+    One statement is as safe here as a read after each lock: the order's lock, which every
+    writer of its saga and vouchers takes first, was granted before this statement began,
+    so its snapshot holds whatever the lock's last holder committed (a saga started
+    meanwhile included)."""
+    rows = await conn.fetch(_SAGA_AND_VOUCHERS, order.merchant_order_no)
+    found = sagas.reversal_of(rows[0]) if rows and rows[0]["saga_id"] is not None else None
+    held = [
+        Voucher(
+            code=r["code"],
+            merchant_order_no=order.merchant_order_no,
+            stored_status=VoucherStatus(r["status"]),
+            valid_to=r["valid_to"],
+        )
+        for r in rows
+        if r["code"] is not None
+    ]
     facts = OrderFacts(
         source=order.source,
         deduction_status=order.deduction_status,
         points=order.points_deducted,
         order_status=order.order_status,
-        statuses=_statuses(((r["code"], r["status"], r["valid_to"]) for r in rows), today),
+        statuses=_statuses(
+            ((r["code"], r["status"], r["valid_to"]) for r in rows if r["code"] is not None), today
+        ),
         voiding=frozenset(r["code"] for r in rows if r["voiding"]),
-        saga=saga,
+        saga=found.saga.state if found else None,
     )
-    return [_voucher(r) for r in rows], facts
+    return found, held, facts
+
+
+_SAGA_AND_VOUCHERS = (
+    f"WITH saga AS ({sagas.SELECT} WHERE s.merchant_order_no = $1 FOR UPDATE OF o, s),"
+    " held AS (SELECT v.code, v.status, v.valid_to,"
+    f" EXISTS (SELECT 1 FROM {_PENDING_VOIDS} AND p.code = v.code) AS voiding"
+    " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v)"
+    " SELECT saga.*, held.* FROM (SELECT) one LEFT JOIN saga ON true LEFT JOIN held ON true"
+    " ORDER BY held.code"
+)
 
 
 async def facts_of_order(conn: asyncpg.Connection, order_no: str, today: date) -> OrderFacts:

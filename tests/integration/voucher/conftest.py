@@ -249,3 +249,15 @@ def tuned(voucher: Voucher, **values: Any) -> Iterator[None]:
     finally:
         for name, value in before.items():
             setattr(voucher.settings, name, value)
+
+
+async def waits_holding_the_order(
+    step: asyncio.Task[Any], other: asyncpg.Connection, order_no: str
+) -> None:
+    """``step`` waits on a lock (its saga's or a voucher's) while it holds its order's."""
+    await asyncio.sleep(0.5)
+    assert not step.done()
+    with pytest.raises(asyncpg.LockNotAvailableError):
+        await other.execute(
+            "SELECT 1 FROM orders WHERE merchant_order_no = $1 FOR UPDATE NOWAIT", order_no
+        )

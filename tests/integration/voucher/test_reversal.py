@@ -9,14 +9,13 @@ import json
 import uuid
 from typing import Any
 
-import asyncpg
 import pytest
 
 from services.voucher.adapters.issuer import void_attempts
 from services.voucher.store import sagas, vouchers
 from shared.contracts import NOTIFY_INAPP_REQUESTED, POINTS_REVERSAL_RESULT
 from tests.infra import eventually
-from tests.integration.voucher.conftest import Voucher, make_order, tuned
+from tests.integration.voucher.conftest import Voucher, make_order, tuned, waits_holding_the_order
 from tests.kafka import consumed
 
 pytestmark = pytest.mark.integration
@@ -346,6 +345,23 @@ async def test_a_pending_reversal_answers_with_itself_and_blocks_voids(
     assert (await reverse(voucher, order_no, **key)).json()["status"] == "succeeded"
 
 
+async def test_a_key_reused_for_another_order_is_refused_and_changes_nothing(
+    voucher: Voucher, ids
+) -> None:
+    """The key is claimed in the statement that locks the order: a key that started one
+    order's reversal, sent again for another order (or for none), is refused, 422
+    ``idempotency_key_reused``, and the other order is left as it was."""
+    order_no, _ = await order(voucher, ids, "R0001")
+    other_no, other_codes = await order(voucher, ids, "T0001")
+    key = {"Idempotency-Key": ids("reused-")}
+    assert (await reverse(voucher, order_no, **key)).status_code == 200
+    for target in (other_no, ids("NOSUCH")):
+        again = await reverse(voucher, target, **key)
+        assert (again.status_code, again.json()["code"]) == (422, "idempotency_key_reused")
+    assert await statuses(voucher, other_codes) == ["available"]
+    assert await order_row(voucher, other_no) == ("exchanged", "deducted")
+
+
 async def test_an_unanswered_refund_request_is_sent_again(voucher: Voucher, ids) -> None:
     order_no, _ = await order(voucher, ids, "O0001")
     with tuned(voucher, points_request_timeout_seconds=0.4):
@@ -452,7 +468,8 @@ async def test_the_facts_read_with_the_vouchers_lock_are_the_facts_read_apart(
         today = voucher.app.state.deps.today()
         locked = await vouchers.lock_order(conn, order_no)
         assert locked is not None
-        held, facts = await vouchers.lock_vouchers_with_facts(conn, locked, None, today)
+        found, held, facts = await vouchers.lock_saga_and_vouchers(conn, locked, today)
+        assert found is None
         assert facts == await vouchers.facts_of_order(conn, order_no, today)
         assert facts.voiding == {codes[1]}
         assert [v.code for v in held] == sorted(codes)
@@ -507,13 +524,7 @@ async def test_a_saga_locked_for_its_step_holds_its_order_first_and_sees_the_new
         )
         async with stepper.transaction():
             step = asyncio.create_task(sagas.get(stepper, saga_id, lock=True))
-            await asyncio.sleep(0.5)  # it waits on the saga's lock ...
-            assert not step.done()
-            with pytest.raises(asyncpg.LockNotAvailableError):  # ... holding the order's
-                await other.execute(
-                    "SELECT 1 FROM orders WHERE merchant_order_no = $1 FOR UPDATE NOWAIT",
-                    order_no,
-                )
+            await waits_holding_the_order(step, other, order_no)  # on the saga's lock
             await holder_tx.commit()
             async with asyncio.timeout(10):
                 found = await step
