@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import asyncpg
 
 from shared.contracts import Contract, Topic
+from shared.db.after_commit import collected, made
 from shared.messaging.outbox import enqueue, outgoing
 
 
@@ -61,9 +62,12 @@ async def unit_of_work(
     pool: asyncpg.Pool, clock: Callable[[], datetime], source: str
 ) -> AsyncIterator[UnitOfWork]:
     """A connection from ``pool`` in a transaction of its own: committed when the block
-    ends, rolled back with everything it published when the block raises."""
-    async with pool.acquire() as conn, conn.transaction():
-        yield UnitOfWork(conn, clock, source)
+    ends, rolled back with everything it published when the block raises (and the effects
+    handed to ``after_commit`` made only once it committed)."""
+    with collected() as effects:
+        async with pool.acquire() as conn, conn.transaction():
+            yield UnitOfWork(conn, clock, source)
+    made(effects)
 
 
 class OpensUnitsOfWork:

@@ -50,6 +50,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from pydantic import ValidationError
 
 from shared.contracts import Contract, Topic
+from shared.db.after_commit import collected, kept, made
 from shared.errors import DomainError
 from shared.messaging import cloudevents, inbox
 from shared.observability import messaging as observed
@@ -116,8 +117,10 @@ async def one_by_one(
     unsettled: list[Unsettled[M]] = []
     for env in envelopes:
         try:
-            async with conn.transaction():
-                await apply(conn, env)
+            with collected() as effects:
+                async with conn.transaction():
+                    await apply(conn, env)
+            kept(effects)
         except DATABASE_AWAY:
             raise
         except Exception as exc:
@@ -282,7 +285,7 @@ class ConsumerRuntime:
             if e.meta.traceparent
         ]
         started = time.perf_counter()
-        with self._span(sub, links=links, batch=len(envelopes)):
+        with self._span(sub, links=links, batch=len(envelopes)), collected() as effects:
             async with self.pool.acquire() as conn, conn.transaction():
                 new = await inbox.claim_many(conn, sub.name, [e.meta.id for e in envelopes])
                 fresh = [e for e in envelopes if e.meta.id in new]
@@ -293,6 +296,7 @@ class ConsumerRuntime:
                     unsettled = list(await apply(conn, unique) or ())
                 if unsettled:  # not applied: their ids must not be recorded as seen
                     await inbox.release(conn, sub.name, [u.envelope.meta.id for u in unsettled])
+        made(effects)
         group = self.group_of(sub)
         observed.processed(sub.topic.name, group, "ok", started, len(unique) - len(unsettled))
         observed.processed(
@@ -302,12 +306,13 @@ class ConsumerRuntime:
 
     async def apply(self, sub: Subscription[Any], env: Envelope[Any]) -> bool:
         """Apply one message with its inbox row; False if it was seen before."""
-        with self._span(sub, parent=env):
+        with self._span(sub, parent=env), collected() as effects:
             async with self.pool.acquire() as conn, conn.transaction():
                 if not await inbox.claim(conn, sub.name, env.meta.id):
                     return False
                 await sub.handler(conn, env)
-                return True
+        made(effects)
+        return True
 
     async def apply_or_park(self, sub: Subscription[Any], env: Envelope[Any]) -> None:
         started = time.perf_counter()
@@ -396,6 +401,14 @@ class ConsumerRuntime:
 
     async def retry_parked(self, limit: int = 100) -> int:
         """Retry the parked messages that are due; return how many were tried."""
+        with collected() as effects:
+            rows = await self._retry_due(limit)
+        made(effects)
+        if rows:
+            outbox_changes.tell()
+        return rows
+
+    async def _retry_due(self, limit: int) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT * FROM parked_messages WHERE next_attempt_at <= now()"
@@ -406,8 +419,6 @@ class ConsumerRuntime:
             )
             for row in rows:
                 await self._retry_one(conn, row)
-        if rows:
-            outbox_changes.tell()
         return len(rows)
 
     async def _retry_one(self, conn: Conn, row: asyncpg.Record) -> None:
@@ -423,11 +434,12 @@ class ConsumerRuntime:
         env = self.parse(sub, raw)
         started = time.perf_counter()
         try:
-            with self._span(sub, parent=env):
+            with self._span(sub, parent=env), collected() as effects:
                 async with conn.transaction():  # a savepoint: a failure keeps the parked row
                     if await inbox.claim(conn, sub.name, env.meta.id):
                         await sub.handler(conn, env)
                     await conn.execute("DELETE FROM parked_messages WHERE id = $1", row["id"])
+            kept(effects)
             observed.processed(sub.topic.name, self.group_of(sub), "ok", started)
             return
         except DomainError as exc:

@@ -60,6 +60,7 @@ from shared.contracts import (
     PointsReversalRequested,
     PointsReversalResult,
 )
+from shared.db.after_commit import after_commit
 from shared.http import Actor
 from shared.idempotency import Command
 from shared.telemetry import continuing, current_trace_id, current_traceparent
@@ -406,7 +407,8 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     note = None
     if step.after.state is SagaState.SUCCEEDED:  # the customer's note, in the same statement
         note = points_refunded(step.after, user_id=found.user_id, points=result.points)
-    (await _conclude(uow, found, step, detail=result.failure, note=note)).count()
+    concluded = await _conclude(uow, found, step, detail=result.failure, note=note)
+    after_commit(concluded.count)  # a batch of answers may run this twice
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ partition, each key where the producer's ``send`` would put it, in order."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import Field
 
 from shared.contracts import Contract, Topic
+from shared.db.after_commit import after_commit
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
 from shared.messaging.consumer import ConsumerRuntime, Envelope, Subscription, one_by_one
@@ -34,6 +36,11 @@ pytestmark = pytest.mark.integration
 class Credit(Contract):
     account: str
     cents: int = Field(gt=0)
+
+
+Together = tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit], list[str]]
+"""A runtime applying a subscription ``together``, its recorded statements, and the
+accounts whose credits the handler counted after the commit."""
 
 
 @pytest.fixture
@@ -216,9 +223,7 @@ async def test_a_batch_settled_one_by_one_parks_only_the_message_that_failed(
 
 
 @pytest.fixture
-async def together(
-    settings: Settings, unique: str
-) -> AsyncIterator[tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit]]]:
+async def together(settings: Settings, unique: str) -> AsyncIterator[Together]:
     """A runtime of its own (nothing consuming) whose statements are recorded, with a
     subscription applied ``together``: it credits, records the trace it ran in and the
     times it ran, refuses "poison-rule" for good and "later" for now."""
@@ -229,6 +234,8 @@ async def together(
         "CREATE TABLE credits (account text, trace_id text); CREATE TABLE runs (account text)"
     )
 
+    counted: list[str] = []
+
     async def apply(conn: Any, env: Envelope[Credit]) -> None:
         await p.pool.execute("INSERT INTO runs VALUES ($1)", env.payload.account)
         if env.payload.account == "poison-rule":
@@ -238,13 +245,14 @@ async def together(
         await conn.execute(
             "INSERT INTO credits VALUES ($1, $2)", env.payload.account, current_trace_id()
         )
+        after_commit(functools.partial(counted.append, env.payload.account))
 
     recorded = Recorded(p.pool)
     runtime = ConsumerRuntime(p.service, recorded, p.producer, settings)
     sub = Subscription(topic, apply, name="together", together=True)
     runtime.add(sub)
     try:
-        yield p, runtime, recorded, sub
+        yield p, runtime, recorded, sub, counted
     finally:
         await p.close()
 
@@ -267,9 +275,9 @@ def _credits(topic: Topic[Credit], *accounts: str) -> tuple[list[Any], list[str]
 
 
 async def test_a_batch_applied_together_takes_no_savepoint_and_each_message_keeps_its_trace(
-    together: tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit]],
+    together: Together,
 ) -> None:
-    p, runtime, recorded, sub = together
+    p, runtime, recorded, sub, _ = together
     records, traces = _credits(sub.topic, "a", "b", "c", "d")
     await runtime.process(sub, [*records, records[1]])  # b twice in the batch
     await runtime.process(sub, records[2:])  # c and d again: seen
@@ -282,9 +290,9 @@ async def test_a_batch_applied_together_takes_no_savepoint_and_each_message_keep
 
 
 async def test_a_message_failing_in_a_batch_applied_together_is_settled_alone(
-    together: tuple[Platform, ConsumerRuntime, Recorded, Subscription[Credit]],
+    together: Together,
 ) -> None:
-    p, runtime, recorded, sub = together
+    p, runtime, recorded, sub, counted = together
     records, _ = _credits(sub.topic, "a", "later", "b", "poison-rule", "c")
     await runtime.process(sub, records)
     credited = await p.pool.fetch("SELECT account FROM credits ORDER BY account")
@@ -301,6 +309,8 @@ async def test_a_message_failing_in_a_batch_applied_together_is_settled_alone(
         ["a", "later", "a", "later", "b", "poison-rule", "c"]
     )
     assert recorded.savepoints() == 5
+    # what the handler counts is counted once, after the commit: "a" ran twice
+    assert sorted(counted) == ["a", "b", "c"]
 
 
 async def test_one_consumer_group_reads_every_subscription_of_a_service(
