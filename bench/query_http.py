@@ -46,11 +46,12 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
-from bench import cpu, machine, query_trace, services, stack
+from bench import cpu, machine, query_trace, schedstat, services, stack
 from bench.http_client import Client
 from bench.otlp_receiver import Receiver, receiving
 from bench.query_trace import Searched
 from bench.results import table
+from bench.schedstat import SchedReader
 from bench.stats import Latency, fmt_ms, when_the_slowest_were_sent
 
 LIMIT = "20"
@@ -185,21 +186,24 @@ async def agents(
     traced: list[Searched] | None = None,
     stagger: bool = True,
     once: bool = False,
+    sched: SchedReader | None = None,
 ) -> tuple[list[tuple[float, float]], int]:
     """``count`` closed-loop agents for ``seconds``; every search's (seconds into the run when
     it was sent, latency), and the errors. ``traced``: each search sends a ``traceparent`` of
-    its own and is noted there. ``stagger``: each agent thinks before its first search too
+    its own and is noted there, with what each process ran and waited meanwhile (``sched``).
+    ``stagger``: each agent thinks before its first search too
     (with think time); otherwise all start in the same instant. ``once``: one search each."""
     host, port = url.removeprefix("http://").split(":")
     client = Client(host, int(port), max_connections=count)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     times: list[tuple[float, float]] = []
     errors = 0
+    in_flight = 0
     began = time.perf_counter()
     until = began + seconds
 
     async def agent(n: int) -> None:
-        nonlocal errors
+        nonlocal errors, in_flight
         rng = random.Random(seed * 1000 + n)
         if think_ms and stagger:
             await asyncio.sleep(rng.expovariate(1000 / think_ms))
@@ -210,12 +214,19 @@ async def agents(
             if traced is not None:
                 trace_id = secrets.token_hex(16)
                 sent = {**headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+            before = sched.read() if sched is not None else {}
+            others = in_flight
+            in_flight += 1
             sent_ns = time.time_ns()
             started = time.perf_counter()
-            status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
+            try:
+                status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
+            finally:
+                in_flight -= 1
             times.append((started - began, time.perf_counter() - started))
             if traced is not None:
-                traced.append(Searched(trace_id, case, sent_ns, times[-1][1]))
+                used = schedstat.delta(before, sched.read()) if sched is not None else {}
+                traced.append(Searched(trace_id, case, sent_ns, times[-1][1], others, used))
             if status != 200:
                 errors += 1
             if once:
@@ -276,6 +287,8 @@ async def measure(
     load_before = os.getloadavg()
     started = time.perf_counter()
     traced: list[Searched] | None = [] if probe is not None else None
+    mains = {name: ids[0] for name, ids in pids.items() if ids and name != "broker"}
+    sched = SchedReader(mains, pg) if probe is not None else None
     times, errors = await agents(
         url,
         token,
@@ -286,6 +299,7 @@ async def measure(
         seconds=seconds,
         seed=seed,
         traced=traced,
+        sched=sched,
     )
     wall = time.perf_counter() - started
     seconds_used = meter.stop()
