@@ -16,8 +16,17 @@ rows each time).
 An agent is a closed loop: a search, its answer read, then a think time (exponential,
 ``--think-ms`` mean) before the next. 20 people at desks read a page for seconds; a mean
 of one second makes each agent search about once a second, heavier than a real desk, so
-the figures bound what 20 agents see. The same 20 agents with no think time at all
+the figures bound what 20 agents see. Each agent's first search comes after a think time
+of its own, as from a random moment of a working day: people at desks do not press
+"search" in the same microsecond (with exponential think times the wait from any moment
+to an agent's next search is again exponential with the same mean, so the run is in its
+steady state from its first instant). The same 20 agents with no think time at all
 measure the saturation: the rate at which the machine answers, and the latency then.
+
+Before those runs, once the machine is quiet, the 20 agents each send one search in the
+same instant: the burst, the worst start there can be, measured and reported as its own
+figure (until session 11 it was the think-time run's first searches, and made that run's
+p99).
 """
 
 from __future__ import annotations
@@ -37,11 +46,12 @@ from urllib.parse import urlencode
 import asyncpg
 import httpx
 
-from bench import cpu, machine, query_trace, services, stack
+from bench import cpu, machine, query_trace, schedstat, services, stack
 from bench.http_client import Client
 from bench.otlp_receiver import Receiver, receiving
 from bench.query_trace import Searched
 from bench.results import table
+from bench.schedstat import SchedReader
 from bench.stats import Latency, fmt_ms, when_the_slowest_were_sent
 
 LIMIT = "20"
@@ -89,6 +99,8 @@ class Run:
     """CPU per search of each of our processes: what a quiet machine's latency is made of."""
     quiet: str = ""
     """How busy the rest of the machine was just before (the first run)."""
+    burst: Latency | None = None
+    """The agents' searches sent in the same instant before it (the first run)."""
 
     @property
     def rate(self) -> float:
@@ -172,23 +184,29 @@ async def agents(
     seconds: float,
     seed: int,
     traced: list[Searched] | None = None,
-    firsts: list[float] | None = None,
+    stagger: bool = True,
+    once: bool = False,
+    sched: SchedReader | None = None,
 ) -> tuple[list[tuple[float, float]], int]:
     """``count`` closed-loop agents for ``seconds``; every search's (seconds into the run when
     it was sent, latency), and the errors. ``traced``: each search sends a ``traceparent`` of
-    its own and is noted there; ``firsts``: each agent's first search's latency."""
+    its own and is noted there, with what each process ran and waited meanwhile (``sched``).
+    ``stagger``: each agent thinks before its first search too
+    (with think time); otherwise all start in the same instant. ``once``: one search each."""
     host, port = url.removeprefix("http://").split(":")
     client = Client(host, int(port), max_connections=count)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     times: list[tuple[float, float]] = []
     errors = 0
+    in_flight = 0
     began = time.perf_counter()
     until = began + seconds
 
     async def agent(n: int) -> None:
-        nonlocal errors
+        nonlocal errors, in_flight
         rng = random.Random(seed * 1000 + n)
-        first = True
+        if think_ms and stagger:
+            await asyncio.sleep(rng.expovariate(1000 / think_ms))
         while time.perf_counter() < until:
             case, make = rng.choice(cases)
             params = {**make(rng, world), "limit": LIMIT}
@@ -196,17 +214,23 @@ async def agents(
             if traced is not None:
                 trace_id = secrets.token_hex(16)
                 sent = {**headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+            before = sched.read() if sched is not None else {}
+            others = in_flight
+            in_flight += 1
             sent_ns = time.time_ns()
             started = time.perf_counter()
-            status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
+            try:
+                status, _ = await client.get(f"/api/v1/vouchers?{urlencode(params)}", sent)
+            finally:
+                in_flight -= 1
             times.append((started - began, time.perf_counter() - started))
-            if first and firsts is not None:
-                firsts.append(times[-1][1])
-            first = False
             if traced is not None:
-                traced.append(Searched(trace_id, case, sent_ns, times[-1][1]))
+                used = schedstat.delta(before, sched.read()) if sched is not None else {}
+                traced.append(Searched(trace_id, case, sent_ns, times[-1][1], others, used))
             if status != 200:
                 errors += 1
+            if once:
+                return
             if think_ms:
                 await asyncio.sleep(rng.expovariate(1000 / think_ms))
 
@@ -263,7 +287,8 @@ async def measure(
     load_before = os.getloadavg()
     started = time.perf_counter()
     traced: list[Searched] | None = [] if probe is not None else None
-    firsts: list[float] = []
+    mains = {name: ids[0] for name, ids in pids.items() if ids and name != "broker"}
+    sched = SchedReader(mains, pg) if probe is not None else None
     times, errors = await agents(
         url,
         token,
@@ -274,7 +299,7 @@ async def measure(
         seconds=seconds,
         seed=seed,
         traced=traced,
-        firsts=firsts,
+        sched=sched,
     )
     wall = time.perf_counter() - started
     seconds_used = meter.stop()
@@ -307,22 +332,26 @@ async def measure(
     )
     print(f"    CPU: {used}\n    CPU per search: {run.per_search}", flush=True)
     print(when_the_slowest_were_sent(times), flush=True)
-    print(first_searches(firsts), flush=True)
     if probe is not None and traced is not None:
         await probe.report(traced, pids)
     return run
 
 
-def first_searches(firsts: list[float]) -> str:
-    """The agents' first searches, all sent at once at the run's start: what an agent meets
-    on services that answered only the benchmark's warm-up (with ``--cold``: nothing)."""
-    if not firsts:
-        return "    (no first searches)"
-    ordered = sorted(f * 1000 for f in firsts)
-    return (
-        f"    the {len(ordered)} agents' first searches (sent together): median"
-        f" {fmt_ms(ordered[len(ordered) // 2])} ms, max {fmt_ms(ordered[-1])} ms"
+async def burst(url: str, token: str, cases: list[NamedCase], world: object, count: int) -> Latency:
+    """``count`` agents each send one search in the same instant: the worst start there can
+    be, on services that answered only the benchmark's warm-up (with ``--cold``: nothing)."""
+    load_before = os.getloadavg()
+    times, errors = await agents(
+        url, token, cases, world, count=count, think_ms=0, seconds=60, seed=0, once=True
     )
+    latency = Latency.of_seconds([t for _, t in times])
+    print(
+        f"  the burst: {count} agents' searches sent in the same instant: median"
+        f" {fmt_ms(latency.p50)} ms, max {fmt_ms(latency.max)} ms, {errors} errors;"
+        f" load {_load(load_before)}",
+        flush=True,
+    )
+    return latency
 
 
 def _load(values: tuple[float, float, float]) -> str:
@@ -368,6 +397,7 @@ async def _bench_http(
                 f"  the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)",
                 flush=True,
             )
+            together = await burst(url, token, cases, world, agents_count)
             plans = [
                 (f"{agents_count} agents, think time {think_ms:g} ms", think_ms, seconds),
                 (f"{agents_count} agents, no think time (saturation)", 0.0, seconds / 2),
@@ -388,6 +418,7 @@ async def _bench_http(
                     probe=probe,
                 )
                 runs.append(run)
+            runs[0].burst = together
             runs[0].quiet = f"the rest of the machine {busy:.2f} cores busy (waited {waited:.0f} s)"
     return runs
 
@@ -414,10 +445,21 @@ def render(runs: list[Run], size: int, http: Http, facts: dict[str, str]) -> str
             "",
             f"**Target p99 < {TARGET_P99_MS:g} ms for {http.agents} agents at"
             f" {size / 1e6:g}M vouchers: {verdict}** (p99 {fmt_ms(desks.latency.p99)} ms, with"
-            f" a {http.think_ms:g} ms mean think time). This machine is shared: other"
+            f" a {http.think_ms:g} ms mean think time, each agent starting after a think"
+            " time of its own). This machine is shared: other"
             " developers' tests ran beside it (the load averages and the CPU of 'other"
             " processes' below say how much), so the latencies are upper bounds.",
             "",
+            *(
+                [
+                    f"The burst before it, {http.agents} searches sent in the same instant"
+                    f" (not in that p99): median {fmt_ms(desks.burst.p50)} ms, max"
+                    f" {fmt_ms(desks.burst.max)} ms.",
+                    "",
+                ]
+                if desks.burst
+                else []
+            ),
             table(
                 [
                     "agents",

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.otlp_receiver import Span
+from bench.schedstat import Sched
 
 PARTS = (
     "to gateway",
@@ -52,6 +53,11 @@ class Searched:
     case: str
     sent_ns: int
     seconds: float
+    in_flight: int = 0
+    """The other searches on their way when it was sent."""
+    sched: dict[str, Sched] = field(default_factory=dict)
+    """Per process, the CPU its event loop ran and the time it waited for a core while this
+    search was on its way (bench/schedstat.py)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,35 @@ def _during(c: Cut, collections: Iterable[Collection]) -> list[str]:
     ]
 
 
+def _sched_lines(cuts: list[Cut], slow: list[Cut]) -> list[str]:
+    """Per process, the median CPU its event loop ran and the median time it waited for a
+    core while a search was on its way, all searches / the slowest; and how many other
+    searches were on their way when each was sent."""
+    names = sorted({name for c in cuts for name in c.searched.sched})
+    if not names:
+        return []
+    lines = ["  while a search was on its way, median ms ran / waited for a core, all / slowest:"]
+    for name in names:
+        every = [c.searched.sched[name] for c in cuts if name in c.searched.sched]
+        worst = [c.searched.sched[name] for c in slow if name in c.searched.sched]
+        if not every or not worst:
+            continue
+        lines.append(
+            f"    {name:<22} {statistics.median(r for r, _ in every) / 1e6:6.2f} /"
+            f" {statistics.median(w for _, w in every) / 1e6:6.2f}   "
+            f" {statistics.median(r for r, _ in worst) / 1e6:6.2f} /"
+            f" {statistics.median(w for _, w in worst) / 1e6:6.2f}"
+        )
+    busy = [c.searched.in_flight for c in cuts]
+    lines.append(
+        f"    other searches on their way when sent: mean {statistics.mean(busy):.2f} all,"
+        f" {statistics.mean(c.searched.in_flight for c in slow):.2f} the slowest;"
+        f" share sent with none: {busy.count(0) / len(busy):.0%} all,"
+        f" {[c.searched.in_flight for c in slow].count(0) / len(slow):.0%} the slowest"
+    )
+    return lines
+
+
 def report(
     cuts: list[Cut], collections: list[Collection], slowest_share: float = 0.02
 ) -> list[str]:
@@ -157,14 +192,20 @@ def report(
         every = statistics.median(c.parts[part] for c in cuts)
         worst = statistics.median(c.parts[part] for c in slow)
         lines.append(f"    {part:<22} {every:7.2f} / {worst:7.2f}")
+    lines.extend(_sched_lines(cuts, slow))
     lines.append(f"  the slowest {len(slow)} (ms; the part that took most, the case, collections):")
     for c in slow:
         top = max(PARTS, key=lambda p: c.parts[p])
         parts = " ".join(f"{c.parts[p]:.1f}" for p in PARTS)
         gcs = "; ".join(_during(c, collections)) or "no collection over 1 ms"
+        sched = " ".join(
+            f"{name.split()[0]} {run / 1e6:.1f}/{wait / 1e6:.1f}"
+            for name, (run, wait) in sorted(c.searched.sched.items())
+        )
         lines.append(
             f"    {c.searched.seconds * 1000:7.1f}  {top} {c.parts[top]:.1f}  [{parts}]"
             f"  {c.searched.case}  SQL: {', '.join(c.statements)}  GC: {gcs}"
+            f"  in flight: {c.searched.in_flight}  ran/waited: {sched}"
         )
     by_kind: dict[tuple[str, int], list[Collection]] = {}
     for k in collections:

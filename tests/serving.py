@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -48,3 +48,42 @@ async def docs_page_references(http: httpx.AsyncClient, page: str) -> list[str]:
         assert asset.status_code == 200, (url, asset.status_code)
         assert asset.content, url
     return references
+
+
+@contextlib.contextmanager
+def router_refusing(app: FastAPI) -> Iterator[list[str]]:
+    """The router of ``app`` (behind its direct routes, shared.direct_routes) answers 599 to
+    everything while this lasts: what is answered, the direct path answered. Yields the
+    paths the router was asked for."""
+    from starlette.types import Receive, Scope, Send
+
+    from shared.direct_routes import DirectRoutes
+
+    direct = app.router.middleware_stack
+    assert isinstance(direct, DirectRoutes)
+    routed, asked = direct.app, []
+
+    async def refusing(scope: Scope, receive: Receive, send: Send) -> None:
+        asked.append(scope["path"])
+        await send({"type": "http.response.start", "status": 599, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    direct.app = refusing
+    try:
+        yield asked
+    finally:
+        direct.app = routed
+
+
+@contextlib.contextmanager
+def router_alone(app: FastAPI) -> Iterator[None]:
+    """``app`` without its direct routes while this lasts: every request routed by FastAPI."""
+    from shared.direct_routes import DirectRoutes
+
+    direct = app.router.middleware_stack
+    assert isinstance(direct, DirectRoutes)
+    app.router.middleware_stack = direct.app  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        app.router.middleware_stack = direct

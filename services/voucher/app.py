@@ -26,6 +26,7 @@ from shared.contracts import (
     VOUCHER_ISSUED,
     VOUCHER_REDEEMED,
 )
+from shared.direct_routes import install_direct_routes
 from shared.http import make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
@@ -96,4 +97,5 @@ def create_app(
     )
     require_internal_calls(app, "voucher", settings)
     app.include_router(router)
+    install_direct_routes(app)
     return app

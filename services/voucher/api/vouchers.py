@@ -18,12 +18,14 @@ from shared.api.voucher import (
     VoucherDetailOut,
     VoucherPageOut,
 )
+from shared.direct_routes import answered_directly
 from shared.http import CurrentActor, IdempotencyKey
 
 router = APIRouter()
 
 
 @router.get("/vouchers")
+@answered_directly  # the agents' search: past FastAPI's routing (shared/direct_routes.py)
 async def get_vouchers(
     deps: VoucherDeps,
     actor: CurrentActor,

@@ -5,40 +5,17 @@ test_account_lifecycle); here, that the router is really not on its way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from starlette.types import Receive, Scope, Send
 
-from services.gateway.direct import DirectForwards
 from tests.integration.gateway.conftest import GatewayUnderTest
+from tests.serving import router_refusing
 
 pytestmark = pytest.mark.integration
 
 
-@contextmanager
-def router_refusing(gateway: GatewayUnderTest) -> Iterator[list[str]]:
-    """The router answers 599 to everything while this lasts; the paths it was asked for."""
-    direct = gateway.app.router.middleware_stack
-    assert isinstance(direct, DirectForwards)
-    routed, asked = direct.app, []
-
-    async def refusing(scope: Scope, receive: Receive, send: Send) -> None:
-        asked.append(scope["path"])
-        await send({"type": "http.response.start", "status": 599, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    direct.app = refusing
-    try:
-        yield asked
-    finally:
-        direct.app = routed
-
-
 async def test_the_search_is_answered_without_the_router(gateway: GatewayUnderTest) -> None:
     headers = await gateway.as_user("agent")
-    with router_refusing(gateway) as asked:
+    with router_refusing(gateway.app) as asked:
         found = await gateway.http.get("/api/v1/vouchers?phone=13800138000", headers=headers)
         unknown = await gateway.http.get("/api/v1/vouchers?name=Li", headers=headers)
         unsigned = await gateway.http.get("/api/v1/vouchers")
@@ -56,6 +33,6 @@ async def test_a_role_the_table_refuses_is_refused_on_the_direct_path(
     gateway: GatewayUnderTest,
 ) -> None:
     headers = await gateway.as_user("admin")
-    with router_refusing(gateway):
+    with router_refusing(gateway.app):
         refused = await gateway.http.get("/api/v1/vouchers", headers=headers)
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")

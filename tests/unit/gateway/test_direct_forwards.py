@@ -85,5 +85,5 @@ def test_a_route_without_the_sign_in_is_refused() -> None:
     async def things(name: str | None = None) -> Response:
         return Response()
 
-    with pytest.raises(RuntimeError, match="sign-in"):
+    with pytest.raises(RuntimeError, match="does not depend on authorized_call"):
         direct_routes(_app(router))
