@@ -66,13 +66,14 @@ async def save_refunds(
 _NO_ROWS = ((),) * 12
 """The refunds' columns when only answers go out (a duplicate request answered again)."""
 
-_SAVE = (
-    "WITH " + outbox.queueing_all(13) + f" INSERT INTO point_refunds ({_COLUMNS})"
-    f" SELECT * FROM {_ROWS}"
+_WRITE = (
+    f"INSERT INTO point_refunds ({_COLUMNS}) SELECT * FROM {_ROWS}"
     " ON CONFLICT (refund_id) DO UPDATE SET status = excluded.status,"
     " failure = excluded.failure, provider_calls = excluded.provider_calls,"
     " last_attempt = excluded.last_attempt, completed_at = excluded.completed_at"
 )
+_SAVE = f"WITH {outbox.queueing_all(13)} {_WRITE}"
+"""The refunds written (``_WRITE``, parameters $1-$12) and the answers queued (from $13)."""
 
 
 def _values(refund: PointRefund) -> tuple[object, ...]:
