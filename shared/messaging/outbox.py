@@ -22,6 +22,7 @@ import functools
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -101,6 +102,29 @@ def queueing(first: int) -> str:
     """:func:`enqueue`'s statement as a CTE named ``queued``, its parameters numbered from
     ``$first`` (:func:`outgoing`'s six)."""
     return "queued AS (" + renumbered(_QUEUE, first) + ")"
+
+
+def outgoing_all(rows: Sequence[tuple[object, ...]]) -> tuple[object, ...]:
+    """Several messages' outbox rows (each :func:`outgoing`'s) as the parameters of
+    :func:`queueing_all`: a column an array, in the rows' order, and the channel."""
+    return (*([row[i] for row in rows] for i in range(OUTGOING_PARAMETERS - 1)), CHANNEL)
+
+
+# The rows of a batch and one wake-up, in one statement. Their ids are drawn in the
+# arrays' order (the ORDER BY feeds the insert), so the relay sends them in that order.
+_QUEUE_ALL = (
+    "INSERT INTO outbox (ce_id, topic, key, headers, payload)"
+    " SELECT m.ce_id, m.topic, m.key, m.headers, m.payload FROM pg_notify($6, ''),"
+    " unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bytea[])"
+    " WITH ORDINALITY AS m (ce_id, topic, key, headers, payload, n) ORDER BY m.n"
+)
+
+
+@functools.cache
+def queueing_all(first: int) -> str:
+    """:func:`queueing` for several messages: a CTE named ``queued`` writing the rows
+    :func:`outgoing_all` gives (six parameters from ``$first``), in their order."""
+    return "queued AS (" + renumbered(_QUEUE_ALL, first) + ")"
 
 
 class OutboxRelay:

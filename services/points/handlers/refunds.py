@@ -48,7 +48,7 @@ async def refund_points(
 class RefundBatch:
     """Refund requests that arrived together, in one transaction: their refunds locked and
     read at once, each request settled in turn (:meth:`refund`, the provider asked where it
-    must be), the refunds written at once (:meth:`save`).
+    must be), the refunds written and the answers queued at once (:meth:`save`).
 
     A request that breaks a rule, or whose provider call fails, raises from :meth:`refund`
     having written nothing, so its batch-mates go on in the same transaction: no savepoint
@@ -60,6 +60,8 @@ class RefundBatch:
         self._uow = uow
         self._known = known
         self._settled: dict[str, PointRefund] = {}
+        self._answers: list[tuple[object, ...]] = []
+        """Each settled request's answer (its outbox row), in the requests' order."""
 
     @classmethod
     async def open(cls, uow: UnitOfWork, refund_ids: Collection[str]) -> RefundBatch:
@@ -67,30 +69,35 @@ class RefundBatch:
         return cls(uow, await store.get_refunds(uow.conn, refund_ids))
 
     async def refund(self, request: RefundRequest, provider: PointsProvider) -> PointRefund:
-        """Settle one request (its refund id locked by :meth:`open`) and queue its answer."""
+        """Settle one request (its refund id locked by :meth:`open`) and keep its answer
+        for :meth:`save` (made here: it carries the request's trace)."""
         refund = self._known.get(request.refund_id)
+        settled = None
         if next_step(refund, request) is NextStep.ASK_PROVIDER:
             answer = await _ask(provider, request)
-            refund = settle(refund, request, answer, self._uow.now())
-            self._known[refund.refund_id] = self._settled[refund.refund_id] = refund
+            refund = settled = settle(refund, request, answer, self._uow.now())
+        assert refund is not None
+        answered = self._uow.outgoing(POINTS_REVERSAL_RESULT, result_of(refund, request.attempt))
+        self._answers.append(answered)
+        if settled is not None:
+            self._known[settled.refund_id] = self._settled[settled.refund_id] = settled
             log.info(
                 "points refund settled",
                 extra={
                     "fields": {
-                        "refund_id": refund.refund_id,
-                        "status": refund.status,
-                        "failure": refund.failure,
+                        "refund_id": settled.refund_id,
+                        "status": settled.status,
+                        "failure": settled.failure,
                         "attempt": request.attempt,
                     }
                 },
             )
-        assert refund is not None
-        await self._uow.publish(POINTS_REVERSAL_RESULT, result_of(refund, request.attempt))
         return refund
 
     async def save(self) -> None:
-        """Write what the provider's answers made of the refunds."""
-        await store.save_refunds(self._uow.conn, list(self._settled.values()))
+        """Write what the provider's answers made of the refunds, and queue every settled
+        request's answer, in one statement."""
+        await store.save_refunds(self._uow.conn, list(self._settled.values()), self._answers)
 
 
 async def _ask(provider: PointsProvider, request: RefundRequest) -> ProviderAnswer:

@@ -1,6 +1,7 @@
 """The asyncpg queries of the points gateway's own records (``point_refunds``).
 
-Each takes the refund ids of a batch of requests at once: one statement for a batch.
+Each takes the refund ids of a batch of requests at once: one statement for a batch (the
+write queues the batch's answers too).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Collection, Sequence
 import asyncpg
 
 from services.points.domain.refunds import PointRefund
+from shared.messaging import outbox
 
 _COLUMNS = (
     "refund_id, merchant_order_no, user_id, points, status, failure, provider_calls,"
@@ -46,18 +48,32 @@ async def get_refunds(
     return {r["refund_id"]: PointRefund(**dict(r)) for r in rows}
 
 
-async def save_refunds(conn: asyncpg.Connection, refunds: Sequence[PointRefund]) -> None:
-    """Write these refunds (one per refund id), new or updated."""
-    if not refunds:
+async def save_refunds(
+    conn: asyncpg.Connection,
+    refunds: Sequence[PointRefund],
+    answers: Sequence[tuple[object, ...]] = (),
+) -> None:
+    """Write these refunds (one per refund id), new or updated, and queue the answers
+    (``outbox.outgoing`` rows, in the order they are to go out) in the same statement: an
+    answer is sent only if the refund state it tells of committed, in one round trip for
+    the whole batch."""
+    if not refunds and not answers:
         return
-    await conn.execute(
-        f"INSERT INTO point_refunds ({_COLUMNS})"
-        f" SELECT * FROM {_ROWS}"
-        " ON CONFLICT (refund_id) DO UPDATE SET status = excluded.status,"
-        " failure = excluded.failure, provider_calls = excluded.provider_calls,"
-        " last_attempt = excluded.last_attempt, completed_at = excluded.completed_at",
-        *(list(column) for column in zip(*(_values(r) for r in refunds), strict=True)),
-    )
+    columns = zip(*(_values(r) for r in refunds), strict=True) if refunds else _NO_ROWS
+    await conn.execute(_SAVE, *(list(column) for column in columns), *outbox.outgoing_all(answers))
+
+
+_NO_ROWS = ((),) * 12
+"""The refunds' columns when only answers go out (a duplicate request answered again)."""
+
+_WRITE = (
+    f"INSERT INTO point_refunds ({_COLUMNS}) SELECT * FROM {_ROWS}"
+    " ON CONFLICT (refund_id) DO UPDATE SET status = excluded.status,"
+    " failure = excluded.failure, provider_calls = excluded.provider_calls,"
+    " last_attempt = excluded.last_attempt, completed_at = excluded.completed_at"
+)
+_SAVE = f"WITH {outbox.queueing_all(13)} {_WRITE}"
+"""The refunds written (``_WRITE``, parameters $1-$12) and the answers queued (from $13)."""
 
 
 def _values(refund: PointRefund) -> tuple[object, ...]:

@@ -341,7 +341,8 @@ def _batch_runtime(
     return runtime, recorded, sub
 
 
-def _requests(*asked: tuple[str, str, str, int]) -> list[Any]:
+def _requests(*asked: tuple[str, str, str, int] | tuple[str, str, str, int, int]) -> list[Any]:
+    """Refund requests as Kafka hands them over: (refund id, order, user, points[, attempt])."""
     return [
         consumed(
             POINTS_REVERSAL_REQUESTED.name,
@@ -353,13 +354,13 @@ def _requests(*asked: tuple[str, str, str, int]) -> list[Any]:
                 "source": "bubble",
                 "reason": "customer asked",
                 "requested_by": "agent",
-                "attempt": 1,
+                "attempt": attempt[0] if attempt else 1,
             },
             key=order,
             offset=20_000 + i,
             ce_type=POINTS_REVERSAL_REQUESTED.ce_type,
         )
-        for i, (refund_id, order, user, pts) in enumerate(asked)
+        for i, (refund_id, order, user, pts, *attempt) in enumerate(asked)
     ]
 
 
@@ -376,9 +377,59 @@ async def test_a_batch_of_requests_is_a_few_statements_in_all_and_one_provider_c
         assert answer["status"] == "succeeded"
     assert provider.calls == {refund_id: 1 for refund_id, _, _ in fresh}
     assert recorded.savepoints() == 0
-    # begin, the inbox claim, the refunds locked, read, an answer each, the refunds
-    # written, commit (the provider's calls are the outside world's, on its own connection)
-    assert len(recorded.statements) == 6 + 4, recorded.statements
+    # begin, the inbox claim, the refunds locked, read, the refunds written with their
+    # answers queued, commit (the provider's calls are the outside world's, on its own
+    # connection): no statement a request
+    assert len(recorded.statements) == 6, recorded.statements
+
+
+async def test_a_batch_answers_each_request_in_order_once_its_refund_is_written(
+    points: PointsGateway,
+) -> None:
+    (a, a_order, ua), (no, no_order, un), (away, away_order, uw) = (ids() for _ in range(3))
+    provider = _Asked(points.app.state.deps.provider, away=away)
+    runtime, recorded, sub = _batch_runtime(points, provider)
+    records = _requests(
+        (a, a_order, f"U{ua}", 10, 1),
+        (no, no_order, f"FAILPTS{un}", 10, 1),  # refused: an answer, "failed"
+        (a, a_order, f"U{ua}", 10, 2),  # asked again: answered again, not applied again
+        (a, a_order, f"U{ua}", 999, 3),  # another amount for the refund: raises, no answer
+        (away, away_order, f"U{uw}", 10, 1),  # the provider does not answer: parked, none
+        (a, a_order, f"U{ua}", 10, 4),
+    )
+    await runtime.process(sub, records)
+    answers = await points.results.wait(a, 3)
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    row = await pool.fetchrow(
+        "SELECT status, completed_at FROM point_refunds WHERE refund_id = $1", a
+    )
+    completed_at = datetime.fromisoformat(answers[0]["completed_at"])
+    assert (row["status"], row["completed_at"]) == ("succeeded", completed_at)
+    # in the requests' order (one order's answers share a partition), each as its request's
+    # refund stood: the one the batch's write committed
+    assert answers == [
+        {
+            "refund_id": a,
+            "merchant_order_no": a_order,
+            "user_id": f"U{ua}",
+            "points": 10,
+            "status": "succeeded",
+            "failure": None,
+            "attempt": attempt,
+            "completed_at": answers[0]["completed_at"],
+        }
+        for attempt in (1, 2, 4)
+    ]
+    [refusal] = await points.results.wait(no, 1)
+    assert (refusal["status"], refusal["attempt"]) == ("failed", 1)
+    assert "FAILPTS" in refusal["failure"]
+    assert await _read_dlq(points, {records[3].ce_id}) == {records[3].ce_id: "refund_conflict"}
+    await asyncio.sleep(0.3)
+    assert len(points.results.of(a)) == 3 and points.results.of(away) == []
+    assert provider.calls == {a: 1, no: 1, away: 1}
+    # five answers, two refunds written: in one statement with the batch's refunds
+    queued = [s for s in recorded.statements if "INTO outbox" in s]
+    assert len(queued) == 1 and "INTO point_refunds" in queued[0], recorded.statements
 
 
 async def test_a_request_failing_in_a_batch_is_settled_alone_and_its_mates_asked_once(
