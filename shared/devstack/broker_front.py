@@ -54,6 +54,14 @@ FETCH_REQUESTS: dict[int, Any] = {
 """Fetch v12 and later are flexible (tagged fields): they pass through unchanged."""
 LAST_PRODUCE_VERSION = 8
 LOOK_WAIT_MS = 1
+"""The wait the front asks Tansu for: with 0 it answers at once with no partitions at all."""
+PARTIAL_HOLD_SECONDS = 0.02
+RECENT_SECONDS = 5.0
+"""A fetch that leaves out a partition its connection fetched this recently is held at most
+:data:`PARTIAL_HOLD_SECONDS`: the client holds that partition's records unread (aiokafka
+fetches a partition again only once they are taken) and sends no other fetch to the
+broker while one is out, so a long hold would keep the partition's next messages waiting
+when it has taken them. After a rebalance the partitions it lost count for this long."""
 
 TopicPartition = tuple[str, int]
 _I16 = struct.Struct(">h")
@@ -127,6 +135,21 @@ def answered_now(answer: bytes, version: int) -> bool:
     return False
 
 
+def leaves_out(
+    fetched_at: dict[TopicPartition, float], tps: list[TopicPartition], now: float
+) -> bool:
+    """Whether a fetch of ``tps`` leaves out a partition that ``fetched_at`` (when each was
+    last fetched on the connection) says was fetched lately; notes this fetch in it."""
+    for tp in tps:
+        fetched_at[tp] = now
+    if len(fetched_at) == len(tps):
+        return False
+    for tp, at in list(fetched_at.items()):
+        if now - at >= RECENT_SECONDS:
+            del fetched_at[tp]
+    return len(fetched_at) > len(tps)
+
+
 class Partitions:
     """What the front knows of every partition: how many produces Tansu has acknowledged
     to it, and the held fetches to wake at the next."""
@@ -188,6 +211,8 @@ class Link:
         self.pending: dict[int, asyncio.Future[bytes]] = {}
         self.answers: asyncio.Queue[asyncio.Future[bytes]] = asyncio.Queue()
         self.next_request: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.fetched_at: dict[TopicPartition, float] = {}
+        """When each partition was last in a fetch on this connection."""
 
     async def run(self) -> None:
         tasks = [
@@ -249,8 +274,11 @@ class Link:
         if request.max_wait_time <= 0 or request.min_bytes <= 0:
             return await self._ask(frame, correlation)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + request.max_wait_time / 1000
+        now = loop.time()
+        deadline = now + request.max_wait_time / 1000
         tps = [(topic, part[0]) for topic, parts in request.topics for part in parts]
+        if leaves_out(self.fetched_at, tps, now):
+            deadline = min(deadline, now + PARTIAL_HOLD_SECONDS)
         look = bytearray(frame)
         _I32.pack_into(look, body + 4, LOOK_WAIT_MS)  # max_wait_time, after replica_id
         while True:

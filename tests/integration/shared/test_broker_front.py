@@ -174,9 +174,10 @@ def test_one_process_to_kill(broker: EmbeddedBroker) -> None:  # noqa: F811
     assert tansu is not None and tansu != broker.pid
     os.kill(broker.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while _running(tansu) and time.monotonic() < deadline:
+    while (_running(tansu) or broker.exit_code() is None) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not _running(tansu)
+    assert broker.exit_code() == -signal.SIGKILL
 
     broker.start()
     tansu = broker.tansu_pid()

@@ -10,7 +10,13 @@ from aiokafka.protocol.api import RequestHeader_v1
 from aiokafka.protocol.fetch import FetchResponse_v4, FetchResponse_v11
 from aiokafka.protocol.produce import ProduceRequest_v2, ProduceRequest_v7
 
-from shared.devstack.broker_front import Partitions, answered_now, produced_partitions
+from shared.devstack.broker_front import (
+    RECENT_SECONDS,
+    Partitions,
+    answered_now,
+    leaves_out,
+    produced_partitions,
+)
 
 
 def _request(struct: Any, client_id: str | None = "kefu-voucher") -> bytes:
@@ -72,3 +78,16 @@ async def test_a_held_fetch_gives_up_at_its_wait_or_the_next_request(how: str) -
     async with asyncio.timeout(1):
         assert await held is False
     assert partitions.waiting == {}
+
+
+def test_a_fetch_that_leaves_out_a_partition_fetched_lately_is_partial() -> None:
+    """aiokafka leaves out a partition whose records it holds unread: such a fetch must not
+    be held long (the partition's next fetch waits for it)."""
+    fetched_at: dict[tuple[str, int], float] = {}
+    every = [("a", 0), ("a", 1), ("a", 2)]
+    assert not leaves_out(fetched_at, every, 0.0)
+    assert leaves_out(fetched_at, every[1:], 1.0)
+    assert not leaves_out(fetched_at, every, 2.0)
+    assert leaves_out(fetched_at, every[1:], 3.0)
+    # after a rebalance the lost partition is forgotten once it has not been fetched a while
+    assert not leaves_out(fetched_at, every[1:], 2.0 + RECENT_SECONDS)
