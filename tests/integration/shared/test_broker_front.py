@@ -18,6 +18,7 @@ from aiokafka.protocol.fetch import FetchRequest
 from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.devstack.broker import EmbeddedBroker, free_port
+from shared.messaging.watchdog import read_topics
 from tests.infra import eventually
 from tests.integration.shared.test_recovery import broker  # noqa: F401  (the fixture)
 
@@ -195,3 +196,23 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+async def test_the_watchdogs_check_lets_a_held_fetch_be(
+    front: EmbeddedBroker, topic: str, unique: str
+) -> None:
+    """The check asks on the coordinator's connection: on the fetch's own, it would make
+    the front answer the fetch early (and Apache Kafka hold the check up to the wait)."""
+    consumer = _consumer(front, topic, f"g{unique}")
+    await consumer.start()
+    try:
+        await _assigned([consumer], 6)
+        await asyncio.sleep(1.0)
+        held = set(consumer._fetcher._pending_tasks)
+        assert held and not any(task.done() for task in held)
+        read = await read_topics([consumer], [topic])
+        assert topic in read.topics.topics()
+        await asyncio.sleep(0.3)
+        assert not any(task.done() for task in held), "the check released the held fetch"
+    finally:
+        await consumer.stop()
