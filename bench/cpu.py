@@ -64,6 +64,16 @@ def _tree_cpu(pid: int, children: bool) -> dict[int, float]:
     return out
 
 
+@dataclass(frozen=True)
+class Tree:
+    """One process and its descendants (the embedded broker: its front and Tansu)."""
+
+    pid: int
+
+    def seconds(self) -> float:
+        return sum(_tree_cpu(self.pid, children=True).values())
+
+
 def _busy() -> float:
     t = psutil.cpu_times()
     return float(t.user + t.system + t.nice + getattr(t, "irq", 0) + getattr(t, "softirq", 0))

@@ -1,14 +1,14 @@
-"""(c) What the busy fetch wait costs and gives, one hop on the embedded broker.
+"""(c) What a consumer's fetch wait costs and gives, one hop on the embedded broker.
 
-    python -m bench.fetch_wait --waits 10,20,30 --rate 30 --messages 450
+    python -m bench.fetch_wait --waits 500,30000 --rate 30 --messages 450
 
-For each fetch wait (interleaved, in the order given): one consumer with that wait on a
-quiet 6-partition topic, as a service's consumer waits while messages keep coming
-(``KEFU_KAFKA_BUSY_FETCH_WAIT_MS``), and a producer (linger 0) sending at ``--rate`` a
-second at random (Poisson) moments; the hop is from the send to the consumer holding the
-message. Reports the hop's p50/p99 and the CPU, in % of one core, of this process (the
-consumer and the producer) and of the broker, with the fetches a second: the fetch wait's
-price on an idle or lightly loaded stack is the broker answering empty fetches.
+For each fetch wait (interleaved, in the order given): one consumer with that wait
+(``KEFU_KAFKA_FETCH_WAIT_MS``) on a quiet 6-partition topic, and a producer (linger 0)
+sending at ``--rate`` a second at random (Poisson) moments; the hop is from the send to
+the consumer holding the message. Reports the hop's p50/p99 and the CPU, in % of one
+core, of this process (the consumer and the producer) and of the broker (its front and
+Tansu): a fetch wait's price on an idle or lightly loaded stack is the broker answering
+empty fetches.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ PARTITIONS = 6
 
 
 async def one_wait(
-    bootstrap: str, broker: psutil.Process, topic: str, wait_ms: int, rate: float, n: int
+    bootstrap: str, broker: cpu.Tree, topic: str, wait_ms: int, rate: float, n: int
 ) -> str:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
     consumer = AIOKafkaConsumer(
@@ -56,7 +56,7 @@ async def one_wait(
                 await producer.send(topic, str(i).encode(), key=str(i).encode())
 
         me = psutil.Process()
-        mine, theirs, began = me.cpu_times(), broker.cpu_times(), time.monotonic()
+        mine, theirs, began = me.cpu_times(), broker.seconds(), time.monotonic()
         sending = asyncio.create_task(send())
         while len(hops) < n:
             for records in (await consumer.getmany(timeout_ms=1000)).values():
@@ -65,7 +65,7 @@ async def one_wait(
         await sending
         wall = time.monotonic() - began
         client = sum(me.cpu_times()[:2]) - sum(mine[:2])
-        served = sum(broker.cpu_times()[:2]) - sum(theirs[:2])
+        served = broker.seconds() - theirs
     finally:
         await consumer.stop()
         await producer.stop()
@@ -85,7 +85,8 @@ async def run(waits: list[int], rate: float, n: int) -> None:
             await admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in topics])
         finally:
             await admin.close()
-        broker = psutil.Process(cpu.pids_with_arg(f"127.0.0.1:{b.port}")[0])
+        assert b.pid is not None
+        broker = cpu.Tree(b.pid)
         print(
             "| fetch wait ms | msg/s | hop p50 ms | hop p99 ms | client % of a core"
             " | broker % | load |\n| --- | --- | --- | --- | --- | --- | --- |",
@@ -97,7 +98,9 @@ async def run(waits: list[int], rate: float, n: int) -> None:
 
 def cli(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.fetch_wait", description=__doc__)
-    parser.add_argument("--waits", default="10,20,10,20", help="fetch waits in ms, in order")
+    parser.add_argument(
+        "--waits", default="500,30000,500,30000", help="fetch waits in ms, in order"
+    )
     parser.add_argument("--rate", type=float, default=30.0, help="messages a second")
     parser.add_argument("--messages", type=int, default=450, help="messages per wait")
     args = parser.parse_args(argv)

@@ -2,15 +2,13 @@
 
     python -m bench.wake --rounds 3
 
-The embedded broker answers a fetch only at points within its wait (first at half of
-it), so a consumer's idle fetch wait is what the first message after a quiet spell
-waits, per hop: the price of an idle stack that rests (section (i)). This measures it
-for one consumer paced as the services' are (``shared.messaging.subscribe.FetchPace``,
-the embedded broker's fetch waits and heartbeat, ``BROKER_DEFAULTS``) on a 6-partition
-topic: a burst makes it busy, then after a quiet spell of each length (plus up to 3 s, at
-random) one message is sent and timed until the consumer holds it; then a steady stream
-at ``--rate`` a second (the busy wait's hop latency). ``--no-growth`` paces it as before
-the wait grew with the quiet spell (straight to the idle wait after the busy window).
+Tansu alone answered a fetch only at points within its wait (first at half of it), so a
+consumer's idle fetch wait was what the first message after a quiet spell waited, per
+hop; its long-poll front answers on arrival. This measures it for one consumer run as the
+services' are (``shared.messaging.subscribe.next_batch``, the embedded broker's fetch wait
+and heartbeat, ``BROKER_DEFAULTS``) on a 6-partition topic: a burst makes it busy, then
+after a quiet spell of each length (plus up to 3 s, at random) one message is sent and
+timed until the consumer holds it; then a steady stream at ``--rate`` a second.
 """
 
 from __future__ import annotations
@@ -27,8 +25,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench import stack
 from bench.stats import percentile
 from shared.devstack.broker import BROKER_DEFAULTS
-from shared.messaging import subscribe
-from shared.messaging.subscribe import FetchPace
+from shared.messaging.subscribe import next_batch
 from shared.settings import Settings
 
 TOPIC = "bench.wake.v1"
@@ -55,17 +52,17 @@ async def _consumer(bootstrap: str, settings: Settings) -> AIOKafkaConsumer:
 
 
 class Receiver:
-    """The consumer's loop, as a service runs it: always waiting in ``next_batch`` (so its
-    fetch wait follows the traffic), noting when each message arrived."""
+    """The consumer's loop, as a service runs it: always waiting in ``next_batch``, noting
+    when each message arrived."""
 
-    def __init__(self, consumer: AIOKafkaConsumer, pace: FetchPace) -> None:
-        self.consumer, self.pace = consumer, pace
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self.consumer = consumer
         self.arrived: dict[bytes, float] = {}
         self.news = asyncio.Event()
 
     async def run(self) -> None:
         while True:
-            for record in await self.pace.next_batch(self.consumer):
+            for record in await next_batch(self.consumer, max_records=500):
                 self.arrived[record.value] = time.perf_counter()
             self.news.set()
 
@@ -93,7 +90,7 @@ async def run(rounds: int, rate: float, seconds: float) -> dict[str, list[float]
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=0)
         await producer.start()
         consumer = await _consumer(broker.bootstrap, settings)
-        receiver = Receiver(consumer, FetchPace(settings, max_records=500))
+        receiver = Receiver(consumer)
         receiving = asyncio.create_task(receiver.run())
         try:
             await receiver.timed(producer)  # joined and fetching
@@ -122,14 +119,11 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="quiet spells of each length")
     parser.add_argument("--rate", type=float, default=28.0, help="the steady stream's rate")
     parser.add_argument("--seconds", type=float, default=10.0, help="the steady stream's length")
-    parser.add_argument("--no-growth", action="store_true", help="the idle wait at once")
     args = parser.parse_args(argv)
-    if args.no_growth:
-        subscribe.IDLE_GROWTH = 1e-9  # the idle wait as soon as the busy window ends
     load = os.getloadavg()
     found = asyncio.run(run(args.rounds, args.rate, args.seconds))
-    growth = "none (before)" if args.no_growth else f"quiet spell / {subscribe.IDLE_GROWTH}"
-    print(f"one hop, embedded broker, wait growth {growth}; load {load[0]:.1f} at the start")
+    wait = BROKER_DEFAULTS["kafka_fetch_wait_ms"]
+    print(f"one hop, embedded broker, fetch wait {wait} ms; load {load[0]:.1f} at the start")
     for name, values in found.items():
         ms = sorted(v * 1000 for v in values)
         print(

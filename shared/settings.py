@@ -39,18 +39,12 @@ class PlatformSettings(BaseSettings):
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000
     kafka_fetch_wait_ms: int = 500
-    """How long a consumer's fetch waits on quiet partitions once messages have stopped
-    coming (``kafka_busy_seconds``), reached gradually (``shared.messaging.subscribe``'s
-    ``IDLE_GROWTH``). Apache Kafka answers a fetch as soon as a message
-    arrives, so there it only sets how often an idle consumer asks (Kafka's own default).
-    The embedded broker answers only at points within the wait (BROKER.md): there it bounds
-    the first message's latency after a quiet spell, and ``kefu up`` sets a longer one."""
-    kafka_busy_fetch_wait_ms: int = 500
-    """The fetch wait while messages keep coming. On Apache Kafka the same as the idle one;
-    the embedded broker answers no sooner than it (``kefu up`` sets a short one)."""
-    kafka_busy_seconds: float = 5.0
-    """A consumer keeps the busy fetch wait this long after its last message; then its wait
-    grows with the quiet spell."""
+    """How long a consumer's fetch may wait on quiet partitions. The broker answers as soon
+    as a message arrives (Apache Kafka; the embedded one through its long-poll front), so
+    this only sets how often an idle consumer asks, and how long a request sent behind a
+    waiting fetch on the same connection may wait on Apache Kafka (Kafka's own default
+    here). ``kefu up`` gives a longer one to the services on its embedded broker, whose
+    front answers such a request at once. Below the clients' request timeout."""
     kafka_join_timeout_seconds: float = 60.0
     """How long a service waits at start for its consumer groups' first partitions before
     it gives up (exits, to be restarted) instead of waiting on a group that never settles."""

