@@ -50,7 +50,7 @@ def _env(
             f"KEFU_{name.upper()}_METRICS_PORT": str(free_port()),
             "KEFU_HOME": str(DATA / "kefu"),
             # the embedded broker's, as `kefu up` gives them unless set (the group timings
-            # below aside): KEFU_KAFKA_BUSY_FETCH_WAIT_MS=25 measures another busy wait
+            # below aside): KEFU_KAFKA_FETCH_WAIT_MS=500 measures another fetch wait
             **{
                 f"KEFU_{name.upper()}": os.environ.get(f"KEFU_{name.upper()}", str(value))
                 for name, value in BROKER_DEFAULTS.items()
