@@ -56,6 +56,12 @@ LAST_PRODUCE_VERSION = 8
 LOOK_WAIT_MS = 1
 """The wait the front asks Tansu for: with 0 it answers at once with no partitions at all."""
 PARTIAL_HOLD_SECONDS = 0.02
+SETTLE_SECONDS = 0.2
+"""How long after Tansu acknowledges a produce a fetch may still not see it: Tansu
+acknowledged some produces before a fetch of the partition found them (a look right after
+the acknowledgement came back empty, and the fetch held until its wait ran out). An empty
+look this soon after a produce to its partitions is looked at again, at doubling delays,
+instead of held until the next produce."""
 RECENT_SECONDS = 5.0
 """A fetch that leaves out a partition its connection fetched this recently is held at most
 :data:`PARTIAL_HOLD_SECONDS`: the client holds that partition's records unread (aiokafka
@@ -156,14 +162,25 @@ class Partitions:
 
     def __init__(self) -> None:
         self.produced: dict[TopicPartition, int] = {}
+        self.acknowledged_at: dict[TopicPartition, float] = {}
         self.waiting: dict[TopicPartition, set[asyncio.Future[bool]]] = {}
 
     def seen(self, tps: Iterable[TopicPartition]) -> int:
         return sum(self.produced.get(tp, 0) for tp in tps)
 
+    def settling(self, tps: Iterable[TopicPartition], now: float) -> float:
+        """How long until a fetch of ``tps`` should look again although nothing new was
+        produced (0: it need not): a produce acknowledged lately may not be visible yet."""
+        last = max((self.acknowledged_at.get(tp, -SETTLE_SECONDS) for tp in tps), default=0.0)
+        if now - last >= SETTLE_SECONDS:
+            return 0.0
+        return min(last + SETTLE_SECONDS - now, max(0.002, now - last))
+
     def wake(self, tps: Iterable[TopicPartition]) -> None:
+        now = asyncio.get_running_loop().time()
         for tp in tps:
             self.produced[tp] = self.produced.get(tp, 0) + 1
+            self.acknowledged_at[tp] = now
             for waiter in self.waiting.pop(tp, ()):
                 if not waiter.done():
                     waiter.set_result(True)
@@ -288,7 +305,11 @@ class Link:
                 return answer
             if self.partitions.seen(tps) != seen:  # produced while Tansu looked: look again
                 continue
-            if not await self.partitions.hold(tps, released, deadline):
+            settling = self.partitions.settling(tps, loop.time())
+            until = min(deadline, loop.time() + settling) if settling else deadline
+            if await self.partitions.hold(tps, released, until):
+                continue
+            if released.done() or until >= deadline:
                 return answer  # nothing was produced to them since that look
 
     async def _from_tansu(self) -> None:

@@ -12,6 +12,7 @@ from aiokafka.protocol.produce import ProduceRequest_v2, ProduceRequest_v7
 
 from shared.devstack.broker_front import (
     RECENT_SECONDS,
+    SETTLE_SECONDS,
     Partitions,
     answered_now,
     leaves_out,
@@ -91,3 +92,17 @@ def test_a_fetch_that_leaves_out_a_partition_fetched_lately_is_partial() -> None
     assert leaves_out(fetched_at, every[1:], 3.0)
     # after a rebalance the lost partition is forgotten once it has not been fetched a while
     assert not leaves_out(fetched_at, every[1:], 2.0 + RECENT_SECONDS)
+
+
+async def test_an_empty_look_soon_after_a_produce_is_looked_at_again_at_doubling_delays() -> None:
+    """Tansu may acknowledge a produce before a fetch finds it: a fetch that looked right
+    after one is not held until the next produce, but looks again soon."""
+    partitions = Partitions()
+    assert partitions.settling([("a", 0)], asyncio.get_running_loop().time()) == 0.0
+    partitions.wake([("a", 0)])
+    at = partitions.acknowledged_at[("a", 0)]
+    assert partitions.settling([("a", 0), ("b", 0)], at + 0.001) == pytest.approx(0.002)
+    assert partitions.settling([("a", 0)], at + 0.05) == pytest.approx(0.05)
+    assert partitions.settling([("a", 0)], at + 0.15) == pytest.approx(SETTLE_SECONDS - 0.15)
+    assert partitions.settling([("a", 0)], at + SETTLE_SECONDS) == 0.0
+    assert partitions.settling([("b", 0)], at + 0.001) == 0.0  # another partition's produce
