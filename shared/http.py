@@ -117,6 +117,16 @@ IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 one user's key never meets another's, whatever the service keeps it in."""
 
 
+async def _idempotency_key_of(request: Request) -> str | None:
+    """:data:`IdempotencyKey` from the request alone, with the header value FastAPI would
+    pass (the first ``Idempotency-Key``), for routes answered directly."""
+    return await _idempotency_key(request, request.headers.get("idempotency-key"))
+
+
+DIRECT_SOLVERS = {_idempotency_key: _idempotency_key_of}
+"""How shared.direct_routes solves the dependencies here that take more than the request."""
+
+
 _NATIVE_TELEMETRY_OFF: dict[str, Any] = (
     {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters
