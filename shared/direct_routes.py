@@ -44,6 +44,7 @@ from fastapi.dependencies.utils import request_body_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, serialize_response
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined as Undefined
 from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
@@ -56,8 +57,9 @@ Guard = Callable[[Request], Awaitable[None]]
 Solver = Callable[[Request], Awaitable[Any]]
 """How the direct path gets a dependency's value from the request alone."""
 _DIRECT = "_kefu_answered_directly"
-_NO_BODY: Any = object()
-"""No body was sent (FastAPI's ``Undefined``: the body field's default applies)."""
+_NO_BODY: Any = Undefined
+"""No body was sent: FastAPI's ``Undefined`` (a required body is missing, an optional one
+takes its default)."""
 
 
 def answered_directly(endpoint: F) -> F:
@@ -108,12 +110,11 @@ class Body:
     async def validated(self, body: Any) -> dict[str, Any]:
         """The body's values by parameter, validated by FastAPI's own function (the same
         errors, the same 422)."""
-        received = None if body is _NO_BODY else body
         values, errors = await request_body_to_args(
-            body_fields=self.fields, received_body=received, embed_body_fields=self.embedded
+            body_fields=self.fields, received_body=body, embed_body_fields=self.embedded
         )
         if errors:
-            raise RequestValidationError(errors, body=received)
+            raise RequestValidationError(errors, body=None if body is _NO_BODY else body)
         return values
 
 
