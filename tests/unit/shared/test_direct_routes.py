@@ -213,7 +213,7 @@ async def test_a_command_is_answered_as_the_router_would_body_first() -> None:
         routed = [await _post(app, url, body, **headers) for url, body, headers in asks]
     assert asked == []
     for (url, body, _), ours, theirs in zip(asks, answers, routed, strict=True):
-        assert (ours.status_code, ours.content) == (theirs.status_code, theirs.content), body
+        assert (ours.status_code, ours.content) == (theirs.status_code, theirs.content), (url, body)
     assert [a.status_code for a in answers] == [200, 422, 422, 422, 400, 422, 422]
     assert answers[0].json()["name"] == "a b"
 
