@@ -19,7 +19,13 @@ every call.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -180,26 +186,7 @@ class InternalVerifier:
 
     def _decode(self, token: str) -> tuple[str, str, int, InternalCall]:
         """The token's signature and claims checked: what it was made for, and who acts."""
-        import jwt  # at first use, not at start: it imports all of cryptography
-
-        try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[ALGORITHM],  # never the token's own "alg"
-                audience=self.service,
-                issuer=ISSUER,
-                leeway=CLOCK_LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "aud", "iss", "mth", "pth", "rid"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise CallRefused(
-                "the gateway token has expired", code="internal_token_expired"
-            ) from exc
-        except jwt.InvalidAudienceError as exc:
-            raise CallRefused("the gateway token is for another service") from exc
-        except jwt.InvalidTokenError as exc:
-            raise CallRefused("the gateway token is not valid") from exc
+        claims = checked_claims(token, self._key, self.service)
         if claims["exp"] - claims["iat"] > TOKEN_TTL_SECONDS:
             raise CallRefused("the gateway token lives too long")
         roles = claims.get("roles", [])
@@ -210,6 +197,86 @@ class InternalVerifier:
         actor = claims.get("sub")
         call = InternalCall(str(actor) if actor else None, frozenset(roles), str(claims["rid"]))
         return claims["mth"], claims["pth"], int(claims["exp"]), call
+
+
+_SEGMENT = re.compile(rb"[A-Za-z0-9_-]*")
+_HEADER_KEYS = frozenset({"alg", "typ"})
+_REQUIRED = ("exp", "iat", "aud", "iss", "mth", "pth", "rid")
+
+
+def checked_claims(token: str, key: bytes, service: str) -> dict[str, Any]:
+    """The claims of a gateway token for ``service``, checked as PyJWT's ``decode`` checks
+    them (HS256 only, ``aud``, ``iss``, the required claims, ``iat``, ``nbf`` and ``exp``
+    with the leeway), or more strictly (no header but ``alg`` and ``typ``, integer times,
+    base64url without padding), in the same order, so a refused token gets the same answer.
+
+    Done here, not by PyJWT: each reversal's token is new to the service (the gateway signs
+    one per path), and PyJWT's general decode (the key inspected for PEM and DER forms at
+    each call, its options merged, its segments checked a character at a time) cost about
+    as much as the rest of the command's HTTP path (bench/RESULTS.md, session 12)."""
+    invalid = CallRefused("the gateway token is not valid")
+    header_segment, _, rest = token.encode("ascii", "replace").partition(b".")
+    payload_segment, _, signature_segment = rest.partition(b".")
+    header, payload, signature = (
+        _base64url(header_segment),
+        _base64url(payload_segment),
+        _base64url(signature_segment),
+    )
+    if header is None or payload is None or signature is None:
+        raise invalid
+    head = _json_object(header)
+    if head is None or head.get("alg") != ALGORITHM or not head.keys() <= _HEADER_KEYS:
+        raise invalid
+    signed = hmac.new(key, header_segment + b"." + payload_segment, hashlib.sha256).digest()
+    if not hmac.compare_digest(signed, signature):
+        raise invalid
+    claims = _json_object(payload)
+    if claims is None or any(claims.get(name) is None for name in _REQUIRED):
+        raise invalid
+    now = time.time()  # the wall clock, as PyJWT reads it
+    iat, exp, nbf = claims["iat"], claims["exp"], claims.get("nbf", 0)
+    if not (_integer(iat) and _integer(exp) and _integer(nbf)):
+        raise invalid
+    if iat > now + CLOCK_LEEWAY_SECONDS or nbf > now + CLOCK_LEEWAY_SECONDS:
+        raise invalid
+    if exp <= now - CLOCK_LEEWAY_SECONDS:
+        raise CallRefused("the gateway token has expired", code="internal_token_expired")
+    if claims["iss"] != ISSUER:
+        raise invalid
+    audience = claims["aud"]
+    if not audience:
+        raise invalid  # PyJWT: a missing audience, not another one
+    audiences = [audience] if isinstance(audience, str) else audience
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        raise CallRefused("the gateway token is for another service")
+    if service not in audiences:
+        raise CallRefused("the gateway token is for another service")
+    if not isinstance(claims.get("sub", ""), str) or not isinstance(claims.get("jti", ""), str):
+        raise invalid
+    return claims
+
+
+def _base64url(segment: bytes) -> bytes | None:
+    """A base64url segment without padding, in its one canonical form; None if it is not."""
+    if len(segment) % 4 == 1 or _SEGMENT.fullmatch(segment) is None:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+    except binascii.Error:
+        return None
+    return decoded if base64.urlsafe_b64encode(decoded).rstrip(b"=") == segment else None
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class InternalCallsOnly:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from shared.internal_auth import (
     InternalSigner,
     InternalVerifier,
     WeakSecret,
+    checked_claims,
     internal_key,
 )
 from shared.settings import Settings
@@ -157,3 +162,112 @@ def test_services_on_hosts_of_their_own_need_the_key_set(tmp_path: Path) -> None
     with pytest.raises(WeakSecret):
         internal_key(spread)
     assert not (tmp_path / "internal_secret").exists()
+
+
+def _pyjwt_answer(token: str, service: str = "voucher") -> tuple[str, str] | dict[str, object]:
+    """What the service answered when PyJWT checked its tokens (the reference)."""
+    try:
+        claims: dict[str, object] = jwt.decode(
+            token,
+            KEY,
+            algorithms=[ALGORITHM],
+            audience=service,
+            issuer="kefu-gateway",
+            leeway=5,
+            options={"require": ["exp", "iat", "aud", "iss", "mth", "pth", "rid"]},
+        )
+    except jwt.ExpiredSignatureError:
+        return ("internal_token_expired", "the gateway token has expired")
+    except jwt.InvalidAudienceError:
+        return ("internal_auth_required", "the gateway token is for another service")
+    except jwt.InvalidTokenError:
+        return ("internal_auth_required", "the gateway token is not valid")
+    return claims
+
+
+def _our_answer(token: str, service: str = "voucher") -> tuple[str, str] | dict[str, object]:
+    try:
+        return checked_claims(token, KEY, service)
+    except CallRefused as refused:
+        return (refused.code, refused.message)
+
+
+def _forged(header: object, claims: object, key: bytes = KEY) -> str:
+    def part(value: object) -> bytes:
+        raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+    signing_input = part(header) + b"." + part(claims)
+    signature = hmac.new(key, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
+
+
+def test_the_token_check_answers_as_pyjwt_did_or_refuses_more() -> None:
+    """Each token the gateway could sign, or anyone could forge, is accepted exactly when
+    PyJWT accepted it (with the same claims), refused with PyJWT's answer, or (for forms the
+    gateway never makes: a time that is not an integer, another header) refused where PyJWT
+    would not have."""
+    now = int(time.time())
+    good = {
+        "iss": "kefu-gateway",
+        "aud": "voucher",
+        "sub": "lead",
+        "roles": ["duty_lead"],
+        "mth": "POST",
+        "pth": "/orders/M1/reversal",
+        "rid": "r1",
+        "iat": now,
+        "exp": now + 60,
+    }
+    head = {"alg": "HS256", "typ": "JWT"}
+    same = [
+        InternalSigner(KEY).token("voucher", "POST", "/orders/M1/reversal", "lead", frozenset()),
+        InternalSigner(KEY).token("voucher", "GET", "/vouchers", None, frozenset({"agent"})),
+        jwt.encode(good, KEY, algorithm=ALGORITHM),
+        jwt.encode(good, b"x" * 48, algorithm=ALGORITHM),  # another key
+        _forged({"alg": "HS512", "typ": "JWT"}, good),
+        jwt.encode(good, key="", algorithm="none"),
+        jwt.encode({**good, "aud": "points"}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "aud": ["points", "voucher"]}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "aud": ["points"]}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "aud": [5]}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "aud": ""}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "aud": {"a": 1}}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "iss": "someone"}, KEY, algorithm=ALGORITHM),
+        _forged(head, {**good, "iss": 5}),
+        jwt.encode({**good, "iat": now - 120, "exp": now - 60}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "exp": now - 3}, KEY, algorithm=ALGORITHM),  # within the leeway
+        jwt.encode({**good, "iat": now + 60, "exp": now + 90}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "nbf": now + 60}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "nbf": now - 60}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "exp": now - 60, "aud": "points"}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "exp": now - 60, "iss": "x"}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "sub": 5}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "jti": 5}, KEY, algorithm=ALGORITHM),
+        _forged(head, [good]),
+        _forged(head, b"not json"),
+        _forged(["HS256"], good),
+        _forged({"typ": "JWT"}, good),
+        "",
+        "a.b",
+        "a.b.c.d",
+        "é.é.é",
+    ]
+    same += [
+        jwt.encode({k: v for k, v in good.items() if k != claim}, KEY, algorithm=ALGORITHM)
+        for claim in ("exp", "iat", "aud", "iss", "mth", "pth", "rid")
+    ]
+    token = same[2]
+    same += [token[:-1] + ("A" if token[-1] != "A" else "B"), token + "!", "!" + token]
+    for made in same:
+        assert _our_answer(made) == _pyjwt_answer(made), made
+    assert isinstance(_our_answer(same[0]), dict) and isinstance(_our_answer(same[7]), dict)
+
+    stricter = [
+        jwt.encode({**good, "iat": float(now)}, KEY, algorithm=ALGORITHM),
+        jwt.encode({**good, "exp": str(now + 60)}, KEY, algorithm=ALGORITHM),
+        jwt.encode(good, KEY, algorithm=ALGORITHM, headers={"kid": "k1"}),
+    ]
+    for made in stricter:
+        assert isinstance(_pyjwt_answer(made), dict), made
+        assert _our_answer(made) == ("internal_auth_required", "the gateway token is not valid")
