@@ -75,9 +75,9 @@ def test_an_expired_token_is_refused() -> None:
     assert refusal(signed(at=time.time() - 120)) == "internal_token_expired"
 
 
-def test_a_token_made_to_live_long_is_refused() -> None:
-    now = int(time.time())
-    claims = {
+def _claims(now: int, **changed: object) -> dict[str, object]:
+    """What the gateway signs for a call to notify's ``GET /sms/latest-code``."""
+    return {
         "iss": "kefu-gateway",
         "aud": "notify",
         "sub": "lead",
@@ -86,8 +86,14 @@ def test_a_token_made_to_live_long_is_refused() -> None:
         "pth": "/sms/latest-code",
         "rid": "r",
         "iat": now,
-        "exp": now + 3600,
+        "exp": now + 60,
+        **changed,
     }
+
+
+def test_a_token_made_to_live_long_is_refused() -> None:
+    now = int(time.time())
+    claims = _claims(now, exp=now + 3600)
     assert refusal(jwt.encode(claims, KEY, algorithm=ALGORITHM)) == "internal_auth_required"
 
 
@@ -208,17 +214,7 @@ def test_the_token_check_answers_as_pyjwt_did_or_refuses_more() -> None:
     gateway never makes: a time that is not an integer, another header) refused where PyJWT
     would not have."""
     now = int(time.time())
-    good = {
-        "iss": "kefu-gateway",
-        "aud": "voucher",
-        "sub": "lead",
-        "roles": ["duty_lead"],
-        "mth": "POST",
-        "pth": "/orders/M1/reversal",
-        "rid": "r1",
-        "iat": now,
-        "exp": now + 60,
-    }
+    good = _claims(now, aud="voucher", mth="POST", pth="/orders/M1/reversal")
     head = {"alg": "HS256", "typ": "JWT"}
     same = [
         InternalSigner(KEY).token("voucher", "POST", "/orders/M1/reversal", "lead", frozenset()),
