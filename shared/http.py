@@ -108,7 +108,10 @@ async def _idempotency_key(
     if key is None:
         return None
     route = request.scope.get("route")
-    template = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    path = getattr(route, "path", None)
+    if path is None:  # only then the request's own (a URL object built per request)
+        path = request.url.path
+    template = f"{request.method} {path}"
     return scoped_key(internal_call(request).actor or "", template, key)
 
 

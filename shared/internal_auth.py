@@ -268,8 +268,9 @@ def _base64url(segment: bytes) -> bytes | None:
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
+    """A JSON object in UTF-8 (what the gateway signs); None for anything else."""
     try:
-        value = json.loads(raw)
+        value = json.loads(raw.decode())  # UTF-8 named: no guessing of the encoding
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
