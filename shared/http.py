@@ -108,13 +108,26 @@ async def _idempotency_key(
     if key is None:
         return None
     route = request.scope.get("route")
-    template = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    path = getattr(route, "path", None)
+    if path is None:  # only then the request's own (a URL object built per request)
+        path = request.url.path
+    template = f"{request.method} {path}"
     return scoped_key(internal_call(request).actor or "", template, key)
 
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 """The client's Idempotency-Key within the acting user and the route (``scoped_key``):
 one user's key never meets another's, whatever the service keeps it in."""
+
+
+async def _idempotency_key_of(request: Request) -> str | None:
+    """:data:`IdempotencyKey` from the request alone, with the header value FastAPI would
+    pass (the first ``Idempotency-Key``), for routes answered directly."""
+    return await _idempotency_key(request, request.headers.get("idempotency-key"))
+
+
+DIRECT_SOLVERS = {_idempotency_key: _idempotency_key_of}
+"""How shared.direct_routes solves the dependencies here that take more than the request."""
 
 
 _NATIVE_TELEMETRY_OFF: dict[str, Any] = (

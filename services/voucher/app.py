@@ -27,7 +27,7 @@ from shared.contracts import (
     VOUCHER_REDEEMED,
 )
 from shared.direct_routes import install_direct_routes
-from shared.http import make_app
+from shared.http import DIRECT_SOLVERS, make_app
 from shared.internal_auth import require_internal_calls
 from shared.platform import Platform
 from shared.settings import PlatformSettings
@@ -97,5 +97,5 @@ def create_app(
     )
     require_internal_calls(app, "voucher", settings)
     app.include_router(router)
-    install_direct_routes(app)
+    install_direct_routes(app, DIRECT_SOLVERS)  # the search and the reversal command
     return app

@@ -160,3 +160,103 @@ def test_a_plain_function_is_refused_since_fastapi_would_run_it_in_a_thread() ->
 
     with pytest.raises(RuntimeError, match="coroutine"):
         direct_routes(_marked(router))
+
+
+class Note(BaseModel):
+    text: str
+    count: int = 1
+
+
+async def _sender(request: Request) -> str:
+    sender = request.headers.get("x-who")
+    if sender is None:
+        raise InvalidInput("no sender", code="sender_required", status=400)
+    return sender
+
+
+def _command_app() -> FastAPI:
+    app = _app()
+    router = APIRouter()
+
+    @router.post("/notes/{name}/send")
+    @answered_directly
+    async def send(name: str, who: Annotated[str, Depends(_sender)], note: Note) -> Item:
+        at = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+        return Item(name=name, at=at, note=f"{who}: {note.text} x{note.count}")
+
+    app.include_router(router)
+    install_direct_routes(app)
+    return app
+
+
+async def _post(app: FastAPI, url: str, body: bytes, **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        return await http.post(url, content=body, headers=headers)
+
+
+async def test_a_command_is_answered_as_the_router_would_body_first() -> None:
+    app = _command_app()
+    sender, json = {"x-who": "agent.li"}, {"content-type": "application/json"}
+    asks = [
+        ("/notes/a%20b/send", b'{"text": "hi", "count": 2}', {**sender, **json}),
+        ("/notes/x/send", b'{"count": "many"}', {**sender, **json}),
+        ("/notes/x/send", b"", {**sender, **json}),
+        ("/notes/x/send", b'{"text": "hi"}', {**sender, "content-type": "text/plain"}),
+        ("/notes/x/send", b'{"text": "hi"}', json),  # no sender: the dependency refuses
+        ("/notes/x/send", b'{"text": ', json),  # not JSON: refused before the dependency
+        ("/notes/x/send?x=1", b'{"text": "hi"}', {**sender, **json}),  # an unknown filter
+    ]
+    with router_refusing(app) as asked:
+        answers = [await _post(app, url, body, **headers) for url, body, headers in asks]
+    with router_alone(app):
+        routed = [await _post(app, url, body, **headers) for url, body, headers in asks]
+    assert asked == []
+    for (url, body, _), ours, theirs in zip(asks, answers, routed, strict=True):
+        assert (ours.status_code, ours.content) == (theirs.status_code, theirs.content), (url, body)
+    assert [a.status_code for a in answers] == [200, 422, 422, 422, 400, 422, 422]
+    assert answers[0].json()["name"] == "a b"
+
+
+def test_a_command_with_a_path_an_earlier_route_may_take_is_refused() -> None:
+    router = APIRouter()
+
+    @router.get("/notes/{name}/send")  # another method: it does not take the command's
+    async def sent(name: str) -> Page:
+        return Page(items=[], has_more=False)
+
+    @router.post("/notes/{name}/{what}")
+    async def other(name: str, what: str) -> Page:
+        return Page(items=[], has_more=False)
+
+    @router.post("/notes/{name}/send")
+    @answered_directly
+    async def send(name: str, note: Note) -> Page:
+        return Page(items=[], has_more=False)
+
+    with pytest.raises(RuntimeError, match="declared before"):
+        direct_routes(_marked(router))
+
+
+def test_a_command_whose_path_parameter_fastapi_would_check_is_refused() -> None:
+    router = APIRouter()
+
+    @router.post("/notes/{number}/send")
+    @answered_directly
+    async def send(number: int, note: Note) -> Page:
+        return Page(items=[], has_more=False)
+
+    with pytest.raises(RuntimeError, match="path parameter is not text"):
+        direct_routes(_marked(router))
+
+
+def test_a_body_on_a_get_is_refused() -> None:
+    router = APIRouter()
+
+    @router.get("/notes")
+    @answered_directly
+    async def notes(note: Note) -> Page:
+        return Page(items=[], has_more=False)
+
+    with pytest.raises(RuntimeError, match="no POST"):
+        direct_routes(_marked(router))
