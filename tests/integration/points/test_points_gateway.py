@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
@@ -227,6 +227,22 @@ async def test_the_sandbox_ledger(points: PointsGateway) -> None:
     account = await provider.account(f"U{u}", 10)
     assert account.balance == 300 and len(account.movements) == 1
     assert json.dumps([m.kind for m in account.movements]) == '["refund"]'
+
+
+async def test_the_provider_call_commits_unflushed_and_only_itself(points: PointsGateway) -> None:
+    """The sandbox provider stands for an outside system: its call commits without waiting
+    for its WAL flush, which the gateway's own commit of the refund, after it, carries
+    (shared/db/sandbox.py). The setting is the call's transaction's alone."""
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    refund_id, order, u = ids()
+    async with pool.acquire() as conn:
+        provider = SandboxBubbleProvider(cast(asyncpg.Pool, conn))
+        async with conn.transaction():  # the call's own transaction, looked into before it ends
+            receipt = await provider.refund(RefundOrder(refund_id, f"U{u}", 120, order))
+            assert receipt.applied_now
+            assert await conn.fetchval("SHOW synchronous_commit") == "off"
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+    assert (await SandboxBubbleProvider(pool).account(f"U{u}", 10)).balance == 120
 
 
 async def test_requests_arriving_together_are_applied_in_one_batch_each_in_its_own_trace(
