@@ -4,7 +4,6 @@ made of (bench.reversal --statements): each test reads the counters of its own t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -14,9 +13,13 @@ from services.voucher.deps import Deps
 from services.voucher.handlers import reversal
 from services.voucher.store import sagas
 from services.voucher.store.timers import seconds_to_next_due
-from shared.contracts import PointsReversalResult
 from tests.integration.voucher.conftest import Voucher
-from tests.integration.voucher.test_reversal_statements import an_order, rolled_back, started
+from tests.integration.voucher.test_reversal_statements import (
+    an_order,
+    refunded,
+    rolled_back,
+    started,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -44,19 +47,7 @@ async def test_a_reversals_end_updates_its_operation_in_place(voucher: Voucher, 
         found = await sagas.get(uow.conn, begun.saga_id)
         assert found is not None
         before = await updates(uow.conn, "operations")
-        await reversal.apply_points_result(
-            uow,
-            PointsReversalResult(
-                refund_id=found.saga.refund_id,
-                merchant_order_no=order_no,
-                user_id=found.user_id,
-                points=300,
-                status="succeeded",
-                failure=None,
-                attempt=found.saga.refund_attempt,
-                completed_at=datetime.now(UTC),
-            ),
-        )
+        await reversal.apply_points_result(uow, refunded(found, order_no, 300))
         after = await updates(uow.conn, "operations")
         assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
         status = await uow.conn.fetchval(
