@@ -69,3 +69,18 @@ async def test_the_pending_voids_timers_are_still_read_from_an_index(voucher: Vo
             plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + sql))
             assert "operations_due" in plan, plan
         await seconds_to_next_due(conn)  # the sweep's own statement runs
+
+
+async def test_a_sagas_writes_go_only_to_the_indexes_its_reads_use(voucher: Voucher) -> None:
+    """Each of a saga's three writes adds an entry to every index of reversal_sagas: it keeps
+    those its reads and rules use (by id; one saga per order, ever; the timers), not one
+    on the operation id, which nothing reads a saga by."""
+    indexes = await voucher.pool.fetch(
+        "SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS def"
+        " FROM pg_index WHERE indrelid = 'reversal_sagas'::regclass ORDER BY 1"
+    )
+    assert [r["name"] for r in indexes] == [
+        "reversal_sagas_due",
+        "reversal_sagas_merchant_order_no_key",
+        "reversal_sagas_pkey",
+    ], [r["def"] for r in indexes]
