@@ -507,7 +507,7 @@ async def _run(
         voucher_url = await stack.ensure_database(admin, "kefu_voucher", fresh=True)
         await stack.ensure_database(admin, "kefu_points", fresh=True)
         print(f"loading {size:,} vouchers into kefu_voucher ...", flush=True)
-        await load(voucher_url, datagen.Shape(size), force=True)
+        await load(voucher_url, datagen.Shape(size), force=True, code=options.code)
         orders = Orders(await eligible_orders(voucher_url, 10**7))
         with stack.broker() as broker:
             try:
