@@ -106,6 +106,12 @@ async def snapshot(admin_url: str, postmaster: int | None) -> Snapshot:
                 ).items()
             },
         }
+        for r in await conn.fetch(
+            "SELECT backend_type, sum(writes)::float8 AS writes, sum(fsyncs)::float8 AS fsyncs"
+            " FROM pg_stat_io WHERE object = 'wal' GROUP BY 1"
+        ):
+            shot.wal[f"writes {r['backend_type']}"] = r["writes"] or 0.0
+            shot.wal[f"fsyncs {r['backend_type']}"] = r["fsyncs"] or 0.0
         await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
         if await conn.fetchval(
             "SELECT count(*) FROM pg_settings WHERE name = 'shared_preload_libraries'"
@@ -213,6 +219,11 @@ def report(before: Snapshot, after: Snapshot, n: int) -> list[str]:
         f"WAL per reversal: {wal.get('lsn', 0) / n:,.0f} bytes (LSN), pg_stat_wal"
         f" {wal.get('wal_bytes', 0) / n:,.0f} bytes in {wal.get('wal_records', 0) / n:.1f} records,"
         f" {wal.get('wal_fpi', 0) / n:.2f} full pages"
+    )
+    io = {k: v for k, v in wal.items() if k.startswith(("writes ", "fsyncs ")) and v > 0}
+    lines.append(
+        "WAL writes and fsyncs per reversal, by who made them: "
+        + (", ".join(f"{k} {v / n:.2f}" for k, v in sorted(io.items())) or "none counted")
     )
     lines.append("row writes per reversal (inserted / updated, HOT / deleted; indexes):")
     for key, counts in sorted(after.tables.items()):
