@@ -4,18 +4,11 @@ what changed, not the message again."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
 from shared.contracts import Contract, Topic
-from shared.db.migrate import SHARED_MIGRATIONS, migrate
-from shared.db.pool import create_pool, ensure_database
 from shared.messaging.outbox import TAKE_UNSENT, enqueue
-from shared.settings import database_url_with_name
-from tests.infra import Infra
 
 pytestmark = pytest.mark.integration
 
@@ -26,18 +19,6 @@ class Note(Contract):
 
 
 NOTE = Topic("test.outbox.note.v1", Note, key="account", summary="t", producer="test")
-
-
-@pytest.fixture
-async def pool(infra: Infra) -> AsyncIterator[asyncpg.Pool]:
-    url = database_url_with_name(infra.database_url, f"outbox_{uuid.uuid4().hex[:8]}")
-    await ensure_database(url)
-    pool = await create_pool(url)
-    await migrate(pool, [("shared", SHARED_MIGRATIONS)])
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def page_of(conn: asyncpg.Connection, row_id: int) -> int:
