@@ -245,6 +245,19 @@ async def test_the_provider_call_commits_unflushed_and_only_itself(points: Point
     assert (await SandboxBubbleProvider(pool).account(f"U{u}", 10)).balance == 120
 
 
+async def test_a_settled_refund_is_written_only_to_the_index_it_is_read_by(
+    points: PointsGateway,
+) -> None:
+    """point_refunds is read by refund id alone: each refund settled adds an entry to its
+    primary key and to no other index."""
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    names = await pool.fetch(
+        "SELECT indexrelid::regclass::text AS name FROM pg_index"
+        " WHERE indrelid = 'point_refunds'::regclass ORDER BY 1"
+    )
+    assert [r["name"] for r in names] == ["point_refunds_pkey"]
+
+
 async def test_requests_arriving_together_are_applied_in_one_batch_each_in_its_own_trace(
     points: PointsGateway,
 ) -> None:
