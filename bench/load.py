@@ -27,7 +27,19 @@ from shared.db.migrate import SHARED_MIGRATIONS, migrate
 from shared.db.pool import create_pool
 from shared.progress import Steps, progress_bar
 
-VOUCHER_MIGRATIONS = Path(__file__).parent.parent / "services" / "voucher" / "migrations"
+ROOT = Path(__file__).parent.parent
+VOUCHER_MIGRATIONS = ROOT / "services" / "voucher" / "migrations"
+
+
+def migration_folders(code: Path = ROOT) -> list[tuple[str, Path]]:
+    """The voucher service's migrations as the source tree ``code`` has them: a "before"
+    run (``--code``) loads the schema of the code it runs, not the benchmark's own."""
+    return [
+        ("shared", code / SHARED_MIGRATIONS.relative_to(ROOT)),
+        ("voucher", code / VOUCHER_MIGRATIONS.relative_to(ROOT)),
+    ]
+
+
 TABLES = ("orders", "vouchers")
 
 
@@ -45,20 +57,20 @@ class LoadReport:
         return sum(self.seconds.values())
 
 
-def fingerprint(shape: datagen.Shape) -> str:
+def fingerprint(shape: datagen.Shape, code: Path = ROOT) -> str:
     """Changes when the data, the generator or any migration changes: then reload."""
     h = hashlib.sha256(repr(shape).encode())
     h.update(Path(datagen.__file__).read_bytes())
-    for folder in (SHARED_MIGRATIONS, VOUCHER_MIGRATIONS):
+    for _, folder in migration_folders(code):
         for path in sorted(folder.glob("*.sql")):
             h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()[:16]
 
 
-async def migrate_voucher_schema(url: str) -> list[str]:
+async def migrate_voucher_schema(url: str, code: Path = ROOT) -> list[str]:
     pool = await create_pool(url, max_size=2)
     try:
-        return await migrate(pool, [("shared", SHARED_MIGRATIONS), ("voucher", VOUCHER_MIGRATIONS)])
+        return await migrate(pool, migration_folders(code))
     finally:
         await pool.close()
 
@@ -184,11 +196,12 @@ async def copy_all(
 
 
 async def load(
-    url: str, shape: datagen.Shape, *, workers: int = 2, force: bool = False
+    url: str, shape: datagen.Shape, *, workers: int = 2, force: bool = False, code: Path = ROOT
 ) -> LoadReport:
-    """Make ``url`` hold ``shape``'s data in the migrated voucher schema (reuse if it does)."""
+    """Make ``url`` hold ``shape``'s data in the voucher schema that the source tree ``code``
+    migrates to (reuse if it does)."""
     report = LoadReport()
-    wanted = fingerprint(shape)
+    wanted = fingerprint(shape, code)
     conn = await asyncpg.connect(url)
     try:
         if not force and await loaded_fingerprint(conn) == wanted:
@@ -199,7 +212,7 @@ async def load(
             steps.now("migrating the voucher schema")
             with Stopwatch() as sw:
                 await empty_database(conn)
-                await migrate_voucher_schema(url)
+                await migrate_voucher_schema(url, code)
                 shape = replace(shape, stored_expiry=await stores_expiry(conn))
                 ddl = await detach_keys_and_indexes(conn)
             report.seconds["migrate and drop keys/indexes"] = sw.seconds

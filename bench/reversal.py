@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bench import cpu, datagen, machine, peers, services, stack
+from bench import cpu, datagen, machine, peers, pg_cost, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
@@ -499,12 +499,15 @@ async def _run(
     traced: Tracing,
 ) -> None:
     preload = STATEMENTS if options.count_statements else ""
-    async with stack.postgres(extra={"shared_preload_libraries": preload}) as admin:
+    # planning time is counted too when statements are (off by default: it costs a little)
+    track_planning = "on" if options.count_statements else ""
+    settings = {"shared_preload_libraries": preload, f"{STATEMENTS}.track_planning": track_planning}
+    async with stack.postgres(extra=settings) as admin:
         facts = await stack.server_facts(admin)
         voucher_url = await stack.ensure_database(admin, "kefu_voucher", fresh=True)
         await stack.ensure_database(admin, "kefu_points", fresh=True)
         print(f"loading {size:,} vouchers into kefu_voucher ...", flush=True)
-        await load(voucher_url, datagen.Shape(size), force=True)
+        await load(voucher_url, datagen.Shape(size), force=True, code=options.code)
         orders = Orders(await eligible_orders(voucher_url, 10**7))
         with stack.broker() as broker:
             try:
@@ -599,9 +602,15 @@ async def _closed_only(
 ) -> None:
     """One closed loop, printed with its CPU, transactions and statements per reversal."""
     await asyncio.sleep(2)  # the warm-up's last answers and relay passes
+    postmaster = cpu.postmaster_pid(stack.DATA / "pg")
+    server_before = await pg_cost.snapshot(admin, postmaster)
     result = await measured(admin, closed_loop(act, orders.take(maximum), concurrency, groups))
+    server_after = await pg_cost.snapshot(admin, postmaster)
     print(_line(result), flush=True)
     print("\n".join(per_reversal_lines(result)), flush=True)
+    print("\n".join(pg_cost.report(server_before, server_after, result.commands)), flush=True)
+    written = await pg_cost.wal_by_relation(admin, server_before, server_after)
+    print("\n".join(pg_cost.wal_lines(written, result.commands)), flush=True)
 
 
 async def _peer_runs(

@@ -127,6 +127,17 @@ def queueing_all(first: int) -> str:
     return "queued AS (" + renumbered(_QUEUE_ALL, first) + ")"
 
 
+TAKE_UNSENT = (
+    "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
+    " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, topic, key, headers, payload"
+)
+"""A relay pass's rows (at most ``$1``, oldest first, none another relay holds), marked
+sent. The new version of a marked row stays on its page when the page has room (the
+table's fillfactor, shared migration 0006): its WAL record then carries only what
+changed, not the whole message again."""
+
+
 class OutboxRelay:
     """Publishes the outbox to Kafka. Safe to run in several replicas (SKIP LOCKED)."""
 
@@ -309,12 +320,7 @@ class OutboxRelay:
         async with self._pool.acquire() as conn, conn.transaction():
             # taken and marked sent in one round trip: the mark commits only once the
             # broker has acknowledged every message (a failed send rolls it back)
-            rows = await conn.fetch(
-                "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
-                " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, topic, key, headers, payload",
-                self._batch_size,
-            )
+            rows = await conn.fetch(TAKE_UNSENT, self._batch_size)
             if not rows:
                 return 0
             rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order: id order

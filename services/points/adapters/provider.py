@@ -16,6 +16,7 @@ from typing import Protocol
 import asyncpg
 
 from shared.db.pool import read_snapshot
+from shared.db.sandbox import OWN_COMMIT_UNFLUSHED
 
 FAIL_ALWAYS_PREFIX = "FAILPTS"
 FAIL_FIRST_ATTEMPT_PREFIX = "FLAKYPTS"
@@ -98,10 +99,12 @@ class SandboxBubbleProvider:
             await asyncio.sleep(self._delay)
         # Its own connection and transaction, as an outside system would have: what it
         # commits stays committed whatever becomes of the caller's transaction. The whole
-        # call is one statement (migration 0003), so a refused attempt still counts.
+        # call is one statement (migration 0003), so a refused attempt still counts. It
+        # commits without waiting for its flush: the refund is acted on only once the
+        # gateway records it, in a commit that flushes this one too (shared/db/sandbox.py).
         row = await self._pool.fetchrow(
             "SELECT attempts, reused, balance_after, applied_now, at"
-            " FROM bubble_refund($1, $2, $3, $4, $5)",
+            f" FROM {OWN_COMMIT_UNFLUSHED} AS unflushed, bubble_refund($1, $2, $3, $4, $5)",
             order.refund_id,
             order.user_id,
             order.points,

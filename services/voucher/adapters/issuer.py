@@ -20,6 +20,7 @@ from typing import Protocol
 import asyncpg
 
 from services.voucher.settings import VoucherSettings
+from shared.db.sandbox import OWN_COMMIT_UNFLUSHED
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,12 @@ class SandboxIssuer:
         if self._settings.sandbox_issuer_delay_ms > 0:
             await asyncio.sleep(self._settings.sandbox_issuer_delay_ms / 1000)
         # the whole call in one statement, its own transaction (migration 0008: the codes
-        # locked, their history read, each attempt decided and recorded)
+        # locked, their history read, each attempt decided and recorded), committed
+        # without waiting for its flush: the voids are acted on only once the saga records
+        # them, in a commit that flushes this one too (shared/db/sandbox.py)
         rows = await self._pool.fetch(
-            "SELECT void_code, is_voided, answer FROM sandbox_issuer.void_in_order($1, $2, $3)",
+            "SELECT void_code, is_voided, answer"
+            f" FROM {OWN_COMMIT_UNFLUSHED} AS unflushed, sandbox_issuer.void_in_order($1, $2, $3)",
             [r.code for r in requests],
             [r.request_id for r in requests],
             self._settings.sandbox_issuer_fail_all,

@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
@@ -227,6 +227,35 @@ async def test_the_sandbox_ledger(points: PointsGateway) -> None:
     account = await provider.account(f"U{u}", 10)
     assert account.balance == 300 and len(account.movements) == 1
     assert json.dumps([m.kind for m in account.movements]) == '["refund"]'
+
+
+async def test_the_provider_call_commits_unflushed_and_only_itself(points: PointsGateway) -> None:
+    """The sandbox provider stands for an outside system: its call commits without waiting
+    for its WAL flush, which the gateway's own commit of the refund, after it, carries
+    (shared/db/sandbox.py). The setting is the call's transaction's alone."""
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    refund_id, order, u = ids()
+    async with pool.acquire() as conn:
+        provider = SandboxBubbleProvider(cast(asyncpg.Pool, conn))
+        async with conn.transaction():  # the call's own transaction, looked into before it ends
+            receipt = await provider.refund(RefundOrder(refund_id, f"U{u}", 120, order))
+            assert receipt.applied_now
+            assert await conn.fetchval("SHOW synchronous_commit") == "off"
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+    assert (await SandboxBubbleProvider(pool).account(f"U{u}", 10)).balance == 120
+
+
+async def test_a_settled_refund_is_written_only_to_the_index_it_is_read_by(
+    points: PointsGateway,
+) -> None:
+    """point_refunds is read by refund id alone: each refund settled adds an entry to its
+    primary key and to no other index."""
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    names = await pool.fetch(
+        "SELECT indexrelid::regclass::text AS name FROM pg_index"
+        " WHERE indrelid = 'point_refunds'::regclass ORDER BY 1"
+    )
+    assert [r["name"] for r in names] == ["point_refunds_pkey"]
 
 
 async def test_requests_arriving_together_are_applied_in_one_batch_each_in_its_own_trace(

@@ -4,34 +4,15 @@ label, as it was then."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
 from shared import idempotency
-from shared.db.migrate import SHARED_MIGRATIONS, migrate
-from shared.db.pool import create_pool, ensure_database
 from shared.errors import IdempotencyKeyReused
 from shared.idempotency import Answer, Command
-from shared.settings import database_url_with_name
-from tests.infra import Infra
 
 pytestmark = pytest.mark.integration
 VOID = Command("void", "C1", {"reason": "工单 1"})
-
-
-@pytest.fixture
-async def pool(infra: Infra) -> AsyncIterator[asyncpg.Pool]:
-    url = database_url_with_name(infra.database_url, f"keys_{uuid.uuid4().hex[:8]}")
-    await ensure_database(url)
-    pool = await create_pool(url)
-    await migrate(pool, [("shared", SHARED_MIGRATIONS)])
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def claim(pool: asyncpg.Pool, key: str, command: Command) -> idempotency.Claim | None:

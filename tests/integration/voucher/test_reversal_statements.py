@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 
 from services.voucher.deps import Deps
-from services.voucher.domain.saga import SagaState
+from services.voucher.domain.saga import Reversal, SagaState
 from services.voucher.handlers import reversal
 from services.voucher.store import sagas, vouchers
 from shared.contracts import (
@@ -86,6 +86,20 @@ async def an_order(voucher: Voucher, ids: Any, points: int = 300) -> tuple[str, 
 
 async def started(uow: UnitOfWork, deps: Deps, order_no: str, key: str | None) -> Any:
     return await reversal._start(uow, deps, order_no, "工单 7: 整单返销", AGENT, key)
+
+
+def refunded(found: Reversal, order_no: str, points: int) -> PointsReversalResult:
+    """The points gateway's answer that the saga's refund succeeded."""
+    return PointsReversalResult(
+        refund_id=found.saga.refund_id,
+        merchant_order_no=order_no,
+        user_id=found.user_id,
+        points=points,
+        status="succeeded",
+        failure=None,
+        attempt=found.saga.refund_attempt,
+        completed_at=datetime.now(UTC),
+    )
 
 
 async def outbox_rows(conn: asyncpg.Connection, topic: str, key: str) -> list[dict[str, Any]]:
@@ -188,16 +202,7 @@ async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
         await reversal._record_voids(uow, deps, begun.voiding.step, [], None)
         found = await sagas.get(uow.conn, begun.saga_id)
         assert found is not None
-        answer = PointsReversalResult(
-            refund_id=found.saga.refund_id,
-            merchant_order_no=order_no,
-            user_id=found.user_id,
-            points=300,
-            status="succeeded",
-            failure=None,
-            attempt=found.saga.refund_attempt,
-            completed_at=datetime.now(UTC),
-        )
+        answer = refunded(found, order_no, 300)
         async with counted.counting_of() as sent:
             await reversal.apply_points_result(uow, answer)
         assert len(sent) == 2, sent
