@@ -44,10 +44,10 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol, cast
 
-PRODUCE, FETCH = 0, 1
+PRODUCE, FETCH, DELETE_TOPICS = 0, 1, 20
 LAST_FETCH_VERSION = 11
 """Fetch v12 and later are flexible (tagged fields): they pass through unchanged."""
 LAST_PRODUCE_VERSION = 8
@@ -73,7 +73,9 @@ _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
 _HEADER = struct.Struct(">hhih")  # api key, version, correlation id, client id length
 _FETCH_WAIT = struct.Struct(">ii")  # max wait, min bytes (after the replica id)
-_PARTITION_SIZE = struct.Struct(">ii")
+_I64 = struct.Struct(">q")
+_PRODUCED = struct.Struct(">ihq")  # partition, error code, base offset
+_BATCH_HEADER = 61
 _PR_SET_PDEATHSIG = 1
 _WRITE_BUFFER_LIMIT = 1 << 20
 
@@ -90,10 +92,12 @@ def _string(frame: Frame, at: int) -> tuple[str, int]:
     return str(frame[at + 2 : at + 2 + n], "utf-8"), at + 2 + n
 
 
-def _partitions(frame: Frame, at: int, per_partition: int) -> list[TopicPartition]:
-    """The partitions of a request's topics at ``at``: each partition's entry is
-    ``per_partition`` bytes, or (0) its id and a record set with its size."""
-    found: list[TopicPartition] = []
+def _partitions(
+    frame: Frame, at: int, entry: Callable[[Frame, int], int]
+) -> list[tuple[TopicPartition, int]]:
+    """The partitions of a topics array at ``at``, each with where its entry starts;
+    ``entry`` says how long the entry at a place is."""
+    found: list[tuple[TopicPartition, int]] = []
     (topics,) = _I32.unpack_from(frame, at)
     at += 4
     for _ in range(topics):
@@ -101,21 +105,70 @@ def _partitions(frame: Frame, at: int, per_partition: int) -> list[TopicPartitio
         (partitions,) = _I32.unpack_from(frame, at)
         at += 4
         for _ in range(partitions):
-            partition, size = _PARTITION_SIZE.unpack_from(frame, at)
-            found.append((topic, partition))
-            at += per_partition or 8 + max(0, size)
+            found.append(((topic, _I32.unpack_from(frame, at)[0]), at))
+            at += entry(frame, at)
     return found
+
+
+def _record_set_entry(frame: Frame, at: int) -> int:
+    """A Produce's partition: its id, then a record set with its size."""
+    size: int = _I32.unpack_from(frame, at + 4)[0]
+    return 8 + max(0, size)
+
+
+def _records(frame: Frame, at: int, size: int) -> int | None:
+    """How many offsets a record set of ``size`` bytes at ``at`` takes: None unless it is
+    made of whole (v2) record batches."""
+    count, end = 0, at + size
+    while at < end:
+        if end - at < _BATCH_HEADER or frame[at + 16] != 2:  # magic: 2 since Kafka 0.11
+            return None
+        count += _I32.unpack_from(frame, at + 23)[0] + 1  # the last record's offset delta
+        at += 12 + _I32.unpack_from(frame, at + 8)[0]  # base offset, length, then the rest
+    return count if at == end else None
 
 
 def produced_partitions(
     frame: Frame, version: int, at: int = 0
-) -> tuple[int, list[TopicPartition]]:
-    """A Produce request's acks and the partitions it writes to (its header at ``at``)."""
+) -> tuple[int, list[TopicPartition], list[int | None]]:
+    """A Produce request's acks, the partitions it writes to and how many offsets it adds to
+    each (None: not known) (its header at ``at``)."""
     at = _body_start(frame, at)
     if version >= 3:  # transactional id
         at += 2 + max(0, _I16.unpack_from(frame, at)[0])
     acks = _I16.unpack_from(frame, at)[0]
-    return acks, _partitions(frame, at + 6, 0)  # after acks and timeout
+    found = _partitions(frame, at + 6, _record_set_entry)  # after acks and timeout
+    counts = [
+        _records(frame, entry + 8, _I32.unpack_from(frame, entry + 4)[0]) for _, entry in found
+    ]
+    return acks, [tp for tp, _ in found], counts
+
+
+def _produced_entry(version: int) -> Callable[[Frame, int], int]:
+    """How long a partition's entry in a Produce answer of ``version`` (0-8) is."""
+    fixed = _PRODUCED.size + (8 if version >= 2 else 0) + (8 if version >= 5 else 0)
+    if version < 8:
+        return lambda _frame, _at: fixed
+
+    def entry(frame: Frame, at: int) -> int:
+        start, at = at, at + fixed
+        (errors,) = _I32.unpack_from(frame, at)  # record errors: index, message
+        at += 4
+        for _ in range(max(0, errors)):
+            at += 6 + max(0, _I16.unpack_from(frame, at + 4)[0])
+        message: int = _I16.unpack_from(frame, at)[0]  # the error message
+        return at + 2 + max(0, message) - start
+
+    return entry
+
+
+def produce_answered(
+    answer: Frame, version: int, at: int = 0
+) -> list[tuple[TopicPartition, int, int]]:
+    """A Produce answer's (v0-8; its correlation id at ``at``) partitions, each with its
+    error code and the offset its first record was given."""
+    found = _partitions(answer, at + 4, _produced_entry(version))
+    return [(tp, *_PRODUCED.unpack_from(answer, entry)[1:]) for tp, entry in found]
 
 
 def _fetch_layout(version: int) -> tuple[int, int]:
@@ -125,13 +178,18 @@ def _fetch_layout(version: int) -> tuple[int, int]:
     return before_topics, per_partition
 
 
-def fetch_asked(frame: Frame, version: int, at: int = 0) -> tuple[int, int, list[TopicPartition]]:
-    """A Fetch request's (v0-11) wait in ms, minimum bytes and partitions (header at ``at``)."""
+def fetch_asked(
+    frame: Frame, version: int, at: int = 0
+) -> tuple[int, int, list[TopicPartition], list[int]]:
+    """A Fetch request's (v0-11) wait in ms, minimum bytes, partitions and the offset it
+    asks of each (its header at ``at``)."""
     at = _body_start(frame, at)
     wait_ms, min_bytes = _FETCH_WAIT.unpack_from(frame, at + 4)
     before_topics, per_partition = _fetch_layout(version)
-    found = _partitions(frame, at + before_topics, per_partition)
-    return wait_ms, min_bytes, found
+    found = _partitions(frame, at + before_topics, lambda _frame, _at: per_partition)
+    offset_at = 8 if version >= 9 else 4  # after the partition (and its leader epoch)
+    offsets = [_I64.unpack_from(frame, entry + offset_at)[0] for _, entry in found]
+    return wait_ms, min_bytes, [tp for tp, _ in found], offsets
 
 
 def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
@@ -229,12 +287,19 @@ class Waiter(Protocol):
 
 class Partitions:
     """What the front knows of every partition: how many produces Tansu has acknowledged
-    to it, and the held fetches to wake at the next."""
+    to it, where its log ends, and the held fetches to wake at the next produce."""
 
     def __init__(self) -> None:
         self.produced: dict[TopicPartition, int] = {}
         self.acknowledged_at: dict[TopicPartition, float] = {}
         self.waiting: dict[TopicPartition, set[Waiter]] = {}
+        self.ends: dict[TopicPartition, int] = {}
+        """The offset after each partition's last record, from Tansu's answers to produces
+        whose records the front counted. Every produce passes this front since Tansu
+        started (memory storage, its child), so it is Tansu's own end."""
+        self.blind: set[TopicPartition] = set()
+        """Partitions a produce went to whose records or offset the front could not count
+        (``acks=0``, an error): their ends stay unknown."""
 
     def seen(self, tps: Iterable[TopicPartition]) -> int:
         return sum(self.produced.get(tp, 0) for tp in tps)
@@ -246,6 +311,29 @@ class Partitions:
         if now - last >= SETTLE_SECONDS:
             return 0.0
         return min(last + SETTLE_SECONDS - now, max(0.002, now - last))
+
+    def caught_up(self, tps: list[TopicPartition], offsets: list[int]) -> bool:
+        """Whether a fetch from ``offsets`` of ``tps`` would find nothing: each asks from
+        its partition's known end. Tansu need not be asked until the next produce."""
+        ends = self.ends
+        for tp, offset in zip(tps, offsets, strict=True):
+            end = ends.get(tp)
+            if end is None or offset < end:
+                return False
+        return True
+
+    def ended(self, tp: TopicPartition, end: int | None) -> None:
+        """A produce to ``tp`` was acknowledged and its log ends at ``end`` (None: unknown)."""
+        if end is None or tp in self.blind:
+            self.blind.add(tp)
+            self.ends.pop(tp, None)
+        elif end > self.ends.get(tp, -1):
+            self.ends[tp] = end
+
+    def forget(self) -> None:
+        """Topics were deleted (and may be made again): every end is unknown until the next
+        produce, and a fetch of a deleted one must hear its error from Tansu."""
+        self.ends.clear()
 
     def wake(self, tps: Iterable[TopicPartition], now: float) -> None:
         for tp in tps:
@@ -283,28 +371,52 @@ class Answer:
 
 
 class ProduceAnswer(Answer):
-    __slots__ = ("partitions", "tps")
+    """A Produce's answer: where its partitions' logs now end, then their held fetches woken."""
 
-    def __init__(self, partitions: Partitions, tps: list[TopicPartition]) -> None:
+    __slots__ = ("counts", "partitions", "tps", "version")
+
+    def __init__(
+        self,
+        partitions: Partitions,
+        version: int,
+        tps: list[TopicPartition],
+        counts: list[int | None],
+    ) -> None:
         super().__init__()
         self.partitions = partitions
+        self.version = version
         self.tps = tps
+        self.counts = counts
 
     def answered(self, frame: memoryview, now: float) -> None:
         self.frame = frame
+        counts = dict(zip(self.tps, self.counts, strict=True))
+        try:
+            for tp, error, offset in produce_answered(frame, self.version, 4):
+                count = counts.pop(tp, None)
+                ok = error == 0 and offset >= 0 and count is not None
+                self.partitions.ended(tp, offset + count if ok and count is not None else None)
+        except (struct.error, UnicodeDecodeError):
+            pass
+        for tp in counts:  # not in the answer, or not read
+            self.partitions.ended(tp, None)
         self.partitions.wake(self.tps, now)
 
 
 class HeldFetch(Answer):
     """A Fetch asked of Tansu with a short wait: looked at again while empty at each
     produce to its partitions (and while one lately may not show yet), until it holds
-    records or an error, its wait runs out or the client's next request arrives."""
+    records or an error, its wait runs out or the client's next request arrives. A fetch
+    that asks from its partitions' known ends is held before it is asked: it is asked at
+    the next produce, or once at the end, its answer then going as it is."""
 
     __slots__ = (
         "deadline",
         "last",
         "link",
         "look",
+        "looking",
+        "offsets",
         "released",
         "seen",
         "timer",
@@ -314,7 +426,13 @@ class HeldFetch(Answer):
     )
 
     def __init__(
-        self, link: Link, look: bytes, version: int, tps: list[TopicPartition], deadline: float
+        self,
+        link: Link,
+        look: bytes,
+        version: int,
+        tps: list[TopicPartition],
+        offsets: list[int],
+        deadline: float,
     ) -> None:
         super().__init__()
         self.link = link
@@ -322,21 +440,35 @@ class HeldFetch(Answer):
         """The request as the client sent it, size included, with the front's wait."""
         self.version = version
         self.tps = tps
+        self.offsets = offsets
         self.deadline = deadline
         self.seen = 0
+        self.looking = False
         self.last: memoryview | None = None
-        """Tansu's latest answer while a look is out or the fetch is held: None while out."""
+        """Tansu's latest answer, while held after a look."""
         self.until = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.released = False
-        """The client's next request came while a look was out: its answer goes as it is."""
+        """Its last look is out: that look's answer goes as it is."""
+
+    def start(self, out: list[Frame]) -> None:
+        """Held at once if it asks from the known ends, else its look added to ``out``."""
+        partitions = self.link.partitions
+        if partitions.caught_up(self.tps, self.offsets):
+            self.hold(self.deadline)
+            return
+        self.seen = partitions.seen(self.tps)
+        self.looking = True
+        self.link.pending[_I32.unpack_from(self.look, 8)[0]] = self
+        out.append(self.look)
 
     def ask(self) -> None:
         self.seen = self.link.partitions.seen(self.tps)
-        self.last = None
+        self.looking = True
         self.link.ask(self.look, self)
 
     def answered(self, frame: memoryview, now: float) -> None:
+        self.looking = False
         if self.released:
             self.frame = frame
             return
@@ -348,10 +480,15 @@ class HeldFetch(Answer):
             self.ask()
             return
         self.last = frame
-        settling = partitions.settling(self.tps, now)
-        self.until = min(self.deadline, now + settling) if settling else self.deadline
-        self.timer = self.link.loop.call_at(self.until, self.timed_out)
-        partitions.hold(self, self.tps)
+        settling = 0.0
+        if not partitions.caught_up(self.tps, self.offsets):  # not visible yet, or unknown
+            settling = partitions.settling(self.tps, now)
+        self.hold(min(self.deadline, now + settling) if settling else self.deadline)
+
+    def hold(self, until: float) -> None:
+        self.until = until
+        self.timer = self.link.loop.call_at(until, self.timed_out)
+        self.link.partitions.hold(self, self.tps)
 
     def _stop_holding(self) -> None:
         if self.timer is not None:
@@ -363,25 +500,35 @@ class HeldFetch(Answer):
         if self.timer is None:  # woken by another partition of the same produce
             return
         self._stop_holding()
+        self.last = None
         self.ask()
 
     def timed_out(self) -> None:
         self.timer = None
         self.link.partitions.let_go(self, self.tps)
         if self.until >= self.deadline:
-            self.finish(self.last)
+            self.end()
         else:  # settling: look again
             self.ask()
 
     def release(self) -> None:
-        """The client's next request arrived: answer with the latest look (or the one out)."""
-        if self.last is None:  # a look is out
+        """The client's next request arrived: answer now."""
+        if self.looking:
             self.released = True
             return
         self._stop_holding()
-        self.finish(self.last)
+        self.end()
 
-    def finish(self, frame: Frame | None) -> None:
+    def end(self) -> None:
+        """Answer with the latest look's answer, or (held before any) with a last look's."""
+        if self.last is not None:
+            self.finish(self.last)
+            return
+        self.released = True
+        self.link.fetches.discard(self)
+        self.ask()
+
+    def finish(self, frame: Frame) -> None:
         self.frame = frame
         self.link.fetches.discard(self)
         self.link.flush()
@@ -431,24 +578,29 @@ class Link:
                 self.fetches.clear()
                 self.flush()
             if api_key == FETCH and version <= LAST_FETCH_VERSION:
-                wait_ms, min_bytes, tps = fetch_asked(data, version, at + 4)
+                wait_ms, min_bytes, tps, offsets = fetch_asked(data, version, at + 4)
                 if wait_ms > 0 and min_bytes > 0:
                     if run >= 0:
                         out.append(view[run:at])
                         run = -1
-                    self._fetch(data[at:end], version, tps, wait_ms, now, out)
+                    deadline = now + wait_ms / 1000
+                    self._fetch(data[at:end], version, tps, offsets, deadline, out)
                     continue
                 answer = Answer()
             elif api_key == PRODUCE and version <= LAST_PRODUCE_VERSION:
-                acks, tps = produced_partitions(data, version, at + 4)
+                acks, tps, counts = produced_partitions(data, version, at + 4)
                 if acks == 0:  # no answer comes: wake once it is forwarded
                     self.tansu.writelines([*out, view[at if run < 0 else run : end]])
                     out.clear()
                     run = -1
+                    for tp in tps:
+                        self.partitions.ended(tp, None)
                     self.partitions.wake(tps, now)
                     continue
-                answer = ProduceAnswer(self.partitions, tps)
+                answer = ProduceAnswer(self.partitions, version, tps, counts)
             else:
+                if api_key == DELETE_TOPICS:
+                    self.partitions.forget()
                 answer = Answer()
             self.answers.append(answer)
             self.pending[correlation] = answer
@@ -464,21 +616,19 @@ class Link:
         frame: bytes,
         version: int,
         tps: list[TopicPartition],
-        wait_ms: int,
-        now: float,
+        offsets: list[int],
+        deadline: float,
         out: list[Frame],
     ) -> None:
-        deadline = now + wait_ms / 1000
+        now = self.loop.time()
         if leaves_out(self.fetched_at, tps, now):
             deadline = min(deadline, now + PARTIAL_HOLD_SECONDS)
         look = bytearray(frame)
         _I32.pack_into(look, _body_start(look, 4) + 4, LOOK_WAIT_MS)  # after the replica id
-        fetch = HeldFetch(self, bytes(look), version, tps, deadline)
+        fetch = HeldFetch(self, bytes(look), version, tps, offsets, deadline)
         self.answers.append(fetch)
         self.fetches.add(fetch)
-        fetch.seen = self.partitions.seen(tps)
-        self.pending[_I32.unpack_from(look, 8)[0]] = fetch
-        out.append(fetch.look)
+        fetch.start(out)
 
     def from_tansu(self, data: bytes, starts: list[int]) -> None:
         view = memoryview(data)

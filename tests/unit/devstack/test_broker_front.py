@@ -3,23 +3,29 @@ cuts a stream however it is read; a held fetch wakes at a produce to its partiti
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
 import pytest
 from aiokafka.protocol import fetch as fetch_protocol
+from aiokafka.protocol import produce as produce_protocol
 from aiokafka.protocol.api import RequestHeader_v1
 from aiokafka.protocol.fetch import FetchResponse_v4, FetchResponse_v11
+from aiokafka.protocol.metadata import MetadataRequest_v1, MetadataResponse_v1
 from aiokafka.protocol.produce import ProduceRequest_v2, ProduceRequest_v7
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from shared.devstack.broker_front import (
     LAST_FETCH_VERSION,
     RECENT_SECONDS,
     SETTLE_SECONDS,
     Frames,
+    Link,
     Partitions,
     answered_now,
     fetch_asked,
     leaves_out,
+    produce_answered,
     produced_partitions,
 )
 
@@ -33,9 +39,37 @@ def test_a_produce_names_its_acks_and_partitions() -> None:
     topics = [("a.v1", [(0, b"x" * 100), (3, b"")]), ("b.v1", [(1, b"yy")])]
     new = ProduceRequest_v7(None, -1, 1000, topics)
     expected = [("a.v1", 0), ("a.v1", 3), ("b.v1", 1)]
-    assert produced_partitions(_request(new), 7) == (-1, expected)
+    assert produced_partitions(_request(new), 7) == (-1, expected, [None, 0, None])
     old = ProduceRequest_v2(0, 1000, [("c.v1", [(2, b"z")])])
-    assert produced_partitions(_request(old, client_id=None), 2) == (0, [("c.v1", 2)])
+    assert produced_partitions(_request(old, client_id=None), 2) == (0, [("c.v1", 2)], [None])
+
+
+def _batch(records: int) -> bytes:
+    builder = DefaultRecordBatchBuilder(2, 0, -1, -1, -1, -1, 1 << 20)
+    for n in range(records):
+        builder.append(n, 1_700_000_000_000 + n, b"k", b"v%d" % n, [])
+    return bytes(builder.build())
+
+
+def test_a_produce_counts_the_records_of_each_partition() -> None:
+    """From v3 aiokafka sends v2 record batches: each says how many offsets it takes."""
+    topics = [("a.v1", [(0, _batch(1)), (1, _batch(5) + _batch(2))]), ("b.v1", [(4, b"x" * 70)])]
+    request = _request(ProduceRequest_v7(None, -1, 1000, topics))
+    assert produced_partitions(request, 7)[2] == [1, 7, None]  # not a v2 batch: not known
+    cut = _request(ProduceRequest_v7(None, -1, 1000, [("a.v1", [(0, _batch(3)[:-1])])]))
+    assert produced_partitions(cut, 7)[2] == [None]
+
+
+@pytest.mark.parametrize("version", [2, 5, 7, 8])
+def test_a_produce_answer_names_each_partitions_first_offset(version: int) -> None:
+    answer = getattr(produce_protocol, f"ProduceResponse_v{version}")
+    extra: tuple[Any, ...] = (-1,) + ((0,) if version >= 5 else ())
+    extra += ([(0, "bad")], "why") if version >= 8 else ()
+    topics = [("a.v1", [(0, 0, 41, *extra), (3, 6, -1, *extra)]), ("b.v1", [(1, 0, 7, *extra)])]
+    frame = b"\0\0\0\7" + answer(topics, 0).encode()
+    found = [(("a.v1", 0), 0, 41), (("a.v1", 3), 6, -1), (("b.v1", 1), 0, 7)]
+    assert produce_answered(frame, version) == found
+    assert produce_answered(b"\0\0\0\0" + frame, version, 4) == found
 
 
 def _v11(error: int, records: bytes) -> bytes:
@@ -55,23 +89,22 @@ def test_a_fetch_answer_goes_now_with_records_or_an_error() -> None:
 
 
 def test_a_fetch_names_its_wait_and_partitions_in_every_version() -> None:
-    topics = [("a.v1", [(0, 5, 0, 10, 1 << 20), (2, 9, 0, 10, 1 << 20)]), ("b", [(1, 0, 0, 0, 9)])]
+    # partition, leader epoch, offset, log start, max bytes: each version has some of them
+    topics = [("a.v1", [(0, 5, 10, 0, 1 << 20), (2, 9, 10, 0, 1 << 20)]), ("b", [(1, 0, 0, 0, 9)])]
     for version in range(LAST_FETCH_VERSION + 1):
         request = getattr(fetch_protocol, f"FetchRequest_v{version}")
         fields: list[Any] = [-1, 30_000, 1]
         fields += [1 << 20] if version >= 3 else []
         fields += [0] if version >= 4 else []
         fields += [0, -1] if version >= 7 else []
-        width = 3 if version < 5 else 4 if version < 9 else 5  # each partition's fields
-        fields.append(
-            [(t, [p[:1] + p[-width + 1 :] if version < 9 else p for p in ps]) for t, ps in topics]
-        )
+        kept = (0, 2, 4) if version < 5 else (0, 2, 3, 4) if version < 9 else (0, 1, 2, 3, 4)
+        fields.append([(t, [tuple(p[k] for k in kept) for p in ps]) for t, ps in topics])
         fields += [[]] if version >= 7 else []
         fields += [""] if version >= 11 else []
         frame = _request(request(*fields))
-        expected = [("a.v1", 0), ("a.v1", 2), ("b", 1)]
-        assert fetch_asked(frame, version) == (30_000, 1, expected), version
-        assert fetch_asked(b"\0\0\0\0" + frame, version, 4) == (30_000, 1, expected)
+        expected = (30_000, 1, [("a.v1", 0), ("a.v1", 2), ("b", 1)], [10, 10, 0])
+        assert fetch_asked(frame, version) == expected, version
+        assert fetch_asked(b"\0\0\0\0" + frame, version, 4) == expected
 
 
 def test_a_stream_is_cut_into_frames_however_it_is_read() -> None:
@@ -145,3 +178,121 @@ def test_an_empty_look_soon_after_a_produce_is_looked_at_again_at_doubling_delay
     assert partitions.settling([("a", 0)], at + 0.15) == pytest.approx(SETTLE_SECONDS - 0.15)
     assert partitions.settling([("a", 0)], at + SETTLE_SECONDS) == 0.0
     assert partitions.settling([("b", 0)], at + 0.001) == 0.0  # another partition's produce
+
+
+def test_a_partitions_end_comes_from_its_counted_produces_only() -> None:
+    partitions = Partitions()
+    a, b = ("a", 0), ("b", 0)
+    assert not partitions.caught_up([a], [0])  # never produced to: not known
+    partitions.ended(a, 5)
+    partitions.ended(a, 3)  # an answer that came late: the end does not go back
+    assert partitions.caught_up([a], [5])
+    assert not partitions.caught_up([a], [4])
+    assert not partitions.caught_up([a, b], [5, 0])
+    partitions.ended(b, None)  # acks=0 or an error: unknown from now on
+    partitions.ended(b, 9)
+    assert not partitions.caught_up([b], [9])
+    partitions.forget()  # topics deleted
+    assert not partitions.caught_up([a], [5])
+
+
+class _Transport:
+    """Where the front writes, read back frame by frame."""
+
+    def __init__(self) -> None:
+        self.sent = bytearray()
+
+    def write(self, data: bytes | memoryview) -> None:
+        self.sent += data
+
+    def writelines(self, data: list[bytes | memoryview]) -> None:
+        for piece in data:
+            self.sent += piece
+
+    def frames(self) -> list[bytes]:
+        data, starts = Frames().feed(bytes(self.sent))
+        self.sent.clear()
+        return [data[s + 4 : s + 4 + int.from_bytes(data[s : s + 4], "big")] for s in starts]
+
+
+def _framed(payload: bytes) -> bytes:
+    return len(payload).to_bytes(4, "big") + payload
+
+
+class _Link:
+    """A front's link whose client and Tansu sides are :class:`_Transport`."""
+
+    def __init__(self, partitions: Partitions) -> None:
+        self.link = Link(partitions, asyncio.get_running_loop())
+        self.client, self.tansu = _Transport(), _Transport()
+        self.link.client, self.link.tansu = cast(Any, self.client), cast(Any, self.tansu)
+
+    def send(self, request: Any, correlation: int) -> None:
+        header = RequestHeader_v1(request, correlation_id=correlation, client_id="c")
+        data = _framed(bytes(header.encode() + request.encode()))
+        self.link.from_client(*Frames().feed(data))
+
+    def answer(self, response: Any, correlation: int) -> bytes:
+        payload = correlation.to_bytes(4, "big") + response.encode()
+        self.link.from_tansu(*Frames().feed(_framed(payload)))
+        return bytes(payload)
+
+
+def _produce(records: int) -> Any:
+    return ProduceRequest_v7(None, -1, 1000, [("a.v1", [(0, _batch(records))])])
+
+
+def _produced(offset: int) -> Any:
+    return produce_protocol.ProduceResponse_v7([("a.v1", [(0, 0, offset, -1, 0)])], 0)
+
+
+def _fetch(offset: int) -> Any:
+    partition = (0, -1, offset, 0, 1 << 20)
+    return fetch_protocol.FetchRequest_v11(
+        -1, 30_000, 1, 1 << 20, 0, 0, -1, [("a.v1", [partition])], [], ""
+    )
+
+
+def _fetched(end: int, records: bytes) -> Any:
+    return FetchResponse_v11(0, 0, 0, [("a.v1", [(0, 0, end, end, 0, [], -1, records)])])
+
+
+def _api_keys(frames: list[bytes]) -> list[int]:
+    return [int.from_bytes(f[:2], "big") for f in frames]
+
+
+async def test_a_fetch_from_the_known_end_waits_for_a_produce_before_asking_tansu() -> None:
+    """An empty look costs Tansu more than a produce: a fetch that asks from where its
+    partition's log ends is held first, and asked of Tansu at the next produce."""
+    partitions = Partitions()
+    producer, consumer = _Link(partitions), _Link(partitions)
+    producer.send(_produce(3), 1)
+    producer.answer(_produced(0), 1)
+    assert partitions.caught_up([("a.v1", 0)], [3])
+
+    consumer.send(_fetch(3), 10)
+    assert consumer.tansu.frames() == []  # held, not asked
+    producer.send(_produce(1), 2)
+    assert consumer.tansu.frames() == []  # not acknowledged yet
+    producer.answer(_produced(3), 2)
+    assert _api_keys(consumer.tansu.frames()) == [1]  # woken: asked now
+    records = consumer.answer(_fetched(4, _batch(1)), 10)
+    assert consumer.client.frames() == [records]
+
+    consumer.send(_fetch(4), 11)
+    assert consumer.tansu.frames() == []
+    consumer.send(MetadataRequest_v1(["a.v1"]), 12)  # answers go in order: the fetch ends
+    assert _api_keys(consumer.tansu.frames()) == [1, 3]  # with a last look
+    metadata = consumer.answer(MetadataResponse_v1([], -1, []), 12)
+    assert consumer.client.frames() == []
+    empty = consumer.answer(_fetched(4, b""), 11)
+    assert consumer.client.frames() == [empty, metadata]
+
+
+async def test_a_fetch_below_the_known_end_is_asked_at_once() -> None:
+    partitions = Partitions()
+    producer, consumer = _Link(partitions), _Link(partitions)
+    producer.send(_produce(3), 1)
+    producer.answer(_produced(0), 1)
+    consumer.send(_fetch(2), 10)
+    assert _api_keys(consumer.tansu.frames()) == [1]
