@@ -300,6 +300,8 @@ class Partitions:
         self.blind: set[TopicPartition] = set()
         """Partitions a produce went to whose records or offset the front could not count
         (``acks=0``, an error): their ends stay unknown."""
+        self.forgotten = False
+        """Topics were deleted: a partition not produced to since may have records."""
 
     def seen(self, tps: Iterable[TopicPartition]) -> int:
         return sum(self.produced.get(tp, 0) for tp in tps)
@@ -312,15 +314,20 @@ class Partitions:
             return 0.0
         return min(last + SETTLE_SECONDS - now, max(0.002, now - last))
 
-    def caught_up(self, tps: list[TopicPartition], offsets: list[int]) -> bool:
-        """Whether a fetch from ``offsets`` of ``tps`` would find nothing: each asks from
-        its partition's known end. Tansu need not be asked until the next produce."""
-        ends = self.ends
+    def behind(self, tps: list[TopicPartition], offsets: list[int]) -> list[TopicPartition]:
+        """The partitions a fetch from ``offsets`` of ``tps`` may find records in: those
+        whose end is not known, or beyond the offset. While there are none, Tansu need not
+        be asked until the next produce."""
+        ends, unknown = self.ends, self.blind if not self.forgotten else None
+        found: list[TopicPartition] = []
         for tp, offset in zip(tps, offsets, strict=True):
             end = ends.get(tp)
-            if end is None or offset < end:
-                return False
-        return True
+            if end is None:  # never produced to (its log is empty), or not counted
+                if unknown is None or tp in unknown or offset < 0:
+                    found.append(tp)
+            elif offset < end:
+                found.append(tp)
+        return found
 
     def ended(self, tp: TopicPartition, end: int | None) -> None:
         """A produce to ``tp`` was acknowledged and its log ends at ``end`` (None: unknown)."""
@@ -334,6 +341,7 @@ class Partitions:
         """Topics were deleted (and may be made again): every end is unknown until the next
         produce, and a fetch of a deleted one must hear its error from Tansu."""
         self.ends.clear()
+        self.forgotten = True
 
     def wake(self, tps: Iterable[TopicPartition], now: float) -> None:
         for tp in tps:
@@ -454,7 +462,7 @@ class HeldFetch(Answer):
     def start(self, out: list[Frame]) -> None:
         """Held at once if it asks from the known ends, else its look added to ``out``."""
         partitions = self.link.partitions
-        if partitions.caught_up(self.tps, self.offsets):
+        if not partitions.behind(self.tps, self.offsets):
             self.hold(self.deadline)
             return
         self.seen = partitions.seen(self.tps)
@@ -480,9 +488,8 @@ class HeldFetch(Answer):
             self.ask()
             return
         self.last = frame
-        settling = 0.0
-        if not partitions.caught_up(self.tps, self.offsets):  # not visible yet, or unknown
-            settling = partitions.settling(self.tps, now)
+        behind = partitions.behind(self.tps, self.offsets)  # not visible yet, or unknown
+        settling = partitions.settling(behind, now) if behind else 0.0
         self.hold(min(self.deadline, now + settling) if settling else self.deadline)
 
     def hold(self, until: float) -> None:

@@ -182,18 +182,19 @@ def test_an_empty_look_soon_after_a_produce_is_looked_at_again_at_doubling_delay
 
 def test_a_partitions_end_comes_from_its_counted_produces_only() -> None:
     partitions = Partitions()
-    a, b = ("a", 0), ("b", 0)
-    assert not partitions.caught_up([a], [0])  # never produced to: not known
+    a, b, c = ("a", 0), ("b", 0), ("c", 0)
+    assert partitions.behind([a], [0]) == []  # never produced to: its log is empty
     partitions.ended(a, 5)
     partitions.ended(a, 3)  # an answer that came late: the end does not go back
-    assert partitions.caught_up([a], [5])
-    assert not partitions.caught_up([a], [4])
-    assert not partitions.caught_up([a, b], [5, 0])
+    assert partitions.behind([a], [5]) == []
+    assert partitions.behind([a, c], [4, 0]) == [a]
     partitions.ended(b, None)  # acks=0 or an error: unknown from now on
     partitions.ended(b, 9)
-    assert not partitions.caught_up([b], [9])
-    partitions.forget()  # topics deleted
-    assert not partitions.caught_up([a], [5])
+    assert partitions.behind([a, b], [5, 9]) == [b]
+    partitions.forget()  # topics deleted: what was not produced to since is not known
+    assert partitions.behind([a, c], [5, 0]) == [a, c]
+    partitions.ended(a, 2)
+    assert partitions.behind([a], [2]) == []
 
 
 class _Transport:
@@ -268,7 +269,7 @@ async def test_a_fetch_from_the_known_end_waits_for_a_produce_before_asking_tans
     producer, consumer = _Link(partitions), _Link(partitions)
     producer.send(_produce(3), 1)
     producer.answer(_produced(0), 1)
-    assert partitions.caught_up([("a.v1", 0)], [3])
+    assert partitions.behind([("a.v1", 0)], [3]) == []
 
     consumer.send(_fetch(3), 10)
     assert consumer.tansu.frames() == []  # held, not asked
@@ -296,3 +297,25 @@ async def test_a_fetch_below_the_known_end_is_asked_at_once() -> None:
     producer.answer(_produced(0), 1)
     consumer.send(_fetch(2), 10)
     assert _api_keys(consumer.tansu.frames()) == [1]
+
+
+async def test_a_produce_acknowledged_but_not_yet_found_is_looked_for_again_soon() -> None:
+    """Tansu acknowledged some produces before a fetch could find them: a look from below
+    the known end that comes back empty looks again (settling), and one from the end
+    does not."""
+    partitions = Partitions()
+    producer, consumer = _Link(partitions), _Link(partitions)
+    producer.send(_produce(3), 1)
+    producer.answer(_produced(0), 1)
+    consumer.send(_fetch(2), 10)
+    assert _api_keys(consumer.tansu.frames()) == [1]
+    consumer.answer(_fetched(2, b""), 10)  # not found yet
+    await asyncio.sleep(0.05)
+    assert _api_keys(consumer.tansu.frames())[:1] == [1]
+    assert consumer.client.frames() == []
+    records = consumer.answer(_fetched(3, _batch(1)), 10)
+    assert consumer.client.frames() == [records]
+
+    consumer.send(_fetch(3), 11)  # from the end: held before any look, and no looks again
+    await asyncio.sleep(0.05)
+    assert consumer.tansu.frames() == []
