@@ -258,6 +258,15 @@ def _fetched(end: int, records: bytes) -> Any:
     return FetchResponse_v11(0, 0, 0, [("a.v1", [(0, 0, end, end, 0, [], -1, records)])])
 
 
+def _three_records() -> tuple[_Link, _Link]:
+    """A producer's link that has produced 3 records to a.v1/0, and a consumer's."""
+    partitions = Partitions()
+    producer, consumer = _Link(partitions), _Link(partitions)
+    producer.send(_produce(3), 1)
+    producer.answer(_produced(0), 1)
+    return producer, consumer
+
+
 def _api_keys(frames: list[bytes]) -> list[int]:
     return [int.from_bytes(f[:2], "big") for f in frames]
 
@@ -265,11 +274,8 @@ def _api_keys(frames: list[bytes]) -> list[int]:
 async def test_a_fetch_from_the_known_end_waits_for_a_produce_before_asking_tansu() -> None:
     """An empty look costs Tansu more than a produce: a fetch that asks from where its
     partition's log ends is held first, and asked of Tansu at the next produce."""
-    partitions = Partitions()
-    producer, consumer = _Link(partitions), _Link(partitions)
-    producer.send(_produce(3), 1)
-    producer.answer(_produced(0), 1)
-    assert partitions.behind([("a.v1", 0)], [3]) == []
+    producer, consumer = _three_records()
+    assert consumer.link.partitions.behind([("a.v1", 0)], [3]) == []
 
     consumer.send(_fetch(3), 10)
     assert consumer.tansu.frames() == []  # held, not asked
@@ -290,25 +296,13 @@ async def test_a_fetch_from_the_known_end_waits_for_a_produce_before_asking_tans
     assert consumer.client.frames() == [empty, metadata]
 
 
-async def test_a_fetch_below_the_known_end_is_asked_at_once() -> None:
-    partitions = Partitions()
-    producer, consumer = _Link(partitions), _Link(partitions)
-    producer.send(_produce(3), 1)
-    producer.answer(_produced(0), 1)
-    consumer.send(_fetch(2), 10)
-    assert _api_keys(consumer.tansu.frames()) == [1]
-
-
 async def test_a_produce_acknowledged_but_not_yet_found_is_looked_for_again_soon() -> None:
     """Tansu acknowledged some produces before a fetch could find them: a look from below
     the known end that comes back empty looks again (settling), and one from the end
     does not."""
-    partitions = Partitions()
-    producer, consumer = _Link(partitions), _Link(partitions)
-    producer.send(_produce(3), 1)
-    producer.answer(_produced(0), 1)
+    consumer = _three_records()[1]
     consumer.send(_fetch(2), 10)
-    assert _api_keys(consumer.tansu.frames()) == [1]
+    assert _api_keys(consumer.tansu.frames()) == [1]  # from below the end: asked at once
     consumer.answer(_fetched(2, b""), 10)  # not found yet
     await asyncio.sleep(0.05)
     assert _api_keys(consumer.tansu.frames())[:1] == [1]
