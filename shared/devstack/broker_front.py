@@ -16,6 +16,9 @@ Tansu's. Except:
   after the fetch too, and there the wait is short); then it is asked again.
 - a Produce wakes the held fetches of its partitions once Tansu has acknowledged it
   (``acks=0``: once forwarded; a woken fetch that still finds nothing is held again).
+- a Fetch from the end of each of its partitions is held before it is asked at all: the
+  front knows where each partition's log ends (Tansu starts empty with it, and every
+  Produce passes it: the offset Tansu gives a produce and the records it carried).
 
 Every request passes this process, so it is written for its CPU per message: each side of a
 connection is an :class:`asyncio.Protocol` (no streams, no task or future per request); the
