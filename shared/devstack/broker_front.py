@@ -462,10 +462,12 @@ class HeldFetch(Answer):
         self.released = False
         """Its last look is out: that look's answer goes as it is."""
 
-    def start(self, out: list[Frame]) -> None:
-        """Held at once if it asks from the known ends, else its look added to ``out``."""
+    def start(self, out: list[Frame], partial: bool) -> None:
+        """Held at once if it asks from the known ends, else its look added to ``out``.
+        ``partial``: held only briefly, so looked at first: a look at the end of the hold
+        would answer it later, and its answer lets the client fetch what it left out."""
         partitions = self.link.partitions
-        if not partitions.behind(self.tps, self.offsets):
+        if not partial and not partitions.behind(self.tps, self.offsets):
             self.hold(self.deadline)
             return
         self.seen = partitions.seen(self.tps)
@@ -631,14 +633,15 @@ class Link:
         out: list[Frame],
     ) -> None:
         now = self.loop.time()
-        if leaves_out(self.fetched_at, tps, now):
+        partial = leaves_out(self.fetched_at, tps, now)
+        if partial:
             deadline = min(deadline, now + PARTIAL_HOLD_SECONDS)
         look = bytearray(frame)
         _I32.pack_into(look, _body_start(look, 4) + 4, LOOK_WAIT_MS)  # after the replica id
         fetch = HeldFetch(self, bytes(look), version, tps, offsets, deadline)
         self.answers.append(fetch)
         self.fetches.add(fetch)
-        fetch.start(out)
+        fetch.start(out, partial)
 
     def from_tansu(self, data: bytes, starts: list[int]) -> None:
         view = memoryview(data)

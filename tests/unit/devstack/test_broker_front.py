@@ -247,11 +247,13 @@ def _produced(offset: int) -> Any:
     return produce_protocol.ProduceResponse_v7([("a.v1", [(0, 0, offset, -1, 0)])], 0)
 
 
-def _fetch(offset: int) -> Any:
-    partition = (0, -1, offset, 0, 1 << 20)
-    return fetch_protocol.FetchRequest_v11(
-        -1, 30_000, 1, 1 << 20, 0, 0, -1, [("a.v1", [partition])], [], ""
-    )
+def _fetch(offset: int | None, second: int | None = None) -> Any:
+    """A fetch of a.v1/0 and a.v1/1 from these offsets (None: leave it out)."""
+    partitions = [
+        (p, -1, at, 0, 1 << 20) for p, at in enumerate([offset, second]) if at is not None
+    ]
+    topics = [("a.v1", partitions)]
+    return fetch_protocol.FetchRequest_v11(-1, 30_000, 1, 1 << 20, 0, 0, -1, topics, [], "")
 
 
 def _fetched(end: int, records: bytes) -> Any:
@@ -313,3 +315,13 @@ async def test_a_produce_acknowledged_but_not_yet_found_is_looked_for_again_soon
     consumer.send(_fetch(3), 11)  # from the end: held before any look, and no looks again
     await asyncio.sleep(0.05)
     assert consumer.tansu.frames() == []
+
+
+async def test_a_fetch_that_leaves_out_a_partition_is_asked_at_once() -> None:
+    """Held briefly (the client waits for its answer to fetch what it left out): a look at
+    the end of the hold would only answer it later."""
+    consumer = _three_records()[1]
+    consumer.send(_fetch(3, 0), 10)  # from the ends of a.v1/0 and a.v1/1 (never produced to)
+    assert consumer.tansu.frames() == []
+    consumer.send(_fetch(None, 0), 11)  # ends the first (with a last look); leaves out 0
+    assert _api_keys(consumer.tansu.frames()) == [1, 1]
