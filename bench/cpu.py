@@ -79,6 +79,12 @@ def _busy() -> float:
     return float(t.user + t.system + t.nice + getattr(t, "irq", 0) + getattr(t, "softirq", 0))
 
 
+BROKER_FRONT = "broker front"
+"""The embedded broker's front alone; Tansu, its child, is a group of its own (:data:`TANSU`)."""
+TANSU = "Tansu"
+ALONE = frozenset({"bench process", BROKER_FRONT})
+"""Groups counted without their processes' descendants."""
+
 OTHERS = "other processes"
 """Everyone else's user-space work on the machine: what disturbs a measurement."""
 KERNEL = "kernel etc."
@@ -125,7 +131,7 @@ class CpuMeter:
         for g, pids in self.groups.items():
             per_pid: dict[int, float] = {}
             for pid in pids:
-                per_pid.update(_tree_cpu(pid, children=g != "bench process"))
+                per_pid.update(_tree_cpu(pid, children=g not in ALONE))
             out[g] = per_pid
         return out
 

@@ -527,7 +527,9 @@ async def _run(
                         "voucher service": [voucher.proc.pid],
                         "points service": [points.proc.pid],
                         "PostgreSQL": [p for p in [cpu.postmaster_pid(stack.DATA / "pg")] if p],
-                        "broker": cpu.pids_with_arg(f"127.0.0.1:{broker.port}"),
+                        # apart: the front (its Python per message) and Tansu behind it
+                        cpu.BROKER_FRONT: [broker.pid] if broker.pid else [],
+                        cpu.TANSU: [p for p in [broker.tansu_pid()] if p],
                     }
                     client = Client(
                         "127.0.0.1",

@@ -16,11 +16,16 @@ Tansu's. Except:
   after the fetch too, and there the wait is short); then it is asked again.
 - a Produce wakes the held fetches of its partitions once Tansu has acknowledged it
   (``acks=0``: once forwarded; a woken fetch that still finds nothing is held again).
+- a Fetch from the end of each of its partitions is held before it is asked at all: the
+  front knows where each partition's log ends (Tansu starts empty with it, and every
+  Produce passes it: the offset Tansu gives a produce and the records it carried).
 
-Parsing: the Fetch request with aiokafka's protocol classes (small, one per fetch); the
-Produce request and the Fetch answer by hand, walking past their record sets without
-copying them (aiokafka's classes would copy every record set and build a Python object
-per partition; those two carry the messages).
+Every request passes this process, so it is written for its CPU per message: each side of a
+connection is an :class:`asyncio.Protocol` (no streams, no task or future per request); the
+bytes read are cut into frames in place and forwarded as slices of what was read, the frames
+of one read in one write; only the header is read of most requests, and of a Produce, a
+Fetch and a Fetch's answer only what names their partitions, walking past record sets
+without copying them.
 
 One process to kill: Tansu is told to die with this process (``PR_SET_PDEATHSIG``), and
 this process exits when Tansu does, with its code. SIGINT or SIGTERM: close the clients,
@@ -34,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import functools
 import os
 import signal
 import socket
@@ -42,15 +46,12 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Protocol, cast
 
-from aiokafka.protocol import fetch as fetch_protocol
-
-PRODUCE, FETCH = 0, 1
-FETCH_REQUESTS: dict[int, Any] = {
-    version: getattr(fetch_protocol, f"FetchRequest_v{version}") for version in range(12)
-}
+PRODUCE, FETCH, DELETE_TOPICS = 0, 1, 20
+LAST_FETCH_VERSION = 11
 """Fetch v12 and later are flexible (tagged fields): they pass through unchanged."""
 LAST_PRODUCE_VERSION = 8
 LOOK_WAIT_MS = 1
@@ -70,45 +71,134 @@ broker while one is out, so a long hold would keep the partition's next messages
 when it has taken them. After a rebalance the partitions it lost count for this long."""
 
 TopicPartition = tuple[str, int]
+Frame = bytes | bytearray | memoryview
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
 _HEADER = struct.Struct(">hhih")  # api key, version, correlation id, client id length
+_FETCH_WAIT = struct.Struct(">ii")  # max wait, min bytes (after the replica id)
+_I64 = struct.Struct(">q")
+_PRODUCED = struct.Struct(">ihq")  # partition, error code, base offset
+_BATCH_HEADER = 61
 _PR_SET_PDEATHSIG = 1
 _WRITE_BUFFER_LIMIT = 1 << 20
 
 
-def _body_start(frame: bytes) -> int:
-    """Where a request's body starts, after its (non-flexible) header."""
-    client_id: int = _HEADER.unpack_from(frame)[3]
-    return 10 + max(0, client_id)
+def _body_start(frame: Frame, at: int = 0) -> int:
+    """Where a request's body starts, after its (non-flexible) header at ``at``."""
+    client_id: int = _HEADER.unpack_from(frame, at)[3]
+    return at + 10 + max(0, client_id)
 
 
-def produced_partitions(frame: bytes, version: int) -> tuple[int, list[TopicPartition]]:
-    """A Produce request's acks and the partitions it writes to."""
-    at = _body_start(frame)
-    if version >= 3:  # transactional id
-        at += 2 + max(0, _I16.unpack_from(frame, at)[0])
-    acks = _I16.unpack_from(frame, at)[0]
-    at += 6  # acks, timeout
-    found: list[TopicPartition] = []
+def _string(frame: Frame, at: int) -> tuple[str, int]:
+    """A (non-null) string at ``at``, and where what follows it starts."""
+    (n,) = _I16.unpack_from(frame, at)
+    return str(frame[at + 2 : at + 2 + n], "utf-8"), at + 2 + n
+
+
+def _partitions(
+    frame: Frame, at: int, entry: Callable[[Frame, int], int]
+) -> list[tuple[TopicPartition, int]]:
+    """The partitions of a topics array at ``at``, each with where its entry starts;
+    ``entry`` says how long the entry at a place is."""
+    found: list[tuple[TopicPartition, int]] = []
     (topics,) = _I32.unpack_from(frame, at)
     at += 4
     for _ in range(topics):
-        (n,) = _I16.unpack_from(frame, at)
-        topic = frame[at + 2 : at + 2 + n].decode()
-        at += 2 + n
+        topic, at = _string(frame, at)
         (partitions,) = _I32.unpack_from(frame, at)
         at += 4
         for _ in range(partitions):
-            partition, size = struct.unpack_from(">ii", frame, at)
-            found.append((topic, partition))
-            at += 8 + max(0, size)
-    return acks, found
+            found.append(((topic, _I32.unpack_from(frame, at)[0]), at))
+            at += entry(frame, at)
+    return found
 
 
-def answered_now(answer: bytes, version: int) -> bool:
-    """Whether a Fetch answer must go to the client as it is: it holds records or an error."""
-    at = 4  # correlation id
+def _record_set_entry(frame: Frame, at: int) -> int:
+    """A Produce's partition: its id, then a record set with its size."""
+    size: int = _I32.unpack_from(frame, at + 4)[0]
+    return 8 + max(0, size)
+
+
+def _records(frame: Frame, at: int, size: int) -> int | None:
+    """How many offsets a record set of ``size`` bytes at ``at`` takes: None unless it is
+    made of whole (v2) record batches."""
+    count, end = 0, at + size
+    while at < end:
+        if end - at < _BATCH_HEADER or frame[at + 16] != 2:  # magic: 2 since Kafka 0.11
+            return None
+        count += _I32.unpack_from(frame, at + 23)[0] + 1  # the last record's offset delta
+        at += 12 + _I32.unpack_from(frame, at + 8)[0]  # base offset, length, then the rest
+    return count if at == end else None
+
+
+def produced_partitions(
+    frame: Frame, version: int, at: int = 0
+) -> tuple[int, list[TopicPartition], list[int | None]]:
+    """A Produce request's acks, the partitions it writes to and how many offsets it adds to
+    each (None: not known) (its header at ``at``)."""
+    at = _body_start(frame, at)
+    if version >= 3:  # transactional id
+        at += 2 + max(0, _I16.unpack_from(frame, at)[0])
+    acks = _I16.unpack_from(frame, at)[0]
+    found = _partitions(frame, at + 6, _record_set_entry)  # after acks and timeout
+    counts = [
+        _records(frame, entry + 8, _I32.unpack_from(frame, entry + 4)[0]) for _, entry in found
+    ]
+    return acks, [tp for tp, _ in found], counts
+
+
+def _produced_entry(version: int) -> Callable[[Frame, int], int]:
+    """How long a partition's entry in a Produce answer of ``version`` (0-8) is."""
+    fixed = _PRODUCED.size + (8 if version >= 2 else 0) + (8 if version >= 5 else 0)
+    if version < 8:
+        return lambda _frame, _at: fixed
+
+    def entry(frame: Frame, at: int) -> int:
+        start, at = at, at + fixed
+        (errors,) = _I32.unpack_from(frame, at)  # record errors: index, message
+        at += 4
+        for _ in range(max(0, errors)):
+            at += 6 + max(0, _I16.unpack_from(frame, at + 4)[0])
+        message: int = _I16.unpack_from(frame, at)[0]  # the error message
+        return at + 2 + max(0, message) - start
+
+    return entry
+
+
+def produce_answered(
+    answer: Frame, version: int, at: int = 0
+) -> list[tuple[TopicPartition, int, int]]:
+    """A Produce answer's (v0-8; its correlation id at ``at``) partitions, each with its
+    error code and the offset its first record was given."""
+    found = _partitions(answer, at + 4, _produced_entry(version))
+    return [(tp, *_PRODUCED.unpack_from(answer, entry)[1:]) for tp, entry in found]
+
+
+def _fetch_layout(version: int) -> tuple[int, int]:
+    """A Fetch request's bytes from its replica id to its topics, and per partition."""
+    before_topics = 12 if version < 3 else 16 if version == 3 else 17 if version < 7 else 25
+    per_partition = 16 if version < 5 else 24 if version < 9 else 28
+    return before_topics, per_partition
+
+
+def fetch_asked(
+    frame: Frame, version: int, at: int = 0
+) -> tuple[int, int, list[TopicPartition], list[int]]:
+    """A Fetch request's (v0-11) wait in ms, minimum bytes, partitions and the offset it
+    asks of each (its header at ``at``)."""
+    at = _body_start(frame, at)
+    wait_ms, min_bytes = _FETCH_WAIT.unpack_from(frame, at + 4)
+    before_topics, per_partition = _fetch_layout(version)
+    found = _partitions(frame, at + before_topics, lambda _frame, _at: per_partition)
+    offset_at = 8 if version >= 9 else 4  # after the partition (and its leader epoch)
+    offsets = [_I64.unpack_from(frame, entry + offset_at)[0] for _, entry in found]
+    return wait_ms, min_bytes, [tp for tp, _ in found], offsets
+
+
+def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
+    """Whether a Fetch answer (its correlation id at ``at``) must go to the client as it is:
+    it holds records or an error."""
+    at += 4  # correlation id
     if version >= 1:
         at += 4  # throttle time
     if version >= 7:
@@ -156,14 +246,65 @@ def leaves_out(
     return len(fetched_at) > len(tps)
 
 
+class Frames:
+    """Cuts a byte stream into Kafka frames (a 4-byte size, then that many bytes).
+
+    A read usually holds whole frames: they are found in it in place. The rest of a frame
+    that spans reads is kept as its pieces, joined once it is whole."""
+
+    __slots__ = ("_kept", "_needed", "_pieces")
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._kept = 0
+        self._needed = 4
+
+    def feed(self, data: bytes) -> tuple[bytes, list[int]]:
+        """What was read (joined to the pieces kept) and where each whole frame in it starts."""
+        if self._pieces:
+            self._pieces.append(data)
+            self._kept += len(data)
+            if self._kept < self._needed:
+                return data, []
+            data = b"".join(self._pieces)
+            self._pieces.clear()
+        starts: list[int] = []
+        at, end = 0, len(data)
+        unpack = _I32.unpack_from
+        while end - at >= 4:
+            frame_end = at + 4 + unpack(data, at)[0]
+            if frame_end > end:
+                break
+            starts.append(at)
+            at = frame_end
+        if at < end:
+            self._pieces.append(data[at:])
+            self._kept = end - at
+            self._needed = 4 + unpack(data, at)[0] if end - at >= 4 else 4
+        return data, starts
+
+
+class Waiter(Protocol):
+    def woken(self) -> None: ...
+
+
 class Partitions:
     """What the front knows of every partition: how many produces Tansu has acknowledged
-    to it, and the held fetches to wake at the next."""
+    to it, where its log ends, and the held fetches to wake at the next produce."""
 
     def __init__(self) -> None:
         self.produced: dict[TopicPartition, int] = {}
         self.acknowledged_at: dict[TopicPartition, float] = {}
-        self.waiting: dict[TopicPartition, set[asyncio.Future[bool]]] = {}
+        self.waiting: dict[TopicPartition, set[Waiter]] = {}
+        self.ends: dict[TopicPartition, int] = {}
+        """The offset after each partition's last record, from Tansu's answers to produces
+        whose records the front counted. Every produce passes this front since Tansu
+        started (memory storage, its child), so it is Tansu's own end."""
+        self.blind: set[TopicPartition] = set()
+        """Partitions a produce went to whose records or offset the front could not count
+        (``acks=0``, an error): their ends stay unknown."""
+        self.forgotten = False
+        """Topics were deleted: a partition not produced to since may have records."""
 
     def seen(self, tps: Iterable[TopicPartition]) -> int:
         return sum(self.produced.get(tp, 0) for tp in tps)
@@ -176,157 +317,461 @@ class Partitions:
             return 0.0
         return min(last + SETTLE_SECONDS - now, max(0.002, now - last))
 
-    def wake(self, tps: Iterable[TopicPartition]) -> None:
-        now = asyncio.get_running_loop().time()
+    def behind(self, tps: list[TopicPartition], offsets: list[int]) -> list[TopicPartition]:
+        """The partitions a fetch from ``offsets`` of ``tps`` may find records in: those
+        whose end is not known, or beyond the offset. While there are none, Tansu need not
+        be asked until the next produce."""
+        ends, unknown = self.ends, self.blind if not self.forgotten else None
+        found: list[TopicPartition] = []
+        for tp, offset in zip(tps, offsets, strict=True):
+            end = ends.get(tp)
+            if end is None:  # never produced to (its log is empty), or not counted
+                if unknown is None or tp in unknown or offset < 0:
+                    found.append(tp)
+            elif offset < end:
+                found.append(tp)
+        return found
+
+    def ended(self, tp: TopicPartition, end: int | None) -> None:
+        """A produce to ``tp`` was acknowledged and its log ends at ``end`` (None: unknown)."""
+        if end is None or tp in self.blind:
+            self.blind.add(tp)
+            self.ends.pop(tp, None)
+        elif end > self.ends.get(tp, -1):
+            self.ends[tp] = end
+
+    def forget(self) -> None:
+        """Topics were deleted (and may be made again): every end is unknown until the next
+        produce, and a fetch of a deleted one must hear its error from Tansu."""
+        self.ends.clear()
+        self.forgotten = True
+
+    def wake(self, tps: Iterable[TopicPartition], now: float) -> None:
         for tp in tps:
             self.produced[tp] = self.produced.get(tp, 0) + 1
             self.acknowledged_at[tp] = now
             for waiter in self.waiting.pop(tp, ()):
-                if not waiter.done():
-                    waiter.set_result(True)
+                waiter.woken()
 
-    async def hold(
-        self, tps: list[TopicPartition], released: asyncio.Future[None], deadline: float
-    ) -> bool:
-        """Until a produce to one of ``tps`` (True), ``released`` or ``deadline`` (False)."""
-        loop = asyncio.get_running_loop()
-        woken: asyncio.Future[bool] = loop.create_future()
-
-        def give_up(_: object = None) -> None:
-            if not woken.done():
-                woken.set_result(False)
-
-        timer = loop.call_at(deadline, give_up)
-        released.add_done_callback(give_up)
+    def hold(self, waiter: Waiter, tps: Iterable[TopicPartition]) -> None:
+        """``waiter.woken()`` at the next produce to one of ``tps`` (unless let go first);
+        it may be called once per partition of a produce: it lets go at the first."""
         for tp in tps:
-            self.waiting.setdefault(tp, set()).add(woken)
+            self.waiting.setdefault(tp, set()).add(waiter)
+
+    def let_go(self, waiter: Waiter, tps: Iterable[TopicPartition]) -> None:
+        for tp in tps:
+            waiters = self.waiting.get(tp)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self.waiting[tp]
+
+
+class Answer:
+    """A request's place in its connection's answers, which go to the client in order: the
+    answer's frame, size included, once Tansu has given it."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self) -> None:
+        self.frame: Frame | None = None
+
+    def answered(self, frame: memoryview, now: float) -> None:
+        self.frame = frame
+
+
+class ProduceAnswer(Answer):
+    """A Produce's answer: where its partitions' logs now end, then their held fetches woken."""
+
+    __slots__ = ("counts", "partitions", "tps", "version")
+
+    def __init__(
+        self,
+        partitions: Partitions,
+        version: int,
+        tps: list[TopicPartition],
+        counts: list[int | None],
+    ) -> None:
+        super().__init__()
+        self.partitions = partitions
+        self.version = version
+        self.tps = tps
+        self.counts = counts
+
+    def answered(self, frame: memoryview, now: float) -> None:
+        self.frame = frame
+        counts = dict(zip(self.tps, self.counts, strict=True))
         try:
-            return await woken
-        finally:
-            timer.cancel()
-            released.remove_done_callback(give_up)
-            for tp in tps:
-                waiters = self.waiting.get(tp)
-                if waiters is not None:
-                    waiters.discard(woken)
-                    if not waiters:
-                        del self.waiting[tp]
+            for tp, error, offset in produce_answered(frame, self.version, 4):
+                count = counts.pop(tp, None)
+                ok = error == 0 and offset >= 0 and count is not None
+                self.partitions.ended(tp, offset + count if ok and count is not None else None)
+        except (struct.error, UnicodeDecodeError):
+            pass
+        for tp in counts:  # not in the answer, or not read
+            self.partitions.ended(tp, None)
+        self.partitions.wake(self.tps, now)
+
+
+class HeldFetch(Answer):
+    """A Fetch asked of Tansu with a short wait: looked at again while empty at each
+    produce to its partitions (and while one lately may not show yet), until it holds
+    records or an error, its wait runs out or the client's next request arrives. A fetch
+    that asks from its partitions' known ends is held before it is asked: it is asked at
+    the next produce, or once at the end, its answer then going as it is."""
+
+    __slots__ = (
+        "deadline",
+        "last",
+        "link",
+        "look",
+        "looking",
+        "offsets",
+        "released",
+        "seen",
+        "timer",
+        "tps",
+        "until",
+        "version",
+    )
+
+    def __init__(
+        self,
+        link: Link,
+        look: bytes,
+        version: int,
+        tps: list[TopicPartition],
+        offsets: list[int],
+        deadline: float,
+    ) -> None:
+        super().__init__()
+        self.link = link
+        self.look = look
+        """The request as the client sent it, size included, with the front's wait."""
+        self.version = version
+        self.tps = tps
+        self.offsets = offsets
+        self.deadline = deadline
+        self.seen = 0
+        self.looking = False
+        self.last: memoryview | None = None
+        """Tansu's latest answer, while held after a look."""
+        self.until = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+        self.released = False
+        """Its last look is out: that look's answer goes as it is."""
+
+    def start(self, out: list[Frame], partial: bool) -> None:
+        """Held at once if it asks from the known ends, else its look added to ``out``.
+        ``partial``: held only briefly, so looked at first: a look at the end of the hold
+        would answer it later, and its answer lets the client fetch what it left out."""
+        partitions = self.link.partitions
+        if not partial and not partitions.behind(self.tps, self.offsets):
+            self.hold(self.deadline)
+            return
+        self.seen = partitions.seen(self.tps)
+        self.looking = True
+        self.link.pending[_I32.unpack_from(self.look, 8)[0]] = self
+        out.append(self.look)
+
+    def ask(self) -> None:
+        self.seen = self.link.partitions.seen(self.tps)
+        self.looking = True
+        self.link.ask(self.look, self)
+
+    def answered(self, frame: memoryview, now: float) -> None:
+        self.looking = False
+        if self.released:
+            self.frame = frame
+            return
+        partitions = self.link.partitions
+        if now >= self.deadline or answered_now(frame, self.version, 4):
+            self.finish(frame)
+            return
+        if partitions.seen(self.tps) != self.seen:  # produced while Tansu looked: look again
+            self.ask()
+            return
+        self.last = frame
+        behind = partitions.behind(self.tps, self.offsets)  # not visible yet, or unknown
+        settling = partitions.settling(behind, now) if behind else 0.0
+        self.hold(min(self.deadline, now + settling) if settling else self.deadline)
+
+    def hold(self, until: float) -> None:
+        self.until = until
+        self.timer = self.link.loop.call_at(until, self.timed_out)
+        self.link.partitions.hold(self, self.tps)
+
+    def _stop_holding(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.link.partitions.let_go(self, self.tps)
+
+    def woken(self) -> None:
+        if self.timer is None:  # woken by another partition of the same produce
+            return
+        self._stop_holding()
+        self.last = None
+        self.ask()
+
+    def timed_out(self) -> None:
+        self.timer = None
+        self.link.partitions.let_go(self, self.tps)
+        if self.until >= self.deadline:
+            self.end()
+        else:  # settling: look again
+            self.ask()
+
+    def release(self) -> None:
+        """The client's next request arrived: answer now."""
+        if self.looking:
+            self.released = True
+            return
+        self._stop_holding()
+        self.end()
+
+    def end(self) -> None:
+        """Answer with the latest look's answer, or (held before any) with a last look's."""
+        if self.last is not None:
+            self.finish(self.last)
+            return
+        self.released = True
+        self.link.fetches.discard(self)
+        self.ask()
+
+    def finish(self, frame: Frame) -> None:
+        self.frame = frame
+        self.link.fetches.discard(self)
+        self.link.flush()
+
+    def dropped(self) -> None:
+        if self.timer is not None:
+            self._stop_holding()
 
 
 class Link:
     """One client connection and its own connection to Tansu."""
 
-    def __init__(
-        self,
-        partitions: Partitions,
-        client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-        tansu: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-    ) -> None:
+    def __init__(self, partitions: Partitions, loop: asyncio.AbstractEventLoop) -> None:
         self.partitions = partitions
-        self.client_reader, self.client_writer = client
-        self.tansu_reader, self.tansu_writer = tansu
-        self.pending: dict[int, asyncio.Future[bytes]] = {}
-        self.answers: asyncio.Queue[asyncio.Future[bytes]] = asyncio.Queue()
-        self.next_request: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.loop = loop
+        self.client: asyncio.Transport | None = None
+        self.tansu: asyncio.Transport | None = None
+        self.answers: deque[Answer] = deque()
+        """Every request's answer, in the client's order."""
+        self.pending: dict[int, Answer] = {}
+        """What Tansu has yet to answer, by correlation id."""
+        self.fetches: set[HeldFetch] = set()
+        """Fetches not yet answered: the client's next request answers them."""
         self.fetched_at: dict[TopicPartition, float] = {}
         """When each partition was last in a fetch on this connection."""
+        self.closed = False
 
-    async def run(self) -> None:
-        tasks = [
-            asyncio.ensure_future(self._from_client()),
-            asyncio.ensure_future(self._from_tansu()),
-            asyncio.ensure_future(self._to_client()),
-        ]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            while not self.answers.empty():
-                self.answers.get_nowait().cancel()
-            for writer in (self.client_writer, self.tansu_writer):
-                writer.close()
-            await asyncio.gather(*tasks, return_exceptions=True)
+    def ask(self, frame: Frame, answer: Answer) -> None:
+        self.pending[_I32.unpack_from(frame, 8)[0]] = answer
+        assert self.tansu is not None
+        self.tansu.write(frame)
 
-    def _ask(self, frame: bytes | bytearray, correlation: int) -> asyncio.Future[bytes]:
-        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self.pending[correlation] = answer
-        self.tansu_writer.writelines((len(frame).to_bytes(4, "big"), frame))
-        return answer
-
-    async def _from_client(self) -> None:
-        read = self.client_reader.readexactly
-        while True:
-            frame = await read(int.from_bytes(await read(4), "big"))
-            api_key, version, correlation, _ = _HEADER.unpack_from(frame)
-            if not self.next_request.done():  # a fetch held on this connection answers now
-                self.next_request.set_result(None)
-            self.next_request = asyncio.get_running_loop().create_future()
-            if api_key == FETCH and version in FETCH_REQUESTS:
-                fetched = self._fetch(frame, version, correlation, self.next_request)
-                self.answers.put_nowait(asyncio.ensure_future(fetched))
-                continue
-            if api_key == PRODUCE and version <= LAST_PRODUCE_VERSION:
-                acks, tps = produced_partitions(frame, version)
-                if acks == 0:  # no answer comes
-                    self.tansu_writer.writelines((len(frame).to_bytes(4, "big"), frame))
-                    self.partitions.wake(tps)
+    def from_client(self, data: bytes, starts: list[int]) -> None:
+        """Forward the client's whole frames: every run of them that passes unchanged as one
+        slice of what was read; a Fetch's looks on their own."""
+        assert self.tansu is not None
+        out: list[Frame] = []
+        run = -1  # where the current run of unchanged frames starts
+        view = memoryview(data)
+        now = self.loop.time()
+        for at in starts:
+            api_key, version, correlation, _ = _HEADER.unpack_from(data, at + 4)
+            end = at + 4 + _I32.unpack_from(data, at)[0]
+            if self.fetches:  # a fetch held on this connection answers now
+                for fetch in list(self.fetches):
+                    fetch.release()
+                self.fetches.clear()
+                self.flush()
+            if api_key == FETCH and version <= LAST_FETCH_VERSION:
+                wait_ms, min_bytes, tps, offsets = fetch_asked(data, version, at + 4)
+                if wait_ms > 0 and min_bytes > 0:
+                    if run >= 0:
+                        out.append(view[run:at])
+                        run = -1
+                    deadline = now + wait_ms / 1000
+                    self._fetch(data[at:end], version, tps, offsets, deadline, out)
                     continue
-                answer = self._ask(frame, correlation)
-                answer.add_done_callback(functools.partial(self._produced, tps))
+                answer = Answer()
+            elif api_key == PRODUCE and version <= LAST_PRODUCE_VERSION:
+                acks, tps, counts = produced_partitions(data, version, at + 4)
+                if acks == 0:  # no answer comes: wake once it is forwarded
+                    self.tansu.writelines([*out, view[at if run < 0 else run : end]])
+                    out.clear()
+                    run = -1
+                    for tp in tps:
+                        self.partitions.ended(tp, None)
+                    self.partitions.wake(tps, now)
+                    continue
+                answer = ProduceAnswer(self.partitions, version, tps, counts)
             else:
-                answer = self._ask(frame, correlation)
-            self.answers.put_nowait(answer)
+                if api_key == DELETE_TOPICS:
+                    self.partitions.forget()
+                answer = Answer()
+            self.answers.append(answer)
+            self.pending[correlation] = answer
+            if run < 0:
+                run = at
+        if run >= 0:
+            out.append(data if run == 0 and not out and end == len(data) else view[run:end])
+        if out:
+            self.tansu.writelines(out)
 
-    def _produced(self, tps: list[TopicPartition], answer: asyncio.Future[bytes]) -> None:
-        if not answer.cancelled():
-            self.partitions.wake(tps)
-
-    async def _fetch(
-        self, frame: bytes, version: int, correlation: int, released: asyncio.Future[None]
-    ) -> bytes:
-        """``released``: resolved when the client's next request arrives."""
-        body = _body_start(frame)
-        request = FETCH_REQUESTS[version].decode(frame[body:])
-        if request.max_wait_time <= 0 or request.min_bytes <= 0:
-            return await self._ask(frame, correlation)
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        deadline = now + request.max_wait_time / 1000
-        tps = [(topic, part[0]) for topic, parts in request.topics for part in parts]
-        if leaves_out(self.fetched_at, tps, now):
+    def _fetch(
+        self,
+        frame: bytes,
+        version: int,
+        tps: list[TopicPartition],
+        offsets: list[int],
+        deadline: float,
+        out: list[Frame],
+    ) -> None:
+        now = self.loop.time()
+        partial = leaves_out(self.fetched_at, tps, now)
+        if partial:
             deadline = min(deadline, now + PARTIAL_HOLD_SECONDS)
         look = bytearray(frame)
-        _I32.pack_into(look, body + 4, LOOK_WAIT_MS)  # max_wait_time, after replica_id
-        while True:
-            seen = self.partitions.seen(tps)
-            answer = await self._ask(look, correlation)
-            if released.done() or answered_now(answer, version) or loop.time() >= deadline:
-                return answer
-            if self.partitions.seen(tps) != seen:  # produced while Tansu looked: look again
-                continue
-            settling = self.partitions.settling(tps, loop.time())
-            until = min(deadline, loop.time() + settling) if settling else deadline
-            if await self.partitions.hold(tps, released, until):
-                continue
-            if released.done() or until >= deadline:
-                return answer  # nothing was produced to them since that look
+        _I32.pack_into(look, _body_start(look, 4) + 4, LOOK_WAIT_MS)  # after the replica id
+        fetch = HeldFetch(self, bytes(look), version, tps, offsets, deadline)
+        self.answers.append(fetch)
+        self.fetches.add(fetch)
+        fetch.start(out, partial)
 
-    async def _from_tansu(self) -> None:
-        read = self.tansu_reader.readexactly
-        while True:
-            frame = await read(int.from_bytes(await read(4), "big"))
-            answer = self.pending.pop(_I32.unpack_from(frame)[0], None)
-            if answer is not None and not answer.done():
-                answer.set_result(frame)
+    def from_tansu(self, data: bytes, starts: list[int]) -> None:
+        view = memoryview(data)
+        now = self.loop.time()
+        unpack = _I32.unpack_from
+        for at in starts:
+            answer = self.pending.pop(unpack(data, at + 4)[0], None)
+            if answer is not None:
+                answer.answered(view[at : at + 4 + unpack(data, at)[0]], now)
+        self.flush()
 
-    async def _to_client(self) -> None:
-        writer = self.client_writer
-        while True:
-            frame = await (await self.answers.get())
-            writer.writelines((len(frame).to_bytes(4, "big"), frame))
-            if writer.transport.get_write_buffer_size() > _WRITE_BUFFER_LIMIT:
-                await writer.drain()
+    def flush(self) -> None:
+        """Send the client every answer at the head of the queue that is ready, in one write."""
+        answers = self.answers
+        if not answers or answers[0].frame is None or self.client is None:
+            return
+        out: list[Frame] = []
+        while answers and (frame := answers[0].frame) is not None:
+            answers.popleft()
+            out.append(frame)
+        self.client.writelines(out)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for fetch in self.fetches:
+            fetch.dropped()
+        for answer in self.answers:
+            if isinstance(answer, HeldFetch):
+                answer.dropped()
+        self.fetches.clear()
+        self.answers.clear()
+        self.pending.clear()
+        for transport in (self.client, self.tansu):
+            if transport is not None:
+                transport.close()
+
+
+class _Side(asyncio.Protocol):
+    """One of a link's two connections: frames read are handed to the link; the other side
+    stops reading while this side's writes are backed up."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self.frames = Frames()
+
+    def other(self) -> asyncio.Transport | None:
+        raise NotImplementedError
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.link.close()
+
+    def pause_writing(self) -> None:
+        other = self.other()
+        if other is not None:
+            other.pause_reading()
+
+    def resume_writing(self) -> None:
+        other = self.other()
+        if other is not None and not self.link.closed:
+            other.resume_reading()
+
+
+class TansuSide(_Side):
+    def other(self) -> asyncio.Transport | None:
+        return self.link.client
+
+    def data_received(self, data: bytes) -> None:
+        data, starts = self.frames.feed(data)
+        if starts:
+            self.link.from_tansu(data, starts)
+
+
+class ClientSide(_Side):
+    """A client's connection: what it sends before its connection to Tansu is made is kept
+    until then (uvloop may read once more after ``pause_reading``)."""
+
+    def __init__(self, link: Link, tansu_port: int, links: set[Link]) -> None:
+        super().__init__(link)
+        self.tansu_port = tansu_port
+        self.links = links
+        self.early: list[bytes] = []
+
+    def other(self) -> asyncio.Transport | None:
+        return self.link.tansu
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.link.client = transport
+        transport.pause_reading()
+        transport.set_write_buffer_limits(_WRITE_BUFFER_LIMIT)
+        self.links.add(self.link)
+        self.link.loop.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        link = self.link
+        try:
+            transport, _ = await link.loop.create_connection(
+                lambda: TansuSide(link), "127.0.0.1", self.tansu_port
+            )
+        except OSError:
+            link.close()
+            return
+        if link.closed:
+            transport.close()
+            return
+        link.tansu = transport
+        transport.set_write_buffer_limits(_WRITE_BUFFER_LIMIT)
+        for side in (link.client, transport):
+            sock = side.get_extra_info("socket") if side is not None else None
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for data in self.early:
+            self.data_received(data)
+        self.early.clear()
+        if link.client is not None and not link.closed:
+            link.client.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.links.discard(self.link)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.link.tansu is None:
+            self.early.append(data)
+            return
+        data, starts = self.frames.feed(data)
+        if starts:
+            self.link.from_client(data, starts)
 
 
 def _die_with_parent() -> None:
@@ -382,26 +827,7 @@ def stop_tansu(tansu: subprocess.Popen[bytes]) -> None:
 async def serve(port: int, tansu_port: int, tansu: subprocess.Popen[bytes]) -> int:
     loop = asyncio.get_running_loop()
     partitions = Partitions()
-    links: set[asyncio.Task[None]] = set()
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            to_tansu = await asyncio.open_connection("127.0.0.1", tansu_port)
-        except OSError:
-            writer.close()
-            return
-        for stream in (writer, to_tansu[1]):
-            sock = stream.get_extra_info("socket")
-            if sock is not None:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        task = asyncio.current_task()
-        assert task is not None
-        links.add(task)
-        try:
-            await Link(partitions, (reader, writer), to_tansu).run()
-        finally:
-            links.discard(task)
-
+    links: set[Link] = set()
     done: asyncio.Future[int | None] = loop.create_future()
 
     def finish(code: int | None) -> None:
@@ -412,14 +838,19 @@ async def serve(port: int, tansu_port: int, tansu: subprocess.Popen[bytes]) -> i
         loop.add_signal_handler(sig, finish, None)
     exited = os.pidfd_open(tansu.pid)
     loop.add_reader(exited, lambda: finish(tansu.wait()))
-    server = await asyncio.start_server(accept, "127.0.0.1", port, reuse_address=True)
+    server = await loop.create_server(
+        lambda: ClientSide(Link(partitions, loop), tansu_port, links),
+        "127.0.0.1",
+        port,
+        reuse_address=True,
+    )
     code = await done
     loop.remove_reader(exited)
     os.close(exited)
     server.close()
     for link in list(links):
-        link.cancel()
-    await asyncio.gather(*links, return_exceptions=True)
+        link.close()
+    await asyncio.sleep(0)  # their transports close
     if code is None:  # asked to stop
         await asyncio.to_thread(stop_tansu, tansu)
         return 0

@@ -5,6 +5,7 @@ fetch's wait, so a message produced during a 20 s wait came 10 s later."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -69,15 +70,27 @@ def _consumer(front: EmbeddedBroker, topic: str, group: str) -> AIOKafkaConsumer
     )
 
 
-async def test_a_held_fetch_answers_when_a_message_arrives(
+@contextlib.asynccontextmanager
+async def _assigned_consumer(
     front: EmbeddedBroker, topic: str, unique: str
-) -> None:
+) -> AsyncIterator[tuple[AIOKafkaConsumer, AIOKafkaProducer]]:
+    """A consumer given the topic's 6 partitions, and a producer."""
     consumer = _consumer(front, topic, f"g{unique}")
     producer = AIOKafkaProducer(bootstrap_servers=front.bootstrap)
     await consumer.start()
     await producer.start()
     try:
         await _assigned([consumer], 6)
+        yield consumer, producer
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def test_a_held_fetch_answers_when_a_message_arrives(
+    front: EmbeddedBroker, topic: str, unique: str
+) -> None:
+    async with _assigned_consumer(front, topic, unique) as (consumer, producer):
         await asyncio.sleep(1.0)  # its fetch is held by now
         for n in range(3):
             sent = time.monotonic()
@@ -87,9 +100,6 @@ async def test_a_held_fetch_answers_when_a_message_arrives(
             assert [r.value for rs in got.values() for r in rs] == [b"m%d" % n]
             assert took < ON_ARRIVAL_SECONDS, f"message {n} took {took:.2f} s"
             await asyncio.sleep(0.5)
-    finally:
-        await producer.stop()
-        await consumer.stop()
 
 
 async def test_several_consumers_each_get_their_partitions_on_arrival(
@@ -164,8 +174,44 @@ async def test_a_held_fetch_answers_at_its_wait_or_at_the_next_request(
         await consumer.stop()
 
 
-def _long(topic: str) -> tuple[object, ...]:
-    return (LONG_WAIT_MS, 1, 1 << 20, 0, [(topic, [(0, 0, 1 << 20)])])
+async def test_a_fetch_from_the_end_of_produced_partitions_is_held_and_answered(
+    front: EmbeddedBroker, topic: str, unique: str
+) -> None:
+    """The front knows where the logs of the partitions produced to end, and holds a fetch
+    from there before asking Tansu: it still answers on arrival, at its wait, and at the
+    next request, each with what Tansu says."""
+    async with _assigned_consumer(front, topic, unique) as (consumer, producer):
+        for p in range(6):
+            await producer.send_and_wait(topic, b"first", partition=p)
+        got: list[bytes | None] = []
+        while len(got) < 6:
+            batch = await consumer.getmany(timeout_ms=LONG_WAIT_MS)
+            got += [r.value for rs in batch.values() for r in rs]
+        await asyncio.sleep(1.0)  # its fetch from the end of every partition is held by now
+        sent = time.monotonic()
+        await producer.send_and_wait(topic, b"next", partition=4)
+        batch = await consumer.getmany(timeout_ms=LONG_WAIT_MS)
+        assert [r.value for rs in batch.values() for r in rs] == [b"next"]
+        assert time.monotonic() - sent < ON_ARRIVAL_SECONDS
+
+        client = producer.client
+        node = next(iter(b.nodeId for b in client.cluster.brokers()))
+        fetch = FetchRequest(1500, 1, 1 << 20, 0, [(topic, [(4, 2, 1 << 20)])])
+        started = time.monotonic()
+        answer = await client.send(node, fetch)
+        assert 1.4 < time.monotonic() - started < 1.4 + ON_ARRIVAL_SECONDS
+        assert [(p[0], p[1], p[2], p[-1]) for t in answer.topics for p in t[1]] == [(4, 0, 2, b"")]
+        held = asyncio.create_task(client.send(node, FetchRequest(*_long(topic, 4, 2))))
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        await client.send(node, MetadataRequest([topic]))
+        assert time.monotonic() - started < ON_ARRIVAL_SECONDS
+        assert held.done()
+        assert [(p[0], p[1], p[2]) for t in held.result().topics for p in t[1]] == [(4, 0, 2)]
+
+
+def _long(topic: str, partition: int = 0, offset: int = 0) -> tuple[object, ...]:
+    return (LONG_WAIT_MS, 1, 1 << 20, 0, [(topic, [(partition, offset, 1 << 20)])])
 
 
 def test_one_process_to_kill(broker: EmbeddedBroker) -> None:  # noqa: F811

@@ -1,21 +1,31 @@
-"""The broker front's hand parsers read what aiokafka's protocol classes write."""
+"""The broker front's hand parsers read what aiokafka's protocol classes write; its framer
+cuts a stream however it is read; a held fetch wakes at a produce to its partitions."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aiokafka.protocol import fetch as fetch_protocol
+from aiokafka.protocol import produce as produce_protocol
 from aiokafka.protocol.api import RequestHeader_v1
 from aiokafka.protocol.fetch import FetchResponse_v4, FetchResponse_v11
+from aiokafka.protocol.metadata import MetadataRequest_v1, MetadataResponse_v1
 from aiokafka.protocol.produce import ProduceRequest_v2, ProduceRequest_v7
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from shared.devstack.broker_front import (
+    LAST_FETCH_VERSION,
     RECENT_SECONDS,
     SETTLE_SECONDS,
+    Frames,
+    Link,
     Partitions,
     answered_now,
+    fetch_asked,
     leaves_out,
+    produce_answered,
     produced_partitions,
 )
 
@@ -29,9 +39,37 @@ def test_a_produce_names_its_acks_and_partitions() -> None:
     topics = [("a.v1", [(0, b"x" * 100), (3, b"")]), ("b.v1", [(1, b"yy")])]
     new = ProduceRequest_v7(None, -1, 1000, topics)
     expected = [("a.v1", 0), ("a.v1", 3), ("b.v1", 1)]
-    assert produced_partitions(_request(new), 7) == (-1, expected)
+    assert produced_partitions(_request(new), 7) == (-1, expected, [None, 0, None])
     old = ProduceRequest_v2(0, 1000, [("c.v1", [(2, b"z")])])
-    assert produced_partitions(_request(old, client_id=None), 2) == (0, [("c.v1", 2)])
+    assert produced_partitions(_request(old, client_id=None), 2) == (0, [("c.v1", 2)], [None])
+
+
+def _batch(records: int) -> bytes:
+    builder = DefaultRecordBatchBuilder(2, 0, -1, -1, -1, -1, 1 << 20)
+    for n in range(records):
+        builder.append(n, 1_700_000_000_000 + n, b"k", b"v%d" % n, [])
+    return bytes(builder.build())
+
+
+def test_a_produce_counts_the_records_of_each_partition() -> None:
+    """From v3 aiokafka sends v2 record batches: each says how many offsets it takes."""
+    topics = [("a.v1", [(0, _batch(1)), (1, _batch(5) + _batch(2))]), ("b.v1", [(4, b"x" * 70)])]
+    request = _request(ProduceRequest_v7(None, -1, 1000, topics))
+    assert produced_partitions(request, 7)[2] == [1, 7, None]  # not a v2 batch: not known
+    cut = _request(ProduceRequest_v7(None, -1, 1000, [("a.v1", [(0, _batch(3)[:-1])])]))
+    assert produced_partitions(cut, 7)[2] == [None]
+
+
+@pytest.mark.parametrize("version", [2, 5, 7, 8])
+def test_a_produce_answer_names_each_partitions_first_offset(version: int) -> None:
+    answer = getattr(produce_protocol, f"ProduceResponse_v{version}")
+    extra: tuple[Any, ...] = (-1,) + ((0,) if version >= 5 else ())
+    extra += ([(0, "bad")], "why") if version >= 8 else ()
+    topics = [("a.v1", [(0, 0, 41, *extra), (3, 6, -1, *extra)]), ("b.v1", [(1, 0, 7, *extra)])]
+    frame = b"\0\0\0\7" + answer(topics, 0).encode()
+    found = [(("a.v1", 0), 0, 41), (("a.v1", 3), 6, -1), (("b.v1", 1), 0, 7)]
+    assert produce_answered(frame, version) == found
+    assert produce_answered(b"\0\0\0\0" + frame, version, 4) == found
 
 
 def _v11(error: int, records: bytes) -> bytes:
@@ -50,35 +88,69 @@ def test_a_fetch_answer_goes_now_with_records_or_an_error() -> None:
     assert answered_now(b"\0\0\0\7" + v4.encode(), 4)
 
 
-async def test_a_held_fetch_wakes_on_a_produce_to_its_partitions_only() -> None:
+def test_a_fetch_names_its_wait_and_partitions_in_every_version() -> None:
+    # partition, leader epoch, offset, log start, max bytes: each version has some of them
+    topics = [("a.v1", [(0, 5, 10, 0, 1 << 20), (2, 9, 10, 0, 1 << 20)]), ("b", [(1, 0, 0, 0, 9)])]
+    for version in range(LAST_FETCH_VERSION + 1):
+        request = getattr(fetch_protocol, f"FetchRequest_v{version}")
+        fields: list[Any] = [-1, 30_000, 1]
+        fields += [1 << 20] if version >= 3 else []
+        fields += [0] if version >= 4 else []
+        fields += [0, -1] if version >= 7 else []
+        kept = (0, 2, 4) if version < 5 else (0, 2, 3, 4) if version < 9 else (0, 1, 2, 3, 4)
+        fields.append([(t, [tuple(p[k] for k in kept) for p in ps]) for t, ps in topics])
+        fields += [[]] if version >= 7 else []
+        fields += [""] if version >= 11 else []
+        frame = _request(request(*fields))
+        expected = (30_000, 1, [("a.v1", 0), ("a.v1", 2), ("b", 1)], [10, 10, 0])
+        assert fetch_asked(frame, version) == expected, version
+        assert fetch_asked(b"\0\0\0\0" + frame, version, 4) == expected
+
+
+def test_a_stream_is_cut_into_frames_however_it_is_read() -> None:
+    frames = [b"\0\0\0\3abc", b"\0\0\0\0", b"\0\0\1\0" + b"x" * 256, b"\0\0\0\1z"]
+    stream = b"".join(frames)
+    for size in (1, 2, 3, 5, 7, 64, 300, len(stream)):
+        framer, got = Frames(), []
+        for at in range(0, len(stream), size):
+            data, starts = framer.feed(stream[at : at + size])
+            got += [data[s : s + 4 + int.from_bytes(data[s : s + 4], "big")] for s in starts]
+        assert got == frames, size
+    data = stream[:9]
+    assert Frames().feed(data) == (data, [0])  # a read of whole frames is not copied
+    assert Frames().feed(stream)[0] is stream
+
+
+class _Fetch:
+    def __init__(self) -> None:
+        self.times = 0
+
+    def woken(self) -> None:
+        self.times += 1
+
+
+def test_a_held_fetch_wakes_on_a_produce_to_its_partitions_only() -> None:
     partitions = Partitions()
-    loop = asyncio.get_running_loop()
-    released: asyncio.Future[None] = loop.create_future()
-    held = asyncio.create_task(partitions.hold([("a", 0), ("a", 1)], released, loop.time() + 5))
-    await asyncio.sleep(0)
-    partitions.wake([("b", 0)])
-    await asyncio.sleep(0.01)
-    assert not held.done()
+    fetch = _Fetch()
+    partitions.hold(fetch, [("a", 0), ("a", 1)])
+    partitions.wake([("b", 0)], 1.0)
+    assert fetch.times == 0
     before = partitions.seen([("a", 1)])
-    partitions.wake([("a", 1)])
-    assert await held is True
+    partitions.wake([("a", 1)], 1.0)
+    assert fetch.times == 1
     assert partitions.seen([("a", 1)]) == before + 1
+    partitions.let_go(fetch, [("a", 0), ("a", 1)])  # as a woken fetch does
     assert partitions.waiting == {}
 
 
-@pytest.mark.parametrize("how", ["released", "deadline"])
-async def test_a_held_fetch_gives_up_at_its_wait_or_the_next_request(how: str) -> None:
+def test_a_fetch_let_go_is_not_woken() -> None:
     partitions = Partitions()
-    loop = asyncio.get_running_loop()
-    released: asyncio.Future[None] = loop.create_future()
-    deadline = loop.time() + (0.05 if how == "deadline" else 5)
-    held = asyncio.create_task(partitions.hold([("a", 0)], released, deadline))
-    await asyncio.sleep(0)
-    if how == "released":
-        released.set_result(None)
-    async with asyncio.timeout(1):
-        assert await held is False
+    fetch = _Fetch()
+    partitions.hold(fetch, [("a", 0)])
+    partitions.let_go(fetch, [("a", 0)])
     assert partitions.waiting == {}
+    partitions.wake([("a", 0)], 1.0)
+    assert fetch.times == 0
 
 
 def test_a_fetch_that_leaves_out_a_partition_fetched_lately_is_partial() -> None:
@@ -94,15 +166,162 @@ def test_a_fetch_that_leaves_out_a_partition_fetched_lately_is_partial() -> None
     assert not leaves_out(fetched_at, every[1:], 2.0 + RECENT_SECONDS)
 
 
-async def test_an_empty_look_soon_after_a_produce_is_looked_at_again_at_doubling_delays() -> None:
+def test_an_empty_look_soon_after_a_produce_is_looked_at_again_at_doubling_delays() -> None:
     """Tansu may acknowledge a produce before a fetch finds it: a fetch that looked right
     after one is not held until the next produce, but looks again soon."""
     partitions = Partitions()
-    assert partitions.settling([("a", 0)], asyncio.get_running_loop().time()) == 0.0
-    partitions.wake([("a", 0)])
+    assert partitions.settling([("a", 0)], 100.0) == 0.0
+    partitions.wake([("a", 0)], 100.0)
     at = partitions.acknowledged_at[("a", 0)]
     assert partitions.settling([("a", 0), ("b", 0)], at + 0.001) == pytest.approx(0.002)
     assert partitions.settling([("a", 0)], at + 0.05) == pytest.approx(0.05)
     assert partitions.settling([("a", 0)], at + 0.15) == pytest.approx(SETTLE_SECONDS - 0.15)
     assert partitions.settling([("a", 0)], at + SETTLE_SECONDS) == 0.0
     assert partitions.settling([("b", 0)], at + 0.001) == 0.0  # another partition's produce
+
+
+def test_a_partitions_end_comes_from_its_counted_produces_only() -> None:
+    partitions = Partitions()
+    a, b, c = ("a", 0), ("b", 0), ("c", 0)
+    assert partitions.behind([a], [0]) == []  # never produced to: its log is empty
+    partitions.ended(a, 5)
+    partitions.ended(a, 3)  # an answer that came late: the end does not go back
+    assert partitions.behind([a], [5]) == []
+    assert partitions.behind([a, c], [4, 0]) == [a]
+    partitions.ended(b, None)  # acks=0 or an error: unknown from now on
+    partitions.ended(b, 9)
+    assert partitions.behind([a, b], [5, 9]) == [b]
+    partitions.forget()  # topics deleted: what was not produced to since is not known
+    assert partitions.behind([a, c], [5, 0]) == [a, c]
+    partitions.ended(a, 2)
+    assert partitions.behind([a], [2]) == []
+
+
+class _Transport:
+    """Where the front writes, read back frame by frame."""
+
+    def __init__(self) -> None:
+        self.sent = bytearray()
+
+    def write(self, data: bytes | memoryview) -> None:
+        self.sent += data
+
+    def writelines(self, data: list[bytes | memoryview]) -> None:
+        for piece in data:
+            self.sent += piece
+
+    def frames(self) -> list[bytes]:
+        data, starts = Frames().feed(bytes(self.sent))
+        self.sent.clear()
+        return [data[s + 4 : s + 4 + int.from_bytes(data[s : s + 4], "big")] for s in starts]
+
+
+def _framed(payload: bytes) -> bytes:
+    return len(payload).to_bytes(4, "big") + payload
+
+
+class _Link:
+    """A front's link whose client and Tansu sides are :class:`_Transport`."""
+
+    def __init__(self, partitions: Partitions) -> None:
+        self.link = Link(partitions, asyncio.get_running_loop())
+        self.client, self.tansu = _Transport(), _Transport()
+        self.link.client, self.link.tansu = cast(Any, self.client), cast(Any, self.tansu)
+
+    def send(self, request: Any, correlation: int) -> None:
+        header = RequestHeader_v1(request, correlation_id=correlation, client_id="c")
+        data = _framed(bytes(header.encode() + request.encode()))
+        self.link.from_client(*Frames().feed(data))
+
+    def answer(self, response: Any, correlation: int) -> bytes:
+        payload = correlation.to_bytes(4, "big") + response.encode()
+        self.link.from_tansu(*Frames().feed(_framed(payload)))
+        return bytes(payload)
+
+
+def _produce(records: int) -> Any:
+    return ProduceRequest_v7(None, -1, 1000, [("a.v1", [(0, _batch(records))])])
+
+
+def _produced(offset: int) -> Any:
+    return produce_protocol.ProduceResponse_v7([("a.v1", [(0, 0, offset, -1, 0)])], 0)
+
+
+def _fetch(offset: int | None, second: int | None = None) -> Any:
+    """A fetch of a.v1/0 and a.v1/1 from these offsets (None: leave it out)."""
+    partitions = [
+        (p, -1, at, 0, 1 << 20) for p, at in enumerate([offset, second]) if at is not None
+    ]
+    topics = [("a.v1", partitions)]
+    return fetch_protocol.FetchRequest_v11(-1, 30_000, 1, 1 << 20, 0, 0, -1, topics, [], "")
+
+
+def _fetched(end: int, records: bytes) -> Any:
+    return FetchResponse_v11(0, 0, 0, [("a.v1", [(0, 0, end, end, 0, [], -1, records)])])
+
+
+def _three_records() -> tuple[_Link, _Link]:
+    """A producer's link that has produced 3 records to a.v1/0, and a consumer's."""
+    partitions = Partitions()
+    producer, consumer = _Link(partitions), _Link(partitions)
+    producer.send(_produce(3), 1)
+    producer.answer(_produced(0), 1)
+    return producer, consumer
+
+
+def _api_keys(frames: list[bytes]) -> list[int]:
+    return [int.from_bytes(f[:2], "big") for f in frames]
+
+
+async def test_a_fetch_from_the_known_end_waits_for_a_produce_before_asking_tansu() -> None:
+    """An empty look costs Tansu more than a produce: a fetch that asks from where its
+    partition's log ends is held first, and asked of Tansu at the next produce."""
+    producer, consumer = _three_records()
+    assert consumer.link.partitions.behind([("a.v1", 0)], [3]) == []
+
+    consumer.send(_fetch(3), 10)
+    assert consumer.tansu.frames() == []  # held, not asked
+    producer.send(_produce(1), 2)
+    assert consumer.tansu.frames() == []  # not acknowledged yet
+    producer.answer(_produced(3), 2)
+    assert _api_keys(consumer.tansu.frames()) == [1]  # woken: asked now
+    records = consumer.answer(_fetched(4, _batch(1)), 10)
+    assert consumer.client.frames() == [records]
+
+    consumer.send(_fetch(4), 11)
+    assert consumer.tansu.frames() == []
+    consumer.send(MetadataRequest_v1(["a.v1"]), 12)  # answers go in order: the fetch ends
+    assert _api_keys(consumer.tansu.frames()) == [1, 3]  # with a last look
+    metadata = consumer.answer(MetadataResponse_v1([], -1, []), 12)
+    assert consumer.client.frames() == []
+    empty = consumer.answer(_fetched(4, b""), 11)
+    assert consumer.client.frames() == [empty, metadata]
+
+
+async def test_a_produce_acknowledged_but_not_yet_found_is_looked_for_again_soon() -> None:
+    """Tansu acknowledged some produces before a fetch could find them: a look from below
+    the known end that comes back empty looks again (settling), and one from the end
+    does not."""
+    consumer = _three_records()[1]
+    consumer.send(_fetch(2), 10)
+    assert _api_keys(consumer.tansu.frames()) == [1]  # from below the end: asked at once
+    consumer.answer(_fetched(2, b""), 10)  # not found yet
+    await asyncio.sleep(0.05)
+    assert _api_keys(consumer.tansu.frames())[:1] == [1]
+    assert consumer.client.frames() == []
+    records = consumer.answer(_fetched(3, _batch(1)), 10)
+    assert consumer.client.frames() == [records]
+
+    consumer.send(_fetch(3), 11)  # from the end: held before any look, and no looks again
+    await asyncio.sleep(0.05)
+    assert consumer.tansu.frames() == []
+
+
+async def test_a_fetch_that_leaves_out_a_partition_is_asked_at_once() -> None:
+    """Held briefly (the client waits for its answer to fetch what it left out): a look at
+    the end of the hold would only answer it later."""
+    consumer = _three_records()[1]
+    consumer.send(_fetch(3, 0), 10)  # from the ends of a.v1/0 and a.v1/1 (never produced to)
+    assert consumer.tansu.frames() == []
+    consumer.send(_fetch(None, 0), 11)  # ends the first (with a last look); leaves out 0
+    assert _api_keys(consumer.tansu.frames()) == [1, 1]
