@@ -30,7 +30,6 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.commits import Commits
 from shared.messaging.consumer import ConsumerRuntime, Subscription
@@ -57,9 +56,12 @@ async def next_batch(consumer: Any, max_records: int) -> tuple[Any, ...]:
             return tuple(chain.from_iterable(batches.values()))
 
 
-async def _undecoded(message: Any) -> None:
-    """The runtime validates each record against its contract; FastStream must not decode."""
-    return None
+async def _itself(message: Any) -> Any:
+    """The batch's message as its body: the runtime validates each record against its
+    contract, so FastStream must not decode; and ``consume`` takes the message as its body,
+    not from FastStream's context (a ``KafkaMessage`` parameter), whose look-up FastStream's
+    dependency solver runs in a worker thread, a thread hop and a task group per batch."""
+    return message
 
 
 def by_subscription(
@@ -133,7 +135,7 @@ def _member(
         for records in batches:  # one topic's in order
             await runtime.process(sub, records)
 
-    async def consume(message: KafkaMessage) -> None:
+    async def consume(message: Any) -> None:  # a KafkaAckableMessage, from _itself
         state.fetched()
         lag_changes.tell()
         raw = message.raw_message
@@ -166,7 +168,7 @@ def _member(
         max_partition_fetch_bytes=5 * 1024 * 1024,
         ack_policy=AckPolicy.MANUAL,
         listener=commits,  # the settled offsets go before the partitions do
-        decoder=_undecoded,
+        decoder=_itself,
         title=runtime.service,
         description=", ".join(sorted({s.topic.summary for s in by_topic.values()})),
     )

@@ -41,7 +41,7 @@ def commits(monkeypatch: pytest.MonkeyPatch) -> list[dict[Any, int]]:
     return made
 
 
-async def _platform(settings: Settings, unique: str) -> tuple[Platform, Topic[Credit]]:
+async def credits_platform(settings: Settings, unique: str) -> tuple[Platform, Topic[Credit]]:
     topic = Topic(f"test.offsets.{unique}.v1", Credit, key="account", summary="t", producer="t")
     p = Platform(f"o{unique}", settings, None)
     await p.open(topics=[topic])
@@ -59,7 +59,7 @@ async def platform(
     settings: Settings, unique: str
 ) -> AsyncIterator[tuple[Platform, Topic[Credit], Settings]]:
     settings = settings.model_copy(update={"kafka_commit_interval_ms": 3000})
-    p, topic = await _platform(settings, unique)
+    p, topic = await credits_platform(settings, unique)
     try:
         yield p, topic, settings
     finally:
@@ -72,11 +72,11 @@ async def _send_one_by_one(p: Platform, topic: Topic[Credit], settings: Settings
         headers = cloudevents.make_headers(ce_type=topic.ce_type, source="/test")
         value = Credit(account=f"a{i}", cents=1).model_dump_json().encode()
         await raw_publish(settings, topic.name, value, headers)
-        applied = functools.partial(_applied, p, i + 1)
+        applied = functools.partial(credits_applied, p, i + 1)
         await until(applied, what=f"{i + 1} credits applied")
 
 
-async def _applied(p: Platform, n: int) -> bool:
+async def credits_applied(p: Platform, n: int) -> bool:
     return bool(await p.pool.fetchval("SELECT count(*) FROM credits") >= n)
 
 
@@ -114,7 +114,7 @@ async def test_what_settled_is_committed_when_the_consumer_stops(
     settings: Settings, unique: str, commits: list[dict[Any, int]]
 ) -> None:
     settings = settings.model_copy(update={"kafka_commit_interval_ms": 600_000})
-    p, topic = await _platform(settings, unique)
+    p, topic = await credits_platform(settings, unique)
     try:
         await _send_one_by_one(p, topic, settings, 3)  # the first commits, the others wait
         assert p.runtime is not None
