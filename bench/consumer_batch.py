@@ -20,6 +20,7 @@ import asyncio
 import os
 import resource
 import sys
+import threading
 import time
 import uuid
 from typing import Any
@@ -72,7 +73,28 @@ def _self_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-async def run(messages: int, rate: float) -> None:
+class Calls:
+    """Python and C function calls made in this process (every thread) while counting: a
+    measure of the consumer path's work that the machine's other load does not change."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _hook(self, frame: Any, event: str, arg: Any) -> None:
+        if event in ("call", "c_call"):
+            self.count += 1
+
+    def start(self) -> None:
+        threading.setprofile(self._hook)
+        sys.setprofile(self._hook)
+
+    def stop(self) -> int:
+        sys.setprofile(None)
+        threading.setprofile(None)
+        return self.count
+
+
+async def run(messages: int, rate: float, count_calls: bool) -> None:
     unique = uuid.uuid4().hex[:8]
     topic = Topic(f"bench.batch.{unique}.v1", Credit, key="account", summary="b", producer="b")
     async with stack.postgres() as admin:
@@ -104,6 +126,9 @@ async def run(messages: int, rate: float) -> None:
                     "broker": cpu.pids_with_arg(f"127.0.0.1:{broker.port}"),
                 }
                 before = _groups_cpu(groups)
+                calls = Calls()
+                if count_calls:
+                    calls.start()
                 mine, began = _self_cpu(), time.monotonic()
                 producer = await asyncio.create_subprocess_exec(
                     sys.executable,
@@ -117,6 +142,7 @@ async def run(messages: int, rate: float) -> None:
                 )
                 await all_applied.wait()
                 took, mine = time.monotonic() - began, _self_cpu() - mine
+                counted = calls.stop()
                 after = _groups_cpu(groups)
                 used = {g: after[g] - before[g] for g in groups}
                 await producer.wait()
@@ -127,6 +153,7 @@ async def run(messages: int, rate: float) -> None:
     print(
         f"{messages} messages at {rate:g}/s in {took:.1f} s; CPU ms per message: "
         + ", ".join(f"{k} {v * 1000 / messages:.3f}" for k, v in per.items())
+        + (f"; function calls per message {counted / messages:,.0f}" if count_calls else "")
         + "; load average "
         + " ".join(f"{x:.2f}" for x in os.getloadavg()),
         flush=True,
@@ -147,8 +174,13 @@ def cli(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.consumer_batch", description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=100, help="messages sent per second")
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="count the function calls per message (a profile hook: the CPU figures grow)",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run(args.messages, args.rate))
+    asyncio.run(run(args.messages, args.rate, args.calls))
 
 
 if __name__ == "__main__":
