@@ -12,7 +12,7 @@ next batch): nothing is committed past a message that was not recorded. What a c
 rebalance or a failed commit leaves uncommitted (at most an interval's batches) is
 delivered again, and the inbox absorbs it, as it absorbs any redelivery. The offsets go
 when the partitions are revoked and when the subscriber stops, so an orderly rebalance or
-shutdown repeats nothing.
+shutdown repeats at most a batch that settled while the subscriber was stopping.
 """
 
 from __future__ import annotations
@@ -51,14 +51,18 @@ class Commits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is u
         self.interval = interval_seconds
         self._pending: dict[TopicPartition, int] = {}
         self._consumer: Any = None
+        self._stopping: Any = None
+        """The client whose subscriber is stopping: what it settles now is delivered again."""
         self._task: asyncio.Task[None] | None = None
-        self._committing = False
+        self._sending = asyncio.Lock()
         self._last = float("-inf")
 
     def settled(self, consumer: Any, records: Iterable[Any]) -> None:
         """A batch of ``consumer`` has settled: its offsets are committed soon."""
         if consumer is not self._consumer:  # a new client (the watchdog's rejoin)
-            self._consumer, self._pending = consumer, {}
+            self._consumer, self._pending, self._stopping = consumer, {}, None
+        elif consumer is self._stopping:
+            return  # after the last commit: the next reader gets it again, the inbox absorbs
         for tp, offset in next_offsets(records).items():
             self._pending[tp] = max(self._pending.get(tp, 0), offset)
         if self._task is None or self._task.done():
@@ -80,36 +84,45 @@ class Commits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is u
         mine = {tp: offset for tp, offset in offsets.items() if tp in assigned}
         if not mine:
             return True
-        try:
-            self._committing = True
-            await consumer.commit(mine)
-        except Exception as exc:
-            for tp, offset in mine.items():  # kept for the next try, unless passed since
-                self._pending[tp] = max(self._pending.get(tp, 0), offset)
-            self.state.failed(f"commit failed: {exc!r}")
-            return False
-        finally:
-            self._committing = False
+        # shielded: a flush that cancels this task lets a commit on its way land
+        return await asyncio.shield(self._send(consumer, mine))
+
+    async def _send(self, consumer: Any, offsets: dict[TopicPartition, int]) -> bool:
+        async with self._sending:  # one at a time, in order
+            try:
+                await consumer.commit(offsets)
+            except Exception as exc:
+                for tp, offset in offsets.items():  # kept for the next try, unless passed since
+                    self._pending[tp] = max(self._pending.get(tp, 0), offset)
+                self.state.failed(f"commit failed: {exc!r}")
+                return False
         self.state.committed()
         return True
 
     async def flush(self) -> None:
-        """Commit what has settled now (a rebalance, a stop), within
-        :data:`FLUSH_TIMEOUT_SECONDS`."""
+        """Commit what has settled now (a rebalance, a stop), once a commit on its way has
+        landed, within :data:`FLUSH_TIMEOUT_SECONDS`."""
         task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()  # asleep until the interval is up, or waiting on its commit
+            await asyncio.wait({task})
         try:
             async with asyncio.timeout(FLUSH_TIMEOUT_SECONDS):
-                if task is not None and not task.done():
-                    if not self._committing:  # asleep until the interval is up
-                        task.cancel()
-                    await asyncio.wait({task})  # a commit on its way: let it land
                 if self._pending and self._consumer is not None:
                     await self._commit()
+                else:
+                    async with self._sending:  # the last one landed
+                        pass
         except TimeoutError:
             log.warning(
                 "the last offsets were not committed; they will be delivered again",
                 extra={"fields": {"consumer": self.state.name}},
             )
+
+    async def close(self) -> None:
+        """The subscriber stops: commit what has settled; what settles after is not."""
+        self._stopping = self._consumer
+        await self.flush()
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self.flush()

@@ -181,5 +181,5 @@ def _member(
 async def _flushed_stop(commits: Commits, stop: Callable[[], Awaitable[None]]) -> None:
     """The subscriber's stop, after its settled offsets are committed (a shutdown, the
     watchdog's rejoin): what settled is not delivered again to the next client."""
-    await commits.flush()
+    await commits.close()
     await stop()

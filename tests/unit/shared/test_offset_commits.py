@@ -85,3 +85,41 @@ async def test_a_new_client_drops_what_the_old_one_settled() -> None:
     await _settled(commits, new, Record("t", 0, 9))
     await commits.flush()
     assert old.commits == [{T0: 1}] and new.commits == [{T0: 10}]
+
+
+class SlowClient(Client):
+    """Its commits land only once ``landing`` is set."""
+
+    def __init__(self, assigned: set[TopicPartition]) -> None:
+        super().__init__(assigned)
+        self.landing = asyncio.Event()
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await self.landing.wait()
+        self.commits.append(dict(offsets))
+
+
+async def test_a_flush_lets_a_commit_on_its_way_land_then_sends_the_rest() -> None:
+    client = SlowClient({T0})
+    commits = Commits(ConsumerState({"credits": "t"}, "g"), interval_seconds=60)
+    await _settled(commits, client, Record("t", 0, 0))  # its commit is on its way
+    await _settled(commits, client, Record("t", 0, 1))
+    flushed = asyncio.create_task(commits.flush())
+    await asyncio.sleep(0.05)
+    assert client.commits == [] and not flushed.done()
+    client.landing.set()
+    async with asyncio.timeout(1):
+        await flushed
+    assert client.commits == [{T0: 1}, {T0: 2}]
+
+
+async def test_what_settles_after_the_stop_began_is_left_to_be_delivered_again() -> None:
+    """The subscriber's last batch may settle after its last commit: no commit is sent
+    through a client that is stopping (the next reader gets the batch, the inbox absorbs
+    it)."""
+    client = Client({T0})
+    commits = Commits(ConsumerState({"credits": "t"}, "g"), interval_seconds=0)
+    await _settled(commits, client, Record("t", 0, 0))
+    await commits.close()
+    await _settled(commits, client, Record("t", 0, 1))
+    assert client.commits == [{T0: 1}]
