@@ -45,6 +45,11 @@ class PlatformSettings(BaseSettings):
     waiting fetch on the same connection may wait on Apache Kafka (Kafka's own default
     here). ``kefu up`` gives a longer one to the services on its embedded broker, whose
     front answers such a request at once. Below the clients' request timeout."""
+    kafka_commit_interval_ms: int = 1000
+    """The shortest time between two offset commits of a consumer: each carries every offset
+    settled since the last, and the consumer never waits for one (shared.messaging.commits).
+    What a crash leaves uncommitted is delivered again and absorbed by the inbox. 0: a
+    commit after each batch (still not waited for)."""
     kafka_join_timeout_seconds: float = 60.0
     """How long a service waits at start for its consumer groups' first partitions before
     it gives up (exits, to be restarted) instead of waiting on a group that never settles."""

@@ -80,6 +80,13 @@ def sampler(settings: Settings, read: bool) -> Sampler:
     return ParentBased(TraceIdRatioBased(settings.trace_sample_ratio))
 
 
+def spans_recorded() -> bool:
+    """Whether this process may record a span (some processor reads them): what is built
+    only for a recorded span (a batch's links to its messages' traces) can be left out
+    when none is. True until the provider is set."""
+    return getattr(trace.get_tracer_provider(), "sampler", None) is not ALWAYS_OFF
+
+
 def setup_metrics(
     service: str, settings: Settings, *, extra_readers: tuple[MetricReader, ...] = ()
 ) -> bool:

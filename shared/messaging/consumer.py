@@ -56,7 +56,7 @@ from shared.messaging import cloudevents, inbox
 from shared.observability import messaging as observed
 from shared.observability.changes import outbox_changes
 from shared.settings import Settings
-from shared.telemetry import context_from, tracer
+from shared.telemetry import context_from, spans_recorded, tracer
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Contract)
@@ -126,6 +126,18 @@ async def one_by_one(
         except Exception as exc:
             unsettled.append(Unsettled(env, exc))
     return unsettled
+
+
+def batch_links(envelopes: Sequence[Envelope[Any]]) -> list[Link]:
+    """A batch span's links to its first messages' traces; none when no span is recorded
+    (each link is its message's trace context parsed again, for a span nobody reads)."""
+    if not spans_recorded():
+        return []
+    return [
+        Link(trace.get_current_span(context_from(e.meta.carrier)).get_span_context())
+        for e in envelopes[:32]
+        if e.meta.traceparent
+    ]
 
 
 class _Spoiled(Exception):
@@ -279,11 +291,7 @@ class ConsumerRuntime:
     ) -> list[Unsettled[Any]]:
         """Claim the batch's ids and ``apply`` the new ones, in one transaction; return the
         messages ``apply`` left."""
-        links = [
-            Link(trace.get_current_span(context_from(e.meta.carrier)).get_span_context())
-            for e in envelopes[:32]
-            if e.meta.traceparent
-        ]
+        links = batch_links(envelopes)
         started = time.perf_counter()
         with self._span(sub, links=links, batch=len(envelopes)), collected() as effects:
             async with self.pool.acquire() as conn, conn.transaction():

@@ -5,10 +5,12 @@ its own in it, :func:`members`); each record goes to its topic's subscription. E
 subscriber is a batch subscriber that acknowledges by hand: the runtime settles each
 message itself (applied, parked or dead-lettered) and raises only when nothing could be
 recorded; the nack then rewinds the partition so Kafka
-delivers the batch again. Otherwise the batch's offsets are committed; a commit
-that fails (the batch was applied; a redelivery is absorbed by the inbox) is told
-to the consumer's :class:`~shared.messaging.watchdog.ConsumerState`, as every
-batch received is, so ``/health`` and the watchdog know. ``earliest`` because the
+delivers the batch again. Otherwise the batch's offsets are handed to the consumer's
+:class:`~shared.messaging.commits.Commits`, which commits them behind the consumer's back
+and at most every ``KEFU_KAFKA_COMMIT_INTERVAL_MS``; a commit that fails (the batch was
+applied; a redelivery is absorbed by the inbox) is told to the consumer's
+:class:`~shared.messaging.watchdog.ConsumerState`, as every batch received is, so
+``/health`` and the watchdog know. ``earliest`` because the
 embedded broker's end offsets are wrong (BROKER.md) and a new group must not skip what is there.
 
 Each consumer waits for its next batch in :func:`next_batch`: it returns as soon as the
@@ -22,14 +24,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from itertools import chain
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
+from shared.messaging.commits import Commits
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.watchdog import ConsumerState, ConsumerWatchdog
 from shared.observability.changes import lag_changes
@@ -54,9 +56,12 @@ async def next_batch(consumer: Any, max_records: int) -> tuple[Any, ...]:
             return tuple(chain.from_iterable(batches.values()))
 
 
-async def _undecoded(message: Any) -> None:
-    """The runtime validates each record against its contract; FastStream must not decode."""
-    return None
+async def _itself(message: Any) -> Any:
+    """The batch's message as its body: the runtime validates each record against its
+    contract, so FastStream must not decode; and ``consume`` takes the message as its body,
+    not from FastStream's context (a ``KafkaMessage`` parameter), whose look-up FastStream's
+    dependency solver runs in a worker thread, a thread hop and a task group per batch."""
+    return message
 
 
 def by_subscription(
@@ -103,7 +108,7 @@ def subscribe(
     In one group, Kafka gives each topic's partitions to the members that read it, so a
     partition still has one reader (per-key order) and the committed offsets stay the
     group's. Each fetched batch is split by subscription; their batches run side by side,
-    each topic's in order, and the offsets are committed when all have settled."""
+    each topic's in order, and the offsets are committed once all have settled."""
     by_topic: dict[str, Subscription[Any]] = {}
     for sub in subs:
         if sub.topic.name in by_topic:
@@ -130,7 +135,7 @@ def _member(
         for records in batches:  # one topic's in order
             await runtime.process(sub, records)
 
-    async def consume(message: KafkaMessage) -> None:
+    async def consume(message: Any) -> None:  # a KafkaAckableMessage, from _itself
         state.fetched()
         lag_changes.tell()
         raw = message.raw_message
@@ -144,13 +149,9 @@ def _member(
             await message.nack()  # rewind every partition of the batch: Kafka delivers it again
             await asyncio.sleep(_REDELIVERY_PAUSE_SECONDS)  # don't spin on a dead database
             raise failure
-        try:
-            await message.ack()
-        except Exception as exc:
-            state.failed(f"commit failed: {exc!r}")
-            return
-        state.committed()
+        commits.settled(message.consumer, records)
 
+    commits = Commits(state, settings.kafka_commit_interval_ms / 1000)
     consume.__name__ = f"consume_{runtime.service}"
     subscriber = broker.subscriber(
         *by_topic,
@@ -166,10 +167,19 @@ def _member(
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_partition_fetch_bytes=5 * 1024 * 1024,
         ack_policy=AckPolicy.MANUAL,
-        decoder=_undecoded,
+        listener=commits,  # the settled offsets go before the partitions do
+        decoder=_itself,
         title=runtime.service,
         description=", ".join(sorted({s.topic.summary for s in by_topic.values()})),
     )
     subscriber(consume)
     subscriber.get_msg = functools.partial(next_batch, max_records=max_records)  # type: ignore[method-assign]
+    subscriber.stop = functools.partial(_flushed_stop, commits, subscriber.stop)  # type: ignore[method-assign]
     state.subscriber = subscriber
+
+
+async def _flushed_stop(commits: Commits, stop: Callable[[], Awaitable[None]]) -> None:
+    """The subscriber's stop, after its settled offsets are committed (a shutdown, the
+    watchdog's rejoin): what settled is not delivered again to the next client."""
+    await commits.close()
+    await stop()

@@ -3,14 +3,18 @@ by trace: yet every span, recorded or not, carries the trace on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import ValidationError
 
+from shared.messaging.cloudevents import EventMeta
+from shared.messaging.consumer import Envelope, RawMessage, batch_links
 from shared.settings import Settings
-from shared.telemetry import sampler
+from shared.telemetry import sampler, spans_recorded
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SAMPLED_CALLER = {"traceparent": f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"}
@@ -45,3 +49,24 @@ def test_read_spans_are_recorded_at_the_ratio_and_follow_the_callers_choice() ->
 def test_the_ratio_is_a_share() -> None:
     with pytest.raises(ValidationError):
         Settings(trace_sample_ratio=1.5)
+
+
+def _envelope(traceparent: str) -> Envelope[Any]:
+    meta = EventMeta(id="e1", type="t", source="/s", time=None, traceparent=traceparent)
+    raw = RawMessage("t", 0, 0, None, (), b"{}")
+    return Envelope(None, meta, raw)
+
+
+@pytest.mark.parametrize("read", [False, True])
+def test_a_batch_links_its_messages_traces_only_when_its_span_may_be_recorded(
+    monkeypatch: pytest.MonkeyPatch, read: bool
+) -> None:
+    """Each link parses its message's trace context again: for a span no processor reads
+    (no OTLP endpoint, as ``kefu up`` runs) that is work per message for nothing."""
+    provider = TracerProvider(sampler=sampler(Settings(), read))
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    assert spans_recorded() is read
+    links = batch_links([_envelope(SAMPLED_CALLER["traceparent"])])
+    assert [format(link.context.trace_id, "032x") for link in links] == (
+        [CALLER_TRACE] if read else []
+    )
