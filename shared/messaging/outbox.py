@@ -127,9 +127,12 @@ def queueing_all(first: int) -> str:
     return "queued AS (" + renumbered(_QUEUE_ALL, first) + ")"
 
 
-_MARK_UNFLUSHED = "SET LOCAL synchronous_commit = off"
-"""A relay pass commits its mark without waiting for the disk: the next pass need not
-wait a flush behind it (the relay is one pass at a time, on every message's way)."""
+_BEGIN_UNFLUSHED = "BEGIN; SET LOCAL synchronous_commit = off"
+"""A relay pass's transaction, begun in one round trip with its setting: the mark commits
+without waiting for the disk, so the next pass (the relay runs one at a time, on every
+message's way) need not wait a flush behind it. A mark lost in a crash sends its rows
+again, which the consumers' inbox drops; the rows themselves were flushed by the
+transactions that wrote them."""
 
 
 class OutboxRelay:
@@ -311,23 +314,25 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch; return how many rows it held (0 when the outbox is drained)."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            # taken and marked sent in one round trip: the mark commits only once the
-            # broker has acknowledged every message (a failed send rolls it back)
-            rows = await conn.fetch(
-                "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
-                " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, topic, key, headers, payload",
-                self._batch_size,
-            )
-            if not rows:
-                return 0
-            # the mark's commit need not wait for its WAL flush: a mark lost in a crash
-            # sends its rows again, which consumers drop (their inbox), and the rows
-            # themselves were committed, flushed, by the transactions that wrote them
-            await conn.execute(_MARK_UNFLUSHED)
-            rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order: id order
-            await self._publish(rows)
+        async with self._pool.acquire() as conn:
+            await conn.execute(_BEGIN_UNFLUSHED)
+            try:
+                # taken and marked sent in one round trip: the mark commits only once the
+                # broker has acknowledged every message (a failed send rolls it back)
+                rows = await conn.fetch(
+                    "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
+                    " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+                    " RETURNING id, topic, key, headers, payload",
+                    self._batch_size,
+                )
+                if rows:
+                    rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order
+                    await self._publish(rows)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
         self.published += len(rows)
         return len(rows)
 
