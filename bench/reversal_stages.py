@@ -17,8 +17,13 @@ rows written by one transaction share its ``now()`` (the transaction's start), s
 
 Each stage is the time between two of these, and so holds what runs between them (a
 transaction and its commit, a relay pass's publish, the broker, a fetch) and the wait for
-the next batch or pass to begin. ``--code``: another source tree's services (before/after).
-Figures go to stdout only (they are for reading, not for RESULTS.md's tables).
+the next batch or pass to begin. The services run with ``bench/probe`` on their path and
+``BENCH_LOOP_LOG`` set: for each rate, each process's event-loop lag (how late a 5 ms
+timer fires: how long a ready callback waits) and how long the group commit's batches, the
+relays' passes, the consumers' batches and their offset commits took, and how busy each
+kept its one runner (its summed time over the run's seconds). ``--code``: another source
+tree's services (before/after). Figures go to stdout only (for reading, not RESULTS.md's
+tables).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,6 +135,49 @@ async def stages(admin: str, times: dict[str, dict[str, float]]) -> list[dict[st
     return out
 
 
+PROBE = Path(__file__).parent / "probe"
+LOOP_LOG = stack.DATA / "loop"
+
+
+def probed() -> None:
+    """The services this process starts load ``bench/probe`` and log into LOOP_LOG."""
+    shutil.rmtree(LOOP_LOG, ignore_errors=True)
+    LOOP_LOG.mkdir(parents=True)
+    path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = f"{PROBE}{os.pathsep}{path}" if path else str(PROBE)
+    os.environ["BENCH_LOOP_LOG"] = str(LOOP_LOG)
+
+
+def loop_report(began: float, ended: float) -> None:
+    """The probe's lines that fall within [began, ended): loop lag per process, and the
+    steps' durations per process and kind."""
+    seconds = ended - began
+    for log in sorted(LOOP_LOG.glob("lag-*.log")):
+        rows = [[float(x) for x in line.split()] for line in log.read_text().splitlines()]
+        mine = [r for r in rows if began <= r[0] < ended]
+        if mine:
+            p99s = sorted(r[3] for r in mine)
+            mean, worst = sum(r[2] for r in mine) / len(mine), max(r[4] for r in mine)
+            print(
+                f"loop lag {log.stem[4:]:<24} mean {mean:5.2f} ms,"
+                f" a second's p99 (median) {p99s[len(p99s) // 2]:5.1f}, max {worst:5.1f}"
+            )
+    for log in sorted(LOOP_LOG.glob("steps-*.log")):
+        kinds: dict[str, list[tuple[float, int]]] = {}
+        for line in log.read_text().splitlines():
+            kind, at, ms, n = line.split()
+            if began <= float(at) < ended:
+                kinds.setdefault(kind, []).append((float(ms), int(n)))
+        for kind, steps in sorted(kinds.items()):
+            took = sorted(ms for ms, _ in steps)
+            size = sum(n for _, n in steps) / len(steps)
+            print(
+                f"{log.stem:<14} {kind:<14} {len(steps):5} times: p50 {_pct(took, 0.5):5.1f}"
+                f" p90 {_pct(took, 0.9):5.1f} max {took[-1]:6.1f} ms; busy"
+                f" {sum(took) / 1000 / seconds:4.0%}; size mean {size:.2f}"
+            )
+
+
 def _pct(values: Sequence[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
@@ -198,10 +247,13 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                                 f" load average {os.getloadavg()[0]:.2f}",
                                 flush=True,
                             )
+                            began = time.time()
                             times = await open_loop(
                                 client, orders.take(round(rate * seconds)), rate
                             )
+                            ended = time.time()
                             report(rate, await stages(admin, times))
+                            loop_report(began, ended)
                     finally:
                         await client.close()
                 await batch_sizes(admin)
@@ -216,6 +268,7 @@ def cli() -> None:
     parser.add_argument("--size", type=int, default=200_000)
     parser.add_argument("--code", type=Path, default=services.ROOT)
     args = parser.parse_args()
+    probed()
     asyncio.run(main(args.rates, args.seconds, args.size, args.code))
 
 
