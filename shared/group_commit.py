@@ -22,11 +22,12 @@ and runs them one after another on one connection, in one transaction:
 
 Up to ``concurrency`` batches run at once, each on its own connection: a unit of work that
 arrives while a batch runs starts the next batch at once if a runner is free, and waits
-for the next free one only when all are busy. With one runner the batches formed a single
-queue: under load each caller waited for the batch ahead of it (its statements, one round
-trip after another, and its commit) before its own began, and the wait grew with the rate
-while the cores were idle. Batches still form when every runner is busy, so a busy
-service shares its commits as before.
+for the next free one only when all are busy. With one runner (the default) the batches
+form a single queue: under load each caller waits for the batch ahead of it (its
+statements, one round trip after another, and its commit) before its own begins, and the
+wait grows with the rate before the cores run out. More runners shorten that wait but
+shrink the batches, so a busy service commits more often and spends more CPU on each unit
+of work; which weighs more is a measurement (bench/RESULTS.md, session 12's s12tail).
 
 Locks taken by a unit of work are held until its batch commits: a batch waits for its
 slowest member, and a unit of work that must not wait behind others (a long one, or
@@ -57,9 +58,9 @@ Work = Callable[[UnitOfWork], Coroutine[Any, Any, T]]
 MAX_BATCH = 64
 """The most units of work in one transaction: bounds how long the first one waits for the
 last, and how many rows one transaction locks."""
-CONCURRENCY = 3
-"""Batches running at once (connections held): enough that a unit of work rarely waits for
-a whole batch ahead of it, few enough that a busy service still shares its commits."""
+CONCURRENCY = 1
+"""Batches running at once (connections held). One: the most sharing of commits, the
+least CPU per unit of work; a unit may wait for a whole batch ahead of it."""
 CONFLICTS = (asyncpg.exceptions.TransactionRollbackError,)
 """Deadlocks and serialization failures: lost to another transaction, worth running again."""
 AWAY = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)

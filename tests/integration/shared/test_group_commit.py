@@ -144,9 +144,9 @@ async def test_a_unit_runs_in_its_callers_context(pool: asyncpg.Pool) -> None:
 async def test_a_unit_that_arrives_while_a_batch_runs_does_not_wait_for_it(
     pool: asyncpg.Pool,
 ) -> None:
-    """With one runner, every unit waited for the whole batch ahead of it (its round trips
-    and its commit): under load the waits grew with the rate while the cores idled."""
-    commits = group(pool)
+    """With one runner, every unit waits for the whole batch ahead of it (its round trips
+    and its commit): under load the waits grow with the rate before the cores run out."""
+    commits = GroupCommit(pool, utc_now, "/test", concurrency=2)
     release = asyncio.Event()
 
     async def slow(uow: UnitOfWork) -> str:
