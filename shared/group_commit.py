@@ -20,9 +20,20 @@ and runs them one after another on one connection, in one transaction:
 * a unit of work runs in its caller's context (its trace, its span), as if the caller
   had run it.
 
+Up to ``concurrency`` batches run at once, each on its own connection: a unit of work that
+arrives while a batch runs starts the next batch at once if a runner is free, and waits
+for the next free one only when all are busy. With one runner (the default) the batches
+form a single queue: under load each caller waits for the batch ahead of it (its
+statements, one round trip after another, and its commit) before its own begins, and the
+wait grows with the rate before the cores run out. More runners shorten that wait but
+shrink the batches, so a busy service commits more often and spends more CPU on each unit
+of work; which weighs more is a measurement (bench/RESULTS.md, session 12's s12tail).
+
 Locks taken by a unit of work are held until its batch commits: a batch waits for its
 slowest member, and a unit of work that must not wait behind others (a long one, or
-one that calls the outside world) does not belong here.
+one that calls the outside world) does not belong here. Two batches running at once that
+touch the same rows wait for each other as two transactions do; one that loses a deadlock
+is run again as above.
 """
 
 from __future__ import annotations
@@ -47,6 +58,9 @@ Work = Callable[[UnitOfWork], Coroutine[Any, Any, T]]
 MAX_BATCH = 64
 """The most units of work in one transaction: bounds how long the first one waits for the
 last, and how many rows one transaction locks."""
+CONCURRENCY = 1
+"""Batches running at once (connections held). One: the most sharing of commits, the
+least CPU per unit of work; a unit may wait for a whole batch ahead of it."""
 CONFLICTS = (asyncpg.exceptions.TransactionRollbackError,)
 """Deadlocks and serialization failures: lost to another transaction, worth running again."""
 AWAY = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
@@ -68,13 +82,15 @@ class GroupCommit:
         source: str,
         *,
         max_batch: int = MAX_BATCH,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self._pool = pool
         self._clock = clock
         self._source = source
         self._max_batch = max_batch
+        self._concurrency = concurrency
         self._waiting: list[_Job[Any]] = []
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: set[asyncio.Task[None]] = set()
         self.batches = 0
         """Transactions committed (for tests and the benchmark's reading)."""
 
@@ -82,8 +98,10 @@ class GroupCommit:
         """Run ``work`` in the next batch's transaction; its result once that commits."""
         job: _Job[T] = _Job(work, asyncio.get_running_loop().create_future())
         self._waiting.append(job)
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._drain(), name="group-commit")
+        # a runner that has finished is done at once (its callbacks come later): not counted
+        self._runners = {r for r in self._runners if not r.done()}
+        if len(self._runners) < self._concurrency:  # else a busy runner takes it next
+            self._runners.add(asyncio.create_task(self._drain(), name="group-commit"))
         return await job.done
 
     async def _drain(self) -> None:

@@ -82,3 +82,91 @@ if _kafka_folder:
                 written = total
 
     threading.Thread(target=_keep_writing, daemon=True, name="kafka-count").start()
+
+_loop_folder = os.environ.get("BENCH_LOOP_LOG", "")
+if _loop_folder:
+    # With BENCH_LOOP_LOG set to a folder, each process started with uvloop.run (every
+    # service, the broker's front) writes there how late a 5 ms timer fires (the event
+    # loop's lag: how long a ready callback waits), one line a second (wall second,
+    # samples, mean, p99 and max in ms), and how long each group-commit batch, relay pass,
+    # consumer batch and offset commit took (kind, wall start, ms, size):
+    # ``python -m bench.reversal_stages`` reads them.
+    import asyncio
+    import sys
+    from typing import Any
+
+    import uvloop
+
+    _run = uvloop.run
+
+    def _timed(owner: Any, attr: str, kind: str, size: Any, out: Any) -> None:
+        original = getattr(owner, attr)
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            began, t0, result = time.time(), time.perf_counter(), None
+            try:
+                result = await original(*args, **kwargs)
+                return result
+            finally:
+                n = size(args, result)
+                ms = 1000 * (time.perf_counter() - t0)
+                out.write(f"{kind} {began:.4f} {ms:.2f} {n}\n")
+
+        setattr(owner, attr, timed)
+
+    def _time_steps() -> None:
+        out = open(os.path.join(_loop_folder, f"steps-{os.getpid()}.log"), "a", buffering=1)  # noqa: SIM115
+        import faststream.kafka.message
+
+        import shared.group_commit
+        import shared.messaging.consumer
+        import shared.messaging.outbox
+
+        steps = (
+            (shared.group_commit.GroupCommit, "_commit", "group_commit", lambda a, r: len(a[1])),
+            (shared.messaging.outbox.OutboxRelay, "relay_once", "relay_pass", lambda a, r: r or 0),
+            (
+                shared.messaging.consumer.ConsumerRuntime,
+                "process",
+                "consume",
+                lambda a, r: len(a[2]),
+            ),
+            (faststream.kafka.message.KafkaAckableMessage, "ack", "offset_commit", lambda a, r: 0),
+        )
+        for owner, attr, kind, size in steps:
+            _timed(owner, attr, kind, size, out)
+
+    def _lag_file() -> Any:
+        parts = sys.argv[0].split(os.sep)
+        name = parts[-2] if parts[-1] == "__main__.py" and len(parts) > 1 else parts[-1]
+        return open(os.path.join(_loop_folder, f"lag-{name}-{os.getpid()}.log"), "a", buffering=1)
+
+    async def _lag(out: Any) -> None:
+        loop = asyncio.get_running_loop()
+        lags: list[float] = []
+        second = int(time.time())
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.005)
+            lags.append(loop.time() - t - 0.005)
+            if int(time.time()) != second:
+                lags.sort()
+                n = len(lags)
+                p99, worst = 1000 * lags[int(n * 0.99)], 1000 * lags[-1]
+                line = f"{second} {n} {1000 * sum(lags) / n:.2f} {p99:.2f} {worst:.2f}\n"
+                out.write(line)
+                lags, second = [], int(time.time())
+
+    def _probed_run(main: Any, *args: Any, **kwargs: Any) -> Any:
+        async def probed() -> Any:
+            if "services" in sys.argv[0]:
+                _time_steps()  # the service's modules are imported by now
+            lag = asyncio.get_running_loop().create_task(_lag(_lag_file()))
+            try:
+                return await main
+            finally:
+                lag.cancel()
+
+        return _run(probed(), *args, **kwargs)
+
+    uvloop.run = _probed_run

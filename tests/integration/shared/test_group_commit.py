@@ -139,3 +139,61 @@ async def test_a_unit_runs_in_its_callers_context(pool: asyncpg.Pool) -> None:
         return await commits.run(work)
 
     assert list(await asyncio.gather(one("a"), one("b"))) == ["a", "b"]
+
+
+async def test_a_unit_that_arrives_while_a_batch_runs_does_not_wait_for_it(
+    pool: asyncpg.Pool,
+) -> None:
+    """With one runner, every unit waits for the whole batch ahead of it (its round trips
+    and its commit): under load the waits grow with the rate before the cores run out."""
+    commits = GroupCommit(pool, utc_now, "/test", concurrency=2)
+    release = asyncio.Event()
+
+    async def slow(uow: UnitOfWork) -> str:
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('slow')")
+        await release.wait()
+        return "slow"
+
+    async def quick(uow: UnitOfWork) -> str:
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('quick')")
+        return "quick"
+
+    first = asyncio.create_task(commits.run(slow))
+    await asyncio.sleep(0.05)  # its batch is running
+    try:
+        async with asyncio.timeout(10):
+            assert await commits.run(quick) == "quick"
+        assert await names(pool) == {"quick"}  # committed, the slow batch still open
+    finally:
+        release.set()
+    assert await first == "slow"
+    assert await names(pool) == {"quick", "slow"}
+
+
+async def test_units_that_arrive_while_every_runner_is_busy_share_the_next_batch(
+    pool: asyncpg.Pool,
+) -> None:
+    commits = GroupCommit(pool, utc_now, "/test", concurrency=2)
+    release = asyncio.Event()
+
+    async def slow(uow: UnitOfWork) -> int:
+        await release.wait()
+        return int(await uow.conn.fetchval("SELECT txid_current()"))
+
+    async def quick(uow: UnitOfWork) -> int:
+        return int(await uow.conn.fetchval("SELECT txid_current()"))
+
+    busy = []
+    for _ in range(2):  # one batch each: both runners busy
+        busy.append(asyncio.create_task(commits.run(slow)))
+        await asyncio.sleep(0.05)
+    waiting = [asyncio.create_task(commits.run(quick)) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    try:
+        assert not any(task.done() for task in waiting)
+    finally:
+        release.set()
+    txids = await asyncio.gather(*waiting)
+    assert len(set(txids)) == 1  # one transaction for the five
+    assert len(set(await asyncio.gather(*busy))) == 2
+    assert commits.batches == 3
