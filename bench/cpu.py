@@ -174,6 +174,11 @@ async def wait_for_quiet(
     gives up after ``give_up_after`` seconds and says so in what it returns.
     """
     started = time.monotonic()
+    # The kernel writes dirty pages back 30 s after they were written (dirty_expire), and a
+    # commit's WAL flush waits behind that write-back: a data load or the previous run's
+    # writes left in the page cache stalled every commit for 130-180 ms half a minute
+    # later, in the middle of a measured run (bench/RESULTS.md, session 12). Written now.
+    await asyncio.to_thread(os.sync)
     while True:
         before = _busy()
         await asyncio.sleep(window)
