@@ -47,10 +47,11 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -202,6 +203,25 @@ async def reverse(client: Client, order_no: str) -> str:
         return str(body["status"]) if not body.get("failure") else f"failed: {body['failure']}"
 
 
+async def paced(
+    orders: list[str],
+    per_second: float,
+    one: Callable[[str, float], Coroutine[Any, Any, None]],
+    start: float,
+    clock: Callable[[], float],
+) -> None:
+    """An open loop's sending: the i-th order at ``start + i / per_second`` on ``clock``,
+    whether or not the earlier ones were answered; ``one(order, due)`` each, all awaited."""
+    tasks: list[asyncio.Task[None]] = []
+    for i, order_no in enumerate(orders):
+        due = start + i / per_second
+        delay = due - clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(order_no, due)))
+    await asyncio.gather(*tasks)
+
+
 async def open_loop(
     act: Reverse, orders: list[str], per_second: float, groups: dict[str, list[int]]
 ) -> RunResult:
@@ -222,14 +242,7 @@ async def open_loop(
         if outcome == "succeeded":
             done_at.append(time.perf_counter())
 
-    tasks = []
-    for i, order_no in enumerate(orders):
-        due = start + i / per_second
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(order_no, due)))
-    await asyncio.gather(*tasks)
+    await paced(orders, per_second, one, start, time.perf_counter)
     seconds = time.perf_counter() - start
     # named: it prints before the run's own line, which `least_disturbed` prints after
     print(f"open loop at {per_second:g}/s:", when_the_slowest_were_sent(sent).strip(), flush=True)

@@ -43,7 +43,7 @@ from bench import datagen, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
-from bench.reversal import WARM_UP, Orders, closed_loop, eligible_orders, through_http
+from bench.reversal import WARM_UP, Orders, closed_loop, eligible_orders, paced, through_http
 from shared.contracts import TOPICS
 from shared.settings import database_url_with_name
 
@@ -92,14 +92,7 @@ async def open_loop(client: Client, orders: list[str], per_second: float) -> dic
         outcome = await act(order_no)
         times[order_no] = {"sent": due, "done": time.time(), "ok": outcome == "succeeded"}
 
-    tasks = []
-    for i, order_no in enumerate(orders):
-        due = start + i / per_second
-        delay = due - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(order_no, due)))
-    await asyncio.gather(*tasks)
+    await paced(orders, per_second, one, start, time.time)
     return times
 
 
