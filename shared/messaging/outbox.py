@@ -98,10 +98,13 @@ OUTGOING_PARAMETERS = 6
 
 
 @functools.cache
-def queueing(first: int) -> str:
+def queueing(first: int, when: str | None = None) -> str:
     """:func:`enqueue`'s statement as a CTE named ``queued``, its parameters numbered from
-    ``$first`` (:func:`outgoing`'s six)."""
-    return "queued AS (" + renumbered(_QUEUE, first) + ")"
+    ``$first`` (:func:`outgoing`'s six); ``when``: a condition of the enclosing statement
+    without which neither the row nor the wake-up is written (a gate evaluated once, before
+    ``pg_notify`` runs)."""
+    gate = f" WHERE {when}" if when else ""
+    return "queued AS (" + renumbered(_QUEUE, first) + gate + ")"
 
 
 def outgoing_all(rows: Sequence[tuple[object, ...]]) -> tuple[object, ...]:

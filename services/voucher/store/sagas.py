@@ -10,7 +10,7 @@ import asyncpg
 from services.voucher.domain.model import DeductionStatus, Failure, OperationType, OrderStatus
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
 from services.voucher.store import operations
-from shared.db import Db
+from shared.db import Db, renumbered
 from shared.messaging import outbox
 
 SELECT = (
@@ -153,6 +153,34 @@ _SAVE = (
     " WHERE merchant_order_no = $13 AND $11::text IS NOT NULL)"
 )
 _ENDED = " RETURNING (SELECT count(*) FROM op)"
+
+
+def stepping_args(
+    step: Transition, *, due_in: float, trace_id: str | None, sends: tuple[object, ...]
+) -> tuple[object, ...]:
+    """The parameters of :func:`stepping`, in its order."""
+    return (*_history_args(step, None, trace_id), due_in, *sends)
+
+
+@functools.cache
+def stepping(first: int) -> str:
+    """:func:`save`'s work for a step that leaves the order as it is and ends no operation,
+    with the message it sends (the void step's refund request), as CTEs for a larger
+    statement, done only if that statement's CTE ``go`` has a row: the statement that locks
+    the saga decides, under that lock, whether this step is still the one to take. Its
+    parameters, :func:`stepping_args`, numbered from ``$first``."""
+    return renumbered(_STEPPING, first)
+
+
+_GO = "EXISTS (SELECT FROM go)"
+_STEPPING = (
+    "stepped AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
+    " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
+    f" WHERE saga_id = $1 AND {_GO}),"
+    " logged AS (INSERT INTO reversal_saga_history (saga_id, event, from_state, to_state,"
+    " failure, attempt, refund_attempt, detail, trace_id)"
+    f" SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE {_GO}), " + outbox.queueing(11, when=_GO)
+)
 
 
 # The history row of a transition, in the same statement as the saga's own row (one round

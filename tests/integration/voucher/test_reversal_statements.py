@@ -159,23 +159,42 @@ async def test_a_second_start_sees_the_saga_the_first_committed_while_it_waited(
             await voucher.pool.release(conn)
 
 
-async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
-    voucher: Voucher, ids: Any
-) -> None:
-    """Saga and order locked with the vouchers locked and voided, then the step saved with
-    the refund request queued (and the relay's wake-up) in that statement: two statements,
-    where the saga's lock, the vouchers' and the request were three more."""
+@asynccontextmanager
+async def begun_then(
+    voucher: Voucher, ids: Any, change: str | None = None, about: str = ""
+) -> AsyncIterator[tuple[UnitOfWork, Counted, Any, str, list[str]]]:
+    """A reversal begun (of 300 points), then ``change`` made to it if given, before its void
+    step is recorded (its ``$1``, by ``about``: the saga's id, its operation's, or the
+    order's second voucher); nothing of it stays."""
     order_no, codes = await an_order(voucher, ids, points=300)
     deps: Deps = voucher.app.state.deps
     async with rolled_back(voucher) as (uow, counted):
         begun = await started(uow, deps, order_no, ids("K"))
         assert begun.voiding is not None
+        subject = {"saga": begun.saga_id, "operation": begun.operation_id, "voucher": codes[1]}
+        if change is not None:
+            await uow.conn.execute(change, subject[about])
+        yield uow, counted, begun, order_no, codes
+
+
+async def record_all_voided(uow: UnitOfWork, voucher: Voucher, begun: Any, codes: list[str]) -> Any:
+    deps: Deps = voucher.app.state.deps
+    return await reversal._record_voids(uow, deps, begun.voiding.step, sorted(codes), None)
+
+
+async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
+    voucher: Voucher, ids: Any
+) -> None:
+    """Saga and order locked with the vouchers locked and voided, and in that statement the
+    step saved with the refund request queued (and the relay's wake-up): one statement,
+    where the lock and the step were two, and the saga's lock, the vouchers' and the request
+    three more before that."""
+    deps: Deps = voucher.app.state.deps
+    async with begun_then(voucher, ids) as (uow, counted, begun, order_no, codes):
         async with counted.counting_of() as sent:
-            recorded, concluded = await reversal._record_voids(
-                uow, deps, begun.voiding.step, sorted(codes), None
-            )
+            recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
         assert (recorded, concluded) == (True, None)
-        assert len(sent) == 2, sent
+        assert len(sent) == 1, sent
         assert any("pg_notify" in q and "outbox" in q for q in sent)
         [request] = await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no)
         found = await sagas.get(uow.conn, begun.saga_id)
@@ -187,6 +206,71 @@ async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
         )
         assert request["headers"]["ce_type"] == POINTS_REVERSAL_REQUESTED.ce_type
         assert request["headers"]["ce_source"] == deps.source
+
+
+async def history_of(conn: asyncpg.Connection, saga_id: Any) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT event FROM reversal_saga_history WHERE saga_id = $1 ORDER BY id", saga_id
+    )
+    return [r["event"] for r in rows]
+
+
+async def test_a_void_step_whose_saga_changed_since_it_began_asks_for_the_refund_as_it_now_is(
+    voucher: Voucher, ids: Any
+) -> None:
+    """The refund request built when the attempt began is written only if the saga, locked,
+    still stands as it did: here its operation's reason changed meanwhile, so the step is
+    saved in a second statement, with the request as the saga now stands, once."""
+    change = "UPDATE operations SET reason = 'changed' WHERE operation_id = $1"
+    async with begun_then(voucher, ids, change, "operation") as (
+        uow,
+        counted,
+        begun,
+        order_no,
+        codes,
+    ):
+        async with counted.counting_of() as sent:
+            recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
+        assert (recorded, concluded) == (True, None)
+        assert len(sent) == 2, sent
+        [request] = await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no)
+        assert request["reason"] == "changed"
+        assert await history_of(uow.conn, begun.saga_id) == ["started", "vouchers_voided"]
+        found = await sagas.get(uow.conn, begun.saga_id)
+        assert found is not None and found.saga.state is SagaState.REFUND_REQUESTED
+
+
+async def test_a_void_step_that_finds_a_voucher_used_asks_for_no_refund(
+    voucher: Voucher, ids: Any
+) -> None:
+    """A store redeemed a voucher after the start read it: the statement that locks and
+    voids finds it used, writes nothing of the refund's step, and the attempt ends as the
+    voucher used, with no refund request queued."""
+    change = "UPDATE vouchers SET status = 'used' WHERE code = $1"
+    async with begun_then(voucher, ids, change, "voucher") as (uow, _, begun, order_no, codes):
+        recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
+        assert recorded and concluded is not None
+        assert await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no) == []
+        assert await history_of(uow.conn, begun.saga_id) == ["started", "voucher_used"]
+        found = await sagas.get(uow.conn, begun.saga_id)
+        assert found is not None and found.saga.state is SagaState.FAILED
+        assert found.saga.refund_attempt == 0
+
+
+async def test_a_void_step_of_a_saga_another_driver_moved_on_writes_nothing(
+    voucher: Voucher, ids: Any
+) -> None:
+    """The saga was taken over (a new attempt) before this driver recorded its voids: the
+    step is not taken, no voucher is voided, no refund is asked for."""
+    change = "UPDATE reversal_sagas SET attempt = attempt + 1 WHERE saga_id = $1"
+    async with begun_then(voucher, ids, change, "saga") as (uow, _, begun, order_no, codes):
+        assert await record_all_voided(uow, voucher, begun, codes) == (False, None)
+        assert await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no) == []
+        assert await history_of(uow.conn, begun.saga_id) == ["started"]
+        stored = await uow.conn.fetch(
+            "SELECT status FROM vouchers WHERE code = ANY($1::text[])", codes
+        )
+        assert [r["status"] for r in stored] == ["available", "available"]
 
 
 async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
