@@ -431,7 +431,12 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     conn = uow.conn
     saga_id = saga_id_of_refund(result.refund_id)
     found = None
-    if saga_id is not None:
+    if saga_id is not None and result.status == "succeeded":
+        found, concluded = await _conclude_refunded(uow, saga_id, result)
+        if concluded is not None:
+            after_commit(concluded.count)  # a batch of answers may run this twice
+            return
+    elif saga_id is not None:
         found = await sagas.get(conn, saga_id, lock=True)  # its order first, always
     if found is None or found.saga.merchant_order_no != result.merchant_order_no:
         log.warning(
@@ -449,6 +454,45 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
         note = points_refunded(step.after, user_id=found.user_id, points=result.points)
     concluded = await _conclude(uow, found, step, detail=result.failure, note=note)
     after_commit(concluded.count)  # a batch of answers may run this twice
+
+
+async def _conclude_refunded(
+    uow: UnitOfWork, saga_id: UUID, result: PointsReversalResult
+) -> tuple[Reversal | None, _Concluded | None]:
+    """The usual answer, the latest refund request succeeded on the saga's first attempt:
+    the saga locked and, in the same statement, its end as :func:`_conclude` writes it (the
+    customer's note included), built from the answer alone and taken only if the saga,
+    locked, stands as that answer expects (one round trip for the whole answer). The saga
+    as it was locked, and the attempt's end if it was taken; if not, nothing was written
+    and the caller goes on from the saga as read."""
+    expected = ReversalSaga(
+        saga_id,
+        result.merchant_order_no,
+        SagaState.REFUND_REQUESTED,
+        refund_attempt=result.attempt,
+    )
+    step = expected.refund_answered(succeeded=True, attempt=result.attempt)
+    assert step is not None  # an open refund's success always ends it
+    note = points_refunded(step.after, user_id=result.user_id, points=result.points)
+    trace_id = current_trace_id()
+    stepping = sagas.stepping_args(
+        step,
+        due_in=None,
+        trace_id=trace_id,
+        detail=result.failure,
+        order_status=OrderStatus.REVERSED,
+        deduction_status=DeductionStatus.REFUNDED,
+        sends=uow.outgoing(NOTIFY_INAPP_REQUESTED, note),
+        finished=operations.finishing_args(
+            step.after.operation_status, step.after.failure, trace_id=trace_id
+        ),
+    )
+    found, stepped = await sagas.lock_and_step(
+        uow.conn, expected, result.user_id, stepping, sends=True, finished=True
+    )
+    if found is None or not stepped:
+        return found, None
+    return found, _Concluded(step.after, (datetime.now(UTC) - found.started_at).total_seconds())
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ _LOCK_SAGA_VOID_AND_STEP = (
     " AND saga.attempt = $3 AND saga.refund_attempt = $4 AND saga.reason = $5"
     " AND saga.operator = $6 AND saga.user_id = $7 AND saga.points_deducted = $8"
     " AND NOT EXISTS (SELECT FROM held WHERE held.code = ANY($2::text[])"
-    f" AND held.status = 'used')), {sagas.stepping(9)}"
+    f" AND held.status = 'used')), {sagas.stepping(9, sends=True, finished=False)}"
     " SELECT saga.*, held.*, EXISTS (SELECT FROM go) AS stepped"
     " FROM saga LEFT JOIN held ON true ORDER BY held.code"
 )

@@ -273,23 +273,22 @@ async def test_a_void_step_of_a_saga_another_driver_moved_on_writes_nothing(
         assert [r["status"] for r in stored] == ["available", "available"]
 
 
-async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
-    voucher: Voucher, ids: Any
+async def concluded_in(
+    voucher: Voucher, ids: Any, change: str | None, statements: int, event_attempt: int
 ) -> None:
-    """The points answer: saga and order locked, then the saga's end, the order's, the
-    operation's with its records and the customer's in-app note in one statement: two
-    statements, where the note was a third."""
-    order_no, _ = await an_order(voucher, ids, points=300)
-    deps: Deps = voucher.app.state.deps
-    async with rolled_back(voucher) as (uow, counted):
-        begun = await started(uow, deps, order_no, ids("K"))
-        await reversal._record_voids(uow, deps, begun.voiding.step, [], None)
+    """A reversal begun and its vouchers voided, then ``change`` made to its saga (``$1``: its
+    id) if given, then the points gateway's success: concluded in ``statements``, the note
+    queued, the operation succeeded, the history's last row the success on
+    ``event_attempt``."""
+    async with begun_then(voucher, ids) as (uow, counted, begun, order_no, codes):
+        await record_all_voided(uow, voucher, begun, codes)
+        if change is not None:
+            await uow.conn.execute(change, begun.saga_id)
         found = await sagas.get(uow.conn, begun.saga_id)
         assert found is not None
-        answer = refunded(found, order_no, 300)
         async with counted.counting_of() as sent:
-            await reversal.apply_points_result(uow, answer)
-        assert len(sent) == 2, sent
+            await reversal.apply_points_result(uow, refunded(found, order_no, 300))
+        assert len(sent) == statements, sent
         [note] = await outbox_rows(uow.conn, NOTIFY_INAPP_REQUESTED.name, found.user_id)
         assert note["params"] == {"merchant_order_no": order_no, "points": 300}
         assert note["dedupe_key"] == f"reversal-{begun.saga_id}-points-refunded"
@@ -297,6 +296,40 @@ async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
             "SELECT status FROM operations WHERE operation_id = $1", begun.operation_id
         )
         assert status == "succeeded"
+        records = await uow.conn.fetchval(
+            "SELECT count(*) FROM operation_records WHERE operation_id = $1 AND result = $2",
+            begun.operation_id,
+            "succeeded",
+        )
+        assert records == len(codes)
+        last = await uow.conn.fetchrow(
+            "SELECT event, attempt, to_state FROM reversal_saga_history WHERE saga_id = $1"
+            " ORDER BY id DESC LIMIT 1",
+            begun.saga_id,
+        )
+        assert tuple(last) == ("refund_succeeded", event_attempt, "succeeded")
+        order = await uow.conn.fetchrow(
+            "SELECT order_status, deduction_status FROM orders WHERE merchant_order_no = $1",
+            order_no,
+        )
+        assert tuple(order) == ("reversed", "refunded")
+
+
+async def test_the_conclusion_is_one_statement(voucher: Voucher, ids: Any) -> None:
+    """The points answer, the usual one (the latest request succeeded, the saga's first
+    attempt): the saga and order locked, and in that statement the saga's end, the order's,
+    the operation's with its records and the customer's in-app note: one statement, where
+    the lock and the end were two."""
+    await concluded_in(voucher, ids, None, statements=1, event_attempt=1)
+
+
+async def test_an_answer_the_saga_does_not_stand_as_expected_for_concludes_as_it_stands(
+    voucher: Voucher, ids: Any
+) -> None:
+    """A saga on its second attempt (resumed after a failure): the end built from the answer
+    alone is not taken, and the saga ends in a second statement, on its own attempt."""
+    change = "UPDATE reversal_sagas SET attempt = 2 WHERE saga_id = $1"
+    await concluded_in(voucher, ids, change, statements=2, event_attempt=2)
 
 
 async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_nothing(
