@@ -332,12 +332,14 @@ async def test_an_answer_the_saga_does_not_stand_as_expected_for_concludes_as_it
     await concluded_in(voucher, ids, change, statements=2, event_attempt=2)
 
 
+@pytest.mark.parametrize("with_its_step", [False, True])
 async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_nothing(
-    voucher: Voucher, ids: Any
+    voucher: Voucher, ids: Any, with_its_step: bool
 ) -> None:
     """The void step locks the saga (its order first) and the vouchers and voids them in one
     statement: having waited for the saga's lock while another driver took the saga over
-    (a new attempt), it reads the saga as that driver left it and voids nothing."""
+    (a new attempt), it reads the saga as that driver left it and voids nothing; with its
+    step built beforehand (the refund request), it takes none of it either."""
     order_no, codes = await an_order(voucher, ids)
     deps: Deps = voucher.app.state.deps
     holder, stepper, other = [await voucher.pool.acquire() for _ in range(3)]
@@ -350,17 +352,23 @@ async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_n
             "UPDATE reversal_sagas SET attempt = attempt + 1 WHERE saga_id = $1", begun.saga_id
         )
         async with stepper.transaction():
+            uow = UnitOfWork(stepper, deps.clock, deps.source)
             step = asyncio.create_task(
-                vouchers.lock_saga_and_void(stepper, begun.saga_id, 1, codes)
+                record_all_voided(uow, voucher, begun, codes)
+                if with_its_step
+                else vouchers.lock_saga_and_void(stepper, begun.saga_id, 1, codes)
             )
             await waits_holding_the_order(step, other, order_no)  # on the saga's lock
             await holder_tx.commit()
             async with asyncio.timeout(10):
-                assert await step == (None, {})
+                assert await step == ((False, None) if with_its_step else (None, {}))
         stored = await voucher.pool.fetch(
             "SELECT status FROM vouchers WHERE code = ANY($1::text[])", codes
         )
         assert [r["status"] for r in stored] == ["available", "available"]
+        async with voucher.pool.acquire() as conn:
+            assert await outbox_rows(conn, POINTS_REVERSAL_REQUESTED.name, order_no) == []
+            assert await history_of(conn, begun.saga_id) == ["started"]
     finally:
         for conn in (holder, stepper, other):
             await voucher.pool.release(conn)
