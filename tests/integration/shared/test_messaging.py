@@ -541,7 +541,7 @@ async def test_a_pass_followed_at_once_commits_in_the_next_ones_begin(platform) 
     await p.relay.stop()  # the test's relay publishes
     relay = OutboxRelay(p.pool, p.producer)
     recorded = Recorded(p.pool)
-    relay._pool = recorded  # type: ignore[assignment]  # the passes'; the listener's own pool
+    relay._pool = recorded  # the passes'; the listener's own pool
     relay._last_purge = asyncio.get_running_loop().time()  # no purge in between
     publish, queued = relay._publish, [2, 3]
 
