@@ -40,7 +40,7 @@ from shared.messaging import cloudevents
 from shared.observability.changes import outbox_changes
 from shared.observability.messaging import end_send_span, send_attributes
 from shared.stopping import cancel_and_wait
-from shared.telemetry import context_from, current_traceparent, tracer
+from shared.telemetry import context_from, current_traceparent, spans_recorded, tracer
 
 log = logging.getLogger(__name__)
 CHANNEL = "kefu_outbox"
@@ -381,11 +381,16 @@ class OutboxRelay:
         goes to the partition the producer's ``send`` would choose."""
         batches: dict[tuple[str, int], list[_Batch]] = {}
         futures: list[asyncio.Future[Any]] = []
+        partitions_of: dict[str, list[int]] = {}
+        recorded = spans_recorded()
         try:
             for row in rows:
                 topic, key, value = row["topic"], row["key"].encode(), bytes(row["payload"])
-                partitions = sorted(await self._producer.partitions_for(topic))
-                span, headers = _send_span(row, value)
+                partitions = partitions_of.get(topic)
+                if partitions is None:
+                    partitions = sorted(await self._producer.partitions_for(topic))
+                    partitions_of[topic] = partitions
+                span, headers = _send_span(row, value) if recorded else (None, _headers(row))
                 message = (key, value, cloudevents.encode(headers), span)
                 partition = _PARTITIONER(key, partitions, partitions)
                 open_ = batches.setdefault((topic, partition), [])
@@ -414,12 +419,14 @@ class _Batch:
         self.sending: asyncio.Future[Any] | None = None
 
     def append(
-        self, key: bytes, value: bytes, headers: list[tuple[str, bytes]], span: Span
+        self, key: bytes, value: bytes, headers: list[tuple[str, bytes]], span: Span | None
     ) -> bool:
-        """Add a message and its publish span; False if the batch is full."""
+        """Add a message and its publish span (None: no span is recorded); False if the
+        batch is full."""
         if self.builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
             return False
-        self.spans.append(span)
+        if span is not None:
+            self.spans.append(span)
         return True
 
     async def send(
@@ -439,15 +446,20 @@ class _Batch:
             end_send_span(span, None, exc)
 
 
+def _headers(row: asyncpg.Record) -> dict[str, str]:
+    headers: dict[str, str] = row["headers"]
+    return json.loads(headers) if isinstance(headers, str) else headers
+
+
 def _send_span(row: asyncpg.Record, value: bytes) -> tuple[Span, dict[str, str]]:
-    """The publish span of a row, and the headers it goes with.
+    """The publish span of a row, and the headers it goes with, when spans may be recorded
+    (without, the message carries the writer's trace context as it is, as it would past a
+    span that is not recorded, and nothing is built per message for no reader).
 
     The span is a child of the request that wrote the row, and the message carries it on:
     one trace across the relay. It ends when the broker acknowledges, with the partition
     and offset it gave."""
-    headers: dict[str, str] = row["headers"]
-    if isinstance(headers, str):
-        headers = json.loads(headers)
+    headers = _headers(row)
     span = tracer(__name__).start_span(
         f"send {row['topic']}",
         context=context_from(headers),

@@ -20,14 +20,15 @@ from shared.contracts import Contract, Topic
 from shared.db.after_commit import after_commit
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
+from shared.messaging import outbox as outbox_module
 from shared.messaging.consumer import ConsumerRuntime, Envelope, Subscription, one_by_one
 from shared.messaging.kafka import client_options
 from shared.messaging.outbox import OutboxRelay, enqueue
 from shared.platform import Platform
 from shared.settings import Settings
-from shared.telemetry import current_trace_id
+from shared.telemetry import continuing, current_trace_id, tracer
 from tests.infra import eventually as until
-from tests.kafka import consumed
+from tests.kafka import TopicWatcher, consumed, fields
 from tests.statements import Recorded
 
 pytestmark = pytest.mark.integration
@@ -569,3 +570,32 @@ async def test_a_pass_followed_at_once_commits_in_the_next_ones_begin(platform) 
     assert recorded.statements[2::2] == [f"COMMIT; {begin}", f"COMMIT; {begin}", "COMMIT"]
     assert len(recorded.statements) == 7  # BEGIN, three takes, two chained commits, COMMIT
     assert await p.pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+
+
+@pytest.mark.parametrize("read", [False, True])
+async def test_a_relay_pass_builds_publish_spans_only_when_one_may_be_recorded(
+    platform, settings, monkeypatch: pytest.MonkeyPatch, read: bool
+) -> None:
+    """Without a reader of spans (no OTLP endpoint, as ``kefu up`` runs) each message's
+    publish span was built for nothing; the message carries the writer's trace either way."""
+    p, topic = platform
+    await p.relay.stop()  # the test's relay publishes
+    relay = OutboxRelay(p.pool, p.producer)
+    started: list[str] = []
+    real = tracer
+
+    def counting(name: str) -> Any:
+        started.append(name)
+        return real(name)
+
+    monkeypatch.setattr(outbox_module, "spans_recorded", lambda: read, raising=False)
+    monkeypatch.setattr(outbox_module, "tracer", counting)
+    writer = f"00-{uuid.uuid4().hex}-b7ad6b7169203331-01"
+    with continuing(writer, "the request that writes the row"):
+        await enqueue(p.pool, topic, Credit(account=f"traced-{read}", cents=1), source="/t")
+    async with TopicWatcher(settings.kafka_bootstrap, topic.name) as seen:
+        async with asyncio.timeout(20):
+            assert await relay.relay_once() == 1
+        [(_, headers)] = await seen.wait(topic.name, fields(account=f"traced-{read}"))
+    assert len(started) == (1 if read else 0)
+    assert headers["traceparent"].split("-")[1] == writer.split("-")[1]
