@@ -99,7 +99,7 @@ class SandboxBubbleProvider:
             await asyncio.sleep(self._delay)
         # Its own connection and transaction, as an outside system would have: what it
         # commits stays committed whatever becomes of the caller's transaction. The whole
-        # call is one statement (migration 0005), so a refused attempt still counts. It
+        # call is one statement (migration 0003), so a refused attempt still counts. It
         # commits without waiting for its flush: the refund is acted on only once the
         # gateway records it, in a commit that flushes this one too (shared/db/sandbox.py).
         row = await self._pool.fetchrow(

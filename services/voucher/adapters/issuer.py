@@ -2,7 +2,7 @@
 
 The sandbox keeps a real ledger of every void request in the voucher database's
 ``sandbox_issuer`` schema, committed on its own connection as an outside system
-would (one call, one statement: its function, migration 0012), and fails on
+would (one call, one statement: its function in migration 0008), and fails on
 documented codes like a payment provider's test cards:
 
 * a code ending in ``9999`` fails every time;
@@ -59,7 +59,7 @@ class SandboxIssuer:
     async def void_in_order(self, requests: Sequence[VoidRequest]) -> list[VoidResult]:
         if self._settings.sandbox_issuer_delay_ms > 0:
             await asyncio.sleep(self._settings.sandbox_issuer_delay_ms / 1000)
-        # the whole call in one statement, its own transaction (migration 0012: the codes
+        # the whole call in one statement, its own transaction (migration 0008: the codes
         # locked, their history read, each attempt decided and recorded), committed
         # without waiting for its flush: the voids are acted on only once the saga records
         # them, in a commit that flushes this one too (shared/db/sandbox.py)

@@ -497,7 +497,7 @@ async def test_a_request_failing_in_a_batch_is_settled_alone_and_its_mates_asked
 
 
 async def test_a_settled_refund_has_one_of_the_two_statuses(points: PointsGateway) -> None:
-    """The status is a domain (migration 0006), not a table CHECK constraint: the same two
+    """The status is a domain (migration 0005), not a table CHECK constraint: the same two
     values allowed, any other refused, and a failed refund still needs its failure."""
     pool: asyncpg.Pool = points.app.state.platform.pool
     insert = (

@@ -1,6 +1,6 @@
 """The sandbox issuer's call on its own: an order's codes tried in order until one is not
 voided, only those tried recorded, and calls sharing a code decided one after the other
-(its function, migration 0012)."""
+(its function, migration 0008)."""
 
 from __future__ import annotations
 

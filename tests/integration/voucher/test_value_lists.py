@@ -1,11 +1,12 @@
-"""The allowed values of a reversal's tables (migration 0013: domains, not table CHECK
+"""The allowed values of a reversal's tables (migration 0012: domains, not table CHECK
 constraints): every value allowed before is allowed, every other value refused, on a write
 of a real row; the checks that tie two columns together still hold."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import pytest
@@ -80,30 +81,44 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-async def _rows(conn: asyncpg.Connection, order_no: str, code: str) -> None:
-    """An operation, its record and a saga for the order, as a reversal writes them."""
+@contextlib.asynccontextmanager
+async def reversal_rows(
+    voucher: Voucher, order_no: str, code: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """An issued order, and an operation, its record and a saga for it as a reversal writes
+    them, in a transaction rolled back at the end."""
+    await voucher.issue(make_order(order_no, [code]))
+    await voucher.wait_issued(code)
     operation_id, saga_id = uuid.uuid4(), uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO operations (operation_id, type, merchant_order_no, status, reason, operator)"
-        " VALUES ($1, 'reversal', $2, 'pending', 'test', 'agent')",
-        operation_id,
-        order_no,
-    )
-    await conn.execute(
-        "INSERT INTO operation_records"
-        " (operation_id, code, type, result, reason, operator, attempt)"
-        " VALUES ($1, $2, 'reversal', 'succeeded', 'test', 'agent', 1)",
-        operation_id,
-        code,
-    )
-    await conn.execute(
-        "INSERT INTO reversal_sagas"
-        " (saga_id, operation_id, merchant_order_no, state, attempt, refund_attempt)"
-        " VALUES ($1, $2, $3, 'voiding', 1, 0)",
-        saga_id,
-        operation_id,
-        order_no,
-    )
+    async with voucher.pool.acquire() as conn:
+        outer = conn.transaction()
+        await outer.start()
+        try:
+            await conn.execute(
+                "INSERT INTO operations"
+                " (operation_id, type, merchant_order_no, status, reason, operator)"
+                " VALUES ($1, 'reversal', $2, 'pending', 'test', 'agent')",
+                operation_id,
+                order_no,
+            )
+            await conn.execute(
+                "INSERT INTO operation_records"
+                " (operation_id, code, type, result, reason, operator, attempt)"
+                " VALUES ($1, $2, 'reversal', 'succeeded', 'test', 'agent', 1)",
+                operation_id,
+                code,
+            )
+            await conn.execute(
+                "INSERT INTO reversal_sagas"
+                " (saga_id, operation_id, merchant_order_no, state, attempt, refund_attempt)"
+                " VALUES ($1, $2, $3, 'voiding', 1, 0)",
+                saga_id,
+                operation_id,
+                order_no,
+            )
+            yield conn
+        finally:
+            await outer.rollback()
 
 
 @pytest.mark.parametrize(("column", "update", "allowed"), CASES, ids=[c[0] for c in CASES])
@@ -111,45 +126,29 @@ async def test_a_value_list_allows_what_it_allowed_and_refuses_the_rest(
     voucher: Voucher, ids: Callable[[str], str], column: str, update: str, allowed: tuple[str, ...]
 ) -> None:
     order_no, code = ids("MVL"), ids("VL") + "0001"
-    await voucher.issue(make_order(order_no, [code]))
-    await voucher.wait_issued(code)
-    async with voucher.pool.acquire() as conn:
-        outer = conn.transaction()
-        await outer.start()
-        try:
-            await _rows(conn, order_no, code)
-            for value in allowed:
-                async with conn.transaction():  # a savepoint: each write on the same row
-                    assert await conn.execute(update, value, order_no, code) == "UPDATE 1"
-            for refused in ("bogus", allowed[0].upper(), ""):
-                with pytest.raises(asyncpg.CheckViolationError):
-                    async with conn.transaction():
-                        await conn.execute(update, refused, order_no, code)
-        finally:
-            await outer.rollback()
+    async with reversal_rows(voucher, order_no, code) as conn:
+        for value in allowed:
+            async with conn.transaction():  # a savepoint: each write on the same row
+                assert await conn.execute(update, value, order_no, code) == "UPDATE 1"
+        for refused in ("bogus", allowed[0].upper(), ""):
+            with pytest.raises(asyncpg.CheckViolationError):
+                async with conn.transaction():
+                    await conn.execute(update, refused, order_no, code)
 
 
 async def test_the_checks_of_two_columns_still_hold(
     voucher: Voucher, ids: Callable[[str], str]
 ) -> None:
     order_no, code = ids("MVT"), ids("VT") + "0001"
-    await voucher.issue(make_order(order_no, [code]))
-    await voucher.wait_issued(code)
-    async with voucher.pool.acquire() as conn:
-        outer = conn.transaction()
-        await outer.start()
-        try:
-            await _rows(conn, order_no, code)
-            for refused in (
-                "UPDATE reversal_sagas SET state = 'failed' WHERE merchant_order_no = $1",
-                "UPDATE reversal_sagas SET failure = 'void_failed' WHERE merchant_order_no = $1",
-                "UPDATE operations SET type = 'void' WHERE merchant_order_no = $1",
-            ):
-                with pytest.raises(asyncpg.CheckViolationError):
-                    async with conn.transaction():
-                        await conn.execute(refused, order_no)
-        finally:
-            await outer.rollback()
+    async with reversal_rows(voucher, order_no, code) as conn:
+        for refused in (
+            "UPDATE reversal_sagas SET state = 'failed' WHERE merchant_order_no = $1",
+            "UPDATE reversal_sagas SET failure = 'void_failed' WHERE merchant_order_no = $1",
+            "UPDATE operations SET type = 'void' WHERE merchant_order_no = $1",
+        ):
+            with pytest.raises(asyncpg.CheckViolationError):
+                async with conn.transaction():
+                    await conn.execute(refused, order_no)
 
 
 async def test_the_value_lists_are_checked_by_their_domains(voucher: Voucher) -> None:
