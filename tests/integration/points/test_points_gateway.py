@@ -524,3 +524,32 @@ async def test_a_request_failing_in_a_batch_is_settled_alone_and_its_mates_asked
     assert provider.calls == {a: 1, away: 1, b: 1, no: 1}  # never again for a batch-mate
     assert recorded.savepoints() == 0
     assert points.results.of(away) == [] and len(points.results.of(done_id)) == 1
+
+
+async def test_a_settled_refund_has_one_of_the_two_statuses(points: PointsGateway) -> None:
+    """The status is a domain (migration 0005), not a table CHECK constraint: the same two
+    values allowed, any other refused, and a failed refund still needs its failure."""
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    insert = (
+        "INSERT INTO point_refunds (refund_id, merchant_order_no, user_id, points, status,"
+        " failure, provider_calls, last_attempt, reason, requested_by, requested_at,"
+        " completed_at) VALUES ($1, 'M', 'U', 1, $2, $3, 1, 1, 'r', 'agent', now(), now())"
+    )
+    async with pool.acquire() as conn:
+        outer = conn.transaction()
+        await outer.start()
+        try:
+            refund_id, _, _ = ids()
+            await conn.execute(insert, f"{refund_id}-s", "succeeded", None)
+            await conn.execute(insert, f"{refund_id}-f", "failed", "refused")
+            for status, failure in (("bogus", None), ("FAILED", "x"), ("failed", None)):
+                with pytest.raises(asyncpg.CheckViolationError):
+                    async with conn.transaction():
+                        await conn.execute(insert, f"{refund_id}-{status}", status, failure)
+            kind = await conn.fetchval(
+                "SELECT t.typtype::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                " WHERE a.attrelid = 'point_refunds'::regclass AND a.attname = 'status'"
+            )
+            assert kind == "d"
+        finally:
+            await outer.rollback()
