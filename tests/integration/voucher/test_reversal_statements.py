@@ -47,7 +47,7 @@ class Counted:
 
     def _logged(self, record: Any) -> None:
         # not asyncpg's look-up of a type the connection meets first (a domain's, migration
-        # 0012): once a connection, whichever one the test is lent
+        # 0011): once a connection, whichever one the test is lent
         if self.counting and not asyncpg_own(record.query):
             self.sent.append(record.query)
 

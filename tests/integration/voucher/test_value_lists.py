@@ -1,4 +1,4 @@
-"""The allowed values of a reversal's tables (migration 0012: domains, not table CHECK
+"""The allowed values of a reversal's tables (migration 0011: domains, not table CHECK
 constraints): every value allowed before is allowed, every other value refused, on a write
 of a real row; the checks that tie two columns together still hold."""
 
