@@ -252,25 +252,27 @@ def fetch_limits(frame: Frame, version: int, at: int = 0) -> tuple[int, list[int
     return max_bytes, [_I32.unpack_from(frame, e + per_partition - 4)[0] for _, e in found]
 
 
-def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
-    """Whether a Fetch answer (its correlation id at ``at``) must go to the client as it is:
-    it holds records or an error."""
+def fetch_answered(
+    answer: Frame, version: int, at: int = 0
+) -> tuple[int, list[tuple[TopicPartition, int, int, int]]]:
+    """A Fetch answer's (v0-11; its correlation id at ``at``) error code and partitions,
+    each with its error code, high watermark and record set's size."""
     at += 4  # correlation id
     if version >= 1:
         at += 4  # throttle time
+    error = 0
     if version >= 7:
-        if _I16.unpack_from(answer, at)[0] != 0:
-            return True
+        error = _I16.unpack_from(answer, at)[0]
         at += 6  # error code, session id
+    found: list[tuple[TopicPartition, int, int, int]] = []
     (topics,) = _I32.unpack_from(answer, at)
     at += 4
     for _ in range(topics):
-        at += 2 + _I16.unpack_from(answer, at)[0]
+        topic, at = _string(answer, at)
         (partitions,) = _I32.unpack_from(answer, at)
         at += 4
         for _ in range(partitions):
-            if _I16.unpack_from(answer, at + 4)[0] != 0:  # after the partition id
-                return True
+            partition, partition_error, high = _PRODUCED.unpack_from(answer, at)
             at += 14  # partition, error code, high watermark
             if version >= 4:
                 at += 8  # last stable offset
@@ -282,10 +284,16 @@ def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
             if version >= 11:
                 at += 4  # preferred read replica
             (size,) = _I32.unpack_from(answer, at)
-            if size > 0:
-                return True
-            at += 4
-    return False
+            found.append(((topic, partition), partition_error, high, size))
+            at += 4 + max(0, size)
+    return error, found
+
+
+def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
+    """Whether a Fetch answer (its correlation id at ``at``) must go to the client as it is:
+    it holds records or an error."""
+    error, found = fetch_answered(answer, version, at)
+    return error != 0 or any(e != 0 or size > 0 for _, e, _, size in found)
 
 
 def leaves_out(
@@ -438,6 +446,16 @@ class Partitions:
         """Whether an acknowledged produce put records at or after one of the offsets."""
         ends = self.ends
         return any(offset < ends.get(tp, -1) for tp, offset in zip(tps, offsets, strict=True))
+
+    def empty(self, tp: TopicPartition) -> None:
+        """Tansu answered a fetch of ``tp`` without an error and with a high watermark of 0:
+        it exists and, unless a produce to it is acknowledged meanwhile (then its end is
+        known already), its log is empty. A consumer's topics have partitions never
+        produced to: known empty, a fetch of them with others is the tail's too."""
+        if tp not in self.ends and tp not in self.blind and tp not in self.untailed:
+            self.ends[tp] = 0
+            if self.tail_bytes > 0:
+                self.tails[tp] = Tail(0)
 
     def ended(self, tp: TopicPartition, end: int | None) -> None:
         """A produce to ``tp`` was acknowledged and its log ends at ``end`` (None: unknown)."""
@@ -702,7 +720,16 @@ class HeldFetch(Answer):
             self.frame = frame
             return
         partitions = self.link.partitions
-        if now >= self.deadline or answered_now(frame, self.version, 4):
+        try:
+            error, found = fetch_answered(frame, self.version, 4)
+        except (struct.error, UnicodeDecodeError):
+            self.finish(frame)
+            return
+        if error == 0 and self.limits is not None:
+            for tp, partition_error, high, _ in found:
+                if partition_error == 0 and high == 0:
+                    partitions.empty(tp)
+        if now >= self.deadline or error != 0 or any(e or size for _, e, _, size in found):
             self.finish(frame)
             return
         if partitions.seen(self.tps) != self.seen:  # produced while Tansu looked: look again

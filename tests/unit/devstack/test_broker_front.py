@@ -471,3 +471,27 @@ async def test_a_transactional_batch_is_not_kept() -> None:
     producer.answer(_produced(2), 2)
     consumer.send(_fetch(2), 10)
     assert _api_keys(consumer.tansu.frames()) == [1]
+
+
+async def test_a_partition_tansu_says_is_empty_is_the_tails_from_then_on() -> None:
+    """A consumer's topics have partitions never produced to: once Tansu has answered a
+    fetch of one without an error and with nothing in it, a fetch of it with others is
+    answered by the front."""
+    producer, consumer = _tailed()
+    consumer.send(_fetch(5, 0), 10)  # a.v1/1 never produced to: held, then asked of Tansu
+    producer.send(_produce(1), 3)
+    producer.answer(_produced(5), 3)
+    assert _api_keys(consumer.tansu.frames()) == [1]
+    records = FetchResponse_v11(
+        0, 0, 0, [("a.v1", [(0, 0, 6, 6, 0, [], -1, _batch(1)), (1, 0, 0, 0, 0, [], -1, b"")])]
+    )
+    consumer.answer(records, 10)
+    assert len(consumer.client.frames()) == 1
+    consumer.send(_fetch(6, 0), 11)  # held by the front: both ends known
+    producer.send(ProduceRequest_v7(None, -1, 1000, [("a.v1", [(1, _batch(2))])]), 4)
+    producer.answer(produce_protocol.ProduceResponse_v7([("a.v1", [(1, 0, 0, -1, 0)])], 0), 4)
+    assert consumer.tansu.frames() == []  # woken: answered from the tails
+    (answer,) = consumer.client.frames()
+    (first, second) = _decoded(answer)
+    assert first[1:4] == (0, 0, 6) and first[-1] == b""
+    assert _offsets(second[-1]) == [(0, b"v0"), (1, b"v1")]
