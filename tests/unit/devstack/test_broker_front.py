@@ -488,10 +488,10 @@ async def test_a_partition_tansu_says_is_empty_is_the_tails_from_then_on() -> No
     consumer.answer(records, 10)
     assert len(consumer.client.frames()) == 1
     consumer.send(_fetch(6, 0), 11)  # held by the front: both ends known
-    producer.send(ProduceRequest_v7(None, -1, 1000, [("a.v1", [(1, _batch(2))])]), 4)
-    producer.answer(produce_protocol.ProduceResponse_v7([("a.v1", [(1, 0, 0, -1, 0)])], 0), 4)
+    producer.send(_produce(2), 4)
+    producer.answer(_produced(6), 4)
     assert consumer.tansu.frames() == []  # woken: answered from the tails
     (answer,) = consumer.client.frames()
     (first, second) = _decoded(answer)
-    assert first[1:4] == (0, 0, 6) and first[-1] == b""
-    assert _offsets(second[-1]) == [(0, b"v0"), (1, b"v1")]
+    assert _offsets(first[-1]) == [(6, b"v0"), (7, b"v1")]
+    assert second[1:4] == (1, 0, 0) and second[-1] == b""
