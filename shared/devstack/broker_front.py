@@ -19,13 +19,19 @@ Tansu's. Except:
 - a Fetch from the end of each of its partitions is held before it is asked at all: the
   front knows where each partition's log ends (Tansu starts empty with it, and every
   Produce passes it: the offset Tansu gives a produce and the records it carried).
+- a Fetch (v4-11, uncommitted records, no session) whose every partition asks from the
+  recent batches the front forwarded (its tail, with the offsets Tansu gave them) or from
+  the known end is answered by the front, Tansu not asked: Tansu's memory storage lists
+  every batch a partition holds on each fetch, so asking it got dearer per message for as
+  long as it ran (docs/architecture.md, the embedded broker).
 
 Every request passes this process, so it is written for its CPU per message: each side of a
 connection is an :class:`asyncio.Protocol` (no streams, no task or future per request); the
 bytes read are cut into frames in place and forwarded as slices of what was read, the frames
 of one read in one write; only the header is read of most requests, and of a Produce, a
 Fetch and a Fetch's answer only what names their partitions, walking past record sets
-without copying them.
+without copying them (a Produce's batches are copied once, for the tail, when Tansu has
+acknowledged them).
 
 One process to kill: Tansu is told to die with this process (``PR_SET_PDEATHSIG``), and
 this process exits when Tansu does, with its code. SIGINT or SIGTERM: close the clients,
