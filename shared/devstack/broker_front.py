@@ -96,7 +96,7 @@ _TRANSACTIONAL_OR_CONTROL = 0x30  # a record batch's attributes: transactional, 
 FIRST_TAIL_VERSION = 4
 """Fetch answers before v4 have no last stable offset, and before v3 a partition's maximum
 bytes is a hard cut (a batch cut short): the tail answers v4-11, older ones pass."""
-TAIL_BYTES = 2 << 20
+TAIL_BYTES = 512 << 10
 """The record batches the front keeps of each partition's end, at most (the oldest go first;
 ``KEFU_BROKER_TAIL_BYTES``): a consumer this close to the end is answered by the front; one
 further behind (a group starting from an old committed offset) is asked of Tansu."""
