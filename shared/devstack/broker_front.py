@@ -646,6 +646,7 @@ class HeldFetch(Answer):
         "look",
         "looking",
         "offsets",
+        "partial",
         "released",
         "seen",
         "timer",
@@ -668,6 +669,8 @@ class HeldFetch(Answer):
         self.link = link
         self.limits = limits
         """The fetch's and each partition's maximum bytes if the tails may answer it."""
+        self.partial = False
+        """Held briefly (it leaves out a partition): its end is not its client's wait."""
         self.look = look
         """The request as the client sent it, size included, with the front's wait."""
         self.version = version
@@ -688,6 +691,7 @@ class HeldFetch(Answer):
         ``partial``: held only briefly, so looked at first: a look at the end of the hold
         would answer it later, and its answer lets the client fetch what it left out."""
         partitions = self.link.partitions
+        self.partial = partial
         if self.from_tail(final=False):
             return
         if not partial and not partitions.behind(self.tps, self.offsets):
@@ -772,7 +776,7 @@ class HeldFetch(Answer):
         self.timer = None
         self.link.partitions.let_go(self, self.tps)
         if self.until >= self.deadline:
-            self.end()
+            self.end(last_look=not self.partial)
         else:  # settling: look again
             self.ask()
 
@@ -784,10 +788,12 @@ class HeldFetch(Answer):
         self._stop_holding()
         self.end()
 
-    def end(self) -> None:
+    def end(self, last_look: bool = False) -> None:
         """Answer from the tails, or with the latest look's answer, or (held before any)
-        with a last look's."""
-        if self.from_tail(final=True):
+        with a last look's. ``last_look``: the client's wait ran out: Tansu is asked even if
+        the tails could answer (empty), once a wait, so that an end the front got wrong (a
+        produce Tansu stored whose answer it never saw) costs at most a wait, as before."""
+        if not last_look and self.from_tail(final=True):
             return
         if self.last is not None:
             self.finish(self.last)
@@ -931,6 +937,10 @@ class Link:
         for answer in self.answers:
             if isinstance(answer, HeldFetch):
                 answer.dropped()
+        for answer in self.pending.values():
+            if isinstance(answer, ProduceAnswer):  # Tansu may have stored it: ends unknown
+                for tp in answer.tps:
+                    self.partitions.ended(tp, None)
         self.fetches.clear()
         self.answers.clear()
         self.pending.clear()

@@ -230,6 +230,9 @@ class _Transport:
         for piece in data:
             self.sent += piece
 
+    def close(self) -> None:
+        pass
+
     def frames(self) -> list[bytes]:
         data, starts = Frames().feed(bytes(self.sent))
         self.sent.clear()
@@ -495,3 +498,30 @@ async def test_a_partition_tansu_says_is_empty_is_the_tails_from_then_on() -> No
     (first, second) = _decoded(answer)
     assert _offsets(first[-1]) == [(6, b"v0"), (7, b"v1")]
     assert second[1:4] == (1, 0, 0) and second[-1] == b""
+
+
+async def test_a_produce_whose_answer_is_lost_makes_its_partitions_end_unknown() -> None:
+    """Its client closed before Tansu answered: Tansu may have stored it, so the front's end
+    may be short of Tansu's; a fetch from there is asked of Tansu, not answered empty."""
+    producer, consumer = _tailed()
+    producer.send(_produce(1), 3)
+    producer.link.close()
+    consumer.send(_fetch(5), 10)
+    assert _api_keys(consumer.tansu.frames()) == [1]
+
+
+async def test_a_fetch_held_by_the_tail_asks_tansu_once_its_wait_runs_out() -> None:
+    """A last look at the end of the client's wait (an end the front got wrong costs at
+    most a wait); at the client's next request the tails answer at once."""
+    consumer = _tailed()[1]
+    consumer.send(_fetch(5), 10)
+    fetch = cast(Any, consumer.link.answers[0])
+    fetch.timer.cancel()
+    fetch.timed_out()  # as at its deadline
+    assert _api_keys(consumer.tansu.frames()) == [1]
+    empty = consumer.answer(_fetched(5, b""), 10)
+    assert consumer.client.frames() == [empty]
+    consumer.send(_fetch(5), 11)
+    consumer.send(MetadataRequest_v1(["a.v1"]), 12)
+    assert _api_keys(consumer.tansu.frames()) == [3]
+    assert len(consumer.client.frames()) == 1
