@@ -299,9 +299,13 @@ class ConsumerRuntime:
     ) -> list[Unsettled[Any]]:
         """Claim the batch's ids and ``apply`` the new ones, in one transaction; return the
         messages ``apply`` left."""
-        links = batch_links(envelopes)
+        # a batch of one (a subscription with a lock_key takes this path for one message
+        # too) is processed in its message's trace, as the one-message path does
+        alone = envelopes[0] if len(envelopes) == 1 else None
+        links = batch_links(envelopes) if alone is None else []
         started = time.perf_counter()
-        with self._span(sub, links=links, batch=len(envelopes)), collected() as effects:
+        span = self._span(sub, parent=alone, links=links, batch=len(envelopes))
+        with span, collected() as effects:
             async with self.pool.acquire() as conn, conn.transaction():
                 keys = [sub.lock_key(e.payload) for e in envelopes] if sub.lock_key else []
                 new = await inbox.claim_many(conn, sub.name, [e.meta.id for e in envelopes], keys)
