@@ -13,6 +13,11 @@ rebalance or a failed commit leaves uncommitted (at most an interval's batches) 
 delivered again, and the inbox absorbs it, as it absorbs any redelivery. The offsets go
 when the partitions are revoked and when the subscriber stops, so an orderly rebalance or
 shutdown repeats at most a batch that settled while the subscriber was stopping.
+
+Offsets are committed only in the group membership they were read in (the member id and
+generation the broker gave at the join). A broker that restarted empty numbers its
+messages from 0 again and has a new group: an offset read from the old one, committed to
+the new one, would make the group's next reader start past messages nobody has read.
 """
 
 from __future__ import annotations
@@ -34,6 +39,17 @@ is away (why the watchdog re-creates it) must not hold its replacement up; what 
 not commit is delivered again."""
 
 
+Membership = tuple[str, int]
+"""A consumer's place in its group: the member id and generation of its last join."""
+
+
+def membership(consumer: Any) -> Membership:
+    """Where ``consumer`` stands in its group now (aiokafka keeps it in its coordinator;
+    the id is empty and the generation -1 between a lost membership and the next join)."""
+    coordinator = consumer._coordinator
+    return (str(coordinator.member_id), int(coordinator.generation))
+
+
 def next_offsets(records: Iterable[Any]) -> dict[TopicPartition, int]:
     """For each partition of ``records``, the offset after its last: what to commit."""
     offsets: dict[TopicPartition, int] = {}
@@ -50,6 +66,8 @@ class Commits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is u
         self.state = state
         self.interval = interval_seconds
         self._pending: dict[TopicPartition, int] = {}
+        self._membership: Membership | None = None
+        """The membership the pending offsets were read in."""
         self._consumer: Any = None
         self._stopping: Any = None
         """The client whose subscriber is stopping: what it settles now is delivered again."""
@@ -57,12 +75,15 @@ class Commits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is u
         self._sending = asyncio.Lock()
         self._last = float("-inf")
 
-    def settled(self, consumer: Any, records: Iterable[Any]) -> None:
-        """A batch of ``consumer`` has settled: its offsets are committed soon."""
+    def settled(self, consumer: Any, records: Iterable[Any], read_in: Membership) -> None:
+        """A batch of ``consumer``, read in membership ``read_in``, has settled: its offsets
+        are committed soon."""
         if consumer is not self._consumer:  # a new client (the watchdog's rejoin)
             self._consumer, self._pending, self._stopping = consumer, {}, None
         elif consumer is self._stopping:
             return  # after the last commit: the next reader gets it again, the inbox absorbs
+        if read_in != self._membership:  # what settled before the join is not the group's
+            self._pending, self._membership = {}, read_in
         for tp, offset in next_offsets(records).items():
             self._pending[tp] = max(self._pending.get(tp, 0), offset)
         if self._task is None or self._task.done():
@@ -79,21 +100,26 @@ class Commits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is u
     async def _commit(self) -> bool:
         offsets, consumer, self._pending = self._pending, self._consumer, {}
         self._last = time.monotonic()
+        if membership(consumer) != self._membership:
+            return True  # read in a membership since lost: delivered again to its reader
         # a partition taken away meanwhile: its new reader starts from the last commit
         assigned = consumer.assignment()
         mine = {tp: offset for tp, offset in offsets.items() if tp in assigned}
         if not mine:
             return True
         # shielded: a flush that cancels this task lets a commit on its way land
-        return await asyncio.shield(self._send(consumer, mine))
+        return await asyncio.shield(self._send(consumer, mine, self._membership))
 
-    async def _send(self, consumer: Any, offsets: dict[TopicPartition, int]) -> bool:
+    async def _send(
+        self, consumer: Any, offsets: dict[TopicPartition, int], read_in: Membership | None
+    ) -> bool:
         async with self._sending:  # one at a time, in order
             try:
                 await consumer.commit(offsets)
             except Exception as exc:
-                for tp, offset in offsets.items():  # kept for the next try, unless passed since
-                    self._pending[tp] = max(self._pending.get(tp, 0), offset)
+                if read_in == self._membership:  # kept for the next try, unless passed since
+                    for tp, offset in offsets.items():
+                        self._pending[tp] = max(self._pending.get(tp, 0), offset)
                 self.state.failed(f"commit failed: {exc!r}")
                 return False
         self.state.committed()

@@ -31,7 +31,7 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
-from shared.messaging.commits import Commits
+from shared.messaging.commits import Commits, membership
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.watchdog import ConsumerState, ConsumerWatchdog
 from shared.observability.changes import lag_changes
@@ -136,6 +136,7 @@ def _member(
             await runtime.process(sub, records)
 
     async def consume(message: Any) -> None:  # a KafkaAckableMessage, from _itself
+        read_in = membership(message.consumer)  # its offsets are this join's to commit
         state.fetched()
         lag_changes.tell()
         raw = message.raw_message
@@ -149,7 +150,7 @@ def _member(
             await message.nack()  # rewind every partition of the batch: Kafka delivers it again
             await asyncio.sleep(_REDELIVERY_PAUSE_SECONDS)  # don't spin on a dead database
             raise failure
-        commits.settled(message.consumer, records)
+        commits.settled(message.consumer, records, read_in)
 
     commits = Commits(state, settings.kafka_commit_interval_ms / 1000)
     consume.__name__ = f"consume_{runtime.service}"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.contracts import Topic
@@ -21,6 +21,7 @@ from shared.platform import Platform
 from shared.settings import Settings
 from tests.infra import Infra, eventually, settings_on
 from tests.integration.shared.test_messaging import Credit
+from tests.kafka import publish
 
 pytestmark = pytest.mark.integration
 
@@ -197,3 +198,83 @@ async def test_an_outbox_that_cannot_be_published_makes_health_503(
         assert report["checks"]["outbox"]["backlog"] == 1
     finally:
         await p.close()
+
+
+async def test_offsets_settled_before_a_broker_restart_are_never_committed_to_the_new_one(
+    infra: Infra, broker: EmbeddedBroker, tmp_path: Path, unique: str
+) -> None:
+    """A consumer's settled offsets belong to the broker (and the group membership) they
+    were read from. The restarted broker numbers its messages from 0 again: offsets
+    settled before, committed to its new group, would make the next reader of the group
+    start past messages nobody read (in-app notices published right after the restart
+    were lost that way in the fault suite)."""
+    settings = settings_on(
+        infra,
+        home=tmp_path / ".kefu",
+        kafka_bootstrap=broker.bootstrap,
+        consumer_check_seconds=0.5,
+        consumer_stall_seconds=3.0,
+        # the offsets settled after the first commit wait out the interval: still
+        # uncommitted when the broker goes
+        kafka_commit_interval_ms=120_000,
+    )
+    topic = Topic(
+        f"test.renumbered.{unique}.v1", Credit, key="account", summary="t", producer="test"
+    )
+    await ensure_topics(settings, topic_names([topic]))
+
+    async def consuming() -> Platform:
+        p = Platform(f"r{unique}", settings, None)
+        await p.open(topics=[topic])
+        async with p.pool.acquire() as conn:
+            await conn.execute("CREATE TABLE IF NOT EXISTS credits (account text, cents int)")
+
+        async def apply(conn: Any, env: Envelope[Credit]) -> None:
+            await conn.execute(
+                "INSERT INTO credits VALUES ($1, $2)", env.payload.account, env.payload.cents
+            )
+
+        await p.consume([Subscription(topic, apply, name="credits")])
+        return p
+
+    async def send(accounts: list[str]) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+        await producer.start()
+        try:
+            for account in accounts:  # one key: one partition, offsets in this order
+                await publish(producer, topic.name, {"account": account, "cents": 1}, key="k")
+        finally:
+            await producer.stop()
+
+    async def all_applied(p: Platform, accounts: list[str]) -> bool:
+        async with p.pool.acquire() as conn:
+            n = await conn.fetchval(
+                "SELECT count(DISTINCT account) FROM credits WHERE account = ANY($1::text[])",
+                accounts,
+            )
+        return bool(n == len(accounts))
+
+    p = await consuming()
+    try:
+        await send(["first"])  # committed at once (the first after a quiet spell)
+        await eventually(lambda: all_applied(p, ["first"]), what="the first applied")
+        old = [f"old-{i}" for i in range(30)]
+        await send(old)  # offsets 1-30, settled but not committed
+        await eventually(lambda: all_applied(p, old), what="the old ones applied")
+
+        broker.stop()
+        broker.start()  # same port, nothing kept: offsets start at 0 again
+        await ensure_topics(settings, topic_names([topic]))
+        new = [f"new-{i}" for i in range(3)]
+        await send(new)  # offsets 0-2 of the new broker
+        await eventually(lambda: all_applied(p, new), within=45, what="the new ones applied")
+    finally:
+        await p.close()  # commits what settled
+
+    late = [f"late-{i}" for i in range(40)]
+    await send(late)  # offsets 3-42 of the new broker
+    again = await consuming()  # the group's next reader starts from its committed offset
+    try:
+        await eventually(lambda: all_applied(again, late), within=45, what="every late one applied")
+    finally:
+        await again.close()

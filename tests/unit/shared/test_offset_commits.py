@@ -1,14 +1,16 @@
 """The settled offsets a consumer commits: never past what settled, never for a partition
-it no longer holds, kept for the next try when a commit fails."""
+it no longer holds, never in a group membership other than the one they were read in, kept
+for the next try when a commit fails."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from aiokafka import TopicPartition
 
-from shared.messaging.commits import Commits, next_offsets
+from shared.messaging.commits import Commits, membership, next_offsets
 from shared.messaging.watchdog import ConsumerState
 
 
@@ -27,6 +29,11 @@ class Client:
         self.assigned = assigned
         self.failures = failures
         self.commits: list[dict[TopicPartition, int]] = []
+        self._coordinator = SimpleNamespace(member_id="m-1", generation=1)
+
+    def joined(self, member_id: str, generation: int) -> None:
+        """A new membership in its group (a rebalance, or a broker that restarted empty)."""
+        self._coordinator = SimpleNamespace(member_id=member_id, generation=generation)
 
     def assignment(self) -> set[TopicPartition]:
         return self.assigned
@@ -48,7 +55,7 @@ def test_the_offset_after_each_partitions_last_record() -> None:
 
 
 async def _settled(commits: Commits, client: Client, *records: Record) -> None:
-    commits.settled(client, records)
+    commits.settled(client, records, membership(client))
     await asyncio.sleep(0.05)  # the commit task's turn
 
 
@@ -93,9 +100,12 @@ class SlowClient(Client):
     def __init__(self, assigned: set[TopicPartition]) -> None:
         super().__init__(assigned)
         self.landing = asyncio.Event()
+        self.refuse = False
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         await self.landing.wait()
+        if self.refuse:
+            raise ConnectionError("the group has a new generation")
         self.commits.append(dict(offsets))
 
 
@@ -123,3 +133,41 @@ async def test_what_settles_after_the_stop_began_is_left_to_be_delivered_again()
     await commits.close()
     await _settled(commits, client, Record("t", 0, 1))
     assert client.commits == [{T0: 1}]
+
+
+async def test_offsets_read_before_a_new_join_are_never_committed_in_it() -> None:
+    """A broker that restarted empty numbers from 0 again, in a new group: an offset read
+    from the old one, committed there, would start the group's next reader past messages
+    nobody read. A failed commit's offsets, kept for the next try, go only in their own
+    membership."""
+    client = Client({T0}, failures=1)
+    commits = Commits(ConsumerState({"credits": "t"}, "g"), interval_seconds=0)
+    await _settled(commits, client, Record("t", 0, 30))  # refused: the broker went away
+    client.joined("m-2", 1)  # the new broker's group: same partition, offsets from 0
+    await _settled(commits, client, Record("t", 0, 2))
+    assert client.commits == [{T0: 3}]
+
+
+async def test_a_batch_read_before_the_join_that_settles_after_it_is_not_committed() -> None:
+    client = Client({T0})
+    commits = Commits(ConsumerState({"credits": "t"}, "g"), interval_seconds=60)
+    await _settled(commits, client, Record("t", 0, 0))  # the first goes at once
+    read_in = membership(client)
+    client.joined("m-1", 2)  # a rebalance while the batch was being applied
+    commits.settled(client, [Record("t", 0, 40)], read_in)
+    await commits.flush()
+    assert client.commits == [{T0: 1}]
+
+
+async def test_a_commit_refused_after_a_new_join_is_not_tried_again_in_it() -> None:
+    client = SlowClient({T0})
+    commits = Commits(ConsumerState({"credits": "t"}, "g"), interval_seconds=0)
+    await _settled(commits, client, Record("t", 0, 30))  # its commit is on its way
+    client.joined("m-2", 1)
+    await _settled(commits, client, Record("t", 0, 1))  # read in the new join
+    client.refuse = True
+    client.landing.set()  # the first commit is refused (its membership is gone)
+    await asyncio.sleep(0.05)
+    client.refuse = False
+    await commits.flush()
+    assert client.commits == [{T0: 2}]
