@@ -90,9 +90,11 @@ class Staff:
         return answer
 
     async def until(
-        self, probe: Callable[[], Awaitable[T | None]], *, what: str, within: float = 60.0
+        self, probe: Callable[[], Awaitable[T | None]], *, what: str, within: float = 180.0
     ) -> T:
-        """Poll until the services have taken in what was published."""
+        """Poll until the services have taken in what was published. Generous: a stack
+        that has just started, on a 2-core machine also running a test suite, once took
+        more than a minute here."""
         self.steps.now(f"waiting for {what}")
         deadline = asyncio.get_running_loop().time() + within
         while True:
@@ -100,5 +102,8 @@ class Staff:
             if found is not None:
                 return found
             if asyncio.get_running_loop().time() > deadline:
-                raise DemoError(f"{what} did not show within {within:.0f} s")
+                raise DemoError(
+                    f"{what} did not show within {within:.0f} s; each service's /health"
+                    " shows its consumers' state"
+                )
             await asyncio.sleep(0.5)
