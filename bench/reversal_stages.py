@@ -194,6 +194,25 @@ def report(rate: float, each: list[dict[str, float]]) -> None:
         )
 
 
+def broker_use(pids: Sequence[int | None]) -> tuple[float, float]:
+    """The processes' CPU seconds so far and their resident memory in MB (``/proc``)."""
+    cpu, rss = 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        if pid is None:
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        cpu += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        rss += (
+            next(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS")) / 1024
+        )
+    return cpu, rss
+
+
 async def batch_sizes(admin: str) -> None:
     """Rows per transaction or relay pass, by ``now()`` (a light and a busy run mixed)."""
     for db, what, sql in (
@@ -240,12 +259,23 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                                 f" load average {os.getloadavg()[0]:.2f}",
                                 flush=True,
                             )
+                            tansu, front = broker.tansu_pid(), broker.pid
+                            use = [broker_use([tansu]), broker_use([front])]
                             began = time.time()
                             times = await open_loop(
                                 client, orders.take(round(rate * seconds)), rate
                             )
                             ended = time.time()
+                            used = [broker_use([tansu]), broker_use([front])]
                             report(rate, await stages(admin, times))
+                            n = max(1, len(times))
+                            print(
+                                f"broker CPU per reversal: Tansu"
+                                f" {1000 * (used[0][0] - use[0][0]) / n:.2f} ms, front"
+                                f" {1000 * (used[1][0] - use[1][0]) / n:.2f} ms; Tansu's RSS"
+                                f" {use[0][1]:.1f} -> {used[0][1]:.1f} MB"
+                                f" ({1000 * (used[0][1] - use[0][1]) / n:.2f} MB a 1,000)"
+                            )
                             loop_report(began, ended)
                     finally:
                         await client.close()

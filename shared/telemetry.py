@@ -147,9 +147,15 @@ def context_from(carrier: Mapping[str, str]) -> otel_context.Context:
 @contextmanager
 def continuing(traceparent: str | None, name: str) -> Iterator[trace.Span]:
     """A span in the trace of ``traceparent``: work resumed later (by a timer, or for one
-    message of a batch) stays in the trace of the request that started it."""
-    carrier = {"traceparent": traceparent} if traceparent else {}
-    with tracer(__name__).start_as_current_span(name, context=context_from(carrier)) as span:
+    message of a batch) stays in the trace of the request that started it. Already in that
+    trace (a batch of one, processed in its message's trace), it is a child of the current
+    span, so the processing stays on the path from the request to what it caused."""
+    current = trace.get_current_span().get_span_context()
+    if traceparent and current.is_valid and traceparent[3:35] == format(current.trace_id, "032x"):
+        context = None
+    else:
+        context = context_from({"traceparent": traceparent} if traceparent else {})
+    with tracer(__name__).start_as_current_span(name, context=context) as span:
         yield span
 
 

@@ -31,7 +31,7 @@ class Recorded:
                 conn.remove_query_logger(self._log)
 
     def _log(self, record: Any) -> None:
-        if not _asyncpg_own(record.query):
+        if not asyncpg_own(record.query):
             self.statements.append(record.query)
 
     def savepoints(self) -> int:
@@ -41,7 +41,7 @@ class Recorded:
 _INTROSPECTION = {introspection.INTRO_LOOKUP_TYPES, introspection.INTRO_LOOKUP_TYPES_13}
 
 
-def _asyncpg_own(query: str) -> bool:
+def asyncpg_own(query: str) -> bool:
     """asyncpg's look-up of a type a connection meets for the first time (an array of jsonb,
     say) and the ``jit`` setting it turns off around it: once a connection, whichever
     connection of the pool a test happens to be lent, so not the code's statements."""

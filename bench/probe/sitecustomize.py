@@ -122,9 +122,14 @@ if _loop_folder:
         import shared.messaging.consumer
         import shared.messaging.outbox
 
+        relay = shared.messaging.outbox.OutboxRelay
+        _relay_pass = "_take" if hasattr(relay, "_take") else "relay_once"
         steps = (
             (shared.group_commit.GroupCommit, "_commit", "group_commit", lambda a, r: len(a[1])),
-            (shared.messaging.outbox.OutboxRelay, "relay_once", "relay_pass", lambda a, r: r or 0),
+            # a pass: since session 13 the relay's loop chains passes on one connection
+            # (OutboxRelay._take each, its commit in the next one's BEGIN); older trees
+            # (--code) run relay_once per pass
+            (shared.messaging.outbox.OutboxRelay, _relay_pass, "relay_pass", lambda a, r: r or 0),
             (
                 shared.messaging.consumer.ConsumerRuntime,
                 "process",

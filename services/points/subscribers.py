@@ -32,6 +32,10 @@ def refund_request_of(
     )
 
 
+def _refund_id(request: PointsReversalRequested) -> str:
+    return request.refund_id
+
+
 def subscriptions(deps: Deps) -> list[Subscription[Any]]:
     async def refund(conn: asyncpg.Connection, env: Envelope[PointsReversalRequested]) -> None:
         request = refund_request_of(env, deps.clock)
@@ -44,8 +48,9 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
         # (their refunds locked, read and written at once), each settled in its own trace:
         # one that fails wrote nothing and is parked alone, and the provider is not asked
         # again for its batch-mates (it would answer "applied", but a call is a call).
+        # the refund ids were locked with the batch's inbox claim (``lock_key``)
         batch = await refunds.RefundBatch.open(
-            deps.within(conn), [env.payload.refund_id for env in envs]
+            deps.within(conn), [env.payload.refund_id for env in envs], locked=True
         )
         unsettled: list[Unsettled[PointsReversalRequested]] = []
         for env in envs:
@@ -65,5 +70,6 @@ def subscriptions(deps: Deps) -> list[Subscription[Any]]:
             refund,
             name="points.reversal_requested",
             batch_handler=on_reversal_requests,
+            lock_key=_refund_id,
         )
     ]

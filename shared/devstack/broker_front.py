@@ -19,13 +19,19 @@ Tansu's. Except:
 - a Fetch from the end of each of its partitions is held before it is asked at all: the
   front knows where each partition's log ends (Tansu starts empty with it, and every
   Produce passes it: the offset Tansu gives a produce and the records it carried).
+- a Fetch (v4-11, uncommitted records, no session) whose every partition asks from the
+  recent batches the front forwarded (its tail, with the offsets Tansu gave them) or from
+  the known end is answered by the front, Tansu not asked: Tansu's memory storage lists
+  every batch a partition holds on each fetch, so asking it got dearer per message for as
+  long as it ran (docs/architecture.md, the embedded broker).
 
 Every request passes this process, so it is written for its CPU per message: each side of a
 connection is an :class:`asyncio.Protocol` (no streams, no task or future per request); the
 bytes read are cut into frames in place and forwarded as slices of what was read, the frames
 of one read in one write; only the header is read of most requests, and of a Produce, a
 Fetch and a Fetch's answer only what names their partitions, walking past record sets
-without copying them.
+without copying them (a Produce's batches are copied once, for the tail, when Tansu has
+acknowledged them).
 
 One process to kill: Tansu is told to die with this process (``PR_SET_PDEATHSIG``), and
 this process exits when Tansu does, with its code. SIGINT or SIGTERM: close the clients,
@@ -37,6 +43,7 @@ stop Tansu, exit.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import ctypes
 import os
@@ -63,6 +70,11 @@ acknowledged some produces before a fetch of the partition found them (a look ri
 the acknowledgement came back empty, and the fetch held until its wait ran out). An empty
 look this soon after a produce to its partitions is looked at again, at doubling delays,
 instead of held until the next produce."""
+KNOWN_LOOK_SECONDS = 0.5
+"""How often a fetch looks again while Tansu's answers lack records the front knows it
+acknowledged past the fetch's offset (after :data:`SETTLE_SECONDS`): such a fetch is never
+held until its wait runs out. Tansu also answers a fetch from inside a batch without that
+batch (it returns the batches that start at or after the offset)."""
 RECENT_SECONDS = 5.0
 """A fetch that leaves out a partition its connection fetched this recently is held at most
 :data:`PARTIAL_HOLD_SECONDS`: the client holds that partition's records unread (aiokafka
@@ -76,9 +88,21 @@ _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
 _HEADER = struct.Struct(">hhih")  # api key, version, correlation id, client id length
 _FETCH_WAIT = struct.Struct(">ii")  # max wait, min bytes (after the replica id)
+_FETCH_SESSION = struct.Struct(">ii")  # session id, session epoch
 _I64 = struct.Struct(">q")
 _PRODUCED = struct.Struct(">ihq")  # partition, error code, base offset
 _BATCH_HEADER = 61
+_TRANSACTIONAL_OR_CONTROL = 0x30  # a record batch's attributes: transactional, control
+FIRST_TAIL_VERSION = 4
+"""Fetch answers before v4 have no last stable offset, and before v3 a partition's maximum
+bytes is a hard cut (a batch cut short): the tail answers v4-11, older ones pass."""
+TAIL_BYTES = 512 << 10
+"""The record batches the front keeps of each partition's end, at most (the oldest go first;
+``KEFU_BROKER_TAIL_BYTES``): a consumer this close to the end is answered by the front; one
+further behind (a group starting from an old committed offset) is asked of Tansu."""
+_TAIL_PARTITION = struct.Struct(">ihqq")  # partition, error code, high watermark, last stable
+_NO_ABORTED = _I32.pack(0)  # aborted transactions: none (as Tansu answers)
+_NO_REPLICA = _I32.pack(-1)  # preferred read replica: none
 _PR_SET_PDEATHSIG = 1
 _WRITE_BUFFER_LIMIT = 1 << 20
 
@@ -133,18 +157,38 @@ def _records(frame: Frame, at: int, size: int) -> int | None:
 
 def produced_partitions(
     frame: Frame, version: int, at: int = 0
-) -> tuple[int, list[TopicPartition], list[int | None]]:
-    """A Produce request's acks, the partitions it writes to and how many offsets it adds to
-    each (None: not known) (its header at ``at``)."""
+) -> tuple[int, list[TopicPartition], list[int | None], list[tuple[int, int]]]:
+    """A Produce request's acks, the partitions it writes to, how many offsets it adds to
+    each (None: not known) and where each one's record set is (start, size) (its header at
+    ``at``)."""
     at = _body_start(frame, at)
     if version >= 3:  # transactional id
         at += 2 + max(0, _I16.unpack_from(frame, at)[0])
     acks = _I16.unpack_from(frame, at)[0]
     found = _partitions(frame, at + 6, _record_set_entry)  # after acks and timeout
-    counts = [
-        _records(frame, entry + 8, _I32.unpack_from(frame, entry + 4)[0]) for _, entry in found
-    ]
-    return acks, [tp for tp, _ in found], counts
+    sets = [(entry + 8, _I32.unpack_from(frame, entry + 4)[0]) for _, entry in found]
+    counts = [_records(frame, start, size) for start, size in sets]
+    return acks, [tp for tp, _ in found], counts, sets
+
+
+def placed_batches(records: Frame, base: int) -> list[tuple[int, bytes]] | None:
+    """A produced record set's (v2, whole: :func:`_records` counted it) batches as the log
+    holds them once its first offset is ``base``: each batch's first offset written in
+    (the batch's CRC covers its attributes onward, not its offset), with the offset after
+    it. None if a batch is transactional or a control batch: the last stable offset and
+    aborted transactions would be the broker's to say, so such a partition is not kept."""
+    placed: list[tuple[int, bytes]] = []
+    at, end = 0, len(records)
+    while at < end:
+        size = 12 + _I32.unpack_from(records, at + 8)[0]
+        if _I16.unpack_from(records, at + 21)[0] & _TRANSACTIONAL_OR_CONTROL:
+            return None
+        batch = bytearray(records[at : at + size])
+        _I64.pack_into(batch, 0, base)
+        base += _I32.unpack_from(records, at + 23)[0] + 1
+        placed.append((base, bytes(batch)))
+        at += size
+    return placed
 
 
 def _produced_entry(version: int) -> Callable[[Frame, int], int]:
@@ -195,25 +239,46 @@ def fetch_asked(
     return wait_ms, min_bytes, [tp for tp, _ in found], offsets
 
 
-def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
-    """Whether a Fetch answer (its correlation id at ``at``) must go to the client as it is:
-    it holds records or an error."""
+def fetch_limits(frame: Frame, version: int, at: int = 0) -> tuple[int, list[int]] | None:
+    """A Fetch request's (v4-11; its header at ``at``) maximum bytes and each partition's,
+    if the front's tail may answer it: not asking for committed records only (no
+    transactions are used: the last stable offset is then the high watermark), and no fetch
+    session (sessions answer only what changed, and forget topics: Tansu's to keep); else
+    None."""
+    if not FIRST_TAIL_VERSION <= version <= LAST_FETCH_VERSION:
+        return None
+    at = _body_start(frame, at)
+    max_bytes: int = _I32.unpack_from(frame, at + 12)[0]  # after replica id, wait, min bytes
+    if frame[at + 16] != 0:  # isolation level: read committed
+        return None
+    if version >= 7 and _FETCH_SESSION.unpack_from(frame, at + 17) != (0, -1):
+        return None
+    before_topics, per_partition = _fetch_layout(version)
+    found = _partitions(frame, at + before_topics, lambda _frame, _at: per_partition)
+    return max_bytes, [_I32.unpack_from(frame, e + per_partition - 4)[0] for _, e in found]
+
+
+def fetch_answered(
+    answer: Frame, version: int, at: int = 0
+) -> tuple[int, list[tuple[TopicPartition, int, int, int]]]:
+    """A Fetch answer's (v0-11; its correlation id at ``at``) error code and partitions,
+    each with its error code, high watermark and record set's size."""
     at += 4  # correlation id
     if version >= 1:
         at += 4  # throttle time
+    error = 0
     if version >= 7:
-        if _I16.unpack_from(answer, at)[0] != 0:
-            return True
+        error = _I16.unpack_from(answer, at)[0]
         at += 6  # error code, session id
+    found: list[tuple[TopicPartition, int, int, int]] = []
     (topics,) = _I32.unpack_from(answer, at)
     at += 4
     for _ in range(topics):
-        at += 2 + _I16.unpack_from(answer, at)[0]
+        topic, at = _string(answer, at)
         (partitions,) = _I32.unpack_from(answer, at)
         at += 4
         for _ in range(partitions):
-            if _I16.unpack_from(answer, at + 4)[0] != 0:  # after the partition id
-                return True
+            partition, partition_error, high = _PRODUCED.unpack_from(answer, at)
             at += 14  # partition, error code, high watermark
             if version >= 4:
                 at += 8  # last stable offset
@@ -225,10 +290,16 @@ def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
             if version >= 11:
                 at += 4  # preferred read replica
             (size,) = _I32.unpack_from(answer, at)
-            if size > 0:
-                return True
-            at += 4
-    return False
+            found.append(((topic, partition), partition_error, high, size))
+            at += 4 + max(0, size)
+    return error, found
+
+
+def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
+    """Whether a Fetch answer (its correlation id at ``at``) must go to the client as it is:
+    it holds records or an error."""
+    error, found = fetch_answered(answer, version, at)
+    return error != 0 or any(e != 0 or size > 0 for _, e, _, size in found)
 
 
 def leaves_out(
@@ -288,11 +359,49 @@ class Waiter(Protocol):
     def woken(self) -> None: ...
 
 
+class Tail:
+    """The last record batches of a partition's log, as the log holds them (each with its
+    first offset written in), from ``start`` to ``end`` without a gap."""
+
+    __slots__ = ("bases", "batches", "end", "size", "start")
+
+    def __init__(self, start: int) -> None:
+        self.start = self.end = start
+        self.bases: deque[int] = deque()
+        self.batches: deque[bytes] = deque()
+        self.size = 0
+
+    def add(self, placed: list[tuple[int, bytes]], limit: int) -> None:
+        for end, batch in placed:
+            self.bases.append(self.end)
+            self.batches.append(batch)
+            self.size += len(batch)
+            self.end = end
+        while self.size > limit and len(self.batches) > 1:
+            self.size -= len(self.batches.popleft())
+            self.bases.popleft()
+            self.start = self.bases[0]
+
+    def read(self, offset: int, budget: int, first: bool) -> list[bytes]:
+        """The batches from the one holding ``offset`` on, while they fit in ``budget``
+        bytes (the first of them whatever its size if ``first``: as Kafka returns the first
+        batch of a fetch's first partition with records, so that a large one still goes)."""
+        i = bisect.bisect_right(self.bases, offset) - 1
+        out: list[bytes] = []
+        for j in range(max(0, i), len(self.batches)):
+            batch = self.batches[j]
+            if len(batch) > budget and not (first and not out):
+                break
+            out.append(batch)
+            budget -= len(batch)
+        return out
+
+
 class Partitions:
     """What the front knows of every partition: how many produces Tansu has acknowledged
     to it, where its log ends, and the held fetches to wake at the next produce."""
 
-    def __init__(self) -> None:
+    def __init__(self, tail_bytes: int = TAIL_BYTES) -> None:
         self.produced: dict[TopicPartition, int] = {}
         self.acknowledged_at: dict[TopicPartition, float] = {}
         self.waiting: dict[TopicPartition, set[Waiter]] = {}
@@ -305,6 +414,13 @@ class Partitions:
         (``acks=0``, an error): their ends stay unknown."""
         self.forgotten = False
         """Topics were deleted: a partition not produced to since may have records."""
+        self.tails: dict[TopicPartition, Tail] = {}
+        """The end of each partition's log whose every produce the front has read since it
+        was last unknown (see :class:`Tail`): fetches from it are answered here."""
+        self.untailed: set[TopicPartition] = set()
+        """Partitions with transactional batches: never answered here."""
+        self.tail_bytes = tail_bytes
+        """Each tail's bytes at most (0: no tails, every fetch asked of Tansu)."""
 
     def seen(self, tps: Iterable[TopicPartition]) -> int:
         return sum(self.produced.get(tp, 0) for tp in tps)
@@ -332,18 +448,106 @@ class Partitions:
                 found.append(tp)
         return found
 
+    def past(self, tps: list[TopicPartition], offsets: list[int]) -> bool:
+        """Whether an acknowledged produce put records at or after one of the offsets."""
+        ends = self.ends
+        return any(offset < ends.get(tp, -1) for tp, offset in zip(tps, offsets, strict=True))
+
+    def empty(self, tp: TopicPartition) -> None:
+        """Tansu answered a fetch of ``tp`` without an error and with a high watermark of 0:
+        it exists and, unless a produce to it is acknowledged meanwhile (then its end is
+        known already), its log is empty. A consumer's topics have partitions never
+        produced to: known empty, a fetch of them with others is the tail's too."""
+        if tp not in self.ends and tp not in self.blind and tp not in self.untailed:
+            self.ends[tp] = 0
+            if self.tail_bytes > 0:
+                self.tails[tp] = Tail(0)
+
     def ended(self, tp: TopicPartition, end: int | None) -> None:
         """A produce to ``tp`` was acknowledged and its log ends at ``end`` (None: unknown)."""
         if end is None or tp in self.blind:
             self.blind.add(tp)
             self.ends.pop(tp, None)
+            self.tails.pop(tp, None)
         elif end > self.ends.get(tp, -1):
             self.ends[tp] = end
+
+    def stored(self, tp: TopicPartition, base: int, records: Frame) -> None:
+        """Tansu put a produce's records (read whole) in ``tp``'s log from ``base`` on: kept
+        in its tail. A tail continues only from its end: a produce answered out of order (or
+        after one not read) starts it again from its own offset (one behind that start is
+        asked of Tansu)."""
+        if tp in self.blind or tp in self.untailed or self.tail_bytes <= 0:
+            return
+        placed = placed_batches(records, base)
+        if placed is None:
+            self.untailed.add(tp)
+            self.tails.pop(tp, None)
+            return
+        tail = self.tails.get(tp)
+        if tail is None or tail.end != base:
+            tail = self.tails[tp] = Tail(base)
+        tail.add(placed, self.tail_bytes)
+
+    def from_tail(
+        self,
+        version: int,
+        correlation: Frame,
+        tps: list[TopicPartition],
+        offsets: list[int],
+        limits: tuple[int, list[int]],
+    ) -> tuple[bytes, bool] | None:
+        """A Fetch answer (v4-11, size included) made from the tails, and whether it holds
+        records; None unless every partition's offset is in its tail or at its known end.
+        As Kafka: every partition asked, in the order asked; the high watermark and last
+        stable offset the log's end; the batches from the one holding the offset, within
+        the partition's and the fetch's maximum bytes."""
+        ends, tails = self.ends, self.tails
+        for tp, offset in zip(tps, offsets, strict=True):
+            tail = tails.get(tp)
+            if tail is None or not (tail.start <= offset < tail.end or offset == ends.get(tp)):
+                return None
+        budget, partition_limits = limits
+        out: list[Frame] = [b"", correlation, b"\0\0\0\0"]  # size, id, throttle time
+        if version >= 7:
+            out.append(b"\0\0\0\0\0\0")  # error code, session id
+        topics, at_count, records = 0, 0, False
+        topic: str | None = None
+        in_topic = 0
+        for tp, offset, limit in zip(tps, offsets, partition_limits, strict=True):
+            if tp[0] != topic:
+                if topic is not None:
+                    out[at_count] = _I32.pack(in_topic)
+                name = tp[0].encode()
+                out += (_I16.pack(len(name)), name, b"")
+                topic, at_count, in_topic, topics = tp[0], len(out) - 1, 0, topics + 1
+            in_topic += 1
+            tail, end = tails[tp], ends[tp]
+            batches = (
+                tail.read(offset, min(limit, budget), not records) if offset < tail.end else []
+            )
+            size = sum(len(b) for b in batches)
+            budget -= size
+            records = records or size > 0
+            out.append(_TAIL_PARTITION.pack(tp[1], 0, end, end))
+            if version >= 5:
+                out.append(b"\0\0\0\0\0\0\0\0")  # log start offset: Tansu keeps all
+            out.append(_NO_ABORTED)
+            if version >= 11:
+                out.append(_NO_REPLICA)
+            out.append(_I32.pack(size))
+            out.extend(batches)
+        if topic is not None:
+            out[at_count] = _I32.pack(in_topic)
+        out.insert(3 if version < 7 else 4, _I32.pack(topics))
+        out[0] = _I32.pack(sum(len(part) for part in out))
+        return b"".join(out), records
 
     def forget(self) -> None:
         """Topics were deleted (and may be made again): every end is unknown until the next
         produce, and a fetch of a deleted one must hear its error from Tansu."""
         self.ends.clear()
+        self.tails.clear()
         self.forgotten = True
 
     def wake(self, tps: Iterable[TopicPartition], now: float) -> None:
@@ -384,7 +588,7 @@ class Answer:
 class ProduceAnswer(Answer):
     """A Produce's answer: where its partitions' logs now end, then their held fetches woken."""
 
-    __slots__ = ("counts", "partitions", "tps", "version")
+    __slots__ = ("counts", "partitions", "records", "tps", "version")
 
     def __init__(
         self,
@@ -392,23 +596,32 @@ class ProduceAnswer(Answer):
         version: int,
         tps: list[TopicPartition],
         counts: list[int | None],
+        records: list[memoryview],
     ) -> None:
         super().__init__()
         self.partitions = partitions
         self.version = version
         self.tps = tps
         self.counts = counts
+        self.records = records
+        """Each partition's record set, as the client sent it."""
 
     def answered(self, frame: memoryview, now: float) -> None:
         self.frame = frame
         counts = dict(zip(self.tps, self.counts, strict=True))
+        records = dict(zip(self.tps, self.records, strict=True))
+        partitions = self.partitions
         try:
             for tp, error, offset in produce_answered(frame, self.version, 4):
                 count = counts.pop(tp, None)
-                ok = error == 0 and offset >= 0 and count is not None
-                self.partitions.ended(tp, offset + count if ok and count is not None else None)
+                if error == 0 and offset >= 0 and count is not None:
+                    partitions.ended(tp, offset + count)
+                    partitions.stored(tp, offset, records[tp])
+                else:
+                    partitions.ended(tp, None)
         except (struct.error, UnicodeDecodeError):
             pass
+        self.records = []
         for tp in counts:  # not in the answer, or not read
             self.partitions.ended(tp, None)
         self.partitions.wake(self.tps, now)
@@ -419,15 +632,21 @@ class HeldFetch(Answer):
     produce to its partitions (and while one lately may not show yet), until it holds
     records or an error, its wait runs out or the client's next request arrives. A fetch
     that asks from its partitions' known ends is held before it is asked: it is asked at
-    the next produce, or once at the end, its answer then going as it is."""
+    the next produce, or once at the end, its answer then going as it is.
+
+    A fetch whose every partition the front's tails hold (or whose offset is the known
+    end) is answered from them instead, Tansu not asked: at once if they have records for
+    it, else (held) at the next produce to its partitions or at its end."""
 
     __slots__ = (
         "deadline",
         "last",
+        "limits",
         "link",
         "look",
         "looking",
         "offsets",
+        "partial",
         "released",
         "seen",
         "timer",
@@ -444,9 +663,14 @@ class HeldFetch(Answer):
         tps: list[TopicPartition],
         offsets: list[int],
         deadline: float,
+        limits: tuple[int, list[int]] | None,
     ) -> None:
         super().__init__()
         self.link = link
+        self.limits = limits
+        """The fetch's and each partition's maximum bytes if the tails may answer it."""
+        self.partial = False
+        """Held briefly (it leaves out a partition): its end is not its client's wait."""
         self.look = look
         """The request as the client sent it, size included, with the front's wait."""
         self.version = version
@@ -467,6 +691,9 @@ class HeldFetch(Answer):
         ``partial``: held only briefly, so looked at first: a look at the end of the hold
         would answer it later, and its answer lets the client fetch what it left out."""
         partitions = self.link.partitions
+        self.partial = partial
+        if self.from_tail(final=False):
+            return
         if not partial and not partitions.behind(self.tps, self.offsets):
             self.hold(self.deadline)
             return
@@ -474,6 +701,23 @@ class HeldFetch(Answer):
         self.looking = True
         self.link.pending[_I32.unpack_from(self.look, 8)[0]] = self
         out.append(self.look)
+
+    def from_tail(self, final: bool) -> bool:
+        """Answered from the tails if they have records for it (or ``final``: even none),
+        else held until the next produce or its end; False if they cannot answer it."""
+        if self.limits is None:
+            return False
+        made = self.link.partitions.from_tail(
+            self.version, self.look[8:12], self.tps, self.offsets, self.limits
+        )
+        if made is None:
+            return False
+        answer, records = made
+        if records or final:
+            self.finish(answer)
+        else:
+            self.hold(self.deadline)
+        return True
 
     def ask(self) -> None:
         self.seen = self.link.partitions.seen(self.tps)
@@ -486,7 +730,16 @@ class HeldFetch(Answer):
             self.frame = frame
             return
         partitions = self.link.partitions
-        if now >= self.deadline or answered_now(frame, self.version, 4):
+        try:
+            error, found = fetch_answered(frame, self.version, 4)
+        except (struct.error, UnicodeDecodeError):
+            self.finish(frame)
+            return
+        if error == 0 and self.limits is not None:
+            for tp, partition_error, high, _ in found:
+                if partition_error == 0 and high == 0:
+                    partitions.empty(tp)
+        if now >= self.deadline or error != 0 or any(e or size for _, e, _, size in found):
             self.finish(frame)
             return
         if partitions.seen(self.tps) != self.seen:  # produced while Tansu looked: look again
@@ -495,6 +748,8 @@ class HeldFetch(Answer):
         self.last = frame
         behind = partitions.behind(self.tps, self.offsets)  # not visible yet, or unknown
         settling = partitions.settling(behind, now) if behind else 0.0
+        if not settling and partitions.past(self.tps, self.offsets):
+            settling = KNOWN_LOOK_SECONDS
         self.hold(min(self.deadline, now + settling) if settling else self.deadline)
 
     def hold(self, until: float) -> None:
@@ -512,6 +767,8 @@ class HeldFetch(Answer):
         if self.timer is None:  # woken by another partition of the same produce
             return
         self._stop_holding()
+        if self.from_tail(final=False):
+            return
         self.last = None
         self.ask()
 
@@ -519,7 +776,7 @@ class HeldFetch(Answer):
         self.timer = None
         self.link.partitions.let_go(self, self.tps)
         if self.until >= self.deadline:
-            self.end()
+            self.end(last_look=not self.partial)
         else:  # settling: look again
             self.ask()
 
@@ -531,8 +788,13 @@ class HeldFetch(Answer):
         self._stop_holding()
         self.end()
 
-    def end(self) -> None:
-        """Answer with the latest look's answer, or (held before any) with a last look's."""
+    def end(self, last_look: bool = False) -> None:
+        """Answer from the tails, or with the latest look's answer, or (held before any)
+        with a last look's. ``last_look``: the client's wait ran out: Tansu is asked even if
+        the tails could answer (empty), once a wait, so that an end the front got wrong (a
+        produce Tansu stored whose answer it never saw) costs at most a wait, as before."""
+        if not last_look and self.from_tail(final=True):
+            return
         if self.last is not None:
             self.finish(self.last)
             return
@@ -600,7 +862,7 @@ class Link:
                     continue
                 answer = Answer()
             elif api_key == PRODUCE and version <= LAST_PRODUCE_VERSION:
-                acks, tps, counts = produced_partitions(data, version, at + 4)
+                acks, tps, counts, sets = produced_partitions(data, version, at + 4)
                 if acks == 0:  # no answer comes: wake once it is forwarded
                     self.tansu.writelines([*out, view[at if run < 0 else run : end]])
                     out.clear()
@@ -609,7 +871,8 @@ class Link:
                         self.partitions.ended(tp, None)
                     self.partitions.wake(tps, now)
                     continue
-                answer = ProduceAnswer(self.partitions, version, tps, counts)
+                records = [view[start : start + size] for start, size in sets]
+                answer = ProduceAnswer(self.partitions, version, tps, counts, records)
             else:
                 if api_key == DELETE_TOPICS:
                     self.partitions.forget()
@@ -638,7 +901,8 @@ class Link:
             deadline = min(deadline, now + PARTIAL_HOLD_SECONDS)
         look = bytearray(frame)
         _I32.pack_into(look, _body_start(look, 4) + 4, LOOK_WAIT_MS)  # after the replica id
-        fetch = HeldFetch(self, bytes(look), version, tps, offsets, deadline)
+        limits = fetch_limits(frame, version, 4)
+        fetch = HeldFetch(self, bytes(look), version, tps, offsets, deadline, limits)
         self.answers.append(fetch)
         self.fetches.add(fetch)
         fetch.start(out, partial)
@@ -673,6 +937,10 @@ class Link:
         for answer in self.answers:
             if isinstance(answer, HeldFetch):
                 answer.dropped()
+        for answer in self.pending.values():
+            if isinstance(answer, ProduceAnswer):  # Tansu may have stored it: ends unknown
+                for tp in answer.tps:
+                    self.partitions.ended(tp, None)
         self.fetches.clear()
         self.answers.clear()
         self.pending.clear()
@@ -824,9 +1092,11 @@ def stop_tansu(tansu: subprocess.Popen[bytes]) -> None:
     stop(tansu, ((signal.SIGINT, 2.0), (signal.SIGTERM, 6.0)))
 
 
-async def serve(port: int, tansu_port: int, tansu: subprocess.Popen[bytes]) -> int:
+async def serve(
+    port: int, tansu_port: int, tansu: subprocess.Popen[bytes], tail_bytes: int = TAIL_BYTES
+) -> int:
     loop = asyncio.get_running_loop()
-    partitions = Partitions()
+    partitions = Partitions(tail_bytes)
     links: set[Link] = set()
     done: asyncio.Future[int | None] = loop.create_future()
 
@@ -861,11 +1131,12 @@ async def serve(port: int, tansu_port: int, tansu: subprocess.Popen[bytes]) -> i
 def main(argv: list[str]) -> int:
     port, tansu_port = int(argv[0]), int(argv[1])
     command = argv[argv.index("--") + 1 :]
+    tail_bytes = int(os.environ.get("KEFU_BROKER_TAIL_BYTES", TAIL_BYTES))
     tansu = start_tansu(command, tansu_port)
     try:
         import uvloop
 
-        return uvloop.run(serve(port, tansu_port, tansu))
+        return uvloop.run(serve(port, tansu_port, tansu, tail_bytes))
     finally:
         if tansu.poll() is None:
             stop_tansu(tansu)

@@ -175,6 +175,13 @@ class Subscription(Generic[M]):
     batch_size: int | None = None
     """Most messages in one batch; None: ``KEFU_CONSUMER_BATCH_SIZE``. A batch is only as
     large as the backlog, so a larger bound costs no latency when traffic is light."""
+    lock_key: Callable[[M], str] | None = None
+    """A key each message's effects are serialised on (a refund id): the runtime takes a
+    transaction-level advisory lock on each key of a batch (:data:`inbox.KEY_LOCK`, in key
+    order) in the statement that claims the batch's ids in the inbox, before it, so the
+    batch's handler need not lock them in a round trip of its own. On the batch path
+    (``batch_handler`` or ``together``), which then takes a batch of one too; ``handler``
+    applied alone (a parked retry, a batch applied one at a time) locks for itself."""
 
 
 PARKED_BACKSTOP_SECONDS = 30.0
@@ -229,7 +236,8 @@ class ConsumerRuntime:
                 observed.processed(sub.topic.name, self.group_of(sub), "dlq", started)
         if not envelopes:
             return
-        if (sub.batch_handler is not None or sub.together) and len(envelopes) > 1:
+        batched = sub.batch_handler is not None or sub.together
+        if batched and (len(envelopes) > 1 or sub.lock_key is not None):
             try:
                 unsettled = await self._apply_batch(sub, envelopes)
             except Exception as exc:  # one bad message spoils the batch: isolate it
@@ -291,11 +299,16 @@ class ConsumerRuntime:
     ) -> list[Unsettled[Any]]:
         """Claim the batch's ids and ``apply`` the new ones, in one transaction; return the
         messages ``apply`` left."""
-        links = batch_links(envelopes)
+        # a batch of one (a subscription with a lock_key takes this path for one message
+        # too) is processed in its message's trace, as the one-message path does
+        alone = envelopes[0] if len(envelopes) == 1 else None
+        links = batch_links(envelopes) if alone is None else []
         started = time.perf_counter()
-        with self._span(sub, links=links, batch=len(envelopes)), collected() as effects:
+        span = self._span(sub, parent=alone, links=links, batch=len(envelopes))
+        with span, collected() as effects:
             async with self.pool.acquire() as conn, conn.transaction():
-                new = await inbox.claim_many(conn, sub.name, [e.meta.id for e in envelopes])
+                keys = [sub.lock_key(e.payload) for e in envelopes] if sub.lock_key else []
+                new = await inbox.claim_many(conn, sub.name, [e.meta.id for e in envelopes], keys)
                 fresh = [e for e in envelopes if e.meta.id in new]
                 # two copies of one message in one batch: apply the first only
                 unique = list({e.meta.id: e for e in reversed(fresh)}.values())[::-1]

@@ -40,7 +40,7 @@ from shared.messaging import cloudevents
 from shared.observability.changes import outbox_changes
 from shared.observability.messaging import end_send_span, send_attributes
 from shared.stopping import cancel_and_wait
-from shared.telemetry import context_from, current_traceparent, tracer
+from shared.telemetry import context_from, current_traceparent, spans_recorded, tracer
 
 log = logging.getLogger(__name__)
 CHANNEL = "kefu_outbox"
@@ -98,10 +98,13 @@ OUTGOING_PARAMETERS = 6
 
 
 @functools.cache
-def queueing(first: int) -> str:
+def queueing(first: int, when: str | None = None) -> str:
     """:func:`enqueue`'s statement as a CTE named ``queued``, its parameters numbered from
-    ``$first`` (:func:`outgoing`'s six)."""
-    return "queued AS (" + renumbered(_QUEUE, first) + ")"
+    ``$first`` (:func:`outgoing`'s six); ``when``: a condition of the enclosing statement
+    without which neither the row nor the wake-up is written (a gate evaluated once, before
+    ``pg_notify`` runs)."""
+    gate = f" WHERE {when}" if when else ""
+    return "queued AS (" + renumbered(_QUEUE, first) + gate + ")"
 
 
 def outgoing_all(rows: Sequence[tuple[object, ...]]) -> tuple[object, ...]:
@@ -144,6 +147,13 @@ without waiting for the disk, so the next pass (the relay runs one at a time, on
 message's way) need not wait a flush behind it. A mark lost in a crash sends its rows
 again, which the consumers' inbox drops; the rows themselves were flushed by the
 transactions that wrote them."""
+
+
+_COMMIT_AND_BEGIN_UNFLUSHED = f"COMMIT; {_BEGIN_UNFLUSHED}"
+"""A pass's commit and the next pass's transaction in one round trip: when a message was
+queued during the pass (its notification came) or the pass was full, the next pass follows
+at once, so its BEGIN need not wait for a round trip of its own. Between passes the
+connection is idle in that transaction only while the loop goes round to the next take."""
 
 
 class OutboxRelay:
@@ -199,14 +209,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = 0.2
         while True:
-            # cleared before looking, so a notification during the pass wakes the next one
-            self._wake.clear()
             published = self.published
             try:
-                # a short batch drained it: what is queued after this pass's read notifies,
-                # and the wake-up set meanwhile sends us round again (no empty pass to look)
-                while await self.relay_once() >= self._batch_size:
-                    pass
+                full = await self._passes() >= self._batch_size
                 was_healthy, self.healthy = self.healthy, True
                 backoff = 0.2
             except Exception as exc:  # Kafka or the database away: keep the rows, try again
@@ -219,17 +224,21 @@ class OutboxRelay:
             await self._purge_sent()
             if self.published != published or not was_healthy:
                 outbox_changes.tell()  # the backlog gauges: an empty pass changes nothing
+            if full:  # the passes stopped for the purge with rows left: straight on
+                continue
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll):
                     await self._wake.wait()
 
+    def _purge_due(self) -> bool:
+        return asyncio.get_running_loop().time() - self._last_purge >= 60
+
     async def _purge_sent(self) -> None:
         # Sent rows stay for the retention window (a re-publish needs them), then go;
         # at most once a minute.
-        now = asyncio.get_running_loop().time()
-        if now - self._last_purge < 60:
+        if not self._purge_due():
             return
-        self._last_purge = now
+        self._last_purge = asyncio.get_running_loop().time()
         async with self._pool.acquire() as conn:
             await conn.execute(
                 "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)",
@@ -325,21 +334,45 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch; return how many rows it held (0 when the outbox is drained)."""
+        return await self._passes(chain=False)
+
+    async def _passes(self, *, chain: bool = True) -> int:
+        """With ``chain`` (the relay's loop), passes on one connection for as long as each
+        is followed at once: it was full, or a message was queued during it (its
+        notification came). Such a pass commits in the next one's BEGIN
+        (:data:`_COMMIT_AND_BEGIN_UNFLUSHED`); the last one, short and with nothing queued
+        meanwhile, drained the outbox (what is queued after its read notifies, and the
+        wake-up sends the loop round again: no empty pass to look). The chain also ends
+        when the purge is due, for the loop to run it. Returns the last pass's rows."""
         async with self._pool.acquire() as conn:
             await conn.execute(_BEGIN_UNFLUSHED)
             try:
-                # taken and marked sent in one round trip: the mark commits only once the
-                # broker has acknowledged every message (a failed send rolls it back)
-                rows = await conn.fetch(TAKE_UNSENT, self._batch_size)
-                if rows:
-                    rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order
-                    await self._publish(rows)
+                while True:
+                    if chain:  # cleared before looking: a notification from now on comes
+                        self._wake.clear()  # from a commit this pass's read may miss
+                    taken = await self._take(conn)
+                    again = taken >= self._batch_size or self._wake.is_set()
+                    if not chain or not again or self._purge_due():
+                        break
+                    await conn.execute(_COMMIT_AND_BEGIN_UNFLUSHED)
+                    self.published += taken
+                    outbox_changes.tell()
             except BaseException:
                 with contextlib.suppress(Exception):
                     await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
-        self.published += len(rows)
+        self.published += taken
+        return taken
+
+    async def _take(self, conn: asyncpg.Connection) -> int:
+        """One pass in ``conn``'s transaction: take the rows and publish them."""
+        # taken and marked sent in one round trip: the mark commits only once the broker
+        # has acknowledged every message (a failed send rolls it back)
+        rows = await conn.fetch(TAKE_UNSENT, self._batch_size)
+        if rows:
+            rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order
+            await self._publish(rows)
         return len(rows)
 
     async def _publish(self, rows: list[asyncpg.Record]) -> None:
@@ -351,11 +384,16 @@ class OutboxRelay:
         goes to the partition the producer's ``send`` would choose."""
         batches: dict[tuple[str, int], list[_Batch]] = {}
         futures: list[asyncio.Future[Any]] = []
+        partitions_of: dict[str, list[int]] = {}
+        recorded = spans_recorded()
         try:
             for row in rows:
                 topic, key, value = row["topic"], row["key"].encode(), bytes(row["payload"])
-                partitions = sorted(await self._producer.partitions_for(topic))
-                span, headers = _send_span(row, value)
+                partitions = partitions_of.get(topic)
+                if partitions is None:
+                    partitions = sorted(await self._producer.partitions_for(topic))
+                    partitions_of[topic] = partitions
+                span, headers = _send_span(row, value) if recorded else (None, _headers(row))
                 message = (key, value, cloudevents.encode(headers), span)
                 partition = _PARTITIONER(key, partitions, partitions)
                 open_ = batches.setdefault((topic, partition), [])
@@ -384,12 +422,14 @@ class _Batch:
         self.sending: asyncio.Future[Any] | None = None
 
     def append(
-        self, key: bytes, value: bytes, headers: list[tuple[str, bytes]], span: Span
+        self, key: bytes, value: bytes, headers: list[tuple[str, bytes]], span: Span | None
     ) -> bool:
-        """Add a message and its publish span; False if the batch is full."""
+        """Add a message and its publish span (None: no span is recorded); False if the
+        batch is full."""
         if self.builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
             return False
-        self.spans.append(span)
+        if span is not None:
+            self.spans.append(span)
         return True
 
     async def send(
@@ -409,15 +449,20 @@ class _Batch:
             end_send_span(span, None, exc)
 
 
+def _headers(row: asyncpg.Record) -> dict[str, str]:
+    headers: dict[str, str] = row["headers"]
+    return json.loads(headers) if isinstance(headers, str) else headers
+
+
 def _send_span(row: asyncpg.Record, value: bytes) -> tuple[Span, dict[str, str]]:
-    """The publish span of a row, and the headers it goes with.
+    """The publish span of a row, and the headers it goes with, when spans may be recorded
+    (without, the message carries the writer's trace context as it is, as it would past a
+    span that is not recorded, and nothing is built per message for no reader).
 
     The span is a child of the request that wrote the row, and the message carries it on:
     one trace across the relay. It ends when the broker acknowledges, with the partition
     and offset it gave."""
-    headers: dict[str, str] = row["headers"]
-    if isinstance(headers, str):
-        headers = json.loads(headers)
+    headers = _headers(row)
     span = tracer(__name__).start_span(
         f"send {row['topic']}",
         context=context_from(headers),

@@ -64,8 +64,13 @@ class RefundBatch:
         """Each settled request's answer (its outbox row), in the requests' order."""
 
     @classmethod
-    async def open(cls, uow: UnitOfWork, refund_ids: Collection[str]) -> RefundBatch:
-        await store.lock_refunds(uow.conn, refund_ids)
+    async def open(
+        cls, uow: UnitOfWork, refund_ids: Collection[str], *, locked: bool = False
+    ) -> RefundBatch:
+        """``locked``: the transaction holds the refund ids' locks already (the consumer
+        runtime took them with the batch's inbox claim: the subscription's ``lock_key``)."""
+        if not locked:
+            await store.lock_refunds(uow.conn, refund_ids)
         return cls(uow, await store.get_refunds(uow.conn, refund_ids))
 
     async def refund(self, request: RefundRequest, provider: PointsProvider) -> PointRefund:

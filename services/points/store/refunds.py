@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 import asyncpg
 
 from services.points.domain.refunds import PointRefund
-from shared.messaging import outbox
+from shared.messaging import inbox, outbox
 
 _COLUMNS = (
     "refund_id, merchant_order_no, user_id, points, status, failure, provider_calls,"
@@ -29,11 +29,16 @@ async def lock_refunds(conn: asyncpg.Connection, refund_ids: Collection[str]) ->
     """Serialise work on these refund ids until the transaction ends, whether or not they
     have a row. Taken in the order of their keys, so two batches never wait on each other
     in a circle."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(id, 0) AS k"
-        " FROM unnest($1::text[]) AS id ORDER BY k) AS keys",
-        list(refund_ids),
-    )
+    await conn.execute(_LOCK, list(refund_ids))
+
+
+_LOCK = (
+    "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT "
+    + inbox.KEY_LOCK.format("id")
+    + " AS k FROM unnest($1::text[]) AS id ORDER BY k) AS keys"
+)
+"""The locks the consumer runtime takes with a batch's inbox claim (the subscription's
+``lock_key``), taken alone."""
 
 
 async def get_refunds(

@@ -148,7 +148,17 @@ async def _begin(
     )
     saga = started.after
     # what the void step needs, read under the order's lock: its driver need not read again
-    voiding = _Voiding(_Step(saga.saga_id, saga.attempt), held)
+    begun = Reversal(
+        saga=saga,
+        operation_id=operation_id,
+        reason=reason.strip(),
+        operator=actor,
+        traceparent=current_traceparent(),
+        user_id=order.user_id,
+        points=order.points_deducted,
+        started_at=uow.now(),
+    )
+    voiding = _Voiding(_Step(saga.saga_id, saga.attempt, begun), held)
     return _Started(saga.saga_id, operation_id, voiding)
 
 
@@ -230,7 +240,7 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
                 return False
             held = await vouchers.vouchers_of_order(uow.conn, found.saga.merchant_order_no)
         saga = found.saga
-        voiding = _Voiding(_Step(saga_id, saga.attempt), held)
+        voiding = _Voiding(_Step(saga_id, saga.attempt, found), held)
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
 
@@ -249,6 +259,10 @@ class _Step:
 
     saga_id: UUID
     attempt: int
+    expected: Reversal | None = None
+    """The saga as it stood when this attempt's voiding began, if the driver knows it: the
+    refund request that follows is built from it and queued with the voids, if the saga
+    still stands so when they are recorded."""
 
 
 @dataclass(frozen=True)
@@ -314,7 +328,12 @@ async def _record_voids(
     # the saga locked (its order first), then its vouchers, the issuer's voids marked if it
     # is still voiding on this attempt, in one statement; one found used was redeemed at a
     # store after we read it and before the issuer voided it
-    found, now = await vouchers.lock_saga_and_void(uow.conn, step.saga_id, step.attempt, voided)
+    if stop is None and step.expected is not None:
+        found, now, stepped = await _void_and_request_refund(uow, deps, step.expected, voided)
+        if stepped:
+            return True, None
+    else:
+        found, now = await vouchers.lock_saga_and_void(uow.conn, step.saga_id, step.attempt, voided)
     if found is None:
         return False, None  # another driver took over, or it moved on
     saga = found.saga
@@ -334,6 +353,27 @@ async def _record_voids(
         sends=uow.outgoing(POINTS_REVERSAL_REQUESTED, request),
     )
     return True, None
+
+
+async def _void_and_request_refund(
+    uow: UnitOfWork, deps: Deps, expected: Reversal, voided: list[str]
+) -> tuple[Reversal | None, dict[str, VoucherStatus], bool]:
+    """All voided, the usual end: the voids recorded and, in the same statement, the step
+    to the refund request, built from the saga as ``expected`` and taken only if the saga,
+    locked, still stands so and no voucher was found used (one round trip for the whole
+    record). True if it was taken; if not, nothing of the step was written and the caller
+    goes on from what the statement read, as after ``vouchers.lock_saga_and_void``."""
+    step_done = expected.saga.vouchers_voided()
+    request = _refund_request(
+        step_done.after, expected, reason=expected.reason, by=expected.operator
+    )
+    stepping = sagas.stepping_args(
+        step_done,
+        due_in=deps.settings.points_request_timeout_seconds,
+        trace_id=current_trace_id(),
+        sends=uow.outgoing(POINTS_REVERSAL_REQUESTED, request),
+    )
+    return await vouchers.lock_saga_void_and_step(uow.conn, expected, voided, stepping)
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
@@ -391,7 +431,12 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
     conn = uow.conn
     saga_id = saga_id_of_refund(result.refund_id)
     found = None
-    if saga_id is not None:
+    if saga_id is not None and result.status == "succeeded":
+        found, concluded = await _conclude_refunded(uow, saga_id, result)
+        if concluded is not None:
+            after_commit(concluded.count)  # a batch of answers may run this twice
+            return
+    elif saga_id is not None:
         found = await sagas.get(conn, saga_id, lock=True)  # its order first, always
     if found is None or found.saga.merchant_order_no != result.merchant_order_no:
         log.warning(
@@ -409,6 +454,45 @@ async def apply_points_result(uow: UnitOfWork, result: PointsReversalResult) -> 
         note = points_refunded(step.after, user_id=found.user_id, points=result.points)
     concluded = await _conclude(uow, found, step, detail=result.failure, note=note)
     after_commit(concluded.count)  # a batch of answers may run this twice
+
+
+async def _conclude_refunded(
+    uow: UnitOfWork, saga_id: UUID, result: PointsReversalResult
+) -> tuple[Reversal | None, _Concluded | None]:
+    """The usual answer, the latest refund request succeeded on the saga's first attempt:
+    the saga locked and, in the same statement, its end as :func:`_conclude` writes it (the
+    customer's note included), built from the answer alone and taken only if the saga,
+    locked, stands as that answer expects (one round trip for the whole answer). The saga
+    as it was locked, and the attempt's end if it was taken; if not, nothing was written
+    and the caller goes on from the saga as read."""
+    expected = ReversalSaga(
+        saga_id,
+        result.merchant_order_no,
+        SagaState.REFUND_REQUESTED,
+        refund_attempt=result.attempt,
+    )
+    step = expected.refund_answered(succeeded=True, attempt=result.attempt)
+    assert step is not None  # an open refund's success always ends it
+    note = points_refunded(step.after, user_id=result.user_id, points=result.points)
+    trace_id = current_trace_id()
+    stepping = sagas.stepping_args(
+        step,
+        due_in=None,
+        trace_id=trace_id,
+        detail=result.failure,
+        order_status=OrderStatus.REVERSED,
+        deduction_status=DeductionStatus.REFUNDED,
+        sends=uow.outgoing(NOTIFY_INAPP_REQUESTED, note),
+        finished=operations.finishing_args(
+            step.after.operation_status, step.after.failure, trace_id=trace_id
+        ),
+    )
+    found, stepped = await sagas.lock_and_step(
+        uow.conn, expected, result.user_id, stepping, sends=True, finished=True
+    )
+    if found is None or not stepped:
+        return found, None
+    return found, _Concluded(step.after, (datetime.now(UTC) - found.started_at).total_seconds())
 
 
 @dataclass(frozen=True)

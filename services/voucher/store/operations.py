@@ -123,13 +123,14 @@ async def restart(
 
 
 # ``finish``'s work as two CTEs: ``op``, the operation as it now stands, told to the waiters
-# (on commit), and its ``records``; parameters $1-$6 are ``finish_args``.
+# (on commit), and its ``records``; parameters $1-$6 are ``finish_args``, the operation's id
+# ($1) named only in the WHERE, so that a statement may name it otherwise (``finishing_of``).
 _FINISHING = (
     "op AS (UPDATE operations SET status = $2, failure = $3, due_at = NULL,"
     f" updated_at = now() WHERE operation_id = $1 RETURNING {_COLUMNS},"
-    " pg_notify($4, $1::text || ' ' || json_build_object('type', type, 'status', status,"
-    " 'failure', failure, 'merchant_order_no', merchant_order_no, 'code', code)::text)"
-    " AS told),"
+    " pg_notify($4, operation_id::text || ' ' || json_build_object('type', type,"
+    " 'status', status, 'failure', failure, 'merchant_order_no', merchant_order_no,"
+    " 'code', code)::text) AS told),"
     " records AS (INSERT INTO operation_records (operation_id, code, type, result, failure,"
     " reason, operator, attempt, trace_id)"
     " SELECT op.operation_id, c.code, op.type, op.status, op.failure, op.reason,"
@@ -139,6 +140,8 @@ _FINISHING = (
     "  WHERE $6::text[] IS NULL AND v.merchant_order_no = op.merchant_order_no) c"
     " ORDER BY c.n)"
 )
+_WHICH = "WHERE operation_id = $1 "
+assert _FINISHING.count(_WHICH) == 1 and _FINISHING.count("$1") == 1
 _FINISH = "WITH " + _FINISHING + " SELECT * FROM op"
 
 
@@ -147,6 +150,15 @@ def finishing(first: int) -> str:
     """``finish``'s CTEs with their parameters numbered from ``$first``: for a statement that
     ends the operation along with other work (a saga's last step)."""
     return renumbered(_FINISHING, first)
+
+
+@functools.cache
+def finishing_of(cte: str, first: int) -> str:
+    """:func:`finishing` for the operation whose id the enclosing statement's CTE ``cte``
+    holds in its ``operation_id`` (no row: nothing finished, no records, no notice), its
+    other parameters (``finish_args`` but the first) numbered from ``$first``."""
+    named = _FINISHING.replace(_WHICH, f"WHERE operation_id = (SELECT operation_id FROM {cte}) ")
+    return renumbered(named, first - 1)
 
 
 def finish_args(
@@ -158,14 +170,18 @@ def finish_args(
     trace_id: str | None = None,
 ) -> tuple[object, ...]:
     """The parameters of ``finishing``, in its order."""
-    return (
-        operation_id,
-        status,
-        failure,
-        FINISHED_CHANNEL,
-        trace_id,
-        None if codes is None else list(codes),
-    )
+    return (operation_id, *finishing_args(status, failure, codes=codes, trace_id=trace_id))
+
+
+def finishing_args(
+    status: str,
+    failure: str | None,
+    *,
+    codes: Sequence[str] | None = None,
+    trace_id: str | None = None,
+) -> tuple[object, ...]:
+    """The parameters of ``finishing_of``, in its order (``finish_args`` but the id)."""
+    return (status, failure, FINISHED_CHANNEL, trace_id, None if codes is None else list(codes))
 
 
 async def finish(

@@ -10,7 +10,7 @@ import asyncpg
 from services.voucher.domain.model import DeductionStatus, Failure, OperationType, OrderStatus
 from services.voucher.domain.saga import Reversal, ReversalSaga, SagaState, Transition
 from services.voucher.store import operations
-from shared.db import Db
+from shared.db import Db, renumbered
 from shared.messaging import outbox
 
 SELECT = (
@@ -115,12 +115,13 @@ async def save(
     in the same statement the operation's end when the step is the saga's last
     (``finished``: ``operations.finish_args``), and the message the step sends (``sends``:
     ``outbox.outgoing``: the refund request, the customer's note)."""
-    args = (
-        *_history_args(step, detail, trace_id),
-        due_in,
-        order_status,
-        deduction_status,
-        step.after.merchant_order_no,
+    args = stepping_args(
+        step,
+        due_in=due_in,
+        trace_id=trace_id,
+        detail=detail,
+        order_status=order_status,
+        deduction_status=deduction_status,
     )
     sql = _saving(len(args), sends is not None, finished is not None)
     if finished is None:
@@ -153,6 +154,103 @@ _SAVE = (
     " WHERE merchant_order_no = $13 AND $11::text IS NOT NULL)"
 )
 _ENDED = " RETURNING (SELECT count(*) FROM op)"
+
+
+async def lock_and_step(
+    conn: asyncpg.Connection,
+    before: ReversalSaga,
+    user_id: str,
+    stepping: tuple[object, ...],
+    *,
+    sends: bool,
+    finished: bool,
+) -> tuple[Reversal | None, bool]:
+    """The saga locked (its order first) and, in the same statement, a step the caller built
+    from the saga as it expects it (``before``, of the order of ``user_id``), taken only if
+    the saga, locked, stands exactly so (``stepping``: :func:`stepping_args`; ``sends``,
+    ``finished``: as :func:`stepping`). The saga as it stood when locked (None: none), and
+    whether the step was taken; if not, nothing of it was written."""
+    row = await conn.fetchrow(
+        _locking_and_stepping(sends, finished),
+        before.saga_id,
+        before.state.value,
+        before.failure.value if before.failure else None,
+        before.attempt,
+        before.refund_attempt,
+        before.merchant_order_no,
+        user_id,
+        *stepping,
+    )
+    if row is None:
+        return None, False
+    return reversal_of(row), row["stepped"]
+
+
+@functools.cache
+def _locking_and_stepping(sends: bool, finished: bool) -> str:
+    return (
+        f"WITH saga AS ({SELECT} WHERE s.saga_id = $1 FOR UPDATE OF o, s),"
+        " go AS (SELECT operation_id FROM saga WHERE state = $2"
+        " AND failure IS NOT DISTINCT FROM $3::text AND attempt = $4 AND refund_attempt = $5"
+        f" AND merchant_order_no = $6 AND user_id = $7), {stepping(8, sends, finished)}"
+        " SELECT saga.*, EXISTS (SELECT FROM go) AS stepped FROM saga"
+    )
+
+
+def stepping_args(
+    step: Transition,
+    *,
+    due_in: float | None,
+    trace_id: str | None,
+    sends: tuple[object, ...] | None = None,
+    finished: tuple[object, ...] | None = None,
+    detail: str | None = None,
+    order_status: OrderStatus | None = None,
+    deduction_status: DeductionStatus | None = None,
+) -> tuple[object, ...]:
+    """The parameters of :func:`stepping`, in its order (and :func:`save`'s own first
+    thirteen): ``sends`` as ``outbox.outgoing`` gives them, ``finished`` as
+    ``operations.finishing_args`` (the operation named by the statement, not a parameter)."""
+    return (
+        *_history_args(step, detail, trace_id),
+        due_in,
+        order_status,
+        deduction_status,
+        step.after.merchant_order_no,
+        *(sends or ()),
+        *(finished or ()),
+    )
+
+
+@functools.cache
+def stepping(first: int, sends: bool, finished: bool) -> str:
+    """:func:`save`'s work as CTEs for a larger statement, done only if that statement's CTE
+    ``go`` has a row: the statement that locks the saga decides, under that lock, whether
+    this step is still the one to take. With the message the step sends (``sends``) and the
+    operation's end (``finished``: the operation ``go``'s ``operation_id`` names). Its
+    parameters, :func:`stepping_args`, numbered from ``$first``."""
+    parts = [renumbered(_STEPPING, first)]
+    given = first + 13
+    if sends:
+        parts.append(outbox.queueing(given, when=_GO))
+        given += outbox.OUTGOING_PARAMETERS
+    if finished:
+        parts.append(operations.finishing_of("go", given))
+    return ", ".join(parts)
+
+
+_GO = "EXISTS (SELECT FROM go)"
+_STEPPING = (
+    "stepped AS (UPDATE reversal_sagas SET state = $4, failure = $5, attempt = $6,"
+    " refund_attempt = $7, due_at = now() + make_interval(secs => $10), updated_at = now()"
+    f" WHERE saga_id = $1 AND {_GO}),"
+    " reordered AS (UPDATE orders SET order_status = $11,"
+    " deduction_status = coalesce($12, deduction_status)"
+    f" WHERE merchant_order_no = $13 AND $11::text IS NOT NULL AND {_GO}),"
+    " logged AS (INSERT INTO reversal_saga_history (saga_id, event, from_state, to_state,"
+    " failure, attempt, refund_attempt, detail, trace_id)"
+    f" SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE {_GO})"
+)
 
 
 # The history row of a transition, in the same statement as the saga's own row (one round

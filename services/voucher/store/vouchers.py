@@ -168,6 +168,12 @@ async def lock_saga_and_void(
     step or a redemption committed while this one waited is seen); the vouchers are found
     through the locked saga, so they are locked after it, as everywhere."""
     rows = await conn.fetch(_LOCK_SAGA_AND_VOID, saga_id, list(codes), attempt)
+    return _locked_and_voided(rows, attempt)
+
+
+def _locked_and_voided(
+    rows: list[asyncpg.Record], attempt: int
+) -> tuple[Reversal | None, dict[str, VoucherStatus]]:
     if not rows or rows[0]["saga_id"] is None:
         return None, {}
     found = sagas.reversal_of(rows[0])
@@ -176,7 +182,37 @@ async def lock_saga_and_void(
     return found, {r["code"]: VoucherStatus(r["status"]) for r in rows if r["code"] is not None}
 
 
-_LOCK_SAGA_AND_VOID = (
+async def lock_saga_void_and_step(
+    conn: asyncpg.Connection,
+    expected: Reversal,
+    codes: Sequence[str],
+    stepping: tuple[object, ...],
+) -> tuple[Reversal | None, dict[str, VoucherStatus], bool]:
+    """:func:`lock_saga_and_void`, and in the same statement the step that follows when all
+    was voided (``stepping``: ``sagas.stepping_args``, its refund request included), taken
+    only if, under the saga's lock, the saga still stands as ``expected`` (voiding on that
+    attempt, the same operation's who and why, the same order's points) and none of
+    ``codes`` was found used: then True, and the step is done. Otherwise (another driver
+    moved it on, a store redeemed a voucher first) nothing of the step is written, and the
+    caller decides from what this returns, as after :func:`lock_saga_and_void`."""
+    saga = expected.saga
+    rows = await conn.fetch(
+        _LOCK_SAGA_VOID_AND_STEP,
+        saga.saga_id,
+        list(codes),
+        saga.attempt,
+        saga.refund_attempt,
+        expected.reason,
+        expected.operator,
+        expected.user_id,
+        expected.points,
+        *stepping,
+    )
+    found, statuses = _locked_and_voided(rows, saga.attempt)
+    return found, statuses, bool(rows and rows[0]["stepped"])
+
+
+_LOCKING_AND_VOIDING = (
     f"WITH saga AS ({sagas.SELECT} WHERE s.saga_id = $1 FOR UPDATE OF o, s),"
     " held AS (SELECT code, status FROM vouchers"
     " WHERE merchant_order_no = (SELECT merchant_order_no FROM saga) ORDER BY code FOR UPDATE),"
@@ -185,7 +221,21 @@ _LOCK_SAGA_AND_VOID = (
     " WHERE v.code = held.code AND held.code = ANY($2::text[])"
     " AND held.status IN ('available', 'expired')"
     " AND saga.state = 'voiding' AND saga.attempt = $3)"
-    " SELECT saga.*, held.* FROM saga LEFT JOIN held ON true ORDER BY held.code"
+)
+_LOCK_SAGA_AND_VOID = (
+    f"{_LOCKING_AND_VOIDING} SELECT saga.*, held.* FROM saga LEFT JOIN held ON true"
+    " ORDER BY held.code"
+)
+# ``go``: a row if the saga, as locked, is what the caller expected ($3-$8) and no voucher it
+# voided was found used (a store redeemed it first): the step the caller built may be taken
+_LOCK_SAGA_VOID_AND_STEP = (
+    f"{_LOCKING_AND_VOIDING}, go AS (SELECT FROM saga WHERE saga.state = 'voiding'"
+    " AND saga.attempt = $3 AND saga.refund_attempt = $4 AND saga.reason = $5"
+    " AND saga.operator = $6 AND saga.user_id = $7 AND saga.points_deducted = $8"
+    " AND NOT EXISTS (SELECT FROM held WHERE held.code = ANY($2::text[])"
+    f" AND held.status = 'used')), {sagas.stepping(9, sends=True, finished=False)}"
+    " SELECT saga.*, held.*, EXISTS (SELECT FROM go) AS stepped"
+    " FROM saga LEFT JOIN held ON true ORDER BY held.code"
 )
 
 

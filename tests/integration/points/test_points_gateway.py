@@ -18,9 +18,11 @@ import pytest
 from services.points.adapters.provider import RefundOrder, RefundRefused, SandboxBubbleProvider
 from services.points.domain.refunds import RefundRequest
 from services.points.handlers.refunds import refund_points
+from services.points.store.refunds import lock_refunds
 from services.points.subscribers import subscriptions
 from shared.contracts import POINTS_REVERSAL_REQUESTED, POINTS_REVERSAL_RESULT
 from shared.messaging.consumer import ConsumerRuntime, Subscription
+from shared.messaging.inbox import claim_many
 from tests.infra import eventually
 from tests.integration.points.conftest import PointsGateway, ids
 from tests.kafka import consumed
@@ -406,10 +408,38 @@ async def test_a_batch_of_requests_is_a_few_statements_in_all_and_one_provider_c
         assert answer["status"] == "succeeded"
     assert provider.calls == {refund_id: 1 for refund_id, _, _ in fresh}
     assert recorded.savepoints() == 0
-    # begin, the inbox claim, the refunds locked, read, the refunds written with their
+    # begin, the refunds locked with the inbox claim, the refunds read, written with their
     # answers queued, commit (the provider's calls are the outside world's, on its own
     # connection): no statement a request
-    assert len(recorded.statements) == 6, recorded.statements
+    assert len(recorded.statements) == 5, recorded.statements
+
+
+async def test_a_request_alone_is_as_few_statements_as_a_batch(points: PointsGateway) -> None:
+    """Below saturation most batches hold one request: it takes the batch's path, its refund
+    id locked in the inbox claim's statement, not in a round trip of its own."""
+    provider = _Asked(points.app.state.deps.provider)
+    runtime, recorded, sub = _batch_runtime(points, provider)
+    refund_id, order, user = ids()
+    await runtime.process(sub, _requests((refund_id, order, f"U{user}", 10)))
+    [answer] = await points.results.wait(refund_id, 1)
+    assert answer["status"] == "succeeded" and provider.calls == {refund_id: 1}
+    assert len(recorded.statements) == 5, recorded.statements
+    assert "pg_advisory_xact_lock" in recorded.statements[1], recorded.statements
+
+
+async def test_the_inbox_claims_lock_serialises_with_a_request_applied_alone(
+    points: PointsGateway,
+) -> None:
+    """A batch locks its refund ids in its inbox claim; a request applied alone (a parked
+    retry) locks them itself: the same lock, so one waits for the other."""
+    pool = points.app.state.deps.pool
+    refund_id = ids()[0]
+    async with pool.acquire() as batch, batch.transaction():
+        await claim_many(batch, f"lock-test-{refund_id}", [str(uuid.uuid4())], [refund_id])
+        async with pool.acquire() as alone:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5), alone.transaction():
+                    await lock_refunds(alone, [refund_id])
 
 
 async def test_a_batch_answers_each_request_in_order_once_its_refund_is_written(
@@ -494,3 +524,32 @@ async def test_a_request_failing_in_a_batch_is_settled_alone_and_its_mates_asked
     assert provider.calls == {a: 1, away: 1, b: 1, no: 1}  # never again for a batch-mate
     assert recorded.savepoints() == 0
     assert points.results.of(away) == [] and len(points.results.of(done_id)) == 1
+
+
+async def test_a_settled_refund_has_one_of_the_two_statuses(points: PointsGateway) -> None:
+    """The status is a domain (migration 0005), not a table CHECK constraint: the same two
+    values allowed, any other refused, and a failed refund still needs its failure."""
+    pool: asyncpg.Pool = points.app.state.platform.pool
+    insert = (
+        "INSERT INTO point_refunds (refund_id, merchant_order_no, user_id, points, status,"
+        " failure, provider_calls, last_attempt, reason, requested_by, requested_at,"
+        " completed_at) VALUES ($1, 'M', 'U', 1, $2, $3, 1, 1, 'r', 'agent', now(), now())"
+    )
+    async with pool.acquire() as conn:
+        outer = conn.transaction()
+        await outer.start()
+        try:
+            refund_id, _, _ = ids()
+            await conn.execute(insert, f"{refund_id}-s", "succeeded", None)
+            await conn.execute(insert, f"{refund_id}-f", "failed", "refused")
+            for status, failure in (("bogus", None), ("FAILED", "x"), ("failed", None)):
+                with pytest.raises(asyncpg.CheckViolationError):
+                    async with conn.transaction():
+                        await conn.execute(insert, f"{refund_id}-{status}", status, failure)
+            kind = await conn.fetchval(
+                "SELECT t.typtype::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                " WHERE a.attrelid = 'point_refunds'::regclass AND a.attname = 'status'"
+            )
+            assert kind == "d"
+        finally:
+            await outer.rollback()

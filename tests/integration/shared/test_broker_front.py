@@ -11,14 +11,19 @@ import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol import fetch as fetch_protocol
+from aiokafka.protocol.api import RequestHeader_v1
 from aiokafka.protocol.fetch import FetchRequest
 from aiokafka.protocol.metadata import MetadataRequest
+from aiokafka.record.memory_records import MemoryRecords
 
 from shared.devstack.broker import EmbeddedBroker, free_port
+from shared.devstack.broker_front import FIRST_TAIL_VERSION, LAST_FETCH_VERSION
 from shared.messaging.watchdog import read_topics
 from tests.infra import eventually
 from tests.integration.shared.test_recovery import broker  # noqa: F401  (the fixture)
@@ -262,3 +267,230 @@ async def test_the_watchdogs_check_lets_a_held_fetch_be(
         assert not any(task.done() for task in held), "the check released the held fetch"
     finally:
         await consumer.stop()
+
+
+def _tansu_port(own: EmbeddedBroker) -> int:
+    """The port Tansu listens on behind the front (its command line)."""
+    tansu = own.tansu_pid()
+    assert tansu is not None
+    args = Path(f"/proc/{tansu}/cmdline").read_bytes().split(b"\0")
+    return int(args[args.index(b"--listener-url") + 1].rsplit(b":", 1)[1])
+
+
+def _fetch_frame(version: int, request: FetchRequest, correlation: int) -> bytes:
+    struct = request.build(getattr(fetch_protocol, f"FetchRequest_v{version}"))
+    header = RequestHeader_v1(struct, correlation_id=correlation, client_id="probe")
+    payload = bytes(header.encode() + struct.encode())
+    return len(payload).to_bytes(4, "big") + payload
+
+
+async def _ask(port: int, frames: list[bytes]) -> list[bytes]:
+    """Each frame's answer, size included, all sent at once on one connection (a fetch held
+    by the front is answered at the next request)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    answers = []
+    try:
+        writer.write(b"".join(frames))
+        async with asyncio.timeout(10):
+            for _ in frames:
+                size = await reader.readexactly(4)
+                answers.append(size + await reader.readexactly(int.from_bytes(size, "big")))
+    finally:
+        writer.close()
+    return answers
+
+
+async def _create(own: EmbeddedBroker, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=own.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, 2, 1)])
+    finally:
+        await admin.close()
+
+
+async def _produce_batches(front: EmbeddedBroker, topic: str, rounds: int) -> None:
+    """``rounds`` batches of 3 records (keys, headers) to each of partitions 0 and 1."""
+    producer = AIOKafkaProducer(bootstrap_servers=front.bootstrap, linger_ms=100)
+    await producer.start()
+    try:
+        for r in range(rounds):
+            sent = [
+                await producer.send(
+                    topic,
+                    b"v%d.%d" % (r, n),
+                    key=b"k%d" % n,
+                    headers=[("h", b"%d" % n)],
+                    partition=p,
+                )
+                for p in (0, 1)
+                for n in range(3)
+            ]
+            await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+@contextlib.contextmanager
+def _stopped(pid: int) -> Iterator[None]:
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+async def test_the_fronts_answers_from_its_tail_are_tansus_byte_for_byte(
+    front: EmbeddedBroker, topic: str
+) -> None:
+    """Every Fetch version the tail answers (4-11): the front's answers, given while Tansu
+    is stopped, are the bytes Tansu gives, for batches from their first offsets, several
+    partitions, several batches, and the ends (an empty answer at the next request)."""
+    await _produce_batches(front, topic, 3)  # offsets 0, 3, 6; each log ends at 9
+    # the ends are answered at the next request; the last case has records: answered at once
+    cases = [[(0, 0)], [(0, 3), (1, 0)], [(1, 6), (0, 9)], [(0, 9), (1, 9)], [(1, 3)]]
+    frames = [
+        _fetch_frame(
+            version,
+            FetchRequest(300, 1, 1 << 20, 0, [(topic, [(p, o, 1 << 20) for p, o in case])]),
+            100 * version + n,
+        )
+        for version in range(FIRST_TAIL_VERSION, LAST_FETCH_VERSION + 1)
+        for n, case in enumerate(cases)
+    ]
+    tansus = await _ask(_tansu_port(front), frames)
+    tansu = front.tansu_pid()
+    assert tansu is not None
+    with _stopped(tansu):
+        fronts = await _ask(front.port, frames)
+    for frame, mine, its in zip(frames, fronts, tansus, strict=True):
+        assert mine == its, frame[6:8]
+    records = _answer_records(tansus[0], 4)
+    assert [(r.offset, r.key, r.value, r.headers) for r in records] == [
+        (n, b"k%d" % (n % 3), b"v%d.%d" % (n // 3, n % 3), [("h", b"%d" % (n % 3))])
+        for n in range(9)
+    ]
+
+
+def _answer_records(answer: bytes, version: int) -> list[Any]:
+    """The records of a Fetch answer's partitions, as aiokafka reads them (CRCs checked)."""
+    decoded = getattr(fetch_protocol, f"FetchResponse_v{version}").decode(answer[8:])
+    found = []
+    for _, partitions in decoded.topics:
+        for *_, records in partitions:
+            batches = MemoryRecords(records)
+            while (batch := batches.next_batch()) is not None:
+                assert batch.validate_crc()
+                found += list(batch)
+    return found
+
+
+async def test_the_tail_gives_the_batch_holding_the_offset_and_cuts_at_max_bytes(
+    front: EmbeddedBroker, topic: str
+) -> None:
+    """From inside a batch, its whole batch (as Kafka: the client skips what it has; Tansu
+    leaves that batch out); a partition's or a fetch's maximum bytes end the answer after
+    its first batch."""
+    await _produce_batches(front, topic, 3)
+    tansu = front.tansu_pid()
+    assert tansu is not None
+
+    def fetch(fetch_max: int, partition_max: int, *offsets: tuple[int, int]) -> bytes:
+        parts = [(p, o, partition_max) for p, o in offsets]
+        return _fetch_frame(11, FetchRequest(300, 1, fetch_max, 0, [(topic, parts)]), 1)
+
+    with _stopped(tansu):
+        inside, partition_cut, fetch_cut = await _ask(
+            front.port,
+            [
+                fetch(1 << 20, 1 << 20, (0, 4)),
+                fetch(1 << 20, 1, (0, 0), (1, 0)),
+                fetch(1, 1 << 20, (1, 3), (0, 0)),
+            ],
+        )
+    assert [r.offset for r in _answer_records(inside, 11)] == [3, 4, 5, 6, 7, 8]
+    assert [r.offset for r in _answer_records(partition_cut, 11)] == [0, 1, 2]
+    assert [r.value for r in _answer_records(fetch_cut, 11)] == [b"v1.0", b"v1.1", b"v1.2"]
+
+
+@pytest.fixture
+def small_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedBroker]:
+    """A broker whose front keeps about the last two batches of a partition."""
+    monkeypatch.setenv("KEFU_BROKER_TAIL_BYTES", "250")
+    own = EmbeddedBroker(free_port(), tmp_path / "broker.log")
+    own.start()
+    yield own
+    own.stop()
+
+
+async def test_consumers_get_every_record_from_the_tail_and_from_tansu_behind_it(
+    small_tail: EmbeddedBroker, unique: str
+) -> None:
+    """A group starting from the beginning reads what the front no longer keeps from Tansu,
+    then the tail; records, keys, headers and offsets are the producer's, none twice; a
+    message sent later still arrives on arrival."""
+    topic = f"test.front.{unique}"
+    await _create(small_tail, topic)
+    await _produce_batches(small_tail, topic, 10)  # 30 records in each of partitions 0, 1
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=small_tail.bootstrap,
+        group_id=f"g{unique}",
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=LONG_WAIT_MS,
+        max_partition_fetch_bytes=300,  # a batch or two a fetch: most fetches from the tail
+    )
+    await consumer.start()
+    got: dict[int, list[tuple[int, bytes | None, bytes | None, Any]]] = {0: [], 1: []}
+    try:
+        while sum(len(v) for v in got.values()) < 60:
+            batch = await consumer.getmany(timeout_ms=LONG_WAIT_MS)
+            for tp, records in batch.items():
+                got[tp.partition] += [(r.offset, r.key, r.value, list(r.headers)) for r in records]
+        expected = [
+            (n, b"k%d" % (n % 3), b"v%d.%d" % (n // 3, n % 3), [("h", b"%d" % (n % 3))])
+            for n in range(30)
+        ]
+        assert got == {0: expected, 1: expected}
+        await asyncio.sleep(1.0)  # its fetches at the ends are held
+        producer = AIOKafkaProducer(bootstrap_servers=small_tail.bootstrap)
+        await producer.start()
+        try:
+            sent = time.monotonic()
+            await producer.send_and_wait(topic, b"late", partition=1)
+        finally:
+            await producer.stop()
+        batch = await consumer.getmany(timeout_ms=LONG_WAIT_MS)
+        assert [(r.offset, r.value) for rs in batch.values() for r in rs] == [(30, b"late")]
+        assert time.monotonic() - sent < ON_ARRIVAL_SECONDS
+    finally:
+        await consumer.stop()
+
+
+async def test_a_restarted_broker_answers_from_its_own_log_only(
+    small_tail: EmbeddedBroker, unique: str
+) -> None:
+    """Tansu and its front are one process: a restart (a new cluster id, an empty log)
+    starts the front's tails empty, so no fetch is answered from the old log."""
+    topic = f"test.front.{unique}"
+    await _create(small_tail, topic)
+    await _produce_batches(small_tail, topic, 2)  # offsets 0-5
+    old = small_tail.cluster_id
+    small_tail.stop()
+    small_tail.start()
+    assert small_tail.cluster_id != old
+    await _create(small_tail, topic)
+    producer = AIOKafkaProducer(bootstrap_servers=small_tail.bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"new", partition=0)
+    finally:
+        await producer.stop()
+    frames = [
+        _fetch_frame(11, FetchRequest(300, 1, 1 << 20, 0, [(topic, [(0, o, 1 << 20)])]), o)
+        for o in (0, 1, 3)
+    ]
+    first, end, beyond = await _ask(small_tail.port, frames)
+    assert [(r.offset, r.value) for r in _answer_records(first, 11)] == [(0, b"new")]
+    assert _answer_records(end, 11) == []
+    assert _answer_records(beyond, 11) == []  # Tansu's answer: none of the old records

@@ -20,14 +20,15 @@ from shared.contracts import Contract, Topic
 from shared.db.after_commit import after_commit
 from shared.errors import DomainError, RetryLater
 from shared.messaging import cloudevents
+from shared.messaging import outbox as outbox_module
 from shared.messaging.consumer import ConsumerRuntime, Envelope, Subscription, one_by_one
 from shared.messaging.kafka import client_options
 from shared.messaging.outbox import OutboxRelay, enqueue
 from shared.platform import Platform
 from shared.settings import Settings
-from shared.telemetry import current_trace_id
+from shared.telemetry import continuing, current_trace_id, tracer
 from tests.infra import eventually as until
-from tests.kafka import consumed
+from tests.kafka import TopicWatcher, consumed, fields
 from tests.statements import Recorded
 
 pytestmark = pytest.mark.integration
@@ -382,13 +383,13 @@ async def test_relay_publishes_batches_in_order_and_stops_at_a_short_one(
     await p.relay.stop()  # the platform's own relay would take the rows first
     relay = OutboxRelay(p.pool, p.producer, batch_size=3)
     passes: list[int] = []
-    relay_once = relay.relay_once
+    take = relay._take
 
-    async def counted() -> int:
-        passes.append(await relay_once())
+    async def counted(conn: Any) -> int:
+        passes.append(await take(conn))
         return passes[-1]
 
-    relay.relay_once = counted  # type: ignore[method-assign]
+    relay._take = counted  # type: ignore[method-assign]
     async with p.pool.acquire() as conn, conn.transaction():
         for cents in range(1, 8):
             await enqueue(conn, topic, Credit(account="ordered", cents=cents), source="/test")
@@ -530,3 +531,71 @@ async def test_a_relay_pass_commits_its_mark_without_waiting_for_the_disk(platfo
     assert recorded.statements[-1] == "COMMIT"
     assert len(recorded.statements) == 3  # BEGIN, the mark, COMMIT
     assert await relay.relay_once() == 0  # marked sent, committed
+
+
+async def test_a_pass_followed_at_once_commits_in_the_next_ones_begin(platform) -> None:
+    """A message queued while a pass publishes (its notification came during the pass)
+    sends the relay round at once: that pass's COMMIT goes with the next one's BEGIN, one
+    round trip where there were two; the last pass, with nothing queued during it, commits
+    alone."""
+    p, topic = platform
+    await p.relay.stop()  # the test's relay publishes
+    relay = OutboxRelay(p.pool, p.producer)
+    recorded = Recorded(p.pool)
+    relay._pool = recorded  # the passes'; the listener's own pool
+    relay._last_purge = asyncio.get_running_loop().time()  # no purge in between
+    publish, queued = relay._publish, [2, 3]
+
+    async def woken() -> bool:
+        return relay._wake.is_set()
+
+    async def publish_and_queue(rows: Any) -> None:
+        await publish(rows)
+        if queued:
+            await enqueue(
+                p.pool, topic, Credit(account="chained", cents=queued.pop(0)), source="/t"
+            )
+            await until(woken, what="the notification, during the pass")
+
+    relay._publish = publish_and_queue  # type: ignore[method-assign]
+    await enqueue(p.pool, topic, Credit(account="chained", cents=1), source="/t")
+    await relay.start()
+    try:
+        await until(lambda: _sum(p, "chained", 6), what="three credits")
+        await asyncio.sleep(0.3)  # a pass after the last would have run by now
+    finally:
+        await relay.stop()
+    begin = "BEGIN; SET LOCAL synchronous_commit = off"
+    assert recorded.statements[0] == begin
+    assert recorded.statements[2::2] == [f"COMMIT; {begin}", f"COMMIT; {begin}", "COMMIT"]
+    assert len(recorded.statements) == 7  # BEGIN, three takes, two chained commits, COMMIT
+    assert await p.pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+
+
+@pytest.mark.parametrize("read", [False, True])
+async def test_a_relay_pass_builds_publish_spans_only_when_one_may_be_recorded(
+    platform, settings, monkeypatch: pytest.MonkeyPatch, read: bool
+) -> None:
+    """Without a reader of spans (no OTLP endpoint, as ``kefu up`` runs) each message's
+    publish span was built for nothing; the message carries the writer's trace either way."""
+    p, topic = platform
+    await p.relay.stop()  # the test's relay publishes
+    relay = OutboxRelay(p.pool, p.producer)
+    started: list[str] = []
+    real = tracer
+
+    def counting(name: str) -> Any:
+        started.append(name)
+        return real(name)
+
+    monkeypatch.setattr(outbox_module, "spans_recorded", lambda: read, raising=False)
+    monkeypatch.setattr(outbox_module, "tracer", counting)
+    writer = f"00-{uuid.uuid4().hex}-b7ad6b7169203331-01"
+    with continuing(writer, "the request that writes the row"):
+        await enqueue(p.pool, topic, Credit(account=f"traced-{read}", cents=1), source="/t")
+    async with TopicWatcher(settings.kafka_bootstrap, topic.name) as seen:
+        async with asyncio.timeout(20):
+            assert await relay.relay_once() == 1
+        [(_, headers)] = await seen.wait(topic.name, fields(account=f"traced-{read}"))
+    assert len(started) == (1 if read else 0)
+    assert headers["traceparent"].split("-")[1] == writer.split("-")[1]

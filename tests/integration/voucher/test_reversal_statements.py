@@ -29,6 +29,7 @@ from shared.contracts import (
 from shared.http import Actor
 from shared.unit_of_work import UnitOfWork
 from tests.integration.voucher.conftest import Voucher, make_order, waits_holding_the_order
+from tests.statements import asyncpg_own
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +46,9 @@ class Counted:
         conn.add_query_logger(self._logged)
 
     def _logged(self, record: Any) -> None:
-        if self.counting:
+        # not asyncpg's look-up of a type the connection meets first (a domain's, migration
+        # 0011): once a connection, whichever one the test is lent
+        if self.counting and not asyncpg_own(record.query):
             self.sent.append(record.query)
 
     @asynccontextmanager
@@ -159,23 +162,42 @@ async def test_a_second_start_sees_the_saga_the_first_committed_while_it_waited(
             await voucher.pool.release(conn)
 
 
-async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
-    voucher: Voucher, ids: Any
-) -> None:
-    """Saga and order locked with the vouchers locked and voided, then the step saved with
-    the refund request queued (and the relay's wake-up) in that statement: two statements,
-    where the saga's lock, the vouchers' and the request were three more."""
+@asynccontextmanager
+async def begun_then(
+    voucher: Voucher, ids: Any, change: str | None = None, about: str = ""
+) -> AsyncIterator[tuple[UnitOfWork, Counted, Any, str, list[str]]]:
+    """A reversal begun (of 300 points), then ``change`` made to it if given, before its void
+    step is recorded (its ``$1``, by ``about``: the saga's id, its operation's, or the
+    order's second voucher); nothing of it stays."""
     order_no, codes = await an_order(voucher, ids, points=300)
     deps: Deps = voucher.app.state.deps
     async with rolled_back(voucher) as (uow, counted):
         begun = await started(uow, deps, order_no, ids("K"))
         assert begun.voiding is not None
+        subject = {"saga": begun.saga_id, "operation": begun.operation_id, "voucher": codes[1]}
+        if change is not None:
+            await uow.conn.execute(change, subject[about])
+        yield uow, counted, begun, order_no, codes
+
+
+async def record_all_voided(uow: UnitOfWork, voucher: Voucher, begun: Any, codes: list[str]) -> Any:
+    deps: Deps = voucher.app.state.deps
+    return await reversal._record_voids(uow, deps, begun.voiding.step, sorted(codes), None)
+
+
+async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
+    voucher: Voucher, ids: Any
+) -> None:
+    """Saga and order locked with the vouchers locked and voided, and in that statement the
+    step saved with the refund request queued (and the relay's wake-up): one statement,
+    where the lock and the step were two, and the saga's lock, the vouchers' and the request
+    three more before that."""
+    deps: Deps = voucher.app.state.deps
+    async with begun_then(voucher, ids) as (uow, counted, begun, order_no, codes):
         async with counted.counting_of() as sent:
-            recorded, concluded = await reversal._record_voids(
-                uow, deps, begun.voiding.step, sorted(codes), None
-            )
+            recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
         assert (recorded, concluded) == (True, None)
-        assert len(sent) == 2, sent
+        assert len(sent) == 1, sent
         assert any("pg_notify" in q and "outbox" in q for q in sent)
         [request] = await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no)
         found = await sagas.get(uow.conn, begun.saga_id)
@@ -189,23 +211,87 @@ async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
         assert request["headers"]["ce_source"] == deps.source
 
 
-async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
+async def history_of(conn: asyncpg.Connection, saga_id: Any) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT event FROM reversal_saga_history WHERE saga_id = $1 ORDER BY id", saga_id
+    )
+    return [r["event"] for r in rows]
+
+
+async def test_a_void_step_whose_saga_changed_since_it_began_asks_for_the_refund_as_it_now_is(
     voucher: Voucher, ids: Any
 ) -> None:
-    """The points answer: saga and order locked, then the saga's end, the order's, the
-    operation's with its records and the customer's in-app note in one statement: two
-    statements, where the note was a third."""
-    order_no, _ = await an_order(voucher, ids, points=300)
-    deps: Deps = voucher.app.state.deps
-    async with rolled_back(voucher) as (uow, counted):
-        begun = await started(uow, deps, order_no, ids("K"))
-        await reversal._record_voids(uow, deps, begun.voiding.step, [], None)
+    """The refund request built when the attempt began is written only if the saga, locked,
+    still stands as it did: here its operation's reason changed meanwhile, so the step is
+    saved in a second statement, with the request as the saga now stands, once."""
+    change = "UPDATE operations SET reason = 'changed' WHERE operation_id = $1"
+    async with begun_then(voucher, ids, change, "operation") as (
+        uow,
+        counted,
+        begun,
+        order_no,
+        codes,
+    ):
+        async with counted.counting_of() as sent:
+            recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
+        assert (recorded, concluded) == (True, None)
+        assert len(sent) == 2, sent
+        [request] = await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no)
+        assert request["reason"] == "changed"
+        assert await history_of(uow.conn, begun.saga_id) == ["started", "vouchers_voided"]
+        found = await sagas.get(uow.conn, begun.saga_id)
+        assert found is not None and found.saga.state is SagaState.REFUND_REQUESTED
+
+
+async def test_a_void_step_that_finds_a_voucher_used_asks_for_no_refund(
+    voucher: Voucher, ids: Any
+) -> None:
+    """A store redeemed a voucher after the start read it: the statement that locks and
+    voids finds it used, writes nothing of the refund's step, and the attempt ends as the
+    voucher used, with no refund request queued."""
+    change = "UPDATE vouchers SET status = 'used' WHERE code = $1"
+    async with begun_then(voucher, ids, change, "voucher") as (uow, _, begun, order_no, codes):
+        recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
+        assert recorded and concluded is not None
+        assert await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no) == []
+        assert await history_of(uow.conn, begun.saga_id) == ["started", "voucher_used"]
+        found = await sagas.get(uow.conn, begun.saga_id)
+        assert found is not None and found.saga.state is SagaState.FAILED
+        assert found.saga.refund_attempt == 0
+
+
+async def test_a_void_step_of_a_saga_another_driver_moved_on_writes_nothing(
+    voucher: Voucher, ids: Any
+) -> None:
+    """The saga was taken over (a new attempt) before this driver recorded its voids: the
+    step is not taken, no voucher is voided, no refund is asked for."""
+    change = "UPDATE reversal_sagas SET attempt = attempt + 1 WHERE saga_id = $1"
+    async with begun_then(voucher, ids, change, "saga") as (uow, _, begun, order_no, codes):
+        assert await record_all_voided(uow, voucher, begun, codes) == (False, None)
+        assert await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no) == []
+        assert await history_of(uow.conn, begun.saga_id) == ["started"]
+        stored = await uow.conn.fetch(
+            "SELECT status FROM vouchers WHERE code = ANY($1::text[])", codes
+        )
+        assert [r["status"] for r in stored] == ["available", "available"]
+
+
+async def concluded_in(
+    voucher: Voucher, ids: Any, change: str | None, statements: int, event_attempt: int
+) -> None:
+    """A reversal begun and its vouchers voided, then ``change`` made to its saga (``$1``: its
+    id) if given, then the points gateway's success: concluded in ``statements``, the note
+    queued, the operation succeeded, the history's last row the success on
+    ``event_attempt``."""
+    async with begun_then(voucher, ids) as (uow, counted, begun, order_no, codes):
+        await record_all_voided(uow, voucher, begun, codes)
+        if change is not None:
+            await uow.conn.execute(change, begun.saga_id)
         found = await sagas.get(uow.conn, begun.saga_id)
         assert found is not None
-        answer = refunded(found, order_no, 300)
         async with counted.counting_of() as sent:
-            await reversal.apply_points_result(uow, answer)
-        assert len(sent) == 2, sent
+            await reversal.apply_points_result(uow, refunded(found, order_no, 300))
+        assert len(sent) == statements, sent
         [note] = await outbox_rows(uow.conn, NOTIFY_INAPP_REQUESTED.name, found.user_id)
         assert note["params"] == {"merchant_order_no": order_no, "points": 300}
         assert note["dedupe_key"] == f"reversal-{begun.saga_id}-points-refunded"
@@ -213,14 +299,50 @@ async def test_the_conclusion_queues_the_customers_note_in_its_own_statement(
             "SELECT status FROM operations WHERE operation_id = $1", begun.operation_id
         )
         assert status == "succeeded"
+        records = await uow.conn.fetchval(
+            "SELECT count(*) FROM operation_records WHERE operation_id = $1 AND result = $2",
+            begun.operation_id,
+            "succeeded",
+        )
+        assert records == len(codes)
+        last = await uow.conn.fetchrow(
+            "SELECT event, attempt, to_state FROM reversal_saga_history WHERE saga_id = $1"
+            " ORDER BY id DESC LIMIT 1",
+            begun.saga_id,
+        )
+        assert tuple(last) == ("refund_succeeded", event_attempt, "succeeded")
+        order = await uow.conn.fetchrow(
+            "SELECT order_status, deduction_status FROM orders WHERE merchant_order_no = $1",
+            order_no,
+        )
+        assert tuple(order) == ("reversed", "refunded")
 
 
-async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_nothing(
+async def test_the_conclusion_is_one_statement(voucher: Voucher, ids: Any) -> None:
+    """The points answer, the usual one (the latest request succeeded, the saga's first
+    attempt): the saga and order locked, and in that statement the saga's end, the order's,
+    the operation's with its records and the customer's in-app note: one statement, where
+    the lock and the end were two."""
+    await concluded_in(voucher, ids, None, statements=1, event_attempt=1)
+
+
+async def test_an_answer_the_saga_does_not_stand_as_expected_for_concludes_as_it_stands(
     voucher: Voucher, ids: Any
+) -> None:
+    """A saga on its second attempt (resumed after a failure): the end built from the answer
+    alone is not taken, and the saga ends in a second statement, on its own attempt."""
+    change = "UPDATE reversal_sagas SET attempt = 2 WHERE saga_id = $1"
+    await concluded_in(voucher, ids, change, statements=2, event_attempt=2)
+
+
+@pytest.mark.parametrize("with_its_step", [False, True])
+async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_nothing(
+    voucher: Voucher, ids: Any, with_its_step: bool
 ) -> None:
     """The void step locks the saga (its order first) and the vouchers and voids them in one
     statement: having waited for the saga's lock while another driver took the saga over
-    (a new attempt), it reads the saga as that driver left it and voids nothing."""
+    (a new attempt), it reads the saga as that driver left it and voids nothing; with its
+    step built beforehand (the refund request), it takes none of it either."""
     order_no, codes = await an_order(voucher, ids)
     deps: Deps = voucher.app.state.deps
     holder, stepper, other = [await voucher.pool.acquire() for _ in range(3)]
@@ -233,17 +355,23 @@ async def test_a_void_step_that_waited_for_its_saga_sees_it_moved_on_and_voids_n
             "UPDATE reversal_sagas SET attempt = attempt + 1 WHERE saga_id = $1", begun.saga_id
         )
         async with stepper.transaction():
+            uow = UnitOfWork(stepper, deps.clock, deps.source)
             step = asyncio.create_task(
-                vouchers.lock_saga_and_void(stepper, begun.saga_id, 1, codes)
+                record_all_voided(uow, voucher, begun, codes)
+                if with_its_step
+                else vouchers.lock_saga_and_void(stepper, begun.saga_id, 1, codes)
             )
             await waits_holding_the_order(step, other, order_no)  # on the saga's lock
             await holder_tx.commit()
             async with asyncio.timeout(10):
-                assert await step == (None, {})
+                assert await step == ((False, None) if with_its_step else (None, {}))
         stored = await voucher.pool.fetch(
             "SELECT status FROM vouchers WHERE code = ANY($1::text[])", codes
         )
         assert [r["status"] for r in stored] == ["available", "available"]
+        async with voucher.pool.acquire() as conn:
+            assert await outbox_rows(conn, POINTS_REVERSAL_REQUESTED.name, order_no) == []
+            assert await history_of(conn, begun.saga_id) == ["started"]
     finally:
         for conn in (holder, stepper, other):
             await voucher.pool.release(conn)
