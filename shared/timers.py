@@ -14,6 +14,11 @@ A service whose timers are compared with its own injected clock (refund, after-s
 rental) plans by that clock; a test moves it forward, so the sweep hears of the move
 (:func:`tell_when_moved`) or it would sleep past the new "now".
 
+A notification may say when its timer is due (epoch seconds, the voucher service's
+triggers): one due after the sweep's planned look is seen then, and wakes nothing. Every
+saga sets a timer a lease ahead, and at light load each found no earlier one: each woke
+the sweep, which swept (three transactions) and planned again, to sleep as before.
+
 The backstop bounds what no notification covers: a listening connection lost (woken
 then, and again once it listens), and the one race a "sooner than any other" trigger
 leaves: a timer written while an earlier one it was compared with is concluded and the
@@ -25,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -35,6 +41,11 @@ from shared.db.listen import ChannelListener
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE_SECONDS = 1.0
+CLOCK_SLACK_SECONDS = 1.0
+"""A timer due within this long after the sweep's planned look still wakes it: the
+database's clock, which sets the due time, and this process's, which plans, may differ a
+little. Where they differ by more, a timer is seen late by at most the difference, and
+never later than the backstop."""
 
 Sweep = Callable[[], Awaitable[int]]
 """One pass over the due timers; how many it acted on (0: nothing was due)."""
@@ -61,6 +72,19 @@ def tell_when_moved(clock: Callable[[], datetime], wake: Callable[[], None]) -> 
         when_moved(wake)
 
 
+def due_after(payload: str, planned: float | None) -> bool:
+    """Whether a notification's timer (``payload``: its due time in epoch seconds, or
+    anything else when it does not say) is due after a sleeping sweep's planned look
+    (``planned``; None: not sleeping, so it must look)."""
+    if planned is None:
+        return False
+    try:
+        due = float(payload)
+    except ValueError:
+        return False
+    return due >= planned + CLOCK_SLACK_SECONDS
+
+
 class TimerSweep:
     def __init__(
         self,
@@ -84,6 +108,9 @@ class TimerSweep:
         self._listen_failed = False
         self.passes = 0
         """Sweeps run (for tests: an idle loop does not add to it)."""
+        self._clock = clock
+        self._planned: float | None = None
+        """While the sweep sleeps: when it looks again (epoch seconds, by its clock)."""
         if clock is not None:  # the clock ``next_due`` plans by, if not the database's
             tell_when_moved(clock, self.wake)
 
@@ -107,9 +134,14 @@ class TimerSweep:
 
         return cls(pool, name, sweep, next_due, channel=channel, backstop=backstop, clock=clock)
 
-    def wake(self, _payload: str = "") -> None:
-        """Look again now: a timer may be due sooner than the sweep planned."""
-        self._woken.set()
+    def wake(self, payload: str = "") -> None:
+        """Look again now: a timer may be due sooner than the sweep planned. ``payload``:
+        when the timer that woke it is due (epoch seconds), if the notification says."""
+        if not due_after(payload, self._planned):
+            self._woken.set()
+
+    def _now(self) -> float:
+        return self._clock().timestamp() if self._clock is not None else time.time()
 
     async def pause(self) -> float:
         """Seconds until the earliest timer is due, at most the backstop."""
@@ -140,9 +172,13 @@ class TimerSweep:
                         )
                     failing = True
                     pause = RETRY_AFTER_FAILURE_SECONDS
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(pause):
-                        await self._woken.wait()
+                self._planned = self._now() + pause
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(pause):
+                            await self._woken.wait()
+                finally:
+                    self._planned = None
         finally:
             if self.listener is not None:
                 await self.listener.stop()

@@ -1,7 +1,8 @@
 """A durable timer sweep that sleeps (shared.timers): idle, it does not sweep; a timer set
 sooner than its plan, by a trigger's notification in the writing transaction, wakes it
-long before its backstop; so does a killed listening connection, which then listens again,
-and a test's clock moved past the sweep's plan."""
+long before its backstop, and one whose notification says it is due after the plan wakes
+nothing; so does a killed listening connection, which then listens again, and a test's
+clock moved past the sweep's plan."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ CREATE FUNCTION wake_timers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM timers WHERE NOT fired AND due_at <= NEW.due_at
                    AND id <> NEW.id) THEN
-        PERFORM pg_notify('test_timers', '');
+        PERFORM pg_notify('test_timers', extract(epoch FROM NEW.due_at)::text);
     END IF;
     RETURN NULL;
 END $$;
@@ -100,6 +101,19 @@ async def test_an_idle_sweep_sleeps_and_a_sooner_timer_wakes_it(pool: asyncpg.Po
         # a timer set sooner by an update (a tuned answer time, a lease cut short)
         await pool.execute("UPDATE timers SET due_at = now() WHERE NOT fired")
         await eventually(lambda: fired(pool, 2), within=10, what="the updated timer fired")
+
+
+async def test_a_timer_due_after_the_sweeps_plan_wakes_nothing(pool: asyncpg.Pool) -> None:
+    """Its notification says when it is due: the sweep's planned look (the backstop, with no
+    timer set) sees it then. A timer due before the plan still wakes it."""
+    async with sweeping(pool) as timers:
+        passes = timers.passes
+        await pool.execute("INSERT INTO timers (due_at) VALUES (now() + interval '1 hour')")
+        await asyncio.sleep(1.0)
+        assert timers.passes == passes  # notified, and no sweep
+        await pool.execute("INSERT INTO timers (due_at) VALUES (now() + interval '0.3 s')")
+        await eventually(lambda: fired(pool, 1), within=10, what="the sooner timer fired")
+        assert timers.passes > passes
 
 
 async def test_a_lost_listening_connection_wakes_the_sweep_and_listens_again(
