@@ -695,6 +695,7 @@ async def _runs(
             result = await measured(admin, make())
             result.attempts = attempt
             print(_line(result), flush=True)
+            print("    " + per_reversal_lines(result, top=0)[0], flush=True)
             if best is None or result.others < best.others:
                 best = result
             if result.others < DISTURBED_CORES:
