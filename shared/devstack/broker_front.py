@@ -295,10 +295,9 @@ def fetch_answered(
     return error, found
 
 
-def answered_now(answer: Frame, version: int, at: int = 0) -> bool:
-    """Whether a Fetch answer (its correlation id at ``at``) must go to the client as it is:
-    it holds records or an error."""
-    error, found = fetch_answered(answer, version, at)
+def must_go(error: int, found: list[tuple[TopicPartition, int, int, int]]) -> bool:
+    """Whether a Fetch answer (:func:`fetch_answered`'s reading of it) must go to the client
+    as it is: it holds records or an error."""
     return error != 0 or any(e != 0 or size > 0 for _, e, _, size in found)
 
 
@@ -739,7 +738,7 @@ class HeldFetch(Answer):
             for tp, partition_error, high, _ in found:
                 if partition_error == 0 and high == 0:
                     partitions.empty(tp)
-        if now >= self.deadline or error != 0 or any(e or size for _, e, _, size in found):
+        if now >= self.deadline or must_go(error, found):
             self.finish(frame)
             return
         if partitions.seen(self.tps) != self.seen:  # produced while Tansu looked: look again

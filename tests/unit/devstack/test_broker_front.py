@@ -25,10 +25,11 @@ from shared.devstack.broker_front import (
     Frames,
     Link,
     Partitions,
-    answered_now,
+    fetch_answered,
     fetch_asked,
     fetch_limits,
     leaves_out,
+    must_go,
     produce_answered,
     produced_partitions,
 )
@@ -87,13 +88,13 @@ def _v11(error: int, records: bytes) -> bytes:
 
 
 def test_a_fetch_answer_goes_now_with_records_or_an_error() -> None:
-    assert not answered_now(_v11(0, b""), 11)
-    assert answered_now(_v11(0, b"\1" * 61), 11)
-    assert answered_now(_v11(6, b""), 11)  # not the leader: the client must hear it
+    assert not must_go(*fetch_answered(_v11(0, b""), 11))
+    assert must_go(*fetch_answered(_v11(0, b"\1" * 61), 11))
+    assert must_go(*fetch_answered(_v11(6, b""), 11))  # not the leader: the client must hear it
     v4 = FetchResponse_v4(0, [("a.v1", [(0, 0, 5, 5, [(1, 2)], b"")])])
-    assert not answered_now(b"\0\0\0\7" + v4.encode(), 4)
+    assert not must_go(*fetch_answered(b"\0\0\0\7" + v4.encode(), 4))
     v4 = FetchResponse_v4(0, [("a.v1", [(0, 0, 5, 5, None, b"\1")])])
-    assert answered_now(b"\0\0\0\7" + v4.encode(), 4)
+    assert must_go(*fetch_answered(b"\0\0\0\7" + v4.encode(), 4))
 
 
 def test_a_fetch_names_its_wait_and_partitions_in_every_version() -> None:
