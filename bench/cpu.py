@@ -64,6 +64,19 @@ def _tree_cpu(pid: int, children: bool) -> dict[int, float]:
     return out
 
 
+def process_use(pid: int | None) -> tuple[float, float]:
+    """One process's CPU seconds so far and its resident memory in MB (0, 0 if it is gone)."""
+    if pid is None:
+        return 0.0, 0.0
+    try:
+        p = psutil.Process(pid)
+        with p.oneshot():
+            t, rss = p.cpu_times(), p.memory_info().rss
+    except psutil.Error:
+        return 0.0, 0.0
+    return t.user + t.system, rss / 2**20
+
+
 @dataclass(frozen=True)
 class Tree:
     """One process and its descendants (the embedded broker: its front and Tansu)."""

@@ -39,7 +39,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import datagen, services, stack
+from bench import cpu, datagen, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
@@ -194,25 +194,6 @@ def report(rate: float, each: list[dict[str, float]]) -> None:
         )
 
 
-def broker_use(pids: Sequence[int | None]) -> tuple[float, float]:
-    """The processes' CPU seconds so far and their resident memory in MB (``/proc``)."""
-    cpu, rss = 0.0, 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        if pid is None:
-            continue
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        cpu += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        rss += (
-            next(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS")) / 1024
-        )
-    return cpu, rss
-
-
 async def batch_sizes(admin: str) -> None:
     """Rows per transaction or relay pass, by ``now()`` (a light and a busy run mixed)."""
     for db, what, sql in (
@@ -260,13 +241,13 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                                 flush=True,
                             )
                             tansu, front = broker.tansu_pid(), broker.pid
-                            use = [broker_use([tansu]), broker_use([front])]
+                            use = [cpu.process_use(tansu), cpu.process_use(front)]
                             began = time.time()
                             times = await open_loop(
                                 client, orders.take(round(rate * seconds)), rate
                             )
                             ended = time.time()
-                            used = [broker_use([tansu]), broker_use([front])]
+                            used = [cpu.process_use(tansu), cpu.process_use(front)]
                             report(rate, await stages(admin, times))
                             n = max(1, len(times))
                             print(
