@@ -150,12 +150,13 @@ def continuing(traceparent: str | None, name: str) -> Iterator[trace.Span]:
     message of a batch) stays in the trace of the request that started it. Already in that
     trace (a batch of one, processed in its message's trace), it is a child of the current
     span, so the processing stays on the path from the request to what it caused."""
+    parent = context_from({"traceparent": traceparent} if traceparent else {})
+    theirs = trace.get_current_span(parent).get_span_context()
     current = trace.get_current_span().get_span_context()
-    if traceparent and current.is_valid and traceparent[3:35] == format(current.trace_id, "032x"):
-        context = None
-    else:
-        context = context_from({"traceparent": traceparent} if traceparent else {})
-    with tracer(__name__).start_as_current_span(name, context=context) as span:
+    same_trace = current.is_valid and theirs.is_valid and theirs.trace_id == current.trace_id
+    with tracer(__name__).start_as_current_span(
+        name, context=None if same_trace else parent
+    ) as span:
         yield span
 
 
