@@ -46,13 +46,13 @@ def fast(infra: Infra, broker: EmbeddedBroker, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-async def credits(fast: Settings, unique: str) -> AsyncIterator[tuple[Platform, Topic[Credit]]]:
-    topic = Topic(f"test.heal.{unique}.v1", Credit, key="account", summary="t", producer="test")
-    p = Platform(f"h{unique}", fast, None)
+async def crediting(name: str, settings: Settings, topic: Topic[Credit]) -> Platform:
+    """A platform whose one subscription writes each credit into its ``credits`` table (made
+    if missing: a second platform of the same name shares it)."""
+    p = Platform(name, settings, None)
     await p.open(topics=[topic])
     async with p.pool.acquire() as conn:
-        await conn.execute("CREATE TABLE credits (account text, cents int)")
+        await conn.execute("CREATE TABLE IF NOT EXISTS credits (account text, cents int)")
 
     async def apply(conn: Any, env: Envelope[Credit]) -> None:
         await conn.execute(
@@ -60,6 +60,13 @@ async def credits(fast: Settings, unique: str) -> AsyncIterator[tuple[Platform, 
         )
 
     await p.consume([Subscription(topic, apply, name="credits")])
+    return p
+
+
+@pytest.fixture
+async def credits(fast: Settings, unique: str) -> AsyncIterator[tuple[Platform, Topic[Credit]]]:
+    topic = Topic(f"test.heal.{unique}.v1", Credit, key="account", summary="t", producer="test")
+    p = await crediting(f"h{unique}", fast, topic)
     yield p, topic
     await p.close()
 
@@ -223,20 +230,6 @@ async def test_offsets_settled_before_a_broker_restart_are_never_committed_to_th
     )
     await ensure_topics(settings, topic_names([topic]))
 
-    async def consuming() -> Platform:
-        p = Platform(f"r{unique}", settings, None)
-        await p.open(topics=[topic])
-        async with p.pool.acquire() as conn:
-            await conn.execute("CREATE TABLE IF NOT EXISTS credits (account text, cents int)")
-
-        async def apply(conn: Any, env: Envelope[Credit]) -> None:
-            await conn.execute(
-                "INSERT INTO credits VALUES ($1, $2)", env.payload.account, env.payload.cents
-            )
-
-        await p.consume([Subscription(topic, apply, name="credits")])
-        return p
-
     async def send(accounts: list[str]) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
         await producer.start()
@@ -254,7 +247,7 @@ async def test_offsets_settled_before_a_broker_restart_are_never_committed_to_th
             )
         return bool(n == len(accounts))
 
-    p = await consuming()
+    p = await crediting(f"r{unique}", settings, topic)
     try:
         await send(["first"])  # committed at once (the first after a quiet spell)
         await eventually(lambda: all_applied(p, ["first"]), what="the first applied")
@@ -273,7 +266,9 @@ async def test_offsets_settled_before_a_broker_restart_are_never_committed_to_th
 
     late = [f"late-{i}" for i in range(40)]
     await send(late)  # offsets 3-42 of the new broker
-    again = await consuming()  # the group's next reader starts from its committed offset
+    again = await crediting(
+        f"r{unique}", settings, topic
+    )  # the group's next reader starts from its committed offset
     try:
         await eventually(lambda: all_applied(again, late), within=45, what="every late one applied")
     finally:
