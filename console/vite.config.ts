@@ -38,6 +38,9 @@ export default defineConfig({
     setupFiles: ["tests/setup.ts"],
     // Ant Design's first render in jsdom is slow on a shared two-core machine.
     testTimeout: 30_000,
+    // A worker per core: Vitest 3 leaves one core out in a run, half of a two-core machine.
+    maxWorkers: "100%",
+    minWorkers: 1,
     include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"],
   },
 });
