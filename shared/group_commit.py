@@ -20,11 +20,17 @@ and runs them one after another on one connection, in one transaction:
 * a unit of work runs in its caller's context (its trace, its span), as if the caller
   had run it.
 
+A batch's commit (its WAL flush and round trip) is left to a task of its own while the
+runner goes on to the next batch on another connection: the flush of one batch and the
+statements of the next overlap, and the runner, the queue under load, is no longer held
+through a disk wait per batch. The next batch's commit waits for the previous one's, so a
+runner has one commit in flight at most (and two connections).
+
 Up to ``concurrency`` batches run at once, each on its own connection: a unit of work that
 arrives while a batch runs starts the next batch at once if a runner is free, and waits
 for the next free one only when all are busy. With one runner (the default) the batches
 form a single queue: under load each caller waits for the batch ahead of it (its
-statements, one round trip after another, and its commit) before its own begins, and the
+statements, one round trip after another) before its own begins, and the
 wait grows with the rate before the cores run out. More runners shorten that wait but
 shrink the batches, so a busy service commits more often and spends more CPU on each unit
 of work; which weighs more is a measurement (bench/RESULTS.md, session 12's s12tail).
@@ -91,6 +97,8 @@ class GroupCommit:
         self._concurrency = concurrency
         self._waiting: list[_Job[Any]] = []
         self._runners: set[asyncio.Task[None]] = set()
+        self._flush: asyncio.Task[None] | None = None
+        """The last batch's commit, perhaps still flushing after its runner ended."""
         self.batches = 0
         """Transactions committed (for tests and the benchmark's reading)."""
 
@@ -105,99 +113,172 @@ class GroupCommit:
         return await job.done
 
     async def _drain(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            try:
-                await self._commit(batch)
-            except BaseException as exc:  # cancelled, or a bug: no caller is left hanging
-                for job in batch:
-                    if isinstance(exc, asyncio.CancelledError):
-                        job.done.cancel()
-                    elif not job.done.done():
-                        job.done.set_exception(exc)
-                raise
-
-    async def _commit(self, batch: list[_Job[Any]]) -> None:
-        if len(batch) == 1:  # nothing to share: no savepoint needed
-            await self._alone(batch[0])
-            self.batches += 1
-            return
-        again: list[_Job[Any]] = []
+        # a batch's commit (the WAL flush and its round trip) runs while the next batch's
+        # units run on another connection; the next commit waits for it, so one at most
+        committing: asyncio.Task[None] | None = None
         try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                try:
+                    ran = await self._commit(batch)
+                except BaseException as exc:  # cancelled, or a bug: no caller left hanging
+                    for job in batch:
+                        if isinstance(exc, asyncio.CancelledError):
+                            job.done.cancel()
+                        elif not job.done.done():
+                            job.done.set_exception(exc)
+                    raise
+                if committing is not None:
+                    await committing
+                    committing = None
+                if ran is not None:
+                    # after the last batch's commit, this runner's or (it ended with its
+                    # commit in flight) the one before it: commits and answers in order
+                    committing = asyncio.create_task(
+                        self._finish(ran, after=self._flush), name="group-commit-flush"
+                    )
+                    self._flush = committing
+            # the last commit goes on alone: a unit that arrives meanwhile starts a runner
+            # whose batch runs while it flushes
+        except BaseException:
+            if committing is not None:
+                committing.cancel()
+            raise
+
+    async def _commit(self, batch: list[_Job[Any]]) -> _Ran | None:
+        """The batch's units run in a transaction left open for :meth:`_finish`, each unit's
+        outcome kept; None when the batch was settled here (it failed whole, or its one
+        unit failed)."""
+        conn: asyncpg.Connection = await self._pool.acquire()
+        try:
+            await conn.execute("BEGIN")
             try:
-                values = await self._together(batch)
-            except _UnitFailed:
-                # rolled back whole: run it again with a savepoint each, so the one that
-                # fails (again) is undone alone and the others keep their effects
-                settled, again = await self._with_savepoints(batch)
-            else:
-                settled = [(job, True, value) for job, value in zip(batch, values, strict=True)]
+                ran = await self._units(conn, batch)
+            except BaseException:
+                with contextlib.suppress(*AWAY):
+                    await conn.execute("ROLLBACK")
+                raise
         except AWAY as exc:
+            await self._release(conn)
             for job in batch:
+                _settle(job, False, exc)
+            return None
+        except Exception as exc:
+            await self._release(conn)
+            await self._each_alone(batch, exc)
+            return None
+        except BaseException:
+            await self._release(conn)
+            raise
+        if ran is None:
+            await self._release(conn)
+        return ran
+
+    async def _units(self, conn: asyncpg.Connection, batch: list[_Job[Any]]) -> _Ran | None:
+        """The units in the open transaction: each unit's outcome, and the units that lost a
+        lock conflict (to run again alone); None when the batch's one unit failed (its
+        transaction rolled back, its caller told)."""
+        uow = UnitOfWork(conn, self._clock, self._source)
+        if len(batch) == 1:  # nothing to share: no savepoint needed; its failure is its own
+            job = batch[0]
+            try:
+                value = await self._in_context(job, uow)
+            except AWAY:
+                raise
+            except Exception as exc:
+                await conn.execute("ROLLBACK")
+                _settle(job, False, exc)
+                return None
+            return _Ran(conn, batch, [(job, True, value)], [])
+        try:
+            values = await self._together(batch, uow)
+        except _UnitFailed:
+            # rolled back whole: run it again with a savepoint each, so the one that
+            # fails (again) is undone alone and the others keep their effects
+            await conn.execute("ROLLBACK; BEGIN")
+            settled, again = await self._with_savepoints(batch, uow)
+            return _Ran(conn, batch, settled, again)
+        settled = [(job, True, value) for job, value in zip(batch, values, strict=True)]
+        return _Ran(conn, batch, settled, [])
+
+    async def _finish(self, ran: _Ran, *, after: asyncio.Task[None] | None) -> None:
+        """Commit a batch :meth:`_commit` ran once the batch before it has (``after``), then
+        answer its callers."""
+        try:
+            if after is not None:
+                await asyncio.wait((after,))  # its outcome is its own callers'
+            await ran.conn.execute("COMMIT")
+        except AWAY as exc:
+            await self._release(ran.conn)
+            for job in ran.batch:
                 _settle(job, False, exc)
             return
         except Exception as exc:
+            await self._release(ran.conn)
+            await self._each_alone(ran.batch, exc)
+            return
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await ran.conn.execute("ROLLBACK")
+            await self._release(ran.conn)
+            for job in ran.batch:
+                job.done.cancel()
+            raise
+        await self._release(ran.conn)
+        self.batches += 1
+        for job, ok, value in ran.settled:
+            _settle(job, ok, value)
+        for job in ran.again:
+            await self._alone(job)
+
+    async def _each_alone(self, batch: list[_Job[Any]], exc: Exception) -> None:
+        if len(batch) > 1:
             log.warning(
                 "group commit failed; each unit of work again alone",
                 extra={"fields": {"batch": len(batch), "error": repr(exc)}},
             )
-            await asyncio.gather(*(self._alone(job) for job in batch))
-            return
-        self.batches += 1
-        for job, ok, value in settled:
-            _settle(job, ok, value)
-        for job in again:
-            await self._alone(job)
+        await asyncio.gather(*(self._alone(job) for job in batch))
 
-    async def _together(self, batch: list[_Job[Any]]) -> list[Any]:
-        """The batch in one transaction without savepoints (a round trip fewer per unit and
-        no subtransactions): the usual case, where every unit succeeds. Raises
-        :class:`_UnitFailed`, the transaction rolled back, when one raises."""
+    async def _release(self, conn: asyncpg.Connection) -> None:
+        with contextlib.suppress(Exception):
+            await self._pool.release(conn)
+
+    async def _together(self, batch: list[_Job[Any]], uow: UnitOfWork) -> list[Any]:
+        """The batch without savepoints (a round trip fewer per unit and no
+        subtransactions): the usual case, where every unit succeeds. Raises
+        :class:`_UnitFailed` when one raises (the caller rolls the transaction back)."""
         values: list[Any] = []
-        async with self._pool.acquire() as conn:
-            transaction = conn.transaction()
-            await transaction.start()
+        for job in batch:
             try:
-                uow = UnitOfWork(conn, self._clock, self._source)
-                for job in batch:
-                    try:
-                        values.append(await self._in_context(job, uow))
-                    except AWAY:
-                        raise
-                    except Exception as exc:
-                        raise _UnitFailed() from exc
-            except BaseException:
-                with contextlib.suppress(*AWAY):
-                    await transaction.rollback()
+                values.append(await self._in_context(job, uow))
+            except AWAY:
                 raise
-            await transaction.commit()
+            except Exception as exc:
+                raise _UnitFailed() from exc
         return values
 
     async def _with_savepoints(
-        self, batch: list[_Job[Any]]
+        self, batch: list[_Job[Any]], uow: UnitOfWork
     ) -> tuple[list[tuple[_Job[Any], bool, Any]], list[_Job[Any]]]:
-        """The batch with a savepoint per unit, committed: each unit's outcome, and the units
-        that lost a lock conflict (to run again alone)."""
+        """The batch with a savepoint per unit: each unit's outcome, and the units that lost
+        a lock conflict (to run again alone)."""
+        conn = uow.conn
         settled: list[tuple[_Job[Any], bool, Any]] = []
         again: list[_Job[Any]] = []
-        async with self._pool.acquire() as conn, conn.transaction():
-            uow = UnitOfWork(conn, self._clock, self._source)
-            for i, job in enumerate(batch):
-                # one round trip per unit: the previous one's savepoint kept, its own set
-                await conn.execute(
-                    "RELEASE SAVEPOINT unit; SAVEPOINT unit" if i else "SAVEPOINT unit"
-                )
-                try:
-                    settled.append((job, True, await self._in_context(job, uow)))
-                except AWAY:
-                    raise
-                except Exception as exc:
-                    await conn.execute("ROLLBACK TO SAVEPOINT unit")
-                    if isinstance(exc, CONFLICTS):
-                        again.append(job)
-                    else:
-                        settled.append((job, False, exc))
+        for i, job in enumerate(batch):
+            # one round trip per unit: the previous one's savepoint kept, its own set
+            await conn.execute("RELEASE SAVEPOINT unit; SAVEPOINT unit" if i else "SAVEPOINT unit")
+            try:
+                settled.append((job, True, await self._in_context(job, uow)))
+            except AWAY:
+                raise
+            except Exception as exc:
+                await conn.execute("ROLLBACK TO SAVEPOINT unit")
+                if isinstance(exc, CONFLICTS):
+                    again.append(job)
+                else:
+                    settled.append((job, False, exc))
         return settled, again
 
     async def _alone(self, job: _Job[Any]) -> None:
@@ -213,6 +294,16 @@ class GroupCommit:
     async def _in_context(job: _Job[T], uow: UnitOfWork) -> T:
         # a task of its own only to run in the caller's context (its trace and span)
         return await asyncio.create_task(job.work(uow), context=job.context)
+
+
+@dataclass
+class _Ran:
+    """A batch whose units ran, its transaction open until :meth:`GroupCommit._finish`."""
+
+    conn: asyncpg.Connection
+    batch: list[_Job[Any]]
+    settled: list[tuple[_Job[Any], bool, Any]]
+    again: list[_Job[Any]]
 
 
 class _UnitFailed(Exception):

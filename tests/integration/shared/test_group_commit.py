@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -197,3 +197,39 @@ async def test_units_that_arrive_while_every_runner_is_busy_share_the_next_batch
     assert len(set(txids)) == 1  # one transaction for the five
     assert len(set(await asyncio.gather(*busy))) == 2
     assert commits.batches == 3
+
+
+async def test_the_next_batch_runs_while_the_last_one_commits(pool: asyncpg.Pool) -> None:
+    """A commit's disk wait does not hold the runner: the units that arrive meanwhile run
+    while it flushes, and are answered once their own batch has committed after it."""
+    await pool.execute(
+        "CREATE TABLE IF NOT EXISTS slow_commits (name text);"
+        " CREATE OR REPLACE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;"
+        " CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON slow_commits"
+        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()"
+    )
+    commits = group(pool)
+    ran: list[str] = []
+    answered: list[str] = []
+
+    async def slow(uow: UnitOfWork) -> None:  # its commit takes a second (the trigger)
+        await uow.conn.execute("INSERT INTO slow_commits (name) VALUES ('slow')")
+        ran.append("slow")
+
+    async def quick(uow: UnitOfWork) -> None:
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('quick')")
+        ran.append("quick")
+
+    async def one(name: str, work: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+        await commits.run(work)
+        answered.append(name)
+
+    first = asyncio.create_task(one("slow", slow))
+    await asyncio.sleep(0.2)  # its unit has run; its commit is waiting out the trigger
+    second = asyncio.create_task(one("quick", quick))
+    await asyncio.sleep(0.3)
+    assert ran == ["slow", "quick"] and answered == []  # ran during the flush, not told yet
+    await asyncio.gather(first, second)
+    assert answered == ["slow", "quick"] and commits.batches == 2
+    assert await names(pool) == {"quick"}
