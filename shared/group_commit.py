@@ -206,7 +206,7 @@ class GroupCommit:
         """Commit a batch :meth:`_commit` ran once the batch before it has (``after``), then
         answer its callers."""
         try:
-            if after is not None:
+            if after is not None and not after.done():
                 await asyncio.wait((after,))  # its outcome is its own callers'
             await ran.conn.execute("COMMIT")
         except AWAY as exc:
