@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 import asyncpg
 import pytest
@@ -221,7 +222,7 @@ async def test_the_next_batch_runs_while_the_last_one_commits(pool: asyncpg.Pool
         await uow.conn.execute("INSERT INTO steps (name) VALUES ('quick')")
         ran.append("quick")
 
-    async def one(name: str, work: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+    async def one(name: str, work: Callable[[UnitOfWork], Coroutine[Any, Any, None]]) -> None:
         await commits.run(work)
         answered.append(name)
 
