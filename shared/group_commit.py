@@ -23,8 +23,10 @@ and runs them one after another on one connection, in one transaction:
 A batch's commit (its WAL flush and round trip) is left to a task of its own while the
 runner goes on to the next batch on another connection: the flush of one batch and the
 statements of the next overlap, and the runner, the queue under load, is no longer held
-through a disk wait per batch. The next batch's commit waits for the previous one's, so a
-runner has one commit in flight at most (and two connections).
+through a disk wait per batch. Each commit waits for the one before it, so commits are
+made, and their callers answered, in the batches' order; a runner has one commit in flight
+at most while it goes on (two connections), and a runner that ends leaves its last commit
+to finish alone.
 
 Up to ``concurrency`` batches run at once, each on its own connection: a unit of work that
 arrives while a batch runs starts the next batch at once if a runner is free, and waits
