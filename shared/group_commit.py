@@ -116,7 +116,9 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         # a batch's commit (the WAL flush and its round trip) runs while the next batch's
-        # units run on another connection; the next commit waits for it, so one at most
+        # units run on another connection; the next commit waits for it, so one at most.
+        # The last one goes on alone when the runner ends: a unit that arrives meanwhile
+        # starts a runner whose batch runs while it flushes
         committing: asyncio.Task[None] | None = None
         try:
             while self._waiting:
@@ -141,8 +143,6 @@ class GroupCommit:
                         self._finish(ran, after=self._flush), name="group-commit-flush"
                     )
                     self._flush = committing
-            # the last commit goes on alone: a unit that arrives meanwhile starts a runner
-            # whose batch runs while it flushes
         except BaseException:
             if committing is not None:
                 committing.cancel()
@@ -243,6 +243,8 @@ class GroupCommit:
         await asyncio.gather(*(self._alone(job) for job in batch))
 
     async def _release(self, conn: asyncpg.Connection) -> None:
+        # a connection the database dropped may fail its reset on the way back (the pool
+        # closes it then); that must not keep the batch's callers from their answers
         with contextlib.suppress(Exception):
             await self._pool.release(conn)
 
