@@ -17,8 +17,14 @@ and runs them one after another on one connection, in one transaction:
   transaction of its own; a unit of work must therefore be safe to run twice, or three
   times (its earlier runs were rolled back), and leave what is not in the database (a
   metric counted) to its caller, after the commit;
-* a unit of work runs in its caller's context (its trace, its span), as if the caller
-  had run it.
+* a unit of work runs in its caller's task, so in its context (its trace, its span): the
+  runner opens the batch's transaction and gives the first caller its turn, and each
+  caller, its unit done, gives the next one theirs. Under load a service's event loop is
+  the queue every round trip waits in, and a turn handed from one caller to the next is
+  one wait for the loop per unit, where a task of the runner's for each unit was two (its
+  start, and the runner woken by its end). A caller cancelled before its turn is passed
+  over (its unit never runs); one cancelled during its unit fails the batch as a failing
+  unit does, and its unit is not run again.
 
 A batch's commit (its WAL flush and round trip) is left to a task of its own while the
 runner goes on to the next batch on another connection: the flush of one batch and the
@@ -79,7 +85,12 @@ AWAY = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
 class _Job(Generic[T]):
     work: Work[T]
     done: asyncio.Future[T]
+    turn: asyncio.Future[_Chain | None]
+    """Its caller's turn on the batch's connection (it runs the unit), or None: the runner
+    runs it (again), in a task of its own, and the caller waits for ``done``."""
     context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    left: bool = False
+    """Its caller was cancelled before or during its unit: it is not run (again)."""
 
 
 class GroupCommit:
@@ -106,12 +117,23 @@ class GroupCommit:
 
     async def run(self, work: Work[T]) -> T:
         """Run ``work`` in the next batch's transaction; its result once that commits."""
-        job: _Job[T] = _Job(work, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        job: _Job[T] = _Job(work, loop.create_future(), loop.create_future())
         self._waiting.append(job)
         # a runner that has finished is done at once (its callbacks come later): not counted
         self._runners = {r for r in self._runners if not r.done()}
         if len(self._runners) < self._concurrency:  # else a busy runner takes it next
             self._runners.add(asyncio.create_task(self._drain(), name="group-commit"))
+        try:
+            chain = await job.turn
+        except asyncio.CancelledError:
+            job.left = True  # its turn, cancelled with it, is passed over
+            given = job.turn.result() if job.turn.done() and not job.turn.cancelled() else None
+            if given is not None:
+                given.pass_over()  # given just before the cancel came: on to the next
+            raise
+        if chain is not None:
+            await chain.take_turn(job)
         return await job.done
 
     async def _drain(self) -> None:
@@ -128,6 +150,7 @@ class GroupCommit:
                     ran = await self._commit(batch)
                 except BaseException as exc:  # cancelled, or a bug: no caller left hanging
                     for job in batch:
+                        _no_turn(job)
                         if isinstance(exc, asyncio.CancelledError):
                             job.done.cancel()
                         elif not job.done.done():
@@ -182,27 +205,34 @@ class GroupCommit:
         lock conflict (to run again alone); None when the batch's one unit failed (its
         transaction rolled back, its caller told)."""
         uow = UnitOfWork(conn, self._clock, self._source)
-        if len(batch) == 1:  # nothing to share: no savepoint needed; its failure is its own
-            job = batch[0]
-            try:
-                value = await self._in_context(job, uow)
-            except AWAY:
-                raise
-            except Exception as exc:
-                await conn.execute("ROLLBACK")
-                _settle(job, False, exc)
-                return None
-            return _Ran(conn, batch, [(job, True, value)], [])
+        chain = _Chain(batch, uow)
         try:
-            values = await self._together(batch, uow)
-        except _UnitFailed:
-            # rolled back whole: run it again with a savepoint each, so the one that
-            # fails (again) is undone alone and the others keep their effects
-            await conn.execute("ROLLBACK; BEGIN")
-            settled, again = await self._with_savepoints(batch, uow)
-            return _Ran(conn, batch, settled, again)
-        settled = [(job, True, value) for job, value in zip(batch, values, strict=True)]
-        return _Ran(conn, batch, settled, [])
+            stop = await chain.run()
+        except BaseException:
+            chain.end()
+            for job in batch:
+                _no_turn(job)
+            raise
+        if stop is None:
+            settled = [(job, True, value) for job, value in chain.values]
+            return _Ran(conn, batch, settled, [])
+        for job in batch:
+            _no_turn(job)  # the runner runs what runs from here on
+        if isinstance(stop.error, AWAY):
+            raise stop.error
+        for job in batch:
+            if job.left:
+                job.done.cancel()  # no caller waits for it, and it is not run again
+        ran = [job for job in batch if not job.left]
+        if ran in ([], [stop.job]):  # its failure is its own: nothing else to keep
+            await conn.execute("ROLLBACK")
+            _settle(stop.job, False, stop.error)
+            return None
+        # rolled back whole: run it again with a savepoint each, so the one that fails
+        # (again) is undone alone and the others keep their effects
+        await conn.execute("ROLLBACK; BEGIN")
+        settled, again = await self._with_savepoints(ran, uow)
+        return _Ran(conn, ran, settled, again)
 
     async def _finish(self, ran: _Ran, *, after: asyncio.Task[None] | None) -> None:
         """Commit a batch :meth:`_commit` ran once the batch before it has (``after``), then
@@ -248,20 +278,6 @@ class GroupCommit:
         with contextlib.suppress(Exception):
             await self._pool.release(conn)
 
-    async def _together(self, batch: list[_Job[Any]], uow: UnitOfWork) -> list[Any]:
-        """The batch without savepoints (a round trip fewer per unit and no
-        subtransactions): the usual case, where every unit succeeds. Raises
-        :class:`_UnitFailed` when one raises (the caller rolls the transaction back)."""
-        values: list[Any] = []
-        for job in batch:
-            try:
-                values.append(await self._in_context(job, uow))
-            except AWAY:
-                raise
-            except Exception as exc:
-                raise _UnitFailed() from exc
-        return values
-
     async def _with_savepoints(
         self, batch: list[_Job[Any]], uow: UnitOfWork
     ) -> tuple[list[tuple[_Job[Any], bool, Any]], list[_Job[Any]]]:
@@ -300,6 +316,65 @@ class GroupCommit:
         return await asyncio.create_task(job.work(uow), context=job.context)
 
 
+@dataclass(frozen=True)
+class _Stop:
+    """Why a chain stopped before its end: a unit raised (``error``, a cancelled caller's
+    too)."""
+
+    job: _Job[Any]
+    error: BaseException
+
+
+class _Chain:
+    """A batch run without savepoints in its callers' tasks, one after another: the usual
+    case, where every unit succeeds. The first unit that raises ends it."""
+
+    def __init__(self, batch: list[_Job[Any]], uow: UnitOfWork) -> None:
+        self._batch = batch
+        self._next = 0
+        self.uow = uow
+        self.values: list[tuple[_Job[Any], Any]] = []
+        self._ended: asyncio.Future[_Stop | None] = asyncio.get_running_loop().create_future()
+
+    async def run(self) -> _Stop | None:
+        """Give the first caller its turn; None once every unit ran, else why one failed."""
+        self._hand_on()
+        return await self._ended
+
+    def end(self, stop: _Stop | None = None) -> None:
+        if not self._ended.done():
+            self._ended.set_result(stop)
+
+    async def take_turn(self, job: _Job[Any]) -> None:
+        """The caller's turn: its unit on the batch's connection, then the next caller's."""
+        try:
+            value = await job.work(self.uow)
+        except Exception as exc:
+            self.end(_Stop(job, exc))  # the runner settles it, after running it again
+        except BaseException as exc:
+            job.left = True
+            self.end(_Stop(job, exc))
+            raise
+        else:
+            self.values.append((job, value))
+            self._hand_on()
+
+    def pass_over(self) -> None:
+        """The turn's caller left without running its unit: the next caller's turn."""
+        self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._next < len(self._batch):
+            job = self._batch[self._next]
+            self._next += 1
+            if job.turn.cancelled():
+                job.left = True  # cancelled while it waited: passed over
+            elif not job.turn.done():
+                job.turn.set_result(self)
+                return
+        self.end()
+
+
 @dataclass
 class _Ran:
     """A batch whose units ran, its transaction open until :meth:`GroupCommit._finish`."""
@@ -310,11 +385,14 @@ class _Ran:
     again: list[_Job[Any]]
 
 
-class _UnitFailed(Exception):
-    """A unit of work raised in a batch run without savepoints (the batch rolled back)."""
+def _no_turn(job: _Job[Any]) -> None:
+    """A caller still waiting for its turn waits for its answer instead."""
+    if not job.turn.done():
+        job.turn.set_result(None)
 
 
 def _settle(job: _Job[Any], ok: bool, value: Any) -> None:
+    _no_turn(job)
     if job.done.done():
         return  # its caller gave up waiting (cancelled); the work stands or fell anyway
     if ok:

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from shared.db.pool import create_pool, ensure_database
-from shared.group_commit import GroupCommit
+from shared.group_commit import GroupCommit, Work
 from shared.settings import Settings
 from shared.timestamps import utc_now
 from shared.unit_of_work import UnitOfWork
@@ -140,6 +140,82 @@ async def test_a_unit_runs_in_its_callers_context(pool: asyncpg.Pool) -> None:
         return await commits.run(work)
 
     assert list(await asyncio.gather(one("a"), one("b"))) == ["a", "b"]
+
+
+async def test_a_unit_runs_in_its_callers_own_task(pool: asyncpg.Pool) -> None:
+    """A caller takes its turn on the batch's connection itself: no task is started for its
+    unit (under load each one costs a wait for the event loop)."""
+    commits = group(pool)
+
+    async def one() -> bool:
+        mine = asyncio.current_task()
+
+        async def work(uow: UnitOfWork) -> bool:
+            await uow.conn.execute("SELECT 1")
+            return asyncio.current_task() is mine
+
+        return await commits.run(work)
+
+    assert list(await asyncio.gather(*(one() for _ in range(4)))) == [True] * 4
+    assert commits.batches == 1
+
+
+async def test_a_caller_cancelled_before_its_turn_is_passed_over(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+    first_runs, let_go = asyncio.Event(), asyncio.Event()
+
+    def insert(name: str, hold: bool = False) -> Work[str]:
+        async def work(uow: UnitOfWork) -> str:
+            await uow.conn.execute("INSERT INTO steps (name) VALUES ($1)", name)
+            if hold:
+                first_runs.set()
+                await let_go.wait()
+            return name
+
+        return work
+
+    first = asyncio.create_task(commits.run(insert("first", hold=True)))
+    await first_runs.wait()  # the next two arrive while the first batch runs
+    gone = asyncio.create_task(commits.run(insert("gone")))
+    kept = asyncio.create_task(commits.run(insert("kept")))
+    await asyncio.sleep(0.05)
+    gone.cancel()
+    let_go.set()
+    assert await first == "first" and await kept == "kept"
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert await names(pool) == {"first", "kept"}
+
+
+async def test_a_caller_cancelled_during_its_unit_leaves_nothing(pool: asyncpg.Pool) -> None:
+    """Its unit is undone with the batch's first run, and not run again; the others keep
+    their effects."""
+    commits = group(pool)
+    runs: list[str] = []
+    inside = asyncio.Event()
+
+    def insert(name: str, hang: bool = False) -> Work[str]:
+        async def work(uow: UnitOfWork) -> str:
+            runs.append(name)
+            await uow.conn.execute("INSERT INTO steps (name) VALUES ($1)", name)
+            if hang:
+                inside.set()
+                await uow.conn.execute("SELECT pg_sleep(30)")
+            return name
+
+        return work
+
+    before = asyncio.create_task(commits.run(insert("before")))
+    hung = asyncio.create_task(commits.run(insert("hung", hang=True)))
+    after = asyncio.create_task(commits.run(insert("after")))
+    async with asyncio.timeout(10):  # not pg_sleep's 30 s: the cancel stops the unit
+        await inside.wait()
+        hung.cancel()
+        assert await before == "before" and await after == "after"
+    with pytest.raises(asyncio.CancelledError):
+        await hung
+    assert await names(pool) == {"before", "after"}
+    assert runs.count("hung") == 1
 
 
 async def test_a_unit_that_arrives_while_a_batch_runs_does_not_wait_for_it(
