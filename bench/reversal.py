@@ -65,6 +65,7 @@ from bench.results import table, write_section
 from bench.stats import Latency, fmt_ms, rate, when_the_slowest_were_sent
 from services.voucher.settings import VoucherSettings
 from shared.contracts import TOPICS
+from shared.devstack.broker import EmbeddedBroker
 from shared.settings import database_url_with_name
 
 DISTURBED_CORES = 0.3
@@ -536,14 +537,7 @@ async def _run(
                         code=options.code,
                     ) as voucher,
                 ):
-                    groups = {
-                        "voucher service": [voucher.proc.pid],
-                        "points service": [points.proc.pid],
-                        "PostgreSQL": [p for p in [cpu.postmaster_pid(stack.DATA / "pg")] if p],
-                        # apart: the front (its Python per message) and Tansu behind it
-                        cpu.BROKER_FRONT: [broker.pid] if broker.pid else [],
-                        cpu.TANSU: [p for p in [broker.tansu_pid()] if p],
-                    }
+                    groups = stack_groups(voucher, points, broker)
                     client = Client(
                         "127.0.0.1",
                         voucher.port,
@@ -605,6 +599,20 @@ async def _run(
         ),
     )
     print("wrote bench/RESULTS.md (reversal)")
+
+
+def stack_groups(
+    voucher: services.Running, points: services.Running, broker: EmbeddedBroker
+) -> dict[str, list[int]]:
+    """The processes whose CPU a reversal costs, by who they are (``cpu.CpuMeter``)."""
+    return {
+        "voucher service": [voucher.proc.pid],
+        "points service": [points.proc.pid],
+        "PostgreSQL": [p for p in [cpu.postmaster_pid(stack.DATA / "pg")] if p],
+        # apart: the front (its Python per message) and Tansu behind it
+        cpu.BROKER_FRONT: [broker.pid] if broker.pid else [],
+        cpu.TANSU: [p for p in [broker.tansu_pid()] if p],
+    }
 
 
 async def _closed_only(

@@ -21,9 +21,10 @@ the next batch or pass to begin. The services run with ``bench/probe`` on their 
 ``BENCH_LOOP_LOG`` set: for each rate, each process's event-loop lag (how late a 5 ms
 timer fires: how long a ready callback waits) and how long the group commit's batches, the
 relays' passes, the consumers' batches and their offset commits took, and how busy each
-kept its one runner (its summed time over the run's seconds). ``--code``: another source
-tree's services (before/after). Figures go to stdout only (for reading, not RESULTS.md's
-tables).
+kept its one runner (its summed time over the run's seconds); and the CPU a reversal
+cost each process (the services, PostgreSQL, the broker's front and Tansu). ``--code``:
+another source tree's services (before/after). Figures go to stdout only (for reading,
+not RESULTS.md's tables).
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ from bench import cpu, datagen, services, stack
 from bench.http_client import Client
 from bench.kafka import delete_topics
 from bench.load import load
-from bench.reversal import WARM_UP, Orders, closed_loop, eligible_orders, paced, through_http
+from bench.reversal import (
+    WARM_UP,
+    Orders,
+    closed_loop,
+    eligible_orders,
+    paced,
+    stack_groups,
+    through_http,
+)
 from shared.contracts import TOPICS
 from shared.settings import database_url_with_name
 
@@ -217,7 +226,7 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
         with stack.broker() as broker:
             try:
                 with (
-                    services.service("points", admin, broker.bootstrap, code=code),
+                    services.service("points", admin, broker.bootstrap, code=code) as points,
                     services.service(
                         "voucher",
                         admin,
@@ -226,6 +235,7 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                         code=code,
                     ) as voucher,
                 ):
+                    groups = stack_groups(voucher, points, broker)
                     client = Client(
                         "127.0.0.1",
                         voucher.port,
@@ -243,10 +253,12 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                             tansu, front = broker.tansu_pid(), broker.pid
                             use = [cpu.process_use(tansu), cpu.process_use(front)]
                             began = time.time()
+                            meter = cpu.CpuMeter.watching(groups)
                             times = await open_loop(
                                 client, orders.take(round(rate * seconds)), rate
                             )
                             ended = time.time()
+                            spent = meter.stop()
                             used = [cpu.process_use(tansu), cpu.process_use(front)]
                             report(rate, await stages(admin, times))
                             n = max(1, len(times))
@@ -258,6 +270,11 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                                 f" ({1000 * (used[0][1] - use[0][1]) / n:.2f} MB a 1,000)"
                             )
                             loop_report(began, ended)
+                            print(
+                                "CPU ms a reversal: "
+                                + ", ".join(f"{g} {1000 * t / n:.1f}" for g, t in spent.items())
+                                + f"; all {1000 * sum(spent.values()) / n:.1f}"
+                            )
                     finally:
                         await client.close()
                 await batch_sizes(admin)
