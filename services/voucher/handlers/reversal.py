@@ -112,11 +112,23 @@ async def _start(
         return replay
     if order is None:
         raise OrderNotFound(f"no order {merchant_order_no}")
-    # read once the order's lock is ours (a statement of its own), with its vouchers
-    found, held, facts = await vouchers.lock_saga_and_vouchers(conn, order, deps.today())
+    # read once the order's lock is ours (a statement of its own), with its vouchers, and
+    # its saga begun in the same statement if it had none: the rules, checked on what was
+    # read, undo the beginning (this unit's transaction) when they refuse
+    started = ReversalSaga.start(uuid4(), order.merchant_order_no)
+    beginning = sagas.beginning_args(
+        started,
+        operation_id,
+        reason=reason.strip(),
+        operator=actor.username,
+        traceparent=current_traceparent(),
+        due_in=deps.lease_seconds,
+        trace_id=current_trace_id(),
+    )
+    found, held, facts = await vouchers.lock_saga_and_vouchers(conn, order, deps.today(), beginning)
     if found is None:
         check(*reversal_command_rules(facts))
-        return await _begin(uow, deps, order, held, operation_id, actor.username, reason)
+        return _begun(uow, started, order, held, operation_id, actor.username, reason)
     check(OrderNotReversed(order.order_status))
     await idempotency.rebind(conn, idempotency_key, found.operation_id)
     if not found.saga.finished:
@@ -125,29 +137,19 @@ async def _start(
     return _Started(saga_id, found.operation_id, voiding=None)
 
 
-async def _begin(
+def _begun(
     uow: UnitOfWork,
-    deps: Deps,
+    started: Transition,
     order: Order,
     held: list[Voucher],
     operation_id: UUID,
     actor: str,
     reason: str,
 ) -> _Started:
-    """The saga of an order that had none, its rules passed (``held``: its vouchers, locked)."""
-    started = ReversalSaga.start(uuid4(), order.merchant_order_no)
-    await sagas.insert(  # with its operation, and the order marked reversing
-        uow.conn,
-        started,
-        operation_id,
-        reason=reason.strip(),
-        operator=actor,
-        traceparent=current_traceparent(),
-        due_in=deps.lease_seconds,
-        trace_id=current_trace_id(),
-    )
+    """The saga of an order that had none, begun and its rules passed (``held``: its
+    vouchers, locked): what the void step needs, read under the order's lock, so its driver
+    need not read again."""
     saga = started.after
-    # what the void step needs, read under the order's lock: its driver need not read again
     begun = Reversal(
         saga=saga,
         operation_id=operation_id,

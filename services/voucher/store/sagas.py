@@ -64,8 +64,7 @@ async def of_order(
     return reversal_of(row) if row is not None else None
 
 
-async def insert(
-    conn: asyncpg.Connection,
+def beginning_args(
     started: Transition,
     operation_id: UUID,
     *,
@@ -74,18 +73,11 @@ async def insert(
     traceparent: str | None,
     due_in: float,
     trace_id: str | None,
-) -> None:
-    """A reversal begins: its operation (pending), the saga with its history row, and its
-    order marked reversing, in one statement (one round trip for the whole start)."""
+) -> tuple[object, ...]:
+    """A reversal's beginning as :func:`beginning`'s parameters: its operation (pending),
+    the saga with its history row, and its order marked reversing."""
     saga = started.after
-    await conn.execute(
-        "WITH op AS (INSERT INTO operations (operation_id, type, merchant_order_no, status,"
-        " reason, operator, traceparent) VALUES ($10, $13, $11, 'pending', $14, $15, $16)),"
-        " saga AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
-        " state, attempt, refund_attempt, due_at)"
-        " VALUES ($1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12))),"
-        " reversing AS (UPDATE orders SET order_status = $17 WHERE merchant_order_no = $11)"
-        + _HISTORY,
+    return (
         *_history_args(started, None, trace_id),
         operation_id,
         saga.merchant_order_no,
@@ -96,6 +88,34 @@ async def insert(
         traceparent,
         OrderStatus.REVERSING,
     )
+
+
+BEGINNING_PARAMETERS = 17
+"""How many parameters :func:`beginning_args` gives (and :func:`beginning` takes)."""
+
+
+@functools.cache
+def beginning(first: int, when: str) -> str:
+    """The CTEs that write a reversal's beginning (:func:`beginning_args`, numbered from
+    ``$first``), each only ``when`` (a condition of the enclosing statement, such as "the
+    order has no saga yet"): one round trip for the lock, the read and the start."""
+    gate = f" WHERE {when}"
+    sql = (
+        "op AS (INSERT INTO operations (operation_id, type, merchant_order_no, status,"
+        " reason, operator, traceparent) SELECT $10, $13, $11, 'pending', $14, $15, $16"
+        + gate
+        + "), begun AS (INSERT INTO reversal_sagas (saga_id, operation_id, merchant_order_no,"
+        " state, attempt, refund_attempt, due_at)"
+        " SELECT $1, $10, $11, $4, $6, $7, now() + make_interval(secs => $12)"
+        + gate
+        + "), reversing AS (UPDATE orders SET order_status = $17 WHERE merchant_order_no = $11"
+        f" AND {when}), begun_history AS ("
+        + _HISTORY_INTO
+        + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9"
+        + gate
+        + ")"
+    )
+    return renumbered(sql, first)
 
 
 async def save(
@@ -255,10 +275,11 @@ _STEPPING = (
 
 # The history row of a transition, in the same statement as the saga's own row (one round
 # trip per step): parameters $1-$9 are _history_args.
-_HISTORY = (
+_HISTORY_INTO = (
     " INSERT INTO reversal_saga_history (saga_id, event, from_state, to_state, failure,"
-    " attempt, refund_attempt, detail, trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " attempt, refund_attempt, detail, trace_id)"
 )
+_HISTORY = _HISTORY_INTO + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 
 
 def _history_args(step: Transition, detail: str | None, trace_id: str | None) -> tuple[object, ...]:

@@ -330,7 +330,10 @@ def _statuses(vouchers: Iterable[tuple[str, str, date]], today: date) -> dict[st
 
 
 async def lock_saga_and_vouchers(
-    conn: asyncpg.Connection, order: Order, today: date
+    conn: asyncpg.Connection,
+    order: Order,
+    today: date,
+    beginning: tuple[object, ...] | None = None,
 ) -> tuple[Reversal | None, list[Voucher], OrderFacts]:
     """For a reversal's start, ``order`` locked by the caller in its own statement: the
     order's saga (locked) if it has one, its vouchers locked by code, and what the rules
@@ -340,8 +343,16 @@ async def lock_saga_and_vouchers(
     One statement is as safe here as a read after each lock: the order's lock, which every
     writer of its saga and vouchers takes first, was granted before this statement began,
     so its snapshot holds whatever the lock's last holder committed (a saga started
-    meanwhile included)."""
-    rows = await conn.fetch(_SAGA_AND_VOUCHERS, order.merchant_order_no)
+    meanwhile included).
+
+    ``beginning`` (``sagas.beginning_args``): in the same statement, the saga begun if the
+    order has none. What is read is as it stood before (the statement's snapshot); the
+    caller checks the rules on it and, when they refuse, raises, and its transaction undoes
+    the beginning with everything else."""
+    if beginning is None:
+        rows = await conn.fetch(_SAGA_AND_VOUCHERS, order.merchant_order_no)
+    else:
+        rows = await conn.fetch(_BEGINNING, order.merchant_order_no, *beginning)
     found = sagas.reversal_of(rows[0]) if rows and rows[0]["saga_id"] is not None else None
     held = [
         Voucher(
@@ -367,14 +378,21 @@ async def lock_saga_and_vouchers(
     return found, held, facts
 
 
-_SAGA_AND_VOUCHERS = (
-    f"WITH saga AS ({sagas.SELECT} WHERE s.merchant_order_no = $1 FOR UPDATE OF o, s),"
+_LOCKED = (
+    f"saga AS ({sagas.SELECT} WHERE s.merchant_order_no = $1 FOR UPDATE OF o, s),"
     " held AS (SELECT v.code, v.status, v.valid_to,"
     f" EXISTS (SELECT 1 FROM {_PENDING_VOIDS} AND p.code = v.code) AS voiding"
     " FROM vouchers v WHERE v.merchant_order_no = $1 ORDER BY v.code FOR UPDATE OF v)"
+)
+_READ = (
     " SELECT saga.*, held.* FROM (SELECT) one LEFT JOIN saga ON true LEFT JOIN held ON true"
     " ORDER BY held.code"
 )
+_SAGA_AND_VOUCHERS = "WITH " + _LOCKED + _READ
+_BEGINNING = (
+    "WITH " + _LOCKED + ", " + sagas.beginning(2, "NOT EXISTS (SELECT 1 FROM saga)") + _READ
+)
+""":data:`_SAGA_AND_VOUCHERS`, and the saga begun (``$2`` on) if the order had none."""
 
 
 async def facts_of_order(conn: asyncpg.Connection, order_no: str, today: date) -> OrderFacts:

@@ -274,6 +274,11 @@ async def test_ineligible_orders_are_refused_and_nothing_changes(voucher: Vouche
         assert not await voucher.pool.fetchval(
             "SELECT count(*) FROM reversal_sagas WHERE merchant_order_no = $1", order_no
         )
+        # the saga is begun in the statement that reads the rules' facts; refused, undone
+        assert not await voucher.pool.fetchval(
+            "SELECT count(*) FROM operations WHERE merchant_order_no = $1 AND type = 'reversal'",
+            order_no,
+        )
     assert await records(voucher, used_codes[0]) == []
 
 

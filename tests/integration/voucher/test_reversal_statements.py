@@ -112,16 +112,16 @@ async def outbox_rows(conn: asyncpg.Connection, topic: str, key: str) -> list[di
     return [{"headers": r["headers"], **json.loads(r["payload"])} for r in rows]
 
 
-async def test_a_reversal_starts_in_three_statements(voucher: Voucher, ids: Any) -> None:
+async def test_a_reversal_starts_in_two_statements(voucher: Voucher, ids: Any) -> None:
     """The key claimed with the order's lock, then its saga (none) and its vouchers locked
-    with the rules' facts, then the saga begun: three statements, where the claim, the
-    saga's read and the vouchers' lock were one each."""
+    with the rules' facts and the saga begun: two statements, where the claim, the saga's
+    read, the vouchers' lock and the beginning were one each."""
     order_no, codes = await an_order(voucher, ids)
     deps: Deps = voucher.app.state.deps
     async with rolled_back(voucher) as (uow, counted):
         async with counted.counting_of() as sent:
             begun = await started(uow, deps, order_no, ids("K"))
-        assert len(sent) == 3, sent
+        assert len(sent) == 2, sent
         assert isinstance(begun, reversal._Started) and begun.voiding is not None
         assert [v.code for v in begun.voiding.held] == sorted(codes)
         found = await sagas.of_order(uow.conn, order_no)
