@@ -388,10 +388,8 @@ _READ = (
     " SELECT saga.*, held.* FROM (SELECT) one LEFT JOIN saga ON true LEFT JOIN held ON true"
     " ORDER BY held.code"
 )
-_SAGA_AND_VOUCHERS = "WITH " + _LOCKED + _READ
-_BEGINNING = (
-    "WITH " + _LOCKED + ", " + sagas.beginning(2, "NOT EXISTS (SELECT 1 FROM saga)") + _READ
-)
+_SAGA_AND_VOUCHERS = f"WITH {_LOCKED}{_READ}"
+_BEGINNING = f"WITH {_LOCKED}, {sagas.beginning(2, 'NOT EXISTS (SELECT 1 FROM saga)')}{_READ}"
 """:data:`_SAGA_AND_VOUCHERS`, and the saga begun (``$2`` on) if the order had none."""
 
 
