@@ -62,6 +62,7 @@ from bench.kafka import delete_topics
 from bench.load import load
 from bench.otlp_receiver import Receiver, receiving
 from bench.results import table, write_section
+from bench.speed import Speed, SpeedProbe
 from bench.stats import Latency, fmt_ms, rate, when_the_slowest_were_sent
 from services.voucher.settings import VoucherSettings
 from shared.contracts import TOPICS
@@ -97,6 +98,8 @@ class RunResult:
     attempts: int = 1
     orders: list[str] = field(default_factory=list)
     """The orders it reversed (each once)."""
+    speed: Speed | None = None
+    """How fast the machine's cores ran meanwhile (``bench.speed``)."""
 
     @property
     def others(self) -> float:
@@ -341,7 +344,12 @@ async def statements(admin_url: str) -> Counter[tuple[str, str]]:
 
 async def measured(admin_url: str, run: Awaitable[RunResult]) -> RunResult:
     before, said_before = await commits(admin_url), await statements(admin_url)
-    result = await run
+    probe = SpeedProbe()
+    try:
+        result = await run
+    finally:
+        speed = probe.stop()
+    result.speed = speed
     after = await commits(admin_url)
     result.commits = {db: after[db] - before.get(db, 0) for db in after}
     result.statements = await statements(admin_url) - said_before
@@ -740,6 +748,7 @@ def _line(r: RunResult) -> str:
         f" {r.refused:,} refused busy; latency p50 {fmt_ms(r.latency.p50)} ms"
         f" p99 {fmt_ms(r.latency.p99)} ms max {fmt_ms(r.latency.max)} ms; {dict(r.outcomes)}"
         f"\n    CPU: {cpu.describe(r.cpu, r.seconds)}"
+        + (f"\n    the cores' speed: {r.speed.describe()}" if r.speed else "")
     )
 
 
@@ -877,6 +886,16 @@ def render(
             "CPU during each run (psutil, user+system; 2 cores = 200 %):",
             "",
             *cpu_lines,
+            "",
+            "How fast the cores ran during each run (`bench/speed.py`: a tight Python loop's"
+            " turns a second, sampled 50 ms every second in a process of its own; this VM's"
+            " speed swings, and CPU per reversal with it):",
+            "",
+            *[
+                f"- {r.name}: {r.speed.describe()}"
+                for r in [*results, *peer_results]
+                if r.speed is not None
+            ],
             "",
             "Per reversal (CPU time, and database transactions):",
             "",

@@ -53,6 +53,7 @@ from bench.reversal import (
     stack_groups,
     through_http,
 )
+from bench.speed import SpeedProbe
 from shared.contracts import TOPICS
 from shared.settings import database_url_with_name
 
@@ -254,11 +255,12 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                             use = [cpu.process_use(tansu), cpu.process_use(front)]
                             began = time.time()
                             meter = cpu.CpuMeter.watching(groups)
+                            probe = SpeedProbe()
                             times = await open_loop(
                                 client, orders.take(round(rate * seconds)), rate
                             )
                             ended = time.time()
-                            spent = meter.stop()
+                            spent, speed = meter.stop(), probe.stop()
                             used = [cpu.process_use(tansu), cpu.process_use(front)]
                             report(rate, await stages(admin, times))
                             n = max(1, len(times))
@@ -274,6 +276,7 @@ async def main(rates: list[float], seconds: float, size: int, code: Path) -> Non
                                 "CPU ms a reversal: "
                                 + ", ".join(f"{g} {1000 * t / n:.1f}" for g, t in spent.items())
                                 + f"; all {1000 * sum(spent.values()) / n:.1f}"
+                                + f"; the cores' speed {speed.describe()}"
                             )
                     finally:
                         await client.close()
