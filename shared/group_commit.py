@@ -213,16 +213,16 @@ class GroupCommit:
             for job in batch:
                 _no_turn(job)
             raise
-        if stop is None:
+        for job in batch:
+            if job.left:
+                job.done.cancel()  # no caller waits for it, and it is not run (again)
+        if stop is None:  # the batch is what ran: a failed commit runs those alone, no other
             settled = [(job, True, value) for job, value in chain.values]
-            return _Ran(conn, batch, settled, [])
+            return _Ran(conn, [job for job, _ in chain.values], settled, [])
         for job in batch:
             _no_turn(job)  # the runner runs what runs from here on
         if isinstance(stop.error, AWAY):
             raise stop.error
-        for job in batch:
-            if job.left:
-                job.done.cancel()  # no caller waits for it, and it is not run again
         ran = [job for job in batch if not job.left]
         if ran in ([], [stop.job]):  # its failure is its own: nothing else to keep
             await conn.execute("ROLLBACK")

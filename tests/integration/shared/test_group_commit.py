@@ -187,6 +187,43 @@ async def test_a_caller_cancelled_before_its_turn_is_passed_over(pool: asyncpg.P
     assert await names(pool) == {"first", "kept"}
 
 
+async def test_a_caller_passed_over_is_not_run_when_its_batchs_commit_fails(
+    pool: asyncpg.Pool,
+) -> None:
+    """A failed commit runs each unit of the batch again alone: only the units that ran,
+    never one whose caller left before its turn."""
+    await pool.execute(
+        "CREATE TABLE once (name text, CONSTRAINT once_name UNIQUE (name)"
+        " DEFERRABLE INITIALLY DEFERRED)"
+    )
+    commits = group(pool)
+    first_runs, let_go = asyncio.Event(), asyncio.Event()
+
+    def insert(table: str, name: str, hold: bool = False) -> Work[str]:
+        async def work(uow: UnitOfWork) -> str:
+            await uow.conn.execute(f"INSERT INTO {table} (name) VALUES ($1)", name)
+            if hold:
+                first_runs.set()
+                await let_go.wait()
+            return name
+
+        return work
+
+    first = asyncio.create_task(commits.run(insert("steps", "first", hold=True)))
+    await first_runs.wait()  # the next three arrive while the first batch runs
+    gone = asyncio.create_task(commits.run(insert("steps", "gone")))
+    twice = [asyncio.create_task(commits.run(insert("once", "same"))) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    gone.cancel()
+    let_go.set()  # the batch of the three commits, and fails on the deferred check
+    assert await first == "first"
+    answers = await asyncio.gather(*twice, return_exceptions=True)
+    assert sorted(type(a).__name__ for a in answers) == ["UniqueViolationError", "str"]
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert await names(pool) == {"first"}
+
+
 async def test_a_caller_cancelled_during_its_unit_leaves_nothing(pool: asyncpg.Pool) -> None:
     """Its unit is undone with the batch's first run, and not run again; the others keep
     their effects."""
