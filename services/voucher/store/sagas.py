@@ -90,11 +90,6 @@ def beginning_args(
     )
 
 
-BEGINNING_PARAMETERS = 17
-"""How many parameters :func:`beginning_args` gives (and :func:`beginning` takes)."""
-
-
-@functools.cache
 def beginning(first: int, when: str) -> str:
     """The CTEs that write a reversal's beginning (:func:`beginning_args`, numbered from
     ``$first``), each only ``when`` (a condition of the enclosing statement, such as "the
