@@ -888,8 +888,8 @@ def render(
             *cpu_lines,
             "",
             "How fast the cores ran during each run (`bench/speed.py`: a tight Python loop's"
-            " turns a second, sampled 50 ms every second in a process of its own; this VM's"
-            " speed swings, and CPU per reversal with it):",
+            " turns a second, sampled 50 ms of its CPU every second in a process of its own,"
+            " and the host's steal; beside the CPU figures, not a correction of them):",
             "",
             *[
                 f"- {r.name}: {r.speed.describe()}"

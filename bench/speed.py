@@ -1,9 +1,10 @@
 """How fast this machine's cores run while a benchmark runs.
 
-On this shared VM one core's speed swings by a factor of two within a minute (a tight
-Python loop counted 5.9 to 12.8 million turns a second in six one-second samples, session
-16 in RESULTS.md): the same code's CPU per reversal follows it, so two runs compare only
-when their speeds do. A :class:`SpeedProbe` is a process of its own that, every
+On this shared VM the same code's CPU per reversal moves by half within minutes, and a
+tight Python loop's turns a second swing too (session 16 in RESULTS.md). The two did not
+follow each other there, so the probe tells what a loop that fits in a core's cache sees,
+and the host's steal, beside each run: a run that differs in them is not a like one. A
+:class:`SpeedProbe` is a process of its own that, every
 ``every`` seconds, counts a tight loop's turns for ``sample`` seconds of its own CPU time
 (a core busy ``sample / every`` of the time: counted under "other processes", never under
 an engine's CPU) and reports them when stopped.
