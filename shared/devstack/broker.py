@@ -45,10 +45,69 @@ fetch looks and heartbeats no longer wake a second thread), and publishing was n
 (bench/RESULTS.md section (i))."""
 
 
-def free_port() -> int:
+LOWEST_PORT = 10_000
+"""Where :func:`free_port`'s choices begin: above the ports well-known services use."""
+
+
+def _ephemeral_start() -> int:
+    """The lowest port the kernel hands an outgoing connection as its source."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default, and close to other systems'
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class _Ports:
+    """The ports this process has handed out, and where its walk goes on."""
+
+    def __init__(self) -> None:
+        self.given: set[int] = set()
+        self.next: int | None = None
+
+    def take(self) -> int:
+        low, high = LOWEST_PORT, _ephemeral_start()
+        span = high - low
+        if span < 1_000:
+            return _any_port()
+        if self.next is None:
+            # A start of the process's own, so that two test workers choosing at the same
+            # moment walk stretches a thousand ports apart, not the same one.
+            self.next = low + (os.getpid() * 1_009) % span
+        for _ in range(span):
+            port, self.next = self.next, low + (self.next + 1 - low) % span
+            if port not in self.given and _bindable(port):
+                self.given.add(port)
+                return port
+        return _any_port()
+
+
+def _any_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_PORTS = _Ports()
+
+
+def free_port() -> int:
+    """A port nothing listens on, for a process of a stack of its own to bind.
+
+    Chosen below the kernel's ephemeral range, not by binding port 0: that gives a port
+    from the range the kernel also hands every outgoing connection as its source, so one
+    of the stack's own clients could take it between this choice and the service's bind
+    (a test's stack once failed so: ``address already in use``). A port is handed out once
+    a process; each process walks from a start of its own."""
+    return _PORTS.take()
 
 
 def free_service_ports(services: Iterable[str]) -> dict[str, int]:
