@@ -16,7 +16,8 @@ and runs them one after another on one connection, in one transaction:
   conflict (another transaction's locks, not its own fault), it is run again alone in a
   transaction of its own; a unit of work must therefore be safe to run twice, or three
   times (its earlier runs were rolled back), and leave what is not in the database (a
-  metric counted) to its caller, after the commit;
+  metric counted, the rows it queued handed to the relay) to its caller after the commit,
+  or to ``after_commit``: what the run that commits handed there is made once it has;
 * a unit of work runs in its caller's task, so in its context (its trace, its span): the
   runner opens the batch's transaction and gives the first caller its turn, and each
   caller, its unit done, gives the next one theirs. Under load a service's event loop is
@@ -63,6 +64,8 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from shared.db.after_commit import Effect, collected, made
+from shared.messaging.outbox import relay_of
 from shared.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,8 @@ class _Job(Generic[T]):
     context: contextvars.Context = field(default_factory=contextvars.copy_context)
     left: bool = False
     """Its caller was cancelled before or during its unit: it is not run (again)."""
+    effects: list[Effect] = field(default_factory=list)
+    """What its unit's last run handed to ``after_commit``: made once that run commits."""
 
 
 class GroupCommit:
@@ -204,7 +209,7 @@ class GroupCommit:
         """The units in the open transaction: each unit's outcome, and the units that lost a
         lock conflict (to run again alone); None when the batch's one unit failed (its
         transaction rolled back, its caller told)."""
-        uow = UnitOfWork(conn, self._clock, self._source)
+        uow = UnitOfWork(conn, self._clock, self._source, relay_of(self._pool))
         chain = _Chain(batch, uow)
         try:
             stop = await chain.run()
@@ -313,7 +318,7 @@ class GroupCommit:
     @staticmethod
     async def _in_context(job: _Job[T], uow: UnitOfWork) -> T:
         # a task of its own only to run in the caller's context (its trace and span)
-        return await asyncio.create_task(job.work(uow), context=job.context)
+        return await asyncio.create_task(_collecting(job, uow), context=job.context)
 
 
 @dataclass(frozen=True)
@@ -348,7 +353,7 @@ class _Chain:
     async def take_turn(self, job: _Job[Any]) -> None:
         """The caller's turn: its unit on the batch's connection, then the next caller's."""
         try:
-            value = await job.work(self.uow)
+            value = await _collecting(job, self.uow)
         except Exception as exc:
             self.end(_Stop(job, exc))  # the runner settles it, after running it again
         except BaseException as exc:
@@ -391,8 +396,21 @@ def _no_turn(job: _Job[Any]) -> None:
         job.turn.set_result(None)
 
 
+async def _collecting(job: _Job[T], uow: UnitOfWork) -> T:
+    """Run the unit, keeping what it hands to ``after_commit`` for when its run commits (a
+    run rolled back, and run again, leaves only the last run's)."""
+    with collected() as effects:
+        value = await job.work(uow)
+    job.effects = effects
+    return value
+
+
 def _settle(job: _Job[Any], ok: bool, value: Any) -> None:
+    """Answer the caller; a unit that succeeded has committed: its effects are made, even
+    when no caller waits any more."""
     _no_turn(job)
+    if ok:
+        made(job.effects)
     if job.done.done():
         return  # its caller gave up waiting (cancelled); the work stands or fell anyway
     if ok:

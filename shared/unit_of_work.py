@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 import asyncpg
 
 from shared.contracts import Contract, Topic
-from shared.db.after_commit import collected, made
-from shared.messaging.outbox import enqueue, outgoing
+from shared.db.after_commit import after_commit, collected, collecting, made
+from shared.messaging.outbox import OutboxRelay, outgoing, queue, relay_of
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,12 @@ class UnitOfWork:
     """The service's clock (tests hand a service a movable one)."""
     source: str
     """The CloudEvents source of what the use case publishes."""
+    relay: OutboxRelay | None = None
+    """This process's relay on the unit's database, if one runs: once the transaction
+    commits, what the unit queued is handed to it (``OutboxRelay.dispatch``) and goes out
+    from memory, waking no listener. None (a tool, a test's own pool): the rows wake the
+    relays, which read them."""
+    _gated: dict[object, _Dispatch] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()
@@ -41,20 +47,67 @@ class UnitOfWork:
         self, topic: Topic[Any], payload: Contract, *, ce_id: str | None = None
     ) -> str:
         """Leave ``payload`` in the outbox, sent only if the transaction commits; its ce_id."""
-        return await enqueue(self.conn, topic, payload, source=self.source, ce_id=ce_id)
+        relay = self._dispatching_to()
+        row = outgoing(topic, payload, source=self.source, ce_id=ce_id, wake=relay is None)
+        await queue(self.conn, row)
+        if relay is not None:
+            after_commit(_Dispatch(relay, row))
+        return str(row[0])
 
-    def outgoing(self, topic: Topic[Any], payload: Contract) -> tuple[object, ...]:
+    def outgoing(
+        self, topic: Topic[Any], payload: Contract, *, gated: bool = False
+    ) -> tuple[object, ...]:
         """``payload`` as the parameters of its outbox row, for a store statement that writes
         it along with the state change (``outbox.queueing``): sent only if this transaction
-        commits, as with :meth:`publish`, in a round trip fewer."""
-        return outgoing(topic, payload, source=self.source)
+        commits, as with :meth:`publish`, in a round trip fewer. ``gated``: the statement
+        writes the row only on a condition; the caller says when it did (:meth:`written`),
+        else the row is left to the relay to find, if it was written after all."""
+        relay = self._dispatching_to()
+        row = outgoing(topic, payload, source=self.source, wake=relay is None)
+        if relay is not None:
+            handed = _Dispatch(relay, row, written=not gated)
+            if gated:
+                self._gated[row[0]] = handed
+            after_commit(handed)
+        return row
+
+    def written(self, row: tuple[object, ...]) -> None:
+        """A gated row (:meth:`outgoing`) was written: it goes once the transaction commits."""
+        handed = self._gated.pop(row[0], None)
+        if handed is not None:
+            handed.written = True
+
+    def _dispatching_to(self) -> OutboxRelay | None:
+        # only where an owner of the transaction makes the effects after its commit: one
+        # made at once would publish a row that might still be rolled back
+        return self.relay if collecting() else None
 
     @classmethod
     def within(
-        cls, conn: asyncpg.Connection, clock: Callable[[], datetime], source: str
+        cls,
+        conn: asyncpg.Connection,
+        clock: Callable[[], datetime],
+        source: str,
+        relay: OutboxRelay | None = None,
     ) -> UnitOfWork:
         """The unit of work of a transaction someone else holds (the consumer runtime's)."""
-        return cls(conn, clock, source)
+        return cls(conn, clock, source, relay)
+
+
+@dataclass
+class _Dispatch:
+    """A row queued by a unit of work, handed to its relay once the transaction commits
+    (an ``after_commit`` effect); one not known to be written wakes the relay instead."""
+
+    relay: OutboxRelay
+    row: tuple[object, ...]
+    written: bool = True
+
+    def __call__(self) -> None:
+        if self.written:
+            self.relay.dispatch([self.row])
+        else:
+            self.relay.wake()
 
 
 @asynccontextmanager
@@ -66,7 +119,7 @@ async def unit_of_work(
     handed to ``after_commit`` made only once it committed)."""
     with collected() as effects:
         async with pool.acquire() as conn, conn.transaction():
-            yield UnitOfWork(conn, clock, source)
+            yield UnitOfWork(conn, clock, source, relay_of(pool))
     made(effects)
 
 
@@ -95,4 +148,4 @@ class OpensUnitsOfWork:
 
     def within(self, conn: asyncpg.Connection) -> UnitOfWork:
         """The unit of work of a message: the consumer runtime's transaction."""
-        return UnitOfWork.within(conn, self._unit_clock(), self.source)
+        return UnitOfWork.within(conn, self._unit_clock(), self.source, relay_of(self.pool))

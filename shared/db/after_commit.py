@@ -31,6 +31,12 @@ def after_commit(effect: Effect) -> None:
         pending.append(effect)
 
 
+def collecting() -> bool:
+    """Whether an owner of the running transaction collects its effects: an effect handed
+    to :func:`after_commit` now waits for the commit (else it is made at once)."""
+    return _pending.get() is not None
+
+
 @contextmanager
 def collected() -> Iterator[list[Effect]]:
     """The effects handed to :func:`after_commit` inside the block: the caller makes them

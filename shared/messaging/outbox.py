@@ -5,6 +5,15 @@ message exists exactly when the change does. The relay publishes unsent rows in
 id order and marks them sent; ``pg_notify`` fires on commit, which wakes the
 relay at once (a slow poll is the safety net for a missed notification).
 
+A unit of work of a process whose relay runs (``UnitOfWork.relay``) needs neither the
+notification nor the relay's read: once its transaction commits, it hands the rows it
+queued to its own relay's :meth:`OutboxRelay.dispatch`, which publishes them from memory
+and then marks them sent, in one round trip and without a transaction held open over the
+broker's acknowledgement. Such rows wake no listener (``outbox_wake`` with no channel,
+shared migration 0007). What a crash, a stop or a failed publish leaves unsent the relay
+takes as before: at its start, on its slow poll, or woken by the failure. A row may then
+go twice (it was published, its mark was lost); the consumers' inbox drops the second.
+
 Sent rows are kept ``KEFU_OUTBOX_RETENTION_SECONDS``. The relay also watches the
 broker's cluster id (itself, or told by the consumers' watchdog, whose check reads it
 anyway): when it changes (the embedded broker restarted and lost every
@@ -56,16 +65,27 @@ async def enqueue(
 ) -> str:
     """Leave a message in the outbox, in the caller's transaction. Returns its ``ce_id``."""
     row = outgoing(topic, payload, source=source, ce_id=ce_id)
-    await conn.execute(_QUEUE, *row)
+    await queue(conn, row)
     return str(row[0])
 
 
+async def queue(conn: asyncpg.Connection, row: tuple[object, ...]) -> None:
+    """Write an outbox row (:func:`outgoing`'s) in the caller's transaction."""
+    await conn.execute(_QUEUE, *row)
+
+
 def outgoing(
-    topic: Topic[Any], payload: Contract, *, source: str, ce_id: str | None = None
+    topic: Topic[Any],
+    payload: Contract,
+    *,
+    source: str,
+    ce_id: str | None = None,
+    wake: bool = True,
 ) -> tuple[object, ...]:
     """A message as the parameters of its outbox row, in :func:`queueing`'s order: for a
     statement that queues it along with other work (a saga's step and the command it
-    sends), one round trip for both."""
+    sends), one round trip for both. ``wake``: its commit notifies the relays (False: the
+    writer hands it to its own relay's :meth:`OutboxRelay.dispatch` instead)."""
     if not isinstance(payload, topic.model):
         raise TypeError(
             f"{topic.name} carries {topic.model.__name__}, not {type(payload).__name__}"
@@ -80,16 +100,17 @@ def outgoing(
         topic.key_of(payload),
         headers,
         payload.model_dump_json().encode(),
-        CHANNEL,
+        CHANNEL if wake else "",
     )
 
 
-# The row and the relay's wake-up (delivered on commit) in one statement; ``pg_notify`` is
+# The row and the relay's wake-up (delivered on commit) in one statement; the wake-up is
 # the row source, so it runs exactly when the row is written, in a CTE of a larger statement
-# too (a data-modifying CTE always runs; a SELECT one only when read).
+# too (a data-modifying CTE always runs; a SELECT one only when read). ``outbox_wake``
+# notifies ``$6`` unless it is empty (shared migration 0007).
 _QUEUE = (
     "INSERT INTO outbox (ce_id, topic, key, headers, payload)"
-    " SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::bytea FROM pg_notify($6, '')"
+    " SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::bytea FROM outbox_wake($6)"
 )
 
 
@@ -102,22 +123,24 @@ def queueing(first: int, when: str | None = None) -> str:
     """:func:`enqueue`'s statement as a CTE named ``queued``, its parameters numbered from
     ``$first`` (:func:`outgoing`'s six); ``when``: a condition of the enclosing statement
     without which neither the row nor the wake-up is written (a gate evaluated once, before
-    ``pg_notify`` runs)."""
+    ``outbox_wake`` runs)."""
     gate = f" WHERE {when}" if when else ""
     return "queued AS (" + renumbered(_QUEUE, first) + gate + ")"
 
 
 def outgoing_all(rows: Sequence[tuple[object, ...]]) -> tuple[object, ...]:
     """Several messages' outbox rows (each :func:`outgoing`'s) as the parameters of
-    :func:`queueing_all`: a column an array, in the rows' order, and the channel."""
-    return (*([row[i] for row in rows] for i in range(OUTGOING_PARAMETERS - 1)), CHANNEL)
+    :func:`queueing_all`: a column an array, in the rows' order, and the channel (none
+    when no row asks for a wake-up)."""
+    channel = CHANNEL if any(row[OUTGOING_PARAMETERS - 1] for row in rows) else ""
+    return (*([row[i] for row in rows] for i in range(OUTGOING_PARAMETERS - 1)), channel)
 
 
 # The rows of a batch and one wake-up, in one statement. Their ids are drawn in the
 # arrays' order (the ORDER BY feeds the insert), so the relay sends them in that order.
 _QUEUE_ALL = (
     "INSERT INTO outbox (ce_id, topic, key, headers, payload)"
-    " SELECT m.ce_id, m.topic, m.key, m.headers, m.payload FROM pg_notify($6, ''),"
+    " SELECT m.ce_id, m.topic, m.key, m.headers, m.payload FROM outbox_wake($6),"
     " unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bytea[])"
     " WITH ORDINALITY AS m (ce_id, topic, key, headers, payload, n) ORDER BY m.n"
 )
@@ -132,13 +155,13 @@ def queueing_all(first: int) -> str:
 
 TAKE_UNSENT = (
     "UPDATE outbox SET sent_at = now() WHERE id IN (SELECT id FROM outbox"
-    " WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, topic, key, headers, payload"
+    " WHERE sent_at IS NULL AND ce_id <> ALL($2::uuid[]) ORDER BY id LIMIT $1"
+    " FOR UPDATE SKIP LOCKED) RETURNING id, topic, key, headers, payload"
 )
-"""A relay pass's rows (at most ``$1``, oldest first, none another relay holds), marked
-sent. The new version of a marked row stays on its page when the page has room (the
-table's fillfactor, shared migration 0006): its WAL record then carries only what
-changed, not the whole message again."""
+"""A relay pass's rows (at most ``$1``, oldest first, none another relay holds, none
+this process is dispatching: ``$2``), marked sent. The new version of a marked row stays
+on its page when the page has room (the table's fillfactor, shared migration 0006): its
+WAL record then carries only what changed, not the whole message again."""
 
 
 _BEGIN_UNFLUSHED = "BEGIN; SET LOCAL synchronous_commit = off"
@@ -149,11 +172,35 @@ again, which the consumers' inbox drops; the rows themselves were flushed by the
 transactions that wrote them."""
 
 
+MARK_SENT = (
+    "UPDATE outbox SET sent_at = now()"
+    " FROM set_config('synchronous_commit', 'off', true) AS unflushed"
+    " WHERE ce_id = ANY($1::uuid[]) AND sent_at IS NULL"
+)
+"""Dispatched rows, acknowledged by the broker, marked sent: one statement, its own
+transaction, committed without waiting for the disk (a mark lost in a crash sends the rows
+again, which the consumers' inbox drops)."""
+
+
+Message = tuple[str, str, dict[str, str] | str, bytes]
+"""What a publish needs of a row: its topic, key, headers and payload."""
+
+
 _COMMIT_AND_BEGIN_UNFLUSHED = f"COMMIT; {_BEGIN_UNFLUSHED}"
 """A pass's commit and the next pass's transaction in one round trip: when a message was
 queued during the pass (its notification came) or the pass was full, the next pass follows
 at once, so its BEGIN need not wait for a round trip of its own. Between passes the
 connection is idle in that transaction only while the loop goes round to the next take."""
+
+
+_RELAYS: dict[int, OutboxRelay] = {}
+"""The running relays of this process, by their pool's id."""
+
+
+def relay_of(pool: asyncpg.Pool) -> OutboxRelay | None:
+    """The relay running in this process on ``pool``, if one does: where a unit of work on
+    that pool hands what it queued (:meth:`OutboxRelay.dispatch`)."""
+    return _RELAYS.get(id(pool))
 
 
 class OutboxRelay:
@@ -192,16 +239,84 @@ class OutboxRelay:
         self.published = 0
         self._last_purge = 0.0
         self.healthy = True
+        self._dispatched: list[tuple[object, ...]] = []
+        self.dispatching: set[uuid.UUID] = set()
+        """The ce_ids of the rows handed to :meth:`dispatch` and not yet published and
+        marked (or given up): the relay's own passes leave them alone."""
+        self._dispatch_wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.listener.start()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="outbox-dispatch")
+        _RELAYS[id(self._pool)] = self
         if self._bootstrap is not None:
             self._watch = asyncio.create_task(self._watch_cluster(), name="outbox-cluster")
 
     async def stop(self) -> None:
-        await cancel_and_wait((self._watch, self._task))
+        # what is still to dispatch stays unsent: the next start's first pass takes it
+        if _RELAYS.get(id(self._pool)) is self:
+            del _RELAYS[id(self._pool)]
+        await cancel_and_wait((self._watch, self._task, self._dispatcher))
         await self.listener.stop()
+
+    def dispatch(self, rows: Sequence[tuple[object, ...]]) -> None:
+        """Rows (:func:`outgoing`'s) that a transaction of this process queued and has just
+        committed: published from memory, in the order handed, then marked sent. Called
+        only once the transaction committed (an ``after_commit`` effect): a row that was
+        never written must not go. Not running: the rows wait for the next start."""
+        if self._dispatcher is None or self._dispatcher.done():
+            return
+        self.dispatching.update(_ce_id(row) for row in rows)
+        self._dispatched.extend(rows)
+        self._dispatch_wake.set()
+
+    def wake(self) -> None:
+        """Look for unsent rows now (a transaction of this process may have queued one it
+        could not hand to :meth:`dispatch`)."""
+        self._wake.set()
+
+    async def _dispatch_loop(self) -> None:
+        # one dispatch at a time, in the order handed: what commits meanwhile goes next,
+        # together (the batch a busy process makes, as the relay's passes do)
+        while True:
+            await self._dispatch_wake.wait()
+            self._dispatch_wake.clear()
+            while self._dispatched:
+                rows = self._dispatched[: self._batch_size]
+                del self._dispatched[: self._batch_size]
+                await self._dispatch(rows)
+
+    async def _dispatch(self, rows: list[tuple[object, ...]]) -> None:
+        ids = [_ce_id(row) for row in rows]
+        left = False
+        try:
+            try:
+                await self._publish([_message_of(row) for row in rows])
+            except Exception as exc:  # the relay's passes take them, and retry
+                log.warning(
+                    "outbox dispatch failed; the relay sends these",
+                    extra={"fields": {"messages": len(rows), "error": repr(exc)}},
+                )
+                left = True
+                return
+            try:
+                async with self._pool.acquire() as conn:
+                    await conn.execute(MARK_SENT, ids)
+            except Exception as exc:  # published: the relay sends them again, once
+                log.warning(
+                    "dispatched messages not marked sent; they go again",
+                    extra={"fields": {"messages": len(rows), "error": repr(exc)}},
+                )
+                left = True
+                return
+            self.published += len(rows)
+            outbox_changes.tell()
+        finally:
+            self.dispatching.difference_update(ids)
+            if left:
+                self._wake.set()
 
     def _on_notify(self, _payload: str) -> None:
         self._wake.set()
@@ -369,13 +484,15 @@ class OutboxRelay:
         """One pass in ``conn``'s transaction: take the rows and publish them."""
         # taken and marked sent in one round trip: the mark commits only once the broker
         # has acknowledged every message (a failed send rolls it back)
-        rows = await conn.fetch(TAKE_UNSENT, self._batch_size)
+        rows = await conn.fetch(TAKE_UNSENT, self._batch_size, list(self.dispatching))
         if rows:
             rows = sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order
-            await self._publish(rows)
+            await self._publish(
+                [(r["topic"], r["key"], r["headers"], bytes(r["payload"])) for r in rows]
+            )
         return len(rows)
 
-    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+    async def _publish(self, rows: list[Message]) -> None:
         """Send the rows as one closed batch per partition (another when one is full), each
         in id order, and wait until the broker has them all.
 
@@ -387,13 +504,16 @@ class OutboxRelay:
         partitions_of: dict[str, list[int]] = {}
         recorded = spans_recorded()
         try:
-            for row in rows:
-                topic, key, value = row["topic"], row["key"].encode(), bytes(row["payload"])
+            for topic, key_text, stored, value in rows:
+                key = key_text.encode()
                 partitions = partitions_of.get(topic)
                 if partitions is None:
                     partitions = sorted(await self._producer.partitions_for(topic))
                     partitions_of[topic] = partitions
-                span, headers = _send_span(row, value) if recorded else (None, _headers(row))
+                headers = _headers(stored)
+                span = None
+                if recorded:
+                    span, headers = _send_span(topic, key_text, headers, value)
                 message = (key, value, cloudevents.encode(headers), span)
                 partition = _PARTITIONER(key, partitions, partitions)
                 open_ = batches.setdefault((topic, partition), [])
@@ -449,12 +569,27 @@ class _Batch:
             end_send_span(span, None, exc)
 
 
-def _headers(row: asyncpg.Record) -> dict[str, str]:
-    headers: dict[str, str] = row["headers"]
-    return json.loads(headers) if isinstance(headers, str) else headers
+def _ce_id(row: tuple[object, ...]) -> uuid.UUID:
+    ce_id = row[0]
+    assert isinstance(ce_id, uuid.UUID)
+    return ce_id
 
 
-def _send_span(row: asyncpg.Record, value: bytes) -> tuple[Span, dict[str, str]]:
+def _message_of(row: tuple[object, ...]) -> Message:
+    """What :func:`outgoing` gave, as a publish needs it."""
+    topic, key, headers, payload = row[1:5]
+    assert isinstance(topic, str) and isinstance(key, str) and isinstance(payload, bytes)
+    assert isinstance(headers, dict)
+    return topic, key, headers, payload
+
+
+def _headers(stored: dict[str, str] | str) -> dict[str, str]:
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
+def _send_span(
+    topic: str, key: str, headers: dict[str, str], value: bytes
+) -> tuple[Span, dict[str, str]]:
     """The publish span of a row, and the headers it goes with, when spans may be recorded
     (without, the message carries the writer's trace context as it is, as it would past a
     span that is not recorded, and nothing is built per message for no reader).
@@ -462,12 +597,11 @@ def _send_span(row: asyncpg.Record, value: bytes) -> tuple[Span, dict[str, str]]
     The span is a child of the request that wrote the row, and the message carries it on:
     one trace across the relay. It ends when the broker acknowledges, with the partition
     and offset it gave."""
-    headers = _headers(row)
     span = tracer(__name__).start_span(
-        f"send {row['topic']}",
+        f"send {topic}",
         context=context_from(headers),
         kind=SpanKind.PRODUCER,
-        attributes=send_attributes(row["topic"], row["key"], headers.get("ce_id", ""), len(value)),
+        attributes=send_attributes(topic, key, headers.get("ce_id", ""), len(value)),
     )
     with trace.use_span(span, end_on_exit=False):
         tp = current_traceparent()

@@ -369,13 +369,19 @@ async def _void_and_request_refund(
     request = _refund_request(
         step_done.after, expected, reason=expected.reason, by=expected.operator
     )
+    sends = uow.outgoing(POINTS_REVERSAL_REQUESTED, request, gated=True)
     stepping = sagas.stepping_args(
         step_done,
         due_in=deps.settings.points_request_timeout_seconds,
         trace_id=current_trace_id(),
-        sends=uow.outgoing(POINTS_REVERSAL_REQUESTED, request),
+        sends=sends,
     )
-    return await vouchers.lock_saga_void_and_step(uow.conn, expected, voided, stepping)
+    found, now, stepped = await vouchers.lock_saga_void_and_step(
+        uow.conn, expected, voided, stepping
+    )
+    if stepped:
+        uow.written(sends)
+    return found, now, stepped
 
 
 async def rerequest_overdue_refunds(deps: Deps) -> int:
@@ -477,6 +483,7 @@ async def _conclude_refunded(
     assert step is not None  # an open refund's success always ends it
     note = points_refunded(step.after, user_id=result.user_id, points=result.points)
     trace_id = current_trace_id()
+    sends = uow.outgoing(NOTIFY_INAPP_REQUESTED, note, gated=True)
     stepping = sagas.stepping_args(
         step,
         due_in=None,
@@ -484,7 +491,7 @@ async def _conclude_refunded(
         detail=result.failure,
         order_status=OrderStatus.REVERSED,
         deduction_status=DeductionStatus.REFUNDED,
-        sends=uow.outgoing(NOTIFY_INAPP_REQUESTED, note),
+        sends=sends,
         finished=operations.finishing_args(
             step.after.operation_status, step.after.failure, trace_id=trace_id
         ),
@@ -494,6 +501,7 @@ async def _conclude_refunded(
     )
     if found is None or not stepped:
         return found, None
+    uow.written(sends)
     return found, _Concluded(step.after, (datetime.now(UTC) - found.started_at).total_seconds())
 
 

@@ -36,7 +36,7 @@ async def test_a_message_marked_sent_stays_on_its_page(pool: asyncpg.Pool) -> No
         assert await page_of(conn, first) == 0
         assert await conn.fetchval("SELECT count(*) FROM outbox WHERE (ctid::text::point)[0] > 0")
         async with conn.transaction():
-            [taken] = await conn.fetch(TAKE_UNSENT, 1)
+            [taken] = await conn.fetch(TAKE_UNSENT, 1, [])
         assert taken["id"] == first
         assert await page_of(conn, first) == 0
         assert await conn.fetchval("SELECT sent_at IS NOT NULL FROM outbox WHERE id = $1", first)

@@ -189,7 +189,7 @@ async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
     voucher: Voucher, ids: Any
 ) -> None:
     """Saga and order locked with the vouchers locked and voided, and in that statement the
-    step saved with the refund request queued (and the relay's wake-up): one statement,
+    step saved with the refund request queued (and the relay's wake-up, if asked): one statement,
     where the lock and the step were two, and the saga's lock, the vouchers' and the request
     three more before that."""
     deps: Deps = voucher.app.state.deps
@@ -198,7 +198,7 @@ async def test_the_void_step_queues_the_refund_request_in_its_own_statement(
             recorded, concluded = await record_all_voided(uow, voucher, begun, codes)
         assert (recorded, concluded) == (True, None)
         assert len(sent) == 1, sent
-        assert any("pg_notify" in q and "outbox" in q for q in sent)
+        assert any("outbox_wake" in q and "outbox" in q for q in sent)
         [request] = await outbox_rows(uow.conn, POINTS_REVERSAL_REQUESTED.name, order_no)
         found = await sagas.get(uow.conn, begun.saga_id)
         assert found is not None and found.saga.state is SagaState.REFUND_REQUESTED
