@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import asyncpg
 
@@ -123,6 +123,61 @@ async def unit_of_work(
     made(effects)
 
 
+@asynccontextmanager
+async def one_statement(
+    pool: asyncpg.Pool, clock: Callable[[], datetime], source: str
+) -> AsyncIterator[UnitOfWork]:
+    """A unit of work whose whole work is one statement, which is then its own transaction:
+    no BEGIN and COMMIT around it, one round trip, no batch to wait for. A second statement
+    raises before it is sent (it would commit apart from the first). The effects handed to
+    ``after_commit`` are made once the statement has run (committed), even if the block
+    raises after it."""
+    with collected() as effects:
+        async with pool.acquire() as conn:
+            once = _OneStatement(conn)
+            try:
+                yield UnitOfWork(cast(asyncpg.Connection, once), clock, source, relay_of(pool))
+            finally:
+                if once.ran:
+                    made(effects)
+
+
+class _OneStatement:
+    """A connection that runs one statement, and refuses a second."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self._sent = False
+        self.ran = False
+        """The statement ran: it committed."""
+
+    def _once(self) -> asyncpg.Connection:
+        if self._sent:
+            raise RuntimeError("a unit of one statement tried a second")
+        self._sent = True
+        return self._conn
+
+    async def execute(self, query: str, *args: object) -> str:
+        done = await self._once().execute(query, *args)
+        self.ran = True
+        return str(done)
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        rows = await self._once().fetch(query, *args)
+        self.ran = True
+        return list(rows)
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        row = await self._once().fetchrow(query, *args)
+        self.ran = True
+        return row
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        value = await self._once().fetchval(query, *args)
+        self.ran = True
+        return value
+
+
 class OpensUnitsOfWork:
     """What a service's deps (or a sub-area's context) need to open units of work: its
     ``pool``, ``clock`` and ``source`` fields. Mixed into each, so every service opens a
@@ -145,6 +200,10 @@ class OpensUnitsOfWork:
     def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A use case's own transaction, with the outbox and the clock."""
         return unit_of_work(self.pool, self._unit_clock(), self.source)
+
+    def one_statement(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A use case's step of one statement, its own transaction (:func:`one_statement`)."""
+        return one_statement(self.pool, self._unit_clock(), self.source)
 
     def within(self, conn: asyncpg.Connection) -> UnitOfWork:
         """The unit of work of a message: the consumer runtime's transaction."""

@@ -4,6 +4,9 @@ The steps of the :class:`ReversalSaga`, each a short unit of work of its own
 (the issuer is called between them, never inside one). The first two run through
 the group commit (``Deps.steps``): the steps of the reversals under way at once
 share one transaction, each in a savepoint, each command answered after the commit.
+The second's usual end (every voucher voided, the refund request queued) is one
+statement, run first as its own transaction (``Deps.one_statement``): no batch to
+wait for; only when it finds the saga moved on does the step go through a batch.
 
 1. ``start_reversal``: check the order, create the saga (voiding) and its operation;
 2. ``drive``: void the vouchers at the issuer in one call (no transaction open), then
@@ -245,6 +248,8 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
         voiding = _Voiding(_Step(saga_id, saga.attempt, found), held)
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
+    if stop is None and step.expected is not None and await _voided_alone(deps, step, voided):
+        return True
 
     async def record(uow: UnitOfWork) -> tuple[bool, _Concluded | None]:
         return await _record_voids(uow, deps, step, voided, stop)
@@ -318,6 +323,18 @@ async def _void_at_issuer(
     if used is not None:
         return voided, _Stop(used=True, detail=f"{used} was used")
     return voided, None
+
+
+async def _voided_alone(deps: Deps, step: _Step, voided: list[str]) -> bool:
+    """All voided, the usual end: recorded in the one statement of
+    :func:`_void_and_request_refund`, its own transaction (one round trip, and no wait for a
+    batch to begin). False if the step was not taken: the caller records the voids as the
+    saga now stands, in a batch's transaction (what that statement wrote, the voids, it
+    writes again as they are)."""
+    assert step.expected is not None
+    async with deps.one_statement() as uow:
+        _, _, stepped = await _void_and_request_refund(uow, deps, step.expected, voided)
+    return stepped
 
 
 async def _record_voids(

@@ -19,7 +19,7 @@ from shared.messaging import outbox
 from shared.messaging.consumer import Envelope, Subscription
 from shared.platform import Platform
 from shared.settings import Settings
-from shared.unit_of_work import UnitOfWork, unit_of_work
+from shared.unit_of_work import UnitOfWork, one_statement, unit_of_work
 from tests.infra import eventually as until
 
 pytestmark = pytest.mark.integration
@@ -230,3 +230,29 @@ async def test_a_group_commit_dispatches_only_the_units_that_committed(platform,
 
 async def _count(got: Any, n: int) -> bool:
     return len(await got) == n
+
+
+ONE_CREDIT = f"WITH {outbox.queueing(1)} INSERT INTO credits VALUES ('direct', 9)"
+"""A statement that writes a row of its own and queues a message with it."""
+
+
+async def test_a_unit_of_one_statement_commits_it_alone_and_dispatches(platform, woken) -> None:
+    p, topic = platform
+    async with one_statement(p.pool, now, "/t") as uow:
+        row = uow.outgoing(topic, Credit(account="alone", cents=8))
+        await uow.conn.execute(ONE_CREDIT, *row)
+        assert await p.pool.fetchval("SELECT count(*) FROM credits WHERE account = 'direct'") == 1
+    await until(lambda: credited(p, "alone"), what="the statement's message")
+    assert woken.heard == 0
+
+
+async def test_a_unit_of_one_statement_refuses_a_second(platform) -> None:
+    p, topic = platform
+    with pytest.raises(RuntimeError, match="second"):
+        async with one_statement(p.pool, now, "/t") as uow:
+            row = uow.outgoing(topic, Credit(account="first", cents=1))
+            await uow.conn.execute(ONE_CREDIT, *row)
+            await uow.conn.execute("INSERT INTO credits VALUES ('second', 1)")
+    # the first committed (its message goes); the second was never sent
+    await until(lambda: credited(p, "first"), what="the first statement's message")
+    assert await credited(p, "second") == []
