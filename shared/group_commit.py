@@ -120,6 +120,11 @@ class GroupCommit:
         self.batches = 0
         """Transactions committed (for tests and the benchmark's reading)."""
 
+    @property
+    def idle(self) -> bool:
+        """No batch runs or waits now: a unit handed in would run alone, at once."""
+        return not self._waiting and all(r.done() for r in self._runners)
+
     async def run(self, work: Work[T]) -> T:
         """Run ``work`` in the next batch's transaction; its result once that commits."""
         loop = asyncio.get_running_loop()

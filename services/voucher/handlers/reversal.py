@@ -5,8 +5,9 @@ The steps of the :class:`ReversalSaga`, each a short unit of work of its own
 the group commit (``Deps.steps``): the steps of the reversals under way at once
 share one transaction, each in a savepoint, each command answered after the commit.
 The second's usual end (every voucher voided, the refund request queued) is one
-statement, run first as its own transaction (``Deps.one_statement``): no batch to
-wait for; only when it finds the saga moved on does the step go through a batch.
+statement: when no batch is under way it runs as its own transaction
+(``Deps.one_statement``), with no batch to wait for; under load, or when it finds the
+saga moved on, the step goes through a batch.
 
 1. ``start_reversal``: check the order, create the saga (voiding) and its operation;
 2. ``drive``: void the vouchers at the issuer in one call (no transaction open), then
@@ -248,7 +249,10 @@ async def drive(deps: Deps, saga_id: UUID, voiding: _Voiding | None = None) -> b
         voiding = _Voiding(_Step(saga_id, saga.attempt, found), held)
     step = voiding.step
     voided, stop = await _void_at_issuer(deps, step, voiding.held)
-    if stop is None and step.expected is not None and await _voided_alone(deps, step, voided):
+    # the usual end alone when no batch would share its commit (it would wait for the one
+    # running); under load it joins a batch, which shares the commit with the others
+    alone = stop is None and step.expected is not None and deps.steps.idle
+    if alone and await _voided_alone(deps, step, voided):
         return True
 
     async def record(uow: UnitOfWork) -> tuple[bool, _Concluded | None]:

@@ -347,3 +347,26 @@ async def test_the_next_batch_runs_while_the_last_one_commits(pool: asyncpg.Pool
     await asyncio.gather(first, second)
     assert answered == ["slow", "quick"] and commits.batches == 2
     assert await names(pool) == {"quick"}
+
+
+async def test_idle_only_when_no_batch_runs_or_waits(pool: asyncpg.Pool) -> None:
+    commits = group(pool)
+    assert commits.idle
+    inside = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def held(uow: UnitOfWork) -> None:
+        inside.set()
+        await go_on.wait()
+        await uow.conn.execute("INSERT INTO steps (name) VALUES ('held')")
+
+    running = asyncio.create_task(commits.run(held))
+    await inside.wait()
+    assert not commits.idle  # a batch runs
+    go_on.set()
+    await running
+    for _ in range(50):  # the runner ends once its last commit is made
+        if commits.idle:
+            break
+        await asyncio.sleep(0.01)
+    assert commits.idle
