@@ -5,6 +5,7 @@ back, or never written, does not go; what a dispatch could not publish, the rela
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -256,3 +257,17 @@ async def test_a_unit_of_one_statement_refuses_a_second(platform) -> None:
     # the first committed (its message goes); the second was never sent
     await until(lambda: credited(p, "first"), what="the first statement's message")
     assert await credited(p, "second") == []
+
+
+async def test_rows_handed_to_a_relay_not_dispatching_go_by_its_passes(platform) -> None:
+    p, topic = platform
+    passes = Passes(p.relay)
+    dispatcher = p.relay._dispatcher
+    assert dispatcher is not None
+    dispatcher.cancel()  # as if its task had ended
+    with contextlib.suppress(asyncio.CancelledError):
+        await dispatcher
+    async with unit_of_work(p.pool, now, "/t") as uow:
+        await uow.publish(topic, Credit(account="undispatched", cents=10))
+    await until(lambda: credited(p, "undispatched"), what="the relay's credit")
+    assert passes.rows == [1]
