@@ -259,6 +259,8 @@ class OutboxRelay:
         if _RELAYS.get(id(self._pool)) is self:
             del _RELAYS[id(self._pool)]
         await cancel_and_wait((self._watch, self._task, self._dispatcher))
+        self._dispatched.clear()
+        self.dispatching.clear()
         await self.listener.stop()
 
     def dispatch(self, rows: Sequence[tuple[object, ...]]) -> None:

@@ -134,7 +134,10 @@ async def test_a_unit_rolled_back_sends_nothing(platform) -> None:
         await uow.publish(topic, Credit(account="later", cents=1))
     await until(lambda: credited(p, "later"), what="the later unit's credit")
     assert await credited(p, "gone") == []
-    assert p.relay.dispatching == set()
+    # the later one's dispatch ends (published, marked); the rolled-back row was never
+    # handed over, so nothing stays
+    await until(lambda: _true(not p.relay.dispatching), what="the dispatch's end")
+    assert await unsent(p) == 0
 
 
 GATED = f"WITH {outbox.queueing(1, when='$7::boolean')} SELECT 1"
