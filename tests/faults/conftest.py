@@ -7,6 +7,7 @@ kills every part in turn and writes the figures into bench/RESULTS.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -26,6 +27,9 @@ from tests.faults.figures import Figures, write_results
 
 DEMO_PASSWORD = "faults-" + secrets.token_urlsafe(12)
 FULL = os.environ.get("KEFU_FAULTS_FULL") == "1"
+KEEP_LOGS = os.environ.get("KEFU_FAULTS_LOGS")
+"""A folder to copy the stack's logs into when the suite ends (each service's, the broker's
+and PostgreSQL's): what a slow recovery was doing, read after the stack is gone."""
 
 
 @pytest.fixture(scope="package")
@@ -56,6 +60,11 @@ def fault_stack() -> Iterator[Stack]:
         # a stop stops what the supervisor restarted too
         assert not (home / ".kefu" / "pg" / "postmaster.pid").exists(), "PostgreSQL left running"
         assert not port_open("127.0.0.1", broker_port), "the broker left running"
+        if KEEP_LOGS:
+            kept = Path(KEEP_LOGS)
+            shutil.copytree(home / ".kefu" / "logs", kept / "logs", dirs_exist_ok=True)
+            with contextlib.suppress(OSError):
+                shutil.copy(home / ".kefu" / "pg" / "log", kept / "postgres.log")
         shutil.rmtree(home, ignore_errors=True)
 
 
