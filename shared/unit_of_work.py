@@ -47,15 +47,17 @@ class UnitOfWork:
         self, topic: Topic[Any], payload: Contract, *, ce_id: str | None = None
     ) -> str:
         """Leave ``payload`` in the outbox, sent only if the transaction commits; its ce_id."""
-        relay = self._dispatching_to()
-        row = outgoing(topic, payload, source=self.source, ce_id=ce_id, wake=relay is None)
-        await queue(self.conn, row)
-        if relay is not None:
-            after_commit(_Dispatch(relay, row))
+        row = self.outgoing(topic, payload, ce_id=ce_id)
+        await queue(self.conn, row)  # if it fails, the transaction and its effects go
         return str(row[0])
 
     def outgoing(
-        self, topic: Topic[Any], payload: Contract, *, gated: bool = False
+        self,
+        topic: Topic[Any],
+        payload: Contract,
+        *,
+        gated: bool = False,
+        ce_id: str | None = None,
     ) -> tuple[object, ...]:
         """``payload`` as the parameters of its outbox row, for a store statement that writes
         it along with the state change (``outbox.queueing``): sent only if this transaction
@@ -63,7 +65,7 @@ class UnitOfWork:
         writes the row only on a condition; the caller says when it did (:meth:`written`),
         else the row is left to the relay to find, if it was written after all."""
         relay = self._dispatching_to()
-        row = outgoing(topic, payload, source=self.source, wake=relay is None)
+        row = outgoing(topic, payload, source=self.source, ce_id=ce_id, wake=relay is None)
         if relay is not None:
             handed = _Dispatch(relay, row, written=not gated)
             if gated:
@@ -151,31 +153,26 @@ class _OneStatement:
         self.ran = False
         """The statement ran: it committed."""
 
-    def _once(self) -> asyncpg.Connection:
+    async def _once(self, call: str, query: str, args: tuple[object, ...]) -> Any:
         if self._sent:
             raise RuntimeError("a unit of one statement tried a second")
         self._sent = True
-        return self._conn
+        result = await getattr(self._conn, call)(query, *args)
+        self.ran = True
+        return result
 
     async def execute(self, query: str, *args: object) -> str:
-        done = await self._once().execute(query, *args)
-        self.ran = True
-        return str(done)
+        return str(await self._once("execute", query, args))
 
     async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        rows = await self._once().fetch(query, *args)
-        self.ran = True
-        return list(rows)
+        return list(await self._once("fetch", query, args))
 
     async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
-        row = await self._once().fetchrow(query, *args)
-        self.ran = True
+        row: asyncpg.Record | None = await self._once("fetchrow", query, args)
         return row
 
     async def fetchval(self, query: str, *args: object) -> Any:
-        value = await self._once().fetchval(query, *args)
-        self.ran = True
-        return value
+        return await self._once("fetchval", query, args)
 
 
 class OpensUnitsOfWork:

@@ -12,7 +12,9 @@ which commits with ``synchronous_commit = on``, and PostgreSQL's WAL is one sequ
 that commit's flush carries the call's commit with it. A crash before any such flush loses
 the call and everything that followed it, as if the request had never arrived; the caller
 asks again (the issuer voids again, the provider refunds by the same refund id at most once).
-Every transaction of the services themselves still waits for its flush.
+Every transaction of the services themselves still waits for its flush, but the outbox's
+marks of what was sent (``shared/messaging/outbox.py``), which a crash can only undo, so that
+the rows go again.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from opentelemetry.trace import Span, SpanKind
 from shared.contracts import Contract, Topic
 from shared.db import renumbered
 from shared.db.listen import ChannelListener
+from shared.db.sandbox import OWN_COMMIT_UNFLUSHED
 from shared.messaging import cloudevents
 from shared.observability.changes import outbox_changes
 from shared.observability.messaging import end_send_span, send_attributes
@@ -173,8 +174,7 @@ transactions that wrote them."""
 
 
 MARK_SENT = (
-    "UPDATE outbox SET sent_at = now()"
-    " FROM set_config('synchronous_commit', 'off', true) AS unflushed"
+    f"UPDATE outbox SET sent_at = now() FROM {OWN_COMMIT_UNFLUSHED} AS unflushed"
     " WHERE ce_id = ANY($1::uuid[]) AND sent_at IS NULL"
 )
 """Dispatched rows, acknowledged by the broker, marked sent: one statement, its own
